@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+/**
+ * The only reader of the process environment. Every setting of worker, client, CLI, demo and
+ * emulator-backed tools is declared here once; `parseConfig` reports every problem at once so an
+ * operator fixes a bad deployment in one round trip instead of one variable per restart.
+ */
+
+const DEFAULT_SCOPES = 'openid,AdobeID,read_organizations,additional_info.projectedProductContext,session';
+
+const url = (what: string) =>
+  z
+    .string({ error: `${what} is required` })
+    .trim()
+    .pipe(z.url({ protocol: /^https?$/, error: `${what} must be an http(s) URL` }))
+    .transform((u) => u.replace(/\/+$/, ''));
+
+const positiveInt = (what: string, dflt: number) =>
+  z.coerce
+    .number({ error: `${what} must be a number` })
+    .int(`${what} must be a whole number`)
+    .positive(`${what} must be positive`)
+    .default(dflt);
+
+export const configSchema = z.object({
+  /** host:port of the Temporal frontend (gRPC). */
+  TEMPORAL_ADDRESS: z.string().trim().min(1).default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('aep-streaming-provisioning'),
+  /** Base URL of Platform (Flow Service, Catalog, Schema Registry, Data Prep). */
+  AEP_PLATFORM_URL: url('AEP_PLATFORM_URL').default('https://platform.adobe.io'),
+  /** Base URL of Adobe IMS (the token endpoint is `${AEP_IMS_URL}/ims/token/v3`). */
+  AEP_IMS_URL: url('AEP_IMS_URL').default('https://ims-na1.adobelogin.com'),
+  AEP_CLIENT_ID: z.string({ error: 'AEP_CLIENT_ID is required' }).trim().min(1, 'AEP_CLIENT_ID is empty'),
+  AEP_CLIENT_SECRET: z
+    .string({ error: 'AEP_CLIENT_SECRET is required' })
+    .min(1, 'AEP_CLIENT_SECRET is empty'),
+  AEP_ORG_ID: z
+    .string({ error: 'AEP_ORG_ID is required' })
+    .trim()
+    .regex(/^[A-Za-z0-9]+@AdobeOrg$/, 'AEP_ORG_ID must look like 5C1328435BF324E90A49402A@AdobeOrg'),
+  /** Default sandbox when a request names none; Platform sandbox names are lowercase. */
+  AEP_SANDBOX: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9-]+$/, 'AEP_SANDBOX must be a lowercase sandbox name')
+    .default('prod'),
+  AEP_SCOPES: z.string().trim().min(1).default(DEFAULT_SCOPES),
+  /** Per-HTTP-request timeout; kept below the activity start-to-close timeout. */
+  AEP_REQUEST_TIMEOUT_MS: positiveInt('AEP_REQUEST_TIMEOUT_MS', 15_000),
+  /** Port of the worker's Prometheus endpoint; 0 disables it. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** The subset a provisioning system needs to start workflows: no AEP credentials. */
+export const clientConfigSchema = configSchema.pick({
+  TEMPORAL_ADDRESS: true,
+  TEMPORAL_NAMESPACE: true,
+  TEMPORAL_TASK_QUEUE: true,
+  AEP_SANDBOX: true,
+});
+export type ClientConfig = z.infer<typeof clientConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function parseWith<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
+  // Empty strings mean "unset" so that a blank line in .env falls back to the default.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) => {
+        const key = i.path.join('.');
+        return i.message.includes(key) ? i.message : `${key}: ${i.message}`;
+      }),
+    );
+  }
+  return result.data;
+}
+
+/** Full configuration (worker, demo). Throws ConfigError listing every problem. */
+export function parseConfig(env: Env = process.env): Config {
+  return parseWith(configSchema, env);
+}
+
+/** Temporal-only configuration (client library, CLI). */
+export function parseClientConfig(env: Env = process.env): ClientConfig {
+  return parseWith(clientConfigSchema, env);
+}

@@ -1,0 +1,78 @@
+/**
+ * Names shared by worker, client, workflows and tests. This module is imported by workflow code,
+ * so it must stay deterministic and free of I/O: plain constants, pure functions and Temporal
+ * workflow-side definitions only.
+ */
+import { defineSearchAttributeKey } from '@temporalio/common';
+
+export const DEFAULT_TASK_QUEUE = 'aep-streaming-provisioning';
+
+/**
+ * One workflow id per (sandbox, source name): starting the same provisioning twice lands on the
+ * same workflow (Temporal refuses or attaches instead of creating a second run), which is what
+ * makes triggering idempotent.
+ */
+export function provisionWorkflowId(sandbox: string, name: string): string {
+  return `aep-stream/${sandbox}/${name}`;
+}
+
+export function deprovisionWorkflowId(sandbox: string, key: string): string {
+  return `aep-stream-teardown/${sandbox}/${key}`;
+}
+
+/** Failure types carried by ApplicationFailure.type; clients branch on these, never on messages. */
+export const FailureType = {
+  /** The request failed validation; nothing was called. Non-retryable. */
+  InvalidRequest: 'InvalidRequest',
+  /** Platform answered 400 (malformed or refused request). Non-retryable. */
+  AepBadRequest: 'AepBadRequest',
+  /** IMS refused the credentials, or Platform refused a fresh token. Non-retryable. */
+  AepUnauthorized: 'AepUnauthorized',
+  /** Platform answered 403 (missing permission, not entitled). Non-retryable. */
+  AepForbidden: 'AepForbidden',
+  /** Platform answered 404 for something that must exist. Non-retryable. */
+  AepNotFound: 'AepNotFound',
+  /** Platform answered 409/412 (conflict, stale etag). Non-retryable. */
+  AepConflict: 'AepConflict',
+  /** Other 4xx answers. Non-retryable. */
+  AepClientError: 'AepClientError',
+  /** 429: retryable, with the server's Retry-After as the next retry delay. */
+  AepRateLimited: 'AepRateLimited',
+  /** 5xx: retryable. */
+  AepServerError: 'AepServerError',
+  /** No HTTP answer (connection refused/reset, timeout): retryable. */
+  AepNetworkError: 'AepNetworkError',
+  /** A 2xx whose body does not match the documented shape. Non-retryable. */
+  AepUnexpectedResponse: 'AepUnexpectedResponse',
+  /** The XDM schema named by the request does not exist. Non-retryable. */
+  SchemaNotFound: 'SchemaNotFound',
+  /** The dataset named by the request does not exist or uses another schema. Non-retryable. */
+  DatasetMismatch: 'DatasetMismatch',
+  /** A resource with the deterministic name exists but was not created by this project. */
+  ForeignResourceConflict: 'ForeignResourceConflict',
+  /** The base connection has no inletUrl yet: retryable (the activity waits). */
+  InletNotReady: 'InletNotReady',
+  /** The smoke-test record was refused by the inlet. Non-retryable. */
+  SmokeTestFailed: 'SmokeTestFailed',
+  /** Provisioning failed and every created resource was deleted. */
+  ProvisioningFailed: 'ProvisioningFailed',
+  /** Provisioning failed and some resources could not be deleted: details list the leftovers. */
+  CompensationFailed: 'CompensationFailed',
+  /** Teardown could not find the source. */
+  SourceNotFound: 'SourceNotFound',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/** Custom search attributes, registered on the server at start (dev server: --search-attribute). */
+export const SearchAttributes = {
+  sandbox: defineSearchAttributeKey('AepSandbox', 'KEYWORD'),
+  sourceName: defineSearchAttributeKey('AepSourceName', 'KEYWORD'),
+  status: defineSearchAttributeKey('AepProvisioningStatus', 'KEYWORD'),
+} as const;
+
+/** `--search-attribute` arguments for `temporal server start-dev` and `temporal operator`. */
+export const SEARCH_ATTRIBUTE_DEFINITIONS: ReadonlyArray<readonly [string, 'Keyword']> = [
+  ['AepSandbox', 'Keyword'],
+  ['AepSourceName', 'Keyword'],
+  ['AepProvisioningStatus', 'Keyword'],
+];
