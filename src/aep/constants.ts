@@ -1,0 +1,21 @@
+/**
+ * Fixed Platform identifiers for HTTP API streaming sources (Adobe's HTTP API tutorial and
+ * Flow Service error catalog). Pure constants: safe to import anywhere, including workflows.
+ */
+export const AEP_IDS = {
+  /** HTTP API (streaming) connection spec: base and source connections. */
+  httpApiConnectionSpec: 'bc7b00d6-623a-4dfc-9fdb-f1240aeadaeb',
+  /** Data Lake connection spec: target connections. */
+  dataLakeConnectionSpec: 'c604ff05-7f1a-43c0-8e18-33bf874cb11c',
+  /** Streaming flow spec without transformations. */
+  streamingFlowSpec: 'd8a6f005-7eaf-4153-983e-e8574508b877',
+  /** Streaming flow spec with the `Mapping` transformation. */
+  streamingMappingFlowSpec: 'c1a19761-d2c7-4702-b9fa-fe91f0613e81',
+} as const;
+
+export const SPEC_VERSION = '1.0';
+export const STREAMING_AUTH_SPEC_NAME = 'Streaming Connection';
+/** `data.schema.version` of a data lake target connection. */
+export const XDM_FULL_CONTENT_TYPE = 'application/vnd.adobe.xed-full+json;version=1.0';
+/** `schemaRef.contentType` of a Catalog dataset. */
+export const XDM_DATASET_CONTENT_TYPE = 'application/vnd.adobe.xed+json;version=1';

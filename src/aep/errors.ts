@@ -1,0 +1,409 @@
+/**
+ * The one place where an AEP/IMS/inlet outcome becomes a Temporal failure.
+ *
+ * Contract:
+ * - Every failure thrown by `src/aep` is an `ApplicationFailure` whose `type` is a `FailureType`
+ *   and whose retryability encodes what Temporal should do: 4xx answers are final (retrying the
+ *   same request cannot change the answer), 429/5xx/no-answer are retryable. Temporal owns the
+ *   retries (ky runs with `retry: 0`), so the activity retry policy is the single source of
+ *   back-off; a server's `Retry-After` is passed on as `nextRetryDelay`.
+ * - Activity cancellation is never mapped: the abort reason is rethrown as is so that Temporal
+ *   reports the activity as cancelled rather than failed.
+ * - Failures are stored in workflow history, so messages and details are built only from the
+ *   HTTP status, the response body's error fields and the caller-supplied operation/resource.
+ *   Request headers (Authorization), tokens, the client secret and the IMS request body never
+ *   reach this module's output.
+ */
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { TimeoutError } from 'ky';
+import { ZodError } from 'zod';
+import { FailureType } from '../shared/names';
+
+/** JSON-safe details attached to every AEP failure (`failure.details[0]`). */
+export interface AepFailureDetails {
+  /** HTTP status of the answer; `null` when there was no answer (network error, timeout). */
+  status: number | null;
+  /** Adobe error code (`FLOW-1439-404`, `401013`, `XDM-1010-404`, `invalid_client`) or errno. */
+  code?: string;
+  operation: string;
+  resource?: string;
+}
+
+export interface AepErrorContext {
+  /** Stable name of the call, e.g. `flowservice.createConnection`. Appears in messages. */
+  operation: string;
+  /** The id or name the call was about; must not be secret. */
+  resource?: string;
+  /**
+   * `ims`: the token endpoint, where 400/401/403 all mean "these credentials are refused" and map
+   * to `AepUnauthorized`. Defaults to `platform`.
+   */
+  service?: 'platform' | 'ims' | 'inlet';
+  /** Clock for HTTP-date `Retry-After` values (tests). */
+  now?: () => number;
+}
+
+/**
+ * A non-2xx answer, with its body already read (bodies can only be read asynchronously, the
+ * mapping itself is synchronous). Built by `readHttpError`; thrown inside the client only.
+ */
+export class AepHttpError extends Error {
+  override readonly name = 'AepHttpError';
+  constructor(
+    readonly status: number,
+    readonly statusText: string,
+    /** Raw `Retry-After` header value, if any. */
+    readonly retryAfter: string | null,
+    /** Parsed JSON body, or the (truncated) text when the body is not JSON; undefined when empty. */
+    readonly body: unknown,
+  ) {
+    super(`HTTP ${status} ${statusText}`.trim());
+  }
+}
+
+/** A 2xx whose body is not what the client needs. Non-retryable once mapped. */
+export class AepUnexpectedResponseError extends Error {
+  override readonly name = 'AepUnexpectedResponseError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const MAX_BODY_CHARS = 2_000;
+
+/** Reads a failed response into an `AepHttpError` (never throws; an unreadable body is dropped). */
+export async function readHttpError(response: Response): Promise<AepHttpError> {
+  let body: unknown;
+  try {
+    const text = await response.text();
+    if (text.length > 0) {
+      try {
+        body = JSON.parse(text) as unknown;
+      } catch {
+        body = text.slice(0, MAX_BODY_CHARS);
+      }
+    }
+  } catch {
+    body = undefined;
+  }
+  return new AepHttpError(
+    response.status,
+    response.statusText,
+    response.headers.get('retry-after'),
+    body,
+  );
+}
+
+/**
+ * Maps any error raised while talking to AEP to an `ApplicationFailure`.
+ *
+ * Throws (rather than returns) the original error when it is an activity cancellation, so
+ * `throw toAepFailure(err, ctx)` is always the right call site. An `ApplicationFailure` passes
+ * through unchanged, which makes the mapping safe to apply twice.
+ */
+export function toAepFailure(err: unknown, context: AepErrorContext): ApplicationFailure {
+  if (isCancellation(err)) throw err;
+  if (err instanceof ApplicationFailure) return err;
+
+  if (err instanceof AepHttpError) return fromHttpStatus(err, context);
+
+  // ky's HTTPError (only if a caller lets ky throw): status and headers, body not yet read.
+  const httpLike = asHttpErrorLike(err);
+  if (httpLike) return fromHttpStatus(httpLike, context);
+
+  if (err instanceof AepUnexpectedResponseError || err instanceof ZodError) {
+    const status = err instanceof AepUnexpectedResponseError ? err.status : null;
+    const why =
+      err instanceof ZodError
+        ? err.issues
+            .slice(0, 3)
+            .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+            .join('; ')
+        : err.message;
+    return failure({
+      type: FailureType.AepUnexpectedResponse,
+      nonRetryable: true,
+      message: `${context.operation}: unexpected response${status ? ` (HTTP ${status})` : ''}: ${why}`,
+      details: { status, operation: context.operation, resource: context.resource },
+    });
+  }
+
+  const network = networkErrorCode(err);
+  if (network) {
+    return failure({
+      type: FailureType.AepNetworkError,
+      nonRetryable: false,
+      message: `${context.operation}: no answer from AEP (${network.code}): ${network.message}`,
+      details: {
+        status: null,
+        code: network.code,
+        operation: context.operation,
+        resource: context.resource,
+      },
+    });
+  }
+
+  // Anything else is a defect in this process (a bug, not an AEP answer). It stays retryable,
+  // exactly as Temporal would treat an unmapped error, so a fixed deployment can resume the run.
+  const e = err instanceof Error ? err : new Error(String(err));
+  return ApplicationFailure.create({
+    type: e.name || 'Error',
+    nonRetryable: false,
+    message: `${context.operation}: ${scrub(e.message)}`,
+    details: [compact({ status: null, operation: context.operation, resource: context.resource })],
+  });
+}
+
+/** The details object of a failure produced by `toAepFailure`, if any. */
+export function aepFailureDetails(f: ApplicationFailure): AepFailureDetails | undefined {
+  const d: unknown = f.details?.[0];
+  if (d && typeof d === 'object' && 'operation' in d && 'status' in d) {
+    return d as AepFailureDetails;
+  }
+  return undefined;
+}
+
+/** True for the abort raised when the activity (or any caller-supplied signal) is cancelled. */
+export function isCancellation(err: unknown): boolean {
+  if (err instanceof CancelledFailure) return true;
+  return err instanceof Error && err.name === 'AbortError';
+}
+
+/**
+ * Parses `Retry-After` (delta-seconds or HTTP-date) into milliseconds. Returns undefined when
+ * absent, unparseable or not in the future, so the retry policy's own back-off applies.
+ */
+export function parseRetryAfter(
+  value: string | null | undefined,
+  now: () => number = Date.now,
+): number | undefined {
+  if (value == null) return undefined;
+  const v = value.trim();
+  if (v === '') return undefined;
+  if (/^\d+$/.test(v)) {
+    const seconds = Number(v);
+    return seconds > 0 ? seconds * 1000 : undefined;
+  }
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return undefined;
+  const ms = at - now();
+  return ms > 0 ? Math.ceil(ms / 1000) * 1000 : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface HttpErrorLike {
+  status: number;
+  statusText: string;
+  retryAfter: string | null;
+  body: unknown;
+}
+
+function asHttpErrorLike(err: unknown): HttpErrorLike | undefined {
+  if (!(err instanceof Error) || err.name !== 'HTTPError') return undefined;
+  const response = (err as { response?: unknown }).response;
+  if (!(response instanceof Response)) return undefined;
+  return {
+    status: response.status,
+    statusText: response.statusText,
+    retryAfter: response.headers.get('retry-after'),
+    body: undefined,
+  };
+}
+
+function statusType(status: number, service: AepErrorContext['service']): FailureType {
+  if (service === 'ims' && status >= 400 && status < 500 && status !== 429) {
+    // IMS answers 400 invalid_client / 401 for refused credentials: nothing to retry.
+    return FailureType.AepUnauthorized;
+  }
+  switch (status) {
+    case 400:
+      return FailureType.AepBadRequest;
+    case 401:
+      return FailureType.AepUnauthorized;
+    case 403:
+      return FailureType.AepForbidden;
+    case 404:
+      return FailureType.AepNotFound;
+    case 409:
+    case 412:
+      return FailureType.AepConflict;
+    case 429:
+      return FailureType.AepRateLimited;
+  }
+  if (status >= 500) return FailureType.AepServerError;
+  if (status >= 400) return FailureType.AepClientError;
+  // A 1xx/3xx reaching the mapper is an answer we cannot use.
+  return FailureType.AepUnexpectedResponse;
+}
+
+function fromHttpStatus(err: HttpErrorLike, context: AepErrorContext): ApplicationFailure {
+  const type = statusType(err.status, context.service);
+  const retryable = err.status === 429 || err.status >= 500;
+  const adobe = describeBody(err.body);
+  const nextRetryDelay = retryable ? parseRetryAfter(err.retryAfter, context.now) : undefined;
+  const what = context.resource ? `${context.operation} (${context.resource})` : context.operation;
+  const parts = [`${what} failed: HTTP ${err.status}${err.statusText ? ` ${err.statusText}` : ''}`];
+  if (adobe.code) parts.push(`[${adobe.code}]`);
+  if (adobe.text) parts.push(adobe.text);
+  return failure({
+    type,
+    nonRetryable: !retryable,
+    message: parts.join(' '),
+    nextRetryDelay,
+    details: {
+      status: err.status,
+      code: adobe.code,
+      operation: context.operation,
+      resource: context.resource,
+    },
+  });
+}
+
+function failure(args: {
+  type: FailureType;
+  nonRetryable: boolean;
+  message: string;
+  nextRetryDelay?: number | undefined;
+  details: {
+    status: number | null;
+    code?: string | undefined;
+    operation: string;
+    resource?: string | undefined;
+  };
+}): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: args.type,
+    nonRetryable: args.nonRetryable,
+    message: scrub(args.message),
+    ...(args.nextRetryDelay !== undefined ? { nextRetryDelay: args.nextRetryDelay } : {}),
+    details: [compact(args.details)],
+  });
+}
+
+function compact(d: {
+  status: number | null;
+  code?: string | undefined;
+  operation: string;
+  resource?: string | undefined;
+}): AepFailureDetails {
+  const out: AepFailureDetails = { status: d.status, operation: d.operation };
+  if (d.code !== undefined) out.code = d.code;
+  if (d.resource !== undefined) out.resource = d.resource;
+  return out;
+}
+
+/**
+ * Extracts Adobe's error code and human text from the known error body shapes:
+ * Flow Service / Schema Registry / DCS problem bodies `{type, title, detail, report, errorMessage}`,
+ * the gateway `{error_code, message}`, IMS `{error, error_description}`, and unknown shapes
+ * (Catalog, Data Prep) through their common field names.
+ */
+function describeBody(body: unknown): { code?: string; text?: string } {
+  if (body === undefined || body === null) return {};
+  if (typeof body === 'string') return { text: truncate(body, 300) };
+  if (typeof body !== 'object') return {};
+  const b = body as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+  const report =
+    b.report && typeof b.report === 'object' ? (b.report as Record<string, unknown>) : {};
+
+  // Problem type URIs end with the code: .../errors/FLOW-1439-404, .../XDM-1010-404.
+  const typeCode = str(b.type)?.match(/([A-Z]+-\d+-\d+)\/?$/)?.[1];
+  const code =
+    typeCode ??
+    str(b.error_code) ??
+    (typeof b.error_code === 'number' ? String(b.error_code) : undefined) ??
+    str(b.error) ??
+    str(b.code) ??
+    str(b.errorCode);
+
+  const texts: string[] = [];
+  const push = (v: unknown) => {
+    const s = str(v);
+    if (s && !texts.some((t) => t.includes(s))) texts.push(s);
+  };
+  push(b.title);
+  push(report['detailed-message']);
+  push(report.message);
+  push(b.errorMessage);
+  push(b.detail);
+  push(b.message);
+  push(b.error_description);
+  if (Array.isArray(b.errors)) {
+    for (const e of b.errors.slice(0, 3)) {
+      if (e && typeof e === 'object') push((e as Record<string, unknown>).message);
+      else push(e);
+    }
+  }
+  if (texts.length === 0 && !code) {
+    return { text: truncate(JSON.stringify(body), 300) };
+  }
+  return {
+    ...(code ? { code } : {}),
+    ...(texts.length ? { text: truncate(texts.join(': '), 500) } : {}),
+  };
+}
+
+interface NetworkInfo {
+  code: string;
+  message: string;
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
+
+/** Recognises "no HTTP answer" errors: ky timeouts, undici `fetch failed` and socket errnos. */
+function networkErrorCode(err: unknown): NetworkInfo | undefined {
+  if (err instanceof TimeoutError || (err instanceof Error && err.name === 'TimeoutError')) {
+    return { code: 'TIMEOUT', message: 'request timed out' };
+  }
+  // Walk the cause chain: undici wraps socket errors as TypeError('fetch failed', { cause }).
+  let e: unknown = err;
+  let fetchFailed = false;
+  for (let depth = 0; depth < 5 && e instanceof Error; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) {
+      return { code, message: e.message };
+    }
+    if (/socket hang up|other side closed|terminated/i.test(e.message)) {
+      return { code: 'ECONNRESET', message: e.message };
+    }
+    if (e instanceof TypeError && e.message === 'fetch failed') fetchFailed = true;
+    e = e.cause;
+  }
+  if (fetchFailed) {
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : '';
+    return { code: 'FETCH_FAILED', message: cause || 'fetch failed' };
+  }
+  return undefined;
+}
+
+function truncate(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+/** Defence in depth: a bearer token echoed by some server never reaches history. */
+function scrub(message: string): string {
+  return message
+    .replace(/Bearer\s+[A-Za-z0-9._~+/=-]+/gi, 'Bearer [redacted]')
+    .replace(/(client_secret|access_token)=[^&\s]*/gi, '$1=[redacted]');
+}

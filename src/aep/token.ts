@@ -1,0 +1,122 @@
+/**
+ * IMS OAuth server-to-server access tokens (`POST {AEP_IMS_URL}/ims/token/v3`,
+ * `grant_type=client_credentials`).
+ *
+ * Contract:
+ * - One provider per worker process: the token lives in memory only, never in Temporal
+ *   (activity inputs/outputs and failures never carry it).
+ * - `getToken` returns a cached token until it is within the refresh margin of its expiry
+ *   (`min(5 min, 10% of lifetime)`), then fetches a new one. Concurrent callers share a single
+ *   in-flight IMS request (single-flight), so a burst of activities costs one token request.
+ * - `invalidate(token)` drops the cached token only if it is still the one the caller used, so
+ *   N callers that all saw a 401 with the same stale token cause exactly one refresh.
+ * - IMS refusing the credentials (400/401/403) is `AepUnauthorized`, non-retryable; 429/5xx and
+ *   network errors are retryable, like every other AEP call (mapped by `toAepFailure`).
+ */
+import ky from 'ky';
+import { type Config } from '../config';
+import { readHttpError, toAepFailure } from './errors';
+import { imsTokenSchema } from './schemas';
+
+export interface TokenProvider {
+  /** A valid access token. `signal` only abandons this caller's wait, not the shared request. */
+  getToken(signal?: AbortSignal): Promise<string>;
+  /** Forget `token` if it is the cached one (the caller got a 401 with it). */
+  invalidate(token: string): void;
+}
+
+export type TokenConfig = Pick<
+  Config,
+  'AEP_IMS_URL' | 'AEP_CLIENT_ID' | 'AEP_CLIENT_SECRET' | 'AEP_SCOPES' | 'AEP_REQUEST_TIMEOUT_MS'
+>;
+
+export interface TokenProviderDeps {
+  config: TokenConfig;
+  fetch?: typeof fetch;
+  /** Milliseconds since epoch; injectable so tests can move time past the refresh margin. */
+  now?: () => number;
+}
+
+const MAX_REFRESH_MARGIN_MS = 5 * 60_000;
+
+interface CachedToken {
+  value: string;
+  /** When to stop handing it out (expiry minus margin). */
+  refreshAt: number;
+}
+
+export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
+  const { config } = deps;
+  const now = deps.now ?? Date.now;
+  const http = ky.create({
+    retry: 0,
+    timeout: config.AEP_REQUEST_TIMEOUT_MS,
+    throwHttpErrors: false,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  });
+  const tokenUrl = `${config.AEP_IMS_URL.replace(/\/+$/, '')}/ims/token/v3`;
+
+  let cached: CachedToken | undefined;
+  let inFlight: Promise<CachedToken> | undefined;
+
+  async function requestToken(): Promise<CachedToken> {
+    const context = { operation: 'ims.token', service: 'ims' as const };
+    try {
+      const requestedAt = now();
+      const response = await http.post(tokenUrl, {
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: config.AEP_CLIENT_ID,
+          client_secret: config.AEP_CLIENT_SECRET,
+          scope: config.AEP_SCOPES,
+        }),
+        headers: { accept: 'application/json' },
+      });
+      if (!response.ok) throw await readHttpError(response);
+      const body = imsTokenSchema.parse(await response.json());
+      // `expires_in` is seconds for /ims/token/v3 (the JWT-era milliseconds do not apply).
+      const lifetimeMs = body.expires_in * 1000;
+      const margin = Math.min(MAX_REFRESH_MARGIN_MS, lifetimeMs * 0.1);
+      return { value: body.access_token, refreshAt: requestedAt + lifetimeMs - margin };
+    } catch (err) {
+      throw toAepFailure(err, context);
+    }
+  }
+
+  function fresh(): Promise<CachedToken> {
+    if (!inFlight) {
+      inFlight = requestToken()
+        .then((t) => {
+          cached = t;
+          return t;
+        })
+        .finally(() => {
+          inFlight = undefined;
+        });
+    }
+    return inFlight;
+  }
+
+  return {
+    async getToken(signal) {
+      signal?.throwIfAborted();
+      if (cached && now() < cached.refreshAt) return cached.value;
+      const shared = fresh();
+      if (!signal) return (await shared).value;
+      return (await abortable(shared, signal)).value;
+    },
+    invalidate(token) {
+      if (cached?.value === token) cached = undefined;
+    },
+  };
+}
+
+/** Lets one caller stop waiting on a shared promise without cancelling it for the others. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.finally(() => signal.removeEventListener('abort', onAbort)).then(resolve, reject);
+  });
+}
