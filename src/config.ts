@@ -6,7 +6,8 @@ import { z } from 'zod';
  * operator fixes a bad deployment in one round trip instead of one variable per restart.
  */
 
-const DEFAULT_SCOPES = 'openid,AdobeID,read_organizations,additional_info.projectedProductContext,session';
+const DEFAULT_SCOPES =
+  'openid,AdobeID,read_organizations,additional_info.projectedProductContext,session';
 
 const url = (what: string) =>
   z
@@ -31,14 +32,20 @@ export const configSchema = z.object({
   AEP_PLATFORM_URL: url('AEP_PLATFORM_URL').default('https://platform.adobe.io'),
   /** Base URL of Adobe IMS (the token endpoint is `${AEP_IMS_URL}/ims/token/v3`). */
   AEP_IMS_URL: url('AEP_IMS_URL').default('https://ims-na1.adobelogin.com'),
-  AEP_CLIENT_ID: z.string({ error: 'AEP_CLIENT_ID is required' }).trim().min(1, 'AEP_CLIENT_ID is empty'),
+  AEP_CLIENT_ID: z
+    .string({ error: 'AEP_CLIENT_ID is required' })
+    .trim()
+    .min(1, 'AEP_CLIENT_ID is empty'),
   AEP_CLIENT_SECRET: z
     .string({ error: 'AEP_CLIENT_SECRET is required' })
     .min(1, 'AEP_CLIENT_SECRET is empty'),
   AEP_ORG_ID: z
     .string({ error: 'AEP_ORG_ID is required' })
     .trim()
-    .regex(/^[A-Za-z0-9]+@AdobeOrg$/, 'AEP_ORG_ID must look like 5C1328435BF324E90A49402A@AdobeOrg'),
+    .regex(
+      /^[A-Za-z0-9]+@AdobeOrg$/,
+      'AEP_ORG_ID must look like 5C1328435BF324E90A49402A@AdobeOrg',
+    ),
   /** Default sandbox when a request names none; Platform sandbox names are lowercase. */
   AEP_SANDBOX: z
     .string()
@@ -75,7 +82,9 @@ type Env = Record<string, string | undefined>;
 
 function parseWith<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
   // Empty strings mean "unset" so that a blank line in .env falls back to the default.
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const result = schema.safeParse(cleaned);
   if (!result.success) {
     throw new ConfigError(

@@ -4,6 +4,8 @@
  * workflow-side definitions only.
  */
 import { defineSearchAttributeKey } from '@temporalio/common';
+import { defineQuery } from '@temporalio/workflow';
+import type { ProvisionProgress } from './results';
 
 export const DEFAULT_TASK_QUEUE = 'aep-streaming-provisioning';
 
@@ -50,6 +52,11 @@ export const FailureType = {
   DatasetMismatch: 'DatasetMismatch',
   /** A resource with the deterministic name exists but was not created by this project. */
   ForeignResourceConflict: 'ForeignResourceConflict',
+  /**
+   * A source of this name exists (created by this project) but with other settings (data type,
+   * authentication, dataset): converging would silently return a different source. Non-retryable.
+   */
+  ExistingSourceDiffers: 'ExistingSourceDiffers',
   /** The base connection has no inletUrl yet: retryable (the activity waits). */
   InletNotReady: 'InletNotReady',
   /** The smoke-test record was refused by the inlet. Non-retryable. */
@@ -76,3 +83,11 @@ export const SEARCH_ATTRIBUTE_DEFINITIONS: ReadonlyArray<readonly [string, 'Keyw
   ['AepSourceName', 'Keyword'],
   ['AepProvisioningStatus', 'Keyword'],
 ];
+
+/** Live progress of a provisioning: steps done, resources created or reused, compensation. */
+export const progressQuery = defineQuery<ProvisionProgress>('progress');
+
+export const WorkflowType = {
+  provision: 'ProvisionStreamingSource',
+  deprovision: 'DeprovisionStreamingSource',
+} as const;

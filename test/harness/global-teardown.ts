@@ -1,1 +1,6 @@
-export default async function globalTeardown(): Promise<void> {}
+import type { DevServer } from '../../src/tools/dev-server';
+
+export default async function globalTeardown(): Promise<void> {
+  const server = (globalThis as { __TEMPORAL_DEV_SERVER__?: DevServer }).__TEMPORAL_DEV_SERVER__;
+  await server?.stop();
+}

@@ -1,0 +1,125 @@
+/**
+ * Inputs and outputs of the provisioning activities: the contract between workflows (which import
+ * these as types only) and the activity implementations. Everything here travels through Temporal
+ * history, so it holds ids and names only — never a token, secret or Authorization value.
+ */
+import type { ProvisionRequest } from '../request';
+
+/** Kinds of AEP resource a provisioning creates, in dependency order (base connection first). */
+export type ResourceKind =
+  'baseConnection' | 'sourceConnection' | 'targetConnection' | 'dataset' | 'mappingSet' | 'flow';
+
+/**
+ * Who owns a resource: every resource this project creates carries an ownership marker with the
+ * source's name and the Temporal run that created it (in its description). Lookups adopt only
+ * marked resources; a resource of the same name without the marker is foreign and never touched.
+ */
+export interface Owner {
+  sandbox: string;
+  sourceName: string;
+  /** The workflow run that creates resources (workflowInfo().runId). */
+  runToken: string;
+}
+
+export interface EnsureResult {
+  id: string;
+  /** True when this workflow run created it (possibly in an earlier attempt of the activity). */
+  created: boolean;
+}
+
+export interface EnsureBaseConnectionInput {
+  owner: Owner;
+  description?: string;
+  dataType: 'xdm' | 'raw';
+  authenticationRequired: boolean;
+}
+
+export interface InletInfo {
+  inletUrl: string;
+  inletId: string;
+  authenticationRequired: boolean;
+}
+
+export interface EnsureChildInput {
+  owner: Owner;
+  /** Look for an existing owned resource even on the first attempt (its parent was reused). */
+  lookupFirst: boolean;
+}
+
+export interface EnsureSourceConnectionInput extends EnsureChildInput {
+  baseConnectionId: string;
+}
+
+export interface EnsureDatasetInput extends EnsureChildInput {
+  schemaId: string;
+  /** Use this existing dataset (never created, never deleted by this project)... */
+  datasetId?: string;
+  /** ...or create (or find, if this project created it before) a dataset with this name. */
+  dataset?: { name: string; description?: string };
+}
+
+export interface EnsureTargetConnectionInput extends EnsureChildInput {
+  datasetId: string;
+  schemaId: string;
+}
+
+export interface EnsureMappingSetInput extends EnsureChildInput {
+  schemaId: string;
+  mappings: NonNullable<ProvisionRequest['mappings']>;
+}
+
+export interface MappingSetResult extends EnsureResult {
+  version: number;
+}
+
+export interface EnsureFlowInput extends EnsureChildInput {
+  sourceConnectionId: string;
+  targetConnectionId: string;
+  mappingSet?: { id: string; version: number };
+}
+
+export interface SmokeTestInput {
+  sandbox: string;
+  inletUrl: string;
+  flowId: string;
+  dataType: 'xdm' | 'raw';
+  schemaId: string;
+  datasetId: string;
+  authenticated: boolean;
+  record?: Record<string, unknown>;
+}
+
+export interface SmokeTestResult {
+  status: number;
+  xactionId?: string;
+  receivedTimeMs?: number;
+}
+
+export interface DeleteResourceInput {
+  kind: ResourceKind;
+  sandbox: string;
+  /** Delete this id (404 counts as done)... */
+  id?: string;
+  /**
+   * ...or, when a create's outcome is unknown (it failed or was cancelled mid-call), delete what
+   * this run created under that name: resources carrying the run's own marker only.
+   */
+  owned?: { name: string; owner: Owner };
+}
+
+export interface DeleteResourceResult {
+  kind: ResourceKind;
+  deleted: string[];
+  /** Ids that were already gone. */
+  absent: string[];
+}
+
+/** The graph of a provisioned source, as found by discoverSource (teardown). */
+export interface SourceGraph {
+  sandbox: string;
+  sourceName?: string;
+  /** This project's resources of the source, to delete in the order given by the workflow. */
+  resources: Array<{ kind: ResourceKind; id: string }>;
+  /** Resources of the graph that are not this project's to delete (a dataset named by id). */
+  kept: Array<{ kind: ResourceKind; id: string }>;
+}

@@ -1,0 +1,3 @@
+/** Workflow entry point bundled by the worker (workflowsPath). Deterministic sandbox code only. */
+export { ProvisionStreamingSource } from './provision';
+export { DeprovisionStreamingSource } from './deprovision';

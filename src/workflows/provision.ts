@@ -1,0 +1,398 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { EnsureResult, Owner, ResourceKind } from '../activities/types';
+import type { ProvisionRequestInput } from '../request';
+import { FailureType, progressQuery, SearchAttributes } from '../shared/names';
+import type {
+  CompensationOutcome,
+  ProvisionProgress,
+  ProvisionResult,
+  ProvisionStatus,
+  ResourceRef,
+} from '../shared/results';
+import { describeFailure, rootFailureType } from './failures';
+
+/**
+ * Every AEP call is one activity; each is idempotent (it finds what an earlier attempt or run
+ * created before creating), so Temporal may retry it freely. The HTTP client's own timeout is
+ * below startToCloseTimeout; 4xx answers come back as non-retryable ApplicationFailures, 429/5xx
+ * and network errors as retryable ones (429 with the server's Retry-After as next delay).
+ * WAIT_CANCELLATION_COMPLETED: when a branch is cancelled, the workflow waits until the attempt in
+ * flight has finished, so compensation never races a create that is still on the wire.
+ */
+const callOptions: ActivityOptions = {
+  startToCloseTimeout: '60s',
+  cancellationType: 'WAIT_CANCELLATION_COMPLETED',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    maximumAttempts: 12,
+  },
+};
+
+const aep = proxyActivities<Activities>(callOptions);
+
+/** The inlet URL may lag the base connection: poll it on a short, bounded schedule. */
+const inletPoll = proxyActivities<Activities>({
+  ...callOptions,
+  retry: {
+    initialInterval: '500ms',
+    backoffCoefficient: 1.5,
+    maximumInterval: '10s',
+    maximumAttempts: 30,
+  },
+});
+
+/** Compensation: each delete on its own policy; a delete that still fails is reported, not hidden. */
+const undoOptions: ActivityOptions = {
+  startToCloseTimeout: '60s',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '20s',
+    maximumAttempts: 8,
+  },
+};
+const undo = proxyActivities<Activities>(undoOptions);
+
+/** Reverse dependency order: the flow first (it pins everything), the base connection last. */
+const TEARDOWN_ORDER: ResourceKind[] = [
+  'flow',
+  'sourceConnection',
+  'targetConnection',
+  'mappingSet',
+  'dataset',
+  'baseConnection',
+];
+
+interface Compensation {
+  kind: ResourceKind;
+  /** The name the create used: lets compensation find a resource whose create outcome is unknown. */
+  name: string;
+  id?: string;
+  /** Resolved after the create: false when reused from an earlier run or named by the request. */
+  createdByThisRun?: boolean;
+}
+
+export async function ProvisionStreamingSource(
+  input: ProvisionRequestInput,
+): Promise<ProvisionResult> {
+  const progress: ProvisionProgress = {
+    status: 'VALIDATING',
+    step: 'Validating the request',
+    completedSteps: [],
+    resources: {},
+    compensation: [],
+  };
+  setHandler(progressQuery, () => progress);
+
+  const setStatus = (status: ProvisionStatus, step: string) => {
+    progress.status = status;
+    progress.step = step;
+    setCurrentDetails(`**${status}** — ${step}`);
+    upsertSearchAttributes([{ key: SearchAttributes.status, value: status }]);
+  };
+  const done = (step: string) => {
+    progress.completedSteps.push(step);
+  };
+  setStatus('VALIDATING', 'Validating the request');
+
+  const req = await aep.validateProvisionRequest.executeWithOptions(
+    { ...callOptions, summary: 'Validate the request' },
+    [input],
+  );
+  upsertSearchAttributes([
+    { key: SearchAttributes.sandbox, value: req.sandbox },
+    { key: SearchAttributes.sourceName, value: req.name },
+  ]);
+  done('request validated');
+
+  const owner: Owner = {
+    sandbox: req.sandbox,
+    sourceName: req.name,
+    runToken: workflowInfo().runId,
+  };
+  const compensations: Compensation[] = [];
+  const record = (kind: ResourceKind, r: EnsureResult, owned = true): ResourceRef => {
+    const ref: ResourceRef = { id: r.id, created: r.created, owned };
+    progress.resources[kind] = ref;
+    done(`${kind} ${r.created ? 'created' : 'found'}: ${r.id}`);
+    return ref;
+  };
+  /** Registers the undo before the call, then resolves it from the call's outcome. */
+  const ensure = async <T extends EnsureResult>(
+    kind: ResourceKind,
+    name: string,
+    call: () => Promise<T>,
+    owned = true,
+  ): Promise<T> => {
+    // A dataset the request named by id is never this project's to delete: no undo at all.
+    if (!owned) return call();
+    const comp: Compensation = { kind, name };
+    compensations.push(comp);
+    const result = await call();
+    comp.id = result.id;
+    comp.createdByThisRun = result.created;
+    return result;
+  };
+
+  const authenticationRequired = req.authentication?.required ?? false;
+  setStatus('PROVISIONING', 'Creating connections, dataset and mapping in parallel');
+
+  const branches = new CancellationScope();
+  const baseBranch = branches.run(async () => {
+    const base = await ensure('baseConnection', req.name, () =>
+      aep.ensureBaseConnection.executeWithOptions(
+        { ...callOptions, summary: `Base connection "${req.name}"` },
+        [{ owner, description: req.description, dataType: req.dataType, authenticationRequired }],
+      ),
+    );
+    record('baseConnection', base);
+    // The source connection needs only the base connection's id, so it does not wait for the
+    // inlet URL: the two calls overlap and the critical path stays base → source → flow.
+    const [inlet, source] = await Promise.all([
+      inletPoll.getInlet.executeWithOptions({ ...callOptions, summary: 'Read the inlet URL' }, [
+        { sandbox: req.sandbox, baseConnectionId: base.id },
+      ]),
+      ensure('sourceConnection', req.name, () =>
+        aep.ensureSourceConnection.executeWithOptions(
+          { ...callOptions, summary: 'Source connection' },
+          [{ owner, baseConnectionId: base.id, lookupFirst: !base.created }],
+        ),
+      ),
+    ]);
+    progress.inletUrl = inlet.inletUrl;
+    done('inlet URL read');
+    record('sourceConnection', source);
+    return { base, inlet, source };
+  });
+
+  const schemaChecked = branches.run(async () => {
+    await aep.checkSchema.executeWithOptions(
+      { ...callOptions, summary: 'Check the target XDM schema' },
+      [{ sandbox: req.sandbox, schemaId: req.target.schemaId }],
+    );
+    done('schema found');
+  });
+
+  const targetBranch = branches.run(async () => {
+    await schemaChecked;
+    const datasetName = req.target.dataset?.name ?? req.name;
+    const datasetOwned = req.target.datasetId === undefined;
+    const dataset = await ensure(
+      'dataset',
+      datasetName,
+      () =>
+        aep.ensureDataset.executeWithOptions(
+          {
+            ...callOptions,
+            summary: req.target.datasetId
+              ? `Check dataset ${req.target.datasetId}`
+              : `Dataset "${datasetName}"`,
+          },
+          [
+            {
+              owner,
+              lookupFirst: true,
+              schemaId: req.target.schemaId,
+              datasetId: req.target.datasetId,
+              dataset: req.target.dataset,
+            },
+          ],
+        ),
+      datasetOwned,
+    );
+    record('dataset', dataset, datasetOwned);
+    const target = await ensure('targetConnection', req.name, () =>
+      aep.ensureTargetConnection.executeWithOptions(
+        { ...callOptions, summary: 'Target connection' },
+        [{ owner, lookupFirst: true, datasetId: dataset.id, schemaId: req.target.schemaId }],
+      ),
+    );
+    record('targetConnection', target);
+    return { dataset, target };
+  });
+
+  const mappings = req.mappings;
+  const mappingBranch = mappings
+    ? branches.run(async () => {
+        await schemaChecked;
+        const mappingSet = await ensure('mappingSet', req.name, () =>
+          aep.ensureMappingSet.executeWithOptions(
+            { ...callOptions, summary: `Data Prep mapping set (${mappings.length} mappings)` },
+            [{ owner, lookupFirst: true, schemaId: req.target.schemaId, mappings }],
+          ),
+        );
+        record('mappingSet', mappingSet);
+        return mappingSet;
+      })
+    : Promise.resolve(undefined);
+
+  try {
+    let parts: [
+      Awaited<typeof baseBranch>,
+      Awaited<typeof targetBranch>,
+      Awaited<typeof mappingBranch>,
+      void,
+    ];
+    try {
+      parts = await Promise.all([baseBranch, targetBranch, mappingBranch, schemaChecked]);
+    } catch (err) {
+      // One branch failed: stop the others and wait until every call in flight has settled, so
+      // that compensation sees every resource any branch may have created.
+      branches.cancel();
+      await Promise.allSettled([baseBranch, targetBranch, mappingBranch, schemaChecked]);
+      throw err;
+    }
+    const [{ base, inlet, source }, { dataset, target }, mappingSet] = parts;
+
+    setStatus('PROVISIONING', 'Creating the dataflow');
+    const flow = await ensure('flow', req.name, () =>
+      aep.ensureFlow.executeWithOptions({ ...callOptions, summary: 'Dataflow' }, [
+        {
+          owner,
+          lookupFirst: !source.created,
+          sourceConnectionId: source.id,
+          targetConnectionId: target.id,
+          mappingSet: mappingSet ? { id: mappingSet.id, version: mappingSet.version } : undefined,
+        },
+      ]),
+    );
+    record('flow', flow);
+
+    let smokeTest: ProvisionResult['smokeTest'];
+    if (req.smokeTest) {
+      const wait = req.smokeTest.activationWaitSeconds;
+      setStatus('WAITING_FOR_ACTIVATION', `Waiting ${wait}s for the dataflow to activate`);
+      // A durable timer: a worker restart during the wait loses nothing.
+      await sleep(wait * 1000);
+      setStatus('SMOKE_TESTING', 'Sending one record to the inlet');
+      smokeTest = await aep.sendSmokeRecord.executeWithOptions(
+        { ...callOptions, summary: 'Smoke test: one record to the inlet' },
+        [
+          {
+            sandbox: req.sandbox,
+            inletUrl: inlet.inletUrl,
+            flowId: flow.id,
+            dataType: req.dataType,
+            schemaId: req.target.schemaId,
+            datasetId: dataset.id,
+            authenticated: inlet.authenticationRequired,
+            record: req.smokeTest.record,
+          },
+        ],
+      );
+      done(`smoke test accepted (${smokeTest.status})`);
+    }
+
+    const refs = progress.resources;
+    const kinds = Object.keys(refs) as ResourceKind[];
+    const result: ProvisionResult = {
+      sandbox: req.sandbox,
+      name: req.name,
+      inletUrl: inlet.inletUrl,
+      inletId: inlet.inletId,
+      flowId: flow.id,
+      baseConnectionId: base.id,
+      sourceConnectionId: source.id,
+      targetConnectionId: target.id,
+      datasetId: dataset.id,
+      mappingSetId: mappingSet?.id,
+      dataType: req.dataType,
+      authenticationRequired: inlet.authenticationRequired,
+      smokeTest,
+      created: kinds.filter((k) => refs[k]?.created),
+      reused: kinds.filter((k) => !refs[k]?.created),
+    };
+    setStatus('SUCCEEDED', `Inlet ${inlet.inletUrl} — flow ${flow.id}`);
+    return result;
+  } catch (err) {
+    const cancelled = isCancellation(err);
+    progress.error = describeFailure(err);
+    setStatus(
+      'COMPENSATING',
+      `Deleting what this run created (${cancelled ? 'cancelled' : progress.error})`,
+    );
+    log.warn('Provisioning failed; compensating', { error: progress.error, cancelled });
+
+    const outcomes = await CancellationScope.nonCancellable(() => compensate(compensations, owner));
+    progress.compensation = outcomes;
+    const leftovers = outcomes.filter((o) => o.outcome === 'failed');
+    const compensated = outcomes.filter((o) => o.outcome !== 'failed');
+
+    if (leftovers.length > 0) {
+      setStatus('FAILED', `Compensation left ${leftovers.length} resource(s) behind`);
+      throw ApplicationFailure.create({
+        type: FailureType.CompensationFailed,
+        message: `Provisioning of "${req.name}" failed (${progress.error}) and ${leftovers.length} resource(s) could not be deleted: ${leftovers
+          .map((l) => `${l.kind} ${l.id ?? '(unknown id)'}`)
+          .join(', ')}`,
+        nonRetryable: true,
+        details: [{ leftovers, compensated, cause: rootFailureType(err) }],
+        cause: err instanceof Error ? err : undefined,
+      });
+    }
+    if (cancelled) {
+      setStatus('CANCELLED', `Cancelled; ${compensated.length} resource(s) deleted`);
+      throw err;
+    }
+    setStatus('FAILED', `${progress.error}; ${compensated.length} resource(s) deleted`);
+    throw ApplicationFailure.create({
+      type: FailureType.ProvisioningFailed,
+      message: `Provisioning of "${req.name}" failed: ${progress.error}. Compensated: ${
+        compensated.map((c) => `${c.kind} ${c.id ?? ''}`.trim()).join(', ') || 'nothing to delete'
+      }`,
+      nonRetryable: true,
+      details: [{ compensated, cause: rootFailureType(err) }],
+      cause: err instanceof Error ? err : undefined,
+    });
+  }
+}
+
+/**
+ * Deletes, in reverse dependency order, every resource this run created — including one whose
+ * create call failed or was cancelled after Adobe may have committed it (found by the run's own
+ * ownership marker). Resources reused from an earlier run or named by the request are kept.
+ */
+async function compensate(
+  compensations: Compensation[],
+  owner: Owner,
+): Promise<CompensationOutcome[]> {
+  const outcomes: CompensationOutcome[] = [];
+  for (const kind of TEARDOWN_ORDER) {
+    for (const comp of compensations.filter((c) => c.kind === kind)) {
+      if (comp.createdByThisRun === false) continue;
+      try {
+        const r = await undo.deleteResource.executeWithOptions(
+          {
+            ...undoOptions,
+            summary: `Compensate: delete ${kind}${comp.id ? ` ${comp.id}` : ` "${comp.name}" if created`}`,
+          },
+          [
+            comp.id
+              ? { kind, sandbox: owner.sandbox, id: comp.id }
+              : { kind, sandbox: owner.sandbox, owned: { name: comp.name, owner } },
+          ],
+        );
+        for (const id of r.deleted) outcomes.push({ kind, id, outcome: 'deleted' });
+        for (const id of r.absent) outcomes.push({ kind, id, outcome: 'absent' });
+      } catch (err) {
+        outcomes.push({ kind, id: comp.id, outcome: 'failed', error: describeFailure(err) });
+      }
+    }
+  }
+  return outcomes;
+}
