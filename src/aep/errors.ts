@@ -148,7 +148,7 @@ export function toAepFailure(err: unknown, context: AepErrorContext): Applicatio
 
   // Anything else is a defect in this process (a bug, not an AEP answer). It stays retryable,
   // exactly as Temporal would treat an unmapped error, so a fixed deployment can resume the run.
-  const e = err instanceof Error ? err : new Error(String(err));
+  const e = isErrorLike(err) ? err : new Error(String(err));
   return ApplicationFailure.create({
     type: e.name || 'Error',
     nonRetryable: false,
@@ -169,7 +169,27 @@ export function aepFailureDetails(f: ApplicationFailure): AepFailureDetails | un
 /** True for the abort raised when the activity (or any caller-supplied signal) is cancelled. */
 export function isCancellation(err: unknown): boolean {
   if (err instanceof CancelledFailure) return true;
-  return err instanceof Error && err.name === 'AbortError';
+  return isErrorLike(err) && err.name === 'AbortError';
+}
+
+interface ErrorLike {
+  name: string;
+  message: string;
+  code?: unknown;
+  cause?: unknown;
+}
+
+/**
+ * Duck-typed: errors raised by Node's fetch (undici) or DOMException may come from another realm
+ * (jest's vm context, worker threads), where `instanceof Error` is false.
+ */
+function isErrorLike(e: unknown): e is ErrorLike {
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as { name?: unknown }).name === 'string' &&
+    typeof (e as { message?: unknown }).message === 'string'
+  );
 }
 
 /**
@@ -203,7 +223,7 @@ interface HttpErrorLike {
 }
 
 function asHttpErrorLike(err: unknown): HttpErrorLike | undefined {
-  if (!(err instanceof Error) || err.name !== 'HTTPError') return undefined;
+  if (!isErrorLike(err) || err.name !== 'HTTPError') return undefined;
   const response = (err as { response?: unknown }).response;
   if (!(response instanceof Response)) return undefined;
   return {
@@ -373,26 +393,27 @@ const NETWORK_CODES = new Set([
 
 /** Recognises "no HTTP answer" errors: ky timeouts, undici `fetch failed` and socket errnos. */
 function networkErrorCode(err: unknown): NetworkInfo | undefined {
-  if (err instanceof TimeoutError || (err instanceof Error && err.name === 'TimeoutError')) {
+  if (err instanceof TimeoutError || (isErrorLike(err) && err.name === 'TimeoutError')) {
     return { code: 'TIMEOUT', message: 'request timed out' };
   }
   // Walk the cause chain: undici wraps socket errors as TypeError('fetch failed', { cause }).
   let e: unknown = err;
   let fetchFailed = false;
-  for (let depth = 0; depth < 5 && e instanceof Error; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && NETWORK_CODES.has(code)) {
-      return { code, message: e.message };
+  for (let depth = 0; depth < 5 && isErrorLike(e); depth++) {
+    if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) {
+      return { code: e.code, message: e.message };
     }
-    if (/socket hang up|other side closed|terminated/i.test(e.message)) {
+    if (/socket hang up|other side closed/i.test(e.message)) {
       return { code: 'ECONNRESET', message: e.message };
     }
-    if (e instanceof TypeError && e.message === 'fetch failed') fetchFailed = true;
+    if (e.name === 'TypeError' && (e.message === 'fetch failed' || e.message === 'terminated')) {
+      fetchFailed = true;
+    }
     e = e.cause;
   }
-  if (fetchFailed) {
-    const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : '';
-    return { code: 'FETCH_FAILED', message: cause || 'fetch failed' };
+  if (fetchFailed && isErrorLike(err)) {
+    const cause = isErrorLike(err.cause) ? err.cause.message : '';
+    return { code: 'FETCH_FAILED', message: cause || err.message };
   }
   return undefined;
 }
