@@ -16,7 +16,10 @@ export const workflowSandboxRule = [
         message: 'Workflows run in the deterministic sandbox: no Node builtins (use an activity).',
       })),
       { name: 'ky', message: 'Workflows do no I/O: call an activity instead of ky.' },
-      { name: 'zod', message: 'Workflows do not import zod: validate in an activity (validateRequest).' },
+      {
+        name: 'zod',
+        message: 'Workflows do not import zod: validate in an activity (validateRequest).',
+      },
       { name: '@temporalio/activity', message: 'Activity context is not available in workflows.' },
       { name: '@temporalio/client', message: 'Workflows cannot use the Temporal client.' },
       { name: '@temporalio/worker', message: 'Workflows cannot import the worker.' },
@@ -25,10 +28,19 @@ export const workflowSandboxRule = [
       {
         group: ['**/activities', '**/activities/**'],
         allowTypeImports: true,
-        message: 'Import activities as types only (import type) and call them through proxyActivities.',
+        message:
+          'Import activities as types only (import type) and call them through proxyActivities.',
       },
       {
-        group: ['**/aep', '**/aep/**', '**/emulator', '**/emulator/**', '**/config', '**/worker', '**/client'],
+        group: [
+          '**/aep',
+          '**/aep/**',
+          '**/emulator',
+          '**/emulator/**',
+          '**/config',
+          '**/worker',
+          '**/client',
+        ],
         allowTypeImports: true,
         message: 'Workflows may only import types from I/O modules.',
       },
@@ -54,19 +66,26 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        // The lint fixtures (deliberate sandbox violations) sit outside tsconfig on purpose.
+        projectService: { allowDefaultProject: ['test/fixtures/lint/workflows/*.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/only-throw-error': 'off',
     },
   },
   {
-    files: ['src/workflows/**/*.ts'],
+    files: ['src/workflows/**/*.ts', 'test/fixtures/lint/workflows/*.ts'],
     rules: {
       'no-restricted-imports': 'off',
       '@typescript-eslint/no-restricted-imports': workflowSandboxRule,

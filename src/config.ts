@@ -106,3 +106,8 @@ export function parseConfig(env: Env = process.env): Config {
 export function parseClientConfig(env: Env = process.env): ClientConfig {
   return parseWith(clientConfigSchema, env);
 }
+
+/** Full configuration from the environment with some values forced (demo, benchmark, chaos). */
+export function parseConfigWith(overrides: Env): Config {
+  return parseConfig({ ...process.env, ...overrides });
+}

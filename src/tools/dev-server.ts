@@ -123,7 +123,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     } catch (err) {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`Temporal dev server did not become ready on ${address}: ${String(err)}`);
+        throw new Error(`Temporal dev server did not become ready on ${address}`, { cause: err });
       }
       await new Promise((r) => setTimeout(r, 200));
     }

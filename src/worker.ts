@@ -1,0 +1,102 @@
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type LogEntry,
+  type WorkerOptions,
+} from '@temporalio/worker';
+import { createActivities } from './activities';
+import { createAepClient } from './aep/client';
+import { createTokenProvider } from './aep/token';
+import { parseConfig, type Config } from './config';
+
+/**
+ * The only place that builds real clients: the AEP client (with one IMS token cache per process)
+ * and the Temporal connection. Everything else receives them injected.
+ */
+
+export interface BuildWorkerOptions {
+  config: Config;
+  /** An existing connection (tests); one is opened to TEMPORAL_ADDRESS otherwise. */
+  connection?: NativeConnection;
+  /** Override the task queue (tests use a fresh one each). */
+  taskQueue?: string;
+  /** A prebuilt workflow bundle (tests, Docker image); bundled from ./workflows otherwise. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Extra worker tuning (concurrency limits, sticky cache...). */
+  tuning?: Partial<
+    Pick<
+      WorkerOptions,
+      | 'maxConcurrentActivityTaskExecutions'
+      | 'maxConcurrentWorkflowTaskExecutions'
+      | 'maxCachedWorkflows'
+      | 'maxConcurrentActivityTaskPolls'
+      | 'maxConcurrentWorkflowTaskPolls'
+      | 'shutdownGraceTime'
+    >
+  >;
+}
+
+export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
+  const { config } = opts;
+  const tokens = createTokenProvider({ config });
+  const aep = createAepClient({ config, tokens });
+  const connection =
+    opts.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
+  return Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
+    ...(opts.workflowBundle
+      ? { workflowBundle: opts.workflowBundle }
+      : { workflowsPath: require.resolve('./workflows') }),
+    activities: createActivities({ aep, defaultSandbox: config.AEP_SANDBOX }),
+    // AEP calls are I/O bound and short: many may run at once on one process.
+    maxConcurrentActivityTaskExecutions: 200,
+    ...opts.tuning,
+  });
+}
+
+/** JSON lines on stderr: structured, with the SDK's workflow/activity ids as fields. */
+function jsonLog(entry: LogEntry): void {
+  const { message, level, timestampNanos, meta } = entry;
+  const line = JSON.stringify({
+    time: new Date(Number(timestampNanos / 1_000_000n)).toISOString(),
+    level,
+    message,
+    ...meta,
+  });
+  process.stderr.write(`${line}\n`);
+}
+
+export function installRuntime(config: Config): void {
+  Runtime.install({
+    logger: new DefaultLogger(config.LOG_LEVEL.toUpperCase() as 'INFO', jsonLog),
+    ...(config.METRICS_PORT > 0
+      ? {
+          telemetryOptions: {
+            metrics: { prometheus: { bindAddress: `127.0.0.1:${config.METRICS_PORT}` } },
+          },
+        }
+      : {}),
+  });
+}
+
+async function main(): Promise<void> {
+  const config = parseConfig();
+  installRuntime(config);
+  const worker = await buildWorker({ config });
+  // Worker.run() stops polling on SIGINT/SIGTERM, lets running tasks finish, then resolves.
+  process.stderr.write(
+    `${JSON.stringify({ level: 'INFO', message: 'worker started', taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, temporal: config.TEMPORAL_ADDRESS, aep: config.AEP_PLATFORM_URL })}\n`,
+  );
+  await worker.run();
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

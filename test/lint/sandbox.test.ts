@@ -1,0 +1,44 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+/**
+ * The project's own ESLint config must refuse I/O imports in workflow code, and allow types.
+ * ESLint runs as its own process (its config is ESM, which jest's module sandbox cannot load).
+ */
+const root = path.resolve(__dirname, '..', '..');
+const fixture = (name: string) => path.join('test', 'fixtures', 'lint', 'workflows', name);
+
+interface LintMessage {
+  ruleId: string | null;
+  severity: number;
+  line: number;
+  message: string;
+}
+
+function lint(file: string): LintMessage[] {
+  const run = spawnSync(
+    path.join(root, 'node_modules', '.bin', 'eslint'),
+    ['--no-ignore', '--format', 'json', file],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
+  if (run.status !== 0 && run.status !== 1) throw new Error(`eslint crashed: ${run.stderr}`);
+  const [result] = JSON.parse(run.stdout) as Array<{ messages: LintMessage[] }>;
+  return result!.messages;
+}
+
+test('a workflow file importing node:fs, path, ky, zod or activity values fails lint', () => {
+  const restricted = lint(fixture('imports-io.ts')).filter(
+    (m) => m.ruleId === '@typescript-eslint/no-restricted-imports',
+  );
+  // node:fs (line 2), path (3), ky (4), zod (5), the activities implementation (6).
+  expect(restricted.map((m) => m.line).sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6]);
+  expect(restricted.find((m) => m.line === 4)?.message).toMatch(/ky/);
+  expect(restricted.find((m) => m.line === 6)?.message).toMatch(/import type/);
+});
+
+test('type-only imports of activities and the AEP client pass', () => {
+  expect(lint(fixture('types-only.ts')).filter((m) => m.severity === 2)).toEqual([]);
+});
