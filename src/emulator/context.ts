@@ -1,0 +1,53 @@
+/**
+ * Everything a route needs: resolved options, the store, tokens, faults, counters. One context per
+ * running emulator, so several emulators can live in one process (tests run them in parallel).
+ */
+import type { FaultEngine } from './faults';
+import type { EmulatorState, InletBinding, Scope } from './state';
+import type { Stats } from './stats';
+import type { TokenStore } from './tokens';
+
+export interface ResolvedOptions {
+  port: number;
+  host: string;
+  clientId: string;
+  clientSecret: string;
+  orgId: string;
+  sandboxes: string[];
+  missingSandbox: 'prod' | 'error';
+  tokenLifetimeSeconds: number;
+  baseLatencyMs: number;
+  seed: number;
+  inletInvalidTokenStatus: 401 | 403;
+  missingDatasetDelete: 'emptyArray' | 'notFound';
+  defaultPageSize: number;
+  inletBodyLimitBytes: number;
+}
+
+export interface EmulatorContext {
+  opts: ResolvedOptions;
+  state: EmulatorState;
+  tokens: TokenStore;
+  faults: FaultEngine;
+  stats: Stats;
+  /** Base latency for every non-control call; changed at run time by the control API. */
+  latencyMs: number;
+  /** The origin clients reach, known once the server listens (inletUrl is built from it). */
+  url: string;
+}
+
+/** Per-request data set by the global hooks. */
+export interface RequestEmu {
+  /** Platform calls: the (org, sandbox) scope the gateway resolved. */
+  scope: Scope | null;
+  /** A commit-then-fail fault chosen for this request, applied once the handler answered. */
+  commitThenFail: 'status500' | 'drop' | null;
+  /** DCS calls: the inlet the path names, once it was found and the caller authorized. */
+  inlet: InletBinding | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    emu: RequestEmu;
+  }
+}

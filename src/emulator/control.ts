@@ -1,0 +1,113 @@
+/**
+ * Typed client of the emulator's control API (`/__emulator/…`), using global fetch so chaos and
+ * benchmark tools in other processes can drive a running emulator. Every method maps 1:1 to one
+ * control endpoint and throws on a non-2xx answer.
+ */
+import type {
+  EmulatorStats,
+  FaultRule,
+  FaultRuleState,
+  InletRecord,
+  ResourceKind,
+  SeedResult,
+  StoredResource,
+  XdmSchema,
+} from './types';
+
+export type {
+  EmulatorStats,
+  FaultAction,
+  FaultRule,
+  FaultRuleState,
+  InletRecord,
+  ResourceKind,
+  SeedResult,
+  StoredResource,
+  XdmSchema,
+} from './types';
+
+export class EmulatorControl {
+  private readonly base: string;
+
+  constructor(baseUrl: string) {
+    this.base = `${baseUrl.replace(/\/+$/, '')}/__emulator`;
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.base}${path}`, {
+      method,
+      ...(body === undefined
+        ? {}
+        : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`emulator control ${method} ${path} → ${res.status}: ${text}`);
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  /** Stored resources; schemas are listed only with `kind: 'schema'`. */
+  resources(filter: { kind?: ResourceKind; sandbox?: string } = {}): Promise<StoredResource[]> {
+    const q = new URLSearchParams();
+    if (filter.kind !== undefined) q.set('kind', filter.kind);
+    if (filter.sandbox !== undefined) q.set('sandbox', filter.sandbox);
+    const qs = q.toString();
+    return this.call('GET', `/resources${qs === '' ? '' : `?${qs}`}`);
+  }
+
+  /** Clears resources, inlet records, fault rules and stats; schemas return to the configured set. */
+  async reset(): Promise<void> {
+    await this.call('POST', '/reset');
+  }
+
+  stats(): Promise<EmulatorStats> {
+    return this.call('GET', '/stats');
+  }
+
+  async resetStats(): Promise<void> {
+    await this.call('POST', '/stats/reset');
+  }
+
+  addFault(rule: FaultRule): Promise<{ id: string }> {
+    return this.call('POST', '/faults', rule);
+  }
+
+  async clearFaults(): Promise<void> {
+    await this.call('DELETE', '/faults');
+  }
+
+  faults(): Promise<FaultRuleState[]> {
+    return this.call('GET', '/faults');
+  }
+
+  /** Base latency added to every non-control call. */
+  async setLatency(ms: number): Promise<void> {
+    await this.call('PUT', '/latency', { ms });
+  }
+
+  async addSchema(schema: XdmSchema): Promise<void> {
+    await this.call('POST', '/schemas', schema);
+  }
+
+  /** Bulk-creates `count` unrelated sources (base/source/target connection + flow each). */
+  seedConnections(opts: { sandbox: string; count: number }): Promise<SeedResult> {
+    return this.call('POST', '/seed/connections', opts);
+  }
+
+  records(filter: { inletId?: string; flowId?: string } = {}): Promise<InletRecord[]> {
+    const q = new URLSearchParams();
+    if (filter.inletId !== undefined) q.set('inletId', filter.inletId);
+    if (filter.flowId !== undefined) q.set('flowId', filter.flowId);
+    const qs = q.toString();
+    return this.call('GET', `/records${qs === '' ? '' : `?${qs}`}`);
+  }
+
+  /** Every access token the IMS endpoint issued, in issue order. */
+  tokens(): Promise<string[]> {
+    return this.call('GET', '/tokens');
+  }
+
+  /** Invalidates every token issued so far; clients then meet 401 and must fetch a new one. */
+  async expireTokens(): Promise<void> {
+    await this.call('POST', '/tokens/expire');
+  }
+}
