@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   isCancellation,
   log,
   proxyActivities,
@@ -258,6 +259,7 @@ export async function ProvisionStreamingSource(
       throw err;
     }
     const [{ base, inlet, source }, { dataset, target }, mappingSet] = parts;
+    throwIfCancelled();
 
     setStatus('PROVISIONING', 'Creating the dataflow');
     const flow = await ensure('flow', req.name, () =>
@@ -272,6 +274,9 @@ export async function ProvisionStreamingSource(
       ]),
     );
     record('flow', flow);
+    // A cancellation that arrives while the last create is on the wire is still honoured: the
+    // caller asked for no source, so what was created is compensated.
+    throwIfCancelled();
 
     let smokeTest: ProvisionResult['smokeTest'];
     if (req.smokeTest) {
@@ -359,6 +364,12 @@ export async function ProvisionStreamingSource(
       details: [{ compensated, cause: rootFailureType(err) }],
       cause: err instanceof Error ? err : undefined,
     });
+  }
+}
+
+function throwIfCancelled(): void {
+  if (CancellationScope.current().consideredCancelled) {
+    throw new CancelledFailure('Provisioning cancelled');
   }
 }
 

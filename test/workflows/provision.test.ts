@@ -56,7 +56,24 @@ async function provisionExpectingFailure(input: ProvisionRequestInput) {
   throw new Error('provisioning unexpectedly succeeded');
 }
 
-async function ingest(url: string, flowId: string, token?: string) {
+/** One record as a producer sends it: an XDM envelope for xdm inlets, plain JSON for raw ones. */
+async function ingest(
+  url: string,
+  flowId: string,
+  token?: string,
+  dataType: 'xdm' | 'raw' = 'raw',
+) {
+  const record = { id: 'r1', firstName: 'Ada', lastName: 'Lovelace' };
+  const body =
+    dataType === 'raw'
+      ? record
+      : {
+          header: { schemaRef: { id: SCHEMA_ID, contentType: XDM_FULL }, flowId },
+          body: {
+            xdmMeta: { schemaRef: { id: SCHEMA_ID, contentType: XDM_FULL } },
+            xdmEntity: { _id: record.id, person: { name: { firstName: record.firstName } } },
+          },
+        };
   return fetch(url, {
     method: 'POST',
     headers: {
@@ -64,9 +81,11 @@ async function ingest(url: string, flowId: string, token?: string) {
       'x-adobe-flow-id': flowId,
       ...(token ? { authorization: `Bearer ${token}` } : {}),
     },
-    body: JSON.stringify({ id: 'r1', firstName: 'Ada', lastName: 'Lovelace' }),
+    body: JSON.stringify(body),
   });
 }
+
+const XDM_FULL = 'application/vnd.adobe.xed-full+json;version=1.0';
 
 async function imsToken(): Promise<string> {
   const { url, credentials } = stack.emulator;
@@ -138,14 +157,21 @@ describe('the four variants and the mapping variant', () => {
 
     if (extra.authentication?.required) {
       expect(result.authenticationRequired).toBe(true);
-      const anonymous = await ingest(result.inletUrl, result.flowId);
+      const anonymous = await ingest(result.inletUrl, result.flowId, undefined, result.dataType);
       expect(anonymous.status).toBe(401);
       expect(((await anonymous.json()) as { status: unknown }).status).toBe('401');
-      const authed = await ingest(result.inletUrl, result.flowId, await imsToken());
+      const authed = await ingest(
+        result.inletUrl,
+        result.flowId,
+        await imsToken(),
+        result.dataType,
+      );
       expect(authed.status).toBe(200);
-    } else if (extra.dataType === 'raw') {
+    } else {
       expect(result.authenticationRequired).toBe(false);
-      expect((await ingest(result.inletUrl, result.flowId)).status).toBe(200);
+      expect(
+        (await ingest(result.inletUrl, result.flowId, undefined, result.dataType)).status,
+      ).toBe(200);
     }
   });
 });
