@@ -443,7 +443,9 @@ export function createAepClient(deps: AepClientDeps): AepClient {
     const out: Dataset[] = [];
     for (let start = 0, pages = 0; pages < MAX_PAGES; pages++) {
       const params = new URLSearchParams();
-      params.append('property', `name==${quote(q.name)}`);
+      // Catalog `property=` values are literal up to the end of the parameter (no any-of
+      // splitting, no quote stripping), unlike Flow Service's: send the name as is.
+      params.append('property', `name==${q.name}`);
       params.set('limit', String(OFFSET_PAGE_SIZE));
       params.set('start', String(start));
       const res = await platform({

@@ -267,7 +267,7 @@ test('Catalog find pages with limit/start and keeps exact name matches only', as
     '0',
     '100',
   ]);
-  expect(propertyParams(reqs[0]!)).toEqual(['name=="exact"']);
+  expect(propertyParams(reqs[0]!)).toEqual(['name==exact']);
 });
 
 test('Data Prep: find sends limit, start and name; create reads {id, version}', async () => {
