@@ -48,7 +48,7 @@ export async function http<T = Json>(
     ...(body === undefined ? {} : { body }),
   });
   const text = await res.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   try {
     parsed = text === '' ? undefined : JSON.parse(text);
   } catch {
