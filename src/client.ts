@@ -102,6 +102,9 @@ export class ProvisioningClient {
   async startProvision(input: unknown): Promise<Started<'provision'>> {
     const req = this.validate(input);
     const workflowId = provisionWorkflowId(req.sandbox, req.name);
+    const running = await this.runningHandle<typeof ProvisionStreamingSource>(workflowId);
+    if (running)
+      return { workflowId, runId: running.runId, started: false, handle: running.handle };
     const handle = await this.client.workflow.start<typeof ProvisionStreamingSource>(
       WorkflowType.provision,
       {
@@ -128,9 +131,21 @@ export class ProvisioningClient {
         ].join('\n'),
       },
     );
-    const runId = handle.firstExecutionRunId;
-    const desc = await handle.describe();
-    return { workflowId, runId: desc.runId, started: desc.runId === runId, handle };
+    return { workflowId, runId: handle.firstExecutionRunId, started: true, handle };
+  }
+
+  /** The open run of `workflowId`, if any (a start would attach to it rather than start one). */
+  private async runningHandle<
+    W extends typeof ProvisionStreamingSource | typeof DeprovisionStreamingSource,
+  >(workflowId: string): Promise<{ runId: string; handle: WorkflowHandle<W> } | undefined> {
+    const handle = this.client.workflow.getHandle<W>(workflowId);
+    try {
+      const desc = await handle.describe();
+      return desc.status.name === 'RUNNING' ? { runId: desc.runId, handle } : undefined;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
   }
 
   /** Provisions and waits for the result; throws WorkflowFailedError (see summarizeFailure). */
@@ -164,6 +179,9 @@ export class ProvisioningClient {
     const req = parseDeprovisionRequest(input, this.config.AEP_SANDBOX);
     const key = req.name ?? `flow-${req.flowId}`;
     const workflowId = deprovisionWorkflowId(req.sandbox, key);
+    const running = await this.runningHandle<typeof DeprovisionStreamingSource>(workflowId);
+    if (running)
+      return { workflowId, runId: running.runId, started: false, handle: running.handle };
     const handle = await this.client.workflow.start<typeof DeprovisionStreamingSource>(
       WorkflowType.deprovision,
       {
@@ -179,13 +197,7 @@ export class ProvisioningClient {
         staticSummary: `Tear down streaming source ${req.name ? `"${req.name}"` : `of flow ${req.flowId}`} in sandbox ${req.sandbox}`,
       },
     );
-    const desc = await handle.describe();
-    return {
-      workflowId,
-      runId: desc.runId,
-      started: desc.runId === handle.firstExecutionRunId,
-      handle,
-    };
+    return { workflowId, runId: handle.firstExecutionRunId, started: true, handle };
   }
 
   async deprovision(input: DeprovisionRequestInput): Promise<DeprovisionResult> {
@@ -206,19 +218,24 @@ export class ProvisioningClient {
     });
     // Attach a handler now so a failure while polling is not reported as unhandled.
     resultPromise.catch(() => undefined);
-    while (!finished) {
+    const report = async () => {
       try {
         const progress = await handle.query(progressQuery);
         for (const step of progress.completedSteps.slice(seen)) onStep(step, progress);
         seen = progress.completedSteps.length;
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) break;
+      } catch {
+        // Not queryable yet (no worker has taken the first task) or already gone: try again.
       }
+    };
+    while (!finished) {
+      await report();
       await Promise.race([
         resultPromise.catch(() => undefined),
         new Promise((r) => setTimeout(r, intervalMs)),
       ]);
     }
+    // A closed workflow still answers queries: report the steps done since the last poll.
+    await report();
     return resultPromise;
   }
 

@@ -10,7 +10,7 @@ import {
   type ProvisionRequest,
 } from '../request';
 import { FailureType } from '../shared/names';
-import { adopt, creatorRun, isOwned, markedDescription } from './ownership';
+import { adopt, creatorRun, creatorSource, isOwned, markedDescription } from './ownership';
 import type {
   DeleteResourceInput,
   DeleteResourceResult,
@@ -567,7 +567,9 @@ export function createActivities({ aep, defaultSandbox }: ActivityDeps) {
         if (!dsId) continue;
         const ds = await aep.getDataset(sandbox, dsId, signal);
         if (!ds) continue;
-        if (isOwned(ds.description)) add('dataset', ds.id);
+        // A dataset is deleted with the source it was created for; one shared with (or named by)
+        // another source is kept.
+        if (creatorSource(ds.description) === name) add('dataset', ds.id);
         else if (!graph.kept.some((k) => k.id === ds.id))
           graph.kept.push({ kind: 'dataset', id: ds.id });
       }

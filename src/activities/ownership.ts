@@ -4,19 +4,26 @@ import type { Owner, ResourceKind } from './types';
 
 /**
  * Ownership marker: every resource this project creates ends its description with
- * `[aep-stream-provisioner run=<runId>]`. Lookups before a create adopt only marked resources:
- * the run id tells "created by this very run in an earlier attempt" (still ours to compensate)
- * from "created by an earlier provisioning of the same source" (reused, never compensated).
+ * `[aep-stream-provisioner source=<source name> run=<runId>]`. Lookups before a create adopt only
+ * marked resources: the run id tells "created by this very run in an earlier attempt" (still ours
+ * to compensate) from "created by an earlier provisioning" (reused, never compensated), and the
+ * source name tells teardown which source a shared dataset belongs to. Source names cannot hold
+ * `[` or `]` (request validation), so the marker parses unambiguously.
  */
-const MARKER = /\s*\[aep-stream-provisioner run=([A-Za-z0-9-]+)\]$/;
+const MARKER = /\s*\[aep-stream-provisioner source=([^\]]+) run=([A-Za-z0-9-]+)\]$/;
 
 export function markedDescription(owner: Owner, description?: string): string {
-  const marker = `[aep-stream-provisioner run=${owner.runToken}]`;
+  const marker = `[aep-stream-provisioner source=${owner.sourceName} run=${owner.runToken}]`;
   return description ? `${description} ${marker}` : marker;
 }
 
 /** The run that created a resource, or undefined when this project did not create it. */
 export function creatorRun(description: string | undefined): string | undefined {
+  return description ? MARKER.exec(description)?.[2] : undefined;
+}
+
+/** The source a resource was created for, or undefined when this project did not create it. */
+export function creatorSource(description: string | undefined): string | undefined {
   return description ? MARKER.exec(description)?.[1] : undefined;
 }
 
