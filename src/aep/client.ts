@@ -244,7 +244,7 @@ export function createAepClient(deps: AepClientDeps): AepClient {
       const send = (token: string) =>
         platformHttp(req.path, {
           method: req.method,
-          ...(req.searchParams ? { searchParams: req.searchParams } : {}),
+          ...(req.searchParams ? { searchParams: queryString(req.searchParams) } : {}),
           ...(req.json !== undefined ? { json: req.json } : {}),
           ...(req.signal ? { signal: req.signal } : {}),
           headers: {
@@ -505,7 +505,11 @@ export function createAepClient(deps: AepClientDeps): AepClient {
       });
       const page = parse(mappingSetPageSchema, res, ctx);
       out.push(...page.data);
-      if (page.data.length < OFFSET_PAGE_SIZE) break;
+      // A short page ends the list, unless the server caps pages below our limit and says so
+      // (`_page.limit`) or links a next page: stopping early would hide an owned mapping set.
+      const pageSize = Math.min(OFFSET_PAGE_SIZE, page._page?.limit ?? OFFSET_PAGE_SIZE);
+      if (page.data.length === 0) break;
+      if (page.data.length < pageSize && !page._links?.next) break;
       start += page.data.length;
     }
     return dedupeById(out).filter((m) => m.name === q.name);
@@ -623,7 +627,8 @@ export function createAepClient(deps: AepClientDeps): AepClient {
           });
         let token = authenticated ? await tokens.getToken(signal) : undefined;
         let response = await send(token);
-        if (response.status === 401 && token) {
+        // DCS answers 401 (tutorial) or 403 (batch doc) for an expired token: refresh once.
+        if ((response.status === 401 || response.status === 403) && token) {
           await response.body?.cancel();
           tokens.invalidate(token);
           token = await tokens.getToken(signal);
@@ -696,6 +701,14 @@ export function resolveNextPage(
 /** Adobe-owned schemas live in the global container, everything else in the tenant's. */
 export function schemaContainer(schemaId: string): 'global' | 'tenant' {
   return /^https?:\/\/ns\.adobe\.com\/xdm\//i.test(schemaId) ? 'global' : 'tenant';
+}
+
+/**
+ * URLSearchParams writes a space as `+`; Platform docs encode it as `%20`, which every server
+ * decodes the same way (a literal `+` is already `%2B`).
+ */
+function queryString(params: URLSearchParams): string {
+  return params.toString().replace(/\+/g, '%20');
 }
 
 function catalogRefId(ref: string): string | undefined {

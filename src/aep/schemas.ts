@@ -189,4 +189,5 @@ export const mappingSetSchema: z.ZodType<MappingSet> = z.looseObject({
 export const mappingSetPageSchema = z.looseObject({
   data: z.array(mappingSetSchema),
   _page: z.looseObject({ count: z.number().optional(), limit: z.number().optional() }).nullish(),
+  _links: z.looseObject({ next: z.unknown().optional() }).nullish(),
 });

@@ -189,6 +189,18 @@ test('happy path: the whole provisioning chain, inlet send, then deletes and 404
   });
   expect(sent.status).toBe(200);
   expect(sent.body).toMatchObject({ inletId });
+  // Tokens expired on Adobe's side: the inlet refuses the cached one, the client refreshes once.
+  await emu.control.expireTokens();
+  const imsBefore = (await emu.control.stats()).requests['POST /ims/token/v3'] ?? 0;
+  const resent = await aep.sendToInlet({
+    inletUrl,
+    flowId: flow.id,
+    record: { id: 'r1b', firstName: 'Ada' },
+    authenticated: true,
+  });
+  expect(resent.status).toBe(200);
+  expect(((await emu.control.stats()).requests['POST /ims/token/v3'] ?? 0) - imsBefore).toBe(1);
+
   const refused = await expectFailure(
     aep.sendToInlet({ inletUrl, flowId: flow.id, record: { id: 'r2' }, authenticated: false }),
   );

@@ -151,6 +151,28 @@ test('list follows _links.next until it is absent, re-sending filters with the t
   }
 });
 
+test('spaces in query values are sent as %20, plus signs as %2B', async () => {
+  platform = () => ({ status: 200, body: { items: [] } });
+  await client.listConnections('prod', [{ path: 'name', value: 'a b+c' }]);
+  const [req] = platformRequests();
+  expect(req?.url).toContain('property=name%3D%3D%22a%20b%2Bc%22');
+  expect(propertyParams(req!)).toEqual(['name=="a b+c"']);
+});
+
+test('Data Prep find keeps paging when the server caps pages below the requested limit', async () => {
+  const all = Array.from({ length: 120 }, (_, i) => ({ id: `m${i}`, version: 0, name: 'n' }));
+  platform = (req) => {
+    const start = Number(new URL(req.url, 'http://x').searchParams.get('start'));
+    const data = all.slice(start, start + 50); // server maximum: 50 per page
+    return { status: 200, body: { data, _page: { count: data.length, limit: 50 } } };
+  };
+  const found = await client.findMappingSets('prod', { name: 'n' });
+  expect(found).toHaveLength(120);
+  expect(
+    platformRequests().map((r) => new URL(r.url, 'http://x').searchParams.get('start')),
+  ).toEqual(['0', '50', '100']);
+});
+
 test('a next link that never changes is an AepUnexpectedResponse, not an endless loop', async () => {
   platform = () => ({
     status: 200,
