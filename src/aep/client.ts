@@ -6,9 +6,11 @@
  * - One HTTP attempt per call (ky `retry: 0`, per-request `timeout`); Temporal's activity retry
  *   policy is the only retry loop. Failures are `ApplicationFailure`s typed by `toAepFailure`
  *   (4xx non-retryable, 429/5xx/network retryable, Retry-After → nextRetryDelay).
- * - The one exception: a 401 from Platform invalidates the cached token and repeats the call
- *   once with a fresh one (a token can expire between the cache check and the request). A
- *   second 401 is `AepUnauthorized`.
+ * - The one exception: a 401 from Platform (401 or 403 from an authenticated inlet, which DCS
+ *   uses for expired tokens) invalidates the cached token and repeats the call once with a fresh
+ *   one (a token can expire or be revoked while cached). A second refusal is mapped as usual.
+ * - The timeout bounds the wait for response headers; reading the (small) body is bounded by the
+ *   activity's start-to-close timeout and cancellation.
  * - `signal` is the activity's cancellation signal: aborting it aborts the HTTP request and the
  *   abort reason is rethrown unmapped, so the activity completes as cancelled.
  * - Creates are NOT idempotent on Platform's side (names are not unique there); callers make them
