@@ -6,6 +6,7 @@ import {
   getToken,
   LOYALTY_SCHEMA_ID,
   Platform,
+  type Res,
   SCHEMA_ID,
   SCHEMAS,
   unique,
@@ -269,7 +270,7 @@ describe('Data Prep', () => {
     let href: string | undefined =
       `/mappingSets?${new URLSearchParams({ name, limit: '2', start: '0' }).toString()}`;
     while (href) {
-      const page = await api.get(`${DATAPREP}${href}`);
+      const page: Res = await api.get(`${DATAPREP}${href}`);
       expect(page.status).toBe(200);
       expect(page.body._page.limit).toBe(2);
       seen.push(...page.body.data.map((d: { id: string }) => d.id));

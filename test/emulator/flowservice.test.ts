@@ -12,6 +12,7 @@ import {
   LOYALTY_SCHEMA_ID,
   Platform,
   provision,
+  type Res,
   SCHEMA_ID,
   unique,
 } from './helpers';
@@ -413,7 +414,7 @@ describe('lists', () => {
       `/connections?${new URLSearchParams({ property: `description==${marker}`, limit: '4', orderby: '-name' }).toString()}`;
     let pages = 0;
     while (href !== undefined) {
-      const res = await api.get(`${FLOW}${href}`);
+      const res: Res = await api.get(`${FLOW}${href}`);
       expect(res.status).toBe(200);
       seen.push(...res.body.items.map((i: { name: string }) => i.name));
       href = res.body._links?.next?.href;

@@ -165,8 +165,18 @@ export function registerDcs(app: FastifyInstance, ctx: EmulatorContext): void {
     }
     req.emu.inlet = binding;
   };
-  const gunzip = async (req: FastifyRequest, _reply: FastifyReply, payload: Readable) =>
-    req.headers['content-encoding'] === 'gzip' ? payload.pipe(createGunzip()) : payload;
+  // fastify compares Content-Length with `receivedEncodedLength` of the stream it is handed.
+  const gunzip = async (req: FastifyRequest, _reply: FastifyReply, payload: Readable) => {
+    if (req.headers['content-encoding'] !== 'gzip') return payload;
+    const inflated = createGunzip() as ReturnType<typeof createGunzip> & {
+      receivedEncodedLength: number;
+    };
+    inflated.receivedEncodedLength = 0;
+    payload.on('data', (chunk: Buffer) => {
+      inflated.receivedEncodedLength += chunk.length;
+    });
+    return payload.pipe(inflated);
+  };
   const routeOptions = {
     bodyLimit: ctx.opts.inletBodyLimitBytes,
     onRequest: authorize,
