@@ -15,7 +15,17 @@ export class HttpError extends Error {
 
 /** The API family a path belongs to; it decides which error shape a failure uses. */
 export type Family =
-  'ims' | 'flow' | 'catalog' | 'schema' | 'dataprep' | 'dcs' | 'control' | 'other';
+  | 'ims'
+  | 'flow'
+  | 'catalog'
+  | 'schema'
+  | 'dataprep'
+  | 'dcs'
+  | 'control'
+  /** Another `/data/foundation/…` service: behind the gateway, but not emulated. */
+  | 'other'
+  /** Not an Adobe path at all: plain 404. */
+  | 'none';
 
 export const FLOW_BASE = '/data/foundation/flowservice';
 export const CATALOG_BASE = '/data/foundation/catalog';
@@ -40,7 +50,7 @@ export function familyOf(path: string): Family {
   if (path.startsWith(DCS_BASE + '/')) return 'dcs';
   if (path.startsWith('/ims/')) return 'ims';
   if (path.startsWith(CONTROL_BASE)) return 'control';
-  return 'other';
+  return 'none';
 }
 
 /** Platform families sit behind the Adobe I/O gateway (headers checked, gateway error bodies). */
