@@ -57,6 +57,12 @@ export const configSchema = z.object({
   AEP_REQUEST_TIMEOUT_MS: positiveInt('AEP_REQUEST_TIMEOUT_MS', 15_000),
   /** Port of the worker's Prometheus endpoint; 0 disables it. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** Address the Prometheus endpoint binds: loopback unless a container publishes it (0.0.0.0). */
+  METRICS_HOST: z
+    .union([z.ipv4(), z.ipv6()], 'METRICS_HOST must be an IP address')
+    .default('127.0.0.1'),
+  /** A prebuilt workflow bundle (scripts/build-workflow-bundle.ts; the Docker image sets it). */
+  WORKFLOW_BUNDLE_PATH: z.string().trim().min(1).optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
 });
 

@@ -44,13 +44,15 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
   const aep = createAepClient({ config, tokens });
   const connection =
     opts.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
+  // WORKFLOW_BUNDLE_PATH: a bundle prebuilt by scripts/build-workflow-bundle.ts (Docker image).
+  const workflowBundle =
+    opts.workflowBundle ??
+    (config.WORKFLOW_BUNDLE_PATH ? { codePath: config.WORKFLOW_BUNDLE_PATH } : undefined);
   return Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
-    ...(opts.workflowBundle
-      ? { workflowBundle: opts.workflowBundle }
-      : { workflowsPath: require.resolve('./workflows') }),
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities({ aep, defaultSandbox: config.AEP_SANDBOX }),
     // AEP calls are I/O bound and short: many may run at once on one process.
     maxConcurrentActivityTaskExecutions: 200,
@@ -70,13 +72,19 @@ function jsonLog(entry: LogEntry): void {
   process.stderr.write(`${line}\n`);
 }
 
+/** host:port of the Prometheus endpoint (METRICS_HOST is loopback unless a container needs more). */
+export function metricsAddress(config: Config): string {
+  const host = config.METRICS_HOST.includes(':') ? `[${config.METRICS_HOST}]` : config.METRICS_HOST;
+  return `${host}:${config.METRICS_PORT}`;
+}
+
 export function installRuntime(config: Config): void {
   Runtime.install({
     logger: new DefaultLogger(config.LOG_LEVEL.toUpperCase() as 'INFO', jsonLog),
     ...(config.METRICS_PORT > 0
       ? {
           telemetryOptions: {
-            metrics: { prometheus: { bindAddress: `127.0.0.1:${config.METRICS_PORT}` } },
+            metrics: { prometheus: { bindAddress: metricsAddress(config) } },
           },
         }
       : {}),
@@ -89,7 +97,7 @@ async function main(): Promise<void> {
   const worker = await buildWorker({ config });
   // Worker.run() stops polling on SIGINT/SIGTERM, lets running tasks finish, then resolves.
   process.stderr.write(
-    `${JSON.stringify({ level: 'INFO', message: 'worker started', taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, temporal: config.TEMPORAL_ADDRESS, aep: config.AEP_PLATFORM_URL })}\n`,
+    `${JSON.stringify({ level: 'INFO', message: 'worker started', taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, temporal: config.TEMPORAL_ADDRESS, aep: config.AEP_PLATFORM_URL, metrics: config.METRICS_PORT > 0 ? `http://${metricsAddress(config)}/metrics` : 'off' })}\n`,
   );
   await worker.run();
 }
