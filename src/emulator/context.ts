@@ -22,6 +22,7 @@ export interface ResolvedOptions {
   missingDatasetDelete: 'emptyArray' | 'notFound';
   defaultPageSize: number;
   inletBodyLimitBytes: number;
+  inletReadyAfterMs: number;
 }
 
 export interface EmulatorContext {

@@ -45,6 +45,12 @@ export interface EmulatorOptions {
   defaultPageSize?: number;
   /** DCS request body limit. Default 1 MiB. */
   inletBodyLimitBytes?: number;
+  /**
+   * A base connection's GET omits `inletUrl`/`inletId` for this long after its creation (default
+   * 0). Adobe documents no such delay (UNCONFIRMED); clients must still wait for the URL, and this
+   * lets tests prove they do.
+   */
+  inletReadyAfterMs?: number;
 }
 
 export interface RunningEmulator {
@@ -83,6 +89,7 @@ export function resolveOptions(opts: EmulatorOptions = {}): ResolvedOptions {
     missingDatasetDelete: opts.missingDatasetDelete ?? 'emptyArray',
     defaultPageSize: opts.defaultPageSize ?? 100,
     inletBodyLimitBytes: opts.inletBodyLimitBytes ?? 1024 * 1024,
+    inletReadyAfterMs: opts.inletReadyAfterMs ?? 0,
   };
 }
 

@@ -42,6 +42,12 @@ async function main(): Promise<void> {
       'prod',
     )
     .option('--seed <n>', 'PRNG seed for fault probabilities', int('--seed', 0))
+    .option(
+      '--inlet-delay <ms>',
+      'omit inletUrl from a new base connection for this long',
+      int('--inlet-delay', 0),
+      0,
+    )
     .parse();
 
   const o = program.opts<{
@@ -55,6 +61,7 @@ async function main(): Promise<void> {
     sandboxes: string;
     missingSandbox: string;
     seed?: number;
+    inletDelay: number;
   }>();
   if (o.missingSandbox !== 'prod' && o.missingSandbox !== 'error') {
     program.error("--missing-sandbox must be 'prod' or 'error'");
@@ -73,6 +80,7 @@ async function main(): Promise<void> {
       .map((s) => s.trim())
       .filter((s) => s !== ''),
     missingSandbox: o.missingSandbox as 'prod' | 'error',
+    inletReadyAfterMs: o.inletDelay,
     ...(o.seed === undefined ? {} : { seed: o.seed }),
   });
 

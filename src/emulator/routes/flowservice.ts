@@ -543,6 +543,21 @@ function action(ctx: EmulatorContext, req: FastifyRequest, id: string) {
   return { id, etag: newEtagFor(doc, now) };
 }
 
+// ---- inlet readiness (option inletReadyAfterMs) -----------------------------------------------
+
+function inletPending(ctx: EmulatorContext, doc: { body: Record<string, unknown> }): boolean {
+  const createdAt = typeof doc.body.createdAt === 'number' ? doc.body.createdAt : 0;
+  return ctx.opts.inletReadyAfterMs > 0 && Date.now() - createdAt < ctx.opts.inletReadyAfterMs;
+}
+
+function withoutInlet(body: Record<string, unknown>): Record<string, unknown> {
+  const auth = body.auth as { params?: Record<string, unknown> } | undefined;
+  const params = { ...auth?.params };
+  delete params.inletUrl;
+  delete params.inletId;
+  return { ...body, auth: { ...auth, params } };
+}
+
 // ---- registration -----------------------------------------------------------------------------
 
 const sendJson = (reply: FastifyReply, status: number, json: string) =>
@@ -559,6 +574,9 @@ export function registerFlowService(app: FastifyInstance, ctx: EmulatorContext):
     app.get(base, async (req) => list(ctx, req, kind, segment));
     app.get<{ Params: { id: string } }>(`${base}/:id`, async (req, reply) => {
       const doc = getDoc(scopeOf(req), kind, req.params.id);
+      if (kind === 'connection' && inletPending(ctx, doc)) {
+        return sendJson(reply, 200, JSON.stringify({ items: [withoutInlet(doc.body)] }));
+      }
       doc.itemsJson ??= JSON.stringify({ items: [doc.body] });
       return sendJson(reply, 200, doc.itemsJson);
     });
