@@ -1,0 +1,42 @@
+# syntax=docker/dockerfile:1
+# The worker image (also runs the AEP emulator for demos: see docker-compose.yml).
+#   build    – every dependency; compiles src/ to dist/ and prebuilds the workflow bundle
+#   deps     – production dependencies only (npm ci --omit=dev)
+#   runtime  – dist/ + production node_modules, non-root, no compiler, no webpack work at start
+# Configuration comes from the environment, with the names of .env.example (src/config.ts).
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY scripts/build-workflow-bundle.ts ./scripts/
+RUN npm run build
+RUN npm run build:workflow-bundle -- --out dist/workflow-bundle.js
+
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Production dependencies only. No lifecycle scripts: the native modules ship prebuilt
+# (@temporalio/core-bridge, @swc/core's platform package) and nothing else needs one.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js \
+    METRICS_HOST=0.0.0.0 \
+    METRICS_PORT=9464
+WORKDIR /app
+COPY --from=deps --chown=root:root /app/node_modules ./node_modules
+COPY --from=build --chown=root:root /app/dist ./dist
+COPY --chown=root:root package.json ./
+# Request examples, for `docker compose exec worker node dist/cli.js provision examples/…`.
+COPY --chown=root:root examples ./examples
+# The image's files belong to root and are read-only for the process, which runs as `node`.
+USER node
+EXPOSE 9464
+# Node handles SIGTERM itself: Worker.run() drains in-flight tasks, then the process exits.
+CMD ["node", "dist/worker.js"]
