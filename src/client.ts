@@ -4,8 +4,14 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
   type WorkflowHandle,
+  type WorkflowStartOptions,
 } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure, TemporalFailure } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  CancelledFailure,
+  TemporalFailure,
+  type Workflow,
+} from '@temporalio/common';
 import { parseClientConfig, type ClientConfig } from './config';
 import {
   parseDeprovisionRequest,
@@ -30,14 +36,12 @@ import type { DeprovisionStreamingSource, ProvisionStreamingSource } from './wor
  * run begins a new run that finds the existing resources and creates nothing.
  */
 
-export interface Started<T> {
+export interface Started<W extends Workflow> {
   workflowId: string;
   runId: string;
-  /** False when a provisioning of the same source was already running and we attached to it. */
+  /** False when a run of the same workflow id was already open and we attached to it. */
   started: boolean;
-  handle: WorkflowHandle<
-    T extends 'provision' ? typeof ProvisionStreamingSource : typeof DeprovisionStreamingSource
-  >;
+  handle: WorkflowHandle<W>;
 }
 
 export interface SourceStatus {
@@ -99,22 +103,13 @@ export class ProvisioningClient {
     return parseProvisionRequest(input, this.config.AEP_SANDBOX);
   }
 
-  async startProvision(input: unknown): Promise<Started<'provision'>> {
+  async startProvision(input: unknown): Promise<Started<typeof ProvisionStreamingSource>> {
     const req = this.validate(input);
-    const workflowId = provisionWorkflowId(req.sandbox, req.name);
-    const running = await this.runningHandle<typeof ProvisionStreamingSource>(workflowId);
-    if (running)
-      return { workflowId, runId: running.runId, started: false, handle: running.handle };
-    const handle = await this.client.workflow.start<typeof ProvisionStreamingSource>(
+    return this.startOrAttach<typeof ProvisionStreamingSource>(
       WorkflowType.provision,
+      provisionWorkflowId(req.sandbox, req.name),
+      [req],
       {
-        taskQueue: this.config.TEMPORAL_TASK_QUEUE,
-        workflowId,
-        args: [req],
-        // Attach to a run in progress instead of starting a second one for the same source.
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        // After a finished run, a new run converges: it finds everything and creates nothing.
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         typedSearchAttributes: [
           { key: SearchAttributes.sandbox, value: req.sandbox },
           { key: SearchAttributes.sourceName, value: req.name },
@@ -131,21 +126,40 @@ export class ProvisioningClient {
         ].join('\n'),
       },
     );
-    return { workflowId, runId: handle.firstExecutionRunId, started: true, handle };
   }
 
-  /** The open run of `workflowId`, if any (a start would attach to it rather than start one). */
-  private async runningHandle<
-    W extends typeof ProvisionStreamingSource | typeof DeprovisionStreamingSource,
-  >(workflowId: string): Promise<{ runId: string; handle: WorkflowHandle<W> } | undefined> {
-    const handle = this.client.workflow.getHandle<W>(workflowId);
+  /**
+   * Starts `workflowId`, or attaches to its open run. Attaching is checked first so the caller
+   * learns which happened; USE_EXISTING still prevents a second run if two callers race past
+   * the check. After a finished run, ALLOW_DUPLICATE starts a new run, which converges.
+   */
+  private async startOrAttach<W extends Workflow>(
+    workflowType: string,
+    workflowId: string,
+    args: Parameters<W>,
+    options: Pick<
+      WorkflowStartOptions<W>,
+      'typedSearchAttributes' | 'staticSummary' | 'staticDetails'
+    >,
+  ): Promise<Started<W>> {
+    const existing = this.client.workflow.getHandle<W>(workflowId);
     try {
-      const desc = await handle.describe();
-      return desc.status.name === 'RUNNING' ? { runId: desc.runId, handle } : undefined;
+      const desc = await existing.describe();
+      if (desc.status.name === 'RUNNING') {
+        return { workflowId, runId: desc.runId, started: false, handle: existing };
+      }
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return undefined;
-      throw err;
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
+    const handle = await this.client.workflow.start<W>(workflowType, {
+      taskQueue: this.config.TEMPORAL_TASK_QUEUE,
+      workflowId,
+      args,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      ...options,
+    } as unknown as WorkflowStartOptions<W>);
+    return { workflowId, runId: handle.firstExecutionRunId, started: true, handle };
   }
 
   /** Provisions and waits for the result; throws WorkflowFailedError (see summarizeFailure). */
@@ -175,21 +189,15 @@ export class ProvisioningClient {
     return status;
   }
 
-  async startDeprovision(input: DeprovisionRequestInput): Promise<Started<'deprovision'>> {
+  async startDeprovision(
+    input: DeprovisionRequestInput,
+  ): Promise<Started<typeof DeprovisionStreamingSource>> {
     const req = parseDeprovisionRequest(input, this.config.AEP_SANDBOX);
-    const key = req.name ?? `flow-${req.flowId}`;
-    const workflowId = deprovisionWorkflowId(req.sandbox, key);
-    const running = await this.runningHandle<typeof DeprovisionStreamingSource>(workflowId);
-    if (running)
-      return { workflowId, runId: running.runId, started: false, handle: running.handle };
-    const handle = await this.client.workflow.start<typeof DeprovisionStreamingSource>(
+    return this.startOrAttach<typeof DeprovisionStreamingSource>(
       WorkflowType.deprovision,
+      deprovisionWorkflowId(req.sandbox, req.name ?? `flow-${req.flowId}`),
+      [req],
       {
-        taskQueue: this.config.TEMPORAL_TASK_QUEUE,
-        workflowId,
-        args: [req],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         typedSearchAttributes: [
           { key: SearchAttributes.sandbox, value: req.sandbox },
           ...(req.name ? [{ key: SearchAttributes.sourceName, value: req.name }] : []),
@@ -197,7 +205,6 @@ export class ProvisioningClient {
         staticSummary: `Tear down streaming source ${req.name ? `"${req.name}"` : `of flow ${req.flowId}`} in sandbox ${req.sandbox}`,
       },
     );
-    return { workflowId, runId: handle.firstExecutionRunId, started: true, handle };
   }
 
   async deprovision(input: DeprovisionRequestInput): Promise<DeprovisionResult> {

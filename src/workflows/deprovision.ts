@@ -9,16 +9,9 @@ import type { DeprovisionRequestInput } from '../request';
 import { FailureType, SearchAttributes } from '../shared/names';
 import type { DeprovisionResult } from '../shared/results';
 import { describeFailure } from './failures';
+import { DELETE } from './policies';
 
-const aep = proxyActivities<Activities>({
-  startToCloseTimeout: '60s',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '20s',
-    maximumAttempts: 8,
-  },
-});
+const aep = proxyActivities<Activities>(DELETE);
 
 /**
  * Tears a source down from its name (+ sandbox) or its flow id: discovers the graph this project

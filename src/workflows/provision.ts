@@ -10,7 +10,6 @@ import {
   sleep,
   upsertSearchAttributes,
   workflowInfo,
-  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { EnsureResult, Owner, ResourceKind } from '../activities/types';
@@ -24,50 +23,10 @@ import type {
   ResourceRef,
 } from '../shared/results';
 import { describeFailure, rootFailureType } from './failures';
+import { AEP_CALL, DELETE, INLET_POLL } from './policies';
 
-/**
- * Every AEP call is one activity; each is idempotent (it finds what an earlier attempt or run
- * created before creating), so Temporal may retry it freely. The HTTP client's own timeout is
- * below startToCloseTimeout; 4xx answers come back as non-retryable ApplicationFailures, 429/5xx
- * and network errors as retryable ones (429 with the server's Retry-After as next delay).
- * WAIT_CANCELLATION_COMPLETED: when a branch is cancelled, the workflow waits until the attempt in
- * flight has finished, so compensation never races a create that is still on the wire.
- */
-const callOptions: ActivityOptions = {
-  startToCloseTimeout: '60s',
-  cancellationType: 'WAIT_CANCELLATION_COMPLETED',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '30s',
-    maximumAttempts: 12,
-  },
-};
-
-const aep = proxyActivities<Activities>(callOptions);
-
-/** The inlet URL may lag the base connection: poll it on a short, bounded schedule. */
-const inletPoll = proxyActivities<Activities>({
-  ...callOptions,
-  retry: {
-    initialInterval: '500ms',
-    backoffCoefficient: 1.5,
-    maximumInterval: '10s',
-    maximumAttempts: 30,
-  },
-});
-
-/** Compensation: each delete on its own policy; a delete that still fails is reported, not hidden. */
-const undoOptions: ActivityOptions = {
-  startToCloseTimeout: '60s',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '20s',
-    maximumAttempts: 8,
-  },
-};
-const undo = proxyActivities<Activities>(undoOptions);
+const aep = proxyActivities<Activities>(AEP_CALL);
+const undo = proxyActivities<Activities>(DELETE);
 
 /** Reverse dependency order: the flow first (it pins everything), the base connection last. */
 const TEARDOWN_ORDER: ResourceKind[] = [
@@ -112,7 +71,7 @@ export async function ProvisionStreamingSource(
   setStatus('VALIDATING', 'Validating the request');
 
   const req = await aep.validateProvisionRequest.executeWithOptions(
-    { ...callOptions, summary: 'Validate the request' },
+    { ...AEP_CALL, summary: 'Validate the request' },
     [input],
   );
   upsertSearchAttributes([
@@ -157,7 +116,7 @@ export async function ProvisionStreamingSource(
   const baseBranch = branches.run(async () => {
     const base = await ensure('baseConnection', req.name, () =>
       aep.ensureBaseConnection.executeWithOptions(
-        { ...callOptions, summary: `Base connection "${req.name}"` },
+        { ...AEP_CALL, summary: `Base connection "${req.name}"` },
         [{ owner, description: req.description, dataType: req.dataType, authenticationRequired }],
       ),
     );
@@ -165,12 +124,12 @@ export async function ProvisionStreamingSource(
     // The source connection needs only the base connection's id, so it does not wait for the
     // inlet URL: the two calls overlap and the critical path stays base → source → flow.
     const [inlet, source] = await Promise.all([
-      inletPoll.getInlet.executeWithOptions({ ...callOptions, summary: 'Read the inlet URL' }, [
+      aep.getInlet.executeWithOptions({ ...INLET_POLL, summary: 'Read the inlet URL' }, [
         { sandbox: req.sandbox, baseConnectionId: base.id },
       ]),
       ensure('sourceConnection', req.name, () =>
         aep.ensureSourceConnection.executeWithOptions(
-          { ...callOptions, summary: 'Source connection' },
+          { ...AEP_CALL, summary: 'Source connection' },
           [{ owner, baseConnectionId: base.id, lookupFirst: !base.created }],
         ),
       ),
@@ -183,7 +142,7 @@ export async function ProvisionStreamingSource(
 
   const schemaChecked = branches.run(async () => {
     await aep.checkSchema.executeWithOptions(
-      { ...callOptions, summary: 'Check the target XDM schema' },
+      { ...AEP_CALL, summary: 'Check the target XDM schema' },
       [{ sandbox: req.sandbox, schemaId: req.target.schemaId }],
     );
     done('schema found');
@@ -199,7 +158,7 @@ export async function ProvisionStreamingSource(
       () =>
         aep.ensureDataset.executeWithOptions(
           {
-            ...callOptions,
+            ...AEP_CALL,
             summary: req.target.datasetId
               ? `Check dataset ${req.target.datasetId}`
               : `Dataset "${datasetName}"`,
@@ -218,10 +177,9 @@ export async function ProvisionStreamingSource(
     );
     record('dataset', dataset, datasetOwned);
     const target = await ensure('targetConnection', req.name, () =>
-      aep.ensureTargetConnection.executeWithOptions(
-        { ...callOptions, summary: 'Target connection' },
-        [{ owner, lookupFirst: true, datasetId: dataset.id, schemaId: req.target.schemaId }],
-      ),
+      aep.ensureTargetConnection.executeWithOptions({ ...AEP_CALL, summary: 'Target connection' }, [
+        { owner, lookupFirst: true, datasetId: dataset.id, schemaId: req.target.schemaId },
+      ]),
     );
     record('targetConnection', target);
     return { dataset, target };
@@ -233,7 +191,7 @@ export async function ProvisionStreamingSource(
         await schemaChecked;
         const mappingSet = await ensure('mappingSet', req.name, () =>
           aep.ensureMappingSet.executeWithOptions(
-            { ...callOptions, summary: `Data Prep mapping set (${mappings.length} mappings)` },
+            { ...AEP_CALL, summary: `Data Prep mapping set (${mappings.length} mappings)` },
             [{ owner, lookupFirst: true, schemaId: req.target.schemaId, mappings }],
           ),
         );
@@ -263,7 +221,7 @@ export async function ProvisionStreamingSource(
 
     setStatus('PROVISIONING', 'Creating the dataflow');
     const flow = await ensure('flow', req.name, () =>
-      aep.ensureFlow.executeWithOptions({ ...callOptions, summary: 'Dataflow' }, [
+      aep.ensureFlow.executeWithOptions({ ...AEP_CALL, summary: 'Dataflow' }, [
         {
           owner,
           lookupFirst: !source.created,
@@ -286,7 +244,7 @@ export async function ProvisionStreamingSource(
       await sleep(wait * 1000);
       setStatus('SMOKE_TESTING', 'Sending one record to the inlet');
       smokeTest = await aep.sendSmokeRecord.executeWithOptions(
-        { ...callOptions, summary: 'Smoke test: one record to the inlet' },
+        { ...AEP_CALL, summary: 'Smoke test: one record to the inlet' },
         [
           {
             sandbox: req.sandbox,
@@ -389,7 +347,7 @@ async function compensate(
       try {
         const r = await undo.deleteResource.executeWithOptions(
           {
-            ...undoOptions,
+            ...DELETE,
             summary: `Compensate: delete ${kind}${comp.id ? ` ${comp.id}` : ` "${comp.name}" if created`}`,
           },
           [

@@ -1,0 +1,46 @@
+import type { ActivityOptions } from '@temporalio/workflow';
+
+/**
+ * Activity options shared by the workflows. Every AEP call is one activity; each is idempotent
+ * (it finds what an earlier attempt or run created before creating), so Temporal may retry it
+ * freely. The HTTP client's own timeout (AEP_REQUEST_TIMEOUT_MS) is below startToCloseTimeout;
+ * 4xx answers come back as non-retryable ApplicationFailures, 429/5xx and network errors as
+ * retryable ones (429 with the server's Retry-After as the next delay).
+ */
+
+/**
+ * Creates and reads. WAIT_CANCELLATION_COMPLETED: when a branch is cancelled, the workflow waits
+ * until the attempt in flight has finished, so compensation never races a create on the wire.
+ */
+export const AEP_CALL: ActivityOptions = {
+  startToCloseTimeout: '60s',
+  cancellationType: 'WAIT_CANCELLATION_COMPLETED',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    maximumAttempts: 12,
+  },
+};
+
+/** The inlet URL may lag the base connection: poll it on a short, bounded schedule (~3 min). */
+export const INLET_POLL: ActivityOptions = {
+  ...AEP_CALL,
+  retry: {
+    initialInterval: '500ms',
+    backoffCoefficient: 1.5,
+    maximumInterval: '10s',
+    maximumAttempts: 30,
+  },
+};
+
+/** Deletes (compensation, teardown): their own policy; one that still fails is reported. */
+export const DELETE: ActivityOptions = {
+  startToCloseTimeout: '60s',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '20s',
+    maximumAttempts: 8,
+  },
+};
