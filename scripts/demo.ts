@@ -14,6 +14,7 @@ import { parseConfigWith } from '../src/config';
 import { startEmulator } from '../src/emulator';
 import { REPO_ROOT, startDevServer } from '../src/tools/dev-server';
 import { buildWorker } from '../src/worker';
+import { emulatorEnv } from '../src/tools/emulator-env';
 
 const program = new Command('demo')
   .option(
@@ -43,11 +44,7 @@ async function main(): Promise<void> {
 
   const config = parseConfigWith({
     TEMPORAL_ADDRESS: server.address,
-    AEP_PLATFORM_URL: emulator.url,
-    AEP_IMS_URL: emulator.url,
-    AEP_CLIENT_ID: emulator.credentials.clientId,
-    AEP_CLIENT_SECRET: emulator.credentials.clientSecret,
-    AEP_ORG_ID: emulator.credentials.orgId,
+    ...emulatorEnv(emulator.url, emulator.credentials),
   });
   const workerConnection = await NativeConnection.connect({ address: server.address });
   const worker = await buildWorker({ config, connection: workerConnection });

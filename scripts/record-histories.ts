@@ -14,6 +14,7 @@ import { parseConfigWith } from '../src/config';
 import { startEmulator } from '../src/emulator';
 import { REPO_ROOT, startDevServer } from '../src/tools/dev-server';
 import { buildWorker } from '../src/worker';
+import { emulatorEnv } from '../src/tools/emulator-env';
 
 const SCHEMA_ID =
   'https://ns.adobe.com/acme/schemas/7f682c29f887512a897791e7161b90a1ae7ed3dd07a177b1';
@@ -26,11 +27,7 @@ async function main(): Promise<void> {
   const config = parseConfigWith({
     TEMPORAL_ADDRESS: server.address,
     TEMPORAL_TASK_QUEUE: 'record-histories',
-    AEP_PLATFORM_URL: emulator.url,
-    AEP_IMS_URL: emulator.url,
-    AEP_CLIENT_ID: emulator.credentials.clientId,
-    AEP_CLIENT_SECRET: emulator.credentials.clientSecret,
-    AEP_ORG_ID: emulator.credentials.orgId,
+    ...emulatorEnv(emulator.url, emulator.credentials),
   });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const worker = await buildWorker({ config, connection: nativeConnection });

@@ -9,6 +9,7 @@ import { parseConfig, type Config } from '../../src/config';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator';
 import { buildWorker } from '../../src/worker';
 import { connectTestEnv, freshTaskQueue } from './temporal';
+import { emulatorEnv } from '../../src/tools/emulator-env';
 
 /**
  * The real stack for workflow tests: the jest-wide Temporal dev server, an in-process AEP
@@ -51,11 +52,7 @@ export async function startStack(emulatorOptions: EmulatorOptions = {}): Promise
   const config = parseConfig({
     TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
     TEMPORAL_TASK_QUEUE: taskQueue,
-    AEP_PLATFORM_URL: emulator.url,
-    AEP_IMS_URL: emulator.url,
-    AEP_CLIENT_ID: emulator.credentials.clientId,
-    AEP_CLIENT_SECRET: emulator.credentials.clientSecret,
-    AEP_ORG_ID: emulator.credentials.orgId,
+    ...emulatorEnv(emulator.url, emulator.credentials),
     AEP_SANDBOX: 'prod',
     AEP_REQUEST_TIMEOUT_MS: '5000',
   });
