@@ -1,0 +1,99 @@
+import { DEFAULT_FAULT_KINDS, type FaultKind } from './faults';
+
+/** What a chaos run does; `--preset` fills these, explicit options override the preset. */
+export type ScenarioKind = 'load' | 'permanent' | 'cancel' | 'malformed';
+
+export interface ChaosOptions {
+  scenario: ScenarioKind;
+  preset?: string;
+  /** Sources to provision (load, cancel); sources per failing step (permanent). */
+  sources: number;
+  faultRate: number;
+  faultKinds: FaultKind[];
+  latencyMs: number;
+  retryAfterSeconds: number;
+  workerKills: number;
+  serverRestarts: number;
+  workers: number;
+  seed: number;
+  /** Provisionings open at once. */
+  concurrency: number;
+  /** Share of the sources cancelled mid-flight (cancel). */
+  cancelFraction: number;
+  smokeTest: 'none' | 'some' | 'all';
+  /** Deadline of the whole run; what is still open then counts as unfinished. */
+  timeoutSeconds: number;
+  /** Plant the client secret in one extra workflow and check the audit finds it. */
+  selfCheck: boolean;
+  /** Keep .data/chaos/<run>/ (SQLite file, logs) even when the run passed. */
+  keep: boolean;
+  json: boolean;
+}
+
+export const DEFAULTS: ChaosOptions = {
+  scenario: 'load',
+  sources: 20,
+  faultRate: 0,
+  faultKinds: [...DEFAULT_FAULT_KINDS],
+  latencyMs: 1000,
+  retryAfterSeconds: 1,
+  workerKills: 0,
+  serverRestarts: 0,
+  workers: 1,
+  seed: 1,
+  concurrency: 200,
+  cancelFraction: 0.5,
+  smokeTest: 'some',
+  timeoutSeconds: 1800,
+  selfCheck: false,
+  keep: false,
+  json: false,
+};
+
+export interface Preset {
+  /** The issue's scenario this preset runs. */
+  scenario: string;
+  expect: string;
+  options: Partial<ChaosOptions>;
+}
+
+export const PRESETS: Record<string, Preset> = {
+  faults: {
+    scenario: '1. 1,000 sources, 20 % faults of every kind',
+    expect: 'all succeed, 0 duplicates, 0 orphans, 0 secret leaks',
+    options: { scenario: 'load', sources: 1000, faultRate: 0.2, workers: 2, timeoutSeconds: 3600 },
+  },
+  'worker-kills': {
+    scenario: '2. 200 sources, 10 worker SIGKILLs',
+    expect: 'all succeed, 0 duplicates, 0 orphans',
+    options: { scenario: 'load', sources: 200, workerKills: 10, workers: 2 },
+  },
+  'server-restarts': {
+    scenario: '3. 200 sources, 2 dev-server restarts (SQLite)',
+    expect: 'all succeed, 0 duplicates, 0 orphans',
+    options: { scenario: 'load', sources: 200, serverRestarts: 2, workers: 2 },
+  },
+  permanent: {
+    scenario: '4. a permanent failure at each step, for each variant',
+    expect: 'every workflow fails with its named type, 0 orphans',
+    options: { scenario: 'permanent', sources: 10, workers: 2, smokeTest: 'all' },
+  },
+  cancel: {
+    scenario: '5. half the runs cancelled mid-flight',
+    expect: 'cancelled ones leave 0 resources, the others succeed',
+    options: {
+      scenario: 'cancel',
+      sources: 200,
+      cancelFraction: 0.5,
+      faultRate: 1,
+      faultKinds: ['latency'],
+      latencyMs: 300,
+      workers: 2,
+    },
+  },
+  malformed: {
+    scenario: '6. the malformed-request corpus',
+    expect: 'each rejected before any workflow starts, naming the field, 0 AEP calls',
+    options: { scenario: 'malformed', workers: 1 },
+  },
+};
