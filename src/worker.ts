@@ -54,21 +54,53 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities({ aep, defaultSandbox: config.AEP_SANDBOX }),
-    // AEP calls are I/O bound and short: many may run at once on one process.
-    maxConcurrentActivityTaskExecutions: 200,
+    ...workerTuning(config),
     ...opts.tuning,
   });
 }
 
+/** The WORKER_* settings as worker options; unset ones keep the SDK's defaults. */
+export function workerTuning(config: Config): NonNullable<BuildWorkerOptions['tuning']> {
+  const slots = config.WORKER_MAX_CONCURRENT_ACTIVITIES;
+  const workflowSlots = config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS;
+  return {
+    // AEP calls are I/O bound and short: many may run at once on one process.
+    maxConcurrentActivityTaskExecutions: slots,
+    ...(workflowSlots !== undefined ? { maxConcurrentWorkflowTaskExecutions: workflowSlots } : {}),
+    ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined
+      ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS }
+      : {}),
+    // Pollers cannot outnumber slots (the SDK refuses it).
+    ...(config.WORKER_ACTIVITY_POLLERS !== undefined
+      ? { maxConcurrentActivityTaskPolls: Math.min(config.WORKER_ACTIVITY_POLLERS, slots) }
+      : {}),
+    ...(config.WORKER_WORKFLOW_POLLERS !== undefined
+      ? {
+          maxConcurrentWorkflowTaskPolls: Math.min(
+            config.WORKER_WORKFLOW_POLLERS,
+            workflowSlots ?? 40,
+          ),
+        }
+      : {}),
+  };
+}
+
+/** JSON.stringify drops an Error's name and message (not enumerable): keep them in the line. */
+const errorFields = (_key: string, value: unknown): unknown =>
+  value instanceof Error ? { ...value, name: value.name, message: value.message } : value;
+
 /** JSON lines on stderr: structured, with the SDK's workflow/activity ids as fields. */
 function jsonLog(entry: LogEntry): void {
   const { message, level, timestampNanos, meta } = entry;
-  const line = JSON.stringify({
-    time: new Date(Number(timestampNanos / 1_000_000n)).toISOString(),
-    level,
-    message,
-    ...meta,
-  });
+  const line = JSON.stringify(
+    {
+      time: new Date(Number(timestampNanos / 1_000_000n)).toISOString(),
+      level,
+      message,
+      ...meta,
+    },
+    errorFields,
+  );
   process.stderr.write(`${line}\n`);
 }
 
