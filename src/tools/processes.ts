@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { EmulatorControl } from '../emulator/control';
 import { freePort, REPO_ROOT } from './dev-server';
 
@@ -10,7 +11,14 @@ import { freePort, REPO_ROOT } from './dev-server';
  * caller chooses (audited for secrets by the chaos suite). Loopback only.
  */
 
-const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+/**
+ * Node with tsx's loader, not the `tsx` CLI: the CLI runs the script in a second node process, so
+ * a SIGKILL of the CLI would leave the real worker or emulator running, orphaned. With the loader
+ * the spawned pid is the process itself, and kill() really is a crash.
+ */
+const TSX_LOADER = pathToFileURL(
+  path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs'),
+).href;
 
 export interface ManagedProcess {
   readonly name: string;
@@ -39,7 +47,7 @@ async function spawnManaged(opts: SpawnOptions): Promise<ManagedProcess> {
     mkdirSync(path.dirname(opts.logFile), { recursive: true });
     log = createWriteStream(opts.logFile, { flags: 'a' });
   }
-  const child: ChildProcess = spawn(TSX, opts.args, {
+  const child: ChildProcess = spawn(process.execPath, ['--import', TSX_LOADER, ...opts.args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,15 +60,15 @@ async function spawnManaged(opts: SpawnOptions): Promise<ManagedProcess> {
     const pattern = opts.readyPattern;
     ready = new Promise<void>((resolve, reject) => {
       let seen = '';
-      const timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `${opts.name} not ready after ${opts.readyTimeoutMs ?? 60_000} ms:\n${seen.slice(-2000)}`,
-            ),
+      const timer = setTimeout(() => {
+        // The caller gets no handle on a process that never became ready: do not leave it running.
+        child.kill('SIGKILL');
+        reject(
+          new Error(
+            `${opts.name} not ready after ${opts.readyTimeoutMs ?? 60_000} ms:\n${seen.slice(-2000)}`,
           ),
-        opts.readyTimeoutMs ?? 60_000,
-      );
+        );
+      }, opts.readyTimeoutMs ?? 60_000);
       const onData = (d: Buffer) => {
         seen += d.toString();
         if (pattern.test(seen)) {
