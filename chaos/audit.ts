@@ -201,6 +201,8 @@ export interface HistoryScan {
   /** Activity attempts beyond the first (Temporal records only an activity's last attempt). */
   activityRetries: number;
   maxActivityAttempt: number;
+  /** Workflow tasks that timed out (their worker died or stalled) and were handed to another. */
+  workflowTaskTimeouts: number;
   /** Wall time of each closed workflow run, seconds (first to last event). */
   durations: number[];
 }
@@ -208,6 +210,7 @@ export interface HistoryScan {
 interface HistoryEventLike {
   eventTime?: { seconds?: unknown; nanos?: number | null } | null;
   activityTaskStartedEventAttributes?: { attempt?: number | null } | null;
+  workflowTaskTimedOutEventAttributes?: unknown;
 }
 
 function seconds(t: HistoryEventLike['eventTime']): number | undefined {
@@ -235,6 +238,7 @@ export async function scanWorkflowHistories(
     examples: [],
     activityRetries: 0,
     maxActivityAttempt: 0,
+    workflowTaskTimeouts: 0,
     durations: [],
   };
   const worker = async () => {
@@ -255,6 +259,7 @@ export async function scanWorkflowHistories(
         const attempt = e.activityTaskStartedEventAttributes?.attempt ?? 0;
         if (attempt > 1) scan.activityRetries += attempt - 1;
         scan.maxActivityAttempt = Math.max(scan.maxActivityAttempt, attempt);
+        if (e.workflowTaskTimedOutEventAttributes) scan.workflowTaskTimeouts += 1;
       }
       const first = seconds(events[0]?.eventTime);
       const last = seconds(events[events.length - 1]?.eventTime);

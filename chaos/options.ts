@@ -66,7 +66,16 @@ export const PRESETS: Record<string, Preset> = {
   'worker-kills': {
     scenario: '2. 200 sources, 10 worker SIGKILLs',
     expect: 'all succeed, 0 duplicates, 0 orphans',
-    options: { scenario: 'load', sources: 200, workerKills: 10, workers: 2 },
+    // Every AEP request takes 250 ms, so a kill lands while calls are on the wire.
+    options: {
+      scenario: 'load',
+      sources: 200,
+      workerKills: 10,
+      workers: 2,
+      faultRate: 1,
+      faultKinds: ['latency'],
+      latencyMs: 250,
+    },
   },
   'server-restarts': {
     scenario: '3. 200 sources, 2 dev-server restarts (SQLite)',

@@ -60,6 +60,7 @@ export interface ChaosReport {
   workflowSeconds: { p50: number; p95: number; max: number };
   activityRetries: number;
   maxActivityAttempt: number;
+  workflowTaskTimeouts: number;
   tokensChecked: number;
   logBytesScanned: number;
   driveSeconds: number;
@@ -132,6 +133,7 @@ export async function runChaos(
       log: say,
       executions: [],
       progress,
+      faultsFiredBefore: 0,
     };
     const prefix = `chaos ${opts.seed}`;
     const tDrive = Date.now();
@@ -183,7 +185,8 @@ async function audit(
   const resources = await control.resources();
   const ra = auditResources(resources, outcomes);
   const stats = await control.stats();
-  const faultsFired = (await control.faults()).reduce((n, f) => n + f.fired, 0);
+  const faultsFired =
+    ctx.faultsFiredBefore + (await control.faults()).reduce((n, f) => n + f.fired, 0);
 
   const tokens = await control.tokens();
   const needles = needlesOf(EMULATOR_CREDENTIALS.clientSecret, tokens);
@@ -243,6 +246,7 @@ async function audit(
     workflowSeconds: percentiles(histories.durations),
     activityRetries: histories.activityRetries,
     maxActivityAttempt: histories.maxActivityAttempt,
+    workflowTaskTimeouts: histories.workflowTaskTimeouts,
     tokensChecked: tokens.length,
     logBytesScanned: logs.bytes,
     driveSeconds: 0,
@@ -517,7 +521,7 @@ function humanReport(r: ChaosReport): string {
     `  requested ${r.requested}  succeeded ${r.succeeded}  failed ${r.failed}  cancelled ${r.cancelled}  rejected ${r.rejected}  unfinished ${r.unfinished}`,
     `  duplicates ${r.duplicates}  orphans ${r.orphans}  missing ${r.missing}  secret leaks ${r.secretLeaks}`,
     `  worker kills ${r.workerKills}  server restarts ${r.serverRestarts}  worker crashes ${r.workerCrashes}`,
-    `  AEP requests ${r.emulatorRequests}  faults fired ${r.faultsFired}  activity retries ${r.activityRetries} (max attempt ${r.maxActivityAttempt})  histories scanned ${r.historiesScanned}`,
+    `  AEP requests ${r.emulatorRequests}  faults fired ${r.faultsFired}  activity retries ${r.activityRetries} (max attempt ${r.maxActivityAttempt})  workflow task timeouts ${r.workflowTaskTimeouts}  histories scanned ${r.historiesScanned}`,
     `  workflow seconds p50 ${r.workflowSeconds.p50}  p95 ${r.workflowSeconds.p95}  max ${r.workflowSeconds.max}`,
     `  wall ${r.wallSeconds} s (scenario ${r.driveSeconds} s, audit ${r.auditSeconds} s)`,
   ];

@@ -28,6 +28,8 @@ export interface Ctx {
   /** Every workflow execution the driver started (audited for secrets with the listed ones). */
   executions: Array<{ workflowId: string; runId?: string }>;
   progress: Progress;
+  /** Faults fired by rules that were cleared since (permanent steps). */
+  faultsFiredBefore: number;
 }
 
 export interface Progress {
@@ -227,6 +229,13 @@ async function installTransientFaults(ctx: Ctx): Promise<FaultRule[]> {
   return rules;
 }
 
+/** Clears the emulator's fault rules, keeping the count of what they fired for the report. */
+async function clearFaults(ctx: Ctx): Promise<void> {
+  const { control } = ctx.stack.emulator;
+  ctx.faultsFiredBefore += (await control.faults()).reduce((n, f) => n + f.fired, 0);
+  await control.clearFaults();
+}
+
 /** Runs `body` while the chaos loops (kills, restarts) attack the stack; stops them after. */
 async function underChaos<T>(ctx: Ctx, body: () => Promise<T>): Promise<T> {
   let finished = false;
@@ -376,7 +385,7 @@ export async function runPermanent(ctx: Ctx, prefix: string): Promise<ScenarioRe
   await underChaos(ctx, async () => {
     for (const step of FAILING_STEPS) {
       if (Date.now() > ctx.deadline) break;
-      await control.clearFaults();
+      await clearFaults(ctx);
       await control.addFault({
         method: step.method,
         path: step.path,
@@ -413,7 +422,7 @@ export async function runPermanent(ctx: Ctx, prefix: string): Promise<ScenarioRe
       );
     }
   });
-  await control.clearFaults();
+  await clearFaults(ctx);
   if (outcomes.length < all)
     problems.push(`only ${outcomes.length} of ${all} sources ran before the deadline`);
   return { outcomes, figures: { wrongFailureType: wrongType, steps: perStep }, problems };
