@@ -1,11 +1,12 @@
 # Two commands on a fresh clone: `make demo` and `make test`. Both install what is missing:
-# npm dependencies (again only when package-lock.json changed) and the Temporal CLI
-# (built once from Go modules into .tools/bin, see scripts/install-temporal.sh).
+# npm dependencies (again only when package-lock.json changed), the Temporal CLI
+# (built once from Go modules into .tools/bin, see scripts/install-temporal.sh) and Debian's
+# chromium for the Temporal UI test (scripts/install-chromium.sh; never fails the build).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 DEPS_STAMP := node_modules/.deps-installed
 
-.PHONY: help install node temporal demo test lint typecheck unit build emulator worker clean
+.PHONY: help install node temporal chromium demo test lint typecheck unit build emulator worker clean
 
 help:
 	@echo "make demo   - dev server + AEP emulator + worker, provision an example source, print its inlet URL"
@@ -22,7 +23,11 @@ $(DEPS_STAMP): package.json package-lock.json
 temporal:
 	@bash scripts/install-temporal.sh
 
-install: node $(DEPS_STAMP) temporal
+# Optional: without it (not root, no apt) the UI test is skipped with a message.
+chromium:
+	@bash scripts/install-chromium.sh || true
+
+install: node $(DEPS_STAMP) temporal chromium
 
 demo: install
 	npx tsx scripts/demo.ts
