@@ -313,6 +313,20 @@ describe('docker-compose.yml', () => {
     }
   }, 120_000);
 
+  test('docs/operating.md names every published port and every setting of the stack', () => {
+    const doc = readFileSync(path.join(REPO_ROOT, 'docs', 'operating.md'), 'utf8');
+    for (const p of Object.values(services).flatMap((s) => publishedPorts(s))) {
+      expect(doc).toContain(`127.0.0.1:${p.host}`);
+    }
+    const raw = readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8');
+    const variables = new Set([...raw.matchAll(VAR)].map((m) => m[1]!));
+    for (const v of variables) {
+      if (!CONFIG_KEYS.includes(v)) expect([v, doc.includes(`\`${v}\``)]).toEqual([v, true]);
+    }
+    for (const [name] of SEARCH_ATTRIBUTE_DEFINITIONS) expect(doc).toContain(name);
+    expect(doc).toContain('docker compose --env-file docker/emulator.env --profile emulator up');
+  });
+
   test('the emulator profile: worker network, port and credentials agree with docker/emulator.env', () => {
     const emu = svc('emulator');
     expect(emu.profiles).toEqual(['emulator']);
