@@ -174,15 +174,15 @@ describe('docker-compose.yml', () => {
         continue;
       }
       expect([key, ref?.name]).toEqual([key, key]);
-      const dflt = ref?.dflt;
-      if (dflt === undefined || dflt === '') {
-        // Required settings: unset in compose means unset for the worker, which then lists them.
-        expect([
-          key,
-          configSchema.shape[key as keyof typeof configSchema.shape].safeParse(undefined).success,
-        ]).toEqual([key, false]);
+      const dflt = ref?.dflt ?? '';
+      const required =
+        !configSchema.shape[key as keyof typeof configSchema.shape].safeParse(undefined).success;
+      if (required) {
+        // No default in compose: unset means unset for the worker, which then lists what is missing.
+        expect([key, dflt]).toEqual([key, '']);
       } else {
-        // A compose default is the schema's default, so `docker compose up` and `npm run worker` agree.
+        // A compose default ('' = unset) is the schema's, so `docker compose up` and
+        // `npm run worker` behave alike.
         const withDefault = parseConfig({ ...CREDENTIALS, [key]: dflt }) as Record<string, unknown>;
         const schemaDefault = parseConfig(CREDENTIALS) as Record<string, unknown>;
         expect([key, withDefault[key]]).toEqual([key, schemaDefault[key]]);
