@@ -63,6 +63,35 @@ export const configSchema = z.object({
     .default('127.0.0.1'),
   /** A prebuilt workflow bundle (scripts/build-workflow-bundle.ts; the Docker image sets it). */
   WORKFLOW_BUNDLE_PATH: z.string().trim().min(1).optional(),
+  /**
+   * Worker tuning (docs/benchmark.md). Unset values keep the Temporal SDK's defaults, except the
+   * activity slots: AEP calls are I/O bound and short, so many may run at once on one process.
+   */
+  WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt('WORKER_MAX_CONCURRENT_ACTIVITIES', 200),
+  /** Workflow tasks run at once per worker process (SDK default 40); at least 2. */
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce
+    .number({ error: 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS must be a number' })
+    .int('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS must be a whole number')
+    .min(2, 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS must be at least 2')
+    .optional(),
+  /** Workflows kept in the worker's sticky cache (SDK default: from the heap size); 0 disables it. */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce
+    .number({ error: 'WORKER_MAX_CACHED_WORKFLOWS must be a number' })
+    .int('WORKER_MAX_CACHED_WORKFLOWS must be a whole number')
+    .min(0, 'WORKER_MAX_CACHED_WORKFLOWS must not be negative')
+    .optional(),
+  /** Concurrent activity task polls per worker process (SDK default min(10, activity slots)). */
+  WORKER_ACTIVITY_POLLERS: z.coerce
+    .number({ error: 'WORKER_ACTIVITY_POLLERS must be a number' })
+    .int('WORKER_ACTIVITY_POLLERS must be a whole number')
+    .positive('WORKER_ACTIVITY_POLLERS must be positive')
+    .optional(),
+  /** Concurrent workflow task polls per worker process (SDK default min(10, workflow slots)). */
+  WORKER_WORKFLOW_POLLERS: z.coerce
+    .number({ error: 'WORKER_WORKFLOW_POLLERS must be a number' })
+    .int('WORKER_WORKFLOW_POLLERS must be a whole number')
+    .min(2, 'WORKER_WORKFLOW_POLLERS must be at least 2')
+    .optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
 });
 
