@@ -1,0 +1,277 @@
+/**
+ * The four measurements, each a bounded loop over a fixed number of provisionings with a time
+ * limit: single-provisioning latency (workflow vs the sequential script), throughput of N sources
+ * submitted at once, the re-run of the same N, and latency in a sandbox with many unrelated
+ * sources vs an empty one.
+ */
+import type { WorkflowHandle } from '@temporalio/client';
+import type { ProvisionResult } from '../src/shared/results';
+import { CpuMeter, RssSampler, type RssSample } from './procfs';
+import { provisionSequentially } from './sequential';
+import { profile, scrape, type ServerProfile } from './server-metrics';
+import type { Stack } from './stack';
+import { median, percentile, round, withTimeout } from './stats';
+import { breakdown, meanBreakdown, timeline, type Breakdown, type TimelineEntry } from './timeline';
+import { provisionRequest, sequentialRequest } from './workload';
+
+export interface PhaseContext {
+  stack: Stack;
+  /** Distinguishes this run's source names from any earlier run against the same emulator. */
+  tag: string;
+  log: (line: string) => void;
+  phaseTimeoutMs: number;
+}
+
+async function provisionOnce(ctx: PhaseContext, name: string, sandbox: string) {
+  const started = performance.now();
+  const { handle } = await ctx.stack.client.startProvision(provisionRequest(name, sandbox));
+  const result = await handle.result();
+  return { ms: performance.now() - started, result, handle };
+}
+
+function sequentialOnce(ctx: PhaseContext, name: string, sandbox: string) {
+  const { emulator, credentials } = ctx.stack;
+  return provisionSequentially(
+    { url: emulator.url, ...credentials },
+    sequentialRequest(name, sandbox),
+  );
+}
+
+/** JIT, worker token cache, gRPC channels and sticky caches warm before anything is timed. */
+export async function warmUp(ctx: PhaseContext): Promise<void> {
+  await withTimeout(
+    (async () => {
+      for (let i = 0; i < 3; i++) {
+        await sequentialOnce(ctx, `bench ${ctx.tag} warm seq ${i}`, 'prod');
+        await provisionOnce(ctx, `bench ${ctx.tag} warm wf ${i}`, 'prod');
+      }
+    })(),
+    ctx.phaseTimeoutMs,
+    'warm-up',
+  );
+}
+
+export interface LatencyResult {
+  runs: number;
+  sequentialMs: number[];
+  workflowMs: number[];
+  sequentialP50: number;
+  workflowP50: number;
+  ratio: number;
+  sequentialCalls: number;
+  /** History timeline of the workflow run closest to the median. */
+  timeline: TimelineEntry[];
+}
+
+/** `runs` pairs, alternating which goes first so neither always meets a warmer system. */
+export async function measureLatency(ctx: PhaseContext, runs: number): Promise<LatencyResult> {
+  const sequentialMs: number[] = [];
+  const workflowMs: number[] = [];
+  const handles: WorkflowHandle[] = [];
+  let sequentialCalls = 0;
+  await withTimeout(
+    (async () => {
+      for (let i = 0; i < runs; i++) {
+        const seq = () =>
+          sequentialOnce(ctx, `bench ${ctx.tag} latency seq ${i}`, 'prod').then((r) => {
+            sequentialMs.push(r.ms);
+            sequentialCalls = r.calls;
+          });
+        const wf = () =>
+          provisionOnce(ctx, `bench ${ctx.tag} latency wf ${i}`, 'prod').then((r) => {
+            workflowMs.push(r.ms);
+            handles.push(r.handle);
+          });
+        if (i % 2 === 0) {
+          await seq();
+          await wf();
+        } else {
+          await wf();
+          await seq();
+        }
+      }
+    })(),
+    ctx.phaseTimeoutMs,
+    'latency phase',
+  );
+  const sequentialP50 = median(sequentialMs);
+  const workflowP50 = median(workflowMs);
+  const closest = workflowMs.reduce(
+    (best, v, i) =>
+      Math.abs(v - workflowP50) < Math.abs((workflowMs[best] ?? 0) - workflowP50) ? i : best,
+    0,
+  );
+  const medianHandle = handles[closest];
+  return {
+    runs,
+    sequentialMs,
+    workflowMs,
+    sequentialP50,
+    workflowP50,
+    ratio: workflowP50 / sequentialP50,
+    sequentialCalls,
+    timeline: medianHandle ? await timeline(medianHandle) : [],
+  };
+}
+
+export interface BatchResult {
+  sources: number;
+  seconds: number;
+  perSecond: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+  failed: number;
+  failures: string[];
+  /** Provisionings whose result lists at least one created resource. */
+  withCreates: number;
+  calls: number;
+  callsPerSource: number;
+  requests: Record<string, number>;
+  creates: number;
+  rss: RssSample;
+  cpu: Record<string, { cpuSeconds: number; cores: number }>;
+  /** Mean breakdown of up to 20 runs spread over the batch (by completion order). */
+  breakdown?: Breakdown;
+  /** Where the dev server spent its time (its own metrics), when they could be read. */
+  server?: ServerProfile;
+}
+
+/**
+ * N provisionings submitted at once through the client library; each latency runs from the call
+ * to `startProvision` to the result. AEP calls are counted by the emulator over the whole batch.
+ */
+export async function runBatch(
+  ctx: PhaseContext,
+  names: string[],
+  sandbox: string,
+  what: string,
+): Promise<BatchResult> {
+  const { stack } = ctx;
+  await stack.emulator.control.resetStats();
+  const metricsBefore = stack.metricsUrl ? await scrape(stack.metricsUrl) : undefined;
+  const sampler = new RssSampler(stack.workers.map((w) => w.pid)).start();
+  const cpu = new CpuMeter({
+    temporal: [stack.server.pid],
+    emulator: [stack.emulator.pid],
+    workers: stack.workers.map((w) => w.pid),
+  }).begin();
+
+  const benchCpu = process.cpuUsage();
+  const t0 = performance.now();
+  let lastDone = t0;
+  let done = 0;
+  const progress = setInterval(() => {
+    ctx.log(
+      `    ${what}: ${done}/${names.length} done after ${round((performance.now() - t0) / 1000, 1)} s`,
+    );
+  }, 10_000);
+  progress.unref();
+  const finished: WorkflowHandle[] = [];
+  const one = async (name: string): Promise<{ ms: number; result: ProvisionResult }> => {
+    const started = performance.now();
+    const { handle } = await stack.client.startProvision(provisionRequest(name, sandbox));
+    const result = await handle.result();
+    const now = performance.now();
+    lastDone = Math.max(lastDone, now);
+    done += 1;
+    finished.push(handle);
+    return { ms: now - started, result };
+  };
+  let settled: PromiseSettledResult<{ ms: number; result: ProvisionResult }>[];
+  try {
+    settled = await withTimeout(
+      Promise.allSettled(names.map((n) => one(n))),
+      ctx.phaseTimeoutMs,
+      what,
+    );
+  } finally {
+    clearInterval(progress);
+  }
+  const cpuUse = cpu.end();
+  const own = process.cpuUsage(benchCpu);
+  const ownSeconds = (own.user + own.system) / 1e6;
+  cpuUse.bench = {
+    cpuSeconds: round(ownSeconds, 1),
+    cores: round(ownSeconds / ((performance.now() - t0) / 1000), 2),
+  };
+  const rss = sampler.stop();
+  const stats = await stack.emulator.control.stats();
+  const server =
+    stack.metricsUrl && metricsBefore
+      ? profile(metricsBefore, await scrape(stack.metricsUrl))
+      : undefined;
+
+  const ok = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failures = settled.flatMap((s) =>
+    s.status === 'rejected' ? [String((s.reason as Error).message ?? s.reason)] : [],
+  );
+  const latencies = ok.map((o) => o.ms);
+  const seconds = (lastDone - t0) / 1000;
+  const step = Math.max(1, Math.floor(finished.length / 20));
+  const sampled = finished.filter((_, i) => i % step === 0).slice(0, 20);
+  const breakdowns = await Promise.all(sampled.map(async (h) => breakdown(await timeline(h))));
+  return {
+    sources: names.length,
+    seconds,
+    perSecond: ok.length / seconds,
+    p50Ms: percentile(latencies, 50),
+    p95Ms: percentile(latencies, 95),
+    maxMs: percentile(latencies, 100),
+    failed: failures.length,
+    failures: [...new Set(failures)].slice(0, 5),
+    withCreates: ok.filter((o) => o.result.created.length > 0).length,
+    calls: stats.total,
+    callsPerSource: stats.total / names.length,
+    requests: stats.requests,
+    creates: Object.values(stats.creates).reduce((a, b) => a + b, 0),
+    rss,
+    cpu: cpuUse,
+    breakdown: meanBreakdown(breakdowns),
+    server,
+  };
+}
+
+export interface SandboxSizeResult {
+  size: number;
+  emptyMs: number[];
+  fullMs: number[];
+  emptyP50: number;
+  fullP50: number;
+  ratio: number;
+  seedSeconds: number;
+}
+
+/**
+ * Single provisionings in a sandbox of its own (`dev`), first empty, then after seeding `size`
+ * unrelated sources (base, source and target connection and flow each).
+ */
+export async function measureSandboxSize(
+  ctx: PhaseContext,
+  runs: number,
+  size: number,
+): Promise<SandboxSizeResult> {
+  const sandbox = 'dev';
+  const emptyMs: number[] = [];
+  const fullMs: number[] = [];
+  let seedSeconds = 0;
+  await withTimeout(
+    (async () => {
+      for (let i = 0; i < runs; i++) {
+        emptyMs.push((await provisionOnce(ctx, `bench ${ctx.tag} size empty ${i}`, sandbox)).ms);
+      }
+      const t = performance.now();
+      await ctx.stack.emulator.control.seedConnections({ sandbox, count: size });
+      seedSeconds = (performance.now() - t) / 1000;
+      ctx.log(`    seeded ${size} unrelated sources in ${round(seedSeconds, 1)} s`);
+      for (let i = 0; i < runs; i++) {
+        fullMs.push((await provisionOnce(ctx, `bench ${ctx.tag} size full ${i}`, sandbox)).ms);
+      }
+    })(),
+    ctx.phaseTimeoutMs,
+    'sandbox-size phase',
+  );
+  const emptyP50 = median(emptyMs);
+  const fullP50 = median(fullMs);
+  return { size, emptyMs, fullMs, emptyP50, fullP50, ratio: fullP50 / emptyP50, seedSeconds };
+}

@@ -1,0 +1,230 @@
+/** The benchmark's outputs: the readable table, the summary JSON and the results file. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BatchResult, LatencyResult, SandboxSizeResult } from './phases';
+import { round } from './stats';
+
+export interface Summary {
+  latencyMs: { sequential: number; workflow: number };
+  ratio: number;
+  throughput: {
+    sources: number;
+    workers: number;
+    perSecond: number;
+    p50Ms: number;
+    p95Ms: number;
+    callsPerSource: number;
+  };
+  rerun: { seconds: number; creates: number };
+  sandboxSizeRatio: number;
+  workerPeakRssMb: number;
+}
+
+export interface Measurements {
+  latency?: LatencyResult;
+  size?: SandboxSizeResult;
+  throughput?: BatchResult;
+  rerun?: BatchResult;
+  workers: number;
+  /** VmHWM of the worker processes at the end (covers start-up, e.g. the workflow bundle). */
+  workerHwmMb: number;
+}
+
+const nan = Number.NaN;
+
+export function summarize(m: Measurements): Summary {
+  return {
+    latencyMs: {
+      sequential: round(m.latency?.sequentialP50 ?? nan),
+      workflow: round(m.latency?.workflowP50 ?? nan),
+    },
+    ratio: round(m.latency?.ratio ?? nan, 3),
+    throughput: {
+      sources: m.throughput?.sources ?? 0,
+      workers: m.workers,
+      perSecond: round(m.throughput?.perSecond ?? nan, 2),
+      p50Ms: round(m.throughput?.p50Ms ?? nan),
+      p95Ms: round(m.throughput?.p95Ms ?? nan),
+      callsPerSource: round(m.throughput?.callsPerSource ?? nan, 2),
+    },
+    rerun: {
+      seconds: round(m.rerun?.seconds ?? nan, 2),
+      creates: m.rerun?.creates ?? nan,
+    },
+    sandboxSizeRatio: round(m.size?.ratio ?? nan, 3),
+    workerPeakRssMb: round(
+      Math.max(m.throughput?.rss.hwmMb ?? 0, m.rerun?.rss.hwmMb ?? 0, m.workerHwmMb),
+      1,
+    ),
+  };
+}
+
+interface Target {
+  label: string;
+  value: string;
+  target: string;
+  met: boolean | undefined;
+}
+
+export function targets(s: Summary): Target[] {
+  const check = (v: number, ok: (n: number) => boolean) => (Number.isNaN(v) ? undefined : ok(v));
+  return [
+    {
+      label: 'latency ratio (workflow / sequential)',
+      value: String(s.ratio),
+      target: '≤ 0.6',
+      met: check(s.ratio, (n) => n <= 0.6),
+    },
+    {
+      label: 'throughput',
+      value: `${s.throughput.perSecond}/s`,
+      target: '≥ 20/s',
+      met: check(s.throughput.perSecond, (n) => n >= 20),
+    },
+    {
+      label: 'throughput p95',
+      value: `${s.throughput.p95Ms} ms`,
+      target: '≤ 3000 ms',
+      met: check(s.throughput.p95Ms, (n) => n <= 3000),
+    },
+    {
+      label: 'sandbox-size ratio',
+      value: String(s.sandboxSizeRatio),
+      target: '≤ 1.1',
+      met: check(s.sandboxSizeRatio, (n) => n <= 1.1),
+    },
+    {
+      label: 'worker peak RSS',
+      value: `${s.workerPeakRssMb} MB`,
+      target: '≤ 300 MB',
+      met: check(s.workerPeakRssMb, (n) => n > 0 && n <= 300),
+    },
+    {
+      label: 're-run creates',
+      value: String(s.rerun.creates),
+      target: '= 0',
+      met: check(s.rerun.creates, (n) => n === 0),
+    },
+  ];
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  const sep = `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`;
+  return [line(rows[0] ?? []), sep, ...rows.slice(1).map(line)].join('\n');
+}
+
+const ms = (n: number) => `${round(n)} ms`;
+const cpuLine = (cpu: BatchResult['cpu']) =>
+  Object.entries(cpu)
+    .map(([k, v]) => `${k} ${v.cores}`)
+    .join(', ');
+
+export function renderTable(m: Measurements, s: Summary, setup: string[]): string {
+  const rows: string[][] = [['measurement', 'value']];
+  if (m.latency) {
+    const l = m.latency;
+    rows.push(
+      [`sequential script, p50 of ${l.runs} (${l.sequentialCalls} calls)`, ms(l.sequentialP50)],
+      [`workflow, p50 of ${l.runs}`, ms(l.workflowP50)],
+      ['ratio workflow / sequential', String(s.ratio)],
+      [
+        'sequential min / max',
+        `${ms(Math.min(...l.sequentialMs))} / ${ms(Math.max(...l.sequentialMs))}`,
+      ],
+      ['workflow min / max', `${ms(Math.min(...l.workflowMs))} / ${ms(Math.max(...l.workflowMs))}`],
+    );
+  }
+  if (m.size) {
+    const z = m.size;
+    rows.push(
+      ['workflow p50, empty sandbox', ms(z.emptyP50)],
+      [`workflow p50, ${z.size} unrelated sources`, ms(z.fullP50)],
+      ['sandbox-size ratio', String(s.sandboxSizeRatio)],
+    );
+  }
+  for (const [label, b] of [
+    ['throughput', m.throughput],
+    ['re-run', m.rerun],
+  ] as const) {
+    if (!b) continue;
+    rows.push(
+      [`${label}: sources × workers`, `${b.sources} × ${m.workers}`],
+      [`${label}: wall time`, `${round(b.seconds, 1)} s`],
+      [`${label}: provisionings/s`, String(round(b.perSecond, 2))],
+      [`${label}: latency p50 / p95 / max`, `${ms(b.p50Ms)} / ${ms(b.p95Ms)} / ${ms(b.maxMs)}`],
+      [`${label}: AEP calls per source`, String(round(b.callsPerSource, 2))],
+      [`${label}: creates (emulator)`, String(b.creates)],
+      [`${label}: failed`, String(b.failed)],
+      [`${label}: CPU cores used`, cpuLine(b.cpu)],
+      [
+        `${label}: worker RSS peak (largest / all)`,
+        `${round(b.rss.peakRssMb)} MB / ${round(b.rss.peakTotalRssMb)} MB`,
+      ],
+    );
+    const d = b.breakdown;
+    if (d) {
+      rows.push(
+        [
+          `${label}: per run, ${d.workflowTasks} workflow tasks`,
+          `queued ${ms(d.wftQueueMs)}, running ${ms(d.wftRunMs)}`,
+        ],
+        [
+          `${label}: per run, ${d.activities} activities`,
+          `queued ${ms(d.activityQueueMs)}, running ${ms(d.activityRunMs)}`,
+        ],
+      );
+    }
+    const top = (list: Array<{ operation: string; calls: number; meanMs: number }>, n: number) =>
+      list
+        .slice(0, n)
+        .map((x) => `${x.operation} ${x.calls}× ${x.meanMs} ms`)
+        .join('; ');
+    if (b.server) {
+      rows.push(
+        [`${label}: dev server persistence (top 3)`, top(b.server.persistence, 3)],
+        [`${label}: dev server waits (top 3)`, top(b.server.waits, 3)],
+      );
+    }
+  }
+  rows.push(['worker peak RSS (VmHWM, whole life)', `${s.workerPeakRssMb} MB`]);
+  const t = targets(s).map((x) => [
+    x.label,
+    x.value,
+    x.target,
+    x.met === undefined ? 'not measured' : x.met ? 'met' : 'NOT met',
+  ]);
+  return [
+    ...setup,
+    '',
+    table(rows),
+    '',
+    table([['target', 'measured', 'wanted', 'status'], ...t]),
+  ].join('\n');
+}
+
+export function machine() {
+  const cpus = os.cpus();
+  return {
+    cores: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+  };
+}
+
+/** `bench/results/<date>_<cores>c-<memory>g.json`, never overwriting an earlier run. */
+export function saveResults(dir: string, payload: Record<string, unknown>): string {
+  const m = machine();
+  const stamp = new Date()
+    .toISOString()
+    .replace(/:/g, '-')
+    .replace(/\.\d+Z$/, 'Z');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${stamp}_${m.cores}cores-${m.memoryGb}GB.json`);
+  writeFileSync(file, `${JSON.stringify({ machine: m, ...payload }, null, 2)}\n`);
+  return file;
+}

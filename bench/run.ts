@@ -1,0 +1,299 @@
+/**
+ * `npm run bench -- [options]`: starts the real Temporal dev server, the AEP emulator with a fixed
+ * latency per call and N worker processes, then measures in one run (see docs/benchmark.md):
+ *   1. single-provisioning latency, workflow vs a sequential script of the tutorial's calls;
+ *   2. throughput of N sources submitted at once through the client library;
+ *   3. the re-run of the same N (must create nothing);
+ *   4. latency in a sandbox holding many unrelated sources vs an empty one.
+ * Prints a table (stdout), progress (stderr), and with --json the summary as the last stdout
+ * line. Every loop is bounded in count and time; everything started is stopped, also on failure.
+ */
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { REPO_ROOT } from '../src/tools/dev-server';
+import { measureLatency, measureSandboxSize, runBatch, warmUp, type PhaseContext } from './phases';
+import { memoryOf, processTree } from './procfs';
+import { machine, renderTable, saveResults, summarize, type Measurements } from './report';
+import { startStack, type Stack } from './stack';
+import { renderTimeline } from './timeline';
+
+const PHASES = ['latency', 'size', 'throughput', 'rerun'] as const;
+type Phase = (typeof PHASES)[number];
+
+const int = (name: string, min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) {
+    throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+  }
+  return n;
+};
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+interface Options {
+  latency: number;
+  runs: number;
+  sources: number;
+  workers: number;
+  sandboxSize: number;
+  json?: boolean;
+  db: 'memory' | 'file';
+  phases: string;
+  activitySlots?: number;
+  workflowSlots?: number;
+  cachedWorkflows?: number;
+  activityPollers?: number;
+  workflowPollers?: number;
+  dynamicConfig: string[];
+  timeout: number;
+  save: boolean;
+  trace?: boolean;
+  bundle: boolean;
+}
+
+const program = new Command('bench')
+  .description('Benchmark of ProvisionStreamingSource against the AEP emulator')
+  .option('--latency <ms>', 'emulator latency added to every AEP call', int('--latency', 0), 100)
+  .option('--runs <n>', 'single provisionings per latency measurement', int('--runs', 1), 10)
+  .option(
+    '--sources <n>',
+    'sources submitted at once in the throughput phase',
+    int('--sources', 1),
+    1000,
+  )
+  .option('--workers <n>', 'worker processes', int('--workers', 1), 2)
+  .option(
+    '--sandbox-size <n>',
+    'unrelated sources seeded for the sandbox-size phase',
+    int('--sandbox-size', 1),
+    10_000,
+  )
+  .option('--json', 'print the summary JSON as the last line of stdout')
+  .option(
+    '--db <kind>',
+    "dev server persistence: 'memory' (in-memory SQLite) or 'file' (.data/bench/temporal.db)",
+    'memory',
+  )
+  .option('--phases <list>', `comma-separated subset of ${PHASES.join(',')}`, PHASES.join(','))
+  .option(
+    '--activity-slots <n>',
+    'WORKER_MAX_CONCURRENT_ACTIVITIES of each worker',
+    int('--activity-slots', 1),
+  )
+  .option(
+    '--workflow-slots <n>',
+    'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS of each worker',
+    int('--workflow-slots', 2),
+  )
+  .option(
+    '--cached-workflows <n>',
+    'WORKER_MAX_CACHED_WORKFLOWS of each worker',
+    int('--cached-workflows', 0),
+  )
+  .option(
+    '--activity-pollers <n>',
+    'WORKER_ACTIVITY_POLLERS of each worker',
+    int('--activity-pollers', 1),
+  )
+  .option(
+    '--workflow-pollers <n>',
+    'WORKER_WORKFLOW_POLLERS of each worker',
+    int('--workflow-pollers', 2),
+  )
+  .option(
+    '--dynamic-config <key=value>',
+    'extra dev server --dynamic-config-value (repeatable)',
+    collect,
+    [],
+  )
+  .option('--timeout <minutes>', 'limit for the whole run', int('--timeout', 1), 40)
+  .option(
+    '--no-bundle',
+    'let each worker bundle the workflow code at start-up (no WORKFLOW_BUNDLE_PATH)',
+  )
+  .option('--trace', 'print the history timeline of the median workflow run (stderr)')
+  .option('--no-save', 'do not write bench/results/')
+  .parse();
+
+const opts = program.opts<Options>();
+const phases = new Set(
+  opts.phases
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== ''),
+);
+for (const p of phases) {
+  if (!PHASES.includes(p as Phase))
+    program.error(`unknown phase ${p}; expected ${PHASES.join(',')}`);
+}
+if (phases.has('rerun') && !phases.has('throughput'))
+  program.error('rerun needs the throughput phase');
+if (opts.db !== 'memory' && opts.db !== 'file') program.error("--db must be 'memory' or 'file'");
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function workerEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  const set = (name: string, v: number | undefined) => {
+    if (v !== undefined) env[name] = String(v);
+  };
+  set('WORKER_MAX_CONCURRENT_ACTIVITIES', opts.activitySlots);
+  set('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', opts.workflowSlots);
+  set('WORKER_MAX_CACHED_WORKFLOWS', opts.cachedWorkflows);
+  set('WORKER_ACTIVITY_POLLERS', opts.activityPollers);
+  set('WORKER_WORKFLOW_POLLERS', opts.workflowPollers);
+  return env;
+}
+
+function dynamicConfig(): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const kv of opts.dynamicConfig) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) program.error(`--dynamic-config wants key=value, got ${kv}`);
+    const raw = kv.slice(eq + 1);
+    let value: string | number | boolean = raw;
+    try {
+      value = JSON.parse(raw) as number | boolean;
+    } catch {
+      // a plain string
+    }
+    out[kv.slice(0, eq)] = value;
+  }
+  return out;
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const tag = new Date(started)
+    .toISOString()
+    .replace(/[^0-9]/g, '')
+    .slice(0, 14);
+  const logDir = path.join(REPO_ROOT, '.data', 'bench', 'runs', tag);
+  const dbFile =
+    opts.db === 'file' ? path.join(REPO_ROOT, '.data', 'bench', 'temporal.db') : undefined;
+  const env = workerEnv();
+  const dyn = dynamicConfig();
+  const setup = [
+    `machine: ${machine().cores} cores (${machine().cpuModel}), ${machine().memoryGb} GB, Node ${process.version}`,
+    `emulator latency ${opts.latency} ms per call; ${opts.workers} worker process(es); dev server ${dbFile ? 'SQLite file' : 'in-memory SQLite'}`,
+    `workflow bundle: ${opts.bundle ? 'prebuilt once (WORKFLOW_BUNDLE_PATH)' : 'built by each worker at start-up'}`,
+    `worker tuning: ${
+      Object.keys(env).length === 0
+        ? 'defaults'
+        : Object.entries(env)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')
+    }`,
+    ...(Object.keys(dyn).length > 0 ? [`dev server dynamic config: ${JSON.stringify(dyn)}`] : []),
+  ];
+  log(`Starting the stack (logs in ${path.relative(REPO_ROOT, logDir)}/)`);
+
+  let stack: Stack | undefined;
+  const stopStack = async () => {
+    const s = stack;
+    stack = undefined;
+    if (s) await s.stop();
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping everything`);
+    void stopStack().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const deadline = setTimeout(() => {
+    log(`the run exceeded --timeout ${opts.timeout} min: stopping everything`);
+    void stopStack().finally(() => process.exit(3));
+  }, opts.timeout * 60_000);
+  deadline.unref();
+
+  try {
+    stack = await startStack({
+      latencyMs: opts.latency,
+      workers: opts.workers,
+      dbFile,
+      dynamicConfig: dyn,
+      workerEnv: env,
+      logDir,
+      prebuiltBundle: opts.bundle,
+      log,
+    });
+    const ctx: PhaseContext = {
+      stack,
+      tag,
+      log,
+      phaseTimeoutMs: Math.max(60_000, opts.timeout * 60_000),
+    };
+    const m: Measurements = { workers: opts.workers, workerHwmMb: 0 };
+
+    log('Warming up (3 sequential + 3 workflow provisionings)');
+    await warmUp(ctx);
+    if (phases.has('latency')) {
+      log(`Latency: ${opts.runs} sequential scripts and ${opts.runs} workflows, alternating`);
+      m.latency = await measureLatency(ctx, opts.runs);
+      if (opts.trace) log(`Median workflow run:\n${renderTimeline(m.latency.timeline)}`);
+    }
+    if (phases.has('size')) {
+      log(
+        `Sandbox size: ${opts.runs} provisionings in an empty sandbox, then with ${opts.sandboxSize} unrelated sources`,
+      );
+      m.size = await measureSandboxSize(ctx, opts.runs, opts.sandboxSize);
+    }
+    const names = Array.from({ length: opts.sources }, (_, i) => `bench ${tag} tp ${i}`);
+    if (phases.has('throughput')) {
+      log(`Throughput: ${opts.sources} sources submitted at once`);
+      m.throughput = await runBatch(ctx, names, 'prod', 'throughput');
+    }
+    if (phases.has('rerun')) {
+      log(`Re-run: the same ${opts.sources} sources again`);
+      m.rerun = await runBatch(ctx, names, 'prod', 're-run');
+    }
+    for (const w of stack.workers) {
+      for (const pid of processTree(w.pid)) {
+        m.workerHwmMb = Math.max(m.workerHwmMb, memoryOf(pid)?.hwmMb ?? 0);
+      }
+    }
+
+    const summary = summarize(m);
+    const text = renderTable(m, summary, setup);
+    process.stdout.write(`${text}\n`);
+    if (opts.save) {
+      const file = saveResults(path.join(REPO_ROOT, 'bench', 'results'), {
+        date: new Date(started).toISOString(),
+        command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+        options: opts,
+        summary,
+        table: text.split('\n'),
+        details: {
+          latency: m.latency,
+          size: m.size,
+          throughput: m.throughput,
+          rerun: m.rerun,
+        },
+      });
+      log(`Results saved to ${path.relative(REPO_ROOT, file)}`);
+    }
+    const failed = (m.throughput?.failed ?? 0) + (m.rerun?.failed ?? 0);
+    if (failed > 0) {
+      log(
+        `${failed} provisioning(s) failed: ${[...(m.throughput?.failures ?? []), ...(m.rerun?.failures ?? [])].join('; ')}`,
+      );
+    }
+    if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    return failed > 0 ? 1 : 0;
+  } finally {
+    log('Stopping the stack');
+    await stopStack();
+    clearTimeout(deadline);
+    log(`Done in ${Math.round((Date.now() - started) / 1000)} s`);
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    log(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exitCode = 2;
+  },
+);
