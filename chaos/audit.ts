@@ -205,6 +205,8 @@ export interface HistoryScan {
   workflowTaskTimeouts: number;
   /** Wall time of each closed workflow run, seconds (first to last event). */
   durations: number[];
+  /** The slowest run, event by event: where its time went. */
+  slowest?: { workflowId: string; seconds: number; timeline: string[] };
 }
 
 interface HistoryEventLike {
@@ -263,12 +265,61 @@ export async function scanWorkflowHistories(
       }
       const first = seconds(events[0]?.eventTime);
       const last = seconds(events[events.length - 1]?.eventTime);
-      if (first !== undefined && last !== undefined) scan.durations.push(last - first);
+      if (first !== undefined && last !== undefined) {
+        const took = last - first;
+        scan.durations.push(took);
+        if (!scan.slowest || took > scan.slowest.seconds)
+          scan.slowest = {
+            workflowId: ex.workflowId,
+            seconds: Math.round(took * 10) / 10,
+            timeline: timeline(events),
+          };
+      }
       if (scan.scanned % 200 === 0) opts.onProgress?.(scan.scanned, executions.length);
     }
   };
   await Promise.all(Array.from({ length: opts.concurrency ?? 8 }, worker));
   return scan;
+}
+
+/** Numbers, strings and protobuf Longs (which have their own toString) as text. */
+function str(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint') return String(v);
+  const toString = (v as { toString?: () => string }).toString;
+  return typeof toString === 'function' && toString !== Object.prototype.toString
+    ? toString.call(v)
+    : JSON.stringify(v);
+}
+
+/** One line per event: offset, event type, activity type or attempt, failure message. */
+export function timeline(events: readonly HistoryEventLike[]): string[] {
+  const t0 = seconds(events[0]?.eventTime) ?? 0;
+  const activityTypes = new Map<string, string>();
+  return events.map((e) => {
+    const rec = e as Record<string, unknown>;
+    const key = Object.keys(rec).find((k) => k.endsWith('EventAttributes') && rec[k]);
+    const attrs = (key ? rec[key] : {}) as Record<string, unknown>;
+    const name = key ? key.replace(/EventAttributes$/, '') : 'event';
+    const id = str(rec.eventId);
+    const parts = [`+${((seconds(e.eventTime) ?? t0) - t0).toFixed(1)}s`, `#${id}`, name];
+    const type = (attrs.activityType as { name?: string } | undefined)?.name;
+    if (type) {
+      activityTypes.set(id, type);
+      parts.push(type);
+    }
+    const scheduled = attrs.scheduledEventId;
+    if (scheduled !== undefined && scheduled !== null)
+      parts.push(`of #${str(scheduled)} ${activityTypes.get(str(scheduled)) ?? ''}`.trim());
+    if (typeof attrs.attempt === 'number' && attrs.attempt > 1)
+      parts.push(`attempt ${attrs.attempt}`);
+    const failure = (attrs.failure ?? attrs.lastFailure) as { message?: string } | undefined;
+    if (failure?.message) parts.push(`: ${failure.message.slice(0, 160)}`);
+    const timeoutType = attrs.timeoutType;
+    if (timeoutType !== undefined && timeoutType !== null)
+      parts.push(`timeout type ${str(timeoutType)}`);
+    return parts.join(' ');
+  });
 }
 
 /** p50 / p95 / max of a list of seconds, rounded to 0.1 s. */

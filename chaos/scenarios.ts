@@ -445,7 +445,7 @@ export async function runCancel(ctx: Ctx, prefix: string): Promise<ScenarioResul
   }
   const chosen = order.slice(0, Math.round(specs.length * ctx.opts.cancelFraction));
   for (const i of chosen)
-    plans.set(i, { afterResources: rng.int(1, 5), extraDelayMs: rng.int(0, 400) });
+    plans.set(i, { afterResources: rng.int(1, 3), extraDelayMs: rng.int(0, 300) });
 
   const driven = await underChaos(ctx, () => drive(ctx, specs, plans));
   const problems: string[] = [];
