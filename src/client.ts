@@ -123,7 +123,9 @@ export class ProvisioningClient {
           `**Dataset** ${req.target.datasetId ?? `new: ${req.target.dataset?.name}`}`,
           `**Mapping** ${req.mappings ? `${req.mappings.length} field(s)` : 'none'}`,
           `**Smoke test** ${req.smokeTest ? `after ${req.smokeTest.activationWaitSeconds}s` : 'no'}`,
-        ].join('\n'),
+        ]
+          .map((line) => `- ${line}`)
+          .join('\n'),
       },
     );
   }

@@ -85,9 +85,15 @@ export function workerTuning(config: Config): NonNullable<BuildWorkerOptions['tu
   };
 }
 
-/** JSON.stringify drops an Error's name and message (not enumerable): keep them in the line. */
-const errorFields = (_key: string, value: unknown): unknown =>
-  value instanceof Error ? { ...value, name: value.name, message: value.message } : value;
+/**
+ * JSON.stringify drops an Error's name and message (not enumerable): keep them in the line. The
+ * SDK's activity `taskToken` is left out: it is a credential that can complete the activity
+ * through the Temporal API, and activity and workflow ids identify the task well enough.
+ */
+const errorFields = (key: string, value: unknown): unknown => {
+  if (key === 'taskToken') return undefined;
+  return value instanceof Error ? { ...value, name: value.name, message: value.message } : value;
+};
 
 /** JSON lines on stderr: structured, with the SDK's workflow/activity ids as fields. */
 function jsonLog(entry: LogEntry): void {

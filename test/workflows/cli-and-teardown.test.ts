@@ -190,7 +190,7 @@ test('starting while a run is open attaches to it; the UI sees search attributes
         AepProvisioningStatus: ['SUCCEEDED'],
       });
       expect(await desc.staticSummary()).toContain(name);
-      expect(await desc.staticDetails()).toContain('**Mapping** 1 field(s)');
+      expect(await desc.staticDetails()).toContain('- **Mapping** 1 field(s)');
       const progress = await a.handle.query(progressQuery);
       expect(progress.completedSteps).toContain(`flow created: ${result.flowId}`);
 
