@@ -22,11 +22,17 @@ import type {
   EnsureSourceConnectionInput,
   EnsureTargetConnectionInput,
   InletInfo,
+  InspectTargetInput,
   MappingSetResult,
+  Owner,
+  PriorDataset,
+  PriorMappingSet,
+  PriorTargetConnection,
   ResourceKind,
   SmokeTestInput,
   SmokeTestResult,
   SourceGraph,
+  TargetInspection,
 } from './types';
 
 /** Fixed ids of the HTTP API streaming source (Adobe's tutorial and Flow Service docs). */
@@ -60,7 +66,97 @@ function shouldLookUp(lookupFirst: boolean): boolean {
   return lookupFirst || activityContext().attempt > 1;
 }
 
+/**
+ * What an earlier attempt or run created, if anything. A retry always looks up (an earlier attempt
+ * may have committed the create before its answer was lost); a first attempt uses the workflow's
+ * early lookup when it made one (`found`, see inspectTarget), and otherwise looks up when asked to.
+ */
+async function priorResource<T>(
+  input: { lookupFirst: boolean; found?: T | null },
+  lookUp: () => Promise<T | undefined>,
+): Promise<T | undefined> {
+  if (activityContext().attempt > 1) return lookUp();
+  if (input.found !== undefined) return input.found ?? undefined;
+  return input.lookupFirst ? lookUp() : undefined;
+}
+
 const byName = (name: string): PropertyFilter => ({ path: 'name', value: name });
+
+// The lookups of the target side, shared by inspectTarget and the ensure* activities.
+
+async function lookUpDataset(
+  aep: AepClient,
+  owner: Owner,
+  name: string,
+  signal?: AbortSignal,
+): Promise<PriorDataset | undefined> {
+  const found = adopt(
+    'dataset',
+    owner,
+    `named "${name}"`,
+    await aep.findDatasets(owner.sandbox, { name }, signal),
+  );
+  return found
+    ? {
+        id: found.resource.id,
+        createdByThisRun: found.createdByThisRun,
+        schemaId: found.resource.schemaRef.id,
+      }
+    : undefined;
+}
+
+async function lookUpTargetConnection(
+  aep: AepClient,
+  owner: Owner,
+  signal?: AbortSignal,
+): Promise<PriorTargetConnection | undefined> {
+  const found = adopt(
+    'targetConnection',
+    owner,
+    `named "${owner.sourceName}"`,
+    await aep.listTargetConnections(
+      owner.sandbox,
+      [byName(owner.sourceName), { path: 'connectionSpec.id', value: SPEC.dataLake.id }],
+      undefined,
+      signal,
+    ),
+  );
+  if (!found) return undefined;
+  const dataSetId = found.resource.params?.dataSetId;
+  return {
+    id: found.resource.id,
+    createdByThisRun: found.createdByThisRun,
+    ...(dataSetId !== undefined ? { dataSetId } : {}),
+  };
+}
+
+async function lookUpMappingSet(
+  aep: AepClient,
+  owner: Owner,
+  signal?: AbortSignal,
+): Promise<PriorMappingSet | undefined> {
+  const found = adopt(
+    'mappingSet',
+    owner,
+    `named "${owner.sourceName}"`,
+    await aep.findMappingSets(owner.sandbox, { name: owner.sourceName }, signal),
+  );
+  return found
+    ? {
+        id: found.resource.id,
+        createdByThisRun: found.createdByThisRun,
+        version: found.resource.version,
+      }
+    : undefined;
+}
+
+function schemaNotFound(sandbox: string, schemaId: string): never {
+  throw ApplicationFailure.create({
+    type: FailureType.SchemaNotFound,
+    message: `XDM schema ${schemaId} does not exist in sandbox "${sandbox}"`,
+    nonRetryable: true,
+  });
+}
 
 function invalid(err: unknown): never {
   if (err instanceof InvalidRequestError) {
@@ -112,14 +208,35 @@ export function createActivities({ aep, defaultSandbox }: ActivityDeps) {
     /** Read-only. SchemaNotFound is non-retryable: nothing is created for a missing schema. */
     async checkSchema(input: { sandbox: string; schemaId: string }): Promise<{ title: string }> {
       const schema = await aep.getSchema(input.sandbox, input.schemaId, activityContext().signal);
-      if (!schema) {
-        throw ApplicationFailure.create({
-          type: FailureType.SchemaNotFound,
-          message: `XDM schema ${input.schemaId} does not exist in sandbox "${input.sandbox}"`,
-          nonRetryable: true,
-        });
-      }
+      if (!schema) schemaNotFound(input.sandbox, input.schemaId);
       return { title: schema.title };
+    },
+
+    /**
+     * Read-only, started beside the base connection: checks the target schema and, in parallel,
+     * finds what an earlier provisioning of this source created on the target side (its dataset,
+     * target connection and mapping set, by name). The creates that follow take these results
+     * instead of looking up again on their first attempt, so no lookup waits on the target side's
+     * critical path (schema → dataset → target connection → flow). Nothing is created here, and
+     * nothing is created by the workflow before the schema check has passed. SchemaNotFound and
+     * ForeignResourceConflict are non-retryable.
+     */
+    async inspectTarget(input: InspectTargetInput): Promise<TargetInspection> {
+      const { owner, datasetName } = input;
+      const { signal } = activityContext();
+      const [schema, dataset, targetConnection, mappingSet] = await Promise.all([
+        aep.getSchema(owner.sandbox, input.schemaId, signal),
+        datasetName !== undefined ? lookUpDataset(aep, owner, datasetName, signal) : undefined,
+        lookUpTargetConnection(aep, owner, signal),
+        input.mappingSet ? lookUpMappingSet(aep, owner, signal) : undefined,
+      ]);
+      if (!schema) schemaNotFound(owner.sandbox, input.schemaId);
+      return {
+        schemaTitle: schema.title,
+        ...(datasetName !== undefined ? { dataset: dataset ?? null } : {}),
+        targetConnection: targetConnection ?? null,
+        ...(input.mappingSet ? { mappingSet: mappingSet ?? null } : {}),
+      };
     },
 
     /**
@@ -149,22 +266,15 @@ export function createActivities({ aep, defaultSandbox }: ActivityDeps) {
       }
       const spec = input.dataset;
       if (!spec) throw new Error('ensureDataset needs datasetId or dataset');
-      if (shouldLookUp(input.lookupFirst)) {
-        const found = adopt(
-          'dataset',
-          owner,
-          `named "${spec.name}"`,
-          await aep.findDatasets(owner.sandbox, { name: spec.name }, signal),
-        );
-        if (found) {
-          if (found.resource.schemaRef.id !== schemaId) {
-            differs(
-              `Dataset "${spec.name}" (${found.resource.id}) exists with schema ${found.resource.schemaRef.id}, not ${schemaId}`,
-              { kind: 'dataset', id: found.resource.id },
-            );
-          }
-          return { id: found.resource.id, created: found.createdByThisRun };
+      const prior = await priorResource(input, () => lookUpDataset(aep, owner, spec.name, signal));
+      if (prior) {
+        if (prior.schemaId !== schemaId) {
+          differs(
+            `Dataset "${spec.name}" (${prior.id}) exists with schema ${prior.schemaId}, not ${schemaId}`,
+            { kind: 'dataset', id: prior.id },
+          );
         }
+        return { id: prior.id, created: prior.createdByThisRun };
       }
       const { id } = await aep.createDataset(
         owner.sandbox,
@@ -283,28 +393,15 @@ export function createActivities({ aep, defaultSandbox }: ActivityDeps) {
     async ensureTargetConnection(input: EnsureTargetConnectionInput): Promise<EnsureResult> {
       const { owner } = input;
       const { signal } = activityContext();
-      if (shouldLookUp(input.lookupFirst)) {
-        const found = adopt(
-          'targetConnection',
-          owner,
-          `named "${owner.sourceName}"`,
-          await aep.listTargetConnections(
-            owner.sandbox,
-            [byName(owner.sourceName), { path: 'connectionSpec.id', value: SPEC.dataLake.id }],
-            undefined,
-            signal,
-          ),
-        );
-        if (found) {
-          const dataSetId = found.resource.params?.dataSetId;
-          if (dataSetId !== input.datasetId) {
-            differs(
-              `Source "${owner.sourceName}" already writes to dataset ${dataSetId ?? '(none)'}, not ${input.datasetId}: deprovision it first or choose another name`,
-              { kind: 'targetConnection', id: found.resource.id },
-            );
-          }
-          return { id: found.resource.id, created: found.createdByThisRun };
+      const prior = await priorResource(input, () => lookUpTargetConnection(aep, owner, signal));
+      if (prior) {
+        if (prior.dataSetId !== input.datasetId) {
+          differs(
+            `Source "${owner.sourceName}" already writes to dataset ${prior.dataSetId ?? '(none)'}, not ${input.datasetId}: deprovision it first or choose another name`,
+            { kind: 'targetConnection', id: prior.id },
+          );
         }
+        return { id: prior.id, created: prior.createdByThisRun };
       }
       const { id } = await aep.createTargetConnection(
         owner.sandbox,
@@ -323,21 +420,8 @@ export function createActivities({ aep, defaultSandbox }: ActivityDeps) {
     async ensureMappingSet(input: EnsureMappingSetInput): Promise<MappingSetResult> {
       const { owner } = input;
       const { signal } = activityContext();
-      if (shouldLookUp(input.lookupFirst)) {
-        const found = adopt(
-          'mappingSet',
-          owner,
-          `named "${owner.sourceName}"`,
-          await aep.findMappingSets(owner.sandbox, { name: owner.sourceName }, signal),
-        );
-        if (found) {
-          return {
-            id: found.resource.id,
-            version: found.resource.version,
-            created: found.createdByThisRun,
-          };
-        }
-      }
+      const prior = await priorResource(input, () => lookUpMappingSet(aep, owner, signal));
+      if (prior) return { id: prior.id, version: prior.version, created: prior.createdByThisRun };
       const created = await aep.createMappingSet(
         owner.sandbox,
         {

@@ -46,6 +46,44 @@ export interface EnsureChildInput {
   lookupFirst: boolean;
 }
 
+/**
+ * What an earlier lookup of the same run found (inspectTarget), so that a first attempt skips its
+ * own lookup: `null` = nothing of this project's; absent = not looked up (the activity decides
+ * from `lookupFirst`). A retry always looks up again: an earlier attempt may have created it.
+ */
+export interface PriorResource {
+  id: string;
+  /** Created by this run (an earlier attempt), as opposed to an earlier provisioning. */
+  createdByThisRun: boolean;
+}
+export interface PriorDataset extends PriorResource {
+  schemaId: string;
+}
+export interface PriorTargetConnection extends PriorResource {
+  dataSetId?: string;
+}
+export interface PriorMappingSet extends PriorResource {
+  version: number;
+}
+
+export interface InspectTargetInput {
+  owner: Owner;
+  schemaId: string;
+  /** The dataset the request asks to create (find it by this name); absent for a datasetId. */
+  datasetName?: string;
+  /** Whether the request has mappings (find the source's mapping set). */
+  mappingSet: boolean;
+}
+
+export interface TargetInspection {
+  schemaTitle: string;
+  /** Absent when not looked up (datasetId request). */
+  dataset?: PriorDataset | null;
+  targetConnection: PriorTargetConnection | null;
+  /** Absent when not looked up (no mappings). */
+  mappingSet?: PriorMappingSet | null;
+}
+
 export interface EnsureSourceConnectionInput extends EnsureChildInput {
   baseConnectionId: string;
 }
@@ -56,16 +94,19 @@ export interface EnsureDatasetInput extends EnsureChildInput {
   datasetId?: string;
   /** ...or create (or find, if this project created it before) a dataset with this name. */
   dataset?: { name: string; description?: string };
+  found?: PriorDataset | null;
 }
 
 export interface EnsureTargetConnectionInput extends EnsureChildInput {
   datasetId: string;
   schemaId: string;
+  found?: PriorTargetConnection | null;
 }
 
 export interface EnsureMappingSetInput extends EnsureChildInput {
   schemaId: string;
   mappings: NonNullable<ProvisionRequest['mappings']>;
+  found?: PriorMappingSet | null;
 }
 
 export interface MappingSetResult extends EnsureResult {

@@ -1,4 +1,4 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 
 /**
  * Activity options shared by the workflows. Every AEP call is one activity; each is idempotent
@@ -43,4 +43,14 @@ export const DELETE: ActivityOptions = {
     maximumInterval: '20s',
     maximumAttempts: 8,
   },
+};
+
+/**
+ * Request validation as a local activity (short critical path): pure code, no I/O, so it runs in
+ * the worker inside the workflow task instead of costing a task round trip. InvalidRequest is
+ * non-retryable; anything else (a bug) is retried a few times.
+ */
+export const VALIDATE_LOCALLY: LocalActivityOptions = {
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 3 },
 };

@@ -5,6 +5,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -23,10 +24,11 @@ import type {
   ResourceRef,
 } from '../shared/results';
 import { describeFailure, rootFailureType } from './failures';
-import { AEP_CALL, DELETE, INLET_POLL } from './policies';
+import { AEP_CALL, DELETE, INLET_POLL, VALIDATE_LOCALLY } from './policies';
 
 const aep = proxyActivities<Activities>(AEP_CALL);
 const undo = proxyActivities<Activities>(DELETE);
+const local = proxyLocalActivities<Activities>(VALIDATE_LOCALLY);
 
 /** Reverse dependency order: the flow first (it pins everything), the base connection last. */
 const TEARDOWN_ORDER: ResourceKind[] = [
@@ -59,25 +61,41 @@ export async function ProvisionStreamingSource(
   };
   setHandler(progressQuery, () => progress);
 
+  // The status search attribute is written only when it changes: every write is a visibility
+  // update on the Temporal server. VALIDATING is not written at all: validation is a local
+  // activity inside the first workflow task, so no one could ever see it between QUEUED (set by
+  // the client at start) and PROVISIONING.
+  let published: ProvisionStatus | undefined;
   const setStatus = (status: ProvisionStatus, step: string) => {
     progress.status = status;
     progress.step = step;
     setCurrentDetails(`**${status}** — ${step}`);
+    if (status === published || status === 'VALIDATING') return;
     upsertSearchAttributes([{ key: SearchAttributes.status, value: status }]);
+    published = status;
   };
   const done = (step: string) => {
     progress.completedSteps.push(step);
   };
   setStatus('VALIDATING', 'Validating the request');
 
-  const req = await aep.validateProvisionRequest.executeWithOptions(
-    { ...AEP_CALL, summary: 'Validate the request' },
+  // A local activity: pure code, no I/O, run by the worker inside this workflow task (no task
+  // round trip on the critical path).
+  const req = await local.validateProvisionRequest.executeWithOptions(
+    { ...VALIDATE_LOCALLY, summary: 'Validate the request' },
     [input],
   );
-  upsertSearchAttributes([
-    { key: SearchAttributes.sandbox, value: req.sandbox },
-    { key: SearchAttributes.sourceName, value: req.name },
-  ]);
+  // The client sets sandbox and source name at start; a run started otherwise sets them here.
+  const started = workflowInfo().typedSearchAttributes;
+  if (
+    started.get(SearchAttributes.sandbox) !== req.sandbox ||
+    started.get(SearchAttributes.sourceName) !== req.name
+  ) {
+    upsertSearchAttributes([
+      { key: SearchAttributes.sandbox, value: req.sandbox },
+      { key: SearchAttributes.sourceName, value: req.name },
+    ]);
+  }
   done('request validated');
 
   const owner: Owner = {
@@ -140,16 +158,30 @@ export async function ProvisionStreamingSource(
     return { base, inlet, source };
   });
 
+  // The schema check, with the lookups of the target side beside it (read-only). Nothing is
+  // created on the target side before it has passed; the creates then carry what it found, so
+  // the target side's critical path is schema → dataset → target connection → flow, no lookups.
+  const inspection = branches.run(() =>
+    aep.inspectTarget.executeWithOptions(
+      { ...AEP_CALL, summary: 'Check the target XDM schema; find what an earlier run created' },
+      [
+        {
+          owner,
+          schemaId: req.target.schemaId,
+          datasetName: req.target.datasetId === undefined ? req.target.dataset?.name : undefined,
+          mappingSet: req.mappings !== undefined,
+        },
+      ],
+    ),
+  );
   const schemaChecked = branches.run(async () => {
-    await aep.checkSchema.executeWithOptions(
-      { ...AEP_CALL, summary: 'Check the target XDM schema' },
-      [{ sandbox: req.sandbox, schemaId: req.target.schemaId }],
-    );
+    await inspection;
     done('schema found');
   });
 
   const targetBranch = branches.run(async () => {
     await schemaChecked;
+    const found = await inspection;
     const datasetName = req.target.dataset?.name ?? req.name;
     const datasetOwned = req.target.datasetId === undefined;
     const dataset = await ensure(
@@ -170,6 +202,7 @@ export async function ProvisionStreamingSource(
               schemaId: req.target.schemaId,
               datasetId: req.target.datasetId,
               dataset: req.target.dataset,
+              found: found.dataset,
             },
           ],
         ),
@@ -178,7 +211,13 @@ export async function ProvisionStreamingSource(
     record('dataset', dataset, datasetOwned);
     const target = await ensure('targetConnection', req.name, () =>
       aep.ensureTargetConnection.executeWithOptions({ ...AEP_CALL, summary: 'Target connection' }, [
-        { owner, lookupFirst: true, datasetId: dataset.id, schemaId: req.target.schemaId },
+        {
+          owner,
+          lookupFirst: true,
+          datasetId: dataset.id,
+          schemaId: req.target.schemaId,
+          found: found.targetConnection,
+        },
       ]),
     );
     record('targetConnection', target);
@@ -189,10 +228,19 @@ export async function ProvisionStreamingSource(
   const mappingBranch = mappings
     ? branches.run(async () => {
         await schemaChecked;
+        const found = await inspection;
         const mappingSet = await ensure('mappingSet', req.name, () =>
           aep.ensureMappingSet.executeWithOptions(
             { ...AEP_CALL, summary: `Data Prep mapping set (${mappings.length} mappings)` },
-            [{ owner, lookupFirst: true, schemaId: req.target.schemaId, mappings }],
+            [
+              {
+                owner,
+                lookupFirst: true,
+                schemaId: req.target.schemaId,
+                mappings,
+                found: found.mappingSet,
+              },
+            ],
           ),
         );
         record('mappingSet', mappingSet);

@@ -1,0 +1,246 @@
+/**
+ * The target side's lookups run early (inspectTarget, beside the base connection) and the creates
+ * take what it found instead of looking up again — on their first attempt only: a retry always
+ * looks up, since an earlier attempt may have been committed by AEP before its answer was lost.
+ * Against the emulator, counting the calls each activity makes.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities, type Activities } from '../../src/activities';
+import type { Owner } from '../../src/activities/types';
+import { createAepClient } from '../../src/aep/client';
+import { parseConfig } from '../../src/config';
+import { startEmulator, type RunningEmulator } from '../../src/emulator';
+import { FailureType } from '../../src/shared/names';
+
+const SCHEMA_ID =
+  'https://ns.adobe.com/acme/schemas/7f682c29f887512a897791e7161b90a1ae7ed3dd07a177b1';
+const TARGET_LIST = 'GET /data/foundation/flowservice/targetConnections';
+const TARGET_CREATE = 'POST /data/foundation/flowservice/targetConnections';
+
+let emu: RunningEmulator;
+let activities: Activities;
+
+beforeAll(async () => {
+  emu = await startEmulator({ port: 0 });
+  const config = parseConfig({
+    AEP_PLATFORM_URL: emu.url,
+    AEP_IMS_URL: emu.url,
+    AEP_CLIENT_ID: emu.credentials.clientId,
+    AEP_CLIENT_SECRET: emu.credentials.clientSecret,
+    AEP_ORG_ID: emu.credentials.orgId,
+  });
+  activities = createActivities({ aep: createAepClient({ config }), defaultSandbox: 'prod' });
+});
+
+afterAll(async () => {
+  await emu.close();
+});
+
+let n = 0;
+function owner(runToken = 'run-1'): Owner {
+  n += 1;
+  return { sandbox: 'prod', sourceName: `early lookups ${n}`, runToken };
+}
+
+/** Runs one activity as attempt `a` of its activity task. */
+function attempt(a: number) {
+  return {
+    run: <I, R>(fn: (input: I) => Promise<R>, input: I): Promise<R> =>
+      new MockActivityEnvironment({ attempt: a }).run<[I], R, typeof fn>(fn, input),
+  };
+}
+
+async function calls(key: string): Promise<number> {
+  return (await emu.control.stats()).requests[key] ?? 0;
+}
+
+async function newDataset(o: Owner): Promise<string> {
+  const r = await attempt(1).run(activities.ensureDataset, {
+    owner: o,
+    lookupFirst: false,
+    schemaId: SCHEMA_ID,
+    dataset: { name: `${o.sourceName} dataset` },
+  });
+  return r.id;
+}
+
+test('a new source: inspectTarget finds nothing, and the first create makes no lookup', async () => {
+  const o = owner();
+  const found = await attempt(1).run(activities.inspectTarget, {
+    owner: o,
+    schemaId: SCHEMA_ID,
+    datasetName: `${o.sourceName} dataset`,
+    mappingSet: true,
+  });
+  expect(found).toEqual({
+    schemaTitle: expect.any(String),
+    dataset: null,
+    targetConnection: null,
+    mappingSet: null,
+  });
+
+  const datasetId = await newDataset(o);
+  const lists = await calls(TARGET_LIST);
+  const target = await attempt(1).run(activities.ensureTargetConnection, {
+    owner: o,
+    lookupFirst: true,
+    datasetId,
+    schemaId: SCHEMA_ID,
+    found: found.targetConnection,
+  });
+  expect(target.created).toBe(true);
+  expect(await calls(TARGET_LIST)).toBe(lists);
+});
+
+test('a retried create looks up even when the early lookup found nothing: no duplicate', async () => {
+  const o = owner();
+  const datasetId = await newDataset(o);
+  // Attempt 1 created the target connection, but its answer was lost.
+  const first = await attempt(1).run(activities.ensureTargetConnection, {
+    owner: o,
+    lookupFirst: true,
+    datasetId,
+    schemaId: SCHEMA_ID,
+    found: null,
+  });
+  const creates = await calls(TARGET_CREATE);
+  const retry = await attempt(2).run(activities.ensureTargetConnection, {
+    owner: o,
+    lookupFirst: true,
+    datasetId,
+    schemaId: SCHEMA_ID,
+    found: null,
+  });
+  expect(retry).toEqual({ id: first.id, created: true });
+  expect(await calls(TARGET_CREATE)).toBe(creates);
+});
+
+test('a re-run: inspectTarget finds the earlier run’s resources, the ensures reuse them', async () => {
+  const earlier = owner('run-1');
+  const datasetName = `${earlier.sourceName} dataset`;
+  const datasetId = await newDataset(earlier);
+  const target = await attempt(1).run(activities.ensureTargetConnection, {
+    owner: earlier,
+    lookupFirst: false,
+    datasetId,
+    schemaId: SCHEMA_ID,
+  });
+  const mapping = await attempt(1).run(activities.ensureMappingSet, {
+    owner: earlier,
+    lookupFirst: false,
+    schemaId: SCHEMA_ID,
+    mappings: [{ sourceAttribute: 'id', destinationXdmPath: '_id', identity: false }],
+  });
+
+  const again: Owner = { ...earlier, runToken: 'run-2' };
+  const found = await attempt(1).run(activities.inspectTarget, {
+    owner: again,
+    schemaId: SCHEMA_ID,
+    datasetName,
+    mappingSet: true,
+  });
+  expect(found.dataset).toEqual({ id: datasetId, createdByThisRun: false, schemaId: SCHEMA_ID });
+  expect(found.targetConnection).toEqual({
+    id: target.id,
+    createdByThisRun: false,
+    dataSetId: datasetId,
+  });
+  expect(found.mappingSet).toMatchObject({ id: mapping.id, createdByThisRun: false });
+
+  const before = (await emu.control.stats()).total;
+  const dataset = await attempt(1).run(activities.ensureDataset, {
+    owner: again,
+    lookupFirst: true,
+    schemaId: SCHEMA_ID,
+    dataset: { name: datasetName },
+    found: found.dataset,
+  });
+  const reused = await attempt(1).run(activities.ensureTargetConnection, {
+    owner: again,
+    lookupFirst: true,
+    datasetId: dataset.id,
+    schemaId: SCHEMA_ID,
+    found: found.targetConnection,
+  });
+  expect(dataset).toEqual({ id: datasetId, created: false });
+  expect(reused).toEqual({ id: target.id, created: false });
+  expect((await emu.control.stats()).total).toBe(before);
+});
+
+test('an earlier source writing to another dataset is refused, as with a lookup of its own', async () => {
+  const earlier = owner('run-1');
+  const datasetId = await newDataset(earlier);
+  await attempt(1).run(activities.ensureTargetConnection, {
+    owner: earlier,
+    lookupFirst: false,
+    datasetId,
+    schemaId: SCHEMA_ID,
+  });
+  const again: Owner = { ...earlier, runToken: 'run-2' };
+  const found = await attempt(1).run(activities.inspectTarget, {
+    owner: again,
+    schemaId: SCHEMA_ID,
+    mappingSet: false,
+  });
+  const err = await attempt(1)
+    .run(activities.ensureTargetConnection, {
+      owner: again,
+      lookupFirst: true,
+      datasetId: 'another-dataset',
+      schemaId: SCHEMA_ID,
+      found: found.targetConnection,
+    })
+    .catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  expect((err as ApplicationFailure).type).toBe(FailureType.ExistingSourceDiffers);
+});
+
+test('inspectTarget: an unknown schema is SchemaNotFound; a foreign dataset of that name is refused', async () => {
+  const o = owner();
+  const missing = await attempt(1)
+    .run(activities.inspectTarget, {
+      owner: o,
+      schemaId: 'https://ns.adobe.com/acme/schemas/does-not-exist',
+      mappingSet: false,
+    })
+    .catch((e: unknown) => e);
+  expect((missing as ApplicationFailure).type).toBe(FailureType.SchemaNotFound);
+
+  const foreignName = `${o.sourceName} foreign`;
+  await emu.control.resetStats();
+  const res = await fetch(`${emu.url}/ims/token/v3`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: emu.credentials.clientId,
+      client_secret: emu.credentials.clientSecret,
+      scope: 'openid',
+    }),
+  });
+  const { access_token: token } = (await res.json()) as { access_token: string };
+  const created = await fetch(`${emu.url}/data/foundation/catalog/dataSets`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'x-api-key': emu.credentials.clientId,
+      'x-gw-ims-org-id': emu.credentials.orgId,
+      'x-sandbox-name': 'prod',
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({
+      name: foreignName,
+      schemaRef: { id: SCHEMA_ID, contentType: 'application/vnd.adobe.xed+json;version=1' },
+    }),
+  });
+  expect(created.status).toBe(201);
+  const foreign = await attempt(1)
+    .run(activities.inspectTarget, {
+      owner: o,
+      schemaId: SCHEMA_ID,
+      datasetName: foreignName,
+      mappingSet: false,
+    })
+    .catch((e: unknown) => e);
+  expect((foreign as ApplicationFailure).type).toBe(FailureType.ForeignResourceConflict);
+});
