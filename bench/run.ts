@@ -49,6 +49,7 @@ interface Options {
   save: boolean;
   trace?: boolean;
   bundle: boolean;
+  stockServer?: boolean;
 }
 
 const program = new Command('bench')
@@ -145,8 +146,21 @@ function workerEnv(): Record<string, string> {
   return env;
 }
 
+/**
+ * Dev server settings the benchmark uses unless --stock-server (docs/benchmark.md, "dev server"):
+ * its history shard reads transfer tasks at most 20 times a second, which adds ~40 ms to every
+ * task hand-off of a lone provisioning; and eager activity dispatch (off on the dev server, on in
+ * Temporal Cloud) hands the activities a workflow task schedules straight back to its worker.
+ */
+export const BENCH_DYNAMIC_CONFIG: Record<string, string | number | boolean> = {
+  'history.transferProcessorMaxPollRPS': 10_000,
+  'system.enableActivityEagerExecution': true,
+};
+
 function dynamicConfig(): Record<string, string | number | boolean> {
-  const out: Record<string, string | number | boolean> = {};
+  const out: Record<string, string | number | boolean> = opts.stockServer
+    ? {}
+    : { ...BENCH_DYNAMIC_CONFIG };
   for (const kv of opts.dynamicConfig) {
     const eq = kv.indexOf('=');
     if (eq <= 0) program.error(`--dynamic-config wants key=value, got ${kv}`);
