@@ -201,6 +201,8 @@ export interface HistoryScan {
   /** Activity attempts beyond the first (Temporal records only an activity's last attempt). */
   activityRetries: number;
   maxActivityAttempt: number;
+  /** Per activity type: executions, attempts beyond the first, highest attempt. */
+  attemptsByActivity: Record<string, { count: number; retries: number; maxAttempt: number }>;
   /** Workflow tasks that timed out (their worker died or stalled) and were handed to another. */
   workflowTaskTimeouts: number;
   /** Wall time of each closed workflow run, seconds (first to last event). */
@@ -211,7 +213,12 @@ export interface HistoryScan {
 
 interface HistoryEventLike {
   eventTime?: { seconds?: unknown; nanos?: number | null } | null;
-  activityTaskStartedEventAttributes?: { attempt?: number | null } | null;
+  eventId?: unknown;
+  activityTaskScheduledEventAttributes?: { activityType?: { name?: string | null } | null } | null;
+  activityTaskStartedEventAttributes?: {
+    attempt?: number | null;
+    scheduledEventId?: unknown;
+  } | null;
   workflowTaskTimedOutEventAttributes?: unknown;
 }
 
@@ -240,6 +247,7 @@ export async function scanWorkflowHistories(
     examples: [],
     activityRetries: 0,
     maxActivityAttempt: 0,
+    attemptsByActivity: {},
     workflowTaskTimeouts: 0,
     durations: [],
   };
@@ -257,8 +265,19 @@ export async function scanWorkflowHistories(
           scan.examples.push(`${n} in the history of ${ex.workflowId} (${ex.runId ?? 'latest'})`);
       }
       const events = (history.events ?? []) as HistoryEventLike[];
+      const typeOf = new Map<string, string>();
       for (const e of events) {
-        const attempt = e.activityTaskStartedEventAttributes?.attempt ?? 0;
+        const scheduled = e.activityTaskScheduledEventAttributes;
+        if (scheduled) typeOf.set(str(e.eventId), scheduled.activityType?.name ?? '?');
+        const started = e.activityTaskStartedEventAttributes;
+        const attempt = started?.attempt ?? 0;
+        if (started) {
+          const type = typeOf.get(str(started.scheduledEventId)) ?? '?';
+          const a = (scan.attemptsByActivity[type] ??= { count: 0, retries: 0, maxAttempt: 0 });
+          a.count += 1;
+          a.retries += Math.max(0, attempt - 1);
+          a.maxAttempt = Math.max(a.maxAttempt, attempt);
+        }
         if (attempt > 1) scan.activityRetries += attempt - 1;
         scan.maxActivityAttempt = Math.max(scan.maxActivityAttempt, attempt);
         if (e.workflowTaskTimedOutEventAttributes) scan.workflowTaskTimeouts += 1;

@@ -247,6 +247,7 @@ async function audit(
     activityRetries: histories.activityRetries,
     maxActivityAttempt: histories.maxActivityAttempt,
     workflowTaskTimeouts: histories.workflowTaskTimeouts,
+    attemptsByActivity: histories.attemptsByActivity,
     ...(histories.slowest ? { slowest: histories.slowest } : {}),
     tokensChecked: tokens.length,
     logBytesScanned: logs.bytes,
