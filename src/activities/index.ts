@@ -513,13 +513,28 @@ export function createActivities({ aep, defaultSandbox }: ActivityDeps) {
               },
             }
           : (input.record ?? { smokeTest: true, flowId: input.flowId });
-      const res = await aep.sendToInlet({
-        inletUrl: input.inletUrl,
-        flowId: input.flowId,
-        record,
-        authenticated: input.authenticated,
-        signal: activityContext().signal,
-      });
+      let res;
+      try {
+        res = await aep.sendToInlet({
+          inletUrl: input.inletUrl,
+          flowId: input.flowId,
+          record,
+          authenticated: input.authenticated,
+          signal: activityContext().signal,
+        });
+      } catch (err) {
+        // A refused record (4xx) is the smoke test's verdict, not an AEP outage: name it so.
+        // Retryable failures (429, 5xx, network) pass through and are retried.
+        if (err instanceof ApplicationFailure && err.nonRetryable) {
+          throw ApplicationFailure.create({
+            type: FailureType.SmokeTestFailed,
+            message: `The inlet refused the smoke-test record: ${err.message}`,
+            nonRetryable: true,
+            details: err.details ? [...err.details] : undefined,
+          });
+        }
+        throw err;
+      }
       const body = (res.body ?? {}) as { xactionId?: unknown; receivedTimeMs?: unknown };
       return {
         status: res.status,

@@ -380,3 +380,24 @@ test('transient 5xx and 429 faults are retried to success', async () => {
   expect(mine.filter((r) => r.kind === 'connection')).toHaveLength(1);
   expect(mine.find((r) => r.kind === 'flow')?.id).toBe(result.flowId);
 });
+
+test('a refused smoke-test record fails with SmokeTestFailed and compensates', async () => {
+  const name = uniqueName('smoke');
+  await stack.emulator.control.addFault({
+    method: 'POST',
+    path: '/collection/*',
+    action: { type: 'status', status: 400 },
+  });
+  const err = await provisionExpectingFailure(
+    request(name, {
+      dataType: 'raw',
+      smokeTest: { activationWaitSeconds: 0, record: { id: 'x' } },
+    }),
+  );
+  const summary = summarizeFailure(err);
+  expect(summary.type).toBe('ProvisioningFailed');
+  expect(summary.rootType).toBe('SmokeTestFailed');
+  expect(summary.message).toContain('smoke-test record');
+  await stack.emulator.control.clearFaults();
+  expect(await resourcesOf(name)).toEqual([]);
+});
