@@ -368,7 +368,7 @@ export const FAILING_STEPS: readonly FailingStep[] = [
     method: 'POST',
     path: '/collection/*',
     status: 400,
-    expect: 'AepBadRequest',
+    expect: 'SmokeTestFailed',
   },
 ];
 

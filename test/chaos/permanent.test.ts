@@ -23,9 +23,10 @@ test('a permanent failure at each step: every run fails with its named type, 0 o
     'ProvisioningFailed/SchemaNotFound': 5,
     'ProvisioningFailed/AepForbidden': 5,
     'ProvisioningFailed/AepNotFound': 5,
-    'ProvisioningFailed/AepBadRequest': 15,
+    'ProvisioningFailed/AepBadRequest': 10,
     'ProvisioningFailed/AepConflict': 10,
     'ProvisioningFailed/AepClientError': 5,
+    'ProvisioningFailed/SmokeTestFailed': 5,
   });
   const steps = report.steps as Array<{ step: string; sources: number; asExpected: number }>;
   expect(steps).toHaveLength(9);
