@@ -110,15 +110,33 @@ export function cpuSecondsOfTree(pid: number): number {
   return ticks / 100;
 }
 
-/** CPU seconds per named process tree between `begin()` and `end()`. */
+/** Busy CPU seconds of the whole machine so far (all cores; /proc/stat, 10 ms ticks). */
+export function machineCpuSeconds(): number {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal: busy = all but idle and iowait.
+    const busy = f.slice(0, 8).reduce((a, b) => a + b, 0) - (f[3] ?? 0) - (f[4] ?? 0);
+    return busy / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU seconds per named process tree between `begin()` and `end()`, and `machine`: what the whole
+ * machine used (so what other processes took from the run can be told).
+ */
 export class CpuMeter {
   private startAt = 0;
+  private machineBefore = 0;
   private readonly before = new Map<string, number>();
 
   constructor(private readonly trees: Record<string, number[]>) {}
 
   begin(): this {
     this.startAt = Date.now();
+    this.machineBefore = machineCpuSeconds();
     for (const [name, pids] of Object.entries(this.trees)) this.before.set(name, this.sum(pids));
     return this;
   }
@@ -131,6 +149,8 @@ export class CpuMeter {
       const used = this.sum(pids) - (this.before.get(name) ?? 0);
       out[name] = { cpuSeconds: round(used, 1), cores: round(wall > 0 ? used / wall : 0, 2) };
     }
+    const machine = machineCpuSeconds() - this.machineBefore;
+    out.machine = { cpuSeconds: round(machine, 1), cores: round(wall > 0 ? machine / wall : 0, 2) };
     return out;
   }
 

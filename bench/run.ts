@@ -8,6 +8,7 @@
  * Prints a table (stdout), progress (stderr), and with --json the summary as the last stdout
  * line. Every loop is bounded in count and time; everything started is stopped, also on failure.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { REPO_ROOT } from '../src/tools/dev-server';
@@ -50,6 +51,7 @@ interface Options {
   trace?: boolean;
   bundle: boolean;
   stockServer?: boolean;
+  workerNodeOptions?: string;
 }
 
 const program = new Command('bench')
@@ -107,6 +109,14 @@ const program = new Command('bench')
     collect,
     [],
   )
+  .option(
+    '--worker-node-options <flags>',
+    'NODE_OPTIONS of the workers, e.g. --max-old-space-size=192',
+  )
+  .option(
+    '--stock-server',
+    "dev server with its own dynamic config (without the benchmark's two settings, see docs)",
+  )
   .option('--timeout <minutes>', 'limit for the whole run', int('--timeout', 1), 40)
   .option(
     '--no-bundle',
@@ -143,6 +153,7 @@ function workerEnv(): Record<string, string> {
   set('WORKER_MAX_CACHED_WORKFLOWS', opts.cachedWorkflows);
   set('WORKER_ACTIVITY_POLLERS', opts.activityPollers);
   set('WORKER_WORKFLOW_POLLERS', opts.workflowPollers);
+  if (opts.workerNodeOptions) env.NODE_OPTIONS = opts.workerNodeOptions;
   return env;
 }
 
@@ -200,6 +211,13 @@ async function main(): Promise<number> {
     }`,
     ...(Object.keys(dyn).length > 0 ? [`dev server dynamic config: ${JSON.stringify(dyn)}`] : []),
   ];
+  const load = os.loadavg()[0] ?? 0;
+  setup.push(`load average at start: ${load.toFixed(2)} (${os.cpus().length} cores)`);
+  if (load > os.cpus().length) {
+    log(
+      `Warning: load average ${load.toFixed(2)} on ${os.cpus().length} cores: other processes are busy, figures will suffer`,
+    );
+  }
   log(`Starting the stack (logs in ${path.relative(REPO_ROOT, logDir)}/)`);
 
   let stack: Stack | undefined;

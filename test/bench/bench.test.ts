@@ -1,0 +1,94 @@
+/**
+ * Smoke test of `npm run bench` at a tiny size: it runs end to end, prints the summary JSON as
+ * the last stdout line with every field and sane values, and stops every process it started.
+ * Performance itself is shown by the benchmark's figures, never asserted here.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+const REPO = path.resolve(__dirname, '..', '..');
+const TSX = path.join(REPO, 'node_modules', '.bin', 'tsx');
+
+interface Summary {
+  latencyMs: { sequential: number; workflow: number };
+  ratio: number;
+  throughput: {
+    sources: number;
+    workers: number;
+    perSecond: number;
+    p50Ms: number;
+    p95Ms: number;
+    callsPerSource: number;
+  };
+  rerun: { seconds: number; creates: number };
+  sandboxSizeRatio: number;
+  workerPeakRssMb: number;
+}
+
+function runBench(
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(TSX, [path.join(REPO, 'bench', 'run.ts'), ...args], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const positive = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n > 0;
+
+test('npm run bench at tiny size prints a complete summary and stops what it started', async () => {
+  const { code, stdout, stderr } = await runBench([
+    '--runs',
+    '2',
+    '--sources',
+    '10',
+    '--sandbox-size',
+    '100',
+    '--latency',
+    '0',
+    '--workers',
+    '2',
+    '--json',
+    '--no-save',
+    '--timeout',
+    '4',
+  ]);
+  expect([code, stderr.slice(-2000)]).toEqual([0, expect.any(String)]);
+
+  const lines = stdout.trim().split('\n');
+  const summary = JSON.parse(lines[lines.length - 1] ?? '') as Summary;
+  expect(Object.keys(summary).sort()).toEqual(
+    ['latencyMs', 'ratio', 'rerun', 'sandboxSizeRatio', 'throughput', 'workerPeakRssMb'].sort(),
+  );
+  expect(positive(summary.latencyMs.sequential)).toBe(true);
+  expect(positive(summary.latencyMs.workflow)).toBe(true);
+  // The ratio is taken before rounding the medians to whole milliseconds.
+  const ratio = summary.latencyMs.workflow / summary.latencyMs.sequential;
+  expect(Math.abs(summary.ratio - ratio) / ratio).toBeLessThan(0.1);
+  expect(summary.throughput.sources).toBe(10);
+  expect(summary.throughput.workers).toBe(2);
+  expect(positive(summary.throughput.perSecond)).toBe(true);
+  expect(positive(summary.throughput.p50Ms)).toBe(true);
+  expect(summary.throughput.p95Ms).toBeGreaterThanOrEqual(summary.throughput.p50Ms);
+  // A new source costs about a dozen AEP calls (lookups, creates, the inlet read).
+  expect(summary.throughput.callsPerSource).toBeGreaterThanOrEqual(9);
+  expect(summary.throughput.callsPerSource).toBeLessThanOrEqual(20);
+  expect(positive(summary.rerun.seconds)).toBe(true);
+  expect(summary.rerun.creates).toBe(0);
+  expect(positive(summary.sandboxSizeRatio)).toBe(true);
+  expect(positive(summary.workerPeakRssMb)).toBe(true);
+
+  // The readable table came first; every process the run started is gone.
+  expect(stdout).toContain('| measurement');
+  const pids = [...stderr.matchAll(/\(pid (\d+)/g)].map((m) => Number(m[1]));
+  expect(pids.length).toBeGreaterThanOrEqual(4); // dev server, emulator, 2 workers
+  for (const pid of pids) expect([pid, existsSync(`/proc/${pid}`)]).toEqual([pid, false]);
+}, 240_000);
