@@ -28,6 +28,8 @@ export interface ChaosOptions {
   /** Keep .data/chaos/<run>/ (SQLite file, logs) even when the run passed. */
   keep: boolean;
   json: boolean;
+  /** LOG_LEVEL of the workers (trace … error). */
+  workerLogLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
 }
 
 export const DEFAULTS: ChaosOptions = {
@@ -48,6 +50,7 @@ export const DEFAULTS: ChaosOptions = {
   selfCheck: false,
   keep: false,
   json: false,
+  workerLogLevel: 'info',
 };
 
 export interface Preset {

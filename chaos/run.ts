@@ -103,6 +103,7 @@ export async function runChaos(
     workers: opts.workers,
     seed: opts.seed,
     taskQueue: `chaos-${runId}`,
+    workerLogLevel: opts.workerLogLevel,
     log: say,
   });
   live.add(stack);
@@ -423,6 +424,15 @@ export function parseArgs(argv: string[]): ChaosOptions {
     )
     .option('--timeout <s>', 'deadline of the whole run, seconds', int('--timeout', 10))
     .option('--self-check', 'plant the client secret in one extra workflow: the audit must find it')
+    .addOption(
+      new Option('--worker-log-level <level>', 'LOG_LEVEL of the workers').choices([
+        'trace',
+        'debug',
+        'info',
+        'warn',
+        'error',
+      ]),
+    )
     .option('--keep', 'keep .data/chaos/<run>/ (SQLite, logs) even when the run passed')
     .option('--json', 'print the report as JSON on the last line of stdout')
     .exitOverride()
@@ -447,6 +457,7 @@ export function parseArgs(argv: string[]): ChaosOptions {
     selfCheck?: boolean;
     keep?: boolean;
     json?: boolean;
+    workerLogLevel?: ChaosOptions['workerLogLevel'];
   }>();
   let faultKinds;
   try {
@@ -473,6 +484,7 @@ export function parseArgs(argv: string[]): ChaosOptions {
       selfCheck: o.selfCheck,
       keep: o.keep,
       json: o.json,
+      workerLogLevel: o.workerLogLevel,
     }).filter(([, v]) => v !== undefined),
   );
   const preset = o.preset ? PRESETS[o.preset] : undefined;

@@ -27,6 +27,8 @@ export interface StackOptions {
   workers: number;
   seed: number;
   taskQueue: string;
+  /** The workers' LOG_LEVEL (their logs are audited for secrets at any level). */
+  workerLogLevel?: string;
   log: (line: string) => void;
 }
 
@@ -113,7 +115,7 @@ export class ChaosStack {
       AEP_CLIENT_SECRET: EMULATOR_CREDENTIALS.clientSecret,
       AEP_ORG_ID: EMULATOR_CREDENTIALS.orgId,
       AEP_SANDBOX: 'prod',
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: this.opts.workerLogLevel ?? 'info',
     };
   }
 
