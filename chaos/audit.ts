@@ -13,7 +13,7 @@ import { sourceKey } from './sources';
 
 export type Outcome =
   | { state: 'succeeded'; result: ProvisionResult }
-  | { state: 'failed'; type: string; rootType: string; message: string }
+  | { state: 'failed'; type: string; rootType: string; message: string; rootMessage?: string }
   | { state: 'cancelled' }
   | { state: 'unfinished' };
 

@@ -2,7 +2,7 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { summarizeFailure } from '../src/client';
 import type { FaultRule } from '../src/emulator/control';
 import { InvalidRequestError } from '../src/request';
-import { progressQuery } from '../src/shared/names';
+import { progressQuery, WorkflowType } from '../src/shared/names';
 import type { ProvisionStreamingSource } from '../src/workflows';
 import { malformedRequests } from '../test/fixtures/malformed-requests';
 import type { Outcome, SourceOutcome } from './audit';
@@ -89,7 +89,13 @@ async function awaitOutcome(ctx: Ctx, handle: Handle): Promise<Outcome> {
       if (err instanceof WorkflowFailedError) {
         const s = summarizeFailure(err);
         if (s.type === 'Cancelled') return { state: 'cancelled' };
-        return { state: 'failed', type: s.type, rootType: s.rootType, message: s.message };
+        return {
+          state: 'failed',
+          type: s.type,
+          rootType: s.rootType,
+          message: s.message,
+          rootMessage: rootMessage(err),
+        };
       }
       if (attempt === 1 || attempt % 20 === 0)
         ctx.log(`result of ${handle.workflowId}: ${firstLine(err)} (retrying)`);
@@ -99,6 +105,12 @@ async function awaitOutcome(ctx: Ctx, handle: Handle): Promise<Outcome> {
     }
   }
   return { state: 'unfinished' };
+}
+
+function rootMessage(err: unknown): string {
+  let e: unknown = err;
+  for (let i = 0; i < 20 && e instanceof Error && e.cause instanceof Error; i++) e = e.cause;
+  return e instanceof Error ? e.message : String(e);
 }
 
 interface CancelPlan {
@@ -522,6 +534,22 @@ export async function runMalformed(ctx: Ctx): Promise<ScenarioResult> {
     listed++;
   if (aepCalls !== 0) problems.push(`${aepCalls} AEP call(s) were made`);
   if (listed !== 0) problems.push(`${listed} workflow(s) exist on the task queue`);
+
+  // Defence in depth: a caller that bypasses the client library and starts the workflow itself
+  // with the same requests. The workflow's first step (a local activity) must refuse each one as
+  // InvalidRequest naming the field, still without a single AEP call.
+  const bypass = await runMalformedBypassingClient(ctx);
+  const aepCallsBypass = (await control.stats()).total - before - aepCalls;
+  if (bypass.invalidRequest !== malformedRequests.length)
+    problems.push(
+      `bypassing the client: ${bypass.invalidRequest} of ${malformedRequests.length} failed as InvalidRequest`,
+    );
+  if (bypass.namingField !== malformedRequests.length)
+    problems.push(
+      `bypassing the client: ${bypass.namingField} of ${malformedRequests.length} failures named the field`,
+    );
+  if (aepCallsBypass !== 0) problems.push(`bypassing the client: ${aepCallsBypass} AEP call(s)`);
+  problems.push(...bypass.problems);
   return {
     outcomes: [],
     figures: {
@@ -529,7 +557,44 @@ export async function runMalformed(ctx: Ctx): Promise<ScenarioResult> {
       rejectedNamingField: namingField,
       workflowsStarted: Math.max(started, listed),
       aepCalls,
+      bypassingClient: {
+        started: bypass.started,
+        failedAsInvalidRequest: bypass.invalidRequest,
+        namingField: bypass.namingField,
+        aepCalls: aepCallsBypass,
+      },
     },
     problems,
   };
+}
+
+async function runMalformedBypassingClient(
+  ctx: Ctx,
+): Promise<{ started: number; invalidRequest: number; namingField: number; problems: string[] }> {
+  const temporal = ctx.stack.client.client;
+  const out = { started: 0, invalidRequest: 0, namingField: 0, problems: [] as string[] };
+  await Promise.all(
+    malformedRequests.map(async (m, i) => {
+      const handle = await temporal.workflow.start(WorkflowType.provision, {
+        taskQueue: ctx.stack.taskQueue,
+        workflowId: `chaos-malformed-bypass/${i}`,
+        args: [m.request],
+      });
+      out.started++;
+      ctx.executions.push({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId });
+      const outcome = await awaitOutcome(ctx, handle as Handle);
+      if (outcome.state !== 'failed') {
+        out.problems.push(`bypassing the client, "${m.why}" ended ${outcome.state}`);
+        return;
+      }
+      if (outcome.rootType === 'InvalidRequest') out.invalidRequest++;
+      else out.problems.push(`bypassing the client, "${m.why}" failed as ${outcome.rootType}`);
+      if ((outcome.rootMessage ?? '').includes(m.field)) out.namingField++;
+      else
+        out.problems.push(
+          `bypassing the client, "${m.why}": "${outcome.rootMessage}" does not name ${m.field}`,
+        );
+    }),
+  );
+  return out;
 }
