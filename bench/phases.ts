@@ -280,3 +280,63 @@ export async function measureSandboxSize(
   const fullP50 = median(fullMs);
   return { size, emptyMs, fullMs, emptyP50, fullP50, ratio: fullP50 / emptyP50, seedSeconds };
 }
+
+export interface PacedResult {
+  offeredPerSecond: number;
+  sources: number;
+  seconds: number;
+  completedPerSecond: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+  failed: number;
+}
+
+/**
+ * Open-loop load: one provisioning started every 1/rate seconds for `seconds`, each timed from its
+ * start to its result. Unlike the all-at-once batch (where every provisioning queues behind the
+ * others by construction), this shows the latency at a sustained arrival rate.
+ */
+export async function runPaced(
+  ctx: PhaseContext,
+  rate: number,
+  seconds: number,
+): Promise<PacedResult> {
+  const count = Math.max(1, Math.round(rate * seconds));
+  const t0 = performance.now();
+  let lastDone = t0;
+  const runs: Promise<number>[] = [];
+  const work = (async () => {
+    for (let i = 0; i < count; i++) {
+      const due = t0 + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      runs.push(
+        (async () => {
+          const started = performance.now();
+          const { handle } = await ctx.stack.client.startProvision(
+            provisionRequest(`bench ${ctx.tag} paced ${i}`, 'prod'),
+          );
+          await handle.result();
+          const now = performance.now();
+          lastDone = Math.max(lastDone, now);
+          return now - started;
+        })(),
+      );
+    }
+    return Promise.allSettled(runs);
+  })();
+  const settled = await withTimeout(work, ctx.phaseTimeoutMs, 'paced phase');
+  const latencies = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const total = (lastDone - t0) / 1000;
+  return {
+    offeredPerSecond: rate,
+    sources: count,
+    seconds: total,
+    completedPerSecond: latencies.length / total,
+    p50Ms: percentile(latencies, 50),
+    p95Ms: percentile(latencies, 95),
+    maxMs: percentile(latencies, 100),
+    failed: settled.length - latencies.length,
+  };
+}

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BatchResult, LatencyResult, SandboxSizeResult } from './phases';
+import type { BatchResult, LatencyResult, PacedResult, SandboxSizeResult } from './phases';
 import { round } from './stats';
 
 export interface Summary {
@@ -26,6 +26,7 @@ export interface Measurements {
   size?: SandboxSizeResult;
   throughput?: BatchResult;
   rerun?: BatchResult;
+  paced?: PacedResult;
   workers: number;
   /** VmHWM of the worker processes at the end (covers start-up, e.g. the workflow bundle). */
   workerHwmMb: number;
@@ -188,6 +189,17 @@ export function renderTable(m: Measurements, s: Summary, setup: string[]): strin
         [`${label}: dev server waits (top 3)`, top(b.server.waits, 3)],
       );
     }
+  }
+  if (m.paced) {
+    const p = m.paced;
+    rows.push(
+      [
+        `paced: ${p.offeredPerSecond}/s offered for ${Math.round(p.sources / p.offeredPerSecond)} s`,
+        `${p.sources} sources, done in ${round(p.seconds, 1)} s (${round(p.completedPerSecond, 2)}/s)`,
+      ],
+      [`paced: latency p50 / p95 / max`, `${ms(p.p50Ms)} / ${ms(p.p95Ms)} / ${ms(p.maxMs)}`],
+      ['paced: failed', String(p.failed)],
+    );
   }
   rows.push(['worker peak RSS (VmHWM, whole life)', `${s.workerPeakRssMb} MB`]);
   const t = targets(s).map((x) => [

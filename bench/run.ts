@@ -12,13 +12,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { REPO_ROOT } from '../src/tools/dev-server';
-import { measureLatency, measureSandboxSize, runBatch, warmUp, type PhaseContext } from './phases';
+import {
+  measureLatency,
+  measureSandboxSize,
+  runBatch,
+  runPaced,
+  warmUp,
+  type PhaseContext,
+} from './phases';
 import { memoryOf, processTree } from './procfs';
 import { machine, renderTable, saveResults, summarize, type Measurements } from './report';
 import { startStack, type Stack } from './stack';
 import { renderTimeline } from './timeline';
 
-const PHASES = ['latency', 'size', 'throughput', 'rerun'] as const;
+const PHASES = ['latency', 'size', 'throughput', 'rerun', 'paced'] as const;
 type Phase = (typeof PHASES)[number];
 
 const int = (name: string, min: number) => (value: string) => {
@@ -52,6 +59,8 @@ interface Options {
   bundle: boolean;
   stockServer?: boolean;
   workerNodeOptions?: string;
+  pacedRate: number;
+  pacedSeconds: number;
 }
 
 const program = new Command('bench')
@@ -108,6 +117,18 @@ const program = new Command('bench')
     'extra dev server --dynamic-config-value (repeatable)',
     collect,
     [],
+  )
+  .option(
+    '--paced-rate <n>',
+    'paced phase: provisionings started per second (open loop)',
+    int('--paced-rate', 1),
+    10,
+  )
+  .option(
+    '--paced-seconds <s>',
+    'paced phase: how long to keep starting',
+    int('--paced-seconds', 1),
+    30,
   )
   .option(
     '--worker-node-options <flags>',
@@ -279,6 +300,10 @@ async function main(): Promise<number> {
       log(`Re-run: the same ${opts.sources} sources again`);
       m.rerun = await runBatch(ctx, names, 'prod', 're-run');
     }
+    if (phases.has('paced')) {
+      log(`Paced: ${opts.pacedRate} provisionings started per second for ${opts.pacedSeconds} s`);
+      m.paced = await runPaced(ctx, opts.pacedRate, opts.pacedSeconds);
+    }
     for (const w of stack.workers) {
       for (const pid of processTree(w.pid)) {
         m.workerHwmMb = Math.max(m.workerHwmMb, memoryOf(pid)?.hwmMb ?? 0);
@@ -300,11 +325,12 @@ async function main(): Promise<number> {
           size: m.size,
           throughput: m.throughput,
           rerun: m.rerun,
+          paced: m.paced,
         },
       });
       log(`Results saved to ${path.relative(REPO_ROOT, file)}`);
     }
-    const failed = (m.throughput?.failed ?? 0) + (m.rerun?.failed ?? 0);
+    const failed = (m.throughput?.failed ?? 0) + (m.rerun?.failed ?? 0) + (m.paced?.failed ?? 0);
     if (failed > 0) {
       log(
         `${failed} provisioning(s) failed: ${[...(m.throughput?.failures ?? []), ...(m.rerun?.failures ?? [])].join('; ')}`,
