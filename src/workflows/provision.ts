@@ -331,7 +331,10 @@ export async function ProvisionStreamingSource(
     setStatus('SUCCEEDED', `Inlet ${inlet.inletUrl} — flow ${flow.id}`);
     return result;
   } catch (err) {
-    const cancelled = isCancellation(err);
+    // The caller's cancellation wins over the error it surfaces as: Temporal does not retry an
+    // activity whose cancellation was requested, so a call on the wire when the cancel arrived
+    // can reach here as its own (retryable) failure, e.g. a 429, instead of a CancelledFailure.
+    const cancelled = isCancellation(err) || CancellationScope.current().consideredCancelled;
     progress.error = describeFailure(err);
     setStatus(
       'COMPENSATING',
@@ -358,7 +361,13 @@ export async function ProvisionStreamingSource(
     }
     if (cancelled) {
       setStatus('CANCELLED', `Cancelled; ${compensated.length} resource(s) deleted`);
-      throw err;
+      throw isCancellation(err)
+        ? err
+        : new CancelledFailure(
+            'Provisioning cancelled',
+            [],
+            err instanceof Error ? err : undefined,
+          );
     }
     setStatus('FAILED', `${progress.error}; ${compensated.length} resource(s) deleted`);
     throw ApplicationFailure.create({
