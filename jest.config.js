@@ -8,6 +8,7 @@ module.exports = {
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest'] },
   transformIgnorePatterns: ['/node_modules/(?!ky/)'],
   globalSetup: '<rootDir>/test/harness/global-setup.ts',
+  setupFiles: ['<rootDir>/test/harness/quiet-runtime.ts'],
   globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
   testTimeout: 60_000,
   maxWorkers: 2,
