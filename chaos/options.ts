@@ -14,6 +14,8 @@ export interface ChaosOptions {
   retryAfterSeconds: number;
   workerKills: number;
   serverRestarts: number;
+  /** How the dev server is stopped before a restart: SIGTERM (clean) or SIGKILL (a crash). */
+  serverStop: 'term' | 'kill';
   workers: number;
   seed: number;
   /** Provisionings open at once. */
@@ -41,6 +43,7 @@ export const DEFAULTS: ChaosOptions = {
   retryAfterSeconds: 1,
   workerKills: 0,
   serverRestarts: 0,
+  serverStop: 'term',
   workers: 1,
   seed: 1,
   concurrency: 200,

@@ -259,7 +259,7 @@ async function audit(
     scenario: opts.scenario,
     ...(opts.preset ? { preset: opts.preset } : {}),
     seed: opts.seed,
-    sources: opts.sources,
+    sources: opts.scenario === 'malformed' ? ctx.progress.requested : opts.sources,
     workers: opts.workers,
     faultRate: opts.faultRate,
     faultKinds: opts.faultRate > 0 ? opts.faultKinds : [],
@@ -336,7 +336,9 @@ function describe(o: ChaosOptions): string {
       : `${o.sources} source(s)${o.scenario === 'permanent' ? ' per step' : ''}`,
     o.faultRate > 0 ? `faults ${o.faultRate} of ${o.faultKinds.join(',')}` : undefined,
     o.workerKills > 0 ? `${o.workerKills} worker kill(s)` : undefined,
-    o.serverRestarts > 0 ? `${o.serverRestarts} server restart(s)` : undefined,
+    o.serverRestarts > 0
+      ? `${o.serverRestarts} server restart(s) (${o.serverStop === 'kill' ? 'SIGKILL' : 'SIGTERM'})`
+      : undefined,
     o.scenario === 'cancel' ? `cancel ${o.cancelFraction}` : undefined,
     `${o.workers} worker(s)`,
     `seed ${o.seed}`,
@@ -403,6 +405,12 @@ export function parseArgs(argv: string[]): ChaosOptions {
       'stop and restart the dev server (same SQLite file) n times',
       int('--server-restarts', 0),
     )
+    .addOption(
+      new Option('--server-stop <how>', 'stop the dev server with SIGTERM, or SIGKILL it').choices([
+        'term',
+        'kill',
+      ]),
+    )
     .option('--workers <n>', 'worker processes', int('--workers', 1))
     .option(
       '--seed <n>',
@@ -448,6 +456,7 @@ export function parseArgs(argv: string[]): ChaosOptions {
     retryAfter?: number;
     workerKills?: number;
     serverRestarts?: number;
+    serverStop?: 'term' | 'kill';
     workers?: number;
     seed?: number;
     concurrency?: number;
@@ -475,6 +484,7 @@ export function parseArgs(argv: string[]): ChaosOptions {
       retryAfterSeconds: o.retryAfter,
       workerKills: o.workerKills,
       serverRestarts: o.serverRestarts,
+      serverStop: o.serverStop,
       workers: o.workers,
       seed: o.seed,
       concurrency: o.concurrency,

@@ -226,7 +226,7 @@ async function serverRestarter(ctx: Ctx, done: () => boolean): Promise<void> {
     const wait = rng.int(3000, 10_000);
     for (let t = 0; t < wait && !done(); t += 100) await sleep(100);
     if (done()) break;
-    await stack.restartServer(rng.int(500, 3000));
+    await stack.restartServer(rng.int(500, 3000), opts.serverStop);
   }
 }
 

@@ -167,12 +167,22 @@ export class ChaosStack {
     this.log(`worker-${index} back (pid ${slot.proc?.pid}) after ${Date.now() - t0} ms`);
   }
 
-  /** Stops the dev server, waits `downtimeMs`, starts it again on the same port and SQLite file. */
-  async restartServer(downtimeMs: number): Promise<void> {
+  /**
+   * Stops the dev server (SIGTERM, or SIGKILL for a crash), waits `downtimeMs`, starts it again on
+   * the same port and SQLite file.
+   */
+  async restartServer(downtimeMs: number, mode: 'term' | 'kill' = 'term'): Promise<void> {
     if (this.closing) return;
     const t0 = Date.now();
+    if (mode === 'kill') {
+      const pid = this.server.pid;
+      process.kill(pid, 'SIGKILL');
+      for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(100);
+    }
     await this.server.stop();
-    this.log(`dev server stopped (restart #${this.counters.serverRestarts + 1})`);
+    this.log(
+      `dev server ${mode === 'kill' ? 'SIGKILLed' : 'stopped'} (restart #${this.counters.serverRestarts + 1})`,
+    );
     await sleep(downtimeMs);
     this.server = await startDevServer({ port: this.port, dbFile: this.dbFile });
     // close() may have run meanwhile (Ctrl-C, deadline): it must not leave this server behind.
@@ -197,6 +207,15 @@ export class ChaosStack {
     );
     await step('emulator', async () => this.emulator?.stop(5000));
     await step('dev server', async () => this.server?.stop());
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
