@@ -74,12 +74,16 @@ export const configSchema = z.object({
     .int('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS must be a whole number')
     .min(2, 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS must be at least 2')
     .optional(),
-  /** Workflows kept in the worker's sticky cache (SDK default: from the heap size); 0 disables it. */
+  /**
+   * Workflows kept in the worker's sticky cache; 0 disables it. Fixed rather than the SDK's
+   * heap-derived default, which drops to 10 when the heap is capped (NODE_OPTIONS
+   * --max-old-space-size, docs/benchmark.md) and then replays every history on every task.
+   */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce
     .number({ error: 'WORKER_MAX_CACHED_WORKFLOWS must be a number' })
     .int('WORKER_MAX_CACHED_WORKFLOWS must be a whole number')
     .min(0, 'WORKER_MAX_CACHED_WORKFLOWS must not be negative')
-    .optional(),
+    .default(1000),
   /** Concurrent activity task polls per worker process (SDK default min(10, activity slots)). */
   WORKER_ACTIVITY_POLLERS: z.coerce
     .number({ error: 'WORKER_ACTIVITY_POLLERS must be a number' })

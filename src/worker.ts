@@ -67,9 +67,7 @@ export function workerTuning(config: Config): NonNullable<BuildWorkerOptions['tu
     // AEP calls are I/O bound and short: many may run at once on one process.
     maxConcurrentActivityTaskExecutions: slots,
     ...(workflowSlots !== undefined ? { maxConcurrentWorkflowTaskExecutions: workflowSlots } : {}),
-    ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined
-      ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS }
-      : {}),
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     // Pollers cannot outnumber slots (the SDK refuses it).
     ...(config.WORKER_ACTIVITY_POLLERS !== undefined
       ? { maxConcurrentActivityTaskPolls: Math.min(config.WORKER_ACTIVITY_POLLERS, slots) }
