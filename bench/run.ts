@@ -227,19 +227,16 @@ async function main(): Promise<number> {
   const dbFile =
     opts.db === 'file' ? path.join(REPO_ROOT, '.data', 'bench', 'temporal.db') : undefined;
   const env = workerEnv();
+  const tuning = Object.entries(env)
+    .filter(([k]) => k !== 'NODE_OPTIONS')
+    .map(([k, v]) => `${k}=${v}`);
   const dyn = dynamicConfig();
   const setup = [
     `machine: ${machine().cores} cores (${machine().cpuModel}), ${machine().memoryGb} GB, Node ${process.version}`,
     `emulator latency ${opts.latency} ms per call; ${opts.workers} worker process(es); dev server ${dbFile ? 'SQLite file' : 'in-memory SQLite'}`,
     `workflow bundle: ${opts.bundle ? 'prebuilt once (WORKFLOW_BUNDLE_PATH)' : 'built by each worker at start-up'}`,
     `worker NODE_OPTIONS: ${opts.workerNodeOptions ? opts.workerNodeOptions : "none (Node's default heap sizing)"}`,
-    `worker tuning: ${
-      Object.keys(env).length === 0
-        ? 'defaults'
-        : Object.entries(env)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(' ')
-    }`,
+    `worker tuning: ${tuning.length === 0 ? 'the product defaults' : tuning.join(' ')}`,
     ...(Object.keys(dyn).length > 0 ? [`dev server dynamic config: ${JSON.stringify(dyn)}`] : []),
   ];
   const load = os.loadavg()[0] ?? 0;
