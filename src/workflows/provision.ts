@@ -110,6 +110,12 @@ export async function ProvisionStreamingSource(
     done(`${kind} ${r.created ? 'created' : 'found'}: ${r.id}`);
     return ref;
   };
+  /**
+   * Every create this run has issued. A branch can fail while a create of another call is still
+   * on the wire (the inlet read beside the source connection); compensation waits until each has
+   * settled, or it would miss a resource that lands after its lookup.
+   */
+  const creates: Array<Promise<unknown>> = [];
   /** Registers the undo before the call, then resolves it from the call's outcome. */
   const ensure = async <T extends EnsureResult>(
     kind: ResourceKind,
@@ -121,7 +127,9 @@ export async function ProvisionStreamingSource(
     if (!owned) return call();
     const comp: Compensation = { kind, name };
     compensations.push(comp);
-    const result = await call();
+    const pending = call();
+    creates.push(pending);
+    const result = await pending;
     comp.id = result.id;
     comp.createdByThisRun = result.created;
     return result;
@@ -262,6 +270,10 @@ export async function ProvisionStreamingSource(
       // that compensation sees every resource any branch may have created.
       branches.cancel();
       await Promise.allSettled([baseBranch, targetBranch, mappingBranch, schemaChecked]);
+      // A branch settles as soon as one of its parallel calls fails; its other call may still be
+      // running (activities are cancelled with WAIT_CANCELLATION_COMPLETED, so these settle only
+      // once the worker is done with them).
+      await Promise.allSettled(creates);
       throw err;
     }
     const [{ base, inlet, source }, { dataset, target }, mappingSet] = parts;
