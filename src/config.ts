@@ -53,8 +53,11 @@ export const configSchema = z.object({
     .regex(/^[a-z0-9-]+$/, 'AEP_SANDBOX must be a lowercase sandbox name')
     .default('prod'),
   AEP_SCOPES: z.string().trim().min(1).default(DEFAULT_SCOPES),
-  /** Per-HTTP-request timeout; kept below the activity start-to-close timeout. */
-  AEP_REQUEST_TIMEOUT_MS: positiveInt('AEP_REQUEST_TIMEOUT_MS', 15_000),
+  /** Per-HTTP-request timeout; kept below the activities' 30 s start-to-close timeout. */
+  AEP_REQUEST_TIMEOUT_MS: positiveInt('AEP_REQUEST_TIMEOUT_MS', 15_000).refine(
+    (ms) => ms <= 25_000,
+    'AEP_REQUEST_TIMEOUT_MS must be at most 25000 (the activities time out after 30 s)',
+  ),
   /** Port of the worker's Prometheus endpoint; 0 disables it. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** Address the Prometheus endpoint binds: loopback unless a container publishes it (0.0.0.0). */

@@ -50,3 +50,10 @@ test('empty strings count as unset; trailing slashes are dropped', () => {
 test('the client needs no AEP credentials', () => {
   expect(parseClientConfig({}).TEMPORAL_TASK_QUEUE).toBe('aep-streaming-provisioning');
 });
+
+test('the request timeout must stay below the activity timeout', () => {
+  expect(() => parseConfig({ ...valid, AEP_REQUEST_TIMEOUT_MS: '30000' })).toThrow(/at most 25000/);
+  expect(parseConfig({ ...valid, AEP_REQUEST_TIMEOUT_MS: '25000' }).AEP_REQUEST_TIMEOUT_MS).toBe(
+    25000,
+  );
+});
