@@ -1,6 +1,12 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
+import {
+  AEP_IDS,
+  SPEC_VERSION,
+  XDM_DATASET_CONTENT_TYPE,
+  XDM_FULL_CONTENT_TYPE,
+} from '../aep/constants';
 import type { BaseConnection, PropertyFilter } from '../aep/types';
 import {
   InvalidRequestError,
@@ -35,15 +41,15 @@ import type {
   TargetInspection,
 } from './types';
 
-/** Fixed ids of the HTTP API streaming source (Adobe's tutorial and Flow Service docs). */
+/** The fixed spec references of an HTTP API streaming source (ids in src/aep/constants.ts). */
 export const SPEC = {
-  httpApiConnection: { id: 'bc7b00d6-623a-4dfc-9fdb-f1240aeadaeb', version: '1.0' },
-  dataLake: { id: 'c604ff05-7f1a-43c0-8e18-33bf874cb11c', version: '1.0' },
-  streamingFlow: { id: 'd8a6f005-7eaf-4153-983e-e8574508b877', version: '1.0' },
-  streamingFlowWithMapping: { id: 'c1a19761-d2c7-4702-b9fa-fe91f0613e81', version: '1.0' },
+  httpApiConnection: { id: AEP_IDS.httpApiConnectionSpec, version: SPEC_VERSION },
+  dataLake: { id: AEP_IDS.dataLakeConnectionSpec, version: SPEC_VERSION },
+  streamingFlow: { id: AEP_IDS.streamingFlowSpec, version: SPEC_VERSION },
+  streamingFlowWithMapping: { id: AEP_IDS.streamingMappingFlowSpec, version: SPEC_VERSION },
 } as const;
 
-const XDM_FULL = 'application/vnd.adobe.xed-full+json;version=1.0';
+const XDM_FULL = XDM_FULL_CONTENT_TYPE;
 
 export interface ActivityDeps {
   aep: AepClient;
@@ -281,7 +287,7 @@ export function createActivities({ aep, defaultSandbox }: ActivityDeps) {
         {
           name: spec.name,
           description: markedDescription(owner, spec.description),
-          schemaRef: { id: schemaId, contentType: 'application/vnd.adobe.xed+json;version=1' },
+          schemaRef: { id: schemaId, contentType: XDM_DATASET_CONTENT_TYPE },
           fileDescription: { persisted: true, containerFormat: 'parquet', format: 'parquet' },
         },
         signal,
