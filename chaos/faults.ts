@@ -3,7 +3,7 @@ import type { FaultRule } from '../src/emulator/control';
 /**
  * Transient fault plans: the emulator's fault rules for a `--fault-rate` split over `--fault-kinds`.
  * Faults are drawn per request (the emulator's seeded PRNG), so a retried call eventually gets
- * through: Temporal's retry policy (12 attempts, 1 s → 30 s) is what is being measured.
+ * through: Temporal's retry policy (src/workflows/policies.ts) is what is being measured.
  */
 
 export const FAULT_KINDS = ['5xx', '429', 'commit-then-fail', 'latency', 'drop'] as const;

@@ -33,7 +33,7 @@ import {
   type Progress,
   type ScenarioResult,
 } from './scenarios';
-import { ChaosStack, EMULATOR_CREDENTIALS, firstLine } from './stack';
+import { ChaosStack, EMULATOR_CREDENTIALS, firstLine, processesWithEnv } from './stack';
 
 export interface ChaosReport {
   requested: number;
@@ -50,6 +50,8 @@ export interface ChaosReport {
   unfinished: number;
   missing: number;
   workerCrashes: number;
+  /** Worker processes of this run still alive after it stopped everything (must be 0). */
+  leftoverProcesses?: number;
   failuresByType: Record<string, number>;
   leftovers: { failed: number; cancelled: number; unfinished: number; unknownSource: number };
   resourcesInEmulator: number;
@@ -162,6 +164,23 @@ export async function runChaos(
     clearInterval(ticker);
     await stack.close();
     live.delete(stack);
+  }
+  // Every process this run started must be gone; one still running is a finding (and is ended).
+  await new Promise((r) => setTimeout(r, 500));
+  const leftover = processesWithEnv('TEMPORAL_TASK_QUEUE', stack.taskQueue);
+  for (const pid of leftover) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  report.leftoverProcesses = leftover.length;
+  if (leftover.length > 0) {
+    report.problems.push(
+      `${leftover.length} worker process(es) of this run were still running after it stopped everything (pids ${leftover.join(', ')}; killed now)`,
+    );
+    report.ok = false;
   }
   report.wallSeconds = round((Date.now() - t0) / 1000);
   if (report.ok && !opts.keep) rmSync(dir, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ProvisioningClient } from '../src/client';
 import { parseClientConfig } from '../src/config';
@@ -208,6 +209,32 @@ export class ChaosStack {
     await step('emulator', async () => this.emulator?.stop(5000));
     await step('dev server', async () => this.server?.stop());
   }
+}
+
+/**
+ * Processes still alive whose environment holds `NAME=value` (Linux /proc; none elsewhere). Every
+ * worker of a run carries the run's own TEMPORAL_TASK_QUEUE, so after close() any such process is
+ * one the run started and failed to stop, e.g. a "killed" worker that kept running.
+ */
+export function processesWithEnv(name: string, value: string): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const needle = `\0${name}=${value}\0`;
+  const found: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (`\0${readFileSync(`/proc/${entry}/environ`, 'latin1')}\0`.includes(needle))
+        found.push(Number(entry));
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return found;
 }
 
 function isAlive(pid: number): boolean {

@@ -6,7 +6,9 @@ import {
   scanValue,
   type SourceOutcome,
 } from '../../chaos/audit';
+import { spawn } from 'node:child_process';
 import { transientFaultRules } from '../../chaos/faults';
+import { processesWithEnv } from '../../chaos/stack';
 import type { StoredResource } from '../../src/emulator/control';
 import type { ProvisionResult } from '../../src/shared/results';
 
@@ -157,4 +159,19 @@ test('fault rules give each kind its share and the requested total rate', () => 
 test('percentiles', () => {
   expect(percentiles([3, 1, 2, 10])).toEqual({ p50: 2, p95: 10, max: 10 });
   expect(percentiles([])).toEqual({ p50: 0, p95: 0, max: 0 });
+});
+
+test('a process of the run still alive is found by its environment', async () => {
+  const queue = `chaos-leftover-${process.pid}-${Date.now()}`;
+  const child = spawn('sleep', ['30'], {
+    env: { PATH: process.env.PATH, TEMPORAL_TASK_QUEUE: queue },
+    stdio: 'ignore',
+  });
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    expect(processesWithEnv('TEMPORAL_TASK_QUEUE', queue)).toEqual([child.pid]);
+    expect(processesWithEnv('TEMPORAL_TASK_QUEUE', `${queue}-other`)).toEqual([]);
+  } finally {
+    child.kill('SIGKILL');
+  }
 });
