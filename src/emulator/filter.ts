@@ -143,18 +143,26 @@ export function matchesFilter(filter: PropertyFilter, doc: unknown): boolean {
   const value = filter.values[0] ?? '';
   return candidates.some((c) => {
     const d = compare(c, value);
-    if (d === undefined) return false;
-    switch (filter.op) {
-      case '<':
-        return d < 0;
-      case '<=':
-        return d <= 0;
-      case '>':
-        return d > 0;
-      default:
-        return d >= 0;
-    }
+    return d !== undefined && ordered(filter.op, d);
   });
+}
+
+/** Whether a comparison result `d` (<0, 0, >0) satisfies `op`; shared with Catalog filters. */
+export function ordered(op: FilterOp, d: number): boolean {
+  switch (op) {
+    case '==':
+      return d === 0;
+    case '!=':
+      return d !== 0;
+    case '<':
+      return d < 0;
+    case '<=':
+      return d <= 0;
+    case '>':
+      return d > 0;
+    default:
+      return d >= 0;
+  }
 }
 
 /** Repeated `property` parameters combine with AND. */

@@ -6,25 +6,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { Summary } from '../../bench/report';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const TSX = path.join(REPO, 'node_modules', '.bin', 'tsx');
-
-interface Summary {
-  latencyMs: { sequential: number; workflow: number };
-  ratio: number;
-  throughput: {
-    sources: number;
-    workers: number;
-    perSecond: number;
-    p50Ms: number;
-    p95Ms: number;
-    callsPerSource: number;
-  };
-  rerun: { seconds: number; creates: number };
-  sandboxSizeRatio: number;
-  workerPeakRssMb: number;
-}
 
 function runBench(
   args: string[],

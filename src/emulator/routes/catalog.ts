@@ -13,6 +13,7 @@ import { CATALOG_BASE } from '../errors/http-error';
 import { createDataset } from '../flow-model';
 import type { Doc, Scope } from '../state';
 import { isEmptyBody, parseBody, queryFirst, queryList } from '../validation';
+import { ordered, type FilterOp } from '../filter';
 
 const datasetBody = z.looseObject({
   name: z.string().min(1),
@@ -83,20 +84,7 @@ function propertyFilter(raw: string): (doc: Doc) => boolean {
           : s > value
             ? 1
             : 0;
-    switch (op) {
-      case '==':
-        return d === 0;
-      case '!=':
-        return d !== 0;
-      case '<':
-        return d < 0;
-      case '<=':
-        return d <= 0;
-      case '>':
-        return d > 0;
-      default:
-        return d >= 0;
-    }
+    return ordered(op as FilterOp, d);
   };
 }
 
