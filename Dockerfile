@@ -1,8 +1,11 @@
 # syntax=docker/dockerfile:1
-# The worker image (also runs the AEP emulator for demos: see docker-compose.yml).
-#   build    – every dependency; compiles src/ to dist/ and prebuilds the workflow bundle
+# The worker image, and beside it the AEP emulator's (demo only: `--target emulator`).
+#   build    – every dependency; compiles src/ to dist/ and prebuilds the workflow bundle;
+#              compiles emulator/ to dist-emulator/ (never copied into the worker image)
 #   deps     – production dependencies only (npm ci --omit=dev)
-#   runtime  – dist/ + production node_modules, non-root, no compiler, no webpack work at start
+#   emulator – the AEP emulator (docker-compose.yml's `emulator` profile builds this target)
+#   runtime  – the worker: dist/ + production node_modules, non-root, no compiler, no emulator,
+#              no webpack work at start. The last stage, so a plain `docker build` builds it.
 # Configuration comes from the environment, with the names of .env.example (src/config.ts).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
@@ -11,11 +14,13 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.emulator.json ./
 COPY src ./src
 COPY scripts/build-workflow-bundle.ts ./scripts/
 RUN npm run build
 RUN npm run build:workflow-bundle -- --out dist/workflow-bundle.js
+COPY emulator ./emulator
+RUN npm run build:emulator
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
@@ -23,6 +28,17 @@ COPY package.json package-lock.json ./
 # Production dependencies only. No lifecycle scripts: the native modules ship prebuilt
 # (@temporalio/core-bridge, @swc/core's platform package) and nothing else needs one.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+# The emulator runs on the build stage's dependencies (fastify is a development dependency).
+FROM ${NODE_IMAGE} AS emulator
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build --chown=root:root /app/node_modules ./node_modules
+COPY --from=build --chown=root:root /app/dist-emulator ./dist-emulator
+COPY --chown=root:root package.json ./
+USER node
+EXPOSE 8090
+CMD ["node", "dist-emulator/main.js", "--host", "0.0.0.0", "--port", "8090"]
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \

@@ -18,7 +18,7 @@ export const workflowSandboxRule = [
       { name: 'ky', message: 'Workflows do no I/O: call an activity instead of ky.' },
       {
         name: 'zod',
-        message: 'Workflows do not import zod: validate in an activity (validateRequest).',
+        message: 'Workflows do not import zod: validate in an activity (validateProvisionRequest).',
       },
       { name: '@temporalio/activity', message: 'Activity context is not available in workflows.' },
       { name: '@temporalio/client', message: 'Workflows cannot use the Temporal client.' },
@@ -53,6 +53,7 @@ export default tseslint.config(
     ignores: [
       'node_modules/**',
       'dist/**',
+      'dist-emulator/**',
       '.tools/**',
       '.data/**',
       'artifacts/**',

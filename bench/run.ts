@@ -11,7 +11,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { REPO_ROOT } from '../src/tools/dev-server';
+import { REPO_ROOT } from '../tools/dev-server';
 import {
   measureLatency,
   measureSandboxSize,

@@ -10,14 +10,14 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { ProvisioningClient } from '../src/client';
 import { parseClientConfig } from '../src/config';
-import { resolveOptions } from '../src/emulator';
-import { REPO_ROOT, startDevServer, type DevServer } from '../src/tools/dev-server';
+import { resolveOptions } from '../emulator';
+import { REPO_ROOT, startDevServer, type DevServer } from '../tools/dev-server';
 import {
   startEmulatorProcess,
   startWorkerProcess,
   type EmulatorProcess,
   type ManagedProcess,
-} from '../src/tools/processes';
+} from '../tools/processes';
 import { findMetricsUrl } from './server-metrics';
 
 export interface StackOptions {

@@ -1,4 +1,4 @@
-import type { FaultRule } from '../src/emulator/control';
+import type { FaultRule } from '../emulator/control';
 
 /**
  * Transient fault plans: the emulator's fault rules for a `--fault-rate` split over `--fault-kinds`.

@@ -11,7 +11,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { REPO_ROOT } from '../src/tools/dev-server';
+import { REPO_ROOT } from '../tools/dev-server';
 import {
   auditResources,
   executionsOnTaskQueue,

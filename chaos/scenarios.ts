@@ -1,6 +1,6 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { summarizeFailure } from '../src/client';
-import type { FaultRule } from '../src/emulator/control';
+import type { FaultRule } from '../emulator/control';
 import { InvalidRequestError } from '../src/request';
 import { progressQuery, WorkflowType } from '../src/shared/names';
 import type { ProvisionStreamingSource } from '../src/workflows';

@@ -2,13 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ProvisioningClient } from '../src/client';
 import { parseClientConfig } from '../src/config';
-import { startDevServer, type DevServer } from '../src/tools/dev-server';
+import { startDevServer, type DevServer } from '../tools/dev-server';
 import {
   startEmulatorProcess,
   startWorkerProcess,
   type EmulatorProcess,
   type ManagedProcess,
-} from '../src/tools/processes';
+} from '../tools/processes';
 
 /**
  * The stack a chaos run attacks, every part a separate OS process on loopback: the Temporal dev

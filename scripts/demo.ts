@@ -11,10 +11,10 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { ProvisioningClient, summarizeFailure } from '../src/client';
 import { parseConfigWith } from '../src/config';
-import { startEmulator } from '../src/emulator';
-import { REPO_ROOT, startDevServer } from '../src/tools/dev-server';
+import { startEmulator } from '../emulator';
+import { REPO_ROOT, startDevServer } from '../tools/dev-server';
 import { buildWorker } from '../src/worker';
-import { emulatorEnv } from '../src/tools/emulator-env';
+import { emulatorEnv } from '../tools/emulator-env';
 
 const program = new Command('demo')
   .option(

@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { startEmulator, type RunningEmulator } from '../src/emulator';
+import { startEmulator, type RunningEmulator } from '../emulator';
 
 interface Target {
   url: string;
@@ -34,7 +34,7 @@ async function childEmulator(): Promise<Target> {
     process.execPath,
     [
       require.resolve('tsx/cli'),
-      join(__dirname, '..', 'src', 'emulator', 'main.ts'),
+      join(__dirname, '..', 'emulator', 'main.ts'),
       '--port',
       '0',
     ],

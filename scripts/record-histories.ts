@@ -11,10 +11,10 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { ProvisioningClient } from '../src/client';
 import { parseConfigWith } from '../src/config';
-import { startEmulator } from '../src/emulator';
-import { REPO_ROOT, startDevServer } from '../src/tools/dev-server';
+import { startEmulator } from '../emulator';
+import { REPO_ROOT, startDevServer } from '../tools/dev-server';
 import { buildWorker } from '../src/worker';
-import { emulatorEnv } from '../src/tools/emulator-env';
+import { emulatorEnv } from '../tools/emulator-env';
 
 const SCHEMA_ID =
   'https://ns.adobe.com/acme/schemas/7f682c29f887512a897791e7161b90a1ae7ed3dd07a177b1';

@@ -10,7 +10,7 @@ import { createActivities, type Activities } from '../../src/activities';
 import type { Owner } from '../../src/activities/types';
 import { createAepClient } from '../../src/aep/client';
 import { parseConfig } from '../../src/config';
-import { startEmulator, type RunningEmulator } from '../../src/emulator';
+import { startEmulator, type RunningEmulator } from '../../emulator';
 import { FailureType } from '../../src/shared/names';
 
 const SCHEMA_ID =

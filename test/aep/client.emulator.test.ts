@@ -1,5 +1,5 @@
 /**
- * The client against the real AEP emulator (src/emulator): the provisioning chain, deletes,
+ * The client against the real AEP emulator (emulator): the provisioning chain, deletes,
  * paging, exact name filters, token expiry and injected faults.
  */
 import { ApplicationFailure } from '@temporalio/common';
@@ -14,7 +14,7 @@ import {
 import { aepFailureDetails } from '../../src/aep/errors';
 import { createTokenProvider, type TokenProvider } from '../../src/aep/token';
 import type { CreateBaseConnectionBody } from '../../src/aep/types';
-import { startEmulator } from '../../src/emulator';
+import { startEmulator } from '../../emulator';
 import { FailureType } from '../../src/shared/names';
 import { rejectionOf } from './helpers';
 

@@ -9,7 +9,7 @@ import {
 import { spawn } from 'node:child_process';
 import { transientFaultRules } from '../../chaos/faults';
 import { processesWithEnv } from '../../chaos/stack';
-import type { StoredResource } from '../../src/emulator/control';
+import type { StoredResource } from '../../emulator/control';
 import type { ProvisionResult } from '../../src/shared/results';
 
 /** The chaos audit's own logic, on hand-made data: it must see what it claims to count. */

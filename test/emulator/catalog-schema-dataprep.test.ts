@@ -1,5 +1,5 @@
 /** Catalog datasets, Schema Registry lookups and Data Prep mapping sets. */
-import { startEmulator, type RunningEmulator } from '../../src/emulator';
+import { startEmulator, type RunningEmulator } from '../../emulator';
 import {
   CATALOG,
   DATAPREP,

@@ -1,6 +1,6 @@
 /** The DCS streaming inlet: routing by flow id, authenticated inlets, size limit, sync validation, batch. */
 import { gzipSync } from 'node:zlib';
-import { startEmulator, type RunningEmulator } from '../../src/emulator';
+import { startEmulator, type RunningEmulator } from '../../emulator';
 import { getToken, http, Platform, provision, unique, xdmMessage } from './helpers';
 
 let emu: RunningEmulator;

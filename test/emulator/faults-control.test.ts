@@ -1,6 +1,6 @@
 /** Fault rules and the control API (stats, reset, latency, seeding, resources). */
-import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { compilePathPattern, FaultEngine } from '../../src/emulator/faults';
+import { startEmulator, type RunningEmulator } from '../../emulator';
+import { compilePathPattern, FaultEngine } from '../../emulator/faults';
 import {
   connectionBody,
   FLOW,

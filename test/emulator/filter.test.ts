@@ -4,7 +4,7 @@ import {
   matchesAll,
   matchesFilter,
   parsePropertyFilter,
-} from '../../src/emulator/filter';
+} from '../../emulator/filter';
 
 const doc = {
   id: 'a1',

@@ -1,5 +1,5 @@
 /** Flow Service: CRUD, PATCH/If-Match, deletion rules, spec validation, list filters and paging. */
-import { startEmulator, type RunningEmulator } from '../../src/emulator';
+import { startEmulator, type RunningEmulator } from '../../emulator';
 import {
   CATALOG,
   connectionBody,

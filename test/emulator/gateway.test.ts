@@ -1,5 +1,5 @@
 /** IMS token endpoint and the gateway checks every Platform call passes. */
-import { startEmulator, type RunningEmulator } from '../../src/emulator';
+import { startEmulator, type RunningEmulator } from '../../emulator';
 import { FLOW, getToken, http, Platform, CATALOG } from './helpers';
 
 let emu: RunningEmulator;

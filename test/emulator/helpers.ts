@@ -1,5 +1,5 @@
 /** Small fetch helpers for emulator tests: real HTTP against a real emulator on loopback. */
-import type { RunningEmulator } from '../../src/emulator';
+import type { RunningEmulator } from '../../emulator';
 
 export const HTTP_API_SPEC = 'bc7b00d6-623a-4dfc-9fdb-f1240aeadaeb';
 export const DATA_LAKE_SPEC = 'c604ff05-7f1a-43c0-8e18-33bf874cb11c';

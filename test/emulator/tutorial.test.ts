@@ -4,7 +4,7 @@
  * checks each documented status and body shape. Placeholders: {TENANT}=acme, {SANDBOX_NAME}=prod,
  * {SOURCE_ID} = a source id of ours; hosts platform.adobe.io / dcs.adobedc.net = the emulator.
  */
-import { startEmulator, type RunningEmulator } from '../../src/emulator';
+import { startEmulator, type RunningEmulator } from '../../emulator';
 import { http, Platform, SCHEMA_ID } from './helpers';
 
 let emu: RunningEmulator;

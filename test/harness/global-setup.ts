@@ -1,4 +1,4 @@
-import { startDevServer, type DevServer } from '../../src/tools/dev-server';
+import { startDevServer, type DevServer } from '../../tools/dev-server';
 
 /**
  * One real Temporal dev server (in-memory SQLite, loopback, free port, the project's search

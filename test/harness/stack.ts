@@ -6,10 +6,10 @@ import {
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ProvisioningClient } from '../../src/client';
 import { parseConfig, type Config } from '../../src/config';
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../emulator';
 import { buildWorker } from '../../src/worker';
 import { connectTestEnv, freshTaskQueue } from './temporal';
-import { emulatorEnv } from '../../src/tools/emulator-env';
+import { emulatorEnv } from '../../tools/emulator-env';
 
 /**
  * The real stack for workflow tests: the jest-wide Temporal dev server, an in-process AEP

@@ -1,11 +1,11 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { configSchema, parseConfig } from '../../src/config';
-import { resolveOptions, startEmulator } from '../../src/emulator';
+import { resolveOptions, startEmulator } from '../../emulator';
 import { SEARCH_ATTRIBUTE_DEFINITIONS, SearchAttributes } from '../../src/shared/names';
-import { freePort, REPO_ROOT, TEMPORAL_BIN } from '../../src/tools/dev-server';
+import { freePort, REPO_ROOT, TEMPORAL_BIN } from '../../tools/dev-server';
 import { connectTestEnv, freshTaskQueue } from '../harness/temporal';
 import { SCHEMA_ID } from '../harness/stack';
 import { ProvisioningClient } from '../../src/client';
@@ -332,9 +332,11 @@ describe('docker-compose.yml', () => {
     expect(emu.profiles).toEqual(['emulator']);
     expect(svc('worker').profiles).toBeUndefined();
     expect(emu.network_mode).toBe('service:worker');
-    expect(emu.image).toBe(svc('worker').image);
+    // Its own image, built from the Dockerfile's `emulator` target: the worker's holds no emulator.
+    expect(emu.image).not.toBe(svc('worker').image);
+    expect(emu.build).toEqual({ context: '.', target: 'emulator' });
     const cmd = emu.command!;
-    expect(cmd.slice(0, 2)).toEqual(['node', 'dist/emulator/main.js']);
+    expect(cmd.slice(0, 2)).toEqual(['node', 'dist-emulator/main.js']);
     const port = cmd[cmd.indexOf('--port') + 1];
     expect(cmd[cmd.indexOf('--host') + 1]).toBe('127.0.0.1');
 
@@ -431,7 +433,7 @@ describe('Dockerfile', () => {
   });
 
   test('is multi-stage: build with dev dependencies, runtime with production ones, non-root', () => {
-    expect(names).toEqual(['build', 'deps', 'runtime']);
+    expect(names).toEqual(['build', 'deps', 'emulator', 'runtime']);
     expect(get(all.get('build')!, 'RUN').map((i) => i.args)).toContain(
       'npm ci --no-audit --no-fund',
     );
@@ -459,7 +461,15 @@ describe('Dockerfile', () => {
     expect(readFileSync(toHost(env.WORKFLOW_BUNDLE_PATH!), 'utf8')).toContain(
       'ProvisionStreamingSource',
     );
-    expect(existsSync(toHost(services.emulator!.command![1]!))).toBe(true);
+    // The worker image holds no emulator code: its dist/ is src/ compiled, nothing else.
+    expect(existsSync(toHost('dist/emulator'))).toBe(false);
+    expect(readdirSync(toHost('dist'), { recursive: true }).join('\n')).not.toMatch(/emulator/);
+    // The emulator's entry point is in the emulator target's dist-emulator/.
+    const emulatorCopies = get(all.get('emulator')!, 'COPY').map((i) => i.args);
+    expect(emulatorCopies).toContainEqual(
+      expect.stringMatching(/--from=build .*\/app\/dist-emulator/),
+    );
+    expect(existsSync(path.join(REPO_ROOT, services.emulator!.command![1]!))).toBe(true);
     // Every COPY from the build context names something that exists.
     for (const ins of get(all.get('build')!, 'COPY').concat(get(final, 'COPY'))) {
       if (ins.args.includes('--from=')) continue;
@@ -532,13 +542,14 @@ describe('Dockerfile', () => {
     expect(existsSync(path.join(app, 'node_modules', '@temporalio', 'worker'))).toBe(true);
   }, 120_000);
 
-  test("the emulator's entry point starts and stops from the same image", async () => {
+  test("the emulator's entry point starts and stops from its own image", async () => {
     const port = await freePort();
     const emu = start(
       'node',
-      ['dist/emulator/main.js', '--host', '127.0.0.1', '--port', String(port)],
+      ['dist-emulator/main.js', '--host', '127.0.0.1', '--port', String(port)],
       {
-        cwd: app,
+        // The emulator target: dist-emulator/ on the build stage's node_modules (the repo's).
+        cwd: REPO_ROOT,
         env: { PATH: process.env.PATH, HOME: process.env.HOME },
       },
     );

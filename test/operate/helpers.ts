@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { freePort, REPO_ROOT, TEMPORAL_BIN } from '../../src/tools/dev-server';
+import { freePort, REPO_ROOT, TEMPORAL_BIN } from '../../tools/dev-server';
 
 /** Shared by the operate suites: child processes with captured output, and small waits. */
 

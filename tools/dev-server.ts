@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../shared/names';
+import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../src/shared/names';
 
 /**
  * Starts the real Temporal dev server (`temporal server start-dev`, built by
@@ -12,7 +12,7 @@ import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../shared/names';
  * namespace is usable. Used by the test harness, the demo, the chaos suite and the benchmark.
  */
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const REPO_ROOT = path.resolve(__dirname, '..');
 export const TEMPORAL_BIN = path.join(REPO_ROOT, '.tools', 'bin', 'temporal');
 
 export interface DevServerOptions {

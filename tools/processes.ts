@@ -118,7 +118,7 @@ export async function startEmulatorProcess(
 ): Promise<EmulatorProcess> {
   const port = opts.port || (await freePort());
   const args = [
-    path.join(REPO_ROOT, 'src', 'emulator', 'main.ts'),
+    path.join(REPO_ROOT, 'emulator', 'main.ts'),
     '--host',
     '127.0.0.1',
     '--port',

@@ -64,7 +64,7 @@ export interface RunningEmulator {
 
 const LOOPBACK = /^(127(?:\.\d{1,3}){3}|::1|localhost)$/;
 
-/** The schemas every emulator starts with (src/emulator/fixtures/schemas.json). */
+/** The schemas every emulator starts with (emulator/fixtures/schemas.json). */
 export function fixtureSchemas(): XdmSchema[] {
   return structuredClone(fixtures as unknown as XdmSchema[]);
 }
