@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   Client,
   Connection,
@@ -8,8 +9,8 @@ import {
 } from '@temporalio/client';
 import {
   ApplicationFailure,
-  CancelledFailure,
-  TemporalFailure,
+  defaultPayloadConverter,
+  WorkflowExecutionAlreadyStartedError,
   type Workflow,
 } from '@temporalio/common';
 import { parseClientConfig, type ClientConfig } from './config';
@@ -19,21 +20,35 @@ import {
   type DeprovisionRequestInput,
   type ProvisionRequest,
 } from './request';
+import { failureTypeOf, rootOf } from './shared/failures';
 import {
-  deprovisionWorkflowId,
+  FailureType,
   progressQuery,
-  provisionWorkflowId,
+  readOnlyWorkflowId,
+  REQUEST_MEMO,
   SearchAttributes,
+  sourceWorkflowId,
   WorkflowType,
 } from './shared/names';
+import type { SourcePlan } from './shared/plan';
 import type { DeprovisionResult, ProvisionProgress, ProvisionResult } from './shared/results';
-import type { DeprovisionStreamingSource, ProvisionStreamingSource } from './workflows';
+import type {
+  DeprovisionStreamingSource,
+  PlanStreamingSource,
+  ProvisionStreamingSource,
+  ResolveStreamingSource,
+} from './workflows';
 
 /**
  * The library provisioning systems call. Requests are validated here, before anything starts, so
- * bad input costs no workflow and no AEP call. Starting is idempotent: the workflow id is derived
- * from sandbox + name, a start while a run is open attaches to it, and a start after a finished
- * run begins a new run that finds the existing resources and creates nothing.
+ * bad input costs no workflow and no AEP call. Every operation that changes a source runs under
+ * the source's one workflow id (`aep-stream/<sandbox>/<name>`), so at most one is in flight:
+ * - provisioning the same request again while it runs attaches to the open run; a different
+ *   request is refused with RequestConflictError (never attached to); after a finished run a new
+ *   run plans against AEP and applies only what differs;
+ * - a teardown of a source whose provisioning is open cancels it (it compensates), waits for it
+ *   to close, then tears down; by flow id, it first resolves the source the flow belongs to;
+ * - plans are read-only and run under their own ids.
  */
 
 export interface Started<W extends Workflow> {
@@ -47,11 +62,33 @@ export interface Started<W extends Workflow> {
 export interface SourceStatus {
   workflowId: string;
   runId: string;
+  /** The source's last operation. */
+  operation: 'provision' | 'deprovision';
   /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, ... */
   execution: string;
   progress?: ProvisionProgress;
+  /** The provisioning's result (operation `provision`). */
   result?: ProvisionResult;
+  /** The teardown's result (operation `deprovision`). */
+  teardown?: DeprovisionResult;
   failure?: FailureSummary;
+}
+
+/**
+ * Another operation on the source is in flight with a different request, or a teardown is:
+ * nothing was started or attached to. `fields` names what differs from the open run's request.
+ */
+export class RequestConflictError extends Error {
+  readonly type = FailureType.RequestConflict;
+  constructor(
+    message: string,
+    readonly workflowId: string,
+    readonly runId: string,
+    readonly fields: string[],
+  ) {
+    super(message);
+    this.name = 'RequestConflictError';
+  }
 }
 
 export interface FailureSummary {
@@ -66,19 +103,9 @@ export interface FailureSummary {
 /** Flattens a Temporal failure chain into what an operator or a provisioning system branches on. */
 export function summarizeFailure(err: unknown): FailureSummary {
   const top = err instanceof WorkflowFailedError ? err.cause : err;
-  let root: unknown = top;
-  while (root instanceof TemporalFailure && root.cause) root = root.cause;
-  const typeOf = (e: unknown) =>
-    e instanceof ApplicationFailure
-      ? (e.type ?? 'Error')
-      : e instanceof CancelledFailure
-        ? 'Cancelled'
-        : e instanceof Error
-          ? e.name
-          : 'Error';
   return {
-    type: typeOf(top),
-    rootType: typeOf(root),
+    type: failureTypeOf(top),
+    rootType: failureTypeOf(rootOf(top)),
     message: top instanceof Error ? top.message : String(top),
     details: top instanceof ApplicationFailure ? top.details?.[0] : undefined,
   };
@@ -105,63 +132,50 @@ export class ProvisioningClient {
 
   async startProvision(input: unknown): Promise<Started<typeof ProvisionStreamingSource>> {
     const req = this.validate(input);
-    return this.startOrAttach<typeof ProvisionStreamingSource>(
-      WorkflowType.provision,
-      provisionWorkflowId(req.sandbox, req.name),
-      [req],
-      {
-        typedSearchAttributes: [
-          { key: SearchAttributes.sandbox, value: req.sandbox },
-          { key: SearchAttributes.sourceName, value: req.name },
-          { key: SearchAttributes.status, value: 'QUEUED' },
-        ],
-        staticSummary: `Provision HTTP API streaming source "${req.name}" in sandbox ${req.sandbox}`,
-        staticDetails: [
-          `**Source** ${req.name} (${req.dataType}${req.authentication?.required ? ', authenticated inlet' : ''})`,
-          `**Sandbox** ${req.sandbox}`,
-          `**Schema** ${req.target.schemaId}`,
-          `**Dataset** ${req.target.datasetId ?? `new: ${req.target.dataset?.name}`}`,
-          `**Mapping** ${req.mappings ? `${req.mappings.length} field(s)` : 'none'}`,
-          `**Smoke test** ${req.smokeTest ? `after ${req.smokeTest.activationWaitSeconds}s` : 'no'}`,
-        ]
-          .map((line) => `- ${line}`)
-          .join('\n'),
-      },
-    );
-  }
-
-  /**
-   * Starts `workflowId`, or attaches to its open run. Attaching is checked first so the caller
-   * learns which happened; USE_EXISTING still prevents a second run if two callers race past
-   * the check. After a finished run, ALLOW_DUPLICATE starts a new run, which converges.
-   */
-  private async startOrAttach<W extends Workflow>(
-    workflowType: string,
-    workflowId: string,
-    args: Parameters<W>,
-    options: Pick<
-      WorkflowStartOptions<W>,
-      'typedSearchAttributes' | 'staticSummary' | 'staticDetails'
-    >,
-  ): Promise<Started<W>> {
-    const existing = this.client.workflow.getHandle<W>(workflowId);
-    try {
-      const desc = await existing.describe();
-      if (desc.status.name === 'RUNNING') {
-        return { workflowId, runId: desc.runId, started: false, handle: existing };
+    const workflowId = sourceWorkflowId(req.sandbox, req.name);
+    for (let tries = 0; tries < 5; tries++) {
+      const started = await this.tryStart<typeof ProvisionStreamingSource>(
+        WorkflowType.provision,
+        workflowId,
+        [req],
+        {
+          memo: { [REQUEST_MEMO]: req },
+          typedSearchAttributes: [
+            { key: SearchAttributes.sandbox, value: req.sandbox },
+            { key: SearchAttributes.sourceName, value: req.name },
+            { key: SearchAttributes.status, value: 'QUEUED' },
+          ],
+          staticSummary: `Provision HTTP API streaming source "${req.name}" in sandbox ${req.sandbox}`,
+          staticDetails: describeRequest(req),
+        },
+      );
+      if (started) return started;
+      const open = await this.openRun(workflowId);
+      if (!open) continue; // it closed meanwhile: start again
+      if (open.type !== WorkflowType.provision) {
+        throw new RequestConflictError(
+          `A teardown of "${req.name}" is in progress (run ${open.runId}); provision again once it has finished`,
+          workflowId,
+          open.runId,
+          [],
+        );
       }
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      const fields = await this.requestDifferences(workflowId, open.runId, open.memo, req);
+      if (fields.length > 0) {
+        throw new RequestConflictError(
+          `A provisioning of "${req.name}" with a different request is in progress (run ${open.runId}); differing: ${fields.join(', ')}. Wait for it to finish, or cancel it, then provision again`,
+          workflowId,
+          open.runId,
+          fields,
+        );
+      }
+      const handle = this.client.workflow.getHandle<typeof ProvisionStreamingSource>(
+        workflowId,
+        open.runId,
+      );
+      return { workflowId, runId: open.runId, started: false, handle };
     }
-    const handle = await this.client.workflow.start<W>(workflowType, {
-      taskQueue: this.config.TEMPORAL_TASK_QUEUE,
-      workflowId,
-      args,
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      ...options,
-    } as unknown as WorkflowStartOptions<W>);
-    return { workflowId, runId: handle.firstExecutionRunId, started: true, handle };
+    throw new Error(`Could not start or attach to ${workflowId}: runs keep starting and closing`);
   }
 
   /** Provisions and waits for the result; throws WorkflowFailedError (see summarizeFailure). */
@@ -170,18 +184,44 @@ export class ProvisioningClient {
     return handle.result();
   }
 
+  /**
+   * What provisioning this request would do (read-only, nothing is changed). `changes` is false
+   * when the source in AEP already matches the request.
+   */
+  async plan(input: unknown): Promise<SourcePlan> {
+    const req = this.validate(input);
+    return this.client.workflow.execute<typeof PlanStreamingSource>(WorkflowType.plan, {
+      taskQueue: this.config.TEMPORAL_TASK_QUEUE,
+      workflowId: readOnlyWorkflowId('plan', req.sandbox, req.name, randomUUID()),
+      args: [req],
+      staticSummary: `Plan streaming source "${req.name}" in sandbox ${req.sandbox}`,
+    });
+  }
+
+  /** The source's last operation: its progress, result or failure. */
   async status(name: string, sandbox = this.config.AEP_SANDBOX): Promise<SourceStatus> {
-    const workflowId = provisionWorkflowId(sandbox, name);
-    const handle = this.client.workflow.getHandle<typeof ProvisionStreamingSource>(workflowId);
+    const workflowId = sourceWorkflowId(sandbox, name);
+    const handle = this.client.workflow.getHandle(workflowId);
     const desc = await handle.describe();
-    const status: SourceStatus = { workflowId, runId: desc.runId, execution: desc.status.name };
-    try {
-      status.progress = await handle.query(progressQuery);
-    } catch {
-      // A run that failed before registering its query handler has no progress to report.
+    const operation = desc.type === WorkflowType.deprovision ? 'deprovision' : 'provision';
+    const status: SourceStatus = {
+      workflowId,
+      runId: desc.runId,
+      operation,
+      execution: desc.status.name,
+    };
+    if (operation === 'provision') {
+      try {
+        status.progress = await handle.query(progressQuery);
+      } catch {
+        // A run that failed before registering its query handler has no progress to report.
+      }
     }
-    if (desc.status.name === 'COMPLETED') status.result = await handle.result();
-    else if (desc.status.name !== 'RUNNING') {
+    if (desc.status.name === 'COMPLETED') {
+      const result: unknown = await handle.result();
+      if (operation === 'provision') status.result = result as ProvisionResult;
+      else status.teardown = result as DeprovisionResult;
+    } else if (desc.status.name !== 'RUNNING') {
       try {
         await handle.result();
       } catch (err) {
@@ -191,27 +231,144 @@ export class ProvisioningClient {
     return status;
   }
 
+  /**
+   * Starts the teardown of a source (by name, or by the flow id of one of its dataflows). A
+   * provisioning of it still open is cancelled first (it compensates what it created) and
+   * awaited; `onWait` is told. A teardown already running is attached to.
+   */
   async startDeprovision(
     input: DeprovisionRequestInput,
+    onWait: (message: string) => void = () => undefined,
   ): Promise<Started<typeof DeprovisionStreamingSource>> {
     const req = parseDeprovisionRequest(input, this.config.AEP_SANDBOX);
-    return this.startOrAttach<typeof DeprovisionStreamingSource>(
-      WorkflowType.deprovision,
-      deprovisionWorkflowId(req.sandbox, req.name ?? `flow-${req.flowId}`),
-      [req],
-      {
-        typedSearchAttributes: [
-          { key: SearchAttributes.sandbox, value: req.sandbox },
-          ...(req.name ? [{ key: SearchAttributes.sourceName, value: req.name }] : []),
-        ],
-        staticSummary: `Tear down streaming source ${req.name ? `"${req.name}"` : `of flow ${req.flowId}`} in sandbox ${req.sandbox}`,
-      },
+    const name = req.name ?? (await this.resolveFlow(req.sandbox, req.flowId!));
+    const workflowId = sourceWorkflowId(req.sandbox, name);
+    let cancelled = req.ifExists === true;
+    for (let tries = 0; tries < 10; tries++) {
+      const started = await this.tryStart<typeof DeprovisionStreamingSource>(
+        WorkflowType.deprovision,
+        workflowId,
+        [{ sandbox: req.sandbox, name, ...(cancelled ? { ifExists: true } : {}) }],
+        {
+          typedSearchAttributes: [
+            { key: SearchAttributes.sandbox, value: req.sandbox },
+            { key: SearchAttributes.sourceName, value: name },
+            { key: SearchAttributes.status, value: 'QUEUED' },
+          ],
+          staticSummary: `Tear down streaming source "${name}" in sandbox ${req.sandbox}`,
+        },
+      );
+      if (started) return started;
+      const open = await this.openRun(workflowId);
+      if (!open) continue;
+      const handle = this.client.workflow.getHandle(workflowId, open.runId);
+      if (open.type === WorkflowType.deprovision) {
+        return {
+          workflowId,
+          runId: open.runId,
+          started: false,
+          handle: handle as WorkflowHandle<typeof DeprovisionStreamingSource>,
+        };
+      }
+      onWait(
+        `cancelling the open provisioning (run ${open.runId}); it compensates, then the teardown starts`,
+      );
+      await handle.cancel();
+      await handle.result().catch(() => undefined);
+      cancelled = true;
+    }
+    throw new Error(
+      `Could not start the teardown of ${workflowId}: operations keep starting on it`,
     );
   }
 
   async deprovision(input: DeprovisionRequestInput): Promise<DeprovisionResult> {
     const { handle } = await this.startDeprovision(input);
     return handle.result();
+  }
+
+  /** The source name of a dataflow this project created (SourceNotFound otherwise). */
+  private async resolveFlow(sandbox: string, flowId: string): Promise<string> {
+    const resolved = await this.client.workflow.execute<typeof ResolveStreamingSource>(
+      WorkflowType.resolve,
+      {
+        taskQueue: this.config.TEMPORAL_TASK_QUEUE,
+        workflowId: readOnlyWorkflowId('resolve', sandbox, flowId, randomUUID()),
+        args: [{ sandbox, flowId }],
+        staticSummary: `Find the source of dataflow ${flowId} in sandbox ${sandbox}`,
+      },
+    );
+    return resolved.name;
+  }
+
+  /**
+   * Starts `workflowId` unless a run of it is open (then undefined): FAIL on an open run, so the
+   * caller decides between attaching and refusing; after a closed run a new one starts.
+   */
+  private async tryStart<W extends Workflow>(
+    workflowType: string,
+    workflowId: string,
+    args: Parameters<W>,
+    options: Pick<
+      WorkflowStartOptions<W>,
+      'typedSearchAttributes' | 'staticSummary' | 'staticDetails' | 'memo'
+    >,
+  ): Promise<Started<W> | undefined> {
+    try {
+      const handle = await this.client.workflow.start<W>(workflowType, {
+        taskQueue: this.config.TEMPORAL_TASK_QUEUE,
+        workflowId,
+        args,
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        ...options,
+      } as unknown as WorkflowStartOptions<W>);
+      return { workflowId, runId: handle.firstExecutionRunId, started: true, handle };
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined;
+      throw err;
+    }
+  }
+
+  /** The open run of `workflowId`, if any. */
+  private async openRun(
+    workflowId: string,
+  ): Promise<{ runId: string; type: string; memo?: Record<string, unknown> } | undefined> {
+    try {
+      const desc = await this.client.workflow.getHandle(workflowId).describe();
+      if (desc.status.name !== 'RUNNING') return undefined;
+      return { runId: desc.runId, type: desc.type, memo: desc.memo };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * The fields in which `req` differs from the request the open run was started with: read from
+   * its memo, or (a run started by another client, e.g. `temporal workflow start`) from the
+   * input of its first history event.
+   */
+  private async requestDifferences(
+    workflowId: string,
+    runId: string,
+    memo: Record<string, unknown> | undefined,
+    req: ProvisionRequest,
+  ): Promise<string[]> {
+    let open: unknown = memo?.[REQUEST_MEMO];
+    if (open === undefined) {
+      const history = await this.client.workflow.getHandle(workflowId, runId).fetchHistory();
+      const payload =
+        history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+      open = payload ? defaultPayloadConverter.fromPayload(payload) : undefined;
+    }
+    let openReq: ProvisionRequest;
+    try {
+      openReq = this.validate(open);
+    } catch {
+      return ["(the open run's request could not be read)"];
+    }
+    return differingFields(openReq, req);
   }
 
   /** Watches a provisioning's progress until it ends; `onStep` sees each newly completed step. */
@@ -251,4 +408,28 @@ export class ProvisioningClient {
   async close(): Promise<void> {
     await this.client.connection.close();
   }
+}
+
+function describeRequest(req: ProvisionRequest): string {
+  return [
+    `**Source** ${req.name} (${req.dataType}${req.authentication?.required ? ', authenticated inlet' : ''})`,
+    `**Sandbox** ${req.sandbox}`,
+    `**Schema** ${req.target.schemaId}`,
+    `**Dataset** ${req.target.datasetId ?? `new: ${req.target.dataset?.name}`}`,
+    `**Mapping** ${req.mappings ? `${req.mappings.length} field(s)` : 'none'}`,
+    `**Smoke test** ${req.smokeTest ? `after ${req.smokeTest.activationWaitSeconds}s` : 'no'}`,
+  ]
+    .map((line) => `- ${line}`)
+    .join('\n');
+}
+
+/** Dotted paths whose values differ between two requests (arrays compared whole). */
+export function differingFields(a: unknown, b: unknown, path = ''): string[] {
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isObject(a) && isObject(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    return keys.flatMap((k) => differingFields(a[k], b[k], path ? `${path}.${k}` : k));
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? [] : [path || '(request)'];
 }

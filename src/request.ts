@@ -125,9 +125,20 @@ export const provisionRequestSchema = z
         record: z
           .record(z.string(), z.unknown(), { error: 'smokeTest.record must be an object' })
           .optional(),
+        /**
+         * Also send the record when nothing changed. By default a re-run that changes nothing
+         * sends none (no record lands in a production dataset on every re-apply).
+         */
+        always: z.boolean({ error: 'smokeTest.always must be true or false' }).optional(),
       })
       .strict()
       .optional(),
+    /**
+     * Allow changes AEP cannot make in place (data type, authentication, schema, dataset): the
+     * source is torn down and created again, with a new inlet URL. Without it such a change is
+     * refused with ExistingSourceDiffers, naming each field.
+     */
+    replace: z.boolean({ error: 'replace must be true or false' }).optional(),
   })
   .strict();
 
@@ -147,6 +158,11 @@ export const deprovisionRequestSchema = z
         'flowId must be a UUID',
       )
       .optional(),
+    /**
+     * A source with nothing left to delete is not an error (the client sets it after cancelling
+     * an open provisioning, whose compensation may have deleted everything already).
+     */
+    ifExists: z.boolean({ error: 'ifExists must be true or false' }).optional(),
   })
   .strict()
   .refine((r) => (r.name === undefined) !== (r.flowId === undefined), {

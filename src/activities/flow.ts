@@ -14,7 +14,10 @@ export function flowActivities({ aep }: { aep: AepClient }) {
     async ensureFlow(input: EnsureFlowInput): Promise<EnsureResult> {
       const { owner } = input;
       const { signal } = activityContext();
-      if (shouldLookUp(input.lookupFirst)) {
+      if (input.found && activityContext().attempt === 1) {
+        return { id: input.found.id, created: input.found.createdByThisRun };
+      }
+      if (shouldLookUp(input.lookupFirst && input.found !== null)) {
         const found = adopt(
           'flow',
           owner,

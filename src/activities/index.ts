@@ -8,9 +8,11 @@
  */
 import type { AepClient } from '../aep/client';
 import { flowActivities } from './flow';
+import { readActivities } from './read';
 import { sourceSideActivities } from './source-side';
 import { targetSideActivities } from './target-side';
 import { teardownActivities } from './teardown';
+import { updateActivities } from './update';
 import { validationActivities } from './validate';
 
 export interface ActivityDeps {
@@ -25,6 +27,8 @@ export function createActivities(deps: ActivityDeps) {
     ...sourceSideActivities(deps),
     ...targetSideActivities(deps),
     ...flowActivities(deps),
+    ...readActivities(deps),
+    ...updateActivities(deps),
     ...teardownActivities(deps),
   };
 }

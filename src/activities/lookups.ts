@@ -124,3 +124,25 @@ export async function deleteById(
       return aep.deleteDataset(sandbox, id, signal);
   }
 }
+
+/**
+ * Target connections of the sandbox that write to dataset `id` (`params.dataSetId`), checked
+ * exactly on our side whatever the server's filter reading.
+ */
+export async function targetConnectionsWritingTo(
+  aep: AepClient,
+  sandbox: string,
+  id: string,
+  signal?: AbortSignal,
+): Promise<string[]> {
+  const targets = await aep.listTargetConnections(
+    sandbox,
+    [
+      { path: 'params.dataSetId', value: id },
+      { path: 'connectionSpec.id', value: SPEC.dataLake.id },
+    ],
+    undefined,
+    signal,
+  );
+  return targets.filter((t) => t.params?.dataSetId === id).map((t) => t.id);
+}

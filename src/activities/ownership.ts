@@ -4,18 +4,32 @@ import type { ResourceKind } from '../shared/resources';
 import type { Owner } from './types';
 
 /**
- * Ownership marker: every resource this project creates ends its description with
+ * Ownership marker: every resource this project creates carries in its description
  * `[aep-stream-provisioner source=<source name> run=<runId>]`. Lookups before a create adopt only
  * marked resources: the run id tells "created by this very run in an earlier attempt" (still ours
  * to compensate) from "created by an earlier provisioning" (reused, never compensated), and the
  * source name tells teardown which source a shared dataset belongs to. Source names cannot hold
  * `[` or `]` (request validation), so the marker parses unambiguously.
  */
-const MARKER = /\s*\[aep-stream-provisioner source=([^\]]+) run=([A-Za-z0-9-]+)\]$/;
+const MARKER = /\s*\[aep-stream-provisioner source=([^\]]+) run=([A-Za-z0-9-]+)( keep-dataset)?\]/;
 
-export function markedDescription(owner: Owner, description?: string): string {
-  const marker = `[aep-stream-provisioner source=${owner.sourceName} run=${owner.runId}]`;
+/**
+ * `keepDataset` (target connections only): the request named its dataset by id, so the dataset
+ * is never this project's to delete, whoever created it.
+ */
+export function markedDescription(
+  owner: Owner,
+  description?: string,
+  opts: { keepDataset?: boolean } = {},
+): string {
+  const flag = opts.keepDataset ? ' keep-dataset' : '';
+  const marker = `[aep-stream-provisioner source=${owner.sourceName} run=${owner.runId}${flag}]`;
   return description ? `${description} ${marker}` : marker;
+}
+
+/** True for a target connection whose request named its dataset by id. */
+export function keepsDataset(description: string | undefined): boolean {
+  return description ? MARKER.exec(description)?.[3] !== undefined : false;
 }
 
 /** The run that created a resource, or undefined when this project did not create it. */
@@ -26,6 +40,17 @@ export function creatorRun(description: string | undefined): string | undefined 
 /** The source a resource was created for, or undefined when this project did not create it. */
 export function creatorSource(description: string | undefined): string | undefined {
   return description ? MARKER.exec(description)?.[1] : undefined;
+}
+
+/** The description without the ownership marker (what a person wrote). */
+export function userDescription(description: string | undefined): string {
+  return (description ?? '').replace(MARKER, '').trim();
+}
+
+/** The same marker (source, creating run) with another user description. */
+export function withUserDescription(description: string | undefined, user: string): string {
+  const marker = MARKER.exec(description ?? '')?.[0].trim() ?? '';
+  return user ? `${user} ${marker}`.trim() : marker;
 }
 
 export function isOwned(description: string | undefined): boolean {

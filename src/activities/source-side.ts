@@ -20,23 +20,30 @@ export function sourceSideActivities({ aep }: { aep: AepClient }) {
     async ensureBaseConnection(input: EnsureBaseConnectionInput): Promise<EnsureResult> {
       const { owner } = input;
       const { signal } = activityContext();
-      // Always looked up: the base connection is the root that tells a new source from a re-run.
-      const found = adopt(
-        'baseConnection',
-        owner,
-        `named "${owner.sourceName}"`,
-        (
-          await aep.listConnections(
-            owner.sandbox,
-            [
-              byName(owner.sourceName),
-              { path: 'connectionSpec.id', value: SPEC.httpApiConnection.id },
-            ],
-            undefined,
-            signal,
-          )
-        ).filter((c) => c.name === owner.sourceName),
-      );
+      // Looked up unless readSource already did (`found`): the root that tells a new source
+      // from a re-run. A retry always looks up (an earlier attempt may have created it).
+      const prior =
+        input.found !== undefined && activityContext().attempt === 1 ? input.found : undefined;
+      if (prior) return { id: prior.id, created: prior.createdByThisRun };
+      const found =
+        prior === null
+          ? undefined
+          : adopt(
+              'baseConnection',
+              owner,
+              `named "${owner.sourceName}"`,
+              (
+                await aep.listConnections(
+                  owner.sandbox,
+                  [
+                    byName(owner.sourceName),
+                    { path: 'connectionSpec.id', value: SPEC.httpApiConnection.id },
+                  ],
+                  undefined,
+                  signal,
+                )
+              ).filter((c) => c.name === owner.sourceName),
+            );
       if (found) {
         checkBaseConnectionMatches(found.resource, input);
         return { id: found.resource.id, created: found.createdByThisRun };
@@ -93,7 +100,10 @@ export function sourceSideActivities({ aep }: { aep: AepClient }) {
     async ensureSourceConnection(input: EnsureSourceConnectionInput): Promise<EnsureResult> {
       const { owner } = input;
       const { signal } = activityContext();
-      if (shouldLookUp(input.lookupFirst)) {
+      if (input.found && activityContext().attempt === 1) {
+        return { id: input.found.id, created: input.found.createdByThisRun };
+      }
+      if (shouldLookUp(input.lookupFirst && input.found !== null)) {
         const found = adopt(
           'sourceConnection',
           owner,

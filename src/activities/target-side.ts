@@ -107,7 +107,9 @@ export function targetSideActivities({ aep }: { aep: AepClient }) {
         owner.sandbox,
         {
           name: owner.sourceName,
-          description: markedDescription(owner),
+          description: markedDescription(owner, undefined, {
+            keepDataset: input.datasetNamedById === true,
+          }),
           data: { format: 'json', schema: { id: input.schemaId, version: XDM_FULL_CONTENT_TYPE } },
           params: { dataSetId: input.datasetId },
           connectionSpec: SPEC.dataLake,

@@ -6,9 +6,14 @@ import { FailureType } from '../shared/names';
 import type { ResourceKind } from '../shared/resources';
 import { activityContext } from './context';
 import { sourceNotFound } from './failures';
-import { byName, deleteById, listByName } from './lookups';
-import { creatorRun, creatorSource, isOwned } from './ownership';
-import type { DeleteResourceInput, DeleteResourceResult, SourceGraph } from './types';
+import { byName, deleteById, listByName, targetConnectionsWritingTo } from './lookups';
+import { creatorRun, isOwned, keepsDataset } from './ownership';
+import type {
+  DeleteResourceInput,
+  DeleteResourceResult,
+  ResolvedSource,
+  SourceGraph,
+} from './types';
 
 export function teardownActivities({ aep }: { aep: AepClient }) {
   return {
@@ -28,10 +33,32 @@ export function teardownActivities({ aep }: { aep: AepClient }) {
         ids = candidates.filter((c) => creatorRun(c.description) === owner.runId).map((c) => c.id);
       }
       for (const id of ids) {
+        if (input.kind === 'dataset' && input.keepIfInUse) {
+          const usedBy = await targetConnectionsWritingTo(aep, input.sandbox, id, signal);
+          if (usedBy.length > 0) {
+            (result.inUse ??= []).push({ id, usedBy });
+            continue;
+          }
+        }
         const outcome = await deleteById(aep, input.kind, input.sandbox, id, signal);
         (outcome === 'deleted' ? result.deleted : result.absent).push(id);
       }
       return result;
+    },
+
+    /** The source a dataflow of this project belongs to. */
+    async resolveFlowSource(input: { sandbox: string; flowId: string }): Promise<ResolvedSource> {
+      const { sandbox, flowId } = input;
+      const flow = await aep.getFlow(sandbox, flowId, activityContext().signal);
+      if (!flow) sourceNotFound(`Dataflow ${flowId} does not exist in sandbox "${sandbox}"`);
+      if (!isOwned(flow.description)) {
+        throw ApplicationFailure.create({
+          type: FailureType.ForeignResourceConflict,
+          message: `Dataflow ${flowId} was not created by this project; it is left untouched`,
+          nonRetryable: true,
+        });
+      }
+      return { sandbox, name: flow.name };
     },
 
     /**
@@ -126,11 +153,17 @@ export function teardownActivities({ aep }: { aep: AepClient }) {
         if (!dsId) continue;
         const ds = await aep.getDataset(sandbox, dsId, signal);
         if (!ds) continue;
-        // A dataset is deleted with the source it was created for; one shared with (or named by)
-        // another source is kept.
-        if (creatorSource(ds.description) === name) add('dataset', ds.id);
+        // A dataset this project created goes with the last source that writes to it (the
+        // delete checks that no other target connection still does); one the request named by
+        // id, or one this project did not create, is never deleted.
+        const keep = !isOwned(ds.description)
+          ? 'not created by this project'
+          : keepsDataset(t.description)
+            ? 'named by id in the request'
+            : undefined;
+        if (!keep) add('dataset', ds.id);
         else if (!graph.kept.some((k) => k.id === ds.id))
-          graph.kept.push({ kind: 'dataset', id: ds.id });
+          graph.kept.push({ kind: 'dataset', id: ds.id, reason: keep });
       }
       for (const b of bases) add('baseConnection', b.id);
       return graph;

@@ -31,6 +31,8 @@ export interface EnsureResult {
 
 export interface EnsureBaseConnectionInput {
   owner: Owner;
+  /** What readSource found (`null`: nothing); absent: look up first (as before readSource). */
+  found?: PriorResource | null;
   description?: string;
   dataType: 'xdm' | 'raw';
   authenticationRequired: boolean;
@@ -88,6 +90,7 @@ export interface TargetInspection {
 
 export interface EnsureSourceConnectionInput extends EnsureChildInput {
   baseConnectionId: string;
+  found?: PriorResource | null;
 }
 
 export interface EnsureDatasetInput extends EnsureChildInput {
@@ -101,6 +104,8 @@ export interface EnsureDatasetInput extends EnsureChildInput {
 
 export interface EnsureTargetConnectionInput extends EnsureChildInput {
   datasetId: string;
+  /** The request named the dataset by id: teardown never deletes it (marker flag). */
+  datasetNamedById?: boolean;
   schemaId: string;
   found?: PriorTargetConnection | null;
 }
@@ -116,6 +121,7 @@ export interface MappingSetResult extends EnsureResult {
 }
 
 export interface EnsureFlowInput extends EnsureChildInput {
+  found?: PriorResource | null;
   sourceConnectionId: string;
   targetConnectionId: string;
   mappingSet?: { id: string; version: number };
@@ -135,6 +141,12 @@ export interface SmokeTestInput {
 export interface DeleteResourceInput {
   kind: ResourceKind;
   sandbox: string;
+  /**
+   * A dataset is deleted only when no target connection of the sandbox still writes to it
+   * (another source adopted it): then it is kept and reported. Set by every caller that deletes
+   * datasets this project created; absent only in histories recorded before it existed.
+   */
+  keepIfInUse?: boolean;
   /** Delete this id (404 counts as done)... */
   id?: string;
   /**
@@ -149,6 +161,39 @@ export interface DeleteResourceResult {
   deleted: string[];
   /** Ids that were already gone. */
   absent: string[];
+  /** Datasets kept because other target connections still write to them. */
+  inUse?: Array<{ id: string; usedBy: string[] }>;
+}
+
+export interface ReadSourceInput {
+  sandbox: string;
+  name: string;
+  schemaId: string;
+  /** The dataset the request names by id... */
+  datasetId?: string;
+  /** ...or by name (created by this project). */
+  datasetName?: string;
+}
+
+export interface UpdateDescriptionInput {
+  sandbox: string;
+  /** The base connection. */
+  id: string;
+  description: string;
+}
+
+export interface UpdateMappingSetInput {
+  owner: Owner;
+  id: string;
+  schemaId: string;
+  mappings: NonNullable<ProvisionRequest['mappings']>;
+}
+
+export interface UpdateFlowInput {
+  sandbox: string;
+  id: string;
+  mapping?: { id: string; version: number };
+  enable: boolean;
 }
 
 /** The graph of a provisioned source, as found by discoverSource (teardown). */
@@ -158,5 +203,11 @@ export interface SourceGraph {
   /** This project's resources of the source, to delete in the order given by the workflow. */
   resources: Array<{ kind: ResourceKind; id: string }>;
   /** Resources of the graph that are not this project's to delete (a dataset named by id). */
-  kept: Array<{ kind: ResourceKind; id: string }>;
+  kept: Array<{ kind: ResourceKind; id: string; reason?: string }>;
+}
+
+export interface ResolvedSource {
+  sandbox: string;
+  /** The source's name (the dataflow's name, which this project sets to the source name). */
+  name: string;
 }

@@ -10,17 +10,32 @@ import type { ProvisionProgress } from './results';
 export const DEFAULT_TASK_QUEUE = 'aep-streaming-provisioning';
 
 /**
- * One workflow id per (sandbox, source name): starting the same provisioning twice lands on the
- * same workflow (Temporal refuses or attaches instead of creating a second run), which is what
- * makes triggering idempotent.
+ * One workflow id per (sandbox, source name), shared by every operation that changes the source
+ * (provision, teardown): Temporal runs at most one open execution per id, so operations on one
+ * source are serialized by construction, and the id's latest run is the source's last operation.
  */
-export function provisionWorkflowId(sandbox: string, name: string): string {
+export function sourceWorkflowId(sandbox: string, name: string): string {
   return `aep-stream/${sandbox}/${name}`;
 }
 
-export function deprovisionWorkflowId(sandbox: string, key: string): string {
-  return `aep-stream-teardown/${sandbox}/${key}`;
+/** Read-only runs (plan, resolve a flow id) get their own ids: they never block an operation. */
+export function readOnlyWorkflowId(
+  what: 'plan' | 'resolve',
+  sandbox: string,
+  key: string,
+  nonce: string,
+): string {
+  return `aep-stream-${what}/${sandbox}/${key}/${nonce}`;
 }
+
+/** The memo field holding the validated request a provisioning run was started with. */
+export const REQUEST_MEMO = 'request';
+
+/** Workflow patches (docs/versioning.md): each id names the change it guards. */
+export const Patches = {
+  /** Provisioning plans against AEP's state and applies changes in place (v2). */
+  lifecycle: 'lifecycle-v2',
+} as const;
 
 /** Failure types carried by ApplicationFailure.type; clients branch on these, never on messages. */
 export const FailureType = {
@@ -53,8 +68,9 @@ export const FailureType = {
   /** A resource with the deterministic name exists but was not created by this project. */
   ForeignResourceConflict: 'ForeignResourceConflict',
   /**
-   * A source of this name exists (created by this project) but with other settings (data type,
-   * authentication, dataset): converging would silently return a different source. Non-retryable.
+   * A source of this name exists (created by this project) with settings AEP cannot change in
+   * place (data type, authentication, schema, dataset): refused unless the request says
+   * `replace: true`; the details list each field, old → new. Non-retryable.
    */
   ExistingSourceDiffers: 'ExistingSourceDiffers',
   /** The base connection has no inletUrl yet: retryable (the activity waits). */
@@ -67,6 +83,11 @@ export const FailureType = {
   CompensationFailed: 'CompensationFailed',
   /** Teardown could not find the source. */
   SourceNotFound: 'SourceNotFound',
+  /**
+   * Another operation on the source is in flight with a different request (or a teardown):
+   * raised by the client, nothing is started or attached to.
+   */
+  RequestConflict: 'RequestConflict',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
@@ -90,4 +111,6 @@ export const progressQuery = defineQuery<ProvisionProgress>('progress');
 export const WorkflowType = {
   provision: 'ProvisionStreamingSource',
   deprovision: 'DeprovisionStreamingSource',
+  plan: 'PlanStreamingSource',
+  resolve: 'ResolveStreamingSource',
 } as const;

@@ -1,4 +1,5 @@
 /** Result and progress shapes of the workflows: shared by workflows, client and tests (no I/O). */
+import type { SourcePlan } from './plan';
 import type { ResourceKind } from './resources';
 
 /** The smoke-test record's answer. */
@@ -30,13 +31,19 @@ export interface ProvisionResult {
   dataType: 'xdm' | 'raw';
   authenticationRequired: boolean;
   smokeTest?: SmokeTestResult;
-  /** Kinds created by this run and kinds reused from an earlier run, for audits and re-runs. */
+  /** Kinds created by this run, changed in place by it, and kept as they were. */
   created: ResourceKind[];
+  /** Absent in results of runs before the lifecycle change. */
+  updated?: ResourceKind[];
   reused: ResourceKind[];
+  /** The source was replaced (`replace: true`): the inlet URL is a new one. */
+  inletUrlChanged?: boolean;
 }
 
 export type ProvisionStatus =
   | 'VALIDATING'
+  | 'PLANNING'
+  | 'REPLACING'
   | 'PROVISIONING'
   | 'WAITING_FOR_ACTIVATION'
   | 'SMOKE_TESTING'
@@ -48,7 +55,8 @@ export type ProvisionStatus =
 export interface CompensationOutcome {
   kind: ResourceKind;
   id?: string;
-  outcome: 'deleted' | 'absent' | 'failed';
+  /** `kept`: a dataset another source writes to (the reason is in `error`). */
+  outcome: 'deleted' | 'absent' | 'kept' | 'failed';
   error?: string;
 }
 
@@ -61,12 +69,17 @@ export interface ProvisionProgress {
   inletUrl?: string;
   compensation: CompensationOutcome[];
   error?: string;
+  /** What this run planned to do (lifecycle runs only). */
+  plan?: SourcePlan;
 }
 
 export interface DeprovisionResult {
   sandbox: string;
   deleted: Array<{ kind: ResourceKind; id: string }>;
   alreadyAbsent: Array<{ kind: ResourceKind; id: string }>;
-  /** Resources of the graph that are not this project's to delete (e.g. a dataset named by id). */
-  kept: Array<{ kind: ResourceKind; id: string }>;
+  /**
+   * Resources of the graph that are not deleted: a dataset named by id, one this project did not
+   * create, or one another source still writes to (`reason: in use by …`).
+   */
+  kept: Array<{ kind: ResourceKind; id: string; reason?: string }>;
 }

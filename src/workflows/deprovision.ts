@@ -7,10 +7,9 @@ import {
 import type { Activities } from '../activities';
 import type { DeprovisionRequestInput } from '../request';
 import { FailureType, SearchAttributes } from '../shared/names';
-import { inTeardownOrder } from '../shared/resources';
 import type { DeprovisionResult } from '../shared/results';
-import { describeFailure } from './failures';
 import { DELETE } from './policies';
+import { deleteGraph } from './teardown';
 
 const aep = proxyActivities<Activities>(DELETE);
 
@@ -38,6 +37,11 @@ export async function DeprovisionStreamingSource(
     { key: SearchAttributes.status, value: 'DEPROVISIONING' },
     ...(graph.sourceName ? [{ key: SearchAttributes.sourceName, value: graph.sourceName }] : []),
   ]);
+  if (graph.resources.length === 0 && req.ifExists) {
+    upsertSearchAttributes([{ key: SearchAttributes.status, value: 'DEPROVISIONED' }]);
+    setCurrentDetails('Nothing left to delete');
+    return { sandbox: req.sandbox, deleted: [], alreadyAbsent: [], kept: graph.kept };
+  }
   if (graph.resources.length === 0) {
     throw ApplicationFailure.create({
       type: FailureType.SourceNotFound,
@@ -46,25 +50,7 @@ export async function DeprovisionStreamingSource(
     });
   }
 
-  const result: DeprovisionResult = {
-    sandbox: req.sandbox,
-    deleted: [],
-    alreadyAbsent: [],
-    kept: graph.kept,
-  };
-  const failed: string[] = [];
-  for (const { kind, id } of inTeardownOrder(graph.resources)) {
-    setCurrentDetails(`Deleting ${kind} ${id}`);
-    try {
-      const r = await aep.deleteResource({ kind, sandbox: req.sandbox, id });
-      for (const d of r.deleted) result.deleted.push({ kind, id: d });
-      for (const a of r.absent) result.alreadyAbsent.push({ kind, id: a });
-    } catch (err) {
-      failed.push(`${kind} ${id} (${describeFailure(err)})`);
-      // A base connection cannot go while a flow still uses it: stop rather than pile up errors.
-      if (kind === 'flow') break;
-    }
-  }
+  const { result, failed } = await deleteGraph(graph, setCurrentDetails);
   if (failed.length > 0) {
     upsertSearchAttributes([{ key: SearchAttributes.status, value: 'FAILED' }]);
     throw ApplicationFailure.create({

@@ -3,8 +3,14 @@
  * in the UI, and the status search attribute (written only on change: every write is a
  * visibility update on the server).
  */
-import { setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { EnsureResult } from '../activities/types';
+import type { ProvisionRequest } from '../request';
 import { progressQuery, SearchAttributes } from '../shared/names';
 import type { ResourceKind } from '../shared/resources';
 import type { ProvisionProgress, ProvisionStatus, ResourceRef } from '../shared/results';
@@ -17,6 +23,8 @@ export class Progress {
     resources: {},
     compensation: [],
   };
+  /** Kinds changed in place by this run. */
+  readonly updated: ResourceKind[] = [];
   private published: ProvisionStatus | undefined;
 
   constructor() {
@@ -47,5 +55,25 @@ export class Progress {
     this.state.resources[kind] = ref;
     this.done(`${kind} ${r.created ? 'created' : 'found'}: ${r.id}`);
     return ref;
+  }
+
+  /** A resource changed in place by this run. */
+  update(kind: ResourceKind, id: string, what: string): void {
+    if (!this.updated.includes(kind)) this.updated.push(kind);
+    this.done(`${kind} updated: ${id} (${what})`);
+  }
+}
+
+/** The client sets sandbox and source name at start; a run started otherwise sets them here. */
+export function publishIdentity(req: ProvisionRequest): void {
+  const started = workflowInfo().typedSearchAttributes;
+  if (
+    started.get(SearchAttributes.sandbox) !== req.sandbox ||
+    started.get(SearchAttributes.sourceName) !== req.name
+  ) {
+    upsertSearchAttributes([
+      { key: SearchAttributes.sandbox, value: req.sandbox },
+      { key: SearchAttributes.sourceName, value: req.name },
+    ]);
   }
 }

@@ -1,233 +1,156 @@
 /**
- * ProvisionStreamingSource: Adobe's HTTP API streaming tutorial as a durable workflow.
+ * ProvisionStreamingSource: the request is the desired state. The workflow reads what AEP holds
+ * for the source, plans (shared/plan.ts) and applies the plan: it creates what is missing,
+ * updates in place what AEP allows, refuses what would change the inlet URL or move data unless
+ * the request says `replace: true`, and changes nothing when nothing differs (no activation
+ * wait, no smoke record).
  *
- *   validate ─┬─ base connection ─┬─ inlet URL ──────────┐
- *             │                   └─ source connection ──┤
- *             └─ schema check + lookups ─┬─ dataset ─ target connection ─┼─ flow ─ (wait) ─ smoke
- *                                        └─ mapping set ────────────────┘
+ *   validate ─ read + plan ─┬─ base connection ─┬─ inlet URL ──────────┐
+ *                           │                   └─ source connection ──┤
+ *                           ├─ dataset ─ target connection ────────────┼─ flow ─ (wait) ─ smoke
+ *                           └─ mapping set (create or new version) ────┘
  *
  * Every create is registered with the saga before it is sent (saga.ts); on failure or
- * cancellation what this run created is deleted in reverse dependency order.
+ * cancellation what this run created is deleted in reverse dependency order. Runs started before
+ * the lifecycle change replay through provision-v1.ts (patch `lifecycle-v2`, docs/versioning.md).
  */
-import {
-  CancellationScope,
-  sleep,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { Owner, TargetInspection } from '../activities/types';
+import { CancellationScope, patched, sleep, workflowInfo } from '@temporalio/workflow';
+import type { Owner } from '../activities/types';
 import type { ProvisionRequest, ProvisionRequestInput } from '../request';
-import { SearchAttributes } from '../shared/names';
-import type { ResourceKind } from '../shared/resources';
+import { Patches } from '../shared/names';
+import { planSource } from '../shared/plan';
 import type { ProvisionResult } from '../shared/results';
-import { INLET_POLL } from './policies';
-import { Progress } from './progress';
+import { applySteps, type Applied } from './apply';
+import { refuse, removeReplaced, replaceWholeSource, unchangedResult } from './plan-steps';
+import { Progress, publishIdentity } from './progress';
+import { provisionV1 } from './provision-v1';
 import { Saga, throwIfCancelled } from './saga';
 import { localStep, step } from './steps';
 
 export async function ProvisionStreamingSource(
   input: ProvisionRequestInput,
 ): Promise<ProvisionResult> {
+  if (!patched(Patches.lifecycle)) return provisionV1(input);
+
   const progress = new Progress();
   const req = await localStep('validateProvisionRequest', 'Validate the request', input);
   publishIdentity(req);
   progress.done('request validated');
-
   const owner: Owner = { sandbox: req.sandbox, sourceName: req.name, runId: workflowInfo().runId };
+
   const saga = new Saga(owner, progress);
-  const side = { req, owner, saga, progress };
-  progress.status('PROVISIONING', 'Creating connections, dataset and mapping in parallel');
-
-  const branches = new CancellationScope();
-  const sourceBranch = branches.run(() => sourceSide(side));
-  // The schema check, with the lookups of the target side beside it (read-only). Nothing is
-  // created on the target side before it has passed; the creates then carry what it found.
-  const inspection = branches.run(() => inspectTarget(side));
-  const schemaChecked = branches.run(async () => {
-    await inspection;
-    progress.done('schema found');
-  });
-  const targetBranch = branches.run(async () => {
-    await schemaChecked;
-    return targetSide(side, await inspection);
-  });
-  const mappingBranch = branches.run(async () => {
-    if (!req.mappings) return undefined;
-    await schemaChecked;
-    return mappingSet(side, await inspection);
-  });
-
   try {
-    const [{ base, inlet, source }, { dataset, target }, mapping] = await saga.all(branches, [
-      sourceBranch,
-      targetBranch,
-      mappingBranch,
-      schemaChecked,
-    ] as const);
-    throwIfCancelled();
-
-    progress.status('PROVISIONING', 'Creating the dataflow');
-    const flow = await saga.create('flow', req.name, () =>
-      step('ensureFlow', 'Dataflow', {
-        owner,
-        lookupFirst: !source.created,
-        sourceConnectionId: source.id,
-        targetConnectionId: target.id,
-        mappingSet: mapping ? { id: mapping.id, version: mapping.version } : undefined,
-      }),
-    );
-    progress.record('flow', flow);
-    throwIfCancelled();
-
-    let smokeTest: ProvisionResult['smokeTest'];
-    if (req.smokeTest) {
-      const wait = req.smokeTest.activationWaitSeconds;
-      progress.status('WAITING_FOR_ACTIVATION', `Waiting ${wait}s for the dataflow to activate`);
-      await sleep(wait * 1000); // a durable timer: a worker restart during the wait loses nothing
-      progress.status('SMOKE_TESTING', 'Sending one record to the inlet');
-      smokeTest = await step('sendSmokeRecord', 'Smoke test: one record to the inlet', {
-        sandbox: req.sandbox,
-        inletUrl: inlet.inletUrl,
-        flowId: flow.id,
-        dataType: req.dataType,
-        schemaId: req.target.schemaId,
-        datasetId: dataset.id,
-        authenticated: inlet.authenticationRequired,
-        record: req.smokeTest.record,
-      });
-      progress.done(`smoke test accepted (${smokeTest.status})`);
-    }
-
-    const refs = progress.state.resources;
-    const kinds = Object.keys(refs) as ResourceKind[];
-    const result: ProvisionResult = {
-      sandbox: req.sandbox,
-      name: req.name,
-      inletUrl: inlet.inletUrl,
-      inletId: inlet.inletId,
-      flowId: flow.id,
-      baseConnectionId: base.id,
-      sourceConnectionId: source.id,
-      targetConnectionId: target.id,
-      datasetId: dataset.id,
-      mappingSetId: mapping?.id,
-      dataType: req.dataType,
-      authenticationRequired: inlet.authenticationRequired,
-      smokeTest,
-      created: kinds.filter((k) => refs[k]?.created),
-      reused: kinds.filter((k) => !refs[k]?.created),
-    };
-    progress.status('SUCCEEDED', `Inlet ${inlet.inletUrl} — flow ${flow.id}`);
-    return result;
+    return await apply(req, owner, saga, progress);
   } catch (err) {
     return saga.fail(err, req.name);
   }
 }
 
-interface Side {
-  req: ProvisionRequest;
-  owner: Owner;
-  saga: Saga;
-  progress: Progress;
-}
-
-/** The client sets sandbox and source name at start; a run started otherwise sets them here. */
-function publishIdentity(req: ProvisionRequest): void {
-  const started = workflowInfo().typedSearchAttributes;
-  if (
-    started.get(SearchAttributes.sandbox) !== req.sandbox ||
-    started.get(SearchAttributes.sourceName) !== req.name
-  ) {
-    upsertSearchAttributes([
-      { key: SearchAttributes.sandbox, value: req.sandbox },
-      { key: SearchAttributes.sourceName, value: req.name },
-    ]);
+/** Read, plan, refuse or apply. Whatever fails here goes to the saga (compensation, ending). */
+async function apply(
+  req: ProvisionRequest,
+  owner: Owner,
+  saga: Saga,
+  progress: Progress,
+): Promise<ProvisionResult> {
+  progress.status('PLANNING', 'Reading the source from AEP');
+  let actual = await step('readSource', 'Read the source from AEP', readInput(req));
+  let plan = (progress.state.plan = planSource(req, actual));
+  refuse(req, plan, progress);
+  if (!plan.changes && !req.smokeTest?.always) {
+    const unchanged = unchangedResult(req, actual, plan);
+    if (unchanged) {
+      progress.done('nothing to change');
+      progress.status('SUCCEEDED', `Unchanged — inlet ${unchanged.inletUrl}`);
+      return unchanged;
+    }
   }
-}
 
-/** Base connection, then its inlet URL beside the source connection (critical path: base → source). */
-async function sourceSide({ req, owner, saga, progress }: Side) {
-  const base = await saga.create('baseConnection', req.name, () =>
-    step('ensureBaseConnection', `Base connection "${req.name}"`, {
-      owner,
-      description: req.description,
+  const inletUrlChanged = plan.replaceSource;
+  if (plan.replaceSource) {
+    actual = await replaceWholeSource(req, actual, progress);
+    plan = progress.state.plan = planSource(req, actual);
+  }
+  await removeReplaced(req, plan, progress);
+
+  progress.status('PROVISIONING', 'Applying the plan');
+  const branches = new CancellationScope();
+  const steps = applySteps({ req, owner, saga, progress, actual, plan });
+  const sourceBranch = branches.run(() => steps.sourceSide());
+  const targetBranch = branches.run(() => steps.targetSide());
+  const mappingBranch = branches.run(() => steps.mappingSide());
+
+  const [source, target, mapping] = await saga.all(branches, [
+    sourceBranch,
+    targetBranch,
+    mappingBranch,
+  ] as const);
+  throwIfCancelled();
+  progress.status('PROVISIONING', 'Dataflow');
+  const flow = await steps.flow(source, target, mapping);
+  throwIfCancelled();
+
+  let smokeTest: ProvisionResult['smokeTest'];
+  if (req.smokeTest && (flow.changed || req.smokeTest.always)) {
+    const wait = flow.changed ? req.smokeTest.activationWaitSeconds : 0;
+    progress.status('WAITING_FOR_ACTIVATION', `Waiting ${wait}s for the dataflow to activate`);
+    await sleep(wait * 1000); // a durable timer: a worker restart during the wait loses nothing
+    progress.status('SMOKE_TESTING', 'Sending one record to the inlet');
+    smokeTest = await step('sendSmokeRecord', 'Smoke test: one record to the inlet', {
+      sandbox: req.sandbox,
+      inletUrl: source.inlet.inletUrl,
+      flowId: flow.id,
       dataType: req.dataType,
-      authenticationRequired: req.authentication?.required ?? false,
-    }),
-  );
-  progress.record('baseConnection', base);
-  const [inlet, source] = await Promise.all([
-    step(
-      'getInlet',
-      'Read the inlet URL',
-      { sandbox: req.sandbox, baseConnectionId: base.id },
-      INLET_POLL,
-    ),
-    saga.create('sourceConnection', req.name, () =>
-      step('ensureSourceConnection', 'Source connection', {
-        owner,
-        baseConnectionId: base.id,
-        lookupFirst: !base.created,
-      }),
-    ),
-  ]);
-  progress.state.inletUrl = inlet.inletUrl;
-  progress.done('inlet URL read');
-  progress.record('sourceConnection', source);
-  return { base, inlet, source };
-}
-
-function inspectTarget({ req, owner }: Side): Promise<TargetInspection> {
-  return step('inspectTarget', 'Check the target XDM schema; find what an earlier run created', {
-    owner,
-    schemaId: req.target.schemaId,
-    datasetName: req.target.datasetId === undefined ? req.target.dataset?.name : undefined,
-    mappingSet: req.mappings !== undefined,
-  });
-}
-
-/** Dataset (created, or named by id and never owned), then the target connection writing to it. */
-async function targetSide({ req, owner, saga, progress }: Side, found: TargetInspection) {
-  const { datasetId, schemaId } = req.target;
-  const datasetName = req.target.dataset?.name ?? req.name;
-  const ensureDataset = () =>
-    step('ensureDataset', datasetId ? `Check dataset ${datasetId}` : `Dataset "${datasetName}"`, {
-      owner,
-      lookupFirst: true,
-      schemaId,
-      datasetId,
-      dataset: req.target.dataset,
-      found: found.dataset,
-    });
-  // A dataset the request named by id is never this project's to delete: no undo at all.
-  const dataset = datasetId
-    ? await ensureDataset()
-    : await saga.create('dataset', datasetName, ensureDataset);
-  progress.record('dataset', dataset, datasetId === undefined);
-  const target = await saga.create('targetConnection', req.name, () =>
-    step('ensureTargetConnection', 'Target connection', {
-      owner,
-      lookupFirst: true,
-      datasetId: dataset.id,
-      schemaId,
-      found: found.targetConnection,
-    }),
-  );
-  progress.record('targetConnection', target);
-  return { dataset, target };
-}
-
-async function mappingSet({ req, owner, saga, progress }: Side, found: TargetInspection) {
-  const mappings = req.mappings ?? [];
-  const result = await saga.create('mappingSet', req.name, () =>
-    step('ensureMappingSet', `Data Prep mapping set (${mappings.length} mappings)`, {
-      owner,
-      lookupFirst: true,
       schemaId: req.target.schemaId,
-      mappings,
-      found: found.mappingSet,
-    }),
-  );
-  progress.record('mappingSet', result);
+      datasetId: target.dataset.id,
+      authenticated: source.inlet.authenticationRequired,
+      record: req.smokeTest.record,
+    });
+    progress.done(`smoke test accepted (${smokeTest.status})`);
+  }
+
+  const result = resultOf(req, { source, target, mapping, flow }, progress, smokeTest);
+  if (inletUrlChanged) result.inletUrlChanged = true;
+  progress.status('SUCCEEDED', `Inlet ${result.inletUrl} — flow ${flow.id}`);
   return result;
+}
+
+function readInput(req: ProvisionRequest) {
+  return {
+    sandbox: req.sandbox,
+    name: req.name,
+    schemaId: req.target.schemaId,
+    ...(req.target.datasetId !== undefined
+      ? { datasetId: req.target.datasetId }
+      : { datasetName: req.target.dataset?.name ?? req.name }),
+  };
+}
+
+function resultOf(
+  req: ProvisionRequest,
+  { source, target, mapping, flow }: Applied,
+  progress: Progress,
+  smokeTest: ProvisionResult['smokeTest'],
+): ProvisionResult {
+  const refs = progress.state.resources;
+  const kinds = Object.keys(refs) as Array<keyof typeof refs>;
+  const updated = progress.updated;
+  return {
+    sandbox: req.sandbox,
+    name: req.name,
+    inletUrl: source.inlet.inletUrl,
+    inletId: source.inlet.inletId,
+    flowId: flow.id,
+    baseConnectionId: source.base.id,
+    sourceConnectionId: source.source.id,
+    targetConnectionId: target.target.id,
+    datasetId: target.dataset.id,
+    mappingSetId: mapping?.id,
+    dataType: req.dataType,
+    authenticationRequired: source.inlet.authenticationRequired,
+    smokeTest,
+    created: kinds.filter((k) => refs[k]?.created),
+    updated: kinds.filter((k) => !refs[k]?.created && updated.includes(k)),
+    reused: kinds.filter((k) => !refs[k]?.created && !updated.includes(k)),
+  };
 }

@@ -150,13 +150,25 @@ export class Saga {
               summary: `Compensate: delete ${kind}${entry.id ? ` ${entry.id}` : ` "${entry.name}" if created`}`,
             },
             [
-              entry.id
-                ? { kind, sandbox: owner.sandbox, id: entry.id }
-                : { kind, sandbox: owner.sandbox, owned: { name: entry.name, owner } },
+              {
+                kind,
+                sandbox: owner.sandbox,
+                // A dataset another source adopted meanwhile is kept (reported), not deleted.
+                keepIfInUse: kind === 'dataset',
+                ...(entry.id ? { id: entry.id } : { owned: { name: entry.name, owner } }),
+              },
             ],
           );
           for (const id of r.deleted) outcomes.push({ kind, id, outcome: 'deleted' });
           for (const id of r.absent) outcomes.push({ kind, id, outcome: 'absent' });
+          for (const k of r.inUse ?? []) {
+            outcomes.push({
+              kind,
+              id: k.id,
+              outcome: 'kept',
+              error: `in use by ${k.usedBy.join(', ')}`,
+            });
+          }
         } catch (err) {
           outcomes.push({ kind, id: entry.id, outcome: 'failed', error: describeFailure(err) });
         }

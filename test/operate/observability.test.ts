@@ -7,7 +7,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { buildWorkflowBundle } from '../../scripts/build-workflow-bundle';
 import { ProvisioningClient, summarizeFailure } from '../../src/client';
 import { startEmulator, type RunningEmulator } from '../../emulator';
-import { progressQuery, provisionWorkflowId } from '../../src/shared/names';
+import { progressQuery, sourceWorkflowId } from '../../src/shared/names';
 import { freePort } from '../../tools/dev-server';
 import { startWorkerProcess, type ManagedProcess } from '../../tools/processes';
 import { SCHEMA_ID } from '../harness/stack';
@@ -214,7 +214,7 @@ describe('the log, once the worker has stopped', () => {
       expect(typeof l.level).toBe('string');
       expect(typeof l.message).toBe('string');
     }
-    const workflowId = provisionWorkflowId('prod', names.failed);
+    const workflowId = sourceWorkflowId('prod', names.failed);
     const workflowLines = lines.filter((l) => l.workflowId === workflowId && l.runId);
     expect(workflowLines.length).toBeGreaterThan(0);
     expect(workflowLines.map((l) => l.message)).toContain('Provisioning failed; compensating');
@@ -226,14 +226,14 @@ describe('the log, once the worker has stopped', () => {
     expect(lines.filter((l) => 'taskToken' in l)).toEqual([]);
     // Activity lines say which workflow they work for.
     expect(
-      activityLines.some((l) => l.workflowId === provisionWorkflowId('prod', names.retried)),
+      activityLines.some((l) => l.workflowId === sourceWorkflowId('prod', names.retried)),
     ).toBe(true);
     // The 503s were logged as failed attempts, with their ids and the failure's type and message.
     const failedAttempts = activityLines.filter(
       (l) =>
         l.message === 'Activity failed' &&
         l.activityType === 'ensureBaseConnection' &&
-        l.workflowId === provisionWorkflowId('prod', names.retried),
+        l.workflowId === sourceWorkflowId('prod', names.retried),
     );
     expect(failedAttempts.map((l) => l.attempt)).toEqual([1, 2]);
     for (const l of failedAttempts) {

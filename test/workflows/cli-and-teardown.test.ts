@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { summarizeFailure } from '../../src/client';
-import { progressQuery, provisionWorkflowId } from '../../src/shared/names';
+import { progressQuery, sourceWorkflowId } from '../../src/shared/names';
 import { SCHEMA_ID, startStack, type Stack } from '../harness/stack';
 
 /**
@@ -143,7 +143,9 @@ test('teardown by flow id keeps a dataset the request named by id', async () => 
     expect(second.datasetId).toBe(first.datasetId);
     expect(second.reused).toContain('dataset');
     const result = await stack.client.deprovision({ flowId: second.flowId });
-    expect(result.kept).toEqual([{ kind: 'dataset', id: first.datasetId }]);
+    expect(result.kept).toEqual([
+      { kind: 'dataset', id: first.datasetId, reason: 'named by id in the request' },
+    ]);
     expect(result.deleted.map((d) => d.kind)).not.toContain('dataset');
     const held = new Set(
       (await stack.emulator.control.resources({ sandbox: 'prod' })).map((r) => r.id),
@@ -177,7 +179,7 @@ test('starting while a run is open attaches to it; the UI sees search attributes
       expect(a.started).toBe(true);
       expect(b.started).toBe(false);
       expect(b.runId).toBe(a.runId);
-      expect(a.workflowId).toBe(provisionWorkflowId('prod', name));
+      expect(a.workflowId).toBe(sourceWorkflowId('prod', name));
 
       const result = await a.handle.result();
       const desc = await a.handle.describe();

@@ -1,0 +1,148 @@
+/**
+ * In-place updates of an existing source: what AEP lets change without a new inlet URL or moving
+ * data. Flow Service PATCHes carry the resource's etag (If-Match); a stale etag (412, someone
+ * else changed it meanwhile) is re-read and retried a few times within the attempt.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { AepClient } from '../aep/client';
+import { aepFailureDetails } from '../aep/errors';
+import type { JsonPatchOp } from '../aep/types';
+import { FailureType } from '../shared/names';
+import { activityContext } from './context';
+import { mappingSetBody } from './target-side';
+import { withUserDescription } from './ownership';
+import type {
+  MappingSetResult,
+  UpdateDescriptionInput,
+  UpdateFlowInput,
+  UpdateMappingSetInput,
+} from './types';
+
+const STALE_ETAG_RETRIES = 3;
+
+function isStaleEtag(err: unknown): boolean {
+  return err instanceof ApplicationFailure && aepFailureDetails(err)?.status === 412;
+}
+
+function gone(what: string): never {
+  throw ApplicationFailure.create({
+    type: FailureType.AepNotFound,
+    message: `${what} disappeared while it was being updated; provisioning again recreates it`,
+    nonRetryable: true,
+  });
+}
+
+/** read → patch with its etag; on 412 read again (bounded). */
+async function patchWithEtag<T extends { etag?: string }>(
+  read: () => Promise<T | null>,
+  ops: (current: T) => JsonPatchOp[],
+  patch: (etag: string, ops: JsonPatchOp[]) => Promise<unknown>,
+  what: string,
+): Promise<T> {
+  for (let i = 0; ; i++) {
+    const current = (await read()) ?? gone(what);
+    const body = ops(current);
+    if (body.length === 0) return current;
+    try {
+      await patch(current.etag ?? '*', body);
+      return current;
+    } catch (err) {
+      if (!isStaleEtag(err) || i >= STALE_ETAG_RETRIES) throw err;
+    }
+  }
+}
+
+export function updateActivities({ aep }: { aep: AepClient }) {
+  return {
+    /** The base connection's description (the ownership marker is kept as it is). */
+    async updateDescription(input: UpdateDescriptionInput): Promise<void> {
+      const { sandbox, id, description } = input;
+      const { signal } = activityContext();
+      await patchWithEtag(
+        () => aep.getConnection(sandbox, id, signal),
+        (c) => {
+          const next = withUserDescription(c.description, description);
+          return next === c.description
+            ? []
+            : [{ op: 'replace', path: '/description', value: next }];
+        },
+        (etag, ops) => aep.patchConnection(sandbox, id, etag, ops, signal),
+        `Base connection ${id}`,
+      );
+    },
+
+    /**
+     * A new version of the source's mapping set (Data Prep PUT). Idempotent: when the latest
+     * version already holds these mappings (an earlier attempt's PUT landed), it is returned.
+     */
+    async updateMappingSet(input: UpdateMappingSetInput): Promise<MappingSetResult> {
+      const { owner, id, schemaId, mappings } = input;
+      const { signal } = activityContext();
+      const current =
+        (await aep.getMappingSet(owner.sandbox, id, signal)) ?? gone(`Mapping set ${id}`);
+      const same =
+        current.xdmSchema === schemaId &&
+        (current.mappings ?? []).length === mappings.length &&
+        mappings.every((m, i) => {
+          const c = current.mappings?.[i];
+          return (
+            c?.sourceAttribute === m.sourceAttribute &&
+            c.destinationXdmPath === m.destinationXdmPath &&
+            (c.identity === true) === (m.identity ?? false)
+          );
+        });
+      if (same) return { id, version: current.version, created: false };
+      const body = {
+        ...mappingSetBody(owner, schemaId, mappings),
+        description: current.description,
+      };
+      const updated = await aep.updateMappingSet(owner.sandbox, id, body, signal);
+      return { id, version: updated.version, created: false };
+    },
+
+    /** Points the flow at a mapping-set version (PATCH, If-Match) and enables it if disabled. */
+    async updateFlow(input: UpdateFlowInput): Promise<void> {
+      const { sandbox, id, mapping, enable } = input;
+      const { signal } = activityContext();
+      const flow = await patchWithEtag(
+        () => aep.getFlow(sandbox, id, signal),
+        (f) => {
+          if (!mapping) return [];
+          const index = (f.transformations ?? []).findIndex((t) => t.name === 'Mapping');
+          const params = f.transformations?.[index]?.params;
+          if (index < 0) {
+            return [
+              {
+                op: 'add',
+                path: '/transformations/-',
+                value: {
+                  name: 'Mapping',
+                  params: { mappingId: mapping.id, mappingVersion: mapping.version },
+                },
+              },
+            ];
+          }
+          const ops: JsonPatchOp[] = [];
+          if (params?.mappingId !== mapping.id)
+            ops.push({
+              op: 'replace',
+              path: `/transformations/${index}/params/mappingId`,
+              value: mapping.id,
+            });
+          if (Number(params?.mappingVersion) !== mapping.version)
+            ops.push({
+              op: 'replace',
+              path: `/transformations/${index}/params/mappingVersion`,
+              value: mapping.version,
+            });
+          return ops;
+        },
+        (etag, ops) => aep.patchFlow(sandbox, id, etag, ops, signal),
+        `Dataflow ${id}`,
+      );
+      if (enable && flow.state !== undefined && flow.state !== 'enabled') {
+        await aep.flowAction(sandbox, id, 'enable', signal);
+      }
+    },
+  };
+}

@@ -1,0 +1,173 @@
+/**
+ * What a provisioning does with its plan before applying it: refuse what it must not do, answer
+ * at once when nothing changes, replace the whole source when asked to, and delete what the plan
+ * replaces in place (a flow of the other flow spec, a mapping set no longer wanted).
+ */
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ProvisionRequest } from '../request';
+import { FailureType } from '../shared/names';
+import type { ActualSource, SourcePlan } from '../shared/plan';
+import { inTeardownOrder, type ResourceKind } from '../shared/resources';
+import type { ProvisionResult } from '../shared/results';
+import { DELETE } from './policies';
+import type { Progress } from './progress';
+import { deleteGraph } from './teardown';
+
+const aep = proxyActivities<Activities>(DELETE);
+
+/** A refusal: typed, non-retryable; the saga turns it into ProvisioningFailed (nothing to undo). */
+function failBeforeAnyChange(
+  _req: ProvisionRequest,
+  _progress: Progress,
+  type: string,
+  message: string,
+  details: Record<string, unknown>,
+): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true, details: [details] });
+}
+
+/** Refusals, each before anything is changed in AEP. */
+export function refuse(req: ProvisionRequest, plan: SourcePlan, progress: Progress): void {
+  if (plan.schemaMissing) {
+    failBeforeAnyChange(
+      req,
+      progress,
+      FailureType.SchemaNotFound,
+      `XDM schema ${req.target.schemaId} does not exist in sandbox "${req.sandbox}"`,
+      { schemaId: req.target.schemaId },
+    );
+  }
+  const [foreign] = plan.conflicts;
+  if (foreign) {
+    failBeforeAnyChange(
+      req,
+      progress,
+      FailureType.ForeignResourceConflict,
+      `A ${foreign.kind} named "${req.name}" already exists in sandbox "${req.sandbox}" (id ${foreign.id}) and was not created by this project; it is left untouched. Choose another name, or delete it yourself`,
+      { conflicts: plan.conflicts },
+    );
+  }
+  const dataset = plan.resources.find((r) => r.kind === 'dataset' && r.action === 'conflict');
+  if (dataset) {
+    failBeforeAnyChange(
+      req,
+      progress,
+      FailureType.DatasetMismatch,
+      `Dataset ${req.target.datasetId} does not exist in sandbox "${req.sandbox}"`,
+      {
+        datasetId: req.target.datasetId,
+      },
+    );
+  }
+  if (plan.needsReplace.length > 0 && !req.replace) {
+    const fields = plan.needsReplace
+      .map((c) => `${c.field}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`)
+      .join('; ');
+    failBeforeAnyChange(
+      req,
+      progress,
+      FailureType.ExistingSourceDiffers,
+      `Source "${req.name}" exists with settings AEP cannot change in place (${fields}); send the request with "replace": true to tear it down and create it again (new inlet URL), or choose another name`,
+      { changes: plan.needsReplace },
+    );
+  }
+}
+
+const KINDS: ResourceKind[] = [
+  'baseConnection',
+  'sourceConnection',
+  'dataset',
+  'targetConnection',
+  'mappingSet',
+  'flow',
+];
+
+/** The result of a run that changes nothing (every resource kept), or undefined if incomplete. */
+export function unchangedResult(
+  req: ProvisionRequest,
+  actual: ActualSource,
+  plan: SourcePlan,
+): ProvisionResult | undefined {
+  const id = (kind: ResourceKind) => plan.resources.find((r) => r.kind === kind)?.id;
+  const base = actual.baseConnection;
+  const [flowId, sourceId, targetId, datasetId] = [
+    id('flow'),
+    id('sourceConnection'),
+    id('targetConnection'),
+    id('dataset'),
+  ];
+  if (!base?.inletUrl || !base.inletId || !flowId || !sourceId || !targetId || !datasetId)
+    return undefined;
+  return {
+    sandbox: req.sandbox,
+    name: req.name,
+    inletUrl: base.inletUrl,
+    inletId: base.inletId,
+    flowId,
+    baseConnectionId: base.id,
+    sourceConnectionId: sourceId,
+    targetConnectionId: targetId,
+    datasetId,
+    mappingSetId: id('mappingSet'),
+    dataType: req.dataType,
+    authenticationRequired: base.authenticationRequired,
+    created: [],
+    updated: [],
+    reused: KINDS.filter((k) => id(k) !== undefined),
+  };
+}
+
+/**
+ * `replace: true` and a change AEP cannot make in place: tear the source down (as a teardown
+ * would: this project's resources only, a dataset another source writes to is kept), then the
+ * plan starts from nothing. Returns what AEP holds afterwards.
+ */
+export async function replaceWholeSource(
+  req: ProvisionRequest,
+  actual: ActualSource,
+  progress: Progress,
+): Promise<ActualSource> {
+  progress.status('REPLACING', 'Tearing the source down to create it again (replace: true)');
+  const graph = await aep.discoverSource({ sandbox: req.sandbox, name: req.name });
+  const { result, failed } = await deleteGraph(graph, (s) => progress.done(s));
+  if (failed.length > 0) {
+    progress.status('FAILED', `Replacing left ${failed.length} resource(s) behind`);
+    throw ApplicationFailure.create({
+      type: FailureType.CompensationFailed,
+      message: `Replacing "${req.name}" could not delete: ${failed.join('; ')}`,
+      nonRetryable: true,
+      details: [{ ...result, failed }],
+    });
+  }
+  progress.done(`replaced: deleted ${result.deleted.map((d) => `${d.kind} ${d.id}`).join(', ')}`);
+  const keptDataset = req.target.datasetId !== undefined && actual.dataset ? actual.dataset : null;
+  return {
+    schemaFound: actual.schemaFound,
+    baseConnection: null,
+    sourceConnection: null,
+    dataset: keptDataset,
+    targetConnection: null,
+    mappingSet: null,
+    flow: null,
+    foreign: [],
+  };
+}
+
+/** Deletes what the plan replaces in place or no longer wants, flow first. */
+export async function removeReplaced(
+  req: ProvisionRequest,
+  plan: SourcePlan,
+  progress: Progress,
+): Promise<void> {
+  const doomed = inTeardownOrder(
+    plan.resources.filter((r) => (r.action === 'replace' || r.action === 'delete') && r.id),
+  );
+  for (const r of doomed) {
+    await aep.deleteResource.executeWithOptions(
+      { ...DELETE, summary: `Delete ${r.kind} ${r.id} (${r.reason ?? r.action})` },
+      [{ kind: r.kind, sandbox: req.sandbox, id: r.id, keepIfInUse: true }],
+    );
+    progress.done(`${r.kind} deleted: ${r.id} (${r.reason ?? r.action})`);
+  }
+}

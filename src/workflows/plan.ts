@@ -1,0 +1,25 @@
+/**
+ * PlanStreamingSource: read-only. Validates the request, reads what AEP holds for the source and
+ * returns the plan (per resource: create, keep, update, replace, delete, conflict). Runs under
+ * its own workflow id, so it never waits for, nor blocks, an operation on the source.
+ */
+import { setCurrentDetails } from '@temporalio/workflow';
+import type { ProvisionRequestInput } from '../request';
+import { planSource, type SourcePlan } from '../shared/plan';
+import { localStep, step } from './steps';
+
+export async function PlanStreamingSource(input: ProvisionRequestInput): Promise<SourcePlan> {
+  const req = await localStep('validateProvisionRequest', 'Validate the request', input);
+  setCurrentDetails(`Reading source "${req.name}" in ${req.sandbox}`);
+  const actual = await step('readSource', 'Read the source from AEP', {
+    sandbox: req.sandbox,
+    name: req.name,
+    schemaId: req.target.schemaId,
+    ...(req.target.datasetId !== undefined
+      ? { datasetId: req.target.datasetId }
+      : { datasetName: req.target.dataset?.name ?? req.name }),
+  });
+  const plan = planSource(req, actual);
+  setCurrentDetails(plan.changes ? 'Changes pending' : 'No change');
+  return plan;
+}

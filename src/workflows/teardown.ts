@@ -1,0 +1,50 @@
+/**
+ * Deleting a discovered source graph, in TEARDOWN_ORDER: shared by DeprovisionStreamingSource and
+ * by a provisioning that replaces its source (`replace: true`). Every delete is idempotent (404
+ * counts as done); a dataset is deleted only when no other target connection writes to it.
+ */
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { SourceGraph } from '../activities/types';
+import { inTeardownOrder } from '../shared/resources';
+import type { DeprovisionResult } from '../shared/results';
+import { describeFailure } from './failures';
+import { DELETE } from './policies';
+
+const aep = proxyActivities<Activities>(DELETE);
+
+export interface GraphDeletion {
+  result: DeprovisionResult;
+  /** "kind id (why)" of each delete that kept failing. */
+  failed: string[];
+}
+
+export async function deleteGraph(
+  graph: SourceGraph,
+  onStep: (step: string) => void,
+): Promise<GraphDeletion> {
+  const { sandbox } = graph;
+  const result: DeprovisionResult = {
+    sandbox,
+    deleted: [],
+    alreadyAbsent: [],
+    kept: [...graph.kept],
+  };
+  const failed: string[] = [];
+  for (const { kind, id } of inTeardownOrder(graph.resources)) {
+    onStep(`Deleting ${kind} ${id}`);
+    try {
+      const r = await aep.deleteResource({ kind, sandbox, id, keepIfInUse: true });
+      for (const d of r.deleted) result.deleted.push({ kind, id: d });
+      for (const a of r.absent) result.alreadyAbsent.push({ kind, id: a });
+      for (const k of r.inUse ?? []) {
+        result.kept.push({ kind, id: k.id, reason: `in use by ${k.usedBy.join(', ')}` });
+      }
+    } catch (err) {
+      failed.push(`${kind} ${id} (${describeFailure(err)})`);
+      // A base connection cannot go while a flow still uses it: stop rather than pile up errors.
+      if (kind === 'flow') break;
+    }
+  }
+  return { result, failed };
+}

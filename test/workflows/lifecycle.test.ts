@@ -1,0 +1,291 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { createAepClient, type AepClient } from '../../src/aep/client';
+import { AEP_IDS } from '../../src/aep/constants';
+import { RequestConflictError, summarizeFailure } from '../../src/client';
+import type { ProvisionRequestInput } from '../../src/request';
+import { progressQuery } from '../../src/shared/names';
+import { SCHEMA_ID, startStack, type Stack } from '../harness/stack';
+
+/**
+ * The life of a source after its first create, end to end on the dev server and the emulator:
+ * re-applied, changed, planned, torn down while provisioning, sharing a dataset. Changes made
+ * "outside" go through the real AEP client against the emulator, as another tool would.
+ */
+
+let stack: Stack;
+let aep: AepClient;
+beforeAll(async () => {
+  stack = await startStack();
+  aep = createAepClient({ config: stack.config });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+let seq = 0;
+const uniqueName = (prefix: string) => `${prefix} ${Date.now().toString(36)}${seq++}`;
+const MAPPINGS = [
+  { sourceAttribute: 'id', destinationXdmPath: '_id' },
+  { sourceAttribute: 'firstName', destinationXdmPath: 'person.name.firstName' },
+];
+
+function request(name: string, extra: Partial<ProvisionRequestInput> = {}): ProvisionRequestInput {
+  return {
+    name,
+    dataType: 'raw',
+    target: { schemaId: SCHEMA_ID, dataset: { name: `${name} dataset` } },
+    ...extra,
+  };
+}
+
+const run = <T>(fn: () => Promise<T>) => stack.withWorker(fn);
+
+async function failureOf(p: Promise<unknown>) {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    return summarizeFailure(err);
+  }
+  throw new Error('expected the workflow to fail');
+}
+
+async function held(ids: string[]) {
+  const all = new Set(
+    (await stack.emulator.control.resources({ sandbox: 'prod' })).map((r) => r.id),
+  );
+  return ids.filter((id) => all.has(id));
+}
+
+const totalCreates = async () =>
+  Object.values((await stack.emulator.control.stats()).creates).reduce((a, b) => a + b, 0);
+
+describe('a dataset shared by two sources', () => {
+  test('is kept while another source writes to it, and deleted with the last one', async () => {
+    const a = uniqueName('share A');
+    const b = uniqueName('share B');
+    const datasetName = `${a} dataset`;
+    await run(async () => {
+      const first = await stack.client.provision(request(a));
+      const second = await stack.client.provision(
+        request(b, { target: { schemaId: SCHEMA_ID, dataset: { name: datasetName } } }),
+      );
+      expect(second.datasetId).toBe(first.datasetId);
+      expect(second.reused).toContain('dataset');
+
+      const teardownA = await stack.client.deprovision({ name: a });
+      expect(teardownA.deleted.map((d) => d.kind)).not.toContain('dataset');
+      expect(teardownA.kept).toEqual([
+        {
+          kind: 'dataset',
+          id: first.datasetId,
+          reason: `in use by ${second.targetConnectionId}`,
+        },
+      ]);
+      expect(await held([first.datasetId, second.flowId, second.targetConnectionId])).toHaveLength(
+        3,
+      );
+
+      const teardownB = await stack.client.deprovision({ name: b });
+      expect(teardownB.deleted).toContainEqual({ kind: 'dataset', id: first.datasetId });
+      expect(await held([first.datasetId])).toEqual([]);
+    });
+  });
+});
+
+describe('one operation in flight per source', () => {
+  test('a teardown during the activation wait cancels the provisioning, then tears down', async () => {
+    const name = uniqueName('teardown during wait');
+    await run(async () => {
+      const started = await stack.client.startProvision(
+        request(name, { smokeTest: { activationWaitSeconds: 120 } }),
+      );
+      for (let i = 0; i < 100; i++) {
+        const p = await started.handle.query(progressQuery).catch(() => undefined);
+        if (p?.status === 'WAITING_FOR_ACTIVATION') break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const created = (await started.handle.query(progressQuery)).resources;
+      const ids = Object.values(created).map((r) => r!.id);
+      expect(ids).toHaveLength(5);
+
+      const waits: string[] = [];
+      const teardown = await stack.client.startDeprovision({ name }, (m) => waits.push(m));
+      expect(waits).toHaveLength(1);
+      expect(teardown.workflowId).toBe(started.workflowId);
+      expect(summarizeFailure(await started.handle.result().catch((e: unknown) => e)).type).toBe(
+        'Cancelled',
+      );
+      await teardown.handle.result();
+      expect(await held(ids)).toEqual([]);
+      const status = await stack.client.status(name);
+      expect([status.operation, status.execution]).toEqual(['deprovision', 'COMPLETED']);
+    });
+  });
+
+  test('a different request while one runs is refused, naming the fields; the same one attaches', async () => {
+    const name = uniqueName('conflict');
+    const req = request(name, { smokeTest: { activationWaitSeconds: 60 } });
+    await run(async () => {
+      const first = await stack.client.startProvision(req);
+      const again = await stack.client.startProvision(req);
+      expect([again.started, again.runId]).toEqual([false, first.runId]);
+      const other = stack.client.startProvision({ ...req, dataType: 'xdm', description: 'x' });
+      await expect(other).rejects.toBeInstanceOf(RequestConflictError);
+      await expect(other).rejects.toMatchObject({
+        fields: ['dataType', 'description'],
+        runId: first.runId,
+      });
+      await stack.client.deprovision({ name });
+    });
+  });
+
+  test('teardown by flow id runs under the source workflow id', async () => {
+    const name = uniqueName('by flow id');
+    await run(async () => {
+      const result = await stack.client.provision(request(name));
+      const teardown = await stack.client.startDeprovision({ flowId: result.flowId });
+      expect(teardown.workflowId).toBe(`aep-stream/prod/${name}`);
+      await teardown.handle.result();
+      expect(await held([result.flowId, result.baseConnectionId])).toEqual([]);
+    });
+  });
+});
+
+describe('the request is the desired state', () => {
+  test('an unchanged re-run makes only reads: no create, no wait, no second smoke record', async () => {
+    const name = uniqueName('unchanged');
+    const req = request(name, { smokeTest: { activationWaitSeconds: 1 } });
+    await run(async () => {
+      const first = await stack.client.provision(req);
+      expect(first.smokeTest?.status).toBe(200);
+      const records = (await stack.emulator.control.records({ flowId: first.flowId })).length;
+      await stack.emulator.control.resetStats();
+      const again = await stack.client.startProvision(req);
+      const second = await again.handle.result();
+      expect(await totalCreates()).toBe(0);
+      expect(second).toMatchObject({
+        flowId: first.flowId,
+        inletUrl: first.inletUrl,
+        created: [],
+        updated: [],
+      });
+      expect(second.smokeTest).toBeUndefined();
+      expect(await stack.emulator.control.records({ flowId: first.flowId })).toHaveLength(records);
+      const progress = await again.handle.query(progressQuery);
+      expect(progress.completedSteps).toContain('nothing to change');
+      expect(progress.completedSteps.join('\n')).not.toMatch(/Waiting|smoke/);
+    });
+  });
+
+  test('mappings added replace the flow only (same inlet); changed mappings get a new version', async () => {
+    const name = uniqueName('mappings');
+    await run(async () => {
+      const plain = await stack.client.provision(request(name));
+      const withMappings = await stack.client.provision(request(name, { mappings: MAPPINGS }));
+      expect(withMappings.inletUrl).toBe(plain.inletUrl);
+      expect(withMappings.baseConnectionId).toBe(plain.baseConnectionId);
+      expect(withMappings.created.sort()).toEqual(['flow', 'mappingSet']);
+      expect(await held([plain.flowId])).toEqual([]);
+      const flow = await aep.getFlow('prod', withMappings.flowId);
+      expect(flow?.flowSpec.id).toBe(AEP_IDS.streamingMappingFlowSpec);
+      expect(flow?.transformations?.[0]?.params).toMatchObject({
+        mappingId: withMappings.mappingSetId,
+      });
+
+      const changed = [
+        ...MAPPINGS,
+        { sourceAttribute: 'lastName', destinationXdmPath: 'person.name.lastName' },
+      ];
+      const updated = await stack.client.provision(request(name, { mappings: changed }));
+      expect(updated.flowId).toBe(withMappings.flowId);
+      expect(updated.mappingSetId).toBe(withMappings.mappingSetId);
+      expect(updated.updated?.sort()).toEqual(['flow', 'mappingSet']);
+      const set = await aep.getMappingSet('prod', updated.mappingSetId!);
+      expect(set?.mappings?.map((m) => m.sourceAttribute)).toEqual(['id', 'firstName', 'lastName']);
+      const after = await aep.getFlow('prod', updated.flowId);
+      expect(after?.transformations?.[0]?.params?.mappingVersion).toBe(set?.version);
+
+      const removed = await stack.client.provision(request(name));
+      expect(removed.mappingSetId).toBeUndefined();
+      expect((await aep.getFlow('prod', removed.flowId))?.flowSpec.id).toBe(
+        AEP_IDS.streamingFlowSpec,
+      );
+      expect(await held([updated.mappingSetId!, updated.flowId])).toEqual([]);
+      await stack.client.deprovision({ name });
+    });
+  });
+
+  test('a changed description is patched in place', async () => {
+    const name = uniqueName('description');
+    await run(async () => {
+      const first = await stack.client.provision(request(name, { description: 'first' }));
+      const second = await stack.client.provision(request(name, { description: 'second' }));
+      expect(second.updated).toEqual(['baseConnection']);
+      const base = await aep.getConnection('prod', first.baseConnectionId);
+      expect(base?.description).toMatch(/^second \[aep-stream-provisioner source=/);
+      await stack.client.deprovision({ name });
+    });
+  });
+
+  test('a change AEP cannot make in place is refused, naming each field, unless replace: true', async () => {
+    const name = uniqueName('refused');
+    await run(async () => {
+      const first = await stack.client.provision(request(name));
+      await stack.emulator.control.resetStats();
+      const summary = await failureOf(
+        stack.client.provision(
+          request(name, { dataType: 'xdm', authentication: { required: true } }),
+        ),
+      );
+      expect(summary.rootType).toBe('ExistingSourceDiffers');
+      expect(summary.message).toMatch(
+        /dataType: "raw" → "xdm"; authentication\.required: false → true/,
+      );
+      expect(await totalCreates()).toBe(0);
+
+      const replaced = await stack.client.provision(
+        request(name, { dataType: 'xdm', authentication: { required: true }, replace: true }),
+      );
+      expect(replaced.inletUrlChanged).toBe(true);
+      expect(replaced.inletUrl).not.toBe(first.inletUrl);
+      expect(replaced.authenticationRequired).toBe(true);
+      expect(await held([first.baseConnectionId, first.flowId])).toEqual([]);
+      await stack.client.deprovision({ name });
+    });
+  });
+});
+
+describe('plan', () => {
+  test('shows create for a new source, keep when provisioned, and drift made outside', async () => {
+    const name = uniqueName('plan');
+    const req = request(name, { mappings: MAPPINGS });
+    await run(async () => {
+      const fresh = await stack.client.plan(req);
+      expect(fresh.changes).toBe(true);
+      expect(fresh.resources.map((r) => r.action)).toEqual(Array(6).fill('create'));
+
+      const result = await stack.client.provision(req);
+      const same = await stack.client.plan(req);
+      expect(same.changes).toBe(false);
+      expect(new Set(same.resources.map((r) => r.action))).toEqual(new Set(['keep']));
+
+      // Drift: the flow disabled outside → planned re-enable, applied by provisioning.
+      await aep.flowAction('prod', result.flowId, 'disable');
+      const disabled = await stack.client.plan(req);
+      expect(disabled.resources.find((r) => r.kind === 'flow')).toMatchObject({
+        action: 'update',
+        changes: [{ field: 'state', from: 'disabled', to: 'enabled' }],
+      });
+      const reenabled = await stack.client.provision(req);
+      expect(reenabled.updated).toContain('flow');
+      expect((await aep.getFlow('prod', result.flowId))?.state).toBe('enabled');
+
+      // Drift: the flow deleted outside → planned create.
+      await aep.deleteFlow('prod', result.flowId);
+      const deleted = await stack.client.plan(req);
+      expect(deleted.resources.find((r) => r.kind === 'flow')?.action).toBe('create');
+      await stack.client.deprovision({ name });
+    });
+  });
+});
