@@ -6,6 +6,7 @@ import type { FaultEngine } from './faults';
 import type { EmulatorState, InletBinding, Scope } from './state';
 import type { Stats } from './stats';
 import type { TokenStore } from './tokens';
+import type { FilterMode, RouteInfo } from './types';
 
 export interface ResolvedOptions {
   port: number;
@@ -23,6 +24,10 @@ export interface ResolvedOptions {
   defaultPageSize: number;
   inletBodyLimitBytes: number;
   inletReadyAfterMs: number;
+  nextLinkParams: 'carry' | 'tokenOnly';
+  mappingSetDelete: 'allow' | 'unsupported';
+  /** The filter mode at start and after a control reset. */
+  filterMode: FilterMode;
 }
 
 export interface EmulatorContext {
@@ -35,6 +40,10 @@ export interface EmulatorContext {
   latencyMs: number;
   /** The origin clients reach, known once the server listens (inletUrl is built from it). */
   url: string;
+  /** How list filters read values; changed at run time by the control API. */
+  filterMode: FilterMode;
+  /** Every route registered (method + fastify URL), for the docs drift check. */
+  routes: RouteInfo[];
 }
 
 /** Per-request data set by the global hooks. */
@@ -42,7 +51,13 @@ export interface RequestEmu {
   /** Platform calls: the (org, sandbox) scope the gateway resolved. */
   scope: Scope | null;
   /** A commit-then-fail fault chosen for this request, applied once the handler answered. */
-  commitThenFail: 'status500' | 'drop' | null;
+  commitThenFail: 'status500' | 'drop' | 'gateway504' | null;
+  /** Body of a `commitThen504` answer, when the rule gave one. */
+  failBody?: unknown;
+  /** `slowCommit`: the handler runs (commits) only after this delay, whatever the client does. */
+  slowCommitMs: number;
+  /** `listLag`: what this request creates or deletes shows in lists this much later. */
+  listLagMs: number;
   /** DCS calls: the inlet the path names, once it was found and the caller authorized. */
   inlet: InletBinding | null;
 }

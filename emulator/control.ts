@@ -6,6 +6,8 @@
 import type {
   EmulatorStats,
   FaultRule,
+  FilterMode,
+  RouteInfo,
   FaultRuleState,
   InletRecord,
   ResourceKind,
@@ -16,6 +18,8 @@ import type {
 
 export type {
   EmulatorStats,
+  FilterMode,
+  RouteInfo,
   FaultAction,
   FaultRule,
   FaultRuleState,
@@ -71,6 +75,45 @@ export class EmulatorControl {
     return this.call('POST', '/faults', rule);
   }
 
+  /**
+   * Writes matching the target commit only after `ms`, and only then answer; a caller that gives
+   * up meanwhile still gets the resource (late). Default: every POST on the kind.
+   */
+  slowCommit(opts: UnkindTarget & { ms: number }): Promise<{ id: string }> {
+    return this.addFault({ ...target(opts, 'POST'), action: { type: 'slowCommit', ms: opts.ms } });
+  }
+
+  /**
+   * What matching writes create or delete shows in (or leaves) lists and filters only `ms` later;
+   * GET by id stays immediately consistent. Default: every POST and DELETE on the kind.
+   */
+  listLag(opts: UnkindTarget & { ms: number }): Promise<{ id: string }> {
+    return this.addFault({ ...target(opts), action: { type: 'listLag', ms: opts.ms } });
+  }
+
+  /** Matching writes commit, then answer a gateway 504 `{error_code, message}`. Default: POST. */
+  commitThen504(opts: UnkindTarget & { body?: unknown }): Promise<{ id: string }> {
+    return this.addFault({
+      ...target(opts, 'POST'),
+      action: { type: 'commitThen504', ...(opts.body === undefined ? {} : { body: opts.body }) },
+    });
+  }
+
+  /** How list filters read values now. */
+  filterMode(): Promise<FilterMode> {
+    return this.call('GET', '/filter-mode');
+  }
+
+  /** Switches filter readings (omitted fields keep their value); `reset()` restores the start mode. */
+  setFilterMode(mode: Partial<FilterMode>): Promise<FilterMode> {
+    return this.call('PUT', '/filter-mode', mode);
+  }
+
+  /** Every non-control route the emulator serves, as registered (`/…/:id`). */
+  routes(): Promise<RouteInfo[]> {
+    return this.call('GET', '/routes');
+  }
+
   async clearFaults(): Promise<void> {
     await this.call('DELETE', '/faults');
   }
@@ -110,4 +153,27 @@ export class EmulatorControl {
   async expireTokens(): Promise<void> {
     await this.call('POST', '/tokens/expire');
   }
+}
+
+/** Which calls an unkind fault hits: a resource kind and/or a path, a method, a share of calls. */
+export interface UnkindTarget {
+  kind?: FaultRule['kind'];
+  path?: string;
+  /** Default depends on the fault (POST for slowCommit/commitThen504, any for listLag). */
+  method?: string;
+  probability?: number;
+  count?: number;
+  sandbox?: string;
+}
+
+function target(opts: UnkindTarget, method?: string): Omit<FaultRule, 'action'> {
+  const m = opts.method ?? method;
+  return {
+    ...(opts.kind === undefined ? {} : { kind: opts.kind }),
+    ...(opts.path === undefined ? {} : { path: opts.path }),
+    ...(m === undefined ? {} : { method: m }),
+    ...(opts.probability === undefined ? {} : { probability: opts.probability }),
+    ...(opts.count === undefined ? {} : { count: opts.count }),
+    ...(opts.sandbox === undefined ? {} : { sandbox: opts.sandbox }),
+  };
 }

@@ -7,7 +7,14 @@
  * `== != < <= > >=`; a value wrapped in double quotes is ONE literal (taken between the first and
  * last quote, never split on commas), otherwise commas separate alternatives ("any of").
  * Because the path alphabet excludes operator characters, `==` or `&` inside a value is safe.
+ *
+ * Both readings of quotes are switchable (`FilterMode.quoting`): `'literal'` (above, the default)
+ * or `'raw'` (quotes are ordinary characters and every value splits on commas). `name` filters
+ * compare case-insensitively with `FilterMode.nameMatch: 'caseInsensitive'`.
  */
+import type { FilterMode } from './types';
+
+const DEFAULT_MODE: FilterMode = { quoting: 'literal', nameMatch: 'exact' };
 
 export type FilterOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
 
@@ -23,6 +30,8 @@ export interface PropertyFilter {
   segments: PathSegment[];
   op: FilterOp;
   values: string[];
+  /** String equality ignores case (a `name` field under `nameMatch: 'caseInsensitive'`). */
+  caseInsensitive?: boolean;
 }
 
 /** The Flow Service error codes a malformed filter maps to. */
@@ -43,7 +52,10 @@ const FILTER_RE = /^([A-Za-z0-9_.[\]]+)(==|!=|<=|>=|<|>)(.*)$/s;
 const SEGMENT_RE = /^([A-Za-z0-9_]+)(\[\])?$/;
 const RANGE_OPS: ReadonlySet<FilterOp> = new Set(['<', '<=', '>', '>=']);
 
-export function parsePropertyFilter(expression: string): PropertyFilter {
+export function parsePropertyFilter(
+  expression: string,
+  mode: FilterMode = DEFAULT_MODE,
+): PropertyFilter {
   const m = FILTER_RE.exec(expression);
   if (!m) throw classifyMalformed(expression);
   const [, path = '', op = '==', raw = ''] = m;
@@ -54,7 +66,8 @@ export function parsePropertyFilter(expression: string): PropertyFilter {
       `Invalid query value ${expression} provided in query param.`,
     );
   }
-  const quoted = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"');
+  const quoted =
+    mode.quoting === 'literal' && raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"');
   const values = quoted ? [raw.slice(1, -1)] : raw.split(',');
   if (!quoted && values.some((v) => v === '')) {
     throw new FilterSyntaxError('1452-400', `Invalid value ${raw} for field ${path}.`);
@@ -63,7 +76,16 @@ export function parsePropertyFilter(expression: string): PropertyFilter {
   if (RANGE_OPS.has(filterOp) && values.length > 1) {
     throw new FilterSyntaxError('1443-400', `Operator '${op}' is not allowed for multiple values.`);
   }
-  return { expression, path, segments, op: filterOp, values };
+  const caseInsensitive =
+    mode.nameMatch === 'caseInsensitive' && segments[segments.length - 1]?.key === 'name';
+  return {
+    expression,
+    path,
+    segments,
+    op: filterOp,
+    values: caseInsensitive ? values.map((v) => v.toLowerCase()) : values,
+    ...(caseInsensitive ? { caseInsensitive } : {}),
+  };
 }
 
 function classifyMalformed(expression: string): FilterSyntaxError {
@@ -114,10 +136,10 @@ export function resolvePath(doc: unknown, segments: readonly PathSegment[]): unk
   return current;
 }
 
-function equals(candidate: unknown, value: string): boolean {
+function equals(candidate: unknown, value: string, caseInsensitive = false): boolean {
   switch (typeof candidate) {
     case 'string':
-      return candidate === value;
+      return (caseInsensitive ? candidate.toLowerCase() : candidate) === value;
     case 'number':
       return value.trim() !== '' && Number(value) === candidate;
     case 'boolean':
@@ -138,8 +160,12 @@ function compare(candidate: unknown, value: string): number | undefined {
 
 export function matchesFilter(filter: PropertyFilter, doc: unknown): boolean {
   const candidates = resolvePath(doc, filter.segments);
-  if (filter.op === '==') return candidates.some((c) => filter.values.some((v) => equals(c, v)));
-  if (filter.op === '!=') return !candidates.some((c) => filter.values.some((v) => equals(c, v)));
+  const ci = filter.caseInsensitive === true;
+  if (filter.op === '==')
+    return candidates.some((c) => filter.values.some((v) => equals(c, v, ci)));
+  if (filter.op === '!=') {
+    return !candidates.some((c) => filter.values.some((v) => equals(c, v, ci)));
+  }
   const value = filter.values[0] ?? '';
   return candidates.some((c) => {
     const d = compare(c, value);

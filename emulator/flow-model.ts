@@ -204,6 +204,9 @@ export function inheritedAttributes(
   input: Pick<FlowInput, 'sourceConnectionIds' | 'targetConnectionIds'>,
 ) {
   return {
+    // Adobe's flow examples carry `properties.isSourceFlow`; the filtering guide filters on it
+    // and on `isDestinationFlow`, so both are present (a source flow is never a destination one).
+    properties: { isSourceFlow: true, isDestinationFlow: false },
     sourceConnections: input.sourceConnectionIds.map((sid) => {
       const src = scope.maps.sourceConnection.get(sid)?.body;
       const baseId = src?.baseConnectionId;
@@ -259,6 +262,26 @@ export const newEtagFor = (doc: Doc, now = Date.now()): string => {
   return tag;
 };
 
+/**
+ * Query Service table name of a dataset: its name in lower case, every run of other characters
+ * as `_` (Adobe's derivation is UNCONFIRMED; this is the shape seen in its examples).
+ */
+export function pqsTableName(name: string): string {
+  const t = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  return t === '' ? 'dataset' : t;
+}
+
+/** `classification.dataBehavior` from the schema's class: profile → record, event → time-series. */
+function dataBehaviorOf(schema: XdmSchema | undefined): string {
+  const cls = schema?.['meta:class'];
+  if (cls === 'https://ns.adobe.com/xdm/context/profile') return 'record';
+  if (cls === 'https://ns.adobe.com/xdm/context/experienceevent') return 'time-series';
+  return 'ad-hoc';
+}
+
 /** Catalog dataset document (GET `/dataSets/{id}` value, keyed by id in responses). */
 export function createDataset(
   ctx: EmulatorContext,
@@ -272,6 +295,8 @@ export function createDataset(
   const id = newDatasetId();
   const now = Date.now();
   const { name, description, schemaRef, ...rest } = input;
+  const schema = ctx.state.findSchema(schemaRef.id);
+  const userTags = (rest.tags ?? {}) as Record<string, unknown>;
   const body: Record<string, unknown> = {
     ...rest,
     name,
@@ -284,7 +309,17 @@ export function createDataset(
     createdClient: ctx.opts.clientId,
     createdUser: actorOf(ctx),
     updatedUser: actorOf(ctx),
-    tags: rest.tags ?? {},
+    // Platform adds its own `adobe/…` tags to every dataset (Catalog spec `tags` properties; aepp
+    // reads both): the Query Service table name and the lake table format.
+    tags: {
+      ...userTags,
+      'adobe/pqs/table': [pqsTableName(name)],
+      'adobe/siphon/table/format': ['parquet'],
+    },
+    classification: {
+      dataBehavior: dataBehaviorOf(schema),
+      managedBy: 'CUSTOMER',
+    },
     schemaRef: {
       id: schemaRef.id,
       contentType: schemaRef.contentType ?? 'application/vnd.adobe.xed+json;version=1',

@@ -11,7 +11,7 @@ import { buildServer } from './server';
 import { EmulatorState } from './state';
 import { Stats } from './stats';
 import { TokenStore } from './tokens';
-import type { XdmSchema } from './types';
+import type { FilterMode, XdmSchema } from './types';
 import fixtures from './fixtures/schemas.json';
 
 export interface EmulatorOptions {
@@ -51,6 +51,21 @@ export interface EmulatorOptions {
    * lets tests prove they do.
    */
   inletReadyAfterMs?: number;
+  /**
+   * Flow Service `_links.next.href`: `'carry'` (default) = `?continuationToken=<t>` first, then
+   * the request's `property`/`limit`/`orderby`; `'tokenOnly'` = `?continuationToken=<t>` alone
+   * (the spec's example; what a client that takes "the text after the first `=`" needs).
+   */
+  nextLinkParams?: 'carry' | 'tokenOnly';
+  /**
+   * `DELETE /mappingSets/{id}` (absent from Adobe's Data Prep spec and docs): `'allow'` (default,
+   * 204; the product's teardown uses it) or `'unsupported'` (405, as an unrouted method).
+   */
+  mappingSetDelete?: 'allow' | 'unsupported';
+  /** Filter value reading: `'literal'` (default) or `'raw'`; see `FilterMode`. */
+  filterQuoting?: FilterMode['quoting'];
+  /** `name` filters: `'exact'` (default) or `'caseInsensitive'`. */
+  nameMatch?: FilterMode['nameMatch'];
 }
 
 export interface RunningEmulator {
@@ -90,6 +105,9 @@ export function resolveOptions(opts: EmulatorOptions = {}): ResolvedOptions {
     defaultPageSize: opts.defaultPageSize ?? 100,
     inletBodyLimitBytes: opts.inletBodyLimitBytes ?? 1024 * 1024,
     inletReadyAfterMs: opts.inletReadyAfterMs ?? 0,
+    nextLinkParams: opts.nextLinkParams ?? 'carry',
+    mappingSetDelete: opts.mappingSetDelete ?? 'allow',
+    filterMode: { quoting: opts.filterQuoting ?? 'literal', nameMatch: opts.nameMatch ?? 'exact' },
   };
 }
 
@@ -103,6 +121,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     stats: new Stats(),
     latencyMs: resolved.baseLatencyMs,
     url: '',
+    filterMode: { ...resolved.filterMode },
+    routes: [],
   };
   const app = await buildServer(ctx);
   await app.listen({ port: resolved.port, host: resolved.host });

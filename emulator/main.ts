@@ -48,6 +48,22 @@ async function main(): Promise<void> {
       int('--inlet-delay', 0),
       0,
     )
+    .option(
+      '--filter-quoting <mode>',
+      "filter values: 'literal' (quoted = one literal) or 'raw' (quotes kept, commas split)",
+      'literal',
+    )
+    .option('--name-match <mode>', "name filters: 'exact' or 'case-insensitive'", 'exact')
+    .option(
+      '--next-link <mode>',
+      "_links.next.href: 'carry' (token first, then the request's filters) or 'token-only'",
+      'carry',
+    )
+    .option(
+      '--mapping-set-delete <mode>',
+      "DELETE /mappingSets/{id}: 'allow' (204) or 'unsupported' (405)",
+      'allow',
+    )
     .parse();
 
   const o = program.opts<{
@@ -62,7 +78,34 @@ async function main(): Promise<void> {
     missingSandbox: string;
     seed?: number;
     inletDelay: number;
+    filterQuoting: string;
+    nameMatch: string;
+    nextLink: string;
+    mappingSetDelete: string;
   }>();
+  const choice = <T extends string>(flag: string, value: string, map: Record<string, T>): T => {
+    const v = map[value];
+    if (v === undefined) {
+      return program.error(`${flag} must be one of ${Object.keys(map).join(', ')}`);
+    }
+    return v;
+  };
+  const filterQuoting = choice('--filter-quoting', o.filterQuoting, {
+    literal: 'literal',
+    raw: 'raw',
+  });
+  const nameMatch = choice('--name-match', o.nameMatch, {
+    exact: 'exact',
+    'case-insensitive': 'caseInsensitive',
+  });
+  const nextLinkParams = choice('--next-link', o.nextLink, {
+    carry: 'carry',
+    'token-only': 'tokenOnly',
+  });
+  const mappingSetDelete = choice('--mapping-set-delete', o.mappingSetDelete, {
+    allow: 'allow',
+    unsupported: 'unsupported',
+  });
   if (o.missingSandbox !== 'prod' && o.missingSandbox !== 'error') {
     program.error("--missing-sandbox must be 'prod' or 'error'");
   }
@@ -81,6 +124,10 @@ async function main(): Promise<void> {
       .filter((s) => s !== ''),
     missingSandbox: o.missingSandbox as 'prod' | 'error',
     inletReadyAfterMs: o.inletDelay,
+    filterQuoting,
+    nameMatch,
+    nextLinkParams,
+    mappingSetDelete,
     ...(o.seed === undefined ? {} : { seed: o.seed }),
   });
 

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { EmulatorContext } from './context';
 import { familyError } from './errors';
 import { payloadTooLarge } from './errors/dcs';
-import { tooManyRequests } from './errors/gateway';
+import { gatewayTimeout, tooManyRequests } from './errors/gateway';
 import { type Family, familyOf, HttpError, isPlatform } from './errors/http-error';
 import { checkContentType, checkGateway } from './gateway';
 import { registerCatalog } from './routes/catalog';
@@ -79,6 +79,14 @@ export async function buildServer(ctx: EmulatorContext): Promise<FastifyInstance
     forceCloseConnections: true,
   });
 
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (method === 'HEAD') continue;
+      ctx.routes.push({ method, url: route.url });
+    }
+  });
+
   app.removeContentTypeParser(['application/json']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonParser);
   app.addContentTypeParser(/^application\/[\w.+-]*\+json/i, { parseAs: 'string' }, jsonParser);
@@ -87,7 +95,7 @@ export async function buildServer(ctx: EmulatorContext): Promise<FastifyInstance
   app.decorateRequest('emu', null as unknown as FastifyRequest['emu']);
 
   app.addHook('onRequest', async (req, reply) => {
-    req.emu = { scope: null, commitThenFail: null, inlet: null };
+    req.emu = { scope: null, commitThenFail: null, inlet: null, slowCommitMs: 0, listLagMs: 0 };
     const path = pathOf(req.url);
     const family = familyOf(path);
     if (family === 'control') return;
@@ -100,9 +108,17 @@ export async function buildServer(ctx: EmulatorContext): Promise<FastifyInstance
     const delay = ctx.latencyMs + (decision?.latencyMs ?? 0);
     if (delay > 0) await sleep(delay);
 
+    req.emu.listLagMs = decision?.listLagMs ?? 0;
     const outcome = decision?.outcome;
     if (outcome) {
       switch (outcome.type) {
+        case 'slowCommit':
+          req.emu.slowCommitMs = outcome.ms;
+          break;
+        case 'commitThen504':
+          req.emu.commitThenFail = 'gateway504';
+          req.emu.failBody = outcome.body;
+          break;
         case 'drop':
           reply.hijack();
           req.raw.socket.destroy();
@@ -131,6 +147,13 @@ export async function buildServer(ctx: EmulatorContext): Promise<FastifyInstance
     }
   });
 
+  // slowCommit: wait after the body was read, then let the handler commit. The wait does not
+  // watch the client: a caller that timed out and went away still gets its write, late.
+  app.addHook('preHandler', async (req) => {
+    const ms = req.emu?.slowCommitMs ?? 0;
+    if (ms > 0) await sleep(ms);
+  });
+
   app.addHook('onSend', async (req, reply, payload) => {
     const mode = req.emu?.commitThenFail;
     if (!mode) return payload;
@@ -138,6 +161,10 @@ export async function buildServer(ctx: EmulatorContext): Promise<FastifyInstance
     if (mode === 'drop') {
       req.raw.socket.destroy();
       return payload;
+    }
+    if (mode === 'gateway504') {
+      reply.code(504).header('content-type', 'application/json; charset=utf-8');
+      return JSON.stringify(req.emu.failBody ?? gatewayTimeout().body);
     }
     const err = familyError(
       familyOf(pathOf(req.url)),

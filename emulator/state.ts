@@ -18,6 +18,14 @@ export interface Doc {
   itemsJson?: string | undefined;
   /** Earlier versions of a versioned resource (mapping sets), index = version. */
   history?: Record<string, unknown>[];
+  /** `listLag` fault: the resource shows in lists and filters only from this time (epoch ms). */
+  listVisibleAt?: number;
+}
+
+/** A deleted resource that lists still show until `until` (`listLag` fault on a DELETE). */
+export interface Ghost {
+  doc: Doc;
+  until: number;
 }
 
 export class Scope {
@@ -29,6 +37,43 @@ export class Scope {
     dataset: new Map(),
     mappingSet: new Map(),
   };
+
+  /** Deleted resources still listed for a while (`listLag`); GET by id never sees them. */
+  readonly ghosts: Record<ScopedKind, Map<string, Ghost>> = {
+    connection: new Map(),
+    sourceConnection: new Map(),
+    targetConnection: new Map(),
+    flow: new Map(),
+    dataset: new Map(),
+    mappingSet: new Map(),
+  };
+
+  /**
+   * What a list or filter of `kind` sees now: stored resources whose `listLag` has passed, plus
+   * deleted ones still lagging, in creation order. GET by id reads `maps` and is always current.
+   */
+  listable(kind: ScopedKind, now = Date.now()): Doc[] {
+    const ghosts = this.ghosts[kind];
+    const out: Doc[] = [];
+    for (const doc of this.maps[kind].values()) {
+      if (doc.listVisibleAt === undefined || doc.listVisibleAt <= now) out.push(doc);
+    }
+    if (ghosts.size === 0) return out;
+    for (const [id, ghost] of ghosts) {
+      if (ghost.until <= now) ghosts.delete(id);
+      else out.push(ghost.doc);
+    }
+    return out.sort((a, b) => a.seq - b.seq);
+  }
+
+  /** Removes a resource; with `lagMs > 0` lists keep showing it that long. */
+  remove(kind: ScopedKind, id: string, lagMs = 0): boolean {
+    const doc = this.maps[kind].get(id);
+    if (!doc) return false;
+    this.maps[kind].delete(id);
+    if (lagMs > 0) this.ghosts[kind].set(id, { doc, until: Date.now() + lagMs });
+    return true;
+  }
 
   constructor(
     readonly orgId: string,

@@ -41,16 +41,33 @@ export type FaultAction =
   /** Perform the request for real, then answer 500 or destroy the socket. */
   | { type: 'commitThenFail'; mode: 'status500' | 'drop' }
   /** Destroy the socket without doing anything. */
-  | { type: 'drop' };
+  | { type: 'drop' }
+  /**
+   * The write commits only after `ms` and only then answers: a caller that gives up (timeout,
+   * abort) still gets the resource created, late, and may retry into a duplicate.
+   */
+  | { type: 'slowCommit'; ms: number }
+  /**
+   * The request proceeds normally, but a resource it creates (or deletes) appears in (or leaves)
+   * lists and `property`/`name` filters only `ms` later. GET by id is immediately consistent.
+   */
+  | { type: 'listLag'; ms: number }
+  /** Performs the request, then answers the gateway's 504 `{error_code, message}` (or `body`). */
+  | { type: 'commitThen504'; body?: unknown };
 
 export interface FaultRule {
   /** HTTP method, case-insensitive; absent = any. */
   method?: string;
   /**
    * Request path without query string. Glob: `*` matches within one segment, `**` any number of
-   * segments. A pattern written as `/…/` (optionally followed by flags, e.g. `/conn/i`) is a regex.
+   * segments. A pattern written as `/…/` is a regex. Absent = any path (give `kind` then).
    */
-  path: string;
+  path?: string;
+  /**
+   * Only requests on this kind of resource (its collection, an item, or a flow action), e.g.
+   * `flow` = `/data/foundation/flowservice/flows[/…]`. Combines with `path` (both must match).
+   */
+  kind?: Exclude<ResourceKind, 'schema'>;
   /** 0..1, default 1. Draws come from the emulator's seeded PRNG. */
   probability?: number;
   /** Fire at most this many times. */
@@ -64,6 +81,25 @@ export interface FaultRuleState extends FaultRule {
   id: string;
   /** How many times the rule has fired so far. */
   fired: number;
+}
+
+/**
+ * How list filters read values (switchable at run time, see docs/emulator.md).
+ * - `quoting`: `'literal'` (default) — a value in double quotes is ONE literal, quotes stripped,
+ *   commas kept; unquoted values split on commas ("any of"). `'raw'` — quotes are part of the
+ *   value and every value splits on commas.
+ * - `nameMatch`: `'exact'` (default) or `'caseInsensitive'` — how `name` filters compare
+ *   (Flow Service `property=name==…`, Catalog `name=` and `property=name==…`, Data Prep `name=`).
+ */
+export interface FilterMode {
+  quoting: 'literal' | 'raw';
+  nameMatch: 'exact' | 'caseInsensitive';
+}
+
+/** A route the emulator serves, as fastify registered it (`/…/:id`). */
+export interface RouteInfo {
+  method: string;
+  url: string;
 }
 
 export interface EmulatorStats {

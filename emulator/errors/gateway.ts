@@ -32,3 +32,9 @@ export const contentTypeInvalid = () =>
     title: 'BadRequestError',
     detail: 'A valid content-type must be specified',
   });
+
+/**
+ * A gateway timeout in the gateway's shape (`commitThen504` fault). Adobe publishes no 504 body;
+ * `504000` follows the six-digit, status-prefixed pattern of the documented codes (UNCONFIRMED).
+ */
+export const gatewayTimeout = () => gatewayError(504, '504000', 'Gateway Timeout');

@@ -47,17 +47,19 @@ function wildcard(pattern: string): RegExp {
   return new RegExp(`^${parts.join('\\*')}$`);
 }
 
-function nameFilter(raw: string): (doc: Doc) => boolean {
+function nameFilter(raw: string, caseInsensitive: boolean): (doc: Doc) => boolean {
   const negate = raw.startsWith('!');
-  const patterns = (negate ? raw.slice(1) : raw).split(',').map(wildcard);
+  const body = negate ? raw.slice(1) : raw;
+  const patterns = (caseInsensitive ? body.toLowerCase() : body).split(',').map(wildcard);
   return (doc) => {
-    const name = typeof doc.body.name === 'string' ? doc.body.name : '';
+    const raw = typeof doc.body.name === 'string' ? doc.body.name : '';
+    const name = caseInsensitive ? raw.toLowerCase() : raw;
     const hit = patterns.some((re) => re.test(name));
     return negate ? !hit : hit;
   };
 }
 
-function propertyFilter(raw: string): (doc: Doc) => boolean {
+function propertyFilter(raw: string, caseInsensitiveName: boolean): (doc: Doc) => boolean {
   const m = /^(!?)([A-Za-z0-9_]+)(?:(==|!=|<=|>=|<|>|~)(.*))?$/s.exec(raw);
   if (!m) throw catalogBadRequest(`Invalid property filter ${raw}.`);
   const [, not = '', field = '', op, value = ''] = m;
@@ -71,17 +73,20 @@ function propertyFilter(raw: string): (doc: Doc) => boolean {
       throw catalogBadRequest(`Invalid regular expression in property filter ${raw}.`);
     }
   }
+  const ci = caseInsensitiveName && field === 'name';
+  const want = ci ? value.toLowerCase() : value;
   return (doc) => {
     const v = doc.body[field];
     if (v === undefined) return op === '!=';
-    const s = typeof v === 'string' ? v : JSON.stringify(v);
+    const str = typeof v === 'string' ? v : JSON.stringify(v);
+    const s = ci ? str.toLowerCase() : str;
     if (re) return re.test(s);
     const d =
       typeof v === 'number' && value !== '' && !Number.isNaN(Number(value))
         ? v - Number(value)
-        : s < value
+        : s < want
           ? -1
-          : s > value
+          : s > want
             ? 1
             : 0;
     return ordered(op as FilterOp, d);
@@ -117,11 +122,12 @@ function project(
   return Object.fromEntries(Object.entries(body).filter(([k]) => keep.includes(k)));
 }
 
-function listDatasets(req: FastifyRequest): Record<string, unknown> {
+function listDatasets(ctx: EmulatorContext, req: FastifyRequest): Record<string, unknown> {
   const q = req.query as Record<string, unknown>;
+  const ci = ctx.filterMode.nameMatch === 'caseInsensitive';
   const filters: ((doc: Doc) => boolean)[] = [];
-  for (const n of all(q.name)) filters.push(nameFilter(n));
-  for (const p of all(q.property)) filters.push(propertyFilter(p));
+  for (const n of all(q.name)) filters.push(nameFilter(n, ci));
+  for (const p of all(q.property)) filters.push(propertyFilter(p, ci));
   const limitRaw = first(q.limit);
   let limit = DEFAULT_LIMIT;
   if (limitRaw !== undefined) {
@@ -131,7 +137,9 @@ function listDatasets(req: FastifyRequest): Record<string, unknown> {
   }
   const startRaw = first(q.start) ?? '0';
   if (!/^\d+$/.test(startRaw)) throw catalogBadRequest(`Invalid start ${startRaw}.`);
-  const docs = [...scopeOf(req).maps.dataset.values()].filter((d) => filters.every((f) => f(d)));
+  const docs = scopeOf(req)
+    .listable('dataset')
+    .filter((d) => filters.every((f) => f(d)));
   docs.sort(orderBy(first(q.orderBy) ?? first(q.orderby)));
   const properties = first(q.properties);
   const start = Number(startRaw);
@@ -160,11 +168,12 @@ export function registerCatalog(app: FastifyInstance, ctx: EmulatorContext): voi
       );
     }
     const doc = createDataset(ctx, scopeOf(req), input);
+    if (req.emu.listLagMs > 0) doc.listVisibleAt = Date.now() + req.emu.listLagMs;
     ctx.stats.created('dataset');
     return reply.code(201).send([`@/dataSets/${doc.id}`]);
   });
 
-  app.get(base, async (req) => listDatasets(req));
+  app.get(base, async (req) => listDatasets(ctx, req));
 
   app.get<{ Params: { id: string } }>(`${base}/:id`, async (req) => {
     const doc = scopeOf(req).maps.dataset.get(req.params.id);
@@ -175,8 +184,7 @@ export function registerCatalog(app: FastifyInstance, ctx: EmulatorContext): voi
   });
 
   app.delete<{ Params: { id: string } }>(`${base}/:id`, async (req) => {
-    const map = scopeOf(req).maps.dataset;
-    if (!map.delete(req.params.id)) {
+    if (!scopeOf(req).remove('dataset', req.params.id, req.emu.listLagMs)) {
       if (ctx.opts.missingDatasetDelete === 'notFound') throw datasetNotFound(req.params.id);
       return [];
     }

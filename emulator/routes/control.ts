@@ -21,11 +21,20 @@ const faultAction = z.discriminatedUnion('type', [
   z.object({ type: z.literal('latency'), ms: z.number().int().min(0) }),
   z.object({ type: z.literal('commitThenFail'), mode: z.enum(['status500', 'drop']) }),
   z.object({ type: z.literal('drop') }),
+  z.object({ type: z.literal('slowCommit'), ms: z.number().int().min(0) }),
+  z.object({ type: z.literal('listLag'), ms: z.number().int().min(0) }),
+  z.object({ type: z.literal('commitThen504'), body: z.unknown().optional() }),
 ]);
+
+const SCOPED_KINDS = RESOURCE_KINDS.filter((k) => k !== 'schema') as [
+  Exclude<ResourceKind, 'schema'>,
+  ...Exclude<ResourceKind, 'schema'>[],
+];
 
 export const faultRuleSchema = z.object({
   method: z.string().min(1).optional(),
-  path: z.string().min(1),
+  path: z.string().min(1).optional(),
+  kind: z.enum(SCOPED_KINDS).optional(),
   probability: z.number().min(0).max(1).optional(),
   count: z.number().int().min(1).optional(),
   sandbox: z.string().min(1).optional(),
@@ -64,7 +73,27 @@ export function registerControl(app: FastifyInstance, ctx: EmulatorContext): voi
     ctx.state.reset();
     ctx.faults.clear();
     ctx.stats.reset();
+    ctx.filterMode = { ...ctx.opts.filterMode };
     return { ok: true };
+  });
+
+  app.get(`${base}/routes`, async () => ctx.routes.filter((r) => !r.url.startsWith(base)));
+
+  app.get(`${base}/filter-mode`, async () => ctx.filterMode);
+  app.put(`${base}/filter-mode`, async (req) => {
+    const mode = parseBody(
+      z.object({
+        quoting: z.enum(['literal', 'raw']).optional(),
+        nameMatch: z.enum(['exact', 'caseInsensitive']).optional(),
+      }),
+      req.body,
+      toError,
+    );
+    ctx.filterMode = {
+      quoting: mode.quoting ?? ctx.filterMode.quoting,
+      nameMatch: mode.nameMatch ?? ctx.filterMode.nameMatch,
+    };
+    return ctx.filterMode;
   });
 
   app.get(`${base}/stats`, async () => ctx.stats.snapshot());
@@ -76,6 +105,9 @@ export function registerControl(app: FastifyInstance, ctx: EmulatorContext): voi
   app.get(`${base}/faults`, async () => ctx.faults.list());
   app.post(`${base}/faults`, async (req) => {
     const rule = parseBody(faultRuleSchema, req.body, toError);
+    if (rule.path === undefined && rule.kind === undefined) {
+      throw badRequest('a fault rule needs a path, a kind, or both');
+    }
     try {
       return { id: ctx.faults.add(rule).id };
     } catch (err) {

@@ -4,7 +4,8 @@
  * `{id, version, createdDate, modifiedDate, createdBy, modifiedBy}`; both the legacy
  * (`xdmSchema`, `sourceAttribute`/`destinationXdmPath`) and the current (`outputSchema.schemaRef`,
  * `source`/`destination`) vocabularies are accepted and both are returned. Every destination
- * must be a field of the output schema. PUT bumps the version; DELETE → 204.
+ * must be a field of the output schema. PUT bumps the version; DELETE → 204 (not in Adobe's spec;
+ * `mappingSetDelete: 'unsupported'` answers 405 instead).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -157,7 +158,13 @@ export function registerDataPrep(app: FastifyInstance, ctx: EmulatorContext): vo
         modifiedBy: actorOf(ctx),
         ...fields,
       };
-      scopeOf(req).maps.mappingSet.set(id, { id, seq: ctx.state.nextSeq(), body, history: [body] });
+      scopeOf(req).maps.mappingSet.set(id, {
+        id,
+        seq: ctx.state.nextSeq(),
+        body,
+        history: [body],
+        ...(req.emu.listLagMs > 0 ? { listVisibleAt: Date.now() + req.emu.listLagMs } : {}),
+      });
       ctx.stats.created('mappingSet');
       return summary(body);
     });
@@ -202,9 +209,12 @@ export function registerDataPrep(app: FastifyInstance, ctx: EmulatorContext): vo
         );
       }
       const name = one(q.name);
-      const all = [...scopeOf(req).maps.mappingSet.values()]
-        .filter((d) => name === undefined || d.body.name === name)
-        .sort((a, b) => a.seq - b.seq);
+      const ci = ctx.filterMode.nameMatch === 'caseInsensitive';
+      const same = (v: unknown) =>
+        typeof v === 'string' && (ci ? v.toLowerCase() === name?.toLowerCase() : v === name);
+      const all = scopeOf(req)
+        .listable('mappingSet')
+        .filter((d) => name === undefined || same(d.body.name));
       const data = all.slice(start, start + limit).map((d) => d.body);
       const links: Record<string, unknown> = {};
       if (start + limit < all.length) {
@@ -220,8 +230,11 @@ export function registerDataPrep(app: FastifyInstance, ctx: EmulatorContext): vo
     });
 
     app.delete<{ Params: { id: string } }>(`${base}/:id`, async (req, reply) => {
+      if (ctx.opts.mappingSetDelete === 'unsupported') {
+        throw dataPrepError(405, 'DELETE is not supported on mapping sets.');
+      }
       const doc = getSet(req);
-      scopeOf(req).maps.mappingSet.delete(doc.id);
+      scopeOf(req).remove('mappingSet', doc.id, req.emu.listLagMs);
       ctx.stats.deleted('mappingSet');
       return reply.code(204).send();
     });

@@ -187,7 +187,8 @@ export function registerDcs(app: FastifyInstance, ctx: EmulatorContext): void {
     const binding = req.emu.inlet;
     if (!binding) throw inletNotFound(req.params.inletId);
     if (req.body === undefined) throw dcsError(400, 'Invalid Message', 'Request body is empty');
-    const syncValidation = queryValue(req, 'syncValidation') === 'true';
+    // Case-insensitive: aepp sends Python's `True`; Adobe's docs write `true` (docs/emulator.md).
+    const syncValidation = queryValue(req, 'syncValidation')?.toLowerCase() === 'true';
     const accepted = checkMessage(ctx, req, binding, req.params.inletId, req.body, syncValidation);
     const receivedTimeMs = Date.now();
     const xid = xactionId(receivedTimeMs);

@@ -32,6 +32,7 @@ import {
   schemaIdOfDataset,
 } from '../flow-model';
 import { applyPatch, PatchError, type PatchOp } from '../json-patch';
+import { CONNECTION_SPECS, FLOW_SPECS } from '../specs';
 import type { Doc, Scope } from '../state';
 import { type BodyIssue, isEmptyBody, parseBody, queryList } from '../validation';
 
@@ -345,7 +346,18 @@ function decodeCursor(token: string): Cursor {
 
 const asList = queryList;
 
-function list(ctx: EmulatorContext, req: FastifyRequest, kind: FlowKind, segment: string) {
+/**
+ * One page of a Flow Service list. `docs` are what the caller may see (resources past their
+ * `listLag`, static specs, runs). The body always carries `_links` (`{}` on the last page);
+ * `_links.next.href` starts with `?continuationToken=<token>`, then repeats the request's
+ * `property`/`limit`/`orderby` unless `nextLinkParams: 'tokenOnly'`.
+ */
+function list(
+  ctx: EmulatorContext,
+  req: FastifyRequest,
+  docs: Iterable<Doc>,
+  segment: string,
+): Record<string, unknown> {
   const query = req.query as Record<string, unknown>;
   for (const key of Object.keys(query)) {
     if (!LIST_PARAMS.has(key)) {
@@ -354,7 +366,7 @@ function list(ctx: EmulatorContext, req: FastifyRequest, kind: FlowKind, segment
   }
   let filters: PropertyFilter[];
   try {
-    filters = asList(query.property).map(parsePropertyFilter);
+    filters = asList(query.property).map((p) => parsePropertyFilter(p, ctx.filterMode));
   } catch (err) {
     if (err instanceof FilterSyntaxError) throw flowError(err.code, err.message);
     throw err;
@@ -380,9 +392,8 @@ function list(ctx: EmulatorContext, req: FastifyRequest, kind: FlowKind, segment
   const sort = parseOrderBy(orderbyRaw);
   const tokenRaw = asList(query.continuationToken)[0];
 
-  const scope = scopeOf(req);
   const matched: Doc[] = [];
-  for (const doc of scope.maps[kind].values()) if (matchesAll(filters, doc.body)) matched.push(doc);
+  for (const doc of docs) if (matchesAll(filters, doc.body)) matched.push(doc);
   if (count) return { count: matched.length };
 
   const keyed = matched.map((doc) => ({ doc, key: { v: sortValue(doc, sort.field), s: doc.seq } }));
@@ -394,15 +405,18 @@ function list(ctx: EmulatorContext, req: FastifyRequest, kind: FlowKind, segment
     if (start < 0) start = keyed.length;
   }
   const page = keyed.slice(start, start + limit);
-  const result: Record<string, unknown> = { items: page.map((k) => k.doc.body) };
+  const links: Record<string, unknown> = {};
+  const result: Record<string, unknown> = { items: page.map((k) => k.doc.body), _links: links };
   const last = page[page.length - 1];
   if (last && start + limit < keyed.length) {
     const params = new URLSearchParams();
-    for (const p of asList(query.property)) params.append('property', p);
-    if (limitRaw !== undefined) params.append('limit', limitRaw);
-    if (orderbyRaw !== undefined) params.append('orderby', orderbyRaw);
     params.append('continuationToken', encodeCursor(last.key));
-    result._links = { next: { href: `/${segment}?${params.toString()}` } };
+    if (ctx.opts.nextLinkParams === 'carry') {
+      for (const p of asList(query.property)) params.append('property', p);
+      if (limitRaw !== undefined) params.append('limit', limitRaw);
+      if (orderbyRaw !== undefined) params.append('orderby', orderbyRaw);
+    }
+    links.next = { href: `/${segment}?${params.toString()}` };
   }
   return result;
 }
@@ -507,7 +521,7 @@ function remove(ctx: EmulatorContext, req: FastifyRequest, kind: FlowKind, id: s
     const inlet = (doc.body.auth as { params?: { inletId?: string } } | undefined)?.params?.inletId;
     if (inlet) ctx.state.inlets.delete(inlet);
   }
-  scope.maps[kind].delete(id);
+  scope.remove(kind, id, req.emu.listLagMs);
   ctx.stats.deleted(kind);
 }
 
@@ -568,10 +582,11 @@ export function registerFlowService(app: FastifyInstance, ctx: EmulatorContext):
     const base = `${FLOW_BASE}/${segment}`;
     app.post(base, async (req, reply) => {
       const doc = createOf(ctx, scopeOf(req), kind, req.body);
+      if (req.emu.listLagMs > 0) doc.listVisibleAt = Date.now() + req.emu.listLagMs;
       ctx.stats.created(kind);
       return reply.code(201).send({ id: doc.id, etag: doc.body.etag });
     });
-    app.get(base, async (req) => list(ctx, req, kind, segment));
+    app.get(base, async (req) => list(ctx, req, scopeOf(req).listable(kind), segment));
     app.get<{ Params: { id: string } }>(`${base}/:id`, async (req, reply) => {
       const doc = getDoc(scopeOf(req), kind, req.params.id);
       if (kind === 'connection' && inletPending(ctx, doc)) {
@@ -591,4 +606,35 @@ export function registerFlowService(app: FastifyInstance, ctx: EmulatorContext):
   app.post<{ Params: { id: string } }>(`${FLOW_BASE}/flows/:id/action`, async (req) =>
     action(ctx, req, req.params.id),
   );
+
+  // Specs: reference data shared by every org and sandbox; `{items:[…]}` like the other lists.
+  for (const [segment, specs, type] of [
+    ['connectionSpecs', CONNECTION_SPEC_DOCS, 'connectionSpecs'],
+    ['flowSpecs', FLOW_SPEC_DOCS, 'flowSpecs'],
+  ] as const) {
+    app.get(`${FLOW_BASE}/${segment}`, async (req) => list(ctx, req, specs, segment));
+    app.get<{ Params: { id: string } }>(`${FLOW_BASE}/${segment}/:id`, async (req) => {
+      const doc = specs.find((d) => d.id === req.params.id);
+      if (!doc) throw specNotFound(type, req.params.id);
+      return { items: [doc.body] };
+    });
+  }
+
+  // Runs: streaming flows are given none (docs/emulator.md), so lists are empty and ids unknown.
+  app.get(`${FLOW_BASE}/runs`, async (req) => list(ctx, req, [], 'runs'));
+  app.get<{ Params: { id: string } }>(`${FLOW_BASE}/runs/:id`, async (req) => {
+    throw specNotFound('runs', req.params.id);
+  });
 }
+
+const asDocs = (specs: readonly Record<string, unknown>[]): Doc[] =>
+  specs.map((body, i) => ({ id: String(body.id), seq: i + 1, body }));
+const CONNECTION_SPEC_DOCS = asDocs(CONNECTION_SPECS);
+const FLOW_SPEC_DOCS = asDocs(FLOW_SPECS);
+
+const specNotFound = (type: string, id: string) =>
+  flowError(
+    '1101-404',
+    `The requested ${type} resource ${id} is not found. Verify the resource ID before trying again.`,
+    { id, type },
+  );

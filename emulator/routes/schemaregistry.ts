@@ -20,8 +20,12 @@ const SCHEMA_FORMATS = new Set([
   'xed-deprecatefield',
 ]);
 
+/**
+ * `application/vnd.adobe.{xed|xdm}[-variant…]+json[; version=N]`. The `xdm` spelling is what aepp
+ * sends for schema lookups (`xdm-full`) and lists (`xdm-id`); it is served as the `xed` variant.
+ */
 const ACCEPT_RE =
-  /application\/vnd\.adobe\.(xed(?:-[a-z]+)*)\+json\s*(?:;\s*version\s*=\s*"?([^\s;,"]+)"?)?/i;
+  /application\/vnd\.adobe\.(x(?:ed|dm)(?:-[a-z]+)*)\+json\s*(?:;\s*version\s*=\s*"?([^\s;,"]+)"?)?/i;
 
 interface AcceptChoice {
   format: string;
@@ -32,7 +36,7 @@ function parseAccept(req: FastifyRequest): AcceptChoice | undefined {
   const accept = req.headers.accept;
   const m = accept === undefined ? null : ACCEPT_RE.exec(accept);
   if (!m) return undefined;
-  return { format: (m[1] ?? '').toLowerCase(), version: m[2] };
+  return { format: (m[1] ?? '').toLowerCase().replace(/^xdm/, 'xed'), version: m[2] };
 }
 
 const containerOf = (s: XdmSchema) => s['meta:containerId'] ?? 'tenant';
@@ -55,7 +59,7 @@ export function registerSchemaRegistry(app: FastifyInstance, ctx: EmulatorContex
       return schema;
     });
 
-    app.get(`${SCHEMA_BASE}/${container}/schemas`, async (req) => {
+    const listSchemas = async (req: FastifyRequest) => {
       const choice = requireAccept(req, new Set(['xed-id', ...SCHEMA_FORMATS]));
       const schemas = ctx.state.allSchemas().filter((s) => containerOf(s) === container);
       const results =
@@ -72,6 +76,9 @@ export function registerSchemaRegistry(app: FastifyInstance, ctx: EmulatorContex
         _page: { orderby: 'title', next: null, count: results.length },
         _links: {},
       };
-    });
+    };
+    app.get(`${SCHEMA_BASE}/${container}/schemas`, listSchemas);
+    // `…/schemas/` is the list too, not a lookup of an empty id.
+    app.get(`${SCHEMA_BASE}/${container}/schemas/`, listSchemas);
   }
 }

@@ -1,27 +1,21 @@
 /** Catalog datasets, Schema Registry lookups and Data Prep mapping sets. */
-import { startEmulator, type RunningEmulator } from '../../emulator';
+import type { RunningEmulator } from '../../emulator';
 import {
   CATALOG,
   DATAPREP,
-  getToken,
   LOYALTY_SCHEMA_ID,
-  Platform,
+  type Platform,
   type Res,
   SCHEMA_ID,
   SCHEMAS,
   unique,
+  useEmulator,
+  withEmulator,
 } from './helpers';
 
 let emu: RunningEmulator;
 let api: Platform;
-
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-  api = new Platform(emu, await getToken(emu));
-});
-afterAll(async () => {
-  await emu.close();
-});
+useEmulator({}, (s) => ({ emu, api } = s));
 
 const datasetBody = (name: string, schemaId = SCHEMA_ID) => ({
   name,
@@ -64,13 +58,9 @@ describe('Catalog', () => {
   });
 
   test("missingDatasetDelete: 'notFound' → 404", async () => {
-    const strict = await startEmulator({ port: 0, missingDatasetDelete: 'notFound' });
-    try {
-      const sApi = new Platform(strict, await getToken(strict));
+    await withEmulator({ missingDatasetDelete: 'notFound' }, async ({ api: sApi }) => {
       expect((await sApi.delete(`${CATALOG}/dataSets/aaaaaaaaaaaaaaaaaaaaaaaa`)).status).toBe(404);
-    } finally {
-      await strict.close();
-    }
+    });
   });
 
   test('schemaRef must name an existing schema; name is required', async () => {

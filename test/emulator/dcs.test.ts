@@ -1,18 +1,20 @@
 /** The DCS streaming inlet: routing by flow id, authenticated inlets, size limit, sync validation, batch. */
 import { gzipSync } from 'node:zlib';
-import { startEmulator, type RunningEmulator } from '../../emulator';
-import { getToken, http, Platform, provision, unique, xdmMessage } from './helpers';
+import type { RunningEmulator } from '../../emulator';
+import {
+  getToken,
+  http,
+  type Platform,
+  provision,
+  unique,
+  xdmMessage,
+  useEmulator,
+  withEmulator,
+} from './helpers';
 
 let emu: RunningEmulator;
 let api: Platform;
-
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-  api = new Platform(emu, await getToken(emu));
-});
-afterAll(async () => {
-  await emu.close();
-});
+useEmulator({}, (s) => ({ emu, api } = s));
 
 const entity = (extra: Record<string, unknown> = {}) => ({
   _id: 'rec-1',
@@ -134,18 +136,14 @@ describe('authenticated inlets', () => {
   });
 
   test('inletInvalidTokenStatus: 401 switches the bad-token answer', async () => {
-    const alt = await startEmulator({ port: 0, inletInvalidTokenStatus: 401 });
-    try {
-      const altApi = new Platform(alt, await getToken(alt));
+    await withEmulator({ inletInvalidTokenStatus: 401 }, async ({ api: altApi }) => {
       const p = await provision(altApi, 'alt', { dataType: 'xdm', authenticationRequired: true });
       const res = await post(p.inletUrl, xdmMessage(p.flowId, entity()), {
         authorization: 'Bearer forged',
       });
       expect(res.status).toBe(401);
       expect(res.body.status).toBe('401');
-    } finally {
-      await alt.close();
-    }
+    });
   });
 });
 

@@ -10,18 +10,13 @@ import {
   provision,
   unique,
   xdmMessage,
+  useEmulator,
+  withEmulator,
 } from './helpers';
 
 let emu: RunningEmulator;
 let api: Platform;
-
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0, seed: 42 });
-  api = new Platform(emu, await getToken(emu));
-});
-afterAll(async () => {
-  await emu.close();
-});
+useEmulator({ seed: 42 }, (s) => ({ emu, api } = s));
 afterEach(async () => {
   await emu.control.clearFaults();
   await emu.control.setLatency(0);
@@ -262,8 +257,7 @@ describe('control API', () => {
   });
 
   test('seedConnections builds a large sandbox quickly, visible to lists and resources()', async () => {
-    const local = await startEmulator({ port: 0 });
-    try {
+    await withEmulator({}, async ({ emu: local }) => {
       const t = Date.now();
       const seeded = await local.control.seedConnections({ sandbox: 'dev', count: 10_000 });
       expect(Date.now() - t).toBeLessThan(5_000);
@@ -286,15 +280,11 @@ describe('control API', () => {
       const first = (await dev.get(`${FLOW}/connections?limit=1`)).body.items[0];
       expect((await dev.delete(`${FLOW}/connections/${first.id}`)).status).toBe(400);
       expect((await local.control.stats()).creates.connection).toBe(0);
-    } finally {
-      await local.close();
-    }
+    });
   });
 
   test('reset clears resources, records, faults and stats; schemas return to the fixture', async () => {
-    const local = await startEmulator({ port: 0 });
-    try {
-      const lApi = new Platform(local, await getToken(local));
+    await withEmulator({}, async ({ emu: local, api: lApi }) => {
       const p = await provision(lApi, 'reset');
       await http(p.inletUrl, { method: 'POST', body: xdmMessage(p.flowId, { _id: 'x' }) });
       await local.control.addFault({ path: '/nothing', action: { type: 'drop' } });
@@ -318,9 +308,7 @@ describe('control API', () => {
       );
       // Tokens survive a reset.
       expect((await lApi.get(`${FLOW}/flows`)).status).toBe(200);
-    } finally {
-      await local.close();
-    }
+    });
   });
 
   test('resources() filters by kind and sandbox and reports the GET body', async () => {

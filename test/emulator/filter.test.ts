@@ -115,7 +115,9 @@ describe('matching', () => {
   });
 
   test('several filters AND together', () => {
-    const filters = ['state==enabled', 'connectionSpec.id==spec-1'].map(parsePropertyFilter);
+    const filters = ['state==enabled', 'connectionSpec.id==spec-1'].map((e) =>
+      parsePropertyFilter(e),
+    );
     expect(matchesAll(filters, doc)).toBe(true);
     expect(matchesAll([...filters, parsePropertyFilter('flag==false')], doc)).toBe(false);
   });

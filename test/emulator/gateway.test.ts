@@ -1,17 +1,10 @@
 /** IMS token endpoint and the gateway checks every Platform call passes. */
-import { startEmulator, type RunningEmulator } from '../../emulator';
-import { FLOW, getToken, http, Platform, CATALOG } from './helpers';
+import type { RunningEmulator } from '../../emulator';
+import { FLOW, getToken, http, Platform, CATALOG, useEmulator, withEmulator } from './helpers';
 
 let emu: RunningEmulator;
 let api: Platform;
-
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-  api = new Platform(emu, await getToken(emu));
-});
-afterAll(async () => {
-  await emu.close();
-});
+useEmulator({}, (s) => ({ emu, api } = s));
 
 const form = (fields: Record<string, string>) => ({
   method: 'POST',
@@ -71,8 +64,7 @@ describe('IMS /ims/token/v3', () => {
   });
 
   test('tokens expire after tokenLifetimeSeconds', async () => {
-    const short = await startEmulator({ port: 0, tokenLifetimeSeconds: 1 });
-    try {
+    await withEmulator({ tokenLifetimeSeconds: 1 }, async ({ emu: short }) => {
       const res = await http(
         `${short.url}/ims/token/v3`,
         form({ ...good(), client_id: short.credentials.clientId }),
@@ -84,9 +76,7 @@ describe('IMS /ims/token/v3', () => {
       const after = await shortApi.get(`${FLOW}/flows`);
       expect(after.status).toBe(401);
       expect(after.body).toEqual({ error_code: '401013', message: 'Oauth token is not valid' });
-    } finally {
-      await short.close();
-    }
+    });
   });
 });
 
@@ -171,17 +161,13 @@ describe('gateway', () => {
   });
 
   test("missingSandbox: 'error' → 400 FLOW-2105-400", async () => {
-    const strict = await startEmulator({ port: 0, missingSandbox: 'error' });
-    try {
-      const strictApi = new Platform(strict, await getToken(strict));
+    await withEmulator({ missingSandbox: 'error' }, async ({ emu: strict, api: strictApi }) => {
       const h = strictApi.headers();
       delete h['x-sandbox-name'];
       const res = await http(`${strict.url}${path}`, { headers: h });
       expect(res.status).toBe(400);
       expect(res.body.type).toBe('https://ns.adobe.com/aep/errors/FLOW-2105-400');
-    } finally {
-      await strict.close();
-    }
+    });
   });
 
   test('a body without a JSON Content-Type → the documented 400', async () => {

@@ -1,5 +1,8 @@
-/** Small fetch helpers for emulator tests: real HTTP against a real emulator on loopback. */
-import type { RunningEmulator } from '../../emulator';
+/**
+ * The one set-up of emulator tests (a real emulator in-process, on loopback) and small fetch
+ * helpers: real HTTP against it, as a client would call Adobe.
+ */
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../emulator';
 
 export const HTTP_API_SPEC = 'bc7b00d6-623a-4dfc-9fdb-f1240aeadaeb';
 export const DATA_LAKE_SPEC = 'c604ff05-7f1a-43c0-8e18-33bf874cb11c';
@@ -70,6 +73,51 @@ export async function getToken(emu: RunningEmulator): Promise<string> {
   });
   if (res.status !== 200) throw new Error(`token: ${res.status}`);
   return ((await res.json()) as { access_token: string }).access_token;
+}
+
+export interface Started {
+  emu: RunningEmulator;
+  /** A Platform client of `prod` with a fresh token. */
+  api: Platform;
+}
+
+async function start(opts: EmulatorOptions): Promise<Started> {
+  const emu = await startEmulator({ port: 0, ...opts });
+  try {
+    return { emu, api: new Platform(emu, await getToken(emu)) };
+  } catch (err) {
+    await emu.close();
+    throw err;
+  }
+}
+
+/**
+ * One emulator for the whole test file: started in `beforeAll`, closed in `afterAll`. `onStart`
+ * receives it (assign it to the file's variables), e.g.
+ * `useEmulator({ seed: 42 }, (s) => ({ emu, api } = s));`.
+ */
+export function useEmulator(opts: EmulatorOptions, onStart: (started: Started) => void): void {
+  let started: Started | undefined;
+  beforeAll(async () => {
+    started = await start(opts);
+    onStart(started);
+  });
+  afterAll(async () => {
+    await started?.emu.close();
+  });
+}
+
+/** A short-lived emulator with other options, for one test; always closed. */
+export async function withEmulator<T>(
+  opts: EmulatorOptions,
+  fn: (started: Started) => Promise<T>,
+): Promise<T> {
+  const started = await start(opts);
+  try {
+    return await fn(started);
+  } finally {
+    await started.emu.close();
+  }
 }
 
 /** A Platform client bound to one emulator, token and sandbox. */

@@ -4,18 +4,13 @@
  * checks each documented status and body shape. Placeholders: {TENANT}=acme, {SANDBOX_NAME}=prod,
  * {SOURCE_ID} = a source id of ours; hosts platform.adobe.io / dcs.adobedc.net = the emulator.
  */
-import { startEmulator, type RunningEmulator } from '../../emulator';
-import { http, Platform, SCHEMA_ID } from './helpers';
+import type { RunningEmulator } from '../../emulator';
+import { http, Platform, SCHEMA_ID, useEmulator } from './helpers';
 
 let emu: RunningEmulator;
+// The tutorial fetches its own token (step 1), so the helper's client is not used.
 let api: Platform;
-
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emu.close();
-});
+useEmulator({}, (s) => ({ emu } = s));
 
 const ETAG_RE = /^"[0-9a-f]{8}-0000-0200-0000-[0-9a-f]{12}"$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

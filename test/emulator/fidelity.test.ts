@@ -1,0 +1,251 @@
+/**
+ * What a real third-party AEP client (Adobe's Python `aepp`) reads, request by request as Adobe
+ * documents it: one test per gap the emulator had (shared/reference/aep-api.md, Addendum
+ * 2026-11-28). Each asserts the status and the keys such a client indexes.
+ */
+import {
+  CATALOG,
+  connectionBody,
+  DATA_LAKE_SPEC,
+  FLOW,
+  FLOW_SPEC_MAPPING,
+  FLOW_SPEC_PLAIN,
+  HTTP_API_SPEC,
+  http,
+  type Platform,
+  provision,
+  SCHEMA_ID,
+  SCHEMAS,
+  unique,
+  useEmulator,
+  withEmulator,
+  xdmMessage,
+} from './helpers';
+
+let api: Platform;
+useEmulator({}, (s) => ({ api } = s));
+
+const q = (params: Record<string, string>) => new URLSearchParams(params).toString();
+
+describe('Flow Service reference endpoints (1)', () => {
+  test('GET /connectionSpecs lists the HTTP API and Data Lake specs; property=name== filters', async () => {
+    const all = await api.get(`${FLOW}/connectionSpecs`);
+    expect(all.status).toBe(200);
+    const ids = (all.body.items as { id: string }[]).map((s) => s.id);
+    expect(ids).toEqual(expect.arrayContaining([HTTP_API_SPEC, DATA_LAKE_SPEC]));
+    const http = all.body.items.find((s: { id: string }) => s.id === HTTP_API_SPEC);
+    expect(http).toMatchObject({
+      name: expect.any(String),
+      providerId: expect.any(String),
+      version: '1.0',
+      authSpec: [expect.objectContaining({ name: 'Streaming Connection' })],
+      attributes: expect.any(Object),
+    });
+    const byName = await api.get(
+      `${FLOW}/connectionSpecs?${q({ property: `name==${http.name}` })}`,
+    );
+    expect(byName.status).toBe(200);
+    expect(byName.body.items.map((s: { id: string }) => s.id)).toEqual([HTTP_API_SPEC]);
+    const none = await api.get(`${FLOW}/connectionSpecs?${q({ property: 'name==no-such-spec' })}`);
+    expect(none.body.items).toEqual([]);
+  });
+
+  test('GET /connectionSpecs/{id} → {items:[spec]}; unknown id → 404 FLOW problem', async () => {
+    const one = await api.get(`${FLOW}/connectionSpecs/${DATA_LAKE_SPEC}`);
+    expect(one.status).toBe(200);
+    expect(one.body.items).toHaveLength(1);
+    expect(one.body.items[0]).toMatchObject({ id: DATA_LAKE_SPEC, name: expect.any(String) });
+    const missing = await api.get(`${FLOW}/connectionSpecs/00000000-0000-0000-0000-000000000000`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.type).toBe('https://ns.adobe.com/aep/errors/FLOW-1101-404');
+  });
+
+  test('GET /flowSpecs and /flowSpecs/{id}: the two streaming flow specs', async () => {
+    const all = await api.get(`${FLOW}/flowSpecs`);
+    expect(all.status).toBe(200);
+    const ids = (all.body.items as { id: string }[]).map((s) => s.id);
+    expect(ids).toEqual(expect.arrayContaining([FLOW_SPEC_PLAIN, FLOW_SPEC_MAPPING]));
+    const mapping = await api.get(`${FLOW}/flowSpecs/${FLOW_SPEC_MAPPING}`);
+    expect(mapping.status).toBe(200);
+    expect(mapping.body.items[0]).toMatchObject({
+      id: FLOW_SPEC_MAPPING,
+      sourceConnectionSpecIds: [HTTP_API_SPEC],
+      targetConnectionSpecIds: [DATA_LAKE_SPEC],
+      transformationSpecs: [expect.objectContaining({ name: 'Mapping' })],
+      attributes: expect.objectContaining({ isSourceFlow: true, frequency: 'streaming' }),
+    });
+    const byId = await api.get(`${FLOW}/flowSpecs?${q({ property: `id==${FLOW_SPEC_PLAIN}` })}`);
+    expect(byId.body.items.map((s: { id: string }) => s.id)).toEqual([FLOW_SPEC_PLAIN]);
+  });
+
+  test("a flow's `runs` link answers 200 {items:[…]} (empty for a streaming flow)", async () => {
+    const p = await provision(api, unique('runs'));
+    const flow = (await api.get(`${FLOW}/flows/${p.flowId}`)).body.items[0];
+    expect(flow.runs).toBe(`/runs?property=flowId==${p.flowId}`);
+    const runs = await api.get(`${FLOW}${flow.runs}`);
+    expect(runs.status).toBe(200);
+    expect(runs.body).toEqual({ items: [], _links: {} });
+    expect((await api.get(`${FLOW}/runs`)).status).toBe(200);
+  });
+});
+
+describe('list bodies (2, 3)', () => {
+  test('_links is always present ({} without a next page) on every paged list', async () => {
+    await provision(api, unique('links'));
+    for (const kind of ['connections', 'sourceConnections', 'targetConnections', 'flows']) {
+      const res = await api.get(`${FLOW}/${kind}?${q({ property: 'name==nothing-is-called-so' })}`);
+      expect(res.status).toBe(200);
+      expect(res.body._links).toEqual({});
+    }
+  });
+
+  test('the next link is ?continuationToken=<token> first, the other parameters after', async () => {
+    const name = unique('page');
+    for (let i = 0; i < 2; i++) await api.post(`${FLOW}/connections`, connectionBody(name));
+    const first = await api.get(
+      `${FLOW}/connections?${q({ property: `name==${name}`, limit: '1' })}`,
+    );
+    const href: string = first.body._links.next.href;
+    expect(href).toMatch(/^\/connections\?continuationToken=[^&]+&/);
+    // What aepp does for flows/runs: take the token after the first `=` (up to the next `&`).
+    const token = href.split('=')[1]!.split('&')[0]!;
+    const second = await api.get(
+      `${FLOW}/connections?${q({ property: `name==${name}`, limit: '1', continuationToken: token })}`,
+    );
+    expect(second.body.items).toHaveLength(1);
+    expect(second.body.items[0].id).not.toBe(first.body.items[0].id);
+    expect(second.body._links).toEqual({});
+  });
+
+  test("nextLinkParams: 'tokenOnly' gives the spec example's bare link", async () => {
+    await withEmulator({ nextLinkParams: 'tokenOnly' }, async ({ api: t }) => {
+      for (let i = 0; i < 2; i++) await t.post(`${FLOW}/connections`, connectionBody('same'));
+      const first = await t.get(`${FLOW}/connections?limit=1`);
+      expect(first.body._links.next.href).toMatch(/^\/connections\?continuationToken=[^&=]+$/);
+      const token = String(first.body._links.next.href).split('=')[1];
+      const second = await t.get(`${FLOW}/connections?limit=1&continuationToken=${token}`);
+      expect(second.body.items).toHaveLength(1);
+    });
+  });
+});
+
+describe('flows (4)', () => {
+  test('inheritedAttributes.properties.isSourceFlow==true finds source flows', async () => {
+    const p = await provision(api, unique('src-flow'));
+    const flow = (await api.get(`${FLOW}/flows/${p.flowId}`)).body.items[0];
+    expect(flow.inheritedAttributes.properties).toEqual({
+      isSourceFlow: true,
+      isDestinationFlow: false,
+    });
+    const sources = await api.get(
+      `${FLOW}/flows?${q({ property: 'inheritedAttributes.properties.isSourceFlow==true' })}`,
+    );
+    expect(sources.body.items.map((f: { id: string }) => f.id)).toContain(p.flowId);
+    const destinations = await api.get(
+      `${FLOW}/flows?${q({ property: 'inheritedAttributes.properties.isDestinationFlow==true' })}`,
+    );
+    expect(destinations.body.items).toEqual([]);
+  });
+});
+
+describe('Schema Registry (5, 6)', () => {
+  const altId = '_acme.schemas.7f682c29f887512a897791e7161b90a1ae7ed3dd07a177b1';
+
+  test('Accept application/vnd.adobe.xdm-full+json; version=1 is served (aepp getSchema)', async () => {
+    const res = await api.get(`${SCHEMAS}/tenant/schemas/${encodeURIComponent(SCHEMA_ID)}`, {
+      accept: 'application/vnd.adobe.xdm-full+json; version=1',
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      $id: SCHEMA_ID,
+      'meta:altId': altId,
+      title: expect.any(String),
+    });
+    for (const accept of [
+      'application/vnd.adobe.xdm+json; version=1',
+      'application/vnd.adobe.xdm-notext+json; version=1',
+      'application/vnd.adobe.xdm-full-notext+json; version=1',
+    ]) {
+      expect((await api.get(`${SCHEMAS}/tenant/schemas/${altId}`, { accept })).status).toBe(200);
+    }
+  });
+
+  test('GET …/tenant/schemas/ (trailing slash) is the list', async () => {
+    const res = await api.get(`${SCHEMAS}/tenant/schemas/`, {
+      accept: 'application/vnd.adobe.xdm-id+json',
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.results.map((r: { $id: string }) => r.$id)).toContain(SCHEMA_ID);
+    expect(res.body._page).toMatchObject({ count: expect.any(Number) });
+  });
+});
+
+describe('Catalog (7)', () => {
+  test('a dataset carries classification and the adobe/pqs + adobe/siphon tags', async () => {
+    const name = unique('Streaming DS');
+    const created = await api.post(`${CATALOG}/dataSets?requestDataSource=true`, {
+      name,
+      schemaRef: { id: SCHEMA_ID, contentType: 'application/vnd.adobe.xed+json;version=1' },
+      tags: { unifiedProfile: ['enabled:true'] },
+    });
+    expect(created.status).toBe(201);
+    const id = String(created.body[0]).replace('@/dataSets/', '');
+    const ds = (await api.get(`${CATALOG}/dataSets/${id}`)).body[id];
+    expect(ds.classification).toEqual({ dataBehavior: 'record', managedBy: 'CUSTOMER' });
+    expect(ds.tags['adobe/pqs/table']).toEqual([expect.stringMatching(/^[a-z0-9_]+$/)]);
+    expect(ds.tags['adobe/siphon/table/format']).toEqual([expect.any(String)]);
+    expect(ds.tags.unifiedProfile).toEqual(['enabled:true']);
+    // The same keys in a list (aepp getDataSets → getDatasetsInfos).
+    const listed = (await api.get(`${CATALOG}/dataSets?${q({ name })}`)).body[id];
+    expect(listed.classification.dataBehavior).toBe('record');
+  });
+});
+
+describe('decisions between readings', () => {
+  test('syncValidation=True (Python casing) validates like syncValidation=true', async () => {
+    const p = await provision(api, unique('sync'));
+    const bad = xdmMessage(p.flowId, { _id: 'x', extraneous: 1 });
+    const res = await http(`${p.inletUrl}?syncValidation=True`, { method: 'POST', body: bad });
+    expect(res.status).toBe(400);
+    expect(res.body.title).toBe('Invalid XDM Message Format');
+    const ok = await http(`${p.inletUrl}?syncValidation=True`, {
+      method: 'POST',
+      body: xdmMessage(p.flowId, { _id: 'y' }),
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body.syncValidation).toEqual({ status: 'pass' });
+  });
+
+  test("mappingSetDelete: 'unsupported' answers 405; the default keeps 204", async () => {
+    const body = {
+      outputSchema: { schemaRef: { id: SCHEMA_ID } },
+      mappings: [{ sourceType: 'ATTRIBUTE', source: 'id', destination: '_id' }],
+    };
+    await withEmulator({ mappingSetDelete: 'unsupported' }, async ({ api: t }) => {
+      const set = await t.post('/data/foundation/conversion/mappingSets', body);
+      const del = await t.delete(`/data/foundation/conversion/mappingSets/${set.body.id}`);
+      expect(del.status).toBe(405);
+      expect((await t.get(`/data/foundation/conversion/mappingSets/${set.body.id}`)).status).toBe(
+        200,
+      );
+    });
+    const set = await api.post('/data/foundation/conversion/mappingSets', body);
+    expect(
+      (await api.delete(`/data/foundation/conversion/mappingSets/${set.body.id}`)).status,
+    ).toBe(204);
+  });
+
+  test('a base connection used only by a source connection can be deleted; the source connection stays', async () => {
+    const base = await api.post(`${FLOW}/connections`, connectionBody(unique('orphan')));
+    const src = await api.post(`${FLOW}/sourceConnections`, {
+      name: 'orphan source',
+      baseConnectionId: base.body.id,
+      connectionSpec: { id: HTTP_API_SPEC, version: '1.0' },
+    });
+    expect((await api.delete(`${FLOW}/connections/${base.body.id}`)).status).toBe(204);
+    expect((await api.get(`${FLOW}/connections/${base.body.id}`)).status).toBe(404);
+    const left = await api.get(`${FLOW}/sourceConnections/${src.body.id}`);
+    expect(left.status).toBe(200);
+    expect(left.body.items[0].baseConnectionId).toBe(base.body.id);
+  });
+});
