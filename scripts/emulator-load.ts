@@ -32,12 +32,7 @@ const DEFAULTS = {
 async function childEmulator(): Promise<Target> {
   const child: ChildProcess = spawn(
     process.execPath,
-    [
-      require.resolve('tsx/cli'),
-      join(__dirname, '..', 'emulator', 'main.ts'),
-      '--port',
-      '0',
-    ],
+    [require.resolve('tsx/cli'), join(__dirname, '..', 'emulator', 'main.ts'), '--port', '0'],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const url = await new Promise<string>((resolve, reject) => {

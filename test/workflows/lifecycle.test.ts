@@ -106,7 +106,7 @@ describe('one operation in flight per source', () => {
         await new Promise((r) => setTimeout(r, 200));
       }
       const created = (await started.handle.query(progressQuery)).resources;
-      const ids = Object.values(created).map((r) => r!.id);
+      const ids = Object.values(created).map((r) => r.id);
       expect(ids).toHaveLength(5);
 
       const waits: string[] = [];
