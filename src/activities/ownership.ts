@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../shared/names';
-import type { Owner, ResourceKind } from './types';
+import type { ResourceKind } from '../shared/resources';
+import type { Owner } from './types';
 
 /**
  * Ownership marker: every resource this project creates ends its description with
@@ -13,7 +14,7 @@ import type { Owner, ResourceKind } from './types';
 const MARKER = /\s*\[aep-stream-provisioner source=([^\]]+) run=([A-Za-z0-9-]+)\]$/;
 
 export function markedDescription(owner: Owner, description?: string): string {
-  const marker = `[aep-stream-provisioner source=${owner.sourceName} run=${owner.runToken}]`;
+  const marker = `[aep-stream-provisioner source=${owner.sourceName} run=${owner.runId}]`;
   return description ? `${description} ${marker}` : marker;
 }
 
@@ -54,7 +55,7 @@ export function adopt<T extends Candidate>(
   label: string,
   candidates: T[],
 ): Adoption<T> | undefined {
-  const mine = candidates.find((c) => creatorRun(c.description) === owner.runToken);
+  const mine = candidates.find((c) => creatorRun(c.description) === owner.runId);
   if (mine) return { resource: mine, createdByThisRun: true };
   const ours = candidates.find((c) => isOwned(c.description));
   if (ours) return { resource: ours, createdByThisRun: false };

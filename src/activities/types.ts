@@ -4,10 +4,12 @@
  * history, so it holds ids and names only — never a token, secret or Authorization value.
  */
 import type { ProvisionRequest } from '../request';
+import type { ResourceKind } from '../shared/resources';
+import type { SmokeTestResult } from '../shared/results';
 
-/** Kinds of AEP resource a provisioning creates, in dependency order (base connection first). */
-export type ResourceKind =
-  'baseConnection' | 'sourceConnection' | 'targetConnection' | 'dataset' | 'mappingSet' | 'flow';
+export type { SmokeTestResult };
+
+export type { ResourceKind };
 
 /**
  * Who owns a resource: every resource this project creates carries an ownership marker with the
@@ -18,7 +20,7 @@ export interface Owner {
   sandbox: string;
   sourceName: string;
   /** The workflow run that creates resources (workflowInfo().runId). */
-  runToken: string;
+  runId: string;
 }
 
 export interface EnsureResult {
@@ -128,12 +130,6 @@ export interface SmokeTestInput {
   datasetId: string;
   authenticated: boolean;
   record?: Record<string, unknown>;
-}
-
-export interface SmokeTestResult {
-  status: number;
-  xactionId?: string;
-  receivedTimeMs?: number;
 }
 
 export interface DeleteResourceInput {

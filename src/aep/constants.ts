@@ -19,3 +19,11 @@ export const STREAMING_AUTH_SPEC_NAME = 'Streaming Connection';
 export const XDM_FULL_CONTENT_TYPE = 'application/vnd.adobe.xed-full+json;version=1.0';
 /** `schemaRef.contentType` of a Catalog dataset. */
 export const XDM_DATASET_CONTENT_TYPE = 'application/vnd.adobe.xed+json;version=1';
+
+/** The spec references of an HTTP API streaming source, as Flow Service bodies carry them. */
+export const SPEC = {
+  httpApiConnection: { id: AEP_IDS.httpApiConnectionSpec, version: SPEC_VERSION },
+  dataLake: { id: AEP_IDS.dataLakeConnectionSpec, version: SPEC_VERSION },
+  streamingFlow: { id: AEP_IDS.streamingFlowSpec, version: SPEC_VERSION },
+  streamingFlowWithMapping: { id: AEP_IDS.streamingMappingFlowSpec, version: SPEC_VERSION },
+} as const;

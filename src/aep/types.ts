@@ -226,3 +226,11 @@ export interface InletResponse {
   status: number;
   body: unknown;
 }
+
+/** One operation of a Flow Service PATCH body (JSON Patch; Flow Service takes these three). */
+export interface JsonPatchOp {
+  op: 'add' | 'replace' | 'remove';
+  /** JSON Pointer, e.g. `/transformations/0/params/mappingVersion`. */
+  path: string;
+  value?: unknown;
+}

@@ -1,5 +1,12 @@
 /** Result and progress shapes of the workflows: shared by workflows, client and tests (no I/O). */
-import type { ResourceKind, SmokeTestResult } from '../activities/types';
+import type { ResourceKind } from './resources';
+
+/** The smoke-test record's answer. */
+export interface SmokeTestResult {
+  status: number;
+  xactionId?: string;
+  receivedTimeMs?: number;
+}
 
 export interface ResourceRef {
   id: string;

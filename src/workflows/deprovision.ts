@@ -7,6 +7,7 @@ import {
 import type { Activities } from '../activities';
 import type { DeprovisionRequestInput } from '../request';
 import { FailureType, SearchAttributes } from '../shared/names';
+import { inTeardownOrder } from '../shared/resources';
 import type { DeprovisionResult } from '../shared/results';
 import { describeFailure } from './failures';
 import { DELETE } from './policies';
@@ -16,7 +17,7 @@ const aep = proxyActivities<Activities>(DELETE);
 /**
  * Tears a source down from its name (+ sandbox) or its flow id: discovers the graph this project
  * created (flow → source/target connections → base connection, mapping set, and the dataset only
- * if this project created it), then deletes flow first and base connection last. Every delete is
+ * if this project created it), then deletes in TEARDOWN_ORDER (flow first, base connection last). Every delete is
  * idempotent (404 counts as done), so re-running a teardown is safe; a delete that keeps failing
  * fails the workflow with CompensationFailed naming what is left.
  */
@@ -52,7 +53,7 @@ export async function DeprovisionStreamingSource(
     kept: graph.kept,
   };
   const failed: string[] = [];
-  for (const { kind, id } of graph.resources) {
+  for (const { kind, id } of inTeardownOrder(graph.resources)) {
     setCurrentDetails(`Deleting ${kind} ${id}`);
     try {
       const r = await aep.deleteResource({ kind, sandbox: req.sandbox, id });

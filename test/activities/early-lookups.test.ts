@@ -38,9 +38,9 @@ afterAll(async () => {
 });
 
 let n = 0;
-function owner(runToken = 'run-1'): Owner {
+function owner(runId = 'run-1'): Owner {
   n += 1;
-  return { sandbox: 'prod', sourceName: `early lookups ${n}`, runToken };
+  return { sandbox: 'prod', sourceName: `early lookups ${n}`, runId };
 }
 
 /** Runs one activity as attempt `a` of its activity task. */
@@ -133,7 +133,7 @@ test('a re-run: inspectTarget finds the earlier run’s resources, the ensures r
     mappings: [{ sourceAttribute: 'id', destinationXdmPath: '_id', identity: false }],
   });
 
-  const again: Owner = { ...earlier, runToken: 'run-2' };
+  const again: Owner = { ...earlier, runId: 'run-2' };
   const found = await attempt(1).run(activities.inspectTarget, {
     owner: again,
     schemaId: SCHEMA_ID,
@@ -177,7 +177,7 @@ test('an earlier source writing to another dataset is refused, as with a lookup 
     datasetId,
     schemaId: SCHEMA_ID,
   });
-  const again: Owner = { ...earlier, runToken: 'run-2' };
+  const again: Owner = { ...earlier, runId: 'run-2' };
   const found = await attempt(1).run(activities.inspectTarget, {
     owner: again,
     schemaId: SCHEMA_ID,

@@ -1,4 +1,4 @@
-import { ConfigError, parseClientConfig, parseConfig } from '../../src/config';
+import { ConfigError, parseClientConfig, parseConfig } from '../src/config';
 
 const valid = {
   AEP_CLIENT_ID: 'id',

@@ -1,5 +1,5 @@
-import { InvalidRequestError, parseProvisionRequest } from '../../src/request';
-import { malformedRequests } from '../fixtures/malformed-requests';
+import { InvalidRequestError, parseProvisionRequest } from '../src/request';
+import { malformedRequests } from './fixtures/malformed-requests';
 
 const SCHEMA = 'https://ns.adobe.com/acme/schemas/7f682c29f887512a897791e7161b90a1ae7ed3dd07a177b1';
 

@@ -1,0 +1,118 @@
+/** The dataflow, and the smoke-test record sent through it. */
+import { ApplicationFailure } from '@temporalio/common';
+import type { AepClient } from '../aep/client';
+import { SPEC, XDM_FULL_CONTENT_TYPE } from '../aep/constants';
+import { FailureType } from '../shared/names';
+import { activityContext, shouldLookUp } from './context';
+import { differs } from './failures';
+import { byName } from './lookups';
+import { adopt, markedDescription } from './ownership';
+import type { EnsureFlowInput, EnsureResult, SmokeTestInput, SmokeTestResult } from './types';
+
+export function flowActivities({ aep }: { aep: AepClient }) {
+  return {
+    async ensureFlow(input: EnsureFlowInput): Promise<EnsureResult> {
+      const { owner } = input;
+      const { signal } = activityContext();
+      if (shouldLookUp(input.lookupFirst)) {
+        const found = adopt(
+          'flow',
+          owner,
+          `named "${owner.sourceName}"`,
+          (
+            await aep.listFlows(owner.sandbox, [byName(owner.sourceName)], undefined, signal)
+          ).filter((f) => f.name === owner.sourceName),
+        );
+        if (found) {
+          const flow = found.resource;
+          if (
+            !flow.sourceConnectionIds.includes(input.sourceConnectionId) ||
+            !flow.targetConnectionIds.includes(input.targetConnectionId)
+          ) {
+            differs(
+              `Dataflow "${owner.sourceName}" (${flow.id}) exists with other connections: deprovision it first or choose another name`,
+              { kind: 'flow', id: flow.id },
+            );
+          }
+          return { id: flow.id, created: found.createdByThisRun };
+        }
+      }
+      const { id } = await aep.createFlow(
+        owner.sandbox,
+        {
+          name: owner.sourceName,
+          description: markedDescription(owner),
+          flowSpec: input.mappingSet ? SPEC.streamingFlowWithMapping : SPEC.streamingFlow,
+          sourceConnectionIds: [input.sourceConnectionId],
+          targetConnectionIds: [input.targetConnectionId],
+          ...(input.mappingSet
+            ? {
+                transformations: [
+                  {
+                    name: 'Mapping' as const,
+                    params: {
+                      mappingId: input.mappingSet.id,
+                      mappingVersion: input.mappingSet.version,
+                    },
+                  },
+                ],
+              }
+            : {}),
+        },
+        signal,
+      );
+      return { id, created: true };
+    },
+
+    /**
+     * Sends one record to the inlet (XDM envelope or raw JSON). Not idempotent on Adobe's side,
+     * and need not be: a retried smoke record is one more test record, not a resource.
+     */
+    async sendSmokeRecord(input: SmokeTestInput): Promise<SmokeTestResult> {
+      const schemaRef = { id: input.schemaId, contentType: XDM_FULL_CONTENT_TYPE };
+      const record =
+        input.dataType === 'xdm'
+          ? {
+              header: {
+                schemaRef,
+                flowId: input.flowId,
+                datasetId: input.datasetId,
+                source: { name: 'aep-streaming-provisioner smoke test' },
+              },
+              body: {
+                xdmMeta: { schemaRef },
+                xdmEntity: input.record ?? { _id: `smoke-test-${input.flowId}` },
+              },
+            }
+          : (input.record ?? { smokeTest: true, flowId: input.flowId });
+      let res;
+      try {
+        res = await aep.sendToInlet({
+          inletUrl: input.inletUrl,
+          flowId: input.flowId,
+          record,
+          authenticated: input.authenticated,
+          signal: activityContext().signal,
+        });
+      } catch (err) {
+        // A refused record (4xx) is the smoke test's verdict, not an AEP outage: name it so.
+        // Retryable failures (429, 5xx, network) pass through and are retried.
+        if (err instanceof ApplicationFailure && err.nonRetryable) {
+          throw ApplicationFailure.create({
+            type: FailureType.SmokeTestFailed,
+            message: `The inlet refused the smoke-test record: ${err.message}`,
+            nonRetryable: true,
+            details: err.details ? [...err.details] : undefined,
+          });
+        }
+        throw err;
+      }
+      const body = (res.body ?? {}) as { xactionId?: unknown; receivedTimeMs?: unknown };
+      return {
+        status: res.status,
+        xactionId: typeof body.xactionId === 'string' ? body.xactionId : undefined,
+        receivedTimeMs: typeof body.receivedTimeMs === 'number' ? body.receivedTimeMs : undefined,
+      };
+    },
+  };
+}

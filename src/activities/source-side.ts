@@ -1,0 +1,135 @@
+/** The source side: base connection, its inlet URL, source connection. */
+import { ApplicationFailure } from '@temporalio/common';
+import type { AepClient } from '../aep/client';
+import { SPEC } from '../aep/constants';
+import type { BaseConnection } from '../aep/types';
+import { FailureType } from '../shared/names';
+import { activityContext, shouldLookUp } from './context';
+import { differs } from './failures';
+import { byName } from './lookups';
+import { adopt, markedDescription } from './ownership';
+import type {
+  EnsureBaseConnectionInput,
+  EnsureResult,
+  EnsureSourceConnectionInput,
+  InletInfo,
+} from './types';
+
+export function sourceSideActivities({ aep }: { aep: AepClient }) {
+  return {
+    async ensureBaseConnection(input: EnsureBaseConnectionInput): Promise<EnsureResult> {
+      const { owner } = input;
+      const { signal } = activityContext();
+      // Always looked up: the base connection is the root that tells a new source from a re-run.
+      const found = adopt(
+        'baseConnection',
+        owner,
+        `named "${owner.sourceName}"`,
+        (
+          await aep.listConnections(
+            owner.sandbox,
+            [
+              byName(owner.sourceName),
+              { path: 'connectionSpec.id', value: SPEC.httpApiConnection.id },
+            ],
+            undefined,
+            signal,
+          )
+        ).filter((c) => c.name === owner.sourceName),
+      );
+      if (found) {
+        checkBaseConnectionMatches(found.resource, input);
+        return { id: found.resource.id, created: found.createdByThisRun };
+      }
+      const { id } = await aep.createConnection(
+        owner.sandbox,
+        {
+          name: owner.sourceName,
+          description: markedDescription(owner, input.description),
+          connectionSpec: SPEC.httpApiConnection,
+          auth: {
+            specName: 'Streaming Connection',
+            params: {
+              dataType: input.dataType,
+              name: owner.sourceName,
+              sourceId: owner.sourceName,
+              ...(input.authenticationRequired ? { authenticationRequired: true } : {}),
+            },
+          },
+        },
+        signal,
+      );
+      return { id, created: true };
+    },
+
+    /** Read-only; InletNotReady is retryable, so the workflow's retry policy is the wait loop. */
+    async getInlet(input: { sandbox: string; baseConnectionId: string }): Promise<InletInfo> {
+      const conn = await aep.getConnection(
+        input.sandbox,
+        input.baseConnectionId,
+        activityContext().signal,
+      );
+      if (!conn) {
+        throw ApplicationFailure.create({
+          type: FailureType.AepNotFound,
+          message: `Base connection ${input.baseConnectionId} disappeared before its inlet URL was read`,
+          nonRetryable: true,
+        });
+      }
+      const params = conn.auth?.params;
+      if (!params?.inletUrl || !params.inletId) {
+        throw ApplicationFailure.retryable(
+          `Base connection ${input.baseConnectionId} has no inlet URL yet`,
+          FailureType.InletNotReady,
+        );
+      }
+      return {
+        inletUrl: params.inletUrl,
+        inletId: params.inletId,
+        authenticationRequired: params.authenticationRequired === true,
+      };
+    },
+
+    async ensureSourceConnection(input: EnsureSourceConnectionInput): Promise<EnsureResult> {
+      const { owner } = input;
+      const { signal } = activityContext();
+      if (shouldLookUp(input.lookupFirst)) {
+        const found = adopt(
+          'sourceConnection',
+          owner,
+          `on base connection ${input.baseConnectionId}`,
+          await aep.listSourceConnections(
+            owner.sandbox,
+            [{ path: 'baseConnectionId', value: input.baseConnectionId }],
+            undefined,
+            signal,
+          ),
+        );
+        if (found) return { id: found.resource.id, created: found.createdByThisRun };
+      }
+      const { id } = await aep.createSourceConnection(
+        owner.sandbox,
+        {
+          name: owner.sourceName,
+          description: markedDescription(owner),
+          baseConnectionId: input.baseConnectionId,
+          connectionSpec: SPEC.httpApiConnection,
+        },
+        signal,
+      );
+      return { id, created: true };
+    },
+  };
+}
+
+function checkBaseConnectionMatches(conn: BaseConnection, input: EnsureBaseConnectionInput): void {
+  const params = conn.auth?.params;
+  const dataType = params?.dataType;
+  const auth = params?.authenticationRequired === true;
+  if ((dataType && dataType !== input.dataType) || auth !== input.authenticationRequired) {
+    differs(
+      `Source "${input.owner.sourceName}" already exists (base connection ${conn.id}) with dataType=${dataType ?? '?'} and authenticationRequired=${auth}; deprovision it first or choose another name`,
+      { kind: 'baseConnection', id: conn.id },
+    );
+  }
+}

@@ -1,0 +1,154 @@
+/** The target side: schema check and early lookups, dataset, target connection, mapping set. */
+import type { AepClient } from '../aep/client';
+import { SPEC, XDM_DATASET_CONTENT_TYPE, XDM_FULL_CONTENT_TYPE } from '../aep/constants';
+import { activityContext, priorResource } from './context';
+import { datasetMismatch, differs, schemaNotFound } from './failures';
+import { lookUpDataset, lookUpMappingSet, lookUpTargetConnection } from './lookups';
+import { markedDescription } from './ownership';
+import type {
+  EnsureDatasetInput,
+  EnsureMappingSetInput,
+  EnsureResult,
+  EnsureTargetConnectionInput,
+  InspectTargetInput,
+  MappingSetResult,
+  TargetInspection,
+} from './types';
+
+export function targetSideActivities({ aep }: { aep: AepClient }) {
+  return {
+    /**
+     * Read-only, started beside the base connection: checks the target schema and, in parallel,
+     * finds what an earlier provisioning of this source created on the target side (its dataset,
+     * target connection and mapping set, by name). The creates that follow take these results
+     * instead of looking up again on their first attempt, so no lookup waits on the target side's
+     * critical path (schema → dataset → target connection → flow). Nothing is created here, and
+     * nothing is created by the workflow before the schema check has passed. SchemaNotFound and
+     * ForeignResourceConflict are non-retryable.
+     */
+    async inspectTarget(input: InspectTargetInput): Promise<TargetInspection> {
+      const { owner, datasetName } = input;
+      const { signal } = activityContext();
+      const [schema, dataset, targetConnection, mappingSet] = await Promise.all([
+        aep.getSchema(owner.sandbox, input.schemaId, signal),
+        datasetName !== undefined ? lookUpDataset(aep, owner, datasetName, signal) : undefined,
+        lookUpTargetConnection(aep, owner, signal),
+        input.mappingSet ? lookUpMappingSet(aep, owner, signal) : undefined,
+      ]);
+      if (!schema) schemaNotFound(owner.sandbox, input.schemaId);
+      return {
+        schemaTitle: schema.title,
+        ...(datasetName !== undefined ? { dataset: dataset ?? null } : {}),
+        targetConnection: targetConnection ?? null,
+        ...(input.mappingSet ? { mappingSet: mappingSet ?? null } : {}),
+      };
+    },
+
+    /**
+     * An existing dataset named by id is checked (exists, same schema) and never owned; a named
+     * dataset is found by name among this project's datasets, or created.
+     */
+    async ensureDataset(input: EnsureDatasetInput): Promise<EnsureResult> {
+      const { owner, schemaId } = input;
+      const { signal } = activityContext();
+      if (input.datasetId) {
+        const ds = await aep.getDataset(owner.sandbox, input.datasetId, signal);
+        if (!ds) {
+          datasetMismatch(
+            `Dataset ${input.datasetId} does not exist in sandbox "${owner.sandbox}"`,
+          );
+        }
+        if (ds.schemaRef.id !== schemaId) {
+          datasetMismatch(
+            `Dataset ${input.datasetId} uses schema ${ds.schemaRef.id}, not ${schemaId}`,
+          );
+        }
+        return { id: ds.id, created: false };
+      }
+      const spec = input.dataset;
+      if (!spec) throw new Error('ensureDataset needs datasetId or dataset');
+      const prior = await priorResource(input, () => lookUpDataset(aep, owner, spec.name, signal));
+      if (prior) {
+        if (prior.schemaId !== schemaId) {
+          differs(
+            `Dataset "${spec.name}" (${prior.id}) exists with schema ${prior.schemaId}, not ${schemaId}`,
+            { kind: 'dataset', id: prior.id },
+          );
+        }
+        return { id: prior.id, created: prior.createdByThisRun };
+      }
+      const { id } = await aep.createDataset(
+        owner.sandbox,
+        {
+          name: spec.name,
+          description: markedDescription(owner, spec.description),
+          schemaRef: { id: schemaId, contentType: XDM_DATASET_CONTENT_TYPE },
+          fileDescription: { persisted: true, containerFormat: 'parquet', format: 'parquet' },
+        },
+        signal,
+      );
+      return { id, created: true };
+    },
+
+    async ensureTargetConnection(input: EnsureTargetConnectionInput): Promise<EnsureResult> {
+      const { owner } = input;
+      const { signal } = activityContext();
+      const prior = await priorResource(input, () => lookUpTargetConnection(aep, owner, signal));
+      if (prior) {
+        if (prior.dataSetId !== input.datasetId) {
+          differs(
+            `Source "${owner.sourceName}" already writes to dataset ${prior.dataSetId ?? '(none)'}, not ${input.datasetId}: deprovision it first or choose another name`,
+            { kind: 'targetConnection', id: prior.id },
+          );
+        }
+        return { id: prior.id, created: prior.createdByThisRun };
+      }
+      const { id } = await aep.createTargetConnection(
+        owner.sandbox,
+        {
+          name: owner.sourceName,
+          description: markedDescription(owner),
+          data: { format: 'json', schema: { id: input.schemaId, version: XDM_FULL_CONTENT_TYPE } },
+          params: { dataSetId: input.datasetId },
+          connectionSpec: SPEC.dataLake,
+        },
+        signal,
+      );
+      return { id, created: true };
+    },
+
+    async ensureMappingSet(input: EnsureMappingSetInput): Promise<MappingSetResult> {
+      const { owner } = input;
+      const { signal } = activityContext();
+      const prior = await priorResource(input, () => lookUpMappingSet(aep, owner, signal));
+      if (prior) return { id: prior.id, version: prior.version, created: prior.createdByThisRun };
+      const created = await aep.createMappingSet(
+        owner.sandbox,
+        mappingSetBody(owner, input.schemaId, input.mappings),
+        signal,
+      );
+      return { id: created.id, version: created.version, created: true };
+    },
+  };
+}
+
+/** The legacy mapping-set body of Adobe's HTTP API tutorial. */
+export function mappingSetBody(
+  owner: EnsureMappingSetInput['owner'],
+  schemaId: string,
+  mappings: EnsureMappingSetInput['mappings'],
+) {
+  return {
+    name: owner.sourceName,
+    description: markedDescription(owner),
+    version: 0 as const,
+    xdmSchema: schemaId,
+    xdmVersion: '1.0' as const,
+    mappings: mappings.map((m) => ({
+      sourceAttribute: m.sourceAttribute,
+      destinationXdmPath: m.destinationXdmPath,
+      identity: m.identity,
+      version: 0 as const,
+    })),
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * Flow Service: base, source and target connections and flows share one implementation (create,
+ * get, paged list with `property=` filters, PATCH with If-Match, tolerant delete), plus the flow
+ * action endpoint.
+ */
+import { type z } from 'zod';
+import { FLOW_SERVICE_PATH, MAX_PAGES, unexpected, type AepHttp } from './http';
+import { createdSchema, listPageSchema, singleItemSchema } from './schemas';
+import type {
+  CreatedFlowServiceResource,
+  DeleteOutcome,
+  FlowAction,
+  JsonPatchOp,
+  ListOptions,
+  PropertyFilter,
+} from './types';
+
+const DEFAULT_FLOW_PAGE_SIZE = 100;
+
+export interface FlowServiceKind<TBody, TItem> {
+  create: (
+    sandbox: string,
+    body: TBody,
+    signal?: AbortSignal,
+  ) => Promise<CreatedFlowServiceResource>;
+  get: (sandbox: string, id: string, signal?: AbortSignal) => Promise<TItem | null>;
+  list: (
+    sandbox: string,
+    filters: PropertyFilter[],
+    opts?: ListOptions,
+    signal?: AbortSignal,
+  ) => Promise<TItem[]>;
+  patch: (
+    sandbox: string,
+    id: string,
+    etag: string,
+    ops: JsonPatchOp[],
+    signal?: AbortSignal,
+  ) => Promise<CreatedFlowServiceResource>;
+  delete: (sandbox: string, id: string, signal?: AbortSignal) => Promise<DeleteOutcome>;
+}
+
+export function flowServiceKind<TBody, TItem>(
+  http: AepHttp,
+  collection: string,
+  label: string,
+  item: z.ZodType<TItem>,
+): FlowServiceKind<TBody, TItem> {
+  const { platform, parse } = http;
+  const path = `${FLOW_SERVICE_PATH}/${collection}`;
+  const itemPath = (id: string) => `${path}/${encodeURIComponent(id)}`;
+  const single = singleItemSchema(item);
+  const page = listPageSchema(item);
+
+  return {
+    async create(sandbox, body, signal) {
+      const operation = `flowservice.create${label}`;
+      const res = await platform({ operation, method: 'post', path, sandbox, json: body, signal });
+      return parse(createdSchema, res, { operation });
+    },
+
+    async get(sandbox, id, signal) {
+      const ctx = { operation: `flowservice.get${label}`, resource: id };
+      const res = await platform({
+        ...ctx,
+        method: 'get',
+        path: itemPath(id),
+        sandbox,
+        signal,
+        allow: [404],
+      });
+      if (res.status === 404) return null;
+      return parse(single, res, ctx).items[0] ?? null;
+    },
+
+    async list(sandbox, filters, opts, signal) {
+      const operation = `flowservice.list${label}s`;
+      const first = new URLSearchParams();
+      for (const f of filters) first.append('property', encodePropertyFilter(f));
+      first.set('limit', String(opts?.limit ?? DEFAULT_FLOW_PAGE_SIZE));
+
+      const items: TItem[] = [];
+      const seen = new Set<string>();
+      let next: { path: string; params: URLSearchParams } | undefined = { path, params: first };
+      while (next) {
+        const key = `${next.path}?${next.params.toString()}`;
+        if (seen.has(key) || seen.size >= MAX_PAGES) {
+          unexpected(200, 'pagination does not terminate', { operation });
+        }
+        seen.add(key);
+        const res = await platform({
+          operation,
+          method: 'get',
+          path: next.path,
+          searchParams: next.params,
+          sandbox,
+          signal,
+        });
+        const body = parse(page, res, { operation });
+        items.push(...body.items);
+        const href = body._links?.next?.href;
+        next = href ? resolveNextPage(href, first) : undefined;
+      }
+      return items;
+    },
+
+    async patch(sandbox, id, etag, ops, signal) {
+      const ctx = { operation: `flowservice.patch${label}`, resource: id };
+      const res = await platform({
+        ...ctx,
+        method: 'patch',
+        path: itemPath(id),
+        sandbox,
+        json: ops,
+        headers: { 'if-match': etag },
+        signal,
+      });
+      return parse(createdSchema, res, ctx);
+    },
+
+    async delete(sandbox, id, signal) {
+      const res = await platform({
+        operation: `flowservice.delete${label}`,
+        resource: id,
+        method: 'delete',
+        path: itemPath(id),
+        sandbox,
+        signal,
+        allow: [404],
+      });
+      return res.status === 404 ? 'absent' : 'deleted';
+    },
+  };
+}
+
+/** `POST /flows/{id}/action?op=enable|disable`. */
+export async function flowAction(
+  http: AepHttp,
+  sandbox: string,
+  id: string,
+  action: FlowAction,
+  signal?: AbortSignal,
+): Promise<CreatedFlowServiceResource> {
+  const ctx = { operation: `flowservice.${action}Flow`, resource: id };
+  const res = await http.platform({
+    ...ctx,
+    method: 'post',
+    path: `${FLOW_SERVICE_PATH}/flows/${encodeURIComponent(id)}/action`,
+    searchParams: new URLSearchParams({ op: action }),
+    sandbox,
+    signal,
+  });
+  return http.parse(createdSchema, res, ctx);
+}
+
+/**
+ * `path op value` for one `property=` parameter (URLSearchParams does the URL encoding).
+ * A string value is double-quoted so Platform treats it as one literal; an array is any-of.
+ */
+export function encodePropertyFilter(f: PropertyFilter): string {
+  const op = f.op ?? '==';
+  if (Array.isArray(f.value)) {
+    if (f.value.length === 0) throw new TypeError(`property filter on ${f.path}: empty value list`);
+    if (op !== '==' && op !== '!=') {
+      throw new TypeError(`property filter on ${f.path}: ${op} does not take a list of values`);
+    }
+    return `${f.path}${op}${f.value.join(',')}`;
+  }
+  return `${f.path}${op}"${f.value}"`;
+}
+
+/**
+ * The next list page from `_links.next.href`. The href is relative to the Flow Service base path
+ * (`/connections?continuationToken=…`); absolute hrefs are accepted but only their path and
+ * query are used, so the bearer token never follows a link to another host. Parameters the href
+ * omits (filters, limit) are carried over from the first request.
+ */
+export function resolveNextPage(
+  href: string,
+  firstParams: URLSearchParams,
+): { path: string; params: URLSearchParams } {
+  let url: URL;
+  if (/^https?:\/\//i.test(href)) {
+    url = new URL(href);
+  } else {
+    const rel = href.startsWith('/') ? href : `/${href}`;
+    const full = rel.startsWith(`/${FLOW_SERVICE_PATH}/`) ? rel : `/${FLOW_SERVICE_PATH}${rel}`;
+    url = new URL(full, 'http://flowservice.invalid');
+  }
+  const params = new URLSearchParams(url.search);
+  for (const [k, v] of firstParams) {
+    if (!params.has(k)) params.append(k, v);
+  }
+  return { path: url.pathname.replace(/^\/+/, ''), params };
+}

@@ -1,0 +1,54 @@
+/**
+ * The streaming inlet (DCS): no sandbox header, the inlet URL identifies org and sandbox. The
+ * bearer token goes to the inlet only when the inlet requires authentication.
+ */
+import { readHttpError, toAepFailure } from './errors';
+import type { AepHttp } from './http';
+import type { InletResponse, SendToInletArgs } from './types';
+
+export function inletApi({ inletHttp, tokens }: AepHttp) {
+  return {
+    /** One record to the inlet; resolves for 2xx, throws a mapped failure otherwise. */
+    async sendToInlet({
+      inletUrl,
+      flowId,
+      record,
+      authenticated,
+      signal,
+    }: SendToInletArgs): Promise<InletResponse> {
+      const context = { operation: 'inlet.send', resource: flowId, service: 'inlet' as const };
+      try {
+        const send = (token?: string) =>
+          inletHttp.post(inletUrl, {
+            json: record,
+            ...(signal ? { signal } : {}),
+            headers: {
+              'x-adobe-flow-id': flowId,
+              ...(token ? { authorization: `Bearer ${token}` } : {}),
+            },
+          });
+        let token = authenticated ? await tokens.getToken(signal) : undefined;
+        let response = await send(token);
+        // DCS answers 401 (tutorial) or 403 (batch doc) for an expired token: refresh once.
+        if ((response.status === 401 || response.status === 403) && token) {
+          await response.body?.cancel();
+          tokens.invalidate(token);
+          token = await tokens.getToken(signal);
+          response = await send(token);
+        }
+        if (!response.ok) throw await readHttpError(response);
+        // DCS answers JSON; anything else is still a 2xx the caller may want to see.
+        const text = await response.text();
+        let body: unknown = text;
+        try {
+          body = text.length > 0 ? (JSON.parse(text) as unknown) : undefined;
+        } catch {
+          body = text.slice(0, 2_000);
+        }
+        return { status: response.status, body };
+      } catch (err) {
+        throw toAepFailure(err, context);
+      }
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * What a provisioning shows while it runs: the `progress` query, the workflow's current details
+ * in the UI, and the status search attribute (written only on change: every write is a
+ * visibility update on the server).
+ */
+import { setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { EnsureResult } from '../activities/types';
+import { progressQuery, SearchAttributes } from '../shared/names';
+import type { ResourceKind } from '../shared/resources';
+import type { ProvisionProgress, ProvisionStatus, ResourceRef } from '../shared/results';
+
+export class Progress {
+  readonly state: ProvisionProgress = {
+    status: 'VALIDATING',
+    step: 'Validating the request',
+    completedSteps: [],
+    resources: {},
+    compensation: [],
+  };
+  private published: ProvisionStatus | undefined;
+
+  constructor() {
+    setHandler(progressQuery, () => this.state);
+    this.status('VALIDATING', 'Validating the request');
+  }
+
+  /**
+   * VALIDATING is never published: validation is a local activity inside the first workflow
+   * task, so no one could see it between QUEUED (set by the client at start) and PROVISIONING.
+   */
+  status(status: ProvisionStatus, step: string): void {
+    this.state.status = status;
+    this.state.step = step;
+    setCurrentDetails(`**${status}** — ${step}`);
+    if (status === this.published || status === 'VALIDATING') return;
+    upsertSearchAttributes([{ key: SearchAttributes.status, value: status }]);
+    this.published = status;
+  }
+
+  done(step: string): void {
+    this.state.completedSteps.push(step);
+  }
+
+  /** A resource created or found by this run. */
+  record(kind: ResourceKind, r: EnsureResult, owned = true): ResourceRef {
+    const ref: ResourceRef = { id: r.id, created: r.created, owned };
+    this.state.resources[kind] = ref;
+    this.done(`${kind} ${r.created ? 'created' : 'found'}: ${r.id}`);
+    return ref;
+  }
+}
