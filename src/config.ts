@@ -41,7 +41,12 @@ export const configSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('aep-streaming-provisioning'),
   /** Temporal Cloud API key (turns TLS on); never logged. */
-  TEMPORAL_API_KEY: z.string().trim().min(1).optional(),
+  TEMPORAL_API_KEY: z
+    .string()
+    .trim()
+    .min(1)
+    .transform((k) => new Redacted(k))
+    .optional(),
   /** Profile of the temporal.toml file (default: "default"). */
   TEMPORAL_PROFILE: z.string().trim().min(1).optional(),
   /** The temporal.toml file; default: $XDG_CONFIG_HOME/temporalio/temporal.toml (or ~/.config/...). */
@@ -159,6 +164,22 @@ export const configSchema = z.object({
   /** Longest `Prefer: wait=<s>` honoured; longer waits are cut to it. */
   API_MAX_WAIT_SECONDS: positiveInt('API_MAX_WAIT_SECONDS', 60),
 });
+
+/** A secret that prints as [redacted] (JSON, util.inspect, template strings); `.value` reads it. */
+export class Redacted {
+  constructor(readonly value: string) {
+    Object.defineProperty(this, 'value', { enumerable: false });
+  }
+  toJSON(): string {
+    return '[redacted]';
+  }
+  toString(): string {
+    return '[redacted]';
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return '[redacted]';
+  }
+}
 
 export interface ApiKeyEntry {
   id: string;
