@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  Client,
-  Connection,
+  type Client,
   WorkflowFailedError,
   WorkflowNotFoundError,
   type WorkflowHandle,
@@ -14,6 +13,7 @@ import {
   type Workflow,
 } from '@temporalio/common';
 import { parseClientConfig, type ClientConfig } from './config';
+import { connectClient } from './connection';
 import {
   parseDeprovisionRequest,
   parseProvisionRequest,
@@ -117,12 +117,9 @@ export class ProvisioningClient {
     readonly config: ClientConfig,
   ) {}
 
+  /** Connects by Temporal's conventions (env, temporal.toml profile, API key, mTLS). */
   static async connect(config: ClientConfig = parseClientConfig()): Promise<ProvisioningClient> {
-    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-    return new ProvisioningClient(
-      new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
-      config,
-    );
+    return new ProvisioningClient(await connectClient(config), config);
   }
 
   /** Throws InvalidRequestError (naming every bad field) before anything is started. */

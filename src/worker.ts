@@ -10,6 +10,7 @@ import { createActivities } from './activities';
 import { createAepClient } from './aep/client';
 import { createTokenProvider } from './aep/token';
 import { parseConfig, type Config } from './config';
+import { connectionOptions } from './connection';
 
 /**
  * The only place that builds real clients: the AEP client (with one IMS token cache per process)
@@ -18,7 +19,7 @@ import { parseConfig, type Config } from './config';
 
 export interface BuildWorkerOptions {
   config: Config;
-  /** An existing connection (tests); one is opened to TEMPORAL_ADDRESS otherwise. */
+  /** An existing connection (tests); otherwise one by Temporal's conventions (src/connection.ts). */
   connection?: NativeConnection;
   /** Override the task queue (tests use a fresh one each). */
   taskQueue?: string;
@@ -42,8 +43,7 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
   const { config } = opts;
   const tokens = createTokenProvider({ config });
   const aep = createAepClient({ config, tokens });
-  const connection =
-    opts.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
+  const connection = opts.connection ?? (await NativeConnection.connect(connectionOptions(config)));
   // WORKFLOW_BUNDLE_PATH: a bundle prebuilt by scripts/build-workflow-bundle.ts (Docker image).
   const workflowBundle =
     opts.workflowBundle ??
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
   const worker = await buildWorker({ config });
   // Worker.run() stops polling on SIGINT/SIGTERM, lets running tasks finish, then resolves.
   process.stderr.write(
-    `${JSON.stringify({ level: 'INFO', message: 'worker started', taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, temporal: config.TEMPORAL_ADDRESS, aep: config.AEP_PLATFORM_URL, metrics: config.METRICS_PORT > 0 ? `http://${metricsAddress(config)}/metrics` : 'off' })}\n`,
+    `${JSON.stringify({ level: 'INFO', message: 'worker started', taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, temporal: config.TEMPORAL_ADDRESS, temporalSecurity: config.temporal?.describe(), aep: config.AEP_PLATFORM_URL, metrics: config.METRICS_PORT > 0 ? `http://${metricsAddress(config)}/metrics` : 'off' })}\n`,
   );
   await worker.run();
 }

@@ -1,0 +1,164 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createAuthenticator } from '../../src/api/auth';
+import { cleanMessage } from '../../src/cli';
+import { parseApiKeys } from '../../src/config';
+import { freshTaskQueue } from '../harness/temporal';
+import { SCHEMA_ID, startStack, type Stack } from '../harness/stack';
+
+/**
+ * The CLI as a new user and a provisioning system run it (child processes, config from the
+ * environment): bulk apply of the examples (twice: the second run creates nothing), validation of
+ * every request before any starts, the no-worker warning, `status` of an unknown source.
+ */
+
+const root = path.resolve(__dirname, '..', '..');
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], opts: { stdin?: string; taskQueue?: string } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      path.join(root, 'node_modules', '.bin', 'tsx'),
+      [path.join(root, 'src', 'cli.ts'), ...args],
+      {
+        cwd: root,
+        env: {
+          PATH: process.env.PATH,
+          TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
+          TEMPORAL_TASK_QUEUE: opts.taskQueue ?? stack.taskQueue,
+          AEP_SANDBOX: 'prod',
+        },
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(opts.stdin ?? '');
+  });
+}
+
+test('apply examples/ provisions every example; a second run creates nothing', async () => {
+  await stack.withWorker(async () => {
+    const first = await cli(['--json', 'apply', 'examples', '--concurrency', '2']);
+    expect([first.code, first.stderr]).toEqual([0, expect.any(String)]);
+    const outcomes = JSON.parse(first.stdout);
+    expect(outcomes).toHaveLength(4);
+    for (const o of outcomes) {
+      expect([o.name, o.outcome]).toEqual([o.name, expect.stringMatching(/^(created|unchanged)$/)]);
+      expect(o.inletUrl).toMatch(/\/collection\//);
+    }
+    // Plain progress lines when stderr is not a terminal.
+    expect(first.stderr).toMatch(/prod\/ACME/);
+
+    const second = await cli(['apply', 'examples']);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/^SOURCE\s+SANDBOX\s+OUTCOME/m);
+    expect(second.stdout).toContain('4 source(s): 0 created, 4 unchanged, 0 failed');
+  });
+}, 120_000);
+
+test('apply validates every request of every file before starting any', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'aep-apply-'));
+  const good = (name: string) => ({
+    name,
+    dataType: 'raw',
+    target: { schemaId: SCHEMA_ID, dataset: { name } },
+  });
+  writeFileSync(
+    path.join(dir, 'a.yaml'),
+    [
+      'name: fine one',
+      'dataType: raw',
+      `target: { schemaId: "${SCHEMA_ID}", dataset: { name: fine one } }`,
+      '---',
+      '- name: "bad&name"',
+      '  dataType: csv',
+      '  target: {}',
+    ].join('\n'),
+  );
+  writeFileSync(path.join(dir, 'b.json'), JSON.stringify([good('fine two'), good('fine one')]));
+  writeFileSync(path.join(dir, 'c.yml'), 'name: [unclosed');
+  writeFileSync(path.join(dir, 'ignored.txt'), 'not a request');
+  const run = await cli(['apply', dir]);
+  expect(run.code).toBe(2);
+  const lines = run.stderr;
+  expect(lines).toMatch(/a\.yaml#2\[0\] \(bad&name\): name may contain only/);
+  expect(lines).toMatch(/a\.yaml#2\[0\] \(bad&name\): dataType must be "xdm" or "raw"/);
+  expect(lines).toMatch(/a\.yaml#2\[0\] \(bad&name\): target\.schemaId/);
+  expect(lines).toMatch(
+    /b\.json\[1\] \(fine one\): source prod\/fine one is also requested by .*a\.yaml#1/,
+  );
+  expect(lines).toMatch(/c\.yml: /);
+  expect(lines).not.toContain('ignored.txt');
+  // Nothing started: the valid ones have no workflow.
+  const status = await cli(['status', 'fine two']);
+  expect(status.code).toBe(4);
+});
+
+test('status of an unknown source: "no such source", exit 4', async () => {
+  const run = await cli(['status', 'never provisioned here']);
+  expect(run.code).toBe(4);
+  expect(run.stderr.trim()).toBe(
+    'no such source: "never provisioned here" has never been provisioned in sandbox prod',
+  );
+  const json = await cli(['--json', 'status', 'never provisioned here']);
+  expect(JSON.parse(json.stdout)).toMatchObject({ error: 'SourceNotFound' });
+});
+
+test('no worker on the task queue: provision warns at once and says how to start one', async () => {
+  const queue = freshTaskQueue('nobody');
+  const name = `unpolled ${Date.now().toString(36)}`;
+  const run = await cli(['provision', '--no-wait', '-'], {
+    taskQueue: queue,
+    stdin: JSON.stringify({
+      name,
+      dataType: 'raw',
+      target: { schemaId: SCHEMA_ID, dataset: { name } },
+    }),
+  });
+  expect(run.code).toBe(0);
+  expect(run.stderr).toContain(`warning: no worker is polling task queue "${queue}"`);
+  expect(run.stderr).toContain('npm run worker');
+  await stack.env.client.workflow.getHandle(`aep-stream/prod/${name}`).terminate('test cleanup');
+});
+
+test('api-key prints a key once and an API_KEYS entry that authenticates it, hash only', async () => {
+  const run = await cli(['--json', 'api-key', '--id', 'backstage', '--sandbox', 'prod', 'dev']);
+  expect(run.code).toBe(0);
+  const { key, entry } = JSON.parse(run.stdout);
+  expect(entry).not.toContain(key);
+  const parsed = parseApiKeys(entry);
+  expect(parsed.problems).toEqual([]);
+  const identify = createAuthenticator(parsed.entries, false);
+  expect(identify(`Bearer ${key}`)).toEqual({
+    ok: true,
+    principal: { id: 'backstage', sandboxes: ['prod', 'dev'] },
+  });
+  expect(identify(`Bearer ${key}x`)).toEqual({ ok: false, reason: 'unknown' });
+  expect((await cli(['api-key', '--id', 'x'])).code).toBe(2);
+});
+
+test('failure messages end cleanly', () => {
+  expect(cleanMessage('Provisioning of "x" failed: Forbidden.. Compensated: 3 deleted.')).toBe(
+    'Provisioning of "x" failed: Forbidden. Compensated: 3 deleted.',
+  );
+  expect(cleanMessage('waiting... done. .')).toBe('waiting... done.');
+  expect(cleanMessage('a\n  b')).toBe('a b');
+});
