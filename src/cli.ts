@@ -6,10 +6,11 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { Listr } from 'listr2';
 import { parseAllDocuments } from 'yaml';
 import { newApiKey } from './api/auth';
-import { summarizeFailure, ProvisioningClient } from './client';
+import { RequestConflictError, summarizeFailure, ProvisioningClient } from './client';
 import { ConfigError, parseClientConfig } from './config';
 import { noWorkerMessage, workflowPollers } from './connection';
 import { InvalidRequestError, parseProvisionRequest, type ProvisionRequest } from './request';
+import { formatPlan, type SourcePlan } from './shared/plan';
 import type { ProvisionResult } from './shared/results';
 
 /**
@@ -19,7 +20,15 @@ import type { ProvisionResult } from './shared/results';
  * or configuration, 3 Temporal could not be reached or another unexpected error, 4 no such source.
  */
 
-export const EXIT = { ok: 0, failed: 1, invalid: 2, unexpected: 3, notFound: 4 } as const;
+/** 4: `plan` found changes pending (0: none). 5: no such source. */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  invalid: 2,
+  unexpected: 3,
+  changesPending: 4,
+  notFound: 5,
+} as const;
 
 /** Default of `apply --concurrency`: AEP's Flow Service allows a few calls per second per org. */
 export const DEFAULT_APPLY_CONCURRENCY = 4;
@@ -222,22 +231,28 @@ export function buildProgram(): Command {
 
   program
     .command('plan')
-    .description('show what apply would do, per resource (once the source lifecycle lands)')
+    .description(
+      'show what provisioning would change, per resource (read-only); exit 4 when changes are pending',
+    )
     .argument('<input>', 'file, directory, or - (as for apply)')
     .action(async (input: string) => {
       const opts = program.opts<GlobalOptions>();
       const config = parseClientConfig();
       const items = validateAll(loadRequests(input), config.AEP_SANDBOX);
       await withClient(async (client) => {
-        const plan = (client as unknown as { plan?: (i: unknown) => Promise<unknown> }).plan;
-        if (typeof plan !== 'function') {
-          throw new Error(
-            'plan is not available in this version yet (it arrives with the source lifecycle); every request is valid',
-          );
-        }
-        const plans: unknown[] = [];
-        for (const item of items) plans.push(await plan.call(client, item.input));
-        out(opts, plans, () => JSON.stringify(plans, null, 2));
+        await warnWithoutWorker(client);
+        const plans: SourcePlan[] = [];
+        for (const item of items) plans.push(await client.plan(item.input));
+        out(opts, plans.length === 1 ? plans[0] : plans, () =>
+          plans
+            .map((p) =>
+              [`${p.sandbox}/${p.name}: ${p.changes ? 'changes pending' : 'no change'}`]
+                .concat(formatPlan(p).map((l) => `  ${l}`))
+                .join('\n'),
+            )
+            .join('\n\n'),
+        );
+        if (plans.some((p) => p.changes)) throw new ChangesPending();
       });
     });
 
@@ -467,6 +482,14 @@ function summaryTable(outcomes: ApplyOutcome[]): string {
   return lines.join('\n');
 }
 
+/** `plan` found changes: exit code 4, not an error. */
+class ChangesPending extends Error {
+  constructor() {
+    super('changes pending');
+    this.name = 'ChangesPending';
+  }
+}
+
 class ApplyFailed extends Error {
   constructor(
     readonly failed: number,
@@ -507,6 +530,16 @@ export async function runCli(argv: string[]): Promise<number> {
           `${JSON.stringify({ error: 'SourceNotFound', message: err.message })}\n`,
         );
       return EXIT.notFound;
+    }
+    if (err instanceof ChangesPending) return EXIT.changesPending;
+    if (err instanceof RequestConflictError) {
+      process.stderr.write(`conflict: ${err.message}\n`);
+      if (json) {
+        process.stdout.write(
+          `${JSON.stringify({ error: 'RequestConflict', message: err.message, fields: err.fields })}\n`,
+        );
+      }
+      return EXIT.failed;
     }
     if (err instanceof ApplyFailed) {
       process.stderr.write(`${err.message}\n`);

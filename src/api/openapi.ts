@@ -3,6 +3,7 @@ import {
   deprovisionRequestSchema,
   deprovisionResultSchema,
   healthSchema,
+  sourcePlanSchema,
   operationSchema,
   problemSchema,
   provisionRequestSchema,
@@ -69,6 +70,7 @@ export function buildOpenApi(): JsonSchema {
   const status = component(schemas, 'SourceStatus', sourceStatusSchema, 'output');
   const list = component(schemas, 'SourceList', sourceListSchema, 'output');
   const health = component(schemas, 'Health', healthSchema, 'output');
+  const plan = component(schemas, 'SourcePlan', sourcePlanSchema, 'output');
 
   const json = (schema: unknown) => ({ 'application/json': { schema } });
   const problemResponse = (description: string) => ({
@@ -187,8 +189,7 @@ export function buildOpenApi(): JsonSchema {
           summary: 'What a PUT of this body would do, per resource',
           requestBody: { required: true, content: json(body) },
           responses: {
-            '200': { description: 'The plan', content: json({ type: 'object' }) },
-            '501': problemResponse('Planning is not available in this version (NotImplemented)'),
+            '200': { description: 'The plan', content: json(plan) },
             ...errors,
           },
         },

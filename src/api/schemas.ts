@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ResourceKind } from '../activities/types';
+import type { ResourceKind } from '../shared/resources';
 import { deprovisionRequestSchema, provisionRequestSchema } from '../request';
 import type {
   DeprovisionResult,
@@ -7,6 +7,7 @@ import type {
   ProvisionResult,
   ProvisionStatus,
 } from '../shared/results';
+import type { SourcePlan } from '../shared/plan';
 
 /**
  * The shapes the HTTP API and the cross-language contract speak, as zod schemas: the one source of
@@ -24,6 +25,8 @@ export const provisionStatusSchema = z
   .enum([
     'QUEUED',
     'VALIDATING',
+    'PLANNING',
+    'REPLACING',
     'PROVISIONING',
     'WAITING_FOR_ACTIVATION',
     'SMOKE_TESTING',
@@ -62,9 +65,15 @@ export const provisionResultSchema = z
     created: z
       .array(resourceKindSchema)
       .meta({ description: 'Kinds this run created (empty on a re-run that converged)' }),
-    reused: z
+    updated: z
       .array(resourceKindSchema)
-      .meta({ description: 'Kinds found from an earlier provisioning of the same source' }),
+      .optional()
+      .meta({ description: 'Kinds this run changed in place (absent in results of v1 runs)' }),
+    reused: z.array(resourceKindSchema).meta({ description: 'Kinds kept as they were' }),
+    inletUrlChanged: z
+      .boolean()
+      .optional()
+      .meta({ description: 'The source was replaced (`replace: true`): a new inlet URL' }),
   })
   .meta({ id: 'ProvisionResult', title: 'Result of ProvisionStreamingSource' });
 
@@ -73,6 +82,31 @@ const resourceRefSchema = z.object({
   created: z.boolean(),
   owned: z.boolean(),
 });
+
+const fieldChangeSchema = z.object({ field: z.string(), from: z.unknown(), to: z.unknown() });
+const resourcePlanSchema = z.object({
+  kind: resourceKindSchema,
+  action: z.enum(['create', 'keep', 'update', 'replace', 'delete', 'conflict']),
+  id: z.string().optional(),
+  changes: z.array(fieldChangeSchema).optional(),
+  reason: z.string().optional(),
+});
+
+export const sourcePlanSchema = z
+  .object({
+    sandbox: z.string(),
+    name: z.string(),
+    resources: z.array(resourcePlanSchema),
+    changes: z.boolean().meta({ description: 'Provisioning would change something in AEP' }),
+    needsReplace: z.array(fieldChangeSchema).meta({
+      description:
+        'Changes AEP cannot make in place: refused unless the request says replace: true',
+    }),
+    replaceSource: z.boolean(),
+    conflicts: z.array(resourcePlanSchema),
+    schemaMissing: z.boolean(),
+  })
+  .meta({ id: 'SourcePlan', title: 'Result of PlanStreamingSource' });
 
 export const provisionProgressSchema = z
   .object({
@@ -85,11 +119,12 @@ export const provisionProgressSchema = z
       z.object({
         kind: resourceKindSchema,
         id: z.string().optional(),
-        outcome: z.enum(['deleted', 'absent', 'failed']),
+        outcome: z.enum(['deleted', 'absent', 'kept', 'failed']),
         error: z.string().optional(),
       }),
     ),
     error: z.string().optional(),
+    plan: sourcePlanSchema.optional(),
   })
   .meta({ id: 'ProvisionProgress', description: 'The workflow`s `progress` query' });
 
@@ -100,11 +135,10 @@ export const deprovisionResultSchema = z
     sandbox: z.string(),
     deleted: z.array(kindAndId),
     alreadyAbsent: z.array(kindAndId),
-    kept: z
-      .array(kindAndId)
-      .meta({
-        description: 'Resources that are not this project`s to delete (a dataset named by id)',
-      }),
+    kept: z.array(kindAndId.extend({ reason: z.string().optional() })).meta({
+      description:
+        'Resources not deleted: a dataset named by id, one this project did not create, or one another source writes to',
+    }),
   })
   .meta({ id: 'DeprovisionResult', title: 'Result of DeprovisionStreamingSource' });
 
@@ -166,11 +200,9 @@ export const operationSchema = z
     operation: z.enum(['provision', 'deprovision']),
     workflowId: z.string(),
     runId: z.string(),
-    started: z
-      .boolean()
-      .meta({
-        description: 'false: a run for the same desired state was open and was attached to',
-      }),
+    started: z.boolean().meta({
+      description: 'false: a run for the same desired state was open and was attached to',
+    }),
     status: z.literal('RUNNING'),
     warning: z
       .string()
@@ -278,3 +310,4 @@ agree<Same<z.output<typeof provisionResultSchema>, ProvisionResult>>(true);
 agree<Same<z.output<typeof deprovisionResultSchema>, DeprovisionResult>>(true);
 agree<Same<z.output<typeof provisionProgressSchema>['status'], ProvisionStatus>>(true);
 agree<Same<z.output<typeof provisionProgressSchema>, ProvisionProgress>>(true);
+agree<Same<z.output<typeof sourcePlanSchema>, SourcePlan>>(true);

@@ -11,7 +11,7 @@ import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Workflow, WorkflowResultType } from '@temporalio/common';
 import type { z } from 'zod';
-import { summarizeFailure, type ProvisioningClient } from '../client';
+import { RequestConflictError, summarizeFailure, type ProvisioningClient } from '../client';
 import type { ApiConfig } from '../config';
 import { workflowPollers } from '../connection';
 import { InvalidRequestError, provisionRequestSchema, sandboxName } from '../request';
@@ -182,15 +182,12 @@ export async function buildApi(opts: BuildApiOptions): Promise<FastifyInstance> 
   app.get('/healthz', publicRoute, async () => ({ status: 'ok' as const }));
 
   app.get('/readyz', publicRoute, async (request, reply) => {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      // A lazy connection to a dead address retries for a long time: answer within 3 s.
-      const workers = await Promise.race([
+      // A lazy connection to a dead address retries for a long time: answer within 3 s. The
+      // deadline ends the call itself (no retry left running against a closed channel).
+      const workers = await client.client.withDeadline(Date.now() + 3000, () =>
         workflowPollers(client.client, config.TEMPORAL_TASK_QUEUE),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('no answer within 3 s')), 3000);
-        }),
-      ]);
+      );
       return {
         status: 'ok' as const,
         temporal: config.TEMPORAL_ADDRESS,
@@ -210,8 +207,6 @@ export async function buildApi(opts: BuildApiOptions): Promise<FastifyInstance> 
           `${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE}) did not answer`,
         ),
       );
-    } finally {
-      clearTimeout(timer);
     }
   });
 
@@ -343,17 +338,8 @@ export async function buildApi(opts: BuildApiOptions): Promise<FastifyInstance> 
   app.post('/v1/sandboxes/:sandbox/sources/:name/plan', async (request) => {
     const { sandbox, name } = pathParams(request);
     checkName(name);
-    const plan = (client as unknown as { plan?: (input: unknown) => Promise<unknown> }).plan;
-    if (typeof plan !== 'function') {
-      throw new ApiProblem(
-        501,
-        'NotImplemented',
-        'Planning is not available yet',
-        'The plan of a request (create/keep/update/replace/conflict per resource) arrives with the source-lifecycle change; until then PUT provisions and converges',
-      );
-    }
     const given = (request.body ?? {}) as Record<string, unknown>;
-    return plan.call(client, { ...given, name, sandbox });
+    return client.plan({ ...given, name, sandbox });
   });
 
   app.get('/v1/sources', async (request) => {
@@ -536,7 +522,7 @@ function toProblem(error: unknown): ApiProblem {
   if (error instanceof WorkflowNotFoundError) {
     return new ApiProblem(404, 'SourceNotFound', 'No such source', error.message);
   }
-  if (error instanceof Error && error.name === 'RequestConflictError') {
+  if (error instanceof RequestConflictError) {
     return new ApiProblem(
       409,
       'RequestConflict',

@@ -360,9 +360,20 @@ describe('sources', () => {
     expect(bad.body.errors.length).toBeGreaterThanOrEqual(3);
   });
 
-  test('plan answers 501 until the source-lifecycle change lands', async () => {
-    const res = await api.call('POST', `${path('planned')}/plan`, { body: body('planned') });
-    expect([200, 501]).toContain(res.status);
+  test('plan: create for a new source, nothing pending once provisioned; nothing is changed', async () => {
+    await api.stack.withWorker(async () => {
+      const fresh = await api.call('POST', `${path('planned')}/plan`, { body: body('planned') });
+      expect(fresh.status).toBe(200);
+      expect(fresh.body).toMatchObject({ name: 'planned', changes: true });
+      expect(new Set(fresh.body.resources.map((r: { action: string }) => r.action))).toEqual(
+        new Set(['create']),
+      );
+      expect((await api.call('GET', path('planned'))).status).toBe(404);
+      const put = await api.call('PUT', path('planned'), { body: body('planned'), headers: wait });
+      expect(put.status).toBe(200);
+      const again = await api.call('POST', `${path('planned')}/plan`, { body: body('planned') });
+      expect(again.body.changes).toBe(false);
+    });
   });
 });
 

@@ -54,8 +54,11 @@ function cli(args: string[], opts: { stdin?: string; taskQueue?: string } = {}):
   });
 }
 
-test('apply examples/ provisions every example; a second run creates nothing', async () => {
+test('plan shows changes (exit 4), apply provisions every example, then plan and apply change nothing', async () => {
   await stack.withWorker(async () => {
+    const before = await cli(['plan', 'examples']);
+    expect(before.code).toBe(4);
+    expect(before.stdout).toMatch(/prod\/ACME .*: changes pending\n {2}baseConnection +create/);
     const first = await cli(['--json', 'apply', 'examples', '--concurrency', '2']);
     expect([first.code, first.stderr]).toEqual([0, expect.any(String)]);
     const outcomes = JSON.parse(first.stdout);
@@ -71,6 +74,11 @@ test('apply examples/ provisions every example; a second run creates nothing', a
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/^SOURCE\s+SANDBOX\s+OUTCOME/m);
     expect(second.stdout).toContain('4 source(s): 0 created, 4 unchanged, 0 failed');
+
+    const after = await cli(['--json', 'plan', 'examples']);
+    expect(after.code).toBe(0);
+    const plans = JSON.parse(after.stdout) as Array<{ changes: boolean }>;
+    expect(plans.map((p) => p.changes)).toEqual([false, false, false, false]);
   });
 }, 120_000);
 
@@ -109,12 +117,12 @@ test('apply validates every request of every file before starting any', async ()
   expect(lines).not.toContain('ignored.txt');
   // Nothing started: the valid ones have no workflow.
   const status = await cli(['status', 'fine two']);
-  expect(status.code).toBe(4);
+  expect(status.code).toBe(5);
 });
 
-test('status of an unknown source: "no such source", exit 4', async () => {
+test('status of an unknown source: "no such source", exit 5', async () => {
   const run = await cli(['status', 'never provisioned here']);
-  expect(run.code).toBe(4);
+  expect(run.code).toBe(5);
   expect(run.stderr.trim()).toBe(
     'no such source: "never provisioned here" has never been provisioned in sandbox prod',
   );
