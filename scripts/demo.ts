@@ -4,13 +4,17 @@
  * the client library, prints its inlet URL, flow id and Temporal UI link, sends one record to the
  * inlet, and stops what it started.
  */
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
+import { newApiKey } from '../src/api/auth';
+import { buildApi } from '../src/api/server';
 import { ProvisioningClient, summarizeFailure } from '../src/client';
-import { parseConfigWith } from '../src/config';
+import { parseApiConfig, parseConfigWith } from '../src/config';
 import { startEmulator } from '../emulator';
 import { REPO_ROOT, startDevServer } from '../tools/dev-server';
 import { buildWorker } from '../src/worker';
@@ -53,6 +57,47 @@ async function main(): Promise<void> {
     new Client({ connection, namespace: server.namespace }),
     config,
   );
+
+  /**
+   * The same request through the HTTP API (in this process, loopback, a fresh key): the source
+   * exists already, so the PUT converges without creating anything. Prints the curl line.
+   */
+  const throughTheApi = async (request: unknown, name: string, sandbox: string) => {
+    const { key, entry } = newApiKey('demo', [sandbox]);
+    const apiConfig = parseApiConfig({
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
+      API_PORT: '0',
+      API_KEYS: entry,
+    });
+    const api = await buildApi({ config: apiConfig, client, logStream: new PassThrough() });
+    try {
+      await api.listen({ host: '127.0.0.1', port: 0 });
+      const { port } = api.server.address() as AddressInfo;
+      const url = `http://127.0.0.1:${port}/v1/sandboxes/${sandbox}/sources/${encodeURIComponent(name)}`;
+      say(`\nThe same request through the HTTP API (PUT ${url}) ...`);
+      const res = await fetch(url, {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'application/json',
+          prefer: 'wait=30',
+        },
+        body: JSON.stringify(request),
+      });
+      const body = (await res.json()) as { created?: string[]; inletUrl?: string };
+      say(
+        `  HTTP ${res.status}: inlet ${body.inletUrl ?? '?'}, created: ${body.created?.join(', ') || 'nothing'}`,
+      );
+      say('  by hand (npm run api with API_KEYS, then):');
+      say(
+        `  curl -X PUT -H 'Authorization: Bearer <key>' -H 'Content-Type: application/json' -H 'Prefer: wait=30' --data @${path.relative(process.cwd(), opts.request)} '${url}'`,
+      );
+      return res.ok;
+    } finally {
+      await api.close();
+    }
+  };
 
   let exitCode = 0;
   try {
@@ -111,6 +156,7 @@ async function main(): Promise<void> {
         });
         say(`record sent HTTP ${res.status} ${await res.text()}`);
         if (!res.ok) exitCode = 1;
+        if (!(await throughTheApi(request, result.name, result.sandbox))) exitCode = 1;
       } catch (err) {
         const f = summarizeFailure(err);
         say(`\nProvisioning failed: ${f.type} (${f.rootType}): ${f.message}`);

@@ -44,7 +44,7 @@ export function schemaFacts(schema: z.ZodObject, clientKeys: string[]): Map<stri
       {
         default: required.includes(k)
           ? 'required'
-          : parsed[k] === undefined
+          : parsed[k] === undefined || String(parsed[k] as string) === ''
             ? 'unset'
             : String(parsed[k] as string | number),
         client: clientKeys.includes(k),
@@ -101,7 +101,13 @@ export function configDrift(
       problems.push(`${name}: documented default ${doc.default}, src/config.ts ${fact.default}`);
     }
     const usedBy = doc.usedBy.split(/,\s*/);
-    const expected = fact.client ? ['worker', 'client'] : ['worker'];
+    // API_* configure the HTTP API process only (src/api/); the rest the worker, and the
+    // client's subset also the library, the CLI and the API.
+    const expected = name.startsWith('API_')
+      ? ['api']
+      : fact.client
+        ? ['worker', 'client']
+        : ['worker'];
     if (usedBy.join(',') !== expected.join(',')) {
       problems.push(
         `${name}: documented as used by "${doc.usedBy}", expected ${expected.join(', ')}`,
