@@ -1,14 +1,16 @@
 /**
- * Records the workflow histories that test/replay/ replays (`npm run record-histories`), from real
- * runs on the Temporal dev server against the AEP emulator: one successful provisioning (with a
- * mapping set and a smoke test) and one that fails at the flow and compensates. Re-record only
- * when a workflow change is meant to be incompatible (and then version it with patched()).
+ * Records the workflow histories that test/replay/ replays (`npm run record-histories -- --release
+ * <name>`), from real runs on the Temporal dev server against the AEP emulator, into
+ * test/fixtures/histories/<release>/. A release's folder is written once and never overwritten:
+ * histories of every released workflow version are kept forever, so CI proves that today's code
+ * still replays runs that were open when each version shipped (docs/versioning.md).
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { Command } from 'commander';
 import { ProvisioningClient } from '../src/client';
 import { parseConfigWith } from '../src/config';
 import { startEmulator } from '../emulator';
@@ -18,9 +20,36 @@ import { emulatorEnv } from '../tools/emulator-env';
 
 const SCHEMA_ID =
   'https://ns.adobe.com/acme/schemas/7f682c29f887512a897791e7161b90a1ae7ed3dd07a177b1';
-const out = path.join(REPO_ROOT, 'test', 'fixtures', 'histories');
+export const HISTORIES = path.join(REPO_ROOT, 'test', 'fixtures', 'histories');
 
-async function main(): Promise<void> {
+/** The scenarios every release records (test/replay checks the newest release has them all). */
+export const SCENARIOS = [
+  'provision-success',
+  'provision-compensated',
+  'provision-cancelled',
+  'provision-dataset-by-id',
+  'provision-updated-in-place',
+  'provision-unchanged',
+  'provision-retry-heavy',
+  'deprovision',
+] as const;
+
+/** The folder of a new release; refuses one that exists (histories are never overwritten). */
+export function releaseDir(release: string, root = HISTORIES): string {
+  if (!/^v\d+(-[a-z0-9-]+)?$/.test(release)) {
+    throw new Error(`release must look like v2 or v2-lifecycle, not "${release}"`);
+  }
+  const dir = path.join(root, release);
+  if (existsSync(dir)) {
+    throw new Error(
+      `${path.relative(process.cwd(), dir)} exists: histories of a release are never overwritten; record a new release`,
+    );
+  }
+  return dir;
+}
+
+async function record(release: string): Promise<void> {
+  const dir = releaseDir(release);
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const server = await startDevServer();
   const emulator = await startEmulator({ port: 0 });
@@ -33,48 +62,88 @@ async function main(): Promise<void> {
   const worker = await buildWorker({ config, connection: nativeConnection });
   const connection = await Connection.connect({ address: server.address });
   const client = new ProvisioningClient(new Client({ connection }), config);
+  const histories = new Map<string, string>();
+  const keep = async (name: (typeof SCENARIOS)[number], handle: WorkflowHandle) => {
+    await handle.result().catch(() => undefined);
+    histories.set(name, historyToJSON(await handle.fetchHistory()));
+  };
   const base = {
     dataType: 'raw' as const,
     target: { schemaId: SCHEMA_ID, dataset: { name: 'Replay dataset' } },
     mappings: [{ sourceAttribute: 'id', destinationXdmPath: '_id' }],
   };
+  const flows = { method: 'POST', path: '/data/foundation/flowservice/flows' };
   try {
     await worker.runUntil(async () => {
-      const ok = await client.startProvision({
+      const success = {
         ...base,
         name: 'Replay success',
         authentication: { required: true },
         smokeTest: { activationWaitSeconds: 1, record: { id: 'r1' } },
-      });
-      await ok.handle.result();
-      writeFileSync(
-        path.join(out, 'provision-success.json'),
-        historyToJSON(await ok.handle.fetchHistory()),
-      );
+      };
+      await keep('provision-success', (await client.startProvision(success)).handle);
+      await keep('provision-unchanged', (await client.startProvision(success)).handle);
+      const changed = {
+        ...success,
+        description: 'changed',
+        mappings: [
+          ...base.mappings,
+          { sourceAttribute: 'firstName', destinationXdmPath: 'person.name.firstName' },
+        ],
+      };
+      await keep('provision-updated-in-place', (await client.startProvision(changed)).handle);
 
-      await emulator.control.addFault({
-        method: 'POST',
-        path: '/data/foundation/flowservice/flows',
-        action: { type: 'status', status: 400 },
-      });
+      await emulator.control.addFault({ ...flows, action: { type: 'status', status: 400 } });
       const failed = await client.startProvision({
         ...base,
         name: 'Replay compensated',
         target: { schemaId: SCHEMA_ID, dataset: { name: 'Replay dataset 2' } },
       });
-      await failed.handle.result().catch(() => undefined);
-      writeFileSync(
-        path.join(out, 'provision-compensated.json'),
-        historyToJSON(await failed.handle.fetchHistory()),
+      await keep('provision-compensated', failed.handle);
+      await emulator.control.clearFaults();
+
+      const cancelled = await client.startProvision({
+        ...base,
+        name: 'Replay cancelled',
+        target: { schemaId: SCHEMA_ID, dataset: { name: 'Replay dataset 3' } },
+        smokeTest: { activationWaitSeconds: 60 },
+      });
+      await waitForStatus(cancelled.handle, 'WAITING_FOR_ACTIVATION');
+      await cancelled.handle.cancel();
+      await keep('provision-cancelled', cancelled.handle);
+
+      const owner = await client.provision({
+        ...base,
+        name: 'Replay dataset owner',
+        mappings: undefined,
+      });
+      const byId = await client.startProvision({
+        dataType: 'xdm',
+        name: 'Replay dataset by id',
+        target: { schemaId: SCHEMA_ID, datasetId: owner.datasetId },
+      });
+      await keep('provision-dataset-by-id', byId.handle);
+
+      // 503s on the first attempts of every create: the retried calls land in history.
+      await emulator.control.addFault({
+        method: 'POST',
+        path: '/data/foundation/**',
+        action: { type: 'status', status: 503 },
+        count: 6,
+      });
+      await keep(
+        'provision-retry-heavy',
+        (
+          await client.startProvision({
+            ...base,
+            name: 'Replay retries',
+            target: { schemaId: SCHEMA_ID, dataset: { name: 'Replay dataset 4' } },
+          })
+        ).handle,
       );
       await emulator.control.clearFaults();
 
-      const teardown = await client.startDeprovision({ name: 'Replay success' });
-      await teardown.handle.result();
-      writeFileSync(
-        path.join(out, 'deprovision.json'),
-        historyToJSON(await teardown.handle.fetchHistory()),
-      );
+      await keep('deprovision', (await client.startDeprovision({ name: 'Replay success' })).handle);
     });
   } finally {
     await connection.close();
@@ -82,10 +151,30 @@ async function main(): Promise<void> {
     await emulator.close();
     await server.stop();
   }
-  process.stdout.write(`histories written to ${path.relative(process.cwd(), out)}\n`);
+  mkdirSync(dir, { recursive: true });
+  for (const [name, json] of histories) writeFileSync(path.join(dir, `${name}.json`), json);
+  process.stdout.write(
+    `${histories.size} histories written to ${path.relative(process.cwd(), dir)}\n`,
+  );
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exitCode = 1;
-});
+async function waitForStatus(handle: WorkflowHandle, status: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const desc = await handle.describe();
+    const value = desc.searchAttributes.AepProvisioningStatus?.[0];
+    if (value === status) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the run never reached ${status}`);
+}
+
+if (require.main === module) {
+  const opts = new Command('record-histories')
+    .requiredOption('--release <name>', 'the release these histories belong to, e.g. v2-lifecycle')
+    .parse()
+    .opts<{ release: string }>();
+  record(opts.release).catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,39 +1,77 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
+import { HISTORIES, releaseDir, SCENARIOS } from '../../scripts/record-histories';
+import { Patches } from '../../src/shared/names';
 import { workflowBundle } from '../harness/stack';
 
 /**
- * Replays histories recorded from real runs (scripts/record-histories.ts) against today's
- * workflow code: a change that would break running workflows fails here, in CI, not in
- * production.
+ * Replays the histories of every released workflow version (test/fixtures/histories/<release>/,
+ * recorded from real runs by scripts/record-histories.ts and never overwritten) against today's
+ * workflow code: a change that would break runs still open when it is deployed fails here, in CI,
+ * not in production (docs/versioning.md).
  */
-const dir = path.resolve(__dirname, '..', 'fixtures', 'histories');
-const histories = readdirSync(dir).filter((f) => f.endsWith('.json'));
+const releases = readdirSync(HISTORIES).sort();
+const files = releases.flatMap((r) =>
+  readdirSync(path.join(HISTORIES, r))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => path.join(r, f)),
+);
 const load = (file: string) =>
-  historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
+  historyFromJSON(JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8')));
 
-test('the committed histories cover success, compensation and teardown', () => {
-  expect(histories.sort()).toEqual([
+test('every release is kept; the newest covers every scenario', () => {
+  expect(releases).toEqual(expect.arrayContaining(['v1', 'v2-lifecycle']));
+  expect(readdirSync(path.join(HISTORIES, 'v1')).sort()).toEqual([
     'deprovision.json',
     'provision-compensated.json',
     'provision-success.json',
   ]);
+  const newest = releases[releases.length - 1]!;
+  expect(
+    readdirSync(path.join(HISTORIES, newest))
+      .map((f) => f.replace(/\.json$/, ''))
+      .sort(),
+  ).toEqual([...SCENARIOS].sort());
 });
 
-test.each(histories)('%s replays without non-determinism', async (file) => {
+test.each(files)('%s replays without non-determinism', async (file) => {
   const history = load(file);
-  expect(history.events?.length).toBeGreaterThan(20);
+  expect(history.events?.length).toBeGreaterThan(10);
   await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history);
+});
+
+test('v1 provisionings carry no patch marker (they replay through provision-v1.ts); v2 ones do', () => {
+  const marked = (file: string) =>
+    (load(file).events ?? []).some(
+      (e) =>
+        e.markerRecordedEventAttributes?.markerName === 'core_patch' &&
+        JSON.stringify(e.markerRecordedEventAttributes.details).length > 0,
+    );
+  expect(marked('v1/provision-success.json')).toBe(false);
+  expect(marked('v2-lifecycle/provision-success.json')).toBe(true);
+  expect(Patches.lifecycle).toBe('lifecycle-v2');
 });
 
 test('an incompatible workflow change is detected', async () => {
   await expect(
     Worker.runReplayHistory(
       { workflowsPath: require.resolve('../fixtures/replay/changed-workflow') },
-      load('provision-success.json'),
+      load('v1/provision-success.json'),
     ),
   ).rejects.toBeInstanceOf(DeterminismViolationError);
+});
+
+test('recording never overwrites a release', () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'histories-'));
+  try {
+    expect(() => releaseDir('v1')).toThrow(/never overwritten/);
+    expect(releaseDir('v9-next', root)).toBe(path.join(root, 'v9-next'));
+    expect(() => releaseDir('../escape', root)).toThrow(/release must look like/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
