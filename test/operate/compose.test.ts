@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { configSchema, parseConfig } from '../../src/config';
+import { apiConfigSchema, configSchema, parseConfig } from '../../src/config';
 import { resolveOptions, startEmulator } from '../../emulator';
 import { SEARCH_ATTRIBUTE_DEFINITIONS, SearchAttributes } from '../../src/shared/names';
 import { freePort, REPO_ROOT, TEMPORAL_BIN } from '../../tools/dev-server';
@@ -97,7 +97,11 @@ function readEnvFile(file: string): Record<string, string> {
   );
 }
 
-const CONFIG_KEYS = Object.keys(configSchema.shape).sort();
+/** The worker's settings: every key but the HTTP API's own (API_*, read by the api service). */
+const CONFIG_KEYS = Object.keys(configSchema.shape)
+  .filter((k) => !k.startsWith('API_'))
+  .sort();
+const ALL_KEYS = Object.keys(configSchema.shape).sort();
 const CREDENTIALS = {
   AEP_CLIENT_ID: 'id',
   AEP_CLIENT_SECRET: 'secret',
@@ -108,6 +112,7 @@ describe('docker-compose.yml', () => {
   test('has every service the worker needs, started in dependency order', () => {
     expect(Object.keys(services).sort()).toEqual(
       [
+        'api',
         'emulator',
         'postgresql',
         'temporal',
@@ -163,7 +168,7 @@ describe('docker-compose.yml', () => {
     const env = envOf(svc('worker'));
     expect(Object.keys(env).sort()).toEqual(CONFIG_KEYS);
     const example = readEnvFile(path.join(REPO_ROOT, '.env.example'));
-    expect(Object.keys(example).sort()).toEqual(CONFIG_KEYS);
+    expect(Object.keys(example).sort()).toEqual(ALL_KEYS);
 
     // What the stack fixes itself; everything else comes from the shell or .env, same name.
     const fixed = ['TEMPORAL_ADDRESS', 'METRICS_HOST', 'METRICS_PORT', 'WORKFLOW_BUNDLE_PATH'];
@@ -208,7 +213,7 @@ describe('docker-compose.yml', () => {
     );
   });
 
-  test('ports: Temporal, UI and metrics agree across services and bind loopback only', () => {
+  test('ports: Temporal, UI, metrics and the API agree across services and bind loopback only', () => {
     const worker = envOf(svc('worker'));
     const [host, port] = worker.TEMPORAL_ADDRESS!.split(':');
     expect(host).toBe('temporal');
@@ -235,7 +240,7 @@ describe('docker-compose.yml', () => {
     expect(all.length).toBeGreaterThanOrEqual(3);
     for (const p of all) expect(p.ip).toBe('127.0.0.1');
     expect(new Set(all.map((p) => p.host)).size).toBe(all.length);
-    expect(all.map((p) => p.host).sort()).toEqual([7233, 8080, 9464]);
+    expect(all.map((p) => p.host).sort()).toEqual([7233, 8080, 8088, 9464]);
     // Host ports can be moved without touching the file.
     expect(publishedPorts(svc('temporal-ui'), { TEMPORAL_UI_HOST_PORT: '18080' })[0]?.host).toBe(
       18080,
@@ -321,10 +326,23 @@ describe('docker-compose.yml', () => {
     const raw = readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8');
     const variables = new Set([...raw.matchAll(VAR)].map((m) => m[1]!));
     for (const v of variables) {
-      if (!CONFIG_KEYS.includes(v)) expect([v, doc.includes(`\`${v}\``)]).toEqual([v, true]);
+      if (!ALL_KEYS.includes(v)) expect([v, doc.includes(`\`${v}\``)]).toEqual([v, true]);
     }
     for (const [name] of SEARCH_ATTRIBUTE_DEFINITIONS) expect(doc).toContain(name);
     expect(doc).toContain('docker compose --env-file docker/emulator.env --profile emulator up');
+  });
+
+  test('the api service: the worker image, the API entry point, the API and Temporal settings only', () => {
+    const api = svc('api');
+    expect(api.image).toBe(svc('worker').image);
+    expect(api.command).toEqual(['node', 'dist/api/main.js']);
+    const env = envOf(api);
+    const apiKeys = Object.keys(apiConfigSchema.shape).sort();
+    expect(Object.keys(env).sort()).toEqual(apiKeys);
+    // No AEP credential reaches the API.
+    for (const k of Object.keys(env)) expect(k).not.toMatch(/^AEP_CLIENT|^AEP_ORG/);
+    expect(publishedPorts(api).map((p) => p.container)).toEqual([Number(env.API_PORT)]);
+    expect(dependsOn(api)).toMatchObject({ 'temporal-setup': 'service_completed_successfully' });
   });
 
   test('the emulator profile: worker network, port and credentials agree with docker/emulator.env', () => {
