@@ -8,10 +8,15 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Workflow, WorkflowResultType } from '@temporalio/common';
 import type { z } from 'zod';
-import { RequestConflictError, summarizeFailure, type ProvisioningClient } from '../client';
+import {
+  RequestConflictError,
+  summarizeFailure,
+  type ProvisioningClient,
+  type Started,
+} from '../client';
 import type { ApiConfig } from '../config';
 import { workflowPollers } from '../connection';
 import { InvalidRequestError, provisionRequestSchema, sandboxName } from '../request';
@@ -27,6 +32,7 @@ import {
 } from './problems';
 import {
   listQuerySchema,
+  provisionStatusSchema,
   type operationSchema,
   type sourceListSchema,
   type sourceStatusSchema,
@@ -220,6 +226,41 @@ export async function buildApi(opts: BuildApiOptions): Promise<FastifyInstance> 
     return { sandbox, name };
   };
 
+  /**
+   * The answer to an operation just started or attached to: with `Prefer: wait=<s>` the result
+   * (or the failure as a problem) when it completes in time, otherwise 202 with its Location.
+   */
+  async function answer<W extends Workflow>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    operation: Operation['operation'],
+    sandbox: string,
+    name: string,
+    started: Started<W>,
+  ) {
+    const wait = preferredWait(request.headers.prefer, config.API_MAX_WAIT_SECONDS);
+    if (wait > 0) {
+      void reply.header('preference-applied', `wait=${wait}`);
+      const outcome = await waitFor(started.handle, wait);
+      if (outcome.done) {
+        if (outcome.failure) throw workflowFailureProblem(outcome.failure, started);
+        return reply.code(200).send(outcome.result);
+      }
+    }
+    const op: Operation = {
+      sandbox,
+      name,
+      operation,
+      workflowId: started.workflowId,
+      runId: started.runId,
+      started: started.started,
+      status: 'RUNNING',
+      ...(await workerWarning()),
+      links: { self: sourcePath(sandbox, name) },
+    };
+    return reply.code(202).header('location', op.links.self).send(op);
+  }
+
   app.put('/v1/sandboxes/:sandbox/sources/:name', async (request, reply) => {
     const { sandbox, name } = pathParams(request);
     const body = request.body;
@@ -246,29 +287,7 @@ export async function buildApi(opts: BuildApiOptions): Promise<FastifyInstance> 
     if (problems.length > 0) throw invalid(problems);
 
     const started = await client.startProvision(input);
-    const wait = preferredWait(request.headers.prefer, config.API_MAX_WAIT_SECONDS);
-    if (wait > 0) {
-      void reply.header('preference-applied', `wait=${wait}`);
-      const outcome = await waitFor(started.handle, wait);
-      if (outcome.done) {
-        if (outcome.failure) {
-          throw workflowFailureProblem(outcome.failure, started);
-        }
-        return reply.code(200).send(outcome.result);
-      }
-    }
-    const op: Operation = {
-      sandbox,
-      name,
-      operation: 'provision',
-      workflowId: started.workflowId,
-      runId: started.runId,
-      started: started.started,
-      status: 'RUNNING',
-      ...(await workerWarning()),
-      links: { self: sourcePath(sandbox, name) },
-    };
-    return reply.code(202).header('location', op.links.self).send(op);
+    return answer(request, reply, 'provision', sandbox, name, started);
   });
 
   app.get('/v1/sandboxes/:sandbox/sources/:name', async (request) => {
@@ -286,6 +305,7 @@ export async function buildApi(opts: BuildApiOptions): Promise<FastifyInstance> 
         status: s.progress?.status ?? derivedStatus(execution),
         ...(s.progress ? { progress: s.progress } : {}),
         ...(s.result ? { result: s.result } : {}),
+        ...(s.teardown ? { teardown: s.teardown } : {}),
         ...(s.failure
           ? {
               failure: {
@@ -312,27 +332,7 @@ export async function buildApi(opts: BuildApiOptions): Promise<FastifyInstance> 
     const { sandbox, name } = pathParams(request);
     checkName(name);
     const started = await client.startDeprovision({ name, sandbox });
-    const wait = preferredWait(request.headers.prefer, config.API_MAX_WAIT_SECONDS);
-    if (wait > 0) {
-      void reply.header('preference-applied', `wait=${wait}`);
-      const outcome = await waitFor(started.handle, wait);
-      if (outcome.done) {
-        if (outcome.failure) throw workflowFailureProblem(outcome.failure, started);
-        return reply.code(200).send(outcome.result);
-      }
-    }
-    const op: Operation = {
-      sandbox,
-      name,
-      operation: 'deprovision',
-      workflowId: started.workflowId,
-      runId: started.runId,
-      started: started.started,
-      status: 'RUNNING',
-      ...(await workerWarning()),
-      links: { self: sourcePath(sandbox, name) },
-    };
-    return reply.code(202).header('location', op.links.self).send(op);
+    return answer(request, reply, 'deprovision', sandbox, name, started);
   });
 
   app.post('/v1/sandboxes/:sandbox/sources/:name/plan', async (request) => {
@@ -466,17 +466,7 @@ function noSuchSource(sandbox: string, name: string): ApiProblem {
   );
 }
 
-const STATUSES = new Set<string>([
-  'QUEUED',
-  'VALIDATING',
-  'PROVISIONING',
-  'WAITING_FOR_ACTIVATION',
-  'SMOKE_TESTING',
-  'COMPENSATING',
-  'SUCCEEDED',
-  'FAILED',
-  'CANCELLED',
-]);
+const STATUSES = new Set<string>(provisionStatusSchema.options);
 const isStatus = (s: unknown): s is NonNullable<SourceSummary['status']> =>
   typeof s === 'string' && STATUSES.has(s);
 

@@ -7,10 +7,9 @@ import type { EnsureResult, InletInfo, Owner, PriorResource } from '../activitie
 import type { ProvisionRequest } from '../request';
 import type { ActualSource, SourcePlan } from '../shared/plan';
 import type { ResourceKind } from '../shared/resources';
-import { INLET_POLL } from './policies';
 import type { Progress } from './progress';
 import type { Saga } from './saga';
-import { step } from './steps';
+import { createBaseConnection, createSourceConnection, readInlet, step } from './steps';
 
 export interface ApplyContext {
   req: ProvisionRequest;
@@ -56,15 +55,7 @@ export function applySteps(ctx: ApplyContext) {
     /** Base connection (and its description), then its inlet URL beside the source connection. */
     async sourceSide(): Promise<SourceSide> {
       const baseFound = found('baseConnection');
-      const base = await saga.create('baseConnection', req.name, () =>
-        step('ensureBaseConnection', `Base connection "${req.name}"`, {
-          owner,
-          description: req.description,
-          dataType: req.dataType,
-          authenticationRequired: req.authentication?.required ?? false,
-          found: baseFound,
-        }),
-      );
+      const base = await createBaseConnection(saga, req, owner, baseFound);
       progress.record('baseConnection', base);
       const known = baseFound ? actual.baseConnection : null;
       const [inlet, source] = await Promise.all([
@@ -74,20 +65,13 @@ export function applySteps(ctx: ApplyContext) {
               inletId: known.inletId,
               authenticationRequired: known.authenticationRequired,
             }
-          : step(
-              'getInlet',
-              'Read the inlet URL',
-              { sandbox: req.sandbox, baseConnectionId: base.id },
-              INLET_POLL,
-            ),
-        saga.create('sourceConnection', req.name, () =>
-          step('ensureSourceConnection', 'Source connection', {
-            owner,
-            baseConnectionId: base.id,
-            lookupFirst: false,
-            found: found('sourceConnection'),
-          }),
-        ),
+          : readInlet(req.sandbox, base.id),
+        createSourceConnection(saga, req.name, {
+          owner,
+          baseConnectionId: base.id,
+          lookupFirst: false,
+          found: found('sourceConnection'),
+        }),
         planned('baseConnection')?.action === 'update'
           ? step('updateDescription', 'Update the base connection description', {
               sandbox: req.sandbox,

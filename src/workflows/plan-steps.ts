@@ -171,3 +171,15 @@ export async function removeReplaced(
     progress.done(`${r.kind} deleted: ${r.id} (${r.reason ?? r.action})`);
   }
 }
+
+/** What readSource needs from a request: the names to look up and the schema to check. */
+export function readSourceInput(req: ProvisionRequest) {
+  return {
+    sandbox: req.sandbox,
+    name: req.name,
+    schemaId: req.target.schemaId,
+    ...(req.target.datasetId !== undefined
+      ? { datasetId: req.target.datasetId }
+      : { datasetName: req.target.dataset?.name ?? req.name }),
+  };
+}

@@ -6,19 +6,13 @@
 import { setCurrentDetails } from '@temporalio/workflow';
 import type { ProvisionRequestInput } from '../request';
 import { planSource, type SourcePlan } from '../shared/plan';
+import { readSourceInput } from './plan-steps';
 import { localStep, step } from './steps';
 
 export async function PlanStreamingSource(input: ProvisionRequestInput): Promise<SourcePlan> {
   const req = await localStep('validateProvisionRequest', 'Validate the request', input);
   setCurrentDetails(`Reading source "${req.name}" in ${req.sandbox}`);
-  const actual = await step('readSource', 'Read the source from AEP', {
-    sandbox: req.sandbox,
-    name: req.name,
-    schemaId: req.target.schemaId,
-    ...(req.target.datasetId !== undefined
-      ? { datasetId: req.target.datasetId }
-      : { datasetName: req.target.dataset?.name ?? req.name }),
-  });
+  const actual = await step('readSource', 'Read the source from AEP', readSourceInput(req));
   const plan = planSource(req, actual);
   setCurrentDetails(plan.changes ? 'Changes pending' : 'No change');
   return plan;

@@ -9,11 +9,12 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { EnsureResult } from '../activities/types';
+import type { EnsureResult, Owner } from '../activities/types';
 import type { ProvisionRequest } from '../request';
 import { progressQuery, SearchAttributes } from '../shared/names';
 import type { ResourceKind } from '../shared/resources';
 import type { ProvisionProgress, ProvisionStatus, ResourceRef } from '../shared/results';
+import { localStep } from './steps';
 
 export class Progress {
   readonly state: ProvisionProgress = {
@@ -76,4 +77,19 @@ export function publishIdentity(req: ProvisionRequest): void {
       { key: SearchAttributes.sourceName, value: req.name },
     ]);
   }
+}
+
+/**
+ * The first steps of every provisioning: the progress query, the request validated (a local
+ * activity), the identity published, and the owner stamped on what this run creates.
+ */
+export async function begin(
+  input: unknown,
+): Promise<{ progress: Progress; req: ProvisionRequest; owner: Owner }> {
+  const progress = new Progress();
+  const req = await localStep('validateProvisionRequest', 'Validate the request', input);
+  publishIdentity(req);
+  progress.done('request validated');
+  const owner: Owner = { sandbox: req.sandbox, sourceName: req.name, runId: workflowInfo().runId };
+  return { progress, req, owner };
 }

@@ -13,23 +13,17 @@
  * Every create is registered with the saga before it is sent (saga.ts); on failure or
  * cancellation what this run created is deleted in reverse dependency order.
  */
-import { CancellationScope, sleep, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, sleep } from '@temporalio/workflow';
 import type { Owner, TargetInspection } from '../activities/types';
 import type { ProvisionRequest, ProvisionRequestInput } from '../request';
 import type { ResourceKind } from '../shared/resources';
 import type { ProvisionResult } from '../shared/results';
-import { INLET_POLL } from './policies';
-import { Progress, publishIdentity } from './progress';
+import { begin, type Progress } from './progress';
 import { Saga, throwIfCancelled } from './saga';
-import { localStep, step } from './steps';
+import { createBaseConnection, createSourceConnection, readInlet, step } from './steps';
 
 export async function provisionV1(input: ProvisionRequestInput): Promise<ProvisionResult> {
-  const progress = new Progress();
-  const req = await localStep('validateProvisionRequest', 'Validate the request', input);
-  publishIdentity(req);
-  progress.done('request validated');
-
-  const owner: Owner = { sandbox: req.sandbox, sourceName: req.name, runId: workflowInfo().runId };
+  const { progress, req, owner } = await begin(input);
   const saga = new Saga(owner, progress);
   const side = { req, owner, saga, progress };
   progress.status('PROVISIONING', 'Creating connections, dataset and mapping in parallel');
@@ -129,29 +123,15 @@ interface Side {
 
 /** Base connection, then its inlet URL beside the source connection (critical path: base → source). */
 async function sourceSide({ req, owner, saga, progress }: Side) {
-  const base = await saga.create('baseConnection', req.name, () =>
-    step('ensureBaseConnection', `Base connection "${req.name}"`, {
-      owner,
-      description: req.description,
-      dataType: req.dataType,
-      authenticationRequired: req.authentication?.required ?? false,
-    }),
-  );
+  const base = await createBaseConnection(saga, req, owner);
   progress.record('baseConnection', base);
   const [inlet, source] = await Promise.all([
-    step(
-      'getInlet',
-      'Read the inlet URL',
-      { sandbox: req.sandbox, baseConnectionId: base.id },
-      INLET_POLL,
-    ),
-    saga.create('sourceConnection', req.name, () =>
-      step('ensureSourceConnection', 'Source connection', {
-        owner,
-        baseConnectionId: base.id,
-        lookupFirst: !base.created,
-      }),
-    ),
+    readInlet(req.sandbox, base.id),
+    createSourceConnection(saga, req.name, {
+      owner,
+      baseConnectionId: base.id,
+      lookupFirst: !base.created,
+    }),
   ]);
   progress.state.inletUrl = inlet.inletUrl;
   progress.done('inlet URL read');

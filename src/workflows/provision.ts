@@ -14,30 +14,31 @@
  * cancellation what this run created is deleted in reverse dependency order. Runs started before
  * the lifecycle change replay through provision-v1.ts (patch `lifecycle-v2`, docs/versioning.md).
  */
-import { CancellationScope, patched, sleep, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, patched, sleep } from '@temporalio/workflow';
 import type { Owner } from '../activities/types';
 import type { ProvisionRequest, ProvisionRequestInput } from '../request';
 import { Patches } from '../shared/names';
 import { planSource } from '../shared/plan';
 import type { ProvisionResult } from '../shared/results';
 import { applySteps, type Applied } from './apply';
-import { refuse, removeReplaced, replaceWholeSource, unchangedResult } from './plan-steps';
-import { Progress, publishIdentity } from './progress';
+import {
+  readSourceInput,
+  refuse,
+  removeReplaced,
+  replaceWholeSource,
+  unchangedResult,
+} from './plan-steps';
+import { begin, type Progress } from './progress';
 import { provisionV1 } from './provision-v1';
 import { Saga, throwIfCancelled } from './saga';
-import { localStep, step } from './steps';
+import { step } from './steps';
 
 export async function ProvisionStreamingSource(
   input: ProvisionRequestInput,
 ): Promise<ProvisionResult> {
   if (!patched(Patches.lifecycle)) return provisionV1(input);
 
-  const progress = new Progress();
-  const req = await localStep('validateProvisionRequest', 'Validate the request', input);
-  publishIdentity(req);
-  progress.done('request validated');
-  const owner: Owner = { sandbox: req.sandbox, sourceName: req.name, runId: workflowInfo().runId };
-
+  const { progress, req, owner } = await begin(input);
   const saga = new Saga(owner, progress);
   try {
     return await apply(req, owner, saga, progress);
@@ -54,7 +55,7 @@ async function apply(
   progress: Progress,
 ): Promise<ProvisionResult> {
   progress.status('PLANNING', 'Reading the source from AEP');
-  let actual = await step('readSource', 'Read the source from AEP', readInput(req));
+  let actual = await step('readSource', 'Read the source from AEP', readSourceInput(req));
   let plan = (progress.state.plan = planSource(req, actual));
   refuse(req, plan, progress);
   if (!plan.changes && !req.smokeTest?.always) {
@@ -113,17 +114,6 @@ async function apply(
   if (inletUrlChanged) result.inletUrlChanged = true;
   progress.status('SUCCEEDED', `Inlet ${result.inletUrl} — flow ${flow.id}`);
   return result;
-}
-
-function readInput(req: ProvisionRequest) {
-  return {
-    sandbox: req.sandbox,
-    name: req.name,
-    schemaId: req.target.schemaId,
-    ...(req.target.datasetId !== undefined
-      ? { datasetId: req.target.datasetId }
-      : { datasetName: req.target.dataset?.name ?? req.name }),
-  };
 }
 
 function resultOf(
