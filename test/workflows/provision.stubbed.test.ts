@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { Activities } from '../../src/activities';
+import { parseProvisionRequest } from '../../src/request';
+import { summarizeFailure } from '../../src/client';
+import type { ActualSource } from '../../src/shared/plan';
+import { TEARDOWN_ORDER } from '../../src/shared/resources';
+import { connectTestEnv, freshTaskQueue } from '../harness/temporal';
+import { SCHEMA_ID, workflowBundle } from '../harness/stack';
+
+/**
+ * The provisioning workflow's decisions, fast: the real dev server and the real workflow code, but
+ * the activities are stubs registered on the worker, so each test says exactly what AEP "holds"
+ * and sees exactly which activities the workflow calls, in which order, with what.
+ */
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await connectTestEnv();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+const EMPTY: ActualSource = {
+  schemaFound: true,
+  baseConnection: null,
+  sourceConnection: null,
+  dataset: null,
+  targetConnection: null,
+  mappingSet: null,
+  flow: null,
+  foreign: [],
+};
+
+const EXISTING: ActualSource = {
+  schemaFound: true,
+  baseConnection: {
+    id: 'base-1',
+    dataType: 'raw',
+    authenticationRequired: false,
+    description: '',
+    inletUrl: 'https://dcs.example/collection/inlet-1',
+    inletId: 'inlet-1',
+  },
+  sourceConnection: { id: 'source-1' },
+  dataset: { id: 'dataset-1', schemaId: SCHEMA_ID, owned: true },
+  targetConnection: { id: 'target-1', dataSetId: 'dataset-1', schemaId: SCHEMA_ID },
+  mappingSet: {
+    id: 'ms-1',
+    version: 0,
+    schemaId: SCHEMA_ID,
+    mappings: [{ sourceAttribute: 'id', destinationXdmPath: '_id', identity: false }],
+  },
+  flow: {
+    id: 'flow-1',
+    flowSpec: 'streamingWithMapping',
+    sourceConnectionIds: ['source-1'],
+    targetConnectionIds: ['target-1'],
+    mapping: { id: 'ms-1', version: 0 },
+    state: 'enabled',
+  },
+  foreign: [],
+};
+
+type Call = [name: string, input: unknown];
+
+/** Stub activities over `actual`; `fail` makes one activity fail non-retryably. */
+function stubs(actual: ActualSource, calls: Call[], fail?: string): Partial<Activities> {
+  const record =
+    <T>(name: string, out: (input: never) => T) =>
+    async (input: never) => {
+      calls.push([name, input]);
+      if (name === fail) {
+        throw ApplicationFailure.create({
+          type: 'AepBadRequest',
+          message: 'stub',
+          nonRetryable: true,
+        });
+      }
+      return out(input);
+    };
+  return {
+    validateProvisionRequest: async (input: unknown) => parseProvisionRequest(input, 'prod'),
+    readSource: record('readSource', () => actual),
+    ensureBaseConnection: record('ensureBaseConnection', () => ({ id: 'base-new', created: true })),
+    getInlet: record('getInlet', () => ({
+      inletUrl: 'https://dcs.example/collection/new',
+      inletId: 'new',
+      authenticationRequired: false,
+    })),
+    ensureSourceConnection: record('ensureSourceConnection', () => ({
+      id: 'source-new',
+      created: true,
+    })),
+    ensureDataset: record('ensureDataset', () => ({ id: 'dataset-new', created: true })),
+    ensureTargetConnection: record('ensureTargetConnection', () => ({
+      id: 'target-new',
+      created: true,
+    })),
+    ensureMappingSet: record('ensureMappingSet', () => ({
+      id: 'ms-new',
+      version: 0,
+      created: true,
+    })),
+    updateMappingSet: record('updateMappingSet', () => ({
+      id: 'ms-1',
+      version: 1,
+      created: false,
+    })),
+    updateFlow: record('updateFlow', () => undefined),
+    updateDescription: record('updateDescription', () => undefined),
+    ensureFlow: record('ensureFlow', (i: { found?: { id: string } | null }) =>
+      i.found ? { id: i.found.id, created: false } : { id: 'flow-new', created: true },
+    ),
+    sendSmokeRecord: record('sendSmokeRecord', () => ({ status: 200 })),
+    deleteResource: record('deleteResource', (i: { kind: string; id?: string }) => ({
+      kind: i.kind as never,
+      deleted: i.id ? [i.id] : [],
+      absent: [],
+    })),
+  };
+}
+
+async function run(actual: ActualSource, request: object, fail?: string) {
+  const calls: Call[] = [];
+  const taskQueue = freshTaskQueue('stubbed');
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: stubs(actual, calls, fail),
+  });
+  const outcome = await worker.runUntil(
+    env.client.workflow
+      .execute('ProvisionStreamingSource', {
+        taskQueue,
+        workflowId: `stubbed-${randomUUID()}`,
+        args: [request],
+      })
+      .then(
+        (result: unknown) => ({ result, error: undefined }),
+        (error: unknown) => ({ result: undefined, error }),
+      ),
+  );
+  return { ...outcome, calls, names: calls.map(([n]) => n) };
+}
+
+const request = (extra: object = {}) => ({
+  name: 'stubbed',
+  dataType: 'raw',
+  target: { schemaId: SCHEMA_ID, dataset: { name: 'stubbed dataset' } },
+  mappings: [{ sourceAttribute: 'id', destinationXdmPath: '_id' }],
+  ...extra,
+});
+
+test('nothing differs: one read, no other activity', async () => {
+  const { result, names } = await run(
+    EXISTING,
+    request({ smokeTest: { activationWaitSeconds: 1 } }),
+  );
+  expect(names).toEqual(['readSource']);
+  expect(result).toMatchObject({ flowId: 'flow-1', created: [], updated: [] });
+});
+
+test('changed mappings: a new version, then the flow pointed at it, then the smoke record', async () => {
+  const { calls, names } = await run(
+    EXISTING,
+    request({
+      mappings: [{ sourceAttribute: 'key', destinationXdmPath: '_id' }],
+      smokeTest: { activationWaitSeconds: 0 },
+    }),
+  );
+  expect(names.filter((n) => n.startsWith('update') || n === 'sendSmokeRecord')).toEqual([
+    'updateMappingSet',
+    'updateFlow',
+    'sendSmokeRecord',
+  ]);
+  expect(calls.find(([n]) => n === 'updateFlow')?.[1]).toMatchObject({
+    id: 'flow-1',
+    mapping: { id: 'ms-1', version: 1 },
+    enable: true,
+  });
+  expect(names).not.toContain('ensureMappingSet');
+});
+
+test('a refused change: nothing but the read, ExistingSourceDiffers at the root', async () => {
+  const { error, names } = await run(EXISTING, request({ dataType: 'xdm' }));
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  expect(summarizeFailure(error).rootType).toBe('ExistingSourceDiffers');
+  expect(names).toEqual(['readSource']);
+});
+
+test('a failure at the flow compensates what this run created, in TEARDOWN_ORDER', async () => {
+  const { error, calls } = await run(EMPTY, request(), 'ensureFlow');
+  expect(summarizeFailure(error).type).toBe('ProvisioningFailed');
+  const deletes = calls
+    .filter(([n]) => n === 'deleteResource')
+    .map(([, i]) => i as { kind: string; keepIfInUse?: boolean });
+  const order = deletes.map((d) => d.kind);
+  expect(order).toEqual(TEARDOWN_ORDER.filter((k) => order.includes(k)));
+  expect(order).toEqual(
+    expect.arrayContaining([
+      'flow',
+      'sourceConnection',
+      'targetConnection',
+      'mappingSet',
+      'dataset',
+      'baseConnection',
+    ]),
+  );
+  expect(deletes.find((d) => d.kind === 'dataset')?.keepIfInUse).toBe(true);
+});
