@@ -61,7 +61,6 @@ async function warnWithoutWorker(client: ProvisioningClient): Promise<void> {
 
 interface GlobalOptions {
   json?: boolean;
-  sandbox?: string;
 }
 
 function readRequest(file: string): unknown {

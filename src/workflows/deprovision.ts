@@ -11,7 +11,8 @@ import type { DeprovisionResult } from '../shared/results';
 import { DELETE } from './policies';
 import { deleteGraph } from './teardown';
 
-const aep = proxyActivities<Activities>(DELETE);
+/** The activity proxy (deletes and discovery: the DELETE policy). */
+const activities = proxyActivities<Activities>(DELETE);
 
 /**
  * Tears a source down from its name (+ sandbox) or its flow id: discovers the graph this project
@@ -23,11 +24,11 @@ const aep = proxyActivities<Activities>(DELETE);
 export async function DeprovisionStreamingSource(
   input: DeprovisionRequestInput,
 ): Promise<DeprovisionResult> {
-  const req = await aep.validateDeprovisionRequest(input);
+  const req = await activities.validateDeprovisionRequest(input);
   setCurrentDetails(
     `Discovering ${req.name ? `source "${req.name}"` : `flow ${req.flowId}`} in ${req.sandbox}`,
   );
-  const graph = await aep.discoverSource({
+  const graph = await activities.discoverSource({
     sandbox: req.sandbox,
     name: req.name,
     flowId: req.flowId,

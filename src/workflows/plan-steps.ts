@@ -14,7 +14,8 @@ import { DELETE } from './policies';
 import type { Progress } from './progress';
 import { deleteGraph } from './teardown';
 
-const aep = proxyActivities<Activities>(DELETE);
+/** The activity proxy (deletes and discovery: the DELETE policy). */
+const activities = proxyActivities<Activities>(DELETE);
 
 /** A refusal: typed, non-retryable; the saga turns it into ProvisioningFailed (nothing to undo). */
 function failBeforeAnyChange(
@@ -129,7 +130,7 @@ export async function replaceWholeSource(
   progress: Progress,
 ): Promise<ActualSource> {
   progress.status('REPLACING', 'Tearing the source down to create it again (replace: true)');
-  const graph = await aep.discoverSource({ sandbox: req.sandbox, name: req.name });
+  const graph = await activities.discoverSource({ sandbox: req.sandbox, name: req.name });
   const { result, failed } = await deleteGraph(graph, (s) => progress.done(s));
   if (failed.length > 0) {
     progress.status('FAILED', `Replacing left ${failed.length} resource(s) behind`);
@@ -164,7 +165,7 @@ export async function removeReplaced(
     plan.resources.filter((r) => (r.action === 'replace' || r.action === 'delete') && r.id),
   );
   for (const r of doomed) {
-    await aep.deleteResource.executeWithOptions(
+    await activities.deleteResource.executeWithOptions(
       { ...DELETE, summary: `Delete ${r.kind} ${r.id} (${r.reason ?? r.action})` },
       [{ kind: r.kind, sandbox: req.sandbox, id: r.id, keepIfInUse: true }],
     );

@@ -11,7 +11,8 @@ import type { DeprovisionResult } from '../shared/results';
 import { describeFailure } from './failures';
 import { DELETE } from './policies';
 
-const aep = proxyActivities<Activities>(DELETE);
+/** The activity proxy (deletes and discovery: the DELETE policy). */
+const activities = proxyActivities<Activities>(DELETE);
 
 export interface GraphDeletion {
   result: DeprovisionResult;
@@ -34,7 +35,7 @@ export async function deleteGraph(
   for (const { kind, id } of inTeardownOrder(graph.resources)) {
     onStep(`Deleting ${kind} ${id}`);
     try {
-      const r = await aep.deleteResource({ kind, sandbox, id, keepIfInUse: true });
+      const r = await activities.deleteResource({ kind, sandbox, id, keepIfInUse: true });
       for (const d of r.deleted) result.deleted.push({ kind, id: d });
       for (const a of r.absent) result.alreadyAbsent.push({ kind, id: a });
       for (const k of r.inUse ?? []) {

@@ -1,5 +1,5 @@
 /**
- * Replays every curl of Adobe's HTTP API streaming tutorial (shared/seeds/000_347bb11d16f98ce7.txt)
+ * Replays every curl of Adobe's HTTP API streaming tutorial (the seed tutorial the project started from, in the steering repository's shared/seeds/)
  * in order against the emulator, chaining the ids each answer returns into the next request, and
  * checks each documented status and body shape. Placeholders: {TENANT}=acme, {SANDBOX_NAME}=prod,
  * {SOURCE_ID} = a source id of ours; hosts platform.adobe.io / dcs.adobedc.net = the emulator.
