@@ -1,7 +1,7 @@
 import { DEFAULT_FAULT_KINDS, type FaultKind } from './faults';
 
 /** What a chaos run does; `--preset` fills these, explicit options override the preset. */
-export type ScenarioKind = 'load' | 'permanent' | 'cancel' | 'malformed';
+export type ScenarioKind = 'load' | 'permanent' | 'cancel' | 'malformed' | 'lifecycle';
 
 export interface ChaosOptions {
   scenario: ScenarioKind;
@@ -32,6 +32,13 @@ export interface ChaosOptions {
   json: boolean;
   /** LOG_LEVEL of the workers (trace … error). */
   workerLogLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  /** lifecycle: concurrent triggers per source. */
+  triggers: number;
+  /** lifecycle: operations each trigger issues. */
+  opsPerTrigger: number;
+  /** lifecycle: each source's smokeTest.activationWaitSeconds is drawn from min..max. */
+  activationWaitMin: number;
+  activationWaitMax: number;
 }
 
 export const DEFAULTS: ChaosOptions = {
@@ -54,6 +61,10 @@ export const DEFAULTS: ChaosOptions = {
   keep: false,
   json: false,
   workerLogLevel: 'info',
+  triggers: 3,
+  opsPerTrigger: 4,
+  activationWaitMin: 1,
+  activationWaitMax: 3,
 };
 
 export interface Preset {
@@ -104,6 +115,21 @@ export const PRESETS: Record<string, Preset> = {
       faultKinds: ['latency'],
       latencyMs: 300,
       workers: 2,
+    },
+  },
+  lifecycle: {
+    scenario: 'lifecycle: 100 sources, 3 racing triggers each (provision, change, plan, teardown)',
+    expect:
+      'each source ends as its last completed operation wanted; 0 duplicates, 0 orphans, 0 datasets deleted in use',
+    options: {
+      scenario: 'lifecycle',
+      sources: 100,
+      triggers: 3,
+      opsPerTrigger: 4,
+      activationWaitMin: 1,
+      activationWaitMax: 3,
+      workers: 2,
+      timeoutSeconds: 900,
     },
   },
   malformed: {

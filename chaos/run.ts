@@ -23,6 +23,7 @@ import {
 } from './audit';
 import { FAULT_KINDS, failingShare, parseFaultKinds } from './faults';
 import { DEFAULTS, PRESETS, type ChaosOptions, type ScenarioKind } from './options';
+import { runLifecycle } from './lifecycle';
 import { createRng } from './rng';
 import {
   runCancel,
@@ -154,6 +155,9 @@ export async function runChaos(
       case 'malformed':
         result = await runMalformed(ctx);
         break;
+      case 'lifecycle':
+        result = await runLifecycle(ctx, prefix);
+        break;
     }
     const driveSeconds = (Date.now() - tDrive) / 1000;
     clearInterval(ticker);
@@ -203,7 +207,14 @@ async function audit(
     (o) => result.plantedWorkflowId === undefined || !o.name.includes(' self-check '),
   );
   const resources = await control.resources();
-  const ra = auditResources(resources, outcomes);
+  const ra = result.audit ? result.audit(resources) : auditResources(resources, outcomes);
+  // A scenario's own audit may add figures (lifecycle: datasetsDeletedInUse, stateMismatches).
+  const auditExtras: Record<string, unknown> = Object.fromEntries(
+    Object.entries(ra as unknown as Record<string, unknown>).filter(
+      ([k]) =>
+        !['resources', 'duplicates', 'orphans', 'missing', 'leftovers', 'examples'].includes(k),
+    ),
+  );
   const stats = await control.stats();
   const faultsFired =
     ctx.faultsFiredBefore + (await control.faults()).reduce((n, f) => n + f.fired, 0);
@@ -275,6 +286,7 @@ async function audit(
     auditSeconds: round((Date.now() - t0) / 1000),
     ...(selfCheck ? { selfCheck } : {}),
     ...figures,
+    ...auditExtras,
     scenario: opts.scenario,
     ...(opts.preset ? { preset: opts.preset } : {}),
     seed: opts.seed,
@@ -289,6 +301,8 @@ async function audit(
   };
   report.problems = expectations(opts, report, result.problems);
   report.ok = report.problems.length === 0;
+  if (result.summaryFields)
+    report.summary = result.summaryFields.map((k) => `${k}: ${String(report[k])}`).join(', ');
   return report;
 }
 
@@ -326,6 +340,11 @@ function expectations(opts: ChaosOptions, r: ChaosReport, scenarioProblems: stri
       zero('missing');
       if (r.leftovers.cancelled !== 0)
         p.push(`cancelled runs left ${r.leftovers.cancelled} resource(s)`);
+      break;
+    case 'lifecycle':
+      zero('datasetsDeletedInUse');
+      zero('stateMismatches');
+      zero('driverErrors');
       break;
     case 'malformed':
       if (r.rejected !== r.requested) p.push(`${r.rejected} of ${r.requested} were rejected`);
@@ -382,6 +401,14 @@ const fraction = (name: string) => (value: string) => {
   return n;
 };
 
+const range = (name: string) => (value: string) => {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(value);
+  const min = Number(m?.[1]);
+  const max = Number(m?.[2] ?? m?.[1]);
+  if (!m || max < min) throw new InvalidArgumentError(`${name} must be n or min-max (seconds)`);
+  return [min, max] as [number, number];
+};
+
 export function parseArgs(argv: string[]): ChaosOptions {
   const program = new Command()
     .name('npm run chaos --')
@@ -399,6 +426,7 @@ export function parseArgs(argv: string[]): ChaosOptions {
         'permanent',
         'cancel',
         'malformed',
+        'lifecycle',
       ]),
     )
     .option(
@@ -460,6 +488,13 @@ export function parseArgs(argv: string[]): ChaosOptions {
         'error',
       ]),
     )
+    .option('--triggers <n>', 'lifecycle: concurrent triggers per source', int('--triggers', 1))
+    .option('--ops <n>', 'lifecycle: operations per trigger', int('--ops', 1))
+    .option(
+      '--activation-wait <s>',
+      'lifecycle: activation wait of each source, seconds: n or min-max',
+      range('--activation-wait'),
+    )
     .option('--keep', 'keep .data/chaos/<run>/ (SQLite, logs) even when the run passed')
     .option('--json', 'print the report as JSON on the last line of stdout')
     .exitOverride()
@@ -486,6 +521,9 @@ export function parseArgs(argv: string[]): ChaosOptions {
     keep?: boolean;
     json?: boolean;
     workerLogLevel?: ChaosOptions['workerLogLevel'];
+    triggers?: number;
+    ops?: number;
+    activationWait?: [number, number];
   }>();
   let faultKinds;
   try {
@@ -514,6 +552,10 @@ export function parseArgs(argv: string[]): ChaosOptions {
       keep: o.keep,
       json: o.json,
       workerLogLevel: o.workerLogLevel,
+      triggers: o.triggers,
+      opsPerTrigger: o.ops,
+      activationWaitMin: o.activationWait?.[0],
+      activationWaitMax: o.activationWait?.[1],
     }).filter(([, v]) => v !== undefined),
   );
   const preset = o.preset ? PRESETS[o.preset] : undefined;
@@ -546,8 +588,11 @@ async function main(): Promise<void> {
   process.on('SIGTERM', onSignal);
   try {
     const report = await runChaos(opts);
-    if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-    else process.stdout.write(humanReport(report));
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+      // lifecycle and unkind: their key counts as one plain line, the last one.
+      if (typeof report.summary === 'string') process.stdout.write(`${report.summary}\n`);
+    } else process.stdout.write(humanReport(report));
     process.exit(report.ok ? 0 : 1);
   } catch (err) {
     process.stderr.write(
@@ -577,6 +622,7 @@ function humanReport(r: ChaosReport): string {
   for (const p of r.problems) lines.push(`  problem: ${p}`);
   for (const e of r.examples.slice(0, 10)) lines.push(`  e.g. ${e}`);
   if (r.dataDir) lines.push(`  logs and SQLite kept in ${r.dataDir}`);
+  if (typeof r.summary === 'string') lines.push(r.summary);
   return `${lines.join('\n')}\n`;
 }
 

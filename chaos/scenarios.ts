@@ -1,11 +1,11 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { summarizeFailure } from '../src/client';
-import type { FaultRule } from '../emulator/control';
+import type { FaultRule, StoredResource } from '../emulator/control';
 import { InvalidRequestError } from '../src/request';
 import { progressQuery, WorkflowType } from '../src/shared/names';
 import type { ProvisionStreamingSource } from '../src/workflows';
 import { malformedRequests } from '../test/fixtures/malformed-requests';
-import type { Outcome, SourceOutcome } from './audit';
+import type { Outcome, ResourceAudit, SourceOutcome } from './audit';
 import { transientFaultRules } from './faults';
 import type { ChaosOptions } from './options';
 import type { Rng } from './rng';
@@ -49,6 +49,13 @@ export interface ScenarioResult {
   problems: string[];
   /** A workflow whose input carries the client secret on purpose (--self-check). */
   plantedWorkflowId?: string;
+  /**
+   * The scenario's own resource audit (lifecycle: against each source's desired state); its
+   * extra numeric fields join the report. Default: auditResources over `outcomes`.
+   */
+  audit?: (resources: StoredResource[]) => ResourceAudit;
+  /** Report fields printed as the plain summary line (`name: value, …`), last on stdout. */
+  summaryFields?: string[];
 }
 
 type Handle = WorkflowHandle<typeof ProvisionStreamingSource>;

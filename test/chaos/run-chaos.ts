@@ -39,7 +39,14 @@ export async function runChaosCli(args: string[], timeoutMs: number): Promise<Ch
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   clearTimeout(timer);
   clearTimeout(killTimer);
-  const last = stdout.trim().split('\n').pop() ?? '';
+  // The JSON report is the last line, or the second-last when a plain summary line follows it
+  // (lifecycle, unkind).
+  const last =
+    stdout
+      .trim()
+      .split('\n')
+      .reverse()
+      .find((l) => l.startsWith('{')) ?? '';
   let report: ChaosReport;
   try {
     report = JSON.parse(last) as ChaosReport;
