@@ -24,6 +24,7 @@ import {
 import { FAULT_KINDS, failingShare, parseFaultKinds } from './faults';
 import { DEFAULTS, PRESETS, type ChaosOptions, type ScenarioKind } from './options';
 import { runLifecycle } from './lifecycle';
+import { runUnkind } from './unkind';
 import { createRng } from './rng';
 import {
   runCancel,
@@ -44,6 +45,7 @@ export interface ChaosReport {
   orphans: number;
   secretLeaks: number;
   workerKills: number;
+  workerTerms?: number;
   serverRestarts: number;
   wallSeconds: number;
   cancelled: number;
@@ -107,6 +109,9 @@ export async function runChaos(
     seed: opts.seed,
     taskQueue: `chaos-${runId}`,
     workerLogLevel: opts.workerLogLevel,
+    ...(opts.requestTimeoutMs !== undefined
+      ? { workerEnv: { AEP_REQUEST_TIMEOUT_MS: String(opts.requestTimeoutMs) } }
+      : {}),
     log: say,
   });
   live.add(stack);
@@ -157,6 +162,9 @@ export async function runChaos(
         break;
       case 'lifecycle':
         result = await runLifecycle(ctx, prefix);
+        break;
+      case 'unkind':
+        result = await runUnkind(ctx, prefix);
         break;
     }
     const driveSeconds = (Date.now() - tDrive) / 1000;
@@ -261,6 +269,7 @@ async function audit(
     orphans: ra.orphans,
     secretLeaks: histories.leaks + logs.leaks,
     workerKills: stack.counters.workerKills,
+    workerTerms: stack.counters.workerTerms,
     serverRestarts: stack.counters.serverRestarts,
     wallSeconds: 0,
     cancelled: count('cancelled'),
@@ -322,6 +331,10 @@ function expectations(opts: ChaosOptions, r: ChaosReport, scenarioProblems: stri
     p.push(
       `only ${r.workerKills} of ${opts.workerKills} worker kills happened before the work ran out`,
     );
+  if (typeof r.workerTerms === 'number' && r.workerTerms < opts.workerTerms)
+    p.push(
+      `only ${r.workerTerms} of ${opts.workerTerms} worker SIGTERMs happened before the work ran out`,
+    );
   if (r.serverRestarts < opts.serverRestarts)
     p.push(
       `only ${r.serverRestarts} of ${opts.serverRestarts} server restarts happened before the work ran out`,
@@ -330,6 +343,7 @@ function expectations(opts: ChaosOptions, r: ChaosReport, scenarioProblems: stri
     p.push('self-check: the secret planted in a workflow input was not found by the audit');
   switch (opts.scenario) {
     case 'load':
+    case 'unkind':
       zero('missing');
       if (r.succeeded !== r.requested) p.push(`${r.succeeded} of ${r.requested} succeeded`);
       break;
@@ -374,6 +388,7 @@ function describe(o: ChaosOptions): string {
       : `${o.sources} source(s)${o.scenario === 'permanent' ? ' per step' : ''}`,
     o.faultRate > 0 ? `faults ${o.faultRate} of ${o.faultKinds.join(',')}` : undefined,
     o.workerKills > 0 ? `${o.workerKills} worker kill(s)` : undefined,
+    o.workerTerms > 0 ? `${o.workerTerms} worker SIGTERM(s)` : undefined,
     o.serverRestarts > 0
       ? `${o.serverRestarts} server restart(s) (${o.serverStop === 'kill' ? 'SIGKILL' : 'SIGTERM'})`
       : undefined,
@@ -427,6 +442,7 @@ export function parseArgs(argv: string[]): ChaosOptions {
         'cancel',
         'malformed',
         'lifecycle',
+        'unkind',
       ]),
     )
     .option(
@@ -446,6 +462,37 @@ export function parseArgs(argv: string[]): ChaosOptions {
       '--worker-kills <n>',
       'SIGKILL a random worker at random moments, then restart it; n times',
       int('--worker-kills', 0),
+    )
+    .option(
+      '--worker-terms <n>',
+      'SIGTERM a random worker (graceful, as a deploy) at random moments, then restart it; n times',
+      int('--worker-terms', 0),
+    )
+    .option(
+      '--request-timeout-ms <ms>',
+      "the workers' AEP_REQUEST_TIMEOUT_MS (HTTP attempt timeout)",
+      int('--request-timeout-ms', 1),
+    )
+    .option(
+      '--slow-commit <r>',
+      'share of Platform creates that commit after the attempt timeout',
+      fraction('--slow-commit'),
+    )
+    .option('--slow-commit-ms <ms>', 'how late a slow commit lands', int('--slow-commit-ms', 0))
+    .option(
+      '--list-lag-ms <ms>',
+      'Platform writes show in lists this much later',
+      int('--list-lag-ms', 0),
+    )
+    .option(
+      '--commit-504 <r>',
+      'share of Platform creates that commit, then answer 504',
+      fraction('--commit-504'),
+    )
+    .option(
+      '--case-twins <f>',
+      'share of sources with a twin whose name differs only in case',
+      fraction('--case-twins'),
     )
     .option(
       '--server-restarts <n>',
@@ -509,6 +556,13 @@ export function parseArgs(argv: string[]): ChaosOptions {
     latencyMs?: number;
     retryAfter?: number;
     workerKills?: number;
+    workerTerms?: number;
+    requestTimeoutMs?: number;
+    slowCommit?: number;
+    slowCommitMs?: number;
+    listLagMs?: number;
+    commit504?: number;
+    caseTwins?: number;
     serverRestarts?: number;
     serverStop?: 'term' | 'kill';
     workers?: number;
@@ -540,6 +594,13 @@ export function parseArgs(argv: string[]): ChaosOptions {
       latencyMs: o.latencyMs,
       retryAfterSeconds: o.retryAfter,
       workerKills: o.workerKills,
+      workerTerms: o.workerTerms,
+      requestTimeoutMs: o.requestTimeoutMs,
+      slowCommitRate: o.slowCommit,
+      slowCommitMs: o.slowCommitMs,
+      listLagMs: o.listLagMs,
+      commitThen504Rate: o.commit504,
+      caseTwins: o.caseTwins,
       serverRestarts: o.serverRestarts,
       serverStop: o.serverStop,
       workers: o.workers,
@@ -608,7 +669,7 @@ function humanReport(r: ChaosReport): string {
     `${r.ok ? 'PASS' : 'FAIL'}  ${r.preset ?? r.scenario} (seed ${r.seed}, ${r.workers} worker(s), ${r.cores} cores)`,
     `  requested ${r.requested}  succeeded ${r.succeeded}  failed ${r.failed}  cancelled ${r.cancelled}  rejected ${r.rejected}  unfinished ${r.unfinished}`,
     `  duplicates ${r.duplicates}  orphans ${r.orphans}  missing ${r.missing}  secret leaks ${r.secretLeaks}`,
-    `  worker kills ${r.workerKills}  server restarts ${r.serverRestarts}  worker crashes ${r.workerCrashes}`,
+    `  worker kills ${r.workerKills}  worker SIGTERMs ${r.workerTerms ?? 0}  server restarts ${r.serverRestarts}  worker crashes ${r.workerCrashes}`,
     `  AEP requests ${r.emulatorRequests}  faults fired ${r.faultsFired}  activity retries ${r.activityRetries} (max attempt ${r.maxActivityAttempt})  workflow task timeouts ${r.workflowTaskTimeouts}  histories scanned ${r.historiesScanned}`,
     `  workflow seconds p50 ${r.workflowSeconds.p50}  p95 ${r.workflowSeconds.p95}  max ${r.workflowSeconds.max}`,
     `  wall ${r.wallSeconds} s (scenario ${r.driveSeconds} s, audit ${r.auditSeconds} s)`,

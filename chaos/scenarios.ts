@@ -190,7 +190,7 @@ async function provisionOne(ctx: Ctx, spec: SourceSpec, cancel?: CancelPlan): Pr
 }
 
 /** Provisions `specs` with at most `--concurrency` open at once. */
-async function drive(
+export async function drive(
   ctx: Ctx,
   specs: readonly SourceSpec[],
   cancelPlans: ReadonlyMap<number, CancelPlan> = new Map(),
@@ -209,15 +209,27 @@ async function drive(
   return out;
 }
 
-/** SIGKILLs a random worker at random moments while work is open, then restarts it. */
+/**
+ * SIGKILLs (crash) or SIGTERMs (graceful, as a deploy) a random worker at random moments while
+ * work is open, then restarts it, until --worker-kills and --worker-terms are used up.
+ */
 async function workerKiller(ctx: Ctx, done: () => boolean): Promise<void> {
   const rng = ctx.rng.fork('worker-kills');
   const { stack, opts } = ctx;
-  while (stack.counters.workerKills < opts.workerKills && !done() && Date.now() < ctx.deadline) {
+  const left = () => ({
+    kills: opts.workerKills - stack.counters.workerKills,
+    terms: opts.workerTerms - stack.counters.workerTerms,
+  });
+  while ((left().kills > 0 || left().terms > 0) && !done() && Date.now() < ctx.deadline) {
     const wait = rng.int(500, 4000);
     for (let t = 0; t < wait && !done(); t += 100) await sleep(100);
     if (done()) break;
-    await stack.killWorker(rng.int(0, opts.workers - 1), rng.int(0, 1000));
+    const { kills, terms } = left();
+    const worker = rng.int(0, opts.workers - 1);
+    const pause = rng.int(0, 1000);
+    if (terms > 0 && (kills <= 0 || rng.next() < terms / (kills + terms)))
+      await stack.termWorker(worker, pause);
+    else await stack.killWorker(worker, pause);
   }
 }
 
@@ -256,7 +268,7 @@ async function clearFaults(ctx: Ctx): Promise<void> {
 }
 
 /** Runs `body` while the chaos loops (kills, restarts) attack the stack; stops them after. */
-async function underChaos<T>(ctx: Ctx, body: () => Promise<T>): Promise<T> {
+export async function underChaos<T>(ctx: Ctx, body: () => Promise<T>): Promise<T> {
   let finished = false;
   const loops = Promise.all([
     workerKiller(ctx, () => finished),

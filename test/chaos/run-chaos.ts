@@ -14,6 +14,7 @@ const LOADER = pathToFileURL(path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loa
 export interface ChaosRun {
   code: number | null;
   report: ChaosReport;
+  stdout: string;
   stderr: string;
 }
 
@@ -55,5 +56,5 @@ export async function runChaosCli(args: string[], timeoutMs: number): Promise<Ch
       `chaos ${args.join(' ')} exited ${code} without a JSON report:\n${stderr.slice(-4000)}`,
     );
   }
-  return { code, report, stderr };
+  return { code, report, stdout, stderr };
 }
