@@ -110,7 +110,15 @@ export async function runUnkind(ctx: Ctx, prefix: string): Promise<ScenarioResul
       workerTerms: ctx.stack.counters.workerTerms,
       attemptTimeoutMs: attemptTimeoutMs(opts),
     },
-    problems: [],
+    problems: outcomes
+      .flatMap((o) =>
+        o.outcome.state === 'failed'
+          ? [
+              `"${o.name}" in ${o.sandbox} failed ${o.outcome.type}/${o.outcome.rootType}: ${(o.outcome.rootMessage ?? o.outcome.message).slice(0, 300)}`,
+            ]
+          : [],
+      )
+      .slice(0, 10),
     summaryFields: ['duplicates', 'orphans', 'secretLeaks', 'twinsRemoved'],
   };
 }
