@@ -144,11 +144,11 @@ export const PRESETS: Record<string, Preset> = {
       scenario: 'lifecycle',
       sources: 100,
       triggers: 3,
-      opsPerTrigger: 4,
+      opsPerTrigger: 3,
       activationWaitMin: 1,
       activationWaitMax: 3,
       workers: 2,
-      timeoutSeconds: 900,
+      timeoutSeconds: 1800,
     },
   },
   unkind: {
