@@ -567,23 +567,24 @@ export async function runLifecycle(ctx: Ctx, prefix: string): Promise<ScenarioRe
       tally.operations[op] += 1;
       ctx.progress.requested += 1;
       const changed = spec.versions.filter((v) => v.changed);
-      switch (op) {
-        case 'provision':
-          await provision(spec, spec.versions[0]!);
-          break;
-        case 'changedProvision':
-          await provision(spec, rng.pick(changed));
-          break;
-        case 'plan':
-          await plan(spec, rng.pick(spec.versions));
-          break;
-        case 'teardown':
-          await teardown(spec, false);
-          break;
-        case 'teardownDuringWait':
-          await teardown(spec, true);
-          break;
-      }
+      const run = (): Promise<void> => {
+        switch (op) {
+          case 'provision':
+            return provision(spec, spec.versions[0]!);
+          case 'changedProvision':
+            return provision(spec, rng.pick(changed));
+          case 'plan':
+            return plan(spec, rng.pick(spec.versions));
+          case 'teardown':
+            return teardown(spec, false);
+          case 'teardownDuringWait':
+            return teardown(spec, true);
+        }
+      };
+      // Every Temporal call of the operation ends when the scenario does (ctx.abort).
+      await until(ctx, client.client.withAbortSignal(ctx.abort, run)).catch((err: unknown) =>
+        driverError(`${op} ${spec.name}`, err),
+      );
       await sleep(rng.int(0, 1000));
     }
   };

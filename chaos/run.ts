@@ -133,8 +133,10 @@ export async function runChaos(
   ticker.unref();
 
   let report: ChaosReport;
+  const calls = new AbortController();
   try {
     const ctx: Ctx = {
+      abort: calls.signal,
       stack,
       opts,
       rng: createRng(opts.seed),
@@ -174,6 +176,7 @@ export async function runChaos(
     report.driveSeconds = round(driveSeconds);
   } finally {
     clearInterval(ticker);
+    calls.abort();
     await stack.close();
     live.delete(stack);
   }

@@ -30,6 +30,12 @@ export interface Ctx {
   progress: Progress;
   /** Faults fired by rules that were cleared since (permanent steps). */
   faultsFiredBefore: number;
+  /**
+   * Aborted when the scenario is over, before the stack closes: a Temporal call still waiting
+   * then (a result past the deadline) must not retry on a closed channel, which throws from a
+   * timer and ends the process.
+   */
+  abort: AbortSignal;
 }
 
 export interface Progress {
@@ -89,7 +95,10 @@ async function awaitOutcome(ctx: Ctx, handle: Handle): Promise<Outcome> {
       const timeout = new Promise<'timeout'>((r) => {
         timer = setTimeout(() => r('timeout'), left);
       });
-      const result = await Promise.race([handle.result(), timeout]);
+      const result = await Promise.race([
+        ctx.stack.client.client.withAbortSignal(ctx.abort, () => handle.result()),
+        timeout,
+      ]);
       if (result === 'timeout') return { state: 'unfinished' };
       return { state: 'succeeded', result };
     } catch (err) {
