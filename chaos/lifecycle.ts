@@ -417,6 +417,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Waits for a workflow result until the run's deadline; 'unfinished' after it. */
 async function until<T>(ctx: Ctx, p: Promise<T>): Promise<T | 'unfinished'> {
+  // Given up on at the deadline, p may still reject later: that must not be unhandled.
+  p.catch(() => undefined);
   const left = ctx.deadline - Date.now();
   if (left <= 0) return 'unfinished';
   let timer: NodeJS.Timeout | undefined;

@@ -8,6 +8,7 @@
  * the scenario's expectations hold, 1 when they do not, 2 on bad options, 3 when the run itself
  * broke (a process did not start...).
  */
+import { setMaxListeners } from 'node:events';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -134,6 +135,7 @@ export async function runChaos(
 
   let report: ChaosReport;
   const calls = new AbortController();
+  setMaxListeners(0, calls.signal); // one listener per Temporal call in flight
   try {
     const ctx: Ctx = {
       abort: calls.signal,
