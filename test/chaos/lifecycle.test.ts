@@ -3,13 +3,25 @@ import { runChaosCli } from './run-chaos';
 /**
  * The lifecycle preset, small: 10 sources (4 of them sharing two datasets), 3 racing triggers
  * each issuing 2 operations (provision, changed provision, plan, teardown, teardown during the
- * 1-2 s activation wait). Every source must end as its last completed operation wanted, with no
- * duplicate, no orphan and no dataset deleted while a target connection writes to it.
+ * 1-2 s activation wait), one worker. Every source must end as its last completed operation
+ * wanted, with no duplicate, no orphan and no dataset deleted while a target connection writes
+ * to it. About 2 minutes on 2 loaded cores (most of it starting the dev server and the worker).
  */
 test('10 sources, racing lifecycle operations: each ends as its last completed operation wanted', async () => {
   const { code, report, stdout } = await runChaosCli(
-    ['--preset', 'lifecycle', '--sources', '10', '--ops', '2', '--activation-wait', '1-2'],
-    170_000,
+    [
+      '--preset',
+      'lifecycle',
+      '--sources',
+      '10',
+      '--ops',
+      '2',
+      '--activation-wait',
+      '1-2',
+      '--workers',
+      '1',
+    ],
+    230_000,
   );
   expect({ code, problems: report.problems }).toEqual({ code: 0, problems: [] });
   expect(report.duplicates).toBe(0);
@@ -24,4 +36,4 @@ test('10 sources, racing lifecycle operations: each ends as its last completed o
   expect(stdout.trim().split('\n').pop()).toBe(
     'duplicates: 0, orphans: 0, datasetsDeletedInUse: 0, stateMismatches: 0',
   );
-}, 180_000);
+}, 240_000);
