@@ -652,6 +652,18 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A bug of the suite itself (an error thrown from a timer, a promise nobody awaits) must not
+  // leave the dev server, the emulator and the workers running: stop them, then exit 3.
+  const onCrash = (err: unknown) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(
+      `chaos: the run itself crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    void Promise.allSettled([...live].map((s) => s.close())).then(() => process.exit(3));
+  };
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
   try {
     const report = await runChaos(opts);
     if (opts.json) {
