@@ -1,7 +1,7 @@
 import { DEFAULT_FAULT_KINDS, type FaultKind } from './faults';
 
 /** What a chaos run does; `--preset` fills these, explicit options override the preset. */
-export type ScenarioKind = 'load' | 'permanent' | 'cancel' | 'malformed';
+export type ScenarioKind = 'load' | 'permanent' | 'cancel' | 'malformed' | 'lifecycle' | 'unkind';
 
 export interface ChaosOptions {
   scenario: ScenarioKind;
@@ -13,6 +13,8 @@ export interface ChaosOptions {
   latencyMs: number;
   retryAfterSeconds: number;
   workerKills: number;
+  /** Graceful stops (SIGTERM, as a deploy) of a random worker, then a restart. */
+  workerTerms: number;
   serverRestarts: number;
   /** How the dev server is stopped before a restart: SIGTERM (clean) or SIGKILL (a crash). */
   serverStop: 'term' | 'kill';
@@ -32,6 +34,25 @@ export interface ChaosOptions {
   json: boolean;
   /** LOG_LEVEL of the workers (trace … error). */
   workerLogLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  /** lifecycle: concurrent triggers per source. */
+  triggers: number;
+  /** lifecycle: operations each trigger issues. */
+  opsPerTrigger: number;
+  /** lifecycle: each source's smokeTest.activationWaitSeconds is drawn from min..max. */
+  activationWaitMin: number;
+  activationWaitMax: number;
+  /** The workers' AEP_REQUEST_TIMEOUT_MS (the HTTP attempt timeout); the product's default when absent. */
+  requestTimeoutMs?: number;
+  /** unkind: share of Platform creates whose commit is slower than the attempt timeout. */
+  slowCommitRate: number;
+  /** unkind: how late a slow commit lands (default: the attempt timeout + 2 s). */
+  slowCommitMs?: number;
+  /** unkind: what Platform writes create or delete shows in lists only this much later. */
+  listLagMs: number;
+  /** unkind: share of Platform creates that commit, then answer a gateway 504. */
+  commitThen504Rate: number;
+  /** unkind: share of sources that get a twin whose name differs only in case. */
+  caseTwins: number;
 }
 
 export const DEFAULTS: ChaosOptions = {
@@ -42,6 +63,7 @@ export const DEFAULTS: ChaosOptions = {
   latencyMs: 1000,
   retryAfterSeconds: 1,
   workerKills: 0,
+  workerTerms: 0,
   serverRestarts: 0,
   serverStop: 'term',
   workers: 1,
@@ -54,6 +76,14 @@ export const DEFAULTS: ChaosOptions = {
   keep: false,
   json: false,
   workerLogLevel: 'info',
+  triggers: 3,
+  opsPerTrigger: 4,
+  activationWaitMin: 1,
+  activationWaitMax: 3,
+  slowCommitRate: 0,
+  listLagMs: 0,
+  commitThen504Rate: 0,
+  caseTwins: 0,
 };
 
 export interface Preset {
@@ -104,6 +134,39 @@ export const PRESETS: Record<string, Preset> = {
       faultKinds: ['latency'],
       latencyMs: 300,
       workers: 2,
+    },
+  },
+  lifecycle: {
+    scenario: 'lifecycle: 100 sources, 3 racing triggers each (provision, change, plan, teardown)',
+    expect:
+      'each source ends as its last completed operation wanted; 0 duplicates, 0 orphans, 0 datasets deleted in use',
+    options: {
+      scenario: 'lifecycle',
+      sources: 100,
+      triggers: 3,
+      opsPerTrigger: 3,
+      activationWaitMin: 1,
+      activationWaitMax: 3,
+      workers: 2,
+      timeoutSeconds: 1800,
+    },
+  },
+  unkind: {
+    scenario:
+      'unkind: 300 sources, slow commits past the attempt timeout, 2 s list lag, 504 after commit, case twins, 3 SIGTERMs + 3 SIGKILLs',
+    expect: 'all succeed, 0 duplicates, 0 orphans, 0 secret leaks',
+    options: {
+      scenario: 'unkind',
+      sources: 300,
+      workers: 2,
+      requestTimeoutMs: 3000,
+      slowCommitRate: 0.1,
+      listLagMs: 2000,
+      commitThen504Rate: 0.1,
+      caseTwins: 0.1,
+      workerTerms: 3,
+      workerKills: 3,
+      timeoutSeconds: 1800,
     },
   },
   malformed: {

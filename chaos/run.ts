@@ -8,6 +8,7 @@
  * the scenario's expectations hold, 1 when they do not, 2 on bad options, 3 when the run itself
  * broke (a process did not start...).
  */
+import { setMaxListeners } from 'node:events';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -23,6 +24,8 @@ import {
 } from './audit';
 import { FAULT_KINDS, failingShare, parseFaultKinds } from './faults';
 import { DEFAULTS, PRESETS, type ChaosOptions, type ScenarioKind } from './options';
+import { runLifecycle } from './lifecycle';
+import { runUnkind } from './unkind';
 import { createRng } from './rng';
 import {
   runCancel,
@@ -43,6 +46,7 @@ export interface ChaosReport {
   orphans: number;
   secretLeaks: number;
   workerKills: number;
+  workerTerms?: number;
   serverRestarts: number;
   wallSeconds: number;
   cancelled: number;
@@ -106,6 +110,9 @@ export async function runChaos(
     seed: opts.seed,
     taskQueue: `chaos-${runId}`,
     workerLogLevel: opts.workerLogLevel,
+    ...(opts.requestTimeoutMs !== undefined
+      ? { workerEnv: { AEP_REQUEST_TIMEOUT_MS: String(opts.requestTimeoutMs) } }
+      : {}),
     log: say,
   });
   live.add(stack);
@@ -127,8 +134,11 @@ export async function runChaos(
   ticker.unref();
 
   let report: ChaosReport;
+  const calls = new AbortController();
+  setMaxListeners(0, calls.signal); // one listener per Temporal call in flight
   try {
     const ctx: Ctx = {
+      abort: calls.signal,
       stack,
       opts,
       rng: createRng(opts.seed),
@@ -154,6 +164,12 @@ export async function runChaos(
       case 'malformed':
         result = await runMalformed(ctx);
         break;
+      case 'lifecycle':
+        result = await runLifecycle(ctx, prefix);
+        break;
+      case 'unkind':
+        result = await runUnkind(ctx, prefix);
+        break;
     }
     const driveSeconds = (Date.now() - tDrive) / 1000;
     clearInterval(ticker);
@@ -162,6 +178,7 @@ export async function runChaos(
     report.driveSeconds = round(driveSeconds);
   } finally {
     clearInterval(ticker);
+    calls.abort();
     await stack.close();
     live.delete(stack);
   }
@@ -203,7 +220,14 @@ async function audit(
     (o) => result.plantedWorkflowId === undefined || !o.name.includes(' self-check '),
   );
   const resources = await control.resources();
-  const ra = auditResources(resources, outcomes);
+  const ra = result.audit ? result.audit(resources) : auditResources(resources, outcomes);
+  // A scenario's own audit may add figures (lifecycle: datasetsDeletedInUse, stateMismatches).
+  const auditExtras: Record<string, unknown> = Object.fromEntries(
+    Object.entries(ra as unknown as Record<string, unknown>).filter(
+      ([k]) =>
+        !['resources', 'duplicates', 'orphans', 'missing', 'leftovers', 'examples'].includes(k),
+    ),
+  );
   const stats = await control.stats();
   const faultsFired =
     ctx.faultsFiredBefore + (await control.faults()).reduce((n, f) => n + f.fired, 0);
@@ -250,6 +274,7 @@ async function audit(
     orphans: ra.orphans,
     secretLeaks: histories.leaks + logs.leaks,
     workerKills: stack.counters.workerKills,
+    workerTerms: stack.counters.workerTerms,
     serverRestarts: stack.counters.serverRestarts,
     wallSeconds: 0,
     cancelled: count('cancelled'),
@@ -275,6 +300,7 @@ async function audit(
     auditSeconds: round((Date.now() - t0) / 1000),
     ...(selfCheck ? { selfCheck } : {}),
     ...figures,
+    ...auditExtras,
     scenario: opts.scenario,
     ...(opts.preset ? { preset: opts.preset } : {}),
     seed: opts.seed,
@@ -289,6 +315,8 @@ async function audit(
   };
   report.problems = expectations(opts, report, result.problems);
   report.ok = report.problems.length === 0;
+  if (result.summaryFields)
+    report.summary = result.summaryFields.map((k) => `${k}: ${String(report[k])}`).join(', ');
   return report;
 }
 
@@ -308,6 +336,10 @@ function expectations(opts: ChaosOptions, r: ChaosReport, scenarioProblems: stri
     p.push(
       `only ${r.workerKills} of ${opts.workerKills} worker kills happened before the work ran out`,
     );
+  if (typeof r.workerTerms === 'number' && r.workerTerms < opts.workerTerms)
+    p.push(
+      `only ${r.workerTerms} of ${opts.workerTerms} worker SIGTERMs happened before the work ran out`,
+    );
   if (r.serverRestarts < opts.serverRestarts)
     p.push(
       `only ${r.serverRestarts} of ${opts.serverRestarts} server restarts happened before the work ran out`,
@@ -316,6 +348,7 @@ function expectations(opts: ChaosOptions, r: ChaosReport, scenarioProblems: stri
     p.push('self-check: the secret planted in a workflow input was not found by the audit');
   switch (opts.scenario) {
     case 'load':
+    case 'unkind':
       zero('missing');
       if (r.succeeded !== r.requested) p.push(`${r.succeeded} of ${r.requested} succeeded`);
       break;
@@ -326,6 +359,11 @@ function expectations(opts: ChaosOptions, r: ChaosReport, scenarioProblems: stri
       zero('missing');
       if (r.leftovers.cancelled !== 0)
         p.push(`cancelled runs left ${r.leftovers.cancelled} resource(s)`);
+      break;
+    case 'lifecycle':
+      zero('datasetsDeletedInUse');
+      zero('stateMismatches');
+      zero('driverErrors');
       break;
     case 'malformed':
       if (r.rejected !== r.requested) p.push(`${r.rejected} of ${r.requested} were rejected`);
@@ -355,6 +393,7 @@ function describe(o: ChaosOptions): string {
       : `${o.sources} source(s)${o.scenario === 'permanent' ? ' per step' : ''}`,
     o.faultRate > 0 ? `faults ${o.faultRate} of ${o.faultKinds.join(',')}` : undefined,
     o.workerKills > 0 ? `${o.workerKills} worker kill(s)` : undefined,
+    o.workerTerms > 0 ? `${o.workerTerms} worker SIGTERM(s)` : undefined,
     o.serverRestarts > 0
       ? `${o.serverRestarts} server restart(s) (${o.serverStop === 'kill' ? 'SIGKILL' : 'SIGTERM'})`
       : undefined,
@@ -382,6 +421,14 @@ const fraction = (name: string) => (value: string) => {
   return n;
 };
 
+const range = (name: string) => (value: string) => {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(value);
+  const min = Number(m?.[1]);
+  const max = Number(m?.[2] ?? m?.[1]);
+  if (!m || max < min) throw new InvalidArgumentError(`${name} must be n or min-max (seconds)`);
+  return [min, max] as [number, number];
+};
+
 export function parseArgs(argv: string[]): ChaosOptions {
   const program = new Command()
     .name('npm run chaos --')
@@ -399,6 +446,8 @@ export function parseArgs(argv: string[]): ChaosOptions {
         'permanent',
         'cancel',
         'malformed',
+        'lifecycle',
+        'unkind',
       ]),
     )
     .option(
@@ -418,6 +467,37 @@ export function parseArgs(argv: string[]): ChaosOptions {
       '--worker-kills <n>',
       'SIGKILL a random worker at random moments, then restart it; n times',
       int('--worker-kills', 0),
+    )
+    .option(
+      '--worker-terms <n>',
+      'SIGTERM a random worker (graceful, as a deploy) at random moments, then restart it; n times',
+      int('--worker-terms', 0),
+    )
+    .option(
+      '--request-timeout-ms <ms>',
+      "the workers' AEP_REQUEST_TIMEOUT_MS (HTTP attempt timeout)",
+      int('--request-timeout-ms', 1),
+    )
+    .option(
+      '--slow-commit <r>',
+      'share of Platform creates that commit after the attempt timeout',
+      fraction('--slow-commit'),
+    )
+    .option('--slow-commit-ms <ms>', 'how late a slow commit lands', int('--slow-commit-ms', 0))
+    .option(
+      '--list-lag-ms <ms>',
+      'Platform writes show in lists this much later',
+      int('--list-lag-ms', 0),
+    )
+    .option(
+      '--commit-504 <r>',
+      'share of Platform creates that commit, then answer 504',
+      fraction('--commit-504'),
+    )
+    .option(
+      '--case-twins <f>',
+      'share of sources with a twin whose name differs only in case',
+      fraction('--case-twins'),
     )
     .option(
       '--server-restarts <n>',
@@ -460,6 +540,13 @@ export function parseArgs(argv: string[]): ChaosOptions {
         'error',
       ]),
     )
+    .option('--triggers <n>', 'lifecycle: concurrent triggers per source', int('--triggers', 1))
+    .option('--ops <n>', 'lifecycle: operations per trigger', int('--ops', 1))
+    .option(
+      '--activation-wait <s>',
+      'lifecycle: activation wait of each source, seconds: n or min-max',
+      range('--activation-wait'),
+    )
     .option('--keep', 'keep .data/chaos/<run>/ (SQLite, logs) even when the run passed')
     .option('--json', 'print the report as JSON on the last line of stdout')
     .exitOverride()
@@ -474,6 +561,13 @@ export function parseArgs(argv: string[]): ChaosOptions {
     latencyMs?: number;
     retryAfter?: number;
     workerKills?: number;
+    workerTerms?: number;
+    requestTimeoutMs?: number;
+    slowCommit?: number;
+    slowCommitMs?: number;
+    listLagMs?: number;
+    commit504?: number;
+    caseTwins?: number;
     serverRestarts?: number;
     serverStop?: 'term' | 'kill';
     workers?: number;
@@ -486,6 +580,9 @@ export function parseArgs(argv: string[]): ChaosOptions {
     keep?: boolean;
     json?: boolean;
     workerLogLevel?: ChaosOptions['workerLogLevel'];
+    triggers?: number;
+    ops?: number;
+    activationWait?: [number, number];
   }>();
   let faultKinds;
   try {
@@ -502,6 +599,13 @@ export function parseArgs(argv: string[]): ChaosOptions {
       latencyMs: o.latencyMs,
       retryAfterSeconds: o.retryAfter,
       workerKills: o.workerKills,
+      workerTerms: o.workerTerms,
+      requestTimeoutMs: o.requestTimeoutMs,
+      slowCommitRate: o.slowCommit,
+      slowCommitMs: o.slowCommitMs,
+      listLagMs: o.listLagMs,
+      commitThen504Rate: o.commit504,
+      caseTwins: o.caseTwins,
       serverRestarts: o.serverRestarts,
       serverStop: o.serverStop,
       workers: o.workers,
@@ -514,6 +618,10 @@ export function parseArgs(argv: string[]): ChaosOptions {
       keep: o.keep,
       json: o.json,
       workerLogLevel: o.workerLogLevel,
+      triggers: o.triggers,
+      opsPerTrigger: o.ops,
+      activationWaitMin: o.activationWait?.[0],
+      activationWaitMax: o.activationWait?.[1],
     }).filter(([, v]) => v !== undefined),
   );
   const preset = o.preset ? PRESETS[o.preset] : undefined;
@@ -544,10 +652,25 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A bug of the suite itself (an error thrown from a timer, a promise nobody awaits) must not
+  // leave the dev server, the emulator and the workers running: stop them, then exit 3.
+  const onCrash = (err: unknown) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(
+      `chaos: the run itself crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    void Promise.allSettled([...live].map((s) => s.close())).then(() => process.exit(3));
+  };
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
   try {
     const report = await runChaos(opts);
-    if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-    else process.stdout.write(humanReport(report));
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+      // lifecycle and unkind: their key counts as one plain line, the last one.
+      if (typeof report.summary === 'string') process.stdout.write(`${report.summary}\n`);
+    } else process.stdout.write(humanReport(report));
     process.exit(report.ok ? 0 : 1);
   } catch (err) {
     process.stderr.write(
@@ -563,7 +686,7 @@ function humanReport(r: ChaosReport): string {
     `${r.ok ? 'PASS' : 'FAIL'}  ${r.preset ?? r.scenario} (seed ${r.seed}, ${r.workers} worker(s), ${r.cores} cores)`,
     `  requested ${r.requested}  succeeded ${r.succeeded}  failed ${r.failed}  cancelled ${r.cancelled}  rejected ${r.rejected}  unfinished ${r.unfinished}`,
     `  duplicates ${r.duplicates}  orphans ${r.orphans}  missing ${r.missing}  secret leaks ${r.secretLeaks}`,
-    `  worker kills ${r.workerKills}  server restarts ${r.serverRestarts}  worker crashes ${r.workerCrashes}`,
+    `  worker kills ${r.workerKills}  worker SIGTERMs ${r.workerTerms ?? 0}  server restarts ${r.serverRestarts}  worker crashes ${r.workerCrashes}`,
     `  AEP requests ${r.emulatorRequests}  faults fired ${r.faultsFired}  activity retries ${r.activityRetries} (max attempt ${r.maxActivityAttempt})  workflow task timeouts ${r.workflowTaskTimeouts}  histories scanned ${r.historiesScanned}`,
     `  workflow seconds p50 ${r.workflowSeconds.p50}  p95 ${r.workflowSeconds.p95}  max ${r.workflowSeconds.max}`,
     `  wall ${r.wallSeconds} s (scenario ${r.driveSeconds} s, audit ${r.auditSeconds} s)`,
@@ -577,6 +700,7 @@ function humanReport(r: ChaosReport): string {
   for (const p of r.problems) lines.push(`  problem: ${p}`);
   for (const e of r.examples.slice(0, 10)) lines.push(`  e.g. ${e}`);
   if (r.dataDir) lines.push(`  logs and SQLite kept in ${r.dataDir}`);
+  if (typeof r.summary === 'string') lines.push(r.summary);
   return `${lines.join('\n')}\n`;
 }
 

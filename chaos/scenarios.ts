@@ -1,11 +1,11 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { summarizeFailure } from '../src/client';
-import type { FaultRule } from '../emulator/control';
+import type { FaultRule, StoredResource } from '../emulator/control';
 import { InvalidRequestError } from '../src/request';
 import { progressQuery, WorkflowType } from '../src/shared/names';
 import type { ProvisionStreamingSource } from '../src/workflows';
 import { malformedRequests } from '../test/fixtures/malformed-requests';
-import type { Outcome, SourceOutcome } from './audit';
+import type { Outcome, ResourceAudit, SourceOutcome } from './audit';
 import { transientFaultRules } from './faults';
 import type { ChaosOptions } from './options';
 import type { Rng } from './rng';
@@ -30,6 +30,12 @@ export interface Ctx {
   progress: Progress;
   /** Faults fired by rules that were cleared since (permanent steps). */
   faultsFiredBefore: number;
+  /**
+   * Aborted when the scenario is over, before the stack closes: a Temporal call still waiting
+   * then (a result past the deadline) must not retry on a closed channel, which throws from a
+   * timer and ends the process.
+   */
+  abort: AbortSignal;
 }
 
 export interface Progress {
@@ -49,6 +55,13 @@ export interface ScenarioResult {
   problems: string[];
   /** A workflow whose input carries the client secret on purpose (--self-check). */
   plantedWorkflowId?: string;
+  /**
+   * The scenario's own resource audit (lifecycle: against each source's desired state); its
+   * extra numeric fields join the report. Default: auditResources over `outcomes`.
+   */
+  audit?: (resources: StoredResource[]) => ResourceAudit;
+  /** Report fields printed as the plain summary line (`name: value, …`), last on stdout. */
+  summaryFields?: string[];
 }
 
 type Handle = WorkflowHandle<typeof ProvisionStreamingSource>;
@@ -82,7 +95,10 @@ async function awaitOutcome(ctx: Ctx, handle: Handle): Promise<Outcome> {
       const timeout = new Promise<'timeout'>((r) => {
         timer = setTimeout(() => r('timeout'), left);
       });
-      const result = await Promise.race([handle.result(), timeout]);
+      const result = await Promise.race([
+        ctx.stack.client.client.withAbortSignal(ctx.abort, () => handle.result()),
+        timeout,
+      ]);
       if (result === 'timeout') return { state: 'unfinished' };
       return { state: 'succeeded', result };
     } catch (err) {
@@ -183,7 +199,7 @@ async function provisionOne(ctx: Ctx, spec: SourceSpec, cancel?: CancelPlan): Pr
 }
 
 /** Provisions `specs` with at most `--concurrency` open at once. */
-async function drive(
+export async function drive(
   ctx: Ctx,
   specs: readonly SourceSpec[],
   cancelPlans: ReadonlyMap<number, CancelPlan> = new Map(),
@@ -202,15 +218,27 @@ async function drive(
   return out;
 }
 
-/** SIGKILLs a random worker at random moments while work is open, then restarts it. */
+/**
+ * SIGKILLs (crash) or SIGTERMs (graceful, as a deploy) a random worker at random moments while
+ * work is open, then restarts it, until --worker-kills and --worker-terms are used up.
+ */
 async function workerKiller(ctx: Ctx, done: () => boolean): Promise<void> {
   const rng = ctx.rng.fork('worker-kills');
   const { stack, opts } = ctx;
-  while (stack.counters.workerKills < opts.workerKills && !done() && Date.now() < ctx.deadline) {
+  const left = () => ({
+    kills: opts.workerKills - stack.counters.workerKills,
+    terms: opts.workerTerms - stack.counters.workerTerms,
+  });
+  while ((left().kills > 0 || left().terms > 0) && !done() && Date.now() < ctx.deadline) {
     const wait = rng.int(500, 4000);
     for (let t = 0; t < wait && !done(); t += 100) await sleep(100);
     if (done()) break;
-    await stack.killWorker(rng.int(0, opts.workers - 1), rng.int(0, 1000));
+    const { kills, terms } = left();
+    const worker = rng.int(0, opts.workers - 1);
+    const pause = rng.int(0, 1000);
+    if (terms > 0 && (kills <= 0 || rng.next() < terms / (kills + terms)))
+      await stack.termWorker(worker, pause);
+    else await stack.killWorker(worker, pause);
   }
 }
 
@@ -249,7 +277,7 @@ async function clearFaults(ctx: Ctx): Promise<void> {
 }
 
 /** Runs `body` while the chaos loops (kills, restarts) attack the stack; stops them after. */
-async function underChaos<T>(ctx: Ctx, body: () => Promise<T>): Promise<T> {
+export async function underChaos<T>(ctx: Ctx, body: () => Promise<T>): Promise<T> {
   let finished = false;
   const loops = Promise.all([
     workerKiller(ctx, () => finished),

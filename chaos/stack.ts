@@ -30,6 +30,8 @@ export interface StackOptions {
   taskQueue: string;
   /** The workers' LOG_LEVEL (their logs are audited for secrets at any level). */
   workerLogLevel?: string;
+  /** Extra worker environment (e.g. AEP_REQUEST_TIMEOUT_MS for the unkind scenario). */
+  workerEnv?: Record<string, string>;
   log: (line: string) => void;
 }
 
@@ -49,7 +51,7 @@ export class ChaosStack {
   client!: ProvisioningClient;
   readonly slots: WorkerSlot[];
   readonly dbFile: string;
-  readonly counters = { workerKills: 0, serverRestarts: 0, workerCrashes: 0 };
+  readonly counters = { workerKills: 0, workerTerms: 0, serverRestarts: 0, workerCrashes: 0 };
   private port = 0;
   private closing = false;
   private readonly log: (line: string) => void;
@@ -117,6 +119,7 @@ export class ChaosStack {
       AEP_ORG_ID: EMULATOR_CREDENTIALS.orgId,
       AEP_SANDBOX: 'prod',
       LOG_LEVEL: this.opts.workerLogLevel ?? 'info',
+      ...this.opts.workerEnv,
     };
   }
 
@@ -166,6 +169,27 @@ export class ChaosStack {
     const t0 = Date.now();
     await this.startWorker(slot);
     this.log(`worker-${index} back (pid ${slot.proc?.pid}) after ${Date.now() - t0} ms`);
+  }
+
+  /**
+   * SIGTERM one worker, as a deploy does: it stops polling, lets its running tasks finish and
+   * exits (SIGKILL only if it is still there after `graceMs`); then a new one is started.
+   */
+  async termWorker(index: number, pauseMs: number, graceMs = 30_000): Promise<void> {
+    const slot = this.slots[index];
+    if (!slot?.proc || this.closing) return;
+    slot.intentional = true;
+    const pid = slot.proc.pid;
+    const t0 = Date.now();
+    await slot.proc.stop(graceMs);
+    this.counters.workerTerms += 1;
+    this.log(
+      `SIGTERM worker-${index} (pid ${pid}): exited after ${Date.now() - t0} ms; term #${this.counters.workerTerms}`,
+    );
+    await sleep(pauseMs);
+    const t1 = Date.now();
+    await this.startWorker(slot);
+    this.log(`worker-${index} back (pid ${slot.proc?.pid}) after ${Date.now() - t1} ms`);
   }
 
   /**

@@ -14,6 +14,7 @@ const LOADER = pathToFileURL(path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loa
 export interface ChaosRun {
   code: number | null;
   report: ChaosReport;
+  stdout: string;
   stderr: string;
 }
 
@@ -39,7 +40,14 @@ export async function runChaosCli(args: string[], timeoutMs: number): Promise<Ch
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   clearTimeout(timer);
   clearTimeout(killTimer);
-  const last = stdout.trim().split('\n').pop() ?? '';
+  // The JSON report is the last line, or the second-last when a plain summary line follows it
+  // (lifecycle, unkind).
+  const last =
+    stdout
+      .trim()
+      .split('\n')
+      .reverse()
+      .find((l) => l.startsWith('{')) ?? '';
   let report: ChaosReport;
   try {
     report = JSON.parse(last) as ChaosReport;
@@ -48,5 +56,5 @@ export async function runChaosCli(args: string[], timeoutMs: number): Promise<Ch
       `chaos ${args.join(' ')} exited ${code} without a JSON report:\n${stderr.slice(-4000)}`,
     );
   }
-  return { code, report, stderr };
+  return { code, report, stdout, stderr };
 }

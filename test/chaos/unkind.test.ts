@@ -1,0 +1,63 @@
+import { twinName, twinsRemoved, unkindSources } from '../../chaos/unkind';
+import { runChaosCli } from './run-chaos';
+
+/**
+ * The unkind preset, small: 20 sources (2 of them case twins) under slow commits past the 3 s
+ * attempt timeout (10 % of Platform creates), a 2 s list lag, commit-then-504 (10 %),
+ * case-insensitive name filters, one worker SIGTERM and one SIGKILL.
+ *
+ * `test.failing` until the product's hardening against these faults lands (another engineer is
+ * building it: "unkind"/"attempts" in main's log). Measured against the product of 24fff87 the
+ * run ends with duplicates (a slow commit lands after the retry created a second resource; the
+ * lookup before it saw nothing through the list lag) and a case twin refused with
+ * ExistingSourceDiffers. When this test starts passing, jest reports the `test.failing` as
+ * failed: turn it into `test`.
+ */
+test.failing(
+  '20 unkind sources with 1 SIGTERM and 1 SIGKILL: all succeed, no twin left in AEP',
+  async () => {
+    const { code, report, stdout } = await runChaosCli(
+      ['--preset', 'unkind', '--sources', '20', '--worker-terms', '1', '--worker-kills', '1'],
+      280_000,
+    );
+    expect(report.workerTerms).toBe(1);
+    expect(report.workerKills).toBe(1);
+    expect(report.caseTwinSources).toBe(2);
+    expect(stdout.trim().split('\n').pop()).toMatch(
+      /^duplicates: \d+, orphans: \d+, secretLeaks: \d+, twinsRemoved: \d+$/,
+    );
+    expect({ code, problems: report.problems }).toEqual({ code: 0, problems: [] });
+    expect(report.succeeded).toBe(20);
+    expect(report.duplicates).toBe(0);
+    expect(report.orphans).toBe(0);
+    expect(report.secretLeaks).toBe(0);
+  },
+  300_000,
+);
+
+test('case twins: same sandbox, names and dataset names differ only in case', () => {
+  const specs = unkindSources(20, { prefix: 'chaos 1', caseTwins: 0.1, smokeTest: 'none' });
+  expect(specs).toHaveLength(20);
+  const twins = specs.filter((s, i) => i % 10 === 1);
+  for (const t of twins) {
+    const of = specs[t.index - 1]!;
+    expect(t.name).not.toBe(of.name);
+    expect(t.name.toLowerCase()).toBe(of.name.toLowerCase());
+    expect(t.sandbox).toBe(of.sandbox);
+    expect(t.request.target.dataset?.name.toLowerCase()).toBe(
+      of.request.target.dataset?.name.toLowerCase(),
+    );
+  }
+  expect(new Set(specs.map((s) => `${s.sandbox}/${s.name}`)).size).toBe(20);
+  expect(twinName('chaos 1 0004 Raw')).toBe('CHAOS 1 0004 rAW');
+});
+
+test('twinsRemoved sums what the product reports, 0 when it reports nothing', () => {
+  const ok = (extra: Record<string, unknown>) => ({
+    sandbox: 'prod',
+    name: 'x',
+    outcome: { state: 'succeeded' as const, result: { ...extra } as never },
+  });
+  expect(twinsRemoved([ok({}), ok({})])).toBe(0);
+  expect(twinsRemoved([ok({ twinsRemoved: 2 }), ok({ twinsRemoved: ['a'] }), ok({})])).toBe(3);
+});
