@@ -8,7 +8,7 @@ import type { FaultRule } from '../emulator/control';
 
 export const FAULT_KINDS = ['5xx', '429', 'commit-then-fail', 'latency', 'drop'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
-/** What "faults of all kinds" means (the issue's list); `drop` (no answer at all) is opt-in. */
+/** What "faults of all kinds" means (docs/chaos.md, "Faults"); `drop` (no answer at all) is opt-in. */
 export const DEFAULT_FAULT_KINDS: FaultKind[] = ['5xx', '429', 'commit-then-fail', 'latency'];
 
 /** Every call the worker makes to AEP: Platform, IMS and the DCS inlets (never the control API). */

@@ -320,7 +320,7 @@ async function audit(
   return report;
 }
 
-/** What must hold for the scenario (the expectations), as a list of what did not. */
+/** What must hold for the scenario (docs/chaos.md, per preset), as a list of what did not. */
 function expectations(opts: ChaosOptions, r: ChaosReport, scenarioProblems: string[]): string[] {
   const p: string[] = [];
   const zero = (name: keyof ChaosReport) => {
@@ -436,7 +436,7 @@ export function parseArgs(argv: string[]): ChaosOptions {
       'Chaos suite: provision sources under faults, crashes and restarts, then audit AEP and Temporal',
     )
     .addOption(
-      new Option('--preset <name>', "one of the issue's six scenarios").choices(
+      new Option('--preset <name>', 'a named scenario (docs/chaos.md)').choices(
         Object.keys(PRESETS),
       ),
     )
