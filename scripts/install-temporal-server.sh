@@ -2,9 +2,9 @@
 # Installs the Temporal server (`temporal-server`) and its SQL schema tool (`temporal-sql-tool`)
 # into .tools/bin, once, for the container-free production stack (tools/pg-stack.ts, `make stack`).
 # They are built from Go modules, the way scripts/install-temporal.sh builds the CLI: no prebuilt
-# server can be downloaded on these machines. The version is the compose file's
-# (TEMPORAL_VERSION default of docker-compose.yml, the temporalio/server image tag);
-# test/operate/compose.test.ts checks that the two agree.
+# server can be downloaded on these machines. The version is the compose file's (the
+# TEMPORAL_VERSION default of docker-compose.yml, the temporalio/server image tag), read from it;
+# test/operate/compose.test.ts checks what `--versions` prints against the compose file.
 #
 # Both binaries come from one `go install` invocation (they share most packages), the schema
 # files the SQL tool applies are copied from the module cache into .tools/temporal-schema/<version>.
@@ -23,7 +23,13 @@ TEMPORAL_SERVER_VERSION="${TEMPORAL_SERVER_VERSION:-$(compose_default TEMPORAL_V
 TEMPORAL_UI_VERSION="${TEMPORAL_UI_VERSION:-$(compose_default TEMPORAL_UI_VERSION)}"
 [ -n "$TEMPORAL_SERVER_VERSION" ] || { echo "temporal-server: no TEMPORAL_VERSION default in docker-compose.yml" >&2; exit 1; }
 want_ui=0
-[ "${1:-}" = "--ui" ] && want_ui=1
+case "${1:-}" in
+  --ui) want_ui=1 ;;
+  # What this script builds, for test/operate/compose.test.ts.
+  --versions) echo "server=$TEMPORAL_SERVER_VERSION ui=$TEMPORAL_UI_VERSION"; exit 0 ;;
+  '') ;;
+  *) echo "usage: $0 [--ui | --versions]" >&2; exit 2 ;;
+esac
 bin_dir="$root/.tools/bin"
 schema_dir="$root/.tools/temporal-schema/$TEMPORAL_SERVER_VERSION"
 stamp="$bin_dir/.temporal-server-version"
