@@ -94,7 +94,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         dynamicConfig: opts.dynamicConfig,
         metrics: true,
         dir: path.join(opts.logDir, 'pg-stack'),
-        keep: true,
+        keep: 'logs',
         log: opts.log,
       });
       stops.push(() => pg.stop());

@@ -116,8 +116,8 @@ export function postgresBinDir(): string {
 export interface PgStackOptions {
   /** Folder of the run (PostgreSQL cluster, logs, dynamic config); default .data/pg-stack/<id>. */
   dir?: string;
-  /** Keep the folder when the stack stops (default: removed). */
-  keep?: boolean;
+  /** Keep the folder when the stack stops (default: removed); 'logs': all but the database. */
+  keep?: boolean | 'logs';
   /** Start the Temporal UI server too (needs .tools/bin/temporal-ui-server). */
   ui?: boolean;
   /** Fixed UI port (default: a free one). */
@@ -189,6 +189,28 @@ function track(child: ChildProcess): void {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A free loopback port below 32768. The server records its services' ports in PostgreSQL
+ * (`cluster_membership.rpc_port` is a SMALLINT), so a port from the kernel's ephemeral range
+ * (32768-60999 on Linux) makes it exit at start: `UpsertClusterMembership operation failed …
+ * value "45351" is out of range for type smallint`.
+ */
+export async function freeServerPort(taken: ReadonlySet<number> = new Set()): Promise<number> {
+  const { createServer } = await import('node:net');
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (taken.has(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.unref();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free loopback port in 20000-31999');
+}
 
 function alive(child: ChildProcess | undefined): child is ChildProcess {
   return !!child && child.exitCode === null && child.signalCode === null;
@@ -332,6 +354,7 @@ export async function startPgStack(opts: PgStackOptions = {}): Promise<PgStack> 
       await stops.pop()!().catch((err: unknown) => log(`  (stop failed: ${String(err)})`));
     }
     if (!opts.keep) rmSync(dir, { recursive: true, force: true });
+    else if (opts.keep === 'logs') rmSync(dataDir, { recursive: true, force: true });
   };
 
   try {
@@ -477,10 +500,15 @@ export async function startPgStack(opts: PgStackOptions = {}): Promise<PgStack> 
         opts.dynamicConfig ?? {},
       ),
     );
-    const port = opts.port || (await freePort());
+    const taken = new Set<number>();
+    const port = opts.port || (await freeServerPort(taken));
+    taken.add(port);
     const ports: Record<string, number> = { FRONTEND_GRPC_PORT: port };
     for (const k of Object.keys(NATIVE_OVERRIDES.temporal)) {
-      if (k.endsWith('_PORT') && k !== 'DB_PORT' && !ports[k]) ports[k] = await freePort();
+      if (k.endsWith('_PORT') && k !== 'DB_PORT' && !ports[k]) {
+        ports[k] = await freeServerPort(taken);
+        taken.add(ports[k]);
+      }
     }
     let metricsUrl: string | undefined;
     const extra: Record<string, string> = {};

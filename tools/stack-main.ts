@@ -15,7 +15,7 @@ import { parseClientConfig } from '../src/config';
 import { resolveOptions } from '../emulator';
 import { composeService, readCompose, serviceEnv } from './compose-env';
 import { freePort, REPO_ROOT } from './dev-server';
-import { startPgStack, TEMPORAL_UI_BIN } from './pg-stack';
+import { freeServerPort, startPgStack, TEMPORAL_UI_BIN } from './pg-stack';
 import { startEmulatorProcess, type EmulatorProcess } from './processes';
 import { startProductionWorker } from './prod-worker';
 
@@ -51,12 +51,12 @@ function dotenv(): Record<string, string> {
   );
 }
 
-/** The port when it is free, else a free one. */
-async function preferred(port: number): Promise<number> {
+/** The port when it is free, else a free one (from `fallback`). */
+async function preferred(port: number, fallback = freePort): Promise<number> {
   const { createServer } = await import('node:net');
   return new Promise((resolve) => {
     const srv = createServer();
-    srv.once('error', () => void freePort().then(resolve));
+    srv.once('error', () => void fallback().then(resolve));
     srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(port)));
   });
 }
@@ -84,7 +84,7 @@ async function main(): Promise<number> {
     const stack = await startPgStack({
       ui: existsSync(TEMPORAL_UI_BIN),
       uiPort: await preferred(Number(opts.uiPort ?? 8080)),
-      port: await preferred(Number(opts.port ?? 7233)),
+      port: await preferred(Number(opts.port ?? 7233), () => freeServerPort()),
       keep: opts.keep,
       shell,
       log,

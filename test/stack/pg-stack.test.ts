@@ -36,8 +36,11 @@ const distDir = path.join(REPO_ROOT, '.data', 'pg-stack-dist', String(process.pi
 
 beforeAll(async () => {
   // The server build and the production build are independent: in parallel.
-  const [s] = await Promise.all([startPgStack(), buildProduction(distDir)]);
-  stack = s;
+  // allSettled: a failure of one must not leave the other running past the test file.
+  const [s, b] = await Promise.allSettled([startPgStack(), buildProduction(distDir)]);
+  if (s.status === 'fulfilled') stack = s.value;
+  if (s.status === 'rejected') throw s.reason;
+  if (b.status === 'rejected') throw b.reason;
   emulator = await startEmulator({ port: 0 });
   taskQueue = freshTaskQueue('pgstack');
   worker = await startProductionWorker({
@@ -261,7 +264,7 @@ describe('crashes mid-run lose nothing', () => {
 
     const outcomes: SourceOutcome[] = [];
     for (const [i, h] of handles.entries()) {
-      const result = (await h.result()) as ProvisionResult;
+      const result = await h.result();
       outcomes.push({ sandbox: 'prod', name: names[i]!, outcome: { state: 'succeeded', result } });
     }
     const mine = (await emulator.control.resources({ sandbox: 'prod' })).filter((r) =>
