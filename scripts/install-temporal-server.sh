@@ -16,6 +16,9 @@
 # `make test` does not need it.
 set -euo pipefail
 
+# In a function: bash parses all of it before running, so editing this file mid-build is safe.
+main() {
+
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # The versions are the compose file's image defaults, read from it: the two never disagree.
 compose_default() { sed -n "s/.*\${$1:-\([0-9][0-9.]*\)}.*/\1/p" "$root/docker-compose.yml" | head -1; }
@@ -125,3 +128,6 @@ if [ "$want_ui" = 1 ] && ! ui_installed; then
   kill "$ticker" 2>/dev/null || true
   echo "temporal-ui: built v$TEMPORAL_UI_VERSION in $(( $(date +%s) - start ))s -> $bin_dir/temporal-ui-server"
 fi
+}
+
+main "$@"

@@ -76,6 +76,13 @@ export const NATIVE_OVERRIDES = {
     TEMPORAL_ADDRESS: 'the frontend on 127.0.0.1 and a free port',
     TEMPORAL_UI_PORT: 'free port (compose: 8080, published on 127.0.0.1)',
   },
+  /** tools/stack-main.ts and tools/prod-worker.ts: the worker outside its image. */
+  worker: {
+    TEMPORAL_ADDRESS: 'the frontend on 127.0.0.1 and a free port',
+    METRICS_HOST: '127.0.0.1 (compose: 0.0.0.0 inside the container, published on 127.0.0.1)',
+    METRICS_PORT: '9464 when free, else a free port',
+    WORKFLOW_BUNDLE_PATH: "dist/workflow-bundle.js (compose: the image's /app/dist/…)",
+  },
 } as const;
 
 /** The versions of the stack's parts, from the compose file's image tags. */

@@ -69,8 +69,9 @@ export async function startProductionWorker(opts: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       NODE_ENV: 'production',
-      WORKFLOW_BUNDLE_PATH: bundle,
       ...opts.env,
+      // The bundle of this dist/ (compose's value, /app/dist/…, is the image's path).
+      WORKFLOW_BUNDLE_PATH: bundle,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -395,9 +395,9 @@ describe('the native stack and docker-compose.yml agree', () => {
     );
     const imageRoot = /SCHEMA_ROOT:-([^}]+)\}/.exec(schemaScript)?.[1];
     expect(imageRoot).toBe('/etc/temporal/schema/postgresql/v12');
-    expect(schemaRoot(versions.server).endsWith(path.join('schema', 'postgresql', 'v12'))).toBe(
-      true,
-    );
+    expect(
+      schemaRoot(versions.server).endsWith(path.join(versions.server, 'postgresql', 'v12')),
+    ).toBe(true);
     for (const dir of ['temporal/versioned', 'visibility/versioned']) {
       expect([dir, existsSync(path.join(schemaRoot(versions.server), dir))]).toEqual([dir, true]);
     }
@@ -405,13 +405,17 @@ describe('the native stack and docker-compose.yml agree', () => {
 
   test('same settings: only addresses, ports and in-image paths are overridden', () => {
     const addressLike =
-      /^(POSTGRES_SEEDS|DB_PORT|BIND_ON_IP|TEMPORAL_ADDRESS|SCHEMA_ROOT|DYNAMIC_CONFIG_FILE_PATH|[A-Z]+_(GRPC|HTTP|MEMBERSHIP|UI)_PORT)$/;
+      /^(POSTGRES_SEEDS|DB_PORT|BIND_ON_IP|TEMPORAL_ADDRESS|SCHEMA_ROOT|DYNAMIC_CONFIG_FILE_PATH|WORKFLOW_BUNDLE_PATH|METRICS_HOST|[A-Z]+_(GRPC|HTTP|MEMBERSHIP|UI)_PORT|METRICS_PORT)$/;
     for (const [service, overrides] of Object.entries(NATIVE_OVERRIDES)) {
       expect(Object.keys(services)).toContain(service);
       for (const key of Object.keys(overrides)) {
         expect([service, key, addressLike.test(key)]).toEqual([service, key, true]);
       }
     }
+    // The worker: exactly what the compose file fixes itself (the rest comes from the shell/.env).
+    expect(Object.keys(NATIVE_OVERRIDES.worker).sort()).toEqual(
+      ['METRICS_HOST', 'METRICS_PORT', 'TEMPORAL_ADDRESS', 'WORKFLOW_BUNDLE_PATH'].sort(),
+    );
     // What decides behaviour is taken from the compose file as is.
     const server = envOf(svc('temporal'));
     for (const key of ['DB', 'POSTGRES_USER', 'POSTGRES_PWD', 'NUM_HISTORY_SHARDS']) {
