@@ -218,8 +218,8 @@ export function renderTable(m: Measurements, s: Summary, setup: string[]): strin
         .join('; ');
     if (b.server) {
       rows.push(
-        [`${label}: dev server persistence (top 3)`, top(b.server.persistence, 3)],
-        [`${label}: dev server waits (top 3)`, top(b.server.waits, 3)],
+        [`${label}: server persistence (top 3)`, top(b.server.persistence, 3)],
+        [`${label}: server waits (top 3)`, top(b.server.waits, 3)],
       );
     }
   }
