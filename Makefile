@@ -1,16 +1,20 @@
 # Two commands on a fresh clone: `make demo` and `make test`. Both install what is missing:
 # npm dependencies (again only when package-lock.json changed), the Temporal CLI
 # (built once from Go modules into .tools/bin, see scripts/install-temporal.sh) and Debian's
-# chromium for the Temporal UI test (scripts/install-chromium.sh; never fails the build).
+# chromium for the Temporal UI test (scripts/install-chromium.sh; never fails the build), and for
+# the container-free production stack (docs/production-shape.md) Debian's PostgreSQL
+# (scripts/install-postgres.sh) and the Temporal server + SQL tool built from Go modules
+# (scripts/install-temporal-server.sh; `make stack` also builds the UI server).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 DEPS_STAMP := node_modules/.deps-installed
 
-.PHONY: help install node temporal chromium demo test lint typecheck unit build emulator worker clean
+.PHONY: help install node temporal chromium postgres temporal-server temporal-ui stack-install demo stack test lint typecheck unit build bundle emulator worker clean
 
 help:
 	@echo "make demo   - dev server + AEP emulator + worker, provision an example source, print its inlet URL"
 	@echo "make test   - lint, typecheck and every test on a real Temporal dev server"
+	@echo "make stack  - the production shape without containers: PostgreSQL, Temporal server (4 shards), UI, worker"
 	@echo "make build  - compile to dist/"
 
 node:
@@ -27,7 +31,19 @@ temporal:
 chromium:
 	@bash scripts/install-chromium.sh || true
 
+postgres:
+	@bash scripts/install-postgres.sh
+
+temporal-server:
+	@bash scripts/install-temporal-server.sh
+
+temporal-ui:
+	@bash scripts/install-temporal-server.sh --ui
+
 install: node $(DEPS_STAMP) temporal chromium
+
+# What the container-free stack needs beyond `install` (make demo does not need it).
+stack-install: install postgres temporal-server
 
 demo: install
 	npx tsx scripts/demo.ts
@@ -39,13 +55,21 @@ lint: $(DEPS_STAMP)
 typecheck: $(DEPS_STAMP)
 	npx tsc -p tsconfig.json --noEmit
 
-unit: install
+unit: stack-install
 	npx jest --ci
 
-test: install lint typecheck unit
+test: stack-install lint typecheck unit
 
 build: $(DEPS_STAMP)
 	npx tsc -p tsconfig.build.json
+
+# The Docker image's two build steps: dist/ and the prebuilt workflow bundle.
+bundle: build
+	npm run build:workflow-bundle -- --out dist/workflow-bundle.js
+
+# Ctrl-C stops it. Options: make stack ARGS='--once' (provision an example, stop), ARGS='--keep'.
+stack: stack-install temporal-ui bundle
+	npx tsx tools/stack-main.ts $(ARGS)
 
 clean:
 	rm -rf dist .data artifacts

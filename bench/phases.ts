@@ -135,6 +135,8 @@ export interface BatchResult {
   breakdown?: Breakdown;
   /** Where the dev server spent its time (its own metrics), when they could be read. */
   server?: ServerProfile;
+  /** PostgreSQL stack only: most client connections open at once during the batch. */
+  pgConnectionsPeak?: number;
 }
 
 /**
@@ -153,10 +155,22 @@ export async function runBatch(
   const sampler = new RssSampler(stack.workers.map((w) => w.pid)).start();
   const cpu = new CpuMeter({
     temporal: [stack.server.pid],
+    ...(stack.server.postgresPid ? { postgres: [stack.server.postgresPid] } : {}),
     emulator: [stack.emulator.pid],
     workers: stack.workers.map((w) => w.pid),
   }).begin();
 
+  let pgConnectionsPeak: number | undefined;
+  const connections = stack.server.connections;
+  const pgSampler = connections
+    ? setInterval(() => {
+        void connections().then(
+          (n) => (pgConnectionsPeak = Math.max(pgConnectionsPeak ?? 0, n)),
+          () => undefined,
+        );
+      }, 1000)
+    : undefined;
+  pgSampler?.unref();
   const benchCpu = process.cpuUsage();
   const t0 = performance.now();
   let lastDone = t0;
@@ -187,6 +201,7 @@ export async function runBatch(
     );
   } finally {
     clearInterval(progress);
+    if (pgSampler) clearInterval(pgSampler);
   }
   const cpuUse = cpu.end();
   const own = process.cpuUsage(benchCpu);
@@ -194,7 +209,7 @@ export async function runBatch(
   const wall = (performance.now() - t0) / 1000;
   cpuUse.bench = { cpuSeconds: round(ownSeconds, 1), cores: round(ownSeconds / wall, 2) };
   // What the rest of the machine (other engineers' processes, the kernel) took meanwhile.
-  const ours = ['temporal', 'emulator', 'workers', 'bench'].reduce(
+  const ours = ['temporal', 'postgres', 'emulator', 'workers', 'bench'].reduce(
     (acc, k) => acc + (cpuUse[k]?.cpuSeconds ?? 0),
     0,
   );
@@ -234,6 +249,7 @@ export async function runBatch(
     cpu: cpuUse,
     breakdown: meanBreakdown(breakdowns),
     server,
+    ...(pgConnectionsPeak === undefined ? {} : { pgConnectionsPeak }),
   };
 }
 

@@ -19,6 +19,37 @@ export interface Summary {
   rerun: { seconds: number; creates: number };
   sandboxSizeRatio: number;
   workerPeakRssMb: number;
+  /**
+   * `--server postgres` only: the throughput phase on both servers, measured one after the other
+   * in the same run (same sources, workers, emulator latency and worker settings).
+   */
+  servers?: Partial<Record<'dev' | 'postgres', ServerThroughput>>;
+}
+
+export interface ServerThroughput {
+  server: string;
+  sources: number;
+  perSecond: number;
+  p50Ms: number;
+  p95Ms: number;
+  failed: number;
+  /** CPU cores used during the batch by the Temporal server, PostgreSQL, workers, emulator. */
+  cores: Record<string, number>;
+  /** Most PostgreSQL client connections open at once (postgres only). */
+  pgConnectionsPeak?: number;
+}
+
+export function serverThroughput(server: string, b: BatchResult): ServerThroughput {
+  return {
+    server,
+    sources: b.sources,
+    perSecond: round(b.perSecond, 2),
+    p50Ms: round(b.p50Ms),
+    p95Ms: round(b.p95Ms),
+    failed: b.failed,
+    cores: Object.fromEntries(Object.entries(b.cpu).map(([k, v]) => [k, v.cores])),
+    ...(b.pgConnectionsPeak === undefined ? {} : { pgConnectionsPeak: b.pgConnectionsPeak }),
+  };
 }
 
 export interface Measurements {
@@ -30,6 +61,7 @@ export interface Measurements {
   workers: number;
   /** VmHWM of the worker processes at the end (covers start-up, e.g. the workflow bundle). */
   workerHwmMb: number;
+  servers?: Summary['servers'];
 }
 
 const nan = Number.NaN;
@@ -58,6 +90,7 @@ export function summarize(m: Measurements): Summary {
       Math.max(m.throughput?.rss.hwmMb ?? 0, m.rerun?.rss.hwmMb ?? 0, m.workerHwmMb),
       1,
     ),
+    ...(m.servers ? { servers: m.servers } : {}),
   };
 }
 
@@ -185,8 +218,8 @@ export function renderTable(m: Measurements, s: Summary, setup: string[]): strin
         .join('; ');
     if (b.server) {
       rows.push(
-        [`${label}: dev server persistence (top 3)`, top(b.server.persistence, 3)],
-        [`${label}: dev server waits (top 3)`, top(b.server.waits, 3)],
+        [`${label}: server persistence (top 3)`, top(b.server.persistence, 3)],
+        [`${label}: server waits (top 3)`, top(b.server.waits, 3)],
       );
     }
   }
@@ -199,6 +232,24 @@ export function renderTable(m: Measurements, s: Summary, setup: string[]): strin
       ],
       [`paced: latency p50 / p95 / max`, `${ms(p.p50Ms)} / ${ms(p.p95Ms)} / ${ms(p.maxMs)}`],
       ['paced: failed', String(p.failed)],
+    );
+  }
+  for (const [kind, t] of Object.entries(m.servers ?? {})) {
+    rows.push(
+      [`side by side, ${kind}: server`, t.server],
+      [
+        `side by side, ${kind}: provisionings/s, p50 / p95`,
+        `${t.perSecond}/s, ${ms(t.p50Ms)} / ${ms(t.p95Ms)} (${t.sources} sources, ${t.failed} failed)`,
+      ],
+      [
+        `side by side, ${kind}: CPU cores used`,
+        Object.entries(t.cores)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ') +
+          (t.pgConnectionsPeak === undefined
+            ? ''
+            : `; PostgreSQL connections peak ${t.pgConnectionsPeak}`),
+      ],
     );
   }
   rows.push(['worker peak RSS (VmHWM, whole life)', `${s.workerPeakRssMb} MB`]);

@@ -21,8 +21,15 @@ import {
   type PhaseContext,
 } from './phases';
 import { memoryOf, processTree } from './procfs';
-import { machine, renderTable, saveResults, summarize, type Measurements } from './report';
-import { startStack, type Stack } from './stack';
+import {
+  machine,
+  renderTable,
+  saveResults,
+  serverThroughput,
+  summarize,
+  type Measurements,
+} from './report';
+import { startStack, type ServerKind, type Stack } from './stack';
 import { renderTimeline } from './timeline';
 
 const PHASES = ['latency', 'size', 'throughput', 'rerun', 'paced'] as const;
@@ -54,6 +61,7 @@ interface Options {
   sandboxSize: number;
   json?: boolean;
   db: 'memory' | 'file';
+  server: ServerKind;
   phases: string;
   activitySlots?: number;
   workflowSlots?: number;
@@ -93,6 +101,11 @@ const program = new Command('bench')
     '--db <kind>',
     "dev server persistence: 'memory' (in-memory SQLite) or 'file' (.data/bench/temporal.db)",
     'memory',
+  )
+  .option(
+    '--server <kind>',
+    "'dev' (the CLI's dev server, SQLite, 1 shard) or 'postgres' (tools/pg-stack.ts: Temporal server on PostgreSQL, 4 shards; the throughput phase also runs on the dev server, side by side)",
+    'dev',
   )
   .option('--phases <list>', `comma-separated subset of ${PHASES.join(',')}`, PHASES.join(','))
   .option(
@@ -170,6 +183,10 @@ for (const p of phases) {
 if (phases.has('rerun') && !phases.has('throughput'))
   program.error('rerun needs the throughput phase');
 if (opts.db !== 'memory' && opts.db !== 'file') program.error("--db must be 'memory' or 'file'");
+if (opts.server !== 'dev' && opts.server !== 'postgres')
+  program.error("--server must be 'dev' or 'postgres'");
+if (opts.server === 'postgres' && opts.db === 'file')
+  program.error('--db applies to the dev server only');
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -233,11 +250,11 @@ async function main(): Promise<number> {
   const dyn = dynamicConfig();
   const setup = [
     `machine: ${machine().cores} cores (${machine().cpuModel}), ${machine().memoryGb} GB, Node ${process.version}`,
-    `emulator latency ${opts.latency} ms per call; ${opts.workers} worker process(es); dev server ${dbFile ? 'SQLite file' : 'in-memory SQLite'}`,
+    `emulator latency ${opts.latency} ms per call; ${opts.workers} worker process(es); ${opts.server === 'postgres' ? 'Temporal server on PostgreSQL (tools/pg-stack.ts), throughput also on the dev server' : `dev server ${dbFile ? 'SQLite file' : 'in-memory SQLite'}`}`,
     `workflow bundle: ${opts.bundle ? 'prebuilt once (WORKFLOW_BUNDLE_PATH)' : 'built by each worker at start-up'}`,
     `worker NODE_OPTIONS: ${opts.workerNodeOptions ? opts.workerNodeOptions : "none (Node's default heap sizing)"}`,
     `worker tuning: ${tuning.length === 0 ? 'the product defaults' : tuning.join(' ')}`,
-    ...(Object.keys(dyn).length > 0 ? [`dev server dynamic config: ${JSON.stringify(dyn)}`] : []),
+    ...(Object.keys(dyn).length > 0 ? [`server dynamic config: ${JSON.stringify(dyn)}`] : []),
   ];
   const load = os.loadavg()[0] ?? 0;
   setup.push(`load average at start: ${load.toFixed(2)} (${os.cpus().length} cores)`);
@@ -268,6 +285,7 @@ async function main(): Promise<number> {
 
   try {
     stack = await startStack({
+      server: opts.server,
       latencyMs: opts.latency,
       workers: opts.workers,
       dbFile,
@@ -316,6 +334,27 @@ async function main(): Promise<number> {
         m.workerHwmMb = Math.max(m.workerHwmMb, memoryOf(pid)?.hwmMb ?? 0);
       }
     }
+    if (opts.server === 'postgres' && m.throughput) {
+      // Side by side: the same throughput batch on the dev server, in this run, with the same
+      // workers, settings and emulator latency (the PostgreSQL stack stopped first: 2 cores).
+      m.servers = { postgres: serverThroughput(stack.server.describe, m.throughput) };
+      await stopStack();
+      log('Side by side: the same throughput batch on the dev server');
+      stack = await startStack({
+        server: 'dev',
+        latencyMs: opts.latency,
+        workers: opts.workers,
+        dynamicConfig: dyn,
+        workerEnv: env,
+        logDir: path.join(logDir, 'dev'),
+        prebuiltBundle: opts.bundle,
+        log,
+      });
+      const devCtx: PhaseContext = { ...ctx, stack };
+      await warmUp(devCtx);
+      const dev = await runBatch(devCtx, names, 'prod', 'throughput (dev server)');
+      m.servers.dev = serverThroughput(stack.server.describe, dev);
+    }
 
     const summary = summarize(m);
     const text = renderTable(m, summary, setup);
@@ -337,7 +376,11 @@ async function main(): Promise<number> {
       });
       log(`Results saved to ${path.relative(REPO_ROOT, file)}`);
     }
-    const failed = (m.throughput?.failed ?? 0) + (m.rerun?.failed ?? 0) + (m.paced?.failed ?? 0);
+    const failed =
+      (m.throughput?.failed ?? 0) +
+      (m.rerun?.failed ?? 0) +
+      (m.paced?.failed ?? 0) +
+      (m.servers?.dev?.failed ?? 0);
     if (failed > 0) {
       log(
         `${failed} provisioning(s) failed: ${[...(m.throughput?.failures ?? []), ...(m.rerun?.failures ?? [])].join('; ')}`,

@@ -1,6 +1,7 @@
 /**
  * The benchmark's stack, every part a separate OS process on loopback: the real Temporal dev
- * server, the AEP emulator with a fixed latency per call, and N worker processes configured only
+ * server (or, with `server: 'postgres'`, the production shape of tools/pg-stack.ts: the Temporal
+ * server on PostgreSQL with 4 history shards), the AEP emulator with a fixed latency per call, and N worker processes configured only
  * through their environment (as in production). `stop()` stops all of them; it is also called on
  * SIGINT/SIGTERM and on any failure, so a run never leaves a process behind.
  */
@@ -11,7 +12,8 @@ import { Client, Connection } from '@temporalio/client';
 import { ProvisioningClient } from '../src/client';
 import { parseClientConfig } from '../src/config';
 import { resolveOptions } from '../emulator';
-import { REPO_ROOT, startDevServer, type DevServer } from '../tools/dev-server';
+import { REPO_ROOT, startDevServer } from '../tools/dev-server';
+import { startPgStack } from '../tools/pg-stack';
 import {
   startEmulatorProcess,
   startWorkerProcess,
@@ -20,12 +22,16 @@ import {
 } from '../tools/processes';
 import { findMetricsUrl } from './server-metrics';
 
+export type ServerKind = 'dev' | 'postgres';
+
 export interface StackOptions {
+  /** 'dev': the CLI's dev server (SQLite, 1 shard); 'postgres': tools/pg-stack.ts. */
+  server?: ServerKind;
   latencyMs: number;
   workers: number;
   /** SQLite file for the dev server; in-memory when absent. */
   dbFile?: string;
-  /** Extra `--dynamic-config-value` entries for the dev server. */
+  /** Extra dynamic config for the server (dev server flags, or the PostgreSQL stack's file). */
   dynamicConfig?: Record<string, string | number | boolean>;
   /** Extra environment of every worker (tuning variables). */
   workerEnv: Record<string, string>;
@@ -35,8 +41,23 @@ export interface StackOptions {
   log: (line: string) => void;
 }
 
+/** The Temporal server of a run, whichever kind. */
+export interface BenchServer {
+  kind: ServerKind;
+  address: string;
+  namespace: string;
+  pid: number;
+  /** PostgreSQL's postmaster (its backends are its children), for the postgres kind. */
+  postgresPid?: number;
+  /** A line for the report. */
+  describe: string;
+  /** Connections open in PostgreSQL now (postgres kind). */
+  connections?: () => Promise<number>;
+  stop(): Promise<void>;
+}
+
 export interface Stack {
-  server: DevServer;
+  server: BenchServer;
   emulator: EmulatorProcess;
   workers: ManagedProcess[];
   client: ProvisioningClient;
@@ -66,16 +87,53 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     }
   };
   try {
-    if (opts.dbFile) rmSync(opts.dbFile, { force: true });
-    const server = await startDevServer({
-      dbFile: opts.dbFile,
-      dynamicConfig: opts.dynamicConfig,
-    });
-    stops.push(() => server.stop());
-    const metricsUrl = await findMetricsUrl(server.pid);
-    opts.log(
-      `  Temporal dev server ${server.address} (pid ${server.pid}, ${opts.dbFile ? `SQLite ${path.relative(REPO_ROOT, opts.dbFile)}` : 'in-memory SQLite'})`,
-    );
+    let server: BenchServer;
+    let metricsUrl: string | undefined;
+    if (opts.server === 'postgres') {
+      const pg = await startPgStack({
+        dynamicConfig: opts.dynamicConfig,
+        metrics: true,
+        dir: path.join(opts.logDir, 'pg-stack'),
+        keep: 'logs',
+        log: opts.log,
+      });
+      stops.push(() => pg.stop());
+      metricsUrl = pg.metricsUrl;
+      server = {
+        kind: 'postgres',
+        address: pg.address,
+        namespace: pg.namespace,
+        pid: pg.serverPid(),
+        postgresPid: pg.postgresPid(),
+        describe: `Temporal server ${pg.versions.server} on PostgreSQL (${pg.serverEnv.NUM_HISTORY_SHARDS ?? '4'} history shards)`,
+        connections: async () =>
+          Number(
+            await pg.psql(
+              "select count(*) from pg_stat_activity where backend_type = 'client backend'",
+            ),
+          ),
+        stop: () => pg.stop(),
+      };
+    } else {
+      if (opts.dbFile) rmSync(opts.dbFile, { force: true });
+      const dev = await startDevServer({
+        dbFile: opts.dbFile,
+        dynamicConfig: opts.dynamicConfig,
+      });
+      stops.push(() => dev.stop());
+      metricsUrl = await findMetricsUrl(dev.pid);
+      server = {
+        kind: 'dev',
+        address: dev.address,
+        namespace: dev.namespace,
+        pid: dev.pid,
+        describe: `Temporal dev server (${opts.dbFile ? 'SQLite file' : 'in-memory SQLite'}, 1 history shard)`,
+        stop: () => dev.stop(),
+      };
+      opts.log(
+        `  Temporal dev server ${dev.address} (pid ${dev.pid}, ${opts.dbFile ? `SQLite ${path.relative(REPO_ROOT, opts.dbFile)}` : 'in-memory SQLite'})`,
+      );
+    }
 
     const emulator = await startEmulatorProcess({
       latencyMs: opts.latencyMs,

@@ -10,6 +10,13 @@ import { connectTestEnv, freshTaskQueue } from '../harness/temporal';
 import { SCHEMA_ID } from '../harness/stack';
 import { ProvisioningClient } from '../../src/client';
 import { run, start, startBareTemporal } from './helpers';
+import { hostPathOf as hostPathOfService } from '../../tools/compose-env';
+import {
+  composeVersions,
+  NATIVE_OVERRIDES,
+  schemaRoot,
+  TEMPORAL_SERVER_BIN,
+} from '../../tools/pg-stack';
 
 /**
  * Docker cannot run here, so the compose stack is checked by reading it: every service the worker
@@ -375,6 +382,89 @@ describe('docker-compose.yml', () => {
       Object.fromEntries(Object.entries(worker).map(([k, v]) => [k, interpolate(v, demo)])),
     );
     expect(config.AEP_PLATFORM_URL).toBe(`http://127.0.0.1:${port}`);
+  });
+});
+
+/**
+ * The container-free stack (tools/pg-stack.ts, `make stack`, test/stack) runs the compose file's
+ * own versions, environment and scripts; these checks keep the two from drifting apart.
+ */
+describe('the native stack and docker-compose.yml agree', () => {
+  test('same versions: the binaries built are the images the compose file names', async () => {
+    const versions = composeVersions();
+    const printed = await run('bash', [
+      path.join(REPO_ROOT, 'scripts', 'install-temporal-server.sh'),
+      '--versions',
+    ]);
+    expect([printed.code, printed.output.trim()]).toEqual([
+      0,
+      `server=${versions.server} ui=${versions.ui}`,
+    ]);
+    // The schema job's admin-tools image and the server are one release.
+    expect(versions.adminTools).toBe(versions.server);
+    // The server binary `make test` built is that release.
+    const built = await run(TEMPORAL_SERVER_BIN, ['--version']);
+    expect(built.output).toContain(versions.server);
+    // The schema files the native schema job applies are that release's, laid out as in the
+    // admin-tools image (SCHEMA_ROOT's default in setup-schema.sh).
+    const schemaScript = readFileSync(
+      path.join(REPO_ROOT, 'docker', 'temporal', 'setup-schema.sh'),
+      'utf8',
+    );
+    const imageRoot = /SCHEMA_ROOT:-([^}]+)\}/.exec(schemaScript)?.[1];
+    expect(imageRoot).toBe('/etc/temporal/schema/postgresql/v12');
+    expect(
+      schemaRoot(versions.server).endsWith(path.join(versions.server, 'postgresql', 'v12')),
+    ).toBe(true);
+    for (const dir of ['temporal/versioned', 'visibility/versioned']) {
+      expect([dir, existsSync(path.join(schemaRoot(versions.server), dir))]).toEqual([dir, true]);
+    }
+  });
+
+  test('same settings: only addresses, ports and in-image paths are overridden', () => {
+    const addressLike =
+      /^(POSTGRES_SEEDS|DB_PORT|BIND_ON_IP|TEMPORAL_ADDRESS|SCHEMA_ROOT|DYNAMIC_CONFIG_FILE_PATH|WORKFLOW_BUNDLE_PATH|METRICS_HOST|[A-Z]+_(GRPC|HTTP|MEMBERSHIP|UI)_PORT|METRICS_PORT)$/;
+    for (const [service, overrides] of Object.entries(NATIVE_OVERRIDES)) {
+      expect(Object.keys(services)).toContain(service);
+      for (const key of Object.keys(overrides)) {
+        expect([service, key, addressLike.test(key)]).toEqual([service, key, true]);
+      }
+    }
+    // The worker: exactly what the compose file fixes itself (the rest comes from the shell/.env).
+    expect(Object.keys(NATIVE_OVERRIDES.worker).sort()).toEqual(
+      ['METRICS_HOST', 'METRICS_PORT', 'TEMPORAL_ADDRESS', 'WORKFLOW_BUNDLE_PATH'].sort(),
+    );
+    // What decides behaviour is taken from the compose file as is.
+    const server = envOf(svc('temporal'));
+    for (const key of ['DB', 'POSTGRES_USER', 'POSTGRES_PWD', 'NUM_HISTORY_SHARDS']) {
+      expect([key, key in server, key in NATIVE_OVERRIDES.temporal]).toEqual([key, true, false]);
+    }
+    expect(Number(server.NUM_HISTORY_SHARDS)).toBeGreaterThanOrEqual(4);
+    for (const key of ['TEMPORAL_NAMESPACE', 'NAMESPACE_RETENTION']) {
+      expect(key in NATIVE_OVERRIDES['temporal-setup']).toBe(false);
+    }
+    // The dynamic config file the server is pointed at is mounted from the repository and parses.
+    const dynamic = hostPathOfService(svc('temporal'), server.DYNAMIC_CONFIG_FILE_PATH!);
+    expect(dynamic).toBe(path.join(REPO_ROOT, 'docker', 'temporal', 'dynamicconfig.yaml'));
+    const parsed = parse(readFileSync(dynamic, 'utf8')) as unknown;
+    expect(parsed === null || (typeof parsed === 'object' && !Array.isArray(parsed))).toBe(true);
+  });
+
+  test('same scripts: the native stack runs the setup jobs the compose file mounts', () => {
+    for (const name of ['temporal-schema', 'temporal-setup']) {
+      const s = svc(name);
+      // tools/pg-stack.ts resolves the script through the same mount (compose-env.ts).
+      const script = hostPathOfService(s, s.entrypoint![1]!);
+      expect(script).toBe(
+        path.join(REPO_ROOT, 'docker', 'temporal', path.basename(s.entrypoint![1]!)),
+      );
+      expect(existsSync(script)).toBe(true);
+    }
+    // The UI server gets the variables the temporalio/ui image reads.
+    const ui = envOf(svc('temporal-ui'));
+    expect(Object.keys(ui).sort()).toEqual(
+      ['TEMPORAL_ADDRESS', 'TEMPORAL_DEFAULT_NAMESPACE', 'TEMPORAL_UI_PORT'].sort(),
+    );
   });
 });
 
