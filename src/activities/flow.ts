@@ -5,7 +5,7 @@ import { SPEC, XDM_FULL_CONTENT_TYPE } from '../aep/constants';
 import { FailureType } from '../shared/names';
 import { activityContext, shouldLookUp } from './context';
 import { differs } from './failures';
-import { byName } from './lookups';
+import { listByName } from './lookups';
 import { adopt, markedDescription } from './ownership';
 import type { EnsureFlowInput, EnsureResult, SmokeTestInput, SmokeTestResult } from './types';
 
@@ -22,9 +22,7 @@ export function flowActivities({ aep }: { aep: AepClient }) {
           'flow',
           owner,
           `named "${owner.sourceName}"`,
-          (
-            await aep.listFlows(owner.sandbox, [byName(owner.sourceName)], undefined, signal)
-          ).filter((f) => f.name === owner.sourceName),
+          await listByName(aep, 'flow', owner.sandbox, owner.sourceName, signal),
         );
         if (found) {
           const flow = found.resource;

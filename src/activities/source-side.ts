@@ -6,7 +6,7 @@ import type { BaseConnection } from '../aep/types';
 import { FailureType } from '../shared/names';
 import { activityContext, shouldLookUp } from './context';
 import { differs } from './failures';
-import { byName } from './lookups';
+import { exactly, listByName } from './lookups';
 import { adopt, markedDescription } from './ownership';
 import type {
   EnsureBaseConnectionInput,
@@ -32,17 +32,7 @@ export function sourceSideActivities({ aep }: { aep: AepClient }) {
               'baseConnection',
               owner,
               `named "${owner.sourceName}"`,
-              (
-                await aep.listConnections(
-                  owner.sandbox,
-                  [
-                    byName(owner.sourceName),
-                    { path: 'connectionSpec.id', value: SPEC.httpApiConnection.id },
-                  ],
-                  undefined,
-                  signal,
-                )
-              ).filter((c) => c.name === owner.sourceName),
+              await listByName(aep, 'baseConnection', owner.sandbox, owner.sourceName, signal),
             );
       if (found) {
         checkBaseConnectionMatches(found.resource, input);
@@ -108,11 +98,14 @@ export function sourceSideActivities({ aep }: { aep: AepClient }) {
           'sourceConnection',
           owner,
           `on base connection ${input.baseConnectionId}`,
-          await aep.listSourceConnections(
-            owner.sandbox,
-            [{ path: 'baseConnectionId', value: input.baseConnectionId }],
-            undefined,
-            signal,
+          exactly(
+            owner.sourceName,
+            await aep.listSourceConnections(
+              owner.sandbox,
+              [{ path: 'baseConnectionId', value: input.baseConnectionId }],
+              undefined,
+              signal,
+            ),
           ),
         );
         if (found) return { id: found.resource.id, created: found.createdByThisRun };

@@ -1,13 +1,12 @@
 /** Deleting: idempotent deletes (compensation, teardown) and discovery of a source's graph. */
 import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
-import { SPEC } from '../aep/constants';
 import { FailureType } from '../shared/names';
 import type { ResourceKind } from '../shared/resources';
 import { activityContext } from './context';
 import { sourceNotFound } from './failures';
-import { byName, deleteById, listByName, targetConnectionsWritingTo } from './lookups';
-import { creatorRun, isOwned, keepsDataset } from './ownership';
+import { deleteById, listByName, targetConnectionsWritingTo } from './lookups';
+import { creatorRun, creatorSource, isOwned, isOwnedBy, keepsDataset } from './ownership';
 import type {
   DeleteResourceInput,
   DeleteResourceResult,
@@ -58,7 +57,8 @@ export function teardownActivities({ aep }: { aep: AepClient }) {
           nonRetryable: true,
         });
       }
-      return { sandbox, name: flow.name };
+      // The marker names the source (a person may have renamed the flow since).
+      return { sandbox, name: creatorSource(flow.description) ?? flow.name };
     },
 
     /**
@@ -92,48 +92,37 @@ export function teardownActivities({ aep }: { aep: AepClient }) {
             nonRetryable: true,
           });
         }
-        name = flow.name;
+        name = creatorSource(flow.description) ?? flow.name;
         flows.push(flow);
       }
       if (!name) throw new Error('discoverSource needs a name or a flowId');
-      graph.sourceName = name;
-      const exactOwned = <T extends { name?: string; description?: string }>(items: T[]) =>
-        items.filter((i) => i.name === name && isOwned(i.description));
+      const source = name;
+      graph.sourceName = source;
+      // Exact, case-sensitive name matches whose marker names this very source: a resource of
+      // another source (a name differing only in case, or renamed by a person) is never deleted.
+      const thisSource = <T extends { name?: string; description?: string }>(items: T[]) =>
+        items.filter((i) => i.name === source && isOwnedBy(i.description, source));
       if (!input.flowId) {
-        flows.push(...exactOwned(await aep.listFlows(sandbox, [byName(name)], undefined, signal)));
+        flows.push(...thisSource(await listByName(aep, 'flow', sandbox, source, signal)));
       }
-      const bases = exactOwned(
-        await aep.listConnections(
-          sandbox,
-          [byName(name), { path: 'connectionSpec.id', value: SPEC.httpApiConnection.id }],
-          undefined,
-          signal,
-        ),
-      );
-      const targets = exactOwned(
-        await aep.listTargetConnections(
-          sandbox,
-          [byName(name), { path: 'connectionSpec.id', value: SPEC.dataLake.id }],
-          undefined,
-          signal,
-        ),
+      const bases = thisSource(await listByName(aep, 'baseConnection', sandbox, source, signal));
+      const targets = thisSource(
+        await listByName(aep, 'targetConnection', sandbox, source, signal),
       );
       const sources = [];
       for (const base of bases) {
         sources.push(
-          ...(
+          ...thisSource(
             await aep.listSourceConnections(
               sandbox,
               [{ path: 'baseConnectionId', value: base.id }],
               undefined,
               signal,
-            )
-          ).filter((s) => isOwned(s.description)),
+            ),
+          ),
         );
       }
-      const mappingSets = (await aep.findMappingSets(sandbox, { name }, signal)).filter((m) =>
-        isOwned(m.description),
-      );
+      const mappingSets = thisSource(await listByName(aep, 'mappingSet', sandbox, source, signal));
 
       for (const f of flows) add('flow', f.id);
       for (const s of sources) add('sourceConnection', s.id);
@@ -144,7 +133,7 @@ export function teardownActivities({ aep }: { aep: AepClient }) {
           const mappingId = t.params?.mappingId;
           if (t.name === 'Mapping' && typeof mappingId === 'string') {
             const ms = await aep.getMappingSet(sandbox, mappingId, signal);
-            if (ms && isOwned(ms.description)) add('mappingSet', ms.id);
+            if (ms && isOwnedBy(ms.description, source)) add('mappingSet', ms.id);
           }
         }
       }
