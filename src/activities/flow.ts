@@ -13,7 +13,7 @@ export function flowActivities({ aep }: { aep: AepClient }) {
   return {
     async ensureFlow(input: EnsureFlowInput): Promise<EnsureResult> {
       const { owner } = input;
-      const { signal } = activityContext();
+      const { signal, commitSignal } = activityContext();
       if (input.found && activityContext().attempt === 1) {
         return { id: input.found.id, created: input.found.createdByThisRun };
       }
@@ -60,7 +60,7 @@ export function flowActivities({ aep }: { aep: AepClient }) {
               }
             : {}),
         },
-        signal,
+        commitSignal(),
       );
       return { id, created: true };
     },

@@ -19,7 +19,7 @@ export function sourceSideActivities({ aep }: { aep: AepClient }) {
   return {
     async ensureBaseConnection(input: EnsureBaseConnectionInput): Promise<EnsureResult> {
       const { owner } = input;
-      const { signal } = activityContext();
+      const { signal, commitSignal } = activityContext();
       // Looked up unless readSource already did (`found`): the root that tells a new source
       // from a re-run. A retry always looks up (an earlier attempt may have created it).
       const prior =
@@ -54,7 +54,7 @@ export function sourceSideActivities({ aep }: { aep: AepClient }) {
             },
           },
         },
-        signal,
+        commitSignal(),
       );
       return { id, created: true };
     },
@@ -89,7 +89,7 @@ export function sourceSideActivities({ aep }: { aep: AepClient }) {
 
     async ensureSourceConnection(input: EnsureSourceConnectionInput): Promise<EnsureResult> {
       const { owner } = input;
-      const { signal } = activityContext();
+      const { signal, commitSignal } = activityContext();
       if (input.found && activityContext().attempt === 1) {
         return { id: input.found.id, created: input.found.createdByThisRun };
       }
@@ -118,7 +118,7 @@ export function sourceSideActivities({ aep }: { aep: AepClient }) {
           baseConnectionId: input.baseConnectionId,
           connectionSpec: SPEC.httpApiConnection,
         },
-        signal,
+        commitSignal(),
       );
       return { id, created: true };
     },

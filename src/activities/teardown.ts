@@ -2,7 +2,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
 import { FailureType } from '../shared/names';
-import type { ResourceKind } from '../shared/resources';
+import { TEARDOWN_ORDER, type ResourceKind } from '../shared/resources';
 import { activityContext } from './context';
 import { sourceNotFound } from './failures';
 import { deleteById, listByName, targetConnectionsWritingTo } from './lookups';
@@ -12,6 +12,8 @@ import type {
   DeleteResourceResult,
   ResolvedSource,
   SourceGraph,
+  SweepTwinsInput,
+  SweepTwinsResult,
 } from './types';
 
 export function teardownActivities({ aep }: { aep: AepClient }) {
@@ -23,13 +25,13 @@ export function teardownActivities({ aep }: { aep: AepClient }) {
     async deleteResource(input: DeleteResourceInput): Promise<DeleteResourceResult> {
       const { signal } = activityContext();
       const result: DeleteResourceResult = { kind: input.kind, deleted: [], absent: [] };
-      let ids: string[] = [];
-      if (input.id) {
-        ids = [input.id];
-      } else if (input.owned) {
+      const ids = new Set<string>([...(input.id ? [input.id] : []), ...(input.ids ?? [])]);
+      if (input.owned) {
         const { name, owner } = input.owned;
         const candidates = await listByName(aep, input.kind, input.sandbox, name, signal);
-        ids = candidates.filter((c) => creatorRun(c.description) === owner.runId).map((c) => c.id);
+        for (const c of candidates) {
+          if (creatorRun(c.description) === owner.runId) ids.add(c.id);
+        }
       }
       for (const id of ids) {
         if (input.kind === 'dataset' && input.keepIfInUse) {
@@ -41,6 +43,37 @@ export function teardownActivities({ aep }: { aep: AepClient }) {
         }
         const outcome = await deleteById(aep, input.kind, input.sandbox, id, signal);
         (outcome === 'deleted' ? result.deleted : result.absent).push(id);
+      }
+      return result;
+    },
+
+    /**
+     * After a successful provisioning whose creates were retried: every resource of those kinds
+     * that carries this run's marker but is not the one the run kept is a twin (an earlier attempt's
+     * create that landed after the retry's lookup); it is deleted, flow first, and reported.
+     */
+    async sweepTwins(input: SweepTwinsInput): Promise<SweepTwinsResult> {
+      const { signal } = activityContext();
+      const { owner } = input;
+      const result: SweepTwinsResult = { removed: [], inUse: [] };
+      for (const kind of TEARDOWN_ORDER) {
+        for (const k of input.kinds.filter((x) => x.kind === kind)) {
+          const twins = (await listByName(aep, kind, owner.sandbox, k.name, signal)).filter(
+            (c) => creatorRun(c.description) === owner.runId && !k.keep.includes(c.id),
+          );
+          for (const twin of twins) {
+            if (kind === 'dataset') {
+              const usedBy = await targetConnectionsWritingTo(aep, owner.sandbox, twin.id, signal);
+              if (usedBy.length > 0) {
+                result.inUse.push({ kind, id: twin.id, usedBy });
+                continue;
+              }
+            }
+            if ((await deleteById(aep, kind, owner.sandbox, twin.id, signal)) === 'deleted') {
+              result.removed.push({ kind, id: twin.id });
+            }
+          }
+        }
       }
       return result;
     },
