@@ -60,7 +60,7 @@ const quiet = {
 function env(info: Partial<Info> = {}) {
   return new MockActivityEnvironment(
     { startToCloseTimeoutMs: 30_000, ...info },
-    { logger: quiet as never },
+    { logger: quiet },
   );
 }
 
