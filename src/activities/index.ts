@@ -47,7 +47,7 @@ function attempts<T extends Record<string, AnyActivity>>(activities: T): T {
     const run = heartbeating(fn as (input: unknown) => Promise<unknown>);
     wrapped[name] = name.startsWith('ensure')
       ? async (input: never) => markRetried(await run(input))
-      : (run);
+      : run;
   }
   return wrapped as T;
 }

@@ -58,10 +58,7 @@ const quiet = {
 };
 
 function env(info: Partial<Info> = {}) {
-  return new MockActivityEnvironment(
-    { startToCloseTimeoutMs: 30_000, ...info },
-    { logger: quiet },
-  );
+  return new MockActivityEnvironment({ startToCloseTimeoutMs: 30_000, ...info }, { logger: quiet });
 }
 
 function run<I, R>(fn: (input: I) => Promise<R>, input: I, e = env()): Promise<R> {
