@@ -59,6 +59,7 @@ test('problem 1: a create that outlives its attempt is not orphaned by compensat
   const { control } = stack.emulator;
   // Attempt 1's POST gives up at 5 s (AEP_REQUEST_TIMEOUT_MS) but commits at 7 s; attempt 2
   // looks up at ~6 s, misses it and creates a second base connection with the same run marker.
+  await control.resetStats();
   await control.slowCommit({ kind: 'connection', ms: 7_000, count: 1 });
   await control.addFault({
     method: 'POST',
@@ -67,6 +68,11 @@ test('problem 1: a create that outlives its attempt is not orphaned by compensat
   });
   const failure = await failureOf(request(name));
   expect(failure.rootType).toBe('AepForbidden');
+  // Let the late create land (7 s after it was sent) before looking.
+  for (let i = 0; i < 100 && ((await control.stats()).creates.connection ?? 0) < 2; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect((await control.stats()).creates.connection).toBe(2);
   // Before: compensation deleted the recorded connection only; the late one stayed behind.
   expect(await resourcesOf(name)).toEqual([]);
 });
@@ -74,8 +80,9 @@ test('problem 1: a create that outlives its attempt is not orphaned by compensat
 test('problem 2: a 504 after commit with a lagging list leaves no twin and no leftover', async () => {
   const name = uniqueName('unkind 504');
   const { control } = stack.emulator;
+  // listLag first: it marks the write; the first rule of another type decides the answer.
+  await control.listLag({ kind: 'flow', method: 'POST', ms: 4_000, count: 1 });
   await control.commitThen504({ kind: 'flow', count: 1 });
-  await control.listLag({ kind: 'flow', ms: 4_000 });
   await control.addFault({
     method: 'POST',
     path: '/collection/*',
