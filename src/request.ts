@@ -10,21 +10,57 @@ import { z } from 'zod';
 const CONTROL_OR_INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
 /**
- * Source and dataset names are identities (workflow id, lookup key in Flow Service filters), so
- * they are kept to letters of any script, digits, spaces and a few separators; quotes, `&`, `=`,
- * commas, emoji and invisible characters are refused rather than escaped.
+ * Source and dataset names are identities: the Temporal workflow id `aep-stream/<sandbox>/<name>`
+ * (a sandbox has no `/`, so the id parses however many `/` the name holds), the lookup key of
+ * every lookup (matched exactly on our side, whatever a server's filter does with quotes, commas
+ * or case) and the ownership marker (written as a JSON string when it is not plain, so it parses
+ * for any name). So names are taken as people write them (`Sales & Marketing`, `O'Brien Orders`,
+ * `EU/US feed`, `a,b`, quotes, brackets, any script, emoji); refused is only what cannot be a name:
+ * control, invisible (format) and line-separator characters, which AEP's UI cannot show and a
+ * header or log line cannot carry, each named in the message; leading or trailing whitespace,
+ * which a person cannot see and some servers trim (a trimmed name is never found again by an
+ * exact lookup); and `.` or `..`, which cannot be a path segment of the HTTP API.
  */
-const NAME_PATTERN = /^[\p{L}\p{N}](?:[\p{L}\p{N} _.\-:()]{0,126}[\p{L}\p{N}_.\-:()])?$/u;
+// U+200D (zero-width joiner) is a format character, but emoji sequences are made of it.
+const REFUSED_CHARACTER = /(?!\u200D)[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+
+function describeCharacter(ch: string): string {
+  const code = ch.codePointAt(0) ?? 0;
+  const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  const what = /\p{Cc}/u.test(ch)
+    ? 'a control character'
+    : /\p{Cf}/u.test(ch)
+      ? 'an invisible formatting character'
+      : /[\p{Zl}\p{Zp}]/u.test(ch)
+        ? 'a line separator'
+        : 'half of a surrogate pair';
+  return `${hex} (${what})`;
+}
 
 const resourceName = (what: string) =>
   z
     .string({ error: `${what} must be a string` })
     .min(1, `${what} is empty`)
     .max(128, `${what} is longer than 128 characters`)
-    .regex(
-      NAME_PATTERN,
-      `${what} may contain only letters, digits, spaces and _ . - : ( ), must start with a letter or digit and not end with a space`,
-    );
+    .superRefine((name, ctx) => {
+      const chars = [...name];
+      const bad = chars.findIndex((c) => REFUSED_CHARACTER.test(c));
+      if (bad >= 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${what} may contain only printable characters: character ${bad + 1} is ${describeCharacter(chars[bad] ?? '')}`,
+        });
+        return;
+      }
+      if (name.trim() !== name) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${what} must not start or end with whitespace`,
+        });
+      } else if (name === '.' || name === '..') {
+        ctx.addIssue({ code: 'custom', message: `${what} must not be "." or ".."` });
+      }
+    });
 
 const freeText = (what: string, max: number) =>
   z

@@ -11,6 +11,20 @@ import { createAepClient } from './aep/client';
 import { createTokenProvider } from './aep/token';
 import { parseConfig, type Config } from './config';
 import { connectionOptions } from './connection';
+import { ATTEMPT_TIMEOUT_MS } from './workflows/policies';
+
+/**
+ * On SIGTERM (a deploy) the worker stops polling and lets running activities finish for this long
+ * before it cancels them: one whole attempt (ATTEMPT_TIMEOUT_MS) plus 5 s, so an attempt that had
+ * just started, with its create on the wire, ends on its own (every request ends by its attempt's
+ * deadline). A cancelled activity does not abort a create already sent either (context.ts).
+ */
+export const SHUTDOWN_GRACE_MS = ATTEMPT_TIMEOUT_MS + 5_000;
+/**
+ * Past this, the worker gives up on a clean shutdown and exits: under docker-compose.yml's
+ * `stop_grace_period` (60 s), so the process exits before Docker's SIGKILL.
+ */
+export const SHUTDOWN_FORCE_MS = SHUTDOWN_GRACE_MS + 15_000;
 
 /**
  * The only place that builds real clients: the AEP client (with one IMS token cache per process)
@@ -35,6 +49,7 @@ export interface BuildWorkerOptions {
       | 'maxConcurrentActivityTaskPolls'
       | 'maxConcurrentWorkflowTaskPolls'
       | 'shutdownGraceTime'
+      | 'shutdownForceTime'
     >
   >;
 }
@@ -54,6 +69,8 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities({ aep, defaultSandbox: config.AEP_SANDBOX }),
+    shutdownGraceTime: SHUTDOWN_GRACE_MS,
+    shutdownForceTime: SHUTDOWN_FORCE_MS,
     ...workerTuning(config),
     ...opts.tuning,
   });

@@ -1,13 +1,105 @@
 import { Context } from '@temporalio/activity';
 
-/** Attempt number and cancellation signal when running as an activity; neutral values otherwise. */
-export function activityContext(): { attempt: number; signal?: AbortSignal } {
+/**
+ * What an activity knows about its attempt: its number, and its time.
+ *
+ * - `signal` aborts every request when the activity is cancelled (the workflow's cancellation, a
+ *   worker shutdown past its grace time, or Temporal telling a heartbeat that the attempt is no
+ *   longer known) AND when the attempt's own time is up: no request outlives the attempt that
+ *   sent it, so a retry's lookup never runs while an earlier attempt's create is still on the wire
+ *   on our side.
+ * - `commitSignal()` is for a create: it throws if the activity is already cancelled, otherwise
+ *   it returns the deadline alone. A create that has been sent is not aborted by a cancellation
+ *   or a shutdown (aborting it would only turn a known outcome into an unknown one); it still
+ *   ends with the attempt.
+ * - `deadlineAt`: when the attempt's time is up on our side (start-to-close minus a margin for
+ *   the outcome to reach Temporal), in ms since epoch.
+ *
+ * The attempt's clock starts the first time the activity asks (activities ask first thing;
+ * `heartbeating` asks before the activity runs).
+ */
+export interface AttemptContext {
+  attempt: number;
+  signal?: AbortSignal;
+  deadlineAt?: number;
+  commitSignal: () => AbortSignal | undefined;
+}
+
+/** Kept for the answer to reach Temporal: 1 s, or a tenth of a short start-to-close timeout. */
+const MAX_MARGIN_MS = 1_000;
+
+const attempts = new WeakMap<Context, AttemptContext>();
+
+function currentContext(): Context | undefined {
   try {
-    const ctx = Context.current();
-    return { attempt: ctx.info.attempt, signal: ctx.cancellationSignal };
+    return Context.current();
   } catch {
-    return { attempt: 1 };
+    return undefined;
   }
+}
+
+/** Attempt number, signals and deadline when running as an activity; neutral values otherwise. */
+export function activityContext(): AttemptContext {
+  const ctx = currentContext();
+  if (!ctx) return { attempt: 1, commitSignal: () => undefined };
+  let known = attempts.get(ctx);
+  if (!known) {
+    known = attemptOf(ctx);
+    attempts.set(ctx, known);
+  }
+  return known;
+}
+
+function attemptOf(ctx: Context): AttemptContext {
+  const { info } = ctx;
+  const cancel = ctx.cancellationSignal;
+  const startToClose = info.isLocal ? 0 : info.startToCloseTimeoutMs;
+  if (!(startToClose > 0)) {
+    return {
+      attempt: info.attempt,
+      signal: cancel,
+      commitSignal: () => (cancel.throwIfAborted(), undefined),
+    };
+  }
+  const ms = startToClose - Math.min(MAX_MARGIN_MS, startToClose / 10);
+  const deadline = AbortSignal.timeout(ms);
+  return {
+    attempt: info.attempt,
+    signal: AbortSignal.any([cancel, deadline]),
+    deadlineAt: Date.now() + ms,
+    commitSignal: () => {
+      cancel.throwIfAborted();
+      deadline.throwIfAborted();
+      return deadline;
+    },
+  };
+}
+
+/**
+ * Runs an activity with heartbeats while it runs, when its options set a heartbeat timeout
+ * (src/workflows/policies.ts). The heartbeat is what tells the worker that the attempt is over on
+ * Temporal's side (cancelled, or timed out: then the heartbeat's answer cancels it) and what tells
+ * Temporal quickly that a worker died mid-attempt. It beats on a timer, not per call: one AEP call
+ * may legitimately take longer than the heartbeat timeout (AEP_REQUEST_TIMEOUT_MS is up to 25 s),
+ * and the attempt's deadline already bounds a call that hangs.
+ */
+export function heartbeating<A extends unknown[], R>(
+  fn: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    const ctx = currentContext();
+    if (!ctx) return fn(...args);
+    activityContext(); // starts the attempt's clock
+    const every = ctx.info.isLocal ? undefined : ctx.info.heartbeatTimeoutMs;
+    if (!every) return fn(...args);
+    ctx.heartbeat();
+    const timer = setInterval(() => ctx.heartbeat(), Math.max(100, Math.floor(every / 3)));
+    try {
+      return await fn(...args);
+    } finally {
+      clearInterval(timer);
+    }
+  };
 }
 
 /** Look for what an earlier attempt or run created when asked to, and always on a retry. */

@@ -5,7 +5,7 @@ import { SPEC, XDM_FULL_CONTENT_TYPE } from '../aep/constants';
 import { FailureType } from '../shared/names';
 import { activityContext, shouldLookUp } from './context';
 import { differs } from './failures';
-import { byName } from './lookups';
+import { listByName } from './lookups';
 import { adopt, markedDescription } from './ownership';
 import type { EnsureFlowInput, EnsureResult, SmokeTestInput, SmokeTestResult } from './types';
 
@@ -13,7 +13,7 @@ export function flowActivities({ aep }: { aep: AepClient }) {
   return {
     async ensureFlow(input: EnsureFlowInput): Promise<EnsureResult> {
       const { owner } = input;
-      const { signal } = activityContext();
+      const { signal, commitSignal } = activityContext();
       if (input.found && activityContext().attempt === 1) {
         return { id: input.found.id, created: input.found.createdByThisRun };
       }
@@ -22,9 +22,7 @@ export function flowActivities({ aep }: { aep: AepClient }) {
           'flow',
           owner,
           `named "${owner.sourceName}"`,
-          (
-            await aep.listFlows(owner.sandbox, [byName(owner.sourceName)], undefined, signal)
-          ).filter((f) => f.name === owner.sourceName),
+          await listByName(aep, 'flow', owner.sandbox, owner.sourceName, signal),
         );
         if (found) {
           const flow = found.resource;
@@ -62,7 +60,7 @@ export function flowActivities({ aep }: { aep: AepClient }) {
               }
             : {}),
         },
-        signal,
+        commitSignal(),
       );
       return { id, created: true };
     },

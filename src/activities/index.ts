@@ -7,6 +7,7 @@
  * holds the token.
  */
 import type { AepClient } from '../aep/client';
+import { activityContext, heartbeating } from './context';
 import { flowActivities } from './flow';
 import { readActivities } from './read';
 import { sourceSideActivities } from './source-side';
@@ -22,7 +23,7 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return attempts({
     ...validationActivities(deps),
     ...sourceSideActivities(deps),
     ...targetSideActivities(deps),
@@ -30,7 +31,32 @@ export function createActivities(deps: ActivityDeps) {
     ...readActivities(deps),
     ...updateActivities(deps),
     ...teardownActivities(deps),
-  };
+  });
+}
+
+type AnyActivity = (input: never) => Promise<unknown>;
+
+/**
+ * Every activity heartbeats while it runs (context.ts), and every create reports `retried` when
+ * it ran as a retry: an earlier attempt may have sent the create too, so the saga sweeps for a twin
+ * carrying the run's marker (saga.ts).
+ */
+function attempts<T extends Record<string, AnyActivity>>(activities: T): T {
+  const wrapped: Record<string, AnyActivity> = {};
+  for (const [name, fn] of Object.entries(activities)) {
+    const run = heartbeating(fn as (input: unknown) => Promise<unknown>);
+    wrapped[name] = name.startsWith('ensure')
+      ? async (input: never) => markRetried(await run(input))
+      : run;
+  }
+  return wrapped as T;
+}
+
+function markRetried(result: unknown): unknown {
+  if (activityContext().attempt > 1 && result && typeof result === 'object' && 'id' in result) {
+    return { ...result, retried: true };
+  }
+  return result;
 }
 
 export type Activities = ReturnType<typeof createActivities>;

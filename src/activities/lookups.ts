@@ -1,15 +1,36 @@
 /**
- * Finding this project's resources by name. Every lookup keeps only exact name matches and lets
- * `adopt` choose among them by ownership marker (ownership.ts).
+ * Finding this project's resources by name. Every lookup keeps only exact, case-sensitive name
+ * matches on our side, whatever the server's filter semantics (names compared ignoring case,
+ * quotes read either way), and lets `adopt` choose among them by ownership marker (ownership.ts):
+ * only a marker naming this very source is adopted (datasets, which sources share, excepted).
+ * A name that cannot be expressed in a Flow Service filter the same way under every reading (a
+ * comma or a double quote in it) is not expressed: the lookup pages through the kind's list,
+ * narrowed by the other conditions, and matches on our side.
  */
-import type { AepClient } from '../aep/client';
+import { nameFilter, type AepClient } from '../aep/client';
 import { SPEC } from '../aep/constants';
-import type { PropertyFilter } from '../aep/types';
+import type {
+  BaseConnection,
+  Dataset,
+  Flow,
+  MappingSet,
+  PropertyFilter,
+  SourceConnection,
+  TargetConnection,
+} from '../aep/types';
 import type { ResourceKind } from '../shared/resources';
 import { adopt } from './ownership';
 import type { Owner, PriorDataset, PriorMappingSet, PriorTargetConnection } from './types';
 
-export const byName = (name: string): PropertyFilter => ({ path: 'name', value: name });
+/** The Flow Service conditions of a lookup by name: the name (when expressible) and the spec. */
+export function byName(name: string, ...more: PropertyFilter[]): PropertyFilter[] {
+  return [...nameFilter(name), ...more];
+}
+
+/** Exact, case-sensitive name matches only. */
+export function exactly<T extends { name?: string }>(name: string, items: T[]): T[] {
+  return items.filter((i) => i.name === name);
+}
 
 export async function lookUpDataset(
   aep: AepClient,
@@ -21,7 +42,8 @@ export async function lookUpDataset(
     'dataset',
     owner,
     `named "${name}"`,
-    await aep.findDatasets(owner.sandbox, { name }, signal),
+    exactly(name, await aep.findDatasets(owner.sandbox, { name }, signal)),
+    { anySource: true },
   );
   return found
     ? {
@@ -41,12 +63,7 @@ export async function lookUpTargetConnection(
     'targetConnection',
     owner,
     `named "${owner.sourceName}"`,
-    await aep.listTargetConnections(
-      owner.sandbox,
-      [byName(owner.sourceName), { path: 'connectionSpec.id', value: SPEC.dataLake.id }],
-      undefined,
-      signal,
-    ),
+    await listByName(aep, 'targetConnection', owner.sandbox, owner.sourceName, signal),
   );
   if (!found) return undefined;
   const dataSetId = found.resource.params?.dataSetId;
@@ -66,7 +83,7 @@ export async function lookUpMappingSet(
     'mappingSet',
     owner,
     `named "${owner.sourceName}"`,
-    await aep.findMappingSets(owner.sandbox, { name: owner.sourceName }, signal),
+    await listByName(aep, 'mappingSet', owner.sandbox, owner.sourceName, signal),
   );
   return found
     ? {
@@ -77,28 +94,65 @@ export async function lookUpMappingSet(
     : undefined;
 }
 
-/** Every resource of `kind` named exactly `name`, whoever created it. */
-export async function listByName(
+/**
+ * Every resource of `kind` named exactly `name` (case-sensitive), whoever created it. Connections
+ * are narrowed to the HTTP API (base, source) or Data Lake (target) spec.
+ */
+export async function listByName<K extends ResourceKind>(
+  aep: AepClient,
+  kind: K,
+  sandbox: string,
+  name: string,
+  signal?: AbortSignal,
+): Promise<Array<ResourceOf[K]>> {
+  return (await listAnyByName(aep, kind, sandbox, name, signal)) as Array<ResourceOf[K]>;
+}
+
+/** What a list of each kind returns. */
+export interface ResourceOf {
+  baseConnection: BaseConnection;
+  sourceConnection: SourceConnection;
+  targetConnection: TargetConnection;
+  flow: Flow;
+  mappingSet: MappingSet;
+  dataset: Dataset;
+}
+
+async function listAnyByName(
   aep: AepClient,
   kind: ResourceKind,
   sandbox: string,
   name: string,
   signal?: AbortSignal,
-): Promise<Array<{ id: string; name?: string; description?: string }>> {
-  const exact = <T extends { name?: string }>(items: T[]) => items.filter((i) => i.name === name);
+): Promise<Array<ResourceOf[ResourceKind]>> {
+  const httpApi = { path: 'connectionSpec.id', value: SPEC.httpApiConnection.id };
   switch (kind) {
     case 'baseConnection':
-      return exact(await aep.listConnections(sandbox, [byName(name)], undefined, signal));
+      return exactly(
+        name,
+        await aep.listConnections(sandbox, byName(name, httpApi), undefined, signal),
+      );
     case 'sourceConnection':
-      return exact(await aep.listSourceConnections(sandbox, [byName(name)], undefined, signal));
+      return exactly(
+        name,
+        await aep.listSourceConnections(sandbox, byName(name, httpApi), undefined, signal),
+      );
     case 'targetConnection':
-      return exact(await aep.listTargetConnections(sandbox, [byName(name)], undefined, signal));
+      return exactly(
+        name,
+        await aep.listTargetConnections(
+          sandbox,
+          byName(name, { path: 'connectionSpec.id', value: SPEC.dataLake.id }),
+          undefined,
+          signal,
+        ),
+      );
     case 'flow':
-      return exact(await aep.listFlows(sandbox, [byName(name)], undefined, signal));
+      return exactly(name, await aep.listFlows(sandbox, byName(name), undefined, signal));
     case 'mappingSet':
-      return aep.findMappingSets(sandbox, { name }, signal);
+      return exactly(name, await aep.findMappingSets(sandbox, { name }, signal));
     case 'dataset':
-      return aep.findDatasets(sandbox, { name }, signal);
+      return exactly(name, await aep.findDatasets(sandbox, { name }, signal));
   }
 }
 

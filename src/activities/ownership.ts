@@ -8,10 +8,55 @@ import type { Owner } from './types';
  * `[aep-stream-provisioner source=<source name> run=<runId>]`. Lookups before a create adopt only
  * marked resources: the run id tells "created by this very run in an earlier attempt" (still ours
  * to compensate) from "created by an earlier provisioning" (reused, never compensated), and the
- * source name tells teardown which source a shared dataset belongs to. Source names cannot hold
- * `[` or `]` (request validation), so the marker parses unambiguously.
+ * source name tells lookups and teardown which source a resource belongs to.
+ *
+ * Any name AEP accepts may be a source name (`]`, `"`, ` run=` included), so a name outside the
+ * plain alphabet of the first releases (letters, digits, spaces and `_ . - : ( )`) is written as
+ * a JSON string: `source="EU/US \"feed\"" run=…`. Plain names keep the old spelling, so markers
+ * written by earlier releases parse as before and earlier releases parse the new plain ones. A
+ * description may hold text a person wrote around the marker, even marker-like text: the marker
+ * is the LAST one in the description (this project appends it after the user's text).
  */
-const MARKER = /\s*\[aep-stream-provisioner source=([^\]]+) run=([A-Za-z0-9-]+)( keep-dataset)?\]/;
+const MARKER =
+  /\[aep-stream-provisioner source=(?:("(?:[^"\\]|\\.)*")|([^\]"][^\]]*)) run=([A-Za-z0-9-]+)( keep-dataset)?\]/gu;
+
+/** The names earlier releases accepted: written unquoted, exactly as they wrote them. */
+const PLAIN_NAME = /^[\p{L}\p{N}](?:[\p{L}\p{N} _.\-:()]{0,126}[\p{L}\p{N}_.\-:()])?$/u;
+
+interface Marker {
+  /** The marker's text and where it starts in the description. */
+  text: string;
+  index: number;
+  source: string;
+  run: string;
+  keepDataset: boolean;
+}
+
+/** The marker of a description (the last one), or undefined when this project did not create it. */
+export function parseMarker(description: string | undefined): Marker | undefined {
+  if (!description) return undefined;
+  let last: Marker | undefined;
+  for (const m of description.matchAll(MARKER)) {
+    let source: string;
+    if (m[1] !== undefined) {
+      try {
+        source = JSON.parse(m[1]) as string;
+      } catch {
+        continue;
+      }
+    } else {
+      source = m[2] ?? '';
+    }
+    last = { text: m[0], index: m.index, source, run: m[3] ?? '', keepDataset: m[4] !== undefined };
+  }
+  return last;
+}
+
+/** The marker naming `sourceName` and `runId`, as it goes into a description. */
+export function markerOf(sourceName: string, runId: string, keepDataset = false): string {
+  const source = PLAIN_NAME.test(sourceName) ? sourceName : JSON.stringify(sourceName);
+  return `[aep-stream-provisioner source=${source} run=${runId}${keepDataset ? ' keep-dataset' : ''}]`;
+}
 
 /**
  * `keepDataset` (target connections only): the request named its dataset by id, so the dataset
@@ -22,34 +67,41 @@ export function markedDescription(
   description?: string,
   opts: { keepDataset?: boolean } = {},
 ): string {
-  const flag = opts.keepDataset ? ' keep-dataset' : '';
-  const marker = `[aep-stream-provisioner source=${owner.sourceName} run=${owner.runId}${flag}]`;
+  const marker = markerOf(owner.sourceName, owner.runId, opts.keepDataset === true);
   return description ? `${description} ${marker}` : marker;
 }
 
 /** True for a target connection whose request named its dataset by id. */
 export function keepsDataset(description: string | undefined): boolean {
-  return description ? MARKER.exec(description)?.[3] !== undefined : false;
+  return parseMarker(description)?.keepDataset === true;
 }
 
 /** The run that created a resource, or undefined when this project did not create it. */
 export function creatorRun(description: string | undefined): string | undefined {
-  return description ? MARKER.exec(description)?.[2] : undefined;
+  return parseMarker(description)?.run;
 }
 
 /** The source a resource was created for, or undefined when this project did not create it. */
 export function creatorSource(description: string | undefined): string | undefined {
-  return description ? MARKER.exec(description)?.[1] : undefined;
+  return parseMarker(description)?.source;
+}
+
+/** Created by this project for the source named exactly `sourceName` (case-sensitive). */
+export function isOwnedBy(description: string | undefined, sourceName: string): boolean {
+  return parseMarker(description)?.source === sourceName;
 }
 
 /** The description without the ownership marker (what a person wrote). */
 export function userDescription(description: string | undefined): string {
-  return (description ?? '').replace(MARKER, '').trim();
+  const d = description ?? '';
+  const m = parseMarker(d);
+  if (!m) return d.trim();
+  return (d.slice(0, m.index).replace(/\s+$/, '') + d.slice(m.index + m.text.length)).trim();
 }
 
 /** The same marker (source, creating run) with another user description. */
 export function withUserDescription(description: string | undefined, user: string): string {
-  const marker = MARKER.exec(description ?? '')?.[0].trim() ?? '';
+  const marker = parseMarker(description)?.text ?? '';
   return user ? `${user} ${marker}`.trim() : marker;
 }
 
@@ -70,25 +122,30 @@ export interface Adoption<T> {
 }
 
 /**
- * Picks the resource to adopt among lookup results. Prefers one this run created, then one an
- * earlier run created; throws ForeignResourceConflict (non-retryable) when the name is taken only
- * by resources this project did not create: those are never adopted and never deleted.
+ * Picks the resource to adopt among lookup results (the caller keeps exact name matches only).
+ * Prefers one this run created, then one an earlier run created for this very source (the marker
+ * names it; datasets, which sources may share, take any of this project's: `anySource`); throws
+ * ForeignResourceConflict (non-retryable) when the name is taken only by resources that are not
+ * this source's: those are never adopted and never deleted.
  */
 export function adopt<T extends Candidate>(
   kind: ResourceKind,
   owner: Owner,
   label: string,
   candidates: T[],
+  opts: { anySource?: boolean } = {},
 ): Adoption<T> | undefined {
   const mine = candidates.find((c) => creatorRun(c.description) === owner.runId);
   if (mine) return { resource: mine, createdByThisRun: true };
-  const ours = candidates.find((c) => isOwned(c.description));
+  const ours = candidates.find((c) =>
+    opts.anySource ? isOwned(c.description) : isOwnedBy(c.description, owner.sourceName),
+  );
   if (ours) return { resource: ours, createdByThisRun: false };
   const foreign = candidates[0];
   if (foreign) {
     throw ApplicationFailure.create({
       type: FailureType.ForeignResourceConflict,
-      message: `A ${kind} ${label} already exists in sandbox "${owner.sandbox}" (id ${foreign.id}) and was not created by this project; it is left untouched. Choose another name, or delete it yourself.`,
+      message: `A ${kind} ${label} already exists in sandbox "${owner.sandbox}" (id ${foreign.id}) and was not created by this project for this source; it is left untouched. Choose another name, or delete it yourself.`,
       nonRetryable: true,
       details: [{ kind, id: foreign.id, sandbox: owner.sandbox }],
     });

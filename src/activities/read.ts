@@ -7,8 +7,8 @@ import { SPEC } from '../aep/constants';
 import type { ActualSource, Mapping } from '../shared/plan';
 import type { ResourceKind } from '../shared/resources';
 import { activityContext } from './context';
-import { byName } from './lookups';
-import { isOwned, userDescription } from './ownership';
+import { listByName } from './lookups';
+import { isOwned, isOwnedBy, userDescription } from './ownership';
 import type { ReadSourceInput } from './types';
 
 interface Named {
@@ -17,15 +17,23 @@ interface Named {
   description?: string;
 }
 
-/** Ours among exact-name matches; a foreign one only when none is ours. */
+/**
+ * This source's among exact, case-sensitive name matches (the lists hold only those); a foreign
+ * one only when none is this source's. Datasets, which sources may share, take any of this
+ * project's (`anySource`).
+ */
 function pick<T extends Named>(
   kind: ResourceKind,
   name: string,
+  sourceName: string,
   items: T[],
   foreign: ActualSource['foreign'],
+  anySource = false,
 ): T | undefined {
-  const exact = items.filter((i) => i.name === undefined || i.name === name);
-  const ours = exact.find((i) => isOwned(i.description));
+  const exact = items.filter((i) => i.name === name);
+  const ours = exact.find((i) =>
+    anySource ? isOwned(i.description) : isOwnedBy(i.description, sourceName),
+  );
   if (ours) return ours;
   if (exact[0]) foreign.push({ kind, id: exact[0].id });
   return undefined;
@@ -40,34 +48,24 @@ export function readActivities({ aep }: { aep: AepClient }) {
 
       const [schema, bases, targets, mappingSets, flows, datasets] = await Promise.all([
         aep.getSchema(sandbox, schemaId, signal),
-        aep.listConnections(
-          sandbox,
-          [byName(name), { path: 'connectionSpec.id', value: SPEC.httpApiConnection.id }],
-          undefined,
-          signal,
-        ),
-        aep.listTargetConnections(
-          sandbox,
-          [byName(name), { path: 'connectionSpec.id', value: SPEC.dataLake.id }],
-          undefined,
-          signal,
-        ),
-        aep.findMappingSets(sandbox, { name }, signal),
-        aep.listFlows(sandbox, [byName(name)], undefined, signal),
+        listByName(aep, 'baseConnection', sandbox, name, signal),
+        listByName(aep, 'targetConnection', sandbox, name, signal),
+        listByName(aep, 'mappingSet', sandbox, name, signal),
+        listByName(aep, 'flow', sandbox, name, signal),
         datasetId !== undefined
           ? aep.getDataset(sandbox, datasetId, signal).then((d) => (d ? [d] : []))
-          : aep.findDatasets(sandbox, { name: datasetName ?? name }, signal),
+          : listByName(aep, 'dataset', sandbox, datasetName ?? name, signal),
       ]);
 
-      const base = pick('baseConnection', name, bases, foreign);
-      const target = pick('targetConnection', name, targets, foreign);
-      const ms = pick('mappingSet', name, mappingSets, foreign);
-      const flow = pick('flow', name, flows, foreign);
+      const base = pick('baseConnection', name, name, bases, foreign);
+      const target = pick('targetConnection', name, name, targets, foreign);
+      const ms = pick('mappingSet', name, name, mappingSets, foreign);
+      const flow = pick('flow', name, name, flows, foreign);
       // A dataset named by id is the request's to choose, whoever created it.
       const ds =
         datasetId !== undefined
           ? datasets[0]
-          : pick('dataset', datasetName ?? name, datasets, foreign);
+          : pick('dataset', datasetName ?? name, name, datasets, foreign, true);
 
       const [sources, mappingSet] = await Promise.all([
         base
@@ -80,7 +78,7 @@ export function readActivities({ aep }: { aep: AepClient }) {
           : [],
         ms ? aep.getMappingSet(sandbox, ms.id, signal) : null,
       ]);
-      const source = sources.find((s) => isOwned(s.description));
+      const source = sources.find((s) => s.name === name && isOwnedBy(s.description, name));
       const params = base?.auth?.params;
       const mapping = flow?.transformations?.find((t) => t.name === 'Mapping')?.params;
 

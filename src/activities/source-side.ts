@@ -6,7 +6,7 @@ import type { BaseConnection } from '../aep/types';
 import { FailureType } from '../shared/names';
 import { activityContext, shouldLookUp } from './context';
 import { differs } from './failures';
-import { byName } from './lookups';
+import { exactly, listByName } from './lookups';
 import { adopt, markedDescription } from './ownership';
 import type {
   EnsureBaseConnectionInput,
@@ -19,7 +19,7 @@ export function sourceSideActivities({ aep }: { aep: AepClient }) {
   return {
     async ensureBaseConnection(input: EnsureBaseConnectionInput): Promise<EnsureResult> {
       const { owner } = input;
-      const { signal } = activityContext();
+      const { signal, commitSignal } = activityContext();
       // Looked up unless readSource already did (`found`): the root that tells a new source
       // from a re-run. A retry always looks up (an earlier attempt may have created it).
       const prior =
@@ -32,17 +32,7 @@ export function sourceSideActivities({ aep }: { aep: AepClient }) {
               'baseConnection',
               owner,
               `named "${owner.sourceName}"`,
-              (
-                await aep.listConnections(
-                  owner.sandbox,
-                  [
-                    byName(owner.sourceName),
-                    { path: 'connectionSpec.id', value: SPEC.httpApiConnection.id },
-                  ],
-                  undefined,
-                  signal,
-                )
-              ).filter((c) => c.name === owner.sourceName),
+              await listByName(aep, 'baseConnection', owner.sandbox, owner.sourceName, signal),
             );
       if (found) {
         checkBaseConnectionMatches(found.resource, input);
@@ -64,7 +54,7 @@ export function sourceSideActivities({ aep }: { aep: AepClient }) {
             },
           },
         },
-        signal,
+        commitSignal(),
       );
       return { id, created: true };
     },
@@ -99,7 +89,7 @@ export function sourceSideActivities({ aep }: { aep: AepClient }) {
 
     async ensureSourceConnection(input: EnsureSourceConnectionInput): Promise<EnsureResult> {
       const { owner } = input;
-      const { signal } = activityContext();
+      const { signal, commitSignal } = activityContext();
       if (input.found && activityContext().attempt === 1) {
         return { id: input.found.id, created: input.found.createdByThisRun };
       }
@@ -108,11 +98,14 @@ export function sourceSideActivities({ aep }: { aep: AepClient }) {
           'sourceConnection',
           owner,
           `on base connection ${input.baseConnectionId}`,
-          await aep.listSourceConnections(
-            owner.sandbox,
-            [{ path: 'baseConnectionId', value: input.baseConnectionId }],
-            undefined,
-            signal,
+          exactly(
+            owner.sourceName,
+            await aep.listSourceConnections(
+              owner.sandbox,
+              [{ path: 'baseConnectionId', value: input.baseConnectionId }],
+              undefined,
+              signal,
+            ),
           ),
         );
         if (found) return { id: found.resource.id, created: found.createdByThisRun };
@@ -125,7 +118,7 @@ export function sourceSideActivities({ aep }: { aep: AepClient }) {
           baseConnectionId: input.baseConnectionId,
           connectionSpec: SPEC.httpApiConnection,
         },
-        signal,
+        commitSignal(),
       );
       return { id, created: true };
     },

@@ -50,7 +50,7 @@ export function targetSideActivities({ aep }: { aep: AepClient }) {
      */
     async ensureDataset(input: EnsureDatasetInput): Promise<EnsureResult> {
       const { owner, schemaId } = input;
-      const { signal } = activityContext();
+      const { signal, commitSignal } = activityContext();
       if (input.datasetId) {
         const ds = await aep.getDataset(owner.sandbox, input.datasetId, signal);
         if (!ds) {
@@ -85,14 +85,14 @@ export function targetSideActivities({ aep }: { aep: AepClient }) {
           schemaRef: { id: schemaId, contentType: XDM_DATASET_CONTENT_TYPE },
           fileDescription: { persisted: true, containerFormat: 'parquet', format: 'parquet' },
         },
-        signal,
+        commitSignal(),
       );
       return { id, created: true };
     },
 
     async ensureTargetConnection(input: EnsureTargetConnectionInput): Promise<EnsureResult> {
       const { owner } = input;
-      const { signal } = activityContext();
+      const { signal, commitSignal } = activityContext();
       const prior = await priorResource(input, () => lookUpTargetConnection(aep, owner, signal));
       if (prior) {
         if (prior.dataSetId !== input.datasetId) {
@@ -114,20 +114,20 @@ export function targetSideActivities({ aep }: { aep: AepClient }) {
           params: { dataSetId: input.datasetId },
           connectionSpec: SPEC.dataLake,
         },
-        signal,
+        commitSignal(),
       );
       return { id, created: true };
     },
 
     async ensureMappingSet(input: EnsureMappingSetInput): Promise<MappingSetResult> {
       const { owner } = input;
-      const { signal } = activityContext();
+      const { signal, commitSignal } = activityContext();
       const prior = await priorResource(input, () => lookUpMappingSet(aep, owner, signal));
       if (prior) return { id: prior.id, version: prior.version, created: prior.createdByThisRun };
       const created = await aep.createMappingSet(
         owner.sandbox,
         mappingSetBody(owner, input.schemaId, input.mappings),
-        signal,
+        commitSignal(),
       );
       return { id: created.id, version: created.version, created: true };
     },

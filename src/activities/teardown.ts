@@ -1,18 +1,19 @@
 /** Deleting: idempotent deletes (compensation, teardown) and discovery of a source's graph. */
 import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
-import { SPEC } from '../aep/constants';
 import { FailureType } from '../shared/names';
-import type { ResourceKind } from '../shared/resources';
+import { TEARDOWN_ORDER, type ResourceKind } from '../shared/resources';
 import { activityContext } from './context';
 import { sourceNotFound } from './failures';
-import { byName, deleteById, listByName, targetConnectionsWritingTo } from './lookups';
-import { creatorRun, isOwned, keepsDataset } from './ownership';
+import { deleteById, listByName, targetConnectionsWritingTo } from './lookups';
+import { creatorRun, creatorSource, isOwned, isOwnedBy, keepsDataset } from './ownership';
 import type {
   DeleteResourceInput,
   DeleteResourceResult,
   ResolvedSource,
   SourceGraph,
+  SweepTwinsInput,
+  SweepTwinsResult,
 } from './types';
 
 export function teardownActivities({ aep }: { aep: AepClient }) {
@@ -24,13 +25,13 @@ export function teardownActivities({ aep }: { aep: AepClient }) {
     async deleteResource(input: DeleteResourceInput): Promise<DeleteResourceResult> {
       const { signal } = activityContext();
       const result: DeleteResourceResult = { kind: input.kind, deleted: [], absent: [] };
-      let ids: string[] = [];
-      if (input.id) {
-        ids = [input.id];
-      } else if (input.owned) {
+      const ids = new Set<string>([...(input.id ? [input.id] : []), ...(input.ids ?? [])]);
+      if (input.owned) {
         const { name, owner } = input.owned;
         const candidates = await listByName(aep, input.kind, input.sandbox, name, signal);
-        ids = candidates.filter((c) => creatorRun(c.description) === owner.runId).map((c) => c.id);
+        for (const c of candidates) {
+          if (creatorRun(c.description) === owner.runId) ids.add(c.id);
+        }
       }
       for (const id of ids) {
         if (input.kind === 'dataset' && input.keepIfInUse) {
@@ -42,6 +43,37 @@ export function teardownActivities({ aep }: { aep: AepClient }) {
         }
         const outcome = await deleteById(aep, input.kind, input.sandbox, id, signal);
         (outcome === 'deleted' ? result.deleted : result.absent).push(id);
+      }
+      return result;
+    },
+
+    /**
+     * After a successful provisioning whose creates were retried: every resource of those kinds
+     * that carries this run's marker but is not the one the run kept is a twin (an earlier attempt's
+     * create that landed after the retry's lookup); it is deleted, flow first, and reported.
+     */
+    async sweepTwins(input: SweepTwinsInput): Promise<SweepTwinsResult> {
+      const { signal } = activityContext();
+      const { owner } = input;
+      const result: SweepTwinsResult = { removed: [], inUse: [] };
+      for (const kind of TEARDOWN_ORDER) {
+        for (const k of input.kinds.filter((x) => x.kind === kind)) {
+          const twins = (await listByName(aep, kind, owner.sandbox, k.name, signal)).filter(
+            (c) => creatorRun(c.description) === owner.runId && !k.keep.includes(c.id),
+          );
+          for (const twin of twins) {
+            if (kind === 'dataset') {
+              const usedBy = await targetConnectionsWritingTo(aep, owner.sandbox, twin.id, signal);
+              if (usedBy.length > 0) {
+                result.inUse.push({ kind, id: twin.id, usedBy });
+                continue;
+              }
+            }
+            if ((await deleteById(aep, kind, owner.sandbox, twin.id, signal)) === 'deleted') {
+              result.removed.push({ kind, id: twin.id });
+            }
+          }
+        }
       }
       return result;
     },
@@ -58,7 +90,8 @@ export function teardownActivities({ aep }: { aep: AepClient }) {
           nonRetryable: true,
         });
       }
-      return { sandbox, name: flow.name };
+      // The marker names the source (a person may have renamed the flow since).
+      return { sandbox, name: creatorSource(flow.description) ?? flow.name };
     },
 
     /**
@@ -92,48 +125,37 @@ export function teardownActivities({ aep }: { aep: AepClient }) {
             nonRetryable: true,
           });
         }
-        name = flow.name;
+        name = creatorSource(flow.description) ?? flow.name;
         flows.push(flow);
       }
       if (!name) throw new Error('discoverSource needs a name or a flowId');
-      graph.sourceName = name;
-      const exactOwned = <T extends { name?: string; description?: string }>(items: T[]) =>
-        items.filter((i) => i.name === name && isOwned(i.description));
+      const source = name;
+      graph.sourceName = source;
+      // Exact, case-sensitive name matches whose marker names this very source: a resource of
+      // another source (a name differing only in case, or renamed by a person) is never deleted.
+      const thisSource = <T extends { name?: string; description?: string }>(items: T[]) =>
+        items.filter((i) => i.name === source && isOwnedBy(i.description, source));
       if (!input.flowId) {
-        flows.push(...exactOwned(await aep.listFlows(sandbox, [byName(name)], undefined, signal)));
+        flows.push(...thisSource(await listByName(aep, 'flow', sandbox, source, signal)));
       }
-      const bases = exactOwned(
-        await aep.listConnections(
-          sandbox,
-          [byName(name), { path: 'connectionSpec.id', value: SPEC.httpApiConnection.id }],
-          undefined,
-          signal,
-        ),
-      );
-      const targets = exactOwned(
-        await aep.listTargetConnections(
-          sandbox,
-          [byName(name), { path: 'connectionSpec.id', value: SPEC.dataLake.id }],
-          undefined,
-          signal,
-        ),
+      const bases = thisSource(await listByName(aep, 'baseConnection', sandbox, source, signal));
+      const targets = thisSource(
+        await listByName(aep, 'targetConnection', sandbox, source, signal),
       );
       const sources = [];
       for (const base of bases) {
         sources.push(
-          ...(
+          ...thisSource(
             await aep.listSourceConnections(
               sandbox,
               [{ path: 'baseConnectionId', value: base.id }],
               undefined,
               signal,
-            )
-          ).filter((s) => isOwned(s.description)),
+            ),
+          ),
         );
       }
-      const mappingSets = (await aep.findMappingSets(sandbox, { name }, signal)).filter((m) =>
-        isOwned(m.description),
-      );
+      const mappingSets = thisSource(await listByName(aep, 'mappingSet', sandbox, source, signal));
 
       for (const f of flows) add('flow', f.id);
       for (const s of sources) add('sourceConnection', s.id);
@@ -144,7 +166,7 @@ export function teardownActivities({ aep }: { aep: AepClient }) {
           const mappingId = t.params?.mappingId;
           if (t.name === 'Mapping' && typeof mappingId === 'string') {
             const ms = await aep.getMappingSet(sandbox, mappingId, signal);
-            if (ms && isOwned(ms.description)) add('mappingSet', ms.id);
+            if (ms && isOwnedBy(ms.description, source)) add('mappingSet', ms.id);
           }
         }
       }

@@ -27,6 +27,12 @@ export interface EnsureResult {
   id: string;
   /** True when this workflow run created it (possibly in an earlier attempt of the activity). */
   created: boolean;
+  /**
+   * Set when this result came from a retry: an earlier attempt may have sent a create whose
+   * resource was not yet visible to this attempt's lookup (list lag, a commit still on its way),
+   * so a twin carrying this run's marker may exist; the saga sweeps for it.
+   */
+  retried?: boolean;
 }
 
 export interface EnsureBaseConnectionInput {
@@ -149,6 +155,8 @@ export interface DeleteResourceInput {
   keepIfInUse?: boolean;
   /** Delete this id (404 counts as done)... */
   id?: string;
+  /** ...and these ids... */
+  ids?: string[];
   /**
    * ...or, when a create's outcome is unknown (it failed or was cancelled mid-call), delete what
    * this run created under that name: resources carrying the run's own marker only.
@@ -163,6 +171,19 @@ export interface DeleteResourceResult {
   absent: string[];
   /** Datasets kept because other target connections still write to them. */
   inUse?: Array<{ id: string; usedBy: string[] }>;
+}
+
+export interface SweepTwinsInput {
+  owner: Owner;
+  /** Per kind the run created: the name it used, and the ids it keeps (the recorded ones). */
+  kinds: Array<{ kind: ResourceKind; name: string; keep: string[] }>;
+}
+
+export interface SweepTwinsResult {
+  /** Extra resources carrying this run's marker, deleted. */
+  removed: Array<{ kind: ResourceKind; id: string }>;
+  /** Extra ones kept: a dataset another source's target connection writes to. */
+  inUse: Array<{ kind: ResourceKind; id: string; usedBy: string[] }>;
 }
 
 export interface ReadSourceInput {

@@ -66,7 +66,7 @@ export {
   type AepClientConfig,
   type AepClientDeps,
 } from './http';
-export { encodePropertyFilter, resolveNextPage } from './flow-service';
+export { encodePropertyFilter, isFilterable, nameFilter, resolveNextPage } from './flow-service';
 export { schemaContainer } from './schema-registry';
 
 export interface AepClient {

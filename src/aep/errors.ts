@@ -4,7 +4,8 @@
  * Contract:
  * - Every failure thrown by `src/aep` is an `ApplicationFailure` whose `type` is a `FailureType`
  *   and whose retryability encodes what Temporal should do: 4xx answers are final (retrying the
- *   same request cannot change the answer), 429/5xx/no-answer are retryable. Temporal owns the
+ *   same request cannot change the answer), 408/429/5xx/no-answer are retryable, and so is a
+ *   DELETE refused because a dependent still uses the resource (409, `1418-400`). Temporal owns the
  *   retries (ky runs with `retry: 0`), so the activity retry policy is the single source of
  *   back-off; a server's `Retry-After` is passed on as `nextRetryDelay`.
  * - Activity cancellation is never mapped: the abort reason is rethrown as is so that Temporal
@@ -41,6 +42,13 @@ export interface AepErrorContext {
   service?: 'platform' | 'ims' | 'inlet';
   /** Clock for HTTP-date `Retry-After` values (tests). */
   now?: () => number;
+  /**
+   * The request's method. A DELETE refused because a dependent still uses the resource (`409`,
+   * or Flow Service `1418-400`, "delete its dataflows first") is retryable: the dependent may be
+   * on its way out (its own delete not yet visible), so Temporal retries it on the delete policy's
+   * bounded backoff before compensation or teardown reports it as left behind.
+   */
+  method?: string;
 }
 
 /**
@@ -262,8 +270,13 @@ function statusType(status: number, service: AepErrorContext['service']): Failur
 
 function fromHttpStatus(err: HttpErrorLike, context: AepErrorContext): ApplicationFailure {
   const type = statusType(err.status, context.service);
-  const retryable = err.status === 429 || err.status >= 500;
   const adobe = describeBody(err.body);
+  // 408: the server gave up waiting for the request; sending it again is the documented answer.
+  const retryable =
+    err.status === 408 ||
+    err.status === 429 ||
+    err.status >= 500 ||
+    (context.method?.toLowerCase() === 'delete' && isStillInUse(err.status, adobe.code));
   const nextRetryDelay = retryable ? parseRetryAfter(err.retryAfter, context.now) : undefined;
   const what = context.resource ? `${context.operation} (${context.resource})` : context.operation;
   const parts = [`${what} failed: HTTP ${err.status}${err.statusText ? ` ${err.statusText}` : ''}`];
@@ -281,6 +294,11 @@ function fromHttpStatus(err: HttpErrorLike, context: AepErrorContext): Applicati
       resource: context.resource,
     },
   });
+}
+
+/** A delete refused because something still uses the resource. */
+function isStillInUse(status: number, code: string | undefined): boolean {
+  return status === 409 || (status === 400 && /(^|-)1418-400$/.test(code ?? ''));
 }
 
 function failure(args: {

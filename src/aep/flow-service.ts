@@ -155,18 +155,44 @@ export async function flowAction(
 
 /**
  * `path op value` for one `property=` parameter (URLSearchParams does the URL encoding).
- * A string value is double-quoted so Platform treats it as one literal; an array is any-of.
+ *
+ * Values are sent unquoted. Adobe documents `property` values both quoted and unquoted and never
+ * says how quotes and commas combine: one reading takes a double-quoted value as one literal,
+ * the other takes quotes as ordinary characters and splits every value on commas (docs/emulator.md,
+ * "Filter readings"). An unquoted value without `,` and `"` means the same under both, so that is
+ * the only kind of value sent; a value that needs either cannot be expressed in a filter at all
+ * (TypeError): callers leave that condition out and match on their side (`nameFilter`).
+ * An array is any-of (comma-joined).
  */
 export function encodePropertyFilter(f: PropertyFilter): string {
   const op = f.op ?? '==';
-  if (Array.isArray(f.value)) {
-    if (f.value.length === 0) throw new TypeError(`property filter on ${f.path}: empty value list`);
-    if (op !== '==' && op !== '!=') {
-      throw new TypeError(`property filter on ${f.path}: ${op} does not take a list of values`);
-    }
-    return `${f.path}${op}${f.value.join(',')}`;
+  const values = Array.isArray(f.value) ? f.value : [f.value];
+  if (values.length === 0) throw new TypeError(`property filter on ${f.path}: empty value list`);
+  if (values.length > 1 && op !== '==' && op !== '!=') {
+    throw new TypeError(`property filter on ${f.path}: ${op} does not take a list of values`);
   }
-  return `${f.path}${op}"${f.value}"`;
+  for (const v of values) {
+    if (!isFilterable(v)) {
+      throw new TypeError(
+        `property filter on ${f.path}: a value with a comma or a double quote, or an empty one, reads differently across filter readings`,
+      );
+    }
+  }
+  return `${f.path}${op}${values.join(',')}`;
+}
+
+/** Whether `value` reads the same under every filter reading (see encodePropertyFilter). */
+export function isFilterable(value: string): boolean {
+  return value !== '' && !/[,"]/.test(value) && value.trim() === value;
+}
+
+/**
+ * The `name` condition of a lookup by name: empty when the name cannot be expressed the same way
+ * under every filter reading (a comma or a double quote in it). Either way the caller keeps only
+ * exact, case-sensitive matches on its side, since servers may also compare names ignoring case.
+ */
+export function nameFilter(name: string): PropertyFilter[] {
+  return isFilterable(name) ? [{ path: 'name', value: name }] : [];
 }
 
 /**

@@ -79,7 +79,7 @@ export function createAepHttp(deps: AepClientDeps): AepHttp {
   const inletHttp: KyInstance = ky.create(common);
 
   async function platform(req: PlatformRequest): Promise<PlatformResponse> {
-    const context = { operation: req.operation, resource: req.resource };
+    const context = { operation: req.operation, resource: req.resource, method: req.method };
     try {
       const send = (token: string) =>
         platformHttp(req.path, {

@@ -26,9 +26,9 @@ export interface PropertyFilter {
   /** Defaults to `==`. */
   op?: '==' | '!=' | '<' | '<=' | '>' | '>=';
   /**
-   * A string is one literal (sent double-quoted, so commas, quotes, `&`, `==` and unicode are
-   * matched exactly); an array is "any of" (sent comma-joined, so its elements must not contain
-   * commas).
+   * A string is one value, an array is "any of". Values are sent unquoted and must not contain
+   * `,` or `"` (they would read differently across Platform's filter readings: see
+   * `encodePropertyFilter`); `&`, `==`, spaces and unicode are fine.
    */
   value: string | string[];
 }

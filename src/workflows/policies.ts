@@ -3,10 +3,29 @@ import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow
 /**
  * Activity options shared by the workflows. Every AEP call is one activity; each is idempotent
  * (it finds what an earlier attempt or run created before creating), so Temporal may retry it
- * freely. The HTTP client's own timeout (AEP_REQUEST_TIMEOUT_MS) is below startToCloseTimeout;
+ * freely. The HTTP client's own timeout (AEP_REQUEST_TIMEOUT_MS) is below startToCloseTimeout, and
+ * no request outlives its attempt (each ends by the attempt's deadline, context.ts);
  * 4xx answers come back as non-retryable ApplicationFailures, 429/5xx and network errors as
  * retryable ones (429 with the server's Retry-After as the next delay).
  */
+
+/** One attempt's time (start-to-close) of every remote activity; requests end within it. */
+export const ATTEMPT_TIMEOUT_MS = 30_000;
+
+/**
+ * Activities heartbeat while they run (src/activities/context.ts): a worker learns within this
+ * time that Temporal cancelled or timed out its attempt, and Temporal learns that a worker died.
+ */
+export const HEARTBEAT_TIMEOUT = '10s';
+
+/**
+ * How long after a create whose outcome was uncertain (a retried attempt, or a create that failed
+ * without a definite answer) the saga waits before it lists by marker (compensation, twin sweep):
+ * the assumed bound on AEP's list lag (a resource created shows in Flow Service, Catalog and Data
+ * Prep lists and filters only this much later) plus a create still in Adobe's pipeline after our
+ * request gave up at the attempt's deadline. Adobe publishes no figure; docs/hardening.md.
+ */
+export const LIST_LAG_WAIT_MS = 10_000;
 
 /**
  * Creates and reads. WAIT_CANCELLATION_COMPLETED: when a branch is cancelled, the workflow waits
@@ -16,7 +35,8 @@ export const AEP_CALL: ActivityOptions = {
   // Above AEP_REQUEST_TIMEOUT_MS (at most 25 s, config enforces it); short enough that an attempt
   // lost with a killed worker, or a task the server handed to a poll that never delivered it,
   // is retried after 30 s rather than a minute.
-  startToCloseTimeout: '30s',
+  startToCloseTimeout: ATTEMPT_TIMEOUT_MS,
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   cancellationType: 'WAIT_CANCELLATION_COMPLETED',
   retry: {
     initialInterval: '1s',
@@ -42,7 +62,10 @@ export const INLET_POLL: ActivityOptions = {
 
 /** Deletes (compensation, teardown): their own policy; one that still fails is reported. */
 export const DELETE: ActivityOptions = {
-  startToCloseTimeout: '30s',
+  // About 70 s of retries: a delete refused because a dependent is still going away ("still in
+  // use", 409 / 1418-400) is retried that long before it counts as left behind.
+  startToCloseTimeout: ATTEMPT_TIMEOUT_MS,
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: {
     initialInterval: '1s',
     backoffCoefficient: 2,

@@ -4,12 +4,15 @@
  * and the failure endings (CompensationFailed, CANCELLED, ProvisioningFailed).
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
   isCancellation,
   log,
+  patched,
   proxyActivities,
+  sleep,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { EnsureResult, Owner } from '../activities/types';
@@ -17,10 +20,17 @@ import { FailureType } from '../shared/names';
 import { TEARDOWN_ORDER, type ResourceKind } from '../shared/resources';
 import type { CompensationOutcome } from '../shared/results';
 import { describeFailure, rootFailureType } from './failures';
-import { DELETE } from './policies';
+import { DELETE, LIST_LAG_WAIT_MS } from './policies';
 import type { Progress } from './progress';
 
 const undo = proxyActivities<Activities>(DELETE);
+
+/**
+ * Compensation sweeps by marker, after waiting out the list lag, when a create's outcome was
+ * uncertain; and the twin sweep after success (docs/versioning.md: runs started before replay
+ * the old compensation).
+ */
+export const SWEEP_PATCH = 'compensation-sweep-v1';
 
 interface Undo {
   kind: ResourceKind;
@@ -29,6 +39,14 @@ interface Undo {
   id?: string;
   /** Resolved after the create: false when reused from an earlier run or named by the request. */
   createdByThisRun?: boolean;
+  /**
+   * More than one create may have been sent for this entry (its result came from a retry), or
+   * the create ended without a definite answer (failed retryably, timed out, cancelled): a
+   * resource carrying the run's marker may exist besides the recorded one, or show in lists late.
+   */
+  uncertain?: boolean;
+  /** Workflow time the call settled (the list-lag wait counts from it). */
+  settledAt?: number;
 }
 
 export class Saga {
@@ -55,10 +73,60 @@ export class Saga {
     this.undos.push(entry);
     const pending = call();
     this.creates.push(pending);
-    const result = await pending;
+    let result: T;
+    try {
+      result = await pending;
+    } catch (err) {
+      entry.settledAt = Date.now();
+      entry.uncertain = !refusedOutright(err);
+      throw err;
+    }
+    entry.settledAt = Date.now();
     entry.id = result.id;
     entry.createdByThisRun = result.created;
+    entry.uncertain = result.retried === true;
     return result;
+  }
+
+  /**
+   * After a successful provisioning: deletes every extra resource carrying this run's marker (a
+   * twin: an earlier attempt's create that landed after a retry had looked up and created again)
+   * of each kind whose create was retried, keeping `kept` (default: the ids the creates
+   * returned), and returns what it deleted. Nothing to do, and no command, when no create was
+   * retried. A failing sweep is logged, not fatal: the source itself is provisioned.
+   */
+  async sweepTwins(
+    kept: Partial<Record<ResourceKind, string>> = {},
+  ): Promise<Array<{ kind: ResourceKind; id: string }>> {
+    const retried = this.undos.filter((u) => u.uncertain && u.id !== undefined);
+    if (retried.length === 0 || !patched(SWEEP_PATCH)) return [];
+    await this.waitOutListLag(retried);
+    const kinds = retried.map((u) => ({
+      kind: u.kind,
+      name: u.name,
+      keep: [
+        ...this.undos.filter((x) => x.kind === u.kind && x.id).map((x) => x.id as string),
+        ...(kept[u.kind] ? [kept[u.kind] as string] : []),
+      ],
+    }));
+    try {
+      const r = await undo.sweepTwins.executeWithOptions(
+        { ...DELETE, summary: `Delete twins of ${kinds.map((k) => k.kind).join(', ')}` },
+        [{ owner: this.owner, kinds }],
+      );
+      if (r.removed.length > 0) log.warn('Deleted twins this run created', { twins: r.removed });
+      return r.removed;
+    } catch (err) {
+      log.warn('Twin sweep failed', { error: describeFailure(err) });
+      return [];
+    }
+  }
+
+  /** Sleeps until LIST_LAG_WAIT_MS after the last of `entries` settled (durable timer). */
+  private async waitOutListLag(entries: Undo[]): Promise<void> {
+    const last = Math.max(...entries.map((u) => u.settledAt ?? Date.now()));
+    const wait = last + LIST_LAG_WAIT_MS - Date.now();
+    if (wait > 0) await sleep(wait);
   }
 
   /**
@@ -138,44 +206,110 @@ export class Saga {
    * ownership marker). Resources reused from an earlier run or named by the request are kept.
    */
   private async compensate(): Promise<CompensationOutcome[]> {
-    const { owner } = this;
+    const uncertain = this.undos.filter((u) => u.uncertain);
+    if (uncertain.length === 0 || !patched(SWEEP_PATCH)) return this.compensateByRecord();
+    return this.compensateByMarker(uncertain);
+  }
+
+  /**
+   * Every create's outcome is known: delete the recorded ids, and by marker what a create that
+   * was refused outright (a 4xx, no retry) could not have made. (Also the whole compensation of
+   * runs started before SWEEP_PATCH.)
+   */
+  private async compensateByRecord(): Promise<CompensationOutcome[]> {
     const outcomes: CompensationOutcome[] = [];
     for (const kind of TEARDOWN_ORDER) {
       for (const entry of this.undos.filter((u) => u.kind === kind)) {
         if (entry.createdByThisRun === false) continue;
-        try {
-          const r = await undo.deleteResource.executeWithOptions(
-            {
-              ...DELETE,
-              summary: `Compensate: delete ${kind}${entry.id ? ` ${entry.id}` : ` "${entry.name}" if created`}`,
-            },
-            [
-              {
-                kind,
-                sandbox: owner.sandbox,
-                // A dataset another source adopted meanwhile is kept (reported), not deleted.
-                keepIfInUse: kind === 'dataset',
-                ...(entry.id ? { id: entry.id } : { owned: { name: entry.name, owner } }),
-              },
-            ],
-          );
-          for (const id of r.deleted) outcomes.push({ kind, id, outcome: 'deleted' });
-          for (const id of r.absent) outcomes.push({ kind, id, outcome: 'absent' });
-          for (const k of r.inUse ?? []) {
-            outcomes.push({
-              kind,
-              id: k.id,
-              outcome: 'kept',
-              error: `in use by ${k.usedBy.join(', ')}`,
-            });
-          }
-        } catch (err) {
-          outcomes.push({ kind, id: entry.id, outcome: 'failed', error: describeFailure(err) });
-        }
+        await this.deleteStep(
+          kind,
+          entry.id ? { id: entry.id } : { owned: { name: entry.name, owner: this.owner } },
+          entry.id ? ` ${entry.id}` : ` "${entry.name}" if created`,
+          entry.id,
+          outcomes,
+        );
       }
     }
     return outcomes;
   }
+
+  /**
+   * Some create's outcome is uncertain: wait out the list lag after it, then delete, for each
+   * kind this run tried to create, the recorded ids and every resource of that name carrying this
+   * run's marker (a twin, or a create that landed late). Another run's resources never carry it.
+   */
+  private async compensateByMarker(uncertain: Undo[]): Promise<CompensationOutcome[]> {
+    const { owner } = this;
+    await this.waitOutListLag(uncertain);
+    const outcomes: CompensationOutcome[] = [];
+    for (const kind of TEARDOWN_ORDER) {
+      const entries = this.undos.filter((u) => u.kind === kind);
+      for (const name of [...new Set(entries.map((e) => e.name))]) {
+        const ids = entries
+          .filter((e) => e.name === name && e.createdByThisRun !== false && e.id)
+          .map((e) => e.id as string);
+        await this.deleteStep(
+          kind,
+          { ids, owned: { name, owner } },
+          ` "${name}" carrying this run's marker`,
+          ids[0],
+          outcomes,
+        );
+      }
+    }
+    return outcomes;
+  }
+
+  private async deleteStep(
+    kind: ResourceKind,
+    what: { id?: string; ids?: string[]; owned?: { name: string; owner: Owner } },
+    label: string,
+    id: string | undefined,
+    outcomes: CompensationOutcome[],
+  ): Promise<void> {
+    try {
+      const r = await undo.deleteResource.executeWithOptions(
+        { ...DELETE, summary: `Compensate: delete ${kind}${label}` },
+        [
+          {
+            kind,
+            sandbox: this.owner.sandbox,
+            // A dataset another source adopted meanwhile is kept (reported), not deleted.
+            keepIfInUse: kind === 'dataset',
+            ...what,
+          },
+        ],
+      );
+      for (const d of r.deleted) outcomes.push({ kind, id: d, outcome: 'deleted' });
+      for (const a of r.absent) outcomes.push({ kind, id: a, outcome: 'absent' });
+      for (const k of r.inUse ?? []) {
+        outcomes.push({
+          kind,
+          id: k.id,
+          outcome: 'kept',
+          error: `in use by ${k.usedBy.join(', ')}`,
+        });
+      }
+    } catch (err) {
+      outcomes.push({ kind, id, outcome: 'failed', error: describeFailure(err) });
+    }
+  }
+}
+
+/**
+ * A create that ended with a definite refusal (a non-retryable failure: a 4xx answer, a foreign
+ * resource in the way) made nothing in that attempt. Anything else (retries exhausted, a timeout,
+ * a cancellation) may have. (An earlier attempt of the same activity may still have created
+ * something: compensation deletes by marker for it too, only without the list-lag wait;
+ * docs/hardening.md.)
+ */
+function refusedOutright(err: unknown): boolean {
+  return (
+    err instanceof ActivityFailure &&
+    err.retryState === 'NON_RETRYABLE_FAILURE' &&
+    err.cause instanceof ApplicationFailure &&
+    err.cause.nonRetryable === true
+  );
 }
 
 /** A cancellation that arrives while a create is on the wire is still honoured. */

@@ -47,7 +47,11 @@ function owner(runId = 'run-1'): Owner {
 function attempt(a: number) {
   return {
     run: <I, R>(fn: (input: I) => Promise<R>, input: I): Promise<R> =>
-      new MockActivityEnvironment({ attempt: a }).run<[I], R, typeof fn>(fn, input),
+      new MockActivityEnvironment({ attempt: a, startToCloseTimeoutMs: 30_000 }).run<
+        [I],
+        R,
+        typeof fn
+      >(fn, input),
   };
 }
 
@@ -112,7 +116,7 @@ test('a retried create looks up even when the early lookup found nothing: no dup
     schemaId: SCHEMA_ID,
     found: null,
   });
-  expect(retry).toEqual({ id: first.id, created: true });
+  expect(retry).toEqual({ id: first.id, created: true, retried: true });
   expect(await calls(TARGET_CREATE)).toBe(creates);
 });
 

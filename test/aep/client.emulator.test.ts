@@ -3,7 +3,7 @@
  * paging, exact name filters, token expiry and injected faults.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { createAepClient, type AepClient } from '../../src/aep/client';
+import { createAepClient, nameFilter, type AepClient } from '../../src/aep/client';
 import {
   AEP_IDS,
   SPEC_VERSION,
@@ -232,7 +232,7 @@ test('happy path: the whole provisioning chain, inlet send, then deletes and 404
   expect(leftovers).toEqual([]);
 });
 
-test('a base connection used by a flow cannot be deleted first (AepBadRequest, non-retryable)', async () => {
+test('a base connection used by a flow cannot be deleted first (AepBadRequest, retryable: the flow may be on its way out)', async () => {
   const name = unique('order');
   const base = await aep.createConnection(SANDBOX, baseConnectionBody(name));
   const source = await aep.createSourceConnection(SANDBOX, {
@@ -258,7 +258,7 @@ test('a base connection used by a flow cannot be deleted first (AepBadRequest, n
   });
   const f = await expectFailure(aep.deleteConnection(SANDBOX, base.id));
   expect(f.type).toBe(FailureType.AepBadRequest);
-  expect(f.nonRetryable).toBe(true);
+  expect(f.nonRetryable).toBe(false);
   expect(f.message).toContain('1418-400');
 
   expect(await aep.deleteFlow(SANDBOX, flow.id)).toBe('deleted');
@@ -363,7 +363,11 @@ test('names with quotes, commas, &, == and unicode are found exactly', async () 
     byName.set(name, { base, dataset, mapping });
   }
   for (const [name, ids] of byName) {
-    const conns = await aep.listConnections(SANDBOX, [{ path: 'name', value: name }]);
+    // A name with `,` or `"` is not expressible the same way under both filter readings: it is
+    // left out of the filter and matched on our side (what every lookup of the activities does).
+    const conns = (await aep.listConnections(SANDBOX, nameFilter(name))).filter(
+      (c) => c.name === name,
+    );
     expect(conns.map((c) => [c.id, c.name])).toEqual([[ids.base, name]]);
     expect((await aep.findDatasets(SANDBOX, { name })).map((d) => d.id)).toEqual([ids.dataset]);
     expect((await aep.findMappingSets(SANDBOX, { name })).map((m) => m.id)).toEqual([ids.mapping]);

@@ -6,6 +6,7 @@ import type { ApplicationFailure } from '@temporalio/common';
 import {
   createAepClient,
   encodePropertyFilter,
+  nameFilter,
   resolveNextPage,
   schemaContainer,
   type AepClient,
@@ -42,13 +43,22 @@ const propertyParams = (r: Recorded) => new URL(r.url, 'http://x').searchParams.
 
 describe('encodePropertyFilter', () => {
   test.each([
-    [{ path: 'name', value: 'plain' }, 'name=="plain"'],
-    [{ path: 'name', value: 'a, b "c" & d==e ünï' }, 'name=="a, b "c" & d==e ünï"'],
-    [{ path: 'state', op: '!=' as const, value: 'disabled' }, 'state!="disabled"'],
+    [{ path: 'name', value: 'plain' }, 'name==plain'],
+    [{ path: 'name', value: "Sales & O'Brien d==e ünï/x" }, "name==Sales & O'Brien d==e ünï/x"],
+    [{ path: 'state', op: '!=' as const, value: 'disabled' }, 'state!=disabled'],
     [{ path: 'id', value: ['a', 'b'] }, 'id==a,b'],
     [{ path: 'sourceConnectionIds[]', value: ['x'] }, 'sourceConnectionIds[]==x'],
   ])('%j → %s', (filter, expected) => {
     expect(encodePropertyFilter(filter)).toBe(expected);
+  });
+
+  test('refuses values that read differently across filter readings (unkind AEP, problem 4)', () => {
+    for (const value of ['a,b', 'say "hi"', '"q"', '', ' lead']) {
+      expect(() => encodePropertyFilter({ path: 'name', value })).toThrow(TypeError);
+      expect(() => encodePropertyFilter({ path: 'id', value: ['x', value] })).toThrow(TypeError);
+    }
+    expect(nameFilter('a,b')).toEqual([]);
+    expect(nameFilter('Sales & Marketing')).toEqual([{ path: 'name', value: 'Sales & Marketing' }]);
   });
 
   test('rejects an empty any-of list and a range operator with a list', () => {
@@ -138,7 +148,7 @@ test('list follows _links.next until it is absent, re-sending filters with the t
       },
     };
   };
-  const flows = await client.listFlows('prod', [{ path: 'name', value: 'a,b & c==d' }], {
+  const flows = await client.listFlows('prod', [{ path: 'name', value: 'a;b & c==d' }], {
     limit: 2,
   });
   expect(flows.map((f) => f.id)).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'f5']);
@@ -146,7 +156,7 @@ test('list follows _links.next until it is absent, re-sending filters with the t
   expect(reqs).toHaveLength(3);
   for (const r of reqs) {
     expect(r.url.startsWith('/data/foundation/flowservice/flows?')).toBe(true);
-    expect(propertyParams(r)).toEqual(['name=="a,b & c==d"']);
+    expect(propertyParams(r)).toEqual(['name==a;b & c==d']);
     expect(new URL(r.url, 'http://x').searchParams.get('limit')).toBe('2');
   }
 });
@@ -155,8 +165,8 @@ test('spaces in query values are sent as %20, plus signs as %2B', async () => {
   platform = () => ({ status: 200, body: { items: [] } });
   await client.listConnections('prod', [{ path: 'name', value: 'a b+c' }]);
   const [req] = platformRequests();
-  expect(req?.url).toContain('property=name%3D%3D%22a%20b%2Bc%22');
-  expect(propertyParams(req!)).toEqual(['name=="a b+c"']);
+  expect(req?.url).toContain('property=name%3D%3Da%20b%2Bc');
+  expect(propertyParams(req!)).toEqual(['name==a b+c']);
 });
 
 test('Data Prep find keeps paging when the server caps pages below the requested limit', async () => {

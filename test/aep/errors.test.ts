@@ -158,6 +158,46 @@ describe('HTTP status → ApplicationFailure (inside an activity)', () => {
     expect(f412.message).toContain('FLOW-1404-412');
   });
 
+  test('408 → retryable (unkind AEP, problem 5): the server gave up waiting, send it again', async () => {
+    const f = await expectFailure({
+      status: 408,
+      body: { error_code: '408000', message: 'Timeout' },
+    });
+    expect(f.nonRetryable).toBe(false);
+  });
+
+  test('a DELETE answered "still in use" (1418-400, 409) is retryable; the same on a create is not', async () => {
+    const inUse = {
+      status: 400,
+      body: flowProblem(
+        '1418-400',
+        400,
+        'Connection in use',
+        'Delete the dataflows using this connection first',
+      ),
+    };
+    const del = await expectFailure(inUse, (c, signal) =>
+      c.deleteConnection(SANDBOX, 'c1', signal),
+    );
+    expect(del.type).toBe(FailureType.AepBadRequest);
+    expect(del.nonRetryable).toBe(false);
+    const conflict = await expectFailure(
+      { status: 409, body: { message: 'in use' } },
+      (c, signal) => c.deleteDataset(SANDBOX, 'd1', signal),
+    );
+    expect(conflict.nonRetryable).toBe(false);
+    // Not a delete: the same answers stay final.
+    expect((await expectFailure(inUse)).nonRetryable).toBe(true);
+    expect(
+      (
+        await expectFailure(
+          { status: 400, body: flowProblem('1418-400', 400, 'x', 'y') },
+          (c, signal) => c.getConnection(SANDBOX, 'c1', signal),
+        )
+      ).nonRetryable,
+    ).toBe(true);
+  });
+
   test('403 gateway body → AepForbidden; 422 → AepClientError; both non-retryable', async () => {
     const f403 = await expectFailure({
       status: 403,
