@@ -74,6 +74,10 @@ export const provisionResultSchema = z
       .boolean()
       .optional()
       .meta({ description: 'The source was replaced (`replace: true`): a new inlet URL' }),
+    twinsRemoved: z
+      .array(z.object({ kind: resourceKindSchema, id: z.string() }))
+      .optional()
+      .meta({ description: 'Resources this run created twice (a late commit) and deleted' }),
   })
   .meta({ id: 'ProvisionResult', title: 'Result of ProvisionStreamingSource' });
 

@@ -38,6 +38,8 @@ export interface ProvisionResult {
   reused: ResourceKind[];
   /** The source was replaced (`replace: true`): the inlet URL is a new one. */
   inletUrlChanged?: boolean;
+  /** Resources this run created twice (a create that committed late) and deleted again. */
+  twinsRemoved?: Array<{ kind: ResourceKind; id: string }>;
 }
 
 export type ProvisionStatus =

@@ -110,7 +110,17 @@ async function apply(
     progress.done(`smoke test accepted (${smokeTest.status})`);
   }
 
+  // Resources this run created twice (a create that committed after its attempt gave up).
+  const twinsRemoved = await saga.sweepTwins({
+    baseConnection: source.base.id,
+    sourceConnection: source.source.id,
+    targetConnection: target.target.id,
+    dataset: target.dataset.id,
+    flow: flow.id,
+    ...(mapping ? { mappingSet: mapping.id } : {}),
+  });
   const result = resultOf(req, { source, target, mapping, flow }, progress, smokeTest);
+  if (twinsRemoved.length > 0) result.twinsRemoved = twinsRemoved;
   if (inletUrlChanged) result.inletUrlChanged = true;
   progress.status('SUCCEEDED', `Inlet ${result.inletUrl} — flow ${flow.id}`);
   return result;
