@@ -128,9 +128,9 @@ export function twinsRemoved(outcomes: readonly SourceOutcome[]): number {
   let n = 0;
   for (const o of outcomes) {
     if (o.outcome.state !== 'succeeded') continue;
-    const r = o.outcome.result as ProvisionResult & { twinsRemoved?: unknown };
-    if (typeof r.twinsRemoved === 'number') n += r.twinsRemoved;
-    else if (Array.isArray(r.twinsRemoved)) n += r.twinsRemoved.length;
+    const removed: unknown = (o.outcome.result as ProvisionResult).twinsRemoved;
+    if (typeof removed === 'number') n += removed;
+    else if (Array.isArray(removed)) n += removed.length;
   }
   return n;
 }

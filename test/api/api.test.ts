@@ -94,7 +94,11 @@ describe('security', () => {
     // A name may hold `/` (AEP accepts it): percent-encoded in the path, it is one segment.
     for (const p of ['/v1/sandboxes/prod/sources/a%2Fb', '/v1/sandboxes/prod/sources/..%2Fetc']) {
       const res = await api.call('GET', p);
-      expect([p, res.status, res.body.type]).toEqual([p, 404, 'urn:aep-stream:problem:SourceNotFound']);
+      expect([p, res.status, res.body.type]).toEqual([
+        p,
+        404,
+        'urn:aep-stream:problem:SourceNotFound',
+      ]);
     }
     for (const [p, why] of [
       ['/v1/sandboxes/prod/sources/%2e%2e', /must not be "\." or "\.\."/],

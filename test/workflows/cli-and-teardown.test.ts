@@ -102,7 +102,9 @@ test('CLI: invalid input exits 2 naming the fields, and starts nothing', async (
     JSON.stringify({ name: 'a\u0000b', dataType: 'csv', target: {} }),
   );
   expect(run.code).toBe(2);
-  expect(run.stderr).toMatch(/^\s+- name may contain only printable characters: character 2 is U\+0000/m);
+  expect(run.stderr).toMatch(
+    /^\s+- name may contain only printable characters: character 2 is U\+0000/m,
+  );
   expect(run.stderr).toMatch(/^\s+- dataType must be "xdm" or "raw"/m);
   expect(run.stderr).toMatch(/^\s+- target.schemaId /m);
   const bad = await cli(['provision', '-'], '{not json');
