@@ -1,5 +1,4 @@
 import type { EmulatorControl } from '../emulator/control';
-import type { ProvisionResult } from '../src/shared/results';
 import type { SourceOutcome } from './audit';
 import type { ChaosOptions } from './options';
 import { drive, underChaos, type Ctx, type ScenarioResult } from './scenarios';
@@ -128,7 +127,7 @@ export function twinsRemoved(outcomes: readonly SourceOutcome[]): number {
   let n = 0;
   for (const o of outcomes) {
     if (o.outcome.state !== 'succeeded') continue;
-    const removed: unknown = (o.outcome.result as ProvisionResult).twinsRemoved;
+    const removed: unknown = (o.outcome.result).twinsRemoved;
     if (typeof removed === 'number') n += removed;
     else if (Array.isArray(removed)) n += removed.length;
   }

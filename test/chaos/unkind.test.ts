@@ -6,34 +6,27 @@ import { runChaosCli } from './run-chaos';
  * attempt timeout (10 % of Platform creates), a 2 s list lag, commit-then-504 (10 %),
  * case-insensitive name filters, one worker SIGTERM and one SIGKILL.
  *
- * `test.failing` until the product's hardening against these faults lands (another engineer is
- * building it: "unkind"/"attempts" in main's log). Measured against the product of 24fff87 the
- * run ends with duplicates (a slow commit lands after the retry created a second resource; the
- * lookup before it saw nothing through the list lag) and a case twin refused with
- * ExistingSourceDiffers. When this test starts passing, jest reports the `test.failing` as
- * failed: turn it into `test`.
+ * Before the product's hardening (attempt deadlines, heartbeats, sweeps by marker, exact
+ * lookups) this run ended with duplicates (a slow commit landing after the retry created a second
+ * resource, unseen through the list lag) and a case twin refused with ExistingSourceDiffers.
  */
-test.failing(
-  '20 unkind sources with 1 SIGTERM and 1 SIGKILL: all succeed, no twin left in AEP',
-  async () => {
-    const { code, report, stdout } = await runChaosCli(
-      ['--preset', 'unkind', '--sources', '20', '--worker-terms', '1', '--worker-kills', '1'],
-      280_000,
-    );
-    expect(report.workerTerms).toBe(1);
-    expect(report.workerKills).toBe(1);
-    expect(report.caseTwinSources).toBe(2);
-    expect(stdout.trim().split('\n').pop()).toMatch(
-      /^duplicates: \d+, orphans: \d+, secretLeaks: \d+, twinsRemoved: \d+$/,
-    );
-    expect({ code, problems: report.problems }).toEqual({ code: 0, problems: [] });
-    expect(report.succeeded).toBe(20);
-    expect(report.duplicates).toBe(0);
-    expect(report.orphans).toBe(0);
-    expect(report.secretLeaks).toBe(0);
-  },
-  300_000,
-);
+test('20 unkind sources with 1 SIGTERM and 1 SIGKILL: all succeed, no twin left in AEP', async () => {
+  const { code, report, stdout } = await runChaosCli(
+    ['--preset', 'unkind', '--sources', '20', '--worker-terms', '1', '--worker-kills', '1'],
+    280_000,
+  );
+  expect(report.workerTerms).toBe(1);
+  expect(report.workerKills).toBe(1);
+  expect(report.caseTwinSources).toBe(2);
+  expect(stdout.trim().split('\n').pop()).toMatch(
+    /^duplicates: \d+, orphans: \d+, secretLeaks: \d+, twinsRemoved: \d+$/,
+  );
+  expect({ code, problems: report.problems }).toEqual({ code: 0, problems: [] });
+  expect(report.succeeded).toBe(20);
+  expect(report.duplicates).toBe(0);
+  expect(report.orphans).toBe(0);
+  expect(report.secretLeaks).toBe(0);
+}, 300_000);
 
 test('case twins: same sandbox, names and dataset names differ only in case', () => {
   const specs = unkindSources(20, { prefix: 'chaos 1', caseTwins: 0.1, smokeTest: 'none' });
