@@ -127,7 +127,7 @@ export function twinsRemoved(outcomes: readonly SourceOutcome[]): number {
   let n = 0;
   for (const o of outcomes) {
     if (o.outcome.state !== 'succeeded') continue;
-    const removed: unknown = (o.outcome.result).twinsRemoved;
+    const removed: unknown = o.outcome.result.twinsRemoved;
     if (typeof removed === 'number') n += removed;
     else if (Array.isArray(removed)) n += removed.length;
   }
