@@ -120,3 +120,12 @@ export async function priorResource<T>(
   if (input.found !== undefined) return input.found ?? undefined;
   return input.lookupFirst ? lookUp() : undefined;
 }
+
+/** What readSource found, taken as is on a first attempt (a retry looks up again). */
+export function foundOnFirstAttempt(
+  found: { id: string; createdByThisRun: boolean } | null | undefined,
+): { id: string; created: boolean } | undefined {
+  return found && activityContext().attempt === 1
+    ? { id: found.id, created: found.createdByThisRun }
+    : undefined;
+}

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
 import { SPEC, XDM_FULL_CONTENT_TYPE } from '../aep/constants';
 import { FailureType } from '../shared/names';
-import { activityContext, shouldLookUp } from './context';
+import { activityContext, foundOnFirstAttempt, shouldLookUp } from './context';
 import { differs } from './failures';
 import { listByName } from './lookups';
 import { adopt, markedDescription } from './ownership';
@@ -14,9 +14,8 @@ export function flowActivities({ aep }: { aep: AepClient }) {
     async ensureFlow(input: EnsureFlowInput): Promise<EnsureResult> {
       const { owner } = input;
       const { signal, commitSignal } = activityContext();
-      if (input.found && activityContext().attempt === 1) {
-        return { id: input.found.id, created: input.found.createdByThisRun };
-      }
+      const known = foundOnFirstAttempt(input.found);
+      if (known) return known;
       if (shouldLookUp(input.lookupFirst && input.found !== null)) {
         const found = adopt(
           'flow',

@@ -54,24 +54,27 @@ export async function lookUpDataset(
     : undefined;
 }
 
+/** The resource of `kind` this source owns under its own name, if any (see `adopt`). */
+async function adoptOwnNamed<K extends 'targetConnection' | 'mappingSet'>(
+  aep: AepClient,
+  kind: K,
+  owner: Owner,
+  signal?: AbortSignal,
+) {
+  const candidates = await listByName(aep, kind, owner.sandbox, owner.sourceName, signal);
+  return adopt(kind, owner, `named "${owner.sourceName}"`, candidates);
+}
+
 export async function lookUpTargetConnection(
   aep: AepClient,
   owner: Owner,
   signal?: AbortSignal,
 ): Promise<PriorTargetConnection | undefined> {
-  const found = adopt(
-    'targetConnection',
-    owner,
-    `named "${owner.sourceName}"`,
-    await listByName(aep, 'targetConnection', owner.sandbox, owner.sourceName, signal),
-  );
+  const found = await adoptOwnNamed(aep, 'targetConnection', owner, signal);
   if (!found) return undefined;
   const dataSetId = found.resource.params?.dataSetId;
-  return {
-    id: found.resource.id,
-    createdByThisRun: found.createdByThisRun,
-    ...(dataSetId !== undefined ? { dataSetId } : {}),
-  };
+  const { id } = found.resource;
+  return { id, createdByThisRun: found.createdByThisRun, ...(dataSetId ? { dataSetId } : {}) };
 }
 
 export async function lookUpMappingSet(
@@ -79,19 +82,10 @@ export async function lookUpMappingSet(
   owner: Owner,
   signal?: AbortSignal,
 ): Promise<PriorMappingSet | undefined> {
-  const found = adopt(
-    'mappingSet',
-    owner,
-    `named "${owner.sourceName}"`,
-    await listByName(aep, 'mappingSet', owner.sandbox, owner.sourceName, signal),
-  );
-  return found
-    ? {
-        id: found.resource.id,
-        createdByThisRun: found.createdByThisRun,
-        version: found.resource.version,
-      }
-    : undefined;
+  const found = await adoptOwnNamed(aep, 'mappingSet', owner, signal);
+  if (!found) return undefined;
+  const { id, version } = found.resource;
+  return { id, createdByThisRun: found.createdByThisRun, version };
 }
 
 /**

@@ -4,7 +4,7 @@ import type { AepClient } from '../aep/client';
 import { SPEC } from '../aep/constants';
 import type { BaseConnection } from '../aep/types';
 import { FailureType } from '../shared/names';
-import { activityContext, shouldLookUp } from './context';
+import { activityContext, foundOnFirstAttempt, shouldLookUp } from './context';
 import { differs } from './failures';
 import { exactly, listByName } from './lookups';
 import { adopt, markedDescription } from './ownership';
@@ -90,9 +90,8 @@ export function sourceSideActivities({ aep }: { aep: AepClient }) {
     async ensureSourceConnection(input: EnsureSourceConnectionInput): Promise<EnsureResult> {
       const { owner } = input;
       const { signal, commitSignal } = activityContext();
-      if (input.found && activityContext().attempt === 1) {
-        return { id: input.found.id, created: input.found.createdByThisRun };
-      }
+      const known = foundOnFirstAttempt(input.found);
+      if (known) return known;
       if (shouldLookUp(input.lookupFirst && input.found !== null)) {
         const found = adopt(
           'sourceConnection',

@@ -23,7 +23,7 @@
  */
 import { catalogApi } from './catalog';
 import { dataPrepApi } from './data-prep';
-import { flowAction, flowServiceKind } from './flow-service';
+import { flowAction, flowServiceKind, type FlowServiceKind } from './flow-service';
 import { createAepHttp, type AepClientDeps } from './http';
 import { inletApi } from './inlet';
 import { schemaRegistryApi } from './schema-registry';
@@ -48,10 +48,7 @@ import type {
   Flow,
   FlowAction,
   InletResponse,
-  JsonPatchOp,
-  ListOptions,
   MappingSet,
-  PropertyFilter,
   SendToInletArgs,
   SourceConnection,
   TargetConnection,
@@ -69,6 +66,9 @@ export {
 export { encodePropertyFilter, isFilterable, nameFilter, resolveNextPage } from './flow-service';
 export { schemaContainer } from './schema-registry';
 
+/** The Flow Service methods of one resource kind. */
+type FS<TBody, TItem> = FlowServiceKind<TBody, TItem>;
+
 export interface AepClient {
   // Schema Registry
   /** The schema with this `$id` (or `meta:altId`), or null if the sandbox has none. */
@@ -85,94 +85,29 @@ export interface AepClient {
   findDatasets(sandbox: string, q: { name: string }, signal?: AbortSignal): Promise<Dataset[]>;
   deleteDataset(sandbox: string, id: string, signal?: AbortSignal): Promise<DeleteOutcome>;
 
-  // Flow Service: base connections
-  createConnection(
-    sandbox: string,
-    body: CreateBaseConnectionBody,
-    signal?: AbortSignal,
-  ): Promise<CreatedFlowServiceResource>;
-  getConnection(sandbox: string, id: string, signal?: AbortSignal): Promise<BaseConnection | null>;
-  listConnections(
-    sandbox: string,
-    filters: PropertyFilter[],
-    opts?: ListOptions,
-    signal?: AbortSignal,
-  ): Promise<BaseConnection[]>;
-  patchConnection(
-    sandbox: string,
-    id: string,
-    etag: string,
-    ops: JsonPatchOp[],
-    signal?: AbortSignal,
-  ): Promise<CreatedFlowServiceResource>;
-  deleteConnection(sandbox: string, id: string, signal?: AbortSignal): Promise<DeleteOutcome>;
+  // Flow Service: one shape per kind (flow-service.ts), each method named after its kind.
+  createConnection: FS<CreateBaseConnectionBody, BaseConnection>['create'];
+  getConnection: FS<CreateBaseConnectionBody, BaseConnection>['get'];
+  listConnections: FS<CreateBaseConnectionBody, BaseConnection>['list'];
+  patchConnection: FS<CreateBaseConnectionBody, BaseConnection>['patch'];
+  deleteConnection: FS<CreateBaseConnectionBody, BaseConnection>['delete'];
 
-  // Flow Service: source connections
-  createSourceConnection(
-    sandbox: string,
-    body: CreateSourceConnectionBody,
-    signal?: AbortSignal,
-  ): Promise<CreatedFlowServiceResource>;
-  getSourceConnection(
-    sandbox: string,
-    id: string,
-    signal?: AbortSignal,
-  ): Promise<SourceConnection | null>;
-  listSourceConnections(
-    sandbox: string,
-    filters: PropertyFilter[],
-    opts?: ListOptions,
-    signal?: AbortSignal,
-  ): Promise<SourceConnection[]>;
-  deleteSourceConnection(sandbox: string, id: string, signal?: AbortSignal): Promise<DeleteOutcome>;
+  createSourceConnection: FS<CreateSourceConnectionBody, SourceConnection>['create'];
+  getSourceConnection: FS<CreateSourceConnectionBody, SourceConnection>['get'];
+  listSourceConnections: FS<CreateSourceConnectionBody, SourceConnection>['list'];
+  deleteSourceConnection: FS<CreateSourceConnectionBody, SourceConnection>['delete'];
 
-  // Flow Service: target connections
-  createTargetConnection(
-    sandbox: string,
-    body: CreateTargetConnectionBody,
-    signal?: AbortSignal,
-  ): Promise<CreatedFlowServiceResource>;
-  getTargetConnection(
-    sandbox: string,
-    id: string,
-    signal?: AbortSignal,
-  ): Promise<TargetConnection | null>;
-  listTargetConnections(
-    sandbox: string,
-    filters: PropertyFilter[],
-    opts?: ListOptions,
-    signal?: AbortSignal,
-  ): Promise<TargetConnection[]>;
-  patchTargetConnection(
-    sandbox: string,
-    id: string,
-    etag: string,
-    ops: JsonPatchOp[],
-    signal?: AbortSignal,
-  ): Promise<CreatedFlowServiceResource>;
-  deleteTargetConnection(sandbox: string, id: string, signal?: AbortSignal): Promise<DeleteOutcome>;
+  createTargetConnection: FS<CreateTargetConnectionBody, TargetConnection>['create'];
+  getTargetConnection: FS<CreateTargetConnectionBody, TargetConnection>['get'];
+  listTargetConnections: FS<CreateTargetConnectionBody, TargetConnection>['list'];
+  patchTargetConnection: FS<CreateTargetConnectionBody, TargetConnection>['patch'];
+  deleteTargetConnection: FS<CreateTargetConnectionBody, TargetConnection>['delete'];
 
-  // Flow Service: flows
-  createFlow(
-    sandbox: string,
-    body: CreateFlowBody,
-    signal?: AbortSignal,
-  ): Promise<CreatedFlowServiceResource>;
-  getFlow(sandbox: string, id: string, signal?: AbortSignal): Promise<Flow | null>;
-  listFlows(
-    sandbox: string,
-    filters: PropertyFilter[],
-    opts?: ListOptions,
-    signal?: AbortSignal,
-  ): Promise<Flow[]>;
-  patchFlow(
-    sandbox: string,
-    id: string,
-    etag: string,
-    ops: JsonPatchOp[],
-    signal?: AbortSignal,
-  ): Promise<CreatedFlowServiceResource>;
-  deleteFlow(sandbox: string, id: string, signal?: AbortSignal): Promise<DeleteOutcome>;
+  createFlow: FS<CreateFlowBody, Flow>['create'];
+  getFlow: FS<CreateFlowBody, Flow>['get'];
+  listFlows: FS<CreateFlowBody, Flow>['list'];
+  patchFlow: FS<CreateFlowBody, Flow>['patch'];
+  deleteFlow: FS<CreateFlowBody, Flow>['delete'];
   flowAction(
     sandbox: string,
     id: string,
