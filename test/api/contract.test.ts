@@ -44,7 +44,11 @@ test('every example satisfies the request schema; malformed requests do not', ()
   }
   for (const bad of [
     { name: 'x', dataType: 'csv', target: { schemaId: SCHEMA_ID, dataset: { name: 'x' } } },
-    { name: 'a&b', dataType: 'raw', target: { schemaId: SCHEMA_ID, dataset: { name: 'x' } } },
+    {
+      name: 'x'.repeat(129),
+      dataType: 'raw',
+      target: { schemaId: SCHEMA_ID, dataset: { name: 'x' } },
+    },
     { name: 'x', dataType: 'raw', target: { schemaId: SCHEMA_ID }, extra: 1 },
   ]) {
     expect(validate(bad)).toBe(false);
