@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { summarizeFailure } from '../../src/client';
 import { progressQuery, sourceWorkflowId } from '../../src/shared/names';
+import { TEARDOWN_ORDER } from '../../src/shared/resources';
 import { SCHEMA_ID, startStack, type Stack } from '../harness/stack';
 
 /**
@@ -84,14 +85,7 @@ test('CLI: provision from stdin with --json, then status, then deprovision', asy
     const teardown = await cli(['--json', 'deprovision', name]);
     expect(teardown.code).toBe(0);
     const t = JSON.parse(teardown.stdout);
-    expect(t.deleted.map((d: { kind: string }) => d.kind)).toEqual([
-      'flow',
-      'sourceConnection',
-      'targetConnection',
-      'mappingSet',
-      'dataset',
-      'baseConnection',
-    ]);
+    expect(t.deleted.map((d: { kind: string }) => d.kind)).toEqual([...TEARDOWN_ORDER]);
   });
   expect(await resourcesNamed(name)).toEqual([]);
 });
