@@ -7,6 +7,7 @@ export { rootFailureType };
 export function describeFailure(err: unknown): string {
   const r = rootOf(err);
   const where = err instanceof ActivityFailure && err.activityType ? `${err.activityType}: ` : '';
-  const message = r instanceof Error ? r.message : String(r);
+  // Without trailing periods: callers embed it in sentences ("failed: <it>. Compensated: …").
+  const message = (r instanceof Error ? r.message : String(r)).replace(/[.\s]+$/, '');
   return `${where}${rootFailureType(err)}: ${message}`;
 }
