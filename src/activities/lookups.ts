@@ -32,6 +32,16 @@ export function exactly<T extends { name?: string }>(name: string, items: T[]): 
   return items.filter((i) => i.name === name);
 }
 
+/**
+ * Datasets of one name, canonical first (shared-dataset.ts): oldest first by Catalog `created`
+ * (absent sorts last), then by id.
+ */
+export function canonicalOrder(a: Dataset, b: Dataset): number {
+  const ca = a.created ?? Number.MAX_SAFE_INTEGER;
+  const cb = b.created ?? Number.MAX_SAFE_INTEGER;
+  return ca !== cb ? ca - cb : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
 export async function lookUpDataset(
   aep: AepClient,
   owner: Owner,
@@ -42,7 +52,8 @@ export async function lookUpDataset(
     'dataset',
     owner,
     `named "${name}"`,
-    exactly(name, await aep.findDatasets(owner.sandbox, { name }, signal)),
+    // Oldest first: with several of that name, every source adopts the same (shared-dataset.ts).
+    exactly(name, await aep.findDatasets(owner.sandbox, { name }, signal)).sort(canonicalOrder),
     { anySource: true },
   );
   return found

@@ -4,6 +4,7 @@ import { SPEC, XDM_DATASET_CONTENT_TYPE, XDM_FULL_CONTENT_TYPE } from '../aep/co
 import { activityContext, priorResource } from './context';
 import { datasetMismatch, differs, schemaNotFound } from './failures';
 import { lookUpDataset, lookUpMappingSet, lookUpTargetConnection } from './lookups';
+import { settleSharedDataset } from './shared-dataset';
 import { markedDescription } from './ownership';
 import type {
   EnsureDatasetInput,
@@ -68,26 +69,35 @@ export function targetSideActivities({ aep }: { aep: AepClient }) {
       const spec = input.dataset;
       if (!spec) throw new Error('ensureDataset needs datasetId or dataset');
       const prior = await priorResource(input, () => lookUpDataset(aep, owner, spec.name, signal));
-      if (prior) {
-        if (prior.schemaId !== schemaId) {
-          differs(
-            `Dataset "${spec.name}" (${prior.id}) exists with schema ${prior.schemaId}, not ${schemaId}`,
-            { kind: 'dataset', id: prior.id },
-          );
-        }
-        return { id: prior.id, created: prior.createdByThisRun };
+      let dataset = prior;
+      if (!dataset?.createdByThisRun) {
+        dataset ??= {
+          id: (
+            await aep.createDataset(
+              owner.sandbox,
+              {
+                name: spec.name,
+                description: markedDescription(owner, spec.description),
+                schemaRef: { id: schemaId, contentType: XDM_DATASET_CONTENT_TYPE },
+                fileDescription: { persisted: true, containerFormat: 'parquet', format: 'parquet' },
+              },
+              commitSignal(),
+            )
+          ).id,
+          createdByThisRun: true,
+          schemaId,
+        };
       }
-      const { id } = await aep.createDataset(
-        owner.sandbox,
-        {
-          name: spec.name,
-          description: markedDescription(owner, spec.description),
-          schemaRef: { id: schemaId, contentType: XDM_DATASET_CONTENT_TYPE },
-          fileDescription: { persisted: true, containerFormat: 'parquet', format: 'parquet' },
-        },
-        commitSignal(),
-      );
-      return { id, created: true };
+      if (dataset.createdByThisRun) {
+        dataset = await settleSharedDataset(aep, owner, spec.name, dataset, signal);
+      }
+      if (dataset.schemaId !== schemaId) {
+        differs(
+          `Dataset "${spec.name}" (${dataset.id}) exists with schema ${dataset.schemaId}, not ${schemaId}`,
+          { kind: 'dataset', id: dataset.id },
+        );
+      }
+      return { id: dataset.id, created: dataset.createdByThisRun };
     },
 
     async ensureTargetConnection(input: EnsureTargetConnectionInput): Promise<EnsureResult> {

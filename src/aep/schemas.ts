@@ -50,6 +50,8 @@ const datasetFields = z.looseObject({
   description: optText,
   schemaRef: z.looseObject({ id: z.string(), contentType: z.string() }),
   tags: z.record(z.string(), z.array(z.string())).optional(),
+  /** Creation time, ms since the epoch (Catalog's `created`). */
+  created: z.number().optional(),
 });
 
 /**

@@ -69,6 +69,8 @@ export interface Dataset {
   description?: string;
   schemaRef: SchemaRef;
   tags?: Record<string, string[]>;
+  /** Creation time, ms since the epoch (Catalog's `created`). */
+  created?: number;
 }
 
 // ---- Flow Service ----------------------------------------------------------------------------

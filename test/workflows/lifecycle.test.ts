@@ -91,6 +91,30 @@ describe('a dataset shared by two sources', () => {
       expect(await held([first.datasetId])).toEqual([]);
     });
   });
+
+  test('provisioned at once by three sources, it is created once: every source writes to it', async () => {
+    // All three inspect the target while no dataset of that name exists, so all three create.
+    const names = ['race A', 'race B', 'race C'].map(uniqueName);
+    const datasetName = `${names[0]} shared dataset`;
+    await run(async () => {
+      const results = await Promise.all(
+        names.map((n) =>
+          stack.client.provision(
+            request(n, { target: { schemaId: SCHEMA_ID, dataset: { name: datasetName } } }),
+          ),
+        ),
+      );
+      const datasets = (await stack.emulator.control.resources({ sandbox: 'prod' })).filter(
+        (r) => r.kind === 'dataset' && r.name === datasetName,
+      );
+      expect(datasets.map((d) => d.id)).toEqual([results[0]!.datasetId]);
+      expect(new Set(results.map((r) => r.datasetId)).size).toBe(1);
+      // Exactly one of them owns it (created); the others adopted it.
+      expect(results.filter((r) => r.created.includes('dataset'))).toHaveLength(1);
+      for (const n of names) await stack.client.deprovision({ name: n });
+      expect(await held([results[0]!.datasetId])).toEqual([]);
+    });
+  });
 });
 
 describe('one operation in flight per source', () => {
