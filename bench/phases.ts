@@ -6,8 +6,9 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import type { ProvisionResult } from '../src/shared/results';
+import { cpuPerProvisioning, meanHistoryCost, type CpuCost, type HistoryCost } from './cost';
 import { CpuMeter, RssSampler, type RssSample } from './procfs';
-import { provisionSequentially } from './sequential';
+import { provisionSequentially, type SequentialResult } from './sequential';
 import { profile, scrape, type ServerProfile } from './server-metrics';
 import type { Stack } from './stack';
 import { median, percentile, round, withTimeout } from './stats';
@@ -61,6 +62,8 @@ export interface LatencyResult {
   sequentialCalls: number;
   /** History timeline of the workflow run closest to the median. */
   timeline: TimelineEntry[];
+  /** The calls of the sequential run closest to the median. */
+  sequentialSteps: SequentialResult['steps'];
 }
 
 /** `runs` pairs, alternating which goes first so neither always meets a warmer system. */
@@ -68,6 +71,7 @@ export async function measureLatency(ctx: PhaseContext, runs: number): Promise<L
   const sequentialMs: number[] = [];
   const workflowMs: number[] = [];
   const handles: WorkflowHandle[] = [];
+  const stepsOf: Array<SequentialResult['steps']> = [];
   let sequentialCalls = 0;
   await withTimeout(
     (async () => {
@@ -75,6 +79,7 @@ export async function measureLatency(ctx: PhaseContext, runs: number): Promise<L
         const seq = () =>
           sequentialOnce(ctx, `bench ${ctx.tag} latency seq ${i}`, 'prod').then((r) => {
             sequentialMs.push(r.ms);
+            stepsOf.push(r.steps);
             sequentialCalls = r.calls;
           });
         const wf = () =>
@@ -96,12 +101,12 @@ export async function measureLatency(ctx: PhaseContext, runs: number): Promise<L
   );
   const sequentialP50 = median(sequentialMs);
   const workflowP50 = median(workflowMs);
-  const closest = workflowMs.reduce(
-    (best, v, i) =>
-      Math.abs(v - workflowP50) < Math.abs((workflowMs[best] ?? 0) - workflowP50) ? i : best,
-    0,
-  );
-  const medianHandle = handles[closest];
+  const closestTo = (values: number[], p50: number) =>
+    values.reduce(
+      (best, v, i) => (Math.abs(v - p50) < Math.abs((values[best] ?? 0) - p50) ? i : best),
+      0,
+    );
+  const medianHandle = handles[closestTo(workflowMs, workflowP50)];
   return {
     runs,
     sequentialMs,
@@ -111,6 +116,7 @@ export async function measureLatency(ctx: PhaseContext, runs: number): Promise<L
     ratio: workflowP50 / sequentialP50,
     sequentialCalls,
     timeline: medianHandle ? await timeline(medianHandle) : [],
+    sequentialSteps: stepsOf[closestTo(sequentialMs, sequentialP50)] ?? [],
   };
 }
 
@@ -133,6 +139,10 @@ export interface BatchResult {
   cpu: Record<string, { cpuSeconds: number; cores: number }>;
   /** Mean breakdown of up to 20 runs spread over the batch (by completion order). */
   breakdown?: Breakdown;
+  /** Mean Temporal work of the same sampled runs (their histories). */
+  history?: HistoryCost;
+  /** CPU ms per provisioning by process over the batch. */
+  cpuMs: CpuCost;
   /** Where the dev server spent its time (its own metrics), when they could be read. */
   server?: ServerProfile;
   /** PostgreSQL stack only: most client connections open at once during the batch. */
@@ -231,6 +241,7 @@ export async function runBatch(
   const step = Math.max(1, Math.floor(finished.length / 20));
   const sampled = finished.filter((_, i) => i % step === 0).slice(0, 20);
   const breakdowns = await Promise.all(sampled.map(async (h) => breakdown(await timeline(h))));
+  const history = await meanHistoryCost(sampled);
   return {
     sources: names.length,
     seconds,
@@ -248,6 +259,8 @@ export async function runBatch(
     rss,
     cpu: cpuUse,
     breakdown: meanBreakdown(breakdowns),
+    ...(history ? { history } : {}),
+    cpuMs: cpuPerProvisioning(cpuUse, ok.length),
     server,
     ...(pgConnectionsPeak === undefined ? {} : { pgConnectionsPeak }),
   };
@@ -354,5 +367,74 @@ export async function runPaced(
     p95Ms: percentile(latencies, 95),
     maxMs: percentile(latencies, 100),
     failed: settled.length - latencies.length,
+  };
+}
+
+export interface ScriptBatchResult {
+  sources: number;
+  /** Most scripts running at once (the workers' activity slots: the same AEP calls in flight). */
+  concurrency: number;
+  seconds: number;
+  perSecond: number;
+  p50Ms: number;
+  p95Ms: number;
+  failed: number;
+  callsPerSource: number;
+  /** CPU ms per provisioning: the script's process and the emulator. */
+  cpuMs: { total: number; script: number; emulator: number };
+}
+
+/**
+ * The same provisionings done by a plain, non-durable parallel Node script: each source runs the
+ * tutorial's calls one after another (bench/sequential.ts), at most `concurrency` sources at once,
+ * in this process, against the same emulator. No Temporal, no lookups, no retries, no
+ * compensation: what the work costs without durability.
+ */
+export async function runScriptBatch(
+  ctx: PhaseContext,
+  names: string[],
+  sandbox: string,
+  concurrency: number,
+): Promise<ScriptBatchResult> {
+  const { stack } = ctx;
+  await stack.emulator.control.resetStats();
+  const cpu = new CpuMeter({ emulator: [stack.emulator.pid] }).begin();
+  const own = process.cpuUsage();
+  const latencies: number[] = [];
+  let failed = 0;
+  let next = 0;
+  const t0 = performance.now();
+  const lane = async () => {
+    for (let i = next++; i < names.length; i = next++) {
+      try {
+        latencies.push((await sequentialOnce(ctx, names[i]!, sandbox)).ms);
+      } catch {
+        failed += 1;
+      }
+    }
+  };
+  await withTimeout(
+    Promise.all(Array.from({ length: Math.min(concurrency, names.length) }, lane)),
+    ctx.phaseTimeoutMs,
+    'script batch',
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const used = process.cpuUsage(own);
+  const emulatorSeconds = cpu.end().emulator?.cpuSeconds ?? 0;
+  const stats = await stack.emulator.control.stats();
+  const perSource = (cpuSeconds: number) =>
+    round((cpuSeconds * 1000) / Math.max(1, latencies.length), 1);
+  const script = perSource((used.user + used.system) / 1e6);
+  const emulator = perSource(emulatorSeconds);
+  return {
+    sources: names.length,
+    concurrency,
+    seconds,
+    perSecond: latencies.length / seconds,
+    p50Ms: percentile(latencies, 50),
+    p95Ms: percentile(latencies, 95),
+    failed,
+    callsPerSource: stats.total / names.length,
+    cpuMs: { total: round(script + emulator, 1), script, emulator },
   };
 }

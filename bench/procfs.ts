@@ -147,10 +147,10 @@ export class CpuMeter {
     const out: Record<string, { cpuSeconds: number; cores: number }> = {};
     for (const [name, pids] of Object.entries(this.trees)) {
       const used = this.sum(pids) - (this.before.get(name) ?? 0);
-      out[name] = { cpuSeconds: round(used, 1), cores: round(wall > 0 ? used / wall : 0, 2) };
+      out[name] = { cpuSeconds: round(used, 2), cores: round(wall > 0 ? used / wall : 0, 2) };
     }
     const machine = machineCpuSeconds() - this.machineBefore;
-    out.machine = { cpuSeconds: round(machine, 1), cores: round(wall > 0 ? machine / wall : 0, 2) };
+    out.machine = { cpuSeconds: round(machine, 2), cores: round(wall > 0 ? machine / wall : 0, 2) };
     return out;
   }
 

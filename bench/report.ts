@@ -2,7 +2,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BatchResult, LatencyResult, PacedResult, SandboxSizeResult } from './phases';
+import type { CpuCost, HistoryCost } from './cost';
+import type {
+  BatchResult,
+  LatencyResult,
+  PacedResult,
+  SandboxSizeResult,
+  ScriptBatchResult,
+} from './phases';
 import { round } from './stats';
 
 export interface Summary {
@@ -19,6 +26,12 @@ export interface Summary {
   rerun: { seconds: number; creates: number };
   sandboxSizeRatio: number;
   workerPeakRssMb: number;
+  /** What one provisioning of the throughput batch costs (bench/cost.ts). */
+  cost?: Partial<Omit<HistoryCost, 'localActivities' | 'memoWrites'>> & { cpuMs: CpuCost };
+  /** The same work by a plain, non-durable parallel script (no Temporal), in the same run. */
+  script?: { perSecond: number; p95Ms: number; cpuMs: ScriptBatchResult['cpuMs'] };
+  /** The script's throughput divided by the workflow's: what durability costs in throughput. */
+  durabilityOverhead?: number;
   /**
    * `--server postgres` only: the throughput phase on both servers, measured one after the other
    * in the same run (same sources, workers, emulator latency and worker settings).
@@ -57,6 +70,7 @@ export interface Measurements {
   size?: SandboxSizeResult;
   throughput?: BatchResult;
   rerun?: BatchResult;
+  script?: ScriptBatchResult;
   paced?: PacedResult;
   workers: number;
   /** VmHWM of the worker processes at the end (covers start-up, e.g. the workflow bundle). */
@@ -90,8 +104,38 @@ export function summarize(m: Measurements): Summary {
       Math.max(m.throughput?.rss.hwmMb ?? 0, m.rerun?.rss.hwmMb ?? 0, m.workerHwmMb),
       1,
     ),
+    ...costOf(m),
     ...(m.servers ? { servers: m.servers } : {}),
   };
+}
+
+function costOf(m: Measurements): Pick<Summary, 'cost' | 'script' | 'durabilityOverhead'> {
+  const t = m.throughput;
+  const out: Pick<Summary, 'cost' | 'script' | 'durabilityOverhead'> = {};
+  if (t) {
+    const h = t.history;
+    out.cost = {
+      ...(h
+        ? {
+            historyEvents: h.historyEvents,
+            workflowTasks: h.workflowTasks,
+            activityTasks: h.activityTasks,
+            searchAttributeWrites: h.searchAttributeWrites,
+            payloadBytes: h.payloadBytes,
+          }
+        : {}),
+      cpuMs: t.cpuMs,
+    };
+  }
+  if (m.script) {
+    out.script = {
+      perSecond: round(m.script.perSecond, 2),
+      p95Ms: round(m.script.p95Ms),
+      cpuMs: m.script.cpuMs,
+    };
+    if (t && t.perSecond > 0) out.durabilityOverhead = round(m.script.perSecond / t.perSecond, 2);
+  }
+  return out;
 }
 
 interface Target {
@@ -127,6 +171,18 @@ export function targets(s: Summary): Target[] {
       value: String(s.sandboxSizeRatio),
       target: '≤ 1.1',
       met: check(s.sandboxSizeRatio, (n) => n <= 1.1),
+    },
+    {
+      label: 'CPU per provisioning (server + workers + emulator)',
+      value: s.cost ? `${s.cost.cpuMs.total} ms` : 'NaN',
+      target: '≤ 60 ms',
+      met: check(s.cost?.cpuMs.total ?? nan, (n) => n <= 60),
+    },
+    {
+      label: 'durability overhead (script / workflow throughput)',
+      value: String(s.durabilityOverhead ?? nan),
+      target: '≤ 2',
+      met: check(s.durabilityOverhead ?? nan, (n) => n <= 2),
     },
     {
       label: 'worker peak RSS',
@@ -211,6 +267,17 @@ export function renderTable(m: Measurements, s: Summary, setup: string[]): strin
         ],
       );
     }
+    const h = b.history;
+    if (h) {
+      rows.push([
+        `${label}: Temporal work per run`,
+        `${h.historyEvents} events, ${h.workflowTasks} workflow tasks, ${h.activityTasks} activity tasks, ${h.localActivities} local, ${h.searchAttributeWrites} search-attribute writes, ${h.memoWrites} memo writes, ${h.payloadBytes} payload bytes`,
+      ]);
+    }
+    rows.push([
+      `${label}: CPU per provisioning`,
+      `${b.cpuMs.total} ms (server ${b.cpuMs.server}, workers ${b.cpuMs.workers}, emulator ${b.cpuMs.emulator})`,
+    ]);
     const top = (list: Array<{ operation: string; calls: number; meanMs: number }>, n: number) =>
       list
         .slice(0, n)
@@ -222,6 +289,20 @@ export function renderTable(m: Measurements, s: Summary, setup: string[]): strin
         [`${label}: server waits (top 3)`, top(b.server.waits, 3)],
       );
     }
+  }
+  if (m.script) {
+    const c = m.script;
+    rows.push(
+      [
+        `plain script: ${c.sources} sources, ${c.concurrency} at once`,
+        `${round(c.seconds, 1)} s, ${round(c.perSecond, 2)}/s, p50 / p95 ${ms(c.p50Ms)} / ${ms(c.p95Ms)}, ${c.failed} failed`,
+      ],
+      [
+        'plain script: per source',
+        `${round(c.callsPerSource, 2)} AEP calls, CPU ${c.cpuMs.total} ms (script ${c.cpuMs.script}, emulator ${c.cpuMs.emulator})`,
+      ],
+      ['durability overhead (script / workflow throughput)', String(s.durabilityOverhead ?? nan)],
+    );
   }
   if (m.paced) {
     const p = m.paced;

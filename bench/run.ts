@@ -8,15 +8,18 @@
  * Prints a table (stdout), progress (stderr), and with --json the summary as the last stdout
  * line. Every loop is bounded in count and time; everything started is stopped, also on failure.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { configSchema } from '../src/config';
 import { REPO_ROOT } from '../tools/dev-server';
 import {
   measureLatency,
   measureSandboxSize,
   runBatch,
   runPaced,
+  runScriptBatch,
   warmUp,
   type PhaseContext,
 } from './phases';
@@ -31,8 +34,9 @@ import {
 } from './report';
 import { startStack, type ServerKind, type Stack } from './stack';
 import { renderTimeline } from './timeline';
+import { renderTimelineSvg } from './timeline-svg';
 
-const PHASES = ['latency', 'size', 'throughput', 'rerun', 'paced'] as const;
+const PHASES = ['latency', 'size', 'throughput', 'script', 'rerun', 'paced'] as const;
 type Phase = (typeof PHASES)[number];
 
 const int = (name: string, min: number) => (value: string) => {
@@ -72,6 +76,7 @@ interface Options {
   timeout: number;
   save: boolean;
   trace?: boolean;
+  svg?: string;
   bundle: boolean;
   stockServer?: boolean;
   workerNodeOptions?: string;
@@ -166,6 +171,7 @@ const program = new Command('bench')
     'let each worker bundle the workflow code at start-up (no WORKFLOW_BUNDLE_PATH)',
   )
   .option('--trace', 'print the history timeline of the median workflow run (stderr)')
+  .option('--svg <path>', 'also write the timeline picture of the median provisioning here')
   .option('--no-save', 'do not write bench/results/')
   .parse();
 
@@ -182,6 +188,8 @@ for (const p of phases) {
 }
 if (phases.has('rerun') && !phases.has('throughput'))
   program.error('rerun needs the throughput phase');
+if (phases.has('script') && !phases.has('throughput'))
+  program.error('script is compared with the throughput phase: it needs it');
 if (opts.db !== 'memory' && opts.db !== 'file') program.error("--db must be 'memory' or 'file'");
 if (opts.server !== 'dev' && opts.server !== 'postgres')
   program.error("--server must be 'dev' or 'postgres'");
@@ -321,6 +329,17 @@ async function main(): Promise<number> {
       log(`Throughput: ${opts.sources} sources submitted at once`);
       m.throughput = await runBatch(ctx, names, 'prod', 'throughput');
     }
+    if (phases.has('script')) {
+      // The same AEP calls in flight at most as the workers allow activities.
+      const slots =
+        opts.activitySlots ?? configSchema.shape.WORKER_MAX_CONCURRENT_ACTIVITIES.parse(undefined);
+      const concurrency = opts.workers * slots;
+      log(
+        `Plain script: ${opts.sources} other sources by a non-durable parallel script (${concurrency} at once)`,
+      );
+      const scriptNames = names.map((n) => n.replace(' tp ', ' script '));
+      m.script = await runScriptBatch(ctx, scriptNames, 'prod', concurrency);
+    }
     if (phases.has('rerun')) {
       log(`Re-run: the same ${opts.sources} sources again`);
       m.rerun = await runBatch(ctx, names, 'prod', 're-run');
@@ -359,6 +378,18 @@ async function main(): Promise<number> {
     const summary = summarize(m);
     const text = renderTable(m, summary, setup);
     process.stdout.write(`${text}\n`);
+    const svg = m.latency
+      ? renderTimelineSvg({
+          workflow: m.latency.timeline,
+          script: m.latency.sequentialSteps,
+          title: `Median single provisioning at ${opts.latency} ms per AEP call (p50 of ${opts.runs}): workflow ${Math.round(m.latency.workflowP50)} ms, sequential script ${Math.round(m.latency.sequentialP50)} ms`,
+        })
+      : undefined;
+    if (svg && opts.svg) {
+      mkdirSync(path.dirname(path.resolve(opts.svg)), { recursive: true });
+      writeFileSync(opts.svg, svg);
+      log(`Timeline picture written to ${opts.svg}`);
+    }
     if (opts.save) {
       const file = saveResults(path.join(REPO_ROOT, 'bench', 'results'), {
         date: new Date(started).toISOString(),
@@ -370,11 +401,13 @@ async function main(): Promise<number> {
           latency: m.latency,
           size: m.size,
           throughput: m.throughput,
+          script: m.script,
           rerun: m.rerun,
           paced: m.paced,
         },
       });
       log(`Results saved to ${path.relative(REPO_ROOT, file)}`);
+      if (svg) writeFileSync(file.replace(/\.json$/, '-timeline.svg'), svg);
     }
     const failed =
       (m.throughput?.failed ?? 0) +

@@ -25,6 +25,8 @@ export interface SequentialRequest {
 export interface SequentialResult {
   ms: number;
   calls: number;
+  /** Each call, in ms since the script started (for the timeline picture). */
+  steps: Array<{ label: string; startMs: number; endMs: number }>;
   flowId: string;
   inletUrl: string;
 }
@@ -40,12 +42,14 @@ export async function provisionSequentially(
 ): Promise<SequentialResult> {
   const started = performance.now();
   let calls = 0;
+  const steps: SequentialResult['steps'] = [];
   const call = async (
     method: string,
     path: string,
     init: { json?: unknown; headers?: Record<string, string>; form?: URLSearchParams } = {},
   ): Promise<unknown> => {
     calls += 1;
+    const startMs = performance.now() - started;
     const res = await fetch(`${t.url}${path}`, {
       method,
       headers: {
@@ -56,6 +60,7 @@ export async function provisionSequentially(
     });
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text.slice(0, 300)}`);
+    steps.push({ label: stepLabel(method, path), startMs, endMs: performance.now() - started });
     return text === '' ? undefined : (JSON.parse(text) as unknown);
   };
 
@@ -153,5 +158,15 @@ export async function provisionSequentially(
     },
   })) as { id: string };
 
-  return { ms: performance.now() - started, calls, flowId: flow.id, inletUrl };
+  return { ms: performance.now() - started, calls, steps, flowId: flow.id, inletUrl };
+}
+
+/** "POST connections", "GET schemas": the call's method and its resource, without ids. */
+function stepLabel(method: string, path: string): string {
+  const parts = path
+    .split('?')[0]!
+    .split('/')
+    .filter((p) => p !== '');
+  const named = parts.filter((p) => /^[a-zA-Z]+$/.test(p) && p.length < 20);
+  return `${method} ${named[named.length - 1] ?? path}`;
 }

@@ -4,7 +4,8 @@
  * Performance itself is shown by the benchmark's figures, never asserted here.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Summary } from '../../bench/report';
 
@@ -30,7 +31,10 @@ function runBench(
 const positive = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n > 0;
 
 test('npm run bench at tiny size prints a complete summary and stops what it started', async () => {
+  const svg = path.join(mkdtempSync(path.join(tmpdir(), 'bench-svg-')), 'timeline.svg');
   const { code, stdout, stderr } = await runBench([
+    '--svg',
+    svg,
     '--runs',
     '2',
     '--sources',
@@ -51,7 +55,17 @@ test('npm run bench at tiny size prints a complete summary and stops what it sta
   const lines = stdout.trim().split('\n');
   const summary = JSON.parse(lines[lines.length - 1] ?? '') as Summary;
   expect(Object.keys(summary).sort()).toEqual(
-    ['latencyMs', 'ratio', 'rerun', 'sandboxSizeRatio', 'throughput', 'workerPeakRssMb'].sort(),
+    [
+      'latencyMs',
+      'ratio',
+      'rerun',
+      'sandboxSizeRatio',
+      'throughput',
+      'workerPeakRssMb',
+      'cost',
+      'script',
+      'durabilityOverhead',
+    ].sort(),
   );
   expect(positive(summary.latencyMs.sequential)).toBe(true);
   expect(positive(summary.latencyMs.workflow)).toBe(true);
@@ -70,6 +84,32 @@ test('npm run bench at tiny size prints a complete summary and stops what it sta
   expect(summary.rerun.creates).toBe(0);
   expect(positive(summary.sandboxSizeRatio)).toBe(true);
   expect(positive(summary.workerPeakRssMb)).toBe(true);
+
+  // What one provisioning costs: its history's Temporal work and the CPU by process.
+  const cost = summary.cost!;
+  expect(cost.historyEvents).toBeGreaterThan(20);
+  expect(cost.workflowTasks).toBeGreaterThanOrEqual(2);
+  expect(cost.activityTasks).toBeGreaterThanOrEqual(6); // at least one per create
+  expect(cost.searchAttributeWrites).toBeGreaterThanOrEqual(1);
+  expect(positive(cost.payloadBytes)).toBe(true);
+  for (const k of ['server', 'workers', 'emulator'] as const) {
+    expect([k, positive(cost.cpuMs[k])]).toEqual([k, true]);
+  }
+  expect(cost.cpuMs.total).toBeCloseTo(
+    cost.cpuMs.server + cost.cpuMs.workers + cost.cpuMs.emulator,
+    0,
+  );
+  // The plain script beside it, and the overhead taken from both throughputs.
+  expect(positive(summary.script!.perSecond)).toBe(true);
+  expect(positive(summary.script!.cpuMs.total)).toBe(true);
+  const overhead = summary.script!.perSecond / summary.throughput.perSecond;
+  expect(Math.abs(summary.durabilityOverhead! - overhead) / overhead).toBeLessThan(0.05);
+  // The timeline picture: the workflow's activities (critical path marked) and the script's calls.
+  const picture = readFileSync(svg, 'utf8');
+  expect(picture).toMatch(/^<svg /);
+  expect(picture).toContain('★ ensureFlow');
+  expect(picture).toContain('POST flows');
+  expect(stdout).toContain('plain script:');
 
   // The readable table came first; every process the run started is gone.
   expect(stdout).toContain('| measurement');
