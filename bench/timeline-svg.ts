@@ -12,12 +12,23 @@ export interface Bar {
   startedMs: number;
   endMs: number;
   critical: boolean;
+  /** The activity (history id) whose completion led to this one being scheduled. */
+  after?: string;
 }
 
-/** Activity bars of a workflow timeline, in scheduling order. */
+/**
+ * Activity bars of a workflow timeline, in scheduling order. Each bar knows the activity whose
+ * completion it waited for: the completion that caused the workflow task that scheduled it (the
+ * last activity completion recorded before that task's WORKFLOW_TASK_SCHEDULED event).
+ */
 export function activityBars(entries: TimelineEntry[]): Bar[] {
   const bars = new Map<string, Bar>();
+  let lastCompleted: string | undefined;
+  let pendingTrigger: string | undefined;
+  let taskTrigger: string | undefined;
   for (const e of entries) {
+    if (e.event === 'WORKFLOW_TASK_SCHEDULED') pendingTrigger = lastCompleted;
+    if (e.event === 'WORKFLOW_TASK_COMPLETED') taskTrigger = pendingTrigger;
     if (!e.activity) continue;
     const bar = bars.get(e.activity) ?? {
       label: e.detail ?? 'activity',
@@ -25,31 +36,28 @@ export function activityBars(entries: TimelineEntry[]): Bar[] {
       startedMs: e.ms,
       endMs: e.ms,
       critical: false,
+      ...(taskTrigger ? { after: taskTrigger } : {}),
     };
     if (e.event === 'ACTIVITY_TASK_STARTED') bar.startedMs = e.ms;
-    if (/^ACTIVITY_TASK_(COMPLETED|FAILED|TIMED_OUT|CANCELED)$/.test(e.event)) bar.endMs = e.ms;
+    if (/^ACTIVITY_TASK_(COMPLETED|FAILED|TIMED_OUT|CANCELED)$/.test(e.event)) {
+      bar.endMs = e.ms;
+      lastCompleted = e.activity;
+    }
     bars.set(e.activity, bar);
   }
-  const list = [...bars.values()];
-  markCriticalPath(list);
-  return list;
+  markCriticalPath(bars);
+  return [...bars.values()];
 }
 
-/**
- * The chain that decides the run's length: from the activity that ends last, back through the
- * activity that ended last before each one was scheduled.
- */
-export function markCriticalPath(bars: Bar[]): void {
-  let current = bars.reduce<Bar | undefined>(
+/** The chain that decides the run's length: from the activity that ends last, back through what each waited for. */
+export function markCriticalPath(bars: Map<string, Bar>): void {
+  let current = [...bars.values()].reduce<Bar | undefined>(
     (a, b) => (!a || b.endMs > a.endMs ? b : a),
     undefined,
   );
-  while (current) {
+  while (current && !current.critical) {
     current.critical = true;
-    const scheduled: number = current.scheduledMs;
-    current = bars
-      .filter((b) => b.endMs <= scheduled)
-      .reduce<Bar | undefined>((a, b) => (!a || b.endMs > a.endMs ? b : a), undefined);
+    current = current.after === undefined ? undefined : bars.get(current.after);
   }
 }
 

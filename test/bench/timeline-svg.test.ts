@@ -44,3 +44,29 @@ test('the picture holds a bar per activity and per script call, the critical pat
   expect(svg).toContain('a &lt;test&gt;');
   expect(svg.match(/<rect /g)?.length).toBeGreaterThanOrEqual(1 + 2 + 3 + 2);
 });
+
+test('an activity waits for the completion that caused its workflow task, not for a later one', () => {
+  // base completes and causes a workflow task; mapping completes while that task runs; the task
+  // schedules inlet. The heuristic "whatever ended last before inlet was scheduled" would say mapping.
+  const history: TimelineEntry[] = [
+    { ms: 0, event: 'WORKFLOW_TASK_SCHEDULED' },
+    { ms: 5, event: 'WORKFLOW_TASK_COMPLETED' },
+    { ms: 5, event: 'ACTIVITY_TASK_SCHEDULED', detail: 'base', activity: '5' },
+    { ms: 5, event: 'ACTIVITY_TASK_SCHEDULED', detail: 'mapping', activity: '6' },
+    { ms: 6, event: 'ACTIVITY_TASK_STARTED', detail: 'base', activity: '5' },
+    { ms: 6, event: 'ACTIVITY_TASK_STARTED', detail: 'mapping', activity: '6' },
+    { ms: 100, event: 'ACTIVITY_TASK_COMPLETED', detail: 'base', activity: '5' },
+    { ms: 100, event: 'WORKFLOW_TASK_SCHEDULED' },
+    { ms: 104, event: 'WORKFLOW_TASK_STARTED' },
+    { ms: 103, event: 'ACTIVITY_TASK_COMPLETED', detail: 'mapping', activity: '6' },
+    { ms: 110, event: 'WORKFLOW_TASK_COMPLETED' },
+    { ms: 110, event: 'ACTIVITY_TASK_SCHEDULED', detail: 'inlet', activity: '12' },
+    { ms: 111, event: 'ACTIVITY_TASK_STARTED', detail: 'inlet', activity: '12' },
+    { ms: 210, event: 'ACTIVITY_TASK_COMPLETED', detail: 'inlet', activity: '12' },
+  ];
+  expect(activityBars(history).map((b) => [b.label, b.critical])).toEqual([
+    ['base', true],
+    ['mapping', false],
+    ['inlet', true],
+  ]);
+});
