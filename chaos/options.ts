@@ -18,6 +18,8 @@ export interface ChaosOptions {
   serverRestarts: number;
   /** How the dev server is stopped before a restart: SIGTERM (clean) or SIGKILL (a crash). */
   serverStop: 'term' | 'kill';
+  /** The Temporal server: the dev server, or the production shape on PostgreSQL (tools/pg-stack.ts). */
+  server: 'dev' | 'postgres';
   workers: number;
   seed: number;
   /** Provisionings open at once. */
@@ -66,6 +68,7 @@ export const DEFAULTS: ChaosOptions = {
   workerTerms: 0,
   serverRestarts: 0,
   serverStop: 'term',
+  server: 'dev',
   workers: 1,
   seed: 1,
   concurrency: 200,

@@ -109,6 +109,7 @@ export async function runChaos(
     workers: opts.workers,
     seed: opts.seed,
     taskQueue: `chaos-${runId}`,
+    server: opts.server,
     workerLogLevel: opts.workerLogLevel,
     ...(opts.requestTimeoutMs !== undefined
       ? { workerEnv: { AEP_REQUEST_TIMEOUT_MS: String(opts.requestTimeoutMs) } }
@@ -399,6 +400,7 @@ function describe(o: ChaosOptions): string {
       : undefined,
     o.scenario === 'cancel' ? `cancel ${o.cancelFraction}` : undefined,
     `${o.workers} worker(s)`,
+    o.server === 'postgres' ? 'Temporal server on PostgreSQL' : 'dev server',
     `seed ${o.seed}`,
   ]
     .filter(Boolean)
@@ -501,14 +503,20 @@ export function parseArgs(argv: string[]): ChaosOptions {
     )
     .option(
       '--server-restarts <n>',
-      'stop and restart the dev server (same SQLite file) n times',
+      'stop and restart the Temporal server (same data) n times',
       int('--server-restarts', 0),
     )
     .addOption(
-      new Option('--server-stop <how>', 'stop the dev server with SIGTERM, or SIGKILL it').choices([
-        'term',
-        'kill',
-      ]),
+      new Option(
+        '--server-stop <how>',
+        'stop the Temporal server with SIGTERM, or SIGKILL it',
+      ).choices(['term', 'kill']),
+    )
+    .addOption(
+      new Option(
+        '--server <kind>',
+        "the Temporal server: 'dev' (CLI dev server, SQLite file) or 'postgres' (Temporal server on PostgreSQL, 4 shards: tools/pg-stack.ts)",
+      ).choices(['dev', 'postgres']),
     )
     .option('--workers <n>', 'worker processes', int('--workers', 1))
     .option(
@@ -570,6 +578,7 @@ export function parseArgs(argv: string[]): ChaosOptions {
     caseTwins?: number;
     serverRestarts?: number;
     serverStop?: 'term' | 'kill';
+    server?: 'dev' | 'postgres';
     workers?: number;
     seed?: number;
     concurrency?: number;
@@ -608,6 +617,7 @@ export function parseArgs(argv: string[]): ChaosOptions {
       caseTwins: o.caseTwins,
       serverRestarts: o.serverRestarts,
       serverStop: o.serverStop,
+      server: o.server,
       workers: o.workers,
       seed: o.seed,
       concurrency: o.concurrency,

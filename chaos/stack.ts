@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ProvisioningClient } from '../src/client';
 import { parseClientConfig } from '../src/config';
-import { startDevServer, type DevServer } from '../tools/dev-server';
+import { startDevServer } from '../tools/dev-server';
+import { startPgStack } from '../tools/pg-stack';
 import {
   startEmulatorProcess,
   startWorkerProcess,
@@ -11,11 +12,64 @@ import {
 } from '../tools/processes';
 
 /**
- * The stack a chaos run attacks, every part a separate OS process on loopback: the Temporal dev
- * server (SQLite file, so it survives restarts), the AEP emulator and N workers configured only
- * through their environment, as in production. Workers are supervised: one that exits without
- * being told to is counted as a crash and started again (a crash is a finding, not noise).
+ * The stack a chaos run attacks, every part a separate OS process on loopback: the Temporal server
+ * (the dev server on a SQLite file, so it survives restarts, or with `server: 'postgres'` the
+ * production shape of tools/pg-stack.ts: the Temporal server on PostgreSQL with 4 history
+ * shards), the AEP emulator and N workers configured only through their environment, as in
+ * production. Workers are supervised: one that exits without being told to is counted as a crash
+ * and started again (a crash is a finding, not noise).
  */
+
+/** The Temporal server of a run, whichever kind. */
+export interface ChaosServer {
+  address: string;
+  namespace: string;
+  describe: string;
+  /** Stops it (SIGTERM, or SIGKILL for a crash), waits `downtimeMs`, starts it again, same data. */
+  restart(downtimeMs: number, mode: 'term' | 'kill'): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export type ServerKind = 'dev' | 'postgres';
+
+async function startDev(dir: string): Promise<ChaosServer> {
+  const dbFile = path.join(dir, 'temporal.sqlite');
+  let dev = await startDevServer({ dbFile });
+  const port = dev.port;
+  return {
+    get address() {
+      return dev.address;
+    },
+    namespace: dev.namespace,
+    describe: `dev server (SQLite ${dbFile})`,
+    async restart(downtimeMs, mode) {
+      if (mode === 'kill') {
+        const pid = dev.pid;
+        process.kill(pid, 'SIGKILL');
+        for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(100);
+      }
+      await dev.stop();
+      await sleep(downtimeMs);
+      dev = await startDevServer({ port, dbFile });
+    },
+    stop: () => dev.stop(),
+  };
+}
+
+async function startPostgres(dir: string, log: (line: string) => void): Promise<ChaosServer> {
+  const pg = await startPgStack({ dir: path.join(dir, 'pg-stack'), keep: 'logs', log });
+  return {
+    address: pg.address,
+    namespace: pg.namespace,
+    describe: `Temporal server ${pg.versions.server} on PostgreSQL (${pg.serverEnv.NUM_HISTORY_SHARDS ?? '4'} history shards)`,
+    async restart(downtimeMs, mode) {
+      await (mode === 'kill' ? pg.kill() : pg.stopServer());
+      await sleep(downtimeMs);
+      await pg.restart();
+    },
+    stop: () => pg.stop(),
+  };
+}
 
 export const EMULATOR_CREDENTIALS = {
   clientId: 'emulator-client-id',
@@ -28,6 +82,8 @@ export interface StackOptions {
   workers: number;
   seed: number;
   taskQueue: string;
+  /** The Temporal server: the dev server (default) or the production shape on PostgreSQL. */
+  server?: ServerKind;
   /** The workers' LOG_LEVEL (their logs are audited for secrets at any level). */
   workerLogLevel?: string;
   /** Extra worker environment (e.g. AEP_REQUEST_TIMEOUT_MS for the unkind scenario). */
@@ -46,19 +102,16 @@ interface WorkerSlot {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class ChaosStack {
-  server!: DevServer;
+  server!: ChaosServer;
   emulator!: EmulatorProcess;
   client!: ProvisioningClient;
   readonly slots: WorkerSlot[];
-  readonly dbFile: string;
   readonly counters = { workerKills: 0, workerTerms: 0, serverRestarts: 0, workerCrashes: 0 };
-  private port = 0;
   private closing = false;
   private readonly log: (line: string) => void;
 
   private constructor(readonly opts: StackOptions) {
     this.log = opts.log;
-    this.dbFile = path.join(opts.dir, 'temporal.sqlite');
     this.slots = Array.from({ length: opts.workers }, (_, index) => ({
       index,
       logFile: path.join(opts.dir, `worker-${index}.log`),
@@ -79,11 +132,11 @@ export class ChaosStack {
     const stack = new ChaosStack(opts);
     try {
       const t0 = Date.now();
-      stack.server = await startDevServer({ dbFile: stack.dbFile });
-      stack.port = stack.server.port;
-      opts.log(
-        `dev server ${stack.server.address} (SQLite ${stack.dbFile}) in ${Date.now() - t0} ms`,
-      );
+      stack.server =
+        opts.server === 'postgres'
+          ? await startPostgres(opts.dir, opts.log)
+          : await startDev(opts.dir);
+      opts.log(`${stack.server.describe} on ${stack.server.address} in ${Date.now() - t0} ms`);
       stack.emulator = await startEmulatorProcess({
         seed: opts.seed,
         logFile: path.join(opts.dir, 'emulator.log'),
@@ -97,6 +150,7 @@ export class ChaosStack {
       stack.client = await ProvisioningClient.connect(
         parseClientConfig({
           TEMPORAL_ADDRESS: stack.server.address,
+          TEMPORAL_NAMESPACE: stack.server.namespace,
           TEMPORAL_TASK_QUEUE: opts.taskQueue,
           AEP_SANDBOX: 'prod',
         }),
@@ -110,7 +164,8 @@ export class ChaosStack {
 
   workerEnv(): Record<string, string> {
     return {
-      TEMPORAL_ADDRESS: `127.0.0.1:${this.port}`,
+      TEMPORAL_ADDRESS: this.server.address,
+      TEMPORAL_NAMESPACE: this.server.namespace,
       TEMPORAL_TASK_QUEUE: this.opts.taskQueue,
       AEP_PLATFORM_URL: this.emulator.url,
       AEP_IMS_URL: this.emulator.url,
@@ -193,27 +248,20 @@ export class ChaosStack {
   }
 
   /**
-   * Stops the dev server (SIGTERM, or SIGKILL for a crash), waits `downtimeMs`, starts it again on
-   * the same port and SQLite file.
+   * Stops the Temporal server (SIGTERM, or SIGKILL for a crash), waits `downtimeMs`, starts it
+   * again on the same port and data.
    */
   async restartServer(downtimeMs: number, mode: 'term' | 'kill' = 'term'): Promise<void> {
     if (this.closing) return;
     const t0 = Date.now();
-    if (mode === 'kill') {
-      const pid = this.server.pid;
-      process.kill(pid, 'SIGKILL');
-      for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(100);
-    }
-    await this.server.stop();
     this.log(
-      `dev server ${mode === 'kill' ? 'SIGKILLed' : 'stopped'} (restart #${this.counters.serverRestarts + 1})`,
+      `Temporal server: ${mode === 'kill' ? 'SIGKILL' : 'SIGTERM'} (restart #${this.counters.serverRestarts + 1})`,
     );
-    await sleep(downtimeMs);
-    this.server = await startDevServer({ port: this.port, dbFile: this.dbFile });
+    await this.server.restart(downtimeMs, mode);
     // close() may have run meanwhile (Ctrl-C, deadline): it must not leave this server behind.
     if (this.closing) await this.server.stop();
     this.counters.serverRestarts += 1;
-    this.log(`dev server back on ${this.server.address} after ${Date.now() - t0} ms`);
+    this.log(`Temporal server back on ${this.server.address} after ${Date.now() - t0} ms`);
   }
 
   async close(): Promise<void> {
@@ -231,7 +279,7 @@ export class ChaosStack {
       this.slots.map((s) => step(`worker-${s.index}`, async () => s.proc?.stop(5000))),
     );
     await step('emulator', async () => this.emulator?.stop(5000));
-    await step('dev server', async () => this.server?.stop());
+    await step('Temporal server', async () => this.server?.stop());
   }
 }
 
