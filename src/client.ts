@@ -8,10 +8,10 @@ import {
 } from '@temporalio/client';
 import {
   ApplicationFailure,
-  defaultPayloadConverter,
   WorkflowExecutionAlreadyStartedError,
   type Workflow,
 } from '@temporalio/common';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { parseClientConfig, type ClientConfig } from './config';
 import { connectClient } from './connection';
 import {
@@ -355,9 +355,12 @@ export class ProvisioningClient {
     let open: unknown = memo?.[REQUEST_MEMO];
     if (open === undefined) {
       const history = await this.client.workflow.getHandle(workflowId, runId).fetchHistory();
-      const payload =
-        history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-      open = payload ? defaultPayloadConverter.fromPayload(payload) : undefined;
+      const payloads =
+        history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+      // Through the client's data converter: decrypted when payload keys are configured.
+      open = payloads?.length
+        ? await decodeFromPayloadsAtIndex(this.client.options.loadedDataConverter, 0, payloads)
+        : undefined;
     }
     let openReq: ProvisionRequest;
     try {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parsePayloadKeys } from './codec/keys';
 import { loadTemporalConnection, type TemporalConnection } from './connection';
 
 /**
@@ -9,6 +10,10 @@ import { loadTemporalConnection, type TemporalConnection } from './connection';
 
 const DEFAULT_SCOPES =
   'openid,AdobeID,read_organizations,additional_info.projectedProductContext,session';
+
+/** The Temporal UI on loopback: the compose stack's (8080) and the dev server's (8233). */
+const DEFAULT_CODEC_ORIGINS =
+  'http://127.0.0.1:8080,http://localhost:8080,http://127.0.0.1:8233,http://localhost:8233';
 
 const url = (what: string) =>
   z
@@ -60,6 +65,19 @@ export const configSchema = z.object({
   TEMPORAL_TLS_SERVER_CA_CERT_PATH: filePath('TEMPORAL_TLS_SERVER_CA_CERT_PATH'),
   /** Server name expected in the server's certificate (SNI), when it differs from the address. */
   TEMPORAL_TLS_SERVER_NAME: z.string().trim().min(1).optional(),
+  /**
+   * Payload encryption (docs/encryption.md): `id:base64key,id2:base64key`, AES-256 keys of 32
+   * bytes. The first encrypts, all decrypt. Unset: nothing is encrypted. Never logged.
+   */
+  PAYLOAD_ENCRYPTION_KEYS: z
+    .string()
+    .trim()
+    .transform((raw, ctx) => {
+      const parsed = parsePayloadKeys(raw);
+      for (const p of parsed.problems) ctx.addIssue({ code: 'custom', message: p });
+      return parsed.ring;
+    })
+    .optional(),
   /** Base URL of Platform (Flow Service, Catalog, Schema Registry, Data Prep). */
   AEP_PLATFORM_URL: url('AEP_PLATFORM_URL').default('https://platform.adobe.io'),
   /** Base URL of Adobe IMS (the token endpoint is `${AEP_IMS_URL}/ims/token/v3`). */
@@ -163,7 +181,44 @@ export const configSchema = z.object({
   API_RATE_LIMIT_PER_MINUTE: positiveInt('API_RATE_LIMIT_PER_MINUTE', 600),
   /** Longest `Prefer: wait=<s>` honoured; longer waits are cut to it. */
   API_MAX_WAIT_SECONDS: positiveInt('API_MAX_WAIT_SECONDS', 60),
+  /**
+   * Origins of the Temporal UI allowed to call the codec endpoint (`/codec`, CORS), comma-separated:
+   * the compose stack's UI and the dev server's, on loopback.
+   */
+  API_CODEC_ORIGINS: z
+    .string()
+    .trim()
+    .transform((raw, ctx) => {
+      const origins = raw
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean);
+      for (const o of origins) {
+        if (!isOrigin(o)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `API_CODEC_ORIGINS: ${o.slice(0, 100)} is not an origin (http(s)://host[:port], no path)`,
+          });
+        }
+      }
+      return origins;
+    })
+    .prefault(DEFAULT_CODEC_ORIGINS),
+  /**
+   * The codec endpoint answers without an API key: for a Temporal UI without a login of its own,
+   * which cannot send one. Whoever reaches the API can then decrypt payloads.
+   */
+  API_CODEC_ANONYMOUS: flag('API_CODEC_ANONYMOUS').default(false),
 });
+
+function isOrigin(o: string): boolean {
+  try {
+    const u = new URL(o);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === o;
+  } catch {
+    return false;
+  }
+}
 
 /** A secret that prints as [redacted] (JSON, util.inspect, template strings); `.value` reads it. */
 export class Redacted {
@@ -218,7 +273,7 @@ export function parseApiKeys(raw: string): { entries: ApiKeyEntry[]; problems: s
 /** A parsed configuration, with the Temporal connection resolved by Temporal's conventions. */
 export type Config = z.infer<typeof configSchema> & { temporal?: TemporalConnection };
 
-/** The settings that reach Temporal (envconfig), shared by every subset below. */
+/** The settings that reach Temporal (envconfig, payload keys), shared by every subset below. */
 const TEMPORAL_KEYS = {
   TEMPORAL_ADDRESS: true,
   TEMPORAL_NAMESPACE: true,
@@ -231,6 +286,8 @@ const TEMPORAL_KEYS = {
   TEMPORAL_TLS_CLIENT_KEY_PATH: true,
   TEMPORAL_TLS_SERVER_CA_CERT_PATH: true,
   TEMPORAL_TLS_SERVER_NAME: true,
+  // What goes into Temporal is encrypted, and read back, with the same keys on every side.
+  PAYLOAD_ENCRYPTION_KEYS: true,
 } as const;
 
 /** The subset a provisioning system needs to start workflows: no AEP credentials. */
@@ -250,6 +307,8 @@ export const apiConfigSchema = configSchema
     API_BODY_LIMIT_BYTES: true,
     API_RATE_LIMIT_PER_MINUTE: true,
     API_MAX_WAIT_SECONDS: true,
+    API_CODEC_ORIGINS: true,
+    API_CODEC_ANONYMOUS: true,
   })
   .superRefine((c, ctx) => {
     if (c.API_KEYS.length === 0 && !c.API_ALLOW_ANONYMOUS) {

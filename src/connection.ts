@@ -3,6 +3,7 @@ import { inspect } from 'node:util';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
+import { dataConverterOf } from './codec';
 import type { ClientConfig } from './config';
 
 /**
@@ -145,14 +146,27 @@ export function connectionOptions(config: ClientConfig): NativeConnectionOptions
   };
 }
 
-/** A Temporal client for the configured namespace. `lazy`: connect on first use (the API). */
+/**
+ * A Temporal client for the configured namespace, encrypting and decrypting payloads when keys
+ * are configured (src/codec). `lazy`: connect on first use (the API).
+ */
 export async function connectClient(
   config: ClientConfig,
   opts: { lazy?: boolean } = {},
 ): Promise<Client> {
   const options = connectionOptions(config) as ConnectionOptions;
   const connection = opts.lazy ? Connection.lazy(options) : await Connection.connect(options);
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return clientOn(connection, config);
+}
+
+/** A client on an existing connection, with the configuration's namespace and data converter. */
+export function clientOn(connection: Connection, config: ClientConfig): Client {
+  const dataConverter = dataConverterOf(config);
+  return new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    ...(dataConverter ? { dataConverter } : {}),
+  });
 }
 
 /** Pollers seen on the workflow task queue (Temporal's task-queue description). */

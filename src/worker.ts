@@ -9,6 +9,7 @@ import {
 import { createActivities } from './activities';
 import { createAepClient } from './aep/client';
 import { createTokenProvider } from './aep/token';
+import { dataConverterOf } from './codec';
 import { parseConfig, type Config } from './config';
 import { connectionOptions } from './connection';
 import { ATTEMPT_TIMEOUT_MS } from './workflows/policies';
@@ -63,12 +64,16 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
   const workflowBundle =
     opts.workflowBundle ??
     (config.WORKFLOW_BUNDLE_PATH ? { codePath: config.WORKFLOW_BUNDLE_PATH } : undefined);
+  // PAYLOAD_ENCRYPTION_KEYS: payloads are encrypted by the worker, outside the workflow sandbox,
+  // so the bundle is the same with or without keys.
+  const dataConverter = dataConverterOf(config);
   return Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities({ aep, defaultSandbox: config.AEP_SANDBOX }),
+    ...(dataConverter ? { dataConverter } : {}),
     shutdownGraceTime: SHUTDOWN_GRACE_MS,
     shutdownForceTime: SHUTDOWN_FORCE_MS,
     ...workerTuning(config),
@@ -150,7 +155,7 @@ async function main(): Promise<void> {
   const worker = await buildWorker({ config });
   // Worker.run() stops polling on SIGINT/SIGTERM, lets running tasks finish, then resolves.
   process.stderr.write(
-    `${JSON.stringify({ level: 'INFO', message: 'worker started', taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, temporal: config.TEMPORAL_ADDRESS, temporalSecurity: config.temporal?.describe(), aep: config.AEP_PLATFORM_URL, metrics: config.METRICS_PORT > 0 ? `http://${metricsAddress(config)}/metrics` : 'off' })}\n`,
+    `${JSON.stringify({ level: 'INFO', message: 'worker started', taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, temporal: config.TEMPORAL_ADDRESS, temporalSecurity: config.temporal?.describe(), payloadEncryption: config.PAYLOAD_ENCRYPTION_KEYS?.describe() ?? 'off', aep: config.AEP_PLATFORM_URL, metrics: config.METRICS_PORT > 0 ? `http://${metricsAddress(config)}/metrics` : 'off' })}\n`,
   );
   await worker.run();
 }

@@ -1,4 +1,6 @@
-import { ConfigError, parseClientConfig, parseConfig } from '../src/config';
+import { randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
+import { ConfigError, parseApiConfig, parseClientConfig, parseConfig } from '../src/config';
 
 const valid = {
   AEP_CLIENT_ID: 'id',
@@ -56,4 +58,118 @@ test('the request timeout must stay below the activity timeout', () => {
   expect(parseConfig({ ...valid, AEP_REQUEST_TIMEOUT_MS: '25000' }).AEP_REQUEST_TIMEOUT_MS).toBe(
     25000,
   );
+});
+
+describe('PAYLOAD_ENCRYPTION_KEYS', () => {
+  const k1 = randomBytes(32).toString('base64');
+  const k2 = randomBytes(32).toString('base64url');
+
+  test('id:base64key pairs, the first encrypts, every one decrypts; worker and client read it', () => {
+    const c = parseConfig({ ...valid, PAYLOAD_ENCRYPTION_KEYS: ` 2026:${k1} , 2025:${k2}` });
+    expect(c.PAYLOAD_ENCRYPTION_KEYS?.currentId).toBe('2026');
+    expect(c.PAYLOAD_ENCRYPTION_KEYS?.ids).toEqual(['2026', '2025']);
+    expect(c.PAYLOAD_ENCRYPTION_KEYS?.key('2025')).toEqual(Buffer.from(k2, 'base64url'));
+    expect(
+      parseClientConfig({ PAYLOAD_ENCRYPTION_KEYS: `a:${k1}` }).PAYLOAD_ENCRYPTION_KEYS?.ids,
+    ).toEqual(['a']);
+    expect(parseConfig(valid).PAYLOAD_ENCRYPTION_KEYS).toBeUndefined();
+    expect(
+      parseConfig({ ...valid, PAYLOAD_ENCRYPTION_KEYS: '' }).PAYLOAD_ENCRYPTION_KEYS,
+    ).toBeUndefined();
+  });
+
+  test('the keys never print: JSON, util.inspect and template strings show the ids only', () => {
+    const c = parseConfig({ ...valid, PAYLOAD_ENCRYPTION_KEYS: `2026:${k1}` });
+    for (const shown of [
+      JSON.stringify(c),
+      inspect(c, { depth: 5 }),
+      `${String(c.PAYLOAD_ENCRYPTION_KEYS)}`,
+    ]) {
+      expect(shown).toContain('2026');
+      expect(shown).not.toContain(k1);
+      expect(shown).not.toContain(Buffer.from(k1, 'base64').toString('hex'));
+    }
+  });
+
+  test('every bad key is reported at once, with the other problems, never with its material', () => {
+    const short = randomBytes(16).toString('base64');
+    const long = randomBytes(48).toString('base64');
+    let error: unknown;
+    try {
+      parseConfig({
+        AEP_CLIENT_ID: 'id',
+        AEP_CLIENT_SECRET: 'secret',
+        AEP_ORG_ID: 'nope',
+        PAYLOAD_ENCRYPTION_KEYS: [
+          `ok:${k1}`,
+          `short:${short}`,
+          `long:${long}`,
+          'nocolon',
+          `bad id:${k1}`,
+          'notb64:!!!!',
+          `ok:${k2}`,
+        ].join(','),
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toEqual([
+      'PAYLOAD_ENCRYPTION_KEYS: entry 2 (short): the key is 16 bytes, AES-256 needs 32 (make one: openssl rand -base64 32)',
+      'PAYLOAD_ENCRYPTION_KEYS: entry 3 (long): the key is 48 bytes, AES-256 needs 32 (make one: openssl rand -base64 32)',
+      'PAYLOAD_ENCRYPTION_KEYS: entry 4 must be id:base64key',
+      'PAYLOAD_ENCRYPTION_KEYS: entry 5: the id must be 1-64 of A-Z a-z 0-9 _ . -',
+      'PAYLOAD_ENCRYPTION_KEYS: entry 6 (notb64): the key is not base64',
+      'PAYLOAD_ENCRYPTION_KEYS: id ok appears twice',
+      'AEP_ORG_ID must look like 5C1328435BF324E90A49402A@AdobeOrg',
+    ]);
+    const all = (error as ConfigError).message;
+    for (const secret of [k1, k2, short, long]) expect(all).not.toContain(secret);
+  });
+
+  test('a list of nothing is a problem, not "no encryption"', () => {
+    expect(() => parseClientConfig({ PAYLOAD_ENCRYPTION_KEYS: ' , ' })).toThrow(
+      /PAYLOAD_ENCRYPTION_KEYS: no key/,
+    );
+  });
+});
+
+describe('the codec endpoint settings of the API', () => {
+  const api = { API_ALLOW_ANONYMOUS: 'true' };
+
+  test('defaults: the UI on loopback (compose 8080, dev server 8233), keys required', () => {
+    const c = parseApiConfig(api);
+    expect(c.API_CODEC_ORIGINS).toEqual([
+      'http://127.0.0.1:8080',
+      'http://localhost:8080',
+      'http://127.0.0.1:8233',
+      'http://localhost:8233',
+    ]);
+    expect(c.API_CODEC_ANONYMOUS).toBe(false);
+  });
+
+  test('origins are origins: scheme, host, port, no path; each bad one is named', () => {
+    const c = parseApiConfig({
+      ...api,
+      API_CODEC_ORIGINS: 'https://ui.example.com, http://10.0.0.5:8080',
+    });
+    expect(c.API_CODEC_ORIGINS).toEqual(['https://ui.example.com', 'http://10.0.0.5:8080']);
+    let error: unknown;
+    try {
+      parseApiConfig({
+        ...api,
+        API_CODEC_ORIGINS: 'http://ok:1,http://ui:8080/path,ui.example.com,ftp://x',
+        API_CODEC_ANONYMOUS: 'yes',
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect((error as ConfigError).problems).toEqual([
+      'API_CODEC_ORIGINS: http://ui:8080/path is not an origin (http(s)://host[:port], no path)',
+      'API_CODEC_ORIGINS: ui.example.com is not an origin (http(s)://host[:port], no path)',
+      'API_CODEC_ORIGINS: ftp://x is not an origin (http(s)://host[:port], no path)',
+      'API_CODEC_ANONYMOUS must be true or false',
+    ]);
+  });
 });

@@ -1,7 +1,7 @@
 import { ProvisioningClient } from '../client';
 import { ConfigError, parseApiConfig } from '../config';
 import { connectClient } from '../connection';
-import { buildApi } from './server';
+import { buildApi, CODEC_PREFIX } from './server';
 
 /**
  * `npm run api` (or `node dist/api/main.js`): the HTTP API as its own process. Connects to
@@ -26,6 +26,14 @@ async function main(): Promise<void> {
       temporalSecurity: config.temporal?.describe(),
       keys: config.API_KEYS.map((k) => k.id),
       anonymous: config.API_ALLOW_ANONYMOUS,
+      payloadEncryption: config.PAYLOAD_ENCRYPTION_KEYS?.describe() ?? 'off',
+      ...(config.PAYLOAD_ENCRYPTION_KEYS
+        ? {
+            codecEndpoint: `${app.listeningOrigin}${CODEC_PREFIX}`,
+            codecOrigins: config.API_CODEC_ORIGINS,
+            codecAnonymous: config.API_CODEC_ANONYMOUS,
+          }
+        : {}),
     },
     `API listening on ${app.listeningOrigin}`,
   );

@@ -11,6 +11,8 @@ import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Workflow, WorkflowResultType } from '@temporalio/common';
 import type { z } from 'zod';
+import { payloadCodecOf } from '../codec';
+import { CodecHttpError, registerCodecRoutes } from '../codec/endpoint';
 import {
   RequestConflictError,
   summarizeFailure,
@@ -61,6 +63,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Reachable without an API key (health, readiness, OpenAPI). */
     public?: boolean;
+    /** The codec endpoint: a key for every sandbox, or none with API_CODEC_ANONYMOUS. */
+    codec?: boolean;
   }
 }
 
@@ -70,6 +74,9 @@ type SourceSummary = z.infer<typeof sourceSummarySchema>;
 type SourceList = z.infer<typeof sourceListSchema>;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Where the codec endpoint is mounted: the UI's TEMPORAL_CODEC_ENDPOINT is `<API>/codec`. */
+export const CODEC_PREFIX = '/codec';
 
 export const sourcePath = (sandbox: string, name: string) =>
   `/v1/sandboxes/${encodeURIComponent(sandbox)}/sources/${encodeURIComponent(name)}`;
@@ -148,6 +155,27 @@ export async function buildApi(opts: BuildApiOptions): Promise<FastifyInstance> 
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.public) return;
     const w = who(request);
+    if (request.routeOptions.config.codec) {
+      // Payloads belong to no sandbox: decrypting them takes a key for every sandbox.
+      if (w.ok && w.principal.sandboxes === '*') {
+        request.principal = w.principal;
+        request.log.info({ apiKeyId: w.principal.id }, 'authenticated');
+        return;
+      }
+      // The Temporal UI cannot send an API key (it can forward only its own login's token).
+      if (config.API_CODEC_ANONYMOUS) {
+        request.principal = { id: 'codec-anonymous', sandboxes: '*' };
+        return;
+      }
+      if (w.ok) {
+        throw new ApiProblem(
+          403,
+          'Forbidden',
+          'This API key may not use the codec endpoint',
+          `key ${w.principal.id} is scoped to ${(w.principal.sandboxes as string[]).join(', ')}; payloads belong to no sandbox, so the codec takes a key for every sandbox (*)`,
+        );
+      }
+    }
     if (!w.ok) {
       throw new ApiProblem(
         401,
@@ -401,6 +429,19 @@ export async function buildApi(opts: BuildApiOptions): Promise<FastifyInstance> 
     return list;
   });
 
+  // --- The codec endpoint for the Temporal UI and CLI (PAYLOAD_ENCRYPTION_KEYS set) ---
+  const codec = payloadCodecOf(config);
+  if (codec) {
+    registerCodecRoutes(app, {
+      codec,
+      namespace: config.TEMPORAL_NAMESPACE,
+      origins: config.API_CODEC_ORIGINS,
+      prefix: CODEC_PREFIX,
+      postConfig: { codec: true },
+      preflightConfig: { public: true, rateLimit: false },
+    });
+  }
+
   // --- helpers bound to this instance ---
   let pollersCache: { at: number; count: number } | undefined;
   async function workerWarning(): Promise<{ warning?: string }> {
@@ -508,6 +549,9 @@ function errorMessage(err: unknown): string {
 /** Any error to a problem: the API's own, fastify's (body, media type), the library's, Temporal's. */
 function toProblem(error: unknown): ApiProblem {
   if (error instanceof ApiProblem) return error;
+  if (error instanceof CodecHttpError) {
+    return new ApiProblem(error.statusCode, error.type, error.title, error.message);
+  }
   if (error instanceof InvalidRequestError) return invalid(error.problems);
   if (error instanceof WorkflowNotFoundError) {
     return new ApiProblem(404, 'SourceNotFound', 'No such source', error.message);

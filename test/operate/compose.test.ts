@@ -463,7 +463,12 @@ describe('the native stack and docker-compose.yml agree', () => {
     // The UI server gets the variables the temporalio/ui image reads.
     const ui = envOf(svc('temporal-ui'));
     expect(Object.keys(ui).sort()).toEqual(
-      ['TEMPORAL_ADDRESS', 'TEMPORAL_DEFAULT_NAMESPACE', 'TEMPORAL_UI_PORT'].sort(),
+      [
+        'TEMPORAL_ADDRESS',
+        'TEMPORAL_DEFAULT_NAMESPACE',
+        'TEMPORAL_UI_PORT',
+        'TEMPORAL_CODEC_ENDPOINT',
+      ].sort(),
     );
   });
 });

@@ -1,0 +1,177 @@
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { PayloadEncryptionError } from './aes-gcm-codec';
+
+/**
+ * The codec endpoint the Temporal Web UI and CLI are pointed at (Temporal's codec server
+ * protocol): `POST <prefix>/encode` and `POST <prefix>/decode`, each taking and answering
+ * `{"payloads": [{"metadata": {"encoding": "<base64>", …}, "data": "<base64>"}]}` (the Payloads
+ * message in protobuf's JSON form). Mounted on the HTTP API (src/api/server.ts, `/codec`), whose
+ * hooks authenticate the POSTs; this module owns the protocol and CORS.
+ *
+ * CORS: the UI calls the endpoint from the browser, from its own origin, with a JSON body and an
+ * `X-Namespace` header (and `Authorization` when it forwards its login's access token), so every
+ * call is preflighted. Origins in `origins` get the CORS headers on the preflight and on
+ * successful answers; an error answer carries none, so the UI's fetch fails and the UI falls back
+ * to showing the encoded payloads with its codec-error notice (it would otherwise read the
+ * problem document as payloads). Any other origin is refused (403); calls without an Origin
+ * (the CLI, curl) are not browser calls and need no CORS.
+ */
+
+/** Temporal's payload size limit is 2 MB; base64 adds a third, several payloads ride together. */
+export const CODEC_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+const MAX_PAYLOADS = 1000;
+
+/** A refused codec call: the API turns it into a problem document with this status and type. */
+export class CodecHttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly type: string,
+    readonly title: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CodecHttpError';
+  }
+}
+
+export interface CodecRoutesOptions {
+  codec: PayloadCodec;
+  /** The namespace served; a call naming another one (X-Namespace) is refused. */
+  namespace: string;
+  /** Origins allowed to call from a browser (the Temporal UI's). */
+  origins: readonly string[];
+  /** Where the two routes are mounted, e.g. `/codec`. */
+  prefix: string;
+  /** Route config of the POST routes (the API's authentication marks). */
+  postConfig?: Record<string, unknown>;
+  /** Route config of the preflights (public: a browser sends them without credentials). */
+  preflightConfig?: Record<string, unknown>;
+}
+
+const base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'must be base64');
+
+const bodySchema = z.object(
+  {
+    payloads: z
+      .array(
+        z.object({
+          metadata: z.record(z.string(), base64).nullish(),
+          data: base64.nullish(),
+        }),
+        { error: 'payloads must be an array of payloads' },
+      )
+      .max(MAX_PAYLOADS, `at most ${MAX_PAYLOADS} payloads per call`),
+  },
+  { error: 'the body must be {"payloads": [...]}' },
+);
+
+type JsonPayload = { metadata?: Record<string, string> | null; data?: string | null };
+
+export function payloadFromJson(p: JsonPayload): Payload {
+  return {
+    metadata: Object.fromEntries(
+      Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
+    ),
+    data: Buffer.from(p.data ?? '', 'base64'),
+  };
+}
+
+const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+
+export function payloadToJson(p: Payload): { metadata: Record<string, string>; data: string } {
+  return {
+    metadata: Object.fromEntries(
+      Object.entries(p.metadata ?? {}).map(([k, v]) => [k, b64(v ?? new Uint8Array())]),
+    ),
+    data: b64(p.data ?? new Uint8Array()),
+  };
+}
+
+const ALLOWED_HEADERS = 'content-type, x-namespace, authorization';
+
+export function registerCodecRoutes(app: FastifyInstance, opts: CodecRoutesOptions): void {
+  const allowed = new Set(opts.origins);
+
+  /** The request's Origin when it may call; throws for a browser origin that may not. */
+  const corsOrigin = (request: FastifyRequest): string | undefined => {
+    const origin = request.headers.origin;
+    if (origin === undefined) return undefined;
+    if (!allowed.has(origin)) {
+      throw new CodecHttpError(
+        403,
+        'CodecOriginRefused',
+        'This origin may not call the codec endpoint',
+        `${origin.slice(0, 200)} is not in API_CODEC_ORIGINS`,
+      );
+    }
+    return origin;
+  };
+
+  const allowOrigin = (reply: FastifyReply, origin: string | undefined) => {
+    void reply.header('vary', 'Origin');
+    if (origin === undefined) return;
+    void reply.header('access-control-allow-origin', origin);
+    // The UI may send cookies (TEMPORAL_CODEC_INCLUDE_CREDENTIALS) or its access token.
+    void reply.header('access-control-allow-credentials', 'true');
+  };
+
+  for (const op of ['encode', 'decode'] as const) {
+    const url = `${opts.prefix}/${op}`;
+
+    app.options(url, { config: opts.preflightConfig ?? {} }, async (request, reply) => {
+      const origin = corsOrigin(request);
+      allowOrigin(reply, origin);
+      return reply
+        .code(204)
+        .header('access-control-allow-methods', 'POST')
+        .header('access-control-allow-headers', ALLOWED_HEADERS)
+        .header('access-control-max-age', '600')
+        .send();
+    });
+
+    app.post(
+      url,
+      { config: opts.postConfig ?? {}, bodyLimit: CODEC_BODY_LIMIT_BYTES },
+      async (request, reply) => {
+        const origin = corsOrigin(request);
+        const ns = request.headers['x-namespace'];
+        if (typeof ns === 'string' && ns !== '' && ns !== opts.namespace) {
+          throw new CodecHttpError(
+            400,
+            'CodecNamespace',
+            'The codec endpoint serves another namespace',
+            `X-Namespace is ${ns.slice(0, 200)}; this endpoint serves ${opts.namespace}`,
+          );
+        }
+        const body = bodySchema.safeParse(request.body);
+        if (!body.success) {
+          throw new CodecHttpError(
+            400,
+            'CodecBadRequest',
+            'The body is not a Payloads document',
+            body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+          );
+        }
+        const payloads = body.data.payloads.map(payloadFromJson);
+        let out: Payload[];
+        try {
+          out = await (op === 'encode' ? opts.codec.encode(payloads) : opts.codec.decode(payloads));
+        } catch (err) {
+          if (err instanceof PayloadEncryptionError) {
+            throw new CodecHttpError(
+              400,
+              `Codec${err.problem}`,
+              'The payloads cannot be decoded',
+              err.message,
+            );
+          }
+          throw err;
+        }
+        allowOrigin(reply, origin);
+        return { payloads: out.map(payloadToJson) };
+      },
+    );
+  }
+}

@@ -1,0 +1,102 @@
+import { inspect } from 'node:util';
+
+/**
+ * The payload encryption keys (PAYLOAD_ENCRYPTION_KEYS): `id:base64key,id2:base64key`, 32 bytes
+ * each (AES-256). The first key encrypts; every key decrypts, so keys rotate by adding the new one
+ * after the current one everywhere, then moving it first (docs/encryption.md). The key material
+ * never appears in a message, a log line, JSON or util.inspect: only the ids do.
+ */
+
+export const KEY_BYTES = 32;
+
+const KEY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+
+export class PayloadKeyRing {
+  readonly #keys: ReadonlyMap<string, Buffer>;
+  /** The id of the key that encrypts (the first one configured). */
+  readonly currentId: string;
+
+  constructor(entries: ReadonlyArray<readonly [id: string, key: Buffer]>) {
+    if (entries.length === 0) throw new Error('a key ring needs at least one key');
+    for (const [id, key] of entries) {
+      if (key.length !== KEY_BYTES) throw new Error(`key ${id} is not ${KEY_BYTES} bytes`);
+    }
+    this.#keys = new Map(entries.map(([id, key]) => [id, Buffer.from(key)]));
+    this.currentId = entries[0]![0];
+  }
+
+  /** Every configured id, the encrypting one first. */
+  get ids(): string[] {
+    return [...this.#keys.keys()];
+  }
+
+  /** The key of `id`, or undefined when it is not configured. */
+  key(id: string): Buffer | undefined {
+    return this.#keys.get(id);
+  }
+
+  describe(): string {
+    return `encrypts with ${this.currentId}; decrypts ${this.ids.join(', ')}`;
+  }
+
+  toJSON(): { encryptsWith: string; keyIds: string[] } {
+    return { encryptsWith: this.currentId, keyIds: this.ids };
+  }
+
+  toString(): string {
+    return `PayloadKeyRing(${this.describe()})`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+/** Parses PAYLOAD_ENCRYPTION_KEYS; every problem is listed, none repeats key material. */
+export function parsePayloadKeys(raw: string): {
+  ring: PayloadKeyRing | undefined;
+  problems: string[];
+} {
+  const problems: string[] = [];
+  const entries: Array<[string, Buffer]> = [];
+  const parts = raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (parts.length === 0) problems.push('PAYLOAD_ENCRYPTION_KEYS: no key (id:base64key,…)');
+  parts.forEach((part, i) => {
+    const where = `PAYLOAD_ENCRYPTION_KEYS: entry ${i + 1}`;
+    const colon = part.indexOf(':');
+    if (colon < 0) {
+      problems.push(`${where} must be id:base64key`);
+      return;
+    }
+    const id = part.slice(0, colon).trim();
+    const encoded = part.slice(colon + 1).trim();
+    if (!KEY_ID.test(id)) {
+      problems.push(`${where}: the id must be 1-64 of A-Z a-z 0-9 _ . -`);
+      return;
+    }
+    if (!BASE64.test(encoded)) {
+      problems.push(`${where} (${id}): the key is not base64`);
+      return;
+    }
+    const key = Buffer.from(encoded, 'base64');
+    if (key.length !== KEY_BYTES) {
+      problems.push(
+        `${where} (${id}): the key is ${key.length} bytes, AES-256 needs ${KEY_BYTES} (make one: openssl rand -base64 32)`,
+      );
+      return;
+    }
+    if (entries.some(([other]) => other === id)) {
+      problems.push(`PAYLOAD_ENCRYPTION_KEYS: id ${id} appears twice`);
+      return;
+    }
+    entries.push([id, key]);
+  });
+  return {
+    ring: problems.length === 0 && entries.length > 0 ? new PayloadKeyRing(entries) : undefined,
+    problems,
+  };
+}
