@@ -1,10 +1,10 @@
 /**
- * `npm run bench:api`: the HTTP API's answer rate. Starts a Temporal dev server (in-memory), the
- * API on loopback with one key, and sends `--total` PUTs of distinct sources from `--clients`
- * concurrent clients; reports PUTs per second and the latency percentiles of the `202 Accepted`
- * answers as one JSON line. No worker runs: what is measured is the API's own path (auth,
- * validation, the idempotent start under the source's workflow id, the no-worker check), not the
- * provisioning. Bounded in count and time; traffic goes to loopback only.
+ * The HTTP API's answer rate: the `api` phase of `npm run bench`, and `npm run bench:api` alone.
+ * Starts a Temporal dev server (in-memory) of its own, the API on loopback with one key, and sends
+ * `total` PUTs of distinct sources from `clients` concurrent clients; reports PUTs per second and
+ * the latency percentiles of the `202 Accepted` answers. No worker runs: what is measured is the
+ * API's own path (auth, validation, the idempotent start under the source's workflow id, the
+ * no-worker check), not the provisioning. Bounded in count and time; traffic goes to loopback only.
  */
 import { performance } from 'node:perf_hooks';
 import { PassThrough } from 'node:stream';
@@ -17,13 +17,6 @@ import { ProvisioningClient } from '../src/client';
 import { parseApiConfig } from '../src/config';
 import { startDevServer } from '../tools/dev-server';
 
-const opts = new Command('bench:api')
-  .option('--clients <n>', 'concurrent clients', '200')
-  .option('--total <n>', 'PUTs in all', '2000')
-  .option('--deadline <s>', 'stop sending after this many seconds', '120')
-  .parse()
-  .opts<{ clients: string; total: string; deadline: string }>();
-
 const SCHEMA_ID =
   'https://ns.adobe.com/acme/schemas/7f682c29f887512a897791e7161b90a1ae7ed3dd07a177b1';
 
@@ -32,10 +25,25 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-async function main(): Promise<void> {
-  const clients = Number(opts.clients);
-  const total = Number(opts.total);
-  const deadline = Date.now() + Number(opts.deadline) * 1000;
+export interface ApiLoadResult {
+  clients: number;
+  puts: number;
+  seconds: number;
+  putsPerSecond: number;
+  accepted: number;
+  statuses: Record<string, number>;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+}
+
+export async function runApiLoad(opts: {
+  clients: number;
+  total: number;
+  deadlineSeconds: number;
+}): Promise<ApiLoadResult> {
+  const { clients, total } = opts;
+  const deadline = Date.now() + opts.deadlineSeconds * 1000;
   const server = await startDevServer();
   const connection = await Connection.connect({ address: server.address });
   const { key, entry } = newApiKey('bench', ['prod']);
@@ -83,23 +91,35 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   const sorted = latencies.sort((a, b) => a - b);
   const sent = [...statuses.values()].reduce((a, b) => a + b, 0);
-  const summary = {
-    api: {
-      clients,
-      puts: sent,
-      seconds: Number(seconds.toFixed(2)),
-      putsPerSecond: Number((sent / seconds).toFixed(1)),
-      accepted: statuses.get(202) ?? 0,
-      statuses: Object.fromEntries(statuses),
-      p50Ms: Number(percentile(sorted, 50).toFixed(1)),
-      p95Ms: Number(percentile(sorted, 95).toFixed(1)),
-      p99Ms: Number(percentile(sorted, 99).toFixed(1)),
-    },
+  return {
+    clients,
+    puts: sent,
+    seconds: Number(seconds.toFixed(2)),
+    putsPerSecond: Number((sent / seconds).toFixed(1)),
+    accepted: statuses.get(202) ?? 0,
+    statuses: Object.fromEntries(statuses),
+    p50Ms: Number(percentile(sorted, 50).toFixed(1)),
+    p95Ms: Number(percentile(sorted, 95).toFixed(1)),
+    p99Ms: Number(percentile(sorted, 99).toFixed(1)),
   };
-  process.stdout.write(`${JSON.stringify(summary)}\n`);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  const opts = new Command('bench:api')
+    .option('--clients <n>', 'concurrent clients', '200')
+    .option('--total <n>', 'PUTs in all', '2000')
+    .option('--deadline <s>', 'stop sending after this many seconds', '120')
+    .parse()
+    .opts<{ clients: string; total: string; deadline: string }>();
+  runApiLoad({
+    clients: Number(opts.clients),
+    total: Number(opts.total),
+    deadlineSeconds: Number(opts.deadline),
+  }).then(
+    (api) => process.stdout.write(`${JSON.stringify({ api })}\n`),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { ApiLoadResult } from './api-load';
 import type { CpuCost, HistoryCost } from './cost';
 import type {
   BatchResult,
@@ -32,6 +33,8 @@ export interface Summary {
   script?: { perSecond: number; p95Ms: number; cpuMs: ScriptBatchResult['cpuMs'] };
   /** The script's throughput divided by the workflow's: what durability costs in throughput. */
   durabilityOverhead?: number;
+  /** The HTTP API's answer rate (bench/api-load.ts): PUTs/s and the p95 of `202` answers. */
+  api?: Pick<ApiLoadResult, 'clients' | 'puts' | 'putsPerSecond' | 'accepted' | 'p50Ms' | 'p95Ms'>;
   /**
    * `--server postgres` only: the throughput phase on both servers, measured one after the other
    * in the same run (same sources, workers, emulator latency and worker settings).
@@ -72,6 +75,7 @@ export interface Measurements {
   rerun?: BatchResult;
   script?: ScriptBatchResult;
   paced?: PacedResult;
+  api?: ApiLoadResult;
   workers: number;
   /** VmHWM of the worker processes at the end (covers start-up, e.g. the workflow bundle). */
   workerHwmMb: number;
@@ -105,6 +109,18 @@ export function summarize(m: Measurements): Summary {
       1,
     ),
     ...costOf(m),
+    ...(m.api
+      ? {
+          api: {
+            clients: m.api.clients,
+            puts: m.api.puts,
+            putsPerSecond: m.api.putsPerSecond,
+            accepted: m.api.accepted,
+            p50Ms: m.api.p50Ms,
+            p95Ms: m.api.p95Ms,
+          },
+        }
+      : {}),
     ...(m.servers ? { servers: m.servers } : {}),
   };
 }
@@ -313,6 +329,16 @@ export function renderTable(m: Measurements, s: Summary, setup: string[]): strin
       ],
       [`paced: latency p50 / p95 / max`, `${ms(p.p50Ms)} / ${ms(p.p95Ms)} / ${ms(p.maxMs)}`],
       ['paced: failed', String(p.failed)],
+    );
+  }
+  if (m.api) {
+    const a = m.api;
+    rows.push(
+      [
+        `HTTP API: ${a.puts} PUTs from ${a.clients} clients`,
+        `${a.putsPerSecond}/s in ${a.seconds} s; statuses ${JSON.stringify(a.statuses)}`,
+      ],
+      ['HTTP API: 202 latency p50 / p95 / p99', `${a.p50Ms} / ${a.p95Ms} / ${a.p99Ms} ms`],
     );
   }
   for (const [kind, t] of Object.entries(m.servers ?? {})) {

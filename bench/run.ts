@@ -23,6 +23,7 @@ import {
   warmUp,
   type PhaseContext,
 } from './phases';
+import { runApiLoad } from './api-load';
 import { memoryOf, processTree } from './procfs';
 import {
   machine,
@@ -36,7 +37,7 @@ import { startStack, type ServerKind, type Stack } from './stack';
 import { renderTimeline } from './timeline';
 import { renderTimelineSvg } from './timeline-svg';
 
-const PHASES = ['latency', 'size', 'throughput', 'script', 'rerun', 'paced'] as const;
+const PHASES = ['latency', 'size', 'throughput', 'script', 'rerun', 'paced', 'api'] as const;
 type Phase = (typeof PHASES)[number];
 
 const int = (name: string, min: number) => (value: string) => {
@@ -82,6 +83,9 @@ interface Options {
   workerNodeOptions?: string;
   pacedRate: number;
   pacedSeconds: number;
+  apiClients: number;
+  apiTotal: number;
+  apiDeadline: number;
 }
 
 const program = new Command('bench')
@@ -155,6 +159,14 @@ const program = new Command('bench')
     'paced phase: how long to keep starting',
     int('--paced-seconds', 1),
     30,
+  )
+  .option('--api-clients <n>', 'api phase: concurrent HTTP clients', int('--api-clients', 1), 200)
+  .option('--api-total <n>', 'api phase: PUTs in all', int('--api-total', 1), 2000)
+  .option(
+    '--api-deadline <s>',
+    'api phase: stop sending after this many seconds',
+    int('--api-deadline', 1),
+    120,
   )
   .option(
     '--worker-node-options <flags>',
@@ -348,6 +360,16 @@ async function main(): Promise<number> {
       log(`Paced: ${opts.pacedRate} provisionings started per second for ${opts.pacedSeconds} s`);
       m.paced = await runPaced(ctx, opts.pacedRate, opts.pacedSeconds);
     }
+    if (phases.has('api')) {
+      log(
+        `HTTP API: ${opts.apiTotal} PUTs from ${opts.apiClients} clients (its own dev server, no worker)`,
+      );
+      m.api = await runApiLoad({
+        clients: opts.apiClients,
+        total: opts.apiTotal,
+        deadlineSeconds: opts.apiDeadline,
+      });
+    }
     for (const w of stack.workers) {
       for (const pid of processTree(w.pid)) {
         m.workerHwmMb = Math.max(m.workerHwmMb, memoryOf(pid)?.hwmMb ?? 0);
@@ -404,6 +426,7 @@ async function main(): Promise<number> {
           script: m.script,
           rerun: m.rerun,
           paced: m.paced,
+          api: m.api,
         },
       });
       log(`Results saved to ${path.relative(REPO_ROOT, file)}`);

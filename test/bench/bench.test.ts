@@ -35,6 +35,10 @@ test('npm run bench at tiny size prints a complete summary and stops what it sta
   const { code, stdout, stderr } = await runBench([
     '--svg',
     svg,
+    '--api-clients',
+    '5',
+    '--api-total',
+    '20',
     '--runs',
     '2',
     '--sources',
@@ -65,6 +69,7 @@ test('npm run bench at tiny size prints a complete summary and stops what it sta
       'cost',
       'script',
       'durabilityOverhead',
+      'api',
     ].sort(),
   );
   expect(positive(summary.latencyMs.sequential)).toBe(true);
@@ -110,6 +115,10 @@ test('npm run bench at tiny size prints a complete summary and stops what it sta
   expect(picture).toContain('★ ensureFlow');
   expect(picture).toContain('POST flows');
   expect(stdout).toContain('plain script:');
+  // The HTTP API's answer rate: every PUT accepted.
+  expect(summary.api).toMatchObject({ clients: 5, puts: 20, accepted: 20 });
+  expect(positive(summary.api!.putsPerSecond)).toBe(true);
+  expect(summary.api!.p95Ms).toBeGreaterThanOrEqual(summary.api!.p50Ms);
 
   // The readable table came first; every process the run started is gone.
   expect(stdout).toContain('| measurement');
