@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import type { EnsureResult, PriorResource } from './types';
 
 /**
  * What an activity knows about its attempt: its number, and its time.
@@ -102,15 +103,11 @@ export function heartbeating<A extends unknown[], R>(
   };
 }
 
-/** Look for what an earlier attempt or run created when asked to, and always on a retry. */
-export function shouldLookUp(lookupFirst: boolean): boolean {
-  return lookupFirst || activityContext().attempt > 1;
-}
-
 /**
  * What an earlier attempt or run created, if anything. A retry always looks up (an earlier attempt
  * may have committed the create before its answer was lost); a first attempt uses the workflow's
- * early lookup when it made one (`found`, see inspectTarget), and otherwise looks up when asked to.
+ * early lookup when it made one (`found`, see inspectTarget and readSource), and otherwise looks
+ * up when asked to.
  */
 export async function priorResource<T>(
   input: { lookupFirst: boolean; found?: T | null },
@@ -121,11 +118,24 @@ export async function priorResource<T>(
   return input.lookupFirst ? lookUp() : undefined;
 }
 
-/** What readSource found, taken as is on a first attempt (a retry looks up again). */
-export function foundOnFirstAttempt(
-  found: { id: string; createdByThisRun: boolean } | null | undefined,
-): { id: string; created: boolean } | undefined {
-  return found && activityContext().attempt === 1
-    ? { id: found.id, created: found.createdByThisRun }
-    : undefined;
+/**
+ * The one shape of an idempotent create: the resource an earlier attempt or run created
+ * (`priorResource`), which `check` throws for when it differs from the request, or else a new
+ * one, sent with the commit signal (a create that has been sent is not aborted by a cancellation).
+ */
+export async function ensureOwned<P extends PriorResource>(
+  input: { lookupFirst: boolean; found?: P | null },
+  how: {
+    lookUp: () => Promise<P | undefined>;
+    check?: (prior: P) => void;
+    create: (signal: AbortSignal | undefined) => Promise<{ id: string }>;
+  },
+): Promise<EnsureResult> {
+  const prior = await priorResource(input, how.lookUp);
+  if (prior) {
+    how.check?.(prior);
+    return { id: prior.id, created: prior.createdByThisRun };
+  }
+  const { id } = await how.create(activityContext().commitSignal());
+  return { id, created: true };
 }

@@ -3,65 +3,23 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
 import { SPEC, XDM_FULL_CONTENT_TYPE } from '../aep/constants';
 import { FailureType } from '../shared/names';
-import { activityContext, foundOnFirstAttempt, shouldLookUp } from './context';
+import type { CreateFlowBody, Flow } from '../aep/types';
+import { activityContext, ensureOwned } from './context';
 import { differs } from './failures';
-import { listByName } from './lookups';
-import { adopt, markedDescription } from './ownership';
+import { lookUpOwnNamed } from './lookups';
+import { markedDescription } from './ownership';
 import type { EnsureFlowInput, EnsureResult, SmokeTestInput, SmokeTestResult } from './types';
 
 export function flowActivities({ aep }: { aep: AepClient }) {
   return {
     async ensureFlow(input: EnsureFlowInput): Promise<EnsureResult> {
       const { owner } = input;
-      const { signal, commitSignal } = activityContext();
-      const known = foundOnFirstAttempt(input.found);
-      if (known) return known;
-      if (shouldLookUp(input.lookupFirst && input.found !== null)) {
-        const found = adopt(
-          'flow',
-          owner,
-          `named "${owner.sourceName}"`,
-          await listByName(aep, 'flow', owner.sandbox, owner.sourceName, signal),
-        );
-        if (found) {
-          const flow = found.resource;
-          if (
-            !flow.sourceConnectionIds.includes(input.sourceConnectionId) ||
-            !flow.targetConnectionIds.includes(input.targetConnectionId)
-          ) {
-            differs(
-              `Dataflow "${owner.sourceName}" (${flow.id}) exists with other connections: deprovision it first or choose another name`,
-              { kind: 'flow', id: flow.id },
-            );
-          }
-          return { id: flow.id, created: found.createdByThisRun };
-        }
-      }
-      const { id } = await aep.createFlow(
-        owner.sandbox,
-        {
-          name: owner.sourceName,
-          description: markedDescription(owner),
-          flowSpec: input.mappingSet ? SPEC.streamingFlowWithMapping : SPEC.streamingFlow,
-          sourceConnectionIds: [input.sourceConnectionId],
-          targetConnectionIds: [input.targetConnectionId],
-          ...(input.mappingSet
-            ? {
-                transformations: [
-                  {
-                    name: 'Mapping' as const,
-                    params: {
-                      mappingId: input.mappingSet.id,
-                      mappingVersion: input.mappingSet.version,
-                    },
-                  },
-                ],
-              }
-            : {}),
-        },
-        commitSignal(),
-      );
-      return { id, created: true };
+      const { signal } = activityContext();
+      return ensureOwned(input, {
+        lookUp: () =>
+          lookUpOwnNamed(aep, 'flow', owner, signal, (flow) => checkFlowConnections(flow, input)),
+        create: (commit) => aep.createFlow(owner.sandbox, flowBody(input), commit),
+      });
     },
 
     /**
@@ -114,5 +72,39 @@ export function flowActivities({ aep }: { aep: AepClient }) {
         receivedTimeMs: typeof body.receivedTimeMs === 'number' ? body.receivedTimeMs : undefined,
       };
     },
+  };
+}
+
+function checkFlowConnections(flow: Flow, input: EnsureFlowInput): void {
+  if (
+    !flow.sourceConnectionIds.includes(input.sourceConnectionId) ||
+    !flow.targetConnectionIds.includes(input.targetConnectionId)
+  ) {
+    differs(
+      `Dataflow "${input.owner.sourceName}" (${flow.id}) exists with other connections: deprovision it first or choose another name`,
+      { kind: 'flow', id: flow.id },
+    );
+  }
+}
+
+/** The streaming dataflow, through the Mapping transformation when the source has mappings. */
+function flowBody(input: EnsureFlowInput): CreateFlowBody {
+  const { owner, mappingSet } = input;
+  return {
+    name: owner.sourceName,
+    description: markedDescription(owner),
+    flowSpec: mappingSet ? SPEC.streamingFlowWithMapping : SPEC.streamingFlow,
+    sourceConnectionIds: [input.sourceConnectionId],
+    targetConnectionIds: [input.targetConnectionId],
+    ...(mappingSet
+      ? {
+          transformations: [
+            {
+              name: 'Mapping' as const,
+              params: { mappingId: mappingSet.id, mappingVersion: mappingSet.version },
+            },
+          ],
+        }
+      : {}),
   };
 }

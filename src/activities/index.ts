@@ -8,6 +8,7 @@
  */
 import type { AepClient } from '../aep/client';
 import { activityContext, heartbeating } from './context';
+import { discoveryActivities } from './discovery';
 import { flowActivities } from './flow';
 import { readActivities } from './read';
 import { sourceSideActivities } from './source-side';
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...readActivities(deps),
     ...updateActivities(deps),
     ...teardownActivities(deps),
+    ...discoveryActivities(deps),
   });
 }
 

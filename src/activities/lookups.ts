@@ -19,8 +19,14 @@ import type {
   TargetConnection,
 } from '../aep/types';
 import type { ResourceKind } from '../shared/resources';
-import { adopt } from './ownership';
-import type { Owner, PriorDataset, PriorMappingSet, PriorTargetConnection } from './types';
+import { adopt, type Adoption } from './ownership';
+import type {
+  Owner,
+  PriorDataset,
+  PriorMappingSet,
+  PriorResource,
+  PriorTargetConnection,
+} from './types';
 
 /** The Flow Service conditions of a lookup by name: the name (when expressible) and the spec. */
 export function byName(name: string, ...more: PropertyFilter[]): PropertyFilter[] {
@@ -56,47 +62,67 @@ export async function lookUpDataset(
     exactly(name, await aep.findDatasets(owner.sandbox, { name }, signal)).sort(canonicalOrder),
     { anySource: true },
   );
-  return found
-    ? {
-        id: found.resource.id,
-        createdByThisRun: found.createdByThisRun,
-        schemaId: found.resource.schemaRef.id,
-      }
-    : undefined;
+  return priorOf(found, (d) => ({ schemaId: d.schemaRef.id }));
 }
 
-/** The resource of `kind` this source owns under its own name, if any (see `adopt`). */
-async function adoptOwnNamed<K extends 'targetConnection' | 'mappingSet'>(
+/** What a lookup by the source's own name finds of each kind (a prior resource, and more). */
+interface PriorOf {
+  baseConnection: PriorResource;
+  targetConnection: PriorTargetConnection;
+  mappingSet: PriorMappingSet;
+  flow: PriorResource;
+}
+
+/** What the activities keep of each kind, beyond its id and creator. */
+const KEPT: {
+  [K in keyof PriorOf]: (resource: ResourceOf[K]) => Omit<PriorOf[K], keyof PriorResource>;
+} = {
+  baseConnection: () => ({}),
+  targetConnection: (t) => (t.params?.dataSetId ? { dataSetId: t.params.dataSetId } : {}),
+  mappingSet: (m) => ({ version: m.version }),
+  flow: () => ({}),
+};
+
+/**
+ * The resource of `kind` this source owns under its own name, if any (see `adopt`). `check`, given
+ * the whole resource, throws when it differs from the request.
+ */
+export async function lookUpOwnNamed<K extends keyof PriorOf>(
   aep: AepClient,
   kind: K,
   owner: Owner,
   signal?: AbortSignal,
-) {
+  check?: (resource: ResourceOf[K]) => void,
+): Promise<PriorOf[K] | undefined> {
   const candidates = await listByName(aep, kind, owner.sandbox, owner.sourceName, signal);
-  return adopt(kind, owner, `named "${owner.sourceName}"`, candidates);
+  const found = adopt(kind, owner, `named "${owner.sourceName}"`, candidates);
+  if (found) check?.(found.resource);
+  return priorOf(found, KEPT[kind]) as PriorOf[K] | undefined;
 }
 
-export async function lookUpTargetConnection(
-  aep: AepClient,
-  owner: Owner,
-  signal?: AbortSignal,
-): Promise<PriorTargetConnection | undefined> {
-  const found = await adoptOwnNamed(aep, 'targetConnection', owner, signal);
+/** An adopted resource as the activities pass it on: its id, who created it, and `more` of it. */
+export function priorOf<T extends { id: string }, X extends object = Record<never, never>>(
+  found: Adoption<T> | undefined,
+  more?: (resource: T) => X,
+): (PriorResource & X) | undefined {
   if (!found) return undefined;
-  const dataSetId = found.resource.params?.dataSetId;
-  const { id } = found.resource;
-  return { id, createdByThisRun: found.createdByThisRun, ...(dataSetId ? { dataSetId } : {}) };
+  const prior = { id: found.resource.id, createdByThisRun: found.createdByThisRun };
+  return { ...prior, ...(more ? more(found.resource) : ({} as X)) };
 }
 
-export async function lookUpMappingSet(
+/** The source connections of base connection `baseConnectionId`, whoever created them. */
+export function sourceConnectionsOf(
   aep: AepClient,
-  owner: Owner,
+  sandbox: string,
+  baseConnectionId: string,
   signal?: AbortSignal,
-): Promise<PriorMappingSet | undefined> {
-  const found = await adoptOwnNamed(aep, 'mappingSet', owner, signal);
-  if (!found) return undefined;
-  const { id, version } = found.resource;
-  return { id, createdByThisRun: found.createdByThisRun, version };
+): Promise<SourceConnection[]> {
+  return aep.listSourceConnections(
+    sandbox,
+    [{ path: 'baseConnectionId', value: baseConnectionId }],
+    undefined,
+    signal,
+  );
 }
 
 /**
@@ -161,27 +187,24 @@ async function listAnyByName(
   }
 }
 
-export async function deleteById(
+/** The AEP client's delete of each kind: 404 counts as done (`'absent'`). */
+const DELETE_BY_KIND = {
+  baseConnection: 'deleteConnection',
+  sourceConnection: 'deleteSourceConnection',
+  targetConnection: 'deleteTargetConnection',
+  flow: 'deleteFlow',
+  mappingSet: 'deleteMappingSet',
+  dataset: 'deleteDataset',
+} as const satisfies Record<ResourceKind, keyof AepClient>;
+
+export function deleteById(
   aep: AepClient,
   kind: ResourceKind,
   sandbox: string,
   id: string,
   signal?: AbortSignal,
 ): Promise<'deleted' | 'absent'> {
-  switch (kind) {
-    case 'baseConnection':
-      return aep.deleteConnection(sandbox, id, signal);
-    case 'sourceConnection':
-      return aep.deleteSourceConnection(sandbox, id, signal);
-    case 'targetConnection':
-      return aep.deleteTargetConnection(sandbox, id, signal);
-    case 'flow':
-      return aep.deleteFlow(sandbox, id, signal);
-    case 'mappingSet':
-      return aep.deleteMappingSet(sandbox, id, signal);
-    case 'dataset':
-      return aep.deleteDataset(sandbox, id, signal);
-  }
+  return aep[DELETE_BY_KIND[kind]](sandbox, id, signal);
 }
 
 /**

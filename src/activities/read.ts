@@ -4,10 +4,11 @@
  */
 import type { AepClient } from '../aep/client';
 import { SPEC } from '../aep/constants';
+import type { BaseConnection, Flow, MappingSet, TargetConnection } from '../aep/types';
 import type { ActualSource, Mapping } from '../shared/plan';
 import type { ResourceKind } from '../shared/resources';
 import { activityContext } from './context';
-import { listByName } from './lookups';
+import { listByName, sourceConnectionsOf } from './lookups';
 import { isOwned, isOwnedBy, userDescription } from './ownership';
 import type { ReadSourceInput } from './types';
 
@@ -68,82 +69,78 @@ export function readActivities({ aep }: { aep: AepClient }) {
           : pick('dataset', datasetName ?? name, name, datasets, foreign, true);
 
       const [sources, mappingSet] = await Promise.all([
-        base
-          ? aep.listSourceConnections(
-              sandbox,
-              [{ path: 'baseConnectionId', value: base.id }],
-              undefined,
-              signal,
-            )
-          : [],
+        base ? sourceConnectionsOf(aep, sandbox, base.id, signal) : [],
         ms ? aep.getMappingSet(sandbox, ms.id, signal) : null,
       ]);
       const source = sources.find((s) => s.name === name && isOwnedBy(s.description, name));
-      const params = base?.auth?.params;
-      const mapping = flow?.transformations?.find((t) => t.name === 'Mapping')?.params;
 
       return {
         schemaFound: schema !== null,
-        baseConnection: base
-          ? {
-              id: base.id,
-              ...(params?.dataType !== undefined ? { dataType: params.dataType } : {}),
-              authenticationRequired: params?.authenticationRequired === true,
-              description: userDescription(base.description),
-              ...(params?.inletUrl ? { inletUrl: params.inletUrl } : {}),
-              ...(params?.inletId ? { inletId: params.inletId } : {}),
-            }
-          : null,
+        baseConnection: base ? actualBaseConnection(base) : null,
         sourceConnection: source ? { id: source.id } : null,
         dataset: ds
           ? { id: ds.id, schemaId: ds.schemaRef.id, owned: isOwned(ds.description) }
           : null,
-        targetConnection: target
-          ? {
-              id: target.id,
-              ...(target.params?.dataSetId !== undefined
-                ? { dataSetId: target.params.dataSetId }
-                : {}),
-              ...(target.data?.schema?.id !== undefined ? { schemaId: target.data.schema.id } : {}),
-            }
-          : null,
-        mappingSet:
-          ms && mappingSet
-            ? {
-                id: ms.id,
-                version: mappingSet.version,
-                ...(mappingSet.xdmSchema !== undefined ? { schemaId: mappingSet.xdmSchema } : {}),
-                mappings: (mappingSet.mappings ?? []).map((m): Mapping => ({
-                  sourceAttribute: m.sourceAttribute ?? '',
-                  destinationXdmPath: m.destinationXdmPath ?? '',
-                  identity: m.identity === true,
-                })),
-              }
-            : null,
-        flow: flow
-          ? {
-              id: flow.id,
-              flowSpec:
-                flow.flowSpec.id === SPEC.streamingFlow.id
-                  ? ('streaming' as const)
-                  : flow.flowSpec.id === SPEC.streamingFlowWithMapping.id
-                    ? ('streamingWithMapping' as const)
-                    : ('other' as const),
-              sourceConnectionIds: flow.sourceConnectionIds,
-              targetConnectionIds: flow.targetConnectionIds,
-              ...(typeof mapping?.mappingId === 'string'
-                ? {
-                    mapping: {
-                      id: mapping.mappingId,
-                      version: Number(mapping.mappingVersion ?? 0),
-                    },
-                  }
-                : {}),
-              ...(flow.state !== undefined ? { state: flow.state } : {}),
-            }
-          : null,
+        targetConnection: target ? actualTargetConnection(target) : null,
+        mappingSet: ms && mappingSet ? actualMappingSet(ms.id, mappingSet) : null,
+        flow: flow ? actualFlow(flow) : null,
         foreign,
       };
     },
+  };
+}
+
+type Actual<K extends keyof ActualSource> = NonNullable<ActualSource[K]>;
+
+function actualBaseConnection(base: BaseConnection): Actual<'baseConnection'> {
+  const params = base.auth?.params;
+  return {
+    id: base.id,
+    ...(params?.dataType !== undefined ? { dataType: params.dataType } : {}),
+    authenticationRequired: params?.authenticationRequired === true,
+    description: userDescription(base.description),
+    ...(params?.inletUrl ? { inletUrl: params.inletUrl } : {}),
+    ...(params?.inletId ? { inletId: params.inletId } : {}),
+  };
+}
+
+function actualTargetConnection(target: TargetConnection): Actual<'targetConnection'> {
+  return {
+    id: target.id,
+    ...(target.params?.dataSetId !== undefined ? { dataSetId: target.params.dataSetId } : {}),
+    ...(target.data?.schema?.id !== undefined ? { schemaId: target.data.schema.id } : {}),
+  };
+}
+
+/** `id` is the set found by name; `set` its latest version. */
+function actualMappingSet(id: string, set: MappingSet): Actual<'mappingSet'> {
+  return {
+    id,
+    version: set.version,
+    ...(set.xdmSchema !== undefined ? { schemaId: set.xdmSchema } : {}),
+    mappings: (set.mappings ?? []).map((m): Mapping => ({
+      sourceAttribute: m.sourceAttribute ?? '',
+      destinationXdmPath: m.destinationXdmPath ?? '',
+      identity: m.identity === true,
+    })),
+  };
+}
+
+function actualFlow(flow: Flow): Actual<'flow'> {
+  const mapping = flow.transformations?.find((t) => t.name === 'Mapping')?.params;
+  return {
+    id: flow.id,
+    flowSpec:
+      flow.flowSpec.id === SPEC.streamingFlow.id
+        ? ('streaming' as const)
+        : flow.flowSpec.id === SPEC.streamingFlowWithMapping.id
+          ? ('streamingWithMapping' as const)
+          : ('other' as const),
+    sourceConnectionIds: flow.sourceConnectionIds,
+    targetConnectionIds: flow.targetConnectionIds,
+    ...(typeof mapping?.mappingId === 'string'
+      ? { mapping: { id: mapping.mappingId, version: Number(mapping.mappingVersion ?? 0) } }
+      : {}),
+    ...(flow.state !== undefined ? { state: flow.state } : {}),
   };
 }

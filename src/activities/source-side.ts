@@ -2,11 +2,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
 import { SPEC } from '../aep/constants';
-import type { BaseConnection } from '../aep/types';
+import type { BaseConnection, CreateBaseConnectionBody } from '../aep/types';
 import { FailureType } from '../shared/names';
-import { activityContext, foundOnFirstAttempt, shouldLookUp } from './context';
+import { activityContext, ensureOwned } from './context';
 import { differs } from './failures';
-import { exactly, listByName } from './lookups';
+import { exactly, lookUpOwnNamed, priorOf, sourceConnectionsOf } from './lookups';
 import { adopt, markedDescription } from './ownership';
 import type {
   EnsureBaseConnectionInput,
@@ -19,44 +19,20 @@ export function sourceSideActivities({ aep }: { aep: AepClient }) {
   return {
     async ensureBaseConnection(input: EnsureBaseConnectionInput): Promise<EnsureResult> {
       const { owner } = input;
-      const { signal, commitSignal } = activityContext();
+      const { signal } = activityContext();
       // Looked up unless readSource already did (`found`): the root that tells a new source
       // from a re-run. A retry always looks up (an earlier attempt may have created it).
-      const prior =
-        input.found !== undefined && activityContext().attempt === 1 ? input.found : undefined;
-      if (prior) return { id: prior.id, created: prior.createdByThisRun };
-      const found =
-        prior === null
-          ? undefined
-          : adopt(
-              'baseConnection',
-              owner,
-              `named "${owner.sourceName}"`,
-              await listByName(aep, 'baseConnection', owner.sandbox, owner.sourceName, signal),
-            );
-      if (found) {
-        checkBaseConnectionMatches(found.resource, input);
-        return { id: found.resource.id, created: found.createdByThisRun };
-      }
-      const { id } = await aep.createConnection(
-        owner.sandbox,
+      return ensureOwned(
+        { lookupFirst: true, found: input.found },
         {
-          name: owner.sourceName,
-          description: markedDescription(owner, input.description),
-          connectionSpec: SPEC.httpApiConnection,
-          auth: {
-            specName: 'Streaming Connection',
-            params: {
-              dataType: input.dataType,
-              name: owner.sourceName,
-              sourceId: owner.sourceName,
-              ...(input.authenticationRequired ? { authenticationRequired: true } : {}),
-            },
-          },
+          lookUp: () =>
+            lookUpOwnNamed(aep, 'baseConnection', owner, signal, (base) =>
+              checkBaseConnectionMatches(base, input),
+            ),
+          create: (commit) =>
+            aep.createConnection(owner.sandbox, baseConnectionBody(input), commit),
         },
-        commitSignal(),
       );
-      return { id, created: true };
     },
 
     /** Read-only; InletNotReady is retryable, so the workflow's retry policy is the wait loop. */
@@ -88,38 +64,33 @@ export function sourceSideActivities({ aep }: { aep: AepClient }) {
     },
 
     async ensureSourceConnection(input: EnsureSourceConnectionInput): Promise<EnsureResult> {
-      const { owner } = input;
-      const { signal, commitSignal } = activityContext();
-      const known = foundOnFirstAttempt(input.found);
-      if (known) return known;
-      if (shouldLookUp(input.lookupFirst && input.found !== null)) {
-        const found = adopt(
-          'sourceConnection',
-          owner,
-          `on base connection ${input.baseConnectionId}`,
-          exactly(
-            owner.sourceName,
-            await aep.listSourceConnections(
-              owner.sandbox,
-              [{ path: 'baseConnectionId', value: input.baseConnectionId }],
-              undefined,
-              signal,
+      const { owner, baseConnectionId } = input;
+      const { signal } = activityContext();
+      return ensureOwned(input, {
+        lookUp: async () =>
+          priorOf(
+            adopt(
+              'sourceConnection',
+              owner,
+              `on base connection ${baseConnectionId}`,
+              exactly(
+                owner.sourceName,
+                await sourceConnectionsOf(aep, owner.sandbox, baseConnectionId, signal),
+              ),
             ),
           ),
-        );
-        if (found) return { id: found.resource.id, created: found.createdByThisRun };
-      }
-      const { id } = await aep.createSourceConnection(
-        owner.sandbox,
-        {
-          name: owner.sourceName,
-          description: markedDescription(owner),
-          baseConnectionId: input.baseConnectionId,
-          connectionSpec: SPEC.httpApiConnection,
-        },
-        commitSignal(),
-      );
-      return { id, created: true };
+        create: (commit) =>
+          aep.createSourceConnection(
+            owner.sandbox,
+            {
+              name: owner.sourceName,
+              description: markedDescription(owner),
+              baseConnectionId,
+              connectionSpec: SPEC.httpApiConnection,
+            },
+            commit,
+          ),
+      });
     },
   };
 }
@@ -134,4 +105,23 @@ function checkBaseConnectionMatches(conn: BaseConnection, input: EnsureBaseConne
       { kind: 'baseConnection', id: conn.id },
     );
   }
+}
+
+/** A streaming connection of the HTTP API spec, named and identified by the source's name. */
+function baseConnectionBody(input: EnsureBaseConnectionInput): CreateBaseConnectionBody {
+  const { owner } = input;
+  return {
+    name: owner.sourceName,
+    description: markedDescription(owner, input.description),
+    connectionSpec: SPEC.httpApiConnection,
+    auth: {
+      specName: 'Streaming Connection',
+      params: {
+        dataType: input.dataType,
+        name: owner.sourceName,
+        sourceId: owner.sourceName,
+        ...(input.authenticationRequired ? { authenticationRequired: true } : {}),
+      },
+    },
+  };
 }

@@ -1,9 +1,9 @@
 /** The target side: schema check and early lookups, dataset, target connection, mapping set. */
 import type { AepClient } from '../aep/client';
 import { SPEC, XDM_DATASET_CONTENT_TYPE, XDM_FULL_CONTENT_TYPE } from '../aep/constants';
-import { activityContext, priorResource } from './context';
+import { activityContext, ensureOwned, priorResource } from './context';
 import { datasetMismatch, differs, schemaNotFound } from './failures';
-import { lookUpDataset, lookUpMappingSet, lookUpTargetConnection } from './lookups';
+import { lookUpDataset, lookUpOwnNamed } from './lookups';
 import { settleSharedDataset } from './shared-dataset';
 import { markedDescription } from './ownership';
 import type {
@@ -33,8 +33,8 @@ export function targetSideActivities({ aep }: { aep: AepClient }) {
       const [schema, dataset, targetConnection, mappingSet] = await Promise.all([
         aep.getSchema(owner.sandbox, input.schemaId, signal),
         datasetName !== undefined ? lookUpDataset(aep, owner, datasetName, signal) : undefined,
-        lookUpTargetConnection(aep, owner, signal),
-        input.mappingSet ? lookUpMappingSet(aep, owner, signal) : undefined,
+        lookUpOwnNamed(aep, 'targetConnection', owner, signal),
+        input.mappingSet ? lookUpOwnNamed(aep, 'mappingSet', owner, signal) : undefined,
       ]);
       if (!schema) schemaNotFound(owner.sandbox, input.schemaId);
       return {
@@ -102,37 +102,43 @@ export function targetSideActivities({ aep }: { aep: AepClient }) {
 
     async ensureTargetConnection(input: EnsureTargetConnectionInput): Promise<EnsureResult> {
       const { owner } = input;
-      const { signal, commitSignal } = activityContext();
-      const prior = await priorResource(input, () => lookUpTargetConnection(aep, owner, signal));
-      if (prior) {
-        if (prior.dataSetId !== input.datasetId) {
-          differs(
-            `Source "${owner.sourceName}" already writes to dataset ${prior.dataSetId ?? '(none)'}, not ${input.datasetId}: deprovision it first or choose another name`,
-            { kind: 'targetConnection', id: prior.id },
-          );
-        }
-        return { id: prior.id, created: prior.createdByThisRun };
-      }
-      const { id } = await aep.createTargetConnection(
-        owner.sandbox,
-        {
-          name: owner.sourceName,
-          description: markedDescription(owner, undefined, {
-            keepDataset: input.datasetNamedById === true,
-          }),
-          data: { format: 'json', schema: { id: input.schemaId, version: XDM_FULL_CONTENT_TYPE } },
-          params: { dataSetId: input.datasetId },
-          connectionSpec: SPEC.dataLake,
+      const { signal } = activityContext();
+      return ensureOwned(input, {
+        lookUp: () => lookUpOwnNamed(aep, 'targetConnection', owner, signal),
+        check: (prior) => {
+          if (prior.dataSetId !== input.datasetId) {
+            differs(
+              `Source "${owner.sourceName}" already writes to dataset ${prior.dataSetId ?? '(none)'}, not ${input.datasetId}: deprovision it first or choose another name`,
+              { kind: 'targetConnection', id: prior.id },
+            );
+          }
         },
-        commitSignal(),
-      );
-      return { id, created: true };
+        create: (commit) =>
+          aep.createTargetConnection(
+            owner.sandbox,
+            {
+              name: owner.sourceName,
+              description: markedDescription(owner, undefined, {
+                keepDataset: input.datasetNamedById === true,
+              }),
+              data: {
+                format: 'json',
+                schema: { id: input.schemaId, version: XDM_FULL_CONTENT_TYPE },
+              },
+              params: { dataSetId: input.datasetId },
+              connectionSpec: SPEC.dataLake,
+            },
+            commit,
+          ),
+      });
     },
 
     async ensureMappingSet(input: EnsureMappingSetInput): Promise<MappingSetResult> {
       const { owner } = input;
       const { signal, commitSignal } = activityContext();
-      const prior = await priorResource(input, () => lookUpMappingSet(aep, owner, signal));
+      const prior = await priorResource(input, () =>
+        lookUpOwnNamed(aep, 'mappingSet', owner, signal),
+      );
       if (prior) return { id: prior.id, version: prior.version, created: prior.createdByThisRun };
       const created = await aep.createMappingSet(
         owner.sandbox,

@@ -6,7 +6,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
 import { aepFailureDetails } from '../aep/errors';
-import type { JsonPatchOp } from '../aep/types';
+import type { Flow, JsonPatchOp } from '../aep/types';
 import { FailureType } from '../shared/names';
 import { activityContext } from './context';
 import { mappingSetBody } from './target-side';
@@ -106,37 +106,7 @@ export function updateActivities({ aep }: { aep: AepClient }) {
       const { signal } = activityContext();
       const flow = await patchWithEtag(
         () => aep.getFlow(sandbox, id, signal),
-        (f) => {
-          if (!mapping) return [];
-          const index = (f.transformations ?? []).findIndex((t) => t.name === 'Mapping');
-          const params = f.transformations?.[index]?.params;
-          if (index < 0) {
-            return [
-              {
-                op: 'add',
-                path: '/transformations/-',
-                value: {
-                  name: 'Mapping',
-                  params: { mappingId: mapping.id, mappingVersion: mapping.version },
-                },
-              },
-            ];
-          }
-          const ops: JsonPatchOp[] = [];
-          if (params?.mappingId !== mapping.id)
-            ops.push({
-              op: 'replace',
-              path: `/transformations/${index}/params/mappingId`,
-              value: mapping.id,
-            });
-          if (Number(params?.mappingVersion) !== mapping.version)
-            ops.push({
-              op: 'replace',
-              path: `/transformations/${index}/params/mappingVersion`,
-              value: mapping.version,
-            });
-          return ops;
-        },
+        (f) => (mapping ? mappingOps(f, mapping) : []),
         (etag, ops) => aep.patchFlow(sandbox, id, etag, ops, signal),
         `Dataflow ${id}`,
       );
@@ -145,4 +115,36 @@ export function updateActivities({ aep }: { aep: AepClient }) {
       }
     },
   };
+}
+
+/** The PATCH that points a flow's Mapping transformation at `mapping` (none when it already does). */
+function mappingOps(flow: Flow, mapping: { id: string; version: number }): JsonPatchOp[] {
+  const index = (flow.transformations ?? []).findIndex((t) => t.name === 'Mapping');
+  const params = flow.transformations?.[index]?.params;
+  if (index < 0) {
+    return [
+      {
+        op: 'add',
+        path: '/transformations/-',
+        value: {
+          name: 'Mapping',
+          params: { mappingId: mapping.id, mappingVersion: mapping.version },
+        },
+      },
+    ];
+  }
+  const ops: JsonPatchOp[] = [];
+  if (params?.mappingId !== mapping.id)
+    ops.push({
+      op: 'replace',
+      path: `/transformations/${index}/params/mappingId`,
+      value: mapping.id,
+    });
+  if (Number(params?.mappingVersion) !== mapping.version)
+    ops.push({
+      op: 'replace',
+      path: `/transformations/${index}/params/mappingVersion`,
+      value: mapping.version,
+    });
+  return ops;
 }

@@ -1,0 +1,144 @@
+/** Discovery for teardown: the source a dataflow belongs to, and the graph of a source's resources. */
+import { ApplicationFailure } from '@temporalio/common';
+import type { AepClient } from '../aep/client';
+import type { Flow } from '../aep/types';
+import { FailureType } from '../shared/names';
+import type { ResourceKind } from '../shared/resources';
+import { activityContext } from './context';
+import { sourceNotFound } from './failures';
+import { listByName, sourceConnectionsOf } from './lookups';
+import { creatorSource, isOwned, isOwnedBy, keepsDataset } from './ownership';
+import type { ResolvedSource, SourceGraph } from './types';
+
+export function discoveryActivities({ aep }: { aep: AepClient }) {
+  return {
+    /** The source a dataflow of this project belongs to. */
+    async resolveFlowSource(input: { sandbox: string; flowId: string }): Promise<ResolvedSource> {
+      const { sandbox, flowId } = input;
+      const flow = await ownedFlow(aep, sandbox, flowId, activityContext().signal);
+      return { sandbox, name: sourceOf(flow) };
+    },
+
+    /**
+     * Finds the resources of a provisioned source (teardown), by source name or flow id. Only
+     * resources carrying this project's marker are returned for deletion; a dataset the request
+     * named by id is reported as kept.
+     */
+    async discoverSource(input: {
+      sandbox: string;
+      name?: string;
+      flowId?: string;
+    }): Promise<SourceGraph> {
+      const { sandbox } = input;
+      const { signal } = activityContext();
+      const named = input.flowId ? await ownedFlow(aep, sandbox, input.flowId, signal) : undefined;
+      const source = named ? sourceOf(named) : input.name;
+      if (!source) throw new Error('discoverSource needs a name or a flowId');
+      const graph: SourceGraph = { sandbox, resources: [], kept: [] };
+      const add = (kind: ResourceKind, id: string | undefined) => {
+        if (id && !graph.resources.some((r) => r.kind === kind && r.id === id))
+          graph.resources.push({ kind, id });
+      };
+      graph.sourceName = source;
+      const { flows, bases, targets, sources, mappingSets } = await listSource(
+        aep,
+        sandbox,
+        source,
+        named,
+        signal,
+      );
+
+      for (const f of flows) add('flow', f.id);
+      for (const s of sources) add('sourceConnection', s.id);
+      for (const t of targets) add('targetConnection', t.id);
+      for (const m of mappingSets) add('mappingSet', m.id);
+      for (const f of flows) {
+        for (const t of f.transformations ?? []) {
+          const mappingId = t.params?.mappingId;
+          if (t.name === 'Mapping' && typeof mappingId === 'string') {
+            const ms = await aep.getMappingSet(sandbox, mappingId, signal);
+            if (ms && isOwnedBy(ms.description, source)) add('mappingSet', ms.id);
+          }
+        }
+      }
+      for (const t of targets) {
+        const dsId = t.params?.dataSetId;
+        if (!dsId) continue;
+        const ds = await aep.getDataset(sandbox, dsId, signal);
+        if (!ds) continue;
+        const keep = datasetKept(ds.description, t.description);
+        if (!keep) add('dataset', ds.id);
+        else if (!graph.kept.some((k) => k.id === ds.id))
+          graph.kept.push({ kind: 'dataset', id: ds.id, reason: keep });
+      }
+      for (const b of bases) add('baseConnection', b.id);
+      return graph;
+    },
+  };
+}
+
+/** Dataflow `flowId`, which must exist and be this project's (a foreign one is left untouched). */
+async function ownedFlow(
+  aep: AepClient,
+  sandbox: string,
+  flowId: string,
+  signal?: AbortSignal,
+): Promise<Flow> {
+  const flow = await aep.getFlow(sandbox, flowId, signal);
+  if (!flow) sourceNotFound(`Dataflow ${flowId} does not exist in sandbox "${sandbox}"`);
+  if (!isOwned(flow.description)) {
+    throw ApplicationFailure.create({
+      type: FailureType.ForeignResourceConflict,
+      message: `Dataflow ${flowId} was not created by this project; it is left untouched`,
+      nonRetryable: true,
+    });
+  }
+  return flow;
+}
+
+/**
+ * The source a dataflow of this project belongs to: the marker names it (a person may have
+ * renamed the flow since).
+ */
+function sourceOf(flow: Flow): string {
+  return creatorSource(flow.description) ?? flow.name;
+}
+
+/**
+ * The source's resources by kind, `flow` alone when the teardown names one. Exact, case-sensitive
+ * name matches whose marker names this very source: a resource of another source (a name
+ * differing only in case, or renamed by a person) is never deleted.
+ */
+async function listSource(
+  aep: AepClient,
+  sandbox: string,
+  source: string,
+  flow: Flow | undefined,
+  signal?: AbortSignal,
+) {
+  const thisSource = <T extends { name?: string; description?: string }>(items: T[]) =>
+    items.filter((i) => i.name === source && isOwnedBy(i.description, source));
+  const flows = flow ? [flow] : thisSource(await listByName(aep, 'flow', sandbox, source, signal));
+  const bases = thisSource(await listByName(aep, 'baseConnection', sandbox, source, signal));
+  const targets = thisSource(await listByName(aep, 'targetConnection', sandbox, source, signal));
+  const sources = [];
+  for (const base of bases) {
+    sources.push(...thisSource(await sourceConnectionsOf(aep, sandbox, base.id, signal)));
+  }
+  const mappingSets = thisSource(await listByName(aep, 'mappingSet', sandbox, source, signal));
+  return { flows, bases, targets, sources, mappingSets };
+}
+
+/**
+ * Why the dataset a target connection writes to is kept, or undefined when it goes. A dataset this
+ * project created goes with the last source that writes to it (the delete checks that no other
+ * target connection still does); one the request named by id, or one this project did not
+ * create, is never deleted.
+ */
+function datasetKept(
+  dataset: string | undefined,
+  targetConnection: string | undefined,
+): string | undefined {
+  if (!isOwned(dataset)) return 'not created by this project';
+  return keepsDataset(targetConnection) ? 'named by id in the request' : undefined;
+}
