@@ -1,18 +1,24 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { sha256Hex } from '../../src/api/auth';
+import { buildApi } from '../../src/api/server';
 import { ProvisioningClient } from '../../src/client';
-import { parseConfig } from '../../src/config';
+import { parseApiConfig, parseConfig } from '../../src/config';
+import { clientOn, connectClient } from '../../src/connection';
 import { startEmulator, type RunningEmulator } from '../../emulator';
-import { progressQuery } from '../../src/shared/names';
-import { startDevServer, type DevServer } from '../../tools/dev-server';
+import { progressQuery, SEARCH_ATTRIBUTE_DEFINITIONS } from '../../src/shared/names';
+import { freePort, startDevServer, TEMPORAL_BIN, type DevServer } from '../../tools/dev-server';
 import { emulatorEnv } from '../../tools/emulator-env';
 import { buildWorker } from '../../src/worker';
 import { SCHEMA_ID, workflowBundle } from '../harness/stack';
 import { freshTaskQueue } from '../harness/temporal';
-import { ARTIFACTS, eventually } from './helpers';
+import { ARTIFACTS, eventually, run, start, type Child } from './helpers';
 
 /**
  * "Inspect it in the Temporal UI", checked in a real browser: Debian's headless Chromium driven by
@@ -234,3 +240,229 @@ describeUi(title, () => {
     });
   });
 });
+
+/**
+ * Payload encryption, seen from the UI (docs/encryption.md): a dev server whose Web UI is pointed
+ * at the HTTP API's codec endpoint (`--ui-codec-endpoint`, the dev server's spelling of the UI's
+ * TEMPORAL_CODEC_ENDPOINT), a worker and a client with a key. What Temporal holds is encrypted;
+ * the browser asks the codec endpoint (CORS, no API key: API_CODEC_ANONYMOUS, as the compose
+ * stack's UI needs) and shows the workflow's input decrypted.
+ */
+const codecTitle = haveChromium
+  ? 'the Temporal UI with the codec endpoint, in headless Chromium'
+  : `the Temporal UI with the codec endpoint — SKIPPED: no Chromium at ${CHROMIUM}`;
+
+describeUi(codecTitle, () => {
+  const stamp = Date.now().toString(36);
+  const name = `Sealed Orders ${stamp}`;
+  const datasetName = `Vault ledger ${stamp}`;
+  const description = `encrypted description ${stamp}`;
+  const keys = `ui-2026:${randomBytes(32).toString('base64')}`;
+  let devServer: Child;
+  let emulator: RunningEmulator;
+  let address: string;
+  let uiUrl: string;
+  let api: FastifyInstance;
+  let apiClient: ProvisioningClient;
+  let workerConnection: NativeConnection;
+  let connection: Connection;
+  let worker: Worker;
+  let running: Promise<void>;
+  let client: ProvisioningClient;
+  let started: Awaited<ReturnType<ProvisioningClient['startProvision']>>;
+  let browser: Browser;
+  let page: Page;
+  const codecCalls: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const [port, uiPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+    address = `127.0.0.1:${port}`;
+    uiUrl = `http://127.0.0.1:${uiPort}`;
+    emulator = await startEmulator({ port: 0 });
+    const taskQueue = freshTaskQueue('ui-codec');
+    const common = {
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      PAYLOAD_ENCRYPTION_KEYS: keys,
+    };
+
+    // The API first: the UI is started pointing at its codec endpoint.
+    const apiConfig = parseApiConfig({
+      ...common,
+      LOG_LEVEL: 'warn',
+      API_KEYS: `ops:${sha256Hex(`aeps_${stamp}`)}:*`,
+      API_CODEC_ANONYMOUS: 'true',
+      API_CODEC_ORIGINS: uiUrl,
+    });
+    apiClient = new ProvisioningClient(await connectClient(apiConfig, { lazy: true }), apiConfig);
+    api = await buildApi({ config: apiConfig, client: apiClient, logStream: new PassThrough() });
+    api.addHook('onResponse', async (request, reply) => {
+      if (request.url.startsWith('/codec/'))
+        codecCalls.push(`${request.method} ${request.url} ${reply.statusCode}`);
+    });
+    await api.listen({ host: '127.0.0.1', port: apiPort });
+
+    devServer = start(TEMPORAL_BIN, [
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--namespace',
+      'default',
+      '--log-level',
+      'error',
+      '--ui-ip',
+      '127.0.0.1',
+      '--ui-port',
+      String(uiPort),
+      '--ui-codec-endpoint',
+      `${api.listeningOrigin}/codec`,
+      ...SEARCH_ATTRIBUTE_DEFINITIONS.flatMap(([n, t]) => ['--search-attribute', `${n}=${t}`]),
+    ]);
+    await eventually(async () => {
+      const c = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await c.workflowService.describeNamespace({ namespace: 'default' });
+        return true;
+      } finally {
+        await c.close();
+      }
+    }, `the dev server on ${address}`);
+
+    const config = parseConfig({ ...common, ...emulatorEnv(emulator.url, emulator.credentials) });
+    workerConnection = await NativeConnection.connect({ address });
+    worker = await buildWorker({
+      config,
+      connection: workerConnection,
+      workflowBundle: await workflowBundle(),
+    });
+    running = worker.run();
+    connection = await Connection.connect({ address });
+    // The client as the library, the CLI and the API build it: the configuration's converter.
+    client = new ProvisioningClient(clientOn(connection, config), config);
+    started = await client.startProvision({
+      name,
+      description,
+      dataType: 'xdm',
+      target: { schemaId: SCHEMA_ID, dataset: { name: datasetName } },
+    });
+    await started.handle.result();
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (worker) {
+      worker.shutdown();
+      await running;
+    }
+    await connection?.close();
+    await workerConnection?.close();
+    await api?.close();
+    await apiClient?.close();
+    await emulator?.close();
+    await devServer?.stop();
+  }, 60_000);
+
+  test('Temporal holds the input encrypted: without the key it is unreadable', async () => {
+    const plain = new Client({ connection, namespace: 'default' });
+    const history = await plain.workflow
+      .getHandle(started.workflowId, started.runId)
+      .fetchHistory();
+    const input = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+    expect(Buffer.from(input.metadata!.encoding!).toString()).toBe('binary/encrypted');
+    expect(Buffer.from(input.metadata!['encryption-key-id']!).toString()).toBe('ui-2026');
+    for (const secret of [datasetName, description, SCHEMA_ID]) {
+      expect(Buffer.from(input.data!).includes(secret)).toBe(false);
+    }
+  });
+
+  test('the workflow page shows the input decoded, through the codec endpoint', async () => {
+    await page.goto(
+      `${uiUrl}/namespaces/default/workflows/${encodeURIComponent(started.workflowId)}/${started.runId}/history`,
+    );
+    const text = await eventually(
+      async () => {
+        const t = await framesText(page);
+        return [datasetName, description, SCHEMA_ID].every((s) => t.includes(s)) ? t : undefined;
+      },
+      'the decoded input on the workflow page',
+      30_000,
+    ).catch(async (err: unknown) => {
+      await page.screenshot({ path: path.join(ARTIFACTS, 'ui-codec-failure.png'), fullPage: true });
+      throw new Error(
+        `${String(err)}\n--- page text ---\n${await framesText(page)}\n--- codec calls ---\n${codecCalls.join('\n')}`,
+        { cause: err },
+      );
+    });
+    expect(text).not.toContain('binary/encrypted');
+    // The browser did call the codec endpoint (preflight and decode), and it answered.
+    expect(codecCalls).toEqual(
+      expect.arrayContaining(['OPTIONS /codec/decode 204', 'POST /codec/decode 200']),
+    );
+    await page.screenshot({ path: path.join(ARTIFACTS, 'ui-codec-input.png'), fullPage: true });
+  });
+
+  test('the Temporal CLI decodes through the same endpoint (--codec-endpoint, --codec-auth)', async () => {
+    const show = (extra: string[]) =>
+      run(TEMPORAL_BIN, [
+        'workflow',
+        'show',
+        '--address',
+        address,
+        '--namespace',
+        'default',
+        '-w',
+        started.workflowId,
+        '-r',
+        started.runId,
+        '--output',
+        'json',
+        ...extra,
+      ]);
+    const decoded = await show([
+      '--codec-endpoint',
+      `${api.listeningOrigin}/codec`,
+      '--codec-auth',
+      `Bearer aeps_${stamp}`,
+    ]);
+    expect(decoded.code).toBe(0);
+    expect(payloadText(decoded.output)).toContain(datasetName);
+    expect(payloadText(decoded.output)).toContain(description);
+    expect(decoded.output).not.toContain(ENCRYPTED_B64);
+    // Control: the same command without the codec shows only ciphertext.
+    const raw = await show([]);
+    expect(raw.code).toBe(0);
+    expect(raw.output).toContain(ENCRYPTED_B64);
+    expect(payloadText(raw.output)).not.toContain(datasetName);
+  });
+});
+
+/** `binary/encrypted` as `temporal workflow show --output json` prints a metadata value. */
+const ENCRYPTED_B64 = Buffer.from('binary/encrypted').toString('base64');
+
+/** Every payload's data in `temporal workflow show --output json` output, base64-decoded. */
+function payloadText(json: string): string {
+  return [...json.matchAll(/"data": "([A-Za-z0-9+/=]*)"/g)]
+    .map((m) => Buffer.from(m[1]!, 'base64').toString('utf8'))
+    .join('\n');
+}
+
+/** The text of a page, iframes included (as pageText above, for the codec block's page). */
+async function framesText(page: Page): Promise<string> {
+  const texts = await Promise.all(
+    page.frames().map((f) =>
+      f
+        .locator('body')
+        .innerText({ timeout: 5000 })
+        .catch(() => ''),
+    ),
+  );
+  return texts.join('\n').replace(/[“”]/g, '"').replace(/[‘’]/g, "'");
+}
