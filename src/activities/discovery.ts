@@ -1,4 +1,4 @@
-/** Discovery for teardown: the source a dataflow belongs to, and the graph of a source's resources. */
+/** Discovery for teardown: the source a dataflow belongs to, the graph of a source's resources. */
 import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
 import type { Flow } from '../aep/types';

@@ -117,7 +117,7 @@ export function updateActivities({ aep }: { aep: AepClient }) {
   };
 }
 
-/** The PATCH that points a flow's Mapping transformation at `mapping` (none when it already does). */
+/** The PATCH pointing the flow's Mapping transformation at `mapping` (none if it already does). */
 function mappingOps(flow: Flow, mapping: { id: string; version: number }): JsonPatchOp[] {
   const index = (flow.transformations ?? []).findIndex((t) => t.name === 'Mapping');
   const params = flow.transformations?.[index]?.params;
