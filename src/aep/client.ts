@@ -21,12 +21,12 @@
  *   resource's etag in `If-Match` (a stale one fails as AepConflict, 412).
  * - Bearer tokens go only to the configured Platform URL and, when asked, to the inlet URL.
  */
-import { catalogApi } from './catalog';
-import { dataPrepApi } from './data-prep';
+import { catalogApi, type CatalogApi } from './catalog';
+import { dataPrepApi, type DataPrepApi } from './data-prep';
 import { flowAction, flowServiceKind, type FlowServiceKind } from './flow-service';
 import { createAepHttp, type AepClientDeps } from './http';
-import { inletApi } from './inlet';
-import { schemaRegistryApi } from './schema-registry';
+import { inletApi, type InletApi } from './inlet';
+import { schemaRegistryApi, type SchemaRegistryApi } from './schema-registry';
 import {
   baseConnectionSchema,
   flowSchema,
@@ -36,23 +36,14 @@ import {
 import type {
   BaseConnection,
   CreateBaseConnectionBody,
-  CreateDatasetBody,
   CreatedFlowServiceResource,
-  CreatedMappingSet,
   CreateFlowBody,
-  CreateMappingSetBody,
   CreateSourceConnectionBody,
   CreateTargetConnectionBody,
-  Dataset,
-  DeleteOutcome,
   Flow,
   FlowAction,
-  InletResponse,
-  MappingSet,
-  SendToInletArgs,
   SourceConnection,
   TargetConnection,
-  XdmSchema,
 } from './types';
 
 export {
@@ -69,23 +60,8 @@ export { schemaContainer } from './schema-registry';
 /** The Flow Service methods of one resource kind. */
 type FS<TBody, TItem> = FlowServiceKind<TBody, TItem>;
 
-export interface AepClient {
-  // Schema Registry
-  /** The schema with this `$id` (or `meta:altId`), or null if the sandbox has none. */
-  getSchema(sandbox: string, schemaId: string, signal?: AbortSignal): Promise<XdmSchema | null>;
-
-  // Catalog
-  createDataset(
-    sandbox: string,
-    body: CreateDatasetBody,
-    signal?: AbortSignal,
-  ): Promise<{ id: string }>;
-  getDataset(sandbox: string, id: string, signal?: AbortSignal): Promise<Dataset | null>;
-  /** Every dataset whose name is exactly `name` (all pages). */
-  findDatasets(sandbox: string, q: { name: string }, signal?: AbortSignal): Promise<Dataset[]>;
-  deleteDataset(sandbox: string, id: string, signal?: AbortSignal): Promise<DeleteOutcome>;
-
-  // Flow Service: one shape per kind (flow-service.ts), each method named after its kind.
+/** Flow Service: one shape per kind (flow-service.ts), each method named after its kind. */
+export interface FlowServiceApi {
   createConnection: FS<CreateBaseConnectionBody, BaseConnection>['create'];
   getConnection: FS<CreateBaseConnectionBody, BaseConnection>['get'];
   listConnections: FS<CreateBaseConnectionBody, BaseConnection>['list'];
@@ -114,39 +90,10 @@ export interface AepClient {
     action: FlowAction,
     signal?: AbortSignal,
   ): Promise<CreatedFlowServiceResource>;
-
-  // Data Prep
-  createMappingSet(
-    sandbox: string,
-    body: CreateMappingSetBody,
-    signal?: AbortSignal,
-  ): Promise<CreatedMappingSet>;
-  /** A new version of the set (PUT); the answer carries the new version number. */
-  updateMappingSet(
-    sandbox: string,
-    id: string,
-    body: CreateMappingSetBody,
-    signal?: AbortSignal,
-  ): Promise<CreatedMappingSet>;
-  /** The latest version, or `version` when given. */
-  getMappingSet(
-    sandbox: string,
-    id: string,
-    signal?: AbortSignal,
-    version?: number,
-  ): Promise<MappingSet | null>;
-  /** Every mapping set whose name is exactly `name` (all pages). */
-  findMappingSets(
-    sandbox: string,
-    q: { name: string },
-    signal?: AbortSignal,
-  ): Promise<MappingSet[]>;
-  deleteMappingSet(sandbox: string, id: string, signal?: AbortSignal): Promise<DeleteOutcome>;
-
-  // Streaming inlet (DCS): no sandbox header, the inlet URL identifies org and sandbox.
-  /** One record to the inlet; resolves for 2xx, throws a mapped failure otherwise. */
-  sendToInlet(args: SendToInletArgs): Promise<InletResponse>;
 }
+
+export interface AepClient
+  extends SchemaRegistryApi, CatalogApi, FlowServiceApi, DataPrepApi, InletApi {}
 
 export function createAepClient(deps: AepClientDeps): AepClient {
   const http = createAepHttp(deps);

@@ -4,6 +4,7 @@
  * action endpoint.
  */
 import { type z } from 'zod';
+import { collection, deleteOne, getOne, send } from './calls';
 import { FLOW_SERVICE_PATH, MAX_PAGES, unexpected, type AepHttp } from './http';
 import { createdSchema, listPageSchema, singleItemSchema } from './schemas';
 import type {
@@ -42,35 +43,24 @@ export interface FlowServiceKind<TBody, TItem> {
 
 export function flowServiceKind<TBody, TItem>(
   http: AepHttp,
-  collection: string,
+  collectionName: string,
   label: string,
   item: z.ZodType<TItem>,
 ): FlowServiceKind<TBody, TItem> {
   const { platform, parse } = http;
-  const path = `${FLOW_SERVICE_PATH}/${collection}`;
-  const itemPath = (id: string) => `${path}/${encodeURIComponent(id)}`;
+  const kind = collection('flowservice', `${FLOW_SERVICE_PATH}/${collectionName}`);
   const single = singleItemSchema(item);
   const page = listPageSchema(item);
 
   return {
     async create(sandbox, body, signal) {
-      const operation = `flowservice.create${label}`;
-      const res = await platform({ operation, method: 'post', path, sandbox, json: body, signal });
-      return parse(createdSchema, res, { operation });
+      const call = kind.call(`create${label}`, sandbox, signal);
+      return send(http, createdSchema, { ...call, method: 'post', json: body });
     },
 
     async get(sandbox, id, signal) {
-      const ctx = { operation: `flowservice.get${label}`, resource: id };
-      const res = await platform({
-        ...ctx,
-        method: 'get',
-        path: itemPath(id),
-        sandbox,
-        signal,
-        allow: [404],
-      });
-      if (res.status === 404) return null;
-      return parse(single, res, ctx).items[0] ?? null;
+      const found = await getOne(http, single, kind.item(`get${label}`, id, sandbox, signal));
+      return found?.items[0] ?? null;
     },
 
     async list(sandbox, filters, opts, signal) {
@@ -81,7 +71,10 @@ export function flowServiceKind<TBody, TItem>(
 
       const items: TItem[] = [];
       const seen = new Set<string>();
-      let next: { path: string; params: URLSearchParams } | undefined = { path, params: first };
+      let next: { path: string; params: URLSearchParams } | undefined = {
+        path: kind.path,
+        params: first,
+      };
       while (next) {
         const key = `${next.path}?${next.params.toString()}`;
         if (seen.has(key) || seen.size >= MAX_PAGES) {
@@ -105,30 +98,17 @@ export function flowServiceKind<TBody, TItem>(
     },
 
     async patch(sandbox, id, etag, ops, signal) {
-      const ctx = { operation: `flowservice.patch${label}`, resource: id };
-      const res = await platform({
-        ...ctx,
+      const call = kind.item(`patch${label}`, id, sandbox, signal);
+      return send(http, createdSchema, {
+        ...call,
         method: 'patch',
-        path: itemPath(id),
-        sandbox,
         json: ops,
         headers: { 'if-match': etag },
-        signal,
       });
-      return parse(createdSchema, res, ctx);
     },
 
     async delete(sandbox, id, signal) {
-      const res = await platform({
-        operation: `flowservice.delete${label}`,
-        resource: id,
-        method: 'delete',
-        path: itemPath(id),
-        sandbox,
-        signal,
-        allow: [404],
-      });
-      return res.status === 404 ? 'absent' : 'deleted';
+      return deleteOne(http, kind.item(`delete${label}`, id, sandbox, signal));
     },
   };
 }
@@ -141,16 +121,15 @@ export async function flowAction(
   action: FlowAction,
   signal?: AbortSignal,
 ): Promise<CreatedFlowServiceResource> {
-  const ctx = { operation: `flowservice.${action}Flow`, resource: id };
-  const res = await http.platform({
-    ...ctx,
+  return send(http, createdSchema, {
+    operation: `flowservice.${action}Flow`,
+    resource: id,
     method: 'post',
     path: `${FLOW_SERVICE_PATH}/flows/${encodeURIComponent(id)}/action`,
     searchParams: new URLSearchParams({ op: action }),
     sandbox,
     signal,
   });
-  return http.parse(createdSchema, res, ctx);
 }
 
 /**

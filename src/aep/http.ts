@@ -132,11 +132,6 @@ export function unexpected(status: number, why: string, context: CallContext): n
   throw toAepFailure(new AepUnexpectedResponseError(status, why), context);
 }
 
-export function dedupeById<T extends { id: string }>(items: T[]): T[] {
-  const seen = new Set<string>();
-  return items.filter((i) => (seen.has(i.id) ? false : (seen.add(i.id), true)));
-}
-
 /**
  * URLSearchParams writes a space as `+`; Platform docs encode it as `%20`, which every server
  * decodes the same way (a literal `+` is already `%2B`).

@@ -6,16 +6,15 @@ import { readHttpError, toAepFailure } from './errors';
 import type { AepHttp } from './http';
 import type { InletResponse, SendToInletArgs } from './types';
 
-export function inletApi({ inletHttp, tokens }: AepHttp) {
+/** No sandbox header: the inlet URL identifies org and sandbox. */
+export interface InletApi {
+  /** One record to the inlet; resolves for 2xx, throws a mapped failure otherwise. */
+  sendToInlet(args: SendToInletArgs): Promise<InletResponse>;
+}
+
+export function inletApi({ inletHttp, tokens }: AepHttp): InletApi {
   return {
-    /** One record to the inlet; resolves for 2xx, throws a mapped failure otherwise. */
-    async sendToInlet({
-      inletUrl,
-      flowId,
-      record,
-      authenticated,
-      signal,
-    }: SendToInletArgs): Promise<InletResponse> {
+    async sendToInlet({ inletUrl, flowId, record, authenticated, signal }) {
       const context = { operation: 'inlet.send', resource: flowId, service: 'inlet' as const };
       try {
         const send = (token?: string) =>

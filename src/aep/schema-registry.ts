@@ -1,30 +1,27 @@
 /** Schema Registry: one schema by `$id` (or `meta:altId`). */
+import { getOne } from './calls';
 import { SCHEMA_REGISTRY_PATH, type AepHttp } from './http';
 import { xdmSchemaSchema } from './schemas';
 import type { XdmSchema } from './types';
 
 const SCHEMA_ACCEPT = 'application/vnd.adobe.xed+json; version=1';
 
-export function schemaRegistryApi({ platform, parse }: AepHttp) {
+export interface SchemaRegistryApi {
+  /** The schema with this `$id` (or `meta:altId`), or null if the sandbox has none. */
+  getSchema(sandbox: string, schemaId: string, signal?: AbortSignal): Promise<XdmSchema | null>;
+}
+
+export function schemaRegistryApi(http: AepHttp): SchemaRegistryApi {
   return {
-    /** The schema with this `$id` (or `meta:altId`), or null if the sandbox has none. */
-    async getSchema(
-      sandbox: string,
-      schemaId: string,
-      signal?: AbortSignal,
-    ): Promise<XdmSchema | null> {
-      const ctx = { operation: 'schemaregistry.getSchema', resource: schemaId };
-      const res = await platform({
-        ...ctx,
-        method: 'get',
+    async getSchema(sandbox, schemaId, signal) {
+      return getOne(http, xdmSchemaSchema, {
+        operation: 'schemaregistry.getSchema',
+        resource: schemaId,
         path: `${SCHEMA_REGISTRY_PATH}/${schemaContainer(schemaId)}/schemas/${encodeURIComponent(schemaId)}`,
         headers: { accept: SCHEMA_ACCEPT },
         sandbox,
         signal,
-        allow: [404],
       });
-      if (res.status === 404) return null;
-      return parse(xdmSchemaSchema, res, ctx);
     },
   };
 }
