@@ -82,12 +82,19 @@ export const createdSchema: z.ZodType<CreatedFlowServiceResource> = z.looseObjec
   etag: z.string(),
 });
 
+/** The fields every Flow Service resource has (`name` is optional on source and target ones). */
+function flowServiceFields<N extends z.ZodType>(name: N) {
+  return {
+    id: z.string(),
+    name,
+    description: optText,
+    state: z.string().optional(),
+    etag: z.string().optional(),
+  };
+}
+
 export const baseConnectionSchema: z.ZodType<BaseConnection> = z.looseObject({
-  id: z.string(),
-  name: z.string(),
-  description: optText,
-  state: z.string().optional(),
-  etag: z.string().optional(),
+  ...flowServiceFields(z.string()),
   connectionSpec: specRef,
   auth: z
     .looseObject({
@@ -106,21 +113,13 @@ export const baseConnectionSchema: z.ZodType<BaseConnection> = z.looseObject({
 });
 
 export const sourceConnectionSchema: z.ZodType<SourceConnection> = z.looseObject({
-  id: z.string(),
-  name: optText,
-  description: optText,
-  state: z.string().optional(),
-  etag: z.string().optional(),
+  ...flowServiceFields(optText),
   baseConnectionId: z.string().optional(),
   connectionSpec: specRef,
 });
 
 export const targetConnectionSchema: z.ZodType<TargetConnection> = z.looseObject({
-  id: z.string(),
-  name: optText,
-  description: optText,
-  state: z.string().optional(),
-  etag: z.string().optional(),
+  ...flowServiceFields(optText),
   connectionSpec: specRef,
   data: z
     .looseObject({
@@ -132,11 +131,7 @@ export const targetConnectionSchema: z.ZodType<TargetConnection> = z.looseObject
 });
 
 export const flowSchema: z.ZodType<Flow> = z.looseObject({
-  id: z.string(),
-  name: z.string(),
-  description: optText,
-  state: z.string().optional(),
-  etag: z.string().optional(),
+  ...flowServiceFields(z.string()),
   flowSpec: specRef,
   sourceConnectionIds: z.array(z.string()),
   targetConnectionIds: z.array(z.string()),
