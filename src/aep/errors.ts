@@ -16,9 +16,15 @@
  *   reach this module's output.
  */
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { TimeoutError } from 'ky';
 import { ZodError } from 'zod';
 import { FailureType } from '../shared/names';
+import {
+  AepHttpError,
+  AepUnexpectedResponseError,
+  describeBody,
+  describeIssues,
+} from './http-errors';
+import { isErrorLike, networkErrorCode } from './network-errors';
 
 /** JSON-safe details attached to every AEP failure (`failure.details[0]`). */
 export interface AepFailureDetails {
@@ -52,60 +58,6 @@ export interface AepErrorContext {
 }
 
 /**
- * A non-2xx answer, with its body already read (bodies can only be read asynchronously, the
- * mapping itself is synchronous). Built by `readHttpError`; thrown inside the client only.
- */
-export class AepHttpError extends Error {
-  override readonly name = 'AepHttpError';
-  constructor(
-    readonly status: number,
-    readonly statusText: string,
-    /** Raw `Retry-After` header value, if any. */
-    readonly retryAfter: string | null,
-    /** Parsed JSON body, or the (truncated) text when the body is not JSON; undefined when empty. */
-    readonly body: unknown,
-  ) {
-    super(`HTTP ${status} ${statusText}`.trim());
-  }
-}
-
-/** A 2xx whose body is not what the client needs. Non-retryable once mapped. */
-export class AepUnexpectedResponseError extends Error {
-  override readonly name = 'AepUnexpectedResponseError';
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const MAX_BODY_CHARS = 2_000;
-
-/** Reads a failed response into an `AepHttpError` (never throws; an unreadable body is dropped). */
-export async function readHttpError(response: Response): Promise<AepHttpError> {
-  let body: unknown;
-  try {
-    const text = await response.text();
-    if (text.length > 0) {
-      try {
-        body = JSON.parse(text) as unknown;
-      } catch {
-        body = text.slice(0, MAX_BODY_CHARS);
-      }
-    }
-  } catch {
-    body = undefined;
-  }
-  return new AepHttpError(
-    response.status,
-    response.statusText,
-    response.headers.get('retry-after'),
-    body,
-  );
-}
-
-/**
  * Maps any error raised while talking to AEP to an `ApplicationFailure`.
  *
  * Throws (rather than returns) the original error when it is an activity cancellation, so
@@ -124,13 +76,7 @@ export function toAepFailure(err: unknown, context: AepErrorContext): Applicatio
 
   if (err instanceof AepUnexpectedResponseError || err instanceof ZodError) {
     const status = err instanceof AepUnexpectedResponseError ? err.status : null;
-    const why =
-      err instanceof ZodError
-        ? err.issues
-            .slice(0, 3)
-            .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-            .join('; ')
-        : err.message;
+    const why = err instanceof ZodError ? describeIssues(err) : err.message;
     return failure({
       type: FailureType.AepUnexpectedResponse,
       nonRetryable: true,
@@ -178,26 +124,6 @@ export function aepFailureDetails(f: ApplicationFailure): AepFailureDetails | un
 export function isCancellation(err: unknown): boolean {
   if (err instanceof CancelledFailure) return true;
   return isErrorLike(err) && err.name === 'AbortError';
-}
-
-interface ErrorLike {
-  name: string;
-  message: string;
-  code?: unknown;
-  cause?: unknown;
-}
-
-/**
- * Duck-typed: errors raised by Node's fetch (undici) or DOMException may come from another realm
- * (jest's vm context, worker threads), where `instanceof Error` is false.
- */
-function isErrorLike(e: unknown): e is ErrorLike {
-  return (
-    typeof e === 'object' &&
-    e !== null &&
-    typeof (e as { name?: unknown }).name === 'string' &&
-    typeof (e as { message?: unknown }).message === 'string'
-  );
 }
 
 /**
@@ -332,112 +258,6 @@ function compact(d: {
   if (d.code !== undefined) out.code = d.code;
   if (d.resource !== undefined) out.resource = d.resource;
   return out;
-}
-
-/**
- * Extracts Adobe's error code and human text from the known error body shapes:
- * Flow Service / Schema Registry / DCS problem bodies `{type, title, detail, report, errorMessage}`,
- * the gateway `{error_code, message}`, IMS `{error, error_description}`, and unknown shapes
- * (Catalog, Data Prep) through their common field names.
- */
-function describeBody(body: unknown): { code?: string; text?: string } {
-  if (body === undefined || body === null) return {};
-  if (typeof body === 'string') return { text: truncate(body, 300) };
-  if (typeof body !== 'object') return {};
-  const b = body as Record<string, unknown>;
-  const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
-  const report =
-    b.report && typeof b.report === 'object' ? (b.report as Record<string, unknown>) : {};
-
-  // Problem type URIs end with the code: .../errors/FLOW-1439-404, .../XDM-1010-404.
-  const typeCode = str(b.type)?.match(/([A-Z]+-\d+-\d+)\/?$/)?.[1];
-  const code =
-    typeCode ??
-    str(b.error_code) ??
-    (typeof b.error_code === 'number' ? String(b.error_code) : undefined) ??
-    str(b.error) ??
-    str(b.code) ??
-    str(b.errorCode);
-
-  const texts: string[] = [];
-  const push = (v: unknown) => {
-    const s = str(v);
-    if (s && !texts.some((t) => t.includes(s))) texts.push(s);
-  };
-  push(b.title);
-  push(report['detailed-message']);
-  push(report.message);
-  push(b.errorMessage);
-  push(b.detail);
-  push(b.message);
-  push(b.error_description);
-  if (Array.isArray(b.errors)) {
-    for (const e of b.errors.slice(0, 3)) {
-      if (e && typeof e === 'object') push((e as Record<string, unknown>).message);
-      else push(e);
-    }
-  }
-  if (texts.length === 0 && !code) {
-    return { text: truncate(JSON.stringify(body), 300) };
-  }
-  return {
-    ...(code ? { code } : {}),
-    ...(texts.length ? { text: truncate(texts.join(': '), 500) } : {}),
-  };
-}
-
-interface NetworkInfo {
-  code: string;
-  message: string;
-}
-
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_CLOSED',
-]);
-
-/** Recognises "no HTTP answer" errors: ky timeouts, undici `fetch failed` and socket errnos. */
-function networkErrorCode(err: unknown): NetworkInfo | undefined {
-  if (err instanceof TimeoutError || (isErrorLike(err) && err.name === 'TimeoutError')) {
-    return { code: 'TIMEOUT', message: 'request timed out' };
-  }
-  // Walk the cause chain: undici wraps socket errors as TypeError('fetch failed', { cause }).
-  let e: unknown = err;
-  let fetchFailed = false;
-  for (let depth = 0; depth < 5 && isErrorLike(e); depth++) {
-    if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) {
-      return { code: e.code, message: e.message };
-    }
-    if (/socket hang up|other side closed/i.test(e.message)) {
-      return { code: 'ECONNRESET', message: e.message };
-    }
-    if (e.name === 'TypeError' && (e.message === 'fetch failed' || e.message === 'terminated')) {
-      fetchFailed = true;
-    }
-    e = e.cause;
-  }
-  if (fetchFailed && isErrorLike(err)) {
-    const cause = isErrorLike(err.cause) ? err.cause.message : '';
-    return { code: 'FETCH_FAILED', message: cause || err.message };
-  }
-  return undefined;
-}
-
-function truncate(s: string, max: number): string {
-  return s.length > max ? `${s.slice(0, max)}…` : s;
 }
 
 /** Defence in depth: a bearer token echoed by some server never reaches history. */

@@ -6,7 +6,8 @@
 import ky, { type KyInstance } from 'ky';
 import { type z } from 'zod';
 import { type Config } from '../config';
-import { AepUnexpectedResponseError, readHttpError, toAepFailure } from './errors';
+import { toAepFailure } from './errors';
+import { AepUnexpectedResponseError, describeIssues, readHttpError } from './http-errors';
 import { createTokenProvider, type TokenProvider } from './token';
 
 export type AepClientConfig = Pick<
@@ -117,10 +118,7 @@ export function createAepHttp(deps: AepClientDeps): AepHttp {
   function parse<T>(schema: z.ZodType<T>, res: PlatformResponse, context: CallContext): T {
     const result = schema.safeParse(res.body);
     if (result.success) return result.data;
-    const why = result.error.issues
-      .slice(0, 3)
-      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-      .join('; ');
+    const why = describeIssues(result.error);
     throw toAepFailure(new AepUnexpectedResponseError(res.status, why), context);
   }
 

@@ -2,7 +2,8 @@
  * The streaming inlet (DCS): no sandbox header, the inlet URL identifies org and sandbox. The
  * bearer token goes to the inlet only when the inlet requires authentication.
  */
-import { readHttpError, toAepFailure } from './errors';
+import { toAepFailure } from './errors';
+import { bodyOfText, readHttpError } from './http-errors';
 import type { AepHttp } from './http';
 import type { InletResponse, SendToInletArgs } from './types';
 
@@ -37,14 +38,7 @@ export function inletApi({ inletHttp, tokens }: AepHttp): InletApi {
         }
         if (!response.ok) throw await readHttpError(response);
         // DCS answers JSON; anything else is still a 2xx the caller may want to see.
-        const text = await response.text();
-        let body: unknown = text;
-        try {
-          body = text.length > 0 ? (JSON.parse(text) as unknown) : undefined;
-        } catch {
-          body = text.slice(0, 2_000);
-        }
-        return { status: response.status, body };
+        return { status: response.status, body: bodyOfText(await response.text()) };
       } catch (err) {
         throw toAepFailure(err, context);
       }

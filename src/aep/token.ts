@@ -15,7 +15,8 @@
  */
 import ky from 'ky';
 import { type Config } from '../config';
-import { readHttpError, toAepFailure } from './errors';
+import { toAepFailure } from './errors';
+import { readHttpError } from './http-errors';
 import { imsTokenSchema } from './schemas';
 
 export interface TokenProvider {

@@ -7,12 +7,8 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createAepClient, type AepClient } from '../../src/aep/client';
-import {
-  AepHttpError,
-  aepFailureDetails,
-  parseRetryAfter,
-  toAepFailure,
-} from '../../src/aep/errors';
+import { aepFailureDetails, parseRetryAfter, toAepFailure } from '../../src/aep/errors';
+import { AepHttpError } from '../../src/aep/http-errors';
 import { FailureType } from '../../src/shared/names';
 import {
   clientConfig,
