@@ -120,22 +120,24 @@ export async function priorResource<T>(
 
 /**
  * The one shape of an idempotent create: the resource an earlier attempt or run created
- * (`priorResource`), which `check` throws for when it differs from the request, or else a new
- * one, sent with the commit signal (a create that has been sent is not aborted by a cancellation).
+ * (`priorResource`, its lookup aborted with the attempt's signal), which `check` throws for when it
+ * differs from the request, or else a new one, sent with the commit signal (a create that has been
+ * sent is not aborted by a cancellation).
  */
 export async function ensureOwned<P extends PriorResource>(
   input: { lookupFirst: boolean; found?: P | null },
   how: {
-    lookUp: () => Promise<P | undefined>;
+    lookUp: (signal: AbortSignal | undefined) => Promise<P | undefined>;
     check?: (prior: P) => void;
     create: (signal: AbortSignal | undefined) => Promise<{ id: string }>;
   },
 ): Promise<EnsureResult> {
-  const prior = await priorResource(input, how.lookUp);
+  const { signal, commitSignal } = activityContext();
+  const prior = await priorResource(input, () => how.lookUp(signal));
   if (prior) {
     how.check?.(prior);
     return { id: prior.id, created: prior.createdByThisRun };
   }
-  const { id } = await how.create(activityContext().commitSignal());
+  const { id } = await how.create(commitSignal());
   return { id, created: true };
 }

@@ -14,9 +14,8 @@ export function flowActivities({ aep }: { aep: AepClient }) {
   return {
     async ensureFlow(input: EnsureFlowInput): Promise<EnsureResult> {
       const { owner } = input;
-      const { signal } = activityContext();
       return ensureOwned(input, {
-        lookUp: () =>
+        lookUp: (signal) =>
           lookUpOwnNamed(aep, 'flow', owner, signal, (flow) => checkFlowConnections(flow, input)),
         create: (commit) => aep.createFlow(owner.sandbox, flowBody(input), commit),
       });

@@ -19,13 +19,12 @@ export function sourceSideActivities({ aep }: { aep: AepClient }) {
   return {
     async ensureBaseConnection(input: EnsureBaseConnectionInput): Promise<EnsureResult> {
       const { owner } = input;
-      const { signal } = activityContext();
       // Looked up unless readSource already did (`found`): the root that tells a new source
       // from a re-run. A retry always looks up (an earlier attempt may have created it).
       return ensureOwned(
         { lookupFirst: true, found: input.found },
         {
-          lookUp: () =>
+          lookUp: (signal) =>
             lookUpOwnNamed(aep, 'baseConnection', owner, signal, (base) =>
               checkBaseConnectionMatches(base, input),
             ),
@@ -65,9 +64,8 @@ export function sourceSideActivities({ aep }: { aep: AepClient }) {
 
     async ensureSourceConnection(input: EnsureSourceConnectionInput): Promise<EnsureResult> {
       const { owner, baseConnectionId } = input;
-      const { signal } = activityContext();
       return ensureOwned(input, {
-        lookUp: async () =>
+        lookUp: async (signal) =>
           priorOf(
             adopt(
               'sourceConnection',

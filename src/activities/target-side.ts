@@ -102,9 +102,8 @@ export function targetSideActivities({ aep }: { aep: AepClient }) {
 
     async ensureTargetConnection(input: EnsureTargetConnectionInput): Promise<EnsureResult> {
       const { owner } = input;
-      const { signal } = activityContext();
       return ensureOwned(input, {
-        lookUp: () => lookUpOwnNamed(aep, 'targetConnection', owner, signal),
+        lookUp: (signal) => lookUpOwnNamed(aep, 'targetConnection', owner, signal),
         check: (prior) => {
           if (prior.dataSetId !== input.datasetId) {
             differs(
