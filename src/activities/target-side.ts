@@ -1,6 +1,7 @@
 /** The target side: schema check and early lookups, dataset, target connection, mapping set. */
 import type { AepClient } from '../aep/client';
 import { SPEC, XDM_DATASET_CONTENT_TYPE, XDM_FULL_CONTENT_TYPE } from '../aep/constants';
+import type { CreateTargetConnectionBody } from '../aep/types';
 import { activityContext, ensureOwned, priorResource } from './context';
 import { datasetMismatch, differs, schemaNotFound } from './failures';
 import { lookUpDataset, lookUpOwnNamed } from './lookups';
@@ -50,54 +51,10 @@ export function targetSideActivities({ aep }: { aep: AepClient }) {
      * dataset is found by name among this project's datasets, or created.
      */
     async ensureDataset(input: EnsureDatasetInput): Promise<EnsureResult> {
-      const { owner, schemaId } = input;
-      const { signal, commitSignal } = activityContext();
-      if (input.datasetId) {
-        const ds = await aep.getDataset(owner.sandbox, input.datasetId, signal);
-        if (!ds) {
-          datasetMismatch(
-            `Dataset ${input.datasetId} does not exist in sandbox "${owner.sandbox}"`,
-          );
-        }
-        if (ds.schemaRef.id !== schemaId) {
-          datasetMismatch(
-            `Dataset ${input.datasetId} uses schema ${ds.schemaRef.id}, not ${schemaId}`,
-          );
-        }
-        return { id: ds.id, created: false };
-      }
+      if (input.datasetId) return checkDatasetById(aep, input, input.datasetId);
       const spec = input.dataset;
       if (!spec) throw new Error('ensureDataset needs datasetId or dataset');
-      const prior = await priorResource(input, () => lookUpDataset(aep, owner, spec.name, signal));
-      let dataset = prior;
-      if (!dataset?.createdByThisRun) {
-        dataset ??= {
-          id: (
-            await aep.createDataset(
-              owner.sandbox,
-              {
-                name: spec.name,
-                description: markedDescription(owner, spec.description),
-                schemaRef: { id: schemaId, contentType: XDM_DATASET_CONTENT_TYPE },
-                fileDescription: { persisted: true, containerFormat: 'parquet', format: 'parquet' },
-              },
-              commitSignal(),
-            )
-          ).id,
-          createdByThisRun: true,
-          schemaId,
-        };
-      }
-      if (dataset.createdByThisRun) {
-        dataset = await settleSharedDataset(aep, owner, spec.name, dataset, signal);
-      }
-      if (dataset.schemaId !== schemaId) {
-        differs(
-          `Dataset "${spec.name}" (${dataset.id}) exists with schema ${dataset.schemaId}, not ${schemaId}`,
-          { kind: 'dataset', id: dataset.id },
-        );
-      }
-      return { id: dataset.id, created: dataset.createdByThisRun };
+      return ensureNamedDataset(aep, input, spec);
     },
 
     async ensureTargetConnection(input: EnsureTargetConnectionInput): Promise<EnsureResult> {
@@ -113,22 +70,7 @@ export function targetSideActivities({ aep }: { aep: AepClient }) {
           }
         },
         create: (commit) =>
-          aep.createTargetConnection(
-            owner.sandbox,
-            {
-              name: owner.sourceName,
-              description: markedDescription(owner, undefined, {
-                keepDataset: input.datasetNamedById === true,
-              }),
-              data: {
-                format: 'json',
-                schema: { id: input.schemaId, version: XDM_FULL_CONTENT_TYPE },
-              },
-              params: { dataSetId: input.datasetId },
-              connectionSpec: SPEC.dataLake,
-            },
-            commit,
-          ),
+          aep.createTargetConnection(owner.sandbox, targetConnectionBody(input), commit),
       });
     },
 
@@ -146,6 +88,80 @@ export function targetSideActivities({ aep }: { aep: AepClient }) {
       );
       return { id: created.id, version: created.version, created: true };
     },
+  };
+}
+
+/** An existing dataset the request names by id: it must exist and use the schema; never owned. */
+async function checkDatasetById(
+  aep: AepClient,
+  { owner, schemaId }: EnsureDatasetInput,
+  id: string,
+): Promise<EnsureResult> {
+  const ds = await aep.getDataset(owner.sandbox, id, activityContext().signal);
+  if (!ds) datasetMismatch(`Dataset ${id} does not exist in sandbox "${owner.sandbox}"`);
+  if (ds.schemaRef.id !== schemaId) {
+    datasetMismatch(`Dataset ${id} uses schema ${ds.schemaRef.id}, not ${schemaId}`);
+  }
+  return { id: ds.id, created: false };
+}
+
+/**
+ * A dataset the request names: found by name among this project's datasets, or created; one this
+ * run created settles on the canonical dataset of that name (shared-dataset.ts).
+ */
+async function ensureNamedDataset(
+  aep: AepClient,
+  input: EnsureDatasetInput,
+  spec: { name: string; description?: string },
+): Promise<EnsureResult> {
+  const { owner, schemaId } = input;
+  const { signal, commitSignal } = activityContext();
+  const prior = await priorResource(input, () => lookUpDataset(aep, owner, spec.name, signal));
+  let dataset = prior;
+  if (!dataset?.createdByThisRun) {
+    dataset ??= {
+      id: (
+        await aep.createDataset(
+          owner.sandbox,
+          {
+            name: spec.name,
+            description: markedDescription(owner, spec.description),
+            schemaRef: { id: schemaId, contentType: XDM_DATASET_CONTENT_TYPE },
+            fileDescription: { persisted: true, containerFormat: 'parquet', format: 'parquet' },
+          },
+          commitSignal(),
+        )
+      ).id,
+      createdByThisRun: true,
+      schemaId,
+    };
+  }
+  if (dataset.createdByThisRun) {
+    dataset = await settleSharedDataset(aep, owner, spec.name, dataset, signal);
+  }
+  if (dataset.schemaId !== schemaId) {
+    differs(
+      `Dataset "${spec.name}" (${dataset.id}) exists with schema ${dataset.schemaId}, not ${schemaId}`,
+      { kind: 'dataset', id: dataset.id },
+    );
+  }
+  return { id: dataset.id, created: dataset.createdByThisRun };
+}
+
+/**
+ * Into the dataset, as full XDM. `keep-dataset` in the marker when the request named the dataset
+ * by id: teardown never deletes it.
+ */
+function targetConnectionBody(input: EnsureTargetConnectionInput): CreateTargetConnectionBody {
+  const { owner } = input;
+  return {
+    name: owner.sourceName,
+    description: markedDescription(owner, undefined, {
+      keepDataset: input.datasetNamedById === true,
+    }),
+    data: { format: 'json', schema: { id: input.schemaId, version: XDM_FULL_CONTENT_TYPE } },
+    params: { dataSetId: input.datasetId },
+    connectionSpec: SPEC.dataLake,
   };
 }
 
