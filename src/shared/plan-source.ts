@@ -1,0 +1,256 @@
+/**
+ * The rules of a plan (plan.ts): how `planSource` compares a request with what AEP holds, one
+ * function per resource, in dependency order. Pure and deterministic: the workflows run it.
+ */
+import type { ProvisionRequest } from '../request';
+import type { ActualSource, FieldChange, Mapping, ResourcePlan, SourcePlan } from './plan';
+
+/**
+ * Compares the request (desired state) with what AEP holds. Rules:
+ * - missing → create; same → keep; foreign same-name resource → conflict (never touched).
+ * - In place: the base connection's description (PATCH), the mapping set's mappings (a new
+ *   version, PUT), the flow's mapping reference (PATCH with If-Match), a disabled flow
+ *   (re-enabled). Mappings added to or removed from a flow of the other flow spec replace the
+ *   flow only (base and source connections stay, so does the inlet URL).
+ * - Refused unless `replace: true`: data type and authentication (a new inlet), schema and
+ *   dataset (data would move). With `replace: true` the whole source is replaced.
+ */
+export function planSource(req: ProvisionRequest, actual: ActualSource): SourcePlan {
+  const resources: ResourcePlan[] = [];
+  const needsReplace: FieldChange[] = [];
+  const conflicts: ResourcePlan[] = actual.foreign.map((f) => ({
+    kind: f.kind,
+    action: 'conflict',
+    id: f.id,
+    reason: `a ${f.kind} named "${req.name}" exists that this project did not create`,
+  }));
+  const foreignKinds = new Set(actual.foreign.map((f) => f.kind));
+  const draft: Draft = {
+    req,
+    actual,
+    needsReplace,
+    add: (p) => {
+      if (!foreignKinds.has(p.kind)) resources.push(p);
+    },
+  };
+
+  planBaseConnection(draft);
+  planSourceConnection(draft);
+  planDataset(draft);
+  planTargetConnection(draft);
+  const mappingChanges = planMappingSet(draft);
+  planFlow(draft, mappingChanges);
+
+  const replaceSource = needsReplace.length > 0 && req.replace === true;
+  const planned = replaceSource
+    ? resources.map<ResourcePlan>((r) =>
+        r.id ? { kind: r.kind, action: 'replace', id: r.id, reason: 'replace: true' } : r,
+      )
+    : resources;
+  return {
+    sandbox: req.sandbox,
+    name: req.name,
+    resources: planned,
+    changes: planned.some((r) => r.action !== 'keep') || conflicts.length > 0,
+    needsReplace,
+    replaceSource,
+    conflicts,
+    schemaMissing: !actual.schemaFound,
+  };
+}
+
+/**
+ * A plan being drawn: the request, what AEP holds, `add` for each resource in dependency order
+ * (foreign kinds are left to the conflicts), and the changes that need `replace: true`.
+ */
+interface Draft {
+  req: ProvisionRequest;
+  actual: ActualSource;
+  add: (p: ResourcePlan) => void;
+  needsReplace: FieldChange[];
+}
+
+/** Base connection: the inlet. Data type and authentication cannot change in place. */
+function planBaseConnection({ req, actual, add, needsReplace }: Draft): void {
+  const base = actual.baseConnection;
+  const authRequired = req.authentication?.required ?? false;
+  if (!base) {
+    add({ kind: 'baseConnection', action: 'create' });
+    return;
+  }
+  if (base.dataType !== undefined && base.dataType !== req.dataType)
+    needsReplace.push({ field: 'dataType', from: base.dataType, to: req.dataType });
+  if (base.authenticationRequired !== authRequired)
+    needsReplace.push({
+      field: 'authentication.required',
+      from: base.authenticationRequired,
+      to: authRequired,
+    });
+  const description = req.description ?? '';
+  const changes =
+    (base.description ?? '') !== description
+      ? [{ field: 'description', from: base.description ?? '', to: description }]
+      : [];
+  add({
+    kind: 'baseConnection',
+    action: changes.length ? 'update' : 'keep',
+    id: base.id,
+    ...(changes.length ? { changes } : {}),
+  });
+}
+
+function planSourceConnection({ actual, add }: Draft): void {
+  add(
+    actual.sourceConnection && actual.baseConnection
+      ? { kind: 'sourceConnection', action: 'keep', id: actual.sourceConnection.id }
+      : { kind: 'sourceConnection', action: 'create' },
+  );
+}
+
+/** Dataset: where the data goes. It does not move in place. */
+function planDataset({ req, actual, add, needsReplace }: Draft): void {
+  const { datasetId, schemaId } = req.target;
+  const ds = actual.dataset;
+  if (datasetId !== undefined) {
+    add(
+      ds
+        ? { kind: 'dataset', action: 'keep', id: ds.id }
+        : { kind: 'dataset', action: 'conflict', reason: `dataset ${datasetId} does not exist` },
+    );
+    if (ds && ds.schemaId !== schemaId)
+      needsReplace.push({ field: 'target.schemaId', from: ds.schemaId, to: schemaId });
+  } else if (ds) {
+    if (ds.schemaId !== schemaId)
+      needsReplace.push({ field: 'target.schemaId', from: ds.schemaId, to: schemaId });
+    add({ kind: 'dataset', action: 'keep', id: ds.id });
+  } else add({ kind: 'dataset', action: 'create' });
+}
+
+/** Target connection: it writes to the dataset, and does not move in place either. */
+function planTargetConnection({ req, actual, add, needsReplace }: Draft): void {
+  const { datasetId, schemaId } = req.target;
+  const target = actual.targetConnection;
+  if (!target) {
+    add({ kind: 'targetConnection', action: 'create' });
+    return;
+  }
+  const wanted =
+    actual.dataset?.id ??
+    (datasetId !== undefined ? datasetId : `new dataset "${req.target.dataset?.name}"`);
+  if (target.dataSetId !== wanted)
+    needsReplace.push({ field: 'target.dataset', from: target.dataSetId ?? null, to: wanted });
+  if (
+    target.schemaId !== undefined &&
+    target.schemaId !== schemaId &&
+    !needsReplace.some((c) => c.field === 'target.schemaId')
+  )
+    needsReplace.push({ field: 'target.schemaId', from: target.schemaId, to: schemaId });
+  add({ kind: 'targetConnection', action: 'keep', id: target.id });
+}
+
+/**
+ * Mapping set: a changed one gets a new version; one no longer wanted goes with the flow. True
+ * when the mappings change (a new set or a new version).
+ */
+function planMappingSet({ req, actual, add }: Draft): boolean {
+  const mappings = desiredMappings(req);
+  const ms = actual.mappingSet;
+  if (mappings) {
+    if (!ms) {
+      add({ kind: 'mappingSet', action: 'create' });
+      return true;
+    }
+    if (
+      !sameMappings(ms.mappings, mappings) ||
+      (ms.schemaId !== undefined && ms.schemaId !== req.target.schemaId)
+    ) {
+      add({
+        kind: 'mappingSet',
+        action: 'update',
+        id: ms.id,
+        changes: [{ field: 'mappings', from: mappingList(ms.mappings), to: mappingList(mappings) }],
+      });
+      return true;
+    }
+    add({ kind: 'mappingSet', action: 'keep', id: ms.id });
+  } else if (ms) {
+    add({ kind: 'mappingSet', action: 'delete', id: ms.id, reason: 'the request has no mappings' });
+  }
+  return false;
+}
+
+/** Flow: created, replaced (other flow spec or other connections), updated in place, or kept. */
+function planFlow({ req, actual, add }: Draft, mappingChanges: boolean): void {
+  const { flow, baseConnection: base, sourceConnection, targetConnection: target } = actual;
+  const mappings = desiredMappings(req);
+  const ms = actual.mappingSet;
+  const wantedSpec = mappings ? 'streamingWithMapping' : 'streaming';
+  if (!flow) add({ kind: 'flow', action: 'create' });
+  else if (flow.flowSpec !== wantedSpec) {
+    add({
+      kind: 'flow',
+      action: 'replace',
+      id: flow.id,
+      reason: mappings
+        ? 'mappings added: the flow needs the Mapping flow spec'
+        : 'mappings removed: the flow needs the plain streaming flow spec',
+    });
+  } else if (
+    !base ||
+    !sourceConnection ||
+    !target ||
+    !flow.sourceConnectionIds.includes(sourceConnection.id) ||
+    !flow.targetConnectionIds.includes(target.id)
+  ) {
+    add({
+      kind: 'flow',
+      action: 'replace',
+      id: flow.id,
+      reason: 'its source or target connection is gone or was replaced',
+    });
+  } else {
+    const changes: FieldChange[] = [];
+    if (mappings && ms && flow.mapping?.id !== ms.id)
+      changes.push({ field: 'mapping.id', from: flow.mapping?.id ?? null, to: ms.id });
+    if (mappings && mappingChanges && ms)
+      changes.push({ field: 'mapping.version', from: flow.mapping?.version ?? null, to: 'next' });
+    else if (mappings && ms && flow.mapping?.version !== ms.version)
+      changes.push({
+        field: 'mapping.version',
+        from: flow.mapping?.version ?? null,
+        to: ms.version,
+      });
+    if (flow.state !== undefined && flow.state !== 'enabled')
+      changes.push({ field: 'state', from: flow.state, to: 'enabled' });
+    add({
+      kind: 'flow',
+      action: changes.length ? 'update' : 'keep',
+      id: flow.id,
+      ...(changes.length ? { changes } : {}),
+    });
+  }
+}
+
+export function sameMappings(a: readonly Mapping[], b: readonly Mapping[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every(
+      (m, i) =>
+        m.sourceAttribute === b[i]!.sourceAttribute &&
+        m.destinationXdmPath === b[i]!.destinationXdmPath &&
+        m.identity === b[i]!.identity,
+    )
+  );
+}
+
+const mappingList = (ms: readonly Mapping[]) =>
+  ms.map((m) => `${m.sourceAttribute}→${m.destinationXdmPath}${m.identity ? ' (identity)' : ''}`);
+
+/** The request's mappings with defaults applied (identity false). */
+export function desiredMappings(req: ProvisionRequest): Mapping[] | undefined {
+  return req.mappings?.map((m) => ({
+    sourceAttribute: m.sourceAttribute,
+    destinationXdmPath: m.destinationXdmPath,
+    identity: m.identity ?? false,
+  }));
+}
