@@ -1,12 +1,15 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { auditResources, type SourceOutcome } from '../../chaos/audit';
 import { startEmulator, type RunningEmulator } from '../../emulator';
 import { ProvisioningClient, summarizeFailure } from '../../src/client';
 import { parseClientConfig } from '../../src/config';
 import type { ProvisionRequestInput } from '../../src/request';
-import { sourceWorkflowId } from '../../src/shared/names';
+import { REQUEST_MEMO, sourceWorkflowId } from '../../src/shared/names';
 import type { ProvisionResult } from '../../src/shared/results';
 import { REPO_ROOT } from '../../tools/dev-server';
 import { emulatorEnv } from '../../tools/emulator-env';
@@ -299,4 +302,270 @@ describe('crashes mid-run lose nothing', () => {
       expect(stack.postgresPid()).not.toBe(before);
     });
   }, 300_000);
+});
+
+describe('payload encryption on PostgreSQL (docs/encryption.md)', () => {
+  /**
+   * One source provisioned by a production worker (dist/) with PAYLOAD_ENCRYPTION_KEYS, another
+   * by the keyless one: the history rows PostgreSQL stores (`history_node`) are read raw and
+   * parsed with Temporal's own protos. The keyless source is the control: the same search finds
+   * its request there in plaintext, so the search would find the encrypted one's if the codec
+   * were not wired.
+   */
+  const KEY_ID = 'stack-2026';
+  const KEYS = `${KEY_ID}:${randomBytes(32).toString('base64')}`;
+  const stamp = Date.now().toString(36);
+  let encWorker: ProductionWorker;
+  let encClient: ProvisioningClient;
+  let encQueue: string;
+
+  const secretRequest = (label: string): ProvisionRequestInput => ({
+    name: `${label} source ${stamp}`,
+    description: `${label} description ${stamp}`,
+    dataType: 'raw',
+    target: { schemaId: SCHEMA_ID, dataset: { name: `${label} ledger ${stamp}` } },
+    mappings: [{ sourceAttribute: `${label}_ref_${stamp}`, destinationXdmPath: '_id' }],
+    smokeTest: {
+      activationWaitSeconds: 0,
+      record: { [`${label}_ref_${stamp}`]: `${label}-smoke-${stamp}` },
+    },
+  });
+  /** The request's fields as they would appear in plaintext (all but the name). */
+  const fieldsOf = (r: ProvisionRequestInput) => [
+    r.description as string,
+    SCHEMA_ID,
+    (r.target as { dataset: { name: string } }).dataset.name,
+    (r.mappings as Array<{ sourceAttribute: string }>)[0]!.sourceAttribute,
+    Object.values((r.smokeTest as { record: Record<string, string> }).record)[0]!,
+  ];
+
+  const clientEnv = (taskQueue: string, keys?: string) => ({
+    TEMPORAL_ADDRESS: stack.address,
+    TEMPORAL_NAMESPACE: stack.namespace,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    AEP_SANDBOX: 'prod',
+    ...(keys ? { PAYLOAD_ENCRYPTION_KEYS: keys } : {}),
+  });
+
+  beforeAll(async () => {
+    encQueue = freshTaskQueue('pgstack-enc');
+    encWorker = await startProductionWorker({
+      distDir,
+      env: {
+        ...clientEnv(encQueue, KEYS),
+        ...emulatorEnv(emulator.url, emulator.credentials),
+        AEP_REQUEST_TIMEOUT_MS: '5000',
+        LOG_LEVEL: 'warn',
+      },
+      logFile: path.join(stack.dir, 'worker-encrypted.log'),
+    });
+    // The library's own connect: the client the CLI and the API build (src/connection.ts).
+    encClient = await ProvisioningClient.connect(parseClientConfig(clientEnv(encQueue, KEYS)));
+  }, 120_000);
+
+  afterAll(async () => {
+    await encWorker?.stop();
+    await encClient?.close();
+  }, 60_000);
+
+  const PayloadMessage = (
+    temporal.api.common.v1.Payload as unknown as { ctor: new () => temporal.api.common.v1.Payload }
+  ).ctor;
+  const SearchAttributesMessage = (
+    temporal.api.common.v1.SearchAttributes as unknown as {
+      ctor: new () => temporal.api.common.v1.SearchAttributes;
+    }
+  ).ctor;
+
+  interface StoredHistory {
+    raw: Buffer;
+    /** Every payload outside search attributes, and the search attributes' own. */
+    payloads: temporal.api.common.v1.IPayload[];
+    searchAttributePayloads: temporal.api.common.v1.IPayload[];
+    /** Every string field of the events (Temporal's own, not payloads), with its path. */
+    strings: Array<{ at: string; value: string }>;
+  }
+
+  /** The history rows of one run as PostgreSQL stores them, raw and parsed. */
+  async function storedHistory(runId: string): Promise<StoredHistory> {
+    const treeId = runId.replace(/-/g, '');
+    const rows = (
+      await stack.psql(
+        `select encode(data, 'hex') from history_node where tree_id = decode('${treeId}', 'hex') order by node_id, txn_id`,
+      )
+    )
+      .split('\n')
+      .filter(Boolean)
+      .map((hex) => Buffer.from(hex, 'hex'));
+    expect(rows.length).toBeGreaterThan(1);
+    const payloads: temporal.api.common.v1.IPayload[] = [];
+    const searchAttributePayloads: temporal.api.common.v1.IPayload[] = [];
+    const strings: Array<{ at: string; value: string }> = [];
+    const walk = (v: unknown, inSearchAttributes: boolean, at: string): void => {
+      if (typeof v === 'string') strings.push({ at, value: v });
+      // @temporalio/proto's types are protobufjs reflection types: their instances are of `.ctor`.
+      if (v instanceof PayloadMessage) {
+        (inSearchAttributes ? searchAttributePayloads : payloads).push(Object.assign(v, { at }));
+      } else if (v instanceof SearchAttributesMessage) {
+        for (const [k, p] of Object.entries(v.indexedFields ?? {})) walk(p, true, `${at}.${k}`);
+      } else if (Array.isArray(v)) {
+        v.forEach((x, i) => walk(x, inSearchAttributes, `${at}[${i}]`));
+      } else if (v && typeof v === 'object' && !(v instanceof Uint8Array)) {
+        for (const [k, x] of Object.entries(v)) walk(x, inSearchAttributes, `${at}.${k}`);
+      }
+    };
+    for (const row of rows) walk(temporal.api.history.v1.History.decode(row), false, 'history');
+    return { raw: Buffer.concat(rows), payloads, searchAttributePayloads, strings };
+  }
+
+  const count = (hay: Buffer, needle: string) => {
+    let n = 0;
+    for (let i = hay.indexOf(needle); i >= 0; i = hay.indexOf(needle, i + 1)) n++;
+    return n;
+  };
+  const text = (b: Uint8Array | null | undefined) => Buffer.from(b ?? new Uint8Array()).toString();
+
+  let encrypted: { request: ProvisionRequestInput; runId: string; result: ProvisionResult };
+  let plain: { request: ProvisionRequestInput; runId: string; result: ProvisionResult };
+
+  test('a source provisioned with a key, and one without (the control)', async () => {
+    const encRequest = secretRequest('sealed');
+    const encStarted = await encClient.startProvision(encRequest);
+    const plainRequest = secretRequest('open');
+    const plainStarted = await client.startProvision(plainRequest);
+    encrypted = {
+      request: encRequest,
+      runId: encStarted.runId,
+      result: await encStarted.handle.result(),
+    };
+    plain = {
+      request: plainRequest,
+      runId: plainStarted.runId,
+      result: await plainStarted.handle.result(),
+    };
+    expect(encrypted.result.smokeTest).toMatchObject({ status: 200 });
+    expect(plain.result.smokeTest).toMatchObject({ status: 200 });
+  });
+
+  test('PostgreSQL holds none of the request in plaintext: every payload is encrypted under the key', async () => {
+    const stored = await storedHistory(encrypted.runId);
+    for (const field of fieldsOf(encrypted.request)) {
+      expect([field, count(stored.raw, field)]).toEqual([field, 0]);
+    }
+    // The result AEP gave (ids, inlet URL) is not there either.
+    for (const id of [
+      encrypted.result.flowId,
+      encrypted.result.datasetId,
+      encrypted.result.inletUrl,
+    ]) {
+      expect([id, count(stored.raw, id)]).toEqual([id, 0]);
+    }
+    // Every payload of the history (input, memo, results, activity inputs and results, summaries)
+    // says it is encrypted, and with which key, except the SDK core's own bookkeeping in markers:
+    // the patch id, and a local activity's type, attempt and times (never its input or result).
+    const plainPayloads = stored.payloads.filter(
+      (p) => text(p.metadata?.encoding) !== 'binary/encrypted',
+    );
+    expect(
+      plainPayloads
+        .map((p) => (p as { at?: string }).at!.replace(/events\[\d+\]/, 'events[*]'))
+        .sort(),
+    ).toEqual([
+      'history.events[*].markerRecordedEventAttributes.details.data.payloads[0]',
+      'history.events[*].markerRecordedEventAttributes.details.patch-data.payloads[0]',
+    ]);
+    const sealedPayloads = stored.payloads.filter((p) => !plainPayloads.includes(p));
+    expect(sealedPayloads.length).toBeGreaterThan(20);
+    expect([
+      ...new Set(
+        sealedPayloads.map(
+          (p) => `${text(p.metadata?.encoding)} ${text(p.metadata?.['encryption-key-id'])}`,
+        ),
+      ),
+    ]).toEqual([`binary/encrypted ${KEY_ID}`]);
+    // The source name is in the search attributes (Temporal indexes them, they are not
+    // encrypted) and in the workflow id, Temporal's own fields, and nowhere else: every
+    // occurrence in the raw rows is one of those.
+    const name = encrypted.request.name;
+    const inSearchAttributes = stored.searchAttributePayloads.reduce(
+      (n, p) => n + count(Buffer.from(p.data ?? []), name),
+      0,
+    );
+    expect(inSearchAttributes).toBeGreaterThan(0);
+    const inFields = stored.strings.filter((f) => f.value.includes(name));
+    expect(inFields.map((f) => `${f.at}: ${f.value}`)).toEqual([
+      `history.events[0].workflowExecutionStartedEventAttributes.workflowId: ${sourceWorkflowId('prod', name)}`,
+    ]);
+    expect(count(stored.raw, name)).toBe(inSearchAttributes + inFields.length);
+  });
+
+  test('control: the same search on the keyless source finds its whole request', async () => {
+    const stored = await storedHistory(plain.runId);
+    for (const field of fieldsOf(plain.request)) {
+      expect([field, count(stored.raw, field) > 0]).toEqual([field, true]);
+    }
+    const encodings = new Set(stored.payloads.map((p) => text(p.metadata?.encoding)));
+    expect(encodings.has('json/plain')).toBe(true);
+    expect(encodings.has('binary/encrypted')).toBe(false);
+    const name = plain.request.name;
+    const inSearchAttributes = stored.searchAttributePayloads.reduce(
+      (n, p) => n + count(Buffer.from(p.data ?? []), name),
+      0,
+    );
+    expect(count(stored.raw, name)).toBeGreaterThan(inSearchAttributes);
+  });
+
+  test("the memo (the request, REQUEST_MEMO) is encrypted in the visibility store's row too", async () => {
+    const memoOf = async (name: string) =>
+      Buffer.from(
+        await stack.psql(
+          `select encode(memo, 'hex') from executions_visibility where workflow_id = '${sourceWorkflowId('prod', name).replace(/'/g, "''")}'`,
+          'temporal_visibility',
+        ),
+        'hex',
+      );
+    const sealed = await memoOf(encrypted.request.name);
+    const open = await memoOf(plain.request.name);
+    expect(count(open, SCHEMA_ID)).toBeGreaterThan(0);
+    expect(count(sealed, SCHEMA_ID)).toBe(0);
+    expect(count(sealed, 'binary/encrypted')).toBeGreaterThan(0);
+    // Decrypted by the client with the key, it is the request.
+    const desc = await encClient.client.workflow
+      .getHandle(sourceWorkflowId('prod', encrypted.request.name))
+      .describe();
+    expect((desc.memo?.[REQUEST_MEMO] as { target: { schemaId: string } }).target.schemaId).toBe(
+      SCHEMA_ID,
+    );
+  });
+
+  test('status (what aep-stream status calls) returns it decrypted; without the key it cannot', async () => {
+    const name = encrypted.request.name;
+    const status = await encClient.status(name);
+    expect(status).toMatchObject({
+      execution: 'COMPLETED',
+      result: { flowId: encrypted.result.flowId, inletUrl: encrypted.result.inletUrl },
+    });
+    expect(status.progress?.status).toBe('SUCCEEDED');
+    // The CLI from dist/, as an operator runs it.
+    const cli = (env: Record<string, string>) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [path.join(distDir, 'cli.js'), '--json', 'status', name],
+          { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } },
+          (err, stdout, stderr) =>
+            resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    const withKey = await cli(clientEnv(encQueue, KEYS));
+    expect([withKey.code, withKey.stderr]).toEqual([0, '']);
+    expect(JSON.parse(withKey.stdout)).toMatchObject({
+      result: { flowId: encrypted.result.flowId },
+    });
+    const withoutKey = await cli(clientEnv(encQueue));
+    expect(withoutKey.code).not.toBe(0);
+    expect(withoutKey.stdout).toBe('');
+    expect(withoutKey.stderr).toMatch(/binary\/encrypted/);
+    await expect(client.status(name)).rejects.toThrow(/binary\/encrypted/);
+  });
 });
