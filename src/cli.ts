@@ -545,7 +545,8 @@ export async function runCli(argv: string[]): Promise<number> {
       return EXIT.failed;
     }
     if (!(err instanceof WorkflowFailedError)) {
-      process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+      const message = err instanceof Error ? err.message : String(err);
+      process.stderr.write(`error: ${message}${encryptedHint(message)}\n`);
       return EXIT.unexpected;
     }
     const failure = summarizeFailure(err);
@@ -555,6 +556,13 @@ export async function runCli(argv: string[]): Promise<number> {
     if (json) process.stdout.write(`${JSON.stringify({ error: failure.type, ...failure })}\n`);
     return EXIT.failed;
   }
+}
+
+/** The SDK reads an encrypted payload without the codec as an unknown encoding: say why. */
+function encryptedHint(message: string): string {
+  return /Unknown encoding: binary\/encrypted/.test(message)
+    ? ' (the payloads are encrypted: set PAYLOAD_ENCRYPTION_KEYS to the keys the worker has, docs/encryption.md)'
+    : '';
 }
 
 if (require.main === module) {

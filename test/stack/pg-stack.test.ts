@@ -563,9 +563,10 @@ describe('payload encryption on PostgreSQL (docs/encryption.md)', () => {
       result: { flowId: encrypted.result.flowId },
     });
     const withoutKey = await cli(clientEnv(encQueue));
-    expect(withoutKey.code).not.toBe(0);
-    expect(withoutKey.stdout).toBe('');
-    expect(withoutKey.stderr).toMatch(/binary\/encrypted/);
+    expect([withoutKey.code, withoutKey.stdout]).toEqual([3, '']);
+    expect(withoutKey.stderr).toMatch(
+      /Unknown encoding: binary\/encrypted \(the payloads are encrypted: set PAYLOAD_ENCRYPTION_KEYS/,
+    );
     await expect(client.status(name)).rejects.toThrow(/binary\/encrypted/);
   });
 });
