@@ -282,6 +282,16 @@ function dataBehaviorOf(schema: XdmSchema | undefined): string {
   return 'ad-hoc';
 }
 
+/**
+ * Catalog's `created` of a new dataset, in ms: the clock, but strictly after the previous one, so
+ * datasets created one after another are told apart by it (a reading docs/emulator.md records).
+ */
+let lastDatasetCreated = 0;
+function datasetCreatedAt(): number {
+  lastDatasetCreated = Math.max(Date.now(), lastDatasetCreated + 1);
+  return lastDatasetCreated;
+}
+
 /** Catalog dataset document (GET `/dataSets/{id}` value, keyed by id in responses). */
 export function createDataset(
   ctx: EmulatorContext,
@@ -293,7 +303,7 @@ export function createDataset(
   } & Record<string, unknown>,
 ): Doc {
   const id = newDatasetId();
-  const now = Date.now();
+  const now = datasetCreatedAt();
   const { name, description, schemaRef, ...rest } = input;
   const schema = ctx.state.findSchema(schemaRef.id);
   const userTags = (rest.tags ?? {}) as Record<string, unknown>;

@@ -5,8 +5,8 @@ import type { CreateTargetConnectionBody } from '../aep/types';
 import { activityContext, ensureOwned, priorResource } from './context';
 import { datasetMismatch, differs, schemaNotFound } from './failures';
 import { lookUpDataset, lookUpOwnNamed } from './lookups';
-import { settleSharedDataset } from './shared-dataset';
-import { markedDescription } from './ownership';
+import { markedDescription, creatorRun } from './ownership';
+import { canonicalDataset, leaveForCanonical } from './shared-dataset';
 import type {
   EnsureDatasetInput,
   EnsureMappingSetInput,
@@ -14,6 +14,7 @@ import type {
   EnsureTargetConnectionInput,
   InspectTargetInput,
   MappingSetResult,
+  TargetConnectionResult,
   TargetInspection,
 } from './types';
 
@@ -57,21 +58,42 @@ export function targetSideActivities({ aep }: { aep: AepClient }) {
       return ensureNamedDataset(aep, input, spec);
     },
 
-    async ensureTargetConnection(input: EnsureTargetConnectionInput): Promise<EnsureResult> {
+    /**
+     * The target connection into the dataset. With `settleDataset` (this run created the dataset,
+     * by name), it also settles on the canonical dataset of that name (shared-dataset.ts): on the
+     * first attempt in parallel with the create, on a retry before it; `dataset` in the result
+     * says where the source writes when it moved.
+     */
+    async ensureTargetConnection(
+      input: EnsureTargetConnectionInput,
+    ): Promise<TargetConnectionResult> {
+      const settle = input.settleDataset;
+      if (!settle) return ensureTargetConnectionInto(aep, input);
       const { owner } = input;
-      return ensureOwned(input, {
-        lookUp: (signal) => lookUpOwnNamed(aep, 'targetConnection', owner, signal),
-        check: (prior) => {
-          if (prior.dataSetId !== input.datasetId) {
-            differs(
-              `Source "${owner.sourceName}" already writes to dataset ${prior.dataSetId ?? '(none)'}, not ${input.datasetId}: deprovision it first or choose another name`,
-              { kind: 'targetConnection', id: prior.id },
-            );
-          }
-        },
-        create: (commit) =>
-          aep.createTargetConnection(owner.sandbox, targetConnectionBody(input), commit),
-      });
+      const { attempt, signal } = activityContext();
+      // The target connection into the dataset this run created (made in parallel with the
+      // settling on the first attempt, afterwards on a retry), and the canonical dataset.
+      let made: EnsureResult | undefined;
+      let canonical;
+      if (attempt === 1) {
+        [made, canonical] = await Promise.all([
+          ensureTargetConnectionInto(aep, input),
+          canonicalDataset(aep, owner, settle.name, signal),
+        ]);
+      } else {
+        canonical = await canonicalDataset(aep, owner, settle.name, signal);
+      }
+      const stay = async () => made ?? ensureTargetConnectionInto(aep, input);
+      if (!canonical || canonical.id === input.datasetId) return stay();
+      // A canonical dataset of another schema is not this source's; ours, adopted already, stays.
+      if (canonical.schemaRef.id !== input.schemaId) return stay();
+      const known = made && { id: made.id, dataSetId: input.datasetId };
+      if (!(await leaveForCanonical(aep, owner, input.datasetId, known, signal))) return stay();
+      const target = await ensureTargetConnectionInto(aep, { ...input, datasetId: canonical.id });
+      return {
+        ...target,
+        dataset: { id: canonical.id, created: creatorRun(canonical.description) === owner.runId },
+      };
     },
 
     async ensureMappingSet(input: EnsureMappingSetInput): Promise<MappingSetResult> {
@@ -106,8 +128,8 @@ async function checkDatasetById(
 }
 
 /**
- * A dataset the request names: found by name among this project's datasets, or created; one this
- * run created settles on the canonical dataset of that name (shared-dataset.ts).
+ * A dataset the request names: found by name among this project's datasets (the canonical one
+ * first), or created. One this run created is settled with its target connection.
  */
 async function ensureNamedDataset(
   aep: AepClient,
@@ -117,35 +139,47 @@ async function ensureNamedDataset(
   const { owner, schemaId } = input;
   const { signal, commitSignal } = activityContext();
   const prior = await priorResource(input, () => lookUpDataset(aep, owner, spec.name, signal));
-  let dataset = prior;
-  if (!dataset?.createdByThisRun) {
-    dataset ??= {
-      id: (
-        await aep.createDataset(
-          owner.sandbox,
-          {
-            name: spec.name,
-            description: markedDescription(owner, spec.description),
-            schemaRef: { id: schemaId, contentType: XDM_DATASET_CONTENT_TYPE },
-            fileDescription: { persisted: true, containerFormat: 'parquet', format: 'parquet' },
-          },
-          commitSignal(),
-        )
-      ).id,
-      createdByThisRun: true,
-      schemaId,
-    };
+  if (prior) {
+    if (prior.schemaId !== schemaId) {
+      differs(
+        `Dataset "${spec.name}" (${prior.id}) exists with schema ${prior.schemaId}, not ${schemaId}`,
+        { kind: 'dataset', id: prior.id },
+      );
+    }
+    return { id: prior.id, created: prior.createdByThisRun };
   }
-  if (dataset.createdByThisRun) {
-    dataset = await settleSharedDataset(aep, owner, spec.name, dataset, signal);
-  }
-  if (dataset.schemaId !== schemaId) {
-    differs(
-      `Dataset "${spec.name}" (${dataset.id}) exists with schema ${dataset.schemaId}, not ${schemaId}`,
-      { kind: 'dataset', id: dataset.id },
-    );
-  }
-  return { id: dataset.id, created: dataset.createdByThisRun };
+  const { id } = await aep.createDataset(
+    owner.sandbox,
+    {
+      name: spec.name,
+      description: markedDescription(owner, spec.description),
+      schemaRef: { id: schemaId, contentType: XDM_DATASET_CONTENT_TYPE },
+      fileDescription: { persisted: true, containerFormat: 'parquet', format: 'parquet' },
+    },
+    commitSignal(),
+  );
+  return { id, created: true };
+}
+
+/** Found by the source's own name (it must write to `datasetId`), or created. */
+function ensureTargetConnectionInto(
+  aep: AepClient,
+  input: EnsureTargetConnectionInput,
+): Promise<EnsureResult> {
+  const { owner } = input;
+  return ensureOwned(input, {
+    lookUp: (signal) => lookUpOwnNamed(aep, 'targetConnection', owner, signal),
+    check: (prior) => {
+      if (prior.dataSetId !== input.datasetId) {
+        differs(
+          `Source "${owner.sourceName}" already writes to dataset ${prior.dataSetId ?? '(none)'}, not ${input.datasetId}: deprovision it first or choose another name`,
+          { kind: 'targetConnection', id: prior.id },
+        );
+      }
+    },
+    create: (commit) =>
+      aep.createTargetConnection(owner.sandbox, targetConnectionBody(input), commit),
+  });
 }
 
 /**

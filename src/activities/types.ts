@@ -114,6 +114,16 @@ export interface EnsureTargetConnectionInput extends EnsureChildInput {
   datasetNamedById?: boolean;
   schemaId: string;
   found?: PriorTargetConnection | null;
+  /**
+   * This run created the dataset `datasetId`, named `name`: settle on the canonical dataset of
+   * that name (src/activities/shared-dataset.ts).
+   */
+  settleDataset?: { name: string };
+}
+
+export interface TargetConnectionResult extends EnsureResult {
+  /** Set when the source moved to the canonical dataset of its name: where it writes now. */
+  dataset?: EnsureResult;
 }
 
 export interface EnsureMappingSetInput extends EnsureChildInput {

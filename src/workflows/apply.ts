@@ -120,10 +120,16 @@ export function applySteps(ctx: ApplyContext) {
           datasetNamedById: datasetId !== undefined,
           schemaId,
           found: targetFound ? { ...targetFound, dataSetId: dataset.id } : null,
+          // A dataset this run created may have a twin made by another source at the same time.
+          ...(dataset.created && datasetId === undefined
+            ? { settleDataset: { name: datasetName } }
+            : {}),
         }),
       );
       progress.record('targetConnection', target);
-      return { dataset, target };
+      // Moved to the canonical dataset of its name (src/activities/shared-dataset.ts).
+      if (target.dataset) progress.record('dataset', target.dataset);
+      return { dataset: target.dataset ?? dataset, target };
     },
 
     /** The mapping set: created, given a new version with the request's mappings, or kept. */

@@ -248,3 +248,89 @@ test('inspectTarget: an unknown schema is SchemaNotFound; a foreign dataset of t
     .catch((e: unknown) => e);
   expect((foreign as ApplicationFailure).type).toBe(FailureType.ForeignResourceConflict);
 });
+
+describe('a dataset two sources created at once under one name settles on the oldest', () => {
+  const named = async (o: Owner, name: string) =>
+    (
+      await attempt(1).run(activities.ensureDataset, {
+        owner: o,
+        lookupFirst: false,
+        schemaId: SCHEMA_ID,
+        dataset: { name },
+      })
+    ).id;
+  const held = async (kind: 'dataset' | 'targetConnection') =>
+    (await emu.control.resources({ kind, sandbox: 'prod' })).map((r) => ({
+      id: r.id,
+      name: r.name,
+      dataSetId: (r.body as { params?: { dataSetId?: string } }).params?.dataSetId,
+    }));
+  const settle = (o: Owner, datasetId: string, name: string, a = 1) =>
+    attempt(a).run(activities.ensureTargetConnection, {
+      owner: o,
+      lookupFirst: a > 1,
+      datasetId,
+      schemaId: SCHEMA_ID,
+      found: null,
+      settleDataset: { name },
+    });
+
+  test('the winner keeps its own; the loser deletes its own and writes to the winner’s', async () => {
+    const [a, b] = [owner('run-a'), owner('run-b')];
+    const name = `${a.sourceName} shared`;
+    const older = await named(a, name);
+    const newer = await named(b, name);
+    const won = await settle(a, older, name);
+    expect(won.dataset).toBeUndefined();
+    const lost = await settle(b, newer, name);
+    expect(lost.dataset).toEqual({ id: older, created: false });
+    expect((await held('dataset')).filter((d) => d.name === name).map((d) => d.id)).toEqual([
+      older,
+    ]);
+    const targets = (await held('targetConnection')).filter((t) =>
+      [won.id, lost.id].includes(t.id),
+    );
+    expect(targets.map((t) => t.dataSetId)).toEqual([older, older]);
+    // The target connection it made into its own dataset first is gone too.
+    expect((await held('targetConnection')).filter((t) => t.dataSetId === newer)).toEqual([]);
+  });
+
+  test('a retry after the move was cut short finishes it, with one target connection', async () => {
+    const [a, b] = [owner('run-a'), owner('run-b')];
+    const name = `${a.sourceName} shared`;
+    const older = await named(a, name);
+    const newer = await named(b, name);
+    // Attempt 1 made the target connection into its own dataset, then its worker died.
+    await attempt(1).run(activities.ensureTargetConnection, {
+      owner: b,
+      lookupFirst: false,
+      datasetId: newer,
+      schemaId: SCHEMA_ID,
+      found: null,
+    });
+    const retry = await settle(b, newer, name, 2);
+    expect(retry.dataset).toEqual({ id: older, created: false });
+    const mine = (await held('targetConnection')).filter((t) => t.name === b.sourceName);
+    expect(mine).toEqual([{ id: retry.id, name: b.sourceName, dataSetId: older }]);
+    expect((await held('dataset')).some((d) => d.id === newer)).toBe(false);
+  });
+
+  test('a dataset another source adopted already stays where it is', async () => {
+    const [a, b, c] = [owner('run-a'), owner('run-b'), owner('run-c')];
+    const name = `${a.sourceName} shared`;
+    const older = await named(a, name);
+    const newer = await named(b, name);
+    // c saw only b's dataset and writes to it.
+    await attempt(1).run(activities.ensureTargetConnection, {
+      owner: c,
+      lookupFirst: false,
+      datasetId: newer,
+      schemaId: SCHEMA_ID,
+    });
+    const stayed = await settle(b, newer, name);
+    expect(stayed.dataset).toBeUndefined();
+    expect((await held('dataset')).map((d) => d.id)).toEqual(
+      expect.arrayContaining([older, newer]),
+    );
+  });
+});
