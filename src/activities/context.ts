@@ -93,7 +93,9 @@ export function heartbeating<A extends unknown[], R>(
     activityContext(); // starts the attempt's clock
     const every = ctx.info.isLocal ? undefined : ctx.info.heartbeatTimeoutMs;
     if (!every) return fn(...args);
-    ctx.heartbeat();
+    // No beat at the start: Temporal's heartbeat timeout runs from the attempt's start, so an
+    // attempt that ends within a third of it (nearly all: one AEP call) sends none. A first beat
+    // would cost a server write per activity (docs/benchmark.md, "cost").
     const timer = setInterval(() => ctx.heartbeat(), Math.max(100, Math.floor(every / 3)));
     try {
       return await fn(...args);
