@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { flag, ipAddress, parsedBy, positiveInt } from './fields';
+
+/** The HTTP API's settings (src/api, `npm run api`): where it listens, its keys, its limits. */
+
+export interface ApiKeyEntry {
+  id: string;
+  /** sha256 of the key, hex (the key itself is never stored). */
+  sha256: string;
+  /** Sandboxes the key may touch; `*` = all. */
+  sandboxes: string[] | '*';
+}
+
+export const apiFields = {
+  /** Address the API binds: loopback unless configured (0.0.0.0 only inside a container). */
+  API_HOST: ipAddress('API_HOST').default('127.0.0.1'),
+  API_PORT: z.coerce
+    .number({ error: 'API_PORT must be a number' })
+    .int('API_PORT must be a whole number')
+    .min(0, 'API_PORT must be between 0 and 65535')
+    .max(65535, 'API_PORT must be between 0 and 65535')
+    .default(8088),
+  /**
+   * API keys, stored hashed: `id:sha256hex:sandbox|sandbox;id2:sha256hex:*` (`*` = every sandbox).
+   * `aep-stream api-key --sandbox prod` makes a key and prints its entry.
+   */
+  API_KEYS: parsedBy(parseApiKeys, 'entries').default([]),
+  /** Anonymous access to every sandbox, for local development only (refused off loopback). */
+  API_ALLOW_ANONYMOUS: flag('API_ALLOW_ANONYMOUS').default(false),
+  /** Largest request body accepted (bytes). */
+  API_BODY_LIMIT_BYTES: positiveInt('API_BODY_LIMIT_BYTES', 262_144),
+  /** Requests per minute per API key (per client address for requests without a valid key). */
+  API_RATE_LIMIT_PER_MINUTE: positiveInt('API_RATE_LIMIT_PER_MINUTE', 600),
+  /** Longest `Prefer: wait=<s>` honoured; longer waits are cut to it. */
+  API_MAX_WAIT_SECONDS: positiveInt('API_MAX_WAIT_SECONDS', 60),
+};
+
+const API_KEY_ENTRY =
+  /^([A-Za-z0-9_.-]{1,64}):([0-9a-f]{64}):(\*|[a-z0-9][a-z0-9-]{0,63}(?:\|[a-z0-9][a-z0-9-]{0,63})*)$/;
+
+/** Parses API_KEYS; a problem never repeats the hash. */
+export function parseApiKeys(raw: string): { entries: ApiKeyEntry[]; problems: string[] } {
+  const entries: ApiKeyEntry[] = [];
+  const problems: string[] = [];
+  const parts = raw
+    .split(';')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  parts.forEach((part, i) => {
+    const m = API_KEY_ENTRY.exec(part);
+    if (!m) {
+      problems.push(
+        `API_KEYS: entry ${i + 1} (${part.split(':')[0]?.slice(0, 64) ?? ''}) must be id:sha256hex:sandbox|sandbox or id:sha256hex:*`,
+      );
+      return;
+    }
+    const [, id, sha256, scope] = m as unknown as [string, string, string, string];
+    if (entries.some((e) => e.id === id)) problems.push(`API_KEYS: id ${id} appears twice`);
+    entries.push({ id, sha256, sandboxes: scope === '*' ? '*' : scope.split('|') });
+  });
+  return { entries, problems };
+}
+
+export function isLoopback(ip: string): boolean {
+  return /^127\./.test(ip) || ip === '::1';
+}
+
+/** Who may call: keys are needed unless anonymous access is allowed, and that only on loopback. */
+export function checkApiAccess(
+  c: { API_KEYS: ApiKeyEntry[]; API_ALLOW_ANONYMOUS: boolean; API_HOST: string },
+  ctx: z.RefinementCtx,
+): void {
+  if (c.API_KEYS.length === 0 && !c.API_ALLOW_ANONYMOUS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['API_KEYS'],
+      message:
+        'API_KEYS is empty: add a key (aep-stream api-key --sandbox <sandbox>), or set API_ALLOW_ANONYMOUS=true for local development',
+    });
+  }
+  if (c.API_ALLOW_ANONYMOUS && !isLoopback(c.API_HOST)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['API_ALLOW_ANONYMOUS'],
+      message: `API_ALLOW_ANONYMOUS=true is for local development: API_HOST must then be a loopback address, not ${c.API_HOST}`,
+    });
+  }
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+/** The field builders every piece of the configuration schema is made of. */
+
+export const url = (what: string) =>
+  z
+    .string({ error: `${what} is required` })
+    .trim()
+    .pipe(z.url({ protocol: /^https?$/, error: `${what} must be an http(s) URL` }))
+    .transform((u) => u.replace(/\/+$/, ''));
+
+export const positiveInt = (what: string, dflt: number) =>
+  z.coerce
+    .number({ error: `${what} must be a number` })
+    .int(`${what} must be a whole number`)
+    .positive(`${what} must be positive`)
+    .default(dflt);
+
+export const filePath = (what: string) => z.string().trim().min(1, `${what} is empty`).optional();
+
+export const flag = (what: string) =>
+  z
+    .enum(['true', 'false', '1', '0'], { error: `${what} must be true or false` })
+    .transform((v) => v === 'true' || v === '1');
+
+export const ipAddress = (what: string) =>
+  z.union([z.ipv4(), z.ipv6()], `${what} must be an IP address`);
+
+/**
+ * A list variable read by its own parser: the parser's problems are reported with every other
+ * problem of the configuration, and `key` of its answer is the value.
+ */
+export const parsedBy = <R extends { problems: string[] }, K extends keyof R>(
+  parse: (raw: string) => R,
+  key: K,
+) =>
+  z
+    .string()
+    .trim()
+    .transform((raw, ctx): R[K] => {
+      const parsed = parse(raw);
+      for (const message of parsed.problems) ctx.addIssue({ code: 'custom', message });
+      return parsed[key];
+    });
+
+/** The mask `.pick()` takes for every key of `fields`. */
+export function keysOf<T extends object>(fields: T): { [K in keyof T]: true } {
+  return Object.fromEntries(Object.keys(fields).map((k) => [k, true])) as { [K in keyof T]: true };
+}
+
+/** A secret that prints as [redacted] (JSON, util.inspect, template strings); `.value` reads it. */
+export class Redacted {
+  constructor(readonly value: string) {
+    Object.defineProperty(this, 'value', { enumerable: false });
+  }
+  toJSON(): string {
+    return '[redacted]';
+  }
+  toString(): string {
+    return '[redacted]';
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return '[redacted]';
+  }
+}

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { ipAddress, positiveInt, url } from './fields';
+
+/** The worker's own settings: how it reaches AEP, its metrics endpoint, its tuning. */
+
+const DEFAULT_SCOPES =
+  'openid,AdobeID,read_organizations,additional_info.projectedProductContext,session';
+
+/** AEP: where Platform and IMS are, the worker's credentials, the default sandbox. */
+export const aepFields = {
+  /** Base URL of Platform (Flow Service, Catalog, Schema Registry, Data Prep). */
+  AEP_PLATFORM_URL: url('AEP_PLATFORM_URL').default('https://platform.adobe.io'),
+  /** Base URL of Adobe IMS (the token endpoint is `${AEP_IMS_URL}/ims/token/v3`). */
+  AEP_IMS_URL: url('AEP_IMS_URL').default('https://ims-na1.adobelogin.com'),
+  AEP_CLIENT_ID: z
+    .string({ error: 'AEP_CLIENT_ID is required' })
+    .trim()
+    .min(1, 'AEP_CLIENT_ID is empty'),
+  AEP_CLIENT_SECRET: z
+    .string({ error: 'AEP_CLIENT_SECRET is required' })
+    .min(1, 'AEP_CLIENT_SECRET is empty'),
+  AEP_ORG_ID: z
+    .string({ error: 'AEP_ORG_ID is required' })
+    .trim()
+    .regex(
+      /^[A-Za-z0-9]+@AdobeOrg$/,
+      'AEP_ORG_ID must look like 5C1328435BF324E90A49402A@AdobeOrg',
+    ),
+  /** Default sandbox when a request names none; Platform sandbox names are lowercase. */
+  AEP_SANDBOX: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9-]+$/, 'AEP_SANDBOX must be a lowercase sandbox name')
+    .default('prod'),
+  AEP_SCOPES: z.string().trim().min(1).default(DEFAULT_SCOPES),
+  /** Per-HTTP-request timeout; kept below the activities' 30 s start-to-close timeout. */
+  AEP_REQUEST_TIMEOUT_MS: positiveInt('AEP_REQUEST_TIMEOUT_MS', 15_000).refine(
+    (ms) => ms <= 25_000,
+    'AEP_REQUEST_TIMEOUT_MS must be at most 25000 (the activities time out after 30 s)',
+  ),
+};
+
+/** A whole number of at least `min`, with every message naming the variable. */
+const wholeNumber = (what: string, min: number, minMessage: string) =>
+  z.coerce
+    .number({ error: `${what} must be a number` })
+    .int(`${what} must be a whole number`)
+    .min(min, `${what} ${minMessage}`);
+
+/** The worker process: metrics, workflow bundle, tuning, logging. */
+export const workerFields = {
+  /** Port of the worker's Prometheus endpoint; 0 disables it. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** Address the Prometheus endpoint binds: loopback unless a container publishes it (0.0.0.0). */
+  METRICS_HOST: ipAddress('METRICS_HOST').default('127.0.0.1'),
+  /** A prebuilt workflow bundle (scripts/build-workflow-bundle.ts; the Docker image sets it). */
+  WORKFLOW_BUNDLE_PATH: z.string().trim().min(1).optional(),
+  /**
+   * Worker tuning (docs/benchmark.md). Unset values keep the Temporal SDK's defaults, except the
+   * activity slots: AEP calls are I/O bound and short, so many may run at once on one process.
+   */
+  WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt('WORKER_MAX_CONCURRENT_ACTIVITIES', 200),
+  /** Workflow tasks run at once per worker process (SDK default 40); at least 2. */
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: wholeNumber(
+    'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
+    2,
+    'must be at least 2',
+  ).optional(),
+  /**
+   * Workflows kept in the worker's sticky cache; 0 disables it. Fixed rather than the SDK's
+   * heap-derived default, which drops to 10 when the heap is capped (NODE_OPTIONS
+   * --max-old-space-size, docs/benchmark.md) and then replays every history on every task.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: wholeNumber(
+    'WORKER_MAX_CACHED_WORKFLOWS',
+    0,
+    'must not be negative',
+  ).default(1000),
+  /** Concurrent activity task polls per worker process (SDK default min(10, activity slots)). */
+  WORKER_ACTIVITY_POLLERS: z.coerce
+    .number({ error: 'WORKER_ACTIVITY_POLLERS must be a number' })
+    .int('WORKER_ACTIVITY_POLLERS must be a whole number')
+    .positive('WORKER_ACTIVITY_POLLERS must be positive')
+    .optional(),
+  /** Concurrent workflow task polls per worker process (SDK default min(10, workflow slots)). */
+  WORKER_WORKFLOW_POLLERS: wholeNumber(
+    'WORKER_WORKFLOW_POLLERS',
+    2,
+    'must be at least 2',
+  ).optional(),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+};
