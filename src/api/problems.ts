@@ -1,6 +1,9 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { FailureSummary } from '../client';
+import { WorkflowNotFoundError, isGrpcServiceError } from '@temporalio/client';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import { RequestConflictError, type FailureSummary } from '../client';
+import { CodecHttpError } from '../codec/endpoint';
+import { InvalidRequestError } from '../request';
 import type { problemSchema } from './schemas';
 
 /**
@@ -91,4 +94,93 @@ const TITLES: Record<string, string> = {
 
 function titleOf(type: string): string {
   return TITLES[type] ?? `The workflow failed: ${type}`;
+}
+
+export function invalid(problems: string[]): ApiProblem {
+  return new ApiProblem(
+    422,
+    'InvalidRequest',
+    'The request is invalid',
+    `${problems.length} problem(s): ${problems.join('; ')}`,
+    { errors: problems },
+  );
+}
+
+export function noSuchSource(sandbox: string, name: string): ApiProblem {
+  return new ApiProblem(
+    404,
+    'SourceNotFound',
+    'No such source',
+    `No provisioning of "${name}" in sandbox ${sandbox}`,
+  );
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Unknown endpoints and every error a route throws answer with a problem document. */
+export function registerProblemHandlers(app: FastifyInstance): void {
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      request,
+      reply,
+      new ApiProblem(404, 'NotFound', 'No such endpoint', `${request.method} ${request.url}`),
+    ),
+  );
+
+  app.setErrorHandler((error, request, reply) => {
+    const p = toProblem(error);
+    if (p.status === 503) request.log.warn({ err: errorMessage(error) }, 'Temporal unreachable');
+    else if (p.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ problem: p.type, status: p.status }, 'request refused');
+    return sendProblem(request, reply, p);
+  });
+}
+
+/** Any error to a problem: the API's own, fastify's (body, media type), the library's, Temporal's. */
+export function toProblem(error: unknown): ApiProblem {
+  if (error instanceof ApiProblem) return error;
+  if (error instanceof CodecHttpError) {
+    return new ApiProblem(error.statusCode, error.type, error.title, error.message);
+  }
+  if (error instanceof InvalidRequestError) return invalid(error.problems);
+  if (error instanceof WorkflowNotFoundError) {
+    return new ApiProblem(404, 'SourceNotFound', 'No such source', error.message);
+  }
+  if (error instanceof RequestConflictError) {
+    return new ApiProblem(
+      409,
+      'RequestConflict',
+      'A different request for this source is in flight',
+      error.message,
+    );
+  }
+  const e = error as { statusCode?: number; code?: string; message?: string };
+  if (e.statusCode === 413) {
+    return new ApiProblem(413, 'BodyTooLarge', 'The body is too large', e.message);
+  }
+  if (e.statusCode === 415) {
+    return new ApiProblem(
+      415,
+      'UnsupportedMediaType',
+      'Send the request as application/json',
+      e.message,
+    );
+  }
+  if (e.statusCode === 400) {
+    return new ApiProblem(400, 'MalformedRequest', 'The body is not valid JSON', e.message);
+  }
+  if (isGrpcServiceError(error) || (error instanceof Error && error.name === 'ServiceError')) {
+    return new ApiProblem(
+      503,
+      'TemporalUnavailable',
+      'Temporal is not reachable',
+      'The Temporal frontend did not answer; retry later',
+    );
+  }
+  if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
+    return new ApiProblem(e.statusCode, 'BadRequest', 'The request was refused', e.message);
+  }
+  return new ApiProblem(500, 'Internal', 'Internal error', 'See the API log for the request id');
 }

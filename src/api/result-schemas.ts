@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import type { ResourceKind } from '../shared/resources';
+import type {
+  DeprovisionResult,
+  ProvisionProgress,
+  ProvisionResult,
+  ProvisionStatus,
+} from '../shared/results';
+import type { SourcePlan } from '../shared/plan';
+
+/**
+ * The workflows' results, progress and plan as zod schemas (re-exported by src/api/schemas.ts).
+ * They mirror the TypeScript interfaces of src/shared/results.ts and src/shared/plan.ts; the
+ * compile-time checks at the end of this file fail when either side changes without the other.
+ */
+
+export const resourceKindSchema = z
+  .enum(['baseConnection', 'sourceConnection', 'targetConnection', 'dataset', 'mappingSet', 'flow'])
+  .meta({ id: 'ResourceKind', description: 'Kind of AEP resource a provisioning manages' });
+
+export const provisionStatusSchema = z
+  .enum([
+    'QUEUED',
+    'VALIDATING',
+    'PLANNING',
+    'REPLACING',
+    'PROVISIONING',
+    'WAITING_FOR_ACTIVATION',
+    'SMOKE_TESTING',
+    'COMPENSATING',
+    'SUCCEEDED',
+    'FAILED',
+    'CANCELLED',
+  ])
+  .meta({
+    id: 'ProvisionStatus',
+    description:
+      'Provisioning status (search attribute AepProvisioningStatus); QUEUED until a worker takes the first task',
+  });
+
+const smokeTestResultSchema = z.object({
+  status: z.number().int(),
+  xactionId: z.string().optional(),
+  receivedTimeMs: z.number().optional(),
+});
+
+export const provisionResultSchema = z
+  .object({
+    sandbox: z.string(),
+    name: z.string(),
+    inletUrl: z.string().meta({ description: 'Streaming inlet URL: POST records here' }),
+    inletId: z.string(),
+    flowId: z.string(),
+    baseConnectionId: z.string(),
+    sourceConnectionId: z.string(),
+    targetConnectionId: z.string(),
+    datasetId: z.string(),
+    mappingSetId: z.string().optional(),
+    dataType: z.enum(['xdm', 'raw']),
+    authenticationRequired: z.boolean(),
+    smokeTest: smokeTestResultSchema.optional(),
+    created: z
+      .array(resourceKindSchema)
+      .meta({ description: 'Kinds this run created (empty on a re-run that converged)' }),
+    updated: z
+      .array(resourceKindSchema)
+      .optional()
+      .meta({ description: 'Kinds this run changed in place (absent in results of v1 runs)' }),
+    reused: z.array(resourceKindSchema).meta({ description: 'Kinds kept as they were' }),
+    inletUrlChanged: z
+      .boolean()
+      .optional()
+      .meta({ description: 'The source was replaced (`replace: true`): a new inlet URL' }),
+    twinsRemoved: z
+      .array(z.object({ kind: resourceKindSchema, id: z.string() }))
+      .optional()
+      .meta({ description: 'Resources this run created twice (a late commit) and deleted' }),
+  })
+  .meta({ id: 'ProvisionResult', title: 'Result of ProvisionStreamingSource' });
+
+const resourceRefSchema = z.object({
+  id: z.string(),
+  created: z.boolean(),
+  owned: z.boolean(),
+});
+
+const fieldChangeSchema = z.object({ field: z.string(), from: z.unknown(), to: z.unknown() });
+const resourcePlanSchema = z.object({
+  kind: resourceKindSchema,
+  action: z.enum(['create', 'keep', 'update', 'replace', 'delete', 'conflict']),
+  id: z.string().optional(),
+  changes: z.array(fieldChangeSchema).optional(),
+  reason: z.string().optional(),
+});
+
+export const sourcePlanSchema = z
+  .object({
+    sandbox: z.string(),
+    name: z.string(),
+    resources: z.array(resourcePlanSchema),
+    changes: z.boolean().meta({ description: 'Provisioning would change something in AEP' }),
+    needsReplace: z.array(fieldChangeSchema).meta({
+      description:
+        'Changes AEP cannot make in place: refused unless the request says replace: true',
+    }),
+    replaceSource: z.boolean(),
+    conflicts: z.array(resourcePlanSchema),
+    schemaMissing: z.boolean(),
+  })
+  .meta({ id: 'SourcePlan', title: 'Result of PlanStreamingSource' });
+
+export const provisionProgressSchema = z
+  .object({
+    status: provisionStatusSchema.exclude(['QUEUED']),
+    step: z.string(),
+    completedSteps: z.array(z.string()),
+    resources: z.partialRecord(resourceKindSchema, resourceRefSchema),
+    inletUrl: z.string().optional(),
+    compensation: z.array(
+      z.object({
+        kind: resourceKindSchema,
+        id: z.string().optional(),
+        outcome: z.enum(['deleted', 'absent', 'kept', 'failed']),
+        error: z.string().optional(),
+      }),
+    ),
+    error: z.string().optional(),
+    plan: sourcePlanSchema.optional(),
+  })
+  .meta({ id: 'ProvisionProgress', description: 'The workflow`s `progress` query' });
+
+const kindAndId = z.object({ kind: resourceKindSchema, id: z.string() });
+
+export const deprovisionResultSchema = z
+  .object({
+    sandbox: z.string(),
+    deleted: z.array(kindAndId),
+    alreadyAbsent: z.array(kindAndId),
+    kept: z.array(kindAndId.extend({ reason: z.string().optional() })).meta({
+      description:
+        'Resources not deleted: a dataset named by id, one this project did not create, or one another source writes to',
+    }),
+  })
+  .meta({ id: 'DeprovisionResult', title: 'Result of DeprovisionStreamingSource' });
+
+// --- Compile-time agreement with the workflow's TypeScript types (src/shared/results.ts) ---
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const agree = <T extends true>(t: T): T => t;
+agree<Same<z.output<typeof resourceKindSchema>, ResourceKind>>(true);
+agree<Same<z.output<typeof provisionResultSchema>, ProvisionResult>>(true);
+agree<Same<z.output<typeof deprovisionResultSchema>, DeprovisionResult>>(true);
+agree<Same<z.output<typeof provisionProgressSchema>['status'], ProvisionStatus>>(true);
+agree<Same<z.output<typeof provisionProgressSchema>, ProvisionProgress>>(true);
+agree<Same<z.output<typeof sourcePlanSchema>, SourcePlan>>(true);

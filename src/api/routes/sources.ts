@@ -1,0 +1,97 @@
+import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
+import type { FastifyInstance } from 'fastify';
+import type { z } from 'zod';
+import type { ProvisioningClient } from '../../client';
+import type { ApiConfig } from '../../config';
+import { SearchAttributes, WorkflowType } from '../../shared/names';
+import type { Principal } from '../auth';
+import { authorize } from '../access';
+import { sourcePath } from '../paths';
+import { invalid } from '../problems';
+import {
+  listQuerySchema,
+  provisionStatusSchema,
+  type sourceListSchema,
+  type sourceSummarySchema,
+} from '../schemas';
+
+type SourceSummary = z.infer<typeof sourceSummarySchema>;
+type SourceList = z.infer<typeof sourceListSchema>;
+type ExecutionInfo = Awaited<ReturnType<typeof executionInfoFromRaw>>;
+
+/** GET the sources: provisioning runs from Temporal visibility, newest first, paged. */
+export function registerSourceListRoutes(
+  app: FastifyInstance,
+  client: ProvisioningClient,
+  config: ApiConfig,
+): void {
+  app.get('/v1/sources', async (request) => {
+    const q = listQuerySchema.safeParse(request.query);
+    if (!q.success) throw invalid(q.error.issues.map((i) => i.message));
+    const { sandbox, status, pageSize, pageToken } = q.data;
+    if (sandbox !== undefined) authorize(request, sandbox);
+    let token: Buffer | undefined;
+    if (pageToken !== undefined) {
+      token = Buffer.from(pageToken, 'base64url');
+      if (token.length === 0) throw invalid(['pageToken is not a token of this API']);
+    }
+    const raw = await client.client.workflowService.listWorkflowExecutions({
+      namespace: config.TEMPORAL_NAMESPACE,
+      query: visibilityQuery(request.principal!, sandbox, status),
+      pageSize,
+      ...(token ? { nextPageToken: token } : {}),
+    });
+    const items: SourceSummary[] = [];
+    for (const e of raw.executions ?? []) {
+      const info = await executionInfoFromRaw(
+        e,
+        client.client.options.loadedDataConverter,
+        undefined,
+        config.TEMPORAL_NAMESPACE,
+      );
+      items.push(summaryOf(info));
+    }
+    const next = raw.nextPageToken && raw.nextPageToken.length > 0 ? raw.nextPageToken : undefined;
+    const list: SourceList = {
+      items,
+      ...(next ? { nextPageToken: Buffer.from(next).toString('base64url') } : {}),
+    };
+    return list;
+  });
+}
+
+/** Provisioning runs of the asked sandbox, or of every sandbox the key may touch. */
+function visibilityQuery(p: Principal, sandbox?: string, status?: string): string {
+  const clauses = [`WorkflowType = '${WorkflowType.provision}'`];
+  if (sandbox !== undefined) clauses.push(`${SearchAttributes.sandbox.name} = '${sandbox}'`);
+  else if (p.sandboxes !== '*') {
+    clauses.push(
+      `${SearchAttributes.sandbox.name} IN (${p.sandboxes.map((s) => `'${s}'`).join(', ')})`,
+    );
+  }
+  if (status !== undefined) clauses.push(`${SearchAttributes.status.name} = '${status}'`);
+  return clauses.join(' AND ');
+}
+
+function summaryOf(info: ExecutionInfo): SourceSummary {
+  const sa = info.typedSearchAttributes;
+  const sb = sa.get(SearchAttributes.sandbox) ?? '';
+  const nm = sa.get(SearchAttributes.sourceName) ?? info.workflowId.split('/').slice(2).join('/');
+  const st = sa.get(SearchAttributes.status);
+  return {
+    sandbox: sb,
+    name: nm,
+    workflowId: info.workflowId,
+    runId: info.runId,
+    workflowType: info.type,
+    execution: info.status.name,
+    ...(isStatus(st) ? { status: st } : {}),
+    startTime: info.startTime.toISOString(),
+    ...(info.closeTime ? { closeTime: info.closeTime.toISOString() } : {}),
+    links: { self: sourcePath(sb, nm) },
+  };
+}
+
+const STATUSES = new Set<string>(provisionStatusSchema.options);
+const isStatus = (s: unknown): s is NonNullable<SourceSummary['status']> =>
+  typeof s === 'string' && STATUSES.has(s);
