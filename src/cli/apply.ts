@@ -1,0 +1,96 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { Listr } from 'listr2';
+import { summarizeFailure, type ProvisioningClient } from '../client';
+import type { ProvisionResult } from '../shared/results';
+import { cleanMessage } from './output';
+import type { Valid } from './requests';
+
+/** `apply`: many provisionings at once (listr2 on stderr), one outcome per request. */
+
+/** Default of `apply --concurrency`: AEP's Flow Service allows a few calls per second per org. */
+export const DEFAULT_APPLY_CONCURRENCY = 4;
+
+export interface ApplyOutcome {
+  sandbox: string;
+  name: string;
+  origin: string;
+  outcome: 'created' | 'unchanged' | 'updated' | 'failed';
+  created: string[];
+  reused: string[];
+  workflowId: string;
+  flowId?: string;
+  inletUrl?: string;
+  failure?: { type: string; rootType: string; message: string };
+}
+
+export async function applyAll(
+  client: ProvisioningClient,
+  items: Valid[],
+  concurrency: number,
+  json: boolean,
+): Promise<ApplyOutcome[]> {
+  const outcomes: ApplyOutcome[] = [];
+  const tty = Boolean(process.stderr.isTTY) && !json;
+  const tasks = new Listr(
+    items.map((item) => ({
+      title: `${item.request.sandbox}/${item.request.name}`,
+      task: async (_ctx: unknown, task: { title: string; output: string }) => {
+        const base: Omit<ApplyOutcome, 'outcome' | 'created' | 'reused'> = {
+          sandbox: item.request.sandbox,
+          name: item.request.name,
+          origin: item.origin,
+          workflowId: '',
+        };
+        try {
+          const started = await client.startProvision(item.input);
+          base.workflowId = started.workflowId;
+          task.output = started.started ? 'started' : 'attached to the running provisioning';
+          const result: ProvisionResult = await client.follow(started.handle, (step) => {
+            task.output = step;
+          });
+          const outcome = result.created.length === 0 ? 'unchanged' : 'created';
+          outcomes.push({
+            ...base,
+            outcome,
+            created: result.created,
+            reused: result.reused,
+            flowId: result.flowId,
+            inletUrl: result.inletUrl,
+          });
+          task.title = `${task.title}: ${outcome === 'unchanged' ? 'unchanged (nothing created)' : `created ${result.created.join(', ')}`}`;
+        } catch (err) {
+          const f =
+            err instanceof WorkflowFailedError
+              ? summarizeFailure(err)
+              : { type: 'Error', rootType: 'Error', message: errorText(err) };
+          const failure = { type: f.type, rootType: f.rootType, message: cleanMessage(f.message) };
+          outcomes.push({ ...base, outcome: 'failed', created: [], reused: [], failure });
+          throw new Error(`${failure.type} (${failure.rootType}): ${failure.message}`, {
+            cause: err,
+          });
+        }
+      },
+    })),
+    {
+      concurrent: concurrency,
+      exitOnError: false,
+      renderer: tty ? 'default' : 'simple',
+      fallbackRenderer: 'simple',
+      rendererOptions: { collapseErrors: false },
+    },
+  );
+  const origWrite = process.stdout.write.bind(process.stdout);
+  // listr2 writes to stdout; send its lines to stderr so stdout stays the summary alone.
+  process.stdout.write = process.stderr.write.bind(process.stderr);
+  try {
+    await tasks.run();
+  } finally {
+    process.stdout.write = origWrite;
+  }
+  const order = new Map(items.map((it, i) => [it.origin, i]));
+  return outcomes.sort((a, b) => order.get(a.origin)! - order.get(b.origin)!);
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,97 @@
+import type { Command } from 'commander';
+import type { SourceStatus } from '../client';
+import { formatPlan, type SourcePlan } from '../shared/plan';
+import type { DeprovisionResult, ProvisionResult } from '../shared/results';
+import type { ApplyOutcome } from './apply';
+
+/**
+ * What the CLI prints: the result on stdout (JSON with --json, otherwise the human lines below),
+ * progress on stderr.
+ */
+
+export interface GlobalOptions {
+  json?: boolean;
+}
+
+export const globalOptions = (program: Command) => program.opts<GlobalOptions>();
+
+export function out(opts: GlobalOptions, value: unknown, human: () => string): void {
+  process.stdout.write(opts.json ? `${JSON.stringify(value)}\n` : `${human()}\n`);
+}
+
+export const progress = (line: string) => process.stderr.write(`${line}\n`);
+
+/** One sentence, one final period: messages built from causes that end in "." end cleanly. */
+export function cleanMessage(message: string): string {
+  return message
+    .replace(/\s+/g, ' ')
+    .replace(/(?<!\.)\.\s*\.(?!\.)/g, '.')
+    .trim();
+}
+
+export function provisionLines(result: ProvisionResult): string {
+  return [
+    `inletUrl   ${result.inletUrl}`,
+    `flowId     ${result.flowId}`,
+    `datasetId  ${result.datasetId}`,
+    `created    ${result.created.join(', ') || '-'}`,
+    `reused     ${result.reused.join(', ') || '-'}`,
+  ].join('\n');
+}
+
+export function statusLines(status: SourceStatus): string {
+  return [
+    `workflow   ${status.workflowId} (${status.execution})`,
+    status.progress ? `step       ${status.progress.status}: ${status.progress.step}` : '',
+    status.result ? `inletUrl   ${status.result.inletUrl}\nflowId     ${status.result.flowId}` : '',
+    status.failure
+      ? `failure    ${status.failure.type} (${status.failure.rootType}): ${cleanMessage(status.failure.message)}`
+      : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+export function teardownLines(result: DeprovisionResult): string {
+  return [
+    `deleted    ${result.deleted.map((d) => `${d.kind} ${d.id}`).join(', ') || '-'}`,
+    `kept       ${result.kept.map((d) => `${d.kind} ${d.id}`).join(', ') || '-'}`,
+  ].join('\n');
+}
+
+export function planLines(plans: SourcePlan[]): string {
+  return plans
+    .map((p) =>
+      [`${p.sandbox}/${p.name}: ${p.changes ? 'changes pending' : 'no change'}`]
+        .concat(formatPlan(p).map((l) => `  ${l}`))
+        .join('\n'),
+    )
+    .join('\n\n');
+}
+
+/** The rows `apply` prints, one per request, and a count of each outcome. */
+export function summaryTable(outcomes: ApplyOutcome[]): string {
+  const rows = [
+    ['SOURCE', 'SANDBOX', 'OUTCOME', 'CREATED', 'DETAIL'],
+    ...outcomes.map((o) => [
+      o.name,
+      o.sandbox,
+      o.outcome,
+      String(o.created.length),
+      o.failure ? `${o.failure.type} (${o.failure.rootType})` : (o.inletUrl ?? ''),
+    ]),
+  ];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const lines = rows.map((r) =>
+    r
+      .map((cell, c) => cell.padEnd(widths[c]!))
+      .join('  ')
+      .trimEnd(),
+  );
+  const count = (k: ApplyOutcome['outcome']) => outcomes.filter((o) => o.outcome === k).length;
+  lines.push(
+    '',
+    `${outcomes.length} source(s): ${count('created')} created, ${count('unchanged')} unchanged, ${count('failed')} failed`,
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,106 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { InvalidRequestError, parseProvisionRequest, type ProvisionRequest } from '../request';
+import { cleanMessage } from './output';
+
+/** Request files: one JSON request (`provision`), or many in YAML or JSON (`apply`, `plan`). */
+
+export interface Loaded {
+  origin: string;
+  input: unknown;
+}
+
+export interface Valid extends Loaded {
+  request: ProvisionRequest;
+}
+
+/** One JSON request from a file, or from stdin for `-`. */
+export function readRequest(file: string): unknown {
+  const text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new InvalidRequestError([
+      `${file === '-' ? 'stdin' : file} is not valid JSON: ${(err as Error).message}`,
+    ]);
+  }
+}
+
+const REQUEST_FILE = /\.(ya?ml|json)$/i;
+
+/** Requests from a file, a directory of files, or stdin: YAML or JSON, one, a list, or many docs. */
+export function loadRequests(arg: string): { items: Loaded[]; problems: string[] } {
+  const problems: string[] = [];
+  const items: Loaded[] = [];
+  const files = requestFiles(arg, problems);
+  for (const { origin, text } of files) {
+    const docs = parseAllDocuments(text);
+    const list = Array.isArray(docs) ? docs : [docs];
+    list.forEach((doc, d) => {
+      const where = list.length > 1 ? `${origin}#${d + 1}` : origin;
+      if (doc.errors.length > 0) {
+        for (const e of doc.errors)
+          problems.push(`${where}: ${cleanMessage(e.message.split('\n')[0]!)}`);
+        return;
+      }
+      const value: unknown = doc.toJS();
+      if (value === null || value === undefined) return;
+      if (Array.isArray(value)) {
+        value.forEach((v, i) => items.push({ origin: `${where}[${i}]`, input: v }));
+      } else items.push({ origin: where, input: value });
+    });
+  }
+  if (items.length === 0 && problems.length === 0) problems.push(`${arg}: no request found`);
+  return { items, problems };
+}
+
+/** The texts of stdin, of one file, or of the request files of a directory (by name). */
+function requestFiles(arg: string, problems: string[]): Array<{ origin: string; text: string }> {
+  if (arg === '-') return [{ origin: 'stdin', text: readFileSync(0, 'utf8') }];
+  const stat = statSync(arg, { throwIfNoEntry: false });
+  if (!stat) throw new InvalidRequestError([`${arg}: no such file or directory`]);
+  const paths = stat.isDirectory()
+    ? readdirSync(arg)
+        .filter((f) => REQUEST_FILE.test(f))
+        .sort()
+        .map((f) => path.join(arg, f))
+    : [arg];
+  if (paths.length === 0) problems.push(`${arg}: no .yaml, .yml or .json file`);
+  return paths.map((p) => ({ origin: p, text: readFileSync(p, 'utf8') }));
+}
+
+/** Every bad field of every request, and sources named twice, before anything starts. */
+export function validateAll(
+  loaded: { items: Loaded[]; problems: string[] },
+  defaultSandbox: string,
+): Valid[] {
+  const { items } = loaded;
+  const problems: string[] = [...loaded.problems];
+  const valid: Valid[] = [];
+  const seen = new Map<string, string>();
+  for (const item of items) {
+    const label = describeItem(item);
+    try {
+      const request = parseProvisionRequest(item.input, defaultSandbox);
+      const key = `${request.sandbox}/${request.name}`;
+      const first = seen.get(key);
+      if (first) problems.push(`${label}: source ${key} is also requested by ${first}`);
+      else seen.set(key, item.origin);
+      valid.push({ ...item, request });
+    } catch (err) {
+      if (!(err instanceof InvalidRequestError)) throw err;
+      for (const p of err.problems) problems.push(`${label}: ${p}`);
+    }
+  }
+  if (problems.length > 0) throw new InvalidRequestError(problems);
+  return valid;
+}
+
+function describeItem(item: Loaded): string {
+  const name =
+    item.input && typeof item.input === 'object' && 'name' in item.input
+      ? item.input.name
+      : undefined;
+  return typeof name === 'string' ? `${item.origin} (${name})` : item.origin;
+}
