@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { ProvisionRequest } from '../request';
+import { progressQuery, readOnlyWorkflowId, WorkflowType } from '../shared/names';
+import type { SourcePlan } from '../shared/plan';
+import type { DeprovisionResult, ProvisionProgress, ProvisionResult } from '../shared/results';
+import type { PlanStreamingSource } from '../workflows';
+import { summarizeFailure, type FailureSummary } from './failures';
+import type { ClientContext } from './runs';
+
+/** Reads that change nothing: a source's status, and plans (under their own workflow ids). */
+
+export interface SourceStatus {
+  workflowId: string;
+  runId: string;
+  /** The source's last operation. */
+  operation: 'provision' | 'deprovision';
+  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, ... */
+  execution: string;
+  progress?: ProvisionProgress;
+  /** The provisioning's result (operation `provision`). */
+  result?: ProvisionResult;
+  /** The teardown's result (operation `deprovision`). */
+  teardown?: DeprovisionResult;
+  failure?: FailureSummary;
+}
+
+/** The last operation under `workflowId`: its progress, result or failure. */
+export async function readStatus(client: Client, workflowId: string): Promise<SourceStatus> {
+  const handle = client.workflow.getHandle(workflowId);
+  const desc = await handle.describe();
+  const operation = desc.type === WorkflowType.deprovision ? 'deprovision' : 'provision';
+  const status: SourceStatus = {
+    workflowId,
+    runId: desc.runId,
+    operation,
+    execution: desc.status.name,
+  };
+  if (operation === 'provision') {
+    try {
+      status.progress = await handle.query(progressQuery);
+    } catch {
+      // A run that failed before registering its query handler has no progress to report.
+    }
+  }
+  if (desc.status.name === 'COMPLETED') {
+    const result: unknown = await handle.result();
+    if (operation === 'provision') status.result = result as ProvisionResult;
+    else status.teardown = result as DeprovisionResult;
+  } else if (desc.status.name !== 'RUNNING') {
+    try {
+      await handle.result();
+    } catch (err) {
+      status.failure = summarizeFailure(err);
+    }
+  }
+  return status;
+}
+
+/** What provisioning a validated request would do, from a read-only workflow. */
+export async function planSource(ctx: ClientContext, req: ProvisionRequest): Promise<SourcePlan> {
+  return ctx.client.workflow.execute<typeof PlanStreamingSource>(WorkflowType.plan, {
+    taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
+    workflowId: readOnlyWorkflowId('plan', req.sandbox, req.name, randomUUID()),
+    args: [req],
+    staticSummary: `Plan streaming source "${req.name}" in sandbox ${req.sandbox}`,
+  });
+}

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { DeprovisionRequest } from '../request';
+import {
+  readOnlyWorkflowId,
+  SearchAttributes,
+  sourceWorkflowId,
+  WorkflowType,
+} from '../shared/names';
+import type { DeprovisionStreamingSource, ResolveStreamingSource } from '../workflows';
+import { openRun, tryStart, type ClientContext, type Started } from './runs';
+
+/**
+ * Starts the teardown of a source (by name, or by the flow id of one of its dataflows). A
+ * provisioning of it still open is cancelled first (it compensates what it created) and
+ * awaited; `onWait` is told. A teardown already running is attached to.
+ */
+export async function startDeprovision(
+  ctx: ClientContext,
+  req: DeprovisionRequest,
+  onWait: (message: string) => void,
+): Promise<Started<typeof DeprovisionStreamingSource>> {
+  const name = req.name ?? (await resolveFlow(ctx, req.sandbox, req.flowId!));
+  const workflowId = sourceWorkflowId(req.sandbox, name);
+  let cancelled = req.ifExists === true;
+  for (let tries = 0; tries < 10; tries++) {
+    const started = await tryStart<typeof DeprovisionStreamingSource>(
+      ctx,
+      WorkflowType.deprovision,
+      workflowId,
+      [{ sandbox: req.sandbox, name, ...(cancelled ? { ifExists: true } : {}) }],
+      {
+        typedSearchAttributes: [
+          { key: SearchAttributes.sandbox, value: req.sandbox },
+          { key: SearchAttributes.sourceName, value: name },
+          { key: SearchAttributes.status, value: 'QUEUED' },
+        ],
+        staticSummary: `Tear down streaming source "${name}" in sandbox ${req.sandbox}`,
+      },
+    );
+    if (started) return started;
+    const open = await openRun(ctx.client, workflowId);
+    if (!open) continue;
+    const handle = ctx.client.workflow.getHandle(workflowId, open.runId);
+    if (open.type === WorkflowType.deprovision) {
+      return {
+        workflowId,
+        runId: open.runId,
+        started: false,
+        handle: handle as WorkflowHandle<typeof DeprovisionStreamingSource>,
+      };
+    }
+    onWait(
+      `cancelling the open provisioning (run ${open.runId}); it compensates, then the teardown starts`,
+    );
+    await handle.cancel();
+    await handle.result().catch(() => undefined);
+    cancelled = true;
+  }
+  throw new Error(`Could not start the teardown of ${workflowId}: operations keep starting on it`);
+}
+
+/** The source name of a dataflow this project created (SourceNotFound otherwise). */
+async function resolveFlow(ctx: ClientContext, sandbox: string, flowId: string): Promise<string> {
+  const resolved = await ctx.client.workflow.execute<typeof ResolveStreamingSource>(
+    WorkflowType.resolve,
+    {
+      taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
+      workflowId: readOnlyWorkflowId('resolve', sandbox, flowId, randomUUID()),
+      args: [{ sandbox, flowId }],
+      staticSummary: `Find the source of dataflow ${flowId} in sandbox ${sandbox}`,
+    },
+  );
+  return resolved.name;
+}
