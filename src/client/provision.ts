@@ -1,16 +1,10 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { ProvisionRequest } from '../request';
-import {
-  progressQuery,
-  REQUEST_MEMO,
-  SearchAttributes,
-  sourceWorkflowId,
-  WorkflowType,
-} from '../shared/names';
+import { progressQuery, REQUEST_MEMO, sourceWorkflowId, WorkflowType } from '../shared/names';
 import type { ProvisionProgress, ProvisionResult } from '../shared/results';
 import type { ProvisionStreamingSource } from '../workflows';
 import { RequestConflictError, requestDifferences } from './conflict';
-import { openRun, tryStart, type ClientContext, type Started } from './runs';
+import { openRun, startAttributes, tryStart, type ClientContext, type Started } from './runs';
 
 /**
  * Starts the provisioning of a validated request, or attaches to the open run of the same
@@ -30,11 +24,7 @@ export async function startProvision(
       [req],
       {
         memo: { [REQUEST_MEMO]: req },
-        typedSearchAttributes: [
-          { key: SearchAttributes.sandbox, value: req.sandbox },
-          { key: SearchAttributes.sourceName, value: req.name },
-          { key: SearchAttributes.status, value: 'QUEUED' },
-        ],
+        typedSearchAttributes: startAttributes(req.sandbox, req.name),
         staticSummary: `Provision HTTP API streaming source "${req.name}" in sandbox ${req.sandbox}`,
         staticDetails: describeRequest(req),
       },

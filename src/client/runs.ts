@@ -6,6 +6,7 @@ import {
 } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, type Workflow } from '@temporalio/common';
 import type { ClientConfig } from '../config';
+import { SearchAttributes } from '../shared/names';
 
 /**
  * Starting under a source's one workflow id: start unless a run is open, else read the open run
@@ -72,4 +73,13 @@ export async function openRun(client: Client, workflowId: string): Promise<OpenR
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
+}
+
+/** A source's search attributes when an operation on it starts (status QUEUED until a worker). */
+export function startAttributes(sandbox: string, name: string) {
+  return [
+    { key: SearchAttributes.sandbox, value: sandbox },
+    { key: SearchAttributes.sourceName, value: name },
+    { key: SearchAttributes.status, value: 'QUEUED' },
+  ];
 }

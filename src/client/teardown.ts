@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { DeprovisionRequest } from '../request';
-import {
-  readOnlyWorkflowId,
-  SearchAttributes,
-  sourceWorkflowId,
-  WorkflowType,
-} from '../shared/names';
+import { readOnlyWorkflowId, sourceWorkflowId, WorkflowType } from '../shared/names';
 import type { DeprovisionStreamingSource, ResolveStreamingSource } from '../workflows';
-import { openRun, tryStart, type ClientContext, type Started } from './runs';
+import { openRun, startAttributes, tryStart, type ClientContext, type Started } from './runs';
 
 /**
  * Starts the teardown of a source (by name, or by the flow id of one of its dataflows). A
@@ -30,11 +25,7 @@ export async function startDeprovision(
       workflowId,
       [{ sandbox: req.sandbox, name, ...(cancelled ? { ifExists: true } : {}) }],
       {
-        typedSearchAttributes: [
-          { key: SearchAttributes.sandbox, value: req.sandbox },
-          { key: SearchAttributes.sourceName, value: name },
-          { key: SearchAttributes.status, value: 'QUEUED' },
-        ],
+        typedSearchAttributes: startAttributes(req.sandbox, name),
         staticSummary: `Tear down streaming source "${name}" in sandbox ${req.sandbox}`,
       },
     );
