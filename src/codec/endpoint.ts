@@ -7,8 +7,8 @@ import { PayloadEncryptionError } from './aes-gcm-codec';
  * The codec endpoint the Temporal Web UI and CLI are pointed at (Temporal's codec server
  * protocol): `POST <prefix>/encode` and `POST <prefix>/decode`, each taking and answering
  * `{"payloads": [{"metadata": {"encoding": "<base64>", …}, "data": "<base64>"}]}` (the Payloads
- * message in protobuf's JSON form). Mounted on the HTTP API (src/api/server.ts, `/codec`), whose
- * hooks authenticate the POSTs; this module owns the protocol and CORS.
+ * message in protobuf's JSON form). Mounted on the HTTP API (src/api/routes/codec.ts,
+ * `/codec`), whose hooks authenticate the POSTs; this module owns the protocol and CORS.
  *
  * CORS: the UI calls the endpoint from the browser, from its own origin, with a JSON body and an
  * `X-Namespace` header (and `Authorization` when it forwards its login's access token), so every
@@ -136,42 +136,55 @@ export function registerCodecRoutes(app: FastifyInstance, opts: CodecRoutesOptio
       { config: opts.postConfig ?? {}, bodyLimit: CODEC_BODY_LIMIT_BYTES },
       async (request, reply) => {
         const origin = corsOrigin(request);
-        const ns = request.headers['x-namespace'];
-        if (typeof ns === 'string' && ns !== '' && ns !== opts.namespace) {
-          throw new CodecHttpError(
-            400,
-            'CodecNamespace',
-            'The codec endpoint serves another namespace',
-            `X-Namespace is ${ns.slice(0, 200)}; this endpoint serves ${opts.namespace}`,
-          );
-        }
-        const body = bodySchema.safeParse(request.body);
-        if (!body.success) {
-          throw new CodecHttpError(
-            400,
-            'CodecBadRequest',
-            'The body is not a Payloads document',
-            body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
-          );
-        }
-        const payloads = body.data.payloads.map(payloadFromJson);
-        let out: Payload[];
-        try {
-          out = await (op === 'encode' ? opts.codec.encode(payloads) : opts.codec.decode(payloads));
-        } catch (err) {
-          if (err instanceof PayloadEncryptionError) {
-            throw new CodecHttpError(
-              400,
-              `Codec${err.problem}`,
-              'The payloads cannot be decoded',
-              err.message,
-            );
-          }
-          throw err;
-        }
+        checkNamespace(request, opts.namespace);
+        const out = await runCodec(opts.codec, op, request.body);
         allowOrigin(reply, origin);
         return { payloads: out.map(payloadToJson) };
       },
     );
+  }
+}
+
+/** A UI of another namespace must not use this endpoint's keys. */
+function checkNamespace(request: FastifyRequest, namespace: string): void {
+  const ns = request.headers['x-namespace'];
+  if (typeof ns === 'string' && ns !== '' && ns !== namespace) {
+    throw new CodecHttpError(
+      400,
+      'CodecNamespace',
+      'The codec endpoint serves another namespace',
+      `X-Namespace is ${ns.slice(0, 200)}; this endpoint serves ${namespace}`,
+    );
+  }
+}
+
+/** Encodes or decodes a Payloads document; a bad body or an undecodable payload is a 400. */
+async function runCodec(
+  codec: CodecRoutesOptions['codec'],
+  op: 'encode' | 'decode',
+  raw: unknown,
+): Promise<Payload[]> {
+  const body = bodySchema.safeParse(raw);
+  if (!body.success) {
+    throw new CodecHttpError(
+      400,
+      'CodecBadRequest',
+      'The body is not a Payloads document',
+      body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+    );
+  }
+  const payloads = body.data.payloads.map(payloadFromJson);
+  try {
+    return await (op === 'encode' ? codec.encode(payloads) : codec.decode(payloads));
+  } catch (err) {
+    if (err instanceof PayloadEncryptionError) {
+      throw new CodecHttpError(
+        400,
+        `Codec${err.problem}`,
+        'The payloads cannot be decoded',
+        err.message,
+      );
+    }
+    throw err;
   }
 }
