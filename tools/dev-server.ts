@@ -26,6 +26,8 @@ export interface DevServerOptions {
   namespace?: string;
   /** Where the server's own log goes ('ignore' by default; 'inherit' to debug). */
   stdio?: 'ignore' | 'inherit';
+  /** With `ui`: the codec endpoint the Web UI decodes payloads through (`--ui-codec-endpoint`). */
+  uiCodecEndpoint?: string;
   /** Extra `--dynamic-config-value` entries, e.g. { 'frontend.rps': 5000 }. */
   dynamicConfig?: Record<string, string | number | boolean>;
   startTimeoutMs?: number;
@@ -79,6 +81,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   if (opts.ui) {
     const uiPort = opts.uiPort || (await freePort());
     args.push('--ui-ip', '127.0.0.1', '--ui-port', String(uiPort));
+    if (opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
     uiUrl = `http://127.0.0.1:${uiPort}`;
   } else {
     args.push('--headless');

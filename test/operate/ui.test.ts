@@ -12,13 +12,13 @@ import { ProvisioningClient } from '../../src/client';
 import { parseApiConfig, parseConfig } from '../../src/config';
 import { clientOn, connectClient } from '../../src/connection';
 import { startEmulator, type RunningEmulator } from '../../emulator';
-import { progressQuery, SEARCH_ATTRIBUTE_DEFINITIONS } from '../../src/shared/names';
+import { progressQuery } from '../../src/shared/names';
 import { freePort, startDevServer, TEMPORAL_BIN, type DevServer } from '../../tools/dev-server';
 import { emulatorEnv } from '../../tools/emulator-env';
 import { buildWorker } from '../../src/worker';
 import { SCHEMA_ID, workflowBundle } from '../harness/stack';
 import { freshTaskQueue } from '../harness/temporal';
-import { ARTIFACTS, eventually, run, start, type Child } from './helpers';
+import { ARTIFACTS, eventually, run } from './helpers';
 
 /**
  * "Inspect it in the Temporal UI", checked in a real browser: Debian's headless Chromium driven by
@@ -117,13 +117,7 @@ describeUi(title, () => {
       await waiting.handle.cancel();
       await waiting.handle.result().catch(() => undefined); // compensation deletes what it made
     }
-    await browser?.close();
-    if (worker) {
-      worker.shutdown();
-      await running;
-    }
-    await connection?.close();
-    await workerConnection?.close();
+    await closeInOrder({ browser, worker, running, connection, workerConnection });
     await emulator?.close();
     await server?.stop();
   }, 60_000);
@@ -258,7 +252,7 @@ describeUi(codecTitle, () => {
   const datasetName = `Vault ledger ${stamp}`;
   const description = `encrypted description ${stamp}`;
   const keys = `ui-2026:${randomBytes(32).toString('base64')}`;
-  let devServer: Child;
+  let devServer: DevServer;
   let emulator: RunningEmulator;
   let address: string;
   let uiUrl: string;
@@ -304,35 +298,12 @@ describeUi(codecTitle, () => {
     });
     await api.listen({ host: '127.0.0.1', port: apiPort });
 
-    devServer = start(TEMPORAL_BIN, [
-      'server',
-      'start-dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--namespace',
-      'default',
-      '--log-level',
-      'error',
-      '--ui-ip',
-      '127.0.0.1',
-      '--ui-port',
-      String(uiPort),
-      '--ui-codec-endpoint',
-      `${api.listeningOrigin}/codec`,
-      ...SEARCH_ATTRIBUTE_DEFINITIONS.flatMap(([n, t]) => ['--search-attribute', `${n}=${t}`]),
-    ]);
-    await eventually(async () => {
-      const c = await Connection.connect({ address, connectTimeout: 1000 });
-      try {
-        await c.workflowService.describeNamespace({ namespace: 'default' });
-        return true;
-      } finally {
-        await c.close();
-      }
-    }, `the dev server on ${address}`);
-
+    devServer = await startDevServer({
+      port,
+      ui: true,
+      uiPort,
+      uiCodecEndpoint: `${api.listeningOrigin}/codec`,
+    });
     const config = parseConfig({ ...common, ...emulatorEnv(emulator.url, emulator.credentials) });
     workerConnection = await NativeConnection.connect({ address });
     worker = await buildWorker({
@@ -357,13 +328,7 @@ describeUi(codecTitle, () => {
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (worker) {
-      worker.shutdown();
-      await running;
-    }
-    await connection?.close();
-    await workerConnection?.close();
+    await closeInOrder({ browser, worker, running, connection, workerConnection });
     await api?.close();
     await apiClient?.close();
     await emulator?.close();
@@ -465,4 +430,21 @@ async function framesText(page: Page): Promise<string> {
     ),
   );
   return texts.join('\n').replace(/[“”]/g, '"').replace(/[‘’]/g, "'");
+}
+
+/** What both blocks stop first, in order: the browser, the worker (awaiting its run), connections. */
+async function closeInOrder(parts: {
+  browser?: Browser;
+  worker?: Worker;
+  running?: Promise<void>;
+  connection?: Connection;
+  workerConnection?: NativeConnection;
+}): Promise<void> {
+  await parts.browser?.close();
+  if (parts.worker) {
+    parts.worker.shutdown();
+    await parts.running;
+  }
+  await parts.connection?.close();
+  await parts.workerConnection?.close();
 }
