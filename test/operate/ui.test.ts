@@ -125,19 +125,7 @@ describeUi(title, () => {
   const workflowUrl = (tab: string) =>
     `${server.uiUrl}/namespaces/${server.namespace}/workflows/${encodeURIComponent(waiting.workflowId)}/${waiting.runId}/${tab}`;
 
-  /** The page's text, iframes included (the UI renders markdown in sandboxed frames). */
-  async function pageText(): Promise<string> {
-    const texts = await Promise.all(
-      page.frames().map((f) =>
-        f
-          .locator('body')
-          .innerText({ timeout: 5000 })
-          .catch(() => ''),
-      ),
-    );
-    // Markdown rendering turns straight quotes into typographic ones.
-    return texts.join('\n').replace(/[“”]/g, '"').replace(/[‘’]/g, "'");
-  }
+  const pageText = () => framesText(page);
 
   async function pageShows(expected: string[], what: string): Promise<string> {
     return eventually(
@@ -419,7 +407,10 @@ function payloadText(json: string): string {
     .join('\n');
 }
 
-/** The text of a page, iframes included (as pageText above, for the codec block's page). */
+/**
+ * The text of a page, iframes included (the UI renders markdown in sandboxed frames), with the
+ * typographic quotes markdown rendering makes turned back into straight ones.
+ */
 async function framesText(page: Page): Promise<string> {
   const texts = await Promise.all(
     page.frames().map((f) =>
