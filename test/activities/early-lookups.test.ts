@@ -5,13 +5,13 @@
  * Against the emulator, counting the calls each activity makes.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, type Activities } from '../../src/activities';
 import type { Owner } from '../../src/activities/types';
 import { createAepClient } from '../../src/aep/client';
 import { parseConfig } from '../../src/config';
 import { startEmulator, type RunningEmulator } from '../../emulator';
 import { FailureType } from '../../src/shared/names';
+import { mockActivityEnvironment } from '../harness/mock-activity';
 
 const SCHEMA_ID =
   'https://ns.adobe.com/acme/schemas/7f682c29f887512a897791e7161b90a1ae7ed3dd07a177b1';
@@ -47,11 +47,10 @@ function owner(runId = 'run-1'): Owner {
 function attempt(a: number) {
   return {
     run: <I, R>(fn: (input: I) => Promise<R>, input: I): Promise<R> =>
-      new MockActivityEnvironment({ attempt: a, startToCloseTimeoutMs: 30_000 }).run<
-        [I],
-        R,
-        typeof fn
-      >(fn, input),
+      mockActivityEnvironment({ attempt: a, startToCloseTimeoutMs: 30_000 }).run<[I], R, typeof fn>(
+        fn,
+        input,
+      ),
   };
 }
 

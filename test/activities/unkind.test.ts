@@ -4,7 +4,6 @@
  * logger. One test per problem of the "unkind AEP" issue that lives in the activities.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Info } from '@temporalio/activity';
 import { createActivities, type Activities } from '../../src/activities';
 import {
@@ -20,6 +19,7 @@ import { createAepClient } from '../../src/aep/client';
 import { SPEC } from '../../src/aep/constants';
 import { parseConfig } from '../../src/config';
 import { startEmulator, type RunningEmulator } from '../../emulator';
+import { mockActivityEnvironment } from '../harness/mock-activity';
 
 const SCHEMA_ID =
   'https://ns.adobe.com/acme/schemas/7f682c29f887512a897791e7161b90a1ae7ed3dd07a177b1';
@@ -47,18 +47,8 @@ afterEach(async () => {
   await emu.control.setFilterMode({ quoting: 'literal', nameMatch: 'exact' });
 });
 
-/** Expected failures must not print stacks. */
-const quiet = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
-
 function env(info: Partial<Info> = {}) {
-  return new MockActivityEnvironment({ startToCloseTimeoutMs: 30_000, ...info }, { logger: quiet });
+  return mockActivityEnvironment({ startToCloseTimeoutMs: 30_000, ...info });
 }
 
 function run<I, R>(fn: (input: I) => Promise<R>, input: I, e = env()): Promise<R> {

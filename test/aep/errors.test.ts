@@ -5,11 +5,11 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { createAepClient, type AepClient } from '../../src/aep/client';
 import { aepFailureDetails, parseRetryAfter, toAepFailure } from '../../src/aep/errors';
 import { AepHttpError } from '../../src/aep/http-errors';
 import { FailureType } from '../../src/shared/names';
+import { mockActivityEnvironment } from '../harness/mock-activity';
 import {
   clientConfig,
   closedPort,
@@ -51,7 +51,7 @@ beforeEach(() => {
 /** Runs `call` as an activity and returns what the activity threw. */
 async function activityFailure(
   call: (c: AepClient, signal: AbortSignal) => Promise<unknown>,
-  env = new MockActivityEnvironment(),
+  env = mockActivityEnvironment(),
 ): Promise<unknown> {
   return rejectionOf(() => env.run(async () => call(client, Context.current().cancellationSignal)));
 }
@@ -290,7 +290,7 @@ describe('no HTTP answer → AepNetworkError (retryable)', () => {
       tokens: { getToken: async () => TEST_TOKEN, invalidate: () => undefined },
     });
     const err = await rejectionOf(() =>
-      new MockActivityEnvironment().run(async () =>
+      mockActivityEnvironment().run(async () =>
         dead.getFlow(SANDBOX, FLOW_ID, Context.current().cancellationSignal),
       ),
     );
@@ -312,7 +312,7 @@ describe('no HTTP answer → AepNetworkError (retryable)', () => {
     });
     platformReply = { status: 200, body: { items: [] }, delayMs: 1_000 };
     const err = await rejectionOf(() =>
-      new MockActivityEnvironment().run(async () =>
+      mockActivityEnvironment().run(async () =>
         slow.getFlow(SANDBOX, FLOW_ID, Context.current().cancellationSignal),
       ),
     );
@@ -333,7 +333,7 @@ describe('no HTTP answer → AepNetworkError (retryable)', () => {
 describe('activity cancellation is not mapped', () => {
   test('cancelling the activity aborts the request and rethrows the cancellation', async () => {
     platformReply = { status: 200, body: { items: [] }, delayMs: 1_500 };
-    const env = new MockActivityEnvironment();
+    const env = mockActivityEnvironment();
     const started = Date.now();
     const pending = activityFailure((c, signal) => c.getFlow(SANDBOX, FLOW_ID, signal), env);
     setTimeout(() => env.cancel(), 100);
