@@ -38,8 +38,20 @@ export interface ResourceAudit {
   examples: string[];
 }
 
+/** An audit that has counted nothing yet. */
+export function emptyAudit(): ResourceAudit {
+  return {
+    resources: 0,
+    duplicates: 0,
+    orphans: 0,
+    missing: 0,
+    leftovers: { failed: 0, cancelled: 0, unfinished: 0, unknownSource: 0 },
+    examples: [],
+  };
+}
+
 /** Emulator kinds → the product's resource kinds. */
-const KIND: Record<string, string> = {
+export const KIND: Record<string, string> = {
   connection: 'baseConnection',
   sourceConnection: 'sourceConnection',
   targetConnection: 'targetConnection',
@@ -74,14 +86,7 @@ export function auditResources(
     if (o.outcome.state === 'succeeded')
       for (const id of resultIds(o.outcome.result)) returned.add(id);
 
-  const audit: ResourceAudit = {
-    resources: 0,
-    duplicates: 0,
-    orphans: 0,
-    missing: 0,
-    leftovers: { failed: 0, cancelled: 0, unfinished: 0, unknownSource: 0 },
-    examples: [],
-  };
+  const audit = emptyAudit();
   const example = (s: string) => {
     if (audit.examples.length < 20) audit.examples.push(s);
   };

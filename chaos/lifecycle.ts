@@ -6,7 +6,7 @@ import { SPEC } from '../src/aep/constants';
 import type { ProvisionRequest, ProvisionRequestInput } from '../src/request';
 import { progressQuery, REQUEST_MEMO, sourceWorkflowId, WorkflowType } from '../src/shared/names';
 import { desiredMappings, sameMappings, type Mapping } from '../src/shared/plan';
-import type { ResourceAudit } from './audit';
+import { emptyAudit, KIND, type ResourceAudit } from './audit';
 import type { Rng } from './rng';
 import type { Ctx, ScenarioResult } from './scenarios';
 import { SCHEMA_ID, sourceKey, VARIANTS, type Variant } from './sources';
@@ -142,15 +142,6 @@ export interface LifecycleAudit extends ResourceAudit {
   mismatchesByField: Record<string, number>;
 }
 
-const KIND: Record<string, string> = {
-  connection: 'baseConnection',
-  sourceConnection: 'sourceConnection',
-  targetConnection: 'targetConnection',
-  flow: 'flow',
-  dataset: 'dataset',
-  mappingSet: 'mappingSet',
-};
-
 interface Body {
   auth?: { params?: { dataType?: string; authenticationRequired?: boolean } };
   baseConnectionId?: string;
@@ -175,12 +166,7 @@ export function auditLifecycle(
   finals: readonly SourceFinal[],
 ): LifecycleAudit {
   const a: LifecycleAudit = {
-    resources: 0,
-    duplicates: 0,
-    orphans: 0,
-    missing: 0,
-    leftovers: { failed: 0, cancelled: 0, unfinished: 0, unknownSource: 0 },
-    examples: [],
+    ...emptyAudit(),
     datasetsDeletedInUse: 0,
     stateMismatches: 0,
     mismatchesByField: {},

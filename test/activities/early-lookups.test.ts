@@ -5,11 +5,10 @@
  * Against the emulator, counting the calls each activity makes.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { createActivities, type Activities } from '../../src/activities';
+import type { Activities } from '../../src/activities';
 import type { Owner } from '../../src/activities/types';
-import { createAepClient } from '../../src/aep/client';
-import { parseConfig } from '../../src/config';
-import { startEmulator, type RunningEmulator } from '../../emulator';
+import type { RunningEmulator } from '../../emulator';
+import { activitiesOnEmulator } from '../harness/activities-on-emulator';
 import { FailureType } from '../../src/shared/names';
 import { mockActivityEnvironment } from '../harness/mock-activity';
 
@@ -22,15 +21,7 @@ let emu: RunningEmulator;
 let activities: Activities;
 
 beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-  const config = parseConfig({
-    AEP_PLATFORM_URL: emu.url,
-    AEP_IMS_URL: emu.url,
-    AEP_CLIENT_ID: emu.credentials.clientId,
-    AEP_CLIENT_SECRET: emu.credentials.clientSecret,
-    AEP_ORG_ID: emu.credentials.orgId,
-  });
-  activities = createActivities({ aep: createAepClient({ config }), defaultSandbox: 'prod' });
+  ({ emu, activities } = await activitiesOnEmulator());
 });
 
 afterAll(async () => {

@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Info } from '@temporalio/activity';
-import { createActivities, type Activities } from '../../src/activities';
+import type { Activities } from '../../src/activities';
 import {
   creatorRun,
   creatorSource,
@@ -15,29 +15,22 @@ import {
   withUserDescription,
 } from '../../src/activities/ownership';
 import type { Owner } from '../../src/activities/types';
-import { createAepClient } from '../../src/aep/client';
 import { SPEC } from '../../src/aep/constants';
-import { parseConfig } from '../../src/config';
-import { startEmulator, type RunningEmulator } from '../../emulator';
+import type { RunningEmulator } from '../../emulator';
+import type { AepClient } from '../../src/aep/client';
+import { activitiesOnEmulator } from '../harness/activities-on-emulator';
 import { mockActivityEnvironment } from '../harness/mock-activity';
+import { connectionInUse } from '../harness/faults';
 
 const SCHEMA_ID =
   'https://ns.adobe.com/acme/schemas/7f682c29f887512a897791e7161b90a1ae7ed3dd07a177b1';
 
 let emu: RunningEmulator;
 let activities: Activities;
+let aep: AepClient;
 
 beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-  const config = parseConfig({
-    AEP_PLATFORM_URL: emu.url,
-    AEP_IMS_URL: emu.url,
-    AEP_CLIENT_ID: emu.credentials.clientId,
-    AEP_CLIENT_SECRET: emu.credentials.clientSecret,
-    AEP_ORG_ID: emu.credentials.orgId,
-    AEP_REQUEST_TIMEOUT_MS: '10000',
-  });
-  activities = createActivities({ aep: createAepClient({ config }), defaultSandbox: 'prod' });
+  ({ emu, activities, aep } = await activitiesOnEmulator({ AEP_REQUEST_TIMEOUT_MS: '10000' }));
 });
 afterAll(async () => {
   await emu.close();
@@ -177,15 +170,6 @@ describe('problem 4: exact matching on our side', () => {
     const name = `renamed ${Date.now()}`;
     const other = owner(`other ${name}`);
     // Created for another source, then renamed by a person to this source's name.
-    const aep = createAepClient({
-      config: parseConfig({
-        AEP_PLATFORM_URL: emu.url,
-        AEP_IMS_URL: emu.url,
-        AEP_CLIENT_ID: emu.credentials.clientId,
-        AEP_CLIENT_SECRET: emu.credentials.clientSecret,
-        AEP_ORG_ID: emu.credentials.orgId,
-      }),
-    });
     const renamed = await aep.createConnection('prod', {
       name,
       description: markedDescription(other),
@@ -242,20 +226,7 @@ describe('problem 5 and the sweep', () => {
   test('a delete refused "still in use" (1418-400) is retryable, not a leftover at once', async () => {
     const o = owner();
     const { id } = await run(activities.ensureBaseConnection, { ...base(o), found: null });
-    await emu.control.addFault({
-      method: 'DELETE',
-      kind: 'connection',
-      count: 1,
-      action: {
-        type: 'status',
-        status: 400,
-        body: {
-          type: 'https://ns.adobe.com/aep/errors/FLOW-1418-400',
-          title: 'Connection in use',
-          status: 400,
-        },
-      },
-    });
+    await emu.control.addFault(connectionInUse(1));
     const r = await settle(
       run(activities.deleteResource, { kind: 'baseConnection', sandbox: 'prod', id }),
     );

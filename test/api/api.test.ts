@@ -4,6 +4,7 @@ import { ProvisioningClient } from '../../src/client';
 import { connectClient } from '../../src/connection';
 import { SCHEMA_ID } from '../harness/stack';
 import { checked, checkAgainstOpenApi, KEYS, rawCall, startApi, type ApiStack } from './helpers';
+import { uniqueName } from '../harness/sources';
 
 /**
  * The HTTP API on the real stack: Temporal dev server, AEP emulator, a worker. Every response is
@@ -18,8 +19,6 @@ afterAll(async () => {
   await api?.close();
 });
 
-let seq = 0;
-const uniqueName = (prefix: string) => `${prefix} ${Date.now().toString(36)}${seq++}`;
 const body = (name: string) => ({
   dataType: 'raw',
   target: { schemaId: SCHEMA_ID, dataset: { name: `${name} dataset` } },

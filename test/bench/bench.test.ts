@@ -3,32 +3,11 @@
  * the last stdout line with every field and sane values, and stops every process it started.
  * Performance itself is shown by the benchmark's figures, never asserted here.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Summary } from '../../bench/report';
-
-const REPO = path.resolve(__dirname, '..', '..');
-const TSX = path.join(REPO, 'node_modules', '.bin', 'tsx');
-
-function runBench(
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(TSX, [path.join(REPO, 'bench', 'run.ts'), ...args], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const positive = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n > 0;
+import { positive, runBench } from './run-bench';
 
 test('npm run bench at tiny size prints a complete summary and stops what it started', async () => {
   const svg = path.join(mkdtempSync(path.join(tmpdir(), 'bench-svg-')), 'timeline.svg');

@@ -3,32 +3,10 @@
  * PostgreSQL stack, the throughput phase also on the dev server, and the summary JSON carries both
  * side by side. Figures are shown by the benchmark, never asserted here.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import path from 'node:path';
 import type { Summary } from '../../bench/report';
+import { positive, runBench } from '../bench/run-bench';
 import { PG_STACK_ROOT } from '../../tools/pg-stack';
-
-const REPO = path.resolve(__dirname, '..', '..');
-const TSX = path.join(REPO, 'node_modules', '.bin', 'tsx');
-
-function runBench(
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(TSX, [path.join(REPO, 'bench', 'run.ts'), ...args], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const positive = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n > 0;
 
 test('npm run bench -- --server postgres: throughput on both servers, side by side', async () => {
   const stacksBefore = existsSync(PG_STACK_ROOT) ? readdirSync(PG_STACK_ROOT) : [];

@@ -4,6 +4,7 @@ import { summarizeFailure } from '../../src/client';
 import { progressQuery, sourceWorkflowId } from '../../src/shared/names';
 import { TEARDOWN_ORDER } from '../../src/shared/resources';
 import { SCHEMA_ID, startStack, type Stack } from '../harness/stack';
+import { uniqueName } from '../harness/sources';
 
 /**
  * The CLI as a provisioning system runs it (a child process, config from the environment), the
@@ -20,8 +21,6 @@ afterAll(async () => {
   await stack?.close();
 });
 
-let seq = 0;
-const uniqueName = (prefix: string) => `${prefix} ${Date.now().toString(36)}${seq++}`;
 const request = (name: string) => ({
   name,
   dataType: 'raw',

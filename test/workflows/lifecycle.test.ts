@@ -5,6 +5,7 @@ import { RequestConflictError, summarizeFailure } from '../../src/client';
 import type { ProvisionRequestInput } from '../../src/request';
 import { progressQuery } from '../../src/shared/names';
 import { SCHEMA_ID, startStack, type Stack } from '../harness/stack';
+import { uniqueName, sourceRequest } from '../harness/sources';
 
 /**
  * The life of a source after its first create, end to end on the dev server and the emulator:
@@ -22,21 +23,13 @@ afterAll(async () => {
   await stack?.close();
 });
 
-let seq = 0;
-const uniqueName = (prefix: string) => `${prefix} ${Date.now().toString(36)}${seq++}`;
 const MAPPINGS = [
   { sourceAttribute: 'id', destinationXdmPath: '_id' },
   { sourceAttribute: 'firstName', destinationXdmPath: 'person.name.firstName' },
 ];
 
-function request(name: string, extra: Partial<ProvisionRequestInput> = {}): ProvisionRequestInput {
-  return {
-    name,
-    dataType: 'raw',
-    target: { schemaId: SCHEMA_ID, dataset: { name: `${name} dataset` } },
-    ...extra,
-  };
-}
+const request = (name: string, extra: Partial<ProvisionRequestInput> = {}) =>
+  sourceRequest(name, 'raw', extra);
 
 const run = <T>(fn: () => Promise<T>) => stack.withWorker(fn);
 

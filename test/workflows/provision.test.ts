@@ -4,6 +4,7 @@ import { summarizeFailure } from '../../src/client';
 import type { ProvisionRequestInput } from '../../src/request';
 import { progressQuery } from '../../src/shared/names';
 import { SCHEMA_ID, startStack, type Stack } from '../harness/stack';
+import { uniqueName, sourceRequest, resourcesOf as resourcesOfSource } from '../harness/sources';
 
 /**
  * ProvisionStreamingSource end to end: the real Temporal dev server, the worker from
@@ -22,25 +23,10 @@ afterEach(async () => {
   await stack.emulator.control.clearFaults();
 });
 
-let seq = 0;
-const uniqueName = (prefix: string) => `${prefix} ${Date.now().toString(36)}${seq++}`;
+const request = (name: string, extra: Partial<ProvisionRequestInput> = {}) =>
+  sourceRequest(name, 'xdm', extra);
 
-function request(name: string, extra: Partial<ProvisionRequestInput> = {}): ProvisionRequestInput {
-  return {
-    name,
-    dataType: 'xdm',
-    target: { schemaId: SCHEMA_ID, dataset: { name: `${name} dataset` } },
-    ...extra,
-  };
-}
-
-/** Every resource the emulator holds whose name (or dataset name) belongs to this source. */
-async function resourcesOf(name: string) {
-  const all = await stack.emulator.control.resources({ sandbox: 'prod' });
-  return all.filter(
-    (r) => r.kind !== 'schema' && (r.name === name || r.name === `${name} dataset`),
-  );
-}
+const resourcesOf = (name: string) => resourcesOfSource(stack.emulator, name);
 
 /** Every string of a value, with byte arrays decoded as UTF-8. */
 function textOf(value: unknown, out: string[] = []): string[] {

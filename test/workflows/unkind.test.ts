@@ -11,7 +11,9 @@ import { summarizeFailure } from '../../src/client';
 import type { ProvisionRequestInput } from '../../src/request';
 import { ATTEMPT_TIMEOUT_MS } from '../../src/workflows/policies';
 import { SHUTDOWN_FORCE_MS, SHUTDOWN_GRACE_MS } from '../../src/worker';
-import { SCHEMA_ID, startStack, type Stack } from '../harness/stack';
+import { startStack, type Stack } from '../harness/stack';
+import { connectionInUse } from '../harness/faults';
+import { uniqueName, sourceRequest, resourcesOf as resourcesOfSource } from '../harness/sources';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -25,24 +27,10 @@ afterEach(async () => {
   await stack.emulator.control.setFilterMode({ quoting: 'literal', nameMatch: 'exact' });
 });
 
-let seq = 0;
-const uniqueName = (prefix: string) => `${prefix} ${Date.now().toString(36)}${seq++}`;
+const request = (name: string, extra: Partial<ProvisionRequestInput> = {}) =>
+  sourceRequest(name, 'raw', extra);
 
-function request(name: string, extra: Partial<ProvisionRequestInput> = {}): ProvisionRequestInput {
-  return {
-    name,
-    dataType: 'raw',
-    target: { schemaId: SCHEMA_ID, dataset: { name: `${name} dataset` } },
-    ...extra,
-  };
-}
-
-async function resourcesOf(name: string) {
-  const all = await stack.emulator.control.resources({ sandbox: 'prod' });
-  return all.filter(
-    (r) => r.kind !== 'schema' && (r.name === name || r.name === `${name} dataset`),
-  );
-}
+const resourcesOf = (name: string) => resourcesOfSource(stack.emulator, name);
 
 async function failureOf(input: ProvisionRequestInput) {
   try {
@@ -131,20 +119,7 @@ test('problem 5: "still in use" during compensation is retried, not left behind'
     path: '/data/foundation/flowservice/flows',
     action: { type: 'status', status: 403 },
   });
-  await control.addFault({
-    method: 'DELETE',
-    kind: 'connection',
-    count: 2,
-    action: {
-      type: 'status',
-      status: 400,
-      body: {
-        type: 'https://ns.adobe.com/aep/errors/FLOW-1418-400',
-        title: 'Connection in use',
-        status: 400,
-      },
-    },
-  });
+  await control.addFault(connectionInUse(2));
   const failure = await failureOf(request(name));
   // Before: CompensationFailed, the base connection a leftover.
   expect(failure.type).toBe('ProvisioningFailed');

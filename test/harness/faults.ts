@@ -1,0 +1,21 @@
+/**
+ * Fault rules several suites add to the emulator. Flow Service answers a DELETE of a base
+ * connection a flow still uses with `400 FLOW-1418-400 Connection in use` (docs/emulator.md);
+ * `count` DELETEs get that answer before the emulator deletes again.
+ */
+export function connectionInUse(count: number) {
+  return {
+    method: 'DELETE',
+    kind: 'connection',
+    count,
+    action: {
+      type: 'status',
+      status: 400,
+      body: {
+        type: 'https://ns.adobe.com/aep/errors/FLOW-1418-400',
+        title: 'Connection in use',
+        status: 400,
+      },
+    },
+  } as const;
+}
