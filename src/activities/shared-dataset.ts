@@ -18,18 +18,24 @@
 import type { AepClient } from '../aep/client';
 import type { Dataset } from '../aep/types';
 import { canonicalOrder, exactly, lookUpOwnNamed, targetConnectionsWritingTo } from './lookups';
-import { isOwned } from './ownership';
+import { creatorRun, isOwned } from './ownership';
 import type { Owner } from './types';
 
-/** The canonical dataset named `name`: the oldest of those this project created, if any. */
+/**
+ * The canonical dataset named `name`: the oldest of those this project created, if any. Only
+ * other runs' datasets compete with `ours`: another of this run's own is a twin of a create that
+ * committed late, which the run's twin sweep deletes, not a race with another source.
+ */
 export async function canonicalDataset(
   aep: AepClient,
   owner: Owner,
   name: string,
+  ours: string,
   signal?: AbortSignal,
 ): Promise<Dataset | undefined> {
   return exactly(name, await aep.findDatasets(owner.sandbox, { name }, signal))
     .filter((d) => isOwned(d.description))
+    .filter((d) => d.id === ours || creatorRun(d.description) !== owner.runId)
     .sort(canonicalOrder)[0];
 }
 

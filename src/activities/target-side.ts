@@ -78,10 +78,10 @@ export function targetSideActivities({ aep }: { aep: AepClient }) {
       if (attempt === 1) {
         [made, canonical] = await Promise.all([
           ensureTargetConnectionInto(aep, input),
-          canonicalDataset(aep, owner, settle.name, signal),
+          canonicalDataset(aep, owner, settle.name, input.datasetId, signal),
         ]);
       } else {
-        canonical = await canonicalDataset(aep, owner, settle.name, signal);
+        canonical = await canonicalDataset(aep, owner, settle.name, input.datasetId, signal);
       }
       const stay = async () => made ?? ensureTargetConnectionInto(aep, input);
       if (!canonical || canonical.id === input.datasetId) return stay();

@@ -324,3 +324,39 @@ describe('a dataset two sources created at once under one name settles on the ol
     );
   });
 });
+
+test('a twin of this run’s own dataset (a create that committed late) does not move the source', async () => {
+  const b = owner('run-b');
+  const name = `${b.sourceName} own twin`;
+  // The same run created two datasets of the name: the older one is a late-committed twin.
+  const twin = (
+    await attempt(1).run(activities.ensureDataset, {
+      owner: b,
+      lookupFirst: false,
+      schemaId: SCHEMA_ID,
+      dataset: { name },
+    })
+  ).id;
+  const ours = (
+    await attempt(1).run(activities.ensureDataset, {
+      owner: b,
+      lookupFirst: false,
+      schemaId: SCHEMA_ID,
+      dataset: { name },
+    })
+  ).id;
+  const target = await attempt(1).run(activities.ensureTargetConnection, {
+    owner: b,
+    lookupFirst: false,
+    datasetId: ours,
+    schemaId: SCHEMA_ID,
+    found: null,
+    settleDataset: { name },
+  });
+  expect(target.dataset).toBeUndefined();
+  const datasets = (await emu.control.resources({ kind: 'dataset', sandbox: 'prod' })).map(
+    (d) => d.id,
+  );
+  // Both stay for the run's twin sweep, which keeps the one the target connection writes to.
+  expect(datasets).toEqual(expect.arrayContaining([twin, ours]));
+});
