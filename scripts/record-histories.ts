@@ -31,6 +31,8 @@ export const SCENARIOS = [
   'provision-updated-in-place',
   'provision-unchanged',
   'provision-retry-heavy',
+  'provision-twin-swept',
+  'provision-released-adopted',
   'deprovision',
 ] as const;
 
@@ -142,6 +144,43 @@ async function record(release: string): Promise<void> {
         ).handle,
       );
       await emulator.control.clearFaults();
+
+      // The target connection commits, answers 504 and shows in lists late: the retry creates a
+      // twin, which the run deletes after success (Patches.compensationSweep).
+      // (listLag first: the first deciding rule that fires stops the draw.)
+      const targets = { method: 'POST', path: '/data/foundation/flowservice/targetConnections' };
+      await emulator.control.addFault({
+        ...targets,
+        action: { type: 'listLag', ms: 3_000 },
+        count: 1,
+      });
+      await emulator.control.addFault({ ...targets, action: { type: 'commitThen504' }, count: 1 });
+      await keep(
+        'provision-twin-swept',
+        (
+          await client.startProvision({
+            ...base,
+            name: 'Replay twin',
+            target: { schemaId: SCHEMA_ID, dataset: { name: 'Replay dataset 5' } },
+          })
+        ).handle,
+      );
+      await emulator.control.clearFaults();
+
+      // A source adopts another's dataset; the creator is torn down; the adopter, cancelled,
+      // was the last writer: its compensation deletes the dataset (Patches.releaseAdoptedDataset).
+      const shared = { schemaId: SCHEMA_ID, dataset: { name: 'Replay dataset 6' } };
+      await client.provision({ ...base, name: 'Replay creator', target: shared });
+      const adopter = await client.startProvision({
+        ...base,
+        name: 'Replay adopter',
+        target: shared,
+        smokeTest: { activationWaitSeconds: 60 },
+      });
+      await waitForStatus(adopter.handle, 'WAITING_FOR_ACTIVATION');
+      await client.deprovision({ name: 'Replay creator' });
+      await adopter.handle.cancel();
+      await keep('provision-released-adopted', adopter.handle);
 
       await keep('deprovision', (await client.startDeprovision({ name: 'Replay success' })).handle);
     });

@@ -76,6 +76,11 @@ function attemptOf(ctx: Context): AttemptContext {
   };
 }
 
+/** The workflow run that scheduled the running activity (undefined outside an activity). */
+export function callingRun(): string | undefined {
+  return currentContext()?.info.workflowExecution?.runId;
+}
+
 /**
  * Runs an activity with heartbeats while it runs, when its options set a heartbeat timeout
  * (src/workflows/policies.ts). The heartbeat is what tells the worker that the attempt is over on

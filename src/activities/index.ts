@@ -7,6 +7,7 @@
  * holds the token.
  */
 import type { AepClient } from '../aep/client';
+import type { OpenRuns } from './types';
 import { activityContext, heartbeating } from './context';
 import { discoveryActivities } from './discovery';
 import { flowActivities } from './flow';
@@ -21,6 +22,8 @@ export interface ActivityDeps {
   aep: AepClient;
   /** Sandbox of requests that name none (config AEP_SANDBOX). */
   defaultSandbox: string;
+  /** Which workflow runs are open (a dataset's creator decides its fate while it runs). */
+  runs: OpenRuns;
 }
 
 export function createActivities(deps: ActivityDeps) {

@@ -181,6 +181,13 @@ export interface DeleteResourceResult {
   absent: string[];
   /** Datasets kept because other target connections still write to them. */
   inUse?: Array<{ id: string; usedBy: string[] }>;
+  /** Datasets kept for another reason (not created by this project). */
+  kept?: Array<{ id: string; reason: string }>;
+}
+
+/** Whether a workflow run is still open: the worker asks Temporal (src/worker.ts). */
+export interface OpenRuns {
+  isOpen(workflowId: string, runId: string): Promise<boolean>;
 }
 
 export interface SweepTwinsInput {

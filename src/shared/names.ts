@@ -35,6 +35,16 @@ export const REQUEST_MEMO = 'request';
 export const Patches = {
   /** Provisioning plans against AEP's state and applies changes in place (v2). */
   lifecycle: 'lifecycle-v2',
+  /**
+   * Compensation sweeps by marker, after waiting out the list lag, when a create's outcome was
+   * uncertain; and the twin sweep after success (src/workflows/saga.ts).
+   */
+  compensationSweep: 'compensation-sweep-v1',
+  /**
+   * Compensation that deleted the target connection writing to a dataset this run adopted (another
+   * source created it) deletes the dataset too when nothing else writes to it.
+   */
+  releaseAdoptedDataset: 'release-adopted-dataset-v1',
 } as const;
 
 /** Failure types carried by ApplicationFailure.type; clients branch on these, never on messages. */
@@ -81,6 +91,11 @@ export const FailureType = {
   ProvisioningFailed: 'ProvisioningFailed',
   /** Provisioning failed and some resources could not be deleted: details list the leftovers. */
   CompensationFailed: 'CompensationFailed',
+  /**
+   * A dataset with no writer left is not deleted while the run that created it is still open
+   * (it may be about to write to it): retryable, the delete waits for that run to close.
+   */
+  CreatorRunOpen: 'CreatorRunOpen',
   /** Teardown could not find the source. */
   SourceNotFound: 'SourceNotFound',
   /**

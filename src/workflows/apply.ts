@@ -128,7 +128,10 @@ export function applySteps(ctx: ApplyContext) {
       );
       progress.record('targetConnection', target);
       // Moved to the canonical dataset of its name (src/activities/shared-dataset.ts).
-      if (target.dataset) progress.record('dataset', target.dataset);
+      if (target.dataset) {
+        progress.record('dataset', target.dataset);
+        saga.adopted('dataset', datasetName, target.dataset.id);
+      }
       return { dataset: target.dataset ?? dataset, target };
     },
 

@@ -75,6 +75,22 @@ export const DELETE: ActivityOptions = {
 };
 
 /**
+ * Deleting a dataset: a dataset with no writer left waits while the run that created it is still
+ * open (CreatorRunOpen, src/activities/dataset-release.ts). That run is usually seconds from
+ * writing to it or deleting it, but may retry its target connection through an AEP outage
+ * (AEP_CALL: ~7 min): about 15 minutes of retries cover it.
+ */
+export const DATASET_DELETE: ActivityOptions = {
+  ...DELETE,
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    maximumAttempts: 35,
+  },
+};
+
+/**
  * Request validation as a local activity (short critical path): pure code, no I/O, so it runs in
  * the worker inside the workflow task instead of costing a task round trip. InvalidRequest is
  * non-retryable; anything else (a bug) is retried a few times.

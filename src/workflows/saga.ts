@@ -16,21 +16,14 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { EnsureResult, Owner } from '../activities/types';
-import { FailureType } from '../shared/names';
+import { FailureType, Patches } from '../shared/names';
 import { TEARDOWN_ORDER, type ResourceKind } from '../shared/resources';
 import type { CompensationOutcome } from '../shared/results';
 import { describeFailure, rootFailureType } from './failures';
-import { DELETE, LIST_LAG_WAIT_MS } from './policies';
+import { DATASET_DELETE, DELETE, LIST_LAG_WAIT_MS } from './policies';
 import type { Progress } from './progress';
 
 const undo = proxyActivities<Activities>(DELETE);
-
-/**
- * Compensation sweeps by marker, after waiting out the list lag, when a create's outcome was
- * uncertain; and the twin sweep after success (docs/versioning.md: runs started before replay
- * the old compensation).
- */
-export const SWEEP_PATCH = 'compensation-sweep-v1';
 
 interface Undo {
   kind: ResourceKind;
@@ -89,6 +82,14 @@ export class Saga {
   }
 
   /**
+   * Records a resource this run uses but did not create (a dataset another source created that
+   * this run's target connection moved to): compensation releases it like an adopted one.
+   */
+  adopted(kind: ResourceKind, name: string, id: string): void {
+    this.undos.push({ kind, name, id, createdByThisRun: false });
+  }
+
+  /**
    * After a successful provisioning: deletes every extra resource carrying this run's marker (a
    * twin: an earlier attempt's create that landed after a retry had looked up and created again)
    * of each kind whose create was retried, keeping `kept` (default: the ids the creates
@@ -99,7 +100,7 @@ export class Saga {
     kept: Partial<Record<ResourceKind, string>> = {},
   ): Promise<Array<{ kind: ResourceKind; id: string }>> {
     const retried = this.undos.filter((u) => u.uncertain && u.id !== undefined);
-    if (retried.length === 0 || !patched(SWEEP_PATCH)) return [];
+    if (retried.length === 0 || !patched(Patches.compensationSweep)) return [];
     await this.waitOutListLag(retried);
     const kinds = retried.map((u) => ({
       kind: u.kind,
@@ -207,18 +208,20 @@ export class Saga {
    */
   private async compensate(): Promise<CompensationOutcome[]> {
     const uncertain = this.undos.filter((u) => u.uncertain);
-    if (uncertain.length === 0 || !patched(SWEEP_PATCH)) return this.compensateByRecord();
+    if (uncertain.length === 0 || !patched(Patches.compensationSweep))
+      return this.compensateByRecord();
     return this.compensateByMarker(uncertain);
   }
 
   /**
    * Every create's outcome is known: delete the recorded ids, and by marker what a create that
    * was refused outright (a 4xx, no retry) could not have made. (Also the whole compensation of
-   * runs started before SWEEP_PATCH.)
+   * runs started before Patches.compensationSweep.)
    */
   private async compensateByRecord(): Promise<CompensationOutcome[]> {
     const outcomes: CompensationOutcome[] = [];
     for (const kind of TEARDOWN_ORDER) {
+      if (kind === 'dataset') await this.releaseAdopted(outcomes);
       for (const entry of this.undos.filter((u) => u.kind === kind)) {
         if (entry.createdByThisRun === false) continue;
         await this.deleteStep(
@@ -243,6 +246,7 @@ export class Saga {
     await this.waitOutListLag(uncertain);
     const outcomes: CompensationOutcome[] = [];
     for (const kind of TEARDOWN_ORDER) {
+      if (kind === 'dataset') await this.releaseAdopted(outcomes);
       const entries = this.undos.filter((u) => u.kind === kind);
       for (const name of [...new Set(entries.map((e) => e.name))]) {
         const ids = entries
@@ -260,6 +264,25 @@ export class Saga {
     return outcomes;
   }
 
+  /**
+   * Datasets this run adopted (another source created them) and wrote to through a target
+   * connection it created, which compensation has just deleted: this run may have been their last
+   * writer, and then nobody else would ever delete them. Each goes if nothing writes to it any
+   * more, once the run that created it has closed (src/activities/dataset-release.ts).
+   */
+  private async releaseAdopted(outcomes: CompensationOutcome[]): Promise<void> {
+    const wrote = this.undos.some(
+      (u) => u.kind === 'targetConnection' && u.createdByThisRun !== false,
+    );
+    const adopted = this.undos.filter(
+      (u) => u.kind === 'dataset' && u.createdByThisRun === false && u.id !== undefined,
+    );
+    if (!wrote || adopted.length === 0 || !patched(Patches.releaseAdoptedDataset)) return;
+    for (const id of new Set(adopted.map((u) => u.id as string))) {
+      await this.deleteStep('dataset', { id }, ` ${id} (adopted) if unused`, id, outcomes);
+    }
+  }
+
   private async deleteStep(
     kind: ResourceKind,
     what: { id?: string; ids?: string[]; owned?: { name: string; owner: Owner } },
@@ -269,7 +292,10 @@ export class Saga {
   ): Promise<void> {
     try {
       const r = await undo.deleteResource.executeWithOptions(
-        { ...DELETE, summary: `Compensate: delete ${kind}${label}` },
+        {
+          ...(kind === 'dataset' ? DATASET_DELETE : DELETE),
+          summary: `Compensate: delete ${kind}${label}`,
+        },
         [
           {
             kind,
@@ -290,6 +316,8 @@ export class Saga {
           error: `in use by ${k.usedBy.join(', ')}`,
         });
       }
+      for (const k of r.kept ?? [])
+        outcomes.push({ kind, id: k.id, outcome: 'kept', error: k.reason });
     } catch (err) {
       outcomes.push({ kind, id, outcome: 'failed', error: describeFailure(err) });
     }

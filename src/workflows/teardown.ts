@@ -9,7 +9,7 @@ import type { SourceGraph } from '../activities/types';
 import { inTeardownOrder } from '../shared/resources';
 import type { DeprovisionResult } from '../shared/results';
 import { describeFailure } from './failures';
-import { DELETE } from './policies';
+import { DATASET_DELETE, DELETE } from './policies';
 
 /** The activity proxy (deletes and discovery: the DELETE policy). */
 const activities = proxyActivities<Activities>(DELETE);
@@ -35,12 +35,17 @@ export async function deleteGraph(
   for (const { kind, id } of inTeardownOrder(graph.resources)) {
     onStep(`Deleting ${kind} ${id}`);
     try {
-      const r = await activities.deleteResource({ kind, sandbox, id, keepIfInUse: true });
+      const input = { kind, sandbox, id, keepIfInUse: true };
+      const r =
+        kind === 'dataset'
+          ? await activities.deleteResource.executeWithOptions(DATASET_DELETE, [input])
+          : await activities.deleteResource(input);
       for (const d of r.deleted) result.deleted.push({ kind, id: d });
       for (const a of r.absent) result.alreadyAbsent.push({ kind, id: a });
       for (const k of r.inUse ?? []) {
         result.kept.push({ kind, id: k.id, reason: `in use by ${k.usedBy.join(', ')}` });
       }
+      for (const k of r.kept ?? []) result.kept.push({ kind, id: k.id, reason: k.reason });
     } catch (err) {
       failed.push(`${kind} ${id} (${describeFailure(err)})`);
       // A base connection cannot go while a flow still uses it: stop rather than pile up errors.

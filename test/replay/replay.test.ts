@@ -56,6 +56,20 @@ test('v1 provisionings carry no patch marker (they replay through provision-v1.t
   expect(Patches.lifecycle).toBe('lifecycle-v2');
 });
 
+test('every patch has its new path in the corpus: some recorded run took it', () => {
+  const patchIds = new Set(
+    files.flatMap((file) =>
+      (load(file).events ?? []).flatMap((e) => {
+        const a = e.markerRecordedEventAttributes;
+        if (a?.markerName !== 'core_patch') return [];
+        const data = a.details?.['patch-data']?.payloads?.[0]?.data;
+        return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
+      }),
+    ),
+  );
+  expect([...patchIds].sort()).toEqual(Object.values(Patches).sort());
+});
+
 test('an incompatible workflow change is detected', async () => {
   await expect(
     Worker.runReplayHistory(

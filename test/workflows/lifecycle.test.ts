@@ -1,4 +1,4 @@
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { createAepClient, type AepClient } from '../../src/aep/client';
 import { AEP_IDS } from '../../src/aep/constants';
 import { RequestConflictError, summarizeFailure } from '../../src/client';
@@ -48,6 +48,15 @@ async function held(ids: string[]) {
     (await stack.emulator.control.resources({ sandbox: 'prod' })).map((r) => r.id),
   );
   return ids.filter((id) => all.has(id));
+}
+
+async function untilStatus(handle: WorkflowHandle, status: string) {
+  for (let i = 0; i < 200; i++) {
+    const p = await handle.query(progressQuery).catch(() => undefined);
+    if (p?.status === status) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the run never reached ${status}`);
 }
 
 const totalCreates = async () =>
@@ -106,6 +115,71 @@ describe('a dataset shared by two sources', () => {
       expect(results.filter((r) => r.created.includes('dataset'))).toHaveLength(1);
       for (const n of names) await stack.client.deprovision({ name: n });
       expect(await held([results[0]!.datasetId])).toEqual([]);
+    });
+  });
+  test('a source that adopted it, torn down while provisioning after its creator left, deletes it', async () => {
+    // A creates the dataset; B adopts it; A's teardown keeps it (B writes to it); B's teardown
+    // then cancels B during its activation wait: B's compensation deletes its target connection,
+    // and with it the last writer, so the dataset must go too, or nothing would ever delete it.
+    const a = uniqueName('handover A');
+    const b = uniqueName('handover B');
+    await run(async () => {
+      const first = await stack.client.provision(request(a));
+      const started = await stack.client.startProvision(
+        request(b, {
+          target: { schemaId: SCHEMA_ID, dataset: { name: `${a} dataset` } },
+          smokeTest: { activationWaitSeconds: 120 },
+        }),
+      );
+      await untilStatus(started.handle, 'WAITING_FOR_ACTIVATION');
+      const teardownA = await stack.client.deprovision({ name: a });
+      expect(teardownA.kept.map((k) => k.id)).toEqual([first.datasetId]);
+
+      const teardownB = await stack.client.startDeprovision({ name: b }, () => undefined);
+      await started.handle.result().catch(() => undefined);
+      await teardownB.handle.result();
+      expect(await held([first.datasetId])).toEqual([]);
+    });
+  });
+
+  test('is not deleted by a source leaving while its creator still provisions', async () => {
+    // A's target connection create is slow: B adopts A's new dataset and is cancelled before A's
+    // target connection exists. B's compensation must leave the dataset to A's run.
+    const a = uniqueName('creator A');
+    const b = uniqueName('leaver B');
+    await stack.emulator.control.addFault({
+      method: 'POST',
+      path: '/data/foundation/flowservice/targetConnections',
+      count: 1,
+      action: { type: 'latency', ms: 12_000 },
+    });
+    await run(async () => {
+      const creator = await stack.client.startProvision(request(a));
+      let datasetId: string | undefined;
+      for (let i = 0; i < 100 && !datasetId; i++) {
+        const resources = await stack.emulator.control.resources({ sandbox: 'prod' });
+        datasetId = resources.find((r) => r.kind === 'dataset' && r.name === `${a} dataset`)?.id;
+        if (!datasetId) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(datasetId).toBeDefined();
+      const leaver = await stack.client.startProvision(
+        request(b, {
+          target: { schemaId: SCHEMA_ID, dataset: { name: `${a} dataset` } },
+          smokeTest: { activationWaitSeconds: 120 },
+        }),
+      );
+      await untilStatus(leaver.handle, 'WAITING_FOR_ACTIVATION');
+      await leaver.handle.cancel();
+      const created = await creator.handle.result();
+      expect(created.datasetId).toBe(datasetId);
+      await leaver.handle.result().catch(() => undefined);
+      const compensation = (await leaver.handle.query(progressQuery)).compensation ?? [];
+      expect(compensation).toContainEqual(
+        expect.objectContaining({ kind: 'dataset', id: datasetId, outcome: 'kept' }),
+      );
+      expect(await held([datasetId!, created.targetConnectionId])).toHaveLength(2);
+      await stack.client.deprovision({ name: a });
+      expect(await held([datasetId!])).toEqual([]);
     });
   });
 });
