@@ -14,7 +14,8 @@ import { sources, type SourceSpec } from './sources';
  * in case (a lookup of one also returns the other's resources). Workers are SIGTERMed (a deploy)
  * and SIGKILLed (a crash) meanwhile. Every source must succeed, with no twin (a second resource
  * of one kind for one source) left in AEP: `duplicates`. `twinsRemoved` is what the product says
- * it removed (its result's `twinsRemoved`, 0 while the product does not report it).
+ * it removed: the sum of its results' `twinsRemoved` (ProvisionResult, src/shared/results.ts: the
+ * twins a run's after-success sweep deleted; absent when it deleted none).
  */
 
 const PLATFORM_WRITES = '/^\\/data\\//';
@@ -122,7 +123,7 @@ export async function runUnkind(ctx: Ctx, prefix: string): Promise<ScenarioResul
   };
 }
 
-/** The product's count of twins it removed, from each result (0 when it does not report it). */
+/** The product's count of twins it removed, from each succeeded result (0 when a result has none). */
 export function twinsRemoved(outcomes: readonly SourceOutcome[]): number {
   let n = 0;
   for (const o of outcomes) {
