@@ -2,7 +2,8 @@
  * ProvisionStreamingSource against an unkind AEP, end to end (real Temporal dev server, the worker
  * of src/worker.ts, the in-process emulator's unkind faults): a create that outlives its attempt,
  * a 504 after commit with a lagging list, names as people write them under both filter readings,
- * "still in use" during compensation, and the shutdown grace numbers. docs/hardening.md.
+ * "still in use" during compensation, the twin sweep after a success, and the worker's shutdown
+ * grace (its numbers, and that buildWorker gives them to the Worker). docs/hardening.md.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,8 +11,8 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { summarizeFailure } from '../../src/client';
 import type { ProvisionRequestInput } from '../../src/request';
 import { ATTEMPT_TIMEOUT_MS } from '../../src/workflows/policies';
-import { SHUTDOWN_FORCE_MS, SHUTDOWN_GRACE_MS } from '../../src/worker';
-import { startStack, type Stack } from '../harness/stack';
+import { buildWorker, SHUTDOWN_FORCE_MS, SHUTDOWN_GRACE_MS } from '../../src/worker';
+import { startStack, workflowBundle, type Stack } from '../harness/stack';
 import { connectionInUse } from '../harness/faults';
 import { uniqueName, sourceRequest, resourcesOf as resourcesOfSource } from '../harness/sources';
 
@@ -85,6 +86,29 @@ test('problem 2: a 504 after commit with a lagging list leaves no twin and no le
   expect(await resourcesOf(name)).toEqual([]);
 });
 
+test('problem 2, success: a twin from a 504 after commit is swept and reported in twinsRemoved', async () => {
+  const name = uniqueName('unkind twin');
+  const { control } = stack.emulator;
+  // The target connection commits and answers 504; it shows in lists only 3 s later, so the
+  // retry's lookup misses it and creates a second one carrying the same run marker.
+  // (listLag first: the first deciding rule that fires stops the draw.)
+  const targets = { method: 'POST', path: '/data/foundation/flowservice/targetConnections' };
+  await control.addFault({ ...targets, action: { type: 'listLag', ms: 3_000 }, count: 1 });
+  await control.addFault({ ...targets, action: { type: 'commitThen504' }, count: 1 });
+  await control.resetStats();
+  const result = await stack.withWorker(() => stack.client.provision(request(name)));
+  // Both POSTs committed: without the sweep, both would stay.
+  expect((await control.stats()).creates.targetConnection).toBe(2);
+  expect(result.twinsRemoved).toHaveLength(1);
+  const [twin] = result.twinsRemoved ?? [];
+  expect(twin?.kind).toBe('targetConnection');
+  expect(twin?.id).not.toBe(result.targetConnectionId);
+  const left = (await resourcesOf(name)).filter((r) => r.kind === 'targetConnection');
+  expect(left.map((r) => r.id)).toEqual([result.targetConnectionId]);
+  await stack.withWorker(() => stack.client.deprovision({ name }));
+  expect(await resourcesOf(name)).toEqual([]);
+});
+
 test('problem 4: names as people write them, under both filter readings and case-insensitive names', async () => {
   const { control } = stack.emulator;
   await control.setFilterMode({ quoting: 'raw', nameMatch: 'caseInsensitive' });
@@ -126,10 +150,28 @@ test('problem 5: "still in use" during compensation is retried, not left behind'
   expect(await resourcesOf(name)).toEqual([]);
 });
 
-test('problem 3: the worker drains an attempt on shutdown, within the compose stop grace period', async () => {
+test('problem 3: the shutdown grace covers an attempt, and the force time ends within the compose stop grace period', () => {
   expect(SHUTDOWN_GRACE_MS).toBeGreaterThanOrEqual(ATTEMPT_TIMEOUT_MS);
   expect(SHUTDOWN_FORCE_MS).toBeGreaterThan(SHUTDOWN_GRACE_MS);
   const compose = readFileSync(path.resolve(__dirname, '../../docker-compose.yml'), 'utf8');
   const grace = /^ {2}worker:[\s\S]*?^ {4}stop_grace_period: (\d+)s$/m.exec(compose);
   expect(Number(grace?.[1]) * 1000).toBeGreaterThan(SHUTDOWN_FORCE_MS);
+});
+
+test('problem 3: buildWorker gives the Worker the shutdown grace and force times', async () => {
+  // The constants above are only numbers: this is the worker a deploy stops (src/worker.ts).
+  const worker = await buildWorker({
+    config: stack.config,
+    connection: stack.env.nativeConnection,
+    taskQueue: stack.taskQueue,
+    workflowBundle: await workflowBundle(),
+  });
+  try {
+    // The SDK's default grace is 0: SIGTERM would cancel running attempts at once.
+    expect(worker.options.shutdownGraceTimeMs).toBe(SHUTDOWN_GRACE_MS);
+    expect(worker.options.shutdownForceTimeMs).toBe(SHUTDOWN_FORCE_MS);
+  } finally {
+    // Run and stop it at once, so it releases the test connection.
+    await worker.runUntil(Promise.resolve());
+  }
 });
