@@ -4,7 +4,8 @@
  * headers, query) and checks the documented status, the keys of the documented response and,
  * for errors, the documented error shape. Ids returned by one step feed the next, as a reader of
  * the docs would copy them. Sources are named per step (paths in AdobeDocs/experience-platform.en,
- * specs in AdobeDocs/experience-platform-apis static/swagger-specs).
+ * specs in AdobeDocs/experience-platform-apis static/swagger-specs). The last step checks that
+ * every route the emulator registers was called, so a route added without a step fails here.
  */
 import type { RunningEmulator } from '../../emulator';
 import {
@@ -166,6 +167,80 @@ describe('Schema Registry (xdm/api/schemas.md, troubleshooting-guide.md; schema-
     expectStatus(res, 400);
     expect(res.body.type).toBe('http://ns.adobe.com/aep/errors/XDM-1006-400');
   });
+
+  test('GET /tenant/schemas/ (trailing slash, as aepp builds it) → the list, not a lookup', async () => {
+    // Not in Adobe's docs (they write `/tenant/schemas`); aepp's getSchemas sends the slash.
+    const res = await api.get(`${SCHEMAS}/tenant/schemas/`, {
+      accept: 'application/vnd.adobe.xed-id+json',
+    });
+    expectStatus(res, 200);
+    expectKeys(res.body, ['results.0.$id', 'results.0.meta:altId', '_page.count', '_links']);
+    expect(res.body.results.map((r: Json) => r.$id)).toContain(SCHEMA_ID);
+  });
+
+  describe('global container (getting-started.md#container: list and lookup only)', () => {
+    /** The emulator holds no Adobe library: one global schema is registered for these steps. */
+    const GLOBAL_ID = 'https://ns.adobe.com/xdm/schemas/conformance-global';
+    const GLOBAL_ALT_ID = '_xdm.schemas.conformance-global';
+
+    beforeAll(async () => {
+      await emu.control.addSchema({
+        $id: GLOBAL_ID,
+        'meta:altId': GLOBAL_ALT_ID,
+        'meta:containerId': 'global',
+        title: 'Conformance Global Schema',
+        type: 'object',
+        properties: { _id: { type: 'string' } },
+      });
+    });
+
+    test('GET /global/schemas/{encoded $id} with Accept xed-full → 200 schema', async () => {
+      const res = await api.get(`${SCHEMAS}/global/schemas/${encodeURIComponent(GLOBAL_ID)}`, {
+        accept: 'application/vnd.adobe.xed-full+json; version=1',
+      });
+      expectStatus(res, 200);
+      expectKeys(res.body, ['$id', 'meta:altId', 'title', 'type']);
+      expect(res.body.$id).toBe(GLOBAL_ID);
+    });
+
+    test('a tenant schema asked for under /global → 404 XDM-1010-404 (wrong container)', async () => {
+      const res = await api.get(`${SCHEMAS}/global/schemas/${encodeURIComponent(SCHEMA_ID)}`, {
+        accept: 'application/vnd.adobe.xed+json; version=1',
+      });
+      expectStatus(res, 404);
+      expect(res.body.type).toBe('http://ns.adobe.com/aep/errors/XDM-1010-404');
+      expectKeys(res.body, ['title', 'status', 'report.detailed-message', 'detail']);
+    });
+
+    test('GET /global/schemas with Accept xed-id → 200 {results, _page, _links}, global only', async () => {
+      const res = await api.get(`${SCHEMAS}/global/schemas`, {
+        accept: 'application/vnd.adobe.xed-id+json',
+      });
+      expectStatus(res, 200);
+      expectKeys(res.body, ['results.0.$id', 'results.0.meta:altId', 'results.0.title']);
+      expectKeys(res.body, ['results.0.version', '_page.count', '_links']);
+      const listed = res.body.results.map((r: Json) => r.$id);
+      expect(listed).toContain(GLOBAL_ID);
+      expect(listed).not.toContain(SCHEMA_ID);
+    });
+
+    test('list without Accept → 400 XDM-1006-400 (schema-registry.yaml acceptErrorList)', async () => {
+      const res = await api.get(`${SCHEMAS}/global/schemas`);
+      expectStatus(res, 400);
+      expect(res.body.type).toBe('http://ns.adobe.com/aep/errors/XDM-1006-400');
+      expectKeys(res.body, ['title', 'status', 'report.detailed-message', 'detail']);
+    });
+
+    test('GET /global/schemas/ (trailing slash) → the same list', async () => {
+      const res = await api.get(`${SCHEMAS}/global/schemas/`, {
+        accept: 'application/vnd.adobe.xed-id+json',
+      });
+      expectStatus(res, 200);
+      const listed = res.body.results.map((r: Json) => r.$id);
+      expect(listed).toContain(GLOBAL_ID);
+      expect(listed).not.toContain(SCHEMA_ID);
+    });
+  });
 });
 
 describe('Data Prep (data-prep/api/mapping-set.md; data-prep.yaml)', () => {
@@ -240,6 +315,64 @@ describe('Data Prep (data-prep/api/mapping-set.md; data-prep.yaml)', () => {
     expectStatus(res, 200);
     expectKeys(res.body, ['id', 'version']);
     ids.legacyMapping = res.body.id;
+  });
+
+  // The tutorial only POSTs on the alias; a client that keeps its base path reads and updates there.
+  const ALIAS = '/data/foundation/mappingSets';
+
+  test('alias GET /mappingSets/{id} → 200, the legacy body in both vocabularies', async () => {
+    const res = await api.get(`${ALIAS}/${ids.legacyMapping}`);
+    expectStatus(res, 200);
+    expectKeys(res.body, [
+      'id',
+      'version',
+      'createdDate',
+      'modifiedDate',
+      'outputSchema.schemaRef.id',
+      'xdmSchema',
+      'mappings.0.sourceAttribute',
+      'mappings.0.destinationXdmPath',
+      'mappings.0.source',
+      'mappings.0.destination',
+      'mappings.0.sourceType',
+    ]);
+    expect(res.body.outputSchema.schemaRef.id).toBe(SCHEMA_ID);
+  });
+
+  test('alias PUT /mappingSets/{id} → 200, version 1; ?version=0 is the earlier one', async () => {
+    const res = await api.put(`${ALIAS}/${ids.legacyMapping}`, {
+      version: 0,
+      xdmSchema: SCHEMA_ID,
+      xdmVersion: '1.0',
+      mappings: [
+        { destinationXdmPath: 'person.name.firstName', sourceAttribute: 'firstName', version: 0 },
+        { destinationXdmPath: 'person.name.lastName', sourceAttribute: 'lastName', version: 0 },
+      ],
+    });
+    expectStatus(res, 200);
+    expectKeys(res.body, ['id', 'version', 'modifiedDate', 'mappings.1.destination']);
+    expect(res.body.version).toBe(1);
+    const first = await api.get(`${ALIAS}/${ids.legacyMapping}?version=0`);
+    expectStatus(first, 200);
+    expect(first.body.mappings).toHaveLength(1);
+  });
+
+  test('alias PUT with a destination outside the output schema → 400 (data-prep.yaml)', async () => {
+    // Adobe documents the status only ("An invalid request was sent"); no error body is published.
+    const res = await api.put(`${ALIAS}/${ids.legacyMapping}`, {
+      xdmSchema: SCHEMA_ID,
+      mappings: [{ destinationXdmPath: 'person.noSuchField', sourceAttribute: 'x' }],
+    });
+    expectStatus(res, 400);
+  });
+
+  test('alias GET /mappingSets?limit=&start= → 200 {data, _page, _links}', async () => {
+    const res = await api.get(`${ALIAS}?limit=10&start=0`);
+    expectStatus(res, 200);
+    expectKeys(res.body, ['data', '_page.count', '_page.limit', '_links']);
+    expect(res.body.data.map((m: Json) => m.id)).toEqual(
+      expect.arrayContaining([ids.mapping, ids.legacyMapping]),
+    );
   });
 });
 
@@ -378,6 +511,49 @@ describe('Flow Service (sources/tutorials/api/create/streaming/http.md; flow-ser
       'etag',
     ]);
     expectKeys((await api.get(`${FLOW}/targetConnections`)).body, ['items', '_links']);
+  });
+
+  test('PATCH /sourceConnections/{id}: one JSON-Patch object, If-Match = etag (filter.md) → 200 {id, etag}', async () => {
+    const url = `${FLOW}/sourceConnections/${ids.source}`;
+    const before = (await api.get(url)).body.items[0];
+    const res = await api.patch(
+      url,
+      { op: 'add', path: '/description', value: 'ACME streaming source connection, updated' },
+      { 'if-match': before.etag },
+    );
+    expectStatus(res, 200);
+    expect(res.body).toEqual({ id: ids.source, etag: expect.any(String) });
+    expect(res.body.etag).not.toBe(before.etag);
+    const after = (await api.get(url)).body.items[0];
+    expect(after).toMatchObject({
+      description: 'ACME streaming source connection, updated',
+      etag: res.body.etag,
+    });
+    // The etag read before the update is stale now (flow-service-errors.md).
+    expectFlowError(
+      await api.patch(url, [{ op: 'replace', path: '/description', value: 'x' }], {
+        'if-match': before.etag,
+      }),
+      '1404-412',
+    );
+  });
+
+  test('PATCH /targetConnections/{id}: array body, quoted If-Match (edit-destination.md) → 200 {id, etag}', async () => {
+    const url = `${FLOW}/targetConnections/${ids.target}`;
+    const ops = [{ op: 'replace', path: '/description', value: 'ACME target connection, updated' }];
+    // If-Match is required on PATCH (flow-service.yaml): without it → 1403-400.
+    expectFlowError(await api.patch(url, ops), '1403-400');
+    const before = (await api.get(url)).body.items[0];
+    expect(before.etag).toMatch(/^".+"$/);
+    const res = await api.patch(url, ops, { 'if-match': before.etag });
+    expectStatus(res, 200);
+    expect(res.body).toEqual({ id: ids.target, etag: expect.any(String) });
+    const after = (await api.get(url)).body.items[0];
+    expect(after).toMatchObject({
+      description: 'ACME target connection, updated',
+      etag: res.body.etag,
+      params: { dataSetId: ids.dataset },
+    });
   });
 
   test('POST /flows (with Mapping) → 201 {id, etag}', async () => {
@@ -551,5 +727,15 @@ describe('teardown (delete-dataflows.md, delete.md, delete-object.md)', () => {
     const res = await http(ids.inletUrl!, { method: 'POST', body: message({ _id: 'late' }) });
     expectStatus(res, 404);
     expectKeys(res.body, ['type', 'status', 'title', 'report.message']);
+  });
+});
+
+describe('coverage', () => {
+  test('every route the emulator registers was called by a step above', async () => {
+    const called = new Set(Object.keys((await emu.control.stats()).requests));
+    const routes = (await emu.control.routes()).map((r) => `${r.method} ${r.url}`);
+    expect(routes.length).toBeGreaterThan(40);
+    const uncalled = routes.filter((key) => !called.has(key));
+    expect({ uncalled }).toEqual({ uncalled: [] });
   });
 });
