@@ -5,7 +5,8 @@ import { creatorSource, userDescription } from '../src/activities/ownership';
 import { SPEC } from '../src/aep/constants';
 import type { ProvisionRequest, ProvisionRequestInput } from '../src/request';
 import { progressQuery, REQUEST_MEMO, sourceWorkflowId, WorkflowType } from '../src/shared/names';
-import { desiredMappings, sameMappings, type Mapping } from '../src/shared/plan';
+import type { Mapping } from '../src/shared/plan';
+import { desiredMappings, sameMappings } from '../src/shared/plan-source';
 import { emptyAudit, KIND, type ResourceAudit } from './audit';
 import type { Rng } from './rng';
 import type { Ctx, ScenarioResult } from './scenarios';
@@ -394,6 +395,8 @@ interface Tally {
   teardownsDuringActivationWait: number;
   /** Failures by `operation type/rootType`. */
   failuresByType: Record<string, number>;
+  /** The first message of each failure key: what a reader needs to tell a bug from a refusal. */
+  failureExamples: Record<string, string>;
   /** Errors of the driver's own calls (start, describe) that are none of the above. */
   driverErrors: number;
   examples: string[];
@@ -444,6 +447,7 @@ export async function runLifecycle(ctx: Ctx, prefix: string): Promise<ScenarioRe
     provisioningsCancelledByTeardown: 0,
     teardownsDuringActivationWait: 0,
     failuresByType: {},
+    failureExamples: {},
     driverErrors: 0,
     examples: [],
   };
@@ -463,6 +467,7 @@ export async function runLifecycle(ctx: Ctx, prefix: string): Promise<ScenarioRe
     }
     const key = `${op} ${s.type === s.rootType ? s.type : `${s.type}/${s.rootType}`}`;
     tally.failuresByType[key] = (tally.failuresByType[key] ?? 0) + 1;
+    tally.failureExamples[key] ??= s.message;
     tally.failed += 1;
     ctx.progress.failed += 1;
   };
@@ -653,6 +658,7 @@ export async function runLifecycle(ctx: Ctx, prefix: string): Promise<ScenarioRe
       cancelled: tally.cancelled,
       unfinished: tally.unfinished,
       failuresByType: tally.failuresByType,
+      failureExamples: tally.failureExamples,
       operations: tally.operations,
       requestConflicts: tally.requestConflicts,
       provisioningsCancelledByTeardown: tally.provisioningsCancelledByTeardown,

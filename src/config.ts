@@ -4,7 +4,7 @@ import { codecEndpointFields, payloadKeyFields } from './config/codec';
 import { keysOf } from './config/fields';
 import { temporalFields } from './config/temporal';
 import { aepFields, workerFields } from './config/worker';
-import { loadTemporalConnection, type TemporalConnection } from './connection';
+import { loadTemporalConnection, type TemporalConnection } from './config/temporal-connection';
 
 export { isLoopback, parseApiKeys, type ApiKeyEntry } from './config/api';
 export { Redacted } from './config/fields';

@@ -94,3 +94,30 @@ export async function applyAll(
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** The rows `apply` prints, one per request, and a count of each outcome. */
+export function summaryTable(outcomes: ApplyOutcome[]): string {
+  const rows = [
+    ['SOURCE', 'SANDBOX', 'OUTCOME', 'CREATED', 'DETAIL'],
+    ...outcomes.map((o) => [
+      o.name,
+      o.sandbox,
+      o.outcome,
+      String(o.created.length),
+      o.failure ? `${o.failure.type} (${o.failure.rootType})` : (o.inletUrl ?? ''),
+    ]),
+  ];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const lines = rows.map((r) =>
+    r
+      .map((cell, c) => cell.padEnd(widths[c]!))
+      .join('  ')
+      .trimEnd(),
+  );
+  const count = (k: ApplyOutcome['outcome']) => outcomes.filter((o) => o.outcome === k).length;
+  lines.push(
+    '',
+    `${outcomes.length} source(s): ${count('created')} created, ${count('unchanged')} unchanged, ${count('failed')} failed`,
+  );
+  return lines.join('\n');
+}

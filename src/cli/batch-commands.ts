@@ -1,9 +1,9 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseClientConfig } from '../config';
 import type { SourcePlan } from '../shared/plan';
-import { applyAll, DEFAULT_APPLY_CONCURRENCY } from './apply';
+import { applyAll, DEFAULT_APPLY_CONCURRENCY, summaryTable } from './apply';
 import { ApplyFailed, ChangesPending } from './exit';
-import { globalOptions, out, planLines, summaryTable } from './output';
+import { globalOptions, out, planLines } from './output';
 import { loadRequests, validateAll } from './requests';
 import { warnWithoutWorker, withClient } from './session';
 

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import type { SourceStatus } from '../client';
 import { formatPlan, type SourcePlan } from '../shared/plan';
 import type { DeprovisionResult, ProvisionResult } from '../shared/results';
-import type { ApplyOutcome } from './apply';
 
 /**
  * What the CLI prints: the result on stdout (JSON with --json, otherwise the human lines below),
@@ -67,31 +66,4 @@ export function planLines(plans: SourcePlan[]): string {
         .join('\n'),
     )
     .join('\n\n');
-}
-
-/** The rows `apply` prints, one per request, and a count of each outcome. */
-export function summaryTable(outcomes: ApplyOutcome[]): string {
-  const rows = [
-    ['SOURCE', 'SANDBOX', 'OUTCOME', 'CREATED', 'DETAIL'],
-    ...outcomes.map((o) => [
-      o.name,
-      o.sandbox,
-      o.outcome,
-      String(o.created.length),
-      o.failure ? `${o.failure.type} (${o.failure.rootType})` : (o.inletUrl ?? ''),
-    ]),
-  ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const lines = rows.map((r) =>
-    r
-      .map((cell, c) => cell.padEnd(widths[c]!))
-      .join('  ')
-      .trimEnd(),
-  );
-  const count = (k: ApplyOutcome['outcome']) => outcomes.filter((o) => o.outcome === k).length;
-  lines.push(
-    '',
-    `${outcomes.length} source(s): ${count('created')} created, ${count('unchanged')} unchanged, ${count('failed')} failed`,
-  );
-  return lines.join('\n');
 }

@@ -3,7 +3,7 @@ import { filePath, flag, Redacted } from './fields';
 
 /**
  * How to reach Temporal: read by every process (worker, client library, CLI, HTTP API). Temporal's
- * own conventions apply on top (@temporalio/envconfig, src/connection.ts).
+ * own conventions apply on top (@temporalio/envconfig, src/config/temporal-connection.ts).
  */
 export const temporalFields = {
   /**

@@ -37,7 +37,7 @@ export const Patches = {
   lifecycle: 'lifecycle-v2',
   /**
    * Compensation sweeps by marker, after waiting out the list lag, when a create's outcome was
-   * uncertain; and the twin sweep after success (src/workflows/saga.ts).
+   * uncertain (src/workflows/compensation.ts); and the twin sweep after success (saga.ts).
    */
   compensationSweep: 'compensation-sweep-v1',
   /**

@@ -80,8 +80,6 @@ export interface SourcePlan {
   schemaMissing: boolean;
 }
 
-export { desiredMappings, planSource, sameMappings } from './plan-source';
-
 /** The plan as lines for people: one per resource, `kind action id (changes)`. */
 export function formatPlan(plan: SourcePlan): string[] {
   const lines = [...plan.resources, ...plan.conflicts].map((r) => {

@@ -5,7 +5,8 @@
  */
 import { setCurrentDetails } from '@temporalio/workflow';
 import type { ProvisionRequestInput } from '../request';
-import { planSource, type SourcePlan } from '../shared/plan';
+import type { SourcePlan } from '../shared/plan';
+import { planSource } from '../shared/plan-source';
 import { readSourceInput } from './plan-steps';
 import { localStep, step } from './steps';
 

@@ -3,18 +3,11 @@
  * in the UI, and the status search attribute (written only on change: every write is a
  * visibility update on the server).
  */
-import {
-  setCurrentDetails,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { EnsureResult, Owner } from '../activities/types';
-import type { ProvisionRequest } from '../request';
+import { setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { EnsureResult } from '../activities/types';
 import { progressQuery, SearchAttributes } from '../shared/names';
 import type { ResourceKind } from '../shared/resources';
 import type { ProvisionProgress, ProvisionStatus, ResourceRef } from '../shared/results';
-import { localStep } from './steps';
 
 export class Progress {
   readonly state: ProvisionProgress = {
@@ -63,33 +56,4 @@ export class Progress {
     if (!this.updated.includes(kind)) this.updated.push(kind);
     this.done(`${kind} updated: ${id} (${what})`);
   }
-}
-
-/** The client sets sandbox and source name at start; a run started otherwise sets them here. */
-export function publishIdentity(req: ProvisionRequest): void {
-  const started = workflowInfo().typedSearchAttributes;
-  if (
-    started.get(SearchAttributes.sandbox) !== req.sandbox ||
-    started.get(SearchAttributes.sourceName) !== req.name
-  ) {
-    upsertSearchAttributes([
-      { key: SearchAttributes.sandbox, value: req.sandbox },
-      { key: SearchAttributes.sourceName, value: req.name },
-    ]);
-  }
-}
-
-/**
- * The first steps of every provisioning: the progress query, the request validated (a local
- * activity), the identity published, and the owner stamped on what this run creates.
- */
-export async function begin(
-  input: unknown,
-): Promise<{ progress: Progress; req: ProvisionRequest; owner: Owner }> {
-  const progress = new Progress();
-  const req = await localStep('validateProvisionRequest', 'Validate the request', input);
-  publishIdentity(req);
-  progress.done('request validated');
-  const owner: Owner = { sandbox: req.sandbox, sourceName: req.name, runId: workflowInfo().runId };
-  return { progress, req, owner };
 }

@@ -18,7 +18,8 @@ import type { Owner, TargetInspection } from '../activities/types';
 import type { ProvisionRequest, ProvisionRequestInput } from '../request';
 import type { ResourceKind } from '../shared/resources';
 import type { ProvisionResult } from '../shared/results';
-import { begin, type Progress } from './progress';
+import { begin } from './begin';
+import type { Progress } from './progress';
 import { Saga, throwIfCancelled } from './saga';
 import { createBaseConnection, createSourceConnection, readInlet, step } from './steps';
 

@@ -18,7 +18,7 @@ import { CancellationScope, patched, sleep } from '@temporalio/workflow';
 import type { Owner } from '../activities/types';
 import type { ProvisionRequest, ProvisionRequestInput } from '../request';
 import { Patches } from '../shared/names';
-import { planSource } from '../shared/plan';
+import { planSource } from '../shared/plan-source';
 import type { ProvisionResult } from '../shared/results';
 import { applySteps, type Applied } from './apply';
 import {
@@ -28,7 +28,8 @@ import {
   replaceWholeSource,
   unchangedResult,
 } from './plan-steps';
-import { begin, type Progress } from './progress';
+import { begin } from './begin';
+import type { Progress } from './progress';
 import { provisionV1 } from './provision-v1';
 import { Saga, throwIfCancelled } from './saga';
 import { step } from './steps';

@@ -1,7 +1,8 @@
 /**
  * Saga bookkeeping of a provisioning: undo registered before each create, creates still on the
- * wire awaited before compensating, compensation in TEARDOWN_ORDER in a non-cancellable scope,
- * and the failure endings (CompensationFailed, CANCELLED, ProvisioningFailed).
+ * wire awaited before compensating, the twin sweep after success, compensation (compensation.ts)
+ * in a non-cancellable scope, and the failure endings (CompensationFailed, CANCELLED,
+ * ProvisioningFailed).
  */
 import {
   ActivityFailure,
@@ -12,35 +13,17 @@ import {
   log,
   patched,
   proxyActivities,
-  sleep,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { EnsureResult, Owner } from '../activities/types';
 import { FailureType, Patches } from '../shared/names';
-import { TEARDOWN_ORDER, type ResourceKind } from '../shared/resources';
-import type { CompensationOutcome } from '../shared/results';
+import type { ResourceKind } from '../shared/resources';
+import { compensate, waitOutListLag, type Undo } from './compensation';
 import { describeFailure, rootFailureType } from './failures';
-import { DATASET_DELETE, DELETE, LIST_LAG_WAIT_MS } from './policies';
+import { DELETE } from './policies';
 import type { Progress } from './progress';
 
 const undo = proxyActivities<Activities>(DELETE);
-
-interface Undo {
-  kind: ResourceKind;
-  /** The name the create used: lets compensation find a resource whose create outcome is unknown. */
-  name: string;
-  id?: string;
-  /** Resolved after the create: false when reused from an earlier run or named by the request. */
-  createdByThisRun?: boolean;
-  /**
-   * More than one create may have been sent for this entry (its result came from a retry), or
-   * the create ended without a definite answer (failed retryably, timed out, cancelled): a
-   * resource carrying the run's marker may exist besides the recorded one, or show in lists late.
-   */
-  uncertain?: boolean;
-  /** Workflow time the call settled (the list-lag wait counts from it). */
-  settledAt?: number;
-}
 
 export class Saga {
   private readonly undos: Undo[] = [];
@@ -101,7 +84,7 @@ export class Saga {
   ): Promise<Array<{ kind: ResourceKind; id: string }>> {
     const retried = this.undos.filter((u) => u.uncertain && u.id !== undefined);
     if (retried.length === 0 || !patched(Patches.compensationSweep)) return [];
-    await this.waitOutListLag(retried);
+    await waitOutListLag(retried);
     const kinds = retried.map((u) => ({
       kind: u.kind,
       name: u.name,
@@ -121,13 +104,6 @@ export class Saga {
       log.warn('Twin sweep failed', { error: describeFailure(err) });
       return [];
     }
-  }
-
-  /** Sleeps until LIST_LAG_WAIT_MS after the last of `entries` settled (durable timer). */
-  private async waitOutListLag(entries: Undo[]): Promise<void> {
-    const last = Math.max(...entries.map((u) => u.settledAt ?? Date.now()));
-    const wait = last + LIST_LAG_WAIT_MS - Date.now();
-    if (wait > 0) await sleep(wait);
   }
 
   /**
@@ -167,7 +143,9 @@ export class Saga {
     );
     log.warn('Provisioning failed; compensating', { error, cancelled });
 
-    const outcomes = await CancellationScope.nonCancellable(() => this.compensate());
+    const outcomes = await CancellationScope.nonCancellable(() =>
+      compensate(this.undos, this.owner),
+    );
     progress.state.compensation = outcomes;
     const leftovers = outcomes.filter((o) => o.outcome === 'failed');
     const compensated = outcomes.filter((o) => o.outcome !== 'failed');
@@ -199,128 +177,6 @@ export class Saga {
       details: [{ compensated, cause: rootFailureType(err) }],
       cause,
     });
-  }
-
-  /**
-   * Deletes, in reverse dependency order, every resource this run created — including one whose
-   * create call failed or was cancelled after Adobe may have committed it (found by the run's own
-   * ownership marker). Resources reused from an earlier run or named by the request are kept.
-   */
-  private async compensate(): Promise<CompensationOutcome[]> {
-    const uncertain = this.undos.filter((u) => u.uncertain);
-    if (uncertain.length === 0 || !patched(Patches.compensationSweep))
-      return this.compensateByRecord();
-    return this.compensateByMarker(uncertain);
-  }
-
-  /**
-   * Every create's outcome is known: delete the recorded ids, and by marker what a create that
-   * was refused outright (a 4xx, no retry) could not have made. (Also the whole compensation of
-   * runs started before Patches.compensationSweep.)
-   */
-  private async compensateByRecord(): Promise<CompensationOutcome[]> {
-    const outcomes: CompensationOutcome[] = [];
-    for (const kind of TEARDOWN_ORDER) {
-      if (kind === 'dataset') await this.releaseAdopted(outcomes);
-      for (const entry of this.undos.filter((u) => u.kind === kind)) {
-        if (entry.createdByThisRun === false) continue;
-        await this.deleteStep(
-          kind,
-          entry.id ? { id: entry.id } : { owned: { name: entry.name, owner: this.owner } },
-          entry.id ? ` ${entry.id}` : ` "${entry.name}" if created`,
-          entry.id,
-          outcomes,
-        );
-      }
-    }
-    return outcomes;
-  }
-
-  /**
-   * Some create's outcome is uncertain: wait out the list lag after it, then delete, for each
-   * kind this run tried to create, the recorded ids and every resource of that name carrying this
-   * run's marker (a twin, or a create that landed late). Another run's resources never carry it.
-   */
-  private async compensateByMarker(uncertain: Undo[]): Promise<CompensationOutcome[]> {
-    const { owner } = this;
-    await this.waitOutListLag(uncertain);
-    const outcomes: CompensationOutcome[] = [];
-    for (const kind of TEARDOWN_ORDER) {
-      if (kind === 'dataset') await this.releaseAdopted(outcomes);
-      const entries = this.undos.filter((u) => u.kind === kind);
-      for (const name of [...new Set(entries.map((e) => e.name))]) {
-        const ids = entries
-          .filter((e) => e.name === name && e.createdByThisRun !== false && e.id)
-          .map((e) => e.id as string);
-        await this.deleteStep(
-          kind,
-          { ids, owned: { name, owner } },
-          ` "${name}" carrying this run's marker`,
-          ids[0],
-          outcomes,
-        );
-      }
-    }
-    return outcomes;
-  }
-
-  /**
-   * Datasets this run adopted (another source created them) and wrote to through a target
-   * connection it created, which compensation has just deleted: this run may have been their last
-   * writer, and then nobody else would ever delete them. Each goes if nothing writes to it any
-   * more, once the run that created it has closed (src/activities/dataset-release.ts).
-   */
-  private async releaseAdopted(outcomes: CompensationOutcome[]): Promise<void> {
-    const wrote = this.undos.some(
-      (u) => u.kind === 'targetConnection' && u.createdByThisRun !== false,
-    );
-    const adopted = this.undos.filter(
-      (u) => u.kind === 'dataset' && u.createdByThisRun === false && u.id !== undefined,
-    );
-    if (!wrote || adopted.length === 0 || !patched(Patches.releaseAdoptedDataset)) return;
-    for (const id of new Set(adopted.map((u) => u.id as string))) {
-      await this.deleteStep('dataset', { id }, ` ${id} (adopted) if unused`, id, outcomes);
-    }
-  }
-
-  private async deleteStep(
-    kind: ResourceKind,
-    what: { id?: string; ids?: string[]; owned?: { name: string; owner: Owner } },
-    label: string,
-    id: string | undefined,
-    outcomes: CompensationOutcome[],
-  ): Promise<void> {
-    try {
-      const r = await undo.deleteResource.executeWithOptions(
-        {
-          ...(kind === 'dataset' ? DATASET_DELETE : DELETE),
-          summary: `Compensate: delete ${kind}${label}`,
-        },
-        [
-          {
-            kind,
-            sandbox: this.owner.sandbox,
-            // A dataset another source adopted meanwhile is kept (reported), not deleted.
-            keepIfInUse: kind === 'dataset',
-            ...what,
-          },
-        ],
-      );
-      for (const d of r.deleted) outcomes.push({ kind, id: d, outcome: 'deleted' });
-      for (const a of r.absent) outcomes.push({ kind, id: a, outcome: 'absent' });
-      for (const k of r.inUse ?? []) {
-        outcomes.push({
-          kind,
-          id: k.id,
-          outcome: 'kept',
-          error: `in use by ${k.usedBy.join(', ')}`,
-        });
-      }
-      for (const k of r.kept ?? [])
-        outcomes.push({ kind, id: k.id, outcome: 'kept', error: k.reason });
-    } catch (err) {
-      outcomes.push({ kind, id, outcome: 'failed', error: describeFailure(err) });
-    }
   }
 }
 

@@ -1,5 +1,6 @@
 import { parseProvisionRequest } from '../../src/request';
-import { formatPlan, planSource, type ActualSource } from '../../src/shared/plan';
+import { formatPlan, type ActualSource } from '../../src/shared/plan';
+import { planSource } from '../../src/shared/plan-source';
 
 /** planSource is pure: every rule of docs/lifecycle.md, case by case. */
 
