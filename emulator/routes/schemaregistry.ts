@@ -1,13 +1,19 @@
 /**
  * Schema Registry lookups (`/data/foundation/schemaregistry`): `GET /{tenant|global}/schemas/{id}`
- * by URL-encoded `$id` or `meta:altId`, with the versioned Accept header Adobe requires (missing or
- * not a versioned xed type → 400 XDM-1006-400; a format or version it cannot serve → 406), and a
- * small `GET /{container}/schemas` listing. Schemas come from the fixture file and the control API.
+ * by URL-encoded `$id` or `meta:altId`, with the versioned Accept header Adobe requires (missing,
+ * not an xed/xdm type, or no `version` → 400 XDM-1007-400; a format or version it cannot serve →
+ * 406), and a small one-page `GET /{container}/schemas` listing (bad Accept → 400 XDM-1006-400).
+ * Schemas come from the fixture file and the control API.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { EmulatorContext } from '../context';
 import { SCHEMA_BASE } from '../errors/http-error';
-import { acceptInvalid, acceptUnavailable, schemaNotFound } from '../errors/xdm';
+import {
+  acceptInvalidList,
+  acceptInvalidLookup,
+  acceptUnavailable,
+  schemaNotFound,
+} from '../errors/xdm';
 import type { XdmSchema } from '../types';
 
 /** Formats a single-schema GET can be asked for (all served from the same resolved document). */
@@ -41,18 +47,24 @@ function parseAccept(req: FastifyRequest): AcceptChoice | undefined {
 
 const containerOf = (s: XdmSchema) => s['meta:containerId'] ?? 'tenant';
 
-function requireAccept(req: FastifyRequest, formats: ReadonlySet<string>): AcceptChoice {
+function requireAccept(
+  req: FastifyRequest,
+  formats: ReadonlySet<string>,
+  invalid: (accept: string | undefined) => Error,
+): AcceptChoice {
   const choice = parseAccept(req);
-  if (!choice) throw acceptInvalid(req.headers.accept);
+  if (!choice) throw invalid(req.headers.accept);
   if (!formats.has(choice.format)) throw acceptUnavailable(String(req.headers.accept));
   return choice;
 }
 
+const LIST_FORMATS = new Set(['xed-id', ...SCHEMA_FORMATS]);
+
 export function registerSchemaRegistry(app: FastifyInstance, ctx: EmulatorContext): void {
   for (const container of ['tenant', 'global'] as const) {
     app.get<{ Params: { id: string } }>(`${SCHEMA_BASE}/${container}/schemas/:id`, async (req) => {
-      const choice = requireAccept(req, SCHEMA_FORMATS);
-      if (choice.version === undefined) throw acceptInvalid(req.headers.accept);
+      const choice = requireAccept(req, SCHEMA_FORMATS, acceptInvalidLookup);
+      if (choice.version === undefined) throw acceptInvalidLookup(req.headers.accept);
       if (!/^1(\.\d+)?$/.test(choice.version)) throw acceptUnavailable(String(req.headers.accept));
       const schema = ctx.state.findSchema(req.params.id);
       if (!schema || containerOf(schema) !== container) throw schemaNotFound(req.params.id);
@@ -60,7 +72,9 @@ export function registerSchemaRegistry(app: FastifyInstance, ctx: EmulatorContex
     });
 
     const listSchemas = async (req: FastifyRequest) => {
-      const choice = requireAccept(req, new Set(['xed-id', ...SCHEMA_FORMATS]));
+      // Absolute, on the emulator's origin, as Adobe's is on platform.adobe.io.
+      const globalSchemasHref = `${ctx.url}${SCHEMA_BASE}/global/schemas`;
+      const choice = requireAccept(req, LIST_FORMATS, acceptInvalidList);
       const schemas = ctx.state.allSchemas().filter((s) => containerOf(s) === container);
       const results =
         choice.format === 'xed-id'
@@ -74,7 +88,9 @@ export function registerSchemaRegistry(app: FastifyInstance, ctx: EmulatorContex
       return {
         results,
         _page: { orderby: 'title', next: null, count: results.length },
-        _links: {},
+        // listSchemasResponse → linksSchemas (schema-registry.yaml; example in listResponseBasic):
+        // `next` is null on the last page, which is every page here (no paging).
+        _links: { next: null, global_schemas: { href: globalSchemasHref } },
       };
     };
     app.get(`${SCHEMA_BASE}/${container}/schemas`, listSchemas);

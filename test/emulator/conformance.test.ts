@@ -162,10 +162,10 @@ describe('Schema Registry (xdm/api/schemas.md, troubleshooting-guide.md; schema-
     expectKeys(res.body, ['title', 'status', 'report.detailed-message', 'detail']);
   });
 
-  test('no Accept → 400 XDM-1006-400', async () => {
+  test('lookup without Accept → 400 XDM-1007-400 (schema-registry.yaml acceptErrorLookup)', async () => {
     const res = await api.get(`${SCHEMAS}/tenant/schemas/${encodeURIComponent(SCHEMA_ID)}`);
     expectStatus(res, 400);
-    expect(res.body.type).toBe('http://ns.adobe.com/aep/errors/XDM-1006-400');
+    expect(res.body.type).toBe('http://ns.adobe.com/aep/errors/XDM-1007-400');
   });
 
   test('GET /tenant/schemas/ (trailing slash, as aepp builds it) → the list, not a lookup', async () => {

@@ -178,6 +178,56 @@ describe('Schema Registry (5, 6)', () => {
     expect(res.body.results.map((r: { $id: string }) => r.$id)).toContain(SCHEMA_ID);
     expect(res.body._page).toMatchObject({ count: expect.any(Number) });
   });
+
+  test('schema lists: _links is {next: null, global_schemas: {href}} (schema-registry.yaml listResponseBasic example)', async () => {
+    // schemas.md "Retrieve a list of schemas": GET /tenant/schemas?orderby=title, Accept xed-id.
+    const accept = { accept: 'application/vnd.adobe.xed-id+json' };
+    const globalList = `${api.emu.url}${SCHEMAS}/global/schemas`;
+    const tenant = await api.get(`${SCHEMAS}/tenant/schemas?orderby=title`, accept);
+    expect(tenant.status).toBe(200);
+    expect(tenant.body._links).toEqual({ next: null, global_schemas: { href: globalList } });
+    // A client pages until `next` is null, then follows `global_schemas.href` as given.
+    const followed = await http(tenant.body._links.global_schemas.href, {
+      headers: api.headers(accept),
+    });
+    expect(followed.status).toBe(200);
+    expect(followed.body.results).toEqual(expect.any(Array));
+    // One path, one response schema (listSchemasResponse) for both containers.
+    expect(followed.body._links).toEqual({ next: null, global_schemas: { href: globalList } });
+  });
+
+  test('lookup with an Accept without version → 400 XDM-1007-400 (schema-registry.yaml acceptErrorLookup)', async () => {
+    // schemas.md "Look up a schema" prints this very request: Accept application/vnd.adobe.xed+json.
+    const path = `${SCHEMAS}/tenant/schemas/${altId}`;
+    const accept = 'application/vnd.adobe.xed+json';
+    const res = await api.get(path, { accept });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      type: 'http://ns.adobe.com/aep/errors/XDM-1007-400',
+      title: 'Accept header invalid',
+      status: 400,
+      report: { 'sub-errors': [] },
+    });
+    expect(res.body.detail).toBe(
+      `The supplied Accept header is not valid: ${accept} - A valid Accept value should look like application/vnd.adobe.{xed|xdm}+json; version=1 (Version should be specified)`,
+    );
+    expect(res.body.report['detailed-message']).toBe(res.body.detail);
+    // The code follows the endpoint (troubleshooting guide): a lookup answers 1007 for a missing or
+    // unknown Accept too; a list answers 1006 (acceptErrorList).
+    for (const other of [undefined, 'application/json']) {
+      const bad = await api.get(path, other === undefined ? {} : { accept: other });
+      expect([bad.status, bad.body.type]).toEqual([
+        400,
+        'http://ns.adobe.com/aep/errors/XDM-1007-400',
+      ]);
+    }
+    const list = await api.get(`${SCHEMAS}/tenant/schemas`, { accept: 'application/json' });
+    expect(list.status).toBe(400);
+    expect(list.body).toMatchObject({
+      type: 'http://ns.adobe.com/aep/errors/XDM-1006-400',
+      title: 'Accept header invalid',
+    });
+  });
 });
 
 describe('Catalog (7)', () => {
