@@ -40,165 +40,168 @@ export interface Applied {
   flow: { id: string; changed: boolean };
 }
 
-export function applySteps(ctx: ApplyContext) {
-  const { req, owner, saga, progress, actual, plan } = ctx;
-  const planned = (kind: ResourceKind) => plan.resources.find((r) => r.kind === kind);
+/** The plan's steps, one method per side; `provision.ts` runs them in their dependency order. */
+export class PlanSteps {
+  constructor(private readonly ctx: ApplyContext) {}
+
+  private planned(kind: ResourceKind) {
+    return this.ctx.plan.resources.find((r) => r.kind === kind);
+  }
+
   /** What exists and stays (kept or updated in place): `null` when it is to be created. */
-  const found = (kind: ResourceKind): PriorResource | null => {
-    const r = planned(kind);
+  private found(kind: ResourceKind): PriorResource | null {
+    const r = this.planned(kind);
     return r?.id && (r.action === 'keep' || r.action === 'update')
       ? { id: r.id, createdByThisRun: false }
       : null;
-  };
+  }
 
-  return {
-    /** Base connection (and its description), then its inlet URL beside the source connection. */
-    async sourceSide(): Promise<SourceSide> {
-      const baseFound = found('baseConnection');
-      const base = await createBaseConnection(saga, req, owner, baseFound);
-      progress.record('baseConnection', base);
-      const known = baseFound ? actual.baseConnection : null;
-      const [inlet, source] = await Promise.all([
-        known?.inletUrl && known.inletId
-          ? {
-              inletUrl: known.inletUrl,
-              inletId: known.inletId,
-              authenticationRequired: known.authenticationRequired,
-            }
-          : readInlet(req.sandbox, base.id),
-        createSourceConnection(saga, req.name, {
-          owner,
-          baseConnectionId: base.id,
-          lookupFirst: false,
-          found: found('sourceConnection'),
-        }),
-        planned('baseConnection')?.action === 'update'
-          ? step('updateDescription', 'Update the base connection description', {
-              sandbox: req.sandbox,
-              id: base.id,
-              description: req.description ?? '',
-            }).then(() => progress.update('baseConnection', base.id, 'description'))
-          : undefined,
-      ]);
-      progress.state.inletUrl = inlet.inletUrl;
-      progress.done('inlet URL read');
-      progress.record('sourceConnection', source);
-      return { base, inlet, source };
-    },
+  /** Base connection (and its description), then its inlet URL beside the source connection. */
+  async sourceSide(): Promise<SourceSide> {
+    const { req, owner, saga, progress, actual } = this.ctx;
+    const baseFound = this.found('baseConnection');
+    const base = await createBaseConnection(saga, req, owner, baseFound);
+    progress.record('baseConnection', base);
+    const known = baseFound ? actual.baseConnection : null;
+    const [inlet, source] = await Promise.all([
+      known?.inletUrl && known.inletId
+        ? {
+            inletUrl: known.inletUrl,
+            inletId: known.inletId,
+            authenticationRequired: known.authenticationRequired,
+          }
+        : readInlet(req.sandbox, base.id),
+      createSourceConnection(saga, req.name, {
+        owner,
+        baseConnectionId: base.id,
+        lookupFirst: false,
+        found: this.found('sourceConnection'),
+      }),
+      this.planned('baseConnection')?.action === 'update'
+        ? step('updateDescription', 'Update the base connection description', {
+            sandbox: req.sandbox,
+            id: base.id,
+            description: req.description ?? '',
+          }).then(() => progress.update('baseConnection', base.id, 'description'))
+        : undefined,
+    ]);
+    progress.state.inletUrl = inlet.inletUrl;
+    progress.done('inlet URL read');
+    progress.record('sourceConnection', source);
+    return { base, inlet, source };
+  }
 
-    /** Dataset (created, or named by id and never owned), then the target connection. */
-    async targetSide(): Promise<TargetSide> {
-      const { datasetId, schemaId } = req.target;
-      const datasetName = req.target.dataset?.name ?? req.name;
-      const existing = actual.dataset && found('dataset') ? actual.dataset : null;
-      const ensureDataset = () =>
-        step(
-          'ensureDataset',
-          datasetId ? `Check dataset ${datasetId}` : `Dataset "${datasetName}"`,
-          {
-            owner,
-            lookupFirst: false,
-            schemaId,
-            datasetId,
-            dataset: req.target.dataset,
-            found: existing
-              ? { id: existing.id, createdByThisRun: false, schemaId: existing.schemaId }
-              : null,
-          },
-        );
-      // A dataset the request named by id is never this project's to delete: no undo at all.
-      const dataset = datasetId
-        ? await ensureDataset()
-        : await saga.create('dataset', datasetName, ensureDataset);
-      progress.record('dataset', dataset, datasetId === undefined);
-      const targetFound = found('targetConnection');
-      const target = await saga.create('targetConnection', req.name, () =>
-        step('ensureTargetConnection', 'Target connection', {
-          owner,
-          lookupFirst: false,
-          datasetId: dataset.id,
-          datasetNamedById: datasetId !== undefined,
-          schemaId,
-          found: targetFound ? { ...targetFound, dataSetId: dataset.id } : null,
-          // A dataset this run created may have a twin made by another source at the same time.
-          ...(dataset.created && datasetId === undefined
-            ? { settleDataset: { name: datasetName } }
-            : {}),
-        }),
-      );
-      progress.record('targetConnection', target);
-      // Moved to the canonical dataset of its name (src/activities/shared-dataset.ts).
-      if (target.dataset) {
-        progress.record('dataset', target.dataset);
-        saga.adopted('dataset', datasetName, target.dataset.id);
-      }
-      return { dataset: target.dataset ?? dataset, target };
-    },
+  /** Dataset (created, or named by id and never owned), then the target connection. */
+  async targetSide(): Promise<TargetSide> {
+    const { req, owner, saga, progress, actual } = this.ctx;
+    const { datasetId, schemaId } = req.target;
+    const datasetName = req.target.dataset?.name ?? req.name;
+    const existing = actual.dataset && this.found('dataset') ? actual.dataset : null;
+    const ensureDataset = () =>
+      step('ensureDataset', datasetId ? `Check dataset ${datasetId}` : `Dataset "${datasetName}"`, {
+        owner,
+        lookupFirst: false,
+        schemaId,
+        datasetId,
+        dataset: req.target.dataset,
+        found: existing
+          ? { id: existing.id, createdByThisRun: false, schemaId: existing.schemaId }
+          : null,
+      });
+    // A dataset the request named by id is never this project's to delete: no undo at all.
+    const dataset = datasetId
+      ? await ensureDataset()
+      : await saga.create('dataset', datasetName, ensureDataset);
+    progress.record('dataset', dataset, datasetId === undefined);
+    const targetFound = this.found('targetConnection');
+    const target = await saga.create('targetConnection', req.name, () =>
+      step('ensureTargetConnection', 'Target connection', {
+        owner,
+        lookupFirst: false,
+        datasetId: dataset.id,
+        datasetNamedById: datasetId !== undefined,
+        schemaId,
+        found: targetFound ? { ...targetFound, dataSetId: dataset.id } : null,
+        // A dataset this run created may have a twin made by another source at the same time.
+        ...(dataset.created && datasetId === undefined
+          ? { settleDataset: { name: datasetName } }
+          : {}),
+      }),
+    );
+    progress.record('targetConnection', target);
+    // Moved to the canonical dataset of its name (src/activities/shared-dataset.ts).
+    if (target.dataset) {
+      progress.record('dataset', target.dataset);
+      saga.adopted('dataset', datasetName, target.dataset.id);
+    }
+    return { dataset: target.dataset ?? dataset, target };
+  }
 
-    /** The mapping set: created, given a new version with the request's mappings, or kept. */
-    async mappingSide(): Promise<MappingRef | undefined> {
-      const mappings = req.mappings;
-      const r = planned('mappingSet');
-      if (!mappings || !r) return undefined;
-      const schemaId = req.target.schemaId;
-      if (r.action === 'update' && r.id) {
-        const updated = await step(
-          'updateMappingSet',
-          `New mapping-set version (${mappings.length} mappings)`,
-          {
-            owner,
-            id: r.id,
-            schemaId,
-            mappings,
-          },
-        );
-        progress.record('mappingSet', updated);
-        progress.update('mappingSet', updated.id, `version ${updated.version}`);
-        return { id: updated.id, version: updated.version };
-      }
-      const kept = r.action === 'keep' ? actual.mappingSet : null;
-      const result = await saga.create('mappingSet', req.name, () =>
-        step('ensureMappingSet', `Data Prep mapping set (${mappings.length} mappings)`, {
+  /** The mapping set: created, given a new version with the request's mappings, or kept. */
+  async mappingSide(): Promise<MappingRef | undefined> {
+    const { req, owner, saga, progress, actual } = this.ctx;
+    const mappings = req.mappings;
+    const r = this.planned('mappingSet');
+    if (!mappings || !r) return undefined;
+    const schemaId = req.target.schemaId;
+    if (r.action === 'update' && r.id) {
+      const updated = await step(
+        'updateMappingSet',
+        `New mapping-set version (${mappings.length} mappings)`,
+        {
           owner,
-          lookupFirst: false,
+          id: r.id,
           schemaId,
           mappings,
-          found: kept ? { id: kept.id, createdByThisRun: false, version: kept.version } : null,
-        }),
+        },
       );
-      progress.record('mappingSet', result);
-      return { id: result.id, version: result.version };
-    },
+      progress.record('mappingSet', updated);
+      progress.update('mappingSet', updated.id, `version ${updated.version}`);
+      return { id: updated.id, version: updated.version };
+    }
+    const kept = r.action === 'keep' ? actual.mappingSet : null;
+    const result = await saga.create('mappingSet', req.name, () =>
+      step('ensureMappingSet', `Data Prep mapping set (${mappings.length} mappings)`, {
+        owner,
+        lookupFirst: false,
+        schemaId,
+        mappings,
+        found: kept ? { id: kept.id, createdByThisRun: false, version: kept.version } : null,
+      }),
+    );
+    progress.record('mappingSet', result);
+    return { id: result.id, version: result.version };
+  }
 
-    /** The flow: created (or re-created in place), updated (mapping version, re-enabled), or kept. */
-    async flow(
-      source: SourceSide,
-      target: TargetSide,
-      mapping: MappingRef | undefined,
-    ): Promise<Applied['flow']> {
-      const r = planned('flow');
-      const flowFound = found('flow');
-      const flow = await saga.create('flow', req.name, () =>
-        step('ensureFlow', 'Dataflow', {
-          owner,
-          lookupFirst: false,
-          found: flowFound,
-          sourceConnectionId: source.source.id,
-          targetConnectionId: target.target.id,
-          mappingSet: mapping,
-        }),
-      );
-      progress.record('flow', flow);
-      if (r?.action === 'update') {
-        await step('updateFlow', 'Point the dataflow at the mapping version; enable it', {
-          sandbox: req.sandbox,
-          id: flow.id,
-          ...(mapping ? { mapping } : {}),
-          enable: true,
-        });
-        progress.update('flow', flow.id, (r.changes ?? []).map((c) => c.field).join(', '));
-      }
-      return { id: flow.id, changed: flow.created || r?.action === 'update' };
-    },
-  };
+  /** The flow: created (or re-created in place), updated (mapping version, re-enabled), or kept. */
+  async flow(
+    source: SourceSide,
+    target: TargetSide,
+    mapping: MappingRef | undefined,
+  ): Promise<Applied['flow']> {
+    const { req, owner, saga, progress } = this.ctx;
+    const r = this.planned('flow');
+    const flowFound = this.found('flow');
+    const flow = await saga.create('flow', req.name, () =>
+      step('ensureFlow', 'Dataflow', {
+        owner,
+        lookupFirst: false,
+        found: flowFound,
+        sourceConnectionId: source.source.id,
+        targetConnectionId: target.target.id,
+        mappingSet: mapping,
+      }),
+    );
+    progress.record('flow', flow);
+    if (r?.action === 'update') {
+      await step('updateFlow', 'Point the dataflow at the mapping version; enable it', {
+        sandbox: req.sandbox,
+        id: flow.id,
+        ...(mapping ? { mapping } : {}),
+        enable: true,
+      });
+      progress.update('flow', flow.id, (r.changes ?? []).map((c) => c.field).join(', '));
+    }
+    return { id: flow.id, changed: flow.created || r?.action === 'update' };
+  }
 }

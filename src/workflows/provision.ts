@@ -20,7 +20,7 @@ import type { ProvisionRequest, ProvisionRequestInput } from '../request';
 import { Patches } from '../shared/names';
 import { planSource } from '../shared/plan-source';
 import type { ProvisionResult } from '../shared/results';
-import { applySteps, type Applied } from './apply';
+import { PlanSteps, type Applied } from './apply';
 import {
   readSourceInput,
   refuse,
@@ -77,7 +77,7 @@ async function apply(
 
   progress.status('PROVISIONING', 'Applying the plan');
   const branches = new CancellationScope();
-  const steps = applySteps({ req, owner, saga, progress, actual, plan });
+  const steps = new PlanSteps({ req, owner, saga, progress, actual, plan });
   const sourceBranch = branches.run(() => steps.sourceSide());
   const targetBranch = branches.run(() => steps.targetSide());
   const mappingBranch = branches.run(() => steps.mappingSide());

@@ -148,11 +148,11 @@ describe('Schema Registry', () => {
     expect(alt.body.$id).toBe(LOYALTY_SCHEMA_ID);
   });
 
-  test('Accept missing/unversioned → 400 XDM-1006-400; unavailable → 406', async () => {
+  test("lookup: Accept missing/unversioned → 400 XDM-1007-400 (the lookups' code); unavailable → 406", async () => {
     for (const accept of [undefined, 'application/json', 'application/vnd.adobe.xed-full+json']) {
       const res = await api.get(path(SCHEMA_ID), accept === undefined ? {} : { accept });
       expect(res.status).toBe(400);
-      expect(res.body.type).toBe('http://ns.adobe.com/aep/errors/XDM-1006-400');
+      expect(res.body.type).toBe('http://ns.adobe.com/aep/errors/XDM-1007-400');
     }
     for (const accept of [
       'application/vnd.adobe.xed-full+json; version=2',

@@ -256,11 +256,10 @@ describe('control API', () => {
     expect((await emu.control.stats()).total).toBe(0);
   });
 
-  test('seedConnections builds a large sandbox quickly, visible to lists and resources()', async () => {
+  // How fast it seeds is the benchmark's to show (sandbox-size phase), not a timed assertion here.
+  test('seedConnections builds a large sandbox, visible to lists and resources()', async () => {
     await withEmulator({}, async ({ emu: local }) => {
-      const t = Date.now();
       const seeded = await local.control.seedConnections({ sandbox: 'dev', count: 10_000 });
-      expect(Date.now() - t).toBeLessThan(5_000);
       expect(seeded.created).toMatchObject({
         connection: 10_000,
         sourceConnection: 10_000,
