@@ -1,4 +1,5 @@
 /** The target side: schema check and early lookups, dataset, target connection, mapping set. */
+import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
 import { SPEC, XDM_DATASET_CONTENT_TYPE, XDM_FULL_CONTENT_TYPE } from '../aep/constants';
 import type { CreateTargetConnectionBody } from '../aep/types';
@@ -6,6 +7,7 @@ import { activityContext, ensureOwned, priorResource } from './context';
 import { datasetMismatch, differs, schemaNotFound } from './failures';
 import { lookUpDataset, lookUpOwnNamed } from './lookups';
 import { markedDescription, creatorRun } from './ownership';
+import { FailureType } from '../shared/names';
 import { canonicalDataset, leaveForCanonical } from './shared-dataset';
 import type {
   EnsureDatasetInput,
@@ -68,6 +70,7 @@ export function targetSideActivities({ aep }: { aep: AepClient }) {
       input: EnsureTargetConnectionInput,
     ): Promise<TargetConnectionResult> {
       const settle = input.settleDataset;
+      if (input.adoptedDataset) return intoAdoptedDataset(aep, input, input.adoptedDataset);
       if (!settle) return ensureTargetConnectionInto(aep, input);
       const { owner } = input;
       const { attempt, signal } = activityContext();
@@ -159,6 +162,52 @@ async function ensureNamedDataset(
     commitSignal(),
   );
   return { id, created: true };
+}
+
+/**
+ * Into a dataset this run adopted (another source created it). That source's teardown may delete
+ * it between this run's lookup and its target connection, when it was the last writer. Flow
+ * Service may refuse the target connection then (the emulator does) or accept it into a dataset
+ * that is gone (not documented), so the dataset is checked after either outcome (one read); when
+ * it is gone, a target connection made into it is deleted and the dataset is ensured again by
+ * name (another source's new one, or this run's), reported as `dataset`. A retry that finds it
+ * gone goes straight to that.
+ */
+async function intoAdoptedDataset(
+  aep: AepClient,
+  input: EnsureTargetConnectionInput,
+  spec: { name: string; description?: string },
+): Promise<TargetConnectionResult> {
+  const { owner } = input;
+  const { attempt, signal } = activityContext();
+  const exists = async () =>
+    (await aep.getDataset(owner.sandbox, input.datasetId, signal)) !== null;
+  let stale: string | undefined;
+  if (attempt === 1 || (await exists())) {
+    let made: EnsureResult | undefined;
+    try {
+      made = await ensureTargetConnectionInto(aep, input);
+    } catch (err) {
+      if (!isBadRequest(err) || (await exists())) throw err;
+    }
+    if (made && (await exists())) return made;
+    stale = made?.id;
+  }
+  stale ??= await lookUpOwnNamed(aep, 'targetConnection', owner, signal).then((t) =>
+    t?.dataSetId === input.datasetId ? t.id : undefined,
+  );
+  if (stale) await aep.deleteTargetConnection(owner.sandbox, stale, signal);
+  const dataset = await ensureNamedDataset(
+    aep,
+    { owner, schemaId: input.schemaId, lookupFirst: true, dataset: spec },
+    spec,
+  );
+  const target = await ensureTargetConnectionInto(aep, { ...input, datasetId: dataset.id });
+  return { ...target, dataset };
+}
+
+function isBadRequest(err: unknown): boolean {
+  return err instanceof ApplicationFailure && err.type === FailureType.AepBadRequest;
 }
 
 /** Found by the source's own name (it must write to `datasetId`), or created. */

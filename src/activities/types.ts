@@ -119,10 +119,18 @@ export interface EnsureTargetConnectionInput extends EnsureChildInput {
    * that name (src/activities/shared-dataset.ts).
    */
   settleDataset?: { name: string };
+  /**
+   * The dataset `datasetId` is another source's, adopted by this run, named `name`: if it is gone
+   * before this target connection writes to it (its last writer left), ensure it again by name.
+   */
+  adoptedDataset?: { name: string; description?: string };
 }
 
 export interface TargetConnectionResult extends EnsureResult {
-  /** Set when the source moved to the canonical dataset of its name: where it writes now. */
+  /**
+   * Set when the source writes to another dataset than `datasetId`: the canonical one of its name
+   * (settleDataset), or one ensured again because the adopted one was gone (adoptedDataset).
+   */
   dataset?: EnsureResult;
 }
 

@@ -122,9 +122,13 @@ export class PlanSteps {
         datasetNamedById: datasetId !== undefined,
         schemaId,
         found: targetFound ? { ...targetFound, dataSetId: dataset.id } : null,
-        // A dataset this run created may have a twin made by another source at the same time.
+        // A dataset this run created may have a twin made by another source at the same time;
+        // one it adopted may be deleted by its last writer before this connection writes to it.
         ...(dataset.created && datasetId === undefined
           ? { settleDataset: { name: datasetName } }
+          : {}),
+        ...(!dataset.created && datasetId === undefined && !targetFound
+          ? { adoptedDataset: req.target.dataset ?? { name: datasetName } }
           : {}),
       }),
     );

@@ -35,9 +35,10 @@ beforeEach(() => open.clear());
 let n = 0;
 const owner = (): Owner => ({ sandbox: 'prod', sourceName: `release ${++n}`, runId: `run-${n}` });
 
-/** Runs an activity as a run of workflow `runId` would. */
-const asRun = <I, R>(runId: string, fn: (input: I) => Promise<R>, input: I) =>
+/** Runs an activity as attempt `attempt` of a run of workflow `runId` would. */
+const asRun = <I, R>(runId: string, fn: (input: I) => Promise<R>, input: I, attempt = 1) =>
   mockActivityEnvironment({
+    attempt,
     startToCloseTimeoutMs: 30_000,
     workflowExecution: { workflowId: 'caller', runId },
   }).run<[I], R, typeof fn>(fn, input);
@@ -122,5 +123,36 @@ describe('deleting a dataset nothing writes to', () => {
       kept: [{ id, reason: 'not created by this project' }],
     });
     expect(await exists(id)).toBe(true);
+  });
+});
+
+describe('a target connection into an adopted dataset that is gone', () => {
+  test('a retry deletes the connection made into it and writes to a dataset ensured again', async () => {
+    const creator = owner();
+    const gone = await datasetOf(creator);
+    const adopter = owner();
+    const input = {
+      owner: adopter,
+      lookupFirst: false,
+      datasetId: gone,
+      datasetNamedById: false,
+      schemaId: SCHEMA_ID,
+      adoptedDataset: { name: `${creator.sourceName} dataset` },
+    };
+    // Attempt 1 made its connection into the dataset; then the dataset's last writer deleted it
+    // (as Flow Service might allow) before the attempt's answer reached Temporal.
+    const first = await asRun(adopter.runId, activities.ensureTargetConnection, input);
+    expect(first).toMatchObject({ created: true });
+    expect(first.dataset).toBeUndefined();
+    await aep.deleteDataset('prod', gone);
+
+    const retried = await asRun(adopter.runId, activities.ensureTargetConnection, input, 2);
+    expect(retried.dataset).toMatchObject({ created: true });
+    expect(retried.dataset!.id).not.toBe(gone);
+    expect(await exists(first.id)).toBe(false);
+    const writers = await aep.listTargetConnections('prod', [
+      { path: 'params.dataSetId', value: retried.dataset!.id },
+    ]);
+    expect(writers.map((t) => t.id)).toEqual([retried.id]);
   });
 });

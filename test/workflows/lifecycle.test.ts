@@ -142,6 +142,42 @@ describe('a dataset shared by two sources', () => {
     });
   });
 
+  test('a source whose adopted dataset is deleted before its target connection makes a new one', async () => {
+    // B adopts A's dataset; A is torn down while B's target connection create is on the wire: A
+    // was the last writer, so the dataset goes. B must not fail (nor write nowhere).
+    const a = uniqueName('gone A');
+    const b = uniqueName('gone B');
+    await run(async () => {
+      const first = await stack.client.provision(request(a));
+      await stack.emulator.control.addFault({
+        method: 'POST',
+        path: '/data/foundation/flowservice/targetConnections',
+        count: 1,
+        action: { type: 'latency', ms: 5_000 },
+      });
+      const started = await stack.client.startProvision(
+        request(b, { target: { schemaId: SCHEMA_ID, dataset: { name: `${a} dataset` } } }),
+      );
+      for (let i = 0; i < 200; i++) {
+        const p = await started.handle.query(progressQuery).catch(() => undefined);
+        if (p?.resources.dataset) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const teardownA = await stack.client.deprovision({ name: a });
+      expect(teardownA.deleted).toContainEqual({ kind: 'dataset', id: first.datasetId });
+
+      const second = await started.handle.result();
+      expect(second.datasetId).not.toBe(first.datasetId);
+      const writers = await aep.listTargetConnections('prod', [
+        { path: 'params.dataSetId', value: second.datasetId },
+      ]);
+      expect(writers.map((t) => t.id)).toEqual([second.targetConnectionId]);
+      expect(await held([second.datasetId])).toEqual([second.datasetId]);
+      await stack.client.deprovision({ name: b });
+      expect(await held([second.datasetId, second.targetConnectionId])).toEqual([]);
+    });
+  });
+
   test('is not deleted by a source leaving while its creator still provisions', async () => {
     // A's target connection create is slow: B adopts A's new dataset and is cancelled before A's
     // target connection exists. B's compensation must leave the dataset to A's run.
