@@ -35,8 +35,9 @@ export async function releaseDataset(
   signal?: AbortSignal,
 ): Promise<Release> {
   const { aep, runs } = deps;
-  const usedBy = await targetConnectionsWritingTo(aep, sandbox, id, signal);
-  if (usedBy.length > 0) return { free: false, usedBy };
+  const writers = () => targetConnectionsWritingTo(aep, sandbox, id, signal);
+  const inUse = await writers();
+  if (inUse.length > 0) return { free: false, usedBy: inUse };
   const dataset = await aep.getDataset(sandbox, id, signal);
   if (!dataset) return { free: false, absent: true };
   const creator = parseMarker(dataset.description);
@@ -51,5 +52,10 @@ export async function releaseDataset(
       nonRetryable: false,
     });
   }
+  // Again, right before the caller's delete: the reads above take time, and a source may have
+  // started writing to it meanwhile. A writer arriving after this list is the one window left
+  // (docs/lifecycle.md), one round trip wide.
+  const usedBy = await writers();
+  if (usedBy.length > 0) return { free: false, usedBy };
   return { free: true };
 }

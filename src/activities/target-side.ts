@@ -92,10 +92,18 @@ export function targetSideActivities({ aep }: { aep: AepClient }) {
       if (canonical.schemaRef.id !== input.schemaId) return stay();
       const known = made && { id: made.id, dataSetId: input.datasetId };
       if (!(await leaveForCanonical(aep, owner, input.datasetId, known, signal))) return stay();
-      const target = await ensureTargetConnectionInto(aep, { ...input, datasetId: canonical.id });
+      // The canonical dataset is another source's: its last writer may delete it meanwhile.
+      const target = await intoAdoptedDataset(
+        aep,
+        { ...input, datasetId: canonical.id },
+        { name: settle.name },
+      );
       return {
         ...target,
-        dataset: { id: canonical.id, created: creatorRun(canonical.description) === owner.runId },
+        dataset: target.dataset ?? {
+          id: canonical.id,
+          created: creatorRun(canonical.description) === owner.runId,
+        },
       };
     },
 

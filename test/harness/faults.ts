@@ -19,3 +19,13 @@ export function connectionInUse(count: number) {
     },
   } as const;
 }
+
+/** The next create of a target connection waits `ms` before Flow Service handles it. */
+export function slowTargetConnectionCreate(ms: number) {
+  return {
+    method: 'POST',
+    path: '/data/foundation/flowservice/targetConnections',
+    count: 1,
+    action: { type: 'latency', ms },
+  } as const;
+}

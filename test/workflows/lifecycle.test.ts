@@ -5,6 +5,7 @@ import { RequestConflictError, summarizeFailure } from '../../src/client';
 import type { ProvisionRequestInput } from '../../src/request';
 import { progressQuery } from '../../src/shared/names';
 import { SCHEMA_ID, startStack, type Stack } from '../harness/stack';
+import { slowTargetConnectionCreate } from '../harness/faults';
 import { uniqueName, sourceRequest } from '../harness/sources';
 
 /**
@@ -149,12 +150,7 @@ describe('a dataset shared by two sources', () => {
     const b = uniqueName('gone B');
     await run(async () => {
       const first = await stack.client.provision(request(a));
-      await stack.emulator.control.addFault({
-        method: 'POST',
-        path: '/data/foundation/flowservice/targetConnections',
-        count: 1,
-        action: { type: 'latency', ms: 5_000 },
-      });
+      await stack.emulator.control.addFault(slowTargetConnectionCreate(5_000));
       const started = await stack.client.startProvision(
         request(b, { target: { schemaId: SCHEMA_ID, dataset: { name: `${a} dataset` } } }),
       );
@@ -183,12 +179,7 @@ describe('a dataset shared by two sources', () => {
     // target connection exists. B's compensation must leave the dataset to A's run.
     const a = uniqueName('creator A');
     const b = uniqueName('leaver B');
-    await stack.emulator.control.addFault({
-      method: 'POST',
-      path: '/data/foundation/flowservice/targetConnections',
-      count: 1,
-      action: { type: 'latency', ms: 12_000 },
-    });
+    await stack.emulator.control.addFault(slowTargetConnectionCreate(12_000));
     await run(async () => {
       const creator = await stack.client.startProvision(request(a));
       let datasetId: string | undefined;
