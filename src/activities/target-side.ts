@@ -63,8 +63,9 @@ export function targetSideActivities({ aep }: { aep: AepClient }) {
     /**
      * The target connection into the dataset. With `settleDataset` (this run created the dataset,
      * by name), it also settles on the canonical dataset of that name (shared-dataset.ts): on the
-     * first attempt in parallel with the create, on a retry before it; `dataset` in the result
-     * says where the source writes when it moved.
+     * first attempt in parallel with the create, on a retry before it. With `adoptedDataset`
+     * (the dataset is another source's), it makes sure the dataset is still there once the
+     * connection exists. `dataset` in the result says where the source writes when it moved.
      */
     async ensureTargetConnection(
       input: EnsureTargetConnectionInput,
