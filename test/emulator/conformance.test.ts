@@ -260,17 +260,13 @@ describe('Data Prep (data-prep/api/mapping-set.md; data-prep.yaml)', () => {
     ],
   };
 
+  /** What every mapping-set answer carries: its id, version and timestamps. */
+  const MAPPING_SET_STAMP = ['id', 'version', 'createdDate', 'modifiedDate'];
+
   test('POST /mappingSets → 200 {id, version, createdDate, modifiedDate, createdBy, modifiedBy}', async () => {
     const res = await api.post(`${DATAPREP}/mappingSets`, body);
     expectStatus(res, 200);
-    expectKeys(res.body, [
-      'id',
-      'version',
-      'createdDate',
-      'modifiedDate',
-      'createdBy',
-      'modifiedBy',
-    ]);
+    expectKeys(res.body, [...MAPPING_SET_STAMP, 'createdBy', 'modifiedBy']);
     expect(res.body.version).toBe(0);
     ids.mapping = res.body.id;
   });
@@ -324,10 +320,7 @@ describe('Data Prep (data-prep/api/mapping-set.md; data-prep.yaml)', () => {
     const res = await api.get(`${ALIAS}/${ids.legacyMapping}`);
     expectStatus(res, 200);
     expectKeys(res.body, [
-      'id',
-      'version',
-      'createdDate',
-      'modifiedDate',
+      ...MAPPING_SET_STAMP,
       'outputSchema.schemaRef.id',
       'xdmSchema',
       'mappings.0.sourceAttribute',
