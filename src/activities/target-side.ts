@@ -3,11 +3,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
 import { SPEC, XDM_DATASET_CONTENT_TYPE, XDM_FULL_CONTENT_TYPE } from '../aep/constants';
 import type { CreateTargetConnectionBody } from '../aep/types';
+import { FailureType } from '../shared/names';
 import { activityContext, ensureOwned, priorResource } from './context';
 import { datasetMismatch, differs, schemaNotFound } from './failures';
 import { lookUpDataset, lookUpOwnNamed } from './lookups';
 import { markedDescription, creatorRun } from './ownership';
-import { FailureType } from '../shared/names';
 import { canonicalDataset, leaveForCanonical } from './shared-dataset';
 import type {
   EnsureDatasetInput,

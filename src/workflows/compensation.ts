@@ -11,7 +11,8 @@ import { Patches } from '../shared/names';
 import { TEARDOWN_ORDER, type ResourceKind } from '../shared/resources';
 import type { CompensationOutcome } from '../shared/results';
 import { describeFailure } from './failures';
-import { DATASET_DELETE, DELETE, LIST_LAG_WAIT_MS } from './policies';
+import { DELETE, deleteOptions, LIST_LAG_WAIT_MS } from './policies';
+import { keptBy } from './teardown';
 
 const undo = proxyActivities<Activities>(DELETE);
 
@@ -140,10 +141,7 @@ class Compensation {
     const { outcomes } = this;
     try {
       const r = await undo.deleteResource.executeWithOptions(
-        {
-          ...(kind === 'dataset' ? DATASET_DELETE : DELETE),
-          summary: `Compensate: delete ${kind}${label}`,
-        },
+        { ...deleteOptions(kind), summary: `Compensate: delete ${kind}${label}` },
         [
           {
             kind,
@@ -156,15 +154,7 @@ class Compensation {
       );
       for (const d of r.deleted) outcomes.push({ kind, id: d, outcome: 'deleted' });
       for (const a of r.absent) outcomes.push({ kind, id: a, outcome: 'absent' });
-      for (const k of r.inUse ?? []) {
-        outcomes.push({
-          kind,
-          id: k.id,
-          outcome: 'kept',
-          error: `in use by ${k.usedBy.join(', ')}`,
-        });
-      }
-      for (const k of r.kept ?? [])
+      for (const k of keptBy(r))
         outcomes.push({ kind, id: k.id, outcome: 'kept', error: k.reason });
     } catch (err) {
       outcomes.push({ kind, id, outcome: 'failed', error: describeFailure(err) });

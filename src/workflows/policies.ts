@@ -1,4 +1,5 @@
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
+import type { ResourceKind } from '../shared/resources';
 
 /**
  * Activity options shared by the workflows. Every AEP call is one activity; each is idempotent
@@ -89,6 +90,11 @@ export const DATASET_DELETE: ActivityOptions = {
     maximumAttempts: 35,
   },
 };
+
+/** The delete policy of a kind: datasets may wait for their creator's run (DATASET_DELETE). */
+export function deleteOptions(kind: ResourceKind): ActivityOptions {
+  return kind === 'dataset' ? DATASET_DELETE : DELETE;
+}
 
 /**
  * Request validation as a local activity (short critical path): pure code, no I/O, so it runs in

@@ -5,11 +5,11 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { SourceGraph } from '../activities/types';
+import type { DeleteResourceResult, SourceGraph } from '../activities/types';
 import { inTeardownOrder } from '../shared/resources';
 import type { DeprovisionResult } from '../shared/results';
 import { describeFailure } from './failures';
-import { DATASET_DELETE, DELETE } from './policies';
+import { DELETE, deleteOptions } from './policies';
 
 /** The activity proxy (deletes and discovery: the DELETE policy). */
 const activities = proxyActivities<Activities>(DELETE);
@@ -35,17 +35,12 @@ export async function deleteGraph(
   for (const { kind, id } of inTeardownOrder(graph.resources)) {
     onStep(`Deleting ${kind} ${id}`);
     try {
-      const input = { kind, sandbox, id, keepIfInUse: true };
-      const r =
-        kind === 'dataset'
-          ? await activities.deleteResource.executeWithOptions(DATASET_DELETE, [input])
-          : await activities.deleteResource(input);
+      const r = await activities.deleteResource.executeWithOptions(deleteOptions(kind), [
+        { kind, sandbox, id, keepIfInUse: true },
+      ]);
       for (const d of r.deleted) result.deleted.push({ kind, id: d });
       for (const a of r.absent) result.alreadyAbsent.push({ kind, id: a });
-      for (const k of r.inUse ?? []) {
-        result.kept.push({ kind, id: k.id, reason: `in use by ${k.usedBy.join(', ')}` });
-      }
-      for (const k of r.kept ?? []) result.kept.push({ kind, id: k.id, reason: k.reason });
+      for (const k of keptBy(r)) result.kept.push({ kind, ...k });
     } catch (err) {
       failed.push(`${kind} ${id} (${describeFailure(err)})`);
       // A base connection cannot go while a flow still uses it: stop rather than pile up errors.
@@ -53,4 +48,12 @@ export async function deleteGraph(
     }
   }
   return { result, failed };
+}
+
+/** What a delete kept, and why: a dataset other target connections write to, or not ours. */
+export function keptBy(r: DeleteResourceResult): Array<{ id: string; reason: string }> {
+  return [
+    ...(r.inUse ?? []).map((k) => ({ id: k.id, reason: `in use by ${k.usedBy.join(', ')}` })),
+    ...(r.kept ?? []),
+  ];
 }

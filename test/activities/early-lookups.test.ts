@@ -49,12 +49,13 @@ async function calls(key: string): Promise<number> {
   return (await emu.control.stats()).requests[key] ?? 0;
 }
 
-async function newDataset(o: Owner): Promise<string> {
+/** A dataset created by `o`'s run (first attempt, no lookup), named `name`. */
+async function newDataset(o: Owner, name = `${o.sourceName} dataset`): Promise<string> {
   const r = await attempt(1).run(activities.ensureDataset, {
     owner: o,
     lookupFirst: false,
     schemaId: SCHEMA_ID,
-    dataset: { name: `${o.sourceName} dataset` },
+    dataset: { name },
   });
   return r.id;
 }
@@ -240,15 +241,6 @@ test('inspectTarget: an unknown schema is SchemaNotFound; a foreign dataset of t
 });
 
 describe('a dataset two sources created at once under one name settles on the oldest', () => {
-  const named = async (o: Owner, name: string) =>
-    (
-      await attempt(1).run(activities.ensureDataset, {
-        owner: o,
-        lookupFirst: false,
-        schemaId: SCHEMA_ID,
-        dataset: { name },
-      })
-    ).id;
   const held = async (kind: 'dataset' | 'targetConnection') =>
     (await emu.control.resources({ kind, sandbox: 'prod' })).map((r) => ({
       id: r.id,
@@ -268,8 +260,8 @@ describe('a dataset two sources created at once under one name settles on the ol
   test('the winner keeps its own; the loser deletes its own and writes to the winner’s', async () => {
     const [a, b] = [owner('run-a'), owner('run-b')];
     const name = `${a.sourceName} shared`;
-    const older = await named(a, name);
-    const newer = await named(b, name);
+    const older = await newDataset(a, name);
+    const newer = await newDataset(b, name);
     const won = await settle(a, older, name);
     expect(won.dataset).toBeUndefined();
     const lost = await settle(b, newer, name);
@@ -288,8 +280,8 @@ describe('a dataset two sources created at once under one name settles on the ol
   test('a retry after the move was cut short finishes it, with one target connection', async () => {
     const [a, b] = [owner('run-a'), owner('run-b')];
     const name = `${a.sourceName} shared`;
-    const older = await named(a, name);
-    const newer = await named(b, name);
+    const older = await newDataset(a, name);
+    const newer = await newDataset(b, name);
     // Attempt 1 made the target connection into its own dataset, then its worker died.
     await attempt(1).run(activities.ensureTargetConnection, {
       owner: b,
@@ -308,8 +300,8 @@ describe('a dataset two sources created at once under one name settles on the ol
   test('a dataset another source adopted already stays where it is', async () => {
     const [a, b, c] = [owner('run-a'), owner('run-b'), owner('run-c')];
     const name = `${a.sourceName} shared`;
-    const older = await named(a, name);
-    const newer = await named(b, name);
+    const older = await newDataset(a, name);
+    const newer = await newDataset(b, name);
     // c saw only b's dataset and writes to it.
     await attempt(1).run(activities.ensureTargetConnection, {
       owner: c,
@@ -329,22 +321,8 @@ test('a twin of this run’s own dataset (a create that committed late) does not
   const b = owner('run-b');
   const name = `${b.sourceName} own twin`;
   // The same run created two datasets of the name: the older one is a late-committed twin.
-  const twin = (
-    await attempt(1).run(activities.ensureDataset, {
-      owner: b,
-      lookupFirst: false,
-      schemaId: SCHEMA_ID,
-      dataset: { name },
-    })
-  ).id;
-  const ours = (
-    await attempt(1).run(activities.ensureDataset, {
-      owner: b,
-      lookupFirst: false,
-      schemaId: SCHEMA_ID,
-      dataset: { name },
-    })
-  ).id;
+  const twin = await newDataset(b, name);
+  const ours = await newDataset(b, name);
   const target = await attempt(1).run(activities.ensureTargetConnection, {
     owner: b,
     lookupFirst: false,

@@ -218,11 +218,7 @@ describe('one operation in flight per source', () => {
       const started = await stack.client.startProvision(
         request(name, { smokeTest: { activationWaitSeconds: 120 } }),
       );
-      for (let i = 0; i < 100; i++) {
-        const p = await started.handle.query(progressQuery).catch(() => undefined);
-        if (p?.status === 'WAITING_FOR_ACTIVATION') break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      await untilStatus(started.handle, 'WAITING_FOR_ACTIVATION');
       const created = (await started.handle.query(progressQuery)).resources;
       const ids = Object.values(created).map((r) => r.id);
       expect(ids).toHaveLength(5);
