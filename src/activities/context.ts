@@ -54,7 +54,9 @@ export function activityContext(): AttemptContext {
 function attemptOf(ctx: Context): AttemptContext {
   const { info } = ctx;
   const cancel = ctx.cancellationSignal;
-  const startToClose = info.isLocal ? 0 : info.startToCloseTimeoutMs;
+  // A local activity has a start-to-close too (the plan's read, READ_LOCALLY): its requests end
+  // by it as well.
+  const startToClose = info.startToCloseTimeoutMs;
   if (!(startToClose > 0)) {
     return {
       attempt: info.attempt,

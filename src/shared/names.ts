@@ -45,6 +45,12 @@ export const Patches = {
    * source created it) deletes the dataset too when nothing else writes to it.
    */
   releaseAdoptedDataset: 'release-adopted-dataset-v1',
+  /**
+   * The plan's read (readSource) is a local activity inside the first workflow task, not an
+   * activity task of its own: one workflow task and one task hand-off fewer before the first
+   * create, and PLANNING is no longer published (no one could see it).
+   */
+  localPlanRead: 'local-plan-read-v1',
 } as const;
 
 /** Failure types carried by ApplicationFailure.type; clients branch on these, never on messages. */

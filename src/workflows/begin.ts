@@ -7,7 +7,8 @@ import type { Owner } from '../activities/types';
 import type { ProvisionRequest } from '../request';
 import { SearchAttributes } from '../shared/names';
 import { Progress } from './progress';
-import { localStep } from './steps';
+import { VALIDATE_LOCALLY } from './policies';
+import { step } from './steps';
 
 /** The client sets sandbox and source name at start; a run started otherwise sets them here. */
 export function publishIdentity(req: ProvisionRequest): void {
@@ -28,7 +29,9 @@ export async function begin(
   input: unknown,
 ): Promise<{ progress: Progress; req: ProvisionRequest; owner: Owner }> {
   const progress = new Progress();
-  const req = await localStep('validateProvisionRequest', 'Validate the request', input);
+  const req = await step('validateProvisionRequest', 'Validate the request', input, {
+    local: VALIDATE_LOCALLY,
+  });
   publishIdentity(req);
   progress.done('request validated');
   const owner: Owner = { sandbox: req.sandbox, sourceName: req.name, runId: workflowInfo().runId };

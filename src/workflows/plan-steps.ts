@@ -10,8 +10,9 @@ import { FailureType } from '../shared/names';
 import type { ActualSource, SourcePlan } from '../shared/plan';
 import { inTeardownOrder, type ResourceKind } from '../shared/resources';
 import type { ProvisionResult } from '../shared/results';
-import { DELETE } from './policies';
+import { DELETE, READ_LOCALLY } from './policies';
 import type { Progress } from './progress';
+import { step } from './steps';
 import { deleteGraph } from './teardown';
 
 /** The activity proxy (deletes and discovery: the DELETE policy). */
@@ -171,6 +172,17 @@ export async function removeReplaced(
     );
     progress.done(`${r.kind} deleted: ${r.id} (${r.reason ?? r.action})`);
   }
+}
+
+/**
+ * What AEP holds for the source. `locally` (patch local-plan-read-v1): a local activity inside
+ * the current workflow task; runs started before that patch read with an activity task.
+ */
+export function readSource(req: ProvisionRequest, locally: boolean): Promise<ActualSource> {
+  const summary = 'Read the source from AEP';
+  return locally
+    ? step('readSource', summary, readSourceInput(req), { local: READ_LOCALLY })
+    : step('readSource', summary, readSourceInput(req));
 }
 
 /** What readSource needs from a request: the names to look up and the schema to check. */

@@ -3,17 +3,21 @@
  * returns the plan (per resource: create, keep, update, replace, delete, conflict). Runs under
  * its own workflow id, so it never waits for, nor blocks, an operation on the source.
  */
-import { setCurrentDetails } from '@temporalio/workflow';
+import { patched, setCurrentDetails } from '@temporalio/workflow';
 import type { ProvisionRequestInput } from '../request';
+import { Patches } from '../shared/names';
 import type { SourcePlan } from '../shared/plan';
 import { planSource } from '../shared/plan-source';
-import { readSourceInput } from './plan-steps';
-import { localStep, step } from './steps';
+import { readSource } from './plan-steps';
+import { step } from './steps';
+import { VALIDATE_LOCALLY } from './policies';
 
 export async function PlanStreamingSource(input: ProvisionRequestInput): Promise<SourcePlan> {
-  const req = await localStep('validateProvisionRequest', 'Validate the request', input);
+  const req = await step('validateProvisionRequest', 'Validate the request', input, {
+    local: VALIDATE_LOCALLY,
+  });
   setCurrentDetails(`Reading source "${req.name}" in ${req.sandbox}`);
-  const actual = await step('readSource', 'Read the source from AEP', readSourceInput(req));
+  const actual = await readSource(req, patched(Patches.localPlanRead));
   const plan = planSource(req, actual);
   setCurrentDetails(plan.changes ? 'Changes pending' : 'No change');
   return plan;

@@ -97,6 +97,17 @@ export function deleteOptions(kind: ResourceKind): ActivityOptions {
 }
 
 /**
+ * The plan's read as a local activity (patch local-plan-read-v1): it only reads, so an attempt
+ * lost with its worker costs nothing but the read again, and it runs inside the first workflow
+ * task instead of costing a task round trip before the first create. AEP_CALL's attempt time and
+ * retries; past the local retry threshold (1 min) the SDK spaces retries with durable timers.
+ */
+export const READ_LOCALLY: LocalActivityOptions = {
+  startToCloseTimeout: ATTEMPT_TIMEOUT_MS,
+  retry: AEP_CALL.retry,
+};
+
+/**
  * Request validation as a local activity (short critical path): pure code, no I/O, so it runs in
  * the worker inside the workflow task instead of costing a task round trip. InvalidRequest is
  * non-retryable; anything else (a bug) is retried a few times.

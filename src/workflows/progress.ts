@@ -29,12 +29,14 @@ export class Progress {
   /**
    * VALIDATING is never published: validation is a local activity inside the first workflow
    * task, so no one could see it between QUEUED (set by the client at start) and PROVISIONING.
+   * `publish: false` keeps another status as short-lived off the search attribute too (PLANNING,
+   * since the plan's read is a local activity in that same first task).
    */
-  status(status: ProvisionStatus, step: string): void {
+  status(status: ProvisionStatus, step: string, { publish = true } = {}): void {
     this.state.status = status;
     this.state.step = step;
     setCurrentDetails(`**${status}** — ${step}`);
-    if (status === this.published || status === 'VALIDATING') return;
+    if (!publish || status === this.published || status === 'VALIDATING') return;
     upsertSearchAttributes([{ key: SearchAttributes.status, value: status }]);
     this.published = status;
   }

@@ -22,7 +22,7 @@ import { planSource } from '../shared/plan-source';
 import type { ProvisionResult } from '../shared/results';
 import { PlanSteps, type Applied } from './apply';
 import {
-  readSourceInput,
+  readSource,
   refuse,
   removeReplaced,
   replaceWholeSource,
@@ -55,8 +55,11 @@ async function apply(
   saga: Saga,
   progress: Progress,
 ): Promise<ProvisionResult> {
-  progress.status('PLANNING', 'Reading the source from AEP');
-  let actual = await step('readSource', 'Read the source from AEP', readSourceInput(req));
+  // Since local-plan-read-v1 the read is a local activity in the first workflow task (policies.ts
+  // READ_LOCALLY): no one could see PLANNING, so it is not published.
+  const readLocally = patched(Patches.localPlanRead);
+  progress.status('PLANNING', 'Reading the source from AEP', { publish: !readLocally });
+  let actual = await readSource(req, readLocally);
   let plan = (progress.state.plan = planSource(req, actual));
   refuse(req, plan, progress);
   if (!plan.changes && !req.smokeTest?.always) {

@@ -25,25 +25,35 @@ interface WithOptions<O> {
   executeWithOptions(options: O, args: unknown[]): Promise<unknown>;
 }
 
-/** Runs activity `name` with `input`; `options` default to AEP_CALL (creates and reads). */
+/** Calls activity `name` through `proxy` with `options` (which carry the step's summary). */
+function call<K extends Name, O>(
+  proxy: typeof remote | typeof local,
+  name: K,
+  options: O,
+  input: Input<K>,
+): Promise<Output<K>> {
+  const fn = proxy[name] as unknown as WithOptions<O>;
+  return fn.executeWithOptions(options, [input]) as Promise<Output<K>>;
+}
+
+/** A step's options: an activity task's, or `{ local }` for a local activity. */
+export type StepOptions = ActivityOptions | { local: LocalActivityOptions };
+
+/**
+ * Runs activity `name` with `input` as a named step. `options` default to AEP_CALL (creates and
+ * reads, each an activity task). `{ local }` runs it as a local activity, in the worker inside
+ * the workflow task: pure code (VALIDATE_LOCALLY) or a read whose lost attempt costs nothing but
+ * the read again (READ_LOCALLY).
+ */
 export function step<K extends Name>(
   name: K,
   summary: string,
   input: Input<K>,
-  options: ActivityOptions = AEP_CALL,
+  options: StepOptions = AEP_CALL,
 ): Promise<Output<K>> {
-  const fn = remote[name] as unknown as WithOptions<ActivityOptions>;
-  return fn.executeWithOptions({ ...options, summary }, [input]) as Promise<Output<K>>;
-}
-
-/** Runs pure activity `name` as a local activity (in the worker, inside the workflow task). */
-export function localStep<K extends Name>(
-  name: K,
-  summary: string,
-  input: Input<K>,
-): Promise<Output<K>> {
-  const fn = local[name] as unknown as WithOptions<LocalActivityOptions>;
-  return fn.executeWithOptions({ ...VALIDATE_LOCALLY, summary }, [input]) as Promise<Output<K>>;
+  return 'local' in options
+    ? call(local, name, { ...options.local, summary }, input)
+    : call(remote, name, { ...options, summary }, input);
 }
 
 /** The base connection's inlet URL; polled on INLET_POLL's schedule until Platform has it. */

@@ -7,6 +7,7 @@ import type { Activities } from '../../src/activities';
 import { parseProvisionRequest } from '../../src/request';
 import { summarizeFailure } from '../../src/client';
 import type { ActualSource } from '../../src/shared/plan';
+import { SearchAttributes } from '../../src/shared/names';
 import { TEARDOWN_ORDER } from '../../src/shared/resources';
 import { connectTestEnv, freshTaskQueue } from '../harness/temporal';
 import { SCHEMA_ID, workflowBundle } from '../harness/stack';
@@ -134,11 +135,12 @@ async function run(actual: ActualSource, request: object, fail?: string) {
     workflowBundle: await workflowBundle(),
     activities: stubs(actual, calls, fail),
   });
+  const workflowId = `stubbed-${randomUUID()}`;
   const outcome = await worker.runUntil(
     env.client.workflow
       .execute('ProvisionStreamingSource', {
         taskQueue,
-        workflowId: `stubbed-${randomUUID()}`,
+        workflowId,
         args: [request],
       })
       .then(
@@ -146,7 +148,7 @@ async function run(actual: ActualSource, request: object, fail?: string) {
         (error: unknown) => ({ result: undefined, error }),
       ),
   );
-  return { ...outcome, calls, names: calls.map(([n]) => n) };
+  return { ...outcome, calls, names: calls.map(([n]) => n), workflowId };
 }
 
 const request = (extra: object = {}) => ({
@@ -164,6 +166,32 @@ test('nothing differs: one read, no other activity', async () => {
   );
   expect(names).toEqual(['readSource']);
   expect(result).toMatchObject({ flowId: 'flow-1', created: [], updated: [] });
+});
+
+test('the plan is read by a local activity in the first workflow task; PLANNING is not published', async () => {
+  const { result, names, workflowId } = await run(EMPTY, request());
+  expect(result).toMatchObject({ flowId: 'flow-new' });
+  expect(names[0]).toBe('readSource');
+  const events = (await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const scheduled = events.flatMap(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
+  );
+  expect(scheduled).not.toContain('readSource');
+  // The first creates are scheduled by the run's first workflow task.
+  const firstCreate = events.findIndex((e) => e.activityTaskScheduledEventAttributes);
+  const tasksBefore = events
+    .slice(0, firstCreate)
+    .filter((e) => e.workflowTaskCompletedEventAttributes).length;
+  expect(scheduled[0]).toMatch(/^ensure/);
+  expect(tasksBefore).toBe(1);
+  const statuses = events.flatMap((e) => {
+    const field =
+      e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.[
+        SearchAttributes.status.name
+      ];
+    return field?.data ? [JSON.parse(Buffer.from(field.data).toString('utf8')) as string] : [];
+  });
+  expect(statuses).toEqual(['PROVISIONING', 'SUCCEEDED']);
 });
 
 test('changed mappings: a new version, then the flow pointed at it, then the smoke record', async () => {
