@@ -203,7 +203,10 @@ export interface HistoryScan {
   scanned: number;
   leaks: number;
   examples: string[];
-  /** Activity attempts beyond the first (Temporal records only an activity's last attempt). */
+  /**
+   * Activity attempts beyond the first (Temporal records only an activity's last attempt), local
+   * activities included (their marker holds the attempt).
+   */
   activityRetries: number;
   maxActivityAttempt: number;
   /** Per activity type: executions, attempts beyond the first, highest attempt. */
@@ -225,6 +228,60 @@ interface HistoryEventLike {
     scheduledEventId?: unknown;
   } | null;
   workflowTaskTimedOutEventAttributes?: unknown;
+  markerRecordedEventAttributes?: {
+    markerName?: string | null;
+    details?: Record<string, { payloads?: Array<{ data?: Uint8Array | null }> | null }> | null;
+  } | null;
+}
+
+/**
+ * A local activity's outcome, from Core's marker (`core_local_activity`, its `data` payload: type,
+ * attempt, and a backoff when it will be retried after a timer). Only final outcomes (no backoff)
+ * count as executions: a retried one records one marker per timer it waits on.
+ */
+function localActivityOutcome(e: HistoryEventLike): { type: string; attempt: number } | undefined {
+  const m = e.markerRecordedEventAttributes;
+  if (m?.markerName !== 'core_local_activity') return undefined;
+  const data = m.details?.data?.payloads?.[0]?.data;
+  if (!data) return undefined;
+  const d = JSON.parse(Buffer.from(data).toString('utf8')) as {
+    activity_type?: string;
+    attempt?: number;
+    backoff?: unknown;
+  };
+  if (d.backoff) return undefined;
+  return { type: d.activity_type ?? '?', attempt: d.attempt ?? 1 };
+}
+
+/**
+ * Adds one history's activity attempts to `scan`: activity tasks (their started event holds the
+ * last attempt) and local activities (their marker), and its workflow-task timeouts.
+ */
+export function countAttempts(
+  events: readonly HistoryEventLike[],
+  scan: Pick<
+    HistoryScan,
+    'activityRetries' | 'maxActivityAttempt' | 'attemptsByActivity' | 'workflowTaskTimeouts'
+  >,
+): void {
+  const typeOf = new Map<string, string>();
+  const add = (type: string, attempt: number) => {
+    const a = (scan.attemptsByActivity[type] ??= { count: 0, retries: 0, maxAttempt: 0 });
+    a.count += 1;
+    a.retries += Math.max(0, attempt - 1);
+    a.maxAttempt = Math.max(a.maxAttempt, attempt);
+    scan.activityRetries += Math.max(0, attempt - 1);
+    scan.maxActivityAttempt = Math.max(scan.maxActivityAttempt, attempt);
+  };
+  for (const e of events) {
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    if (scheduled) typeOf.set(str(e.eventId), scheduled.activityType?.name ?? '?');
+    const started = e.activityTaskStartedEventAttributes;
+    if (started) add(typeOf.get(str(started.scheduledEventId)) ?? '?', started.attempt ?? 0);
+    const local = localActivityOutcome(e);
+    if (local) add(local.type, local.attempt);
+    if (e.workflowTaskTimedOutEventAttributes) scan.workflowTaskTimeouts += 1;
+  }
 }
 
 function seconds(t: HistoryEventLike['eventTime']): number | undefined {
@@ -270,23 +327,7 @@ export async function scanWorkflowHistories(
           scan.examples.push(`${n} in the history of ${ex.workflowId} (${ex.runId ?? 'latest'})`);
       }
       const events = (history.events ?? []) as HistoryEventLike[];
-      const typeOf = new Map<string, string>();
-      for (const e of events) {
-        const scheduled = e.activityTaskScheduledEventAttributes;
-        if (scheduled) typeOf.set(str(e.eventId), scheduled.activityType?.name ?? '?');
-        const started = e.activityTaskStartedEventAttributes;
-        const attempt = started?.attempt ?? 0;
-        if (started) {
-          const type = typeOf.get(str(started.scheduledEventId)) ?? '?';
-          const a = (scan.attemptsByActivity[type] ??= { count: 0, retries: 0, maxAttempt: 0 });
-          a.count += 1;
-          a.retries += Math.max(0, attempt - 1);
-          a.maxAttempt = Math.max(a.maxAttempt, attempt);
-        }
-        if (attempt > 1) scan.activityRetries += attempt - 1;
-        scan.maxActivityAttempt = Math.max(scan.maxActivityAttempt, attempt);
-        if (e.workflowTaskTimedOutEventAttributes) scan.workflowTaskTimeouts += 1;
-      }
+      countAttempts(events, scan);
       const first = seconds(events[0]?.eventTime);
       const last = seconds(events[events.length - 1]?.eventTime);
       if (first !== undefined && last !== undefined) {

@@ -100,11 +100,15 @@ export function deleteOptions(kind: ResourceKind): ActivityOptions {
  * The plan's read as a local activity (patch local-plan-read-v1): it only reads, so an attempt
  * lost with its worker costs nothing but the read again, and it runs inside the first workflow
  * task instead of costing a task round trip before the first create. AEP_CALL's attempt time and
- * retries; past the local retry threshold (1 min) the SDK spaces retries with durable timers.
+ * retries. The SDK retries inside the workflow task while the next wait is below
+ * localRetryThreshold (its default, 1 min, is above AEP_CALL's longest wait, 30 s: a read failing
+ * for minutes would keep one task open and heartbeat it every 8 s, chaos `faults`); from the
+ * third retry on it waits on a durable timer instead, seen in the history as one.
  */
 export const READ_LOCALLY: LocalActivityOptions = {
   startToCloseTimeout: ATTEMPT_TIMEOUT_MS,
   retry: AEP_CALL.retry,
+  localRetryThreshold: '3s',
 };
 
 /**

@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import {
   auditResources,
+  countAttempts,
   countOccurrences,
   needlesOf,
   percentiles,
@@ -174,4 +178,28 @@ test('a process of the run still alive is found by its environment', async () =>
   } finally {
     child.kill('SIGKILL');
   }
+});
+
+test('attempts count local activities too (the plan read), from their markers', () => {
+  const file = path.join(
+    __dirname,
+    '..',
+    'fixtures',
+    'histories',
+    'v4-local-plan-read',
+    'provision-retry-heavy.json',
+  );
+  const history = historyFromJSON(JSON.parse(readFileSync(file, 'utf8')));
+  const scan = {
+    activityRetries: 0,
+    maxActivityAttempt: 0,
+    attemptsByActivity: {},
+    workflowTaskTimeouts: 0,
+  };
+  countAttempts(history.events ?? [], scan);
+  const by = scan.attemptsByActivity as Record<string, { count: number; maxAttempt: number }>;
+  expect(by.readSource).toMatchObject({ count: 1 });
+  expect(by.validateProvisionRequest).toMatchObject({ count: 1, maxAttempt: 1 });
+  // The recording injected faults into the creates: their retries are still counted.
+  expect(scan.activityRetries).toBeGreaterThan(0);
 });

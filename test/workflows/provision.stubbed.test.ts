@@ -126,14 +126,19 @@ function stubs(actual: ActualSource, calls: Call[], fail?: string): Partial<Acti
   };
 }
 
-async function run(actual: ActualSource, request: object, fail?: string) {
+async function run(
+  actual: ActualSource,
+  request: object,
+  fail?: string,
+  overrides: Partial<Activities> = {},
+) {
   const calls: Call[] = [];
   const taskQueue = freshTaskQueue('stubbed');
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: stubs(actual, calls, fail),
+    activities: { ...stubs(actual, calls, fail), ...overrides },
   });
   const workflowId = `stubbed-${randomUUID()}`;
   const outcome = await worker.runUntil(
@@ -192,6 +197,24 @@ test('the plan is read by a local activity in the first workflow task; PLANNING 
     return field?.data ? [JSON.parse(Buffer.from(field.data).toString('utf8')) as string] : [];
   });
   expect(statuses).toEqual(['PROVISIONING', 'SUCCEEDED']);
+});
+
+test('a plan read failing again and again waits on durable timers, not in one open task', async () => {
+  // Three retryable failures: the waits after them are 1 s, 2 s and 4 s (AEP_CALL's backoff).
+  let failures = 3;
+  const { result, workflowId } = await run(EMPTY, request(), undefined, {
+    readSource: async () => {
+      if (failures-- > 0) {
+        throw ApplicationFailure.create({ type: 'AepServerError', message: 'stub 503' });
+      }
+      return EMPTY;
+    },
+  });
+  expect(result).toMatchObject({ flowId: 'flow-new' });
+  const events = (await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const firstCreate = events.findIndex((e) => e.activityTaskScheduledEventAttributes);
+  const timers = events.slice(0, firstCreate).filter((e) => e.timerStartedEventAttributes);
+  expect(timers.length).toBeGreaterThanOrEqual(1);
 });
 
 test('changed mappings: a new version, then the flow pointed at it, then the smoke record', async () => {
