@@ -100,14 +100,18 @@ export function deleteOptions(kind: ResourceKind): ActivityOptions {
  * The plan's read as a local activity (patch local-plan-read-v1): it only reads, so an attempt
  * lost with its worker costs nothing but the read again, and it runs inside the first workflow
  * task instead of costing a task round trip before the first create. AEP_CALL's attempt time and
- * retries. The SDK retries inside the workflow task while the next wait is below
+ * backoff, more attempts. The SDK retries inside the workflow task while the next wait is below
  * localRetryThreshold (its default, 1 min, is above AEP_CALL's longest wait, 30 s: a read failing
  * for minutes would keep one task open and heartbeat it every 8 s, chaos `faults`); from the
  * third retry on it waits on a durable timer instead, seen in the history as one.
  */
 export const READ_LOCALLY: LocalActivityOptions = {
   startToCloseTimeout: ATTEMPT_TIMEOUT_MS,
-  retry: AEP_CALL.retry,
+  // About 13 minutes. The read makes six requests at once per attempt, and a transient fault on
+  // any one fails the attempt: under chaos `faults` (20 % of requests) 62 % of attempts failed and
+  // attempt 16 of 20 was reached over 400 sources. 30 attempts make running out a one-in-a-million
+  // event (test/workflows/policies.test.ts), and a failed read has nothing to undo.
+  retry: { ...AEP_CALL.retry, maximumAttempts: 30 },
   localRetryThreshold: '3s',
 };
 
