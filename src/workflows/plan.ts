@@ -13,11 +13,13 @@ import { step } from './steps';
 import { VALIDATE_LOCALLY } from './policies';
 
 export async function PlanStreamingSource(input: ProvisionRequestInput): Promise<SourcePlan> {
+  // Before the first local activity (see ProvisionStreamingSource).
+  const readLocally = patched(Patches.localPlanRead);
   const req = await step('validateProvisionRequest', 'Validate the request', input, {
     local: VALIDATE_LOCALLY,
   });
   setCurrentDetails(`Reading source "${req.name}" in ${req.sandbox}`);
-  const actual = await readSource(req, patched(Patches.localPlanRead));
+  const actual = await readSource(req, readLocally);
   const plan = planSource(req, actual);
   setCurrentDetails(plan.changes ? 'Changes pending' : 'No change');
   return plan;

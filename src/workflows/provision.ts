@@ -38,11 +38,17 @@ export async function ProvisionStreamingSource(
   input: ProvisionRequestInput,
 ): Promise<ProvisionResult> {
   if (!patched(Patches.lifecycle)) return provisionV1(input);
+  // Decided before the first local activity, in the run's first activation: a patch asked for
+  // after a local activity's result can fall into the next workflow task when the task was
+  // heartbeated while that activity ran, and a replay would then answer it differently (the
+  // likely cause of one CI failure: "patch marker encountered ... but there is no corresponding
+  // change command", docs/versioning.md).
+  const readLocally = patched(Patches.localPlanRead);
 
   const { progress, req, owner } = await begin(input);
   const saga = new Saga(owner, progress);
   try {
-    return await apply(req, owner, saga, progress);
+    return await apply(req, owner, saga, progress, readLocally);
   } catch (err) {
     return saga.fail(err, req.name);
   }
@@ -54,10 +60,10 @@ async function apply(
   owner: Owner,
   saga: Saga,
   progress: Progress,
+  readLocally: boolean,
 ): Promise<ProvisionResult> {
   // Since local-plan-read-v1 the read is a local activity in the first workflow task (policies.ts
   // READ_LOCALLY): no one could see PLANNING, so it is not published.
-  const readLocally = patched(Patches.localPlanRead);
   progress.status('PLANNING', 'Reading the source from AEP', { publish: !readLocally });
   let actual = await readSource(req, readLocally);
   let plan = (progress.state.plan = planSource(req, actual));

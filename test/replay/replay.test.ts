@@ -70,6 +70,24 @@ test('every patch has its new path in the corpus: some recorded run took it', ()
   expect([...patchIds].sort()).toEqual(Object.values(Patches).sort());
 });
 
+test('the newest release asks for its patches before its first local activity', () => {
+  // A patch asked for after a local activity's result can land in the next workflow task when
+  // the task is heartbeated while the activity runs, and a replay then answers it differently
+  // (CI, once, with v4-local-plan-read's order). Every provisioning of the newest release records
+  // its first patches before any local-activity marker.
+  const newest = releases[releases.length - 1]!;
+  const provisionings = files.filter((f) => f.startsWith(`${newest}/provision-`));
+  expect(provisionings.length).toBeGreaterThan(5);
+  for (const file of provisionings) {
+    const markers = (load(file).events ?? []).flatMap(
+      (e) => e.markerRecordedEventAttributes?.markerName ?? [],
+    );
+    const firstLocal = markers.indexOf('core_local_activity');
+    const patchesBefore = markers.slice(0, firstLocal).filter((m) => m === 'core_patch').length;
+    expect([file, patchesBefore]).toEqual([file, 2]);
+  }
+});
+
 test('an incompatible workflow change is detected', async () => {
   await expect(
     Worker.runReplayHistory(
