@@ -7,8 +7,7 @@ import type { Owner } from '../activities/types';
 import type { ProvisionRequest } from '../request';
 import { SearchAttributes } from '../shared/names';
 import { Progress } from './progress';
-import { VALIDATE_LOCALLY } from './policies';
-import { step } from './steps';
+import { validateRequest } from './steps';
 
 /** The client sets sandbox and source name at start; a run started otherwise sets them here. */
 export function publishIdentity(req: ProvisionRequest): void {
@@ -29,9 +28,7 @@ export async function begin(
   input: unknown,
 ): Promise<{ progress: Progress; req: ProvisionRequest; owner: Owner }> {
   const progress = new Progress();
-  const req = await step('validateProvisionRequest', 'Validate the request', input, {
-    local: VALIDATE_LOCALLY,
-  });
+  const req = await validateRequest(input);
   publishIdentity(req);
   progress.done('request validated');
   const owner: Owner = { sandbox: req.sandbox, sourceName: req.name, runId: workflowInfo().runId };

@@ -10,7 +10,7 @@ import { FailureType } from '../shared/names';
 import type { ActualSource, SourcePlan } from '../shared/plan';
 import { inTeardownOrder, type ResourceKind } from '../shared/resources';
 import type { ProvisionResult } from '../shared/results';
-import { DELETE, READ_LOCALLY } from './policies';
+import { AEP_CALL, DELETE, READ_LOCALLY } from './policies';
 import type { Progress } from './progress';
 import { step } from './steps';
 import { deleteGraph } from './teardown';
@@ -179,10 +179,8 @@ export async function removeReplaced(
  * the current workflow task; runs started before that patch read with an activity task.
  */
 export function readSource(req: ProvisionRequest, locally: boolean): Promise<ActualSource> {
-  const summary = 'Read the source from AEP';
-  return locally
-    ? step('readSource', summary, readSourceInput(req), { local: READ_LOCALLY })
-    : step('readSource', summary, readSourceInput(req));
+  const options = locally ? { local: READ_LOCALLY } : AEP_CALL;
+  return step('readSource', 'Read the source from AEP', readSourceInput(req), options);
 }
 
 /** What readSource needs from a request: the names to look up and the schema to check. */

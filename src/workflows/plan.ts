@@ -9,15 +9,12 @@ import { Patches } from '../shared/names';
 import type { SourcePlan } from '../shared/plan';
 import { planSource } from '../shared/plan-source';
 import { readSource } from './plan-steps';
-import { step } from './steps';
-import { VALIDATE_LOCALLY } from './policies';
+import { validateRequest } from './steps';
 
 export async function PlanStreamingSource(input: ProvisionRequestInput): Promise<SourcePlan> {
   // Before the first local activity (see ProvisionStreamingSource).
   const readLocally = patched(Patches.localPlanRead);
-  const req = await step('validateProvisionRequest', 'Validate the request', input, {
-    local: VALIDATE_LOCALLY,
-  });
+  const req = await validateRequest(input);
   setCurrentDetails(`Reading source "${req.name}" in ${req.sandbox}`);
   const actual = await readSource(req, readLocally);
   const plan = planSource(req, actual);

@@ -56,6 +56,13 @@ export function step<K extends Name>(
     : call(remote, name, { ...options, summary }, input);
 }
 
+/** The request validated (and defaults applied): a local activity, pure code. */
+export function validateRequest(input: unknown): Promise<Output<'validateProvisionRequest'>> {
+  return step('validateProvisionRequest', 'Validate the request', input, {
+    local: VALIDATE_LOCALLY,
+  });
+}
+
 /** The base connection's inlet URL; polled on INLET_POLL's schedule until Platform has it. */
 export function readInlet(sandbox: string, baseConnectionId: string): Promise<InletInfo> {
   return step('getInlet', 'Read the inlet URL', { sandbox, baseConnectionId }, INLET_POLL);
