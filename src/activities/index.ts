@@ -11,6 +11,7 @@ import type { OpenRuns } from './types';
 import { activityContext, heartbeating } from './context';
 import { discoveryActivities } from './discovery';
 import { flowActivities } from './flow';
+import { mappingSetActivities } from './mapping-set';
 import { readActivities } from './read';
 import { sourceSideActivities } from './source-side';
 import { targetSideActivities } from './target-side';
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...validationActivities(deps),
     ...sourceSideActivities(deps),
     ...targetSideActivities(deps),
+    ...mappingSetActivities(deps),
     ...flowActivities(deps),
     ...readActivities(deps),
     ...updateActivities(deps),

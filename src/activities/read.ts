@@ -1,16 +1,19 @@
 /**
- * Reading what AEP holds for a source (plan, provisioning): read-only, every lookup exact and in
- * parallel where the dependencies allow. AEP is the state: nothing is cached between runs.
+ * Reading what AEP holds for a source (the plan's read, the base connection's inlet URL):
+ * read-only, every lookup exact and in parallel where the dependencies allow. AEP is the state:
+ * nothing is cached between runs.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
 import { SPEC } from '../aep/constants';
 import type { BaseConnection, Flow, MappingSet, TargetConnection } from '../aep/types';
 import type { ActualSource, Mapping } from '../shared/plan';
+import { FailureType } from '../shared/names';
 import type { ResourceKind } from '../shared/resources';
 import { activityContext } from './context';
 import { listByName, sourceConnectionsOf } from './lookups';
 import { isOwned, isOwnedBy, userDescription } from './ownership';
-import type { ReadSourceInput } from './types';
+import type { InletInfo, ReadSourceInput } from './types';
 
 interface Named {
   id: string;
@@ -85,6 +88,34 @@ export function readActivities({ aep }: { aep: AepClient }) {
         mappingSet: ms && mappingSet ? actualMappingSet(ms.id, mappingSet) : null,
         flow: flow ? actualFlow(flow) : null,
         foreign,
+      };
+    },
+
+    /** Read-only; InletNotReady is retryable, so the workflow's retry policy is the wait loop. */
+    async getInlet(input: { sandbox: string; baseConnectionId: string }): Promise<InletInfo> {
+      const conn = await aep.getConnection(
+        input.sandbox,
+        input.baseConnectionId,
+        activityContext().signal,
+      );
+      if (!conn) {
+        throw ApplicationFailure.create({
+          type: FailureType.AepNotFound,
+          message: `Base connection ${input.baseConnectionId} disappeared before its inlet URL was read`,
+          nonRetryable: true,
+        });
+      }
+      const params = conn.auth?.params;
+      if (!params?.inletUrl || !params.inletId) {
+        throw ApplicationFailure.retryable(
+          `Base connection ${input.baseConnectionId} has no inlet URL yet`,
+          FailureType.InletNotReady,
+        );
+      }
+      return {
+        inletUrl: params.inletUrl,
+        inletId: params.inletId,
+        authenticationRequired: params.authenticationRequired === true,
       };
     },
   };

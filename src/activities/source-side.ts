@@ -1,19 +1,12 @@
-/** The source side: base connection, its inlet URL, source connection. */
-import { ApplicationFailure } from '@temporalio/common';
+/** The source side's creates: base connection and source connection (the inlet URL: read.ts). */
 import type { AepClient } from '../aep/client';
 import { SPEC } from '../aep/constants';
 import type { BaseConnection, CreateBaseConnectionBody } from '../aep/types';
-import { FailureType } from '../shared/names';
-import { activityContext, ensureOwned } from './context';
+import { ensureOwned } from './context';
 import { differs } from './failures';
 import { exactly, lookUpOwnNamed, priorOf, sourceConnectionsOf } from './lookups';
 import { adopt, markedDescription } from './ownership';
-import type {
-  EnsureBaseConnectionInput,
-  EnsureResult,
-  EnsureSourceConnectionInput,
-  InletInfo,
-} from './types';
+import type { EnsureBaseConnectionInput, EnsureResult, EnsureSourceConnectionInput } from './types';
 
 export function sourceSideActivities({ aep }: { aep: AepClient }) {
   return {
@@ -32,34 +25,6 @@ export function sourceSideActivities({ aep }: { aep: AepClient }) {
             aep.createConnection(owner.sandbox, baseConnectionBody(input), commit),
         },
       );
-    },
-
-    /** Read-only; InletNotReady is retryable, so the workflow's retry policy is the wait loop. */
-    async getInlet(input: { sandbox: string; baseConnectionId: string }): Promise<InletInfo> {
-      const conn = await aep.getConnection(
-        input.sandbox,
-        input.baseConnectionId,
-        activityContext().signal,
-      );
-      if (!conn) {
-        throw ApplicationFailure.create({
-          type: FailureType.AepNotFound,
-          message: `Base connection ${input.baseConnectionId} disappeared before its inlet URL was read`,
-          nonRetryable: true,
-        });
-      }
-      const params = conn.auth?.params;
-      if (!params?.inletUrl || !params.inletId) {
-        throw ApplicationFailure.retryable(
-          `Base connection ${input.baseConnectionId} has no inlet URL yet`,
-          FailureType.InletNotReady,
-        );
-      }
-      return {
-        inletUrl: params.inletUrl,
-        inletId: params.inletId,
-        authenticationRequired: params.authenticationRequired === true,
-      };
     },
 
     async ensureSourceConnection(input: EnsureSourceConnectionInput): Promise<EnsureResult> {

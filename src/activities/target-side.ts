@@ -1,4 +1,4 @@
-/** The target side: schema check and early lookups, dataset, target connection, mapping set. */
+/** The target side: schema check and early lookups, dataset, target connection. */
 import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
 import { SPEC, XDM_DATASET_CONTENT_TYPE, XDM_FULL_CONTENT_TYPE } from '../aep/constants';
@@ -11,11 +11,9 @@ import { markedDescription, creatorRun } from './ownership';
 import { canonicalDataset, leaveForCanonical } from './shared-dataset';
 import type {
   EnsureDatasetInput,
-  EnsureMappingSetInput,
   EnsureResult,
   EnsureTargetConnectionInput,
   InspectTargetInput,
-  MappingSetResult,
   TargetConnectionResult,
   TargetInspection,
 } from './types';
@@ -106,21 +104,6 @@ export function targetSideActivities({ aep }: { aep: AepClient }) {
           created: creatorRun(canonical.description) === owner.runId,
         },
       };
-    },
-
-    async ensureMappingSet(input: EnsureMappingSetInput): Promise<MappingSetResult> {
-      const { owner } = input;
-      const { signal, commitSignal } = activityContext();
-      const prior = await priorResource(input, () =>
-        lookUpOwnNamed(aep, 'mappingSet', owner, signal),
-      );
-      if (prior) return { id: prior.id, version: prior.version, created: prior.createdByThisRun };
-      const created = await aep.createMappingSet(
-        owner.sandbox,
-        mappingSetBody(owner, input.schemaId, input.mappings),
-        commitSignal(),
-      );
-      return { id: created.id, version: created.version, created: true };
     },
   };
 }
@@ -254,26 +237,5 @@ function targetConnectionBody(input: EnsureTargetConnectionInput): CreateTargetC
     data: { format: 'json', schema: { id: input.schemaId, version: XDM_FULL_CONTENT_TYPE } },
     params: { dataSetId: input.datasetId },
     connectionSpec: SPEC.dataLake,
-  };
-}
-
-/** The legacy mapping-set body of Adobe's HTTP API tutorial. */
-export function mappingSetBody(
-  owner: EnsureMappingSetInput['owner'],
-  schemaId: string,
-  mappings: EnsureMappingSetInput['mappings'],
-) {
-  return {
-    name: owner.sourceName,
-    description: markedDescription(owner),
-    version: 0 as const,
-    xdmSchema: schemaId,
-    xdmVersion: '1.0' as const,
-    mappings: mappings.map((m) => ({
-      sourceAttribute: m.sourceAttribute,
-      destinationXdmPath: m.destinationXdmPath,
-      identity: m.identity,
-      version: 0 as const,
-    })),
   };
 }

@@ -9,7 +9,7 @@ import { aepFailureDetails } from '../aep/errors';
 import type { Flow, JsonPatchOp } from '../aep/types';
 import { FailureType } from '../shared/names';
 import { activityContext } from './context';
-import { mappingSetBody } from './target-side';
+import { mappingSetBody } from './mapping-set';
 import { withUserDescription } from './ownership';
 import type {
   MappingSetResult,

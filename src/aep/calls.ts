@@ -7,6 +7,9 @@ import { type z } from 'zod';
 import { MAX_PAGES, type AepHttp, type CallContext, type PlatformResponse } from './http';
 import type { DeleteOutcome } from './types';
 
+/** Catalog and Data Prep both cap a page at 100 items; offset-paged reads ask for full pages. */
+export const OFFSET_PAGE_SIZE = 100;
+
 /** What a call is about (for failures) and where it goes. */
 export interface Call extends CallContext {
   /** Relative to AEP_PLATFORM_URL, without leading slash. */

@@ -1,23 +1,8 @@
 /** Catalog: datasets (create, get, exact-name lookup over all pages, tolerant delete). */
-import { collection, deleteOne, getOne, offsetPages } from './calls';
+import type { CatalogApi } from './api';
+import { OFFSET_PAGE_SIZE, collection, deleteOne, getOne, offsetPages } from './calls';
 import { CATALOG_PATH, unexpected, type AepHttp } from './http';
 import { catalogRefsSchema, datasetMapSchema } from './schemas';
-import type { CreateDatasetBody, Dataset, DeleteOutcome } from './types';
-
-/** Catalog caps pages at 100. */
-const PAGE_SIZE = 100;
-
-export interface CatalogApi {
-  createDataset(
-    sandbox: string,
-    body: CreateDatasetBody,
-    signal?: AbortSignal,
-  ): Promise<{ id: string }>;
-  getDataset(sandbox: string, id: string, signal?: AbortSignal): Promise<Dataset | null>;
-  /** Every dataset whose name is exactly `name` (all pages). */
-  findDatasets(sandbox: string, q: { name: string }, signal?: AbortSignal): Promise<Dataset[]>;
-  deleteDataset(sandbox: string, id: string, signal?: AbortSignal): Promise<DeleteOutcome>;
-}
 
 export function catalogApi(http: AepHttp): CatalogApi {
   const datasets = collection('catalog', `${CATALOG_PATH}/dataSets`);
@@ -53,13 +38,13 @@ export function catalogApi(http: AepHttp): CatalogApi {
           // Catalog `property=` values are literal up to the end of the parameter (no any-of
           // splitting, no quote stripping), unlike Flow Service's: send the name as is.
           params.append('property', `name==${q.name}`);
-          params.set('limit', String(PAGE_SIZE));
+          params.set('limit', String(OFFSET_PAGE_SIZE));
           params.set('start', String(start));
           return params;
         },
         (res) => {
           const page = http.parse(datasetMapSchema, res, call);
-          return { items: page, last: page.length < PAGE_SIZE };
+          return { items: page, last: page.length < OFFSET_PAGE_SIZE };
         },
       );
       // Exact match on our side too: Catalog filter semantics (wildcards, quoting) vary.

@@ -21,12 +21,13 @@
  *   resource's etag in `If-Match` (a stale one fails as AepConflict, 412).
  * - Bearer tokens go only to the configured Platform URL and, when asked, to the inlet URL.
  */
-import { catalogApi, type CatalogApi } from './catalog';
-import { dataPrepApi, type DataPrepApi } from './data-prep';
-import { flowAction, flowServiceKind, type FlowServiceKind } from './flow-service';
+import type { AepClient } from './api';
+import { catalogApi } from './catalog';
+import { dataPrepApi } from './data-prep';
+import { flowAction, flowServiceKind } from './flow-service';
 import { createAepHttp, type AepClientDeps } from './http';
-import { inletApi, type InletApi } from './inlet';
-import { schemaRegistryApi, type SchemaRegistryApi } from './schema-registry';
+import { inletApi } from './inlet';
+import { schemaRegistryApi } from './schema-registry';
 import {
   baseConnectionSchema,
   flowSchema,
@@ -36,16 +37,15 @@ import {
 import type {
   BaseConnection,
   CreateBaseConnectionBody,
-  CreatedFlowServiceResource,
   CreateFlowBody,
   CreateSourceConnectionBody,
   CreateTargetConnectionBody,
   Flow,
-  FlowAction,
   SourceConnection,
   TargetConnection,
 } from './types';
 
+export type { AepClient } from './api';
 export {
   CATALOG_PATH,
   DATA_PREP_PATH,
@@ -56,44 +56,6 @@ export {
 } from './http';
 export { encodePropertyFilter, isFilterable, nameFilter, resolveNextPage } from './flow-service';
 export { schemaContainer } from './schema-registry';
-
-/** The Flow Service methods of one resource kind. */
-type FS<TBody, TItem> = FlowServiceKind<TBody, TItem>;
-
-/** Flow Service: one shape per kind (flow-service.ts), each method named after its kind. */
-export interface FlowServiceApi {
-  createConnection: FS<CreateBaseConnectionBody, BaseConnection>['create'];
-  getConnection: FS<CreateBaseConnectionBody, BaseConnection>['get'];
-  listConnections: FS<CreateBaseConnectionBody, BaseConnection>['list'];
-  patchConnection: FS<CreateBaseConnectionBody, BaseConnection>['patch'];
-  deleteConnection: FS<CreateBaseConnectionBody, BaseConnection>['delete'];
-
-  createSourceConnection: FS<CreateSourceConnectionBody, SourceConnection>['create'];
-  getSourceConnection: FS<CreateSourceConnectionBody, SourceConnection>['get'];
-  listSourceConnections: FS<CreateSourceConnectionBody, SourceConnection>['list'];
-  deleteSourceConnection: FS<CreateSourceConnectionBody, SourceConnection>['delete'];
-
-  createTargetConnection: FS<CreateTargetConnectionBody, TargetConnection>['create'];
-  getTargetConnection: FS<CreateTargetConnectionBody, TargetConnection>['get'];
-  listTargetConnections: FS<CreateTargetConnectionBody, TargetConnection>['list'];
-  patchTargetConnection: FS<CreateTargetConnectionBody, TargetConnection>['patch'];
-  deleteTargetConnection: FS<CreateTargetConnectionBody, TargetConnection>['delete'];
-
-  createFlow: FS<CreateFlowBody, Flow>['create'];
-  getFlow: FS<CreateFlowBody, Flow>['get'];
-  listFlows: FS<CreateFlowBody, Flow>['list'];
-  patchFlow: FS<CreateFlowBody, Flow>['patch'];
-  deleteFlow: FS<CreateFlowBody, Flow>['delete'];
-  flowAction(
-    sandbox: string,
-    id: string,
-    action: FlowAction,
-    signal?: AbortSignal,
-  ): Promise<CreatedFlowServiceResource>;
-}
-
-export interface AepClient
-  extends SchemaRegistryApi, CatalogApi, FlowServiceApi, DataPrepApi, InletApi {}
 
 export function createAepClient(deps: AepClientDeps): AepClient {
   const http = createAepHttp(deps);

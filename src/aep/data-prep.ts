@@ -2,45 +2,10 @@
  * Data Prep: mapping sets (create, versioned update with PUT, get a version, exact-name lookup
  * over all pages, tolerant delete).
  */
-import { collection, deleteOne, getOne, offsetPages, send } from './calls';
+import type { DataPrepApi } from './api';
+import { OFFSET_PAGE_SIZE, collection, deleteOne, getOne, offsetPages, send } from './calls';
 import { DATA_PREP_PATH, type AepHttp } from './http';
 import { createdMappingSetSchema, mappingSetPageSchema, mappingSetSchema } from './schemas';
-import type { CreatedMappingSet, CreateMappingSetBody, DeleteOutcome, MappingSet } from './types';
-
-/** Data Prep caps pages at 100. */
-const PAGE_SIZE = 100;
-
-export interface DataPrepApi {
-  createMappingSet(
-    sandbox: string,
-    body: CreateMappingSetBody,
-    signal?: AbortSignal,
-  ): Promise<CreatedMappingSet>;
-  /**
-   * `PUT /mappingSets/{id}`: Data Prep stores the body as the set's next version and answers
-   * the set with `version` incremented.
-   */
-  updateMappingSet(
-    sandbox: string,
-    id: string,
-    body: CreateMappingSetBody,
-    signal?: AbortSignal,
-  ): Promise<CreatedMappingSet>;
-  /** The set's latest version, or `version` when given; null when absent. */
-  getMappingSet(
-    sandbox: string,
-    id: string,
-    signal?: AbortSignal,
-    version?: number,
-  ): Promise<MappingSet | null>;
-  /** Every mapping set whose name is exactly `name` (all pages). */
-  findMappingSets(
-    sandbox: string,
-    q: { name: string },
-    signal?: AbortSignal,
-  ): Promise<MappingSet[]>;
-  deleteMappingSet(sandbox: string, id: string, signal?: AbortSignal): Promise<DeleteOutcome>;
-}
 
 export function dataPrepApi(http: AepHttp): DataPrepApi {
   const mappingSets = collection('dataprep', `${DATA_PREP_PATH}/mappingSets`);
@@ -74,12 +39,16 @@ export function dataPrepApi(http: AepHttp): DataPrepApi {
         call,
         // `limit` and `start` are both required by Data Prep.
         (start) =>
-          new URLSearchParams({ limit: String(PAGE_SIZE), start: String(start), name: q.name }),
+          new URLSearchParams({
+            limit: String(OFFSET_PAGE_SIZE),
+            start: String(start),
+            name: q.name,
+          }),
         (res) => {
           const page = http.parse(mappingSetPageSchema, res, call);
           // A short page ends the list, unless the server caps pages below our limit and says so
           // (`_page.limit`) or links a next page: stopping early would hide an owned mapping set.
-          const pageSize = Math.min(PAGE_SIZE, page._page?.limit ?? PAGE_SIZE);
+          const pageSize = Math.min(OFFSET_PAGE_SIZE, page._page?.limit ?? OFFSET_PAGE_SIZE);
           const last =
             page.data.length === 0 || (page.data.length < pageSize && !page._links?.next);
           return { items: page.data, last };

@@ -2,16 +2,10 @@
  * The streaming inlet (DCS): no sandbox header, the inlet URL identifies org and sandbox. The
  * bearer token goes to the inlet only when the inlet requires authentication.
  */
+import type { InletApi } from './api';
 import { toAepFailure } from './errors';
 import { bodyOfText, readHttpError } from './http-errors';
 import type { AepHttp } from './http';
-import type { InletResponse, SendToInletArgs } from './types';
-
-/** No sandbox header: the inlet URL identifies org and sandbox. */
-export interface InletApi {
-  /** One record to the inlet; resolves for 2xx, throws a mapped failure otherwise. */
-  sendToInlet(args: SendToInletArgs): Promise<InletResponse>;
-}
 
 export function inletApi({ inletHttp, tokens }: AepHttp): InletApi {
   return {

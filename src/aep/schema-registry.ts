@@ -1,15 +1,10 @@
 /** Schema Registry: one schema by `$id` (or `meta:altId`). */
+import type { SchemaRegistryApi } from './api';
 import { getOne } from './calls';
 import { SCHEMA_REGISTRY_PATH, type AepHttp } from './http';
 import { xdmSchemaSchema } from './schemas';
-import type { XdmSchema } from './types';
 
 const SCHEMA_ACCEPT = 'application/vnd.adobe.xed+json; version=1';
-
-export interface SchemaRegistryApi {
-  /** The schema with this `$id` (or `meta:altId`), or null if the sandbox has none. */
-  getSchema(sandbox: string, schemaId: string, signal?: AbortSignal): Promise<XdmSchema | null>;
-}
 
 export function schemaRegistryApi(http: AepHttp): SchemaRegistryApi {
   return {

@@ -9,10 +9,9 @@ import { registerProblemHandlers } from './problems';
 import { registerCodecEndpoint } from './routes/codec';
 import { registerHealthRoutes } from './routes/health';
 import { registerPlanRoutes } from './routes/plan';
-import { registerProvisionRoutes } from './routes/provision';
+import { registerChangeRoutes } from './routes/changes';
 import { registerSourceListRoutes } from './routes/sources';
 import { registerStatusRoutes } from './routes/status';
-import { registerTeardownRoutes } from './routes/teardown';
 
 export { CODEC_PREFIX } from './routes/codec';
 export { preferredWait } from './operations';
@@ -52,9 +51,8 @@ export async function buildApi(opts: BuildApiOptions): Promise<FastifyInstance> 
 
   registerHealthRoutes(app, client, config);
   const answer = operationAnswerer(client, config);
-  registerProvisionRoutes(app, client, answer);
+  registerChangeRoutes(app, client, answer);
   registerStatusRoutes(app, client);
-  registerTeardownRoutes(app, client, answer);
   registerPlanRoutes(app, client);
   registerSourceListRoutes(app, client, config);
   registerCodecEndpoint(app, config);

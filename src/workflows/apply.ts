@@ -9,7 +9,13 @@ import type { ActualSource, SourcePlan } from '../shared/plan';
 import type { ResourceKind } from '../shared/resources';
 import type { Progress } from './progress';
 import type { Saga } from './saga';
-import { createBaseConnection, createSourceConnection, readInlet, step } from './steps';
+import {
+  createBaseConnection,
+  createSourceConnection,
+  ensureDataset,
+  readInlet,
+  step,
+} from './steps';
 
 export interface ApplyContext {
   req: ProvisionRequest;
@@ -97,21 +103,12 @@ export class PlanSteps {
     const { datasetId, schemaId } = req.target;
     const datasetName = req.target.dataset?.name ?? req.name;
     const existing = actual.dataset && this.found('dataset') ? actual.dataset : null;
-    const ensureDataset = () =>
-      step('ensureDataset', datasetId ? `Check dataset ${datasetId}` : `Dataset "${datasetName}"`, {
-        owner,
-        lookupFirst: false,
-        schemaId,
-        datasetId,
-        dataset: req.target.dataset,
-        found: existing
-          ? { id: existing.id, createdByThisRun: false, schemaId: existing.schemaId }
-          : null,
-      });
-    // A dataset the request named by id is never this project's to delete: no undo at all.
-    const dataset = datasetId
-      ? await ensureDataset()
-      : await saga.create('dataset', datasetName, ensureDataset);
+    const dataset = await ensureDataset(saga, req, owner, {
+      lookupFirst: false,
+      found: existing
+        ? { id: existing.id, createdByThisRun: false, schemaId: existing.schemaId }
+        : null,
+    });
     progress.record('dataset', dataset, datasetId === undefined);
     const targetFound = this.found('targetConnection');
     const target = await saga.create('targetConnection', req.name, () =>

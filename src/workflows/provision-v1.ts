@@ -21,7 +21,7 @@ import type { ProvisionResult } from '../shared/results';
 import { begin } from './begin';
 import type { Progress } from './progress';
 import { Saga, throwIfCancelled } from './saga';
-import { createBaseConnection, createSourceConnection, readInlet, step } from './steps';
+import * as steps from './steps';
 
 export async function provisionV1(input: ProvisionRequestInput): Promise<ProvisionResult> {
   const { progress, req, owner } = await begin(input);
@@ -59,7 +59,7 @@ export async function provisionV1(input: ProvisionRequestInput): Promise<Provisi
 
     progress.status('PROVISIONING', 'Creating the dataflow');
     const flow = await saga.create('flow', req.name, () =>
-      step('ensureFlow', 'Dataflow', {
+      steps.step('ensureFlow', 'Dataflow', {
         owner,
         lookupFirst: !source.created,
         sourceConnectionId: source.id,
@@ -76,7 +76,7 @@ export async function provisionV1(input: ProvisionRequestInput): Promise<Provisi
       progress.status('WAITING_FOR_ACTIVATION', `Waiting ${wait}s for the dataflow to activate`);
       await sleep(wait * 1000); // a durable timer: a worker restart during the wait loses nothing
       progress.status('SMOKE_TESTING', 'Sending one record to the inlet');
-      smokeTest = await step('sendSmokeRecord', 'Smoke test: one record to the inlet', {
+      smokeTest = await steps.step('sendSmokeRecord', 'Smoke test: one record to the inlet', {
         sandbox: req.sandbox,
         inletUrl: inlet.inletUrl,
         flowId: flow.id,
@@ -124,11 +124,11 @@ interface Side {
 
 /** Base connection, then its inlet URL beside the source connection (critical path: base → source). */
 async function sourceSide({ req, owner, saga, progress }: Side) {
-  const base = await createBaseConnection(saga, req, owner);
+  const base = await steps.createBaseConnection(saga, req, owner);
   progress.record('baseConnection', base);
   const [inlet, source] = await Promise.all([
-    readInlet(req.sandbox, base.id),
-    createSourceConnection(saga, req.name, {
+    steps.readInlet(req.sandbox, base.id),
+    steps.createSourceConnection(saga, req.name, {
       owner,
       baseConnectionId: base.id,
       lookupFirst: !base.created,
@@ -141,34 +141,28 @@ async function sourceSide({ req, owner, saga, progress }: Side) {
 }
 
 function inspectTarget({ req, owner }: Side): Promise<TargetInspection> {
-  return step('inspectTarget', 'Check the target XDM schema; find what an earlier run created', {
-    owner,
-    schemaId: req.target.schemaId,
-    datasetName: req.target.datasetId === undefined ? req.target.dataset?.name : undefined,
-    mappingSet: req.mappings !== undefined,
-  });
+  return steps.step(
+    'inspectTarget',
+    'Check the target XDM schema; find what an earlier run created',
+    {
+      owner,
+      schemaId: req.target.schemaId,
+      datasetName: req.target.datasetId === undefined ? req.target.dataset?.name : undefined,
+      mappingSet: req.mappings !== undefined,
+    },
+  );
 }
 
 /** Dataset (created, or named by id and never owned), then the target connection writing to it. */
 async function targetSide({ req, owner, saga, progress }: Side, found: TargetInspection) {
   const { datasetId, schemaId } = req.target;
-  const datasetName = req.target.dataset?.name ?? req.name;
-  const ensureDataset = () =>
-    step('ensureDataset', datasetId ? `Check dataset ${datasetId}` : `Dataset "${datasetName}"`, {
-      owner,
-      lookupFirst: true,
-      schemaId,
-      datasetId,
-      dataset: req.target.dataset,
-      found: found.dataset,
-    });
-  // A dataset the request named by id is never this project's to delete: no undo at all.
-  const dataset = datasetId
-    ? await ensureDataset()
-    : await saga.create('dataset', datasetName, ensureDataset);
+  const dataset = await steps.ensureDataset(saga, req, owner, {
+    lookupFirst: true,
+    found: found.dataset,
+  });
   progress.record('dataset', dataset, datasetId === undefined);
   const target = await saga.create('targetConnection', req.name, () =>
-    step('ensureTargetConnection', 'Target connection', {
+    steps.step('ensureTargetConnection', 'Target connection', {
       owner,
       lookupFirst: true,
       datasetId: dataset.id,
@@ -183,7 +177,7 @@ async function targetSide({ req, owner, saga, progress }: Side, found: TargetIns
 async function mappingSet({ req, owner, saga, progress }: Side, found: TargetInspection) {
   const mappings = req.mappings ?? [];
   const result = await saga.create('mappingSet', req.name, () =>
-    step('ensureMappingSet', `Data Prep mapping set (${mappings.length} mappings)`, {
+    steps.step('ensureMappingSet', `Data Prep mapping set (${mappings.length} mappings)`, {
       owner,
       lookupFirst: true,
       schemaId: req.target.schemaId,

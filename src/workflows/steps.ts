@@ -96,3 +96,27 @@ export function createBaseConnection(
     }),
   );
 }
+
+/**
+ * The target's dataset: checked when the request named it by id (never this project's to delete,
+ * so no undo at all), otherwise found or created under the saga, registered before the call.
+ */
+export function ensureDataset(
+  saga: Saga,
+  req: ProvisionRequest,
+  owner: Owner,
+  { lookupFirst, found }: Pick<Input<'ensureDataset'>, 'lookupFirst' | 'found'>,
+): Promise<Output<'ensureDataset'>> {
+  const { datasetId, schemaId, dataset } = req.target;
+  const name = dataset?.name ?? req.name;
+  const ensure = () =>
+    step('ensureDataset', datasetId ? `Check dataset ${datasetId}` : `Dataset "${name}"`, {
+      owner,
+      lookupFirst,
+      schemaId,
+      datasetId,
+      dataset,
+      found,
+    });
+  return datasetId ? ensure() : saga.create('dataset', name, ensure);
+}

@@ -2,11 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import type { ProvisioningClient } from '../../client';
 import { InvalidRequestError } from '../../request';
 import type { AnswerOperation } from '../operations';
-import { sourceParams } from '../paths';
+import { checkName, sourceParams } from '../paths';
 import { invalid } from '../problems';
 
-/** PUT a source: start (or attach to) its provisioning to the desired state in the body. */
-export function registerProvisionRoutes(
+/**
+ * The two calls that change a source, each answered with the operation it started or attached to
+ * (202): PUT starts its provisioning to the desired state in the body, DELETE its teardown.
+ */
+export function registerChangeRoutes(
   app: FastifyInstance,
   client: ProvisioningClient,
   answer: AnswerOperation,
@@ -30,6 +33,13 @@ export function registerProvisionRoutes(
 
     const started = await client.startProvision(input);
     return answer(request, reply, 'provision', sandbox, name, started);
+  });
+
+  app.delete('/v1/sandboxes/:sandbox/sources/:name', async (request, reply) => {
+    const { sandbox, name } = sourceParams(request);
+    checkName(name);
+    const started = await client.startDeprovision({ name, sandbox });
+    return answer(request, reply, 'deprovision', sandbox, name, started);
   });
 }
 
