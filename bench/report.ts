@@ -167,8 +167,9 @@ export function targets(s: Summary): Target[] {
     {
       label: 'latency ratio (workflow / sequential)',
       value: String(s.ratio),
-      target: '≤ 0.6',
-      met: check(s.ratio, (n) => n <= 0.6),
+      // Issue #16 (the first benchmark's issue asked for 0.6; the chain's limit is about 0.44).
+      target: '≤ 0.5',
+      met: check(s.ratio, (n) => n <= 0.5),
     },
     {
       label: 'throughput',
