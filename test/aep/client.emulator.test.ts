@@ -72,6 +72,11 @@ const baseConnectionBody = (
 });
 
 /** Platform may publish the inlet URL shortly after creation: re-read until it is there. */
+/** A Flow Service resource as the emulator stores it (the client reads these kinds by list only). */
+async function stored(kind: 'sourceConnection' | 'targetConnection', id: string) {
+  return (await emu.control.resources({ kind, sandbox: SANDBOX })).find((r) => r.id === id);
+}
+
 async function waitForInletUrl(id: string): Promise<{ inletUrl: string; inletId?: string }> {
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -130,9 +135,9 @@ test('happy path: the whole provisioning chain, inlet send, then deletes and 404
     connectionSpec: { id: AEP_IDS.httpApiConnectionSpec, version: SPEC_VERSION },
     data: { format: 'json' },
   });
-  expect(await aep.getSourceConnection(SANDBOX, source.id)).toMatchObject({
+  expect(await stored('sourceConnection', source.id)).toMatchObject({
     id: source.id,
-    baseConnectionId: base.id,
+    body: { baseConnectionId: base.id },
   });
 
   const target = await aep.createTargetConnection(SANDBOX, {
@@ -141,9 +146,9 @@ test('happy path: the whole provisioning chain, inlet send, then deletes and 404
     params: { dataSetId: datasetId },
     connectionSpec: { id: AEP_IDS.dataLakeConnectionSpec, version: SPEC_VERSION },
   });
-  expect(await aep.getTargetConnection(SANDBOX, target.id)).toMatchObject({
+  expect(await stored('targetConnection', target.id)).toMatchObject({
     id: target.id,
-    params: { dataSetId: datasetId },
+    body: { params: { dataSetId: datasetId } },
   });
 
   const mapping = await aep.createMappingSet(SANDBOX, {
@@ -220,8 +225,8 @@ test('happy path: the whole provisioning chain, inlet send, then deletes and 404
   for (const del of deletes) expect(await del()).toBe('absent');
 
   expect(await aep.getFlow(SANDBOX, flow.id)).toBeNull();
-  expect(await aep.getSourceConnection(SANDBOX, source.id)).toBeNull();
-  expect(await aep.getTargetConnection(SANDBOX, target.id)).toBeNull();
+  expect(await stored('sourceConnection', source.id)).toBeUndefined();
+  expect(await stored('targetConnection', target.id)).toBeUndefined();
   expect(await aep.getConnection(SANDBOX, base.id)).toBeNull();
   expect(await aep.getMappingSet(SANDBOX, mapping.id)).toBeNull();
   expect(await aep.getDataset(SANDBOX, datasetId)).toBeNull();

@@ -1,6 +1,7 @@
 /**
- * Replays every curl of Adobe's HTTP API streaming tutorial (the seed tutorial the project started from, in the steering repository's shared/seeds/)
- * in order against the emulator, chaining the ids each answer returns into the next request, and
+ * Replays every curl of Adobe's HTTP API streaming tutorial (the seed the project started from,
+ * kept outside this repository, in the steering repository's shared/seeds/) in order against the
+ * emulator, chaining the ids each answer returns into the next request, and
  * checks each documented status and body shape. Placeholders: {TENANT}=acme, {SANDBOX_NAME}=prod,
  * {SOURCE_ID} = a source id of ours; hosts platform.adobe.io / dcs.adobedc.net = the emulator.
  */
