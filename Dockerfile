@@ -41,7 +41,11 @@ EXPOSE 8090
 CMD ["node", "dist-emulator/main.js", "--host", "0.0.0.0", "--port", "8090"]
 
 FROM ${NODE_IMAGE} AS runtime
+# NODE_OPTIONS: the heap caps the benchmark measures (bench/worker-heap.ts, docs/benchmark.md,
+# "Worker memory"); uncapped, Node sizes the heap from the host's memory and a worker grows to
+# 400-470 MB. Raise them with WORKER_MAX_CACHED_WORKFLOWS (docs/operating.md).
 ENV NODE_ENV=production \
+    NODE_OPTIONS="--max-old-space-size=128 --max-semi-space-size=4" \
     WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js \
     METRICS_HOST=0.0.0.0 \
     METRICS_PORT=9464

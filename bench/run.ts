@@ -36,6 +36,7 @@ import {
 import { startStack, type ServerKind, type Stack } from './stack';
 import { renderTimeline } from './timeline';
 import { renderTimelineSvg } from './timeline-svg';
+import { WORKER_NODE_OPTIONS } from './worker-heap';
 
 const PHASES = ['latency', 'size', 'throughput', 'script', 'rerun', 'paced', 'api'] as const;
 type Phase = (typeof PHASES)[number];
@@ -49,14 +50,6 @@ const int = (name: string, min: number) => (value: string) => {
 };
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-
-/**
- * The workers' heap caps the benchmark runs with unless told otherwise (docs/benchmark.md,
- * "worker memory"): Node sizes its heap from the machine's memory and collects lazily, so an
- * uncapped worker grows to 400-470 MB at 1,000 concurrent provisionings; capped, it stays near
- * 275 MB with no loss of throughput. Recommended for deployments as well.
- */
-export const WORKER_NODE_OPTIONS = '--max-old-space-size=128 --max-semi-space-size=4';
 
 interface Options {
   latency: number;

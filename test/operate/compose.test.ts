@@ -10,6 +10,7 @@ import { connectTestEnv, freshTaskQueue } from '../harness/temporal';
 import { SCHEMA_ID } from '../harness/stack';
 import { ProvisioningClient } from '../../src/client';
 import { run, start, startBareTemporal } from './helpers';
+import { WORKER_NODE_OPTIONS } from '../../bench/worker-heap';
 import { hostPathOf as hostPathOfService } from '../../tools/compose-env';
 import {
   composeVersions,
@@ -509,9 +510,10 @@ describe('Dockerfile', () => {
   const envOfStage = (ins: typeof final) =>
     Object.fromEntries(
       get(ins, 'ENV').flatMap((i) =>
-        i.args
-          .split(/\s+/)
-          .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+        [...i.args.matchAll(/(\w+)=("[^"]*"|\S+)/g)].map(([, k, v]) => [
+          k!,
+          v!.replace(/^"|"$/g, ''),
+        ]),
       ),
     );
 
@@ -571,6 +573,8 @@ describe('Dockerfile', () => {
     expect(existsSync(toHost(cmd[1]!))).toBe(true);
     const env = envOfStage(final);
     expect(env.WORKFLOW_BUNDLE_PATH).toBe('/app/dist/workflow-bundle.js');
+    // The worker runs with the heap caps the benchmark measures its memory with.
+    expect(env.NODE_OPTIONS).toBe(WORKER_NODE_OPTIONS);
     expect(readFileSync(toHost(env.WORKFLOW_BUNDLE_PATH!), 'utf8')).toContain(
       'ProvisionStreamingSource',
     );
