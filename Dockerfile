@@ -41,11 +41,13 @@ EXPOSE 8090
 CMD ["node", "dist-emulator/main.js", "--host", "0.0.0.0", "--port", "8090"]
 
 FROM ${NODE_IMAGE} AS runtime
-# NODE_OPTIONS: the heap caps the benchmark measures (bench/worker-heap.ts, docs/benchmark.md,
-# "Worker memory"); uncapped, Node sizes the heap from the host's memory and a worker grows to
-# 400-470 MB. Raise them with WORKER_MAX_CACHED_WORKFLOWS (docs/operating.md).
+# NODE_OPTIONS and MALLOC_ARENA_MAX: the memory settings the benchmark measures
+# (bench/worker-memory.ts, docs/benchmark.md, "Worker memory"). Uncapped, Node sizes the heap from
+# the host's memory and a worker grows to 400-470 MB; glibc's per-thread arenas keep 20-60 MB
+# more. Raise the heap with WORKER_MAX_CACHED_WORKFLOWS (docs/operating.md).
 ENV NODE_ENV=production \
     NODE_OPTIONS="--max-old-space-size=128 --max-semi-space-size=4" \
+    MALLOC_ARENA_MAX=2 \
     WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js \
     METRICS_HOST=0.0.0.0 \
     METRICS_PORT=9464

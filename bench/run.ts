@@ -36,7 +36,7 @@ import {
 import { startStack, type ServerKind, type Stack } from './stack';
 import { renderTimeline } from './timeline';
 import { renderTimelineSvg } from './timeline-svg';
-import { WORKER_NODE_OPTIONS } from './worker-heap';
+import { WORKER_MALLOC_ARENA_MAX, WORKER_NODE_OPTIONS } from './worker-memory';
 
 const PHASES = ['latency', 'size', 'throughput', 'script', 'rerun', 'paced', 'api'] as const;
 type Phase = (typeof PHASES)[number];
@@ -74,6 +74,7 @@ interface Options {
   bundle: boolean;
   stockServer?: boolean;
   workerNodeOptions?: string;
+  workerMallocArenas?: string;
   pacedRate: number;
   pacedSeconds: number;
   apiClients: number;
@@ -167,6 +168,11 @@ const program = new Command('bench')
     WORKER_NODE_OPTIONS,
   )
   .option(
+    '--worker-malloc-arenas <n>',
+    "MALLOC_ARENA_MAX of the workers ('' = glibc's own, up to eight per core)",
+    WORKER_MALLOC_ARENA_MAX,
+  )
+  .option(
     '--stock-server',
     "dev server with its own dynamic config (without the benchmark's two settings, see docs)",
   )
@@ -214,6 +220,7 @@ function workerEnv(): Record<string, string> {
   set('WORKER_ACTIVITY_POLLERS', opts.activityPollers);
   set('WORKER_WORKFLOW_POLLERS', opts.workflowPollers);
   if (opts.workerNodeOptions) env.NODE_OPTIONS = opts.workerNodeOptions;
+  if (opts.workerMallocArenas) env.MALLOC_ARENA_MAX = opts.workerMallocArenas;
   return env;
 }
 
@@ -266,6 +273,7 @@ async function main(): Promise<number> {
     `emulator latency ${opts.latency} ms per call; ${opts.workers} worker process(es); ${opts.server === 'postgres' ? 'Temporal server on PostgreSQL (tools/pg-stack.ts), throughput also on the dev server' : `dev server ${dbFile ? 'SQLite file' : 'in-memory SQLite'}`}`,
     `workflow bundle: ${opts.bundle ? 'prebuilt once (WORKFLOW_BUNDLE_PATH)' : 'built by each worker at start-up'}`,
     `worker NODE_OPTIONS: ${opts.workerNodeOptions ? opts.workerNodeOptions : "none (Node's default heap sizing)"}`,
+    `worker MALLOC_ARENA_MAX: ${opts.workerMallocArenas ? opts.workerMallocArenas : "none (glibc's default)"}`,
     `worker tuning: ${tuning.length === 0 ? 'the product defaults' : tuning.join(' ')}`,
     ...(Object.keys(dyn).length > 0 ? [`server dynamic config: ${JSON.stringify(dyn)}`] : []),
   ];

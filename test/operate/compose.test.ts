@@ -10,7 +10,7 @@ import { connectTestEnv, freshTaskQueue } from '../harness/temporal';
 import { SCHEMA_ID } from '../harness/stack';
 import { ProvisioningClient } from '../../src/client';
 import { run, start, startBareTemporal } from './helpers';
-import { WORKER_NODE_OPTIONS } from '../../bench/worker-heap';
+import { WORKER_MALLOC_ARENA_MAX, WORKER_NODE_OPTIONS } from '../../bench/worker-memory';
 import { hostPathOf as hostPathOfService } from '../../tools/compose-env';
 import {
   composeVersions,
@@ -573,8 +573,9 @@ describe('Dockerfile', () => {
     expect(existsSync(toHost(cmd[1]!))).toBe(true);
     const env = envOfStage(final);
     expect(env.WORKFLOW_BUNDLE_PATH).toBe('/app/dist/workflow-bundle.js');
-    // The worker runs with the heap caps the benchmark measures its memory with.
+    // The worker runs with the memory settings the benchmark measures its memory with.
     expect(env.NODE_OPTIONS).toBe(WORKER_NODE_OPTIONS);
+    expect(env.MALLOC_ARENA_MAX).toBe(WORKER_MALLOC_ARENA_MAX);
     expect(readFileSync(toHost(env.WORKFLOW_BUNDLE_PATH!), 'utf8')).toContain(
       'ProvisionStreamingSource',
     );
