@@ -265,7 +265,7 @@ async function main(): Promise<number> {
     opts.db === 'file' ? path.join(REPO_ROOT, '.data', 'bench', 'temporal.db') : undefined;
   const env = workerEnv();
   const tuning = Object.entries(env)
-    .filter(([k]) => k !== 'NODE_OPTIONS')
+    .filter(([k]) => k !== 'NODE_OPTIONS' && k !== 'MALLOC_ARENA_MAX')
     .map(([k, v]) => `${k}=${v}`);
   const dyn = dynamicConfig();
   const setup = [
