@@ -12,6 +12,7 @@ import type { Saga } from './saga';
 import {
   createBaseConnection,
   createSourceConnection,
+  datasetName,
   ensureDataset,
   readInlet,
   step,
@@ -101,7 +102,7 @@ export class PlanSteps {
   async targetSide(): Promise<TargetSide> {
     const { req, owner, saga, progress, actual } = this.ctx;
     const { datasetId, schemaId } = req.target;
-    const datasetName = req.target.dataset?.name ?? req.name;
+    const name = datasetName(req);
     const existing = actual.dataset && this.found('dataset') ? actual.dataset : null;
     const dataset = await ensureDataset(saga, req, owner, {
       lookupFirst: false,
@@ -121,11 +122,9 @@ export class PlanSteps {
         found: targetFound ? { ...targetFound, dataSetId: dataset.id } : null,
         // A dataset this run created may have a twin made by another source at the same time;
         // one it adopted may be deleted by its last writer before this connection writes to it.
-        ...(dataset.created && datasetId === undefined
-          ? { settleDataset: { name: datasetName } }
-          : {}),
+        ...(dataset.created && datasetId === undefined ? { settleDataset: { name } } : {}),
         ...(!dataset.created && datasetId === undefined && !targetFound
-          ? { adoptedDataset: req.target.dataset ?? { name: datasetName } }
+          ? { adoptedDataset: req.target.dataset ?? { name } }
           : {}),
       }),
     );
@@ -133,7 +132,7 @@ export class PlanSteps {
     // Moved to the canonical dataset of its name (src/activities/shared-dataset.ts).
     if (target.dataset) {
       progress.record('dataset', target.dataset);
-      saga.adopted('dataset', datasetName, target.dataset.id);
+      saga.adopted('dataset', name, target.dataset.id);
     }
     return { dataset: target.dataset ?? dataset, target };
   }

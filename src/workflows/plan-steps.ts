@@ -12,7 +12,7 @@ import { inTeardownOrder, type ResourceKind } from '../shared/resources';
 import type { ProvisionResult } from '../shared/results';
 import { AEP_CALL, DELETE, READ_LOCALLY } from './policies';
 import type { Progress } from './progress';
-import { step } from './steps';
+import { datasetName, step } from './steps';
 import { deleteGraph } from './teardown';
 
 /** The activity proxy (deletes and discovery: the DELETE policy). */
@@ -191,6 +191,6 @@ export function readSourceInput(req: ProvisionRequest) {
     schemaId: req.target.schemaId,
     ...(req.target.datasetId !== undefined
       ? { datasetId: req.target.datasetId }
-      : { datasetName: req.target.dataset?.name ?? req.name }),
+      : { datasetName: datasetName(req) }),
   };
 }

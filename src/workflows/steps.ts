@@ -97,6 +97,11 @@ export function createBaseConnection(
   );
 }
 
+/** The name of the dataset a request creates or finds (the source's own when it names none). */
+export function datasetName(req: ProvisionRequest): string {
+  return req.target.dataset?.name ?? req.name;
+}
+
 /**
  * The target's dataset: checked when the request named it by id (never this project's to delete,
  * so no undo at all), otherwise found or created under the saga, registered before the call.
@@ -108,7 +113,7 @@ export function ensureDataset(
   { lookupFirst, found }: Pick<Input<'ensureDataset'>, 'lookupFirst' | 'found'>,
 ): Promise<Output<'ensureDataset'>> {
   const { datasetId, schemaId, dataset } = req.target;
-  const name = dataset?.name ?? req.name;
+  const name = datasetName(req);
   const ensure = () =>
     step('ensureDataset', datasetId ? `Check dataset ${datasetId}` : `Dataset "${name}"`, {
       owner,
