@@ -1,3 +1,5 @@
+import { appendFileSync } from 'node:fs';
+import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { RequestConflictError, summarizeFailure } from '../src/client';
 import type { StoredResource } from '../emulator/control';
@@ -8,10 +10,19 @@ import { progressQuery, REQUEST_MEMO, sourceWorkflowId, WorkflowType } from '../
 import type { Mapping } from '../src/shared/plan';
 import { desiredMappings, sameMappings } from '../src/shared/plan-source';
 import { emptyAudit, KIND, type ResourceAudit } from './audit';
+import {
+  auditDataSafety,
+  emptyDataWatch,
+  watchDatasets,
+  type DataLog,
+  type DataSafetyAudit,
+  type TeardownRecord,
+} from './data-safety';
 import type { Rng } from './rng';
 import type { Ctx, ScenarioResult } from './scenarios';
 import { SCHEMA_ID, sourceKey, VARIANTS, type Variant } from './sources';
 import { firstLine } from './stack';
+import { installUnkindFaults } from './unkind';
 
 /**
  * Scenario `lifecycle` ("one source, one life"): every source gets several concurrent triggers,
@@ -22,6 +33,12 @@ import { firstLine } from './stack';
  * last operation that completed on the source's workflow id (its request, or nothing after a
  * teardown), and counts duplicates, orphans and datasets deleted while a target connection still
  * writes to them. Some sources share a dataset (same `target.dataset.name`).
+ *
+ * AEP's lists lag (the preset's `--list-lag-ms`, 2 s: every Flow Service, Catalog and Data Prep
+ * write shows in lists and name filters that much later), and a seeded share of the teardowns
+ * (`--delete-dataset`, a third) asks `deleteDataset: true`; the driver logs those and each
+ * succeeded provisioning's dataset, samples the emulator's datasets, and the audit counts data
+ * lost and sources left without a flow (chaos/data-safety.ts says the exact rules).
  */
 
 // ---------------------------------------------------------------------------------------------
@@ -135,7 +152,7 @@ export interface SourceFinal {
   lastCompleted?: string;
 }
 
-export interface LifecycleAudit extends ResourceAudit {
+export interface LifecycleAudit extends ResourceAudit, DataSafetyAudit {
   datasetsDeletedInUse: number;
   /** Sources whose AEP state is not their last completed operation's desired state. */
   stateMismatches: number;
@@ -162,15 +179,32 @@ interface Body {
 }
 const body = (r: StoredResource) => r.body as Body;
 
+/**
+ * `log`: what the driver recorded about datasets (succeeded provisionings' `datasetId`, teardowns
+ * with or without `deleteDataset`, samples of the emulator), for the data-safety counts
+ * (chaos/data-safety.ts) and to tell a dataset kept on purpose from an orphan; `endAt`: when the
+ * final resources were read. Without a log nothing succeeded onto any dataset, so a dataset no
+ * target connection writes to and no source wants is an orphan.
+ */
 export function auditLifecycle(
   resources: readonly StoredResource[],
   finals: readonly SourceFinal[],
+  log: DataLog = { startedAt: 0, reported: [], teardowns: [], watch: emptyDataWatch() },
+  endAt = Date.now(),
 ): LifecycleAudit {
+  const safety = auditDataSafety(
+    resources,
+    finals.map((f) => ({ sandbox: f.sandbox, name: f.name, present: f.desired !== null })),
+    log,
+    endAt,
+  );
+  const { retention, ...safetyCounts } = safety;
   const a: LifecycleAudit = {
     ...emptyAudit(),
     datasetsDeletedInUse: 0,
     stateMismatches: 0,
     mismatchesByField: {},
+    ...safetyCounts,
   };
   const example = (s: string) => {
     if (a.examples.length < 30) a.examples.push(s);
@@ -223,7 +257,9 @@ export function auditLifecycle(
   }
 
   // Datasets: one per (sandbox, name); one no target connection writes to and no source wants
-  // is an orphan (a shared one stays while any source writes to it).
+  // is an orphan (a shared one stays while any source writes to it), unless it is retained: it
+  // holds data (a provisioning succeeded onto it) and no teardown asked to delete it
+  // (chaos/data-safety.ts, retention).
   const referenced = new Set(targets.map((t) => `${t.sandbox}\u0000${body(t).params?.dataSetId}`));
   const wanted = new Set(
     finals
@@ -241,10 +277,12 @@ export function auditLifecycle(
       const marked = creatorSource(ds.description) !== undefined;
       if (referenced.has(`${ds.sandbox}\u0000${ds.id}`)) continue;
       if (marked && wanted.has(k)) continue;
+      const kept = retention(ds.sandbox, ds.id);
+      if (marked && kept.retained) continue;
       a.orphans += 1;
       if (!marked) a.leftovers.unknownSource += 1;
       example(
-        `orphan dataset ${ds.id} "${ds.name ?? ''}" in ${ds.sandbox}: no target connection writes to it`,
+        `orphan dataset ${ds.id} "${ds.name ?? ''}" in ${ds.sandbox}: no target connection writes to it${kept.retained ? '' : `, ${kept.why}`}`,
       );
     }
   }
@@ -282,6 +320,7 @@ export function auditLifecycle(
       `state of ${key} differs from "${f.lastCompleted ?? 'nothing completed'}": ${fields.join(', ')}`,
     );
   }
+  for (const e of [...safety.dataLostExamples, ...safety.sourcesWithoutFlowExamples]) example(e);
   return a;
 }
 
@@ -393,6 +432,8 @@ interface Tally {
   provisioningsCancelledByTeardown: number;
   /** Teardowns sent while the provisioning was seen in WAITING_FOR_ACTIVATION. */
   teardownsDuringActivationWait: number;
+  /** Teardown calls that asked `deleteDataset: true` (refused ones included). */
+  teardownsAskingDeleteDataset: number;
   /** Failures by `operation type/rootType`. */
   failuresByType: Record<string, number>;
   /** The first message of each failure key: what a reader needs to tell a bug from a refusal. */
@@ -426,6 +467,9 @@ async function until<T>(ctx: Ctx, p: Promise<T>): Promise<T | 'unfinished'> {
 export async function runLifecycle(ctx: Ctx, prefix: string): Promise<ScenarioResult> {
   const { opts, stack } = ctx;
   const client = stack.client;
+  // Lists that lag (and any other unkind fault asked for on the command line).
+  for (const line of await installUnkindFaults(stack.emulator.control, opts))
+    ctx.log(`lifecycle: ${line}`);
   const waitRng = ctx.rng.fork('activation-wait');
   const specs = lifecycleSources(opts.sources, {
     prefix,
@@ -446,6 +490,7 @@ export async function runLifecycle(ctx: Ctx, prefix: string): Promise<ScenarioRe
     requestConflicts: 0,
     provisioningsCancelledByTeardown: 0,
     teardownsDuringActivationWait: 0,
+    teardownsAskingDeleteDataset: 0,
     failuresByType: {},
     failureExamples: {},
     driverErrors: 0,
@@ -475,19 +520,43 @@ export async function runLifecycle(ctx: Ctx, prefix: string): Promise<ScenarioRe
     tally.driverErrors += 1;
     if (tally.examples.length < 10) tally.examples.push(`${what}: ${firstLine(err)}`);
   };
-  const settle = async (op: string, p: Promise<unknown>) => {
+  type Settled<T> =
+    { state: 'succeeded'; value: T } | { state: 'failed' | 'cancelled' | 'unfinished' | 'error' };
+  const settle = async <T>(op: string, p: Promise<T>): Promise<Settled<T>> => {
     try {
       const r = await until(ctx, p);
       if (r === 'unfinished') {
         tally.unfinished += 1;
         ctx.progress.unfinished += 1;
-      } else {
-        tally.succeeded += 1;
-        ctx.progress.succeeded += 1;
+        return { state: 'unfinished' };
       }
+      tally.succeeded += 1;
+      ctx.progress.succeeded += 1;
+      return { state: 'succeeded', value: r };
     } catch (err) {
-      if (err instanceof WorkflowFailedError) failure(op, err);
-      else driverError(`${op} result`, err);
+      if (err instanceof WorkflowFailedError) {
+        failure(op, err);
+        return { state: summarizeFailure(err).type === 'Cancelled' ? 'cancelled' : 'failed' };
+      }
+      driverError(`${op} result`, err);
+      return { state: 'error' };
+    }
+  };
+
+  // The data log: each succeeded provisioning's dataset and each teardown asked, with when (kept
+  // in memory for the audit, and appended to lifecycle-log.jsonl in the run's directory).
+  const dataLog: DataLog = {
+    startedAt: Date.now(),
+    reported: [],
+    teardowns: [],
+    watch: emptyDataWatch(),
+  };
+  const logFile = path.join(stack.opts.dir, 'lifecycle-log.jsonl');
+  const record = (event: string, fields: object) => {
+    try {
+      appendFileSync(logFile, `${JSON.stringify({ event, ...fields })}\n`);
+    } catch {
+      // The log file is for a reader; the audit works from memory.
     }
   };
 
@@ -505,10 +574,21 @@ export async function runLifecycle(ctx: Ctx, prefix: string): Promise<ScenarioRe
     }
     note(started.workflowId, started.runId);
     ctx.progress.started += 1;
-    await settle('provision', started.handle.result());
+    const r = await settle('provision', started.handle.result());
+    if (r.state === 'succeeded') {
+      const report = {
+        sandbox: spec.sandbox,
+        name: spec.name,
+        datasetId: r.value.datasetId,
+        runId: started.runId,
+        at: Date.now(),
+      };
+      dataLog.reported.push(report);
+      record('provisioned', { ...report, version: v.label });
+    }
   };
 
-  const teardown = async (spec: LifecycleSource, duringWait: boolean) => {
+  const teardown = async (spec: LifecycleSource, duringWait: boolean, deleteDataset: boolean) => {
     const workflowId = sourceWorkflowId(spec.sandbox, spec.name);
     if (duringWait) {
       // Wait (bounded) until the open provisioning sleeps before its smoke record, then strike.
@@ -529,22 +609,49 @@ export async function runLifecycle(ctx: Ctx, prefix: string): Promise<ScenarioRe
         await sleep(100);
       }
     }
+    if (deleteDataset) tally.teardownsAskingDeleteDataset += 1;
+    const asked: TeardownRecord = {
+      sandbox: spec.sandbox,
+      name: spec.name,
+      deleteDataset,
+      askedAt: Date.now(),
+      outcome: 'open',
+    };
+    dataLog.teardowns.push(asked);
     let started;
     try {
-      started = await client.startDeprovision({ sandbox: spec.sandbox, name: spec.name }, () => {
-        tally.provisioningsCancelledByTeardown += 1;
-      });
+      started = await client.startDeprovision(
+        { sandbox: spec.sandbox, name: spec.name, ...(deleteDataset ? { deleteDataset } : {}) },
+        () => {
+          tally.provisioningsCancelledByTeardown += 1;
+        },
+      );
     } catch (err) {
       if (err instanceof RequestConflictError) {
         tally.requestConflicts += 1;
-        return;
+        asked.outcome = 'conflict';
+      } else {
+        asked.outcome = 'error';
+        driverError(`teardown ${spec.name}`, err);
       }
-      driverError(`teardown ${spec.name}`, err);
+      record('teardown', asked);
       return;
     }
+    asked.runId = started.runId;
+    asked.started = started.started;
+    record('teardown asked', asked);
     note(started.workflowId, started.runId);
     ctx.progress.started += 1;
-    await settle('teardown', started.handle.result());
+    const r = await settle('teardown', started.handle.result());
+    asked.outcome = r.state;
+    if (r.state !== 'unfinished') asked.closedAt = Date.now();
+    if (r.state === 'succeeded') {
+      asked.datasetsDeleted = r.value.deleted.filter((d) => d.kind === 'dataset').map((d) => d.id);
+      asked.datasetsKept = r.value.kept
+        .filter((k) => k.kind === 'dataset')
+        .map((k) => ({ id: k.id, ...(k.reason !== undefined ? { reason: k.reason } : {}) }));
+    }
+    record('teardown', asked);
   };
 
   const plan = async (spec: LifecycleSource, v: RequestVersion) => {
@@ -554,6 +661,8 @@ export async function runLifecycle(ctx: Ctx, prefix: string): Promise<ScenarioRe
 
   const trigger = async (spec: LifecycleSource, t: number) => {
     const rng = ctx.rng.fork(`trigger ${spec.index} ${t}`);
+    // Its own stream, so that the share does not shift the operations drawn.
+    const deleteRng = ctx.rng.fork(`delete dataset ${spec.index} ${t}`);
     await sleep(rng.int(0, 500));
     for (let i = 0; i < opts.opsPerTrigger && Date.now() < ctx.deadline; i++) {
       const op = pickOp(rng);
@@ -569,9 +678,9 @@ export async function runLifecycle(ctx: Ctx, prefix: string): Promise<ScenarioRe
           case 'plan':
             return plan(spec, rng.pick(spec.versions));
           case 'teardown':
-            return teardown(spec, false);
+            return teardown(spec, false, deleteRng.next() < opts.deleteDatasetShare);
           case 'teardownDuringWait':
-            return teardown(spec, true);
+            return teardown(spec, true, deleteRng.next() < opts.deleteDatasetShare);
         }
       };
       // Every Temporal call of the operation ends when the scenario does (ctx.abort).
@@ -583,8 +692,9 @@ export async function runLifecycle(ctx: Ctx, prefix: string): Promise<ScenarioRe
   };
 
   ctx.log(
-    `${specs.length} sources × ${opts.triggers} triggers × ${opts.opsPerTrigger} operations; activation wait ${opts.activationWaitMin}-${opts.activationWaitMax} s`,
+    `${specs.length} sources × ${opts.triggers} triggers × ${opts.opsPerTrigger} operations; activation wait ${opts.activationWaitMin}-${opts.activationWaitMax} s; list lag ${opts.listLagMs} ms; deleteDataset on ${Math.round(opts.deleteDatasetShare * 100)} % of teardowns; data log ${path.relative(process.cwd(), logFile)}`,
   );
+  const watcher = watchDatasets(stack.emulator.control, 1000);
   // At most --concurrency sources have their triggers running at once.
   let next = 0;
   const lane = async () => {
@@ -594,7 +704,11 @@ export async function runLifecycle(ctx: Ctx, prefix: string): Promise<ScenarioRe
       await Promise.all(Array.from({ length: opts.triggers }, (_, t) => trigger(spec, t)));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency, specs.length) }, lane));
+  try {
+    await Promise.all(Array.from({ length: Math.min(opts.concurrency, specs.length) }, lane));
+  } finally {
+    dataLog.watch = await watcher.stop();
+  }
 
   // Which operation completed last on each source's workflow id, and what it wanted.
   const finals: SourceFinal[] = [];
@@ -628,10 +742,14 @@ export async function runLifecycle(ctx: Ctx, prefix: string): Promise<ScenarioRe
           );
         }
       }
+      const deletedDataset = (runId: string) =>
+        dataLog.teardowns.some((t) => t.runId === runId && t.started !== false && t.deleteDataset);
       const label = last
         ? last.type === WorkflowType.provision
           ? `provision ${spec.versions.find((v) => sameRequest(v.request, desired))?.label ?? '?'}`
-          : 'teardown'
+          : deletedDataset(last.runId)
+            ? 'teardown (deleteDataset)'
+            : 'teardown'
         : undefined;
       finals.push({
         sandbox: spec.sandbox,
@@ -650,8 +768,15 @@ export async function runLifecycle(ctx: Ctx, prefix: string): Promise<ScenarioRe
   return {
     outcomes: [],
     problems,
-    audit: (resources) => auditLifecycle(resources, finals),
-    summaryFields: ['duplicates', 'orphans', 'datasetsDeletedInUse', 'stateMismatches'],
+    audit: (resources) => auditLifecycle(resources, finals, dataLog, Date.now()),
+    summaryFields: [
+      'duplicates',
+      'orphans',
+      'datasetsDeletedInUse',
+      'stateMismatches',
+      'dataLost',
+      'sourcesWithoutFlow',
+    ],
     figures: {
       succeeded: tally.succeeded,
       failed: tally.failed,
@@ -663,6 +788,11 @@ export async function runLifecycle(ctx: Ctx, prefix: string): Promise<ScenarioRe
       requestConflicts: tally.requestConflicts,
       provisioningsCancelledByTeardown: tally.provisioningsCancelledByTeardown,
       teardownsDuringActivationWait: tally.teardownsDuringActivationWait,
+      teardownsAskingDeleteDataset: tally.teardownsAskingDeleteDataset,
+      deleteDatasetShare: opts.deleteDatasetShare,
+      listLagMs: opts.listLagMs,
+      datasetSamples: dataLog.watch.observations,
+      datasetSampleErrors: dataLog.watch.errors,
       driverErrors: tally.driverErrors,
       driverErrorExamples: tally.examples,
       sourcesPresent: withSource,

@@ -43,13 +43,18 @@ export interface ChaosOptions {
   /** lifecycle: each source's smokeTest.activationWaitSeconds is drawn from min..max. */
   activationWaitMin: number;
   activationWaitMax: number;
+  /** lifecycle: share of the teardowns that ask `deleteDataset: true` (drawn by the seeded rng). */
+  deleteDatasetShare: number;
   /** The workers' AEP_REQUEST_TIMEOUT_MS (the HTTP attempt timeout); the product's default when absent. */
   requestTimeoutMs?: number;
   /** unkind: share of Platform creates whose commit is slower than the attempt timeout. */
   slowCommitRate: number;
   /** unkind: how late a slow commit lands (default: the attempt timeout + 2 s). */
   slowCommitMs?: number;
-  /** unkind: what Platform writes create or delete shows in lists only this much later. */
+  /**
+   * unkind, lifecycle: what Platform writes (Flow Service, Catalog, Data Prep) create or delete
+   * shows in lists and name filters only this much later.
+   */
   listLagMs: number;
   /** unkind: share of Platform creates that commit, then answer a gateway 504. */
   commitThen504Rate: number;
@@ -83,6 +88,7 @@ export const DEFAULTS: ChaosOptions = {
   opsPerTrigger: 4,
   activationWaitMin: 1,
   activationWaitMax: 3,
+  deleteDatasetShare: 1 / 3,
   slowCommitRate: 0,
   listLagMs: 0,
   commitThen504Rate: 0,
@@ -140,9 +146,10 @@ export const PRESETS: Record<string, Preset> = {
     },
   },
   lifecycle: {
-    scenario: 'lifecycle: 100 sources, 3 racing triggers each (provision, change, plan, teardown)',
+    scenario:
+      'lifecycle: 100 sources, 3 racing triggers each (provision, change, plan, teardown, a third of the teardowns with deleteDataset), lists lagging 2 s',
     expect:
-      'each source ends as its last completed operation wanted; 0 duplicates, 0 orphans, 0 datasets deleted in use',
+      'each source ends as its last completed operation wanted; 0 duplicates, 0 orphans, 0 datasets deleted in use, 0 data lost, 0 sources without a flow',
     options: {
       scenario: 'lifecycle',
       sources: 100,
@@ -150,6 +157,8 @@ export const PRESETS: Record<string, Preset> = {
       opsPerTrigger: 3,
       activationWaitMin: 1,
       activationWaitMax: 3,
+      deleteDatasetShare: 1 / 3,
+      listLagMs: 2000,
       workers: 2,
       timeoutSeconds: 1800,
     },

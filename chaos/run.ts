@@ -222,7 +222,8 @@ async function audit(
   );
   const resources = await control.resources();
   const ra = result.audit ? result.audit(resources) : auditResources(resources, outcomes);
-  // A scenario's own audit may add figures (lifecycle: datasetsDeletedInUse, stateMismatches).
+  // A scenario's own audit may add figures (lifecycle: datasetsDeletedInUse, stateMismatches,
+  // dataLost, sourcesWithoutFlow and their examples).
   const auditExtras: Record<string, unknown> = Object.fromEntries(
     Object.entries(ra as unknown as Record<string, unknown>).filter(
       ([k]) =>
@@ -364,6 +365,8 @@ function expectations(opts: ChaosOptions, r: ChaosReport, scenarioProblems: stri
     case 'lifecycle':
       zero('datasetsDeletedInUse');
       zero('stateMismatches');
+      zero('dataLost');
+      zero('sourcesWithoutFlow');
       zero('driverErrors');
       break;
     case 'malformed':
@@ -399,6 +402,10 @@ function describe(o: ChaosOptions): string {
       ? `${o.serverRestarts} server restart(s) (${o.serverStop === 'kill' ? 'SIGKILL' : 'SIGTERM'})`
       : undefined,
     o.scenario === 'cancel' ? `cancel ${o.cancelFraction}` : undefined,
+    o.listLagMs > 0 ? `list lag ${o.listLagMs} ms` : undefined,
+    o.scenario === 'lifecycle'
+      ? `deleteDataset on ${Math.round(o.deleteDatasetShare * 100)} % of teardowns`
+      : undefined,
     `${o.workers} worker(s)`,
     o.server === 'postgres' ? 'Temporal server on PostgreSQL' : 'dev server',
     `seed ${o.seed}`,
@@ -488,7 +495,7 @@ export function parseArgs(argv: string[]): ChaosOptions {
     .option('--slow-commit-ms <ms>', 'how late a slow commit lands', int('--slow-commit-ms', 0))
     .option(
       '--list-lag-ms <ms>',
-      'Platform writes show in lists this much later',
+      'Platform writes (Flow Service, Catalog, Data Prep) show in lists this much later',
       int('--list-lag-ms', 0),
     )
     .option(
@@ -555,6 +562,11 @@ export function parseArgs(argv: string[]): ChaosOptions {
       'lifecycle: activation wait of each source, seconds: n or min-max',
       range('--activation-wait'),
     )
+    .option(
+      '--delete-dataset <f>',
+      'lifecycle: share of the teardowns that ask deleteDataset: true',
+      fraction('--delete-dataset'),
+    )
     .option('--keep', 'keep .data/chaos/<run>/ (SQLite, logs) even when the run passed')
     .option('--json', 'print the report as JSON on the last line of stdout')
     .exitOverride()
@@ -592,6 +604,7 @@ export function parseArgs(argv: string[]): ChaosOptions {
     triggers?: number;
     ops?: number;
     activationWait?: [number, number];
+    deleteDataset?: number;
   }>();
   let faultKinds;
   try {
@@ -632,6 +645,7 @@ export function parseArgs(argv: string[]): ChaosOptions {
       opsPerTrigger: o.ops,
       activationWaitMin: o.activationWait?.[0],
       activationWaitMax: o.activationWait?.[1],
+      deleteDatasetShare: o.deleteDataset,
     }).filter(([, v]) => v !== undefined),
   );
   const preset = o.preset ? PRESETS[o.preset] : undefined;
@@ -677,9 +691,10 @@ async function main(): Promise<void> {
   try {
     const report = await runChaos(opts);
     if (opts.json) {
+      // lifecycle and unkind: their key counts as one plain line, on stderr, so that the JSON
+      // report stays the last line of stdout.
+      if (typeof report.summary === 'string') process.stderr.write(`${report.summary}\n`);
       process.stdout.write(`${JSON.stringify(report)}\n`);
-      // lifecycle and unkind: their key counts as one plain line, the last one.
-      if (typeof report.summary === 'string') process.stdout.write(`${report.summary}\n`);
     } else process.stdout.write(humanReport(report));
     process.exit(report.ok ? 0 : 1);
   } catch (err) {

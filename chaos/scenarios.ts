@@ -60,7 +60,10 @@ export interface ScenarioResult {
    * extra numeric fields join the report. Default: auditResources over `outcomes`.
    */
   audit?: (resources: StoredResource[]) => ResourceAudit;
-  /** Report fields printed as the plain summary line (`name: value, …`), last on stdout. */
+  /**
+   * Report fields printed as the plain summary line (`name: value, …`): the last line of the
+   * human report; with `--json`, on stderr (the JSON stays the last line of stdout).
+   */
   summaryFields?: string[];
 }
 

@@ -104,7 +104,11 @@ export class EmulatorControl {
     return this.call('GET', '/filter-mode');
   }
 
-  /** Switches filter readings (omitted fields keep their value); `reset()` restores the start mode. */
+  /**
+   * Switches filter readings (omitted fields keep their value); `reset()` restores the start mode.
+   * `setFilterMode({ quoting: 'strict' })` makes Flow Service refuse an unquoted `property` value
+   * containing a space with `400 FLOW-1453-400` (double-quoted values still work).
+   */
   setFilterMode(mode: Partial<FilterMode>): Promise<FilterMode> {
     return this.call('PUT', '/filter-mode', mode);
   }

@@ -9,8 +9,12 @@
  * Because the path alphabet excludes operator characters, `==` or `&` inside a value is safe.
  *
  * Both readings of quotes are switchable (`FilterMode.quoting`): `'literal'` (above, the default)
- * or `'raw'` (quotes are ordinary characters and every value splits on commas). `name` filters
- * compare case-insensitively with `FilterMode.nameMatch: 'caseInsensitive'`.
+ * or `'raw'` (quotes are ordinary characters and every value splits on commas). `'strict'` reads
+ * quotes as `'literal'` does but refuses an unquoted value containing a space (after URL
+ * decoding) with `1453-400`: an opt-in pessimistic reading in which a value with spaces must be
+ * double-quoted (Adobe's sort-and-filter guide itself prints `description==Test%20description`,
+ * which this reading refuses). `name` filters compare case-insensitively with
+ * `FilterMode.nameMatch: 'caseInsensitive'`.
  */
 import type { FilterMode } from './types';
 
@@ -67,7 +71,13 @@ export function parsePropertyFilter(
     );
   }
   const quoted =
-    mode.quoting === 'literal' && raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"');
+    mode.quoting !== 'raw' && raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"');
+  if (!quoted && mode.quoting === 'strict' && raw.includes(' ')) {
+    throw new FilterSyntaxError(
+      '1453-400',
+      `Invalid query value ${expression} provided in query param.`,
+    );
+  }
   const values = quoted ? [raw.slice(1, -1)] : raw.split(',');
   if (!quoted && values.some((v) => v === '')) {
     throw new FilterSyntaxError('1452-400', `Invalid value ${raw} for field ${path}.`);

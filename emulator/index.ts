@@ -62,7 +62,7 @@ export interface EmulatorOptions {
    * 204; the product's teardown uses it) or `'unsupported'` (405, as an unrouted method).
    */
   mappingSetDelete?: 'allow' | 'unsupported';
-  /** Filter value reading: `'literal'` (default) or `'raw'`; see `FilterMode`. */
+  /** Filter value reading: `'literal'` (default), `'raw'` or `'strict'`; see `FilterMode`. */
   filterQuoting?: FilterMode['quoting'];
   /** `name` filters: `'exact'` (default) or `'caseInsensitive'`. */
   nameMatch?: FilterMode['nameMatch'];

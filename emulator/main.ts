@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     )
     .option(
       '--filter-quoting <mode>',
-      "filter values: 'literal' (quoted = one literal) or 'raw' (quotes kept, commas split)",
+      "filter values: 'literal' (quoted = one literal), 'raw' (quotes kept, commas split) or 'strict' (literal; unquoted spaces → 1453-400)",
       'literal',
     )
     .option('--name-match <mode>', "name filters: 'exact' or 'case-insensitive'", 'exact')
@@ -93,6 +93,7 @@ async function main(): Promise<void> {
   const filterQuoting = choice('--filter-quoting', o.filterQuoting, {
     literal: 'literal',
     raw: 'raw',
+    strict: 'strict',
   });
   const nameMatch = choice('--name-match', o.nameMatch, {
     exact: 'exact',

@@ -87,12 +87,13 @@ export interface FaultRuleState extends FaultRule {
  * How list filters read values (switchable at run time, see docs/emulator.md).
  * - `quoting`: `'literal'` (default) — a value in double quotes is ONE literal, quotes stripped,
  *   commas kept; unquoted values split on commas ("any of"). `'raw'` — quotes are part of the
- *   value and every value splits on commas.
+ *   value and every value splits on commas. `'strict'` — as `'literal'`, but an unquoted Flow
+ *   Service value containing a space (after URL decoding) is refused with `1453-400`.
  * - `nameMatch`: `'exact'` (default) or `'caseInsensitive'` — how `name` filters compare
  *   (Flow Service `property=name==…`, Catalog `name=` and `property=name==…`, Data Prep `name=`).
  */
 export interface FilterMode {
-  quoting: 'literal' | 'raw';
+  quoting: 'literal' | 'raw' | 'strict';
   nameMatch: 'exact' | 'caseInsensitive';
 }
 

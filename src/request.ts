@@ -199,6 +199,28 @@ export const deprovisionRequestSchema = z
      * an open provisioning, whose compensation may have deleted everything already).
      */
     ifExists: z.boolean({ error: 'ifExists must be true or false' }).optional(),
+    /**
+     * Also delete the dataset this project created for the source, and the records ingested into
+     * it, when no other source writes to it. Without it the dataset is kept (`reason: retained`):
+     * deleting ingested data is a separate, explicit act, as in AEP itself. A dataset the request
+     * named by id is never deleted.
+     */
+    deleteDataset: z.boolean({ error: 'deleteDataset must be true or false' }).optional(),
+    /**
+     * Ids of the source's resources as its last provisioning returned them (the client reads
+     * them from Temporal): found by id while AEP's lists may not show them yet. Each is checked
+     * to be this source's before anything is deleted.
+     */
+    known: z
+      .object({
+        baseConnectionId: z.string().max(200).optional(),
+        sourceConnectionId: z.string().max(200).optional(),
+        targetConnectionId: z.string().max(200).optional(),
+        mappingSetId: z.string().max(200).optional(),
+        flowId: z.string().max(200).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((r) => (r.name === undefined) !== (r.flowId === undefined), {

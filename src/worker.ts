@@ -6,9 +6,8 @@ import {
   type LogEntry,
   type WorkerOptions,
 } from '@temporalio/worker';
-import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { createActivities } from './activities';
-import type { OpenRuns } from './activities/types';
 import { createAepClient } from './aep/client';
 import { createTokenProvider } from './aep/token';
 import { dataConverterOf } from './codec';
@@ -77,14 +76,12 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
     activities: createActivities({
       aep,
       defaultSandbox: config.AEP_SANDBOX,
-      // The description carries the run's memo: decoded with the same converter (codec keys).
-      runs: openRuns(
-        new Client({
-          connection,
-          namespace: config.TEMPORAL_NAMESPACE,
-          ...(dataConverter ? { dataConverter } : {}),
-        }),
-      ),
+      // Updates to dataset workflows: payloads encoded with the same converter (codec keys).
+      temporal: new Client({
+        connection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        ...(dataConverter ? { dataConverter } : {}),
+      }),
     }),
     ...(dataConverter ? { dataConverter } : {}),
     shutdownGraceTime: SHUTDOWN_GRACE_MS,
@@ -92,24 +89,6 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
     ...workerTuning(config),
     ...opts.tuning,
   });
-}
-
-/**
- * Whether a run is open, from Temporal, over the worker's own connection. A run Temporal no
- * longer knows (past retention) is closed.
- */
-export function openRuns(client: Client): OpenRuns {
-  return {
-    async isOpen(workflowId, runId) {
-      try {
-        const { status } = await client.workflow.getHandle(workflowId, runId).describe();
-        return status.name === 'RUNNING';
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return false;
-        throw err;
-      }
-    },
-  };
 }
 
 /** The WORKER_* settings as worker options; unset ones keep the SDK's defaults. */

@@ -83,7 +83,7 @@ export function registerControl(app: FastifyInstance, ctx: EmulatorContext): voi
   app.put(`${base}/filter-mode`, async (req) => {
     const mode = parseBody(
       z.object({
-        quoting: z.enum(['literal', 'raw']).optional(),
+        quoting: z.enum(['literal', 'raw', 'strict']).optional(),
         nameMatch: z.enum(['exact', 'caseInsensitive']).optional(),
       }),
       req.body,

@@ -8,7 +8,7 @@ import { activityContext } from './context';
 import { sourceNotFound } from './failures';
 import { listByName, sourceConnectionsOf } from './lookups';
 import { creatorSource, isOwned, isOwnedBy, keepsDataset } from './ownership';
-import type { ResolvedSource, SourceGraph } from './types';
+import type { KnownResources, ResolvedSource, SourceGraph } from './types';
 
 export function discoveryActivities({ aep }: { aep: AepClient }) {
   return {
@@ -21,13 +21,17 @@ export function discoveryActivities({ aep }: { aep: AepClient }) {
 
     /**
      * Finds the resources of a provisioned source (teardown), by source name or flow id. Only
-     * resources carrying this project's marker are returned for deletion; a dataset the request
-     * named by id is reported as kept.
+     * resources carrying this project's marker are returned; a dataset the request named by id
+     * is reported as kept. With `datasets`, a dataset this source created that no target
+     * connection of it writes to any more (kept by an earlier teardown) is found by the source's
+     * own name too, for a teardown that asks to delete it.
      */
     async discoverSource(input: {
       sandbox: string;
       name?: string;
       flowId?: string;
+      datasets?: boolean;
+      known?: KnownResources;
     }): Promise<SourceGraph> {
       const { sandbox } = input;
       const { signal } = activityContext();
@@ -35,9 +39,9 @@ export function discoveryActivities({ aep }: { aep: AepClient }) {
       const source = named ? sourceOf(named) : input.name;
       if (!source) throw new Error('discoverSource needs a name or a flowId');
       const graph: SourceGraph = { sandbox, resources: [], kept: [] };
-      const add = (kind: ResourceKind, id: string | undefined) => {
+      const add = (kind: ResourceKind, id: string | undefined, name?: string) => {
         if (id && !graph.resources.some((r) => r.kind === kind && r.id === id))
-          graph.resources.push({ kind, id });
+          graph.resources.push({ kind, id, ...(name !== undefined ? { name } : {}) });
       };
       graph.sourceName = source;
       const { flows, bases, targets, sources, mappingSets } = await listSource(
@@ -47,6 +51,26 @@ export function discoveryActivities({ aep }: { aep: AepClient }) {
         named,
         signal,
       );
+      // What the source's last provisioning returned, read by id: lists may not show it yet.
+      const known = input.known ?? {};
+      const read = async <T extends { id: string; name?: string; description?: string }>(
+        id: string | undefined,
+        have: T[],
+        get: (sandbox: string, id: string, signal?: AbortSignal) => Promise<T | null>,
+      ) => {
+        if (!id || have.some((h) => h.id === id)) return;
+        const r = await get(sandbox, id, signal);
+        if (r && r.name === source && isOwnedBy(r.description, source)) have.push(r);
+      };
+      if (!named) await read(known.flowId, flows, (sb, id, s) => aep.getFlow(sb, id, s));
+      await read(known.baseConnectionId, bases, (sb, id, s) => aep.getConnection(sb, id, s));
+      await read(known.sourceConnectionId, sources, (sb, id, s) =>
+        aep.getSourceConnection(sb, id, s),
+      );
+      await read(known.targetConnectionId, targets, (sb, id, s) =>
+        aep.getTargetConnection(sb, id, s),
+      );
+      await read(known.mappingSetId, mappingSets, (sb, id, s) => aep.getMappingSet(sb, id, s));
 
       for (const f of flows) add('flow', f.id);
       for (const s of sources) add('sourceConnection', s.id);
@@ -67,9 +91,14 @@ export function discoveryActivities({ aep }: { aep: AepClient }) {
         const ds = await aep.getDataset(sandbox, dsId, signal);
         if (!ds) continue;
         const keep = datasetKept(ds.description, t.description);
-        if (!keep) add('dataset', ds.id);
+        if (!keep) add('dataset', ds.id, ds.name);
         else if (!graph.kept.some((k) => k.id === ds.id))
           graph.kept.push({ kind: 'dataset', id: ds.id, reason: keep });
+      }
+      if (input.datasets && !graph.resources.some((r) => r.kind === 'dataset')) {
+        for (const ds of await listByName(aep, 'dataset', sandbox, source, signal)) {
+          if (isOwnedBy(ds.description, source)) add('dataset', ds.id, ds.name);
+        }
       }
       for (const b of bases) add('baseConnection', b.id);
       return graph;
@@ -130,10 +159,9 @@ async function listSource(
 }
 
 /**
- * Why the dataset a target connection writes to is kept, or undefined when it goes. A dataset this
- * project created goes with the last source that writes to it (the delete checks that no other
- * target connection still does); one the request named by id, or one this project did not
- * create, is never deleted.
+ * Why the dataset a target connection writes to is not the teardown's to release, or undefined
+ * when it is (its workflow then keeps or deletes it): one the request named by id, or one this
+ * project did not create, is never deleted.
  */
 function datasetKept(
   dataset: string | undefined,

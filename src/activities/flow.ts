@@ -16,7 +16,14 @@ export function flowActivities({ aep }: { aep: AepClient }) {
       const { owner } = input;
       return ensureOwned(input, {
         lookUp: (signal) =>
-          lookUpOwnNamed(aep, 'flow', owner, signal, (flow) => checkFlowConnections(flow, input)),
+          lookUpOwnNamed(
+            aep,
+            'flow',
+            owner,
+            signal,
+            (flow) => checkFlowConnections(flow, input),
+            input.replaces ? [input.replaces] : [],
+          ),
         create: (commit) => aep.createFlow(owner.sandbox, flowBody(input), commit),
       });
     },

@@ -6,9 +6,10 @@
  * retries never produce duplicates. Secrets never appear in inputs or results: the AEP client
  * holds the token.
  */
+import type { Client } from '@temporalio/client';
 import type { AepClient } from '../aep/client';
-import type { OpenRuns } from './types';
 import { activityContext, heartbeating } from './context';
+import { datasetActivities } from './datasets';
 import { discoveryActivities } from './discovery';
 import { flowActivities } from './flow';
 import { mappingSetActivities } from './mapping-set';
@@ -23,8 +24,8 @@ export interface ActivityDeps {
   aep: AepClient;
   /** Sandbox of requests that name none (config AEP_SANDBOX). */
   defaultSandbox: string;
-  /** Which workflow runs are open (a dataset's creator decides its fate while it runs). */
-  runs: OpenRuns;
+  /** The worker's Temporal client: datasets are asked of their workflow (datasets.ts). */
+  temporal: Client;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -32,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     ...validationActivities(deps),
     ...sourceSideActivities(deps),
     ...targetSideActivities(deps),
+    ...datasetActivities(deps),
     ...mappingSetActivities(deps),
     ...flowActivities(deps),
     ...readActivities(deps),

@@ -7,6 +7,7 @@
  * comma or a double quote in it) is not expressed: the lookup pages through the kind's list,
  * narrowed by the other conditions, and matches on our side.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import { nameFilter, type AepClient } from '../aep/client';
 import { SPEC } from '../aep/constants';
 import type {
@@ -18,15 +19,10 @@ import type {
   SourceConnection,
   TargetConnection,
 } from '../aep/types';
+import { FailureType } from '../shared/names';
 import type { ResourceKind } from '../shared/resources';
 import { adopt, type Adoption } from './ownership';
-import type {
-  Owner,
-  PriorDataset,
-  PriorMappingSet,
-  PriorResource,
-  PriorTargetConnection,
-} from './types';
+import type { Owner, PriorMappingSet, PriorResource, PriorTargetConnection } from './types';
 
 /** The Flow Service conditions of a lookup by name: the name (when expressible) and the spec. */
 export function byName(name: string, ...more: PropertyFilter[]): PropertyFilter[] {
@@ -39,30 +35,13 @@ export function exactly<T extends { name?: string }>(name: string, items: T[]): 
 }
 
 /**
- * Datasets of one name, canonical first (shared-dataset.ts): oldest first by Catalog `created`
- * (absent sorts last), then by id.
+ * Datasets of one name, oldest first by Catalog `created` (absent sorts last), then by id: the
+ * plan's read and the dataset workflow pick the same one.
  */
 export function canonicalOrder(a: Dataset, b: Dataset): number {
   const ca = a.created ?? Number.MAX_SAFE_INTEGER;
   const cb = b.created ?? Number.MAX_SAFE_INTEGER;
   return ca !== cb ? ca - cb : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
-export async function lookUpDataset(
-  aep: AepClient,
-  owner: Owner,
-  name: string,
-  signal?: AbortSignal,
-): Promise<PriorDataset | undefined> {
-  const found = adopt(
-    'dataset',
-    owner,
-    `named "${name}"`,
-    // Oldest first: with several of that name, every source adopts the same (shared-dataset.ts).
-    exactly(name, await aep.findDatasets(owner.sandbox, { name }, signal)).sort(canonicalOrder),
-    { anySource: true },
-  );
-  return priorOf(found, (d) => ({ schemaId: d.schemaRef.id }));
 }
 
 /** What a lookup by the source's own name finds of each kind (a prior resource, and more). */
@@ -83,9 +62,27 @@ const KEPT: {
   flow: () => ({}),
 };
 
+/** The read by id of each kind a lookup adopts from: consistent, where a list may lag. */
+const READ_BY_ID: {
+  [K in keyof PriorOf]: (
+    aep: AepClient,
+    sandbox: string,
+    id: string,
+    signal?: AbortSignal,
+  ) => Promise<ResourceOf[K] | null>;
+} = {
+  baseConnection: (aep, sandbox, id, signal) => aep.getConnection(sandbox, id, signal),
+  targetConnection: (aep, sandbox, id, signal) => aep.getTargetConnection(sandbox, id, signal),
+  mappingSet: (aep, sandbox, id, signal) => aep.getMappingSet(sandbox, id, signal),
+  flow: (aep, sandbox, id, signal) => aep.getFlow(sandbox, id, signal),
+};
+
 /**
- * The resource of `kind` this source owns under its own name, if any (see `adopt`). `check`, given
- * the whole resource, throws when it differs from the request.
+ * The resource of `kind` this source owns under its own name, if any (see `adopt`), but never one
+ * of `exclude`. What a list offers is read again by id before it is taken: a list may still show
+ * a resource deleted a moment ago (a replaced flow, a torn-down source), and adopting its ghost
+ * would point the source at nothing. `check`, given the resource, throws when it differs from
+ * the request.
  */
 export async function lookUpOwnNamed<K extends keyof PriorOf>(
   aep: AepClient,
@@ -93,11 +90,24 @@ export async function lookUpOwnNamed<K extends keyof PriorOf>(
   owner: Owner,
   signal?: AbortSignal,
   check?: (resource: ResourceOf[K]) => void,
+  exclude: readonly string[] = [],
 ): Promise<PriorOf[K] | undefined> {
-  const candidates = await listByName(aep, kind, owner.sandbox, owner.sourceName, signal);
-  const found = adopt(kind, owner, `named "${owner.sourceName}"`, candidates);
-  if (found) check?.(found.resource);
-  return priorOf(found, KEPT[kind]) as PriorOf[K] | undefined;
+  let candidates = (await listByName(aep, kind, owner.sandbox, owner.sourceName, signal)).filter(
+    (c) => !exclude.includes(c.id),
+  );
+  for (;;) {
+    const found = adopt(kind, owner, `named "${owner.sourceName}"`, candidates);
+    if (!found) return undefined;
+    const current = await READ_BY_ID[kind](aep, owner.sandbox, found.resource.id, signal);
+    if (!current) {
+      candidates = candidates.filter((c) => c.id !== found.resource.id);
+      continue;
+    }
+    // A mapping set read by id is its latest version, the one to compare.
+    const resource = { ...found.resource, ...current, id: found.resource.id } as ResourceOf[K];
+    check?.(resource);
+    return priorOf({ ...found, resource }, KEPT[kind]) as PriorOf[K];
+  }
 }
 
 /** An adopted resource as the activities pass it on: its id, who created it, and `more` of it. */
@@ -157,34 +167,64 @@ async function listAnyByName(
   signal?: AbortSignal,
 ): Promise<Array<ResourceOf[ResourceKind]>> {
   const httpApi = { path: 'connectionSpec.id', value: SPEC.httpApiConnection.id };
+  const dataLake = { path: 'connectionSpec.id', value: SPEC.dataLake.id };
   switch (kind) {
     case 'baseConnection':
       return exactly(
         name,
-        await aep.listConnections(sandbox, byName(name, httpApi), undefined, signal),
+        await withNameFallback(name, [httpApi], (f) =>
+          aep.listConnections(sandbox, f, undefined, signal),
+        ),
       );
     case 'sourceConnection':
       return exactly(
         name,
-        await aep.listSourceConnections(sandbox, byName(name, httpApi), undefined, signal),
+        await withNameFallback(name, [httpApi], (f) =>
+          aep.listSourceConnections(sandbox, f, undefined, signal),
+        ),
       );
     case 'targetConnection':
       return exactly(
         name,
-        await aep.listTargetConnections(
-          sandbox,
-          byName(name, { path: 'connectionSpec.id', value: SPEC.dataLake.id }),
-          undefined,
-          signal,
+        await withNameFallback(name, [dataLake], (f) =>
+          aep.listTargetConnections(sandbox, f, undefined, signal),
         ),
       );
     case 'flow':
-      return exactly(name, await aep.listFlows(sandbox, byName(name), undefined, signal));
+      return exactly(
+        name,
+        await withNameFallback(name, [], (f) => aep.listFlows(sandbox, f, undefined, signal)),
+      );
     case 'mappingSet':
       return exactly(name, await aep.findMappingSets(sandbox, { name }, signal));
     case 'dataset':
       return exactly(name, await aep.findDatasets(sandbox, { name }, signal));
   }
+}
+
+/**
+ * A Flow Service list by name, and, when Flow Service refuses the name condition as an invalid
+ * query value (`1453-400`: a stricter reading of its quoting rules than ours, e.g. an unquoted
+ * value with a space), the same list without it: the caller matches names on its side anyway.
+ */
+async function withNameFallback<T>(
+  name: string,
+  more: PropertyFilter[],
+  list: (filters: PropertyFilter[]) => Promise<T[]>,
+): Promise<T[]> {
+  const filters = byName(name, ...more);
+  try {
+    return await list(filters);
+  } catch (err) {
+    if (filters.length === more.length || !isInvalidQueryValue(err)) throw err;
+    return list(more);
+  }
+}
+
+function isInvalidQueryValue(err: unknown): boolean {
+  if (!(err instanceof ApplicationFailure) || err.type !== FailureType.AepBadRequest) return false;
+  const code = (err.details?.[0] as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /(^|-)1453-400$/.test(code);
 }
 
 /** The AEP client's delete of each kind: 404 counts as done (`'absent'`). */
@@ -209,7 +249,8 @@ export function deleteById(
 
 /**
  * Target connections of the sandbox that write to dataset `id` (`params.dataSetId`), checked
- * exactly on our side whatever the server's filter reading.
+ * exactly on our side whatever the server's filter reading, each read again by id: a list may
+ * still show one deleted a moment ago.
  */
 export async function targetConnectionsWritingTo(
   aep: AepClient,
@@ -217,7 +258,7 @@ export async function targetConnectionsWritingTo(
   id: string,
   signal?: AbortSignal,
 ): Promise<string[]> {
-  const targets = await aep.listTargetConnections(
+  const listed = await aep.listTargetConnections(
     sandbox,
     [
       { path: 'params.dataSetId', value: id },
@@ -226,5 +267,9 @@ export async function targetConnectionsWritingTo(
     undefined,
     signal,
   );
-  return targets.filter((t) => t.params?.dataSetId === id).map((t) => t.id);
+  const writers: string[] = [];
+  for (const t of listed.filter((t) => t.params?.dataSetId === id)) {
+    if (await aep.getTargetConnection(sandbox, t.id, signal)) writers.push(t.id);
+  }
+  return writers;
 }

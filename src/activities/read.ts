@@ -11,7 +11,7 @@ import type { ActualSource, Mapping } from '../shared/plan';
 import { FailureType } from '../shared/names';
 import type { ResourceKind } from '../shared/resources';
 import { activityContext } from './context';
-import { listByName, sourceConnectionsOf } from './lookups';
+import { canonicalOrder, listByName, sourceConnectionsOf } from './lookups';
 import { isOwned, isOwnedBy, userDescription } from './ownership';
 import type { InletInfo, ReadSourceInput } from './types';
 
@@ -58,7 +58,10 @@ export function readActivities({ aep }: { aep: AepClient }) {
         listByName(aep, 'flow', sandbox, name, signal),
         datasetId !== undefined
           ? aep.getDataset(sandbox, datasetId, signal).then((d) => (d ? [d] : []))
-          : listByName(aep, 'dataset', sandbox, datasetName ?? name, signal),
+          : // Oldest first, as the dataset workflow picks (lookups.ts canonicalOrder).
+            listByName(aep, 'dataset', sandbox, datasetName ?? name, signal).then((ds) =>
+              ds.sort(canonicalOrder),
+            ),
       ]);
 
       const base = pick('baseConnection', name, name, bases, foreign);

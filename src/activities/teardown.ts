@@ -2,23 +2,21 @@
 import type { AepClient } from '../aep/client';
 import { TEARDOWN_ORDER } from '../shared/resources';
 import { activityContext } from './context';
-import { releaseDataset } from './dataset-release';
 import { deleteById, listByName, targetConnectionsWritingTo } from './lookups';
 import { creatorRun } from './ownership';
 import type {
   DeleteResourceInput,
   DeleteResourceResult,
-  OpenRuns,
   SweepTwinsInput,
   SweepTwinsResult,
 } from './types';
 
-export function teardownActivities({ aep, runs }: { aep: AepClient; runs: OpenRuns }) {
+export function teardownActivities({ aep }: { aep: AepClient }) {
   return {
     /**
      * Idempotent delete. By id: 404 counts as done. By ownership: deletes only resources carrying
      * this run's marker (a create whose outcome is unknown), never another run's or a foreign one.
-     * A dataset (`keepIfInUse`) goes only as dataset-release.ts allows.
+     * Not for datasets: only their workflow deletes them (datasets.ts).
      */
     async deleteResource(input: DeleteResourceInput): Promise<DeleteResourceResult> {
       const { signal } = activityContext();
@@ -32,16 +30,6 @@ export function teardownActivities({ aep, runs }: { aep: AepClient; runs: OpenRu
         }
       }
       for (const id of ids) {
-        if (input.kind === 'dataset' && input.keepIfInUse) {
-          // The last writer to leave deletes it, once its creator's run has closed.
-          const release = await releaseDataset({ aep, runs }, input.sandbox, id, signal);
-          if (!release.free) {
-            if ('usedBy' in release) (result.inUse ??= []).push({ id, usedBy: release.usedBy });
-            else if ('reason' in release) (result.kept ??= []).push({ id, reason: release.reason });
-            else result.absent.push(id);
-            continue;
-          }
-        }
         const outcome = await deleteById(aep, input.kind, input.sandbox, id, signal);
         (outcome === 'deleted' ? result.deleted : result.absent).push(id);
       }

@@ -66,9 +66,6 @@ export interface PriorResource {
   /** Created by this run (an earlier attempt), as opposed to an earlier provisioning. */
   createdByThisRun: boolean;
 }
-export interface PriorDataset extends PriorResource {
-  schemaId: string;
-}
 export interface PriorTargetConnection extends PriorResource {
   dataSetId?: string;
 }
@@ -76,36 +73,9 @@ export interface PriorMappingSet extends PriorResource {
   version: number;
 }
 
-export interface InspectTargetInput {
-  owner: Owner;
-  schemaId: string;
-  /** The dataset the request asks to create (find it by this name); absent for a datasetId. */
-  datasetName?: string;
-  /** Whether the request has mappings (find the source's mapping set). */
-  mappingSet: boolean;
-}
-
-export interface TargetInspection {
-  schemaTitle: string;
-  /** Absent when not looked up (datasetId request). */
-  dataset?: PriorDataset | null;
-  targetConnection: PriorTargetConnection | null;
-  /** Absent when not looked up (no mappings). */
-  mappingSet?: PriorMappingSet | null;
-}
-
 export interface EnsureSourceConnectionInput extends EnsureChildInput {
   baseConnectionId: string;
   found?: PriorResource | null;
-}
-
-export interface EnsureDatasetInput extends EnsureChildInput {
-  schemaId: string;
-  /** Use this existing dataset (never created, never deleted by this project)... */
-  datasetId?: string;
-  /** ...or create (or find, if this project created it before) a dataset with this name. */
-  dataset?: { name: string; description?: string };
-  found?: PriorDataset | null;
 }
 
 export interface EnsureTargetConnectionInput extends EnsureChildInput {
@@ -114,24 +84,13 @@ export interface EnsureTargetConnectionInput extends EnsureChildInput {
   datasetNamedById?: boolean;
   schemaId: string;
   found?: PriorTargetConnection | null;
-  /**
-   * This run created the dataset `datasetId`, named `name`: settle on the canonical dataset of
-   * that name (src/activities/shared-dataset.ts).
-   */
-  settleDataset?: { name: string };
-  /**
-   * The dataset `datasetId` is another source's, adopted by this run, named `name`: if it is gone
-   * before this target connection writes to it (its last writer left), ensure it again by name.
-   */
-  adoptedDataset?: { name: string; description?: string };
 }
 
-export interface TargetConnectionResult extends EnsureResult {
-  /**
-   * Set when the source writes to another dataset than `datasetId`: the canonical one of its name
-   * (settleDataset), or one ensured again because the adopted one was gone (adoptedDataset).
-   */
-  dataset?: EnsureResult;
+/** A dataset the request names by id. */
+export interface CheckDatasetInput {
+  sandbox: string;
+  id: string;
+  schemaId: string;
 }
 
 export interface EnsureMappingSetInput extends EnsureChildInput {
@@ -146,6 +105,8 @@ export interface MappingSetResult extends EnsureResult {
 
 export interface EnsureFlowInput extends EnsureChildInput {
   found?: PriorResource | null;
+  /** The flow this one replaces: never taken for it (it goes once this one exists). */
+  replaces?: string;
   sourceConnectionId: string;
   targetConnectionId: string;
   mappingSet?: { id: string; version: number };
@@ -163,14 +124,9 @@ export interface SmokeTestInput {
 }
 
 export interface DeleteResourceInput {
-  kind: ResourceKind;
+  /** Datasets are deleted by their own workflow only (src/workflows/dataset.ts). */
+  kind: Exclude<ResourceKind, 'dataset'>;
   sandbox: string;
-  /**
-   * A dataset is deleted only when no target connection of the sandbox still writes to it
-   * (another source adopted it): then it is kept and reported. Set by every caller that deletes
-   * datasets this project created; absent only in histories recorded before it existed.
-   */
-  keepIfInUse?: boolean;
   /** Delete this id (404 counts as done)... */
   id?: string;
   /** ...and these ids... */
@@ -187,15 +143,6 @@ export interface DeleteResourceResult {
   deleted: string[];
   /** Ids that were already gone. */
   absent: string[];
-  /** Datasets kept because other target connections still write to them. */
-  inUse?: Array<{ id: string; usedBy: string[] }>;
-  /** Datasets kept for another reason (not created by this project). */
-  kept?: Array<{ id: string; reason: string }>;
-}
-
-/** Whether a workflow run is still open: the worker asks Temporal (src/worker.ts). */
-export interface OpenRuns {
-  isOpen(workflowId: string, runId: string): Promise<boolean>;
 }
 
 export interface SweepTwinsInput {
@@ -242,12 +189,27 @@ export interface UpdateFlowInput {
   enable: boolean;
 }
 
+/**
+ * Ids of a source's resources its last provisioning returned (Temporal's record): a teardown
+ * finds them by id even while lists do not show them yet. Each is checked to be this source's.
+ */
+export interface KnownResources {
+  baseConnectionId?: string;
+  sourceConnectionId?: string;
+  targetConnectionId?: string;
+  mappingSetId?: string;
+  flowId?: string;
+}
+
 /** The graph of a provisioned source, as found by discoverSource (teardown). */
 export interface SourceGraph {
   sandbox: string;
   sourceName?: string;
-  /** This project's resources of the source, to delete in the order given by the workflow. */
-  resources: Array<{ kind: ResourceKind; id: string }>;
+  /**
+   * This project's resources of the source, to delete in the order given by the workflow; a
+   * dataset (with its name) is released through its workflow, deleted only when asked.
+   */
+  resources: Array<{ kind: ResourceKind; id: string; name?: string }>;
   /** Resources of the graph that are not this project's to delete (a dataset named by id). */
   kept: Array<{ kind: ResourceKind; id: string; reason?: string }>;
 }

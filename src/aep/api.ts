@@ -93,10 +93,12 @@ export interface FlowServiceApi {
   deleteConnection: FS<CreateBaseConnectionBody, BaseConnection>['delete'];
 
   createSourceConnection: FS<CreateSourceConnectionBody, SourceConnection>['create'];
+  getSourceConnection: FS<CreateSourceConnectionBody, SourceConnection>['get'];
   listSourceConnections: FS<CreateSourceConnectionBody, SourceConnection>['list'];
   deleteSourceConnection: FS<CreateSourceConnectionBody, SourceConnection>['delete'];
 
   createTargetConnection: FS<CreateTargetConnectionBody, TargetConnection>['create'];
+  getTargetConnection: FS<CreateTargetConnectionBody, TargetConnection>['get'];
   listTargetConnections: FS<CreateTargetConnectionBody, TargetConnection>['list'];
   patchTargetConnection: FS<CreateTargetConnectionBody, TargetConnection>['patch'];
   deleteTargetConnection: FS<CreateTargetConnectionBody, TargetConnection>['delete'];

@@ -92,10 +92,12 @@ export function createAepClient(deps: AepClientDeps): AepClient {
     deleteConnection: connections.delete,
 
     createSourceConnection: sourceConnections.create,
+    getSourceConnection: sourceConnections.get,
     listSourceConnections: sourceConnections.list,
     deleteSourceConnection: sourceConnections.delete,
 
     createTargetConnection: targetConnections.create,
+    getTargetConnection: targetConnections.get,
     listTargetConnections: targetConnections.list,
     patchTargetConnection: targetConnections.patch,
     deleteTargetConnection: targetConnections.delete,

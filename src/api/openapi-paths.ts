@@ -129,8 +129,18 @@ function sourceItem(refs: ComponentRefs, s: Shared) {
     },
     delete: {
       operationId: 'deprovisionSource',
-      summary: 'Tear the source down (flow first, base connection last)',
-      parameters: [s.prefer],
+      summary:
+        'Tear the source down (flow first, base connection last); its dataset is kept unless deleteDataset=true',
+      parameters: [
+        s.prefer,
+        {
+          name: 'deleteDataset',
+          in: 'query',
+          description:
+            'Also delete the dataset this project created for the source, and its data, when no other source writes to it',
+          schema: { type: 'string', enum: ['true', 'false'], default: 'false' },
+        },
+      ],
       responses: {
         '200': {
           description: 'Prefer: wait and the teardown ended in time',

@@ -62,11 +62,15 @@ function addDeprovisionCommand(program: Command): void {
       new Option('--flow-id <id>', 'find the source from its dataflow id instead of its name'),
     )
     .addOption(new Option('--sandbox <sandbox>', 'sandbox (default: AEP_SANDBOX)'))
+    .option(
+      '--delete-dataset',
+      'also delete the dataset this tool created, and its data, if no other source writes to it',
+    )
     .option('--no-wait', 'return once the workflow has started')
     .action(
       async (
         name: string | undefined,
-        cmd: { flowId?: string; sandbox?: string; wait: boolean },
+        cmd: { flowId?: string; sandbox?: string; deleteDataset?: boolean; wait: boolean },
       ) => {
         const opts = globalOptions(program);
         await withClient(async (client) => {
@@ -74,6 +78,7 @@ function addDeprovisionCommand(program: Command): void {
             name,
             flowId: cmd.flowId,
             sandbox: cmd.sandbox,
+            ...(cmd.deleteDataset ? { deleteDataset: true } : {}),
           });
           progress(`workflow ${started.workflowId} (run ${started.runId})`);
           await warnWithoutWorker(client);

@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import type { KnownResources } from '../activities/types';
 import type { DeprovisionRequest } from '../request';
-import { readOnlyWorkflowId, sourceWorkflowId, WorkflowType } from '../shared/names';
-import type { DeprovisionStreamingSource, ResolveStreamingSource } from '../workflows';
+import { progressQuery, readOnlyWorkflowId, sourceWorkflowId, WorkflowType } from '../shared/names';
+import type {
+  DeprovisionStreamingSource,
+  ProvisionStreamingSource,
+  ResolveStreamingSource,
+} from '../workflows';
 import { openRun, startAttributes, tryStart, type ClientContext, type Started } from './runs';
 
 /**
@@ -18,12 +23,21 @@ export async function startDeprovision(
   const name = req.name ?? (await resolveFlow(ctx, req.sandbox, req.flowId!));
   const workflowId = sourceWorkflowId(req.sandbox, name);
   let cancelled = req.ifExists === true;
+  let known = req.known ?? (await lastProvisioned(ctx, workflowId));
   for (let tries = 0; tries < 10; tries++) {
     const started = await tryStart<typeof DeprovisionStreamingSource>(
       ctx,
       WorkflowType.deprovision,
       workflowId,
-      [{ sandbox: req.sandbox, name, ...(cancelled ? { ifExists: true } : {}) }],
+      [
+        {
+          sandbox: req.sandbox,
+          name,
+          ...(cancelled ? { ifExists: true } : {}),
+          ...(req.deleteDataset ? { deleteDataset: true } : {}),
+          ...(known ? { known } : {}),
+        },
+      ],
       {
         typedSearchAttributes: startAttributes(req.sandbox, name),
         staticSummary: `Tear down streaming source "${name}" in sandbox ${req.sandbox}`,
@@ -47,8 +61,52 @@ export async function startDeprovision(
     await handle.cancel();
     await handle.result().catch(() => undefined);
     cancelled = true;
+    known = (await lastProvisioned(ctx, workflowId)) ?? known;
   }
   throw new Error(`Could not start the teardown of ${workflowId}: operations keep starting on it`);
+}
+
+/**
+ * The ids the source's latest run holds, when it was a provisioning: its result, or for one that
+ * failed or was cancelled, its progress (what compensation deleted is then simply gone). Temporal
+ * is the consistent record here; AEP's lists may not show a resource made seconds ago.
+ */
+async function lastProvisioned(
+  ctx: ClientContext,
+  workflowId: string,
+): Promise<KnownResources | undefined> {
+  const handle = ctx.client.workflow.getHandle<typeof ProvisionStreamingSource>(workflowId);
+  let status: string;
+  try {
+    const d = await handle.describe();
+    if (d.type !== WorkflowType.provision) return undefined;
+    status = d.status.name;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+  if (status === 'RUNNING') return undefined;
+  if (status === 'COMPLETED') {
+    const r = await handle.result();
+    return {
+      baseConnectionId: r.baseConnectionId,
+      sourceConnectionId: r.sourceConnectionId,
+      targetConnectionId: r.targetConnectionId,
+      flowId: r.flowId,
+      ...(r.mappingSetId ? { mappingSetId: r.mappingSetId } : {}),
+    };
+  }
+  const p = await handle.query(progressQuery).catch(() => undefined);
+  const id = (kind: keyof NonNullable<typeof p>['resources']) => p?.resources[kind]?.id;
+  return p
+    ? {
+        baseConnectionId: id('baseConnection'),
+        sourceConnectionId: id('sourceConnection'),
+        targetConnectionId: id('targetConnection'),
+        flowId: id('flow'),
+        mappingSetId: id('mappingSet'),
+      }
+    : undefined;
 }
 
 /** The source name of a dataflow this project created (SourceNotFound otherwise). */

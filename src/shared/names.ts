@@ -4,7 +4,14 @@
  * workflow-side definitions only.
  */
 import { defineSearchAttributeKey } from '@temporalio/common';
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type {
+  AcquireDatasetInput,
+  AcquiredDataset,
+  DatasetState,
+  ReleaseDatasetInput,
+  ReleasedDataset,
+} from './datasets';
 import type { ProvisionProgress } from './results';
 
 export const DEFAULT_TASK_QUEUE = 'aep-streaming-provisioning';
@@ -28,30 +35,16 @@ export function readOnlyWorkflowId(
   return `aep-stream-${what}/${sandbox}/${key}/${nonce}`;
 }
 
+/**
+ * One workflow per dataset that sources name by name, per (sandbox, dataset name): the one place
+ * that creates it, records which sources write to it and deletes it (src/workflows/dataset.ts).
+ */
+export function datasetWorkflowId(sandbox: string, datasetName: string): string {
+  return `aep-stream-dataset/${sandbox}/${datasetName}`;
+}
+
 /** The memo field holding the validated request a provisioning run was started with. */
 export const REQUEST_MEMO = 'request';
-
-/** Workflow patches (docs/versioning.md): each id names the change it guards. */
-export const Patches = {
-  /** Provisioning plans against AEP's state and applies changes in place (v2). */
-  lifecycle: 'lifecycle-v2',
-  /**
-   * Compensation sweeps by marker, after waiting out the list lag, when a create's outcome was
-   * uncertain (src/workflows/compensation.ts); and the twin sweep after success (saga.ts).
-   */
-  compensationSweep: 'compensation-sweep-v1',
-  /**
-   * Compensation that deleted the target connection writing to a dataset this run adopted (another
-   * source created it) deletes the dataset too when nothing else writes to it.
-   */
-  releaseAdoptedDataset: 'release-adopted-dataset-v1',
-  /**
-   * The plan's read (readSource) is a local activity inside the first workflow task, not an
-   * activity task of its own: one workflow task and one task hand-off fewer before the first
-   * create, and PLANNING is no longer published (no one could see it).
-   */
-  localPlanRead: 'local-plan-read-v1',
-} as const;
 
 /** Failure types carried by ApplicationFailure.type; clients branch on these, never on messages. */
 export const FailureType = {
@@ -97,11 +90,6 @@ export const FailureType = {
   ProvisioningFailed: 'ProvisioningFailed',
   /** Provisioning failed and some resources could not be deleted: details list the leftovers. */
   CompensationFailed: 'CompensationFailed',
-  /**
-   * A dataset with no writer left is not deleted while the run that created it is still open
-   * (it may be about to write to it): retryable, the delete waits for that run to close.
-   */
-  CreatorRunOpen: 'CreatorRunOpen',
   /** Teardown could not find the source. */
   SourceNotFound: 'SourceNotFound',
   /**
@@ -129,9 +117,21 @@ export const SEARCH_ATTRIBUTE_DEFINITIONS: ReadonlyArray<readonly [string, 'Keyw
 /** Live progress of a provisioning: steps done, resources created or reused, compensation. */
 export const progressQuery = defineQuery<ProvisionProgress>('progress');
 
+/** A source starts writing to a dataset (created once); answered with the dataset. */
+export const acquireDatasetUpdate = defineUpdate<AcquiredDataset, [AcquireDatasetInput]>(
+  'acquireDataset',
+);
+/** A source stops writing to a dataset; deleted only when asked and no writer is left. */
+export const releaseDatasetUpdate = defineUpdate<ReleasedDataset, [ReleaseDatasetInput]>(
+  'releaseDataset',
+);
+/** What the dataset workflow holds: the dataset and its writers. */
+export const datasetQuery = defineQuery<DatasetState>('dataset');
+
 export const WorkflowType = {
   provision: 'ProvisionStreamingSource',
   deprovision: 'DeprovisionStreamingSource',
   plan: 'PlanStreamingSource',
   resolve: 'ResolveStreamingSource',
+  dataset: 'StreamingDataset',
 } as const;

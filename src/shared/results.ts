@@ -62,6 +62,13 @@ export interface CompensationOutcome {
   error?: string;
 }
 
+/**
+ * What a failed or cancelled provisioning leaves of the source: `absent` (a new source: what the
+ * run created is deleted), `previous` (a change: the source as it was, its flow unchanged) or
+ * `new` (a change past its switch: the new flow carries the inlet, the old one is gone).
+ */
+export type SourceState = 'absent' | 'previous' | 'new';
+
 export interface ProvisionProgress {
   status: ProvisionStatus;
   /** Human-readable current step, also shown as the workflow's current details in the UI. */
@@ -71,8 +78,10 @@ export interface ProvisionProgress {
   inletUrl?: string;
   compensation: CompensationOutcome[];
   error?: string;
-  /** What this run planned to do (lifecycle runs only). */
+  /** What this run planned to do. */
   plan?: SourcePlan;
+  /** Set when the run failed or was cancelled. */
+  sourceState?: SourceState;
 }
 
 export interface DeprovisionResult {
@@ -80,8 +89,9 @@ export interface DeprovisionResult {
   deleted: Array<{ kind: ResourceKind; id: string }>;
   alreadyAbsent: Array<{ kind: ResourceKind; id: string }>;
   /**
-   * Resources of the graph that are not deleted: a dataset named by id, one this project did not
-   * create, or one another source still writes to (`reason: in use by …`).
+   * Resources of the graph that are not deleted: the source's dataset unless the teardown asked
+   * for it (`reason: retained`), one another source still writes to (`in use by …`), one named
+   * by id, or one this project did not create.
    */
   kept: Array<{ kind: ResourceKind; id: string; reason?: string }>;
 }

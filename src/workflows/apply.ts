@@ -9,10 +9,10 @@ import type { ActualSource, SourcePlan } from '../shared/plan';
 import type { ResourceKind } from '../shared/resources';
 import type { Progress } from './progress';
 import type { Saga } from './saga';
+import { DELETE } from './policies';
 import {
   createBaseConnection,
   createSourceConnection,
-  datasetName,
   ensureDataset,
   readInlet,
   step,
@@ -33,7 +33,7 @@ export interface SourceSide {
   source: EnsureResult;
 }
 export interface TargetSide {
-  dataset: EnsureResult;
+  dataset: { id: string; created: boolean; retired?: string };
   target: EnsureResult;
 }
 export interface MappingRef {
@@ -98,20 +98,21 @@ export class PlanSteps {
     return { base, inlet, source };
   }
 
-  /** Dataset (created, or named by id and never owned), then the target connection. */
+  /**
+   * The dataset (named by id: checked; by name: asked of its workflow, which records this source
+   * as a writer before its target connection exists), then the target connection. A source
+   * whose target connection stays is a writer already: nothing is asked.
+   */
   async targetSide(): Promise<TargetSide> {
     const { req, owner, saga, progress, actual } = this.ctx;
     const { datasetId, schemaId } = req.target;
-    const name = datasetName(req);
-    const existing = actual.dataset && this.found('dataset') ? actual.dataset : null;
-    const dataset = await ensureDataset(saga, req, owner, {
-      lookupFirst: false,
-      found: existing
-        ? { id: existing.id, createdByThisRun: false, schemaId: existing.schemaId }
-        : null,
-    });
-    progress.record('dataset', dataset, datasetId === undefined);
     const targetFound = this.found('targetConnection');
+    const kept = actual.dataset && this.found('dataset') && targetFound ? actual.dataset : null;
+    const dataset = kept ? { id: kept.id, created: false } : await ensureDataset(saga, req, owner);
+    progress.record('dataset', dataset, datasetId === undefined);
+    if ('retired' in dataset && dataset.retired) {
+      progress.done(`dataset ${dataset.retired} kept with its data (another schema): retired`);
+    }
     const target = await saga.create('targetConnection', req.name, () =>
       step('ensureTargetConnection', 'Target connection', {
         owner,
@@ -120,21 +121,10 @@ export class PlanSteps {
         datasetNamedById: datasetId !== undefined,
         schemaId,
         found: targetFound ? { ...targetFound, dataSetId: dataset.id } : null,
-        // A dataset this run created may have a twin made by another source at the same time;
-        // one it adopted may be deleted by its last writer before this connection writes to it.
-        ...(dataset.created && datasetId === undefined ? { settleDataset: { name } } : {}),
-        ...(!dataset.created && datasetId === undefined && !targetFound
-          ? { adoptedDataset: req.target.dataset ?? { name } }
-          : {}),
       }),
     );
     progress.record('targetConnection', target);
-    // Moved to the canonical dataset of its name (src/activities/shared-dataset.ts).
-    if (target.dataset) {
-      progress.record('dataset', target.dataset);
-      saga.adopted('dataset', name, target.dataset.id);
-    }
-    return { dataset: target.dataset ?? dataset, target };
+    return { dataset, target };
   }
 
   /** The mapping set: created, given a new version with the request's mappings, or kept. */
@@ -173,7 +163,12 @@ export class PlanSteps {
     return { id: result.id, version: result.version };
   }
 
-  /** The flow: created (or re-created in place), updated (mapping version, re-enabled), or kept. */
+  /**
+   * The flow: created, updated (mapping version, re-enabled), kept, or replaced make-before-break
+   * (another flow spec, or connections that changed): the new flow is created first, the old one
+   * deleted only once the new one exists, and then the run is committed (saga.commit): a later
+   * failure or cancellation keeps the new flow rather than leave the inlet feeding nothing.
+   */
   async flow(
     source: SourceSide,
     target: TargetSide,
@@ -182,17 +177,29 @@ export class PlanSteps {
     const { req, owner, saga, progress } = this.ctx;
     const r = this.planned('flow');
     const flowFound = this.found('flow');
+    const replaces = r?.action === 'replace' ? r.id : undefined;
     const flow = await saga.create('flow', req.name, () =>
-      step('ensureFlow', 'Dataflow', {
+      step('ensureFlow', replaces ? `Dataflow (replaces ${replaces})` : 'Dataflow', {
         owner,
         lookupFirst: false,
         found: flowFound,
         sourceConnectionId: source.source.id,
         targetConnectionId: target.target.id,
         mappingSet: mapping,
+        ...(replaces ? { replaces } : {}),
       }),
     );
     progress.record('flow', flow);
+    if (replaces) {
+      await step(
+        'deleteResource',
+        `Delete the replaced dataflow ${replaces} (${r?.reason ?? 'replaced'})`,
+        { kind: 'flow', sandbox: req.sandbox, id: replaces },
+        DELETE,
+      );
+      saga.commit();
+      progress.done(`flow ${replaces} deleted: replaced by ${flow.id} (${r?.reason ?? ''})`);
+    }
     if (r?.action === 'update') {
       await step('updateFlow', 'Point the dataflow at the mapping version; enable it', {
         sandbox: req.sandbox,

@@ -16,10 +16,12 @@ const activities = proxyActivities<Activities>(DELETE);
 
 /**
  * Tears a source down from its name (+ sandbox) or its flow id: discovers the graph this project
- * created (flow → source/target connections → base connection, mapping set, and the dataset only
- * if this project created it), then deletes in TEARDOWN_ORDER (flow first, base connection last). Every delete is
- * idempotent (404 counts as done), so re-running a teardown is safe; a delete that keeps failing
- * fails the workflow with CompensationFailed naming what is left.
+ * created (flow → source/target connections → base connection, mapping set, and the dataset if
+ * this project created it), then deletes in TEARDOWN_ORDER (flow first, base connection last).
+ * The dataset, and the data ingested into it, is kept unless the request says `deleteDataset`
+ * (then deleted when no other source writes to it). Every delete is idempotent (404 counts as
+ * done), so re-running a teardown is safe; a delete that keeps failing fails the workflow with
+ * CompensationFailed naming what is left.
  */
 export async function DeprovisionStreamingSource(
   input: DeprovisionRequestInput,
@@ -32,6 +34,8 @@ export async function DeprovisionStreamingSource(
     sandbox: req.sandbox,
     name: req.name,
     flowId: req.flowId,
+    ...(req.deleteDataset ? { datasets: true } : {}),
+    ...(req.known ? { known: req.known } : {}),
   });
   upsertSearchAttributes([
     { key: SearchAttributes.sandbox, value: req.sandbox },
@@ -51,7 +55,11 @@ export async function DeprovisionStreamingSource(
     });
   }
 
-  const { result, failed } = await deleteGraph(graph, setCurrentDetails);
+  const { result, failed } = await deleteGraph(graph, {
+    source: graph.sourceName ?? req.name ?? '',
+    deleteDataset: req.deleteDataset === true,
+    onStep: setCurrentDetails,
+  });
   if (failed.length > 0) {
     upsertSearchAttributes([{ key: SearchAttributes.status, value: 'FAILED' }]);
     throw ApplicationFailure.create({

@@ -3,3 +3,4 @@ export { ProvisionStreamingSource } from './provision';
 export { DeprovisionStreamingSource } from './deprovision';
 export { PlanStreamingSource } from './plan';
 export { ResolveStreamingSource } from './resolve';
+export { StreamingDataset } from './dataset';

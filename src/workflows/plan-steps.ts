@@ -1,16 +1,23 @@
 /**
- * What a provisioning does with its plan before applying it: refuse what it must not do, answer
+ * What a provisioning does with its plan around applying it: refuse what it must not do, answer
  * at once when nothing changes, replace the whole source when asked to, and delete what the plan
- * replaces in place (a flow of the other flow spec, a mapping set no longer wanted).
+ * no longer wants once nothing uses it.
  */
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  isCancellation,
+  log,
+  proxyActivities,
+  TemporalFailure,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ProvisionRequest } from '../request';
 import { FailureType } from '../shared/names';
 import type { ActualSource, SourcePlan } from '../shared/plan';
-import { inTeardownOrder, type ResourceKind } from '../shared/resources';
+import type { ResourceKind } from '../shared/resources';
 import type { ProvisionResult } from '../shared/results';
-import { AEP_CALL, DELETE, READ_LOCALLY } from './policies';
+import { describeFailure } from './failures';
+import { DELETE, READ_LOCALLY } from './policies';
 import type { Progress } from './progress';
 import { datasetName, step } from './steps';
 import { deleteGraph } from './teardown';
@@ -122,8 +129,11 @@ export function unchangedResult(
 
 /**
  * `replace: true` and a change AEP cannot make in place: tear the source down (as a teardown
- * would: this project's resources only, a dataset another source writes to is kept), then the
- * plan starts from nothing. Returns what AEP holds afterwards.
+ * would: this project's resources only), then the plan starts from nothing but the dataset. The
+ * dataset is kept: when the request still names it, the new source writes to it again (a schema
+ * change makes its workflow retire it, with its data, for a new one); when the request names
+ * another, the source stops writing to the old one, which is kept (`retained`). Returns what AEP
+ * holds afterwards.
  */
 export async function replaceWholeSource(
   req: ProvisionRequest,
@@ -132,7 +142,12 @@ export async function replaceWholeSource(
 ): Promise<ActualSource> {
   progress.status('REPLACING', 'Tearing the source down to create it again (replace: true)');
   const graph = await activities.discoverSource({ sandbox: req.sandbox, name: req.name });
-  const { result, failed } = await deleteGraph(graph, (s) => progress.done(s));
+  const sameDataset = (r: { kind: string; name?: string }) =>
+    r.kind === 'dataset' && req.target.datasetId === undefined && r.name === datasetName(req);
+  const { result, failed } = await deleteGraph(
+    { ...graph, resources: graph.resources.filter((r) => !sameDataset(r)) },
+    { source: req.name, deleteDataset: false, onStep: (s) => progress.done(s) },
+  );
   if (failed.length > 0) {
     progress.status('FAILED', `Replacing left ${failed.length} resource(s) behind`);
     throw ApplicationFailure.create({
@@ -143,12 +158,12 @@ export async function replaceWholeSource(
     });
   }
   progress.done(`replaced: deleted ${result.deleted.map((d) => `${d.kind} ${d.id}`).join(', ')}`);
-  const keptDataset = req.target.datasetId !== undefined && actual.dataset ? actual.dataset : null;
+  for (const k of result.kept) progress.done(`kept ${k.kind} ${k.id} (${k.reason ?? 'kept'})`);
   return {
     schemaFound: actual.schemaFound,
     baseConnection: null,
     sourceConnection: null,
-    dataset: keptDataset,
+    dataset: actual.dataset,
     targetConnection: null,
     mappingSet: null,
     flow: null,
@@ -156,31 +171,36 @@ export async function replaceWholeSource(
   };
 }
 
-/** Deletes what the plan replaces in place or no longer wants, flow first. */
-export async function removeReplaced(
+/**
+ * Deletes what the plan no longer wants (a mapping set when the request dropped its mappings),
+ * once the flow that used it is gone. A delete that fails leaves an unused mapping set, not a
+ * broken source: it is logged and the run goes on.
+ */
+export async function removeUnwanted(
   req: ProvisionRequest,
   plan: SourcePlan,
   progress: Progress,
 ): Promise<void> {
-  const doomed = inTeardownOrder(
-    plan.resources.filter((r) => (r.action === 'replace' || r.action === 'delete') && r.id),
-  );
-  for (const r of doomed) {
-    await activities.deleteResource.executeWithOptions(
-      { ...DELETE, summary: `Delete ${r.kind} ${r.id} (${r.reason ?? r.action})` },
-      [{ kind: r.kind, sandbox: req.sandbox, id: r.id, keepIfInUse: true }],
-    );
-    progress.done(`${r.kind} deleted: ${r.id} (${r.reason ?? r.action})`);
+  for (const r of plan.resources.filter((p) => p.action === 'delete' && p.id)) {
+    if (r.kind === 'dataset') continue;
+    try {
+      await activities.deleteResource.executeWithOptions(
+        { ...DELETE, summary: `Delete ${r.kind} ${r.id} (${r.reason ?? r.action})` },
+        [{ kind: r.kind, sandbox: req.sandbox, id: r.id }],
+      );
+      progress.done(`${r.kind} deleted: ${r.id} (${r.reason ?? r.action})`);
+    } catch (err) {
+      if (isCancellation(err) || !(err instanceof TemporalFailure)) throw err;
+      log.warn('Could not delete what the plan no longer wants', { error: describeFailure(err) });
+    }
   }
 }
 
-/**
- * What AEP holds for the source. `locally` (patch local-plan-read-v1): a local activity inside
- * the current workflow task; runs started before that patch read with an activity task.
- */
-export function readSource(req: ProvisionRequest, locally: boolean): Promise<ActualSource> {
-  const options = locally ? { local: READ_LOCALLY } : AEP_CALL;
-  return step('readSource', 'Read the source from AEP', readSourceInput(req), options);
+/** What AEP holds for the source: a local activity inside the current workflow task. */
+export function readSource(req: ProvisionRequest): Promise<ActualSource> {
+  return step('readSource', 'Read the source from AEP', readSourceInput(req), {
+    local: READ_LOCALLY,
+  });
 }
 
 /** What readSource needs from a request: the names to look up and the schema to check. */

@@ -3,20 +3,17 @@
  * returns the plan (per resource: create, keep, update, replace, delete, conflict). Runs under
  * its own workflow id, so it never waits for, nor blocks, an operation on the source.
  */
-import { patched, setCurrentDetails } from '@temporalio/workflow';
+import { setCurrentDetails } from '@temporalio/workflow';
 import type { ProvisionRequestInput } from '../request';
-import { Patches } from '../shared/names';
 import type { SourcePlan } from '../shared/plan';
 import { planSource } from '../shared/plan-source';
 import { readSource } from './plan-steps';
 import { validateRequest } from './steps';
 
 export async function PlanStreamingSource(input: ProvisionRequestInput): Promise<SourcePlan> {
-  // Before the first local activity (see ProvisionStreamingSource).
-  const readLocally = patched(Patches.localPlanRead);
   const req = await validateRequest(input);
   setCurrentDetails(`Reading source "${req.name}" in ${req.sandbox}`);
-  const actual = await readSource(req, readLocally);
+  const actual = await readSource(req);
   const plan = planSource(req, actual);
   setCurrentDetails(plan.changes ? 'Changes pending' : 'No change');
   return plan;

@@ -1,5 +1,4 @@
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
-import type { ResourceKind } from '../shared/resources';
 
 /**
  * Activity options shared by the workflows. Every AEP call is one activity; each is idempotent
@@ -76,28 +75,17 @@ export const DELETE: ActivityOptions = {
 };
 
 /**
- * Deleting a dataset: a dataset with no writer left waits while the run that created it is still
- * open (CreatorRunOpen, src/activities/dataset-release.ts). That run is usually seconds from
- * writing to it or deleting it, but may retry its target connection through an AEP outage
- * (AEP_CALL: ~7 min): about 15 minutes of retries cover it.
+ * Asking a dataset's workflow (acquire, release: src/workflows/dataset.ts). The answer waits for
+ * that workflow's own AEP calls and for the calls of other sources queued before this one, so
+ * an attempt may take minutes; a retry attaches to the update its earlier attempt sent.
  */
-export const DATASET_DELETE: ActivityOptions = {
-  ...DELETE,
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '30s',
-    maximumAttempts: 35,
-  },
+export const DATASET_CALL: ActivityOptions = {
+  ...AEP_CALL,
+  startToCloseTimeout: '2m',
 };
 
-/** The delete policy of a kind: datasets may wait for their creator's run (DATASET_DELETE). */
-export function deleteOptions(kind: ResourceKind): ActivityOptions {
-  return kind === 'dataset' ? DATASET_DELETE : DELETE;
-}
-
 /**
- * The plan's read as a local activity (patch local-plan-read-v1): it only reads, so an attempt
+ * The plan's read as a local activity: it only reads, so an attempt
  * lost with its worker costs nothing but the read again, and it runs inside the first workflow
  * task instead of costing a task round trip before the first create. AEP_CALL's attempt time and
  * backoff, more attempts. The SDK retries inside the workflow task while the next wait is below

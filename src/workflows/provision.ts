@@ -10,46 +10,40 @@
  *                           ├─ dataset ─ target connection ────────────┼─ flow ─ (wait) ─ smoke
  *                           └─ mapping set (create or new version) ────┘
  *
- * Every create is registered with the saga before it is sent (saga.ts); on failure or
- * cancellation what this run created is deleted in reverse dependency order. Runs started before
- * the lifecycle change replay through provision-v1.ts (patch `lifecycle-v2`, docs/versioning.md).
+ * Every create is registered with the saga before it is sent (saga.ts); on a Temporal failure or
+ * a cancellation what this run created is deleted in reverse dependency order, until a
+ * replacement flow has taken over (make-before-break: then the run rolls forward). Any other
+ * error is a bug: it fails the workflow task, nothing is deleted, and a fixed deploy resumes
+ * the run. The dataset is released, deleted only if this run created it and no other source
+ * writes to it.
  */
-import { CancellationScope, patched, sleep } from '@temporalio/workflow';
+import { CancellationScope, sleep, TemporalFailure } from '@temporalio/workflow';
 import type { Owner } from '../activities/types';
 import type { ProvisionRequest, ProvisionRequestInput } from '../request';
-import { Patches } from '../shared/names';
 import { planSource } from '../shared/plan-source';
 import type { ProvisionResult } from '../shared/results';
 import { PlanSteps, type Applied } from './apply';
 import {
   readSource,
   refuse,
-  removeReplaced,
+  removeUnwanted,
   replaceWholeSource,
   unchangedResult,
 } from './plan-steps';
 import { begin } from './begin';
 import type { Progress } from './progress';
-import { provisionV1 } from './provision-v1';
 import { Saga, throwIfCancelled } from './saga';
 import { step } from './steps';
 
 export async function ProvisionStreamingSource(
   input: ProvisionRequestInput,
 ): Promise<ProvisionResult> {
-  if (!patched(Patches.lifecycle)) return provisionV1(input);
-  // Decided before the first local activity, in the run's first activation: a patch asked for
-  // after a local activity's result can fall into the next workflow task when the task was
-  // heartbeated while that activity ran, and a replay would then answer it differently (the
-  // likely cause of one CI failure: "patch marker encountered ... but there is no corresponding
-  // change command", docs/versioning.md).
-  const readLocally = patched(Patches.localPlanRead);
-
   const { progress, req, owner } = await begin(input);
   const saga = new Saga(owner, progress);
   try {
-    return await apply(req, owner, saga, progress, readLocally);
+    return await apply(req, owner, saga, progress);
   } catch (err) {
+    if (!(err instanceof TemporalFailure)) throw err;
     return saga.fail(err, req.name);
   }
 }
@@ -60,12 +54,11 @@ async function apply(
   owner: Owner,
   saga: Saga,
   progress: Progress,
-  readLocally: boolean,
 ): Promise<ProvisionResult> {
-  // Since local-plan-read-v1 the read is a local activity in the first workflow task (policies.ts
-  // READ_LOCALLY): no one could see PLANNING, so it is not published.
-  progress.status('PLANNING', 'Reading the source from AEP', { publish: !readLocally });
-  let actual = await readSource(req, readLocally);
+  // The read is a local activity in the first workflow task (policies.ts READ_LOCALLY): no one
+  // could see PLANNING, so it is not published.
+  progress.status('PLANNING', 'Reading the source from AEP', { publish: false });
+  let actual = await readSource(req);
   let plan = (progress.state.plan = planSource(req, actual));
   refuse(req, plan, progress);
   if (!plan.changes && !req.smokeTest?.always) {
@@ -78,11 +71,14 @@ async function apply(
   }
 
   const inletUrlChanged = plan.replaceSource;
+  // A failure from here on leaves the source as it was, unless the run replaces it whole.
+  if (plan.resources.some((r) => r.id !== undefined && r.kind !== 'dataset'))
+    saga.sourceState = 'previous';
   if (plan.replaceSource) {
     actual = await replaceWholeSource(req, actual, progress);
+    saga.sourceState = 'absent';
     plan = progress.state.plan = planSource(req, actual);
   }
-  await removeReplaced(req, plan, progress);
 
   progress.status('PROVISIONING', 'Applying the plan');
   const branches = new CancellationScope();
@@ -99,6 +95,7 @@ async function apply(
   throwIfCancelled();
   progress.status('PROVISIONING', 'Dataflow');
   const flow = await steps.flow(source, target, mapping);
+  await removeUnwanted(req, plan, progress);
   throwIfCancelled();
 
   let smokeTest: ProvisionResult['smokeTest'];

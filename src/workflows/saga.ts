@@ -1,8 +1,9 @@
 /**
  * Saga bookkeeping of a provisioning: undo registered before each create, creates still on the
- * wire awaited before compensating, the twin sweep after success, compensation (compensation.ts)
- * in a non-cancellable scope, and the failure endings (CompensationFailed, CANCELLED,
- * ProvisioningFailed).
+ * wire awaited before compensating, the commit once a replacement flow carries the source, the
+ * twin sweep after success, compensation (compensation.ts) in a non-cancellable scope, and the
+ * failure endings (CompensationFailed, CANCELLED, ProvisioningFailed), each saying what state
+ * the source is left in (`sourceState`).
  */
 import {
   ActivityFailure,
@@ -11,13 +12,13 @@ import {
   CancelledFailure,
   isCancellation,
   log,
-  patched,
   proxyActivities,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { EnsureResult, Owner } from '../activities/types';
-import { FailureType, Patches } from '../shared/names';
+import { FailureType } from '../shared/names';
 import type { ResourceKind } from '../shared/resources';
+import type { SourceState } from '../shared/results';
 import { compensate, waitOutListLag, type Undo } from './compensation';
 import { describeFailure, rootFailureType } from './failures';
 import { DELETE } from './policies';
@@ -33,6 +34,11 @@ export class Saga {
    * settled, or it would miss a resource that lands after its lookup.
    */
   private readonly creates: Array<Promise<unknown>> = [];
+  /**
+   * What a failure leaves: `absent` (a new source, compensated), `previous` (a change: the
+   * source as it was, this run's creates deleted), `new` (after commit).
+   */
+  sourceState: SourceState = 'absent';
 
   constructor(
     private readonly owner: Owner,
@@ -65,12 +71,16 @@ export class Saga {
   }
 
   /**
-   * Records a resource this run uses but did not create (a dataset another source created that
-   * this run's target connection moved to): compensation releases it like an adopted one.
+   * The source's new flow carries its inlet and the one it replaced is gone: from here on a
+   * failure or cancellation rolls forward (nothing this run made is deleted), since undoing
+   * the new flow would leave the inlet feeding nothing.
    */
-  adopted(kind: ResourceKind, name: string, id: string): void {
-    this.undos.push({ kind, name, id, createdByThisRun: false });
+  commit(): void {
+    this.committed = true;
+    this.sourceState = 'new';
   }
+
+  private committed = false;
 
   /**
    * After a successful provisioning: deletes every extra resource carrying this run's marker (a
@@ -82,8 +92,11 @@ export class Saga {
   async sweepTwins(
     kept: Partial<Record<ResourceKind, string>> = {},
   ): Promise<Array<{ kind: ResourceKind; id: string }>> {
-    const retried = this.undos.filter((u) => u.uncertain && u.id !== undefined);
-    if (retried.length === 0 || !patched(Patches.compensationSweep)) return [];
+    // Datasets are swept by their own workflow (dataset.ts).
+    const retried = this.undos.filter(
+      (u) => u.uncertain && u.id !== undefined && u.kind !== 'dataset',
+    );
+    if (retried.length === 0) return [];
     await waitOutListLag(retried);
     const kinds = retried.map((u) => ({
       kind: u.kind,
@@ -127,7 +140,9 @@ export class Saga {
 
   /**
    * Compensates and throws the run's ending: CompensationFailed (something could not be
-   * deleted), the cancellation (the caller asked for no source), or ProvisioningFailed.
+   * deleted), the cancellation (the caller asked for no source), or ProvisioningFailed. Only
+   * for Temporal failures (the caller's check): any other error is a bug, which fails the
+   * workflow task and waits for a fixed deploy instead of deleting anything.
    */
   async fail(err: unknown, sourceName: string): Promise<never> {
     const { progress } = this;
@@ -144,12 +159,14 @@ export class Saga {
     log.warn('Provisioning failed; compensating', { error, cancelled });
 
     const outcomes = await CancellationScope.nonCancellable(() =>
-      compensate(this.undos, this.owner),
+      compensate(this.committed ? [] : this.undos, this.owner),
     );
     progress.state.compensation = outcomes;
     const leftovers = outcomes.filter((o) => o.outcome === 'failed');
     const compensated = outcomes.filter((o) => o.outcome !== 'failed');
     const cause = err instanceof Error ? err : undefined;
+    const sourceState = this.sourceState;
+    progress.state.sourceState = sourceState;
 
     if (leftovers.length > 0) {
       progress.status('FAILED', `Compensation left ${leftovers.length} resource(s) behind`);
@@ -159,26 +176,36 @@ export class Saga {
           .map((l) => `${l.kind} ${l.id ?? '(unknown id)'}`)
           .join(', ')}`,
         nonRetryable: true,
-        details: [{ leftovers, compensated, cause: rootFailureType(err) }],
+        details: [{ leftovers, compensated, sourceState, cause: rootFailureType(err) }],
         cause,
       });
     }
     if (cancelled) {
       progress.status('CANCELLED', `Cancelled; ${compensated.length} resource(s) deleted`);
-      throw isCancellation(err) ? err : new CancelledFailure('Provisioning cancelled', [], cause);
+      throw new CancelledFailure(
+        `Provisioning cancelled; the source is left ${SOURCE_STATE_TEXT[sourceState]}`,
+        [{ compensated, sourceState }],
+        cause,
+      );
     }
     progress.status('FAILED', `${error}; ${compensated.length} resource(s) deleted`);
     throw ApplicationFailure.create({
       type: FailureType.ProvisioningFailed,
       message: `Provisioning of "${sourceName}" failed: ${error}. Compensated: ${
         compensated.map((c) => `${c.kind} ${c.id ?? ''}`.trim()).join(', ') || 'nothing to delete'
-      }`,
+      }. The source is left ${SOURCE_STATE_TEXT[sourceState]}`,
       nonRetryable: true,
-      details: [{ compensated, cause: rootFailureType(err) }],
+      details: [{ compensated, sourceState, cause: rootFailureType(err) }],
       cause,
     });
   }
 }
+
+const SOURCE_STATE_TEXT: Record<SourceState, string> = {
+  absent: 'absent (what this run created is deleted)',
+  previous: 'as it was before this run (its flow unchanged)',
+  new: 'with its new flow (the change rolled forward)',
+};
 
 /**
  * A create that ended with a definite refusal (a non-retryable failure: a 4xx answer, a foreign

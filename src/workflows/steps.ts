@@ -11,7 +11,7 @@ import {
 import type { Activities } from '../activities';
 import type { InletInfo, Owner, PriorResource } from '../activities/types';
 import type { ProvisionRequest } from '../request';
-import { AEP_CALL, INLET_POLL, VALIDATE_LOCALLY } from './policies';
+import { AEP_CALL, DATASET_CALL, INLET_POLL, VALIDATE_LOCALLY } from './policies';
 import type { Saga } from './saga';
 
 const remote = proxyActivities<Activities>(AEP_CALL);
@@ -103,25 +103,37 @@ export function datasetName(req: ProvisionRequest): string {
 }
 
 /**
- * The target's dataset: checked when the request named it by id (never this project's to delete,
- * so no undo at all), otherwise found or created under the saga, registered before the call.
+ * The target's dataset. Named by id: checked (exists, same schema), never this project's to
+ * delete, so no undo. Named by name: asked of the dataset's workflow, which creates it once and
+ * records this source as a writer; the undo (compensation) releases it.
  */
 export function ensureDataset(
   saga: Saga,
   req: ProvisionRequest,
   owner: Owner,
-  { lookupFirst, found }: Pick<Input<'ensureDataset'>, 'lookupFirst' | 'found'>,
-): Promise<Output<'ensureDataset'>> {
+): Promise<{ id: string; created: boolean; retired?: string }> {
   const { datasetId, schemaId, dataset } = req.target;
-  const name = datasetName(req);
-  const ensure = () =>
-    step('ensureDataset', datasetId ? `Check dataset ${datasetId}` : `Dataset "${name}"`, {
-      owner,
-      lookupFirst,
+  if (datasetId !== undefined) {
+    return step('checkDataset', `Check dataset ${datasetId}`, {
+      sandbox: req.sandbox,
+      id: datasetId,
       schemaId,
-      datasetId,
-      dataset,
-      found,
     });
-  return datasetId ? ensure() : saga.create('dataset', name, ensure);
+  }
+  const name = datasetName(req);
+  return saga.create('dataset', name, () =>
+    step(
+      'acquireDataset',
+      `Dataset "${name}"`,
+      {
+        sandbox: req.sandbox,
+        name,
+        source: req.name,
+        runId: owner.runId,
+        schemaId,
+        ...(dataset?.description !== undefined ? { description: dataset.description } : {}),
+      },
+      DATASET_CALL,
+    ),
+  );
 }

@@ -11,14 +11,16 @@ import { runChaosCli } from './run-chaos';
  * resource, unseen through the list lag) and a case twin refused with ExistingSourceDiffers.
  */
 test('20 unkind sources with 1 SIGTERM and 1 SIGKILL: all succeed, no twin left in AEP', async () => {
-  const { code, report, stdout } = await runChaosCli(
+  const { code, report, stdout, stderr } = await runChaosCli(
     ['--preset', 'unkind', '--sources', '20', '--worker-terms', '1', '--worker-kills', '1'],
     280_000,
   );
   expect(report.workerTerms).toBe(1);
   expect(report.workerKills).toBe(1);
   expect(report.caseTwinSources).toBe(2);
-  expect(stdout.trim().split('\n').pop()).toMatch(
+  // With --json the report is stdout's last line, the plain summary stderr's.
+  expect(JSON.parse(stdout.trim().split('\n').pop() ?? '')).toMatchObject({ ok: true });
+  expect(stderr.trim().split('\n').pop()).toMatch(
     /^duplicates: \d+, orphans: \d+, secretLeaks: \d+, twinsRemoved: \d+$/,
   );
   expect({ code, problems: report.problems }).toEqual({ code: 0, problems: [] });

@@ -1,10 +1,16 @@
-/** The Flow Service `property=` filter parser and evaluator (pure). */
+/**
+ * The Flow Service `property=` filter parser and evaluator (pure), and the opt-in `strict`
+ * quoting reading end to end (control API → Flow Service list answer).
+ */
+import type { RunningEmulator } from '../../emulator';
 import {
   FilterSyntaxError,
   matchesAll,
   matchesFilter,
   parsePropertyFilter,
 } from '../../emulator/filter';
+import type { FilterMode } from '../../emulator/types';
+import { connectionBody, FLOW, type Platform, unique, useEmulator } from './helpers';
 
 const doc = {
   id: 'a1',
@@ -21,9 +27,9 @@ const doc = {
 
 const match = (expr: string, d: unknown = doc) => matchesFilter(parsePropertyFilter(expr), d);
 
-function codeOf(expr: string): string {
+function codeOf(expr: string, mode?: FilterMode): string {
   try {
-    parsePropertyFilter(expr);
+    parsePropertyFilter(expr, mode);
   } catch (err) {
     if (err instanceof FilterSyntaxError) return err.code;
     throw err;
@@ -120,5 +126,84 @@ describe('matching', () => {
     );
     expect(matchesAll(filters, doc)).toBe(true);
     expect(matchesAll([...filters, parsePropertyFilter('flag==false')], doc)).toBe(false);
+  });
+});
+
+describe('strict quoting (FilterMode.quoting: strict)', () => {
+  const strict: FilterMode = { quoting: 'strict', nameMatch: 'exact' };
+
+  test('an unquoted value with a space → 1453-400; quoted or space-free values parse', () => {
+    expect(codeOf('name==Some Name', strict)).toBe('1453-400');
+    expect(codeOf('name!=Some Name', strict)).toBe('1453-400');
+    expect(codeOf('id==a, b', strict)).toBe('1453-400');
+    expect(codeOf('name=="Some Name', strict)).toBe('1453-400'); // unbalanced: not quoted
+    expect(parsePropertyFilter('name=="Some Name"', strict).values).toEqual(['Some Name']);
+    expect(parsePropertyFilter('name=="a, b"', strict).values).toEqual(['a, b']);
+    expect(parsePropertyFilter('id==a,b', strict).values).toEqual(['a', 'b']);
+    // The other readings take the unquoted value as before.
+    expect(parsePropertyFilter('name==Some Name').values).toEqual(['Some Name']);
+    expect(parsePropertyFilter('name==Some Name', { ...strict, quoting: 'raw' }).values).toEqual([
+      'Some Name',
+    ]);
+  });
+
+  describe('over HTTP', () => {
+    let emu: RunningEmulator;
+    let api: Platform;
+    useEmulator({}, (s) => ({ emu, api } = s));
+    afterEach(async () => {
+      await emu.control.setFilterMode({ quoting: 'literal' });
+    });
+
+    test('default accepts `Some Name` unquoted; strict answers 400 1453; quoted still works', async () => {
+      const name = `${unique('strict')} Some Name`;
+      const created = await api.post(`${FLOW}/connections`, connectionBody(name));
+      expect(created.status).toBe(201);
+      // URLSearchParams encodes the space as `+`; Fastify decodes it back to a space.
+      const unquoted = `${FLOW}/connections?${new URLSearchParams({ property: `name==${name}` }).toString()}`;
+      const quoted = `${FLOW}/connections?property=${encodeURIComponent(`name=="${name}"`)}`;
+      const percent = `${FLOW}/connections?property=${encodeURIComponent(`name==${name}`)}`;
+
+      const byDefault = await api.get(unquoted);
+      expect(byDefault.status).toBe(200);
+      expect(byDefault.body.items.map((i: { id: string }) => i.id)).toEqual([created.body.id]);
+
+      expect(await emu.control.setFilterMode({ quoting: 'strict' })).toEqual({
+        quoting: 'strict',
+        nameMatch: 'exact',
+      });
+      for (const url of [unquoted, percent]) {
+        const refused = await api.get(url);
+        expect(refused.status).toBe(400);
+        expect(refused.body).toEqual({
+          type: 'https://ns.adobe.com/aep/errors/FLOW-1453-400',
+          title: 'Invalid request',
+          status: 400,
+          report: {
+            'detailed-message': `Invalid query value name==${name} provided in query param.`,
+            'request-id': expect.any(String),
+          },
+          errorMessage: `Invalid query value name==${name} provided in query param.`,
+          errorDetails: `Invalid query value name==${name} provided in query param.`,
+        });
+      }
+
+      const ok = await api.get(quoted);
+      expect(ok.status).toBe(200);
+      expect(ok.body.items.map((i: { id: string }) => i.id)).toEqual([created.body.id]);
+      // Values without spaces need no quotes, even in strict mode.
+      const byId = await api.get(`${FLOW}/connections?property=id==${created.body.id}`);
+      expect(byId.body.items).toHaveLength(1);
+    });
+
+    test('reset() restores the start reading', async () => {
+      await emu.control.setFilterMode({ quoting: 'strict' });
+      await emu.control.reset();
+      expect((await emu.control.filterMode()).quoting).toBe('literal');
+      const res = await api.get(
+        `${FLOW}/connections?${new URLSearchParams({ property: 'name==Some Name' }).toString()}`,
+      );
+      expect(res.status).toBe(200);
+    });
   });
 });

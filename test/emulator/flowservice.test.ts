@@ -8,6 +8,7 @@ import {
   FLOW_SPEC_MAPPING,
   FLOW_SPEC_PLAIN,
   HTTP_API_SPEC,
+  http,
   LOYALTY_SCHEMA_ID,
   Platform,
   provision,
@@ -16,6 +17,7 @@ import {
   unique,
   useEmulator,
   withEmulator,
+  xdmMessage,
 } from './helpers';
 
 let emu: RunningEmulator;
@@ -460,6 +462,54 @@ describe('lists', () => {
       expect(second.body.items).toHaveLength(1);
       expect(second.body._links).toEqual({});
     });
+  });
+});
+
+describe('flows per source connection and per dataset', () => {
+  // Adobe documents no limit for HTTP API streaming flows (docs/emulator.md, "Flows per source
+  // connection and per dataset"); the one-to-one rule of Journey Optimizer's orchestrated
+  // campaigns is not applied. This pins the emulator's permissive reading.
+  test('one source connection feeds two flows, one dataset receives two flows; the inlet routes each', async () => {
+    const p = await provision(api, unique('shared'));
+    const secondTarget = await api.post(`${FLOW}/targetConnections`, {
+      name: 'second target, same dataset',
+      data: { schema: { id: SCHEMA_ID, version: 'application/vnd.adobe.xed-full+json;version=1' } },
+      params: { dataSetId: p.datasetId },
+      connectionSpec: { id: DATA_LAKE_SPEC, version: '1.0' },
+    });
+    expect(secondTarget.status).toBe(201);
+    const flow = (targetId: string) =>
+      api.post(`${FLOW}/flows`, {
+        name: 'second flow',
+        flowSpec: { id: FLOW_SPEC_PLAIN, version: '1.0' },
+        sourceConnectionIds: [p.sourceId],
+        targetConnectionIds: [targetId],
+      });
+    const sameEverything = await flow(p.targetId);
+    const sameSourceAndDataset = await flow(secondTarget.body.id);
+    expect(sameEverything.status).toBe(201);
+    expect(sameSourceAndDataset.status).toBe(201);
+
+    const bySource = await api.get(
+      `${FLOW}/flows?property=sourceConnectionIds[]==${p.sourceId}&orderby=createdAt`,
+    );
+    expect(bySource.body.items.map((f: { id: string }) => f.id)).toEqual([
+      p.flowId,
+      sameEverything.body.id,
+      sameSourceAndDataset.body.id,
+    ]);
+
+    const entity = { _id: 'shared-1', person: { name: { firstName: 'a', lastName: 'b' } } };
+    for (const flowId of [p.flowId, sameEverything.body.id, sameSourceAndDataset.body.id]) {
+      const sent = await http(p.inletUrl, { method: 'POST', body: xdmMessage(flowId, entity) });
+      expect(sent.status).toBe(200);
+    }
+    const records = await emu.control.records({ inletId: p.inletId });
+    expect(records.map((r) => r.flowId)).toEqual([
+      p.flowId,
+      sameEverything.body.id,
+      sameSourceAndDataset.body.id,
+    ]);
   });
 });
 

@@ -1,20 +1,16 @@
+import { Client, Connection } from '@temporalio/client';
 import { createActivities, type Activities } from '../../src/activities';
-import type { OpenRuns } from '../../src/activities/types';
 import { createAepClient, type AepClient } from '../../src/aep/client';
 import { parseConfig } from '../../src/config';
 import { startEmulator, type RunningEmulator } from '../../emulator';
 
-/** No run is open: every dataset's creator has closed (the usual state outside a workflow). */
-export const NO_OPEN_RUNS: OpenRuns = { isOpen: async () => false };
-
 /**
  * The activities as the worker builds them, over the real AEP client, against an in-process
- * emulator of their own (`extraEnv`: more configuration, e.g. AEP_REQUEST_TIMEOUT_MS; `runs`: which
- * workflow runs count as open).
+ * emulator of their own (`extraEnv`: more configuration, e.g. AEP_REQUEST_TIMEOUT_MS). Their
+ * Temporal client (dataset updates) reaches the test run's dev server, connecting on first use.
  */
 export async function activitiesOnEmulator(
   extraEnv: Record<string, string> = {},
-  runs: OpenRuns = NO_OPEN_RUNS,
 ): Promise<{ emu: RunningEmulator; activities: Activities; aep: AepClient }> {
   const emu = await startEmulator({ port: 0 });
   const config = parseConfig({
@@ -26,5 +22,9 @@ export async function activitiesOnEmulator(
     ...extraEnv,
   });
   const aep = createAepClient({ config });
-  return { emu, aep, activities: createActivities({ aep, defaultSandbox: 'prod', runs }) };
+  const temporal = new Client({
+    connection: Connection.lazy({ address: process.env.TEMPORAL_TEST_ADDRESS ?? '127.0.0.1:7233' }),
+    namespace: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default',
+  });
+  return { emu, aep, activities: createActivities({ aep, defaultSandbox: 'prod', temporal }) };
 }

@@ -29,3 +29,20 @@ export function slowTargetConnectionCreate(ms: number) {
     action: { type: 'latency', ms },
   } as const;
 }
+
+/** Every write's effect shows in Flow Service, Catalog and Data Prep lists `ms` late. */
+export async function lagEveryList(
+  control: { listLag(opts: { kind: LaggedKind; ms: number }): Promise<unknown> },
+  ms: number,
+): Promise<void> {
+  for (const kind of LAGGED_KINDS) await control.listLag({ kind, ms });
+}
+const LAGGED_KINDS = [
+  'connection',
+  'sourceConnection',
+  'targetConnection',
+  'flow',
+  'dataset',
+  'mappingSet',
+] as const;
+type LaggedKind = (typeof LAGGED_KINDS)[number];

@@ -38,9 +38,22 @@ export function registerChangeRoutes(
   app.delete('/v1/sandboxes/:sandbox/sources/:name', async (request, reply) => {
     const { sandbox, name } = sourceParams(request);
     checkName(name);
-    const started = await client.startDeprovision({ name, sandbox });
+    const deleteDataset = deleteDatasetParam(request.query);
+    const started = await client.startDeprovision({
+      name,
+      sandbox,
+      ...(deleteDataset ? { deleteDataset: true } : {}),
+    });
     return answer(request, reply, 'deprovision', sandbox, name, started);
   });
+}
+
+/** `?deleteDataset=true|false` (absent: false); anything else is refused, nothing started. */
+function deleteDatasetParam(query: unknown): boolean {
+  const value = (query as Record<string, unknown> | undefined)?.deleteDataset;
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw invalid([`deleteDataset: must be true or false, not ${JSON.stringify(value)}`]);
 }
 
 /** A name or sandbox in the body must be the path's. */

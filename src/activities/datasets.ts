@@ -1,0 +1,169 @@
+/**
+ * Datasets sources name by name. A provisioning or teardown asks the dataset's workflow
+ * (src/workflows/dataset.ts) through update-with-start (`acquireDataset`, `releaseDataset`); that
+ * workflow alone finds, creates and deletes the dataset (`ensureNamedDataset`, `deleteDataset`).
+ */
+import { Context } from '@temporalio/activity';
+import {
+  WithStartWorkflowOperation,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import type { AepClient } from '../aep/client';
+import { XDM_DATASET_CONTENT_TYPE } from '../aep/constants';
+import type {
+  AcquireDatasetInput,
+  AcquiredDataset,
+  ReleaseDatasetInput,
+  ReleasedDataset,
+} from '../shared/datasets';
+import { rootOf } from '../shared/failures';
+import {
+  acquireDatasetUpdate,
+  datasetWorkflowId,
+  FailureType,
+  releaseDatasetUpdate,
+  WorkflowType,
+} from '../shared/names';
+import { activityContext } from './context';
+import { canonicalOrder, exactly, targetConnectionsWritingTo } from './lookups';
+import { creatorRun, isOwned, markedDescription, parseMarker } from './ownership';
+import type { StreamingDataset } from '../workflows/dataset';
+import type { EnsureResult, Owner } from './types';
+
+export interface EnsureNamedDatasetInput {
+  owner: Owner;
+  name: string;
+  schemaId: string;
+  description?: string;
+  /** The dataset the name stood for so far (checked by id: lists may lag). */
+  knownId?: string;
+  /** Datasets of the name not to take (one just retired for another schema). */
+  skip?: string[];
+}
+
+export interface DeleteDatasetInput {
+  sandbox: string;
+  id: string;
+  /** Only if this run created it. */
+  createdByRun?: string;
+}
+
+export function datasetActivities({ aep, temporal }: { aep: AepClient; temporal: Client }) {
+  /** The update, sent with the workflow's start: the workflow is started if none is open. */
+  async function ask<R, I extends { sandbox: string; name: string }>(
+    update: UpdateDefinition<R, [I]>,
+    input: I,
+  ): Promise<R> {
+    const { info } = Context.current();
+    const start = new WithStartWorkflowOperation<typeof StreamingDataset>(WorkflowType.dataset, {
+      workflowId: datasetWorkflowId(input.sandbox, input.name),
+      taskQueue: info.taskQueue,
+      args: [{ sandbox: input.sandbox, name: input.name, writers: [] }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: `Dataset "${input.name}" in sandbox ${input.sandbox}`,
+    });
+    try {
+      return await temporal.workflow.executeUpdateWithStart(update, {
+        args: [input],
+        startWorkflowOperation: start,
+        // A retry of this activity attaches to the update its earlier attempt sent.
+        updateId: `${info.workflowExecution?.runId ?? info.workflowType}/${info.activityId}`,
+      });
+    } catch (err) {
+      // The dataset workflow's verdict (DatasetMismatch, ForeignResourceConflict, an AEP
+      // failure that outlasted its retries) is this activity's; anything else is retried.
+      const root = err instanceof WorkflowUpdateFailedError ? rootOf(err.cause) : undefined;
+      if (root instanceof ApplicationFailure) {
+        throw ApplicationFailure.create({
+          type: root.type ?? undefined,
+          message: root.message,
+          nonRetryable: root.nonRetryable === true,
+          details: root.details ? [...root.details] : undefined,
+        });
+      }
+      throw err;
+    }
+  }
+
+  return {
+    /** The source starts writing to the dataset named `name`, found or created once. */
+    acquireDataset(input: AcquireDatasetInput): Promise<AcquiredDataset> {
+      return ask(acquireDatasetUpdate, input);
+    },
+
+    /** The source stops writing to it; deleted only with `deleteDataset` and no writer left. */
+    releaseDataset(input: ReleaseDatasetInput): Promise<ReleasedDataset> {
+      return ask(releaseDatasetUpdate, input);
+    },
+
+    /**
+     * The dataset workflow's: the dataset `knownId` when it still exists with the schema, else
+     * the oldest of this project's datasets of the name with the schema, else a new one. Every
+     * candidate is read by id before it is taken: a list may still show a deleted dataset.
+     */
+    async ensureNamedDataset(input: EnsureNamedDatasetInput): Promise<EnsureResult> {
+      const { owner, name, schemaId } = input;
+      const { signal, commitSignal } = activityContext();
+      const sandbox = owner.sandbox;
+      const take = (d: { id: string; description?: string }): EnsureResult => ({
+        id: d.id,
+        created: creatorRun(d.description) === owner.runId,
+      });
+      if (input.knownId !== undefined) {
+        const known = await aep.getDataset(sandbox, input.knownId, signal);
+        if (known && known.schemaRef.id === schemaId) return take(known);
+      }
+      const named = exactly(name, await aep.findDatasets(sandbox, { name }, signal));
+      const ours = named
+        .filter((d) => isOwned(d.description) && d.schemaRef.id === schemaId)
+        .filter((d) => !input.skip?.includes(d.id))
+        .sort(canonicalOrder);
+      for (const candidate of ours) {
+        const current = await aep.getDataset(sandbox, candidate.id, signal);
+        if (current) return take(current);
+      }
+      const foreign = named.find((d) => !isOwned(d.description));
+      if (foreign && !named.some((d) => isOwned(d.description))) {
+        throw ApplicationFailure.create({
+          type: FailureType.ForeignResourceConflict,
+          message: `A dataset named "${name}" already exists in sandbox "${sandbox}" (id ${foreign.id}) and was not created by this project; it is left untouched. Name another dataset, or name this one by id`,
+          nonRetryable: true,
+          details: [{ kind: 'dataset', id: foreign.id, sandbox }],
+        });
+      }
+      const { id } = await aep.createDataset(
+        sandbox,
+        {
+          name,
+          description: markedDescription(owner, input.description),
+          schemaRef: { id: schemaId, contentType: XDM_DATASET_CONTENT_TYPE },
+          fileDescription: { persisted: true, containerFormat: 'parquet', format: 'parquet' },
+        },
+        commitSignal(),
+      );
+      return { id, created: true };
+    },
+
+    /**
+     * The dataset workflow's, once no source it knows of writes to the dataset: deletes it if
+     * this project created it (`createdByRun`: that run) and no target connection of the sandbox
+     * writes to it (a list can miss a writer made a moment ago, never an old one: it only keeps).
+     */
+    async deleteDataset(input: DeleteDatasetInput): Promise<Omit<ReleasedDataset, 'id'>> {
+      const { sandbox, id } = input;
+      const { signal } = activityContext();
+      const dataset = await aep.getDataset(sandbox, id, signal);
+      if (!dataset) return { outcome: 'absent' };
+      const marker = parseMarker(dataset.description);
+      if (!marker) return { outcome: 'kept', reason: 'not created by this project' };
+      if (input.createdByRun !== undefined && marker.run !== input.createdByRun) {
+        return { outcome: 'kept', reason: 'not created by this run' };
+      }
+      const writers = await targetConnectionsWritingTo(aep, sandbox, id, signal);
+      if (writers.length > 0) return { outcome: 'kept', reason: `in use by ${writers.join(', ')}` };
+      return { outcome: await aep.deleteDataset(sandbox, id, signal) };
+    },
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * StreamingDataset: the one place that decides about a dataset sources name by name. One run per
+ * (sandbox, dataset name) at a time (datasetWorkflowId), reached by update-with-start, so every
+ * decision about the dataset is made by one writer, in order, from what Temporal records rather
+ * than from Flow Service lists that lag behind writes:
+ *
+ * - `acquireDataset`: the source becomes a writer; the dataset is found or created once;
+ * - `releaseDataset`: the source stops writing; the dataset is deleted only on an explicit ask,
+ *   with no writer left (and none in AEP either: a list can miss a new writer, never an old one).
+ *
+ * The run ends after IDLE_MS with no writer (a later acquire starts a new run, which finds the
+ * dataset by name: it is older than any list lag by then) and continues as new when its history
+ * grows long.
+ */
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type {
+  AcquireDatasetInput,
+  AcquiredDataset,
+  DatasetState,
+  ReleaseDatasetInput,
+  ReleasedDataset,
+} from '../shared/datasets';
+import {
+  acquireDatasetUpdate,
+  datasetQuery,
+  FailureType,
+  releaseDatasetUpdate,
+} from '../shared/names';
+import { describeFailure } from './failures';
+import { AEP_CALL, DELETE, LIST_LAG_WAIT_MS } from './policies';
+
+const aep = proxyActivities<Activities>(AEP_CALL);
+const deletes = proxyActivities<Activities>(DELETE);
+
+/** How long a run with no writer waits for the next call before it ends (well above list lag). */
+export const IDLE_MS = 5 * 60_000;
+
+export async function StreamingDataset(initial: DatasetState): Promise<void> {
+  const state: DatasetState = { ...initial, writers: [...initial.writers] };
+  let calls = 0;
+  let queue: Promise<unknown> = Promise.resolve();
+  const sweeps: Array<Promise<void>> = [];
+  /** One call at a time, in arrival order: each decides from what the one before left. */
+  const inTurn = <T>(fn: () => Promise<T>): Promise<T> => {
+    const turn = queue.then(fn);
+    queue = turn.then(
+      () => calls++,
+      () => calls++,
+    );
+    return turn;
+  };
+  setHandler(acquireDatasetUpdate, (input) => inTurn(() => acquire(state, input, sweeps)));
+  setHandler(releaseDatasetUpdate, (input) => inTurn(() => release(state, input)));
+  setHandler(datasetQuery, () => state);
+
+  for (;;) {
+    const seen = calls;
+    const called = await condition(() => calls !== seen, IDLE_MS);
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await Promise.all(sweeps);
+      return continueAsNew<typeof StreamingDataset>(state);
+    }
+    if (called || state.writers.length > 0) continue;
+    await condition(allHandlersFinished);
+    await Promise.all(sweeps);
+    if (calls === seen && state.writers.length === 0) return;
+  }
+}
+
+async function acquire(
+  state: DatasetState,
+  input: AcquireDatasetInput,
+  sweeps: Array<Promise<void>>,
+): Promise<AcquiredDataset> {
+  const { sandbox, name, source, runId, schemaId } = input;
+  let retired: string | undefined;
+  if (state.datasetId !== undefined && state.schemaId !== schemaId) {
+    const others = state.writers.filter((w) => w !== source);
+    if (others.length > 0) {
+      throw ApplicationFailure.create({
+        type: FailureType.DatasetMismatch,
+        message: `Dataset "${name}" (${state.datasetId}) uses schema ${state.schemaId}, not ${schemaId}, and ${others.map((o) => `"${o}"`).join(', ')} write to it: name another dataset`,
+        nonRetryable: true,
+        details: [{ datasetId: state.datasetId, schemaId: state.schemaId, writers: others }],
+      });
+    }
+    // Only this source wrote to it: the dataset keeps its data, the name now stands for a new one.
+    retired = state.datasetId;
+    state.datasetId = state.schemaId = undefined;
+  }
+  const owner = { sandbox, sourceName: source, runId };
+  const found = await aep.ensureNamedDataset.executeWithOptions(
+    { ...AEP_CALL, summary: `Dataset "${name}"` },
+    [
+      {
+        owner,
+        name,
+        schemaId,
+        description: input.description,
+        knownId: state.datasetId,
+        ...(retired ? { skip: [retired] } : {}),
+      },
+    ],
+  );
+  state.datasetId = found.id;
+  state.schemaId = schemaId;
+  if (!state.writers.includes(source)) state.writers.push(source);
+  if (found.retried) sweeps.push(sweepTwins(owner, name, found.id));
+  return { id: found.id, created: found.created, ...(retired ? { retired } : {}) };
+}
+
+async function release(state: DatasetState, input: ReleaseDatasetInput): Promise<ReleasedDataset> {
+  const { sandbox, source } = input;
+  state.writers = state.writers.filter((w) => w !== source);
+  const id = input.datasetId ?? state.datasetId;
+  if (id === undefined) return { outcome: 'absent' };
+  if (!input.deleteDataset) return { id, outcome: 'kept', reason: 'retained' };
+  // The writers recorded here are those of the name's current dataset.
+  if (id === state.datasetId && state.writers.length > 0) {
+    return { id, outcome: 'kept', reason: `in use by ${state.writers.join(', ')}` };
+  }
+  const r = await deletes.deleteDataset.executeWithOptions(
+    { ...DELETE, summary: `Delete dataset ${id} if unused` },
+    [{ sandbox, id, ...(input.createdByRun ? { createdByRun: input.createdByRun } : {}) }],
+  );
+  if (r.outcome !== 'kept' && id === state.datasetId) state.datasetId = state.schemaId = undefined;
+  return { id, ...r };
+}
+
+/**
+ * The create was retried: an earlier attempt's dataset may land in lists later than the retry's
+ * lookup looked. Once the lag is over, any other dataset of the name carrying the same run's
+ * marker, with no writer, is that twin.
+ */
+async function sweepTwins(
+  owner: { sandbox: string; sourceName: string; runId: string },
+  name: string,
+  keep: string,
+): Promise<void> {
+  await sleep(LIST_LAG_WAIT_MS);
+  try {
+    await deletes.sweepTwins({ owner, kinds: [{ kind: 'dataset', name, keep: [keep] }] });
+  } catch (err) {
+    log.warn('Dataset twin sweep failed', { error: describeFailure(err) });
+  }
+}
