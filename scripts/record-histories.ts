@@ -12,6 +12,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Command } from 'commander';
 import { ProvisioningClient } from '../src/client';
+import { datasetWorkflowId } from '../src/shared/names';
 import { parseConfigWith } from '../src/config';
 import { startEmulator } from '../emulator';
 import { REPO_ROOT, startDevServer } from '../tools/dev-server';
@@ -32,8 +33,11 @@ export const SCENARIOS = [
   'provision-unchanged',
   'provision-retry-heavy',
   'provision-twin-swept',
-  'provision-released-adopted',
+  'provision-flow-replaced',
+  'provision-replaced',
+  'dataset-shared',
   'deprovision',
+  'deprovision-delete-dataset',
 ] as const;
 
 /** The folder of a new release; refuses one that exists (histories are never overwritten). */
@@ -66,7 +70,8 @@ async function record(release: string): Promise<void> {
   const client = new ProvisioningClient(new Client({ connection }), config);
   const histories = new Map<string, string>();
   const keep = async (name: (typeof SCENARIOS)[number], handle: WorkflowHandle) => {
-    await handle.result().catch(() => undefined);
+    // A dataset's workflow stays open between calls: its history so far is what replays.
+    if (!name.startsWith('dataset')) await handle.result().catch(() => undefined);
     histories.set(name, historyToJSON(await handle.fetchHistory()));
   };
   const base = {
@@ -146,7 +151,7 @@ async function record(release: string): Promise<void> {
       await emulator.control.clearFaults();
 
       // The target connection commits, answers 504 and shows in lists late: the retry creates a
-      // twin, which the run deletes after success (Patches.compensationSweep).
+      // twin, which the run deletes after success.
       // (listLag first: the first deciding rule that fires stops the draw.)
       const targets = { method: 'POST', path: '/data/foundation/flowservice/targetConnections' };
       await emulator.control.addFault({
@@ -167,22 +172,47 @@ async function record(release: string): Promise<void> {
       );
       await emulator.control.clearFaults();
 
-      // A source adopts another's dataset; the creator is torn down; the adopter, cancelled,
-      // was the last writer: its compensation deletes the dataset (Patches.releaseAdoptedDataset).
-      const shared = { schemaId: SCHEMA_ID, dataset: { name: 'Replay dataset 6' } };
-      await client.provision({ ...base, name: 'Replay creator', target: shared });
-      const adopter = await client.startProvision({
+      // Mappings added: the flow is replaced make-before-break, and the run, cancelled in its
+      // activation wait, rolls forward (the new flow stays).
+      const plain = { ...base, name: 'Replay flow replaced', mappings: undefined };
+      await client.provision({
+        ...plain,
+        target: { schemaId: SCHEMA_ID, dataset: { name: 'Replay dataset 6' } },
+      });
+      const replacing = await client.startProvision({
         ...base,
-        name: 'Replay adopter',
-        target: shared,
+        name: 'Replay flow replaced',
+        target: { schemaId: SCHEMA_ID, dataset: { name: 'Replay dataset 6' } },
         smokeTest: { activationWaitSeconds: 60 },
       });
-      await waitForStatus(adopter.handle, 'WAITING_FOR_ACTIVATION');
-      await client.deprovision({ name: 'Replay creator' });
-      await adopter.handle.cancel();
-      await keep('provision-released-adopted', adopter.handle);
+      await waitForStatus(replacing.handle, 'WAITING_FOR_ACTIVATION');
+      await replacing.handle.cancel();
+      await keep('provision-flow-replaced', replacing.handle);
 
+      // Two sources write to one dataset; one leaves: the dataset's workflow keeps it.
+      await client.provision({
+        ...base,
+        name: 'Replay second writer',
+        target: { schemaId: SCHEMA_ID, dataset: { name: 'Replay dataset 6' } },
+      });
+      await client.deprovision({ name: 'Replay second writer', deleteDataset: true });
+
+      // replace: true (authentication off): a new inlet, the same dataset.
+      await keep(
+        'provision-replaced',
+        (await client.startProvision({ ...success, authentication: undefined, replace: true }))
+          .handle,
+      );
       await keep('deprovision', (await client.startDeprovision({ name: 'Replay success' })).handle);
+      await keep(
+        'deprovision-delete-dataset',
+        (await client.startDeprovision({ name: 'Replay flow replaced', deleteDataset: true }))
+          .handle,
+      );
+      await keep(
+        'dataset-shared',
+        client.client.workflow.getHandle(datasetWorkflowId('prod', 'Replay dataset 6')),
+      );
     });
   } finally {
     await connection.close();
