@@ -97,7 +97,11 @@ function stubs(actual: ActualSource, calls: Call[], fail?: string): Partial<Acti
       id: 'source-new',
       created: true,
     })),
-    ensureDataset: record('ensureDataset', () => ({ id: 'dataset-new', created: true })),
+    acquireDataset: record('acquireDataset', () => ({ id: 'dataset-new', created: true })),
+    releaseDataset: record('releaseDataset', (i: { datasetId?: string }) => ({
+      id: i.datasetId,
+      outcome: 'deleted' as const,
+    })),
     ensureTargetConnection: record('ensureTargetConnection', () => ({
       id: 'target-new',
       created: true,
@@ -248,10 +252,36 @@ test('a refused change: nothing but the read, ExistingSourceDiffers at the root'
 test('a failure at the flow compensates what this run created, in TEARDOWN_ORDER', async () => {
   const { error, calls } = await run(EMPTY, request(), 'ensureFlow');
   expect(summarizeFailure(error).type).toBe('ProvisioningFailed');
-  const deletes = calls
-    .filter(([n]) => n === 'deleteResource')
-    .map(([, i]) => i as { kind: string; keepIfInUse?: boolean });
-  // Every kind this run created, each deleted once, in TEARDOWN_ORDER.
-  expect(deletes.map((d) => d.kind)).toEqual([...TEARDOWN_ORDER]);
-  expect(deletes.find((d) => d.kind === 'dataset')?.keepIfInUse).toBe(true);
+  expect(summarizeFailure(error).details).toMatchObject({ sourceState: 'absent' });
+  const undone = calls
+    .filter(([n]) => n === 'deleteResource' || n === 'releaseDataset')
+    .map(([n, i]) => ({ activity: n, ...(i as { kind?: string }) }));
+  // Every kind this run created, each undone once, in TEARDOWN_ORDER; the dataset is released
+  // (its workflow deletes it only if this run created it and nobody else writes to it).
+  expect(undone.map((d) => d.kind ?? 'dataset')).toEqual([...TEARDOWN_ORDER]);
+  expect(undone.find((d) => d.activity === 'releaseDataset')).toMatchObject({
+    deleteDataset: true,
+    createdByRun: expect.any(String),
+    source: 'stubbed',
+  });
+});
+
+test('a replaced flow: the new flow first, the old one deleted after it, nothing undone later', async () => {
+  const plainFlow = { ...EXISTING.flow!, flowSpec: 'streaming' as const, mapping: undefined };
+  const { error, calls } = await run(
+    { ...EXISTING, flow: plainFlow },
+    request({ smokeTest: { activationWaitSeconds: 0 } }),
+    'sendSmokeRecord',
+  );
+  const names = calls.map(([n]) => n);
+  const created = names.indexOf('ensureFlow');
+  const deleted = calls.findIndex(
+    ([n, i]) => n === 'deleteResource' && (i as { id?: string }).id === 'flow-1',
+  );
+  expect(created).toBeGreaterThan(-1);
+  expect(deleted).toBeGreaterThan(created);
+  expect(calls[created]![1]).toMatchObject({ replaces: 'flow-1' });
+  // The smoke record failed after the switch: the new flow stays, nothing else is deleted.
+  expect(summarizeFailure(error).details).toMatchObject({ sourceState: 'new' });
+  expect(names.filter((n) => n === 'deleteResource')).toHaveLength(1);
 });
