@@ -207,9 +207,9 @@ export const deprovisionRequestSchema = z
      */
     deleteDataset: z.boolean({ error: 'deleteDataset must be true or false' }).optional(),
     /**
-     * Ids of the source's resources as its last provisioning returned them (the client reads
-     * them from Temporal): found by id while AEP's lists may not show them yet. Each is checked
-     * to be this source's before anything is deleted.
+     * Ids of the source's resources as its last operation returned them (the client reads them
+     * from Temporal): found by id while AEP's lists may not show them yet, and a dataset an
+     * earlier teardown kept. Each is checked to be this source's before anything is deleted.
      */
     known: z
       .object({
@@ -218,6 +218,7 @@ export const deprovisionRequestSchema = z
         targetConnectionId: z.string().max(200).optional(),
         mappingSetId: z.string().max(200).optional(),
         flowId: z.string().max(200).optional(),
+        datasetId: z.string().max(200).optional(),
       })
       .strict()
       .optional(),

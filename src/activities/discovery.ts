@@ -96,8 +96,16 @@ export function discoveryActivities({ aep }: { aep: AepClient }) {
           graph.kept.push({ kind: 'dataset', id: ds.id, reason: keep });
       }
       if (input.datasets && !graph.resources.some((r) => r.kind === 'dataset')) {
-        for (const ds of await listByName(aep, 'dataset', sandbox, source, signal)) {
-          if (isOwnedBy(ds.description, source)) add('dataset', ds.id, ds.name);
+        // Kept by an earlier teardown: the id Temporal recorded, else the source's own name.
+        const kept = known.datasetId
+          ? await aep.getDataset(sandbox, known.datasetId, signal)
+          : null;
+        const candidates = kept
+          ? [kept]
+          : await listByName(aep, 'dataset', sandbox, source, signal);
+        for (const ds of candidates) {
+          const namedById = graph.kept.some((k) => k.id === ds.id);
+          if (!namedById && isOwnedBy(ds.description, source)) add('dataset', ds.id, ds.name);
         }
       }
       for (const b of bases) add('baseConnection', b.id);

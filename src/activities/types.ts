@@ -199,6 +199,8 @@ export interface KnownResources {
   targetConnectionId?: string;
   mappingSetId?: string;
   flowId?: string;
+  /** The dataset, or one an earlier teardown kept. */
+  datasetId?: string;
 }
 
 /** The graph of a provisioned source, as found by discoverSource (teardown). */

@@ -126,6 +126,7 @@ export const provisionProgressSchema = z
     ),
     error: z.string().optional(),
     plan: sourcePlanSchema.optional(),
+    sourceState: z.enum(['absent', 'previous', 'new']).optional(),
   })
   .meta({ id: 'ProvisionProgress', description: 'The workflow`s `progress` query' });
 

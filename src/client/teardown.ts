@@ -67,9 +67,10 @@ export async function startDeprovision(
 }
 
 /**
- * The ids the source's latest run holds, when it was a provisioning: its result, or for one that
- * failed or was cancelled, its progress (what compensation deleted is then simply gone). Temporal
- * is the consistent record here; AEP's lists may not show a resource made seconds ago.
+ * The ids the source's latest run holds: a provisioning's result, or for one that failed or was
+ * cancelled, its progress (what compensation deleted is then simply gone); a teardown's kept
+ * dataset. Temporal is the consistent record here; AEP's lists may not show a resource made
+ * seconds ago, and no list leads from a source to a dataset nothing writes to any more.
  */
 async function lastProvisioned(
   ctx: ClientContext,
@@ -77,15 +78,24 @@ async function lastProvisioned(
 ): Promise<KnownResources | undefined> {
   const handle = ctx.client.workflow.getHandle<typeof ProvisionStreamingSource>(workflowId);
   let status: string;
+  let type: string;
   try {
     const d = await handle.describe();
-    if (d.type !== WorkflowType.provision) return undefined;
-    status = d.status.name;
+    [type, status] = [d.type, d.status.name];
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
   if (status === 'RUNNING') return undefined;
+  if (type === WorkflowType.deprovision) {
+    if (status !== 'COMPLETED') return undefined;
+    const torn = await ctx.client.workflow
+      .getHandle<typeof DeprovisionStreamingSource>(workflowId)
+      .result();
+    const datasetId = torn.kept.find((k) => k.kind === 'dataset' && k.reason === 'retained')?.id;
+    return datasetId ? { datasetId } : undefined;
+  }
+  if (type !== WorkflowType.provision) return undefined;
   if (status === 'COMPLETED') {
     const r = await handle.result();
     return {
@@ -93,6 +103,7 @@ async function lastProvisioned(
       sourceConnectionId: r.sourceConnectionId,
       targetConnectionId: r.targetConnectionId,
       flowId: r.flowId,
+      datasetId: r.datasetId,
       ...(r.mappingSetId ? { mappingSetId: r.mappingSetId } : {}),
     };
   }
@@ -105,6 +116,7 @@ async function lastProvisioned(
         targetConnectionId: id('targetConnection'),
         flowId: id('flow'),
         mappingSetId: id('mappingSet'),
+        datasetId: id('dataset'),
       }
     : undefined;
 }

@@ -202,3 +202,21 @@ describe('the dataset workflow’s activities', () => {
     });
   });
 });
+
+test('the plan reads the oldest of several datasets of a name, as the dataset workflow picks', async () => {
+  const o = owner();
+  const name = `${o.sourceName} twice`;
+  const older = await dataset(o, name);
+  // A second dataset of the name, newer (Catalog keeps names unique only by convention).
+  const newer = await dataset({ ...o, runId: 'run-2' }, name, { skip: [older.id] });
+  expect(newer.id).not.toBe(older.id);
+  for (const _ of [1, 2, 3]) {
+    const plan = await attempt(1).run(activities.readSource, {
+      sandbox: 'prod',
+      name: o.sourceName,
+      schemaId: SCHEMA_ID,
+      datasetName: name,
+    });
+    expect(plan.dataset?.id).toBe(older.id);
+  }
+});

@@ -324,9 +324,18 @@ describe('sources', () => {
       const del = await api.call('DELETE', path(name), { headers: wait });
       expect(del.status).toBe(200);
       expect(del.body.deleted.map((d: { kind: string }) => d.kind)).toContain('baseConnection');
-      const again = await api.call('DELETE', path(name));
-      expect(again.status).toBe(202);
-      expect(again.body.operation).toBe('deprovision');
+      // The dataset, and its data, stays unless the call asks for it.
+      expect(del.body.kept).toEqual([
+        expect.objectContaining({ kind: 'dataset', reason: 'retained' }),
+      ]);
+      expect((await resourcesOf(name)).map((r) => r.kind)).toEqual(['dataset']);
+      const bad = await api.call('DELETE', `${path(name)}?deleteDataset=yes`);
+      expect(bad.status).toBe(422);
+      const again = await api.call('DELETE', `${path(name)}?deleteDataset=true`, {
+        headers: wait,
+      });
+      expect(again.status).toBe(200);
+      expect(again.body.deleted).toEqual([expect.objectContaining({ kind: 'dataset' })]);
     });
     expect(await resourcesOf(name)).toEqual([]);
     const unknown = await api.call('GET', path(uniqueName('never')));

@@ -84,7 +84,13 @@ test('CLI: provision from stdin with --json, then status, then deprovision', asy
     const teardown = await cli(['--json', 'deprovision', name]);
     expect(teardown.code).toBe(0);
     const t = JSON.parse(teardown.stdout);
-    expect(t.deleted.map((d: { kind: string }) => d.kind)).toEqual([...TEARDOWN_ORDER]);
+    expect(t.deleted.map((d: { kind: string }) => d.kind)).toEqual(
+      TEARDOWN_ORDER.filter((k) => k !== 'dataset'),
+    );
+    expect(t.kept).toEqual([{ kind: 'dataset', id: result.datasetId, reason: 'retained' }]);
+    const again = await cli(['--json', 'deprovision', name, '--delete-dataset']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).deleted).toEqual([{ kind: 'dataset', id: result.datasetId }]);
   });
   expect(await resourcesNamed(name)).toEqual([]);
 });

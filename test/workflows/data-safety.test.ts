@@ -225,3 +225,52 @@ test('problem 5: a bug in a deploy fails the workflow task, deletes nothing; the
   expect(started.workflowId).toBe(sourceWorkflowId('prod', name));
   await workflowBundle();
 });
+
+describe('smaller items', () => {
+  test('a cancelled teardown ends CANCELLED, not CompensationFailed', async () => {
+    const name = uniqueName('cancelled teardown');
+    await run(async () => {
+      await stack.client.provision(request(name));
+      await stack.emulator.control.addFault({
+        method: 'DELETE',
+        kind: 'flow',
+        count: 1,
+        action: { type: 'latency', ms: 4_000 },
+      });
+      const started = await stack.client.startDeprovision({ name });
+      await new Promise((r) => setTimeout(r, 1_000));
+      await started.handle.cancel();
+      const error = await started.handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(WorkflowFailedError);
+      expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+      expect((await started.handle.describe()).status.name).toBe('CANCELLED');
+    });
+  });
+
+  test('a cancelled replace ends CANCELLED, its state said', async () => {
+    const name = uniqueName('cancelled replace');
+    await run(async () => {
+      await stack.client.provision(request(name));
+      await stack.emulator.control.addFault({
+        method: 'DELETE',
+        kind: 'flow',
+        count: 1,
+        action: { type: 'latency', ms: 4_000 },
+      });
+      const started = await stack.client.startProvision(
+        request(name, { authentication: { required: true }, replace: true }),
+      );
+      await new Promise((r) => setTimeout(r, 1_000));
+      await started.handle.cancel();
+      const error = await started.handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+      expect((await started.handle.describe()).status.name).toBe('CANCELLED');
+    });
+  });
+});

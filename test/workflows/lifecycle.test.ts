@@ -64,7 +64,7 @@ const totalCreates = async () =>
   Object.values((await stack.emulator.control.stats()).creates).reduce((a, b) => a + b, 0);
 
 describe('a dataset shared by two sources', () => {
-  test('is kept while another source writes to it, and deleted with the last one', async () => {
+  test('is kept while another source writes to it, and deleted by the last one that asks', async () => {
     const a = uniqueName('share A');
     const b = uniqueName('share B');
     const datasetName = `${a} dataset`;
@@ -76,27 +76,23 @@ describe('a dataset shared by two sources', () => {
       expect(second.datasetId).toBe(first.datasetId);
       expect(second.reused).toContain('dataset');
 
-      const teardownA = await stack.client.deprovision({ name: a });
+      const teardownA = await stack.client.deprovision({ name: a, deleteDataset: true });
       expect(teardownA.deleted.map((d) => d.kind)).not.toContain('dataset');
       expect(teardownA.kept).toEqual([
-        {
-          kind: 'dataset',
-          id: first.datasetId,
-          reason: `in use by ${second.targetConnectionId}`,
-        },
+        { kind: 'dataset', id: first.datasetId, reason: `in use by ${b}` },
       ]);
       expect(await held([first.datasetId, second.flowId, second.targetConnectionId])).toHaveLength(
         3,
       );
 
-      const teardownB = await stack.client.deprovision({ name: b });
+      const teardownB = await stack.client.deprovision({ name: b, deleteDataset: true });
       expect(teardownB.deleted).toContainEqual({ kind: 'dataset', id: first.datasetId });
       expect(await held([first.datasetId])).toEqual([]);
     });
   });
 
   test('provisioned at once by three sources, it is created once: every source writes to it', async () => {
-    // All three inspect the target while no dataset of that name exists, so all three create.
+    // All three read the source while no dataset of that name exists; its workflow creates one.
     const names = ['race A', 'race B', 'race C'].map(uniqueName);
     const datasetName = `${names[0]} shared dataset`;
     await run(async () => {
@@ -112,16 +108,17 @@ describe('a dataset shared by two sources', () => {
       );
       expect(datasets.map((d) => d.id)).toEqual([results[0]!.datasetId]);
       expect(new Set(results.map((r) => r.datasetId)).size).toBe(1);
-      // Exactly one of them owns it (created); the others adopted it.
+      // Exactly one of them created it; the others write to it.
       expect(results.filter((r) => r.created.includes('dataset'))).toHaveLength(1);
-      for (const n of names) await stack.client.deprovision({ name: n });
+      for (const n of names) await stack.client.deprovision({ name: n, deleteDataset: true });
       expect(await held([results[0]!.datasetId])).toEqual([]);
     });
   });
-  test('a source that adopted it, torn down while provisioning after its creator left, deletes it', async () => {
-    // A creates the dataset; B adopts it; A's teardown keeps it (B writes to it); B's teardown
-    // then cancels B during its activation wait: B's compensation deletes its target connection,
-    // and with it the last writer, so the dataset must go too, or nothing would ever delete it.
+
+  test('a source that adopted it, cancelled after its creator left, keeps it: only its creator may', async () => {
+    // A creates the dataset; B writes to it too; A's teardown keeps it (retained); B's teardown
+    // cancels B during its activation wait: B's compensation releases the dataset it did not
+    // create, which is kept with whatever was ingested.
     const a = uniqueName('handover A');
     const b = uniqueName('handover B');
     await run(async () => {
@@ -134,18 +131,24 @@ describe('a dataset shared by two sources', () => {
       );
       await untilStatus(started.handle, 'WAITING_FOR_ACTIVATION');
       const teardownA = await stack.client.deprovision({ name: a });
-      expect(teardownA.kept.map((k) => k.id)).toEqual([first.datasetId]);
-
+      expect(teardownA.kept).toEqual([
+        { kind: 'dataset', id: first.datasetId, reason: 'retained' },
+      ]);
       const teardownB = await stack.client.startDeprovision({ name: b }, () => undefined);
       await started.handle.result().catch(() => undefined);
       await teardownB.handle.result();
-      expect(await held([first.datasetId])).toEqual([]);
+      expect(await held([first.datasetId])).toEqual([first.datasetId]);
+      const run = stack.env.client.workflow.getHandle(started.workflowId, started.runId);
+      const compensation = (await run.query(progressQuery)).compensation ?? [];
+      expect(compensation).toContainEqual(
+        expect.objectContaining({ kind: 'dataset', outcome: 'kept' }),
+      );
     });
   });
 
-  test('a source whose adopted dataset is deleted before its target connection makes a new one', async () => {
-    // B adopts A's dataset; A is torn down while B's target connection create is on the wire: A
-    // was the last writer, so the dataset goes. B must not fail (nor write nowhere).
+  test('a source acquiring it while its creator leaves with --delete-dataset keeps it', async () => {
+    // B asks for A's dataset; A is torn down, asking to delete it, while B's target connection
+    // create is on the wire: B is a writer already, so the dataset stays, and B writes to it.
     const a = uniqueName('gone A');
     const b = uniqueName('gone B');
     await run(async () => {
@@ -159,24 +162,21 @@ describe('a dataset shared by two sources', () => {
         if (p?.resources.dataset) break;
         await new Promise((r) => setTimeout(r, 50));
       }
-      const teardownA = await stack.client.deprovision({ name: a });
-      expect(teardownA.deleted).toContainEqual({ kind: 'dataset', id: first.datasetId });
-
-      const second = await started.handle.result();
-      expect(second.datasetId).not.toBe(first.datasetId);
-      const writers = await aep.listTargetConnections('prod', [
-        { path: 'params.dataSetId', value: second.datasetId },
+      const teardownA = await stack.client.deprovision({ name: a, deleteDataset: true });
+      expect(teardownA.kept).toEqual([
+        { kind: 'dataset', id: first.datasetId, reason: `in use by ${b}` },
       ]);
-      expect(writers.map((t) => t.id)).toEqual([second.targetConnectionId]);
-      expect(await held([second.datasetId])).toEqual([second.datasetId]);
-      await stack.client.deprovision({ name: b });
+      const second = await started.handle.result();
+      expect(second.datasetId).toBe(first.datasetId);
+      expect(await held([second.datasetId, second.targetConnectionId])).toHaveLength(2);
+      await stack.client.deprovision({ name: b, deleteDataset: true });
       expect(await held([second.datasetId, second.targetConnectionId])).toEqual([]);
     });
   });
 
   test('is not deleted by a source leaving while its creator still provisions', async () => {
     // A's target connection create is slow: B adopts A's new dataset and is cancelled before A's
-    // target connection exists. B's compensation must leave the dataset to A's run.
+    // target connection exists. B's compensation must leave the dataset to A.
     const a = uniqueName('creator A');
     const b = uniqueName('leaver B');
     await stack.emulator.control.addFault(slowTargetConnectionCreate(12_000));
@@ -205,7 +205,7 @@ describe('a dataset shared by two sources', () => {
         expect.objectContaining({ kind: 'dataset', id: datasetId, outcome: 'kept' }),
       );
       expect(await held([datasetId!, created.targetConnectionId])).toHaveLength(2);
-      await stack.client.deprovision({ name: a });
+      await stack.client.deprovision({ name: a, deleteDataset: true });
       expect(await held([datasetId!])).toEqual([]);
     });
   });

@@ -105,7 +105,7 @@ test('problem 2, success: a twin from a 504 after commit is swept and reported i
   expect(twin?.id).not.toBe(result.targetConnectionId);
   const left = (await resourcesOf(name)).filter((r) => r.kind === 'targetConnection');
   expect(left.map((r) => r.id)).toEqual([result.targetConnectionId]);
-  await stack.withWorker(() => stack.client.deprovision({ name }));
+  await stack.withWorker(() => stack.client.deprovision({ name, deleteDataset: true }));
   expect(await resourcesOf(name)).toEqual([]);
 });
 
@@ -128,10 +128,10 @@ test('problem 4: names as people write them, under both filter readings and case
     expect(again.flowId).toBe(first.flowId);
     const after = Object.values((await control.stats()).creates).reduce((a, b) => a + b, 0);
     expect(after).toBe(creates);
-    await stack.client.deprovision({ name });
+    await stack.client.deprovision({ name, deleteDataset: true });
     expect(await resourcesOf(name)).toEqual([]);
     expect((await resourcesOf(decoy)).length).toBe(5);
-    await stack.client.deprovision({ name: decoy });
+    await stack.client.deprovision({ name: decoy, deleteDataset: true });
   });
 });
 
