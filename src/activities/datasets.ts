@@ -56,7 +56,7 @@ export function datasetActivities({ aep, temporal }: { aep: AepClient; temporal:
     update: UpdateDefinition<R, [I]>,
     input: I,
   ): Promise<R> {
-    const { info } = Context.current();
+    const { info, cancellationSignal } = Context.current();
     const start = new WithStartWorkflowOperation<typeof StreamingDataset>(WorkflowType.dataset, {
       workflowId: datasetWorkflowId(input.sandbox, input.name),
       taskQueue: info.taskQueue,
@@ -65,12 +65,16 @@ export function datasetActivities({ aep, temporal }: { aep: AepClient; temporal:
       staticSummary: `Dataset "${input.name}" in sandbox ${input.sandbox}`,
     });
     try {
-      return await temporal.workflow.executeUpdateWithStart(update, {
-        args: [input],
-        startWorkflowOperation: start,
-        // A retry of this activity attaches to the update its earlier attempt sent.
-        updateId: `${info.workflowExecution?.runId ?? info.workflowType}/${info.activityId}`,
-      });
+      // Waits until the dataset's workflow answers, or this activity is cancelled: the call itself
+      // goes on in that workflow (each call is idempotent), and whatever comes next there (a
+      // compensation's release) is handled after it.
+      return await temporal.withAbortSignal(cancellationSignal, () =>
+        temporal.workflow.executeUpdateWithStart(update, {
+          args: [input],
+          startWorkflowOperation: start,
+          updateId: `${info.workflowExecution?.runId ?? info.workflowType}/${info.activityId}/${info.attempt}`,
+        }),
+      );
     } catch (err) {
       // The dataset workflow's verdict (DatasetMismatch, ForeignResourceConflict, an AEP
       // failure that outlasted its retries) is this activity's; anything else is retried.

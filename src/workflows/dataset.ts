@@ -38,9 +38,9 @@ import {
   releaseDatasetUpdate,
 } from '../shared/names';
 import { describeFailure } from './failures';
-import { AEP_CALL, DELETE, LIST_LAG_WAIT_MS } from './policies';
+import { DATASET_DECIDE, DELETE, LIST_LAG_WAIT_MS } from './policies';
 
-const aep = proxyActivities<Activities>(AEP_CALL);
+const aep = proxyActivities<Activities>(DATASET_DECIDE);
 const deletes = proxyActivities<Activities>(DELETE);
 
 /** How long a run with no writer waits for the next call before it ends (well above list lag). */
@@ -102,7 +102,7 @@ async function acquire(
   }
   const owner = { sandbox, sourceName: source, runId };
   const found = await aep.ensureNamedDataset.executeWithOptions(
-    { ...AEP_CALL, summary: `Dataset "${name}"` },
+    { ...DATASET_DECIDE, summary: `Dataset "${name}"` },
     [
       {
         owner,

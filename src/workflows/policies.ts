@@ -85,6 +85,21 @@ export const DATASET_CALL: ActivityOptions = {
 };
 
 /**
+ * The dataset workflow's own AEP calls. Its calls are handled one at a time, so one stuck on a
+ * failing AEP holds every source naming the dataset: it gives up after about 15 s and the asking
+ * source's activity retries (DATASET_CALL, with the full AEP_CALL budget).
+ */
+export const DATASET_DECIDE: ActivityOptions = {
+  ...AEP_CALL,
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '8s',
+    maximumAttempts: 4,
+  },
+};
+
+/**
  * The plan's read as a local activity: it only reads, so an attempt
  * lost with its worker costs nothing but the read again, and it runs inside the first workflow
  * task instead of costing a task round trip before the first create. AEP_CALL's attempt time and
