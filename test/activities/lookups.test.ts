@@ -74,15 +74,21 @@ async function newSource(o: Owner) {
   return { base, source, ds, target };
 }
 
-test('a retry does not adopt a flow deleted a moment ago that a lagging list still shows', async () => {
-  const o = owner();
+/** A source with its flow, made by `o`'s run. */
+async function sourceWithFlow(o: Owner) {
   const { source, target } = await newSource(o);
-  const old = await attempt(1).run(activities.ensureFlow, {
+  const flow = await attempt(1).run(activities.ensureFlow, {
     owner: o,
     lookupFirst: false,
     sourceConnectionId: source.id,
     targetConnectionId: target.id,
   });
+  return { source, target, old: flow };
+}
+
+test('a retry does not adopt a flow deleted a moment ago that a lagging list still shows', async () => {
+  const o = owner();
+  const { source, target, old } = await sourceWithFlow(o);
   await emu.control.listLag({ kind: 'flow', ms: 10_000 });
   await aep.deleteFlow('prod', old.id);
   expect(
@@ -100,13 +106,7 @@ test('a retry does not adopt a flow deleted a moment ago that a lagging list sti
 
 test('a replacement flow never takes the flow it replaces, which still exists', async () => {
   const o = owner();
-  const { source, target } = await newSource(o);
-  const old = await attempt(1).run(activities.ensureFlow, {
-    owner: o,
-    lookupFirst: false,
-    sourceConnectionId: source.id,
-    targetConnectionId: target.id,
-  });
+  const { source, target, old } = await sourceWithFlow(o);
   // A retry of the replacement's create: the old flow is this source's and matches.
   const replacement = await attempt(2).run(activities.ensureFlow, {
     owner: { ...o, runId: 'run-2' },

@@ -1,3 +1,5 @@
+import { RESOURCE_KINDS } from '../../emulator/types';
+import type { EmulatorControl } from '../../emulator/control';
 /**
  * Fault rules several suites add to the emulator. Flow Service answers a DELETE of a base
  * connection a flow still uses with `400 FLOW-1418-400 Connection in use` (docs/emulator.md);
@@ -31,18 +33,8 @@ export function slowTargetConnectionCreate(ms: number) {
 }
 
 /** Every write's effect shows in Flow Service, Catalog and Data Prep lists `ms` late. */
-export async function lagEveryList(
-  control: { listLag(opts: { kind: LaggedKind; ms: number }): Promise<unknown> },
-  ms: number,
-): Promise<void> {
-  for (const kind of LAGGED_KINDS) await control.listLag({ kind, ms });
+export async function lagEveryList(control: EmulatorControl, ms: number): Promise<void> {
+  for (const kind of RESOURCE_KINDS) {
+    if (kind !== 'schema') await control.listLag({ kind, ms });
+  }
 }
-const LAGGED_KINDS = [
-  'connection',
-  'sourceConnection',
-  'targetConnection',
-  'flow',
-  'dataset',
-  'mappingSet',
-] as const;
-type LaggedKind = (typeof LAGGED_KINDS)[number];

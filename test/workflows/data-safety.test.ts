@@ -34,6 +34,13 @@ async function exists(id: string): Promise<boolean> {
   return (await stack.emulator.control.resources({ sandbox: 'prod' })).some((r) => r.id === id);
 }
 
+/** Tears `name` down asking for its dataset: `datasetId` is deleted. */
+async function expectDeletedWith(name: string, datasetId: string): Promise<void> {
+  const torn = await stack.client.deprovision({ name, deleteDataset: true });
+  expect(torn.deleted).toContainEqual({ kind: 'dataset', id: datasetId });
+  expect(await exists(datasetId)).toBe(false);
+}
+
 async function ofKind(kind: string, name: string) {
   return (await stack.emulator.control.resources({ sandbox: 'prod' })).filter(
     (r) => r.kind === kind && r.name === name,
@@ -57,9 +64,7 @@ test('problem 1: a dataset another source started writing to seconds ago is not 
     ]);
     expect(await exists(first.datasetId)).toBe(true);
     // The last writer asking for it deletes it.
-    const last = await stack.client.deprovision({ name: b, deleteDataset: true });
-    expect(last.deleted).toContainEqual({ kind: 'dataset', id: first.datasetId });
-    expect(await exists(first.datasetId)).toBe(false);
+    await expectDeletedWith(b, first.datasetId);
   });
 });
 
@@ -110,9 +115,7 @@ test('problem 3: a teardown keeps the dataset (retained); --delete-dataset delet
       ['baseConnection', 'flow', 'sourceConnection', 'targetConnection'].sort(),
     );
     expect(await exists(k.datasetId)).toBe(true);
-    const explicit = await stack.client.deprovision({ name: deleted, deleteDataset: true });
-    expect(explicit.deleted).toContainEqual({ kind: 'dataset', id: d.datasetId });
-    expect(await exists(d.datasetId)).toBe(false);
+    await expectDeletedWith(deleted, d.datasetId);
   });
 });
 
@@ -227,8 +230,20 @@ test('problem 5: a bug in a deploy fails the workflow task, deletes nothing; the
 });
 
 describe('smaller items', () => {
-  test('a cancelled teardown ends CANCELLED, not CompensationFailed', async () => {
-    const name = uniqueName('cancelled teardown');
+  /**
+   * Provisions `name`, then starts `operation` with the flow's delete slowed down and cancels it
+   * while that delete is on the wire: the run must end CANCELLED.
+   */
+  async function cancelledWhileDeletingTheFlow(
+    name: string,
+    operation: () => Promise<{
+      handle: {
+        cancel(): Promise<unknown>;
+        result(): Promise<unknown>;
+        describe(): Promise<{ status: { name: string } }>;
+      };
+    }>,
+  ) {
     await run(async () => {
       await stack.client.provision(request(name));
       await stack.emulator.control.addFault({
@@ -237,40 +252,30 @@ describe('smaller items', () => {
         count: 1,
         action: { type: 'latency', ms: 4_000 },
       });
-      const started = await stack.client.startDeprovision({ name });
+      const { handle } = await operation();
       await new Promise((r) => setTimeout(r, 1_000));
-      await started.handle.cancel();
-      const error = await started.handle.result().then(
+      await handle.cancel();
+      const error = await handle.result().then(
         () => undefined,
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(WorkflowFailedError);
       expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
-      expect((await started.handle.describe()).status.name).toBe('CANCELLED');
+      expect((await handle.describe()).status.name).toBe('CANCELLED');
     });
+  }
+
+  test('a cancelled teardown ends CANCELLED, not CompensationFailed', async () => {
+    const name = uniqueName('cancelled teardown');
+    await cancelledWhileDeletingTheFlow(name, () => stack.client.startDeprovision({ name }));
   });
 
-  test('a cancelled replace ends CANCELLED, its state said', async () => {
+  test('a cancelled replace ends CANCELLED, not CompensationFailed', async () => {
     const name = uniqueName('cancelled replace');
-    await run(async () => {
-      await stack.client.provision(request(name));
-      await stack.emulator.control.addFault({
-        method: 'DELETE',
-        kind: 'flow',
-        count: 1,
-        action: { type: 'latency', ms: 4_000 },
-      });
-      const started = await stack.client.startProvision(
+    await cancelledWhileDeletingTheFlow(name, () =>
+      stack.client.startProvision(
         request(name, { authentication: { required: true }, replace: true }),
-      );
-      await new Promise((r) => setTimeout(r, 1_000));
-      await started.handle.cancel();
-      const error = await started.handle.result().then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
-      expect((await started.handle.describe()).status.name).toBe('CANCELLED');
-    });
+      ),
+    );
   });
 });
