@@ -78,11 +78,6 @@ function attemptOf(ctx: Context): AttemptContext {
   };
 }
 
-/** The workflow run that scheduled the running activity (undefined outside an activity). */
-export function callingRun(): string | undefined {
-  return currentContext()?.info.workflowExecution?.runId;
-}
-
 /**
  * Runs an activity with heartbeats while it runs, when its options set a heartbeat timeout
  * (src/workflows/policies.ts). The heartbeat is what tells the worker that the attempt is over on
@@ -114,17 +109,15 @@ export function heartbeating<A extends unknown[], R>(
 
 /**
  * What an earlier attempt or run created, if anything. A retry always looks up (an earlier attempt
- * may have committed the create before its answer was lost); a first attempt uses the workflow's
- * early lookup when it made one (`found`, see inspectTarget and readSource), and otherwise looks
- * up when asked to.
+ * may have committed the create before its answer was lost); a first attempt takes what the plan's
+ * read found (`found`, `null` for nothing) and looks up only when it was given nothing.
  */
 export async function priorResource<T>(
-  input: { lookupFirst: boolean; found?: T | null },
+  input: { found?: T | null },
   lookUp: () => Promise<T | undefined>,
 ): Promise<T | undefined> {
-  if (activityContext().attempt > 1) return lookUp();
-  if (input.found !== undefined) return input.found ?? undefined;
-  return input.lookupFirst ? lookUp() : undefined;
+  if (activityContext().attempt > 1 || input.found === undefined) return lookUp();
+  return input.found ?? undefined;
 }
 
 /**
@@ -134,7 +127,7 @@ export async function priorResource<T>(
  * sent is not aborted by a cancellation).
  */
 export async function ensureOwned<P extends PriorResource>(
-  input: { lookupFirst: boolean; found?: P | null },
+  input: { found?: P | null },
   how: {
     lookUp: (signal: AbortSignal | undefined) => Promise<P | undefined>;
     check?: (prior: P) => void;

@@ -3,14 +3,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import { InvalidRequestError } from '../request';
 import { FailureType } from '../shared/names';
 
-export function schemaNotFound(sandbox: string, schemaId: string): never {
-  throw ApplicationFailure.create({
-    type: FailureType.SchemaNotFound,
-    message: `XDM schema ${schemaId} does not exist in sandbox "${sandbox}"`,
-    nonRetryable: true,
-  });
-}
-
 export function datasetMismatch(message: string): never {
   throw ApplicationFailure.create({
     type: FailureType.DatasetMismatch,

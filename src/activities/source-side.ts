@@ -15,7 +15,7 @@ export function sourceSideActivities({ aep }: { aep: AepClient }) {
       // Looked up unless readSource already did (`found`): the root that tells a new source
       // from a re-run. A retry always looks up (an earlier attempt may have created it).
       return ensureOwned(
-        { lookupFirst: true, found: input.found },
+        { found: input.found },
         {
           lookUp: (signal) =>
             lookUpOwnNamed(aep, 'baseConnection', owner, signal, (base) =>

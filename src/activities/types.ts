@@ -52,14 +52,12 @@ export interface InletInfo {
 
 export interface EnsureChildInput {
   owner: Owner;
-  /** Look for an existing owned resource even on the first attempt (its parent was reused). */
-  lookupFirst: boolean;
 }
 
 /**
- * What an earlier lookup of the same run found (inspectTarget), so that a first attempt skips its
- * own lookup: `null` = nothing of this project's; absent = not looked up (the activity decides
- * from `lookupFirst`). A retry always looks up again: an earlier attempt may have created it.
+ * What the plan's read found (readSource), so that a first attempt skips its own lookup: `null` =
+ * nothing of this project's; absent = not read (the activity looks up). A retry always looks up
+ * again: an earlier attempt may have created it.
  */
 export interface PriorResource {
   id: string;

@@ -5,17 +5,6 @@
  * `AepUnexpectedResponse` (non-retryable): retrying will not make the field appear.
  */
 import { z } from 'zod';
-import type {
-  BaseConnection,
-  CreatedFlowServiceResource,
-  CreatedMappingSet,
-  Dataset,
-  Flow,
-  MappingSet,
-  SourceConnection,
-  TargetConnection,
-  XdmSchema,
-} from './types';
 
 const specRef = z.looseObject({ id: z.string(), version: z.string() });
 
@@ -32,12 +21,13 @@ export const imsTokenSchema = z.looseObject({
   expires_in: z.coerce.number().positive(),
 });
 
-export const xdmSchemaSchema: z.ZodType<XdmSchema> = z.looseObject({
+export const xdmSchemaSchema = z.looseObject({
   $id: z.string(),
   title: z.string(),
   version: z.string(),
   'meta:altId': z.string().optional(),
 });
+export type XdmSchema = z.output<typeof xdmSchemaSchema>;
 
 // ---- Catalog ---------------------------------------------------------------------------------
 
@@ -45,7 +35,6 @@ export const xdmSchemaSchema: z.ZodType<XdmSchema> = z.looseObject({
 export const catalogRefsSchema = z.array(z.string());
 
 const datasetFields = z.looseObject({
-  id: z.string().optional(),
   name: z.string(),
   description: optText,
   schemaRef: z.looseObject({ id: z.string(), contentType: z.string() }),
@@ -53,6 +42,9 @@ const datasetFields = z.looseObject({
   /** Creation time, ms since the epoch (Catalog's `created`). */
   created: z.number().optional(),
 });
+
+/** A dataset; `id` is the key Catalog answers it under. */
+export type Dataset = z.output<typeof datasetFields> & { id: string };
 
 /**
  * Catalog GET bodies are objects keyed by dataset id; the id is not always repeated inside the
@@ -77,10 +69,11 @@ export const datasetMapSchema = z
 
 // ---- Flow Service ----------------------------------------------------------------------------
 
-export const createdSchema: z.ZodType<CreatedFlowServiceResource> = z.looseObject({
+export const createdSchema = z.looseObject({
   id: z.string().min(1),
   etag: z.string(),
 });
+export type CreatedFlowServiceResource = z.output<typeof createdSchema>;
 
 /** The fields every Flow Service resource has (`name` is optional on source and target ones). */
 function flowServiceFields<N extends z.ZodType>(name: N) {
@@ -93,7 +86,7 @@ function flowServiceFields<N extends z.ZodType>(name: N) {
   };
 }
 
-export const baseConnectionSchema: z.ZodType<BaseConnection> = z.looseObject({
+export const baseConnectionSchema = z.looseObject({
   ...flowServiceFields(z.string()),
   connectionSpec: specRef,
   auth: z
@@ -111,14 +104,16 @@ export const baseConnectionSchema: z.ZodType<BaseConnection> = z.looseObject({
     })
     .optional(),
 });
+export type BaseConnection = z.output<typeof baseConnectionSchema>;
 
-export const sourceConnectionSchema: z.ZodType<SourceConnection> = z.looseObject({
+export const sourceConnectionSchema = z.looseObject({
   ...flowServiceFields(optText),
   baseConnectionId: z.string().optional(),
   connectionSpec: specRef,
 });
+export type SourceConnection = z.output<typeof sourceConnectionSchema>;
 
-export const targetConnectionSchema: z.ZodType<TargetConnection> = z.looseObject({
+export const targetConnectionSchema = z.looseObject({
   ...flowServiceFields(optText),
   connectionSpec: specRef,
   data: z
@@ -129,8 +124,9 @@ export const targetConnectionSchema: z.ZodType<TargetConnection> = z.looseObject
     .optional(),
   params: z.looseObject({ dataSetId: z.string().optional() }).optional(),
 });
+export type TargetConnection = z.output<typeof targetConnectionSchema>;
 
-export const flowSchema: z.ZodType<Flow> = z.looseObject({
+export const flowSchema = z.looseObject({
   ...flowServiceFields(z.string()),
   flowSpec: specRef,
   sourceConnectionIds: z.array(z.string()),
@@ -141,6 +137,7 @@ export const flowSchema: z.ZodType<Flow> = z.looseObject({
     )
     .optional(),
 });
+export type Flow = z.output<typeof flowSchema>;
 
 /** `GET /{kind}/{id}` answers `{items: [item]}`. */
 export function singleItemSchema<T>(item: z.ZodType<T>) {
@@ -161,12 +158,13 @@ export function listPageSchema<T>(item: z.ZodType<T>) {
 
 // ---- Data Prep -------------------------------------------------------------------------------
 
-export const createdMappingSetSchema: z.ZodType<CreatedMappingSet> = z.looseObject({
+export const createdMappingSetSchema = z.looseObject({
   id: z.string().min(1),
   version: z.number(),
 });
+export type CreatedMappingSet = z.output<typeof createdMappingSetSchema>;
 
-export const mappingSetSchema: z.ZodType<MappingSet> = z.looseObject({
+export const mappingSetSchema = z.looseObject({
   id: z.string(),
   version: z.number(),
   name: optText,
@@ -182,6 +180,7 @@ export const mappingSetSchema: z.ZodType<MappingSet> = z.looseObject({
     )
     .optional(),
 });
+export type MappingSet = z.output<typeof mappingSetSchema>;
 
 export const mappingSetPageSchema = z.looseObject({
   data: z.array(mappingSetSchema),

@@ -2,21 +2,27 @@
  * Request and response types of the AEP client. Type-only module: workflows may import it
  * (`import type`), everything with I/O lives in `client.ts`.
  *
- * Response types list only the fields this project reads; the client parses responses loosely,
- * so the objects at run time also carry every other field Platform returned.
+ * Response types are the zod schemas' (schemas.ts): only the fields this project reads, parsed
+ * loosely, so the objects also carry every other field Platform returned.
  */
+
+export type {
+  BaseConnection,
+  CreatedFlowServiceResource,
+  CreatedMappingSet,
+  Dataset,
+  Flow,
+  MappingSet,
+  SourceConnection,
+  TargetConnection,
+  XdmSchema,
+} from './schemas';
 
 export type DeleteOutcome = 'deleted' | 'absent';
 
 export interface SpecRef {
   id: string;
   version: string;
-}
-
-export interface CreatedFlowServiceResource {
-  id: string;
-  /** Opaque version, including its embedded double quotes (`"\"f501…\""`). */
-  etag: string;
 }
 
 /** One `property=` condition of a Flow Service list call; conditions are ANDed. */
@@ -40,13 +46,6 @@ export interface ListOptions {
 
 // ---- Schema Registry -------------------------------------------------------------------------
 
-export interface XdmSchema {
-  $id: string;
-  title: string;
-  version: string;
-  'meta:altId'?: string;
-}
-
 // ---- Catalog ---------------------------------------------------------------------------------
 
 export interface SchemaRef {
@@ -61,16 +60,6 @@ export interface CreateDatasetBody {
   fileDescription?: { persisted?: boolean; containerFormat?: string; format?: string };
   /** Tag name → values (`{ unifiedProfile: ['enabled:true'] }`). */
   tags?: Record<string, string[]>;
-}
-
-export interface Dataset {
-  id: string;
-  name: string;
-  description?: string;
-  schemaRef: SchemaRef;
-  tags?: Record<string, string[]>;
-  /** Creation time, ms since the epoch (Catalog's `created`). */
-  created?: number;
 }
 
 // ---- Flow Service ----------------------------------------------------------------------------
@@ -92,26 +81,6 @@ export interface CreateBaseConnectionBody {
   };
 }
 
-export interface BaseConnection {
-  id: string;
-  name: string;
-  description?: string;
-  state?: string;
-  etag?: string;
-  connectionSpec: SpecRef;
-  auth?: {
-    specName?: string;
-    params?: {
-      /** Absent until Platform has provisioned the inlet: callers wait and re-read. */
-      inletUrl?: string;
-      inletId?: string;
-      authenticationRequired?: boolean;
-      dataType?: string;
-      sourceId?: string;
-    };
-  };
-}
-
 export interface CreateSourceConnectionBody {
   name: string;
   description?: string;
@@ -120,33 +89,12 @@ export interface CreateSourceConnectionBody {
   data?: { format: string };
 }
 
-export interface SourceConnection {
-  id: string;
-  name?: string;
-  description?: string;
-  state?: string;
-  etag?: string;
-  baseConnectionId?: string;
-  connectionSpec: SpecRef;
-}
-
 export interface CreateTargetConnectionBody {
   name: string;
   description?: string;
   data: { format?: string; schema: { id: string; version: string } };
   params: { dataSetId: string };
   connectionSpec: SpecRef;
-}
-
-export interface TargetConnection {
-  id: string;
-  name?: string;
-  description?: string;
-  state?: string;
-  etag?: string;
-  connectionSpec: SpecRef;
-  data?: { format?: string; schema?: { id: string; version?: string } };
-  params?: { dataSetId?: string };
 }
 
 export interface MappingTransformation {
@@ -161,18 +109,6 @@ export interface CreateFlowBody {
   sourceConnectionIds: string[];
   targetConnectionIds: string[];
   transformations?: MappingTransformation[];
-}
-
-export interface Flow {
-  id: string;
-  name: string;
-  description?: string;
-  state?: string;
-  etag?: string;
-  flowSpec: SpecRef;
-  sourceConnectionIds: string[];
-  targetConnectionIds: string[];
-  transformations?: Array<{ name: string; params?: Record<string, unknown> }>;
 }
 
 export type FlowAction = 'enable' | 'disable';
@@ -195,20 +131,6 @@ export interface CreateMappingSetBody {
   xdmSchema: string;
   xdmVersion: '1.0';
   mappings: LegacyMapping[];
-}
-
-export interface CreatedMappingSet {
-  id: string;
-  version: number;
-}
-
-export interface MappingSet {
-  id: string;
-  version: number;
-  name?: string;
-  description?: string;
-  xdmSchema?: string;
-  mappings?: Array<{ sourceAttribute?: string; destinationXdmPath?: string; identity?: boolean }>;
 }
 
 // ---- Streaming inlet -------------------------------------------------------------------------

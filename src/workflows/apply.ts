@@ -81,7 +81,6 @@ export class PlanSteps {
       createSourceConnection(saga, req.name, {
         owner,
         baseConnectionId: base.id,
-        lookupFirst: false,
         found: this.found('sourceConnection'),
       }),
       this.planned('baseConnection')?.action === 'update'
@@ -116,7 +115,6 @@ export class PlanSteps {
     const target = await saga.create('targetConnection', req.name, () =>
       step('ensureTargetConnection', 'Target connection', {
         owner,
-        lookupFirst: false,
         datasetId: dataset.id,
         datasetNamedById: datasetId !== undefined,
         schemaId,
@@ -153,7 +151,6 @@ export class PlanSteps {
     const result = await saga.create('mappingSet', req.name, () =>
       step('ensureMappingSet', `Data Prep mapping set (${mappings.length} mappings)`, {
         owner,
-        lookupFirst: false,
         schemaId,
         mappings,
         found: kept ? { id: kept.id, createdByThisRun: false, version: kept.version } : null,
@@ -181,7 +178,6 @@ export class PlanSteps {
     const flow = await saga.create('flow', req.name, () =>
       step('ensureFlow', replaces ? `Dataflow (replaces ${replaces})` : 'Dataflow', {
         owner,
-        lookupFirst: false,
         found: flowFound,
         sourceConnectionId: source.source.id,
         targetConnectionId: target.target.id,

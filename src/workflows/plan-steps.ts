@@ -27,8 +27,6 @@ const activities = proxyActivities<Activities>(DELETE);
 
 /** A refusal: typed, non-retryable; the saga turns it into ProvisioningFailed (nothing to undo). */
 function failBeforeAnyChange(
-  _req: ProvisionRequest,
-  _progress: Progress,
   type: string,
   message: string,
   details: Record<string, unknown>,
@@ -37,11 +35,9 @@ function failBeforeAnyChange(
 }
 
 /** Refusals, each before anything is changed in AEP. */
-export function refuse(req: ProvisionRequest, plan: SourcePlan, progress: Progress): void {
+export function refuse(req: ProvisionRequest, plan: SourcePlan): void {
   if (plan.schemaMissing) {
     failBeforeAnyChange(
-      req,
-      progress,
       FailureType.SchemaNotFound,
       `XDM schema ${req.target.schemaId} does not exist in sandbox "${req.sandbox}"`,
       { schemaId: req.target.schemaId },
@@ -50,8 +46,6 @@ export function refuse(req: ProvisionRequest, plan: SourcePlan, progress: Progre
   const [foreign] = plan.conflicts;
   if (foreign) {
     failBeforeAnyChange(
-      req,
-      progress,
       FailureType.ForeignResourceConflict,
       `A ${foreign.kind} named "${req.name}" already exists in sandbox "${req.sandbox}" (id ${foreign.id}) and was not created by this project; it is left untouched. Choose another name, or delete it yourself`,
       { conflicts: plan.conflicts },
@@ -60,8 +54,6 @@ export function refuse(req: ProvisionRequest, plan: SourcePlan, progress: Progre
   const dataset = plan.resources.find((r) => r.kind === 'dataset' && r.action === 'conflict');
   if (dataset) {
     failBeforeAnyChange(
-      req,
-      progress,
       FailureType.DatasetMismatch,
       `Dataset ${req.target.datasetId} does not exist in sandbox "${req.sandbox}"`,
       {
@@ -74,8 +66,6 @@ export function refuse(req: ProvisionRequest, plan: SourcePlan, progress: Progre
       .map((c) => `${c.field}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`)
       .join('; ');
     failBeforeAnyChange(
-      req,
-      progress,
       FailureType.ExistingSourceDiffers,
       `Source "${req.name}" exists with settings AEP cannot change in place (${fields}); send the request with "replace": true to tear it down and create it again (new inlet URL), or choose another name`,
       { changes: plan.needsReplace },

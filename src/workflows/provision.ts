@@ -60,7 +60,7 @@ async function apply(
   progress.status('PLANNING', 'Reading the source from AEP', { publish: false });
   let actual = await readSource(req);
   let plan = (progress.state.plan = planSource(req, actual));
-  refuse(req, plan, progress);
+  refuse(req, plan);
   if (!plan.changes && !req.smokeTest?.always) {
     const unchanged = unchangedResult(req, actual, plan);
     if (unchanged) {

@@ -61,13 +61,11 @@ async function newSource(o: Owner) {
   });
   const source = await attempt(1).run(activities.ensureSourceConnection, {
     owner: o,
-    lookupFirst: false,
     baseConnectionId: base.id,
   });
   const ds = await dataset(o, `${o.sourceName} dataset`);
   const target = await attempt(1).run(activities.ensureTargetConnection, {
     owner: o,
-    lookupFirst: false,
     datasetId: ds.id,
     schemaId: SCHEMA_ID,
   });
@@ -79,7 +77,6 @@ async function sourceWithFlow(o: Owner) {
   const { source, target } = await newSource(o);
   const flow = await attempt(1).run(activities.ensureFlow, {
     owner: o,
-    lookupFirst: false,
     sourceConnectionId: source.id,
     targetConnectionId: target.id,
   });
@@ -96,7 +93,6 @@ test('a retry does not adopt a flow deleted a moment ago that a lagging list sti
   ).toContain(old.id);
   const again = await attempt(2).run(activities.ensureFlow, {
     owner: o,
-    lookupFirst: true,
     sourceConnectionId: source.id,
     targetConnectionId: target.id,
   });
@@ -110,7 +106,6 @@ test('a replacement flow never takes the flow it replaces, which still exists', 
   // A retry of the replacement's create: the old flow is this source's and matches.
   const replacement = await attempt(2).run(activities.ensureFlow, {
     owner: { ...o, runId: 'run-2' },
-    lookupFirst: true,
     sourceConnectionId: source.id,
     targetConnectionId: target.id,
     replaces: old.id,
