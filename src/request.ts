@@ -100,6 +100,24 @@ export const mappingSchema = z
   })
   .strict();
 
+/**
+ * Ids of the source's resources as its last operation left them (the client reads them from
+ * Temporal before it starts a run): read by id while AEP's lists may not show them yet, and a
+ * dataset an earlier teardown kept. Each is checked to be this source's before it is used. Not
+ * part of the desired state: two requests differing only here are the same request.
+ */
+const knownResources = z
+  .object({
+    baseConnectionId: z.string().max(200).optional(),
+    sourceConnectionId: z.string().max(200).optional(),
+    targetConnectionId: z.string().max(200).optional(),
+    mappingSetId: z.string().max(200).optional(),
+    flowId: z.string().max(200).optional(),
+    datasetId: z.string().max(200).optional(),
+  })
+  .strict()
+  .optional();
+
 export const provisionRequestSchema = z
   .object({
     name: resourceName('name'),
@@ -175,6 +193,7 @@ export const provisionRequestSchema = z
      * refused with ExistingSourceDiffers, naming each field.
      */
     replace: z.boolean({ error: 'replace must be true or false' }).optional(),
+    known: knownResources,
   })
   .strict();
 
@@ -206,22 +225,7 @@ export const deprovisionRequestSchema = z
      * named by id is never deleted.
      */
     deleteDataset: z.boolean({ error: 'deleteDataset must be true or false' }).optional(),
-    /**
-     * Ids of the source's resources as its last operation returned them (the client reads them
-     * from Temporal): found by id while AEP's lists may not show them yet, and a dataset an
-     * earlier teardown kept. Each is checked to be this source's before anything is deleted.
-     */
-    known: z
-      .object({
-        baseConnectionId: z.string().max(200).optional(),
-        sourceConnectionId: z.string().max(200).optional(),
-        targetConnectionId: z.string().max(200).optional(),
-        mappingSetId: z.string().max(200).optional(),
-        flowId: z.string().max(200).optional(),
-        datasetId: z.string().max(200).optional(),
-      })
-      .strict()
-      .optional(),
+    known: knownResources,
   })
   .strict()
   .refine((r) => (r.name === undefined) !== (r.flowId === undefined), {

@@ -45,8 +45,14 @@ function pick<T extends Named>(
 
 export function readActivities({ aep }: { aep: AepClient }) {
   return {
+    /**
+     * What AEP holds for the source: its resources by name (lists), plus what Temporal recorded
+     * of it (`known`); every candidate is then read by id, so neither a resource deleted a moment
+     * ago (still listed) nor one created a moment ago (not listed yet) misleads the plan.
+     */
     async readSource(input: ReadSourceInput): Promise<ActualSource> {
       const { sandbox, name, schemaId, datasetId, datasetName } = input;
+      const known = input.known ?? {};
       const { signal } = activityContext();
       const foreign: ActualSource['foreign'] = [];
 
@@ -63,22 +69,40 @@ export function readActivities({ aep }: { aep: AepClient }) {
               ds.sort(canonicalOrder),
             ),
       ]);
-
-      const base = pick('baseConnection', name, name, bases, foreign);
-      const target = pick('targetConnection', name, name, targets, foreign);
-      const ms = pick('mappingSet', name, name, mappingSets, foreign);
-      const flow = pick('flow', name, name, flows, foreign);
-      // A dataset named by id is the request's to choose, whoever created it.
-      const ds =
+      const [base, target, ms, flow, ds] = await Promise.all([
+        current(pick('baseConnection', name, name, bases, foreign), known.baseConnectionId, (id) =>
+          aep.getConnection(sandbox, id, signal),
+        ),
+        current(
+          pick('targetConnection', name, name, targets, foreign),
+          known.targetConnectionId,
+          (id) => aep.getTargetConnection(sandbox, id, signal),
+        ),
+        current(pick('mappingSet', name, name, mappingSets, foreign), known.mappingSetId, (id) =>
+          aep.getMappingSet(sandbox, id, signal),
+        ),
+        current(pick('flow', name, name, flows, foreign), known.flowId, (id) =>
+          aep.getFlow(sandbox, id, signal),
+        ),
+        // A dataset named by id is the request's to choose, whoever created it.
         datasetId !== undefined
           ? datasets[0]
-          : pick('dataset', datasetName ?? name, name, datasets, foreign, true);
-
-      const [sources, mappingSet] = await Promise.all([
-        base ? sourceConnectionsOf(aep, sandbox, base.id, signal) : [],
-        ms ? aep.getMappingSet(sandbox, ms.id, signal) : null,
+          : current(
+              pick('dataset', datasetName ?? name, name, datasets, foreign, true),
+              known.datasetId,
+              (id) => aep.getDataset(sandbox, id, signal),
+              (d) => d.name === (datasetName ?? name) && isOwned(d.description),
+            ),
       ]);
-      const source = sources.find((s) => s.name === name && isOwnedBy(s.description, name));
+      const source = base
+        ? await current(
+            (await sourceConnectionsOf(aep, sandbox, base.id, signal)).find(
+              (s) => s.name === name && isOwnedBy(s.description, name),
+            ),
+            known.sourceConnectionId,
+            (id) => aep.getSourceConnection(sandbox, id, signal),
+          )
+        : undefined;
 
       return {
         schemaFound: schema !== null,
@@ -88,10 +112,29 @@ export function readActivities({ aep }: { aep: AepClient }) {
           ? { id: ds.id, schemaId: ds.schemaRef.id, owned: isOwned(ds.description) }
           : null,
         targetConnection: target ? actualTargetConnection(target) : null,
-        mappingSet: ms && mappingSet ? actualMappingSet(ms.id, mappingSet) : null,
+        mappingSet: ms ? actualMappingSet(ms.id, ms) : null,
         flow: flow ? actualFlow(flow) : null,
         foreign,
       };
+
+      /**
+       * The resource the list picked, or else the one Temporal recorded, as it is now (read by
+       * id); undefined when neither exists. A recorded one must be this source's (`ours`).
+       */
+      async function current<T extends Named>(
+        listed: T | undefined,
+        knownId: string | undefined,
+        read: (id: string) => Promise<T | null>,
+        ours: (r: T) => boolean = (r) => r.name === name && isOwnedBy(r.description, name),
+      ): Promise<T | undefined> {
+        if (listed) {
+          const now = await read(listed.id);
+          if (now) return { ...listed, ...now, id: listed.id };
+        }
+        if (knownId === undefined || knownId === listed?.id) return undefined;
+        const recorded = await read(knownId);
+        return recorded && ours(recorded) ? recorded : undefined;
+      }
     },
 
     /** Read-only; InletNotReady is retryable, so the workflow's retry policy is the wait loop. */

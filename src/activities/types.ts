@@ -164,6 +164,8 @@ export interface ReadSourceInput {
   datasetId?: string;
   /** ...or by name (created by this project). */
   datasetName?: string;
+  /** What Temporal recorded of the source (read by id: lists may not show it yet). */
+  known?: KnownResources;
 }
 
 export interface UpdateDescriptionInput {
@@ -187,19 +189,8 @@ export interface UpdateFlowInput {
   enable: boolean;
 }
 
-/**
- * Ids of a source's resources its last provisioning returned (Temporal's record): a teardown
- * finds them by id even while lists do not show them yet. Each is checked to be this source's.
- */
-export interface KnownResources {
-  baseConnectionId?: string;
-  sourceConnectionId?: string;
-  targetConnectionId?: string;
-  mappingSetId?: string;
-  flowId?: string;
-  /** The dataset, or one an earlier teardown kept. */
-  datasetId?: string;
-}
+/** Ids of a source's resources as Temporal recorded them (the request's `known`). */
+export type KnownResources = NonNullable<ProvisionRequest['known']>;
 
 /** The graph of a provisioned source, as found by discoverSource (teardown). */
 export interface SourceGraph {

@@ -48,7 +48,8 @@ export async function requestDifferences(
   } catch {
     return ["(the open run's request could not be read)"];
   }
-  return differingFields(openReq, req);
+  // `known` is what the caller read from Temporal, not the desired state.
+  return differingFields({ ...openReq, known: undefined }, { ...req, known: undefined });
 }
 
 /** Dotted paths whose values differ between two requests (arrays compared whole). */

@@ -4,7 +4,14 @@ import { progressQuery, REQUEST_MEMO, sourceWorkflowId, WorkflowType } from '../
 import type { ProvisionProgress, ProvisionResult } from '../shared/results';
 import type { ProvisionStreamingSource } from '../workflows';
 import { RequestConflictError, requestDifferences } from './conflict';
-import { openRun, startAttributes, tryStart, type ClientContext, type Started } from './runs';
+import {
+  lastKnown,
+  openRun,
+  startAttributes,
+  tryStart,
+  type ClientContext,
+  type Started,
+} from './runs';
 
 /**
  * Starts the provisioning of a validated request, or attaches to the open run of the same
@@ -17,11 +24,13 @@ export async function startProvision(
 ): Promise<Started<typeof ProvisionStreamingSource>> {
   const workflowId = sourceWorkflowId(req.sandbox, req.name);
   for (let tries = 0; tries < 5; tries++) {
+    // What the source's last run left, from Temporal: AEP's lists may not show it yet.
+    const known = req.known ?? (await lastKnown(ctx, workflowId));
     const started = await tryStart<typeof ProvisionStreamingSource>(
       ctx,
       WorkflowType.provision,
       workflowId,
-      [req],
+      [known ? { ...req, known } : req],
       {
         memo: { [REQUEST_MEMO]: req },
         typedSearchAttributes: startAttributes(req.sandbox, req.name),

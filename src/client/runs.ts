@@ -5,8 +5,10 @@ import {
   type WorkflowStartOptions,
 } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, type Workflow } from '@temporalio/common';
+import type { KnownResources } from '../activities/types';
 import type { ClientConfig } from '../config';
-import { SearchAttributes } from '../shared/names';
+import { progressQuery, SearchAttributes, WorkflowType } from '../shared/names';
+import type { DeprovisionStreamingSource, ProvisionStreamingSource } from '../workflows';
 
 /**
  * Starting under a source's one workflow id: start unless a run is open, else read the open run
@@ -82,4 +84,60 @@ export function startAttributes(sandbox: string, name: string) {
     { key: SearchAttributes.sourceName, value: name },
     { key: SearchAttributes.status, value: 'QUEUED' },
   ];
+}
+
+/**
+ * The ids the source's latest run holds: a provisioning's result, or for one that failed or was
+ * cancelled, its progress (what compensation deleted is then simply gone); a teardown's kept
+ * dataset. Temporal is the consistent record here; AEP's lists may not show a resource made
+ * seconds ago, and no list leads from a source to a dataset nothing writes to any more.
+ */
+export async function lastKnown(
+  ctx: ClientContext,
+  workflowId: string,
+): Promise<KnownResources | undefined> {
+  let status: string;
+  let type: string;
+  let runId: string;
+  try {
+    const d = await ctx.client.workflow.getHandle(workflowId).describe();
+    [type, status, runId] = [d.type, d.status.name, d.runId];
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+  if (status === 'RUNNING') return undefined;
+  if (type === WorkflowType.deprovision) {
+    if (status !== 'COMPLETED') return undefined;
+    const torn = await ctx.client.workflow
+      .getHandle<typeof DeprovisionStreamingSource>(workflowId, runId)
+      .result();
+    const datasetId = torn.kept.find((k) => k.kind === 'dataset' && k.reason === 'retained')?.id;
+    return datasetId ? { datasetId } : undefined;
+  }
+  if (type !== WorkflowType.provision) return undefined;
+  const handle = ctx.client.workflow.getHandle<typeof ProvisionStreamingSource>(workflowId, runId);
+  if (status === 'COMPLETED') {
+    const r = await handle.result();
+    return {
+      baseConnectionId: r.baseConnectionId,
+      sourceConnectionId: r.sourceConnectionId,
+      targetConnectionId: r.targetConnectionId,
+      flowId: r.flowId,
+      datasetId: r.datasetId,
+      ...(r.mappingSetId ? { mappingSetId: r.mappingSetId } : {}),
+    };
+  }
+  const p = await handle.query(progressQuery).catch(() => undefined);
+  const id = (kind: keyof NonNullable<typeof p>['resources']) => p?.resources[kind]?.id;
+  return p
+    ? {
+        baseConnectionId: id('baseConnection'),
+        sourceConnectionId: id('sourceConnection'),
+        targetConnectionId: id('targetConnection'),
+        flowId: id('flow'),
+        mappingSetId: id('mappingSet'),
+        datasetId: id('dataset'),
+      }
+    : undefined;
 }

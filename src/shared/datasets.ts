@@ -13,6 +13,12 @@ export interface DatasetState {
   schemaId?: string;
   /** The sources writing to it (their target connections exist or are being created). */
   writers: string[];
+  /** The run that created the current dataset, when this workflow saw it happen. */
+  createdByRun?: string;
+  /** Runs that left it through their compensation: they failed, and never wrote data there. */
+  failedRuns?: string[];
+  /** A source torn down (not compensated) wrote to it: it may hold data. */
+  mayHoldData?: boolean;
 }
 
 /** A source (the run `runId` of it) is about to write to the dataset named `name`. */

@@ -98,7 +98,7 @@ async function acquire(
     }
     // Only this source wrote to it: the dataset keeps its data, the name now stands for a new one.
     retired = state.datasetId;
-    state.datasetId = state.schemaId = undefined;
+    forget(state);
   }
   const owner = { sandbox, sourceName: source, runId };
   const found = await aep.ensureNamedDataset.executeWithOptions(
@@ -114,6 +114,10 @@ async function acquire(
       },
     ],
   );
+  if (found.id !== state.datasetId) {
+    forget(state);
+    if (found.created) state.createdByRun = runId;
+  }
   state.datasetId = found.id;
   state.schemaId = schemaId;
   if (!state.writers.includes(source)) state.writers.push(source);
@@ -122,8 +126,10 @@ async function acquire(
 }
 
 async function release(state: DatasetState, input: ReleaseDatasetInput): Promise<ReleasedDataset> {
-  const { sandbox, source } = input;
+  const { sandbox, source, createdByRun } = input;
   state.writers = state.writers.filter((w) => w !== source);
+  if (createdByRun === undefined) state.mayHoldData = true;
+  else state.failedRuns = [...(state.failedRuns ?? []), createdByRun];
   const id = input.datasetId ?? state.datasetId;
   if (id === undefined) return { outcome: 'absent' };
   if (!input.deleteDataset) return { id, outcome: 'kept', reason: 'retained' };
@@ -131,12 +137,29 @@ async function release(state: DatasetState, input: ReleaseDatasetInput): Promise
   if (id === state.datasetId && state.writers.length > 0) {
     return { id, outcome: 'kept', reason: `in use by ${state.writers.join(', ')}` };
   }
+  // A compensation deletes what its own run created; and, last to leave, one whose creating run
+  // failed too, when every source that wrote to it failed (none can have ingested data there).
+  const creator =
+    createdByRun !== undefined &&
+    id === state.datasetId &&
+    !state.mayHoldData &&
+    state.createdByRun !== undefined &&
+    state.failedRuns?.includes(state.createdByRun)
+      ? state.createdByRun
+      : createdByRun;
   const r = await deletes.deleteDataset.executeWithOptions(
     { ...DELETE, summary: `Delete dataset ${id} if unused` },
-    [{ sandbox, id, ...(input.createdByRun ? { createdByRun: input.createdByRun } : {}) }],
+    [{ sandbox, id, ...(creator ? { createdByRun: creator } : {}) }],
   );
-  if (r.outcome !== 'kept' && id === state.datasetId) state.datasetId = state.schemaId = undefined;
+  if (r.outcome !== 'kept' && id === state.datasetId) forget(state);
   return { id, ...r };
+}
+
+/** The name stands for no dataset (deleted, or retired for another schema). */
+function forget(state: DatasetState): void {
+  state.datasetId = state.schemaId = state.createdByRun = undefined;
+  state.failedRuns = [];
+  state.mayHoldData = false;
 }
 
 /**

@@ -131,7 +131,18 @@ export async function replaceWholeSource(
   progress: Progress,
 ): Promise<ActualSource> {
   progress.status('REPLACING', 'Tearing the source down to create it again (replace: true)');
-  const graph = await activities.discoverSource({ sandbox: req.sandbox, name: req.name });
+  // What the plan's read found, by id: lists may not show a resource made a moment ago.
+  const graph = await activities.discoverSource({
+    sandbox: req.sandbox,
+    name: req.name,
+    known: {
+      baseConnectionId: actual.baseConnection?.id,
+      sourceConnectionId: actual.sourceConnection?.id,
+      targetConnectionId: actual.targetConnection?.id,
+      mappingSetId: actual.mappingSet?.id,
+      flowId: actual.flow?.id,
+    },
+  });
   const sameDataset = (r: { kind: string; name?: string }) =>
     r.kind === 'dataset' && req.target.datasetId === undefined && r.name === datasetName(req);
   const { result, failed } = await deleteGraph(
@@ -202,5 +213,6 @@ export function readSourceInput(req: ProvisionRequest) {
     ...(req.target.datasetId !== undefined
       ? { datasetId: req.target.datasetId }
       : { datasetName: datasetName(req) }),
+    ...(req.known ? { known: req.known } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { summarizeFailure } from '../../src/client';
@@ -39,6 +39,16 @@ async function expectDeletedWith(name: string, datasetId: string): Promise<void>
   const torn = await stack.client.deprovision({ name, deleteDataset: true });
   expect(torn.deleted).toContainEqual({ kind: 'dataset', id: datasetId });
   expect(await exists(datasetId)).toBe(false);
+}
+
+/** Waits until the run's progress says `status`. */
+async function untilStatus(handle: WorkflowHandle, status: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const p = await handle.query(progressQuery).catch(() => undefined);
+    if (p?.status === status) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the run never reached ${status}`);
 }
 
 async function ofKind(kind: string, name: string) {
@@ -144,11 +154,7 @@ test('problem 4: a flow replacement cancelled in its activation wait keeps the n
       }),
     );
     const handle = started.handle;
-    for (let i = 0; i < 300; i++) {
-      const p = await handle.query(progressQuery).catch(() => undefined);
-      if (p?.status === 'WAITING_FOR_ACTIVATION') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await untilStatus(handle, 'WAITING_FOR_ACTIVATION');
     await handle.cancel();
     const error = await handle.result().then(
       () => undefined,
@@ -227,6 +233,31 @@ test('problem 5: a bug in a deploy fails the workflow task, deletes nothing; the
   for (const id of created) expect(await exists(id)).toBe(true);
   expect(started.workflowId).toBe(sourceWorkflowId('prod', name));
   await workflowBundle();
+});
+
+test('a dataset every writer of which failed goes with the last compensation: no orphan', async () => {
+  const shared = uniqueName('all failed');
+  const [a, b] = [uniqueName('failed a'), uniqueName('failed b')];
+  const waiting = (name: string) =>
+    request(name, {
+      target: { ...request(name).target, dataset: { name: shared } },
+      smokeTest: { activationWaitSeconds: 120 },
+    });
+  await run(async () => {
+    const first = await stack.client.startProvision(waiting(a));
+    await untilStatus(first.handle, 'WAITING_FOR_ACTIVATION');
+    const second = await stack.client.startProvision(waiting(b));
+    await untilStatus(second.handle, 'WAITING_FOR_ACTIVATION');
+    const [dataset] = await ofKind('dataset', shared);
+    // The creator fails first: B still writes to it, so it stays.
+    await first.handle.cancel();
+    await first.handle.result().catch(() => undefined);
+    expect(await exists(dataset!.id)).toBe(true);
+    // B fails too: nobody ever succeeded onto it, so it goes with B's compensation.
+    await second.handle.cancel();
+    await second.handle.result().catch(() => undefined);
+    expect(await exists(dataset!.id)).toBe(false);
+  });
 });
 
 describe('smaller items', () => {
