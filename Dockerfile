@@ -41,6 +41,8 @@ EXPOSE 8090
 CMD ["node", "dist-emulator/main.js", "--host", "0.0.0.0", "--port", "8090"]
 
 FROM ${NODE_IMAGE} AS runtime
+# Worker Deployment Versioning (docs/versioning.md): each image is one build of the deployment,
+# WORKER_BUILD_ID (set it per release, e.g. <version>+<git commit>; unset: the package version).
 # NODE_OPTIONS and MALLOC_ARENA_MAX: the memory settings the benchmark measures
 # (bench/worker-memory.ts, docs/benchmark.md, "Worker memory"). Uncapped, Node sizes the heap from
 # the host's memory and a worker grows to 400-470 MB; glibc's per-thread arenas keep 20-60 MB
@@ -50,7 +52,8 @@ ENV NODE_ENV=production \
     MALLOC_ARENA_MAX=2 \
     WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js \
     METRICS_HOST=0.0.0.0 \
-    METRICS_PORT=9464
+    METRICS_PORT=9464 \
+    WORKER_DEPLOYMENT_NAME=aep-streaming-provisioner
 WORKDIR /app
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist

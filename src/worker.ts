@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import {
   DefaultLogger,
   NativeConnection,
@@ -84,6 +86,19 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
       }),
     }),
     ...(dataConverter ? { dataConverter } : {}),
+    ...(config.WORKER_DEPLOYMENT_NAME
+      ? {
+          workerDeploymentOptions: {
+            useWorkerVersioning: true,
+            version: {
+              deploymentName: config.WORKER_DEPLOYMENT_NAME,
+              buildId: buildIdOf(config),
+            },
+            // A run finishes on the build it started on; the dataset workflows say otherwise.
+            defaultVersioningBehavior: 'PINNED' as const,
+          },
+        }
+      : {}),
     shutdownGraceTime: SHUTDOWN_GRACE_MS,
     shutdownForceTime: SHUTDOWN_FORCE_MS,
     ...workerTuning(config),
@@ -159,15 +174,76 @@ export function installRuntime(config: Config): void {
   });
 }
 
+/** This worker's build id: WORKER_BUILD_ID, else the package version (package.json beside src/, dist/). */
+export function buildIdOf(config: Config): string {
+  if (config.WORKER_BUILD_ID) return config.WORKER_BUILD_ID;
+  const pkg = path.join(__dirname, '..', 'package.json');
+  return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+}
+
+/**
+ * The first version of a deployment makes itself current, so that a first install runs without an
+ * operator's step; a later version waits for the release procedure to make it current
+ * (docs/versioning.md). Waits (up to `waitMs`) for this worker's version to be registered, which
+ * happens once it polls.
+ */
+export async function promoteFirstVersion(
+  client: Client,
+  config: Config,
+  waitMs = 60_000,
+): Promise<'promoted' | 'not first' | 'unversioned' | 'not registered'> {
+  const deploymentName = config.WORKER_DEPLOYMENT_NAME;
+  if (!deploymentName) return 'unversioned';
+  const namespace = config.TEMPORAL_NAMESPACE;
+  const buildId = buildIdOf(config);
+  for (const until = Date.now() + waitMs; Date.now() < until;) {
+    const d = await client.workflowService
+      .describeWorkerDeployment({ namespace, deploymentName })
+      .catch((err: unknown) => {
+        // NOT_FOUND until the deployment's first poller registers it.
+        if ((err as { code?: number }).code === 5) return undefined;
+        throw err;
+      });
+    const info = d?.workerDeploymentInfo;
+    if (info?.routingConfig?.currentDeploymentVersion?.buildId) return 'not first';
+    if (d && info?.versionSummaries?.some((v) => v.deploymentVersion?.buildId === buildId)) {
+      try {
+        await client.workflowService.setWorkerDeploymentCurrentVersion({
+          namespace,
+          deploymentName,
+          buildId,
+          conflictToken: d.conflictToken,
+          identity: `aep-streaming-provisioner worker ${buildId}`,
+        });
+        return 'promoted';
+      } catch {
+        // Another worker of the first version was quicker (the conflict token changed): look again.
+      }
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return 'not registered';
+}
+
 async function main(): Promise<void> {
   const config = parseConfig();
   installRuntime(config);
-  const worker = await buildWorker({ config });
+  const connection = await NativeConnection.connect(connectionOptions(config));
+  const worker = await buildWorker({ config, connection });
   // Worker.run() stops polling on SIGINT/SIGTERM, lets running tasks finish, then resolves.
   process.stderr.write(
-    `${JSON.stringify({ level: 'INFO', message: 'worker started', taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, temporal: config.TEMPORAL_ADDRESS, temporalSecurity: config.temporal?.describe(), payloadEncryption: config.PAYLOAD_ENCRYPTION_KEYS?.describe() ?? 'off', aep: config.AEP_PLATFORM_URL, metrics: config.METRICS_PORT > 0 ? `http://${metricsAddress(config)}/metrics` : 'off' })}\n`,
+    `${JSON.stringify({ level: 'INFO', message: 'worker started', taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, temporal: config.TEMPORAL_ADDRESS, temporalSecurity: config.temporal?.describe(), payloadEncryption: config.PAYLOAD_ENCRYPTION_KEYS?.describe() ?? 'off', aep: config.AEP_PLATFORM_URL, metrics: config.METRICS_PORT > 0 ? `http://${metricsAddress(config)}/metrics` : 'off', deployment: config.WORKER_DEPLOYMENT_NAME ? `${config.WORKER_DEPLOYMENT_NAME} ${buildIdOf(config)}` : 'unversioned' })}\n`,
   );
-  await worker.run();
+  const running = worker.run();
+  const promoted = await promoteFirstVersion(
+    new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+    config,
+  ).catch((err: unknown) => `failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.stderr.write(
+    `${JSON.stringify({ level: 'INFO', message: 'worker deployment version', outcome: promoted })}\n`,
+  );
+  await running;
+  await connection.close();
 }
 
 if (require.main === module) {

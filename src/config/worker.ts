@@ -40,6 +40,16 @@ export const aepFields = {
   ),
 };
 
+/** A deployment name or build id: letters, digits and `. _ - +`, at most 100. */
+const deploymentPart = (what: string) =>
+  z
+    .string()
+    .trim()
+    .regex(
+      /^[A-Za-z0-9._+-]{1,100}$/,
+      `${what} may hold letters, digits and . _ - + (at most 100)`,
+    );
+
 /** A whole number of at least `min`, with every message naming the variable. */
 const wholeNumber = (what: string, min: number, minMessage: string) =>
   z.coerce
@@ -89,4 +99,12 @@ export const workerFields = {
     'must be at least 2',
   ).optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+  /**
+   * Worker Deployment Versioning (docs/versioning.md): the deployment this worker belongs to. Set
+   * (the Docker image sets it), the worker polls as version `<name>` / `WORKER_BUILD_ID` and a new
+   * provisioning is pinned to the version it started on; unset, the worker is unversioned.
+   */
+  WORKER_DEPLOYMENT_NAME: deploymentPart('WORKER_DEPLOYMENT_NAME').optional(),
+  /** This build within the deployment; unset: the package version (the image: `+<git commit>`). */
+  WORKER_BUILD_ID: deploymentPart('WORKER_BUILD_ID').optional(),
 };

@@ -20,6 +20,7 @@ import {
   log,
   proxyActivities,
   setHandler,
+  setWorkflowOptions,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -78,6 +79,18 @@ export async function StreamingDataset(initial: DatasetState): Promise<void> {
     if (calls === seen && state.writers.length === 0) return;
   }
 }
+
+// A dataset's workflow lives as long as sources write to it: pinned, it would hold its build's
+// workers for good. On versioned workers it moves to the current build at its next task
+// (docs/versioning.md), so its command sequence must replay across builds (a patch where it
+// changes). An unversioned worker may not be told a behavior at all (its tasks would fail).
+setWorkflowOptions(
+  () =>
+    workflowInfo().currentDeploymentVersion?.deploymentName
+      ? { versioningBehavior: 'AUTO_UPGRADE' }
+      : {},
+  StreamingDataset,
+);
 
 async function acquire(
   state: DatasetState,

@@ -179,7 +179,13 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(example).sort()).toEqual(ALL_KEYS);
 
     // What the stack fixes itself; everything else comes from the shell or .env, same name.
-    const fixed = ['TEMPORAL_ADDRESS', 'METRICS_HOST', 'METRICS_PORT', 'WORKFLOW_BUNDLE_PATH'];
+    const fixed = [
+      'TEMPORAL_ADDRESS',
+      'METRICS_HOST',
+      'METRICS_PORT',
+      'WORKFLOW_BUNDLE_PATH',
+      'WORKER_DEPLOYMENT_NAME',
+    ];
     for (const key of CONFIG_KEYS) {
       const ref = reference(env[key]!);
       if (fixed.includes(key)) {
@@ -602,6 +608,7 @@ describe('Dockerfile', () => {
     expect(env.METRICS_PORT).toBe(worker.METRICS_PORT);
     expect(get(final, 'EXPOSE').map((i) => i.args)).toEqual([worker.METRICS_PORT]);
     expect(worker.WORKFLOW_BUNDLE_PATH).toBe(env.WORKFLOW_BUNDLE_PATH);
+    expect(worker.WORKER_DEPLOYMENT_NAME).toBe(env.WORKER_DEPLOYMENT_NAME);
   });
 
   test('the image entry point provisions a source with production dependencies only', async () => {
