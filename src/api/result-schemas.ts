@@ -1,21 +1,20 @@
 import { z } from 'zod';
 import type { ResourceKind } from '../shared/resources';
-import type {
-  DeprovisionResult,
-  ProvisionProgress,
-  ProvisionResult,
-  ProvisionStatus,
-} from '../shared/results';
-import type { SourcePlan } from '../shared/plan';
 
 /**
- * The workflows' results, progress and plan as zod schemas (re-exported by src/api/schemas.ts).
- * They mirror the TypeScript interfaces of src/shared/results.ts and src/shared/plan.ts; the
- * compile-time checks at the end of this file fail when either side changes without the other.
+ * The workflows' results, progress and plan as zod schemas (re-exported by src/api/schemas.ts):
+ * the one definition of these shapes; src/shared/results.ts and plan.ts give their types.
  */
 
 export const resourceKindSchema = z
-  .enum(['baseConnection', 'sourceConnection', 'targetConnection', 'dataset', 'mappingSet', 'flow'])
+  .enum([
+    'baseConnection',
+    'sourceConnection',
+    'targetConnection',
+    'dataset',
+    'mappingSet',
+    'flow',
+  ] as const satisfies readonly ResourceKind[])
   .meta({ id: 'ResourceKind', description: 'Kind of AEP resource a provisioning manages' });
 
 export const provisionStatusSchema = z
@@ -38,7 +37,7 @@ export const provisionStatusSchema = z
       'Provisioning status (search attribute AepProvisioningStatus); QUEUED until a worker takes the first task',
   });
 
-const smokeTestResultSchema = z.object({
+export const smokeTestResultSchema = z.object({
   status: z.number().int(),
   xactionId: z.string().optional(),
   receivedTimeMs: z.number().optional(),
@@ -65,7 +64,7 @@ export const provisionResultSchema = z
     updated: z
       .array(resourceKindSchema)
       .optional()
-      .meta({ description: 'Kinds this run changed in place (absent in results of v1 runs)' }),
+      .meta({ description: 'Kinds this run changed in place' }),
     reused: z.array(resourceKindSchema).meta({ description: 'Kinds kept as they were' }),
     inletUrlChanged: z
       .boolean()
@@ -78,7 +77,7 @@ export const provisionResultSchema = z
   })
   .meta({ id: 'ProvisionResult', title: 'Result of ProvisionStreamingSource' });
 
-const resourceRefSchema = z.object({
+export const resourceRefSchema = z.object({
   id: z.string(),
   created: z.boolean(),
   owned: z.boolean(),
@@ -139,17 +138,7 @@ export const deprovisionResultSchema = z
     alreadyAbsent: z.array(kindAndId),
     kept: z.array(kindAndId.extend({ reason: z.string().optional() })).meta({
       description:
-        'Resources not deleted: a dataset named by id, one this project did not create, or one another source writes to',
+        'Resources not deleted: the dataset unless deleteDataset (reason retained), one another source writes to, one named by id, or one this project did not create',
     }),
   })
   .meta({ id: 'DeprovisionResult', title: 'Result of DeprovisionStreamingSource' });
-
-// --- Compile-time agreement with the workflow's TypeScript types (src/shared/results.ts) ---
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const agree = <T extends true>(t: T): T => t;
-agree<Same<z.output<typeof resourceKindSchema>, ResourceKind>>(true);
-agree<Same<z.output<typeof provisionResultSchema>, ProvisionResult>>(true);
-agree<Same<z.output<typeof deprovisionResultSchema>, DeprovisionResult>>(true);
-agree<Same<z.output<typeof provisionProgressSchema>['status'], ProvisionStatus>>(true);
-agree<Same<z.output<typeof provisionProgressSchema>, ProvisionProgress>>(true);
-agree<Same<z.output<typeof sourcePlanSchema>, SourcePlan>>(true);

@@ -4,6 +4,8 @@
  * Pure and deterministic: the workflows run it, the client and CLI print it. The model and its
  * printing live here, the rules in plan-source.ts.
  */
+import type { z } from 'zod';
+import type { sourcePlanSchema } from '../api/result-schemas';
 import type { ResourceKind } from './resources';
 
 export interface Mapping {
@@ -42,43 +44,11 @@ export interface ActualSource {
   foreign: Array<{ kind: ResourceKind; id: string }>;
 }
 
-export type PlanAction = 'create' | 'keep' | 'update' | 'replace' | 'delete' | 'conflict';
-
-export interface FieldChange {
-  field: string;
-  from: unknown;
-  to: unknown;
-}
-
-export interface ResourcePlan {
-  kind: ResourceKind;
-  action: PlanAction;
-  id?: string;
-  /** For `update` (and refused changes): each field, old → new. */
-  changes?: FieldChange[];
-  /** For `replace`, `delete` and `conflict`: why. */
-  reason?: string;
-}
-
-export interface SourcePlan {
-  sandbox: string;
-  name: string;
-  /** In dependency order: base connection first, flow last. */
-  resources: ResourcePlan[];
-  /** True when provisioning would change anything in AEP. */
-  changes: boolean;
-  /**
-   * Changes AEP cannot make in place (they would change the inlet URL or move data): refused
-   * with ExistingSourceDiffers unless the request says `replace: true`.
-   */
-  needsReplace: FieldChange[];
-  /** The request says `replace: true` and needs it: teardown, then create (new inlet URL). */
-  replaceSource: boolean;
-  /** Foreign same-name resources: provisioning is refused with ForeignResourceConflict. */
-  conflicts: ResourcePlan[];
-  /** The schema the request names does not exist: provisioning fails with SchemaNotFound. */
-  schemaMissing: boolean;
-}
+export type SourcePlan = z.output<typeof sourcePlanSchema>;
+/** Per resource: create, keep, update (field: old → new), replace or delete (why), conflict. */
+export type ResourcePlan = SourcePlan['resources'][number];
+export type PlanAction = ResourcePlan['action'];
+export type FieldChange = SourcePlan['needsReplace'][number];
 
 /** The plan as lines for people: one per resource, `kind action id (changes)`. */
 export function formatPlan(plan: SourcePlan): string[] {

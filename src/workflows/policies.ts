@@ -42,9 +42,7 @@ export const AEP_CALL: ActivityOptions = {
     initialInterval: '1s',
     backoffCoefficient: 2,
     maximumInterval: '30s',
-    // About 7 minutes of retries. inspectTarget bundles up to four reads in one attempt, so under
-    // a high rate of transient faults it fails far more often than a single call (chaos suite:
-    // 34 % of all retries, attempt 12 reached): 20 attempts keep it from running out.
+    // About 7 minutes of retries: an AEP outage of that length is outlasted, not compensated.
     maximumAttempts: 20,
   },
 };
