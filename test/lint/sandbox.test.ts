@@ -15,13 +15,17 @@ interface LintMessage {
   message: string;
 }
 
-function lint(file: string): LintMessage[] {
+/** Lints `file`, or `text` as if it were the content of `file`. */
+function lint(file: string, text?: string): LintMessage[] {
   const run = spawnSync(
     path.join(root, 'node_modules', '.bin', 'eslint'),
-    ['--no-ignore', '--format', 'json', file],
+    text === undefined
+      ? ['--no-ignore', '--format', 'json', file]
+      : ['--format', 'json', '--stdin', '--stdin-filename', file],
     {
       cwd: root,
       encoding: 'utf8',
+      ...(text === undefined ? {} : { input: text }),
     },
   );
   if (run.status !== 0 && run.status !== 1) throw new Error(`eslint crashed: ${run.stderr}`);
@@ -41,4 +45,14 @@ test('a workflow file importing node:fs, path, ky, zod or activity values fails 
 
 test('type-only imports of activities and the AEP client pass', () => {
   expect(lint(fixture('types-only.ts')).filter((m) => m.severity === 2)).toEqual([]);
+});
+
+test('what workflow code imports (src/shared/) is held to the sandbox too', () => {
+  // planSource and the names run inside workflows: an I/O import there fails lint.
+  const file = path.join('src', 'shared', 'plan-source.ts');
+  const text = `import { readFileSync } from 'node:fs';\nexport const read = readFileSync;\n`;
+  const restricted = lint(file, text).filter(
+    (m) => m.ruleId === '@typescript-eslint/no-restricted-imports',
+  );
+  expect(restricted.map((m) => m.line)).toEqual([1]);
 });
