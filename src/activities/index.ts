@@ -28,8 +28,8 @@ export interface ActivityDeps {
   temporal: Client;
 }
 
-export function createActivities(deps: ActivityDeps) {
-  return attempts({
+function assemble(deps: ActivityDeps) {
+  return {
     ...validationActivities(deps),
     ...sourceSideActivities(deps),
     ...targetSideActivities(deps),
@@ -40,21 +40,37 @@ export function createActivities(deps: ActivityDeps) {
     ...updateActivities(deps),
     ...teardownActivities(deps),
     ...discoveryActivities(deps),
-  });
+  };
+}
+
+/**
+ * The activities that create an AEP resource. Each reports `retried` when it ran as a retry: an
+ * earlier attempt may have sent the create too, so the saga (or the dataset's workflow) sweeps
+ * for a twin carrying the run's marker. Named here, by type: renaming one without this list
+ * does not compile.
+ */
+export const CREATES = [
+  'ensureBaseConnection',
+  'ensureSourceConnection',
+  'ensureTargetConnection',
+  'ensureMappingSet',
+  'ensureFlow',
+  'ensureNamedDataset',
+] as const satisfies ReadonlyArray<keyof ReturnType<typeof assemble>>;
+
+export function createActivities(deps: ActivityDeps) {
+  return attempts(assemble(deps));
 }
 
 type AnyActivity = (input: never) => Promise<unknown>;
 
-/**
- * Every activity heartbeats while it runs (context.ts), and every create reports `retried` when
- * it ran as a retry: an earlier attempt may have sent the create too, so the saga sweeps for a twin
- * carrying the run's marker (saga.ts).
- */
+/** Every activity heartbeats while it runs (context.ts); every create says when it was retried. */
 function attempts<T extends Record<string, AnyActivity>>(activities: T): T {
+  const creates: ReadonlyArray<string> = CREATES;
   const wrapped: Record<string, AnyActivity> = {};
   for (const [name, fn] of Object.entries(activities)) {
     const run = heartbeating(fn as (input: unknown) => Promise<unknown>);
-    wrapped[name] = name.startsWith('ensure')
+    wrapped[name] = creates.includes(name)
       ? async (input: never) => markRetried(await run(input))
       : run;
   }
