@@ -17,10 +17,17 @@
  * the run. The dataset is released, deleted only if this run created it and no other source
  * writes to it.
  */
-import { CancellationScope, sleep, TemporalFailure } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  sleep,
+  TemporalFailure,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Owner } from '../activities/types';
 import type { ProvisionRequest, ProvisionRequestInput } from '../request';
 import { planSource } from '../shared/plan-source';
+import { SearchAttributes } from '../shared/names';
 import type { ProvisionResult } from '../shared/results';
 import { PlanSteps, type Applied } from './apply';
 import {
@@ -30,10 +37,9 @@ import {
   replaceWholeSource,
   unchangedResult,
 } from './plan-steps';
-import { begin } from './begin';
-import type { Progress } from './progress';
+import { Progress } from './progress';
 import { Saga, throwIfCancelled } from './saga';
-import { step } from './steps';
+import { step, validateRequest } from './steps';
 
 export async function ProvisionStreamingSource(
   input: ProvisionRequestInput,
@@ -160,4 +166,30 @@ function resultOf(
     updated: kinds.filter((k) => !refs[k]?.created && updated.includes(k)),
     reused: kinds.filter((k) => !refs[k]?.created && !updated.includes(k)),
   };
+}
+
+/** The client sets sandbox and source name at start; a run started otherwise sets them here. */
+export function publishIdentity(req: ProvisionRequest): void {
+  const started = workflowInfo().typedSearchAttributes;
+  if (
+    started.get(SearchAttributes.sandbox) !== req.sandbox ||
+    started.get(SearchAttributes.sourceName) !== req.name
+  ) {
+    upsertSearchAttributes([
+      { key: SearchAttributes.sandbox, value: req.sandbox },
+      { key: SearchAttributes.sourceName, value: req.name },
+    ]);
+  }
+}
+
+/** The start of every provisioning: progress, the request validated, identity, owner. */
+export async function begin(
+  input: unknown,
+): Promise<{ progress: Progress; req: ProvisionRequest; owner: Owner }> {
+  const progress = new Progress();
+  const req = await validateRequest(input);
+  publishIdentity(req);
+  progress.done('request validated');
+  const owner: Owner = { sandbox: req.sandbox, sourceName: req.name, runId: workflowInfo().runId };
+  return { progress, req, owner };
 }
