@@ -5,15 +5,13 @@
  * writes to it. The saga (saga.ts) keeps the ledger of undos and runs this in a non-cancellable
  * scope.
  */
-import { proxyActivities, sleep } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { sleep } from '@temporalio/workflow';
 import type { Owner } from '../activities/types';
 import { TEARDOWN_ORDER, type ResourceKind } from '../shared/resources';
 import type { CompensationOutcome } from '../shared/results';
 import { describeFailure } from './failures';
 import { DATASET_CALL, DELETE, LIST_LAG_WAIT_MS } from './policies';
-
-const undo = proxyActivities<Activities>(DELETE);
+import { step } from './steps';
 
 /** One create the run registered before making it. */
 export interface Undo {
@@ -82,9 +80,11 @@ async function deleteCreated(
 ): Promise<CompensationOutcome[]> {
   const label = byMarker ? ` "${name}" carrying this run's marker` : ` ${ids.join(', ')}`;
   try {
-    const r = await undo.deleteResource.executeWithOptions(
-      { ...DELETE, summary: `Compensate: delete ${kind}${label}` },
-      [{ kind, sandbox: owner.sandbox, ids, ...(byMarker ? { owned: { name, owner } } : {}) }],
+    const r = await step(
+      'deleteResource',
+      `Compensate: delete ${kind}${label}`,
+      { kind, sandbox: owner.sandbox, ids, ...(byMarker ? { owned: { name, owner } } : {}) },
+      DELETE,
     );
     return [
       ...r.deleted.map((id) => ({ kind, id, outcome: 'deleted' as const })),
@@ -101,18 +101,18 @@ async function deleteCreated(
  */
 async function releaseDataset(entry: Undo, owner: Owner): Promise<CompensationOutcome> {
   try {
-    const r = await undo.releaseDataset.executeWithOptions(
-      { ...DATASET_CALL, summary: `Compensate: release dataset "${entry.name}"` },
-      [
-        {
-          sandbox: owner.sandbox,
-          name: entry.name,
-          source: owner.sourceName,
-          ...(entry.id ? { datasetId: entry.id } : {}),
-          deleteDataset: true,
-          createdByRun: owner.runId,
-        },
-      ],
+    const r = await step(
+      'releaseDataset',
+      `Compensate: release dataset "${entry.name}"`,
+      {
+        sandbox: owner.sandbox,
+        name: entry.name,
+        source: owner.sourceName,
+        ...(entry.id ? { datasetId: entry.id } : {}),
+        deleteDataset: true,
+        createdByRun: owner.runId,
+      },
+      DATASET_CALL,
     );
     return {
       kind: 'dataset',

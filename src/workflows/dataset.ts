@@ -18,13 +18,11 @@ import {
   condition,
   continueAsNew,
   log,
-  proxyActivities,
   setHandler,
   setWorkflowOptions,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import type {
   AcquireDatasetInput,
   AcquiredDataset,
@@ -40,9 +38,7 @@ import {
 } from '../shared/names';
 import { describeFailure } from './failures';
 import { DATASET_DECIDE, DELETE, LIST_LAG_WAIT_MS } from './policies';
-
-const aep = proxyActivities<Activities>(DATASET_DECIDE);
-const deletes = proxyActivities<Activities>(DELETE);
+import { step } from './steps';
 
 /** How long a run with no writer waits for the next call before it ends (well above list lag). */
 export const IDLE_MS = 5 * 60_000;
@@ -114,18 +110,18 @@ async function acquire(
     forget(state);
   }
   const owner = { sandbox, sourceName: source, runId };
-  const found = await aep.ensureNamedDataset.executeWithOptions(
-    { ...DATASET_DECIDE, summary: `Dataset "${name}"` },
-    [
-      {
-        owner,
-        name,
-        schemaId,
-        description: input.description,
-        knownId: state.datasetId,
-        ...(retired ? { skip: [retired] } : {}),
-      },
-    ],
+  const found = await step(
+    'ensureNamedDataset',
+    `Dataset "${name}"`,
+    {
+      owner,
+      name,
+      schemaId,
+      description: input.description,
+      knownId: state.datasetId,
+      ...(retired ? { skip: [retired] } : {}),
+    },
+    DATASET_DECIDE,
   );
   if (found.id !== state.datasetId) {
     forget(state);
@@ -160,9 +156,11 @@ async function release(state: DatasetState, input: ReleaseDatasetInput): Promise
     state.failedRuns?.includes(state.createdByRun)
       ? state.createdByRun
       : createdByRun;
-  const r = await deletes.deleteDataset.executeWithOptions(
-    { ...DELETE, summary: `Delete dataset ${id} if unused` },
-    [{ sandbox, id, ...(creator ? { createdByRun: creator } : {}) }],
+  const r = await step(
+    'deleteDataset',
+    `Delete dataset ${id} if unused`,
+    { sandbox, id, ...(creator ? { createdByRun: creator } : {}) },
+    DELETE,
   );
   if (r.outcome !== 'kept' && id === state.datasetId) forget(state);
   return { id, ...r };
@@ -187,7 +185,12 @@ async function sweepTwins(
 ): Promise<void> {
   await sleep(LIST_LAG_WAIT_MS);
   try {
-    await deletes.sweepTwins({ owner, kinds: [{ kind: 'dataset', name, keep: [keep] }] });
+    await step(
+      'sweepTwins',
+      `Delete twins of dataset "${name}"`,
+      { owner, kinds: [{ kind: 'dataset', name, keep: [keep] }] },
+      DELETE,
+    );
   } catch (err) {
     log.warn('Dataset twin sweep failed', { error: describeFailure(err) });
   }

@@ -3,14 +3,7 @@
  * at once when nothing changes, replace the whole source when asked to, and delete what the plan
  * no longer wants once nothing uses it.
  */
-import {
-  ApplicationFailure,
-  isCancellation,
-  log,
-  proxyActivities,
-  TemporalFailure,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { ApplicationFailure, isCancellation, log, TemporalFailure } from '@temporalio/workflow';
 import type { ProvisionRequest } from '../request';
 import { FailureType } from '../shared/names';
 import type { ActualSource, SourcePlan } from '../shared/plan';
@@ -21,9 +14,6 @@ import { DELETE, READ_LOCALLY } from './policies';
 import type { Progress } from './progress';
 import { datasetName, step } from './steps';
 import { deleteGraph } from './teardown';
-
-/** The activity proxy (deletes and discovery: the DELETE policy). */
-const activities = proxyActivities<Activities>(DELETE);
 
 /** A refusal: typed, non-retryable; the saga turns it into ProvisioningFailed (nothing to undo). */
 function failBeforeAnyChange(
@@ -132,17 +122,22 @@ export async function replaceWholeSource(
 ): Promise<ActualSource> {
   progress.status('REPLACING', 'Tearing the source down to create it again (replace: true)');
   // What the plan's read found, by id: lists may not show a resource made a moment ago.
-  const graph = await activities.discoverSource({
-    sandbox: req.sandbox,
-    name: req.name,
-    known: {
-      baseConnectionId: actual.baseConnection?.id,
-      sourceConnectionId: actual.sourceConnection?.id,
-      targetConnectionId: actual.targetConnection?.id,
-      mappingSetId: actual.mappingSet?.id,
-      flowId: actual.flow?.id,
+  const graph = await step(
+    'discoverSource',
+    `Find the resources of "${req.name}" to replace`,
+    {
+      sandbox: req.sandbox,
+      name: req.name,
+      known: {
+        baseConnectionId: actual.baseConnection?.id,
+        sourceConnectionId: actual.sourceConnection?.id,
+        targetConnectionId: actual.targetConnection?.id,
+        mappingSetId: actual.mappingSet?.id,
+        flowId: actual.flow?.id,
+      },
     },
-  });
+    DELETE,
+  );
   const sameDataset = (r: { kind: string; name?: string }) =>
     r.kind === 'dataset' && req.target.datasetId === undefined && r.name === datasetName(req);
   const { result, failed } = await deleteGraph(
@@ -185,9 +180,11 @@ export async function removeUnwanted(
   for (const r of plan.resources.filter((p) => p.action === 'delete' && p.id)) {
     if (r.kind === 'dataset') continue;
     try {
-      await activities.deleteResource.executeWithOptions(
-        { ...DELETE, summary: `Delete ${r.kind} ${r.id} (${r.reason ?? r.action})` },
-        [{ kind: r.kind, sandbox: req.sandbox, id: r.id }],
+      await step(
+        'deleteResource',
+        `Delete ${r.kind} ${r.id} (${r.reason ?? r.action})`,
+        { kind: r.kind, sandbox: req.sandbox, id: r.id },
+        DELETE,
       );
       progress.done(`${r.kind} deleted: ${r.id} (${r.reason ?? r.action})`);
     } catch (err) {

@@ -12,9 +12,7 @@ import {
   CancelledFailure,
   isCancellation,
   log,
-  proxyActivities,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import type { EnsureResult, Owner } from '../activities/types';
 import { FailureType } from '../shared/names';
 import type { ResourceKind } from '../shared/resources';
@@ -23,8 +21,7 @@ import { compensate, waitOutListLag, type Undo } from './compensation';
 import { describeFailure, rootFailureType } from './failures';
 import { DELETE } from './policies';
 import type { Progress } from './progress';
-
-const undo = proxyActivities<Activities>(DELETE);
+import { step } from './steps';
 
 export class Saga {
   private readonly undos: Undo[] = [];
@@ -107,9 +104,11 @@ export class Saga {
       ],
     }));
     try {
-      const r = await undo.sweepTwins.executeWithOptions(
-        { ...DELETE, summary: `Delete twins of ${kinds.map((k) => k.kind).join(', ')}` },
-        [{ owner: this.owner, kinds }],
+      const r = await step(
+        'sweepTwins',
+        `Delete twins of ${kinds.map((k) => k.kind).join(', ')}`,
+        { owner: this.owner, kinds },
+        DELETE,
       );
       if (r.removed.length > 0) log.warn('Deleted twins this run created', { twins: r.removed });
       return r.removed;

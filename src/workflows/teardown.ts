@@ -7,12 +7,10 @@
 import {
   ApplicationFailure,
   isCancellation,
-  proxyActivities,
   setCurrentDetails,
   TemporalFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import type { SourceGraph } from '../activities/types';
 import type { DeprovisionRequestInput } from '../request';
 import { FailureType, SearchAttributes } from '../shared/names';
@@ -20,8 +18,7 @@ import { inTeardownOrder } from '../shared/resources';
 import type { DeprovisionResult } from '../shared/results';
 import { describeFailure } from './failures';
 import { DATASET_CALL, DELETE } from './policies';
-
-const activities = proxyActivities<Activities>(DELETE);
+import { step } from './steps';
 
 export interface GraphDeletion {
   result: DeprovisionResult;
@@ -57,16 +54,18 @@ export async function deleteGraph(
     onStep(`${kind === 'dataset' ? 'Releasing' : 'Deleting'} ${kind} ${id}`);
     try {
       if (kind === 'dataset') {
-        const r = await activities.releaseDataset.executeWithOptions(
-          { ...DATASET_CALL, summary: `Release dataset ${id}${deleteDataset ? ' (delete)' : ''}` },
-          [{ sandbox, name: name ?? source, source, datasetId: id, deleteDataset }],
+        const r = await step(
+          'releaseDataset',
+          `Release dataset ${id}${deleteDataset ? ' (delete)' : ''}`,
+          { sandbox, name: name ?? source, source, datasetId: id, deleteDataset },
+          DATASET_CALL,
         );
         if (r.outcome === 'deleted') result.deleted.push({ kind, id });
         else if (r.outcome === 'absent') result.alreadyAbsent.push({ kind, id });
         else result.kept.push({ kind, id, ...(r.reason ? { reason: r.reason } : {}) });
         continue;
       }
-      const r = await activities.deleteResource({ kind, sandbox, id });
+      const r = await step('deleteResource', `Delete ${kind} ${id}`, { kind, sandbox, id }, DELETE);
       for (const d of r.deleted) result.deleted.push({ kind, id: d });
       for (const a of r.absent) result.alreadyAbsent.push({ kind, id: a });
     } catch (err) {
@@ -91,11 +90,11 @@ export async function deleteGraph(
 export async function DeprovisionStreamingSource(
   input: DeprovisionRequestInput,
 ): Promise<DeprovisionResult> {
-  const req = await activities.validateDeprovisionRequest(input);
+  const req = await step('validateDeprovisionRequest', 'Validate the request', input, DELETE);
   setCurrentDetails(
     `Discovering ${req.name ? `source "${req.name}"` : `flow ${req.flowId}`} in ${req.sandbox}`,
   );
-  const graph = await activities.discoverSource({
+  const graph = await step('discoverSource', 'Find the resources of the source', {
     sandbox: req.sandbox,
     name: req.name,
     flowId: req.flowId,
