@@ -29,7 +29,7 @@ import type { ProvisionRequest, ProvisionRequestInput } from '../request';
 import { planSource } from '../shared/plan-source';
 import { SearchAttributes } from '../shared/names';
 import type { ProvisionResult } from '../shared/results';
-import { PlanSteps, type Applied } from './apply';
+import { Sides, type Applied } from './sides';
 import {
   readSource,
   refuse,
@@ -88,7 +88,7 @@ async function apply(
 
   progress.status('PROVISIONING', 'Applying the plan');
   const branches = new CancellationScope();
-  const steps = new PlanSteps({ req, owner, saga, progress, actual, plan });
+  const steps = new Sides({ req, owner, saga, progress, actual, plan });
   const sourceBranch = branches.run(() => steps.sourceSide());
   const targetBranch = branches.run(() => steps.targetSide());
   const mappingBranch = branches.run(() => steps.mappingSide());

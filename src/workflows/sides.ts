@@ -1,7 +1,7 @@
 /**
- * Applying a plan: the three parallel sides (source, target, mapping) and the flow. A resource the
- * plan keeps or updates is passed to its ensure activity as `found` (no lookup, no create on the
- * first attempt; a retry still looks up); one it creates is registered with the saga first.
+ * The sides of a provisioning: source, target and mapping (in parallel), then the flow. A resource
+ * the plan keeps or updates is passed to its ensure activity as `found` (no lookup, no create on
+ * the first attempt; a retry still looks up); one it creates is registered with the saga first.
  */
 import type { EnsureResult, InletInfo, Owner, PriorResource } from '../activities/types';
 import type { ProvisionRequest } from '../request';
@@ -18,7 +18,7 @@ import {
   step,
 } from './steps';
 
-export interface ApplyContext {
+export interface SidesContext {
   req: ProvisionRequest;
   owner: Owner;
   saga: Saga;
@@ -47,9 +47,9 @@ export interface Applied {
   flow: { id: string; changed: boolean };
 }
 
-/** The plan's steps, one method per side; `provision.ts` runs them in their dependency order. */
-export class PlanSteps {
-  constructor(private readonly ctx: ApplyContext) {}
+/** One method per side; `provision.ts` runs them in their dependency order. */
+export class Sides {
+  constructor(private readonly ctx: SidesContext) {}
 
   private planned(kind: ResourceKind) {
     return this.ctx.plan.resources.find((r) => r.kind === kind);
