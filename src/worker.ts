@@ -196,6 +196,7 @@ export async function promoteFirstVersion(
   if (!deploymentName) return 'unversioned';
   const namespace = config.TEMPORAL_NAMESPACE;
   const buildId = buildIdOf(config);
+  let lastError: string | undefined;
   for (const until = Date.now() + waitMs; Date.now() < until;) {
     const d = await client.workflowService
       .describeWorkerDeployment({ namespace, deploymentName })
@@ -216,12 +217,15 @@ export async function promoteFirstVersion(
           identity: `aep-streaming-provisioner worker ${buildId}`,
         });
         return 'promoted';
-      } catch {
-        // Another worker of the first version was quicker (the conflict token changed): look again.
+      } catch (err) {
+        // Another worker of the first version was quicker (the conflict token changed): look
+        // again. Anything else (permissions, say) is what the outcome names if it persists.
+        lastError = err instanceof Error ? err.message : String(err);
       }
     }
     await new Promise((r) => setTimeout(r, 500));
   }
+  if (lastError) throw new Error(`could not make ${buildId} current: ${lastError}`);
   return 'not registered';
 }
 

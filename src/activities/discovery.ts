@@ -6,7 +6,7 @@ import { FailureType } from '../shared/names';
 import type { ResourceKind } from '../shared/resources';
 import { activityContext } from './context';
 import { sourceNotFound } from './failures';
-import { listByName, sourceConnectionsOf } from './lookups';
+import { listByName, readById, sourceConnectionsOf, type ResourceOf } from './lookups';
 import { creatorSource, isOwned, isOwnedBy, keepsDataset } from './ownership';
 import type { KnownResources, ResolvedSource, SourceGraph } from './types';
 
@@ -53,24 +53,20 @@ export function discoveryActivities({ aep }: { aep: AepClient }) {
       );
       // What the source's last provisioning returned, read by id: lists may not show it yet.
       const known = input.known ?? {};
-      const read = async <T extends { id: string; name?: string; description?: string }>(
+      const read = async <K extends ResourceKind>(
+        kind: K,
         id: string | undefined,
-        have: T[],
-        get: (sandbox: string, id: string, signal?: AbortSignal) => Promise<T | null>,
+        have: Array<ResourceOf[K]>,
       ) => {
         if (!id || have.some((h) => h.id === id)) return;
-        const r = await get(sandbox, id, signal);
+        const r = await readById(aep, kind, sandbox, id, signal);
         if (r && r.name === source && isOwnedBy(r.description, source)) have.push(r);
       };
-      if (!named) await read(known.flowId, flows, (sb, id, s) => aep.getFlow(sb, id, s));
-      await read(known.baseConnectionId, bases, (sb, id, s) => aep.getConnection(sb, id, s));
-      await read(known.sourceConnectionId, sources, (sb, id, s) =>
-        aep.getSourceConnection(sb, id, s),
-      );
-      await read(known.targetConnectionId, targets, (sb, id, s) =>
-        aep.getTargetConnection(sb, id, s),
-      );
-      await read(known.mappingSetId, mappingSets, (sb, id, s) => aep.getMappingSet(sb, id, s));
+      if (!named) await read('flow', known.flowId, flows);
+      await read('baseConnection', known.baseConnectionId, bases);
+      await read('sourceConnection', known.sourceConnectionId, sources);
+      await read('targetConnection', known.targetConnectionId, targets);
+      await read('mappingSet', known.mappingSetId, mappingSets);
 
       for (const f of flows) add('flow', f.id);
       for (const s of sources) add('sourceConnection', s.id);
@@ -98,7 +94,7 @@ export function discoveryActivities({ aep }: { aep: AepClient }) {
       if (input.datasets && !graph.resources.some((r) => r.kind === 'dataset')) {
         // Kept by an earlier teardown: the id Temporal recorded, else the source's own name.
         const kept = known.datasetId
-          ? await aep.getDataset(sandbox, known.datasetId, signal)
+          ? await readById(aep, 'dataset', sandbox, known.datasetId, signal)
           : null;
         const candidates = kept
           ? [kept]

@@ -62,20 +62,31 @@ const KEPT: {
   flow: () => ({}),
 };
 
-/** The read by id of each kind a lookup adopts from: consistent, where a list may lag. */
-const READ_BY_ID: {
-  [K in keyof PriorOf]: (
-    aep: AepClient,
+/** The AEP client's read by id of each kind: consistent, where a list may lag. */
+const READ_BY_ID = {
+  baseConnection: 'getConnection',
+  sourceConnection: 'getSourceConnection',
+  targetConnection: 'getTargetConnection',
+  flow: 'getFlow',
+  mappingSet: 'getMappingSet',
+  dataset: 'getDataset',
+} as const satisfies Record<ResourceKind, keyof AepClient>;
+
+/** The resource of `kind` with id `id` as it is now, or null when it is gone (404). */
+export function readById<K extends ResourceKind>(
+  aep: AepClient,
+  kind: K,
+  sandbox: string,
+  id: string,
+  signal?: AbortSignal,
+): Promise<ResourceOf[K] | null> {
+  const read = aep[READ_BY_ID[kind]] as (
     sandbox: string,
     id: string,
     signal?: AbortSignal,
   ) => Promise<ResourceOf[K] | null>;
-} = {
-  baseConnection: (aep, sandbox, id, signal) => aep.getConnection(sandbox, id, signal),
-  targetConnection: (aep, sandbox, id, signal) => aep.getTargetConnection(sandbox, id, signal),
-  mappingSet: (aep, sandbox, id, signal) => aep.getMappingSet(sandbox, id, signal),
-  flow: (aep, sandbox, id, signal) => aep.getFlow(sandbox, id, signal),
-};
+  return read(sandbox, id, signal);
+}
 
 /**
  * The resource of `kind` this source owns under its own name, if any (see `adopt`), but never one
@@ -98,7 +109,7 @@ export async function lookUpOwnNamed<K extends keyof PriorOf>(
   for (;;) {
     const found = adopt(kind, owner, `named "${owner.sourceName}"`, candidates);
     if (!found) return undefined;
-    const current = await READ_BY_ID[kind](aep, owner.sandbox, found.resource.id, signal);
+    const current = await readById(aep, kind, owner.sandbox, found.resource.id, signal);
     if (!current) {
       candidates = candidates.filter((c) => c.id !== found.resource.id);
       continue;

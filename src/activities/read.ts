@@ -11,7 +11,13 @@ import type { ActualSource, Mapping } from '../shared/plan';
 import { FailureType } from '../shared/names';
 import type { ResourceKind } from '../shared/resources';
 import { activityContext } from './context';
-import { canonicalOrder, listByName, sourceConnectionsOf } from './lookups';
+import {
+  canonicalOrder,
+  listByName,
+  readById,
+  sourceConnectionsOf,
+  type ResourceOf,
+} from './lookups';
 import { isOwned, isOwnedBy, userDescription } from './ownership';
 import type { InletInfo, ReadSourceInput } from './types';
 
@@ -70,37 +76,39 @@ export function readActivities({ aep }: { aep: AepClient }) {
             ),
       ]);
       const [base, target, ms, flow, ds] = await Promise.all([
-        current(pick('baseConnection', name, name, bases, foreign), known.baseConnectionId, (id) =>
-          aep.getConnection(sandbox, id, signal),
+        current(
+          'baseConnection',
+          pick('baseConnection', name, name, bases, foreign),
+          known.baseConnectionId,
         ),
         current(
+          'targetConnection',
           pick('targetConnection', name, name, targets, foreign),
           known.targetConnectionId,
-          (id) => aep.getTargetConnection(sandbox, id, signal),
         ),
-        current(pick('mappingSet', name, name, mappingSets, foreign), known.mappingSetId, (id) =>
-          aep.getMappingSet(sandbox, id, signal),
+        current(
+          'mappingSet',
+          pick('mappingSet', name, name, mappingSets, foreign),
+          known.mappingSetId,
         ),
-        current(pick('flow', name, name, flows, foreign), known.flowId, (id) =>
-          aep.getFlow(sandbox, id, signal),
-        ),
+        current('flow', pick('flow', name, name, flows, foreign), known.flowId),
         // A dataset named by id is the request's to choose, whoever created it.
         datasetId !== undefined
           ? datasets[0]
           : current(
+              'dataset',
               pick('dataset', datasetName ?? name, name, datasets, foreign, true),
               known.datasetId,
-              (id) => aep.getDataset(sandbox, id, signal),
               (d) => d.name === (datasetName ?? name) && isOwned(d.description),
             ),
       ]);
       const source = base
         ? await current(
+            'sourceConnection',
             (await sourceConnectionsOf(aep, sandbox, base.id, signal)).find(
               (s) => s.name === name && isOwnedBy(s.description, name),
             ),
             known.sourceConnectionId,
-            (id) => aep.getSourceConnection(sandbox, id, signal),
           )
         : undefined;
 
@@ -121,18 +129,19 @@ export function readActivities({ aep }: { aep: AepClient }) {
        * The resource the list picked, or else the one Temporal recorded, as it is now (read by
        * id); undefined when neither exists. A recorded one must be this source's (`ours`).
        */
-      async function current<T extends Named>(
-        listed: T | undefined,
+      async function current<K extends ResourceKind>(
+        kind: K,
+        listed: ResourceOf[K] | undefined,
         knownId: string | undefined,
-        read: (id: string) => Promise<T | null>,
-        ours: (r: T) => boolean = (r) => r.name === name && isOwnedBy(r.description, name),
-      ): Promise<T | undefined> {
+        ours: (r: ResourceOf[K]) => boolean = (r) =>
+          r.name === name && isOwnedBy(r.description, name),
+      ): Promise<ResourceOf[K] | undefined> {
         if (listed) {
-          const now = await read(listed.id);
+          const now = await readById(aep, kind, sandbox, listed.id, signal);
           if (now) return { ...listed, ...now, id: listed.id };
         }
         if (knownId === undefined || knownId === listed?.id) return undefined;
-        const recorded = await read(knownId);
+        const recorded = await readById(aep, kind, sandbox, knownId, signal);
         return recorded && ours(recorded) ? recorded : undefined;
       }
     },

@@ -78,6 +78,19 @@ test('problem 1: a dataset another source started writing to seconds ago is not 
   });
 });
 
+test('lists lagging: a re-run seconds after the first finds what it made (Temporal recorded it)', async () => {
+  const name = uniqueName('re-run in lag');
+  await lagEveryList(stack.emulator.control, 8_000);
+  await run(async () => {
+    const first = await stack.client.provision(request(name));
+    // None of it shows in any list yet: the plan reads the ids the last run left, by id.
+    const again = await stack.client.provision(request(name));
+    expect(again).toMatchObject({ created: [], flowId: first.flowId });
+    expect(await ofKind('targetConnection', name)).toHaveLength(1);
+    expect(await ofKind('flow', name)).toHaveLength(1);
+  });
+});
+
 test('problem 1: three sources naming one new dataset at once make one dataset, lists lagging', async () => {
   const shared = uniqueName('at once');
   await lagEveryList(stack.emulator.control, 8_000);
