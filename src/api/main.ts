@@ -1,7 +1,8 @@
 import { ProvisioningClient } from '../client';
 import { ConfigError, parseApiConfig } from '../config';
 import { connectClient } from '../connection';
-import { buildApi, CODEC_PREFIX } from './server';
+import { CODEC_PREFIX } from '../codec/endpoint';
+import { buildApi } from './server';
 
 /**
  * `npm run api` (or `node dist/api/main.js`): the HTTP API as its own process. Connects to

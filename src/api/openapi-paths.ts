@@ -3,19 +3,10 @@
  * routes/, with the responses they share. `refs` are the components' references.
  */
 
-type Ref = { $ref: string };
-
-export interface ComponentRefs {
-  problem: Ref;
-  body: Ref;
-  result: Ref;
-  teardown: Ref;
-  op: Ref;
-  status: Ref;
-  list: Ref;
-  health: Ref;
-  plan: Ref;
-}
+export type ComponentRefs = Record<
+  'problem' | 'body' | 'result' | 'teardown' | 'op' | 'status' | 'list' | 'health' | 'plan',
+  { $ref: string }
+>;
 
 const json = (schema: unknown) => ({ 'application/json': { schema } });
 

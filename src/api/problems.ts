@@ -2,7 +2,6 @@ import { WorkflowNotFoundError, isGrpcServiceError } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { RequestConflictError, type FailureSummary } from '../client';
-import { CodecHttpError } from '../codec/endpoint';
 import { InvalidRequestError } from '../request';
 import type { problemSchema } from './schemas';
 
@@ -11,11 +10,7 @@ import type { problemSchema } from './schemas';
  * the docs (README "Failure types") plus the HTTP-level ones below; docs/api.md lists them all.
  */
 
-export type Problem = z.infer<typeof problemSchema>;
-
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-
-export const problemType = (type: string) => `urn:aep-stream:problem:${type}`;
+type Problem = z.infer<typeof problemSchema>;
 
 export class ApiProblem extends Error {
   constructor(
@@ -37,7 +32,7 @@ export function sendProblem(
   p: ApiProblem,
 ): FastifyReply {
   const body: Problem = {
-    type: problemType(p.type),
+    type: `urn:aep-stream:problem:${p.type}`,
     title: p.title,
     status: p.status,
     ...(p.detail !== undefined ? { detail: p.detail } : {}),
@@ -46,7 +41,7 @@ export function sendProblem(
     ...p.extra,
   };
   for (const [k, v] of Object.entries(p.headers)) void reply.header(k, v);
-  return reply.code(p.status).type(PROBLEM_CONTENT_TYPE).send(body);
+  return reply.code(p.status).type('application/problem+json').send(body);
 }
 
 /**
@@ -62,13 +57,21 @@ const STATUS_OF_ROOT: Record<string, number> = {
   Cancelled: 409,
 };
 
+const TITLES: Record<string, string> = {
+  ProvisioningFailed: 'Provisioning failed; what this run created was deleted',
+  CompensationFailed: 'Provisioning failed and some resources were left behind',
+  SourceNotFound: 'No such source',
+  InvalidRequest: 'The request is invalid',
+};
+
 export function workflowFailureProblem(
   f: FailureSummary,
   ids: { workflowId: string; runId: string },
 ): ApiProblem {
   const status = STATUS_OF_ROOT[f.rootType] ?? STATUS_OF_ROOT[f.type] ?? 502;
   const leftovers = leftoversOf(f.details);
-  return new ApiProblem(status, f.type, titleOf(f.type), f.message, {
+  const title = TITLES[f.type] ?? `The workflow failed: ${f.type}`;
+  return new ApiProblem(status, f.type, title, f.message, {
     failureType: f.type,
     rootCause: f.rootType,
     ...(leftovers ? { leftovers } : {}),
@@ -78,22 +81,8 @@ export function workflowFailureProblem(
 }
 
 export function leftoversOf(details: unknown): unknown[] | undefined {
-  if (details && typeof details === 'object' && 'leftovers' in details) {
-    const l = details.leftovers;
-    if (Array.isArray(l)) return l as unknown[];
-  }
-  return undefined;
-}
-
-const TITLES: Record<string, string> = {
-  ProvisioningFailed: 'Provisioning failed; what this run created was deleted',
-  CompensationFailed: 'Provisioning failed and some resources were left behind',
-  SourceNotFound: 'No such source',
-  InvalidRequest: 'The request is invalid',
-};
-
-function titleOf(type: string): string {
-  return TITLES[type] ?? `The workflow failed: ${type}`;
+  const l = (details as { leftovers?: unknown } | null | undefined)?.leftovers;
+  return Array.isArray(l) ? (l as unknown[]) : undefined;
 }
 
 export function invalid(problems: string[]): ApiProblem {
@@ -141,9 +130,6 @@ export function registerProblemHandlers(app: FastifyInstance): void {
 /** Any error to a problem: the API's own, fastify's (body, media type), the library's, Temporal's. */
 export function toProblem(error: unknown): ApiProblem {
   if (error instanceof ApiProblem) return error;
-  if (error instanceof CodecHttpError) {
-    return new ApiProblem(error.statusCode, error.type, error.title, error.message);
-  }
   if (error instanceof InvalidRequestError) return invalid(error.problems);
   if (error instanceof WorkflowNotFoundError) {
     return new ApiProblem(404, 'SourceNotFound', 'No such source', error.message);

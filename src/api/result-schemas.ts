@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { ResourceKind } from '../shared/resources';
 
 /**
- * The workflows' results, progress and plan as zod schemas (re-exported by src/api/schemas.ts):
- * the one definition of these shapes; src/shared/results.ts and plan.ts give their types.
+ * The workflows' results, progress and plan as zod schemas: the one definition of these shapes;
+ * src/shared/results.ts and plan.ts give their types.
  */
 
 export const resourceKindSchema = z

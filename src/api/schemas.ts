@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deprovisionRequestSchema, provisionRequestSchema } from '../request';
+import { provisionRequestSchema } from '../request';
 import {
   deprovisionResultSchema,
   provisionProgressSchema,
@@ -14,16 +14,7 @@ import {
  * documents; the workflows' results, progress and plan are in src/api/result-schemas.ts.
  */
 
-export {
-  deprovisionResultSchema,
-  provisionProgressSchema,
-  provisionResultSchema,
-  provisionStatusSchema,
-  resourceKindSchema,
-  sourcePlanSchema,
-} from './result-schemas';
-
-export const failureSchema = z
+const failureSchema = z
   .object({
     type: z.string().meta({ description: 'The workflow`s failure type, e.g. ProvisioningFailed' }),
     rootType: z
@@ -38,7 +29,7 @@ export const failureSchema = z
   })
   .meta({ id: 'Failure' });
 
-export const executionSchema = z
+const executionSchema = z
   .enum([
     'RUNNING',
     'COMPLETED',
@@ -180,5 +171,3 @@ export const putBodySchema = provisionRequestSchema
     sandbox: z.string().optional().meta({ description: 'optional; must equal the path`s sandbox' }),
   })
   .meta({ id: 'ProvisionRequestBody' });
-
-export { deprovisionRequestSchema, provisionRequestSchema };

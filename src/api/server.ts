@@ -3,30 +3,22 @@ import type { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { ProvisioningClient } from '../client';
 import type { ApiConfig } from '../config';
-import { registerAccess } from './access';
-import { operationAnswerer } from './operations';
+import { registerCodecRoutes } from '../codec/endpoint';
+import { registerAccess } from './auth';
 import { registerProblemHandlers } from './problems';
-import { registerCodecEndpoint } from './routes/codec';
 import { registerHealthRoutes } from './routes/health';
-import { registerPlanRoutes } from './routes/plan';
-import { registerChangeRoutes } from './routes/changes';
+import { registerSourceRoutes } from './routes/source';
 import { registerSourceListRoutes } from './routes/sources';
-import { registerStatusRoutes } from './routes/status';
-
-export { CODEC_PREFIX } from './routes/codec';
-export { preferredWait } from './operations';
-export { sourcePath } from './paths';
-export { PROBLEM_CONTENT_TYPE } from './problems';
 
 /**
  * The HTTP API (`npm run api`): fastify, with @fastify/rate-limit, problem details from one error
  * handler, bearer API keys scoped to sandboxes. It is a thin door onto ProvisioningClient: every
  * rule (validation, idempotent start, conflicts) is the library's, so HTTP, CLI and TypeScript
- * callers get the same answers. `buildApi` assembles the modules of this folder: access (rate
- * limit, keys), problems (errors), and one route module per resource in routes/.
+ * callers get the same answers. `buildApi` assembles the modules of this folder: auth (rate
+ * limit, keys), problems (errors), the route modules in routes/ and the codec endpoint.
  */
 
-export interface BuildApiOptions {
+interface BuildApiOptions {
   config: ApiConfig;
   client: ProvisioningClient;
   /** Where JSON log lines go (default stderr); tests pass a stream to read them. */
@@ -50,12 +42,9 @@ export async function buildApi(opts: BuildApiOptions): Promise<FastifyInstance> 
   registerProblemHandlers(app);
 
   registerHealthRoutes(app, client, config);
-  const answer = operationAnswerer(client, config);
-  registerChangeRoutes(app, client, answer);
-  registerStatusRoutes(app, client);
-  registerPlanRoutes(app, client);
+  registerSourceRoutes(app, client, config);
   registerSourceListRoutes(app, client, config);
-  registerCodecEndpoint(app, config);
+  registerCodecRoutes(app, config);
 
   return app;
 }

@@ -1,54 +1,33 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { PayloadEncryptionError } from './aes-gcm-codec';
+import { publicRoute } from '../api/auth';
+import { ApiProblem } from '../api/problems';
+import type { ApiConfig } from '../config';
+import { payloadCodecOf, PayloadEncryptionError } from '.';
 
 /**
  * The codec endpoint the Temporal Web UI and CLI are pointed at (Temporal's codec server
- * protocol): `POST <prefix>/encode` and `POST <prefix>/decode`, each taking and answering
- * `{"payloads": [{"metadata": {"encoding": "<base64>", …}, "data": "<base64>"}]}` (the Payloads
- * message in protobuf's JSON form). Mounted on the HTTP API (src/api/routes/codec.ts,
- * `/codec`), whose hooks authenticate the POSTs; this module owns the protocol and CORS.
+ * protocol), mounted on the HTTP API when PAYLOAD_ENCRYPTION_KEYS is set: `POST /codec/encode`
+ * and `POST /codec/decode` (the UI's TEMPORAL_CODEC_ENDPOINT is `<API>/codec`), each taking and
+ * answering `{"payloads": [{"metadata": {"encoding": "<base64>", …}, "data": "<base64>"}]}` (the
+ * Payloads message in protobuf's JSON form). The API's access hook authenticates the POSTs
+ * (route config `codec`); this module owns the protocol and CORS.
  *
  * CORS: the UI calls the endpoint from the browser, from its own origin, with a JSON body and an
  * `X-Namespace` header (and `Authorization` when it forwards its login's access token), so every
- * call is preflighted. Origins in `origins` get the CORS headers on the preflight and on
+ * call is preflighted. Origins in API_CODEC_ORIGINS get the CORS headers on the preflight and on
  * successful answers; an error answer carries none, so the UI's fetch fails and the UI falls back
  * to showing the encoded payloads with its codec-error notice (it would otherwise read the
  * problem document as payloads). Any other origin is refused (403); calls without an Origin
  * (the CLI, curl) are not browser calls and need no CORS.
  */
 
+export const CODEC_PREFIX = '/codec';
+
 /** Temporal's payload size limit is 2 MB; base64 adds a third, several payloads ride together. */
-export const CODEC_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+const CODEC_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 const MAX_PAYLOADS = 1000;
-
-/** A refused codec call: the API turns it into a problem document with this status and type. */
-export class CodecHttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly type: string,
-    readonly title: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'CodecHttpError';
-  }
-}
-
-export interface CodecRoutesOptions {
-  codec: PayloadCodec;
-  /** The namespace served; a call naming another one (X-Namespace) is refused. */
-  namespace: string;
-  /** Origins allowed to call from a browser (the Temporal UI's). */
-  origins: readonly string[];
-  /** Where the two routes are mounted, e.g. `/codec`. */
-  prefix: string;
-  /** Route config of the POST routes (the API's authentication marks). */
-  postConfig?: Record<string, unknown>;
-  /** Route config of the preflights (public: a browser sends them without credentials). */
-  preflightConfig?: Record<string, unknown>;
-}
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'must be base64');
 
@@ -91,15 +70,17 @@ export function payloadToJson(p: Payload): { metadata: Record<string, string>; d
 
 const ALLOWED_HEADERS = 'content-type, x-namespace, authorization';
 
-export function registerCodecRoutes(app: FastifyInstance, opts: CodecRoutesOptions): void {
-  const allowed = new Set(opts.origins);
+export function registerCodecRoutes(app: FastifyInstance, config: ApiConfig): void {
+  const codec = payloadCodecOf(config);
+  if (!codec) return;
+  const allowed = new Set(config.API_CODEC_ORIGINS);
 
   /** The request's Origin when it may call; throws for a browser origin that may not. */
   const corsOrigin = (request: FastifyRequest): string | undefined => {
     const origin = request.headers.origin;
     if (origin === undefined) return undefined;
     if (!allowed.has(origin)) {
-      throw new CodecHttpError(
+      throw new ApiProblem(
         403,
         'CodecOriginRefused',
         'This origin may not call the codec endpoint',
@@ -118,9 +99,10 @@ export function registerCodecRoutes(app: FastifyInstance, opts: CodecRoutesOptio
   };
 
   for (const op of ['encode', 'decode'] as const) {
-    const url = `${opts.prefix}/${op}`;
+    const url = `${CODEC_PREFIX}/${op}`;
 
-    app.options(url, { config: opts.preflightConfig ?? {} }, async (request, reply) => {
+    // Public: a browser sends the preflight without credentials.
+    app.options(url, publicRoute, async (request, reply) => {
       const origin = corsOrigin(request);
       allowOrigin(reply, origin);
       return reply
@@ -133,11 +115,11 @@ export function registerCodecRoutes(app: FastifyInstance, opts: CodecRoutesOptio
 
     app.post(
       url,
-      { config: opts.postConfig ?? {}, bodyLimit: CODEC_BODY_LIMIT_BYTES },
+      { config: { codec: true }, bodyLimit: CODEC_BODY_LIMIT_BYTES },
       async (request, reply) => {
         const origin = corsOrigin(request);
-        checkNamespace(request, opts.namespace);
-        const out = await runCodec(opts.codec, op, request.body);
+        checkNamespace(request, config.TEMPORAL_NAMESPACE);
+        const out = await runCodec(codec, op, request.body);
         allowOrigin(reply, origin);
         return { payloads: out.map(payloadToJson) };
       },
@@ -149,7 +131,7 @@ export function registerCodecRoutes(app: FastifyInstance, opts: CodecRoutesOptio
 function checkNamespace(request: FastifyRequest, namespace: string): void {
   const ns = request.headers['x-namespace'];
   if (typeof ns === 'string' && ns !== '' && ns !== namespace) {
-    throw new CodecHttpError(
+    throw new ApiProblem(
       400,
       'CodecNamespace',
       'The codec endpoint serves another namespace',
@@ -160,13 +142,13 @@ function checkNamespace(request: FastifyRequest, namespace: string): void {
 
 /** Encodes or decodes a Payloads document; a bad body or an undecodable payload is a 400. */
 async function runCodec(
-  codec: CodecRoutesOptions['codec'],
+  codec: PayloadCodec,
   op: 'encode' | 'decode',
   raw: unknown,
 ): Promise<Payload[]> {
   const body = bodySchema.safeParse(raw);
   if (!body.success) {
-    throw new CodecHttpError(
+    throw new ApiProblem(
       400,
       'CodecBadRequest',
       'The body is not a Payloads document',
@@ -178,7 +160,7 @@ async function runCodec(
     return await (op === 'encode' ? codec.encode(payloads) : codec.decode(payloads));
   } catch (err) {
     if (err instanceof PayloadEncryptionError) {
-      throw new CodecHttpError(
+      throw new ApiProblem(
         400,
         `Codec${err.problem}`,
         'The payloads cannot be decoded',

@@ -1,29 +1,150 @@
-import type { DataConverter } from '@temporalio/common';
-import { AesGcmPayloadCodec } from './aes-gcm-codec';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { METADATA_ENCODING_KEY } from '@temporalio/common';
+import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
+import { Field, MapField, Type } from 'protobufjs';
 import type { PayloadKeyRing } from './keys';
 
-/**
- * The one place that turns the configuration into Temporal's data converter: the worker
- * (src/worker.ts), the client library, the CLI and the HTTP API (src/connection.ts) all take it
- * from here, so what one side encrypts every other side decrypts. No key configured: undefined,
- * Temporal's default converter, nothing encrypted.
- *
- * The payload codec runs outside the workflow sandbox (the worker encodes what workflow code
- * produced and decodes what it receives), so the workflow bundle is the same with or without it.
- */
-
-export {
-  AesGcmPayloadCodec,
-  ENCRYPTED_ENCODING,
-  KEY_ID_METADATA,
-  isEncrypted,
-} from './aes-gcm-codec';
-export { PayloadEncryptionError } from './aes-gcm-codec';
 export { parsePayloadKeys, PayloadKeyRing } from './keys';
 
-export interface EncryptionSettings {
-  PAYLOAD_ENCRYPTION_KEYS?: PayloadKeyRing;
+/**
+ * AES-256-GCM payload codec, and the one place that turns the configuration into Temporal's data
+ * converter: the worker (src/worker.ts), the client library, the CLI and the HTTP API
+ * (src/connection.ts) all take it from here, so what one side encrypts every other side decrypts.
+ * No key configured: undefined, Temporal's default converter, nothing encrypted. The codec runs
+ * outside the workflow sandbox, so the workflow bundle is the same with or without it.
+ *
+ * Each payload (metadata and data, serialized as the `temporal.api.common.v1.Payload` message) is
+ * encrypted whole with the ring's current key under a fresh 96-bit nonce, so its own encoding
+ * (json/plain, …) is hidden too. The encoded payload says how to open it, in its metadata:
+ *
+ *   encoding:           binary/encrypted
+ *   encryption-key-id:  <id of the key>            (also the GCM associated data)
+ *   data:               nonce (12) ‖ ciphertext ‖ tag (16)
+ *
+ * Decoding picks the key the metadata names, so payloads written under an older key stay readable
+ * while that key is configured. Payloads not marked encrypted pass through unchanged (histories
+ * from before encryption was turned on). An unknown key id, a truncated payload and a failed tag
+ * check (tampered data, or a key that is not the one it was written with) throw
+ * PayloadEncryptionError.
+ */
+
+export const ENCRYPTED_ENCODING = 'binary/encrypted';
+export const KEY_ID_METADATA = 'encryption-key-id';
+
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** The wire shape of temporal.api.common.v1.Payload (metadata map, data), for the plaintext. */
+const PayloadMessage = new Type('Payload')
+  .add(new MapField('metadata', 1, 'string', 'bytes'))
+  .add(new Field('data', 2, 'bytes'));
+
+interface PayloadFields {
+  metadata?: Record<string, Uint8Array>;
+  data?: Uint8Array;
 }
+
+export class PayloadEncryptionError extends Error {
+  constructor(
+    readonly problem: 'UnknownKeyId' | 'Tampered' | 'Malformed',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PayloadEncryptionError';
+  }
+}
+
+const utf8 = (b: Uint8Array | null | undefined) =>
+  b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8') : undefined;
+
+export class AesGcmPayloadCodec implements PayloadCodec {
+  constructor(readonly keys: PayloadKeyRing) {}
+
+  async encode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads.map((p) => this.encrypt(p));
+  }
+
+  async decode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads.map((p) =>
+      utf8(p.metadata?.[METADATA_ENCODING_KEY]) === ENCRYPTED_ENCODING ? this.decrypt(p) : p,
+    );
+  }
+
+  private encrypt(payload: Payload): Payload {
+    const id = this.keys.currentId;
+    const plain = PayloadMessage.encode({
+      metadata: payload.metadata ?? {},
+      data: payload.data ?? new Uint8Array(),
+    }).finish();
+    const nonce = randomBytes(NONCE_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.keys.key(id)!, nonce);
+    cipher.setAAD(Buffer.from(id, 'utf8'));
+    const sealed = Buffer.concat([
+      nonce,
+      cipher.update(plain),
+      cipher.final(),
+      cipher.getAuthTag(),
+    ]);
+    return {
+      metadata: {
+        [METADATA_ENCODING_KEY]: Buffer.from(ENCRYPTED_ENCODING, 'utf8'),
+        [KEY_ID_METADATA]: Buffer.from(id, 'utf8'),
+      },
+      data: sealed,
+    };
+  }
+
+  private decrypt(payload: Payload): Payload {
+    const id = utf8(payload.metadata?.[KEY_ID_METADATA]);
+    if (id === undefined) {
+      throw new PayloadEncryptionError(
+        'Malformed',
+        `an encrypted payload names no key (no ${KEY_ID_METADATA} in its metadata)`,
+      );
+    }
+    const key = this.keys.key(id);
+    if (!key) {
+      throw new PayloadEncryptionError(
+        'UnknownKeyId',
+        `a payload is encrypted with key id "${id}", which is not configured (PAYLOAD_ENCRYPTION_KEYS has ${this.keys.ids.join(', ')}): add that key back to read it`,
+      );
+    }
+    const data = Buffer.from(payload.data ?? new Uint8Array());
+    if (data.length < NONCE_BYTES + TAG_BYTES) {
+      throw new PayloadEncryptionError(
+        'Malformed',
+        `an encrypted payload (key id "${id}") is too short to hold a nonce and a tag: it was truncated`,
+      );
+    }
+    const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, NONCE_BYTES));
+    decipher.setAAD(Buffer.from(id, 'utf8'));
+    decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
+    let plain: Buffer;
+    try {
+      plain = Buffer.concat([
+        decipher.update(data.subarray(NONCE_BYTES, data.length - TAG_BYTES)),
+        decipher.final(),
+      ]);
+    } catch {
+      throw new PayloadEncryptionError(
+        'Tampered',
+        `an encrypted payload (key id "${id}") failed authentication: it was altered, or encrypted with another key of that id`,
+      );
+    }
+    let inner: PayloadFields;
+    try {
+      inner = PayloadMessage.decode(plain) as PayloadFields;
+    } catch {
+      throw new PayloadEncryptionError(
+        'Malformed',
+        `an encrypted payload (key id "${id}") opened, but holds no payload`,
+      );
+    }
+    return { metadata: inner.metadata ?? {}, data: inner.data ?? new Uint8Array() };
+  }
+}
+
+type EncryptionSettings = { PAYLOAD_ENCRYPTION_KEYS?: PayloadKeyRing };
 
 /** The payload codec of the configuration, or undefined when no key is configured. */
 export function payloadCodecOf(config: EncryptionSettings): AesGcmPayloadCodec | undefined {

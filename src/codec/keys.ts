@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
  * never appears in a message, a log line, JSON or util.inspect: only the ids do.
  */
 
-export const KEY_BYTES = 32;
+const KEY_BYTES = 32;
 
 const KEY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
@@ -68,32 +68,23 @@ export function parsePayloadKeys(raw: string): {
   parts.forEach((part, i) => {
     const where = `PAYLOAD_ENCRYPTION_KEYS: entry ${i + 1}`;
     const colon = part.indexOf(':');
-    if (colon < 0) {
-      problems.push(`${where} must be id:base64key`);
-      return;
-    }
     const id = part.slice(0, colon).trim();
     const encoded = part.slice(colon + 1).trim();
-    if (!KEY_ID.test(id)) {
-      problems.push(`${where}: the id must be 1-64 of A-Z a-z 0-9 _ . -`);
-      return;
-    }
-    if (!BASE64.test(encoded)) {
-      problems.push(`${where} (${id}): the key is not base64`);
-      return;
-    }
     const key = Buffer.from(encoded, 'base64');
-    if (key.length !== KEY_BYTES) {
-      problems.push(
-        `${where} (${id}): the key is ${key.length} bytes, AES-256 needs ${KEY_BYTES} (make one: openssl rand -base64 32)`,
-      );
-      return;
-    }
-    if (entries.some(([other]) => other === id)) {
-      problems.push(`PAYLOAD_ENCRYPTION_KEYS: id ${id} appears twice`);
-      return;
-    }
-    entries.push([id, key]);
+    const problem =
+      colon < 0
+        ? `${where} must be id:base64key`
+        : !KEY_ID.test(id)
+          ? `${where}: the id must be 1-64 of A-Z a-z 0-9 _ . -`
+          : !BASE64.test(encoded)
+            ? `${where} (${id}): the key is not base64`
+            : key.length !== KEY_BYTES
+              ? `${where} (${id}): the key is ${key.length} bytes, AES-256 needs ${KEY_BYTES} (make one: openssl rand -base64 32)`
+              : entries.some(([other]) => other === id)
+                ? `PAYLOAD_ENCRYPTION_KEYS: id ${id} appears twice`
+                : undefined;
+    if (problem === undefined) entries.push([id, key]);
+    else problems.push(problem);
   });
   return {
     ring: problems.length === 0 && entries.length > 0 ? new PayloadKeyRing(entries) : undefined,

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ProvisioningClient } from '../../client';
 import type { ApiConfig } from '../../config';
 import { workflowPollers } from '../../connection';
-import { publicRoute } from '../access';
+import { publicRoute } from '../auth';
 import { buildOpenApi } from '../openapi';
 import { ApiProblem, errorMessage, sendProblem } from '../problems';
 

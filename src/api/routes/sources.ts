@@ -5,15 +5,11 @@ import type { ProvisioningClient } from '../../client';
 import type { ApiConfig } from '../../config';
 import { SearchAttributes, WorkflowType } from '../../shared/names';
 import type { Principal } from '../auth';
-import { authorize } from '../access';
-import { sourcePath } from '../paths';
+import { authorize } from '../auth';
 import { invalid } from '../problems';
-import {
-  listQuerySchema,
-  provisionStatusSchema,
-  type sourceListSchema,
-  type sourceSummarySchema,
-} from '../schemas';
+import { provisionStatusSchema } from '../result-schemas';
+import { listQuerySchema, type sourceListSchema, type sourceSummarySchema } from '../schemas';
+import { sourcePath } from './source';
 
 type SourceSummary = z.infer<typeof sourceSummarySchema>;
 type SourceList = z.infer<typeof sourceListSchema>;

@@ -1,0 +1,257 @@
+import {
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import type { Workflow, WorkflowResultType } from '@temporalio/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import {
+  summarizeFailure,
+  type ProvisioningClient,
+  type SourceStatus,
+  type Started,
+} from '../../client';
+import type { ApiConfig } from '../../config';
+import { workflowPollers } from '../../connection';
+import { InvalidRequestError, provisionRequestSchema } from '../../request';
+import { authorize } from '../auth';
+import { invalid, leftoversOf, noSuchSource, workflowFailureProblem } from '../problems';
+import type { operationSchema, sourceStatusSchema } from '../schemas';
+
+/**
+ * The routes of one source: PUT starts its provisioning to the desired state in the body, DELETE
+ * its teardown, each answered with the operation it started or attached to; GET reads its latest
+ * run; POST …/plan says what a PUT of the body would do, per resource (read-only). Names and
+ * sandboxes in the path are checked (key scope, the request's rules) before any lookup.
+ */
+
+type Operation = z.infer<typeof operationSchema>;
+type SourceStatusDoc = z.infer<typeof sourceStatusSchema>;
+
+const SOURCE = '/v1/sandboxes/:sandbox/sources/:name';
+
+export const sourcePath = (sandbox: string, name: string) =>
+  `/v1/sandboxes/${encodeURIComponent(sandbox)}/sources/${encodeURIComponent(name)}`;
+
+export function registerSourceRoutes(
+  app: FastifyInstance,
+  client: ProvisioningClient,
+  config: ApiConfig,
+): void {
+  const answer = operationAnswerer(client, config);
+
+  app.put(SOURCE, async (request, reply) => {
+    const { sandbox, name } = sourceParams(request);
+    const body = request.body;
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw invalid(['the body must be a JSON object (the request, see /openapi.json)']);
+    }
+    const given = body as Record<string, unknown>;
+    const problems = pathMismatches(given, sandbox, name);
+    const input = { ...given, name, sandbox };
+    try {
+      client.validate(input);
+    } catch (err) {
+      if (err instanceof InvalidRequestError) problems.push(...err.problems);
+      else throw err;
+    }
+    if (problems.length > 0) throw invalid(problems);
+    const started = await client.startProvision(input);
+    return answer(request, reply, 'provision', sandbox, name, started);
+  });
+
+  app.delete(SOURCE, async (request, reply) => {
+    const { sandbox, name } = sourceParams(request, true);
+    const deleteDataset = deleteDatasetParam(request.query);
+    const started = await client.startDeprovision({
+      name,
+      sandbox,
+      ...(deleteDataset ? { deleteDataset: true } : {}),
+    });
+    return answer(request, reply, 'deprovision', sandbox, name, started);
+  });
+
+  app.get(SOURCE, async (request) => {
+    const { sandbox, name } = sourceParams(request, true);
+    try {
+      return statusDoc(sandbox, name, await client.status(name, sandbox));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw noSuchSource(sandbox, name);
+      throw err;
+    }
+  });
+
+  app.post(`${SOURCE}/plan`, async (request) => {
+    const { sandbox, name } = sourceParams(request, true);
+    const given = (request.body ?? {}) as Record<string, unknown>;
+    return client.plan({ ...given, name, sandbox });
+  });
+}
+
+const NAME_ONLY = provisionRequestSchema.pick({ name: true, sandbox: true });
+
+/**
+ * The sandbox and name of the path, the caller's key allowed to touch the sandbox; with
+ * `checkName`, the name held to the request's rules (PUT checks it with the whole body).
+ */
+function sourceParams(request: FastifyRequest, checkName = false) {
+  const { sandbox, name } = request.params as { sandbox: string; name: string };
+  authorize(request, sandbox);
+  if (checkName) {
+    const r = NAME_ONLY.safeParse({ name, sandbox: 'prod' });
+    if (!r.success) throw invalid(r.error.issues.map((i) => i.message));
+  }
+  return { sandbox, name };
+}
+
+/** `?deleteDataset=true|false` (absent: false); anything else is refused, nothing started. */
+function deleteDatasetParam(query: unknown): boolean {
+  const value = (query as Record<string, unknown> | undefined)?.deleteDataset;
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw invalid([`deleteDataset: must be true or false, not ${JSON.stringify(value)}`]);
+}
+
+/** A name or sandbox in the body must be the path's. */
+function pathMismatches(given: Record<string, unknown>, sandbox: string, name: string): string[] {
+  const problems: string[] = [];
+  if (given.name !== undefined && given.name !== name) {
+    problems.push(`name: the body names ${JSON.stringify(given.name)}, the path ${name}`);
+  }
+  if (given.sandbox !== undefined && given.sandbox !== sandbox) {
+    problems.push(`sandbox: the body names ${JSON.stringify(given.sandbox)}, the path ${sandbox}`);
+  }
+  return problems;
+}
+
+function statusDoc(sandbox: string, name: string, s: SourceStatus): SourceStatusDoc {
+  const execution = s.execution as SourceStatusDoc['execution'];
+  const leftovers = leftoversOf(s.failure?.details);
+  return {
+    sandbox,
+    name,
+    workflowId: s.workflowId,
+    runId: s.runId,
+    execution,
+    status: s.progress?.status ?? derivedStatus(execution),
+    ...(s.progress ? { progress: s.progress } : {}),
+    ...(s.result ? { result: s.result } : {}),
+    ...(s.teardown ? { teardown: s.teardown } : {}),
+    ...(s.failure
+      ? {
+          failure: {
+            type: s.failure.type,
+            rootType: s.failure.rootType,
+            message: s.failure.message,
+            ...(leftovers ? { leftovers } : {}),
+            ...(s.failure.details !== undefined ? { details: s.failure.details } : {}),
+          },
+        }
+      : {}),
+    links: { self: sourcePath(sandbox, name) },
+  };
+}
+
+function derivedStatus(execution: string): SourceStatusDoc['status'] {
+  if (execution === 'RUNNING') return 'QUEUED';
+  if (execution === 'COMPLETED') return 'SUCCEEDED';
+  if (execution === 'CANCELLED') return 'CANCELLED';
+  return 'FAILED';
+}
+
+/** `Prefer: wait=<s>` (RFC 7240), capped; 0 when absent or `respond-async`. */
+function preferredWait(header: string | string[] | undefined, max: number): number {
+  const value = Array.isArray(header) ? header.join(',') : (header ?? '');
+  if (/(^|[,;\s])respond-async\b/i.test(value)) return 0;
+  const m = /(?:^|[,;\s])wait\s*=\s*"?(\d{1,6})"?/i.exec(value);
+  return m ? Math.min(Number(m[1]), max) : 0;
+}
+
+/**
+ * The answer to an operation just started or attached to: with `Prefer: wait=<s>` the result (or
+ * the failure as a problem) when it completes in time, otherwise 202 with its Location, warning
+ * when no worker polls the task queue.
+ */
+function operationAnswerer(client: ProvisioningClient, config: ApiConfig) {
+  const workerWarning = noWorkerWarning(client, config);
+  return async <W extends Workflow>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    operation: Operation['operation'],
+    sandbox: string,
+    name: string,
+    started: Started<W>,
+  ): Promise<FastifyReply> => {
+    const wait = preferredWait(request.headers.prefer, config.API_MAX_WAIT_SECONDS);
+    if (wait > 0) {
+      void reply.header('preference-applied', `wait=${wait}`);
+      const outcome = await waitFor(started.handle, wait);
+      if (outcome.done) {
+        if (outcome.failure) throw workflowFailureProblem(outcome.failure, started);
+        return reply.code(200).send(outcome.result);
+      }
+    }
+    const op: Operation = {
+      sandbox,
+      name,
+      operation,
+      workflowId: started.workflowId,
+      runId: started.runId,
+      started: started.started,
+      status: 'RUNNING',
+      ...(await workerWarning()),
+      links: { self: sourcePath(sandbox, name) },
+    };
+    return reply.code(202).header('location', op.links.self).send(op);
+  };
+}
+
+/** A warning when no worker polls the task queue; the poller count is cached for 5 s. */
+function noWorkerWarning(
+  client: ProvisioningClient,
+  config: ApiConfig,
+): () => Promise<{ warning?: string }> {
+  let pollersCache: { at: number; count: number } | undefined;
+  return async () => {
+    try {
+      if (!pollersCache || Date.now() - pollersCache.at > 5000) {
+        pollersCache = {
+          at: Date.now(),
+          count: await workflowPollers(client.client, config.TEMPORAL_TASK_QUEUE),
+        };
+      }
+      return pollersCache.count > 0
+        ? {}
+        : {
+            warning: `no worker is polling task queue "${config.TEMPORAL_TASK_QUEUE}": the run waits until one starts (npm run worker)`,
+          };
+    } catch {
+      return {};
+    }
+  };
+}
+
+type Outcome<T> =
+  | { done: false }
+  | { done: true; result: T; failure?: undefined }
+  | { done: true; failure: ReturnType<typeof summarizeFailure>; result?: undefined };
+
+/** The run's result if it ends within `seconds`; the long poll is cancelled otherwise. */
+async function waitFor<W extends Workflow>(
+  handle: WorkflowHandle<W>,
+  seconds: number,
+): Promise<Outcome<WorkflowResultType<W>>> {
+  const ctrl = new AbortController();
+  const timer = setTimeout(() => ctrl.abort(), seconds * 1000);
+  try {
+    const result = await handle.client.withAbortSignal(ctrl.signal, () => handle.result());
+    return { done: true, result };
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) return { done: true, failure: summarizeFailure(err) };
+    if (ctrl.signal.aborted) return { done: false };
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
