@@ -1,6 +1,6 @@
 /**
- * The paths of the OpenAPI document (src/api/openapi.ts): one path item per route module of
- * routes/, with the responses they share. `refs` are the components' references.
+ * The paths of the OpenAPI document (src/api/openapi.ts): one path item per route of routes/,
+ * with the responses they share. `refs` are the components' references.
  */
 
 export type ComponentRefs = Record<
@@ -9,27 +9,28 @@ export type ComponentRefs = Record<
 >;
 
 const json = (schema: unknown) => ({ 'application/json': { schema } });
+const ok = (description: string, schema: unknown) => ({ description, content: json(schema) });
 
 /** The responses and parameters several operations share. */
 function shared(refs: ComponentRefs) {
-  const problemResponse = (description: string) => ({
+  const problem = (description: string) => ({
     description,
     content: { 'application/problem+json': { schema: refs.problem } },
   });
   const errors = {
-    '401': problemResponse('Missing, malformed or unknown API key (Unauthorized)'),
-    '403': problemResponse('The key is not scoped to this sandbox (Forbidden)'),
-    '422': problemResponse('Invalid request: `errors` lists every bad field (InvalidRequest)'),
-    '429': problemResponse('Rate limit of the key exceeded (RateLimited); see Retry-After'),
-    '503': problemResponse('Temporal is not reachable (TemporalUnavailable)'),
-    '500': problemResponse('Internal error'),
+    '401': problem('Missing, malformed or unknown API key (Unauthorized)'),
+    '403': problem('The key is not scoped to this sandbox (Forbidden)'),
+    '422': problem('Invalid request: `errors` lists every bad field (InvalidRequest)'),
+    '429': problem('Rate limit of the key exceeded (RateLimited); see Retry-After'),
+    '503': problem('Temporal is not reachable (TemporalUnavailable)'),
+    '500': problem('Internal error'),
   };
   const workflowFailure = {
-    '404': problemResponse('No such source (SourceNotFound)'),
-    '409': problemResponse(
+    '404': problem('No such source (SourceNotFound)'),
+    '409': problem(
       'A different request for this source is in flight (RequestConflict), or with Prefer: wait the run failed on a conflict (ForeignResourceConflict, ExistingSourceDiffers)',
     ),
-    '502': problemResponse(
+    '502': problem(
       'With Prefer: wait, the run failed because AEP refused or failed (ProvisioningFailed, CompensationFailed; rootCause names the step`s type)',
     ),
   };
@@ -61,13 +62,17 @@ function shared(refs: ComponentRefs) {
     headers: { Location: { schema: { type: 'string' } } },
     content: json(refs.op),
   };
-  return { problemResponse, errors, workflowFailure, params, prefer, accepted };
+  const body = { required: true, content: json(refs.body) };
+  return { problem, errors, workflowFailure, params, prefer, accepted, body };
 }
 
 type Shared = ReturnType<typeof shared>;
 
 export function openApiPaths(refs: ComponentRefs): Record<string, unknown> {
   const s = shared(refs);
+  const publicGet = (operationId: string, responses: object) => ({
+    get: { operationId, security: [], responses },
+  });
   return {
     '/v1/sandboxes/{sandbox}/sources/{name}': sourceItem(refs, s),
     '/v1/sandboxes/{sandbox}/sources/{name}/plan': {
@@ -75,15 +80,18 @@ export function openApiPaths(refs: ComponentRefs): Record<string, unknown> {
       post: {
         operationId: 'planSource',
         summary: 'What a PUT of this body would do, per resource',
-        requestBody: { required: true, content: json(refs.body) },
-        responses: {
-          '200': { description: 'The plan', content: json(refs.plan) },
-          ...s.errors,
-        },
+        requestBody: s.body,
+        responses: { '200': ok('The plan', refs.plan), ...s.errors },
       },
     },
     '/v1/sources': listItem(refs, s),
-    ...publicItems(refs, s),
+    // Health, readiness and this document: no key.
+    '/healthz': publicGet('health', { '200': ok('The process is up', refs.health) }),
+    '/readyz': publicGet('ready', {
+      '200': ok('Temporal answers', refs.health),
+      '503': s.errors['503'],
+    }),
+    '/openapi.json': publicGet('openapi', { '200': ok('This document', { type: 'object' }) }),
   };
 }
 
@@ -95,16 +103,13 @@ function sourceItem(refs: ComponentRefs, s: Shared) {
       operationId: 'provisionSource',
       summary: 'Provision (or converge) a source to the desired state in the body',
       parameters: [s.prefer],
-      requestBody: { required: true, content: json(refs.body) },
+      requestBody: s.body,
       responses: {
-        '200': {
-          description: 'Prefer: wait and the run succeeded in time',
-          content: json(refs.result),
-        },
+        '200': ok('Prefer: wait and the run succeeded in time', refs.result),
         '202': s.accepted,
-        '400': s.problemResponse('The body is not valid JSON (MalformedRequest)'),
-        '413': s.problemResponse('The body exceeds API_BODY_LIMIT_BYTES (BodyTooLarge)'),
-        '415': s.problemResponse('Not application/json (UnsupportedMediaType)'),
+        '400': s.problem('The body is not valid JSON (MalformedRequest)'),
+        '413': s.problem('The body exceeds API_BODY_LIMIT_BYTES (BodyTooLarge)'),
+        '415': s.problem('Not application/json (UnsupportedMediaType)'),
         ...s.errors,
         ...s.workflowFailure,
       },
@@ -113,7 +118,7 @@ function sourceItem(refs: ComponentRefs, s: Shared) {
       operationId: 'getSource',
       summary: 'Status, progress, result or failure of the source`s latest run',
       responses: {
-        '200': { description: 'The latest run', content: json(refs.status) },
+        '200': ok('The latest run', refs.status),
         ...s.errors,
         '404': s.workflowFailure['404'],
       },
@@ -133,10 +138,7 @@ function sourceItem(refs: ComponentRefs, s: Shared) {
         },
       ],
       responses: {
-        '200': {
-          description: 'Prefer: wait and the teardown ended in time',
-          content: json(refs.teardown),
-        },
+        '200': ok('Prefer: wait and the teardown ended in time', refs.teardown),
         '202': s.accepted,
         ...s.errors,
         ...s.workflowFailure,
@@ -146,55 +148,18 @@ function sourceItem(refs: ComponentRefs, s: Shared) {
 }
 
 function listItem(refs: ComponentRefs, s: Shared) {
+  const query = (name: string, schema: object) => ({ name, in: 'query', schema });
   return {
     get: {
       operationId: 'listSources',
       summary: 'Provisioning runs from Temporal visibility, newest first, paged',
       parameters: [
-        { name: 'sandbox', in: 'query', schema: { type: 'string' } },
-        {
-          name: 'status',
-          in: 'query',
-          schema: { $ref: '#/components/schemas/ProvisionStatus' },
-        },
-        {
-          name: 'pageSize',
-          in: 'query',
-          schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-        },
-        { name: 'pageToken', in: 'query', schema: { type: 'string' } },
+        query('sandbox', { type: 'string' }),
+        query('status', { $ref: '#/components/schemas/ProvisionStatus' }),
+        query('pageSize', { type: 'integer', minimum: 1, maximum: 1000, default: 100 }),
+        query('pageToken', { type: 'string' }),
       ],
-      responses: { '200': { description: 'One page', content: json(refs.list) }, ...s.errors },
-    },
-  };
-}
-
-/** Health, readiness and this document: no key. */
-function publicItems(refs: ComponentRefs, s: Shared) {
-  return {
-    '/healthz': {
-      get: {
-        operationId: 'health',
-        security: [],
-        responses: { '200': { description: 'The process is up', content: json(refs.health) } },
-      },
-    },
-    '/readyz': {
-      get: {
-        operationId: 'ready',
-        security: [],
-        responses: {
-          '200': { description: 'Temporal answers', content: json(refs.health) },
-          '503': s.errors['503'],
-        },
-      },
-    },
-    '/openapi.json': {
-      get: {
-        operationId: 'openapi',
-        security: [],
-        responses: { '200': { description: 'This document', content: json({ type: 'object' }) } },
-      },
+      responses: { '200': ok('One page', refs.list), ...s.errors },
     },
   };
 }
