@@ -1,8 +1,4 @@
-import {
-  WorkflowFailedError,
-  WorkflowNotFoundError,
-  type WorkflowHandle,
-} from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Workflow, WorkflowResultType } from '@temporalio/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
@@ -186,11 +182,8 @@ function operationAnswerer(client: ProvisioningClient, config: ApiConfig) {
     const wait = preferredWait(request.headers.prefer, config.API_MAX_WAIT_SECONDS);
     if (wait > 0) {
       void reply.header('preference-applied', `wait=${wait}`);
-      const outcome = await waitFor(started.handle, wait);
-      if (outcome.done) {
-        if (outcome.failure) throw workflowFailureProblem(outcome.failure, started);
-        return reply.code(200).send(outcome.result);
-      }
+      const outcome = await waitFor(started, wait);
+      if (outcome) return reply.code(200).send(outcome.result);
     }
     const op: Operation = {
       sandbox,
@@ -232,24 +225,24 @@ function noWorkerWarning(
   };
 }
 
-type Outcome<T> =
-  | { done: false }
-  | { done: true; result: T; failure?: undefined }
-  | { done: true; failure: ReturnType<typeof summarizeFailure>; result?: undefined };
-
-/** The run's result if it ends within `seconds`; the long poll is cancelled otherwise. */
+/**
+ * The run's result if it ends within `seconds`, its failure thrown as a problem; undefined (the
+ * long poll cancelled) otherwise.
+ */
 async function waitFor<W extends Workflow>(
-  handle: WorkflowHandle<W>,
+  started: Started<W>,
   seconds: number,
-): Promise<Outcome<WorkflowResultType<W>>> {
+): Promise<{ result: WorkflowResultType<W> } | undefined> {
+  const { handle } = started;
   const ctrl = new AbortController();
   const timer = setTimeout(() => ctrl.abort(), seconds * 1000);
   try {
-    const result = await handle.client.withAbortSignal(ctrl.signal, () => handle.result());
-    return { done: true, result };
+    return { result: await handle.client.withAbortSignal(ctrl.signal, () => handle.result()) };
   } catch (err) {
-    if (err instanceof WorkflowFailedError) return { done: true, failure: summarizeFailure(err) };
-    if (ctrl.signal.aborted) return { done: false };
+    if (err instanceof WorkflowFailedError) {
+      throw workflowFailureProblem(summarizeFailure(err), started);
+    }
+    if (ctrl.signal.aborted) return undefined;
     throw err;
   } finally {
     clearTimeout(timer);
