@@ -1,13 +1,15 @@
 import { z } from 'zod';
-import { apiFields, checkApiAccess } from './config/api';
-import { codecEndpointFields, payloadKeyFields } from './config/codec';
+import { apiFields, checkApiAccess, codecEndpointFields } from './config/api';
 import { keysOf } from './config/fields';
-import { temporalFields } from './config/temporal';
+import {
+  loadTemporalConnection,
+  payloadKeyFields,
+  temporalFields,
+  type TemporalConnection,
+} from './config/temporal';
 import { aepFields, workerFields } from './config/worker';
-import { loadTemporalConnection, type TemporalConnection } from './config/temporal-connection';
 
-export { isLoopback, parseApiKeys, type ApiKeyEntry } from './config/api';
-export { Redacted } from './config/fields';
+export { parseApiKeys, type ApiKeyEntry } from './config/api';
 
 /**
  * The only reader of the process environment. Every setting of worker, client, CLI, demo and
@@ -78,19 +80,15 @@ function parseWith<S extends z.ZodType>(
     ...temporal.problems,
   ];
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
-  const data = result.data as z.infer<S> & Record<string, unknown>;
+  const data = { ...(result.data as object), temporal: temporal.connection } as Record<
+    string,
+    unknown
+  >;
   // Unset TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE: the profile's, then the schema's default.
-  if (cleaned.TEMPORAL_ADDRESS === undefined && temporal.address && 'TEMPORAL_ADDRESS' in data) {
-    (data as Record<string, unknown>).TEMPORAL_ADDRESS = temporal.address;
+  for (const [key, value] of Object.entries(temporal.fromProfile ?? {})) {
+    if (cleaned[key] === undefined && value) data[key] = value;
   }
-  if (
-    cleaned.TEMPORAL_NAMESPACE === undefined &&
-    temporal.namespace &&
-    'TEMPORAL_NAMESPACE' in data
-  ) {
-    (data as Record<string, unknown>).TEMPORAL_NAMESPACE = temporal.namespace;
-  }
-  return { ...data, temporal: temporal.connection };
+  return data as z.infer<S> & { temporal: TemporalConnection };
 }
 
 /** Full configuration (worker, demo). Throws ConfigError listing every problem. */

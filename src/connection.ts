@@ -1,23 +1,22 @@
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  type ConnectionLike,
+  type ConnectionOptions,
+} from '@temporalio/client';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { dataConverterOf } from './codec';
 import type { ClientConfig } from './config';
 
 /**
  * Connections to Temporal from a parsed configuration (its `temporal` settings resolved by
- * src/config/temporal-connection.ts): client, CLI and API connect through `connectClient`, the
- * worker through `NativeConnection.connect(connectionOptions(config))`.
+ * src/config/temporal.ts): client, CLI and API connect through `connectClient`, the worker
+ * through `NativeConnection.connect(connectionOptions(config))`.
  */
 
 /** Connection options for the client (`Connection`) and the worker (`NativeConnection`). */
 export function connectionOptions(config: ClientConfig): NativeConnectionOptions {
-  const t = config.temporal;
-  return {
-    address: config.TEMPORAL_ADDRESS,
-    ...(t?.apiKey !== undefined ? { apiKey: t.apiKey } : {}),
-    ...(t?.tls !== undefined ? { tls: t.tls } : {}),
-    ...(t?.metadata !== undefined ? { metadata: t.metadata } : {}),
-  };
+  return { address: config.TEMPORAL_ADDRESS, ...config.temporal?.options };
 }
 
 /**
@@ -34,7 +33,7 @@ export async function connectClient(
 }
 
 /** A client on an existing connection, with the configuration's namespace and data converter. */
-export function clientOn(connection: Connection, config: ClientConfig): Client {
+export function clientOn(connection: ConnectionLike, config: ClientConfig): Client {
   const dataConverter = dataConverterOf(config);
   return new Client({
     connection,

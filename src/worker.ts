@@ -8,13 +8,13 @@ import {
   type LogEntry,
   type WorkerOptions,
 } from '@temporalio/worker';
-import { Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { createActivities } from './activities';
 import { createAepClient } from './aep/client';
 import { createTokenProvider } from './aep/token';
 import { dataConverterOf } from './codec';
 import { parseConfig, type Config } from './config';
-import { connectionOptions } from './connection';
+import { clientOn, connectionOptions } from './connection';
 import { ATTEMPT_TIMEOUT_MS } from './workflows/policies';
 
 /**
@@ -35,7 +35,7 @@ export const SHUTDOWN_FORCE_MS = SHUTDOWN_GRACE_MS + 15_000;
  * and the Temporal connection. Everything else receives them injected.
  */
 
-export interface BuildWorkerOptions {
+interface BuildWorkerOptions {
   config: Config;
   /** An existing connection (tests); otherwise one by Temporal's conventions (src/connection.ts). */
   connection?: NativeConnection;
@@ -43,19 +43,8 @@ export interface BuildWorkerOptions {
   taskQueue?: string;
   /** A prebuilt workflow bundle (tests, Docker image); bundled from ./workflows otherwise. */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  /** Extra worker tuning (concurrency limits, sticky cache...). */
-  tuning?: Partial<
-    Pick<
-      WorkerOptions,
-      | 'maxConcurrentActivityTaskExecutions'
-      | 'maxConcurrentWorkflowTaskExecutions'
-      | 'maxCachedWorkflows'
-      | 'maxConcurrentActivityTaskPolls'
-      | 'maxConcurrentWorkflowTaskPolls'
-      | 'shutdownGraceTime'
-      | 'shutdownForceTime'
-    >
-  >;
+  /** Extra worker tuning (concurrency limits, sticky cache, shutdown times...). */
+  tuning?: Partial<WorkerOptions>;
 }
 
 export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
@@ -79,11 +68,7 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
       aep,
       defaultSandbox: config.AEP_SANDBOX,
       // Updates to dataset workflows: payloads encoded with the same converter (codec keys).
-      temporal: new Client({
-        connection,
-        namespace: config.TEMPORAL_NAMESPACE,
-        ...(dataConverter ? { dataConverter } : {}),
-      }),
+      temporal: clientOn(connection, config),
     }),
     ...(dataConverter ? { dataConverter } : {}),
     ...(config.WORKER_DEPLOYMENT_NAME
@@ -107,7 +92,7 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
 }
 
 /** The WORKER_* settings as worker options; unset ones keep the SDK's defaults. */
-export function workerTuning(config: Config): NonNullable<BuildWorkerOptions['tuning']> {
+function workerTuning(config: Config): Partial<WorkerOptions> {
   const slots = config.WORKER_MAX_CONCURRENT_ACTIVITIES;
   const workflowSlots = config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS;
   return {
@@ -156,12 +141,12 @@ function jsonLog(entry: LogEntry): void {
 }
 
 /** host:port of the Prometheus endpoint (METRICS_HOST is loopback unless a container needs more). */
-export function metricsAddress(config: Config): string {
+function metricsAddress(config: Config): string {
   const host = config.METRICS_HOST.includes(':') ? `[${config.METRICS_HOST}]` : config.METRICS_HOST;
   return `${host}:${config.METRICS_PORT}`;
 }
 
-export function installRuntime(config: Config): void {
+function installRuntime(config: Config): void {
   Runtime.install({
     logger: new DefaultLogger(config.LOG_LEVEL.toUpperCase() as 'INFO', jsonLog),
     ...(config.METRICS_PORT > 0
@@ -175,7 +160,7 @@ export function installRuntime(config: Config): void {
 }
 
 /** This worker's build id: WORKER_BUILD_ID, else the package version (package.json beside src/, dist/). */
-export function buildIdOf(config: Config): string {
+function buildIdOf(config: Config): string {
   if (config.WORKER_BUILD_ID) return config.WORKER_BUILD_ID;
   const pkg = path.join(__dirname, '..', 'package.json');
   return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
@@ -239,10 +224,9 @@ async function main(): Promise<void> {
     `${JSON.stringify({ level: 'INFO', message: 'worker started', taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, temporal: config.TEMPORAL_ADDRESS, temporalSecurity: config.temporal?.describe(), payloadEncryption: config.PAYLOAD_ENCRYPTION_KEYS?.describe() ?? 'off', aep: config.AEP_PLATFORM_URL, metrics: config.METRICS_PORT > 0 ? `http://${metricsAddress(config)}/metrics` : 'off', deployment: config.WORKER_DEPLOYMENT_NAME ? `${config.WORKER_DEPLOYMENT_NAME} ${buildIdOf(config)}` : 'unversioned' })}\n`,
   );
   const running = worker.run();
-  const promoted = await promoteFirstVersion(
-    new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
-    config,
-  ).catch((err: unknown) => `failed: ${err instanceof Error ? err.message : String(err)}`);
+  const promoted = await promoteFirstVersion(clientOn(connection, config), config).catch(
+    (err: unknown) => `failed: ${err instanceof Error ? err.message : String(err)}`,
+  );
   process.stderr.write(
     `${JSON.stringify({ level: 'INFO', message: 'worker deployment version', outcome: promoted })}\n`,
   );

@@ -8,9 +8,7 @@ import type { DeprovisionResult, ProvisionResult } from '../shared/results';
  * progress on stderr.
  */
 
-export interface GlobalOptions {
-  json?: boolean;
-}
+type GlobalOptions = { json?: boolean };
 
 export const globalOptions = (program: Command) => program.opts<GlobalOptions>();
 
