@@ -71,11 +71,10 @@ async function settle<R>(
   result: () => Promise<R>,
   lines: (r: R) => string,
 ): Promise<void> {
-  const opts = print.globalOptions(program);
   await warnWithoutWorker(client);
-  if (!wait) return print.out(opts, ids, () => ids.workflowId);
+  if (!wait) return print.out(program, ids, () => ids.workflowId);
   const value = await result();
-  print.out(opts, value, () => lines(value));
+  print.out(program, value, () => lines(value));
 }
 
 /** One source at a time: `provision`, `status`, `deprovision`. */
@@ -110,7 +109,7 @@ function addSourceCommands(program: Command): void {
         const status = await client.status(name, sandbox).catch((err: unknown) => {
           throw err instanceof WorkflowNotFoundError ? new NoSuchSourceError(name, sandbox) : err;
         });
-        print.out(print.globalOptions(program), status, () => print.statusLines(status));
+        print.out(program, status, () => print.statusLines(status));
       });
     });
 
@@ -142,12 +141,12 @@ function addSourceCommands(program: Command): void {
     });
 }
 
-interface DeprovisionOptions {
+type DeprovisionOptions = {
   flowId?: string;
   sandbox?: string;
   deleteDataset?: boolean;
   wait: boolean;
-}
+};
 
 /** Many requests (files, a directory, stdin), all validated first: `apply`, `plan`. */
 function addBatchCommands(program: Command): void {
@@ -162,11 +161,11 @@ function addBatchCommands(program: Command): void {
     )
     .option('--concurrency <n>', 'provisionings run at once', positive, DEFAULT_APPLY_CONCURRENCY)
     .action(async (input: string, cmd: { concurrency: number }) => {
-      const opts = print.globalOptions(program);
+      const json = Boolean(print.globalOptions(program).json);
       await withRequests(input, async (client, items) => {
-        const outcomes = await applyAll(client, items, cmd.concurrency, Boolean(opts.json));
+        const outcomes = await applyAll(client, items, cmd.concurrency, json);
         const failed = outcomes.filter((o) => o.outcome === 'failed').length;
-        print.out(opts, outcomes, () => summaryTable(outcomes));
+        print.out(program, outcomes, () => summaryTable(outcomes));
         if (failed > 0) throw new ApplyFailed(failed, outcomes.length);
       });
     });
@@ -182,7 +181,7 @@ function addBatchCommands(program: Command): void {
         const plans: SourcePlan[] = [];
         for (const item of items) plans.push(await client.plan(item.input));
         const value = plans.length === 1 ? plans[0] : plans;
-        print.out(print.globalOptions(program), value, () => print.planLines(plans));
+        print.out(program, value, () => print.planLines(plans));
         if (plans.some((p) => p.changes)) throw new ChangesPending();
       });
     });
@@ -220,7 +219,7 @@ function addApiKeyCommand(program: Command): void {
         throw new InvalidRequestError(['give --sandbox <sandbox...> or --all-sandboxes']);
       }
       const { key, entry } = newApiKey(cmd.id, cmd.allSandboxes ? '*' : cmd.sandbox!);
-      print.out(print.globalOptions(program), { key, entry }, () =>
+      print.out(program, { key, entry }, () =>
         [
           `key         ${key}`,
           `API_KEYS    ${entry}`,

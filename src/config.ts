@@ -57,11 +57,9 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+type Connected = { temporal: TemporalConnection };
 
-function parseWith<S extends z.ZodType>(
-  schema: S,
-  env: Env,
-): z.infer<S> & { temporal: TemporalConnection } {
+function parseWith<S extends z.ZodType>(schema: S, env: Env): z.infer<S> & Connected {
   // Empty strings mean "unset" so that a blank line in .env falls back to the default.
   const cleaned = Object.fromEntries(
     Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
@@ -70,25 +68,18 @@ function parseWith<S extends z.ZodType>(
   // The Temporal connection (profile file, API key, TLS files) is checked in the same pass, so
   // its problems are listed with the others.
   const temporal = loadTemporalConnection(cleaned);
-  const problems = [
-    ...(result.success
-      ? []
-      : result.error.issues.map((i) => {
-          const key = i.path.join('.');
-          return !key || i.message.includes(key) ? i.message : `${key}: ${i.message}`;
-        })),
-    ...temporal.problems,
-  ];
+  const problems = (result.error?.issues ?? []).map((i) => {
+    const key = i.path.join('.');
+    return !key || i.message.includes(key) ? i.message : `${key}: ${i.message}`;
+  });
+  problems.push(...temporal.problems);
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
-  const data = { ...(result.data as object), temporal: temporal.connection } as Record<
-    string,
-    unknown
-  >;
+  const data: Record<string, unknown> = { ...result.data!, temporal: temporal.connection };
   // Unset TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE: the profile's, then the schema's default.
-  for (const [key, value] of Object.entries(temporal.fromProfile ?? {})) {
+  for (const [key, value] of Object.entries(temporal.fromProfile)) {
     if (cleaned[key] === undefined && value) data[key] = value;
   }
-  return data as z.infer<S> & { temporal: TemporalConnection };
+  return data as z.infer<S> & Connected;
 }
 
 /** Full configuration (worker, demo). Throws ConfigError listing every problem. */

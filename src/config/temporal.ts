@@ -50,8 +50,6 @@ export const payloadKeyFields = {
   PAYLOAD_ENCRYPTION_KEYS: parsedBy(parsePayloadKeys, 'ring').optional(),
 };
 
-type TlsOption = NativeConnectionOptions['tls'];
-
 /** What the connection needs beyond address and namespace. Secrets are redacted when printed. */
 export class TemporalConnection {
   constructor(
@@ -64,7 +62,8 @@ export class TemporalConnection {
   /** How the connection is secured, for logs and `aep-stream` messages (no secret). */
   describe(): string {
     const { apiKey, tls } = this.options;
-    const auth = apiKey ? 'API key' : hasClientCert(tls) ? 'mTLS' : 'no credentials';
+    const mtls = typeof tls === 'object' && tls?.clientCertPair !== undefined;
+    const auth = apiKey ? 'API key' : mtls ? 'mTLS' : 'no credentials';
     return `${tls === undefined || tls === false ? 'plaintext' : 'TLS'}, ${auth} (${this.source})`;
   }
 
@@ -77,23 +76,13 @@ export class TemporalConnection {
   }
 }
 
-function hasClientCert(tls: TlsOption): boolean {
-  return typeof tls === 'object' && tls !== null && tls.clientCertPair !== undefined;
-}
-
-/** The connection, the profile's address and namespace (the environment's win), the problems. */
-export interface LoadedTemporalConnection {
-  connection: TemporalConnection;
-  fromProfile?: { TEMPORAL_ADDRESS?: string; TEMPORAL_NAMESPACE?: string };
-  problems: string[];
-}
-
 /**
- * Resolves the connection from an environment (already cleaned of empty values), while the
+ * Resolves the connection from an environment (already cleaned of empty values) while the
  * configuration parses, so that every problem is listed with the others: a missing profile or
- * file, a TOML error, an unreadable certificate, a certificate without its key.
+ * file, a TOML error, an unreadable certificate, a certificate without its key. `fromProfile`:
+ * the profile's address and namespace (the environment's win over them).
  */
-export function loadTemporalConnection(env: Record<string, string>): LoadedTemporalConnection {
+export function loadTemporalConnection(env: Record<string, string>) {
   const problems = [
     'TEMPORAL_TLS_CLIENT_CERT_PATH',
     'TEMPORAL_TLS_CLIENT_KEY_PATH',
@@ -109,7 +98,8 @@ export function loadTemporalConnection(env: Record<string, string>): LoadedTempo
   }
   const file = env.TEMPORAL_CONFIG_FILE;
   problems.push(...unreadable('TEMPORAL_CONFIG_FILE', file));
-  const failed = () => ({ connection: new TemporalConnection({}, 'environment'), problems });
+  const connection = new TemporalConnection({}, 'environment');
+  const failed = () => ({ connection, fromProfile: {}, problems });
   if (problems.length > 0) return failed();
   try {
     const profile = loadClientConfigProfile({ overrideEnvVars: env });
