@@ -4,7 +4,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { newApiKey } from './api/auth';
 import { ProvisioningClient } from './client';
 import { parseClientConfig } from './config';
-import { noWorkerMessage, workflowPollers } from './connection';
+import { workflowPollers } from './connection';
 import { InvalidRequestError } from './request';
 import type { SourcePlan } from './shared/plan';
 import { applyAll, DEFAULT_APPLY_CONCURRENCY, summaryTable } from './cli/apply';
@@ -54,9 +54,14 @@ async function withClient(
 /** Warns on stderr at once when no worker polls the task queue (the run would wait forever). */
 async function warnWithoutWorker(client: ProvisioningClient): Promise<void> {
   try {
-    if ((await workflowPollers(client.client, client.config.TEMPORAL_TASK_QUEUE)) === 0) {
-      process.stderr.write(`warning: ${noWorkerMessage(client.config)}\n`);
-    }
+    const { TEMPORAL_TASK_QUEUE: queue, TEMPORAL_NAMESPACE: namespace } = client.config;
+    if ((await workflowPollers(client.client, queue)) > 0) return;
+    process.stderr.write(
+      `warning: no worker is polling task queue "${queue}" in namespace "${namespace}" at ` +
+        `${client.config.TEMPORAL_ADDRESS}: the workflow waits until one does. Start one with ` +
+        '`npm run worker` (same TEMPORAL_* settings and AEP credentials), or check ' +
+        'TEMPORAL_TASK_QUEUE.\n',
+    );
   } catch {
     // The start itself reports an unreachable Temporal.
   }

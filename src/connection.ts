@@ -51,13 +51,3 @@ export async function workflowPollers(client: Client, taskQueue: string): Promis
   });
   return res.pollers?.length ?? 0;
 }
-
-/** What to tell a user when no worker polls the queue. */
-export function noWorkerMessage(config: ClientConfig): string {
-  return (
-    `no worker is polling task queue "${config.TEMPORAL_TASK_QUEUE}" in namespace ` +
-    `"${config.TEMPORAL_NAMESPACE}" at ${config.TEMPORAL_ADDRESS}: the workflow waits until one ` +
-    'does. Start one with `npm run worker` (same TEMPORAL_* settings and AEP credentials), ' +
-    'or check TEMPORAL_TASK_QUEUE.'
-  );
-}
