@@ -70,8 +70,9 @@ export const workerFields = {
     2,
   ).optional(),
   /**
-   * Fixed rather than the SDK's heap-derived default, which drops to 10 when the heap is capped
-   * (NODE_OPTIONS --max-old-space-size) and then replays every history on every task.
+   * Workflows in the sticky cache (0: off). Fixed rather than the SDK's heap-derived default, which
+   * drops to 10 when the heap is capped (NODE_OPTIONS --max-old-space-size) and then replays every
+   * history on every task.
    */
   WORKER_MAX_CACHED_WORKFLOWS: atLeast('WORKER_MAX_CACHED_WORKFLOWS', 0).default(1000),
   WORKER_ACTIVITY_POLLERS: positiveInt('WORKER_ACTIVITY_POLLERS').optional(),
