@@ -1,24 +1,25 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
-import { addApiKeyCommand } from './cli/api-key-command';
-import { addBatchCommands } from './cli/batch-commands';
-import { EXIT, reportError } from './cli/exit';
-import { globalOptions } from './cli/output';
-import { addSourceCommands } from './cli/source-commands';
-
-export { DEFAULT_APPLY_CONCURRENCY, type ApplyOutcome } from './cli/apply';
-export { EXIT } from './cli/exit';
-export { cleanMessage } from './cli/output';
-export { loadRequests, validateAll } from './cli/requests';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { newApiKey } from './api/auth';
+import { ProvisioningClient } from './client';
+import { parseClientConfig } from './config';
+import { workflowPollers } from './connection';
+import { InvalidRequestError } from './request';
+import type { SourcePlan } from './shared/plan';
+import { applyAll, DEFAULT_APPLY_CONCURRENCY, summaryTable } from './cli/apply';
+import { ApplyFailed, ChangesPending, EXIT, NoSuchSourceError, reportError } from './cli/exit';
+import * as print from './cli/output';
+import { loadRequests, readRequest, validateAll, type Valid } from './cli/requests';
 
 /**
  * aep-stream: provision, inspect and tear down HTTP API streaming sources through Temporal.
  * The result goes to stdout (JSON with --json), progress to stderr; exit codes in cli/exit.ts.
- * The commands are in src/cli/: one source at a time (provision, status, deprovision), many
- * (apply, plan), and api-key; output.ts formats what they print.
+ * The commands are here: one source at a time (provision, status, deprovision), many (apply,
+ * plan), and api-key; src/cli/ holds apply's runner, request files, output and exit codes.
  */
 
-export function buildProgram(): Command {
+async function runCli(argv: string[]): Promise<number> {
   const program = new Command('aep-stream')
     .description('Durable provisioning of Adobe Experience Platform HTTP API streaming sources')
     .option('--json', 'print the result as JSON on stdout')
@@ -26,11 +27,6 @@ export function buildProgram(): Command {
   addSourceCommands(program);
   addBatchCommands(program);
   addApiKeyCommand(program);
-  return program;
-}
-
-export async function runCli(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
@@ -38,8 +34,205 @@ export async function runCli(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT.ok : EXIT.invalid;
     }
-    return reportError(err, globalOptions(program).json);
+    return reportError(err, print.globalOptions(program).json);
   }
+}
+
+/** A command's connection to Temporal: opened for the command, closed after it. */
+async function withClient(
+  fn: (c: ProvisioningClient) => Promise<void>,
+  config = parseClientConfig(),
+) {
+  const client = await ProvisioningClient.connect(config);
+  try {
+    await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+/** Warns on stderr at once when no worker polls the task queue (the run would wait forever). */
+async function warnWithoutWorker(client: ProvisioningClient): Promise<void> {
+  try {
+    const { TEMPORAL_TASK_QUEUE: queue, TEMPORAL_NAMESPACE: namespace } = client.config;
+    if ((await workflowPollers(client.client, queue)) > 0) return;
+    process.stderr.write(
+      `warning: no worker is polling task queue "${queue}" in namespace "${namespace}" at ` +
+        `${client.config.TEMPORAL_ADDRESS}: the workflow waits until one does. Start one with ` +
+        '`npm run worker` (same TEMPORAL_* settings and AEP credentials), or check ' +
+        'TEMPORAL_TASK_QUEUE.\n',
+    );
+  } catch {
+    // The start itself reports an unreachable Temporal.
+  }
+}
+
+/** After a start: the no-worker warning, then the run's ids (--no-wait) or its result. */
+async function settle<R>(
+  program: Command,
+  client: ProvisioningClient,
+  wait: boolean,
+  ids: { workflowId: string; runId: string; started?: boolean },
+  result: () => Promise<R>,
+  lines: (r: R) => string,
+): Promise<void> {
+  await warnWithoutWorker(client);
+  if (!wait) return print.out(program, ids, () => ids.workflowId);
+  const value = await result();
+  print.out(program, value, () => lines(value));
+}
+
+/** One source at a time: `provision`, `status`, `deprovision`. */
+function addSourceCommands(program: Command): void {
+  program
+    .command('provision')
+    .description('provision a source from a request file (JSON), or - for stdin')
+    .argument('<file>', 'request file, or - to read stdin')
+    .option('--no-wait', 'return once the workflow has started')
+    .action(async (file: string, cmd: { wait: boolean }) => {
+      const input = readRequest(file);
+      await withClient(async (client) => {
+        const started = await client.startProvision(input);
+        const { workflowId, runId } = started;
+        print.progress(
+          `${started.started ? 'started' : 'attached to running'} workflow ${workflowId} (run ${runId})`,
+        );
+        const follow = () => client.follow(started.handle, (step) => print.progress(`  ✓ ${step}`));
+        const ids = { workflowId, runId, started: started.started };
+        await settle(program, client, cmd.wait, ids, follow, print.provisionLines);
+      });
+    });
+
+  program
+    .command('status')
+    .description('show the provisioning status of a source')
+    .argument('<name>', 'source name')
+    .option('--sandbox <sandbox>', 'sandbox (default: AEP_SANDBOX)')
+    .action(async (name: string, cmd: { sandbox?: string }) => {
+      await withClient(async (client) => {
+        const sandbox = cmd.sandbox ?? client.config.AEP_SANDBOX;
+        const status = await client.status(name, sandbox).catch((err: unknown) => {
+          throw err instanceof WorkflowNotFoundError ? new NoSuchSourceError(name, sandbox) : err;
+        });
+        print.out(program, status, () => print.statusLines(status));
+      });
+    });
+
+  program
+    .command('deprovision')
+    .description('tear down a source created by this tool (by name, or by --flow-id)')
+    .argument('[name]', 'source name')
+    .option('--flow-id <id>', 'find the source from its dataflow id instead of its name')
+    .option('--sandbox <sandbox>', 'sandbox (default: AEP_SANDBOX)')
+    .option(
+      '--delete-dataset',
+      'also delete the dataset this tool created, and its data, if no other source writes to it',
+    )
+    .option('--no-wait', 'return once the workflow has started')
+    .action(async (name: string | undefined, cmd: DeprovisionOptions) => {
+      await withClient(async (client) => {
+        const { flowId, sandbox, deleteDataset } = cmd;
+        const started = await client.startDeprovision({
+          name,
+          flowId,
+          sandbox,
+          ...(deleteDataset ? { deleteDataset: true } : {}),
+        });
+        const { workflowId, runId } = started;
+        print.progress(`workflow ${workflowId} (run ${runId})`);
+        const result = () => started.handle.result();
+        await settle(program, client, cmd.wait, { workflowId, runId }, result, print.teardownLines);
+      });
+    });
+}
+
+type DeprovisionOptions = {
+  flowId?: string;
+  sandbox?: string;
+  deleteDataset?: boolean;
+  wait: boolean;
+};
+
+/** Many requests (files, a directory, stdin), all validated first: `apply`, `plan`. */
+function addBatchCommands(program: Command): void {
+  program
+    .command('apply')
+    .description(
+      'provision many sources from YAML or JSON files (a file, a directory, or - for stdin); validates all before starting any',
+    )
+    .argument(
+      '<input>',
+      'file (.yaml, .yml, .json; one request, a list, or several documents), directory, or -',
+    )
+    .option('--concurrency <n>', 'provisionings run at once', positive, DEFAULT_APPLY_CONCURRENCY)
+    .action(async (input: string, cmd: { concurrency: number }) => {
+      const json = Boolean(print.globalOptions(program).json);
+      await withRequests(input, async (client, items) => {
+        const outcomes = await applyAll(client, items, cmd.concurrency, json);
+        const failed = outcomes.filter((o) => o.outcome === 'failed').length;
+        print.out(program, outcomes, () => summaryTable(outcomes));
+        if (failed > 0) throw new ApplyFailed(failed, outcomes.length);
+      });
+    });
+
+  program
+    .command('plan')
+    .description(
+      'show what provisioning would change, per resource (read-only); exit 4 when changes are pending',
+    )
+    .argument('<input>', 'file, directory, or - (as for apply)')
+    .action(async (input: string) => {
+      await withRequests(input, async (client, items) => {
+        const plans: SourcePlan[] = [];
+        for (const item of items) plans.push(await client.plan(item.input));
+        const value = plans.length === 1 ? plans[0] : plans;
+        print.out(program, value, () => print.planLines(plans));
+        if (plans.some((p) => p.changes)) throw new ChangesPending();
+      });
+    });
+}
+
+/** Every request of `input`, validated before the client connects (and warns of no worker). */
+async function withRequests(
+  input: string,
+  fn: (client: ProvisioningClient, items: Valid[]) => Promise<void>,
+): Promise<void> {
+  const config = parseClientConfig();
+  const items = validateAll(loadRequests(input), config.AEP_SANDBOX);
+  await withClient(async (client) => {
+    await warnWithoutWorker(client);
+    await fn(client, items);
+  }, config);
+}
+
+function positive(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+/** `api-key`: a new HTTP API key, printed once, and its API_KEYS entry (hash only). */
+function addApiKeyCommand(program: Command): void {
+  program
+    .command('api-key')
+    .description('make a new HTTP API key; prints the key once and its API_KEYS entry (hash only)')
+    .requiredOption('--id <id>', 'a name for the key (logged on each request it makes)')
+    .option('--sandbox <sandbox...>', 'sandboxes the key may touch')
+    .option('--all-sandboxes', 'the key may touch every sandbox')
+    .action((cmd: { id: string; sandbox?: string[]; allSandboxes?: boolean }) => {
+      if (!cmd.allSandboxes && !cmd.sandbox?.length) {
+        throw new InvalidRequestError(['give --sandbox <sandbox...> or --all-sandboxes']);
+      }
+      const { key, entry } = newApiKey(cmd.id, cmd.allSandboxes ? '*' : cmd.sandbox!);
+      print.out(program, { key, entry }, () =>
+        [
+          `key         ${key}`,
+          `API_KEYS    ${entry}`,
+          '',
+          'Give the key to the caller (it is shown once); add the entry to API_KEYS (entries are separated by ;).',
+        ].join('\n'),
+      );
+    });
 }
 
 if (require.main === module) {

@@ -1,13 +1,15 @@
 import { z } from 'zod';
-import { apiFields, checkApiAccess } from './config/api';
-import { codecEndpointFields, payloadKeyFields } from './config/codec';
+import { apiFields, checkApiAccess, codecEndpointFields } from './config/api';
 import { keysOf } from './config/fields';
-import { temporalFields } from './config/temporal';
+import {
+  loadTemporalConnection,
+  payloadKeyFields,
+  temporalFields,
+  type TemporalConnection,
+} from './config/temporal';
 import { aepFields, workerFields } from './config/worker';
-import { loadTemporalConnection, type TemporalConnection } from './config/temporal-connection';
 
-export { isLoopback, parseApiKeys, type ApiKeyEntry } from './config/api';
-export { Redacted } from './config/fields';
+export { parseApiKeys, type ApiKeyEntry } from './config/api';
 
 /**
  * The only reader of the process environment. Every setting of worker, client, CLI, demo and
@@ -55,11 +57,9 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+type Connected = { temporal: TemporalConnection };
 
-function parseWith<S extends z.ZodType>(
-  schema: S,
-  env: Env,
-): z.infer<S> & { temporal: TemporalConnection } {
+function parseWith<S extends z.ZodType>(schema: S, env: Env): z.infer<S> & Connected {
   // Empty strings mean "unset" so that a blank line in .env falls back to the default.
   const cleaned = Object.fromEntries(
     Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
@@ -68,29 +68,18 @@ function parseWith<S extends z.ZodType>(
   // The Temporal connection (profile file, API key, TLS files) is checked in the same pass, so
   // its problems are listed with the others.
   const temporal = loadTemporalConnection(cleaned);
-  const problems = [
-    ...(result.success
-      ? []
-      : result.error.issues.map((i) => {
-          const key = i.path.join('.');
-          return !key || i.message.includes(key) ? i.message : `${key}: ${i.message}`;
-        })),
-    ...temporal.problems,
-  ];
+  const problems = (result.error?.issues ?? []).map((i) => {
+    const key = i.path.join('.');
+    return !key || i.message.includes(key) ? i.message : `${key}: ${i.message}`;
+  });
+  problems.push(...temporal.problems);
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
-  const data = result.data as z.infer<S> & Record<string, unknown>;
+  const data: Record<string, unknown> = { ...result.data!, temporal: temporal.connection };
   // Unset TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE: the profile's, then the schema's default.
-  if (cleaned.TEMPORAL_ADDRESS === undefined && temporal.address && 'TEMPORAL_ADDRESS' in data) {
-    (data as Record<string, unknown>).TEMPORAL_ADDRESS = temporal.address;
+  for (const [key, value] of Object.entries(temporal.fromProfile)) {
+    if (cleaned[key] === undefined && value) data[key] = value;
   }
-  if (
-    cleaned.TEMPORAL_NAMESPACE === undefined &&
-    temporal.namespace &&
-    'TEMPORAL_NAMESPACE' in data
-  ) {
-    (data as Record<string, unknown>).TEMPORAL_NAMESPACE = temporal.namespace;
-  }
-  return { ...data, temporal: temporal.connection };
+  return data as z.infer<S> & Connected;
 }
 
 /** Full configuration (worker, demo). Throws ConfigError listing every problem. */

@@ -1,23 +1,22 @@
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  type ConnectionLike,
+  type ConnectionOptions,
+} from '@temporalio/client';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { dataConverterOf } from './codec';
 import type { ClientConfig } from './config';
 
 /**
  * Connections to Temporal from a parsed configuration (its `temporal` settings resolved by
- * src/config/temporal-connection.ts): client, CLI and API connect through `connectClient`, the
- * worker through `NativeConnection.connect(connectionOptions(config))`.
+ * src/config/temporal.ts): client, CLI and API connect through `connectClient`, the worker
+ * through `NativeConnection.connect(connectionOptions(config))`.
  */
 
 /** Connection options for the client (`Connection`) and the worker (`NativeConnection`). */
 export function connectionOptions(config: ClientConfig): NativeConnectionOptions {
-  const t = config.temporal;
-  return {
-    address: config.TEMPORAL_ADDRESS,
-    ...(t?.apiKey !== undefined ? { apiKey: t.apiKey } : {}),
-    ...(t?.tls !== undefined ? { tls: t.tls } : {}),
-    ...(t?.metadata !== undefined ? { metadata: t.metadata } : {}),
-  };
+  return { address: config.TEMPORAL_ADDRESS, ...config.temporal?.options };
 }
 
 /**
@@ -34,7 +33,7 @@ export async function connectClient(
 }
 
 /** A client on an existing connection, with the configuration's namespace and data converter. */
-export function clientOn(connection: Connection, config: ClientConfig): Client {
+export function clientOn(connection: ConnectionLike, config: ClientConfig): Client {
   const dataConverter = dataConverterOf(config);
   return new Client({
     connection,
@@ -51,14 +50,4 @@ export async function workflowPollers(client: Client, taskQueue: string): Promis
     taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
   });
   return res.pollers?.length ?? 0;
-}
-
-/** What to tell a user when no worker polls the queue. */
-export function noWorkerMessage(config: ClientConfig): string {
-  return (
-    `no worker is polling task queue "${config.TEMPORAL_TASK_QUEUE}" in namespace ` +
-    `"${config.TEMPORAL_NAMESPACE}" at ${config.TEMPORAL_ADDRESS}: the workflow waits until one ` +
-    'does. Start one with `npm run worker` (same TEMPORAL_* settings and AEP credentials), ' +
-    'or check TEMPORAL_TASK_QUEUE.'
-  );
 }

@@ -8,67 +8,47 @@ import {
   type LogEntry,
   type WorkerOptions,
 } from '@temporalio/worker';
-import { Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { createActivities } from './activities';
 import { createAepClient } from './aep/client';
 import { createTokenProvider } from './aep/token';
 import { dataConverterOf } from './codec';
 import { parseConfig, type Config } from './config';
-import { connectionOptions } from './connection';
+import { clientOn, connectionOptions } from './connection';
 import { ATTEMPT_TIMEOUT_MS } from './workflows/policies';
 
 /**
- * On SIGTERM (a deploy) the worker stops polling and lets running activities finish for this long
- * before it cancels them: one whole attempt (ATTEMPT_TIMEOUT_MS) plus 5 s, so an attempt that had
- * just started, with its create on the wire, ends on its own (every request ends by its attempt's
- * deadline). A cancelled activity does not abort a create already sent either (context.ts).
+ * On SIGTERM (a deploy) the worker stops polling and lets running activities finish for one whole
+ * attempt (ATTEMPT_TIMEOUT_MS) plus 5 s before it cancels them, so an attempt that had just
+ * started, with its create on the wire, ends on its own (every request ends by its attempt's
+ * deadline; a cancelled activity does not abort a create already sent either, context.ts).
  */
 export const SHUTDOWN_GRACE_MS = ATTEMPT_TIMEOUT_MS + 5_000;
-/**
- * Past this, the worker gives up on a clean shutdown and exits: under docker-compose.yml's
- * `stop_grace_period` (60 s), so the process exits before Docker's SIGKILL.
- */
+/** Then it gives up and exits: under docker-compose.yml's `stop_grace_period` (60 s, SIGKILL). */
 export const SHUTDOWN_FORCE_MS = SHUTDOWN_GRACE_MS + 15_000;
 
 /**
  * The only place that builds real clients: the AEP client (with one IMS token cache per process)
  * and the Temporal connection. Everything else receives them injected.
  */
-
-export interface BuildWorkerOptions {
+export async function buildWorker(opts: {
   config: Config;
   /** An existing connection (tests); otherwise one by Temporal's conventions (src/connection.ts). */
   connection?: NativeConnection;
   /** Override the task queue (tests use a fresh one each). */
   taskQueue?: string;
-  /** A prebuilt workflow bundle (tests, Docker image); bundled from ./workflows otherwise. */
+  /** A prebuilt workflow bundle (tests, Docker image: WORKFLOW_BUNDLE_PATH); else ./workflows. */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  /** Extra worker tuning (concurrency limits, sticky cache...). */
-  tuning?: Partial<
-    Pick<
-      WorkerOptions,
-      | 'maxConcurrentActivityTaskExecutions'
-      | 'maxConcurrentWorkflowTaskExecutions'
-      | 'maxCachedWorkflows'
-      | 'maxConcurrentActivityTaskPolls'
-      | 'maxConcurrentWorkflowTaskPolls'
-      | 'shutdownGraceTime'
-      | 'shutdownForceTime'
-    >
-  >;
-}
-
-export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
+  /** Extra worker tuning (concurrency limits, sticky cache, shutdown times...). */
+  tuning?: Partial<WorkerOptions>;
+}): Promise<Worker> {
   const { config } = opts;
-  const tokens = createTokenProvider({ config });
-  const aep = createAepClient({ config, tokens });
+  const aep = createAepClient({ config, tokens: createTokenProvider({ config }) });
   const connection = opts.connection ?? (await NativeConnection.connect(connectionOptions(config)));
-  // WORKFLOW_BUNDLE_PATH: a bundle prebuilt by scripts/build-workflow-bundle.ts (Docker image).
-  const workflowBundle =
-    opts.workflowBundle ??
-    (config.WORKFLOW_BUNDLE_PATH ? { codePath: config.WORKFLOW_BUNDLE_PATH } : undefined);
-  // PAYLOAD_ENCRYPTION_KEYS: payloads are encrypted by the worker, outside the workflow sandbox,
-  // so the bundle is the same with or without keys.
+  const bundlePath = config.WORKFLOW_BUNDLE_PATH;
+  const workflowBundle = opts.workflowBundle ?? (bundlePath ? { codePath: bundlePath } : undefined);
+  // Payloads are encrypted by the worker, outside the workflow sandbox: the bundle is the same
+  // with or without PAYLOAD_ENCRYPTION_KEYS.
   const dataConverter = dataConverterOf(config);
   return Worker.create({
     connection,
@@ -79,21 +59,14 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
       aep,
       defaultSandbox: config.AEP_SANDBOX,
       // Updates to dataset workflows: payloads encoded with the same converter (codec keys).
-      temporal: new Client({
-        connection,
-        namespace: config.TEMPORAL_NAMESPACE,
-        ...(dataConverter ? { dataConverter } : {}),
-      }),
+      temporal: clientOn(connection, config),
     }),
     ...(dataConverter ? { dataConverter } : {}),
     ...(config.WORKER_DEPLOYMENT_NAME
       ? {
           workerDeploymentOptions: {
             useWorkerVersioning: true,
-            version: {
-              deploymentName: config.WORKER_DEPLOYMENT_NAME,
-              buildId: buildIdOf(config),
-            },
+            version: { deploymentName: config.WORKER_DEPLOYMENT_NAME, buildId: buildIdOf(config) },
             // A run finishes on the build it started on; the dataset workflows say otherwise.
             defaultVersioningBehavior: 'PINNED' as const,
           },
@@ -106,28 +79,20 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
   });
 }
 
-/** The WORKER_* settings as worker options; unset ones keep the SDK's defaults. */
-export function workerTuning(config: Config): NonNullable<BuildWorkerOptions['tuning']> {
+/** The WORKER_* settings as worker options; unset ones are left out (the SDK's defaults). */
+function workerTuning(config: Config): Partial<WorkerOptions> {
   const slots = config.WORKER_MAX_CONCURRENT_ACTIVITIES;
   const workflowSlots = config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS;
-  return {
-    // AEP calls are I/O bound and short: many may run at once on one process.
+  const { WORKER_ACTIVITY_POLLERS: activityPolls, WORKER_WORKFLOW_POLLERS: workflowPolls } = config;
+  const tuning = {
     maxConcurrentActivityTaskExecutions: slots,
-    ...(workflowSlots !== undefined ? { maxConcurrentWorkflowTaskExecutions: workflowSlots } : {}),
+    maxConcurrentWorkflowTaskExecutions: workflowSlots,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     // Pollers cannot outnumber slots (the SDK refuses it).
-    ...(config.WORKER_ACTIVITY_POLLERS !== undefined
-      ? { maxConcurrentActivityTaskPolls: Math.min(config.WORKER_ACTIVITY_POLLERS, slots) }
-      : {}),
-    ...(config.WORKER_WORKFLOW_POLLERS !== undefined
-      ? {
-          maxConcurrentWorkflowTaskPolls: Math.min(
-            config.WORKER_WORKFLOW_POLLERS,
-            workflowSlots ?? 40,
-          ),
-        }
-      : {}),
+    maxConcurrentActivityTaskPolls: activityPolls && Math.min(activityPolls, slots),
+    maxConcurrentWorkflowTaskPolls: workflowPolls && Math.min(workflowPolls, workflowSlots ?? 40),
   };
+  return Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined));
 }
 
 /**
@@ -141,41 +106,27 @@ const errorFields = (key: string, value: unknown): unknown => {
 };
 
 /** JSON lines on stderr: structured, with the SDK's workflow/activity ids as fields. */
-function jsonLog(entry: LogEntry): void {
-  const { message, level, timestampNanos, meta } = entry;
-  const line = JSON.stringify(
-    {
-      time: new Date(Number(timestampNanos / 1_000_000n)).toISOString(),
-      level,
-      message,
-      ...meta,
-    },
-    errorFields,
-  );
-  process.stderr.write(`${line}\n`);
+function jsonLog({ message, level, timestampNanos, meta }: LogEntry): void {
+  const time = new Date(Number(timestampNanos / 1_000_000n)).toISOString();
+  process.stderr.write(`${JSON.stringify({ time, level, message, ...meta }, errorFields)}\n`);
 }
 
 /** host:port of the Prometheus endpoint (METRICS_HOST is loopback unless a container needs more). */
-export function metricsAddress(config: Config): string {
+function metricsAddress(config: Config): string {
   const host = config.METRICS_HOST.includes(':') ? `[${config.METRICS_HOST}]` : config.METRICS_HOST;
   return `${host}:${config.METRICS_PORT}`;
 }
 
-export function installRuntime(config: Config): void {
+function installRuntime(config: Config): void {
+  const metrics = { prometheus: { bindAddress: metricsAddress(config) } };
   Runtime.install({
     logger: new DefaultLogger(config.LOG_LEVEL.toUpperCase() as 'INFO', jsonLog),
-    ...(config.METRICS_PORT > 0
-      ? {
-          telemetryOptions: {
-            metrics: { prometheus: { bindAddress: metricsAddress(config) } },
-          },
-        }
-      : {}),
+    ...(config.METRICS_PORT > 0 ? { telemetryOptions: { metrics } } : {}),
   });
 }
 
-/** This worker's build id: WORKER_BUILD_ID, else the package version (package.json beside src/, dist/). */
-export function buildIdOf(config: Config): string {
+/** WORKER_BUILD_ID, else the package version (package.json beside src/ and dist/). */
+function buildIdOf(config: Config): string {
   if (config.WORKER_BUILD_ID) return config.WORKER_BUILD_ID;
   const pkg = path.join(__dirname, '..', 'package.json');
   return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
@@ -239,10 +190,9 @@ async function main(): Promise<void> {
     `${JSON.stringify({ level: 'INFO', message: 'worker started', taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, temporal: config.TEMPORAL_ADDRESS, temporalSecurity: config.temporal?.describe(), payloadEncryption: config.PAYLOAD_ENCRYPTION_KEYS?.describe() ?? 'off', aep: config.AEP_PLATFORM_URL, metrics: config.METRICS_PORT > 0 ? `http://${metricsAddress(config)}/metrics` : 'off', deployment: config.WORKER_DEPLOYMENT_NAME ? `${config.WORKER_DEPLOYMENT_NAME} ${buildIdOf(config)}` : 'unversioned' })}\n`,
   );
   const running = worker.run();
-  const promoted = await promoteFirstVersion(
-    new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
-    config,
-  ).catch((err: unknown) => `failed: ${err instanceof Error ? err.message : String(err)}`);
+  const promoted = await promoteFirstVersion(clientOn(connection, config), config).catch(
+    (err: unknown) => `failed: ${err instanceof Error ? err.message : String(err)}`,
+  );
   process.stderr.write(
     `${JSON.stringify({ level: 'INFO', message: 'worker deployment version', outcome: promoted })}\n`,
   );

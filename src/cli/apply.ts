@@ -1,7 +1,6 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { Listr } from 'listr2';
 import { summarizeFailure, type ProvisioningClient } from '../client';
-import type { ProvisionResult } from '../shared/results';
 import { cleanMessage } from './output';
 import type { Valid } from './requests';
 
@@ -10,7 +9,7 @@ import type { Valid } from './requests';
 /** Default of `apply --concurrency`: AEP's Flow Service allows a few calls per second per org. */
 export const DEFAULT_APPLY_CONCURRENCY = 4;
 
-export interface ApplyOutcome {
+interface ApplyOutcome {
   sandbox: string;
   name: string;
   origin: string;
@@ -30,51 +29,15 @@ export async function applyAll(
   json: boolean,
 ): Promise<ApplyOutcome[]> {
   const outcomes: ApplyOutcome[] = [];
-  const tty = Boolean(process.stderr.isTTY) && !json;
   const tasks = new Listr(
     items.map((item) => ({
       title: `${item.request.sandbox}/${item.request.name}`,
-      task: async (_ctx: unknown, task: { title: string; output: string }) => {
-        const base: Omit<ApplyOutcome, 'outcome' | 'created' | 'reused'> = {
-          sandbox: item.request.sandbox,
-          name: item.request.name,
-          origin: item.origin,
-          workflowId: '',
-        };
-        try {
-          const started = await client.startProvision(item.input);
-          base.workflowId = started.workflowId;
-          task.output = started.started ? 'started' : 'attached to the running provisioning';
-          const result: ProvisionResult = await client.follow(started.handle, (step) => {
-            task.output = step;
-          });
-          const outcome = result.created.length === 0 ? 'unchanged' : 'created';
-          outcomes.push({
-            ...base,
-            outcome,
-            created: result.created,
-            reused: result.reused,
-            flowId: result.flowId,
-            inletUrl: result.inletUrl,
-          });
-          task.title = `${task.title}: ${outcome === 'unchanged' ? 'unchanged (nothing created)' : `created ${result.created.join(', ')}`}`;
-        } catch (err) {
-          const f =
-            err instanceof WorkflowFailedError
-              ? summarizeFailure(err)
-              : { type: 'Error', rootType: 'Error', message: errorText(err) };
-          const failure = { type: f.type, rootType: f.rootType, message: cleanMessage(f.message) };
-          outcomes.push({ ...base, outcome: 'failed', created: [], reused: [], failure });
-          throw new Error(`${failure.type} (${failure.rootType}): ${failure.message}`, {
-            cause: err,
-          });
-        }
-      },
+      task: (_ctx: unknown, task: TaskLines) => applyOne(client, item, task, outcomes),
     })),
     {
       concurrent: concurrency,
       exitOnError: false,
-      renderer: tty ? 'default' : 'simple',
+      renderer: process.stderr.isTTY && !json ? 'default' : 'simple',
       fallbackRenderer: 'simple',
       rendererOptions: { collapseErrors: false },
     },
@@ -91,8 +54,37 @@ export async function applyAll(
   return outcomes.sort((a, b) => order.get(a.origin)! - order.get(b.origin)!);
 }
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+type TaskLines = { title: string; output: string };
+
+/** One request, started (or attached to) and followed; its outcome joins `outcomes`. */
+async function applyOne(
+  client: ProvisioningClient,
+  item: Valid,
+  task: TaskLines,
+  outcomes: ApplyOutcome[],
+): Promise<void> {
+  const { sandbox, name } = item.request;
+  const base = { sandbox, name, origin: item.origin, workflowId: '' };
+  try {
+    const started = await client.startProvision(item.input);
+    base.workflowId = started.workflowId;
+    task.output = started.started ? 'started' : 'attached to the running provisioning';
+    const { created, reused, flowId, inletUrl } = await client.follow(started.handle, (step) => {
+      task.output = step;
+    });
+    const outcome = created.length === 0 ? 'unchanged' : 'created';
+    outcomes.push({ ...base, outcome, created, reused, flowId, inletUrl });
+    task.title = `${task.title}: ${outcome === 'unchanged' ? 'unchanged (nothing created)' : `created ${created.join(', ')}`}`;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const f =
+      err instanceof WorkflowFailedError
+        ? summarizeFailure(err)
+        : { type: 'Error', rootType: 'Error', message };
+    const failure = { type: f.type, rootType: f.rootType, message: cleanMessage(f.message) };
+    outcomes.push({ ...base, outcome: 'failed', created: [], reused: [], failure });
+    throw new Error(`${failure.type} (${failure.rootType}): ${failure.message}`, { cause: err });
+  }
 }
 
 /** The rows `apply` prints, one per request, and a count of each outcome. */

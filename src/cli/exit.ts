@@ -19,74 +19,57 @@ export const EXIT = {
 } as const;
 
 export class NoSuchSourceError extends Error {
+  override name = 'NoSuchSourceError';
   constructor(name: string, sandbox: string) {
     super(`no such source: "${name}" has never been provisioned in sandbox ${sandbox}`);
-    this.name = 'NoSuchSourceError';
   }
 }
 
 /** `plan` found changes: exit code 4, not an error. */
 export class ChangesPending extends Error {
+  override name = 'ChangesPending';
   constructor() {
     super('changes pending');
-    this.name = 'ChangesPending';
   }
 }
 
 export class ApplyFailed extends Error {
-  constructor(
-    readonly failed: number,
-    readonly total: number,
-  ) {
+  override name = 'ApplyFailed';
+  constructor(failed: number, total: number) {
     super(`${failed} of ${total} provisioning(s) failed`);
-    this.name = 'ApplyFailed';
   }
 }
 
 /** Says what went wrong (stderr; with --json also stdout) and answers the exit code. */
 export function reportError(err: unknown, json: boolean | undefined): number {
+  const say = (code: number, line: string, body?: object): number => {
+    process.stderr.write(`${line}\n`);
+    if (json && body) process.stdout.write(`${JSON.stringify(body)}\n`);
+    return code;
+  };
   if (err instanceof InvalidRequestError || err instanceof ConfigError) {
-    const problems = err.problems;
-    process.stderr.write(
-      `${err instanceof ConfigError ? 'Invalid configuration' : 'Invalid request'}:\n`,
-    );
-    for (const p of problems) process.stderr.write(`  - ${p}\n`);
-    if (json) process.stdout.write(`${JSON.stringify({ error: 'InvalidRequest', problems })}\n`);
-    return EXIT.invalid;
+    const { problems } = err;
+    const what = err instanceof ConfigError ? 'Invalid configuration' : 'Invalid request';
+    const lines = [`${what}:`, ...problems.map((p) => `  - ${p}`)].join('\n');
+    return say(EXIT.invalid, lines, { error: 'InvalidRequest', problems });
   }
+  const { message } = err instanceof Error ? err : { message: String(err) };
   if (err instanceof NoSuchSourceError) {
-    process.stderr.write(`${err.message}\n`);
-    if (json)
-      process.stdout.write(
-        `${JSON.stringify({ error: 'SourceNotFound', message: err.message })}\n`,
-      );
-    return EXIT.notFound;
+    return say(EXIT.notFound, message, { error: 'SourceNotFound', message });
   }
   if (err instanceof ChangesPending) return EXIT.changesPending;
   if (err instanceof RequestConflictError) {
-    process.stderr.write(`conflict: ${err.message}\n`);
-    if (json) {
-      process.stdout.write(
-        `${JSON.stringify({ error: 'RequestConflict', message: err.message, fields: err.fields })}\n`,
-      );
-    }
-    return EXIT.failed;
+    const body = { error: 'RequestConflict', message, fields: err.fields };
+    return say(EXIT.failed, `conflict: ${message}`, body);
   }
-  if (err instanceof ApplyFailed) {
-    process.stderr.write(`${err.message}\n`);
-    return EXIT.failed;
-  }
+  if (err instanceof ApplyFailed) return say(EXIT.failed, message);
   if (!(err instanceof WorkflowFailedError)) {
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`error: ${message}${encryptedHint(message)}\n`);
-    return EXIT.unexpected;
+    return say(EXIT.unexpected, `error: ${message}${encryptedHint(message)}`);
   }
   const failure = summarizeFailure(err);
-  process.stderr.write(
-    `failed: ${failure.type}${failure.rootType !== failure.type ? ` (cause: ${failure.rootType})` : ''}: ${cleanMessage(failure.message)}\n`,
-  );
-  if (json) process.stdout.write(`${JSON.stringify({ error: failure.type, ...failure })}\n`);
-  return EXIT.failed;
+  const cause = failure.rootType !== failure.type ? ` (cause: ${failure.rootType})` : '';
+  const line = `failed: ${failure.type}${cause}: ${cleanMessage(failure.message)}`;
+  return say(EXIT.failed, line, { error: failure.type, ...failure });
 }
 
 /** The SDK reads an encrypted payload without the codec as an unknown encoding: say why. */

@@ -8,14 +8,12 @@ import type { DeprovisionResult, ProvisionResult } from '../shared/results';
  * progress on stderr.
  */
 
-export interface GlobalOptions {
-  json?: boolean;
-}
+/** The program's global options: `--json`. */
+export const globalOptions = (program: Command) => program.opts<{ json?: boolean }>();
 
-export const globalOptions = (program: Command) => program.opts<GlobalOptions>();
-
-export function out(opts: GlobalOptions, value: unknown, human: () => string): void {
-  process.stdout.write(opts.json ? `${JSON.stringify(value)}\n` : `${human()}\n`);
+export function out(program: Command, value: unknown, human: () => string): void {
+  const json = globalOptions(program).json;
+  process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human()}\n`);
 }
 
 export const progress = (line: string) => process.stderr.write(`${line}\n`);

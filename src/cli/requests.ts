@@ -33,22 +33,18 @@ const REQUEST_FILE = /\.(ya?ml|json)$/i;
 export function loadRequests(arg: string): { items: Loaded[]; problems: string[] } {
   const problems: string[] = [];
   const items: Loaded[] = [];
-  const files = requestFiles(arg, problems);
-  for (const { origin, text } of files) {
+  for (const { origin, text } of requestFiles(arg, problems)) {
     const docs = parseAllDocuments(text);
     const list = Array.isArray(docs) ? docs : [docs];
     list.forEach((doc, d) => {
       const where = list.length > 1 ? `${origin}#${d + 1}` : origin;
-      if (doc.errors.length > 0) {
-        for (const e of doc.errors)
-          problems.push(`${where}: ${cleanMessage(e.message.split('\n')[0]!)}`);
-        return;
+      for (const e of doc.errors) {
+        problems.push(`${where}: ${cleanMessage(e.message.split('\n')[0]!)}`);
       }
-      const value: unknown = doc.toJS();
-      if (value === null || value === undefined) return;
+      const value: unknown = doc.errors.length > 0 ? undefined : doc.toJS();
       if (Array.isArray(value)) {
         value.forEach((v, i) => items.push({ origin: `${where}[${i}]`, input: v }));
-      } else items.push({ origin: where, input: value });
+      } else if (value !== null && value !== undefined) items.push({ origin: where, input: value });
     });
   }
   if (items.length === 0 && problems.length === 0) problems.push(`${arg}: no request found`);
@@ -75,11 +71,10 @@ export function validateAll(
   loaded: { items: Loaded[]; problems: string[] },
   defaultSandbox: string,
 ): Valid[] {
-  const { items } = loaded;
-  const problems: string[] = [...loaded.problems];
+  const problems = [...loaded.problems];
   const valid: Valid[] = [];
   const seen = new Map<string, string>();
-  for (const item of items) {
+  for (const item of loaded.items) {
     const label = describeItem(item);
     try {
       const request = parseProvisionRequest(item.input, defaultSandbox);
@@ -98,9 +93,6 @@ export function validateAll(
 }
 
 function describeItem(item: Loaded): string {
-  const name =
-    item.input && typeof item.input === 'object' && 'name' in item.input
-      ? item.input.name
-      : undefined;
+  const name = (item.input as { name?: unknown } | null | undefined)?.name;
   return typeof name === 'string' ? `${item.origin} (${name})` : item.origin;
 }

@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { flag, ipAddress, parsedBy, positiveInt } from './fields';
+import type { z } from 'zod';
+import { flag, ipAddress, parsedBy, positiveInt, wholeNumber } from './fields';
 
 /** The HTTP API's settings (src/api, `npm run api`): where it listens, its keys, its limits. */
 
@@ -14,25 +14,34 @@ export interface ApiKeyEntry {
 export const apiFields = {
   /** Address the API binds: loopback unless configured (0.0.0.0 only inside a container). */
   API_HOST: ipAddress('API_HOST').default('127.0.0.1'),
-  API_PORT: z.coerce
-    .number({ error: 'API_PORT must be a number' })
-    .int('API_PORT must be a whole number')
+  API_PORT: wholeNumber('API_PORT')
     .min(0, 'API_PORT must be between 0 and 65535')
     .max(65535, 'API_PORT must be between 0 and 65535')
     .default(8088),
-  /**
-   * API keys, stored hashed: `id:sha256hex:sandbox|sandbox;id2:sha256hex:*` (`*` = every sandbox).
-   * `aep-stream api-key --sandbox prod` makes a key and prints its entry.
-   */
+  /** Hashed keys, `id:sha256hex:sandbox|sandbox;id2:sha256hex:*`; `aep-stream api-key` makes one. */
   API_KEYS: parsedBy(parseApiKeys, 'entries').default([]),
   /** Anonymous access to every sandbox, for local development only (refused off loopback). */
   API_ALLOW_ANONYMOUS: flag('API_ALLOW_ANONYMOUS').default(false),
-  /** Largest request body accepted (bytes). */
-  API_BODY_LIMIT_BYTES: positiveInt('API_BODY_LIMIT_BYTES', 262_144),
+  API_BODY_LIMIT_BYTES: positiveInt('API_BODY_LIMIT_BYTES').default(262_144),
   /** Requests per minute per API key (per client address for requests without a valid key). */
-  API_RATE_LIMIT_PER_MINUTE: positiveInt('API_RATE_LIMIT_PER_MINUTE', 600),
+  API_RATE_LIMIT_PER_MINUTE: positiveInt('API_RATE_LIMIT_PER_MINUTE').default(600),
   /** Longest `Prefer: wait=<s>` honoured; longer waits are cut to it. */
-  API_MAX_WAIT_SECONDS: positiveInt('API_MAX_WAIT_SECONDS', 60),
+  API_MAX_WAIT_SECONDS: positiveInt('API_MAX_WAIT_SECONDS').default(60),
+};
+
+/** The Temporal UI on loopback: the compose stack's (8080) and the dev server's (8233). */
+const DEFAULT_CODEC_ORIGINS =
+  'http://127.0.0.1:8080,http://localhost:8080,http://127.0.0.1:8233,http://localhost:8233';
+
+/** The HTTP API's codec endpoint for the Temporal UI (`/codec`). */
+export const codecEndpointFields = {
+  /** Origins of the Temporal UI allowed to call `/codec` (CORS), comma-separated. */
+  API_CODEC_ORIGINS: parsedBy(parseCodecOrigins, 'origins').prefault(DEFAULT_CODEC_ORIGINS),
+  /**
+   * `/codec` answers without an API key: for a Temporal UI without a login of its own, which
+   * cannot send one. Whoever reaches the API can then decrypt payloads.
+   */
+  API_CODEC_ANONYMOUS: flag('API_CODEC_ANONYMOUS').default(false),
 };
 
 const API_KEY_ENTRY =
@@ -42,11 +51,7 @@ const API_KEY_ENTRY =
 export function parseApiKeys(raw: string): { entries: ApiKeyEntry[]; problems: string[] } {
   const entries: ApiKeyEntry[] = [];
   const problems: string[] = [];
-  const parts = raw
-    .split(';')
-    .map((p) => p.trim())
-    .filter(Boolean);
-  parts.forEach((part, i) => {
+  splitList(raw, ';').forEach((part, i) => {
     const m = API_KEY_ENTRY.exec(part);
     if (!m) {
       problems.push(
@@ -61,7 +66,35 @@ export function parseApiKeys(raw: string): { entries: ApiKeyEntry[]; problems: s
   return { entries, problems };
 }
 
-export function isLoopback(ip: string): boolean {
+/** Parses API_CODEC_ORIGINS: comma-separated origins, each http(s)://host[:port]. */
+function parseCodecOrigins(raw: string): { origins: string[]; problems: string[] } {
+  const origins = splitList(raw, ',');
+  const problems = origins
+    .filter((o) => !isOrigin(o))
+    .map(
+      (o) =>
+        `API_CODEC_ORIGINS: ${o.slice(0, 100)} is not an origin (http(s)://host[:port], no path)`,
+    );
+  return { origins, problems };
+}
+
+function splitList(raw: string, separator: string): string[] {
+  return raw
+    .split(separator)
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
+
+function isOrigin(o: string): boolean {
+  try {
+    const u = new URL(o);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === o;
+  } catch {
+    return false;
+  }
+}
+
+function isLoopback(ip: string): boolean {
   return /^127\./.test(ip) || ip === '::1';
 }
 

@@ -9,12 +9,17 @@ export const url = (what: string) =>
     .pipe(z.url({ protocol: /^https?$/, error: `${what} must be an http(s) URL` }))
     .transform((u) => u.replace(/\/+$/, ''));
 
-export const positiveInt = (what: string, dflt: number) =>
-  z.coerce
-    .number({ error: `${what} must be a number` })
-    .int(`${what} must be a whole number`)
-    .positive(`${what} must be positive`)
-    .default(dflt);
+/** A whole number, with every message naming the variable. */
+export const wholeNumber = (what: string) =>
+  z.coerce.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`);
+
+export const positiveInt = (what: string) => wholeNumber(what).positive(`${what} must be positive`);
+
+export const atLeast = (what: string, min: number) =>
+  wholeNumber(what).min(
+    min,
+    min > 0 ? `${what} must be at least ${min}` : `${what} must not be negative`,
+  );
 
 export const filePath = (what: string) => z.string().trim().min(1, `${what} is empty`).optional();
 

@@ -1,16 +1,21 @@
+import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
+import { loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
+import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
-import { filePath, flag, Redacted } from './fields';
+import { parsePayloadKeys } from '../codec/keys';
+import { filePath, flag, parsedBy, Redacted } from './fields';
 
 /**
- * How to reach Temporal: read by every process (worker, client library, CLI, HTTP API). Temporal's
- * own conventions apply on top (@temporalio/envconfig, src/config/temporal-connection.ts).
+ * How to reach Temporal, read by every process (worker, client library, CLI, HTTP API), by
+ * Temporal's own conventions (@temporalio/envconfig, the same rules as the Temporal CLI and the
+ * other SDKs): TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*,
+ * TEMPORAL_GRPC_META_*, and a profile (TEMPORAL_PROFILE) of the temporal.toml file
+ * (TEMPORAL_CONFIG_FILE). Environment variables win over the profile. So Temporal Cloud (API key)
+ * and mTLS clusters need no code change.
  */
 export const temporalFields = {
-  /**
-   * host:port of the Temporal frontend (gRPC). Temporal's own conventions apply
-   * (@temporalio/envconfig): unset, the address of the TEMPORAL_PROFILE profile of the
-   * temporal.toml file is used, then localhost:7233.
-   */
+  /** host:port of the Temporal frontend (gRPC); unset: the profile's, then localhost:7233. */
   TEMPORAL_ADDRESS: z.string().trim().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('aep-streaming-provisioning'),
@@ -35,3 +40,105 @@ export const temporalFields = {
   /** Server name expected in the server's certificate (SNI), when it differs from the address. */
   TEMPORAL_TLS_SERVER_NAME: z.string().trim().min(1).optional(),
 };
+
+/** Read wherever payloads enter or leave Temporal (worker, client, API): the same keys everywhere. */
+export const payloadKeyFields = {
+  /**
+   * Payload encryption (docs/encryption.md): `id:base64key,id2:base64key`, AES-256 keys of 32
+   * bytes. The first encrypts, all decrypt. Unset: nothing is encrypted. Never logged.
+   */
+  PAYLOAD_ENCRYPTION_KEYS: parsedBy(parsePayloadKeys, 'ring').optional(),
+};
+
+/** What the connection needs beyond address and namespace. Secrets are redacted when printed. */
+export class TemporalConnection {
+  constructor(
+    /** apiKey, tls, metadata: only those set. */
+    readonly options: Pick<NativeConnectionOptions, 'apiKey' | 'tls' | 'metadata'>,
+    /** Where the settings came from, for logs: "environment" or "profile X of FILE". */
+    readonly source: string,
+  ) {}
+
+  /** How the connection is secured, for logs and `aep-stream` messages (no secret). */
+  describe(): string {
+    const { apiKey, tls } = this.options;
+    const mtls = typeof tls === 'object' && tls?.clientCertPair !== undefined;
+    const auth = apiKey ? 'API key' : mtls ? 'mTLS' : 'no credentials';
+    return `${tls === undefined || tls === false ? 'plaintext' : 'TLS'}, ${auth} (${this.source})`;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { security: this.describe(), apiKey: this.options.apiKey ? '[redacted]' : undefined };
+  }
+
+  [inspect.custom](): string {
+    return `TemporalConnection(${this.describe()})`;
+  }
+}
+
+/**
+ * Resolves the connection from an environment (already cleaned of empty values) while the
+ * configuration parses, so that every problem is listed with the others: a missing profile or
+ * file, a TOML error, an unreadable certificate, a certificate without its key. `fromProfile`:
+ * the profile's address and namespace (the environment's win over them).
+ */
+export function loadTemporalConnection(env: Record<string, string>) {
+  const problems = [
+    'TEMPORAL_TLS_CLIENT_CERT_PATH',
+    'TEMPORAL_TLS_CLIENT_KEY_PATH',
+    'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+  ].flatMap((v) => unreadable(v, env[v]));
+  if (
+    (env.TEMPORAL_TLS_CLIENT_CERT_PATH === undefined) !==
+    (env.TEMPORAL_TLS_CLIENT_KEY_PATH === undefined)
+  ) {
+    problems.push(
+      'TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH go together (mTLS needs both)',
+    );
+  }
+  const file = env.TEMPORAL_CONFIG_FILE;
+  problems.push(...unreadable('TEMPORAL_CONFIG_FILE', file));
+  const connection = new TemporalConnection({}, 'environment');
+  const failed = () => ({ connection, fromProfile: {}, problems });
+  if (problems.length > 0) return failed();
+  try {
+    const profile = loadClientConfigProfile({ overrideEnvVars: env });
+    // A profile's own certificate paths are checked too (the environment's were above).
+    const { clientCert, clientKey, serverCACert } = profile.tls ?? {};
+    const files = { client_cert: clientCert, client_key: clientKey, server_ca_cert: serverCACert };
+    for (const [what, src] of Object.entries(files)) {
+      if (src && 'path' in src) {
+        problems.push(...unreadable(`temporal.toml tls.${what}_path`, src.path));
+      }
+    }
+    if (problems.length > 0) return failed();
+    const { connectionOptions, namespace } = toClientOptions(profile);
+    const { apiKey, tls, metadata } = connectionOptions;
+    const options = Object.fromEntries(
+      Object.entries({ apiKey, tls, metadata }).filter(([, v]) => v !== undefined),
+    ) as TemporalConnection['options'];
+    const fromFile = env.TEMPORAL_PROFILE !== undefined || file !== undefined;
+    const source = fromFile
+      ? `profile ${env.TEMPORAL_PROFILE ?? 'default'}${file ? ` of ${file}` : ''}`
+      : 'environment';
+    return {
+      connection: new TemporalConnection(options, source),
+      fromProfile: { TEMPORAL_ADDRESS: profile.address, TEMPORAL_NAMESPACE: namespace },
+      problems,
+    };
+  } catch (err) {
+    const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+    problems.push(`Temporal profile (TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE): ${message}`);
+    return failed();
+  }
+}
+
+function unreadable(what: string, path: string | undefined): string[] {
+  if (path === undefined) return [];
+  try {
+    readFileSync(path);
+    return [];
+  } catch {
+    return [`${what}: cannot read ${path}`];
+  }
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ipAddress, positiveInt, url } from './fields';
+import { atLeast, ipAddress, positiveInt, url } from './fields';
 
 /** The worker's own settings: how it reaches AEP, its metrics endpoint, its tuning. */
 
@@ -34,10 +34,12 @@ export const aepFields = {
     .default('prod'),
   AEP_SCOPES: z.string().trim().min(1).default(DEFAULT_SCOPES),
   /** Per-HTTP-request timeout; kept below the activities' 30 s start-to-close timeout. */
-  AEP_REQUEST_TIMEOUT_MS: positiveInt('AEP_REQUEST_TIMEOUT_MS', 15_000).refine(
-    (ms) => ms <= 25_000,
-    'AEP_REQUEST_TIMEOUT_MS must be at most 25000 (the activities time out after 30 s)',
-  ),
+  AEP_REQUEST_TIMEOUT_MS: positiveInt('AEP_REQUEST_TIMEOUT_MS')
+    .default(15_000)
+    .refine(
+      (ms) => ms <= 25_000,
+      'AEP_REQUEST_TIMEOUT_MS must be at most 25000 (the activities time out after 30 s)',
+    ),
 };
 
 /** A deployment name or build id: letters, digits and `. _ - +`, at most 100. */
@@ -50,14 +52,10 @@ const deploymentPart = (what: string) =>
       `${what} may hold letters, digits and . _ - + (at most 100)`,
     );
 
-/** A whole number of at least `min`, with every message naming the variable. */
-const wholeNumber = (what: string, min: number, minMessage: string) =>
-  z.coerce
-    .number({ error: `${what} must be a number` })
-    .int(`${what} must be a whole number`)
-    .min(min, `${what} ${minMessage}`);
-
-/** The worker process: metrics, workflow bundle, tuning, logging. */
+/**
+ * The worker process: metrics, workflow bundle, tuning (docs/benchmark.md), logging. Unset
+ * WORKER_* values keep the Temporal SDK's defaults, except the two below that have a default.
+ */
 export const workerFields = {
   /** Port of the worker's Prometheus endpoint; 0 disables it. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
@@ -65,44 +63,24 @@ export const workerFields = {
   METRICS_HOST: ipAddress('METRICS_HOST').default('127.0.0.1'),
   /** A prebuilt workflow bundle (scripts/build-workflow-bundle.ts; the Docker image sets it). */
   WORKFLOW_BUNDLE_PATH: z.string().trim().min(1).optional(),
-  /**
-   * Worker tuning (docs/benchmark.md). Unset values keep the Temporal SDK's defaults, except the
-   * activity slots: AEP calls are I/O bound and short, so many may run at once on one process.
-   */
-  WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt('WORKER_MAX_CONCURRENT_ACTIVITIES', 200),
-  /** Workflow tasks run at once per worker process (SDK default 40); at least 2. */
-  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: wholeNumber(
+  /** AEP calls are I/O bound and short, so many may run at once on one process. */
+  WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt('WORKER_MAX_CONCURRENT_ACTIVITIES').default(200),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: atLeast(
     'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
     2,
-    'must be at least 2',
   ).optional(),
   /**
-   * Workflows kept in the worker's sticky cache; 0 disables it. Fixed rather than the SDK's
-   * heap-derived default, which drops to 10 when the heap is capped (NODE_OPTIONS
-   * --max-old-space-size, docs/benchmark.md) and then replays every history on every task.
+   * Workflows in the sticky cache (0: off). Fixed rather than the SDK's heap-derived default, which
+   * drops to 10 when the heap is capped (NODE_OPTIONS --max-old-space-size) and then replays every
+   * history on every task.
    */
-  WORKER_MAX_CACHED_WORKFLOWS: wholeNumber(
-    'WORKER_MAX_CACHED_WORKFLOWS',
-    0,
-    'must not be negative',
-  ).default(1000),
-  /** Concurrent activity task polls per worker process (SDK default min(10, activity slots)). */
-  WORKER_ACTIVITY_POLLERS: z.coerce
-    .number({ error: 'WORKER_ACTIVITY_POLLERS must be a number' })
-    .int('WORKER_ACTIVITY_POLLERS must be a whole number')
-    .positive('WORKER_ACTIVITY_POLLERS must be positive')
-    .optional(),
-  /** Concurrent workflow task polls per worker process (SDK default min(10, workflow slots)). */
-  WORKER_WORKFLOW_POLLERS: wholeNumber(
-    'WORKER_WORKFLOW_POLLERS',
-    2,
-    'must be at least 2',
-  ).optional(),
+  WORKER_MAX_CACHED_WORKFLOWS: atLeast('WORKER_MAX_CACHED_WORKFLOWS', 0).default(1000),
+  WORKER_ACTIVITY_POLLERS: positiveInt('WORKER_ACTIVITY_POLLERS').optional(),
+  WORKER_WORKFLOW_POLLERS: atLeast('WORKER_WORKFLOW_POLLERS', 2).optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
   /**
-   * Worker Deployment Versioning (docs/versioning.md): the deployment this worker belongs to. Set
-   * (the Docker image sets it), the worker polls as version `<name>` / `WORKER_BUILD_ID` and a new
-   * provisioning is pinned to the version it started on; unset, the worker is unversioned.
+   * Worker Deployment Versioning (docs/versioning.md): set, the worker polls as version `<name>` /
+   * WORKER_BUILD_ID and a new provisioning is pinned to the version it started on.
    */
   WORKER_DEPLOYMENT_NAME: deploymentPart('WORKER_DEPLOYMENT_NAME').optional(),
   /** This build within the deployment; unset: the package version (the image: `+<git commit>`). */

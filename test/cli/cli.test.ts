@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createAuthenticator } from '../../src/api/auth';
-import { cleanMessage } from '../../src/cli';
+import { cleanMessage } from '../../src/cli/output';
 import { parseApiKeys } from '../../src/config';
 import { freshTaskQueue } from '../harness/temporal';
 import { SCHEMA_ID, startStack, type Stack } from '../harness/stack';
