@@ -15,8 +15,7 @@
  */
 import ky from 'ky';
 import { type Config } from '../config';
-import { toAepFailure } from './errors';
-import { readHttpError } from './http-errors';
+import { readHttpError, toAepFailure } from './errors';
 import { imsTokenSchema } from './schemas';
 
 export interface TokenProvider {
