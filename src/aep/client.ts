@@ -121,12 +121,7 @@ function catalogApi(
         call,
         // Catalog `property=` values are literal up to the end of the parameter (no any-of
         // splitting, no quote stripping), unlike Flow Service's: send the name as is.
-        (start) =>
-          new URLSearchParams({
-            property: `name==${q.name}`,
-            limit: String(OFFSET_PAGE_SIZE),
-            start: String(start),
-          }),
+        ({ limit, start }) => ({ property: `name==${q.name}`, limit, start }),
         (res) => {
           const page = http.parse(datasetMapSchema, res, call);
           return { items: page, last: page.length < OFFSET_PAGE_SIZE };
@@ -170,9 +165,8 @@ function dataPrepApi(
 
     async getMappingSet(sandbox, id, signal, version) {
       const call = mappingSets.item('getMappingSet', id, sandbox, signal);
-      if (version !== undefined)
-        call.searchParams = new URLSearchParams({ version: String(version) });
-      return http.getOne(mappingSetSchema, call);
+      const at = version === undefined ? undefined : new URLSearchParams({ version: `${version}` });
+      return http.getOne(mappingSetSchema, { ...call, searchParams: at });
     },
 
     async findMappingSets(sandbox, q, signal) {
@@ -180,12 +174,7 @@ function dataPrepApi(
       const found = await http.offsetPages(
         call,
         // `limit` and `start` are both required by Data Prep.
-        (start) =>
-          new URLSearchParams({
-            limit: String(OFFSET_PAGE_SIZE),
-            start: String(start),
-            name: q.name,
-          }),
+        (page) => ({ ...page, name: q.name }),
         (res) => {
           const page = http.parse(mappingSetPageSchema, res, call);
           // A short page ends the list, unless the server caps pages below our limit and says so

@@ -17,7 +17,6 @@
  *   reach this module's output.
  */
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { TimeoutError } from 'ky';
 import { ZodError } from 'zod';
 import { FailureType } from '../shared/names';
 
@@ -36,17 +35,9 @@ export interface AepErrorContext {
   operation: string;
   /** The id or name the call was about; must not be secret. */
   resource?: string;
-  /**
-   * `ims`: the token endpoint, where 400/401/403 all mean "these credentials are refused" and map
-   * to `AepUnauthorized`. Defaults to `platform`.
-   */
+  /** `ims`: the token endpoint, where every 4xx but 429 means "credentials refused". */
   service?: 'platform' | 'ims' | 'inlet';
-  /**
-   * The request's method. A DELETE refused because a dependent still uses the resource (`409`,
-   * or Flow Service `1418-400`, "delete its dataflows first") is retryable: the dependent may be
-   * on its way out (its own delete not yet visible), so Temporal retries it on the delete policy's
-   * bounded backoff before compensation or teardown reports it as left behind.
-   */
+  /** The request's method: a DELETE refused as still in use is retryable (see `fromHttpStatus`). */
   method?: string;
 }
 
@@ -130,10 +121,8 @@ export function describeIssues(err: ZodError): string {
 /** The details object of a failure produced by `toAepFailure`, if any. */
 export function aepFailureDetails(f: ApplicationFailure): AepFailureDetails | undefined {
   const d: unknown = f.details?.[0];
-  if (d && typeof d === 'object' && 'operation' in d && 'status' in d) {
-    return d as AepFailureDetails;
-  }
-  return undefined;
+  const ours = d && typeof d === 'object' && 'operation' in d && 'status' in d;
+  return ours ? (d as AepFailureDetails) : undefined;
 }
 
 /**
@@ -176,7 +165,10 @@ function statusType(status: number, service: AepErrorContext['service']): Failur
 function fromHttpStatus(err: AepHttpError, context: AepErrorContext): ApplicationFailure {
   const adobe = describeBody(err.body);
   // 408: the server gave up waiting for the request; sending it again is the documented answer.
-  // A delete refused because something still uses the resource (409, 1418-400) is retried too.
+  // A DELETE refused because a dependent still uses the resource (409, or Flow Service 1418-400,
+  // "delete its dataflows first") is retried too: the dependent may be on its way out (its own
+  // delete not yet visible), so Temporal retries it on the delete policy's bounded backoff
+  // before compensation or teardown reports it as left behind.
   const retryable =
     err.status === 408 ||
     err.status === 429 ||
@@ -269,25 +261,15 @@ function truncate(s: string, max: number): string {
   return s.length > max ? `${s.slice(0, max)}…` : s;
 }
 
-interface ErrorLike {
-  name: string;
-  message: string;
-  code?: unknown;
-  cause?: unknown;
-}
-
 /**
  * Duck-typed: errors raised by Node's fetch (undici) or DOMException may come from another realm
  * (jest's vm context, worker threads), where `instanceof Error` is false.
  */
-function isErrorLike(e: unknown): e is ErrorLike {
+function isErrorLike(
+  e: unknown,
+): e is { name: string; message: string; code?: unknown; cause?: unknown } {
   const o = e as { name?: unknown; message?: unknown } | null;
-  return (
-    typeof o === 'object' &&
-    o !== null &&
-    typeof o.name === 'string' &&
-    typeof o.message === 'string'
-  );
+  return typeof o === 'object' && typeof o?.name === 'string' && typeof o.message === 'string';
 }
 
 /** Socket errnos and undici codes that mean "no HTTP answer". */
@@ -296,7 +278,7 @@ const NETWORK_CODE =
 
 /** Recognises "no HTTP answer" errors: ky timeouts, undici `fetch failed` and socket errnos. */
 function networkError(err: unknown): { code: string; message: string } | undefined {
-  if (err instanceof TimeoutError || (isErrorLike(err) && err.name === 'TimeoutError')) {
+  if (isErrorLike(err) && err.name === 'TimeoutError') {
     return { code: 'TIMEOUT', message: 'request timed out' };
   }
   // Walk the cause chain: undici wraps socket errors as TypeError('fetch failed', { cause }).

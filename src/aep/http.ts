@@ -15,18 +15,9 @@ import {
   unexpectedResponse,
   type AepErrorContext,
 } from './errors';
-import { createTokenProvider, type TokenProvider } from './token';
+import { createTokenProvider, type TokenConfig, type TokenProvider } from './token';
 
-export type AepClientConfig = Pick<
-  Config,
-  | 'AEP_PLATFORM_URL'
-  | 'AEP_IMS_URL'
-  | 'AEP_CLIENT_ID'
-  | 'AEP_CLIENT_SECRET'
-  | 'AEP_ORG_ID'
-  | 'AEP_SCOPES'
-  | 'AEP_REQUEST_TIMEOUT_MS'
->;
+export type AepClientConfig = TokenConfig & Pick<Config, 'AEP_PLATFORM_URL' | 'AEP_ORG_ID'>;
 
 export interface AepClientDeps {
   config: AepClientConfig;
@@ -113,18 +104,20 @@ export function createAepHttp(deps: AepClientDeps) {
   }
 
   /**
-   * Every item of an offset-paged list, each id once: pages from `start` 0 on, each asked for
-   * with `query(start)` and read by `read` (its items, and whether it is the last), MAX_PAGES at
-   * most.
+   * Every item of an offset-paged list, each id once: full pages from `start` 0 on, each asked
+   * for with the parameters `query` makes of the page's, and read by `read` (its items, and
+   * whether it is the last), MAX_PAGES at most.
    */
   async function offsetPages<T extends { id: string }>(
     call: Call,
-    query: (start: number) => URLSearchParams,
+    query: (page: { limit: string; start: string }) => Record<string, string>,
     read: (res: PlatformResponse) => { items: T[]; last: boolean },
   ): Promise<T[]> {
     const out = new Map<string, T>();
     for (let start = 0, pages = 0; pages < MAX_PAGES; pages++) {
-      const page = read(await platform({ ...call, method: 'get', searchParams: query(start) }));
+      const params = query({ limit: String(OFFSET_PAGE_SIZE), start: String(start) });
+      const searchParams = new URLSearchParams(params);
+      const page = read(await platform({ ...call, method: 'get', searchParams }));
       for (const item of page.items) if (!out.has(item.id)) out.set(item.id, item);
       if (page.last) break;
       start += page.items.length;

@@ -6,29 +6,9 @@
  * Response types are the zod schemas' (schemas.ts): only the fields this project reads, parsed
  * loosely, so the objects also carry every other field Platform returned.
  */
-import type {
-  BaseConnection,
-  CreatedFlowServiceResource,
-  CreatedMappingSet,
-  Dataset,
-  Flow,
-  MappingSet,
-  SourceConnection,
-  TargetConnection,
-  XdmSchema,
-} from './schemas';
+import type * as S from './schemas';
 
-export type {
-  BaseConnection,
-  CreatedFlowServiceResource,
-  CreatedMappingSet,
-  Dataset,
-  Flow,
-  MappingSet,
-  SourceConnection,
-  TargetConnection,
-  XdmSchema,
-};
+export type * from './schemas';
 
 export type DeleteOutcome = 'deleted' | 'absent';
 
@@ -140,10 +120,10 @@ export interface SendToInletArgs {
 
 /** Flow Service's kinds of resource (flow-service.ts): the body creating one, and the item. */
 interface FlowServiceKinds {
-  Connection: [CreateBaseConnectionBody, BaseConnection];
-  SourceConnection: [CreateSourceConnectionBody, SourceConnection];
-  TargetConnection: [CreateTargetConnectionBody, TargetConnection];
-  Flow: [CreateFlowBody, Flow];
+  Connection: [CreateBaseConnectionBody, S.BaseConnection];
+  SourceConnection: [CreateSourceConnectionBody, S.SourceConnection];
+  TargetConnection: [CreateTargetConnectionBody, S.TargetConnection];
+  Flow: [CreateFlowBody, S.Flow];
 }
 export type FlowServiceKind = keyof FlowServiceKinds;
 export type FlowServiceItem<K extends FlowServiceKind> = FlowServiceKinds[K][1];
@@ -154,7 +134,7 @@ export type FlowServiceOps<K extends FlowServiceKind> = {
     sandbox: string,
     body: FlowServiceKinds[K][0],
     signal?: AbortSignal,
-  ) => Promise<CreatedFlowServiceResource>;
+  ) => Promise<S.CreatedFlowServiceResource>;
   get: (sandbox: string, id: string, signal?: AbortSignal) => Promise<FlowServiceItem<K> | null>;
   /** Every page; `opts.limit` is only the page size asked of Platform. */
   list: (
@@ -169,7 +149,7 @@ export type FlowServiceOps<K extends FlowServiceKind> = {
     etag: string,
     ops: JsonPatchOp[],
     signal?: AbortSignal,
-  ) => Promise<CreatedFlowServiceResource>;
+  ) => Promise<S.CreatedFlowServiceResource>;
   delete: (sandbox: string, id: string, signal?: AbortSignal) => Promise<DeleteOutcome>;
 };
 
@@ -196,13 +176,13 @@ interface FlowServiceApi
     id: string,
     action: 'enable' | 'disable',
     signal?: AbortSignal,
-  ): Promise<CreatedFlowServiceResource>;
+  ): Promise<S.CreatedFlowServiceResource>;
 }
 
 export interface AepClient extends FlowServiceApi {
   // ---- Schema Registry
   /** The schema with this `$id` (or `meta:altId`), or null if the sandbox has none. */
-  getSchema(sandbox: string, schemaId: string, signal?: AbortSignal): Promise<XdmSchema | null>;
+  getSchema(sandbox: string, schemaId: string, signal?: AbortSignal): Promise<S.XdmSchema | null>;
 
   // ---- Catalog
   createDataset(
@@ -210,9 +190,9 @@ export interface AepClient extends FlowServiceApi {
     body: CreateDatasetBody,
     signal?: AbortSignal,
   ): Promise<{ id: string }>;
-  getDataset(sandbox: string, id: string, signal?: AbortSignal): Promise<Dataset | null>;
+  getDataset(sandbox: string, id: string, signal?: AbortSignal): Promise<S.Dataset | null>;
   /** Every dataset whose name is exactly `name` (all pages). */
-  findDatasets(sandbox: string, q: { name: string }, signal?: AbortSignal): Promise<Dataset[]>;
+  findDatasets(sandbox: string, q: { name: string }, signal?: AbortSignal): Promise<S.Dataset[]>;
   deleteDataset(sandbox: string, id: string, signal?: AbortSignal): Promise<DeleteOutcome>;
 
   // ---- Data Prep
@@ -220,7 +200,7 @@ export interface AepClient extends FlowServiceApi {
     sandbox: string,
     body: CreateMappingSetBody,
     signal?: AbortSignal,
-  ): Promise<CreatedMappingSet>;
+  ): Promise<S.CreatedMappingSet>;
   /**
    * `PUT /mappingSets/{id}`: Data Prep stores the body as the set's next version and answers
    * the set with `version` incremented.
@@ -230,20 +210,20 @@ export interface AepClient extends FlowServiceApi {
     id: string,
     body: CreateMappingSetBody,
     signal?: AbortSignal,
-  ): Promise<CreatedMappingSet>;
+  ): Promise<S.CreatedMappingSet>;
   /** The set's latest version, or `version` when given; null when absent. */
   getMappingSet(
     sandbox: string,
     id: string,
     signal?: AbortSignal,
     version?: number,
-  ): Promise<MappingSet | null>;
+  ): Promise<S.MappingSet | null>;
   /** Every mapping set whose name is exactly `name` (all pages). */
   findMappingSets(
     sandbox: string,
     q: { name: string },
     signal?: AbortSignal,
-  ): Promise<MappingSet[]>;
+  ): Promise<S.MappingSet[]>;
   deleteMappingSet(sandbox: string, id: string, signal?: AbortSignal): Promise<DeleteOutcome>;
 
   // ---- Streaming inlet (no sandbox header: the inlet URL identifies org and sandbox)
