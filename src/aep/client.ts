@@ -6,8 +6,7 @@
  * Contract (every method):
  * - Does I/O: call it from activities only. Workflows import at most `AepClient` as a type.
  * - One HTTP attempt per call (ky `retry: 0`, per-request `timeout`); Temporal's activity retry
- *   policy is the only retry loop. Failures are `ApplicationFailure`s typed by `toAepFailure`
- *   (4xx non-retryable, 429/5xx/network retryable, Retry-After → nextRetryDelay).
+ *   policy is the only retry loop. Failures are mapped by `toAepFailure` (errors.ts).
  * - The one exception: a 401 from Platform (401 or 403 from an authenticated inlet, which DCS
  *   uses for expired tokens) invalidates the cached token and repeats the call once with a fresh
  *   one (a token can expire or be revoked while cached). A second refusal is mapped as usual.
@@ -24,10 +23,7 @@
 import { bodyOfText, readHttpError, toAepFailure, unexpectedResponse } from './errors';
 import { flowAction, flowServiceMethods } from './flow-service';
 import {
-  CATALOG_PATH,
-  DATA_PREP_PATH,
   OFFSET_PAGE_SIZE,
-  SCHEMA_REGISTRY_PATH,
   collection,
   createAepHttp,
   type AepClientDeps,
@@ -78,7 +74,7 @@ function schemaRegistryApi(http: AepHttp): Pick<AepClient, 'getSchema'> {
       return http.getOne(xdmSchemaSchema, {
         operation: 'schemaregistry.getSchema',
         resource: schemaId,
-        path: `${SCHEMA_REGISTRY_PATH}/${schemaContainer(schemaId)}/schemas/${encodeURIComponent(schemaId)}`,
+        path: `data/foundation/schemaregistry/${schemaContainer(schemaId)}/schemas/${encodeURIComponent(schemaId)}`,
         headers: { accept: 'application/vnd.adobe.xed+json; version=1' },
         sandbox,
         signal,
@@ -96,7 +92,7 @@ export function schemaContainer(schemaId: string): 'global' | 'tenant' {
 function catalogApi(
   http: AepHttp,
 ): Pick<AepClient, 'createDataset' | 'getDataset' | 'findDatasets' | 'deleteDataset'> {
-  const datasets = collection('catalog', `${CATALOG_PATH}/dataSets`);
+  const datasets = collection('catalog', 'data/foundation/catalog/dataSets');
   return {
     async createDataset(sandbox, body, signal) {
       const call = datasets.call('createDataset', sandbox, signal, body.name);
@@ -151,7 +147,7 @@ function dataPrepApi(
   AepClient,
   'createMappingSet' | 'updateMappingSet' | 'getMappingSet' | 'findMappingSets' | 'deleteMappingSet'
 > {
-  const mappingSets = collection('dataprep', `${DATA_PREP_PATH}/mappingSets`);
+  const mappingSets = collection('dataprep', 'data/foundation/conversion/mappingSets');
   return {
     async createMappingSet(sandbox, body, signal) {
       const call = mappingSets.call('createMappingSet', sandbox, signal, body.name);

@@ -5,7 +5,7 @@
  */
 import { type z } from 'zod';
 import { unexpectedResponse } from './errors';
-import { FLOW_SERVICE_PATH, MAX_PAGES, collection, type AepHttp } from './http';
+import { MAX_PAGES, collection, type AepHttp } from './http';
 import { createdSchema, listPageSchema, singleItemSchema } from './schemas';
 import type {
   AepClient,
@@ -15,6 +15,8 @@ import type {
   FlowServiceOps,
   PropertyFilter,
 } from './types';
+
+const FLOW_SERVICE_PATH = 'data/foundation/flowservice';
 
 /**
  * The methods on kind `label` (collection `/connections` for `Connection`), under their names in
@@ -135,7 +137,7 @@ export function encodePropertyFilter(f: PropertyFilter): string {
 }
 
 /** Whether `value` reads the same under every filter reading (see encodePropertyFilter). */
-export function isFilterable(value: string): boolean {
+function isFilterable(value: string): boolean {
   return value !== '' && !/[,"]/.test(value) && value.trim() === value;
 }
 

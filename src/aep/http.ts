@@ -26,11 +26,6 @@ export interface AepClientDeps {
   fetch?: typeof fetch;
 }
 
-export const FLOW_SERVICE_PATH = 'data/foundation/flowservice';
-export const CATALOG_PATH = 'data/foundation/catalog';
-export const SCHEMA_REGISTRY_PATH = 'data/foundation/schemaregistry';
-export const DATA_PREP_PATH = 'data/foundation/conversion';
-
 /** A server that keeps returning `next` forever must not keep an activity busy forever. */
 export const MAX_PAGES = 1_000;
 /** Catalog and Data Prep both cap a page at 100 items; offset-paged reads ask for full pages. */
@@ -55,7 +50,7 @@ interface PlatformRequest extends Call {
   allow?: readonly number[];
 }
 
-export interface PlatformResponse {
+interface PlatformResponse {
   status: number;
   body: unknown;
 }
