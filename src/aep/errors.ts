@@ -77,11 +77,9 @@ export function bodyOfText(text: string): unknown {
 }
 
 /**
- * Maps any error raised while talking to AEP to an `ApplicationFailure`.
- *
- * Throws (rather than returns) the original error when it is an activity cancellation, so
- * `throw toAepFailure(err, ctx)` is always the right call site. An `ApplicationFailure` passes
- * through unchanged, which makes the mapping safe to apply twice.
+ * Maps any error raised while talking to AEP to an `ApplicationFailure`. Throws an activity
+ * cancellation as is (so `throw toAepFailure(err, ctx)` is always the right call site); an
+ * `ApplicationFailure` passes through unchanged, which makes the mapping safe to apply twice.
  */
 export function toAepFailure(err: unknown, context: AepErrorContext): ApplicationFailure {
   if (err instanceof CancelledFailure || (isErrorLike(err) && err.name === 'AbortError')) throw err;
