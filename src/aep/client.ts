@@ -1,13 +1,12 @@
 /**
- * Typed client for the AEP APIs used to provision an HTTP API streaming source: one interface,
- * assembled from one module per API (flow-service, catalog, schema-registry, data-prep, inlet)
- * over the one HTTP core (http.ts).
+ * Typed client for the AEP APIs used to provision an HTTP API streaming source: one interface
+ * (`AepClient`, types.ts), implemented here per API (Flow Service in flow-service.ts) over the
+ * one HTTP core (http.ts).
  *
  * Contract (every method):
  * - Does I/O: call it from activities only. Workflows import at most `AepClient` as a type.
  * - One HTTP attempt per call (ky `retry: 0`, per-request `timeout`); Temporal's activity retry
- *   policy is the only retry loop. Failures are `ApplicationFailure`s typed by `toAepFailure`
- *   (4xx non-retryable, 429/5xx/network retryable, Retry-After → nextRetryDelay).
+ *   policy is the only retry loop. Failures are mapped by `toAepFailure` (errors.ts).
  * - The one exception: a 401 from Platform (401 or 403 from an authenticated inlet, which DCS
  *   uses for expired tokens) invalidates the cached token and repeats the call once with a fresh
  *   one (a token can expire or be revoked while cached). A second refusal is mapped as usual.
@@ -21,92 +20,209 @@
  *   resource's etag in `If-Match` (a stale one fails as AepConflict, 412).
  * - Bearer tokens go only to the configured Platform URL and, when asked, to the inlet URL.
  */
-import type { AepClient } from './api';
-import { catalogApi } from './catalog';
-import { dataPrepApi } from './data-prep';
-import { flowAction, flowServiceKind } from './flow-service';
-import { createAepHttp, type AepClientDeps } from './http';
-import { inletApi } from './inlet';
-import { schemaRegistryApi } from './schema-registry';
+import { bodyOfText, readHttpError, toAepFailure, unexpectedResponse } from './errors';
+import { flowAction, flowServiceMethods } from './flow-service';
+import {
+  OFFSET_PAGE_SIZE,
+  collection,
+  createAepHttp,
+  type AepClientDeps,
+  type AepHttp,
+} from './http';
 import {
   baseConnectionSchema,
+  catalogRefsSchema,
+  createdMappingSetSchema,
+  datasetMapSchema,
   flowSchema,
+  mappingSetPageSchema,
+  mappingSetSchema,
   sourceConnectionSchema,
   targetConnectionSchema,
+  xdmSchemaSchema,
 } from './schemas';
-import type {
-  BaseConnection,
-  CreateBaseConnectionBody,
-  CreateFlowBody,
-  CreateSourceConnectionBody,
-  CreateTargetConnectionBody,
-  Flow,
-  SourceConnection,
-  TargetConnection,
-} from './types';
+import type { AepClient } from './types';
 
-export type { AepClient } from './api';
-export {
-  CATALOG_PATH,
-  DATA_PREP_PATH,
-  FLOW_SERVICE_PATH,
-  SCHEMA_REGISTRY_PATH,
-  type AepClientConfig,
-  type AepClientDeps,
-} from './http';
-export { encodePropertyFilter, isFilterable, nameFilter, resolveNextPage } from './flow-service';
-export { schemaContainer } from './schema-registry';
+export type { AepClient };
+export type { AepClientConfig } from './http';
+export { nameFilter, encodePropertyFilter, resolveNextPage } from './flow-service';
 
 export function createAepClient(deps: AepClientDeps): AepClient {
   const http = createAepHttp(deps);
-  const connections = flowServiceKind<CreateBaseConnectionBody, BaseConnection>(
+  const { patchSourceConnection: _, ...sourceConnections } = flowServiceMethods(
     http,
-    'connections',
-    'Connection',
-    baseConnectionSchema,
-  );
-  const sourceConnections = flowServiceKind<CreateSourceConnectionBody, SourceConnection>(
-    http,
-    'sourceConnections',
     'SourceConnection',
     sourceConnectionSchema,
   );
-  const targetConnections = flowServiceKind<CreateTargetConnectionBody, TargetConnection>(
-    http,
-    'targetConnections',
-    'TargetConnection',
-    targetConnectionSchema,
-  );
-  const flows = flowServiceKind<CreateFlowBody, Flow>(http, 'flows', 'Flow', flowSchema);
-
   return {
     ...schemaRegistryApi(http),
     ...catalogApi(http),
     ...dataPrepApi(http),
     ...inletApi(http),
+    ...flowServiceMethods(http, 'Connection', baseConnectionSchema),
+    ...sourceConnections,
+    ...flowServiceMethods(http, 'TargetConnection', targetConnectionSchema),
+    ...flowServiceMethods(http, 'Flow', flowSchema),
+    flowAction: flowAction(http),
+  };
+}
 
-    createConnection: connections.create,
-    getConnection: connections.get,
-    listConnections: connections.list,
-    patchConnection: connections.patch,
-    deleteConnection: connections.delete,
+/** Schema Registry: one schema by `$id` (or `meta:altId`). */
+function schemaRegistryApi(http: AepHttp): Pick<AepClient, 'getSchema'> {
+  return {
+    async getSchema(sandbox, schemaId, signal) {
+      return http.getOne(xdmSchemaSchema, {
+        operation: 'schemaregistry.getSchema',
+        resource: schemaId,
+        path: `data/foundation/schemaregistry/${schemaContainer(schemaId)}/schemas/${encodeURIComponent(schemaId)}`,
+        headers: { accept: 'application/vnd.adobe.xed+json; version=1' },
+        sandbox,
+        signal,
+      });
+    },
+  };
+}
 
-    createSourceConnection: sourceConnections.create,
-    getSourceConnection: sourceConnections.get,
-    listSourceConnections: sourceConnections.list,
-    deleteSourceConnection: sourceConnections.delete,
+/** Adobe-owned schemas live in the global container, everything else in the tenant's. */
+export function schemaContainer(schemaId: string): 'global' | 'tenant' {
+  return /^https?:\/\/ns\.adobe\.com\/xdm\//i.test(schemaId) ? 'global' : 'tenant';
+}
 
-    createTargetConnection: targetConnections.create,
-    getTargetConnection: targetConnections.get,
-    listTargetConnections: targetConnections.list,
-    patchTargetConnection: targetConnections.patch,
-    deleteTargetConnection: targetConnections.delete,
+/** Catalog: datasets (create, get, exact-name lookup over all pages, tolerant delete). */
+function catalogApi(
+  http: AepHttp,
+): Pick<AepClient, 'createDataset' | 'getDataset' | 'findDatasets' | 'deleteDataset'> {
+  const datasets = collection('catalog', 'data/foundation/catalog/dataSets');
+  return {
+    async createDataset(sandbox, body, signal) {
+      const call = datasets.call('createDataset', sandbox, signal, body.name);
+      const res = await http.platform({ ...call, method: 'post', json: body });
+      const id = http
+        .parse(catalogRefsSchema, res, call)
+        .map((ref) => /^@\/dataSets\/(.+)$/.exec(ref.trim())?.[1])
+        .find((x) => x !== undefined);
+      if (!id) throw unexpectedResponse(res.status, 'no dataset id returned', call);
+      return { id };
+    },
 
-    createFlow: flows.create,
-    getFlow: flows.get,
-    listFlows: flows.list,
-    patchFlow: flows.patch,
-    deleteFlow: flows.delete,
-    flowAction: (sandbox, id, action, signal) => flowAction(http, sandbox, id, action, signal),
+    async getDataset(sandbox, id, signal) {
+      const call = datasets.item('getDataset', id, sandbox, signal);
+      const found = await http.getOne(datasetMapSchema, call);
+      return found?.find((d) => d.id === id) ?? null;
+    },
+
+    async findDatasets(sandbox, q, signal) {
+      const call = datasets.call('findDatasets', sandbox, signal, q.name);
+      const found = await http.offsetPages(
+        call,
+        // Catalog `property=` values are literal up to the end of the parameter (no any-of
+        // splitting, no quote stripping), unlike Flow Service's: send the name as is.
+        ({ limit, start }) => ({ property: `name==${q.name}`, limit, start }),
+        (res) => {
+          const page = http.parse(datasetMapSchema, res, call);
+          return { items: page, last: page.length < OFFSET_PAGE_SIZE };
+        },
+      );
+      // Exact match on our side too: Catalog filter semantics (wildcards, quoting) vary.
+      return found.filter((d) => d.name === q.name);
+    },
+
+    async deleteDataset(sandbox, id, signal) {
+      // Catalog answers 200 `["@/dataSets/{id}"]`, or 200 `[]` when nothing matched.
+      return http.deleteOne(datasets.item('deleteDataset', id, sandbox, signal), (body) => {
+        const refs = catalogRefsSchema.safeParse(body);
+        return refs.success && refs.data.length === 0;
+      });
+    },
+  };
+}
+
+/**
+ * Data Prep: mapping sets (create, versioned update with PUT, get a version, exact-name lookup
+ * over all pages, tolerant delete).
+ */
+function dataPrepApi(
+  http: AepHttp,
+): Pick<
+  AepClient,
+  'createMappingSet' | 'updateMappingSet' | 'getMappingSet' | 'findMappingSets' | 'deleteMappingSet'
+> {
+  const mappingSets = collection('dataprep', 'data/foundation/conversion/mappingSets');
+  return {
+    async createMappingSet(sandbox, body, signal) {
+      const call = mappingSets.call('createMappingSet', sandbox, signal, body.name);
+      return http.send(createdMappingSetSchema, { ...call, method: 'post', json: body });
+    },
+
+    async updateMappingSet(sandbox, id, body, signal) {
+      const call = mappingSets.item('updateMappingSet', id, sandbox, signal);
+      return http.send(createdMappingSetSchema, { ...call, method: 'put', json: body });
+    },
+
+    async getMappingSet(sandbox, id, signal, version) {
+      const call = mappingSets.item('getMappingSet', id, sandbox, signal);
+      const at = version === undefined ? undefined : new URLSearchParams({ version: `${version}` });
+      return http.getOne(mappingSetSchema, { ...call, searchParams: at });
+    },
+
+    async findMappingSets(sandbox, q, signal) {
+      const call = mappingSets.call('findMappingSets', sandbox, signal, q.name);
+      const found = await http.offsetPages(
+        call,
+        // `limit` and `start` are both required by Data Prep.
+        (page) => ({ ...page, name: q.name }),
+        (res) => {
+          const page = http.parse(mappingSetPageSchema, res, call);
+          // A short page ends the list, unless the server caps pages below our limit and says so
+          // (`_page.limit`) or links a next page: stopping early would hide an owned mapping set.
+          const pageSize = Math.min(OFFSET_PAGE_SIZE, page._page?.limit ?? OFFSET_PAGE_SIZE);
+          const last =
+            page.data.length === 0 || (page.data.length < pageSize && !page._links?.next);
+          return { items: page.data, last };
+        },
+      );
+      return found.filter((m) => m.name === q.name);
+    },
+
+    async deleteMappingSet(sandbox, id, signal) {
+      return http.deleteOne(mappingSets.item('deleteMappingSet', id, sandbox, signal));
+    },
+  };
+}
+
+/**
+ * The streaming inlet (DCS): no sandbox header, the inlet URL identifies org and sandbox. The
+ * bearer token goes to the inlet only when the inlet requires authentication.
+ */
+function inletApi({ inletHttp, tokens }: AepHttp): Pick<AepClient, 'sendToInlet'> {
+  return {
+    async sendToInlet({ inletUrl, flowId, record, authenticated, signal }) {
+      const context = { operation: 'inlet.send', resource: flowId, service: 'inlet' as const };
+      try {
+        const send = (token?: string) =>
+          inletHttp.post(inletUrl, {
+            json: record,
+            ...(signal ? { signal } : {}),
+            headers: {
+              'x-adobe-flow-id': flowId,
+              ...(token ? { authorization: `Bearer ${token}` } : {}),
+            },
+          });
+        let token = authenticated ? await tokens.getToken(signal) : undefined;
+        let response = await send(token);
+        // DCS answers 401 (tutorial) or 403 (batch doc) for an expired token: refresh once.
+        if ((response.status === 401 || response.status === 403) && token) {
+          await response.body?.cancel();
+          tokens.invalidate(token);
+          token = await tokens.getToken(signal);
+          response = await send(token);
+        }
+        if (!response.ok) throw await readHttpError(response);
+        // DCS answers JSON; anything else is still a 2xx the caller may want to see.
+        return { status: response.status, body: bodyOfText(await response.text()) };
+      } catch (err) {
+        throw toAepFailure(err, context);
+      }
+    },
   };
 }

@@ -1,5 +1,6 @@
 /**
- * The one place where an AEP/IMS/inlet outcome becomes a Temporal failure.
+ * The one place where an AEP/IMS/inlet outcome becomes a Temporal failure (`toAepFailure`), and
+ * the errors the client raises before it is applied.
  *
  * Contract:
  * - Every failure thrown by `src/aep` is an `ApplicationFailure` whose `type` is a `FailureType`
@@ -18,13 +19,6 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { ZodError } from 'zod';
 import { FailureType } from '../shared/names';
-import {
-  AepHttpError,
-  AepUnexpectedResponseError,
-  describeBody,
-  describeIssues,
-} from './http-errors';
-import { isErrorLike, networkErrorCode } from './network-errors';
 
 /** JSON-safe details attached to every AEP failure (`failure.details[0]`). */
 export interface AepFailureDetails {
@@ -41,89 +35,92 @@ export interface AepErrorContext {
   operation: string;
   /** The id or name the call was about; must not be secret. */
   resource?: string;
-  /**
-   * `ims`: the token endpoint, where 400/401/403 all mean "these credentials are refused" and map
-   * to `AepUnauthorized`. Defaults to `platform`.
-   */
+  /** `ims`: the token endpoint, where every 4xx but 429 means "credentials refused". */
   service?: 'platform' | 'ims' | 'inlet';
-  /** Clock for HTTP-date `Retry-After` values (tests). */
-  now?: () => number;
-  /**
-   * The request's method. A DELETE refused because a dependent still uses the resource (`409`,
-   * or Flow Service `1418-400`, "delete its dataflows first") is retryable: the dependent may be
-   * on its way out (its own delete not yet visible), so Temporal retries it on the delete policy's
-   * bounded backoff before compensation or teardown reports it as left behind.
-   */
+  /** The request's method: a DELETE refused as still in use is retryable (see `fromHttpStatus`). */
   method?: string;
 }
 
 /**
- * Maps any error raised while talking to AEP to an `ApplicationFailure`.
- *
- * Throws (rather than returns) the original error when it is an activity cancellation, so
- * `throw toAepFailure(err, ctx)` is always the right call site. An `ApplicationFailure` passes
- * through unchanged, which makes the mapping safe to apply twice.
+ * A non-2xx answer, with its body already read (bodies can only be read asynchronously, the
+ * mapping itself is synchronous). Built by `readHttpError`; thrown inside the client only.
+ */
+export class AepHttpError extends Error {
+  override readonly name = 'AepHttpError';
+  constructor(
+    readonly status: number,
+    readonly statusText: string,
+    /** Raw `Retry-After` header value, if any. */
+    readonly retryAfter: string | null,
+    /** Parsed JSON body, or the (truncated) text when the body is not JSON; undefined when empty. */
+    readonly body: unknown,
+  ) {
+    super(`HTTP ${status} ${statusText}`.trim());
+  }
+}
+
+/** Reads a failed response into an `AepHttpError` (never throws; an unreadable body is dropped). */
+export async function readHttpError(response: Response): Promise<AepHttpError> {
+  const body = await response.text().then(bodyOfText, () => undefined);
+  const retryAfter = response.headers.get('retry-after');
+  return new AepHttpError(response.status, response.statusText, retryAfter, body);
+}
+
+/** A body as the client keeps it: parsed JSON, or else its text cut short; undefined when empty. */
+export function bodyOfText(text: string): unknown {
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text.slice(0, 2_000);
+  }
+}
+
+/**
+ * Maps any error raised while talking to AEP to an `ApplicationFailure`. Throws an activity
+ * cancellation as is (so `throw toAepFailure(err, ctx)` is always the right call site); an
+ * `ApplicationFailure` passes through unchanged, which makes the mapping safe to apply twice.
  */
 export function toAepFailure(err: unknown, context: AepErrorContext): ApplicationFailure {
-  if (isCancellation(err)) throw err;
+  if (err instanceof CancelledFailure || (isErrorLike(err) && err.name === 'AbortError')) throw err;
   if (err instanceof ApplicationFailure) return err;
-
   if (err instanceof AepHttpError) return fromHttpStatus(err, context);
+  if (err instanceof ZodError) return unexpectedResponse(null, describeIssues(err), context);
 
-  // ky's HTTPError (only if a caller lets ky throw): status and headers, body not yet read.
-  const httpLike = asHttpErrorLike(err);
-  if (httpLike) return fromHttpStatus(httpLike, context);
-
-  if (err instanceof AepUnexpectedResponseError || err instanceof ZodError) {
-    const status = err instanceof AepUnexpectedResponseError ? err.status : null;
-    const why = err instanceof ZodError ? describeIssues(err) : err.message;
-    return failure({
-      type: FailureType.AepUnexpectedResponse,
-      nonRetryable: true,
-      message: `${context.operation}: unexpected response${status ? ` (HTTP ${status})` : ''}: ${why}`,
-      details: { status, operation: context.operation, resource: context.resource },
-    });
-  }
-
-  const network = networkErrorCode(err);
+  const network = networkError(err);
   if (network) {
-    return failure({
-      type: FailureType.AepNetworkError,
-      nonRetryable: false,
-      message: `${context.operation}: no answer from AEP (${network.code}): ${network.message}`,
-      details: {
-        status: null,
-        code: network.code,
-        operation: context.operation,
-        resource: context.resource,
-      },
-    });
+    const message = `${context.operation}: no answer from AEP (${network.code}): ${network.message}`;
+    return failure(FailureType.AepNetworkError, true, message, context, null, network.code);
   }
-
   // Anything else is a defect in this process (a bug, not an AEP answer). It stays retryable,
   // exactly as Temporal would treat an unmapped error, so a fixed deployment can resume the run.
   const e = isErrorLike(err) ? err : new Error(String(err));
-  return ApplicationFailure.create({
-    type: e.name || 'Error',
-    nonRetryable: false,
-    message: `${context.operation}: ${scrub(e.message)}`,
-    details: [compact({ status: null, operation: context.operation, resource: context.resource })],
-  });
+  return failure(e.name || 'Error', true, `${context.operation}: ${e.message}`, context, null);
+}
+
+/** A 2xx whose body is not what the client needs: non-retryable, the field will not appear. */
+export function unexpectedResponse(
+  status: number | null,
+  why: string,
+  context: AepErrorContext,
+): ApplicationFailure {
+  const message = `${context.operation}: unexpected response${status ? ` (HTTP ${status})` : ''}: ${why}`;
+  return failure(FailureType.AepUnexpectedResponse, false, message, context, status);
+}
+
+/** Why a body failed its schema: the first three issues, each at its path. */
+export function describeIssues(err: ZodError): string {
+  return err.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
 }
 
 /** The details object of a failure produced by `toAepFailure`, if any. */
 export function aepFailureDetails(f: ApplicationFailure): AepFailureDetails | undefined {
   const d: unknown = f.details?.[0];
-  if (d && typeof d === 'object' && 'operation' in d && 'status' in d) {
-    return d as AepFailureDetails;
-  }
-  return undefined;
-}
-
-/** True for the abort raised when the activity (or any caller-supplied signal) is cancelled. */
-export function isCancellation(err: unknown): boolean {
-  if (err instanceof CancelledFailure) return true;
-  return isErrorLike(err) && err.name === 'AbortError';
+  const ours = d && typeof d === 'object' && 'operation' in d && 'status' in d;
+  return ours ? (d as AepFailureDetails) : undefined;
 }
 
 /**
@@ -134,130 +131,76 @@ export function parseRetryAfter(
   value: string | null | undefined,
   now: () => number = Date.now,
 ): number | undefined {
-  if (value == null) return undefined;
-  const v = value.trim();
-  if (v === '') return undefined;
-  if (/^\d+$/.test(v)) {
-    const seconds = Number(v);
-    return seconds > 0 ? seconds * 1000 : undefined;
-  }
-  const at = Date.parse(v);
-  if (Number.isNaN(at)) return undefined;
-  const ms = at - now();
+  const v = value?.trim();
+  if (!v) return undefined;
+  if (/^\d+$/.test(v)) return Number(v) > 0 ? Number(v) * 1000 : undefined;
+  const ms = Date.parse(v) - now();
   return ms > 0 ? Math.ceil(ms / 1000) * 1000 : undefined;
 }
 
-// ---------------------------------------------------------------------------------------------
-
-interface HttpErrorLike {
-  status: number;
-  statusText: string;
-  retryAfter: string | null;
-  body: unknown;
-}
-
-function asHttpErrorLike(err: unknown): HttpErrorLike | undefined {
-  if (!isErrorLike(err) || err.name !== 'HTTPError') return undefined;
-  const response = (err as { response?: unknown }).response;
-  if (!(response instanceof Response)) return undefined;
-  return {
-    status: response.status,
-    statusText: response.statusText,
-    retryAfter: response.headers.get('retry-after'),
-    body: undefined,
-  };
-}
+const STATUS_TYPES: Record<number, FailureType> = {
+  400: FailureType.AepBadRequest,
+  401: FailureType.AepUnauthorized,
+  403: FailureType.AepForbidden,
+  404: FailureType.AepNotFound,
+  409: FailureType.AepConflict,
+  412: FailureType.AepConflict,
+  429: FailureType.AepRateLimited,
+};
 
 function statusType(status: number, service: AepErrorContext['service']): FailureType {
   if (service === 'ims' && status >= 400 && status < 500 && status !== 429) {
     // IMS answers 400 invalid_client / 401 for refused credentials: nothing to retry.
     return FailureType.AepUnauthorized;
   }
-  switch (status) {
-    case 400:
-      return FailureType.AepBadRequest;
-    case 401:
-      return FailureType.AepUnauthorized;
-    case 403:
-      return FailureType.AepForbidden;
-    case 404:
-      return FailureType.AepNotFound;
-    case 409:
-    case 412:
-      return FailureType.AepConflict;
-    case 429:
-      return FailureType.AepRateLimited;
-  }
+  if (STATUS_TYPES[status]) return STATUS_TYPES[status];
   if (status >= 500) return FailureType.AepServerError;
   if (status >= 400) return FailureType.AepClientError;
   // A 1xx/3xx reaching the mapper is an answer we cannot use.
   return FailureType.AepUnexpectedResponse;
 }
 
-function fromHttpStatus(err: HttpErrorLike, context: AepErrorContext): ApplicationFailure {
-  const type = statusType(err.status, context.service);
+function fromHttpStatus(err: AepHttpError, context: AepErrorContext): ApplicationFailure {
   const adobe = describeBody(err.body);
   // 408: the server gave up waiting for the request; sending it again is the documented answer.
+  // A DELETE refused because a dependent still uses the resource (409, or Flow Service 1418-400,
+  // "delete its dataflows first") is retried too: the dependent may be on its way out (its own
+  // delete not yet visible), so Temporal retries it on the delete policy's bounded backoff
+  // before compensation or teardown reports it as left behind.
   const retryable =
     err.status === 408 ||
     err.status === 429 ||
     err.status >= 500 ||
-    (context.method?.toLowerCase() === 'delete' && isStillInUse(err.status, adobe.code));
-  const nextRetryDelay = retryable ? parseRetryAfter(err.retryAfter, context.now) : undefined;
+    (context.method?.toLowerCase() === 'delete' &&
+      (err.status === 409 || (err.status === 400 && /(^|-)1418-400$/.test(adobe.code ?? ''))));
   const what = context.resource ? `${context.operation} (${context.resource})` : context.operation;
   const parts = [`${what} failed: HTTP ${err.status}${err.statusText ? ` ${err.statusText}` : ''}`];
   if (adobe.code) parts.push(`[${adobe.code}]`);
   if (adobe.text) parts.push(adobe.text);
-  return failure({
+  const type = statusType(err.status, context.service);
+  const delay = retryable ? parseRetryAfter(err.retryAfter) : undefined;
+  return failure(type, retryable, parts.join(' '), context, err.status, adobe.code, delay);
+}
+
+function failure(
+  type: string,
+  retryable: boolean,
+  message: string,
+  context: AepErrorContext,
+  status: number | null,
+  code?: string,
+  nextRetryDelay?: number,
+): ApplicationFailure {
+  const details: AepFailureDetails = { status, operation: context.operation };
+  if (code !== undefined) details.code = code;
+  if (context.resource !== undefined) details.resource = context.resource;
+  return ApplicationFailure.create({
     type,
     nonRetryable: !retryable,
-    message: parts.join(' '),
-    nextRetryDelay,
-    details: {
-      status: err.status,
-      code: adobe.code,
-      operation: context.operation,
-      resource: context.resource,
-    },
+    message: scrub(message),
+    ...(nextRetryDelay !== undefined ? { nextRetryDelay } : {}),
+    details: [details],
   });
-}
-
-/** A delete refused because something still uses the resource. */
-function isStillInUse(status: number, code: string | undefined): boolean {
-  return status === 409 || (status === 400 && /(^|-)1418-400$/.test(code ?? ''));
-}
-
-function failure(args: {
-  type: FailureType;
-  nonRetryable: boolean;
-  message: string;
-  nextRetryDelay?: number | undefined;
-  details: {
-    status: number | null;
-    code?: string | undefined;
-    operation: string;
-    resource?: string | undefined;
-  };
-}): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: args.type,
-    nonRetryable: args.nonRetryable,
-    message: scrub(args.message),
-    ...(args.nextRetryDelay !== undefined ? { nextRetryDelay: args.nextRetryDelay } : {}),
-    details: [compact(args.details)],
-  });
-}
-
-function compact(d: {
-  status: number | null;
-  code?: string | undefined;
-  operation: string;
-  resource?: string | undefined;
-}): AepFailureDetails {
-  const out: AepFailureDetails = { status: d.status, operation: d.operation };
-  if (d.code !== undefined) out.code = d.code;
-  if (d.resource !== undefined) out.resource = d.resource;
-  return out;
 }
 
 /** Defence in depth: a bearer token echoed by some server never reaches history. */
@@ -265,4 +208,93 @@ function scrub(message: string): string {
   return message
     .replace(/Bearer\s+[A-Za-z0-9._~+/=-]+/gi, 'Bearer [redacted]')
     .replace(/(client_secret|access_token)=[^&\s]*/gi, '$1=[redacted]');
+}
+
+/**
+ * Extracts Adobe's error code and human text from the known error body shapes:
+ * Flow Service / Schema Registry / DCS problem bodies `{type, title, detail, report, errorMessage}`,
+ * the gateway `{error_code, message}`, IMS `{error, error_description}`, and unknown shapes
+ * (Catalog, Data Prep) through their common field names.
+ */
+function describeBody(body: unknown): { code?: string; text?: string } {
+  if (typeof body === 'string') return { text: truncate(body, 300) };
+  if (!body || typeof body !== 'object') return {};
+  const b = body as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+  const report =
+    b.report && typeof b.report === 'object' ? (b.report as Record<string, unknown>) : {};
+
+  // Problem type URIs end with the code: .../errors/FLOW-1439-404, .../XDM-1010-404.
+  const code =
+    str(b.type)?.match(/([A-Z]+-\d+-\d+)\/?$/)?.[1] ??
+    str(b.error_code) ??
+    (typeof b.error_code === 'number' ? String(b.error_code) : undefined) ??
+    str(b.error) ??
+    str(b.code) ??
+    str(b.errorCode);
+
+  const texts: string[] = [];
+  const errors: unknown[] = Array.isArray(b.errors) ? b.errors.slice(0, 3) : [];
+  for (const v of [
+    b.title,
+    report['detailed-message'],
+    report.message,
+    b.errorMessage,
+    b.detail,
+    b.message,
+    b.error_description,
+    ...errors.map((e) => (e && typeof e === 'object' ? (e as { message?: unknown }).message : e)),
+  ]) {
+    const s = str(v);
+    if (s && !texts.some((t) => t.includes(s))) texts.push(s);
+  }
+  if (texts.length === 0 && !code) return { text: truncate(JSON.stringify(body), 300) };
+  return {
+    ...(code ? { code } : {}),
+    ...(texts.length ? { text: truncate(texts.join(': '), 500) } : {}),
+  };
+}
+
+function truncate(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+/**
+ * Duck-typed: errors raised by Node's fetch (undici) or DOMException may come from another realm
+ * (jest's vm context, worker threads), where `instanceof Error` is false.
+ */
+function isErrorLike(
+  e: unknown,
+): e is { name: string; message: string; code?: unknown; cause?: unknown } {
+  const o = e as { name?: unknown; message?: unknown } | null;
+  return typeof o === 'object' && typeof o?.name === 'string' && typeof o.message === 'string';
+}
+
+/** Socket errnos and undici codes that mean "no HTTP answer". */
+const NETWORK_CODE =
+  /^(ECONN(REFUSED|RESET|ABORTED)|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ENETDOWN|UND_ERR_(SOCKET|CONNECT_TIMEOUT|HEADERS_TIMEOUT|BODY_TIMEOUT|CLOSED))$/;
+
+/** Recognises "no HTTP answer" errors: ky timeouts, undici `fetch failed` and socket errnos. */
+function networkError(err: unknown): { code: string; message: string } | undefined {
+  if (isErrorLike(err) && err.name === 'TimeoutError') {
+    return { code: 'TIMEOUT', message: 'request timed out' };
+  }
+  // Walk the cause chain: undici wraps socket errors as TypeError('fetch failed', { cause }).
+  let fetchFailed = false;
+  for (let e = err, depth = 0; depth < 5 && isErrorLike(e); depth++, e = e.cause) {
+    if (typeof e.code === 'string' && NETWORK_CODE.test(e.code)) {
+      return { code: e.code, message: e.message };
+    }
+    if (/socket hang up|other side closed/i.test(e.message)) {
+      return { code: 'ECONNRESET', message: e.message };
+    }
+    if (e.name === 'TypeError' && (e.message === 'fetch failed' || e.message === 'terminated')) {
+      fetchFailed = true;
+    }
+  }
+  if (fetchFailed && isErrorLike(err)) {
+    const cause = isErrorLike(err.cause) ? err.cause.message : '';
+    return { code: 'FETCH_FAILED', message: cause || err.message };
+  }
+  return undefined;
 }

@@ -4,62 +4,42 @@
  * action endpoint.
  */
 import { type z } from 'zod';
-import { collection, deleteOne, getOne, send } from './calls';
-import { FLOW_SERVICE_PATH, MAX_PAGES, unexpected, type AepHttp } from './http';
+import { unexpectedResponse } from './errors';
+import { MAX_PAGES, collection, type AepHttp } from './http';
 import { createdSchema, listPageSchema, singleItemSchema } from './schemas';
 import type {
-  CreatedFlowServiceResource,
-  DeleteOutcome,
-  FlowAction,
-  JsonPatchOp,
-  ListOptions,
+  AepClient,
+  FlowServiceItem,
+  FlowServiceKind,
+  FlowServiceMethods,
+  FlowServiceOps,
   PropertyFilter,
 } from './types';
 
-const DEFAULT_FLOW_PAGE_SIZE = 100;
+const FLOW_SERVICE_PATH = 'data/foundation/flowservice';
 
-export interface FlowServiceKind<TBody, TItem> {
-  create: (
-    sandbox: string,
-    body: TBody,
-    signal?: AbortSignal,
-  ) => Promise<CreatedFlowServiceResource>;
-  get: (sandbox: string, id: string, signal?: AbortSignal) => Promise<TItem | null>;
-  list: (
-    sandbox: string,
-    filters: PropertyFilter[],
-    opts?: ListOptions,
-    signal?: AbortSignal,
-  ) => Promise<TItem[]>;
-  patch: (
-    sandbox: string,
-    id: string,
-    etag: string,
-    ops: JsonPatchOp[],
-    signal?: AbortSignal,
-  ) => Promise<CreatedFlowServiceResource>;
-  delete: (sandbox: string, id: string, signal?: AbortSignal) => Promise<DeleteOutcome>;
-}
-
-export function flowServiceKind<TBody, TItem>(
+/**
+ * The methods on kind `label` (collection `/connections` for `Connection`), under their names in
+ * `AepClient` (`FlowServiceMethods`).
+ */
+export function flowServiceMethods<K extends FlowServiceKind>(
   http: AepHttp,
-  collectionName: string,
-  label: string,
-  item: z.ZodType<TItem>,
-): FlowServiceKind<TBody, TItem> {
-  const { platform, parse } = http;
+  label: K,
+  item: z.ZodType<FlowServiceItem<K>>,
+): FlowServiceMethods<K> {
+  const collectionName = `${label[0]!.toLowerCase()}${label.slice(1)}s`;
   const kind = collection('flowservice', `${FLOW_SERVICE_PATH}/${collectionName}`);
   const single = singleItemSchema(item);
   const page = listPageSchema(item);
 
-  return {
+  const methods: FlowServiceOps<K> = {
     async create(sandbox, body, signal) {
       const call = kind.call(`create${label}`, sandbox, signal);
-      return send(http, createdSchema, { ...call, method: 'post', json: body });
+      return http.send(createdSchema, { ...call, method: 'post', json: body });
     },
 
     async get(sandbox, id, signal) {
-      const found = await getOne(http, single, kind.item(`get${label}`, id, sandbox, signal));
+      const found = await http.getOne(single, kind.item(`get${label}`, id, sandbox, signal));
       return found?.items[0] ?? null;
     },
 
@@ -67,9 +47,9 @@ export function flowServiceKind<TBody, TItem>(
       const operation = `flowservice.list${label}s`;
       const first = new URLSearchParams();
       for (const f of filters) first.append('property', encodePropertyFilter(f));
-      first.set('limit', String(opts?.limit ?? DEFAULT_FLOW_PAGE_SIZE));
+      first.set('limit', String(opts?.limit ?? 100));
 
-      const items: TItem[] = [];
+      const items: FlowServiceItem<K>[] = [];
       const seen = new Set<string>();
       let next: { path: string; params: URLSearchParams } | undefined = {
         path: kind.path,
@@ -78,10 +58,10 @@ export function flowServiceKind<TBody, TItem>(
       while (next) {
         const key = `${next.path}?${next.params.toString()}`;
         if (seen.has(key) || seen.size >= MAX_PAGES) {
-          unexpected(200, 'pagination does not terminate', { operation });
+          throw unexpectedResponse(200, 'pagination does not terminate', { operation });
         }
         seen.add(key);
-        const res = await platform({
+        const res = await http.platform({
           operation,
           method: 'get',
           path: next.path,
@@ -89,7 +69,7 @@ export function flowServiceKind<TBody, TItem>(
           sandbox,
           signal,
         });
-        const body = parse(page, res, { operation });
+        const body = http.parse(page, res, { operation });
         items.push(...body.items);
         const href = body._links?.next?.href;
         next = href ? resolveNextPage(href, first) : undefined;
@@ -99,37 +79,33 @@ export function flowServiceKind<TBody, TItem>(
 
     async patch(sandbox, id, etag, ops, signal) {
       const call = kind.item(`patch${label}`, id, sandbox, signal);
-      return send(http, createdSchema, {
-        ...call,
-        method: 'patch',
-        json: ops,
-        headers: { 'if-match': etag },
-      });
+      const headers = { 'if-match': etag };
+      return http.send(createdSchema, { ...call, method: 'patch', json: ops, headers });
     },
 
     async delete(sandbox, id, signal) {
-      return deleteOne(http, kind.item(`delete${label}`, id, sandbox, signal));
+      return http.deleteOne(kind.item(`delete${label}`, id, sandbox, signal));
     },
   };
+  const named = Object.entries(methods).map(([m, f]) => [
+    m === 'list' ? `list${label}s` : m + label,
+    f,
+  ]);
+  return Object.fromEntries(named) as FlowServiceMethods<K>;
 }
 
 /** `POST /flows/{id}/action?op=enable|disable`. */
-export async function flowAction(
-  http: AepHttp,
-  sandbox: string,
-  id: string,
-  action: FlowAction,
-  signal?: AbortSignal,
-): Promise<CreatedFlowServiceResource> {
-  return send(http, createdSchema, {
-    operation: `flowservice.${action}Flow`,
-    resource: id,
-    method: 'post',
-    path: `${FLOW_SERVICE_PATH}/flows/${encodeURIComponent(id)}/action`,
-    searchParams: new URLSearchParams({ op: action }),
-    sandbox,
-    signal,
-  });
+export function flowAction(http: AepHttp): AepClient['flowAction'] {
+  return async (sandbox, id, action, signal) =>
+    http.send(createdSchema, {
+      operation: `flowservice.${action}Flow`,
+      resource: id,
+      method: 'post',
+      path: `${FLOW_SERVICE_PATH}/flows/${encodeURIComponent(id)}/action`,
+      searchParams: new URLSearchParams({ op: action }),
+      sandbox,
+      signal,
+    });
 }
 
 /**
@@ -161,7 +137,7 @@ export function encodePropertyFilter(f: PropertyFilter): string {
 }
 
 /** Whether `value` reads the same under every filter reading (see encodePropertyFilter). */
-export function isFilterable(value: string): boolean {
+function isFilterable(value: string): boolean {
   return value !== '' && !/[,"]/.test(value) && value.trim() === value;
 }
 

@@ -1,25 +1,23 @@
 /**
  * The one HTTP core of the AEP client: every Platform call goes through `platform()` (the four
  * Platform headers, the 401-refresh-once rule, failure mapping by `toAepFailure`), and every
- * response body through `parse()` (zod, loose: unknown fields are kept).
+ * response body through `parse()` (zod, loose: unknown fields are kept). On top of it, the shapes
+ * of call every Platform API here shares: get one resource (null when absent), send a body and
+ * parse the answer, a tolerant delete, and an offset-paged list read to its end.
  */
 import ky, { type KyInstance } from 'ky';
 import { type z } from 'zod';
 import { type Config } from '../config';
-import { toAepFailure } from './errors';
-import { AepUnexpectedResponseError, describeIssues, readHttpError } from './http-errors';
-import { createTokenProvider, type TokenProvider } from './token';
+import {
+  describeIssues,
+  readHttpError,
+  toAepFailure,
+  unexpectedResponse,
+  type AepErrorContext,
+} from './errors';
+import { createTokenProvider, type TokenConfig, type TokenProvider } from './token';
 
-export type AepClientConfig = Pick<
-  Config,
-  | 'AEP_PLATFORM_URL'
-  | 'AEP_IMS_URL'
-  | 'AEP_CLIENT_ID'
-  | 'AEP_CLIENT_SECRET'
-  | 'AEP_ORG_ID'
-  | 'AEP_SCOPES'
-  | 'AEP_REQUEST_TIMEOUT_MS'
->;
+export type AepClientConfig = TokenConfig & Pick<Config, 'AEP_PLATFORM_URL' | 'AEP_ORG_ID'>;
 
 export interface AepClientDeps {
   config: AepClientConfig;
@@ -28,46 +26,38 @@ export interface AepClientDeps {
   fetch?: typeof fetch;
 }
 
-export const FLOW_SERVICE_PATH = 'data/foundation/flowservice';
-export const CATALOG_PATH = 'data/foundation/catalog';
-export const SCHEMA_REGISTRY_PATH = 'data/foundation/schemaregistry';
-export const DATA_PREP_PATH = 'data/foundation/conversion';
-
 /** A server that keeps returning `next` forever must not keep an activity busy forever. */
 export const MAX_PAGES = 1_000;
+/** Catalog and Data Prep both cap a page at 100 items; offset-paged reads ask for full pages. */
+export const OFFSET_PAGE_SIZE = 100;
 
-export interface CallContext {
+/** What a call is about (for failures) and where it goes. */
+export interface Call {
   operation: string;
   resource?: string;
-}
-
-export interface PlatformRequest extends CallContext {
-  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Relative to AEP_PLATFORM_URL, without leading slash. */
   path: string;
   sandbox: string;
-  searchParams?: URLSearchParams;
-  json?: unknown;
-  headers?: Record<string, string>;
   signal?: AbortSignal | undefined;
+  searchParams?: URLSearchParams;
+  headers?: Record<string, string>;
+}
+
+interface PlatformRequest extends Call {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  json?: unknown;
   /** Non-2xx statuses returned as values instead of failures (404 for gets and deletes). */
   allow?: readonly number[];
 }
 
-export interface PlatformResponse {
+interface PlatformResponse {
   status: number;
   body: unknown;
 }
 
-export interface AepHttp {
-  platform: (req: PlatformRequest) => Promise<PlatformResponse>;
-  parse: <T>(schema: z.ZodType<T>, res: PlatformResponse, context: CallContext) => T;
-  /** For the streaming inlet: no prefix URL, no Platform headers. */
-  inletHttp: KyInstance;
-  tokens: TokenProvider;
-}
+export type AepHttp = ReturnType<typeof createAepHttp>;
 
-export function createAepHttp(deps: AepClientDeps): AepHttp {
+export function createAepHttp(deps: AepClientDeps) {
   const { config } = deps;
   const tokens = deps.tokens ?? createTokenProvider(deps);
   const common = {
@@ -76,58 +66,138 @@ export function createAepHttp(deps: AepClientDeps): AepHttp {
     throwHttpErrors: false,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   } as const;
-  const platformHttp: KyInstance = ky.create({ ...common, prefixUrl: config.AEP_PLATFORM_URL });
-  const inletHttp: KyInstance = ky.create(common);
+  const platformHttp = ky.create({ ...common, prefixUrl: config.AEP_PLATFORM_URL });
+  const platform = (req: PlatformRequest) => callPlatform(platformHttp, config, tokens, req);
 
-  async function platform(req: PlatformRequest): Promise<PlatformResponse> {
-    const context = { operation: req.operation, resource: req.resource, method: req.method };
-    try {
-      const send = (token: string) =>
-        platformHttp(req.path, {
-          method: req.method,
-          ...(req.searchParams ? { searchParams: queryString(req.searchParams) } : {}),
-          ...(req.json !== undefined ? { json: req.json } : {}),
-          ...(req.signal ? { signal: req.signal } : {}),
-          headers: {
-            ...req.headers,
-            authorization: `Bearer ${token}`,
-            'x-api-key': config.AEP_CLIENT_ID,
-            'x-gw-ims-org-id': config.AEP_ORG_ID,
-            'x-sandbox-name': req.sandbox,
-          },
-        });
-      let token = await tokens.getToken(req.signal);
-      let response = await send(token);
-      if (response.status === 401) {
-        await response.body?.cancel();
-        tokens.invalidate(token);
-        token = await tokens.getToken(req.signal);
-        response = await send(token);
-      }
-      if (response.ok) return { status: response.status, body: await readJson(response) };
-      const failed = await readHttpError(response);
-      if (req.allow?.includes(response.status) && !isSandboxNotFound(failed.body)) {
-        return { status: response.status, body: failed.body };
-      }
-      throw failed;
-    } catch (err) {
-      throw toAepFailure(err, context);
-    }
-  }
-
-  function parse<T>(schema: z.ZodType<T>, res: PlatformResponse, context: CallContext): T {
+  function parse<T>(schema: z.ZodType<T>, res: PlatformResponse, context: AepErrorContext): T {
     const result = schema.safeParse(res.body);
     if (result.success) return result.data;
-    const why = describeIssues(result.error);
-    throw toAepFailure(new AepUnexpectedResponseError(res.status, why), context);
+    throw unexpectedResponse(res.status, describeIssues(result.error), context);
   }
 
-  return { platform, parse, inletHttp, tokens };
+  /** GET one resource, parsed by `schema`; null when absent (404: an unknown sandbox still fails). */
+  async function getOne<T>(schema: z.ZodType<T>, call: Call): Promise<T | null> {
+    const res = await platform({ ...call, method: 'get', allow: [404] });
+    return res.status === 404 ? null : parse(schema, res, call);
+  }
+
+  /** POST, PUT or PATCH (with `json`, if any); the answer parsed by `schema`. */
+  async function send<T>(
+    schema: z.ZodType<T>,
+    call: Call & { method: 'post' | 'put' | 'patch'; json?: unknown },
+  ): Promise<T> {
+    return parse(schema, await platform(call), call);
+  }
+
+  /** A tolerant DELETE: a 404, or an answer that `absent` says matched nothing, is `'absent'`. */
+  async function deleteOne(
+    call: Call,
+    absent: (body: unknown) => boolean = () => false,
+  ): Promise<'deleted' | 'absent'> {
+    const res = await platform({ ...call, method: 'delete', allow: [404] });
+    return res.status === 404 || absent(res.body) ? 'absent' : 'deleted';
+  }
+
+  /**
+   * Every item of an offset-paged list, each id once: full pages from `start` 0 on, each asked
+   * for with the parameters `query` makes of the page's, and read by `read` (its items, and
+   * whether it is the last), MAX_PAGES at most.
+   */
+  async function offsetPages<T extends { id: string }>(
+    call: Call,
+    query: (page: { limit: string; start: string }) => Record<string, string>,
+    read: (res: PlatformResponse) => { items: T[]; last: boolean },
+  ): Promise<T[]> {
+    const out = new Map<string, T>();
+    for (let start = 0, pages = 0; pages < MAX_PAGES; pages++) {
+      const params = query({ limit: String(OFFSET_PAGE_SIZE), start: String(start) });
+      const searchParams = new URLSearchParams(params);
+      const page = read(await platform({ ...call, method: 'get', searchParams }));
+      for (const item of page.items) if (!out.has(item.id)) out.set(item.id, item);
+      if (page.last) break;
+      start += page.items.length;
+    }
+    return [...out.values()];
+  }
+
+  /** For the streaming inlet: no prefix URL, no Platform headers. */
+  const inletHttp = ky.create(common);
+  return { platform, parse, getOne, send, deleteOne, offsetPages, inletHttp, tokens };
 }
 
-/** A 2xx whose body is wrong in a way no schema can say (no id returned, endless paging). */
-export function unexpected(status: number, why: string, context: CallContext): never {
-  throw toAepFailure(new AepUnexpectedResponseError(status, why), context);
+async function callPlatform(
+  platformHttp: KyInstance,
+  config: AepClientConfig,
+  tokens: TokenProvider,
+  req: PlatformRequest,
+): Promise<PlatformResponse> {
+  const context = { operation: req.operation, resource: req.resource, method: req.method };
+  try {
+    const send = (token: string) =>
+      platformHttp(req.path, {
+        method: req.method,
+        ...(req.searchParams ? { searchParams: queryString(req.searchParams) } : {}),
+        ...(req.json !== undefined ? { json: req.json } : {}),
+        ...(req.signal ? { signal: req.signal } : {}),
+        headers: {
+          ...req.headers,
+          authorization: `Bearer ${token}`,
+          'x-api-key': config.AEP_CLIENT_ID,
+          'x-gw-ims-org-id': config.AEP_ORG_ID,
+          'x-sandbox-name': req.sandbox,
+        },
+      });
+    let token = await tokens.getToken(req.signal);
+    let response = await send(token);
+    if (response.status === 401) {
+      await response.body?.cancel();
+      tokens.invalidate(token);
+      token = await tokens.getToken(req.signal);
+      response = await send(token);
+    }
+    if (response.ok) {
+      const text = await response.text();
+      if (text.length === 0) return { status: response.status, body: undefined };
+      try {
+        return { status: response.status, body: JSON.parse(text) as unknown };
+      } catch {
+        throw unexpectedResponse(response.status, 'body is not JSON', context);
+      }
+    }
+    const failed = await readHttpError(response);
+    if (req.allow?.includes(response.status) && !isSandboxNotFound(failed.body)) {
+      return { status: response.status, body: failed.body };
+    }
+    throw failed;
+  } catch (err) {
+    throw toAepFailure(err, context);
+  }
+}
+
+/**
+ * The resources of one collection under `path`, and the calls on them: each call is named
+ * `<service>.<method>` (failures say which), and a call on one item is about its id.
+ */
+export function collection(service: string, path: string) {
+  return {
+    path,
+    /** A call on the whole collection, about `resource` (a name) when given. */
+    call: (method: string, sandbox: string, signal?: AbortSignal, resource?: string): Call => ({
+      operation: `${service}.${method}`,
+      resource,
+      path,
+      sandbox,
+      signal,
+    }),
+    /** A call on item `id`. */
+    item: (method: string, id: string, sandbox: string, signal?: AbortSignal): Call => ({
+      operation: `${service}.${method}`,
+      resource: id,
+      path: `${path}/${encodeURIComponent(id)}`,
+      sandbox,
+      signal,
+    }),
+  };
 }
 
 /**
@@ -143,17 +213,6 @@ function queryString(params: URLSearchParams): string {
  * is absent": it must fail loudly, or a tolerant delete would report success for nothing.
  */
 function isSandboxNotFound(body: unknown): boolean {
-  if (!body || typeof body !== 'object') return false;
-  const type = (body as { type?: unknown }).type;
+  const type = (body as { type?: unknown } | null | undefined)?.type;
   return typeof type === 'string' && /-2100-404\/?$/.test(type);
-}
-
-async function readJson(response: Response): Promise<unknown> {
-  const text = await response.text();
-  if (text.length === 0) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new AepUnexpectedResponseError(response.status, 'body is not JSON');
-  }
 }

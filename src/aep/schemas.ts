@@ -69,10 +69,7 @@ export const datasetMapSchema = z
 
 // ---- Flow Service ----------------------------------------------------------------------------
 
-export const createdSchema = z.looseObject({
-  id: z.string().min(1),
-  etag: z.string(),
-});
+export const createdSchema = z.looseObject({ id: z.string().min(1), etag: z.string() });
 export type CreatedFlowServiceResource = z.output<typeof createdSchema>;
 
 /** The fields every Flow Service resource has (`name` is optional on source and target ones). */
@@ -149,9 +146,7 @@ export function listPageSchema<T>(item: z.ZodType<T>) {
   return z.looseObject({
     items: z.array(item),
     _links: z
-      .looseObject({
-        next: z.looseObject({ href: z.string().optional() }).nullish(),
-      })
+      .looseObject({ next: z.looseObject({ href: z.string().optional() }).nullish() })
       .nullish(),
   });
 }

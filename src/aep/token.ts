@@ -15,8 +15,7 @@
  */
 import ky from 'ky';
 import { type Config } from '../config';
-import { toAepFailure } from './errors';
-import { readHttpError } from './http-errors';
+import { readHttpError, toAepFailure } from './errors';
 import { imsTokenSchema } from './schemas';
 
 export interface TokenProvider {
@@ -85,16 +84,9 @@ export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
   }
 
   function fresh(): Promise<CachedToken> {
-    if (!inFlight) {
-      inFlight = requestToken()
-        .then((t) => {
-          cached = t;
-          return t;
-        })
-        .finally(() => {
-          inFlight = undefined;
-        });
-    }
+    inFlight ??= requestToken()
+      .then((t) => (cached = t))
+      .finally(() => (inFlight = undefined));
     return inFlight;
   }
 
@@ -103,8 +95,7 @@ export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
       signal?.throwIfAborted();
       if (cached && now() < cached.refreshAt) return cached.value;
       const shared = fresh();
-      if (!signal) return (await shared).value;
-      return (await abortable(shared, signal)).value;
+      return (await (signal ? abortable(shared, signal) : shared)).value;
     },
     invalidate(token) {
       if (cached?.value === token) cached = undefined;

@@ -7,7 +7,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { createAepClient, type AepClient } from '../../src/aep/client';
 import { aepFailureDetails, parseRetryAfter, toAepFailure } from '../../src/aep/errors';
-import { AepHttpError } from '../../src/aep/http-errors';
+import { AepHttpError } from '../../src/aep/errors';
 import { FailureType } from '../../src/shared/names';
 import { mockActivityEnvironment } from '../harness/mock-activity';
 import {
