@@ -30,13 +30,13 @@ import type {
   ReleaseDatasetInput,
   ReleasedDataset,
 } from '../shared/datasets';
+import { describeFailure } from '../shared/failures';
 import {
   acquireDatasetUpdate,
   datasetQuery,
   FailureType,
   releaseDatasetUpdate,
 } from '../shared/names';
-import { describeFailure } from './failures';
 import { DATASET_DECIDE, DELETE, LIST_LAG_WAIT_MS } from './policies';
 import { step } from './steps';
 
