@@ -175,6 +175,13 @@ export function resultOf(
   };
 }
 
+/** The inlet the read found on the base connection, if it had one. */
+export function knownInlet(base: ActualSource['baseConnection']): InletInfo | undefined {
+  if (!base?.inletUrl || !base.inletId) return undefined;
+  const { inletUrl, inletId, authenticationRequired } = base;
+  return { inletUrl, inletId, authenticationRequired };
+}
+
 /** In dependency order. */
 const KINDS: ResourceKind[] = [
   'baseConnection',
@@ -192,12 +199,11 @@ function unchangedResult(
   plan: SourcePlan,
 ): ProvisionResult | undefined {
   const id = (kind: ResourceKind) => planned(plan, kind)?.id;
-  const base = actual.baseConnection;
+  const inlet = knownInlet(actual.baseConnection);
   const needed = ['flow', 'sourceConnection', 'targetConnection', 'dataset'] as const;
-  if (!base?.inletUrl || !base.inletId || needed.some((k) => !id(k))) return undefined;
-  const { inletUrl, inletId, authenticationRequired } = base;
+  if (!inlet || needed.some((k) => !id(k))) return undefined;
   const reused = KINDS.filter((k) => id(k) !== undefined);
-  return resultOf(req, { inletUrl, inletId, authenticationRequired }, id, {
+  return resultOf(req, inlet, id, {
     created: [],
     updated: [],
     reused,

@@ -1,8 +1,8 @@
 /**
- * ProvisionStreamingSource: the request is the desired state. The workflow reads what AEP holds
- * for the source, plans (plan.ts) and applies the plan: it creates what is missing, updates in
- * place what AEP allows, refuses what would change the inlet URL or move data unless the request
- * says `replace: true`, and changes nothing when nothing differs (no wait, no smoke record).
+ * ProvisionStreamingSource: the request is the desired state. The workflow reads what AEP holds,
+ * plans (plan.ts) and applies the plan: it creates what is missing, updates in place what AEP
+ * allows, refuses what would change the inlet URL or move data unless the request says
+ * `replace: true`, and changes nothing when nothing differs (no wait, no smoke record).
  *
  *   validate ─ read + plan ─┬─ base connection ─┬─ inlet URL ──────────┐
  *                           │                   └─ source connection ──┤
@@ -23,18 +23,20 @@ import {
 } from '@temporalio/workflow';
 import type { Owner } from '../activities/types';
 import type { ProvisionRequest, ProvisionRequestInput } from '../request';
+import type { AcquiredDataset } from '../shared/datasets';
 import { SearchAttributes } from '../shared/names';
 import type { ProvisionResult } from '../shared/results';
+import { ensureDataset } from './dataset';
 import {
-  datasetName,
   found,
+  knownInlet,
   planned,
   readAndPlan,
   removeUnwanted,
   resultOf,
   type Planned,
 } from './plan';
-import { DATASET_CALL, DELETE, INLET_POLL, VALIDATE_LOCALLY } from './policies';
+import { DELETE, INLET_POLL, VALIDATE_LOCALLY } from './policies';
 import { Progress } from './progress';
 import { Saga } from './saga';
 import { step, throwIfCancelled } from './steps';
@@ -142,21 +144,16 @@ async function sourceSide(run: Run) {
     }),
   );
   progress.record('baseConnection', base);
-  const known = baseFound ? actual.baseConnection : null;
+  const known = baseFound ? knownInlet(actual.baseConnection) : undefined;
   // The inlet URL may lag the base connection: polled on INLET_POLL's schedule until it is there.
   const [inlet, source] = await Promise.all([
-    known?.inletUrl && known.inletId
-      ? {
-          inletUrl: known.inletUrl,
-          inletId: known.inletId,
-          authenticationRequired: known.authenticationRequired,
-        }
-      : step(
-          'getInlet',
-          'Read the inlet URL',
-          { sandbox: req.sandbox, baseConnectionId: base.id },
-          INLET_POLL,
-        ),
+    known ??
+      step(
+        'getInlet',
+        'Read the inlet URL',
+        { sandbox: req.sandbox, baseConnectionId: base.id },
+        INLET_POLL,
+      ),
     saga.create('sourceConnection', req.name, () =>
       step('ensureSourceConnection', 'Source connection', {
         owner,
@@ -179,40 +176,18 @@ async function sourceSide(run: Run) {
 }
 
 /**
- * The dataset, then the target connection. Named by id, the dataset is checked (exists, same
- * schema), never this project's to delete (no undo). Named by name, it is asked of its workflow,
- * which creates it once and records this source as a writer before its target connection exists
- * (the undo releases it). A source whose target connection stays is a writer already: no ask.
+ * The dataset (dataset.ts: checked, or asked of its workflow, which records this source as a
+ * writer before its target connection exists), then the target connection. A source whose
+ * target connection stays is a writer already: nothing is asked.
  */
 async function targetSide(run: Run) {
   const { req, owner, saga, progress, actual } = run;
-  const { datasetId, schemaId, dataset: named } = req.target;
+  const { datasetId, schemaId } = req.target;
   const targetFound = found(run.plan, 'targetConnection');
   const kept = actual.dataset && found(run.plan, 'dataset') && targetFound ? actual.dataset : null;
-  const name = datasetName(req);
-  const dataset: { id: string; created: boolean; retired?: string } = kept
+  const dataset: AcquiredDataset = kept
     ? { id: kept.id, created: false }
-    : datasetId !== undefined
-      ? await step('checkDataset', `Check dataset ${datasetId}`, {
-          sandbox: req.sandbox,
-          id: datasetId,
-          schemaId,
-        })
-      : await saga.create('dataset', name, () =>
-          step(
-            'acquireDataset',
-            `Dataset "${name}"`,
-            {
-              sandbox: req.sandbox,
-              name,
-              source: req.name,
-              runId: owner.runId,
-              schemaId,
-              ...(named?.description !== undefined ? { description: named.description } : {}),
-            },
-            DATASET_CALL,
-          ),
-        );
+    : await ensureDataset(req, owner, saga);
   progress.record('dataset', dataset, datasetId === undefined);
   if (dataset.retired) {
     progress.done(`dataset ${dataset.retired} kept with its data (another schema): retired`);

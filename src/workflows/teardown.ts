@@ -22,28 +22,17 @@ import type { CompensationOutcome, DeprovisionResult } from '../shared/results';
 import { DATASET_CALL, DELETE, LIST_LAG_WAIT_MS } from './policies';
 import { step } from './steps';
 
-export interface GraphDeletion {
-  result: DeprovisionResult;
-  /** "kind id (why)" of each delete that kept failing. */
-  failed: string[];
-}
-
-export interface DeleteGraphOptions {
-  /** The source whose graph it is (it stops writing to its dataset). */
-  source: string;
-  /** Delete the dataset too, when no other source writes to it. */
-  deleteDataset: boolean;
-  onStep: (step: string) => void;
-}
-
 /**
- * Deletes the graph. A cancellation is rethrown (the caller's ending says CANCELLED), and so is
- * any error that is not a Temporal failure (a bug: it fails the workflow task).
+ * Deletes the graph of `source` (which stops writing to its dataset; `deleteDataset`: delete it
+ * too, when no other source writes to it). Returns the result and, in `failed`, "kind id (why)"
+ * of each delete that kept failing. A cancellation is rethrown (the caller's ending says
+ * CANCELLED), and so is any error that is not a Temporal failure (a bug: it fails the task).
  */
 export async function deleteGraph(
   graph: SourceGraph,
-  { source, deleteDataset, onStep }: DeleteGraphOptions,
-): Promise<GraphDeletion> {
+  opts: { source: string; deleteDataset: boolean; onStep: (step: string) => void },
+): Promise<{ result: DeprovisionResult; failed: string[] }> {
+  const { source, deleteDataset, onStep } = opts;
   const { sandbox } = graph;
   const result: DeprovisionResult = {
     sandbox,
