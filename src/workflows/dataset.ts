@@ -219,11 +219,7 @@ function forget(state: DatasetState): void {
  * lookup looked. Once the lag is over, any other dataset of the name carrying the same run's
  * marker, with no writer, is that twin.
  */
-async function sweepTwins(
-  owner: { sandbox: string; sourceName: string; runId: string },
-  name: string,
-  keep: string,
-): Promise<void> {
+async function sweepTwins(owner: Owner, name: string, keep: string): Promise<void> {
   await sleep(LIST_LAG_WAIT_MS);
   try {
     await step(

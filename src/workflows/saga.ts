@@ -52,19 +52,18 @@ export class Saga {
     this.undos.push(entry);
     const pending = call();
     this.creates.push(pending);
-    let result: T;
     try {
-      result = await pending;
+      const result = await pending;
+      entry.settledAt = Date.now();
+      entry.id = result.id;
+      entry.createdByThisRun = result.created;
+      entry.uncertain = result.retried === true;
+      return result;
     } catch (err) {
       entry.settledAt = Date.now();
       entry.uncertain = !refusedOutright(err);
       throw err;
     }
-    entry.settledAt = Date.now();
-    entry.id = result.id;
-    entry.createdByThisRun = result.created;
-    entry.uncertain = result.retried === true;
-    return result;
   }
 
   /**
