@@ -83,11 +83,9 @@ export async function ResolveStreamingSource(input: {
 /**
  * Tears a source down from its name (+ sandbox) or its flow id: discovers the graph this project
  * created (flow → source/target connections → base connection, mapping set, and the dataset if
- * this project created it), then deletes in TEARDOWN_ORDER (flow first, base connection last).
- * The dataset, and the data ingested into it, is kept unless the request says `deleteDataset`
- * (then deleted when no other source writes to it). Every delete is idempotent (404 counts as
- * done), so re-running a teardown is safe; a delete that keeps failing fails the workflow with
- * CompensationFailed naming what is left.
+ * this project created it), then deletes it. The dataset, and the data ingested into it, is kept
+ * unless the request says `deleteDataset`. Re-running a teardown is safe; a delete that keeps
+ * failing fails the workflow with CompensationFailed naming what is left.
  */
 export async function DeprovisionStreamingSource(
   input: DeprovisionRequestInput,
