@@ -37,66 +37,52 @@ function describeCharacter(ch: string): string {
   return `${hex} (${what})`;
 }
 
+const text = (what: string) => z.string({ error: `${what} must be a string` });
+const flag = (what: string) => z.boolean({ error: `${what} must be true or false` });
+/** A string of 1 to `max` characters. */
+const bounded = (what: string, max: number) =>
+  text(what).min(1, `${what} is empty`).max(max, `${what} is longer than ${max} characters`);
+
 const resourceName = (what: string) =>
-  z
-    .string({ error: `${what} must be a string` })
-    .min(1, `${what} is empty`)
-    .max(128, `${what} is longer than 128 characters`)
-    .superRefine((name, ctx) => {
-      const chars = [...name];
-      const bad = chars.findIndex((c) => REFUSED_CHARACTER.test(c));
-      if (bad >= 0) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${what} may contain only printable characters: character ${bad + 1} is ${describeCharacter(chars[bad] ?? '')}`,
-        });
-        return;
-      }
-      if (name.trim() !== name) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${what} must not start or end with whitespace`,
-        });
-      } else if (name === '.' || name === '..') {
-        ctx.addIssue({ code: 'custom', message: `${what} must not be "." or ".."` });
-      }
-    });
+  bounded(what, 128).superRefine((name, ctx) => {
+    const chars = [...name];
+    const bad = chars.findIndex((c) => REFUSED_CHARACTER.test(c));
+    const problem =
+      bad >= 0
+        ? `may contain only printable characters: character ${bad + 1} is ${describeCharacter(chars[bad] ?? '')}`
+        : name.trim() !== name
+          ? 'must not start or end with whitespace'
+          : name === '.' || name === '..'
+            ? 'must not be "." or ".."'
+            : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', message: `${what} ${problem}` });
+  });
 
 const freeText = (what: string, max: number) =>
-  z
-    .string({ error: `${what} must be a string` })
+  text(what)
     .max(max, `${what} is longer than ${max} characters`)
     .refine(
       (s) => !CONTROL_OR_INVISIBLE.test(s),
       `${what} contains control or invisible characters`,
     );
 
-export const sandboxName = z
-  .string({ error: 'sandbox must be a string' })
-  .regex(
-    /^[a-z0-9][a-z0-9-]{0,63}$/,
-    'sandbox must be a lowercase Platform sandbox name (a-z, 0-9, -)',
-  );
+export const sandboxName = text('sandbox').regex(
+  /^[a-z0-9][a-z0-9-]{0,63}$/,
+  'sandbox must be a lowercase Platform sandbox name (a-z, 0-9, -)',
+);
 
 const XDM_PATH = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 export const mappingSchema = z
   .object({
-    sourceAttribute: z
-      .string({ error: 'sourceAttribute must be a string' })
-      .min(1, 'sourceAttribute is empty')
-      .max(256, 'sourceAttribute is longer than 256 characters')
+    sourceAttribute: bounded('sourceAttribute', 256)
       .refine((s) => !CONTROL_OR_INVISIBLE.test(s), 'sourceAttribute contains control characters')
       .refine((s) => s.trim() === s, 'sourceAttribute has leading or trailing spaces'),
-    destinationXdmPath: z
-      .string({ error: 'destinationXdmPath must be a string' })
-      .min(1, 'destinationXdmPath is empty')
-      .max(256, 'destinationXdmPath is longer than 256 characters')
-      .regex(
-        XDM_PATH,
-        'destinationXdmPath must be a dotted XDM path such as person.name.firstName',
-      ),
-    identity: z.boolean({ error: 'identity must be true or false' }).default(false),
+    destinationXdmPath: bounded('destinationXdmPath', 256).regex(
+      XDM_PATH,
+      'destinationXdmPath must be a dotted XDM path such as person.name.firstName',
+    ),
+    identity: flag('identity').default(false),
   })
   .strict();
 
@@ -125,20 +111,18 @@ export const provisionRequestSchema = z
     sandbox: sandboxName.optional(),
     dataType: z.enum(['xdm', 'raw'], { error: 'dataType must be "xdm" or "raw"' }),
     authentication: z
-      .object({ required: z.boolean({ error: 'authentication.required must be true or false' }) })
+      .object({ required: flag('authentication.required') })
       .strict()
       .optional(),
     target: z
       .object({
-        schemaId: z
-          .string({ error: 'target.schemaId must be a string' })
+        schemaId: text('target.schemaId')
           .max(512, 'target.schemaId is too long')
           .regex(
             /^https:\/\/ns\.adobe\.com\/[A-Za-z0-9_.\-/]+$/,
             'target.schemaId must be an XDM schema $id such as https://ns.adobe.com/{TENANT}/schemas/{ID}',
           ),
-        datasetId: z
-          .string({ error: 'target.datasetId must be a string' })
+        datasetId: text('target.datasetId')
           .regex(
             /^[0-9a-f]{24}$/,
             'target.datasetId must be a Catalog dataset id (24 hex characters)',
@@ -183,7 +167,7 @@ export const provisionRequestSchema = z
          * Also send the record when nothing changed. By default a re-run that changes nothing
          * sends none (no record lands in a production dataset on every re-apply).
          */
-        always: z.boolean({ error: 'smokeTest.always must be true or false' }).optional(),
+        always: flag('smokeTest.always').optional(),
       })
       .strict()
       .optional(),
@@ -192,7 +176,7 @@ export const provisionRequestSchema = z
      * source is torn down and created again, with a new inlet URL. Without it such a change is
      * refused with ExistingSourceDiffers, naming each field.
      */
-    replace: z.boolean({ error: 'replace must be true or false' }).optional(),
+    replace: flag('replace').optional(),
     known: knownResources,
   })
   .strict();
@@ -206,8 +190,7 @@ export const deprovisionRequestSchema = z
   .object({
     sandbox: sandboxName.optional(),
     name: resourceName('name').optional(),
-    flowId: z
-      .string({ error: 'flowId must be a string' })
+    flowId: text('flowId')
       .regex(
         /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
         'flowId must be a UUID',
@@ -217,14 +200,14 @@ export const deprovisionRequestSchema = z
      * A source with nothing left to delete is not an error (the client sets it after cancelling
      * an open provisioning, whose compensation may have deleted everything already).
      */
-    ifExists: z.boolean({ error: 'ifExists must be true or false' }).optional(),
+    ifExists: flag('ifExists').optional(),
     /**
      * Also delete the dataset this project created for the source, and the records ingested into
      * it, when no other source writes to it. Without it the dataset is kept (`reason: retained`):
      * deleting ingested data is a separate, explicit act, as in AEP itself. A dataset the request
      * named by id is never deleted.
      */
-    deleteDataset: z.boolean({ error: 'deleteDataset must be true or false' }).optional(),
+    deleteDataset: flag('deleteDataset').optional(),
     known: knownResources,
   })
   .strict()
@@ -252,17 +235,20 @@ function problemsOf(error: z.ZodError): string[] {
 }
 
 /** Validates and normalizes; throws InvalidRequestError naming every bad field. */
-export function parseProvisionRequest(input: unknown, defaultSandbox: string): ProvisionRequest {
-  const r = provisionRequestSchema.safeParse(input);
+function parse<S extends z.ZodType<{ sandbox?: string }>>(
+  schema: S,
+  input: unknown,
+  sandbox: string,
+) {
+  const r = schema.safeParse(input);
   if (!r.success) throw new InvalidRequestError(problemsOf(r.error));
-  return { ...r.data, sandbox: r.data.sandbox ?? defaultSandbox };
+  return { ...r.data, sandbox: r.data.sandbox ?? sandbox };
 }
 
-export function parseDeprovisionRequest(
-  input: unknown,
-  defaultSandbox: string,
-): DeprovisionRequest {
-  const r = deprovisionRequestSchema.safeParse(input);
-  if (!r.success) throw new InvalidRequestError(problemsOf(r.error));
-  return { ...r.data, sandbox: r.data.sandbox ?? defaultSandbox };
+export function parseProvisionRequest(input: unknown, defaultSandbox: string): ProvisionRequest {
+  return parse(provisionRequestSchema, input, defaultSandbox);
+}
+
+export function parseDeprovisionRequest(input: unknown, sandbox: string): DeprovisionRequest {
+  return parse(deprovisionRequestSchema, input, sandbox);
 }

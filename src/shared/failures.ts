@@ -2,7 +2,12 @@
  * The one walk of a Temporal failure chain (ActivityFailure → ApplicationFailure → …), shared by
  * workflows (failure endings, progress) and the client (summarizeFailure). Deterministic: no I/O.
  */
-import { ApplicationFailure, CancelledFailure, TemporalFailure } from '@temporalio/common';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancelledFailure,
+  TemporalFailure,
+} from '@temporalio/common';
 
 /** The innermost failure of a chain. */
 export function rootOf(err: unknown): unknown {
@@ -22,4 +27,13 @@ export function failureTypeOf(err: unknown): string {
 /** The named type at the root of a failure chain, e.g. "AepBadRequest" or "Cancelled". */
 export function rootFailureType(err: unknown): string {
   return failureTypeOf(rootOf(err));
+}
+
+/** One line for operators: "<activity>: <Type>: <message>". */
+export function describeFailure(err: unknown): string {
+  const r = rootOf(err);
+  const where = err instanceof ActivityFailure && err.activityType ? `${err.activityType}: ` : '';
+  // Without trailing periods: callers embed it in sentences ("failed: <it>. Compensated: …").
+  const message = (r instanceof Error ? r.message : String(r)).replace(/[.\s]+$/, '');
+  return `${where}${rootFailureType(err)}: ${message}`;
 }

@@ -91,12 +91,16 @@ function planBaseConnection({ req, actual, add, needsReplace }: Draft): void {
     (base.description ?? '') !== description
       ? [{ field: 'description', from: base.description ?? '', to: description }]
       : [];
-  add({
-    kind: 'baseConnection',
-    action: changes.length ? 'update' : 'keep',
-    id: base.id,
-    ...(changes.length ? { changes } : {}),
-  });
+  add(keepOrUpdate('baseConnection', base.id, changes));
+}
+
+/** A resource that stays: kept, or updated in place when anything changes. */
+function keepOrUpdate(
+  kind: ResourcePlan['kind'],
+  id: string,
+  changes: FieldChange[],
+): ResourcePlan {
+  return changes.length ? { kind, action: 'update', id, changes } : { kind, action: 'keep', id };
 }
 
 function planSourceConnection({ actual, add }: Draft): void {
@@ -111,19 +115,11 @@ function planSourceConnection({ actual, add }: Draft): void {
 function planDataset({ req, actual, add, needsReplace }: Draft): void {
   const { datasetId, schemaId } = req.target;
   const ds = actual.dataset;
-  if (datasetId !== undefined) {
-    add(
-      ds
-        ? { kind: 'dataset', action: 'keep', id: ds.id }
-        : { kind: 'dataset', action: 'conflict', reason: `dataset ${datasetId} does not exist` },
-    );
-    if (ds && ds.schemaId !== schemaId)
-      needsReplace.push({ field: 'target.schemaId', from: ds.schemaId, to: schemaId });
-  } else if (ds) {
-    if (ds.schemaId !== schemaId)
-      needsReplace.push({ field: 'target.schemaId', from: ds.schemaId, to: schemaId });
-    add({ kind: 'dataset', action: 'keep', id: ds.id });
-  } else add({ kind: 'dataset', action: 'create' });
+  if (ds && ds.schemaId !== schemaId)
+    needsReplace.push({ field: 'target.schemaId', from: ds.schemaId, to: schemaId });
+  if (ds) add({ kind: 'dataset', action: 'keep', id: ds.id });
+  else if (datasetId === undefined) add({ kind: 'dataset', action: 'create' });
+  else add({ kind: 'dataset', action: 'conflict', reason: `dataset ${datasetId} does not exist` });
 }
 
 /** Target connection: it writes to the dataset, and does not move in place either. */
@@ -185,30 +181,22 @@ function planFlow({ req, actual, add }: Draft, mappingChanges: boolean): void {
   const mappings = desiredMappings(req);
   const ms = actual.mappingSet;
   const wantedSpec = mappings ? 'streamingWithMapping' : 'streaming';
-  if (!flow) add({ kind: 'flow', action: 'create' });
-  else if (flow.flowSpec !== wantedSpec) {
-    add({
-      kind: 'flow',
-      action: 'replace',
-      id: flow.id,
-      reason: mappings
+  const replaced = !flow
+    ? undefined
+    : flow.flowSpec !== wantedSpec
+      ? mappings
         ? 'mappings added: the flow needs the Mapping flow spec'
-        : 'mappings removed: the flow needs the plain streaming flow spec',
-    });
-  } else if (
-    !base ||
-    !sourceConnection ||
-    !target ||
-    !flow.sourceConnectionIds.includes(sourceConnection.id) ||
-    !flow.targetConnectionIds.includes(target.id)
-  ) {
-    add({
-      kind: 'flow',
-      action: 'replace',
-      id: flow.id,
-      reason: 'its source or target connection is gone or was replaced',
-    });
-  } else {
+        : 'mappings removed: the flow needs the plain streaming flow spec'
+      : !base ||
+          !sourceConnection ||
+          !target ||
+          !flow.sourceConnectionIds.includes(sourceConnection.id) ||
+          !flow.targetConnectionIds.includes(target.id)
+        ? 'its source or target connection is gone or was replaced'
+        : undefined;
+  if (!flow) add({ kind: 'flow', action: 'create' });
+  else if (replaced) add({ kind: 'flow', action: 'replace', id: flow.id, reason: replaced });
+  else {
     const changes: FieldChange[] = [];
     if (mappings && ms && flow.mapping?.id !== ms.id)
       changes.push({ field: 'mapping.id', from: flow.mapping?.id ?? null, to: ms.id });
@@ -222,12 +210,7 @@ function planFlow({ req, actual, add }: Draft, mappingChanges: boolean): void {
       });
     if (flow.state !== undefined && flow.state !== 'enabled')
       changes.push({ field: 'state', from: flow.state, to: 'enabled' });
-    add({
-      kind: 'flow',
-      action: changes.length ? 'update' : 'keep',
-      id: flow.id,
-      ...(changes.length ? { changes } : {}),
-    });
+    add(keepOrUpdate('flow', flow.id, changes));
   }
 }
 

@@ -6,13 +6,11 @@
  */
 import type { z } from 'zod';
 import type { sourcePlanSchema } from '../api/result-schemas';
+import type { mappingSchema } from '../request';
 import type { ResourceKind } from './resources';
 
-export interface Mapping {
-  sourceAttribute: string;
-  destinationXdmPath: string;
-  identity: boolean;
-}
+/** One Data Prep mapping, defaults applied (identity false). */
+export type Mapping = z.output<typeof mappingSchema>;
 
 /** What AEP holds for a source, as found by readSource (ours only: foreign ones are listed). */
 export interface ActualSource {

@@ -1,5 +1,6 @@
 /**
- * StreamingDataset: the one place that decides about a dataset sources name by name. One run per
+ * StreamingDataset: the one place that decides about a dataset sources name by name (and
+ * ensureDataset, how a provisioning gets its dataset). One run per
  * (sandbox, dataset name) at a time (datasetWorkflowId), reached by update-with-start, so every
  * decision about the dataset is made by one writer, in order, from what Temporal records rather
  * than from Flow Service lists that lag behind writes:
@@ -30,14 +31,18 @@ import type {
   ReleaseDatasetInput,
   ReleasedDataset,
 } from '../shared/datasets';
+import type { Owner } from '../activities/types';
+import type { ProvisionRequest } from '../request';
+import { describeFailure } from '../shared/failures';
 import {
   acquireDatasetUpdate,
   datasetQuery,
   FailureType,
   releaseDatasetUpdate,
 } from '../shared/names';
-import { describeFailure } from './failures';
-import { DATASET_DECIDE, DELETE, LIST_LAG_WAIT_MS } from './policies';
+import { datasetName } from './plan';
+import { DATASET_CALL, DATASET_DECIDE, DELETE, LIST_LAG_WAIT_MS } from './policies';
+import type { Saga } from './saga';
 import { step } from './steps';
 
 /** How long a run with no writer waits for the next call before it ends (well above list lag). */
@@ -166,6 +171,42 @@ async function release(state: DatasetState, input: ReleaseDatasetInput): Promise
   return { id, ...r };
 }
 
+/**
+ * The dataset a provisioning writes to. Named by id: checked (exists, same schema), never this
+ * project's to delete, so no undo. Named by name: asked of its StreamingDataset, which creates it
+ * once and records the source as a writer; the undo (compensation) releases it.
+ */
+export function ensureDataset(
+  req: ProvisionRequest,
+  owner: Owner,
+  saga: Saga,
+): Promise<AcquiredDataset> {
+  const { datasetId, schemaId, dataset } = req.target;
+  if (datasetId !== undefined) {
+    return step('checkDataset', `Check dataset ${datasetId}`, {
+      sandbox: req.sandbox,
+      id: datasetId,
+      schemaId,
+    });
+  }
+  const name = datasetName(req);
+  return saga.create('dataset', name, () =>
+    step(
+      'acquireDataset',
+      `Dataset "${name}"`,
+      {
+        sandbox: req.sandbox,
+        name,
+        source: req.name,
+        runId: owner.runId,
+        schemaId,
+        ...(dataset?.description !== undefined ? { description: dataset.description } : {}),
+      },
+      DATASET_CALL,
+    ),
+  );
+}
+
 /** The name stands for no dataset (deleted, or retired for another schema). */
 function forget(state: DatasetState): void {
   state.datasetId = state.schemaId = state.createdByRun = undefined;
@@ -178,11 +219,7 @@ function forget(state: DatasetState): void {
  * lookup looked. Once the lag is over, any other dataset of the name carrying the same run's
  * marker, with no writer, is that twin.
  */
-async function sweepTwins(
-  owner: { sandbox: string; sourceName: string; runId: string },
-  name: string,
-  keep: string,
-): Promise<void> {
+async function sweepTwins(owner: Owner, name: string, keep: string): Promise<void> {
   await sleep(LIST_LAG_WAIT_MS);
   try {
     await step(

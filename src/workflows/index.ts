@@ -1,5 +1,5 @@
 /** Workflow entry point bundled by the worker (workflowsPath). Deterministic sandbox code only. */
 export { ProvisionStreamingSource } from './provision';
-export { DeprovisionStreamingSource } from './teardown';
-export { PlanStreamingSource, ResolveStreamingSource } from './plan';
+export { DeprovisionStreamingSource, ResolveStreamingSource } from './teardown';
+export { PlanStreamingSource } from './plan';
 export { StreamingDataset } from './dataset';

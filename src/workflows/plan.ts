@@ -1,34 +1,298 @@
 /**
- * The read-only workflows, each under its own workflow id, so they never wait for, nor block, an
- * operation on the source.
- *
- * PlanStreamingSource validates the request, reads what AEP holds for the source and returns the
- * plan (per resource: create, keep, update, replace, delete, conflict).
+ * The plan of a provisioning and what is done around applying it: the read-only plan workflow,
+ * the read of what AEP holds, the refusals, the answer when nothing changes, replacing the whole
+ * source when asked to, and deleting what the plan no longer wants once nothing uses it.
  */
-import { setCurrentDetails } from '@temporalio/workflow';
-import type { ResolvedSource } from '../activities/types';
-import type { ProvisionRequestInput } from '../request';
-import type { SourcePlan } from '../shared/plan';
+import {
+  ApplicationFailure,
+  isCancellation,
+  log,
+  setCurrentDetails,
+  TemporalFailure,
+} from '@temporalio/workflow';
+import type { InletInfo, PriorResource } from '../activities/types';
+import type { ProvisionRequest, ProvisionRequestInput } from '../request';
+import { describeFailure } from '../shared/failures';
+import { FailureType } from '../shared/names';
+import type { ActualSource, SourcePlan } from '../shared/plan';
 import { planSource } from '../shared/plan-source';
-import { readSource } from './plan-steps';
-import { step, validateRequest } from './steps';
+import type { ResourceKind } from '../shared/resources';
+import type { ProvisionResult } from '../shared/results';
+import { DELETE, READ_LOCALLY, VALIDATE_LOCALLY } from './policies';
+import type { Progress } from './progress';
+import type { Saga } from './saga';
+import { step } from './steps';
+import { deleteGraph } from './teardown';
 
+/**
+ * PlanStreamingSource validates the request, reads what AEP holds for the source and returns the
+ * plan (per resource: create, keep, update, replace, delete, conflict). Read-only runs get their
+ * own workflow ids, so they never wait for, nor block, an operation on the source.
+ */
 export async function PlanStreamingSource(input: ProvisionRequestInput): Promise<SourcePlan> {
-  const req = await validateRequest(input);
+  const req = await step('validateProvisionRequest', 'Validate the request', input, {
+    local: VALIDATE_LOCALLY,
+  });
   setCurrentDetails(`Reading source "${req.name}" in ${req.sandbox}`);
-  const actual = await readSource(req);
-  const plan = planSource(req, actual);
+  const plan = planSource(req, await readSource(req));
   setCurrentDetails(plan.changes ? 'Changes pending' : 'No change');
   return plan;
 }
 
+/** The plan of a resource `kind`. */
+export function planned(plan: SourcePlan, kind: ResourceKind) {
+  return plan.resources.find((r) => r.kind === kind);
+}
+
 /**
- * ResolveStreamingSource: the source a dataflow belongs to (teardown by flow id first resolves the
- * name, so that it runs under the source's one workflow id).
+ * What exists and stays (kept or updated in place), passed to its ensure activity as `found` (no
+ * lookup, no create on the first attempt; a retry still looks up): `null` when to be created.
  */
-export async function ResolveStreamingSource(input: {
-  sandbox: string;
-  flowId: string;
-}): Promise<ResolvedSource> {
-  return step('resolveFlowSource', `Find the source of dataflow ${input.flowId}`, input);
+export function found(plan: SourcePlan, kind: ResourceKind): PriorResource | null {
+  const r = planned(plan, kind);
+  return r?.id && (r.action === 'keep' || r.action === 'update')
+    ? { id: r.id, createdByThisRun: false }
+    : null;
+}
+
+/** The name of the dataset a request creates or finds (the source's own when it names none). */
+export function datasetName(req: ProvisionRequest): string {
+  return req.target.dataset?.name ?? req.name;
+}
+
+/** What AEP holds for the source: a local activity inside the current workflow task. */
+function readSource(req: ProvisionRequest): Promise<ActualSource> {
+  const { sandbox, name, target, known } = req;
+  const input = {
+    sandbox,
+    name,
+    schemaId: target.schemaId,
+    ...(target.datasetId !== undefined
+      ? { datasetId: target.datasetId }
+      : { datasetName: datasetName(req) }),
+    ...(known ? { known } : {}),
+  };
+  return step('readSource', 'Read the source from AEP', input, { local: READ_LOCALLY });
+}
+
+/** What AEP held for the source, and the plan from it. */
+export interface Planned {
+  actual: ActualSource;
+  plan: SourcePlan;
+}
+
+/**
+ * Reads what AEP holds and plans: refuses what the run must not do, answers at once (`unchanged`)
+ * when nothing changes, and replaces the whole source (`replaced`) when the plan says so.
+ */
+export async function readAndPlan(
+  req: ProvisionRequest,
+  saga: Saga,
+  progress: Progress,
+): Promise<Planned & { unchanged?: ProvisionResult; replaced?: true }> {
+  // The read is a local activity in the first workflow task (policies.ts READ_LOCALLY): no one
+  // could see PLANNING, so it is not published.
+  progress.status('PLANNING', 'Reading the source from AEP', { publish: false });
+  const actual = await readSource(req);
+  const plan = (progress.state.plan = planSource(req, actual));
+  refuse(req, plan);
+  if (!plan.changes && !req.smokeTest?.always) {
+    const unchanged = unchangedResult(req, actual, plan);
+    if (unchanged) return { actual, plan, unchanged };
+  }
+  // A failure from here on leaves the source as it was, unless the run replaces it whole.
+  if (plan.resources.some((r) => r.id !== undefined && r.kind !== 'dataset'))
+    saga.sourceState = 'previous';
+  if (!plan.replaceSource) return { actual, plan };
+  const emptied = await replaceWholeSource(req, actual, progress);
+  saga.sourceState = 'absent';
+  return {
+    actual: emptied,
+    plan: (progress.state.plan = planSource(req, emptied)),
+    replaced: true,
+  };
+}
+
+/** Refusals, each before anything is changed in AEP: typed, non-retryable, nothing to undo. */
+function refuse(req: ProvisionRequest, plan: SourcePlan): void {
+  const fail = (type: string, message: string, details: Record<string, unknown>): never => {
+    throw ApplicationFailure.create({ type, message, nonRetryable: true, details: [details] });
+  };
+  const where = `in sandbox "${req.sandbox}"`;
+  if (plan.schemaMissing) {
+    fail(FailureType.SchemaNotFound, `XDM schema ${req.target.schemaId} does not exist ${where}`, {
+      schemaId: req.target.schemaId,
+    });
+  }
+  const [foreign] = plan.conflicts;
+  if (foreign) {
+    fail(
+      FailureType.ForeignResourceConflict,
+      `A ${foreign.kind} named "${req.name}" already exists ${where} (id ${foreign.id}) and was not created by this project; it is left untouched. Choose another name, or delete it yourself`,
+      { conflicts: plan.conflicts },
+    );
+  }
+  if (plan.resources.some((r) => r.kind === 'dataset' && r.action === 'conflict')) {
+    fail(FailureType.DatasetMismatch, `Dataset ${req.target.datasetId} does not exist ${where}`, {
+      datasetId: req.target.datasetId,
+    });
+  }
+  if (plan.needsReplace.length > 0 && !req.replace) {
+    const fields = plan.needsReplace
+      .map((c) => `${c.field}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`)
+      .join('; ');
+    fail(
+      FailureType.ExistingSourceDiffers,
+      `Source "${req.name}" exists with settings AEP cannot change in place (${fields}); send the request with "replace": true to tear it down and create it again (new inlet URL), or choose another name`,
+      { changes: plan.needsReplace },
+    );
+  }
+}
+
+/** A provisioning's result: its inlet, the id of each kind (`id`), what the run did with each. */
+export function resultOf(
+  req: ProvisionRequest,
+  inlet: InletInfo,
+  id: (kind: ResourceKind) => string | undefined,
+  kinds: Pick<ProvisionResult, 'created' | 'updated' | 'reused'>,
+  smokeTest?: ProvisionResult['smokeTest'],
+): ProvisionResult {
+  return {
+    sandbox: req.sandbox,
+    name: req.name,
+    inletUrl: inlet.inletUrl,
+    inletId: inlet.inletId,
+    flowId: id('flow')!,
+    baseConnectionId: id('baseConnection')!,
+    sourceConnectionId: id('sourceConnection')!,
+    targetConnectionId: id('targetConnection')!,
+    datasetId: id('dataset')!,
+    mappingSetId: id('mappingSet'),
+    dataType: req.dataType,
+    authenticationRequired: inlet.authenticationRequired,
+    smokeTest,
+    ...kinds,
+  };
+}
+
+/** The inlet the read found on the base connection, if it had one. */
+export function knownInlet(base: ActualSource['baseConnection']): InletInfo | undefined {
+  if (!base?.inletUrl || !base.inletId) return undefined;
+  const { inletUrl, inletId, authenticationRequired } = base;
+  return { inletUrl, inletId, authenticationRequired };
+}
+
+/** In dependency order. */
+const KINDS: ResourceKind[] = [
+  'baseConnection',
+  'sourceConnection',
+  'dataset',
+  'targetConnection',
+  'mappingSet',
+  'flow',
+];
+
+/** The result of a run that changes nothing (every resource kept), or undefined if incomplete. */
+function unchangedResult(
+  req: ProvisionRequest,
+  actual: ActualSource,
+  plan: SourcePlan,
+): ProvisionResult | undefined {
+  const id = (kind: ResourceKind) => planned(plan, kind)?.id;
+  const inlet = knownInlet(actual.baseConnection);
+  const needed = ['flow', 'sourceConnection', 'targetConnection', 'dataset'] as const;
+  if (!inlet || needed.some((k) => !id(k))) return undefined;
+  const reused = KINDS.filter((k) => id(k) !== undefined);
+  return resultOf(req, inlet, id, {
+    created: [],
+    updated: [],
+    reused,
+  });
+}
+
+/**
+ * `replace: true` and a change AEP cannot make in place: tear the source down (as a teardown
+ * would: this project's resources only), then the plan starts from nothing but the dataset. The
+ * dataset is kept: when the request still names it, the new source writes to it again (a schema
+ * change makes its workflow retire it, with its data, for a new one); when the request names
+ * another, the source stops writing to the old one, which is kept (`retained`). Returns what AEP
+ * holds afterwards.
+ */
+async function replaceWholeSource(
+  req: ProvisionRequest,
+  actual: ActualSource,
+  progress: Progress,
+): Promise<ActualSource> {
+  progress.status('REPLACING', 'Tearing the source down to create it again (replace: true)');
+  // What the plan's read found, by id: lists may not show a resource made a moment ago.
+  const graph = await step(
+    'discoverSource',
+    `Find the resources of "${req.name}" to replace`,
+    {
+      sandbox: req.sandbox,
+      name: req.name,
+      known: {
+        baseConnectionId: actual.baseConnection?.id,
+        sourceConnectionId: actual.sourceConnection?.id,
+        targetConnectionId: actual.targetConnection?.id,
+        mappingSetId: actual.mappingSet?.id,
+        flowId: actual.flow?.id,
+      },
+    },
+    DELETE,
+  );
+  const sameDataset = (r: { kind: string; name?: string }) =>
+    r.kind === 'dataset' && req.target.datasetId === undefined && r.name === datasetName(req);
+  const { result, failed } = await deleteGraph(
+    { ...graph, resources: graph.resources.filter((r) => !sameDataset(r)) },
+    { source: req.name, deleteDataset: false, onStep: (s) => progress.done(s) },
+  );
+  if (failed.length > 0) {
+    progress.status('FAILED', `Replacing left ${failed.length} resource(s) behind`);
+    throw ApplicationFailure.create({
+      type: FailureType.CompensationFailed,
+      message: `Replacing "${req.name}" could not delete: ${failed.join('; ')}`,
+      nonRetryable: true,
+      details: [{ ...result, failed }],
+    });
+  }
+  progress.done(`replaced: deleted ${result.deleted.map((d) => `${d.kind} ${d.id}`).join(', ')}`);
+  for (const k of result.kept) progress.done(`kept ${k.kind} ${k.id} (${k.reason ?? 'kept'})`);
+  return {
+    schemaFound: actual.schemaFound,
+    baseConnection: null,
+    sourceConnection: null,
+    dataset: actual.dataset,
+    targetConnection: null,
+    mappingSet: null,
+    flow: null,
+    foreign: [],
+  };
+}
+
+/**
+ * Deletes what the plan no longer wants (a mapping set when the request dropped its mappings),
+ * once the flow that used it is gone. A delete that fails leaves an unused mapping set, not a
+ * broken source: it is logged and the run goes on.
+ */
+export async function removeUnwanted(
+  req: ProvisionRequest,
+  plan: SourcePlan,
+  progress: Progress,
+): Promise<void> {
+  for (const r of plan.resources.filter((p) => p.action === 'delete' && p.id)) {
+    if (r.kind === 'dataset') continue;
+    try {
+      await step(
+        'deleteResource',
+        `Delete ${r.kind} ${r.id} (${r.reason ?? r.action})`,
+        { kind: r.kind, sandbox: req.sandbox, id: r.id },
+        DELETE,
+      );
+      progress.done(`${r.kind} deleted: ${r.id} (${r.reason ?? r.action})`);
+    } catch (err) {
+      if (isCancellation(err) || !(err instanceof TemporalFailure)) throw err;
+      log.warn('Could not delete what the plan no longer wants', { error: describeFailure(err) });
+    }
+  }
 }

@@ -4,12 +4,16 @@ import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow
  * Activity options shared by the workflows. Every AEP call is one activity; each is idempotent
  * (it finds what an earlier attempt or run created before creating), so Temporal may retry it
  * freely. The HTTP client's own timeout (AEP_REQUEST_TIMEOUT_MS) is below startToCloseTimeout, and
- * no request outlives its attempt (each ends by the attempt's deadline, context.ts);
- * 4xx answers come back as non-retryable ApplicationFailures, 429/5xx and network errors as
- * retryable ones (429 with the server's Retry-After as the next delay).
+ * no request outlives its attempt (each ends by the attempt's deadline, context.ts); 4xx answers
+ * come back as non-retryable ApplicationFailures, 429/5xx and network errors as retryable ones
+ * (429 with the server's Retry-After as the next delay).
  */
 
-/** One attempt's time (start-to-close) of every remote activity; requests end within it. */
+/**
+ * One attempt's time (start-to-close) of every remote activity; requests end within it. Above
+ * AEP_REQUEST_TIMEOUT_MS (at most 25 s, config enforces it); short enough that an attempt lost
+ * with a killed worker, or a task handed to a poll that never delivered it, is retried after 30 s.
+ */
 export const ATTEMPT_TIMEOUT_MS = 30_000;
 
 /**
@@ -28,13 +32,11 @@ export const HEARTBEAT_TIMEOUT = '10s';
 export const LIST_LAG_WAIT_MS = 10_000;
 
 /**
- * Creates and reads. WAIT_CANCELLATION_COMPLETED: when a branch is cancelled, the workflow waits
+ * Creates and reads: about 7 minutes of retries, so an AEP outage of that length is outlasted,
+ * not compensated. WAIT_CANCELLATION_COMPLETED: when a branch is cancelled, the workflow waits
  * until the attempt in flight has finished, so compensation never races a create on the wire.
  */
 export const AEP_CALL: ActivityOptions = {
-  // Above AEP_REQUEST_TIMEOUT_MS (at most 25 s, config enforces it); short enough that an attempt
-  // lost with a killed worker, or a task the server handed to a poll that never delivered it,
-  // is retried after 30 s rather than a minute.
   startToCloseTimeout: ATTEMPT_TIMEOUT_MS,
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   cancellationType: 'WAIT_CANCELLATION_COMPLETED',
@@ -42,7 +44,6 @@ export const AEP_CALL: ActivityOptions = {
     initialInterval: '1s',
     backoffCoefficient: 2,
     maximumInterval: '30s',
-    // About 7 minutes of retries: an AEP outage of that length is outlasted, not compensated.
     maximumAttempts: 20,
   },
 };
@@ -58,10 +59,12 @@ export const INLET_POLL: ActivityOptions = {
   },
 };
 
-/** Deletes (compensation, teardown): their own policy; one that still fails is reported. */
+/**
+ * Deletes (compensation, teardown): about 70 s of retries, so a delete refused because a
+ * dependent is still going away ("still in use", 409 / 1418-400) is retried that long before it
+ * counts as left behind, and reported.
+ */
 export const DELETE: ActivityOptions = {
-  // About 70 s of retries: a delete refused because a dependent is still going away ("still in
-  // use", 409 / 1418-400) is retried that long before it counts as left behind.
   startToCloseTimeout: ATTEMPT_TIMEOUT_MS,
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: {
@@ -77,10 +80,7 @@ export const DELETE: ActivityOptions = {
  * that workflow's own AEP calls and for the calls of other sources queued before this one, so
  * an attempt may take minutes; a retry attaches to the update its earlier attempt sent.
  */
-export const DATASET_CALL: ActivityOptions = {
-  ...AEP_CALL,
-  startToCloseTimeout: '2m',
-};
+export const DATASET_CALL: ActivityOptions = { ...AEP_CALL, startToCloseTimeout: '2m' };
 
 /**
  * The dataset workflow's own AEP calls. Its calls are handled one at a time, so one stuck on a
@@ -98,20 +98,18 @@ export const DATASET_DECIDE: ActivityOptions = {
 };
 
 /**
- * The plan's read as a local activity: it only reads, so an attempt
- * lost with its worker costs nothing but the read again, and it runs inside the first workflow
- * task instead of costing a task round trip before the first create. AEP_CALL's attempt time and
- * backoff, more attempts. The SDK retries inside the workflow task while the next wait is below
- * localRetryThreshold (its default, 1 min, is above AEP_CALL's longest wait, 30 s: a read failing
- * for minutes would keep one task open and heartbeat it every 8 s, chaos `faults`); from the
- * third retry on it waits on a durable timer instead, seen in the history as one.
+ * The plan's read as a local activity: it only reads, so an attempt lost with its worker costs
+ * nothing but the read again, and it runs inside the first workflow task instead of costing a
+ * task round trip before the first create. AEP_CALL's attempt time and backoff, more attempts:
+ * about 13 minutes. The read makes six requests at once per attempt, and a transient fault on
+ * any one fails the attempt (under chaos `faults`, 20 % of requests, 62 % of attempts failed):
+ * 30 attempts make running out a one-in-a-million event (test/workflows/policies.test.ts), and a
+ * failed read has nothing to undo. The SDK retries inside the workflow task while the next wait
+ * is below localRetryThreshold (its default, 1 min, would keep a read failing for minutes in one
+ * task, heartbeated every 8 s); from the third retry on it waits on a durable timer instead.
  */
 export const READ_LOCALLY: LocalActivityOptions = {
   startToCloseTimeout: ATTEMPT_TIMEOUT_MS,
-  // About 13 minutes. The read makes six requests at once per attempt, and a transient fault on
-  // any one fails the attempt: under chaos `faults` (20 % of requests) 62 % of attempts failed and
-  // attempt 16 of 20 was reached over 400 sources. 30 attempts make running out a one-in-a-million
-  // event (test/workflows/policies.test.ts), and a failed read has nothing to undo.
   retry: { ...AEP_CALL.retry, maximumAttempts: 30 },
   localRetryThreshold: '3s',
 };

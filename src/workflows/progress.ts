@@ -18,7 +18,7 @@ export class Progress {
     compensation: [],
   };
   /** Kinds changed in place by this run. */
-  readonly updated: ResourceKind[] = [];
+  private readonly updated: ResourceKind[] = [];
   private published: ProvisionStatus | undefined;
 
   constructor() {
@@ -57,5 +57,17 @@ export class Progress {
   update(kind: ResourceKind, id: string, what: string): void {
     if (!this.updated.includes(kind)) this.updated.push(kind);
     this.done(`${kind} updated: ${id} (${what})`);
+  }
+
+  /** The kinds recorded, by what this run did with them. */
+  kinds(): Record<'created' | 'updated' | 'reused', ResourceKind[]> {
+    const refs = this.state.resources;
+    const kinds = Object.keys(refs) as ResourceKind[];
+    const { updated } = this;
+    return {
+      created: kinds.filter((k) => refs[k]?.created),
+      updated: kinds.filter((k) => !refs[k]?.created && updated.includes(k)),
+      reused: kinds.filter((k) => !refs[k]?.created && !updated.includes(k)),
+    };
   }
 }

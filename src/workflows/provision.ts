@@ -1,9 +1,8 @@
 /**
- * ProvisionStreamingSource: the request is the desired state. The workflow reads what AEP holds
- * for the source, plans (shared/plan.ts) and applies the plan: it creates what is missing,
- * updates in place what AEP allows, refuses what would change the inlet URL or move data unless
- * the request says `replace: true`, and changes nothing when nothing differs (no activation
- * wait, no smoke record).
+ * ProvisionStreamingSource: the request is the desired state. The workflow reads what AEP holds,
+ * plans (plan.ts) and applies the plan: it creates what is missing, updates in place what AEP
+ * allows, refuses what would change the inlet URL or move data unless the request says
+ * `replace: true`, and changes nothing when nothing differs (no wait, no smoke record).
  *
  *   validate ─ read + plan ─┬─ base connection ─┬─ inlet URL ──────────┐
  *                           │                   └─ source connection ──┤
@@ -13,9 +12,7 @@
  * Every create is registered with the saga before it is sent (saga.ts); on a Temporal failure or
  * a cancellation what this run created is deleted in reverse dependency order, until a
  * replacement flow has taken over (make-before-break: then the run rolls forward). Any other
- * error is a bug: it fails the workflow task, nothing is deleted, and a fixed deploy resumes
- * the run. The dataset is released, deleted only if this run created it and no other source
- * writes to it.
+ * error is a bug: it fails the workflow task, nothing is deleted, and a fixed deploy resumes it.
  */
 import {
   CancellationScope,
@@ -26,82 +23,84 @@ import {
 } from '@temporalio/workflow';
 import type { Owner } from '../activities/types';
 import type { ProvisionRequest, ProvisionRequestInput } from '../request';
-import { planSource } from '../shared/plan-source';
+import type { AcquiredDataset } from '../shared/datasets';
 import { SearchAttributes } from '../shared/names';
 import type { ProvisionResult } from '../shared/results';
-import { Sides, type Applied } from './sides';
+import { ensureDataset } from './dataset';
 import {
-  readSource,
-  refuse,
+  found,
+  knownInlet,
+  planned,
+  readAndPlan,
   removeUnwanted,
-  replaceWholeSource,
-  unchangedResult,
-} from './plan-steps';
+  resultOf,
+  type Planned,
+} from './plan';
+import { DELETE, INLET_POLL, VALIDATE_LOCALLY } from './policies';
 import { Progress } from './progress';
-import { Saga, throwIfCancelled } from './saga';
-import { step, validateRequest } from './steps';
+import { Saga } from './saga';
+import { step, throwIfCancelled } from './steps';
+
+/** One provisioning: its request, owner, saga and progress, what AEP held and the plan. */
+type Run = Planned & { req: ProvisionRequest; owner: Owner; saga: Saga; progress: Progress };
 
 export async function ProvisionStreamingSource(
   input: ProvisionRequestInput,
 ): Promise<ProvisionResult> {
-  const { progress, req, owner } = await begin(input);
+  const progress = new Progress();
+  const req = await step('validateProvisionRequest', 'Validate the request', input, {
+    local: VALIDATE_LOCALLY,
+  });
+  publishIdentity(req);
+  progress.done('request validated');
+  const owner: Owner = { sandbox: req.sandbox, sourceName: req.name, runId: workflowInfo().runId };
   const saga = new Saga(owner, progress);
+  // Whatever fails from here on goes to the saga (compensation, ending).
   try {
-    return await apply(req, owner, saga, progress);
+    const { actual, plan, unchanged, replaced } = await readAndPlan(req, saga, progress);
+    if (unchanged) {
+      progress.done('nothing to change');
+      progress.status('SUCCEEDED', `Unchanged — inlet ${unchanged.inletUrl}`);
+      return unchanged;
+    }
+    const result = await applyPlan({ req, owner, saga, progress, actual, plan });
+    if (replaced) result.inletUrlChanged = true;
+    progress.status('SUCCEEDED', `Inlet ${result.inletUrl} — flow ${result.flowId}`);
+    return result;
   } catch (err) {
     if (!(err instanceof TemporalFailure)) throw err;
     return saga.fail(err, req.name);
   }
 }
 
-/** Read, plan, refuse or apply. Whatever fails here goes to the saga (compensation, ending). */
-async function apply(
-  req: ProvisionRequest,
-  owner: Owner,
-  saga: Saga,
-  progress: Progress,
-): Promise<ProvisionResult> {
-  // The read is a local activity in the first workflow task (policies.ts READ_LOCALLY): no one
-  // could see PLANNING, so it is not published.
-  progress.status('PLANNING', 'Reading the source from AEP', { publish: false });
-  let actual = await readSource(req);
-  let plan = (progress.state.plan = planSource(req, actual));
-  refuse(req, plan);
-  if (!plan.changes && !req.smokeTest?.always) {
-    const unchanged = unchangedResult(req, actual, plan);
-    if (unchanged) {
-      progress.done('nothing to change');
-      progress.status('SUCCEEDED', `Unchanged — inlet ${unchanged.inletUrl}`);
-      return unchanged;
-    }
+/** The client sets sandbox and source name at start; a run started otherwise sets them here. */
+function publishIdentity(req: ProvisionRequest): void {
+  const started = workflowInfo().typedSearchAttributes;
+  if (
+    started.get(SearchAttributes.sandbox) !== req.sandbox ||
+    started.get(SearchAttributes.sourceName) !== req.name
+  ) {
+    upsertSearchAttributes([
+      { key: SearchAttributes.sandbox, value: req.sandbox },
+      { key: SearchAttributes.sourceName, value: req.name },
+    ]);
   }
+}
 
-  const inletUrlChanged = plan.replaceSource;
-  // A failure from here on leaves the source as it was, unless the run replaces it whole.
-  if (plan.resources.some((r) => r.id !== undefined && r.kind !== 'dataset'))
-    saga.sourceState = 'previous';
-  if (plan.replaceSource) {
-    actual = await replaceWholeSource(req, actual, progress);
-    saga.sourceState = 'absent';
-    plan = progress.state.plan = planSource(req, actual);
-  }
-
+/** The three sides in parallel, then the flow, the smoke test and the twin sweep. */
+async function applyPlan(run: Run): Promise<ProvisionResult> {
+  const { req, saga, progress } = run;
   progress.status('PROVISIONING', 'Applying the plan');
   const branches = new CancellationScope();
-  const steps = new Sides({ req, owner, saga, progress, actual, plan });
-  const sourceBranch = branches.run(() => steps.sourceSide());
-  const targetBranch = branches.run(() => steps.targetSide());
-  const mappingBranch = branches.run(() => steps.mappingSide());
-
   const [source, target, mapping] = await saga.all(branches, [
-    sourceBranch,
-    targetBranch,
-    mappingBranch,
+    branches.run(() => sourceSide(run)),
+    branches.run(() => targetSide(run)),
+    branches.run(() => mappingSide(run)),
   ] as const);
   throwIfCancelled();
   progress.status('PROVISIONING', 'Dataflow');
-  const flow = await steps.flow(source, target, mapping);
-  await removeUnwanted(req, plan, progress);
+  const flow = await flowStep(run, source.source.id, target.target.id, mapping);
+  await removeUnwanted(req, run.plan, progress);
   throwIfCancelled();
 
   let smokeTest: ProvisionResult['smokeTest'];
@@ -124,72 +123,162 @@ async function apply(
   }
 
   // Resources this run created twice (a create that committed after its attempt gave up).
-  const twinsRemoved = await saga.sweepTwins({
-    baseConnection: source.base.id,
-    sourceConnection: source.source.id,
-    targetConnection: target.target.id,
-    dataset: target.dataset.id,
-    flow: flow.id,
-    ...(mapping ? { mappingSet: mapping.id } : {}),
-  });
-  const result = resultOf(req, { source, target, mapping, flow }, progress, smokeTest);
+  const twinsRemoved = await saga.sweepTwins();
+  const ids = progress.state.resources;
+  const result = resultOf(req, source.inlet, (k) => ids[k]?.id, progress.kinds(), smokeTest);
   if (twinsRemoved.length > 0) result.twinsRemoved = twinsRemoved;
-  if (inletUrlChanged) result.inletUrlChanged = true;
-  progress.status('SUCCEEDED', `Inlet ${result.inletUrl} — flow ${flow.id}`);
   return result;
 }
 
-function resultOf(
-  req: ProvisionRequest,
-  { source, target, mapping, flow }: Applied,
-  progress: Progress,
-  smokeTest: ProvisionResult['smokeTest'],
-): ProvisionResult {
-  const refs = progress.state.resources;
-  const kinds = Object.keys(refs) as Array<keyof typeof refs>;
-  const updated = progress.updated;
-  return {
-    sandbox: req.sandbox,
-    name: req.name,
-    inletUrl: source.inlet.inletUrl,
-    inletId: source.inlet.inletId,
-    flowId: flow.id,
-    baseConnectionId: source.base.id,
-    sourceConnectionId: source.source.id,
-    targetConnectionId: target.target.id,
-    datasetId: target.dataset.id,
-    mappingSetId: mapping?.id,
-    dataType: req.dataType,
-    authenticationRequired: source.inlet.authenticationRequired,
-    smokeTest,
-    created: kinds.filter((k) => refs[k]?.created),
-    updated: kinds.filter((k) => !refs[k]?.created && updated.includes(k)),
-    reused: kinds.filter((k) => !refs[k]?.created && !updated.includes(k)),
-  };
+/** Base connection (and its description), then its inlet URL beside the source connection. */
+async function sourceSide(run: Run) {
+  const { req, owner, saga, progress, actual } = run;
+  const baseFound = found(run.plan, 'baseConnection');
+  const base = await saga.create('baseConnection', req.name, () =>
+    step('ensureBaseConnection', `Base connection "${req.name}"`, {
+      owner,
+      description: req.description,
+      dataType: req.dataType,
+      authenticationRequired: req.authentication?.required ?? false,
+      found: baseFound,
+    }),
+  );
+  progress.record('baseConnection', base);
+  const known = baseFound ? knownInlet(actual.baseConnection) : undefined;
+  // The inlet URL may lag the base connection: polled on INLET_POLL's schedule until it is there.
+  const [inlet, source] = await Promise.all([
+    known ??
+      step(
+        'getInlet',
+        'Read the inlet URL',
+        { sandbox: req.sandbox, baseConnectionId: base.id },
+        INLET_POLL,
+      ),
+    saga.create('sourceConnection', req.name, () =>
+      step('ensureSourceConnection', 'Source connection', {
+        owner,
+        baseConnectionId: base.id,
+        found: found(run.plan, 'sourceConnection'),
+      }),
+    ),
+    planned(run.plan, 'baseConnection')?.action === 'update'
+      ? step('updateDescription', 'Update the base connection description', {
+          sandbox: req.sandbox,
+          id: base.id,
+          description: req.description ?? '',
+        }).then(() => progress.update('baseConnection', base.id, 'description'))
+      : undefined,
+  ]);
+  progress.state.inletUrl = inlet.inletUrl;
+  progress.done('inlet URL read');
+  progress.record('sourceConnection', source);
+  return { base, inlet, source };
 }
 
-/** The client sets sandbox and source name at start; a run started otherwise sets them here. */
-export function publishIdentity(req: ProvisionRequest): void {
-  const started = workflowInfo().typedSearchAttributes;
-  if (
-    started.get(SearchAttributes.sandbox) !== req.sandbox ||
-    started.get(SearchAttributes.sourceName) !== req.name
-  ) {
-    upsertSearchAttributes([
-      { key: SearchAttributes.sandbox, value: req.sandbox },
-      { key: SearchAttributes.sourceName, value: req.name },
-    ]);
+/**
+ * The dataset (dataset.ts: checked, or asked of its workflow, which records this source as a
+ * writer before its target connection exists), then the target connection. A source whose
+ * target connection stays is a writer already: nothing is asked.
+ */
+async function targetSide(run: Run) {
+  const { req, owner, saga, progress, actual } = run;
+  const { datasetId, schemaId } = req.target;
+  const targetFound = found(run.plan, 'targetConnection');
+  const kept = actual.dataset && found(run.plan, 'dataset') && targetFound ? actual.dataset : null;
+  const dataset: AcquiredDataset = kept
+    ? { id: kept.id, created: false }
+    : await ensureDataset(req, owner, saga);
+  progress.record('dataset', dataset, datasetId === undefined);
+  if (dataset.retired) {
+    progress.done(`dataset ${dataset.retired} kept with its data (another schema): retired`);
   }
+  const target = await saga.create('targetConnection', req.name, () =>
+    step('ensureTargetConnection', 'Target connection', {
+      owner,
+      datasetId: dataset.id,
+      datasetNamedById: datasetId !== undefined,
+      schemaId,
+      found: targetFound ? { ...targetFound, dataSetId: dataset.id } : null,
+    }),
+  );
+  progress.record('targetConnection', target);
+  return { dataset, target };
 }
 
-/** The start of every provisioning: progress, the request validated, identity, owner. */
-export async function begin(
-  input: unknown,
-): Promise<{ progress: Progress; req: ProvisionRequest; owner: Owner }> {
-  const progress = new Progress();
-  const req = await validateRequest(input);
-  publishIdentity(req);
-  progress.done('request validated');
-  const owner: Owner = { sandbox: req.sandbox, sourceName: req.name, runId: workflowInfo().runId };
-  return { progress, req, owner };
+/** The mapping set: created, given a new version with the request's mappings, or kept. */
+async function mappingSide(run: Run) {
+  const { req, owner, saga, progress, actual } = run;
+  const { mappings } = req;
+  const r = planned(run.plan, 'mappingSet');
+  if (!mappings || !r) return undefined;
+  const schemaId = req.target.schemaId;
+  if (r.action === 'update' && r.id) {
+    const updated = await step(
+      'updateMappingSet',
+      `New mapping-set version (${mappings.length} mappings)`,
+      { owner, id: r.id, schemaId, mappings },
+    );
+    progress.record('mappingSet', updated);
+    progress.update('mappingSet', updated.id, `version ${updated.version}`);
+    return { id: updated.id, version: updated.version };
+  }
+  const kept = r.action === 'keep' ? actual.mappingSet : null;
+  const result = await saga.create('mappingSet', req.name, () =>
+    step('ensureMappingSet', `Data Prep mapping set (${mappings.length} mappings)`, {
+      owner,
+      schemaId,
+      mappings,
+      found: kept ? { id: kept.id, createdByThisRun: false, version: kept.version } : null,
+    }),
+  );
+  progress.record('mappingSet', result);
+  return { id: result.id, version: result.version };
+}
+
+/**
+ * The flow: created, updated (mapping version, re-enabled), kept, or replaced make-before-break
+ * (another flow spec, or connections that changed): the new flow is created first, the old one
+ * deleted only once the new one exists, and then the run is committed (saga.commit): a later
+ * failure or cancellation keeps the new flow rather than leave the inlet feeding nothing.
+ */
+async function flowStep(
+  run: Run,
+  sourceConnectionId: string,
+  targetConnectionId: string,
+  mapping: Awaited<ReturnType<typeof mappingSide>>,
+): Promise<{ id: string; changed: boolean }> {
+  const { req, owner, saga, progress } = run;
+  const r = planned(run.plan, 'flow');
+  const replaces = r?.action === 'replace' ? r.id : undefined;
+  const flow = await saga.create('flow', req.name, () =>
+    step('ensureFlow', replaces ? `Dataflow (replaces ${replaces})` : 'Dataflow', {
+      owner,
+      found: found(run.plan, 'flow'),
+      sourceConnectionId,
+      targetConnectionId,
+      mappingSet: mapping,
+      ...(replaces ? { replaces } : {}),
+    }),
+  );
+  progress.record('flow', flow);
+  if (replaces) {
+    await step(
+      'deleteResource',
+      `Delete the replaced dataflow ${replaces} (${r?.reason ?? 'replaced'})`,
+      { kind: 'flow', sandbox: req.sandbox, id: replaces },
+      DELETE,
+    );
+    saga.commit();
+    progress.done(`flow ${replaces} deleted: replaced by ${flow.id} (${r?.reason ?? ''})`);
+  }
+  if (r?.action === 'update') {
+    await step('updateFlow', 'Point the dataflow at the mapping version; enable it', {
+      sandbox: req.sandbox,
+      id: flow.id,
+      ...(mapping ? { mapping } : {}),
+      enable: true,
+    });
+    progress.update('flow', flow.id, (r.changes ?? []).map((c) => c.field).join(', '));
+  }
+  return { id: flow.id, changed: flow.created || r?.action === 'update' };
 }

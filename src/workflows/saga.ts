@@ -1,9 +1,9 @@
 /**
  * Saga bookkeeping of a provisioning: undo registered before each create, creates still on the
  * wire awaited before compensating, the commit once a replacement flow carries the source, the
- * twin sweep after success, compensation (compensation.ts) in a non-cancellable scope, and the
- * failure endings (CompensationFailed, CANCELLED, ProvisioningFailed), each saying what state
- * the source is left in (`sourceState`).
+ * twin sweep after success, compensation in a non-cancellable scope, and the failure endings
+ * (CompensationFailed, CANCELLED, ProvisioningFailed), each saying what state the source is left
+ * in (`sourceState`).
  */
 import {
   ActivityFailure,
@@ -14,14 +14,14 @@ import {
   log,
 } from '@temporalio/workflow';
 import type { EnsureResult, Owner } from '../activities/types';
+import { describeFailure, rootFailureType } from '../shared/failures';
 import { FailureType } from '../shared/names';
 import type { ResourceKind } from '../shared/resources';
 import type { SourceState } from '../shared/results';
-import { compensate, waitOutListLag, type Undo } from './compensation';
-import { describeFailure, rootFailureType } from './failures';
 import { DELETE } from './policies';
 import type { Progress } from './progress';
 import { step } from './steps';
+import { compensate, waitOutListLag, type Undo } from './teardown';
 
 export class Saga {
   private readonly undos: Undo[] = [];
@@ -52,19 +52,18 @@ export class Saga {
     this.undos.push(entry);
     const pending = call();
     this.creates.push(pending);
-    let result: T;
     try {
-      result = await pending;
+      const result = await pending;
+      entry.settledAt = Date.now();
+      entry.id = result.id;
+      entry.createdByThisRun = result.created;
+      entry.uncertain = result.retried === true;
+      return result;
     } catch (err) {
       entry.settledAt = Date.now();
       entry.uncertain = !refusedOutright(err);
       throw err;
     }
-    entry.settledAt = Date.now();
-    entry.id = result.id;
-    entry.createdByThisRun = result.created;
-    entry.uncertain = result.retried === true;
-    return result;
   }
 
   /**
@@ -82,13 +81,12 @@ export class Saga {
   /**
    * After a successful provisioning: deletes every extra resource carrying this run's marker (a
    * twin: an earlier attempt's create that landed after a retry had looked up and created again)
-   * of each kind whose create was retried, keeping `kept` (default: the ids the creates
-   * returned), and returns what it deleted. Nothing to do, and no command, when no create was
+   * of each kind whose create was retried, keeping the ids the creates returned and the progress
+   * recorded, and returns what it deleted. Nothing to do, and no command, when no create was
    * retried. A failing sweep is logged, not fatal: the source itself is provisioned.
    */
-  async sweepTwins(
-    kept: Partial<Record<ResourceKind, string>> = {},
-  ): Promise<Array<{ kind: ResourceKind; id: string }>> {
+  async sweepTwins(): Promise<Array<{ kind: ResourceKind; id: string }>> {
+    const kept = this.progress.state.resources;
     // Datasets are swept by their own workflow (dataset.ts).
     const retried = this.undos.filter(
       (u) => u.uncertain && u.id !== undefined && u.kind !== 'dataset',
@@ -100,7 +98,7 @@ export class Saga {
       name: u.name,
       keep: [
         ...this.undos.filter((x) => x.kind === u.kind && x.id).map((x) => x.id as string),
-        ...(kept[u.kind] ? [kept[u.kind] as string] : []),
+        ...(kept[u.kind] ? [kept[u.kind]!.id] : []),
       ],
     }));
     try {
@@ -164,37 +162,35 @@ export class Saga {
     const leftovers = outcomes.filter((o) => o.outcome === 'failed');
     const compensated = outcomes.filter((o) => o.outcome !== 'failed');
     const cause = err instanceof Error ? err : undefined;
-    const sourceState = this.sourceState;
-    progress.state.sourceState = sourceState;
-
+    const sourceState = (progress.state.sourceState = this.sourceState);
+    const left = `the source is left ${SOURCE_STATE_TEXT[sourceState]}`;
+    const details = { compensated, sourceState, cause: rootFailureType(err) };
     if (leftovers.length > 0) {
       progress.status('FAILED', `Compensation left ${leftovers.length} resource(s) behind`);
+      const what = leftovers.map((l) => `${l.kind} ${l.id ?? '(unknown id)'}`).join(', ');
       throw ApplicationFailure.create({
         type: FailureType.CompensationFailed,
-        message: `Provisioning of "${sourceName}" failed (${error}) and ${leftovers.length} resource(s) could not be deleted: ${leftovers
-          .map((l) => `${l.kind} ${l.id ?? '(unknown id)'}`)
-          .join(', ')}`,
+        message: `Provisioning of "${sourceName}" failed (${error}) and ${leftovers.length} resource(s) could not be deleted: ${what}`,
         nonRetryable: true,
-        details: [{ leftovers, compensated, sourceState, cause: rootFailureType(err) }],
+        details: [{ leftovers, ...details }],
         cause,
       });
     }
     if (cancelled) {
       progress.status('CANCELLED', `Cancelled; ${compensated.length} resource(s) deleted`);
       throw new CancelledFailure(
-        `Provisioning cancelled; the source is left ${SOURCE_STATE_TEXT[sourceState]}`,
+        `Provisioning cancelled; ${left}`,
         [{ compensated, sourceState }],
         cause,
       );
     }
     progress.status('FAILED', `${error}; ${compensated.length} resource(s) deleted`);
+    const deleted = compensated.map((c) => `${c.kind} ${c.id ?? ''}`.trim()).join(', ');
     throw ApplicationFailure.create({
       type: FailureType.ProvisioningFailed,
-      message: `Provisioning of "${sourceName}" failed: ${error}. Compensated: ${
-        compensated.map((c) => `${c.kind} ${c.id ?? ''}`.trim()).join(', ') || 'nothing to delete'
-      }. The source is left ${SOURCE_STATE_TEXT[sourceState]}`,
+      message: `Provisioning of "${sourceName}" failed: ${error}. Compensated: ${deleted || 'nothing to delete'}. The source is left ${SOURCE_STATE_TEXT[sourceState]}`,
       nonRetryable: true,
-      details: [{ compensated, sourceState, cause: rootFailureType(err) }],
+      details: [details],
       cause,
     });
   }
@@ -220,11 +216,4 @@ function refusedOutright(err: unknown): boolean {
     err.cause instanceof ApplicationFailure &&
     err.cause.nonRetryable === true
   );
-}
-
-/** A cancellation that arrives while a create is on the wire is still honoured. */
-export function throwIfCancelled(): void {
-  if (CancellationScope.current().consideredCancelled) {
-    throw new CancelledFailure('Provisioning cancelled');
-  }
 }

@@ -1,47 +1,38 @@
 /**
- * Tearing a source down: DeprovisionStreamingSource, and deleting a discovered source graph in
- * TEARDOWN_ORDER, which a provisioning that replaces its source (`replace: true`) shares. Every delete is idempotent (404
- * counts as done). The dataset is released through its workflow: kept (`retained`) unless the
- * caller asked to delete it, and then deleted only when no other source writes to it.
+ * Deleting, always in TEARDOWN_ORDER: DeprovisionStreamingSource, the discovered source graph it
+ * shares with a provisioning that replaces its source (`replace: true`), and the compensation of
+ * a failed provisioning (its saga, saga.ts, keeps the undos). Every delete is idempotent (404
+ * counts as done). The dataset is released through its workflow, which deletes it only when asked
+ * (or this run created it) and no other source writes to it.
  */
 import {
   ApplicationFailure,
   isCancellation,
   setCurrentDetails,
+  sleep,
   TemporalFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { SourceGraph } from '../activities/types';
+import type { Owner, ResolvedSource, SourceGraph } from '../activities/types';
 import type { DeprovisionRequestInput } from '../request';
+import { describeFailure } from '../shared/failures';
 import { FailureType, SearchAttributes } from '../shared/names';
-import { inTeardownOrder } from '../shared/resources';
-import type { DeprovisionResult } from '../shared/results';
-import { describeFailure } from './failures';
-import { DATASET_CALL, DELETE } from './policies';
+import { inTeardownOrder, TEARDOWN_ORDER, type ResourceKind } from '../shared/resources';
+import type { CompensationOutcome, DeprovisionResult } from '../shared/results';
+import { DATASET_CALL, DELETE, LIST_LAG_WAIT_MS } from './policies';
 import { step } from './steps';
 
-export interface GraphDeletion {
-  result: DeprovisionResult;
-  /** "kind id (why)" of each delete that kept failing. */
-  failed: string[];
-}
-
-export interface DeleteGraphOptions {
-  /** The source whose graph it is (it stops writing to its dataset). */
-  source: string;
-  /** Delete the dataset too, when no other source writes to it. */
-  deleteDataset: boolean;
-  onStep: (step: string) => void;
-}
-
 /**
- * Deletes the graph. A cancellation is rethrown (the caller's ending says CANCELLED), and so is
- * any error that is not a Temporal failure (a bug: it fails the workflow task).
+ * Deletes the graph of `source` (which stops writing to its dataset; `deleteDataset`: delete it
+ * too, when no other source writes to it). Returns the result and, in `failed`, "kind id (why)"
+ * of each delete that kept failing. A cancellation is rethrown (the caller's ending says
+ * CANCELLED), and so is any error that is not a Temporal failure (a bug: it fails the task).
  */
 export async function deleteGraph(
   graph: SourceGraph,
-  { source, deleteDataset, onStep }: DeleteGraphOptions,
-): Promise<GraphDeletion> {
+  opts: { source: string; deleteDataset: boolean; onStep: (step: string) => void },
+): Promise<{ result: DeprovisionResult; failed: string[] }> {
+  const { source, deleteDataset, onStep } = opts;
   const { sandbox } = graph;
   const result: DeprovisionResult = {
     sandbox,
@@ -79,13 +70,22 @@ export async function deleteGraph(
 }
 
 /**
+ * ResolveStreamingSource: the source a dataflow belongs to (teardown by flow id first resolves the
+ * name, so that it runs under the source's one workflow id).
+ */
+export async function ResolveStreamingSource(input: {
+  sandbox: string;
+  flowId: string;
+}): Promise<ResolvedSource> {
+  return step('resolveFlowSource', `Find the source of dataflow ${input.flowId}`, input);
+}
+
+/**
  * Tears a source down from its name (+ sandbox) or its flow id: discovers the graph this project
  * created (flow → source/target connections → base connection, mapping set, and the dataset if
- * this project created it), then deletes in TEARDOWN_ORDER (flow first, base connection last).
- * The dataset, and the data ingested into it, is kept unless the request says `deleteDataset`
- * (then deleted when no other source writes to it). Every delete is idempotent (404 counts as
- * done), so re-running a teardown is safe; a delete that keeps failing fails the workflow with
- * CompensationFailed naming what is left.
+ * this project created it), then deletes it. The dataset, and the data ingested into it, is kept
+ * unless the request says `deleteDataset`. Re-running a teardown is safe; a delete that keeps
+ * failing fails the workflow with CompensationFailed naming what is left.
  */
 export async function DeprovisionStreamingSource(
   input: DeprovisionRequestInput,
@@ -136,4 +136,115 @@ export async function DeprovisionStreamingSource(
   upsertSearchAttributes([{ key: SearchAttributes.status, value: 'DEPROVISIONED' }]);
   setCurrentDetails(`Deleted ${result.deleted.length} resource(s)`);
   return result;
+}
+
+/**
+ * One create the run registered before making it, by `name` (what finds a resource whose create
+ * outcome is unknown). `createdByThisRun` is false when reused from an earlier run or named by the
+ * request. `uncertain`: more than one create may have been sent (its result came from a retry),
+ * or the create ended without a definite answer (failed retryably, timed out, cancelled): a
+ * resource carrying the run's marker may exist besides the recorded one, or show in lists late.
+ * `settledAt`: the workflow time the call settled (the list-lag wait counts from it).
+ */
+export interface Undo {
+  kind: ResourceKind;
+  name: string;
+  id?: string;
+  createdByThisRun?: boolean;
+  uncertain?: boolean;
+  settledAt?: number;
+}
+
+/** Sleeps until LIST_LAG_WAIT_MS after the last of `entries` settled (durable timer). */
+export async function waitOutListLag(entries: readonly Undo[]): Promise<void> {
+  const last = Math.max(...entries.map((u) => u.settledAt ?? Date.now()));
+  const wait = last + LIST_LAG_WAIT_MS - Date.now();
+  if (wait > 0) await sleep(wait);
+}
+
+/**
+ * Compensation: deletes, in TEARDOWN_ORDER, every resource this run created — including one whose
+ * create call failed or was cancelled after Adobe may have committed it (found by the run's own
+ * ownership marker, once the list lag is waited out). Resources reused from an earlier run or
+ * named by the request are kept.
+ */
+export async function compensate(
+  undos: readonly Undo[],
+  owner: Owner,
+): Promise<CompensationOutcome[]> {
+  const outcomes: CompensationOutcome[] = [];
+  const uncertain = undos.filter((u) => u.uncertain && u.kind !== 'dataset');
+  if (uncertain.length > 0) await waitOutListLag(uncertain);
+  for (const kind of TEARDOWN_ORDER) {
+    const entries = undos.filter((u) => u.kind === kind);
+    if (kind === 'dataset') {
+      for (const entry of entries) outcomes.push(await releaseDataset(entry, owner));
+      continue;
+    }
+    for (const name of [...new Set(entries.map((e) => e.name))]) {
+      const same = entries.filter((e) => e.name === name);
+      const ids = same
+        .filter((e) => e.createdByThisRun !== false && e.id)
+        .map((e) => e.id as string);
+      const byMarker = same.some((e) => e.uncertain || e.id === undefined);
+      if (ids.length === 0 && !byMarker) continue;
+      outcomes.push(...(await deleteCreated(kind, owner, name, ids, byMarker)));
+    }
+  }
+  return outcomes;
+}
+
+/** One idempotent delete of what this run created of `kind` under `name`. */
+async function deleteCreated(
+  kind: Exclude<ResourceKind, 'dataset'>,
+  owner: Owner,
+  name: string,
+  ids: string[],
+  byMarker: boolean,
+): Promise<CompensationOutcome[]> {
+  const label = byMarker ? ` "${name}" carrying this run's marker` : ` ${ids.join(', ')}`;
+  try {
+    const r = await step(
+      'deleteResource',
+      `Compensate: delete ${kind}${label}`,
+      { kind, sandbox: owner.sandbox, ids, ...(byMarker ? { owned: { name, owner } } : {}) },
+      DELETE,
+    );
+    return [
+      ...r.deleted.map((id) => ({ kind, id, outcome: 'deleted' as const })),
+      ...r.absent.map((id) => ({ kind, id, outcome: 'absent' as const })),
+    ];
+  } catch (err) {
+    return [{ kind, id: ids[0], outcome: 'failed', error: describeFailure(err) }];
+  }
+}
+
+/**
+ * The dataset this run asked for: the source stops writing to it; its workflow deletes it only
+ * if this run created it and no other source writes to it (then it is `kept`, with the reason).
+ */
+async function releaseDataset(entry: Undo, owner: Owner): Promise<CompensationOutcome> {
+  try {
+    const r = await step(
+      'releaseDataset',
+      `Compensate: release dataset "${entry.name}"`,
+      {
+        sandbox: owner.sandbox,
+        name: entry.name,
+        source: owner.sourceName,
+        ...(entry.id ? { datasetId: entry.id } : {}),
+        deleteDataset: true,
+        createdByRun: owner.runId,
+      },
+      DATASET_CALL,
+    );
+    return {
+      kind: 'dataset',
+      id: r.id ?? entry.id,
+      outcome: r.outcome,
+      ...(r.reason ? { error: r.reason } : {}),
+    };
+  } catch (err) {
+    return { kind: 'dataset', id: entry.id, outcome: 'failed', error: describeFailure(err) };
+  }
 }

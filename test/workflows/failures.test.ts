@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, RetryState } from '@temporalio/common';
-import { describeFailure } from '../../src/workflows/failures';
+import { describeFailure } from '../../src/shared/failures';
 
 test('a failure described for a sentence ends without a period (no "..")', () => {
   const root = ApplicationFailure.create({ type: 'AepForbidden', message: 'Not allowed.' });
