@@ -24,7 +24,7 @@ export type { Started } from './client/runs';
 /**
  * The library provisioning systems call. Requests are validated here, before anything starts, so
  * bad input costs no workflow and no AEP call. Every operation that changes a source runs under
- * the source's one workflow id (`aep-stream/<sandbox>/<name>`), so at most one is in flight:
+ * the source's one workflow id (`aep-stream/<org>/<sandbox>/<name>`), so at most one is in flight:
  * - provisioning the same request again while it runs attaches to the open run; a different
  *   request is refused with RequestConflictError (never attached to); after a finished run a new
  *   run plans against AEP and applies only what differs (src/client/provision.ts, conflict.ts);
@@ -69,7 +69,7 @@ export class ProvisioningClient {
 
   /** The source's last operation: its progress, result or failure. */
   async status(name: string, sandbox = this.config.AEP_SANDBOX): Promise<SourceStatus> {
-    return readStatus(this.client, sourceWorkflowId(sandbox, name));
+    return readStatus(this.client, sourceWorkflowId({ imsOrg: this.config.AEP_ORG_ID, sandbox, name }));
   }
 
   /**

@@ -22,7 +22,7 @@ export async function startProvision(
   req: ProvisionRequest,
   validate: (input: unknown) => ProvisionRequest,
 ): Promise<Started<typeof ProvisionStreamingSource>> {
-  const workflowId = sourceWorkflowId(req.sandbox, req.name);
+  const workflowId = sourceWorkflowId(req);
   for (let tries = 0; tries < 5; tries++) {
     // What the source's last run left, from Temporal: AEP's lists may not show it yet.
     const known = req.known ?? (await lastKnown(ctx, workflowId));
@@ -33,7 +33,7 @@ export async function startProvision(
       [known ? { ...req, known } : req],
       {
         memo: { [REQUEST_MEMO]: req },
-        typedSearchAttributes: startAttributes(req.sandbox, req.name),
+        typedSearchAttributes: startAttributes(req),
         staticSummary: `Provision HTTP API streaming source "${req.name}" in sandbox ${req.sandbox}`,
         staticDetails: describeRequest(req),
       },
@@ -105,7 +105,7 @@ export async function follow(
 function describeRequest(req: ProvisionRequest): string {
   return [
     `**Source** ${req.name} (${req.dataType}${req.authentication?.required ? ', authenticated inlet' : ''})`,
-    `**Sandbox** ${req.sandbox}`,
+    `**Org / sandbox** ${req.imsOrg} / ${req.sandbox}`,
     `**Schema** ${req.target.schemaId}`,
     `**Dataset** ${req.target.datasetId ?? `new: ${req.target.dataset?.name}`}`,
     `**Mapping** ${req.mappings ? `${req.mappings.length} field(s)` : 'none'}`,

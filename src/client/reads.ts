@@ -61,7 +61,7 @@ export async function readStatus(client: Client, workflowId: string): Promise<So
 export async function planSource(ctx: ClientContext, req: ProvisionRequest): Promise<SourcePlan> {
   return ctx.client.workflow.execute<typeof PlanStreamingSource>(WorkflowType.plan, {
     taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
-    workflowId: readOnlyWorkflowId('plan', req.sandbox, req.name, randomUUID()),
+    workflowId: readOnlyWorkflowId('plan', req, randomUUID()),
     args: [req],
     staticSummary: `Plan streaming source "${req.name}" in sandbox ${req.sandbox}`,
   });

@@ -7,7 +7,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError, type Workflow } from '@temporalio/common';
 import type { KnownResources } from '../activities/types';
 import type { ClientConfig } from '../config';
-import { progressQuery, SearchAttributes, WorkflowType } from '../shared/names';
+import { progressQuery, SearchAttributes, WorkflowType, type SourceKey } from '../shared/names';
 import type { DeprovisionStreamingSource, ProvisionStreamingSource } from '../workflows';
 
 /**
@@ -78,10 +78,11 @@ export async function openRun(client: Client, workflowId: string): Promise<OpenR
 }
 
 /** A source's search attributes when an operation on it starts (status QUEUED until a worker). */
-export function startAttributes(sandbox: string, name: string) {
+export function startAttributes(key: SourceKey) {
   return [
-    { key: SearchAttributes.sandbox, value: sandbox },
-    { key: SearchAttributes.sourceName, value: name },
+    { key: SearchAttributes.imsOrg, value: key.imsOrg },
+    { key: SearchAttributes.sandbox, value: key.sandbox },
+    { key: SearchAttributes.sourceName, value: key.name },
     { key: SearchAttributes.status, value: 'QUEUED' },
   ];
 }

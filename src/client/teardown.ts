@@ -22,8 +22,9 @@ export async function startDeprovision(
   req: DeprovisionRequest,
   onWait: (message: string) => void,
 ): Promise<Started<typeof DeprovisionStreamingSource>> {
-  const name = req.name ?? (await resolveFlow(ctx, req.sandbox, req.flowId!));
-  const workflowId = sourceWorkflowId(req.sandbox, name);
+  const name = req.name ?? (await resolveFlow(ctx, req, req.flowId!));
+  const key = { imsOrg: req.imsOrg, sandbox: req.sandbox, name };
+  const workflowId = sourceWorkflowId(key);
   let cancelled = req.ifExists === true;
   let known = req.known ?? (await lastKnown(ctx, workflowId));
   for (let tries = 0; tries < 10; tries++) {
@@ -33,15 +34,14 @@ export async function startDeprovision(
       workflowId,
       [
         {
-          sandbox: req.sandbox,
-          name,
+          ...key,
           ...(cancelled ? { ifExists: true } : {}),
           ...(req.deleteDataset ? { deleteDataset: true } : {}),
           ...(known ? { known } : {}),
         },
       ],
       {
-        typedSearchAttributes: startAttributes(req.sandbox, name),
+        typedSearchAttributes: startAttributes(key),
         staticSummary: `Tear down streaming source "${name}" in sandbox ${req.sandbox}`,
       },
     );
@@ -69,13 +69,17 @@ export async function startDeprovision(
 }
 
 /** The source name of a dataflow this project created (SourceNotFound otherwise). */
-async function resolveFlow(ctx: ClientContext, sandbox: string, flowId: string): Promise<string> {
+async function resolveFlow(
+  ctx: ClientContext,
+  { imsOrg, sandbox }: Pick<DeprovisionRequest, 'imsOrg' | 'sandbox'>,
+  flowId: string,
+): Promise<string> {
   const resolved = await ctx.client.workflow.execute<typeof ResolveStreamingSource>(
     WorkflowType.resolve,
     {
       taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
-      workflowId: readOnlyWorkflowId('resolve', sandbox, flowId, randomUUID()),
-      args: [{ sandbox, flowId }],
+      workflowId: readOnlyWorkflowId('resolve', { imsOrg, sandbox, name: flowId }, randomUUID()),
+      args: [{ imsOrg, sandbox, flowId }],
       staticSummary: `Find the source of dataflow ${flowId} in sandbox ${sandbox}`,
     },
   );
