@@ -211,7 +211,13 @@ async function record(release: string): Promise<void> {
       );
       await keep(
         'dataset-shared',
-        client.client.workflow.getHandle(datasetWorkflowId('prod', 'Replay dataset 6')),
+        client.client.workflow.getHandle(
+          datasetWorkflowId({
+            imsOrg: emulator.credentials.orgId,
+            sandbox: 'prod',
+            name: 'Replay dataset 6',
+          }),
+        ),
       );
     });
   } finally {
