@@ -16,9 +16,8 @@ import { planSource, readStatus, type SourceStatus } from './client/reads';
 import type { Started } from './client/runs';
 import { startDeprovision } from './client/teardown';
 
-export { differingFields, RequestConflictError } from './client/conflict';
-export { summarizeFailure, type FailureSummary } from './client/failures';
-export type { SourceStatus } from './client/reads';
+export { differingFields, RequestConflictError } from './client/provision';
+export { summarizeFailure, type FailureSummary, type SourceStatus } from './client/reads';
 export type { Started } from './client/runs';
 
 /**
@@ -69,14 +68,13 @@ export class ProvisioningClient {
 
   /** The source's last operation: its progress, result or failure. */
   async status(name: string, sandbox = this.config.AEP_SANDBOX): Promise<SourceStatus> {
-    return readStatus(this.client, sourceWorkflowId({ imsOrg: this.config.AEP_ORG_ID, sandbox, name }));
+    return readStatus(
+      this.client,
+      sourceWorkflowId({ imsOrg: this.config.AEP_ORG_ID, sandbox, name }),
+    );
   }
 
-  /**
-   * Starts the teardown of a source (by name, or by the flow id of one of its dataflows). A
-   * provisioning of it still open is cancelled first (it compensates what it created) and
-   * awaited; `onWait` is told. A teardown already running is attached to.
-   */
+  /** Starts the teardown of a source by name or flow id (src/client/teardown.ts). */
   async startDeprovision(
     input: DeprovisionRequestInput,
     onWait: (message: string) => void = () => undefined,
