@@ -21,7 +21,7 @@ import {
 import type { Rng } from './rng';
 import type { Ctx, ScenarioResult } from './scenarios';
 import { SCHEMA_ID, sourceKey, VARIANTS, type Variant } from './sources';
-import { firstLine } from './stack';
+import { EMULATOR_CREDENTIALS, firstLine } from './stack';
 import { installUnkindFaults } from './unkind';
 
 /**
@@ -589,7 +589,7 @@ export async function runLifecycle(ctx: Ctx, prefix: string): Promise<ScenarioRe
   };
 
   const teardown = async (spec: LifecycleSource, duringWait: boolean, deleteDataset: boolean) => {
-    const workflowId = sourceWorkflowId(spec.sandbox, spec.name);
+    const workflowId = sourceWorkflowId({ imsOrg: EMULATOR_CREDENTIALS.orgId, ...spec });
     if (duringWait) {
       // Wait (bounded) until the open provisioning sleeps before its smoke record, then strike.
       for (let i = 0; i < 40 && Date.now() < ctx.deadline; i++) {
@@ -716,7 +716,7 @@ export async function runLifecycle(ctx: Ctx, prefix: string): Promise<ScenarioRe
   const problems: string[] = [];
   await Promise.all(
     specs.map(async (spec) => {
-      const workflowId = sourceWorkflowId(spec.sandbox, spec.name);
+      const workflowId = sourceWorkflowId({ imsOrg: EMULATOR_CREDENTIALS.orgId, ...spec });
       const runs = [...(runsOf.get(workflowId) ?? [])];
       let last:
         { closed: number; type: string; memo?: Record<string, unknown>; runId: string } | undefined;

@@ -42,8 +42,8 @@ export const SCENARIOS = [
 
 /** The folder of a new release; refuses one that exists (histories are never overwritten). */
 export function releaseDir(release: string, root = HISTORIES): string {
-  if (!/^v\d+(-[a-z0-9-]+)?$/.test(release)) {
-    throw new Error(`release must look like v2 or v2-lifecycle, not "${release}"`);
+  if (!/^v\d+\.\d+\.\d+$/.test(release)) {
+    throw new Error(`release must look like v1.2.0 (the package version), not "${release}"`);
   }
   const dir = path.join(root, release);
   if (existsSync(dir)) {
@@ -211,7 +211,13 @@ async function record(release: string): Promise<void> {
       );
       await keep(
         'dataset-shared',
-        client.client.workflow.getHandle(datasetWorkflowId('prod', 'Replay dataset 6')),
+        client.client.workflow.getHandle(
+          datasetWorkflowId({
+            imsOrg: emulator.credentials.orgId,
+            sandbox: 'prod',
+            name: 'Replay dataset 6',
+          }),
+        ),
       );
     });
   } finally {
@@ -239,7 +245,10 @@ async function waitForStatus(handle: WorkflowHandle, status: string): Promise<vo
 
 if (require.main === module) {
   const opts = new Command('record-histories')
-    .requiredOption('--release <name>', 'the release these histories belong to, e.g. v2-lifecycle')
+    .requiredOption(
+      '--release <name>',
+      'the release these histories belong to: v<package version>, e.g. v1.1.0',
+    )
     .parse()
     .opts<{ release: string }>();
   record(opts.release).catch((err: unknown) => {

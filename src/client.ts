@@ -16,15 +16,14 @@ import { planSource, readStatus, type SourceStatus } from './client/reads';
 import type { Started } from './client/runs';
 import { startDeprovision } from './client/teardown';
 
-export { differingFields, RequestConflictError } from './client/conflict';
-export { summarizeFailure, type FailureSummary } from './client/failures';
-export type { SourceStatus } from './client/reads';
+export { differingFields, RequestConflictError } from './client/provision';
+export { summarizeFailure, type FailureSummary, type SourceStatus } from './client/reads';
 export type { Started } from './client/runs';
 
 /**
  * The library provisioning systems call. Requests are validated here, before anything starts, so
  * bad input costs no workflow and no AEP call. Every operation that changes a source runs under
- * the source's one workflow id (`aep-stream/<sandbox>/<name>`), so at most one is in flight:
+ * the source's one workflow id (`aep-stream/<org>/<sandbox>/<name>`), so at most one is in flight:
  * - provisioning the same request again while it runs attaches to the open run; a different
  *   request is refused with RequestConflictError (never attached to); after a finished run a new
  *   run plans against AEP and applies only what differs (src/client/provision.ts, conflict.ts);
@@ -69,14 +68,13 @@ export class ProvisioningClient {
 
   /** The source's last operation: its progress, result or failure. */
   async status(name: string, sandbox = this.config.AEP_SANDBOX): Promise<SourceStatus> {
-    return readStatus(this.client, sourceWorkflowId(sandbox, name));
+    return readStatus(
+      this.client,
+      sourceWorkflowId({ imsOrg: this.config.AEP_ORG_ID, sandbox, name }),
+    );
   }
 
-  /**
-   * Starts the teardown of a source (by name, or by the flow id of one of its dataflows). A
-   * provisioning of it still open is cancelled first (it compensates what it created) and
-   * awaited; `onWait` is told. A teardown already running is attached to.
-   */
+  /** Starts the teardown of a source by name or flow id (src/client/teardown.ts). */
   async startDeprovision(
     input: DeprovisionRequestInput,
     onWait: (message: string) => void = () => undefined,

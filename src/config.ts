@@ -34,13 +34,18 @@ export type Config = z.infer<typeof configSchema> & { temporal?: TemporalConnect
 const TEMPORAL_KEYS = keysOf({ ...temporalFields, ...payloadKeyFields });
 
 /** The subset a provisioning system needs to start workflows: no AEP credentials. */
-export const clientConfigSchema = configSchema.pick({ ...TEMPORAL_KEYS, AEP_SANDBOX: true });
+export const clientConfigSchema = configSchema.pick({
+  ...TEMPORAL_KEYS,
+  AEP_ORG_ID: true,
+  AEP_SANDBOX: true,
+});
 export type ClientConfig = z.infer<typeof clientConfigSchema> & { temporal?: TemporalConnection };
 
 /** The HTTP API's subset: the client's plus API_*; it needs keys unless anonymous is allowed. */
 export const apiConfigSchema = configSchema
   .pick({
     ...TEMPORAL_KEYS,
+    AEP_ORG_ID: true,
     AEP_SANDBOX: true,
     LOG_LEVEL: true,
     ...keysOf(apiFields),

@@ -5,28 +5,23 @@ import type { Owner } from './types';
 
 /**
  * Ownership marker: every resource this project creates carries in its description
- * `[aep-stream-provisioner source=<source name> run=<runId>]`. Lookups before a create adopt only
- * marked resources: the run id tells "created by this very run in an earlier attempt" (still ours
- * to compensate) from "created by an earlier provisioning" (reused, never compensated), and the
- * source name tells lookups and teardown which source a resource belongs to.
- *
- * Any name AEP accepts may be a source name (`]`, `"`, ` run=` included), so a name outside the
- * plain alphabet of the first releases (letters, digits, spaces and `_ . - : ( )`) is written as
- * a JSON string: `source="EU/US \"feed\"" run=…`. Plain names keep the old spelling, so markers
- * written by earlier releases parse as before and earlier releases parse the new plain ones. A
- * description may hold text a person wrote around the marker, even marker-like text: the marker
+ * `[aep-stream-provisioner org=<IMS org> sandbox=<sandbox> source="<source name>" run=<runId>]`
+ * (the name as a JSON string, so any name AEP accepts parses). Lookups before a create adopt only
+ * resources marked for the same org and sandbox: the run id tells "created by this very run in an
+ * earlier attempt" (still ours to compensate) from "created by an earlier provisioning" (reused,
+ * never compensated), and the source name tells lookups and teardown which source it belongs to.
+ * A description may hold text a person wrote around the marker, even marker-like text: the marker
  * is the LAST one in the description (this project appends it after the user's text).
  */
 const MARKER =
-  /\[aep-stream-provisioner source=(?:("(?:[^"\\]|\\.)*")|([^\]"][^\]]*)) run=([A-Za-z0-9-]+)( keep-dataset)?\]/gu;
-
-/** The names earlier releases accepted: written unquoted, exactly as they wrote them. */
-const PLAIN_NAME = /^[\p{L}\p{N}](?:[\p{L}\p{N} _.\-:()]{0,126}[\p{L}\p{N}_.\-:()])?$/u;
+  /\[aep-stream-provisioner org=(\S+) sandbox=(\S+) source=("(?:[^"\\]|\\.)*") run=([A-Za-z0-9-]+)( keep-dataset)?\]/gu;
 
 interface Marker {
   /** The marker's text and where it starts in the description. */
   text: string;
   index: number;
+  imsOrg: string;
+  sandbox: string;
   source: string;
   run: string;
   keepDataset: boolean;
@@ -34,28 +29,24 @@ interface Marker {
 
 /** The marker of a description (the last one), or undefined when this project did not create it. */
 export function parseMarker(description: string | undefined): Marker | undefined {
-  if (!description) return undefined;
   let last: Marker | undefined;
-  for (const m of description.matchAll(MARKER)) {
+  for (const m of (description ?? '').matchAll(MARKER)) {
     let source: string;
-    if (m[1] !== undefined) {
-      try {
-        source = JSON.parse(m[1]) as string;
-      } catch {
-        continue;
-      }
-    } else {
-      source = m[2] ?? '';
+    try {
+      source = JSON.parse(m[3] ?? '') as string;
+    } catch {
+      continue;
     }
-    last = { text: m[0], index: m.index, source, run: m[3] ?? '', keepDataset: m[4] !== undefined };
+    const [text, imsOrg = '', sandbox = '', , run = '', keep] = m;
+    last = { text, index: m.index, imsOrg, sandbox, source, run, keepDataset: keep !== undefined };
   }
   return last;
 }
 
-/** The marker naming `sourceName` and `runId`, as it goes into a description. */
-export function markerOf(sourceName: string, runId: string, keepDataset = false): string {
-  const source = PLAIN_NAME.test(sourceName) ? sourceName : JSON.stringify(sourceName);
-  return `[aep-stream-provisioner source=${source} run=${runId}${keepDataset ? ' keep-dataset' : ''}]`;
+/** The marker naming the owner's source and run, as it goes into a description. */
+export function markerOf(owner: Owner, keepDataset = false): string {
+  const { imsOrg, sandbox, sourceName, runId } = owner;
+  return `[aep-stream-provisioner org=${imsOrg} sandbox=${sandbox} source=${JSON.stringify(sourceName)} run=${runId}${keepDataset ? ' keep-dataset' : ''}]`;
 }
 
 /**
@@ -67,7 +58,7 @@ export function markedDescription(
   description?: string,
   opts: { keepDataset?: boolean } = {},
 ): string {
-  const marker = markerOf(owner.sourceName, owner.runId, opts.keepDataset === true);
+  const marker = markerOf(owner, opts.keepDataset === true);
   return description ? `${description} ${marker}` : marker;
 }
 
@@ -135,11 +126,17 @@ export function adopt<T extends Candidate>(
   candidates: T[],
   opts: { anySource?: boolean } = {},
 ): Adoption<T> | undefined {
-  const mine = candidates.find((c) => creatorRun(c.description) === owner.runId);
+  // Marked for this org and sandbox: a marker copied from elsewhere is not ours.
+  const markerHere = (c: T) => {
+    const m = parseMarker(c.description);
+    return m?.imsOrg === owner.imsOrg && m.sandbox === owner.sandbox ? m : undefined;
+  };
+  const mine = candidates.find((c) => markerHere(c)?.run === owner.runId);
   if (mine) return { resource: mine, createdByThisRun: true };
-  const ours = candidates.find((c) =>
-    opts.anySource ? isOwned(c.description) : isOwnedBy(c.description, owner.sourceName),
-  );
+  const ours = candidates.find((c) => {
+    const m = markerHere(c);
+    return m !== undefined && (opts.anySource === true || m.source === owner.sourceName);
+  });
   if (ours) return { resource: ours, createdByThisRun: false };
   const foreign = candidates[0];
   if (foreign) {

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { ProvisionRequest } from '../request';
 import { progressQuery, readOnlyWorkflowId, WorkflowType } from '../shared/names';
 import type { SourcePlan } from '../shared/plan';
 import type { DeprovisionResult, ProvisionProgress, ProvisionResult } from '../shared/results';
 import type { PlanStreamingSource } from '../workflows';
-import { summarizeFailure, type FailureSummary } from './failures';
+import { failureTypeOf, rootOf } from '../shared/failures';
 import type { ClientContext } from './runs';
 
 /** Reads that change nothing: a source's status, and plans (under their own workflow ids). */
@@ -61,8 +62,28 @@ export async function readStatus(client: Client, workflowId: string): Promise<So
 export async function planSource(ctx: ClientContext, req: ProvisionRequest): Promise<SourcePlan> {
   return ctx.client.workflow.execute<typeof PlanStreamingSource>(WorkflowType.plan, {
     taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
-    workflowId: readOnlyWorkflowId('plan', req.sandbox, req.name, randomUUID()),
+    workflowId: readOnlyWorkflowId('plan', req, randomUUID()),
     args: [req],
     staticSummary: `Plan streaming source "${req.name}" in sandbox ${req.sandbox}`,
   });
+}
+
+export interface FailureSummary {
+  /** The workflow's failure type, e.g. ProvisioningFailed or CompensationFailed. */
+  type: string;
+  /** The type at the root of the cause chain, e.g. AepBadRequest or SchemaNotFound. */
+  rootType: string;
+  message: string;
+  details?: unknown;
+}
+
+/** Flattens a Temporal failure chain into what an operator or a provisioning system branches on. */
+export function summarizeFailure(err: unknown): FailureSummary {
+  const top = err instanceof WorkflowFailedError ? err.cause : err;
+  return {
+    type: failureTypeOf(top),
+    rootType: failureTypeOf(rootOf(top)),
+    message: top instanceof Error ? top.message : String(top),
+    details: top instanceof ApplicationFailure ? top.details?.[0] : undefined,
+  };
 }

@@ -7,13 +7,8 @@ import {
 import { WorkflowExecutionAlreadyStartedError, type Workflow } from '@temporalio/common';
 import type { KnownResources } from '../activities/types';
 import type { ClientConfig } from '../config';
-import { progressQuery, SearchAttributes, WorkflowType } from '../shared/names';
+import { progressQuery, SearchAttributes, WorkflowType, type SourceKey } from '../shared/names';
 import type { DeprovisionStreamingSource, ProvisionStreamingSource } from '../workflows';
-
-/**
- * Starting under a source's one workflow id: start unless a run is open, else read the open run
- * so that the caller decides between attaching and refusing.
- */
 
 /** What the client's operations work with: the Temporal client and the configuration. */
 export interface ClientContext {
@@ -35,38 +30,52 @@ export interface OpenRun {
   memo?: Record<string, unknown>;
 }
 
+type StartOptions<W extends Workflow> = Pick<
+  WorkflowStartOptions<W>,
+  'typedSearchAttributes' | 'staticSummary' | 'staticDetails' | 'memo'
+>;
+
 /**
- * Starts `workflowId` unless a run of it is open (then undefined): FAIL on an open run, so the
- * caller decides between attaching and refusing; after a closed run a new one starts.
+ * Starts `workflowId` unless a run of it is open; then `onOpen` decides: a Started to attach, or
+ * undefined to try again (it cancelled the run, say). A run that closes meanwhile is started
+ * after. `args` is read at each try, so it may carry what a run closed meanwhile left.
  */
-export async function tryStart<W extends Workflow>(
+export async function startOrAttach<W extends Workflow>(
   ctx: ClientContext,
-  workflowType: string,
-  workflowId: string,
-  args: Parameters<W>,
-  options: Pick<
-    WorkflowStartOptions<W>,
-    'typedSearchAttributes' | 'staticSummary' | 'staticDetails' | 'memo'
-  >,
-): Promise<Started<W> | undefined> {
-  try {
-    const handle = await ctx.client.workflow.start<W>(workflowType, {
-      taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
-      workflowId,
-      args,
-      workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      ...options,
-    } as unknown as WorkflowStartOptions<W>);
-    return { workflowId, runId: handle.firstExecutionRunId, started: true, handle };
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined;
-    throw err;
+  start: {
+    type: string;
+    workflowId: string;
+    args: () => Promise<Parameters<W>>;
+    tries: number;
+  },
+  options: StartOptions<W>,
+  onOpen: (open: OpenRun) => Promise<Started<W> | undefined>,
+): Promise<Started<W>> {
+  const { workflowId } = start;
+  for (let tries = 0; tries < start.tries; tries++) {
+    try {
+      const handle = await ctx.client.workflow.start<W>(start.type, {
+        taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
+        workflowId,
+        args: await start.args(),
+        // FAIL on an open run, so the caller decides between attaching and refusing.
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        ...options,
+      } as unknown as WorkflowStartOptions<W>);
+      return { workflowId, runId: handle.firstExecutionRunId, started: true, handle };
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    const open = await openRun(ctx.client, workflowId);
+    const attached = open && (await onOpen(open));
+    if (attached) return attached;
   }
+  throw new Error(`Could not start or attach to ${workflowId}: operations keep starting on it`);
 }
 
 /** The open run of `workflowId`, if any. */
-export async function openRun(client: Client, workflowId: string): Promise<OpenRun | undefined> {
+async function openRun(client: Client, workflowId: string): Promise<OpenRun | undefined> {
   try {
     const desc = await client.workflow.getHandle(workflowId).describe();
     if (desc.status.name !== 'RUNNING') return undefined;
@@ -78,10 +87,11 @@ export async function openRun(client: Client, workflowId: string): Promise<OpenR
 }
 
 /** A source's search attributes when an operation on it starts (status QUEUED until a worker). */
-export function startAttributes(sandbox: string, name: string) {
+export function startAttributes(key: SourceKey) {
   return [
-    { key: SearchAttributes.sandbox, value: sandbox },
-    { key: SearchAttributes.sourceName, value: name },
+    { key: SearchAttributes.imsOrg, value: key.imsOrg },
+    { key: SearchAttributes.sandbox, value: key.sandbox },
+    { key: SearchAttributes.sourceName, value: key.name },
     { key: SearchAttributes.status, value: 'QUEUED' },
   ];
 }

@@ -5,9 +5,8 @@ import { readOnlyWorkflowId, sourceWorkflowId, WorkflowType } from '../shared/na
 import type { DeprovisionStreamingSource, ResolveStreamingSource } from '../workflows';
 import {
   lastKnown,
-  openRun,
   startAttributes,
-  tryStart,
+  startOrAttach,
   type ClientContext,
   type Started,
 } from './runs';
@@ -22,60 +21,64 @@ export async function startDeprovision(
   req: DeprovisionRequest,
   onWait: (message: string) => void,
 ): Promise<Started<typeof DeprovisionStreamingSource>> {
-  const name = req.name ?? (await resolveFlow(ctx, req.sandbox, req.flowId!));
-  const workflowId = sourceWorkflowId(req.sandbox, name);
+  const name = req.name ?? (await resolveFlow(ctx, req, req.flowId!));
+  const key = { imsOrg: req.imsOrg, sandbox: req.sandbox, name };
+  const workflowId = sourceWorkflowId(key);
   let cancelled = req.ifExists === true;
   let known = req.known ?? (await lastKnown(ctx, workflowId));
-  for (let tries = 0; tries < 10; tries++) {
-    const started = await tryStart<typeof DeprovisionStreamingSource>(
-      ctx,
-      WorkflowType.deprovision,
+  return startOrAttach<typeof DeprovisionStreamingSource>(
+    ctx,
+    {
+      type: WorkflowType.deprovision,
       workflowId,
-      [
+      tries: 10,
+      args: async () => [
         {
-          sandbox: req.sandbox,
-          name,
+          ...key,
           ...(cancelled ? { ifExists: true } : {}),
           ...(req.deleteDataset ? { deleteDataset: true } : {}),
           ...(known ? { known } : {}),
         },
       ],
-      {
-        typedSearchAttributes: startAttributes(req.sandbox, name),
-        staticSummary: `Tear down streaming source "${name}" in sandbox ${req.sandbox}`,
-      },
-    );
-    if (started) return started;
-    const open = await openRun(ctx.client, workflowId);
-    if (!open) continue;
-    const handle = ctx.client.workflow.getHandle(workflowId, open.runId);
-    if (open.type === WorkflowType.deprovision) {
-      return {
-        workflowId,
-        runId: open.runId,
-        started: false,
-        handle: handle as WorkflowHandle<typeof DeprovisionStreamingSource>,
-      };
-    }
-    onWait(
-      `cancelling the open provisioning (run ${open.runId}); it compensates, then the teardown starts`,
-    );
-    await handle.cancel();
-    await handle.result().catch(() => undefined);
-    cancelled = true;
-    known = (await lastKnown(ctx, workflowId)) ?? known;
-  }
-  throw new Error(`Could not start the teardown of ${workflowId}: operations keep starting on it`);
+    },
+    {
+      typedSearchAttributes: startAttributes(key),
+      staticSummary: `Tear down streaming source "${name}" in sandbox ${req.sandbox}`,
+    },
+    async (open) => {
+      const handle = ctx.client.workflow.getHandle(workflowId, open.runId);
+      if (open.type === WorkflowType.deprovision) {
+        return {
+          workflowId,
+          runId: open.runId,
+          started: false,
+          handle: handle as WorkflowHandle<typeof DeprovisionStreamingSource>,
+        };
+      }
+      onWait(
+        `cancelling the open provisioning (run ${open.runId}); it compensates, then the teardown starts`,
+      );
+      await handle.cancel();
+      await handle.result().catch(() => undefined);
+      cancelled = true;
+      known = (await lastKnown(ctx, workflowId)) ?? known;
+      return undefined;
+    },
+  );
 }
 
 /** The source name of a dataflow this project created (SourceNotFound otherwise). */
-async function resolveFlow(ctx: ClientContext, sandbox: string, flowId: string): Promise<string> {
+async function resolveFlow(
+  ctx: ClientContext,
+  { imsOrg, sandbox }: Pick<DeprovisionRequest, 'imsOrg' | 'sandbox'>,
+  flowId: string,
+): Promise<string> {
   const resolved = await ctx.client.workflow.execute<typeof ResolveStreamingSource>(
     WorkflowType.resolve,
     {
       taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
-      workflowId: readOnlyWorkflowId('resolve', sandbox, flowId, randomUUID()),
-      args: [{ sandbox, flowId }],
+      workflowId: readOnlyWorkflowId('resolve', { imsOrg, sandbox, name: flowId }, randomUUID()),
+      args: [{ imsOrg, sandbox, flowId }],
       staticSummary: `Find the source of dataflow ${flowId} in sandbox ${sandbox}`,
     },
   );

@@ -17,30 +17,36 @@ import type { ProvisionProgress } from './results';
 export const DEFAULT_TASK_QUEUE = 'aep-streaming-provisioning';
 
 /**
- * One workflow id per (sandbox, source name), shared by every operation that changes the source
- * (provision, teardown): Temporal runs at most one open execution per id, so operations on one
- * source are serialized by construction, and the id's latest run is the source's last operation.
+ * A source's identity: the IMS org, the sandbox and the source name. Two orgs may both have a
+ * sandbox `prod`, so the org is part of every id and search attribute (an org id is
+ * `<hex>@AdobeOrg` and a sandbox name has no `/`, so the name parses whatever `/` it holds).
  */
-export function sourceWorkflowId(sandbox: string, name: string): string {
-  return `aep-stream/${sandbox}/${name}`;
-}
-
-/** Read-only runs (plan, resolve a flow id) get their own ids: they never block an operation. */
-export function readOnlyWorkflowId(
-  what: 'plan' | 'resolve',
-  sandbox: string,
-  key: string,
-  nonce: string,
-): string {
-  return `aep-stream-${what}/${sandbox}/${key}/${nonce}`;
+export interface SourceKey {
+  imsOrg: string;
+  sandbox: string;
+  name: string;
 }
 
 /**
- * One workflow per dataset that sources name by name, per (sandbox, dataset name): the one place
- * that creates it, records which sources write to it and deletes it (src/workflows/dataset.ts).
+ * One workflow id per source, shared by every operation that changes it (provision, teardown):
+ * Temporal runs at most one open execution per id, so operations on one source are serialized by
+ * construction, and the id's latest run is the source's last operation.
  */
-export function datasetWorkflowId(sandbox: string, datasetName: string): string {
-  return `aep-stream-dataset/${sandbox}/${datasetName}`;
+export function sourceWorkflowId(key: SourceKey): string {
+  return `aep-stream/${key.imsOrg}/${key.sandbox}/${key.name}`;
+}
+
+/** Read-only runs (plan, resolve a flow id) get their own ids: they never block an operation. */
+export function readOnlyWorkflowId(what: 'plan' | 'resolve', key: SourceKey, nonce: string): string {
+  return `aep-stream-${what}/${key.imsOrg}/${key.sandbox}/${key.name}/${nonce}`;
+}
+
+/**
+ * One workflow per dataset that sources name by name (`name` is the dataset's): the one place that
+ * creates it, records which sources write to it and deletes it (src/workflows/dataset.ts).
+ */
+export function datasetWorkflowId(key: SourceKey): string {
+  return `aep-stream-dataset/${key.imsOrg}/${key.sandbox}/${key.name}`;
 }
 
 /** The memo field holding the validated request a provisioning run was started with. */
@@ -102,6 +108,7 @@ export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
 /** Custom search attributes, registered on the server at start (dev server: --search-attribute). */
 export const SearchAttributes = {
+  imsOrg: defineSearchAttributeKey('AepImsOrg', 'KEYWORD'),
   sandbox: defineSearchAttributeKey('AepSandbox', 'KEYWORD'),
   sourceName: defineSearchAttributeKey('AepSourceName', 'KEYWORD'),
   status: defineSearchAttributeKey('AepProvisioningStatus', 'KEYWORD'),
@@ -109,6 +116,7 @@ export const SearchAttributes = {
 
 /** `--search-attribute` arguments for `temporal server start-dev` and `temporal operator`. */
 export const SEARCH_ATTRIBUTE_DEFINITIONS: ReadonlyArray<readonly [string, 'Keyword']> = [
+  ['AepImsOrg', 'Keyword'],
   ['AepSandbox', 'Keyword'],
   ['AepSourceName', 'Keyword'],
   ['AepProvisioningStatus', 'Keyword'],

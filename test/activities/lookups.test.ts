@@ -12,6 +12,7 @@ import type { AepClient } from '../../src/aep/client';
 import { FailureType } from '../../src/shared/names';
 import type { RunningEmulator } from '../../emulator';
 import { activitiesOnEmulator } from '../harness/activities-on-emulator';
+import { EMULATOR_ORG } from '../harness/ids';
 import { mockActivityEnvironment } from '../harness/mock-activity';
 
 const SCHEMA_ID =
@@ -35,7 +36,7 @@ afterEach(async () => {
 let n = 0;
 function owner(runId = 'run-1'): Owner {
   n += 1;
-  return { sandbox: 'prod', sourceName: `lookups ${n}`, runId };
+  return { imsOrg: EMULATOR_ORG, sandbox: 'prod', sourceName: `lookups ${n}`, runId };
 }
 
 /** Runs one activity as attempt `a` of its activity task. */

@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Info } from '@temporalio/activity';
 import type { Activities } from '../../src/activities';
 import {
+  adopt,
   creatorRun,
   creatorSource,
   keepsDataset,
@@ -19,6 +20,7 @@ import { SPEC } from '../../src/aep/constants';
 import type { RunningEmulator } from '../../emulator';
 import type { AepClient } from '../../src/aep/client';
 import { activitiesOnEmulator } from '../harness/activities-on-emulator';
+import { EMULATOR_ORG } from '../harness/ids';
 import { mockActivityEnvironment } from '../harness/mock-activity';
 import { connectionInUse } from '../harness/faults';
 
@@ -50,7 +52,12 @@ function run<I, R>(fn: (input: I) => Promise<R>, input: I, e = env()): Promise<R
 
 let n = 0;
 function owner(name?: string, runId = `run-${++n}`): Owner {
-  return { sandbox: 'prod', sourceName: name ?? `unkind activity ${n} ${Date.now()}`, runId };
+  return {
+    imsOrg: EMULATOR_ORG,
+    sandbox: 'prod',
+    sourceName: name ?? `unkind activity ${n} ${Date.now()}`,
+    runId,
+  };
 }
 
 const base = (o: Owner) => ({
@@ -184,7 +191,7 @@ describe('problem 4: exact matching on our side', () => {
 });
 
 describe('the ownership marker', () => {
-  test('parses for any allowed name, old markers included, wherever it sits in the description', () => {
+  test('parses for any allowed name, wherever it sits in the description', () => {
     for (const name of [
       'ACME Orders',
       'a]b run=x',
@@ -193,7 +200,7 @@ describe('the ownership marker', () => {
       'x\\y',
       'Ünï 名前 😀',
     ]) {
-      const o = { sandbox: 'prod', sourceName: name, runId: 'r-1' };
+      const o = { imsOrg: EMULATOR_ORG, sandbox: 'prod', sourceName: name, runId: 'r-1' };
       const d = markedDescription(o, 'mine', { keepDataset: true });
       expect([name, creatorSource(d), creatorRun(d), keepsDataset(d), userDescription(d)]).toEqual([
         name,
@@ -209,16 +216,40 @@ describe('the ownership marker', () => {
         `new ${markedDescription(o, undefined, { keepDataset: true })}`,
       );
     }
-    // Written by earlier releases.
-    const old = 'Orders feed [aep-stream-provisioner source=ACME Orders run=0192-abc]';
-    expect([creatorSource(old), creatorRun(old), userDescription(old)]).toEqual([
-      'ACME Orders',
-      '0192-abc',
-      'Orders feed',
-    ]);
-    expect(
-      markedDescription({ sandbox: 'prod', sourceName: 'ACME Orders', runId: '0192-abc' }),
-    ).toBe('[aep-stream-provisioner source=ACME Orders run=0192-abc]');
+    // The 1.0 format, fixed: org, sandbox, the name as a JSON string, the run.
+    const owner = {
+      imsOrg: EMULATOR_ORG,
+      sandbox: 'prod',
+      sourceName: 'ACME Orders',
+      runId: '0192-abc',
+    };
+    expect(markedDescription(owner, 'Orders feed')).toBe(
+      `Orders feed [aep-stream-provisioner org=${EMULATOR_ORG} sandbox=prod source="ACME Orders" run=0192-abc]`,
+    );
+    // A marker without org and sandbox (prototypes before 1.0) is not this project's.
+    expect(creatorRun('[aep-stream-provisioner source=ACME Orders run=0192-abc]')).toBeUndefined();
+  });
+
+  test('a resource marked for another org or sandbox is never adopted', () => {
+    const owner = {
+      imsOrg: EMULATOR_ORG,
+      sandbox: 'prod',
+      sourceName: 'ACME Orders',
+      runId: 'r-1',
+    };
+    const elsewhere = [
+      { ...owner, imsOrg: 'OTHER000000000000000000@AdobeOrg' },
+      { ...owner, sandbox: 'dev' },
+    ];
+    for (const other of elsewhere) {
+      const candidate = { id: 'c-1', description: markedDescription(other) };
+      expect(() => adopt('flow', owner, '"x"', [candidate])).toThrow(/not created by this project/);
+      expect(() => adopt('dataset', owner, '"x"', [candidate], { anySource: true })).toThrow(
+        /not created by this project/,
+      );
+    }
+    const here = { id: 'c-2', description: markedDescription(owner) };
+    expect(adopt('flow', owner, '"x"', [here])).toEqual({ resource: here, createdByThisRun: true });
   });
 });
 

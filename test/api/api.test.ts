@@ -5,6 +5,7 @@ import { connectClient } from '../../src/connection';
 import { SCHEMA_ID } from '../harness/stack';
 import { checked, checkAgainstOpenApi, KEYS, rawCall, startApi, type ApiStack } from './helpers';
 import { uniqueName } from '../harness/sources';
+import { sourceIdOf } from '../harness/ids';
 
 /**
  * The HTTP API on the real stack: Temporal dev server, AEP emulator, a worker. Every response is
@@ -215,7 +216,7 @@ describe('sources', () => {
       expect(put.headers.location).toBe(path(name));
       expect(put.body).toMatchObject({
         operation: 'provision',
-        workflowId: `aep-stream/prod/${name}`,
+        workflowId: sourceIdOf(name),
         started: true,
         status: 'RUNNING',
       });
@@ -300,7 +301,7 @@ describe('sources', () => {
           type: 'urn:aep-stream:problem:ProvisioningFailed',
           failureType: 'ProvisioningFailed',
           rootCause: 'AepForbidden',
-          workflowId: `aep-stream/prod/${name}`,
+          workflowId: sourceIdOf(name),
         });
         const get = await api.call('GET', path(name));
         expect(get.body.execution).toBe('FAILED');

@@ -6,6 +6,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import { CONTRACT_DIR, renderContract } from '../../scripts/generate-contract';
 import { TEMPORAL_BIN } from '../../tools/dev-server';
 import { SCHEMA_ID, startStack, type Stack } from '../harness/stack';
+import { sourceIdOf } from '../harness/ids';
 
 /**
  * The cross-language contract: contract/ holds JSON Schema files generated from the zod schemas
@@ -88,7 +89,7 @@ describe('without TypeScript', () => {
     };
     expect(ajv.validate(schemaOf('provision-request.schema.json'), request)).toBe(true);
     writeFileSync(file, JSON.stringify(request));
-    const workflowId = `aep-stream/prod/${name}`;
+    const workflowId = sourceIdOf(name);
     const address = stack.config.TEMPORAL_ADDRESS;
 
     await stack.withWorker(async () => {

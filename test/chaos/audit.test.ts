@@ -19,7 +19,7 @@ import type { ProvisionResult } from '../../src/shared/results';
 /** The chaos audit's own logic, on hand-made data: it must see what it claims to count. */
 
 const marker = (source: string, run = 'run-1') =>
-  `x [aep-stream-provisioner source=${source} run=${run}]`;
+  `x [aep-stream-provisioner org=EMULATOR0000000000000000@AdobeOrg sandbox=prod source=${JSON.stringify(source)} run=${run}]`;
 const res = (kind: StoredResource['kind'], id: string, source?: string): StoredResource => ({
   kind,
   sandbox: 'prod',

@@ -16,7 +16,8 @@ import { parseProvisionRequest, type ProvisionRequestInput } from '../../src/req
 
 /** The lifecycle audit on hand-made emulator state: it must see what it claims to count. */
 
-const marker = (source: string) => `[aep-stream-provisioner source=${source} run=run-1]`;
+const marker = (source: string, run = 'run-1') =>
+  `[aep-stream-provisioner org=EMULATOR0000000000000000@AdobeOrg sandbox=prod source=${JSON.stringify(source)} run=${run}]`;
 const res = (
   kind: StoredResource['kind'],
   id: string,

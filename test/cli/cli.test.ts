@@ -7,6 +7,7 @@ import { cleanMessage } from '../../src/cli/output';
 import { parseApiKeys } from '../../src/config';
 import { freshTaskQueue } from '../harness/temporal';
 import { SCHEMA_ID, startStack, type Stack } from '../harness/stack';
+import { sourceIdOf } from '../harness/ids';
 
 /**
  * The CLI as a new user and a provisioning system run it (child processes, config from the
@@ -144,7 +145,7 @@ test('no worker on the task queue: provision warns at once and says how to start
   expect(run.code).toBe(0);
   expect(run.stderr).toContain(`warning: no worker is polling task queue "${queue}"`);
   expect(run.stderr).toContain('npm run worker');
-  await stack.env.client.workflow.getHandle(`aep-stream/prod/${name}`).terminate('test cleanup');
+  await stack.env.client.workflow.getHandle(sourceIdOf(name)).terminate('test cleanup');
 });
 
 test('api-key prints a key once and an API_KEYS entry that authenticates it, hash only', async () => {

@@ -3,9 +3,10 @@ import { Client, Connection } from '@temporalio/client';
 import { ProvisioningClient, RequestConflictError } from '../../src/client';
 import { parseClientConfig } from '../../src/config';
 import { clientOn } from '../../src/connection';
-import { sourceWorkflowId, WorkflowType } from '../../src/shared/names';
+import { WorkflowType } from '../../src/shared/names';
 import { SCHEMA_ID } from '../harness/stack';
 import { freshTaskQueue } from '../harness/temporal';
+import { sourceIdOf } from '../harness/ids';
 
 /**
  * The client library with a key, on the jest run's dev server (no worker: the runs stay open).
@@ -45,7 +46,7 @@ test('an open run started by another client (no memo): its encrypted input is re
   // As `temporal workflow start` or another SDK would: the workflow's input only, no memo.
   const handle = await client.client.workflow.start(WorkflowType.provision, {
     taskQueue,
-    workflowId: sourceWorkflowId('prod', name),
+    workflowId: sourceIdOf(name),
     args: [req],
   });
   try {

@@ -7,12 +7,13 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { buildWorkflowBundle } from '../../scripts/build-workflow-bundle';
 import { ProvisioningClient, summarizeFailure } from '../../src/client';
 import { startEmulator, type RunningEmulator } from '../../emulator';
-import { progressQuery, sourceWorkflowId } from '../../src/shared/names';
+import { progressQuery } from '../../src/shared/names';
 import { freePort } from '../../tools/dev-server';
 import { startWorkerProcess, type ManagedProcess } from '../../tools/processes';
 import { SCHEMA_ID } from '../harness/stack';
 import { connectTestEnv, freshTaskQueue } from '../harness/temporal';
 import { ARTIFACTS, eventually } from './helpers';
+import { sourceIdOf } from '../harness/ids';
 
 /**
  * The worker as operators run it: a separate process configured only by its environment
@@ -214,7 +215,7 @@ describe('the log, once the worker has stopped', () => {
       expect(typeof l.level).toBe('string');
       expect(typeof l.message).toBe('string');
     }
-    const workflowId = sourceWorkflowId('prod', names.failed);
+    const workflowId = sourceIdOf(names.failed);
     const workflowLines = lines.filter((l) => l.workflowId === workflowId && l.runId);
     expect(workflowLines.length).toBeGreaterThan(0);
     expect(workflowLines.map((l) => l.message)).toContain('Provisioning failed; compensating');
@@ -225,15 +226,13 @@ describe('the log, once the worker has stopped', () => {
     // The task token can complete an activity through the Temporal API: never logged.
     expect(lines.filter((l) => 'taskToken' in l)).toEqual([]);
     // Activity lines say which workflow they work for.
-    expect(
-      activityLines.some((l) => l.workflowId === sourceWorkflowId('prod', names.retried)),
-    ).toBe(true);
+    expect(activityLines.some((l) => l.workflowId === sourceIdOf(names.retried))).toBe(true);
     // The 503s were logged as failed attempts, with their ids and the failure's type and message.
     const failedAttempts = activityLines.filter(
       (l) =>
         l.message === 'Activity failed' &&
         l.activityType === 'ensureBaseConnection' &&
-        l.workflowId === sourceWorkflowId('prod', names.retried),
+        l.workflowId === sourceIdOf(names.retried),
     );
     expect(failedAttempts.map((l) => l.attempt)).toEqual([1, 2]);
     for (const l of failedAttempts) {

@@ -19,6 +19,7 @@ import { buildWorker } from '../../src/worker';
 import { SCHEMA_ID, workflowBundle } from '../harness/stack';
 import { freshTaskQueue } from '../harness/temporal';
 import { ARTIFACTS, eventually, run } from './helpers';
+import { sourceIdOf } from '../harness/ids';
 
 /**
  * "Inspect it in the Temporal UI", checked in a real browser: Debian's headless Chromium driven by
@@ -208,10 +209,10 @@ describeUi(title, () => {
       `${server.uiUrl}/namespaces/${server.namespace}/workflows?query=${encodeURIComponent(query)}`,
     );
     const text = await pageShows([waiting.workflowId, 'Running'], 'the filtered list');
-    expect(text).not.toContain(`aep-stream/prod/${other}`);
+    expect(text).not.toContain(sourceIdOf(other));
     // Control: the same list unfiltered holds the other source too.
     await page.goto(`${server.uiUrl}/namespaces/${server.namespace}/workflows`);
-    await pageShows([waiting.workflowId, `aep-stream/prod/${other}`], 'the unfiltered list');
+    await pageShows([waiting.workflowId, sourceIdOf(other)], 'the unfiltered list');
     await page.goto(
       `${server.uiUrl}/namespaces/${server.namespace}/workflows?query=${encodeURIComponent(query)}`,
     );

@@ -13,7 +13,8 @@ import { workflowBundle } from '../harness/stack';
  * workflow code: a change that would break runs still open when it is deployed fails here, in CI,
  * not in production (docs/versioning.md).
  */
-const releases = readdirSync(HISTORIES).sort();
+// Oldest first, by version (v1.10.0 after v1.9.0).
+const releases = readdirSync(HISTORIES).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 const files = releases.flatMap((r) =>
   readdirSync(path.join(HISTORIES, r))
     .filter((f) => f.endsWith('.json'))
@@ -51,7 +52,8 @@ test('recording never overwrites a release', () => {
   const root = mkdtempSync(path.join(tmpdir(), 'histories-'));
   try {
     expect(() => releaseDir(releases[0]!)).toThrow(/never overwritten/);
-    expect(releaseDir('v9-next', root)).toBe(path.join(root, 'v9-next'));
+    expect(releaseDir('v9.0.0', root)).toBe(path.join(root, 'v9.0.0'));
+    expect(() => releaseDir('v9-next', root)).toThrow(/release must look like/);
     expect(() => releaseDir('../escape', root)).toThrow(/release must look like/);
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import { startEmulator, type RunningEmulator } from '../../emulator';
 import { ProvisioningClient, summarizeFailure } from '../../src/client';
 import { parseClientConfig } from '../../src/config';
 import type { ProvisionRequestInput } from '../../src/request';
-import { REQUEST_MEMO, sourceWorkflowId } from '../../src/shared/names';
+import { REQUEST_MEMO } from '../../src/shared/names';
 import type { ProvisionResult } from '../../src/shared/results';
 import { REPO_ROOT } from '../../tools/dev-server';
 import { emulatorEnv } from '../../tools/emulator-env';
@@ -21,6 +21,7 @@ import {
 } from '../../tools/prod-worker';
 import { freshTaskQueue } from '../harness/temporal';
 import { SCHEMA_ID } from '../harness/stack';
+import { sourceIdOf } from '../harness/ids';
 
 /**
  * The production shape without containers (tools/pg-stack.ts): PostgreSQL from Debian's packages,
@@ -189,7 +190,7 @@ describe('provisioning on PostgreSQL', () => {
   });
 
   test('its search attributes answer visibility queries, stored in PostgreSQL', async () => {
-    const id = sourceWorkflowId('prod', name);
+    const id = sourceIdOf(name);
     const query = `AepSourceName = "${name}" AND AepSandbox = "prod" AND AepProvisioningStatus = "SUCCEEDED"`;
     // Visibility is written asynchronously (the visibility task queue): poll, bounded.
     const found = await eventually(async () => {
@@ -498,7 +499,7 @@ describe('payload encryption on PostgreSQL (docs/encryption.md)', () => {
     expect(inSearchAttributes).toBeGreaterThan(0);
     const inFields = stored.strings.filter((f) => f.value.includes(name));
     expect(inFields.map((f) => `${f.at}: ${f.value}`)).toEqual([
-      `history.events[0].workflowExecutionStartedEventAttributes.workflowId: ${sourceWorkflowId('prod', name)}`,
+      `history.events[0].workflowExecutionStartedEventAttributes.workflowId: ${sourceIdOf(name)}`,
     ]);
     expect(count(stored.raw, name)).toBe(inSearchAttributes + inFields.length);
   });
@@ -523,7 +524,7 @@ describe('payload encryption on PostgreSQL (docs/encryption.md)', () => {
     const memoOf = async (name: string) =>
       Buffer.from(
         await stack.psql(
-          `select encode(memo, 'hex') from executions_visibility where workflow_id = '${sourceWorkflowId('prod', name).replace(/'/g, "''")}'`,
+          `select encode(memo, 'hex') from executions_visibility where workflow_id = '${sourceIdOf(name).replace(/'/g, "''")}'`,
           'temporal_visibility',
         ),
         'hex',
@@ -535,7 +536,7 @@ describe('payload encryption on PostgreSQL (docs/encryption.md)', () => {
     expect(count(sealed, 'binary/encrypted')).toBeGreaterThan(0);
     // Decrypted by the client with the key, it is the request.
     const desc = await encClient.client.workflow
-      .getHandle(sourceWorkflowId('prod', encrypted.request.name))
+      .getHandle(sourceIdOf(encrypted.request.name))
       .describe();
     expect((desc.memo?.[REQUEST_MEMO] as { target: { schemaId: string } }).target.schemaId).toBe(
       SCHEMA_ID,

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { summarizeFailure } from '../../src/client';
-import { progressQuery, sourceWorkflowId } from '../../src/shared/names';
+import { progressQuery } from '../../src/shared/names';
 import { TEARDOWN_ORDER } from '../../src/shared/resources';
 import { SCHEMA_ID, startStack, type Stack } from '../harness/stack';
 import { uniqueName } from '../harness/sources';
+import { sourceIdOf } from '../harness/ids';
 
 /**
  * The CLI as a provisioning system runs it (a child process, config from the environment), the
@@ -180,7 +181,7 @@ test('starting while a run is open attaches to it; the UI sees search attributes
       expect(a.started).toBe(true);
       expect(b.started).toBe(false);
       expect(b.runId).toBe(a.runId);
-      expect(a.workflowId).toBe(sourceWorkflowId('prod', name));
+      expect(a.workflowId).toBe(sourceIdOf(name));
 
       const result = await a.handle.result();
       const desc = await a.handle.describe();

@@ -3,11 +3,12 @@ import { CancelledFailure } from '@temporalio/common';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { summarizeFailure } from '../../src/client';
 import type { ProvisionRequestInput } from '../../src/request';
-import { progressQuery, sourceWorkflowId } from '../../src/shared/names';
+import { progressQuery } from '../../src/shared/names';
 import { buildWorker } from '../../src/worker';
 import { startStack, workflowBundle, type Stack } from '../harness/stack';
 import { lagEveryList } from '../harness/faults';
 import { sourceRequest, uniqueName } from '../harness/sources';
+import { sourceIdOf } from '../harness/ids';
 
 /**
  * Ingested data is never lost as a side effect, end to end on the dev server and the emulator,
@@ -246,7 +247,7 @@ test('problem 5: a bug in a deploy fails the workflow task, deletes nothing; the
   const result = await run(() => started.handle.result());
   expect(result.flowId).toBeTruthy();
   for (const id of created) expect(await exists(id)).toBe(true);
-  expect(started.workflowId).toBe(sourceWorkflowId('prod', name));
+  expect(started.workflowId).toBe(sourceIdOf(name));
   await workflowBundle();
 });
 

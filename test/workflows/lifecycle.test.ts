@@ -7,6 +7,7 @@ import { progressQuery } from '../../src/shared/names';
 import { SCHEMA_ID, startStack, type Stack } from '../harness/stack';
 import { slowTargetConnectionCreate } from '../harness/faults';
 import { uniqueName, sourceRequest } from '../harness/sources';
+import { sourceIdOf } from '../harness/ids';
 
 /**
  * The life of a source after its first create, end to end on the dev server and the emulator:
@@ -259,7 +260,7 @@ describe('one operation in flight per source', () => {
     await run(async () => {
       const result = await stack.client.provision(request(name));
       const teardown = await stack.client.startDeprovision({ flowId: result.flowId });
-      expect(teardown.workflowId).toBe(`aep-stream/prod/${name}`);
+      expect(teardown.workflowId).toBe(sourceIdOf(name));
       await teardown.handle.result();
       expect(await held([result.flowId, result.baseConnectionId])).toEqual([]);
     });

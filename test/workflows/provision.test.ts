@@ -5,6 +5,7 @@ import type { ProvisionRequestInput } from '../../src/request';
 import { progressQuery } from '../../src/shared/names';
 import { SCHEMA_ID, startStack, type Stack } from '../harness/stack';
 import { uniqueName, sourceRequest, resourcesOf as resourcesOfSource } from '../harness/sources';
+import { sourceIdOf } from '../harness/ids';
 
 /**
  * ProvisionStreamingSource end to end: the real Temporal dev server, the worker from
@@ -347,7 +348,7 @@ test('the history holds neither the client secret nor any access token', async (
   await provision(
     request(name, { authentication: { required: true }, smokeTest: { activationWaitSeconds: 0 } }),
   );
-  const handle = stack.client.client.workflow.getHandle(`aep-stream/prod/${name}`);
+  const handle = stack.client.client.workflow.getHandle(sourceIdOf(name));
   // Payloads (activity inputs and results) are bytes holding JSON: decode every byte array, or
   // the search would only see failure messages and other plain strings.
   const history = textOf(await handle.fetchHistory()).join('\n');

@@ -5,9 +5,10 @@ import { promisify } from 'node:util';
 import { temporal } from '@temporalio/proto';
 import { REPO_ROOT } from '../../tools/dev-server';
 import { buildWorker, promoteFirstVersion } from '../../src/worker';
-import { datasetWorkflowId, progressQuery } from '../../src/shared/names';
+import { progressQuery } from '../../src/shared/names';
 import { startStack, workflowBundle, type Stack } from '../harness/stack';
 import { sourceRequest, uniqueName } from '../harness/sources';
+import { sourceIdOf, datasetIdOf } from '../harness/ids';
 
 /**
  * The release procedure of docs/versioning.md on the dev server, with Worker Deployment
@@ -74,7 +75,7 @@ test('a pinned run finishes on its build after the next build is made current', 
       // release procedure waits for before making a build current.
       await setCurrentVersion(deployment, 'B');
       const fresh = await stack.client.provision(sourceRequest(uniqueName('on B'), 'raw'));
-      const freshHandle = stack.env.client.workflow.getHandle(`aep-stream/prod/${fresh.name}`);
+      const freshHandle = stack.env.client.workflow.getHandle(sourceIdOf(fresh.name));
       expect((await buildOf(freshHandle))?.deploymentVersion?.buildId).toBe('B');
 
       const result = await waiting.handle.result();
@@ -89,9 +90,7 @@ test('a pinned run finishes on its build after the next build is made current', 
       expect(completed.length).toBeGreaterThan(2);
       expect(new Set(completed)).toEqual(new Set(['A']));
       // A dataset's workflow, which lives as long as sources write to it, is not pinned.
-      const dataset = stack.env.client.workflow.getHandle(
-        datasetWorkflowId('prod', `${fresh.name} dataset`),
-      );
+      const dataset = stack.env.client.workflow.getHandle(datasetIdOf(`${fresh.name} dataset`));
       expect((await buildOf(dataset))?.behavior).toBe(
         temporal.api.enums.v1.VersioningBehavior.VERSIONING_BEHAVIOR_AUTO_UPGRADE,
       );
