@@ -1,5 +1,12 @@
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { FailureType } from '../shared/names';
 import type { EnsureResult, PriorResource } from './types';
+
+/** An activity's own verdict: non-retryable, of a named type (AEP answers: src/aep/errors.ts). */
+export function refuse(type: FailureType, message: string, details?: unknown[]): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true, details });
+}
 
 /**
  * What an activity knows about its attempt: its number, and its time.
@@ -43,19 +50,15 @@ function currentContext(): Context | undefined {
 export function activityContext(): AttemptContext {
   const ctx = currentContext();
   if (!ctx) return { attempt: 1, commitSignal: () => undefined };
-  let known = attempts.get(ctx);
-  if (!known) {
-    known = attemptOf(ctx);
-    attempts.set(ctx, known);
-  }
+  const known = attempts.get(ctx) ?? attemptOf(ctx);
+  attempts.set(ctx, known);
   return known;
 }
 
 function attemptOf(ctx: Context): AttemptContext {
   const { info } = ctx;
   const cancel = ctx.cancellationSignal;
-  // A local activity has a start-to-close too (the plan's read, READ_LOCALLY): its requests end
-  // by it as well.
+  // A local activity (the plan's read, READ_LOCALLY) has a start-to-close too.
   const startToClose = info.startToCloseTimeoutMs;
   if (!(startToClose > 0)) {
     return {
@@ -95,9 +98,8 @@ export function heartbeating<A extends unknown[], R>(
     activityContext(); // starts the attempt's clock
     const every = ctx.info.isLocal ? undefined : ctx.info.heartbeatTimeoutMs;
     if (!every) return fn(...args);
-    // No beat at the start: Temporal's heartbeat timeout runs from the attempt's start, so an
-    // attempt that ends within a third of it (nearly all: one AEP call) sends none. A first beat
-    // would cost a server write per activity (docs/benchmark.md, "cost").
+    // No beat at the start: an attempt that ends within a third of the heartbeat timeout (nearly
+    // all: one AEP call) sends none, not a server write per activity (docs/benchmark.md, "cost").
     const timer = setInterval(() => ctx.heartbeat(), Math.max(100, Math.floor(every / 3)));
     try {
       return await fn(...args);

@@ -26,7 +26,7 @@ import {
   releaseDatasetUpdate,
   WorkflowType,
 } from '../shared/names';
-import { activityContext } from './context';
+import { activityContext, refuse } from './context';
 import { canonicalOrder, exactly, targetConnectionsWritingTo } from './lookups';
 import { creatorRun, isOwned, markedDescription, parseMarker } from './ownership';
 import type { StreamingDataset } from '../workflows/dataset';
@@ -50,56 +50,59 @@ export interface DeleteDatasetInput {
   createdByRun?: string;
 }
 
-export function datasetActivities({ aep, temporal }: { aep: AepClient; temporal: Client }) {
-  /** The update, sent with the workflow's start: the workflow is started if none is open. */
-  async function ask<R, I extends { sandbox: string; name: string }>(
-    update: UpdateDefinition<R, [I]>,
-    input: I,
-  ): Promise<R> {
-    const { info, cancellationSignal } = Context.current();
-    const start = new WithStartWorkflowOperation<typeof StreamingDataset>(WorkflowType.dataset, {
-      workflowId: datasetWorkflowId(input.sandbox, input.name),
-      taskQueue: info.taskQueue,
-      args: [{ sandbox: input.sandbox, name: input.name, writers: [] }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      staticSummary: `Dataset "${input.name}" in sandbox ${input.sandbox}`,
-    });
-    try {
-      // Waits until the dataset's workflow answers, or this activity is cancelled: the call itself
-      // goes on in that workflow (each call is idempotent), and whatever comes next there (a
-      // compensation's release) is handled after it.
-      return await temporal.withAbortSignal(cancellationSignal, () =>
-        temporal.workflow.executeUpdateWithStart(update, {
-          args: [input],
-          startWorkflowOperation: start,
-          updateId: `${info.workflowExecution?.runId ?? info.workflowType}/${info.activityId}/${info.attempt}`,
-        }),
-      );
-    } catch (err) {
-      // The dataset workflow's verdict (DatasetMismatch, ForeignResourceConflict, an AEP
-      // failure that outlasted its retries) is this activity's; anything else is retried.
-      const root = err instanceof WorkflowUpdateFailedError ? rootOf(err.cause) : undefined;
-      if (root instanceof ApplicationFailure) {
-        throw ApplicationFailure.create({
-          type: root.type ?? undefined,
-          message: root.message,
-          nonRetryable: root.nonRetryable === true,
-          details: root.details ? [...root.details] : undefined,
-        });
-      }
-      throw err;
+/**
+ * The update, sent with the dataset workflow's start: the workflow is started if none is open.
+ * The dataset workflow's verdict (DatasetMismatch, ForeignResourceConflict, an AEP failure that
+ * outlasted its retries) is this activity's; anything else is retried.
+ */
+async function ask<R, I extends { sandbox: string; name: string }>(
+  temporal: Client,
+  update: UpdateDefinition<R, [I]>,
+  input: I,
+): Promise<R> {
+  const { info, cancellationSignal } = Context.current();
+  const start = new WithStartWorkflowOperation<typeof StreamingDataset>(WorkflowType.dataset, {
+    workflowId: datasetWorkflowId(input.sandbox, input.name),
+    taskQueue: info.taskQueue,
+    args: [{ sandbox: input.sandbox, name: input.name, writers: [] }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    staticSummary: `Dataset "${input.name}" in sandbox ${input.sandbox}`,
+  });
+  try {
+    // Waits until the dataset's workflow answers, or this activity is cancelled: the call itself
+    // goes on in that workflow (each call is idempotent), and whatever comes next there (a
+    // compensation's release) is handled after it.
+    return await temporal.withAbortSignal(cancellationSignal, () =>
+      temporal.workflow.executeUpdateWithStart(update, {
+        args: [input],
+        startWorkflowOperation: start,
+        updateId: `${info.workflowExecution?.runId ?? info.workflowType}/${info.activityId}/${info.attempt}`,
+      }),
+    );
+  } catch (err) {
+    const root = err instanceof WorkflowUpdateFailedError ? rootOf(err.cause) : undefined;
+    if (root instanceof ApplicationFailure) {
+      throw ApplicationFailure.create({
+        type: root.type ?? undefined,
+        message: root.message,
+        nonRetryable: root.nonRetryable === true,
+        details: root.details ? [...root.details] : undefined,
+      });
     }
+    throw err;
   }
+}
 
+export function datasetActivities({ aep, temporal }: { aep: AepClient; temporal: Client }) {
   return {
     /** The source starts writing to the dataset named `name`, found or created once. */
     acquireDataset(input: AcquireDatasetInput): Promise<AcquiredDataset> {
-      return ask(acquireDatasetUpdate, input);
+      return ask(temporal, acquireDatasetUpdate, input);
     },
 
     /** The source stops writing to it; deleted only with `deleteDataset` and no writer left. */
     releaseDataset(input: ReleaseDatasetInput): Promise<ReleasedDataset> {
-      return ask(releaseDatasetUpdate, input);
+      return ask(temporal, releaseDatasetUpdate, input);
     },
 
     /**
@@ -130,12 +133,11 @@ export function datasetActivities({ aep, temporal }: { aep: AepClient; temporal:
       }
       const foreign = named.find((d) => !isOwned(d.description));
       if (foreign && !named.some((d) => isOwned(d.description))) {
-        throw ApplicationFailure.create({
-          type: FailureType.ForeignResourceConflict,
-          message: `A dataset named "${name}" already exists in sandbox "${sandbox}" (id ${foreign.id}) and was not created by this project; it is left untouched. Name another dataset, or name this one by id`,
-          nonRetryable: true,
-          details: [{ kind: 'dataset', id: foreign.id, sandbox }],
-        });
+        refuse(
+          FailureType.ForeignResourceConflict,
+          `A dataset named "${name}" already exists in sandbox "${sandbox}" (id ${foreign.id}) and was not created by this project; it is left untouched. Name another dataset, or name this one by id`,
+          [{ kind: 'dataset', id: foreign.id, sandbox }],
+        );
       }
       const { id } = await aep.createDataset(
         sandbox,

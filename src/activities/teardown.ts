@@ -1,15 +1,45 @@
 /** Deleting: idempotent deletes (compensation, teardown) and the sweep of a run's twins. */
 import type { AepClient } from '../aep/client';
-import { TEARDOWN_ORDER } from '../shared/resources';
+import { TEARDOWN_ORDER, type ResourceKind } from '../shared/resources';
 import { activityContext } from './context';
 import { deleteById, listByName, targetConnectionsWritingTo } from './lookups';
 import { creatorRun } from './ownership';
-import type {
-  DeleteResourceInput,
-  DeleteResourceResult,
-  SweepTwinsInput,
-  SweepTwinsResult,
-} from './types';
+import type { Owner } from './types';
+
+interface DeleteResourceInput {
+  /** Datasets are deleted by their own workflow only (src/workflows/dataset.ts). */
+  kind: Exclude<ResourceKind, 'dataset'>;
+  sandbox: string;
+  /** Delete this id (404 counts as done)... */
+  id?: string;
+  /** ...and these ids... */
+  ids?: string[];
+  /**
+   * ...or, when a create's outcome is unknown (it failed or was cancelled mid-call), delete what
+   * this run created under that name: resources carrying the run's own marker only.
+   */
+  owned?: { name: string; owner: Owner };
+}
+
+interface DeleteResourceResult {
+  kind: ResourceKind;
+  deleted: string[];
+  /** Ids that were already gone. */
+  absent: string[];
+}
+
+interface SweepTwinsInput {
+  owner: Owner;
+  /** Per kind the run created: the name it used, and the ids it keeps (the recorded ones). */
+  kinds: Array<{ kind: ResourceKind; name: string; keep: string[] }>;
+}
+
+interface SweepTwinsResult {
+  /** Extra resources carrying this run's marker, deleted. */
+  removed: Array<{ kind: ResourceKind; id: string }>;
+  /** Extra ones kept: a dataset another source's target connection writes to. */
+  inUse: Array<{ kind: ResourceKind; id: string; usedBy: string[] }>;
+}
 
 export function teardownActivities({ aep }: { aep: AepClient }) {
   return {
