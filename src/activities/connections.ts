@@ -11,7 +11,7 @@ import type {
 } from '../aep/types';
 import { FailureType } from '../shared/names';
 import { activityContext, ensureOwned, refuse } from './context';
-import { exactly, lookUpOwnNamed, priorOf, sourceConnectionsOf } from './lookups';
+import { exactly, lookups, priorOf } from './lookups';
 import { adopt, markedDescription } from './ownership';
 import type { EnsureResult, Owner, PriorResource, PriorTargetConnection } from './types';
 
@@ -42,7 +42,7 @@ export function connectionActivities({ aep }: { aep: AepClient }) {
         { found: input.found },
         {
           lookUp: (signal) =>
-            lookUpOwnNamed(aep, 'baseConnection', owner, signal, (base) =>
+            lookups(aep, owner.sandbox, signal).ownNamed('baseConnection', owner, (base) =>
               checkBaseConnectionMatches(base, input),
             ),
           create: (commit) =>
@@ -60,7 +60,9 @@ export function connectionActivities({ aep }: { aep: AepClient }) {
       const label = `on base connection ${baseConnectionId}`;
       return ensureOwned(input, {
         lookUp: async (signal) => {
-          const all = await sourceConnectionsOf(aep, owner.sandbox, baseConnectionId, signal);
+          const all = await lookups(aep, owner.sandbox, signal).sourceConnectionsOf(
+            baseConnectionId,
+          );
           return priorOf(adopt('sourceConnection', owner, label, exactly(owner.sourceName, all)));
         },
         create: (commit) =>
@@ -98,7 +100,7 @@ export function connectionActivities({ aep }: { aep: AepClient }) {
     async ensureTargetConnection(input: EnsureTargetConnectionInput): Promise<EnsureResult> {
       const { owner } = input;
       return ensureOwned(input, {
-        lookUp: (signal) => lookUpOwnNamed(aep, 'targetConnection', owner, signal),
+        lookUp: (signal) => lookups(aep, owner.sandbox, signal).ownNamed('targetConnection', owner),
         check: (prior) => {
           if (prior.dataSetId !== input.datasetId) {
             differs(

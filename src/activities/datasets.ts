@@ -27,7 +27,7 @@ import {
   WorkflowType,
 } from '../shared/names';
 import { activityContext, refuse } from './context';
-import { canonicalOrder, exactly, targetConnectionsWritingTo } from './lookups';
+import { canonicalOrder, exactly, lookups } from './lookups';
 import { creatorRun, isOwned, markedDescription, parseMarker } from './ownership';
 import type { StreamingDataset } from '../workflows/dataset';
 import type { EnsureResult, Owner } from './types';
@@ -167,7 +167,7 @@ export function datasetActivities({ aep, temporal }: { aep: AepClient; temporal:
       if (input.createdByRun !== undefined && marker.run !== input.createdByRun) {
         return { outcome: 'kept', reason: 'not created by this run' };
       }
-      const writers = await targetConnectionsWritingTo(aep, sandbox, id, signal);
+      const writers = await lookups(aep, sandbox, signal).writersOf(id);
       if (writers.length > 0) return { outcome: 'kept', reason: `in use by ${writers.join(', ')}` };
       return { outcome: await aep.deleteDataset(sandbox, id, signal) };
     },

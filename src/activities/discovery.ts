@@ -4,17 +4,9 @@ import type { Flow } from '../aep/types';
 import { FailureType } from '../shared/names';
 import type { ResourceKind } from '../shared/resources';
 import { activityContext, refuse } from './context';
-import { listByName, readById, sourceConnectionsOf, type ResourceOf } from './lookups';
+import { lookups, type Lookups, type ResourceOf } from './lookups';
 import { creatorSource, isOwned, isOwnedBy, keepsDataset } from './ownership';
 import type { KnownResources, ResolvedSource, SourceGraph } from './types';
-
-/** Where discovery looks: one source of one sandbox. */
-interface Scope {
-  aep: AepClient;
-  sandbox: string;
-  source: string;
-  signal?: AbortSignal;
-}
 
 export function discoveryActivities({ aep }: { aep: AepClient }) {
   return {
@@ -44,9 +36,10 @@ export function discoveryActivities({ aep }: { aep: AepClient }) {
       const named = input.flowId ? await ownedFlow(aep, sandbox, input.flowId, signal) : undefined;
       const source = named ? sourceOf(named) : input.name;
       if (!source) throw new Error('discoverSource needs a name or a flowId');
-      const scope: Scope = { aep, sandbox, source, signal };
+      const at = lookups(aep, sandbox, signal);
       const known = input.known ?? {};
-      const { flows, bases, targets, sources, mappingSets } = await listSource(scope, named, known);
+      const found = await listSource(at, source, named, known);
+      const { flows, bases, targets, sources, mappingSets } = found;
       const graph: SourceGraph = { sandbox, resources: [], kept: [] };
       const add = (kind: ResourceKind, id: string | undefined, name?: string) => {
         if (id && !graph.resources.some((r) => r.kind === kind && r.id === id))
@@ -58,7 +51,7 @@ export function discoveryActivities({ aep }: { aep: AepClient }) {
       for (const t of targets) add('targetConnection', t.id);
       for (const m of mappingSets) add('mappingSet', m.id);
       for (const id of flows.flatMap(mappingIdsOf)) {
-        const ms = await aep.getMappingSet(sandbox, id, signal);
+        const ms = await at.read('mappingSet', id);
         if (ms && isOwnedBy(ms.description, source)) add('mappingSet', ms.id);
       }
       for (const t of targets) {
@@ -71,7 +64,9 @@ export function discoveryActivities({ aep }: { aep: AepClient }) {
           graph.kept.push({ kind: 'dataset', id: ds.id, reason: keep });
       }
       if (input.datasets && !graph.resources.some((r) => r.kind === 'dataset')) {
-        for (const ds of await keptDatasets(scope, known)) {
+        // Kept by an earlier teardown: the id Temporal recorded, else the source's own name.
+        const kept = known.datasetId ? await at.read('dataset', known.datasetId) : null;
+        for (const ds of kept ? [kept] : await at.list('dataset', source)) {
           const namedById = graph.kept.some((k) => k.id === ds.id);
           if (!namedById && isOwnedBy(ds.description, source)) add('dataset', ds.id, ds.name);
         }
@@ -122,25 +117,29 @@ function mappingIdsOf(flow: Flow): string[] {
  * differing only in case, or renamed by a person) is never deleted. Then what the source's last
  * provisioning returned (`known`), read by id: lists may not show it yet.
  */
-async function listSource(scope: Scope, flow: Flow | undefined, known: KnownResources) {
-  const { aep, sandbox, source, signal } = scope;
+async function listSource(
+  at: Lookups,
+  source: string,
+  flow: Flow | undefined,
+  known: KnownResources,
+) {
   const thisSource = <T extends { name?: string; description?: string }>(items: T[]) =>
     items.filter((i) => i.name === source && isOwnedBy(i.description, source));
-  const flows = flow ? [flow] : thisSource(await listByName(aep, 'flow', sandbox, source, signal));
-  const bases = thisSource(await listByName(aep, 'baseConnection', sandbox, source, signal));
-  const targets = thisSource(await listByName(aep, 'targetConnection', sandbox, source, signal));
+  const flows = flow ? [flow] : thisSource(await at.list('flow', source));
+  const bases = thisSource(await at.list('baseConnection', source));
+  const targets = thisSource(await at.list('targetConnection', source));
   const sources = [];
   for (const base of bases) {
-    sources.push(...thisSource(await sourceConnectionsOf(aep, sandbox, base.id, signal)));
+    sources.push(...thisSource(await at.sourceConnectionsOf(base.id)));
   }
-  const mappingSets = thisSource(await listByName(aep, 'mappingSet', sandbox, source, signal));
+  const mappingSets = thisSource(await at.list('mappingSet', source));
   const read = async <K extends ResourceKind>(
     kind: K,
     id: string | undefined,
     have: Array<ResourceOf[K]>,
   ) => {
     if (!id || have.some((h) => h.id === id)) return;
-    const r = await readById(aep, kind, sandbox, id, signal);
+    const r = await at.read(kind, id);
     if (r && r.name === source && isOwnedBy(r.description, source)) have.push(r);
   };
   if (!flow) await read('flow', known.flowId, flows);
@@ -149,14 +148,6 @@ async function listSource(scope: Scope, flow: Flow | undefined, known: KnownReso
   await read('targetConnection', known.targetConnectionId, targets);
   await read('mappingSet', known.mappingSetId, mappingSets);
   return { flows, bases, targets, sources, mappingSets };
-}
-
-/** A dataset kept by an earlier teardown: the id Temporal recorded, else the source's own name. */
-async function keptDatasets({ aep, sandbox, source, signal }: Scope, known: KnownResources) {
-  const kept = known.datasetId
-    ? await readById(aep, 'dataset', sandbox, known.datasetId, signal)
-    : null;
-  return kept ? [kept] : await listByName(aep, 'dataset', sandbox, source, signal);
 }
 
 /**

@@ -10,7 +10,7 @@ import type { SmokeTestResult } from '../shared/results';
 import type { CreateFlowBody, Flow } from '../aep/types';
 import { differs } from './connections';
 import { activityContext, ensureOwned, priorResource, refuse } from './context';
-import { lookUpOwnNamed } from './lookups';
+import { lookups } from './lookups';
 import { markedDescription } from './ownership';
 import type { EnsureResult, Mappings, Owner, PriorMappingSet, PriorResource } from './types';
 
@@ -51,7 +51,7 @@ export function flowActivities({ aep }: { aep: AepClient }) {
       const { owner } = input;
       const { signal, commitSignal } = activityContext();
       const prior = await priorResource(input, () =>
-        lookUpOwnNamed(aep, 'mappingSet', owner, signal),
+        lookups(aep, owner.sandbox, signal).ownNamed('mappingSet', owner),
       );
       if (prior) return { id: prior.id, version: prior.version, created: prior.createdByThisRun };
       const created = await aep.createMappingSet(
@@ -66,11 +66,9 @@ export function flowActivities({ aep }: { aep: AepClient }) {
       const { owner } = input;
       return ensureOwned(input, {
         lookUp: (signal) =>
-          lookUpOwnNamed(
-            aep,
+          lookups(aep, owner.sandbox, signal).ownNamed(
             'flow',
             owner,
-            signal,
             (flow) => checkFlowConnections(flow, input),
             input.replaces ? [input.replaces] : [],
           ),

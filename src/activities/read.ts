@@ -11,13 +11,7 @@ import type { ActualSource, Mapping } from '../shared/plan';
 import { FailureType } from '../shared/names';
 import type { ResourceKind } from '../shared/resources';
 import { activityContext, refuse } from './context';
-import {
-  canonicalOrder,
-  listByName,
-  readById,
-  sourceConnectionsOf,
-  type ResourceOf,
-} from './lookups';
+import { canonicalOrder, lookups, type Lookups, type ResourceOf } from './lookups';
 import { isOwned, isOwnedBy, userDescription } from './ownership';
 import type { InletInfo, KnownResources } from './types';
 
@@ -35,8 +29,7 @@ interface ReadSourceInput {
 
 /** What the plan's read reads: source `name` of one sandbox. */
 interface Scope {
-  aep: AepClient;
-  sandbox: string;
+  at: Lookups;
   name: string;
   known: KnownResources;
   signal?: AbortSignal;
@@ -69,29 +62,28 @@ function pick<T extends { id: string; name?: string; description?: string }>(
  * undefined when neither exists. A recorded one must be this source's (`ours`).
  */
 async function current<K extends ResourceKind>(
-  { aep, sandbox, name, known, signal }: Scope,
+  { at, name, known }: Scope,
   kind: K,
   listed: ResourceOf[K] | undefined,
   ours: (r: ResourceOf[K]) => boolean = (r) => r.name === name && isOwnedBy(r.description, name),
 ): Promise<ResourceOf[K] | undefined> {
   if (listed) {
-    const now = await readById(aep, kind, sandbox, listed.id, signal);
+    const now = await at.read(kind, listed.id);
     if (now) return { ...listed, ...now, id: listed.id };
   }
   const knownId = known[`${kind}Id`];
   if (knownId === undefined || knownId === listed?.id) return undefined;
-  const recorded = await readById(aep, kind, sandbox, knownId, signal);
+  const recorded = await at.read(kind, knownId);
   return recorded && ours(recorded) ? recorded : undefined;
 }
 
 /** The datasets the request names: by id, or by name (oldest first, as the dataset workflow picks). */
-async function listDatasets({ aep, sandbox, name, signal }: Scope, input: ReadSourceInput) {
+async function listDatasets({ at, name }: Scope, input: ReadSourceInput) {
   if (input.datasetId !== undefined) {
-    const d = await aep.getDataset(sandbox, input.datasetId, signal);
+    const d = await at.read('dataset', input.datasetId);
     return d ? [d] : [];
   }
-  const named = await listByName(aep, 'dataset', sandbox, input.datasetName ?? name, signal);
-  return named.sort(canonicalOrder);
+  return (await at.list('dataset', input.datasetName ?? name)).sort(canonicalOrder);
 }
 
 /** A dataset named by id is the request's to choose, whoever created it. */
@@ -121,14 +113,15 @@ export function readActivities({ aep }: { aep: AepClient }) {
     async readSource(input: ReadSourceInput): Promise<ActualSource> {
       const { sandbox, name } = input;
       const { signal } = activityContext();
-      const scope: Scope = { aep, sandbox, name, known: input.known ?? {}, signal };
+      const at = lookups(aep, sandbox, signal);
+      const scope: Scope = { at, name, known: input.known ?? {} };
       const foreign: ActualSource['foreign'] = [];
       const [schema, bases, targets, mappingSets, flows, datasets] = await Promise.all([
         aep.getSchema(sandbox, input.schemaId, signal),
-        listByName(aep, 'baseConnection', sandbox, name, signal),
-        listByName(aep, 'targetConnection', sandbox, name, signal),
-        listByName(aep, 'mappingSet', sandbox, name, signal),
-        listByName(aep, 'flow', sandbox, name, signal),
+        at.list('baseConnection', name),
+        at.list('targetConnection', name),
+        at.list('mappingSet', name),
+        at.list('flow', name),
         listDatasets(scope, input),
       ]);
       const own = <K extends ResourceKind>(kind: K, items: Array<ResourceOf[K]>) =>
@@ -144,7 +137,7 @@ export function readActivities({ aep }: { aep: AepClient }) {
         ? await current(
             scope,
             'sourceConnection',
-            (await sourceConnectionsOf(aep, sandbox, base.id, signal)).find(
+            (await at.sourceConnectionsOf(base.id)).find(
               (s) => s.name === name && isOwnedBy(s.description, name),
             ),
           )

@@ -2,7 +2,7 @@
 import type { AepClient } from '../aep/client';
 import { TEARDOWN_ORDER, type ResourceKind } from '../shared/resources';
 import { activityContext } from './context';
-import { deleteById, listByName, targetConnectionsWritingTo } from './lookups';
+import { lookups } from './lookups';
 import { creatorRun } from './ownership';
 import type { Owner } from './types';
 
@@ -49,18 +49,18 @@ export function teardownActivities({ aep }: { aep: AepClient }) {
      * Not for datasets: only their workflow deletes them (datasets.ts).
      */
     async deleteResource(input: DeleteResourceInput): Promise<DeleteResourceResult> {
-      const { signal } = activityContext();
+      const at = lookups(aep, input.sandbox, activityContext().signal);
       const result: DeleteResourceResult = { kind: input.kind, deleted: [], absent: [] };
       const ids = new Set<string>([...(input.id ? [input.id] : []), ...(input.ids ?? [])]);
       if (input.owned) {
         const { name, owner } = input.owned;
-        const candidates = await listByName(aep, input.kind, input.sandbox, name, signal);
+        const candidates = await at.list(input.kind, name);
         for (const c of candidates) {
           if (creatorRun(c.description) === owner.runId) ids.add(c.id);
         }
       }
       for (const id of ids) {
-        const outcome = await deleteById(aep, input.kind, input.sandbox, id, signal);
+        const outcome = await at.remove(input.kind, id);
         (outcome === 'deleted' ? result.deleted : result.absent).push(id);
       }
       return result;
@@ -72,23 +72,23 @@ export function teardownActivities({ aep }: { aep: AepClient }) {
      * create that landed after the retry's lookup); it is deleted, flow first, and reported.
      */
     async sweepTwins(input: SweepTwinsInput): Promise<SweepTwinsResult> {
-      const { signal } = activityContext();
       const { owner } = input;
+      const at = lookups(aep, owner.sandbox, activityContext().signal);
       const result: SweepTwinsResult = { removed: [], inUse: [] };
       for (const kind of TEARDOWN_ORDER) {
         for (const k of input.kinds.filter((x) => x.kind === kind)) {
-          const twins = (await listByName(aep, kind, owner.sandbox, k.name, signal)).filter(
+          const twins = (await at.list(kind, k.name)).filter(
             (c) => creatorRun(c.description) === owner.runId && !k.keep.includes(c.id),
           );
           for (const twin of twins) {
             if (kind === 'dataset') {
-              const usedBy = await targetConnectionsWritingTo(aep, owner.sandbox, twin.id, signal);
+              const usedBy = await at.writersOf(twin.id);
               if (usedBy.length > 0) {
                 result.inUse.push({ kind, id: twin.id, usedBy });
                 continue;
               }
             }
-            if ((await deleteById(aep, kind, owner.sandbox, twin.id, signal)) === 'deleted') {
+            if ((await at.remove(kind, twin.id)) === 'deleted') {
               result.removed.push({ kind, id: twin.id });
             }
           }
