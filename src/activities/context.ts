@@ -9,27 +9,22 @@ export function refuse(type: FailureType, message: string, details?: unknown[]):
 }
 
 /**
- * What an activity knows about its attempt: its number, and its time.
+ * What an activity knows about its attempt: its number, and its time (from the first time the
+ * activity asks: first thing, or `heartbeating` before it runs).
  *
  * - `signal` aborts every request when the activity is cancelled (the workflow's cancellation, a
- *   worker shutdown past its grace time, or Temporal telling a heartbeat that the attempt is no
- *   longer known) AND when the attempt's own time is up: no request outlives the attempt that
- *   sent it, so a retry's lookup never runs while an earlier attempt's create is still on the wire
- *   on our side.
+ *   worker shutdown past its grace time, a heartbeat told the attempt is no longer known) AND when
+ *   the attempt's own time is up (start-to-close minus a margin for the outcome to reach
+ *   Temporal): no request outlives its attempt, so a retry's lookup never runs while an earlier
+ *   attempt's create is still on the wire on our side.
  * - `commitSignal()` is for a create: it throws if the activity is already cancelled, otherwise
  *   it returns the deadline alone. A create that has been sent is not aborted by a cancellation
- *   or a shutdown (aborting it would only turn a known outcome into an unknown one); it still
- *   ends with the attempt.
- * - `deadlineAt`: when the attempt's time is up on our side (start-to-close minus a margin for
- *   the outcome to reach Temporal), in ms since epoch.
- *
- * The attempt's clock starts the first time the activity asks (activities ask first thing;
- * `heartbeating` asks before the activity runs).
+ *   or a shutdown (that would only turn a known outcome into an unknown one); it still ends with
+ *   the attempt.
  */
-export interface AttemptContext {
+interface AttemptContext {
   attempt: number;
   signal?: AbortSignal;
-  deadlineAt?: number;
   commitSignal: () => AbortSignal | undefined;
 }
 
@@ -46,7 +41,7 @@ function currentContext(): Context | undefined {
   }
 }
 
-/** Attempt number, signals and deadline when running as an activity; neutral values otherwise. */
+/** Attempt number and signals when running as an activity; neutral values otherwise. */
 export function activityContext(): AttemptContext {
   const ctx = currentContext();
   if (!ctx) return { attempt: 1, commitSignal: () => undefined };
@@ -55,27 +50,16 @@ export function activityContext(): AttemptContext {
   return known;
 }
 
-function attemptOf(ctx: Context): AttemptContext {
-  const { info } = ctx;
-  const cancel = ctx.cancellationSignal;
+function attemptOf({ info, cancellationSignal: cancel }: Context): AttemptContext {
   // A local activity (the plan's read, READ_LOCALLY) has a start-to-close too.
-  const startToClose = info.startToCloseTimeoutMs;
-  if (!(startToClose > 0)) {
-    return {
-      attempt: info.attempt,
-      signal: cancel,
-      commitSignal: () => (cancel.throwIfAborted(), undefined),
-    };
-  }
-  const ms = startToClose - Math.min(MAX_MARGIN_MS, startToClose / 10);
-  const deadline = AbortSignal.timeout(ms);
+  const ms = info.startToCloseTimeoutMs;
+  const deadline = ms > 0 ? AbortSignal.timeout(ms - Math.min(MAX_MARGIN_MS, ms / 10)) : undefined;
   return {
     attempt: info.attempt,
-    signal: AbortSignal.any([cancel, deadline]),
-    deadlineAt: Date.now() + ms,
+    signal: deadline ? AbortSignal.any([cancel, deadline]) : cancel,
     commitSignal: () => {
       cancel.throwIfAborted();
-      deadline.throwIfAborted();
+      deadline?.throwIfAborted();
       return deadline;
     },
   };

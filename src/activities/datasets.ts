@@ -27,28 +27,10 @@ import {
   WorkflowType,
 } from '../shared/names';
 import { activityContext, refuse } from './context';
-import { canonicalOrder, exactly, lookups } from './lookups';
+import { canonicalOrder, lookups } from './lookups';
 import { creatorRun, isOwned, markedDescription, parseMarker } from './ownership';
 import type { StreamingDataset } from '../workflows/dataset';
 import type { EnsureResult, Owner } from './types';
-
-export interface EnsureNamedDatasetInput {
-  owner: Owner;
-  name: string;
-  schemaId: string;
-  description?: string;
-  /** The dataset the name stood for so far (checked by id: lists may lag). */
-  knownId?: string;
-  /** Datasets of the name not to take (one just retired for another schema). */
-  skip?: string[];
-}
-
-export interface DeleteDatasetInput {
-  sandbox: string;
-  id: string;
-  /** Only if this run created it. */
-  createdByRun?: string;
-}
 
 /**
  * The update, sent with the dataset workflow's start: the workflow is started if none is open.
@@ -110,25 +92,35 @@ export function datasetActivities({ aep, temporal }: { aep: AepClient; temporal:
      * the oldest of this project's datasets of the name with the schema, else a new one. Every
      * candidate is read by id before it is taken: a list may still show a deleted dataset.
      */
-    async ensureNamedDataset(input: EnsureNamedDatasetInput): Promise<EnsureResult> {
+    async ensureNamedDataset(input: {
+      owner: Owner;
+      name: string;
+      schemaId: string;
+      description?: string;
+      /** The dataset the name stood for so far (checked by id: lists may lag). */
+      knownId?: string;
+      /** Datasets of the name not to take (one just retired for another schema). */
+      skip?: string[];
+    }): Promise<EnsureResult> {
       const { owner, name, schemaId } = input;
       const { signal, commitSignal } = activityContext();
       const sandbox = owner.sandbox;
+      const at = lookups(aep, sandbox, signal);
       const take = (d: { id: string; description?: string }): EnsureResult => ({
         id: d.id,
         created: creatorRun(d.description) === owner.runId,
       });
       if (input.knownId !== undefined) {
-        const known = await aep.getDataset(sandbox, input.knownId, signal);
+        const known = await at.read('dataset', input.knownId);
         if (known && known.schemaRef.id === schemaId) return take(known);
       }
-      const named = exactly(name, await aep.findDatasets(sandbox, { name }, signal));
+      const named = await at.list('dataset', name);
       const ours = named
         .filter((d) => isOwned(d.description) && d.schemaRef.id === schemaId)
         .filter((d) => !input.skip?.includes(d.id))
         .sort(canonicalOrder);
       for (const candidate of ours) {
-        const current = await aep.getDataset(sandbox, candidate.id, signal);
+        const current = await at.read('dataset', candidate.id);
         if (current) return take(current);
       }
       const foreign = named.find((d) => !isOwned(d.description));
@@ -157,19 +149,24 @@ export function datasetActivities({ aep, temporal }: { aep: AepClient; temporal:
      * this project created it (`createdByRun`: that run) and no target connection of the sandbox
      * writes to it (a list can miss a writer made a moment ago, never an old one: it only keeps).
      */
-    async deleteDataset(input: DeleteDatasetInput): Promise<Omit<ReleasedDataset, 'id'>> {
+    async deleteDataset(input: {
+      sandbox: string;
+      id: string;
+      /** Only if this run created it. */
+      createdByRun?: string;
+    }): Promise<Omit<ReleasedDataset, 'id'>> {
       const { sandbox, id } = input;
-      const { signal } = activityContext();
-      const dataset = await aep.getDataset(sandbox, id, signal);
+      const at = lookups(aep, sandbox, activityContext().signal);
+      const dataset = await at.read('dataset', id);
       if (!dataset) return { outcome: 'absent' };
       const marker = parseMarker(dataset.description);
       if (!marker) return { outcome: 'kept', reason: 'not created by this project' };
       if (input.createdByRun !== undefined && marker.run !== input.createdByRun) {
         return { outcome: 'kept', reason: 'not created by this run' };
       }
-      const writers = await lookups(aep, sandbox, signal).writersOf(id);
+      const writers = await at.writersOf(id);
       if (writers.length > 0) return { outcome: 'kept', reason: `in use by ${writers.join(', ')}` };
-      return { outcome: await aep.deleteDataset(sandbox, id, signal) };
+      return { outcome: await at.remove('dataset', id) };
     },
   };
 }

@@ -118,7 +118,7 @@ export function lookups(aep: AepClient, sandbox: string, signal?: AbortSignal) {
         id: string,
         signal?: AbortSignal,
       ) => Promise<ResourceOf[K] | null>;
-      return read(sandbox, id, signal);
+      return read.call(aep, sandbox, id, signal);
     },
 
     remove(kind: ResourceKind, id: string): Promise<'deleted' | 'absent'> {

@@ -128,31 +128,18 @@ export function updateActivities({ aep }: { aep: AepClient }) {
 /** The PATCH pointing the flow's Mapping transformation at `mapping` (none if it already does). */
 function mappingOps(flow: Flow, mapping: MappingRef): JsonPatchOp[] {
   const index = (flow.transformations ?? []).findIndex((t) => t.name === 'Mapping');
-  const params = flow.transformations?.[index]?.params;
   if (index < 0) {
-    return [
-      {
-        op: 'add',
-        path: '/transformations/-',
-        value: {
-          name: 'Mapping',
-          params: { mappingId: mapping.id, mappingVersion: mapping.version },
-        },
-      },
-    ];
+    const params = { mappingId: mapping.id, mappingVersion: mapping.version };
+    return [{ op: 'add', path: '/transformations/-', value: { name: 'Mapping', params } }];
   }
-  const ops: JsonPatchOp[] = [];
-  if (params?.mappingId !== mapping.id)
-    ops.push({
-      op: 'replace',
-      path: `/transformations/${index}/params/mappingId`,
-      value: mapping.id,
-    });
-  if (Number(params?.mappingVersion) !== mapping.version)
-    ops.push({
-      op: 'replace',
-      path: `/transformations/${index}/params/mappingVersion`,
-      value: mapping.version,
-    });
-  return ops;
+  const params = flow.transformations?.[index]?.params;
+  const at = `/transformations/${index}/params`;
+  return [
+    ...(params?.mappingId !== mapping.id
+      ? [{ op: 'replace' as const, path: `${at}/mappingId`, value: mapping.id }]
+      : []),
+    ...(Number(params?.mappingVersion) !== mapping.version
+      ? [{ op: 'replace' as const, path: `${at}/mappingVersion`, value: mapping.version }]
+      : []),
+  ];
 }
