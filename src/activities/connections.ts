@@ -13,7 +13,7 @@ import { FailureType } from '../shared/names';
 import { activityContext, ensureOwned, refuse } from './context';
 import { exactly, lookups, priorOf } from './lookups';
 import { adopt, markedDescription } from './ownership';
-import type { EnsureResult, Owner, PriorResource, PriorTargetConnection } from './types';
+import type { ById, EnsureResult, Owner, PriorResource, PriorTargetConnection } from './types';
 
 interface EnsureBaseConnectionInput {
   owner: Owner;
@@ -80,11 +80,7 @@ export function connectionActivities({ aep }: { aep: AepClient }) {
     },
 
     /** The dataset the request names by id: it must exist and use the schema; never owned. */
-    async checkDataset(input: {
-      sandbox: string;
-      id: string;
-      schemaId: string;
-    }): Promise<EnsureResult> {
+    async checkDataset(input: ById & { schemaId: string }): Promise<EnsureResult> {
       const { sandbox, id, schemaId } = input;
       const ds = await aep.getDataset(sandbox, id, activityContext().signal);
       if (!ds)

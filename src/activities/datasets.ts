@@ -30,7 +30,7 @@ import { activityContext, refuse } from './context';
 import { canonicalOrder, lookups } from './lookups';
 import { creatorRun, isOwned, markedDescription, parseMarker } from './ownership';
 import type { StreamingDataset } from '../workflows/dataset';
-import type { EnsureResult, Owner } from './types';
+import type { ById, EnsureResult, Owner } from './types';
 
 /**
  * The update, sent with the dataset workflow's start: the workflow is started if none is open.
@@ -149,12 +149,9 @@ export function datasetActivities({ aep, temporal }: { aep: AepClient; temporal:
      * this project created it (`createdByRun`: that run) and no target connection of the sandbox
      * writes to it (a list can miss a writer made a moment ago, never an old one: it only keeps).
      */
-    async deleteDataset(input: {
-      sandbox: string;
-      id: string;
-      /** Only if this run created it. */
-      createdByRun?: string;
-    }): Promise<Omit<ReleasedDataset, 'id'>> {
+    async deleteDataset(
+      input: ById & { createdByRun?: string },
+    ): Promise<Omit<ReleasedDataset, 'id'>> {
       const { sandbox, id } = input;
       const at = lookups(aep, sandbox, activityContext().signal);
       const dataset = await at.read('dataset', id);

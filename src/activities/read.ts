@@ -27,34 +27,30 @@ interface ReadSourceInput {
   known?: KnownResources;
 }
 
-/** What the plan's read reads: source `name` of one sandbox. */
+/** What the plan's read reads (source `name` of one sandbox), and the foreign ones it meets. */
 interface Scope {
   at: Lookups;
   name: string;
   known: KnownResources;
-  signal?: AbortSignal;
+  foreign: ActualSource['foreign'];
 }
 
 /**
- * This source's among exact, case-sensitive name matches (the lists hold only those); a foreign
+ * This source's among name matches (the lists hold exact, case-sensitive ones only); a foreign
  * one only when none is this source's. Datasets, which sources may share, take any of this
  * project's (`anySource`).
  */
-function pick<T extends { id: string; name?: string; description?: string }>(
+function pick<T extends { id: string; description?: string }>(
+  { name, foreign }: Scope,
   kind: ResourceKind,
-  name: string,
-  sourceName: string,
   items: T[],
-  foreign: ActualSource['foreign'],
   anySource = false,
 ): T | undefined {
-  const exact = items.filter((i) => i.name === name);
-  const ours = exact.find((i) =>
-    anySource ? isOwned(i.description) : isOwnedBy(i.description, sourceName),
+  const ours = items.find((i) =>
+    anySource ? isOwned(i.description) : isOwnedBy(i.description, name),
   );
-  if (ours) return ours;
-  if (exact[0]) foreign.push({ kind, id: exact[0].id });
-  return undefined;
+  if (!ours && items[0]) foreign.push({ kind, id: items[0].id });
+  return ours;
 }
 
 /**
@@ -87,18 +83,13 @@ async function listDatasets({ at, name }: Scope, input: ReadSourceInput) {
 }
 
 /** A dataset named by id is the request's to choose, whoever created it. */
-function currentDataset(
-  scope: Scope,
-  input: ReadSourceInput,
-  datasets: Dataset[],
-  foreign: ActualSource['foreign'],
-) {
+function currentDataset(scope: Scope, input: ReadSourceInput, datasets: Dataset[]) {
   if (input.datasetId !== undefined) return datasets[0];
   const datasetName = input.datasetName ?? scope.name;
   return current(
     scope,
     'dataset',
-    pick('dataset', datasetName, scope.name, datasets, foreign, true),
+    pick(scope, 'dataset', datasets, true),
     (d) => d.name === datasetName && isOwned(d.description),
   );
 }
@@ -114,8 +105,8 @@ export function readActivities({ aep }: { aep: AepClient }) {
       const { sandbox, name } = input;
       const { signal } = activityContext();
       const at = lookups(aep, sandbox, signal);
-      const scope: Scope = { at, name, known: input.known ?? {} };
       const foreign: ActualSource['foreign'] = [];
+      const scope: Scope = { at, name, known: input.known ?? {}, foreign };
       const [schema, bases, targets, mappingSets, flows, datasets] = await Promise.all([
         aep.getSchema(sandbox, input.schemaId, signal),
         at.list('baseConnection', name),
@@ -125,13 +116,13 @@ export function readActivities({ aep }: { aep: AepClient }) {
         listDatasets(scope, input),
       ]);
       const own = <K extends ResourceKind>(kind: K, items: Array<ResourceOf[K]>) =>
-        current(scope, kind, pick(kind, name, name, items, foreign));
+        current(scope, kind, pick(scope, kind, items));
       const [base, target, ms, flow, ds] = await Promise.all([
         own('baseConnection', bases),
         own('targetConnection', targets),
         own('mappingSet', mappingSets),
         own('flow', flows),
-        currentDataset(scope, input, datasets, foreign),
+        currentDataset(scope, input, datasets),
       ]);
       const source = base
         ? await current(

@@ -1,6 +1,6 @@
 /** Deleting: idempotent deletes (compensation, teardown) and the sweep of a run's twins. */
 import type { AepClient } from '../aep/client';
-import { TEARDOWN_ORDER, type ResourceKind } from '../shared/resources';
+import { inTeardownOrder, type ResourceKind } from '../shared/resources';
 import { activityContext } from './context';
 import { lookups } from './lookups';
 import { creatorRun } from './ownership';
@@ -54,8 +54,7 @@ export function teardownActivities({ aep }: { aep: AepClient }) {
       const ids = new Set<string>([...(input.id ? [input.id] : []), ...(input.ids ?? [])]);
       if (input.owned) {
         const { name, owner } = input.owned;
-        const candidates = await at.list(input.kind, name);
-        for (const c of candidates) {
+        for (const c of await at.list(input.kind, name)) {
           if (creatorRun(c.description) === owner.runId) ids.add(c.id);
         }
       }
@@ -75,23 +74,14 @@ export function teardownActivities({ aep }: { aep: AepClient }) {
       const { owner } = input;
       const at = lookups(aep, owner.sandbox, activityContext().signal);
       const result: SweepTwinsResult = { removed: [], inUse: [] };
-      for (const kind of TEARDOWN_ORDER) {
-        for (const k of input.kinds.filter((x) => x.kind === kind)) {
-          const twins = (await at.list(kind, k.name)).filter(
-            (c) => creatorRun(c.description) === owner.runId && !k.keep.includes(c.id),
-          );
-          for (const twin of twins) {
-            if (kind === 'dataset') {
-              const usedBy = await at.writersOf(twin.id);
-              if (usedBy.length > 0) {
-                result.inUse.push({ kind, id: twin.id, usedBy });
-                continue;
-              }
-            }
-            if ((await at.remove(kind, twin.id)) === 'deleted') {
-              result.removed.push({ kind, id: twin.id });
-            }
-          }
+      for (const { kind, name, keep } of inTeardownOrder(input.kinds)) {
+        const twins = (await at.list(kind, name)).filter(
+          (c) => creatorRun(c.description) === owner.runId && !keep.includes(c.id),
+        );
+        for (const { id } of twins) {
+          const usedBy = kind === 'dataset' ? await at.writersOf(id) : [];
+          if (usedBy.length > 0) result.inUse.push({ kind, id, usedBy });
+          else if ((await at.remove(kind, id)) === 'deleted') result.removed.push({ kind, id });
         }
       }
       return result;

@@ -5,6 +5,7 @@
  */
 import type { ProvisionRequest } from '../request';
 import type { ResourceKind } from '../shared/resources';
+import type { DeprovisionResult, ProvisionResult } from '../shared/results';
 
 /**
  * Who owns a resource: every resource this project creates carries an ownership marker with the
@@ -43,13 +44,15 @@ export interface PriorResource {
 export type PriorTargetConnection = PriorResource & { dataSetId?: string };
 export type PriorMappingSet = PriorResource & { version: number };
 
+/** A resource of a sandbox, by id. */
+export interface ById {
+  sandbox: string;
+  id: string;
+}
+
 export type Mappings = NonNullable<ProvisionRequest['mappings']>;
 
-export interface InletInfo {
-  inletUrl: string;
-  inletId: string;
-  authenticationRequired: boolean;
-}
+export type InletInfo = Pick<ProvisionResult, 'inletUrl' | 'inletId' | 'authenticationRequired'>;
 
 /** Ids of a source's resources as Temporal recorded them (the request's `known`). */
 export type KnownResources = NonNullable<ProvisionRequest['known']>;
@@ -64,7 +67,7 @@ export interface SourceGraph {
    */
   resources: Array<{ kind: ResourceKind; id: string; name?: string }>;
   /** Resources of the graph that are not this project's to delete (a dataset named by id). */
-  kept: Array<{ kind: ResourceKind; id: string; reason?: string }>;
+  kept: DeprovisionResult['kept'];
 }
 
 export interface ResolvedSource {

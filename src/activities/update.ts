@@ -11,7 +11,7 @@ import { FailureType } from '../shared/names';
 import { activityContext, refuse } from './context';
 import { mappingSetBody, type MappingSetResult } from './flow';
 import { withUserDescription } from './ownership';
-import type { Mappings, Owner } from './types';
+import type { ById, Mappings, Owner } from './types';
 
 type MappingRef = { id: string; version: number };
 
@@ -49,11 +49,7 @@ async function patchWithEtag<T extends { etag?: string }>(
 export function updateActivities({ aep }: { aep: AepClient }) {
   return {
     /** The base connection `id`'s description (the ownership marker is kept as it is). */
-    async updateDescription(input: {
-      sandbox: string;
-      id: string;
-      description: string;
-    }): Promise<void> {
+    async updateDescription(input: ById & { description: string }): Promise<void> {
       const { sandbox, id, description } = input;
       const { signal } = activityContext();
       await patchWithEtag(
@@ -104,12 +100,7 @@ export function updateActivities({ aep }: { aep: AepClient }) {
     },
 
     /** Points the flow at a mapping-set version (PATCH, If-Match) and enables it if disabled. */
-    async updateFlow(input: {
-      sandbox: string;
-      id: string;
-      mapping?: MappingRef;
-      enable: boolean;
-    }): Promise<void> {
+    async updateFlow(input: ById & { mapping?: MappingRef; enable: boolean }): Promise<void> {
       const { sandbox, id, mapping, enable } = input;
       const { signal } = activityContext();
       const flow = await patchWithEtag(
