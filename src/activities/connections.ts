@@ -13,24 +13,19 @@ import { FailureType } from '../shared/names';
 import { activityContext, ensureOwned, refuse } from './context';
 import { exactly, lookups, priorOf } from './lookups';
 import { adopt, markedDescription } from './ownership';
-import type { ById, EnsureResult, Owner, PriorResource, PriorTargetConnection } from './types';
+import type { ById, EnsureInput, EnsureResult, PriorTargetConnection } from './types';
 
-interface EnsureBaseConnectionInput {
-  owner: Owner;
-  /** What readSource found (`null`: nothing); absent: look up first (as before readSource). */
-  found?: PriorResource | null;
+interface EnsureBaseConnectionInput extends EnsureInput {
   description?: string;
   dataType: 'xdm' | 'raw';
   authenticationRequired: boolean;
 }
 
-interface EnsureTargetConnectionInput {
-  owner: Owner;
+interface EnsureTargetConnectionInput extends EnsureInput<PriorTargetConnection> {
   datasetId: string;
   /** The request named the dataset by id: teardown never deletes it (marker flag). */
   datasetNamedById?: boolean;
   schemaId: string;
-  found?: PriorTargetConnection | null;
 }
 
 export function connectionActivities({ aep }: { aep: AepClient }) {
@@ -51,11 +46,9 @@ export function connectionActivities({ aep }: { aep: AepClient }) {
       );
     },
 
-    async ensureSourceConnection(input: {
-      owner: Owner;
-      baseConnectionId: string;
-      found?: PriorResource | null;
-    }): Promise<EnsureResult> {
+    async ensureSourceConnection(
+      input: EnsureInput & { baseConnectionId: string },
+    ): Promise<EnsureResult> {
       const { owner, baseConnectionId } = input;
       const label = `on base connection ${baseConnectionId}`;
       return ensureOwned(input, {

@@ -38,14 +38,17 @@ export function discoveryActivities({ aep }: { aep: AepClient }) {
       if (!source) throw new Error('discoverSource needs a name or a flowId');
       const at = lookups(aep, sandbox, signal);
       const known = input.known ?? {};
-      const found = await listSource(at, source, named, known);
-      const { flows, bases, targets, sources, mappingSets } = found;
-      const graph: SourceGraph = { sandbox, resources: [], kept: [] };
+      const { flows, bases, targets, sources, mappingSets } = await listSource(
+        at,
+        source,
+        named,
+        known,
+      );
+      const graph: SourceGraph = { sandbox, resources: [], kept: [], sourceName: source };
       const add = (kind: ResourceKind, id: string | undefined, name?: string) => {
         if (id && !graph.resources.some((r) => r.kind === kind && r.id === id))
           graph.resources.push({ kind, id, ...(name !== undefined ? { name } : {}) });
       };
-      graph.sourceName = source;
       for (const f of flows) add('flow', f.id);
       for (const s of sources) add('sourceConnection', s.id);
       for (const t of targets) add('targetConnection', t.id);
@@ -55,8 +58,7 @@ export function discoveryActivities({ aep }: { aep: AepClient }) {
         if (ms && isOwnedBy(ms.description, source)) add('mappingSet', ms.id);
       }
       for (const t of targets) {
-        const ds =
-          t.params?.dataSetId && (await aep.getDataset(sandbox, t.params.dataSetId, signal));
+        const ds = t.params?.dataSetId && (await at.read('dataset', t.params.dataSetId));
         if (!ds) continue;
         const keep = datasetKept(ds.description, t.description);
         if (!keep) add('dataset', ds.id, ds.name);

@@ -12,15 +12,11 @@ import { differs } from './connections';
 import { activityContext, ensureOwned, priorResource, refuse } from './context';
 import { lookups } from './lookups';
 import { markedDescription } from './ownership';
-import type { EnsureResult, Mappings, Owner, PriorMappingSet, PriorResource } from './types';
+import type { EnsureInput, EnsureResult, Mappings, Owner, PriorMappingSet } from './types';
 
-export interface MappingSetResult extends EnsureResult {
-  version: number;
-}
+export type MappingSetResult = EnsureResult & { version: number };
 
-interface EnsureFlowInput {
-  owner: Owner;
-  found?: PriorResource | null;
+interface EnsureFlowInput extends EnsureInput {
   /** The flow this one replaces: never taken for it (it goes once this one exists). */
   replaces?: string;
   sourceConnectionId: string;
@@ -42,12 +38,9 @@ interface SmokeTestInput {
 export function flowActivities({ aep }: { aep: AepClient }) {
   return {
     /** Found by the source's name, or created. */
-    async ensureMappingSet(input: {
-      owner: Owner;
-      schemaId: string;
-      mappings: Mappings;
-      found?: PriorMappingSet | null;
-    }): Promise<MappingSetResult> {
+    async ensureMappingSet(
+      input: EnsureInput<PriorMappingSet> & { schemaId: string; mappings: Mappings },
+    ): Promise<MappingSetResult> {
       const { owner } = input;
       const { signal, commitSignal } = activityContext();
       const prior = await priorResource(input, () =>

@@ -44,6 +44,12 @@ export interface PriorResource {
 export type PriorTargetConnection = PriorResource & { dataSetId?: string };
 export type PriorMappingSet = PriorResource & { version: number };
 
+/** What every create is given: the owner, and what the plan's read found of it. */
+export interface EnsureInput<P extends PriorResource = PriorResource> {
+  owner: Owner;
+  found?: P | null;
+}
+
 /** A resource of a sandbox, by id. */
 export interface ById {
   sandbox: string;
