@@ -33,17 +33,13 @@ export function connectionActivities({ aep }: { aep: AepClient }) {
     /** The root that tells a new source from a re-run. */
     async ensureBaseConnection(input: EnsureBaseConnectionInput): Promise<EnsureResult> {
       const { owner } = input;
-      return ensureOwned(
-        { found: input.found },
-        {
-          lookUp: (signal) =>
-            lookups(aep, owner.sandbox, signal).ownNamed('baseConnection', owner, (base) =>
-              checkBaseConnectionMatches(base, input),
-            ),
-          create: (commit) =>
-            aep.createConnection(owner.sandbox, baseConnectionBody(input), commit),
-        },
-      );
+      return ensureOwned(input, {
+        lookUp: (signal) =>
+          lookups(aep, owner.sandbox, signal).ownNamed('baseConnection', owner, (base) =>
+            checkBaseConnectionMatches(base, input),
+          ),
+        create: (commit) => aep.createConnection(owner.sandbox, baseConnectionBody(input), commit),
+      });
     },
 
     async ensureSourceConnection(
