@@ -57,15 +57,25 @@ const KEPT: {
   flow: () => ({}),
 };
 
-/** The AEP client's read by id (consistent, where a list may lag) and delete (404: `'absent'`). */
-const BY_ID = {
-  baseConnection: ['getConnection', 'deleteConnection'],
-  sourceConnection: ['getSourceConnection', 'deleteSourceConnection'],
-  targetConnection: ['getTargetConnection', 'deleteTargetConnection'],
-  flow: ['getFlow', 'deleteFlow'],
-  mappingSet: ['getMappingSet', 'deleteMappingSet'],
-  dataset: ['getDataset', 'deleteDataset'],
-} as const satisfies Record<ResourceKind, readonly [keyof AepClient, keyof AepClient]>;
+/** The AEP client's read by id of each kind: consistent, where a list may lag. */
+const READ_BY_ID = {
+  baseConnection: 'getConnection',
+  sourceConnection: 'getSourceConnection',
+  targetConnection: 'getTargetConnection',
+  flow: 'getFlow',
+  mappingSet: 'getMappingSet',
+  dataset: 'getDataset',
+} as const satisfies Record<ResourceKind, keyof AepClient>;
+
+/** The AEP client's delete of each kind: 404 counts as done (`'absent'`). */
+const DELETE_BY_KIND = {
+  baseConnection: 'deleteConnection',
+  sourceConnection: 'deleteSourceConnection',
+  targetConnection: 'deleteTargetConnection',
+  flow: 'deleteFlow',
+  mappingSet: 'deleteMappingSet',
+  dataset: 'deleteDataset',
+} as const satisfies Record<ResourceKind, keyof AepClient>;
 
 /** What a list of each kind returns. */
 export interface ResourceOf {
@@ -103,7 +113,7 @@ export function lookups(aep: AepClient, sandbox: string, signal?: AbortSignal) {
 
     /** The resource of `kind` with id `id` as it is now, or null when it is gone (404). */
     read<K extends ResourceKind>(kind: K, id: string): Promise<ResourceOf[K] | null> {
-      const read = aep[BY_ID[kind][0]] as (
+      const read = aep[READ_BY_ID[kind]] as (
         sandbox: string,
         id: string,
         signal?: AbortSignal,
@@ -112,7 +122,7 @@ export function lookups(aep: AepClient, sandbox: string, signal?: AbortSignal) {
     },
 
     remove(kind: ResourceKind, id: string): Promise<'deleted' | 'absent'> {
-      return aep[BY_ID[kind][1]](sandbox, id, signal);
+      return aep[DELETE_BY_KIND[kind]](sandbox, id, signal);
     },
 
     /** The source connections of base connection `baseConnectionId`, whoever created them. */
