@@ -141,7 +141,7 @@ export function readActivities({ aep }: { aep: AepClient }) {
           ? { id: ds.id, schemaId: ds.schemaRef.id, owned: isOwned(ds.description) }
           : null,
         targetConnection: target ? actualTargetConnection(target) : null,
-        mappingSet: ms ? actualMappingSet(ms.id, ms) : null,
+        mappingSet: ms ? actualMappingSet(ms) : null,
         flow: flow ? actualFlow(flow) : null,
         foreign,
       };
@@ -196,10 +196,10 @@ function actualTargetConnection(target: TargetConnection): Actual<'targetConnect
   };
 }
 
-/** `id` is the set found by name; `set` its latest version. */
-function actualMappingSet(id: string, set: MappingSet): Actual<'mappingSet'> {
+/** The set found by name, as its latest version (read by id). */
+function actualMappingSet(set: MappingSet): Actual<'mappingSet'> {
   return {
-    id,
+    id: set.id,
     version: set.version,
     ...(set.xdmSchema !== undefined ? { schemaId: set.xdmSchema } : {}),
     mappings: (set.mappings ?? []).map((m): Mapping => ({
