@@ -1,28 +1,30 @@
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { FailureType } from '../shared/names';
 import type { EnsureResult, PriorResource } from './types';
 
+/** An activity's own verdict: non-retryable, of a named type (AEP answers: src/aep/errors.ts). */
+export function refuse(type: FailureType, message: string, details?: unknown[]): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true, details });
+}
+
 /**
- * What an activity knows about its attempt: its number, and its time.
+ * What an activity knows about its attempt: its number, and its time (from the first time the
+ * activity asks: first thing, or `heartbeating` before it runs).
  *
  * - `signal` aborts every request when the activity is cancelled (the workflow's cancellation, a
- *   worker shutdown past its grace time, or Temporal telling a heartbeat that the attempt is no
- *   longer known) AND when the attempt's own time is up: no request outlives the attempt that
- *   sent it, so a retry's lookup never runs while an earlier attempt's create is still on the wire
- *   on our side.
+ *   worker shutdown past its grace time, a heartbeat told the attempt is no longer known) AND when
+ *   the attempt's own time is up (start-to-close minus a margin for the outcome to reach
+ *   Temporal): no request outlives its attempt, so a retry's lookup never runs while an earlier
+ *   attempt's create is still on the wire on our side.
  * - `commitSignal()` is for a create: it throws if the activity is already cancelled, otherwise
  *   it returns the deadline alone. A create that has been sent is not aborted by a cancellation
- *   or a shutdown (aborting it would only turn a known outcome into an unknown one); it still
- *   ends with the attempt.
- * - `deadlineAt`: when the attempt's time is up on our side (start-to-close minus a margin for
- *   the outcome to reach Temporal), in ms since epoch.
- *
- * The attempt's clock starts the first time the activity asks (activities ask first thing;
- * `heartbeating` asks before the activity runs).
+ *   or a shutdown (that would only turn a known outcome into an unknown one); it still ends with
+ *   the attempt.
  */
-export interface AttemptContext {
+interface AttemptContext {
   attempt: number;
   signal?: AbortSignal;
-  deadlineAt?: number;
   commitSignal: () => AbortSignal | undefined;
 }
 
@@ -39,40 +41,25 @@ function currentContext(): Context | undefined {
   }
 }
 
-/** Attempt number, signals and deadline when running as an activity; neutral values otherwise. */
+/** Attempt number and signals when running as an activity; neutral values otherwise. */
 export function activityContext(): AttemptContext {
   const ctx = currentContext();
   if (!ctx) return { attempt: 1, commitSignal: () => undefined };
-  let known = attempts.get(ctx);
-  if (!known) {
-    known = attemptOf(ctx);
-    attempts.set(ctx, known);
-  }
+  const known = attempts.get(ctx) ?? attemptOf(ctx);
+  attempts.set(ctx, known);
   return known;
 }
 
-function attemptOf(ctx: Context): AttemptContext {
-  const { info } = ctx;
-  const cancel = ctx.cancellationSignal;
-  // A local activity has a start-to-close too (the plan's read, READ_LOCALLY): its requests end
-  // by it as well.
-  const startToClose = info.startToCloseTimeoutMs;
-  if (!(startToClose > 0)) {
-    return {
-      attempt: info.attempt,
-      signal: cancel,
-      commitSignal: () => (cancel.throwIfAborted(), undefined),
-    };
-  }
-  const ms = startToClose - Math.min(MAX_MARGIN_MS, startToClose / 10);
-  const deadline = AbortSignal.timeout(ms);
+function attemptOf({ info, cancellationSignal: cancel }: Context): AttemptContext {
+  // A local activity (the plan's read, READ_LOCALLY) has a start-to-close too.
+  const ms = info.startToCloseTimeoutMs;
+  const deadline = ms > 0 ? AbortSignal.timeout(ms - Math.min(MAX_MARGIN_MS, ms / 10)) : undefined;
   return {
     attempt: info.attempt,
-    signal: AbortSignal.any([cancel, deadline]),
-    deadlineAt: Date.now() + ms,
+    signal: deadline ? AbortSignal.any([cancel, deadline]) : cancel,
     commitSignal: () => {
       cancel.throwIfAborted();
-      deadline.throwIfAborted();
+      deadline?.throwIfAborted();
       return deadline;
     },
   };
@@ -95,9 +82,8 @@ export function heartbeating<A extends unknown[], R>(
     activityContext(); // starts the attempt's clock
     const every = ctx.info.isLocal ? undefined : ctx.info.heartbeatTimeoutMs;
     if (!every) return fn(...args);
-    // No beat at the start: Temporal's heartbeat timeout runs from the attempt's start, so an
-    // attempt that ends within a third of it (nearly all: one AEP call) sends none. A first beat
-    // would cost a server write per activity (docs/benchmark.md, "cost").
+    // No beat at the start: an attempt that ends within a third of the heartbeat timeout (nearly
+    // all: one AEP call) sends none, not a server write per activity (docs/benchmark.md, "cost").
     const timer = setInterval(() => ctx.heartbeat(), Math.max(100, Math.floor(every / 3)));
     try {
       return await fn(...args);

@@ -26,80 +26,65 @@ import {
   releaseDatasetUpdate,
   WorkflowType,
 } from '../shared/names';
-import { activityContext } from './context';
-import { canonicalOrder, exactly, targetConnectionsWritingTo } from './lookups';
+import { activityContext, refuse } from './context';
+import { canonicalOrder, lookups } from './lookups';
 import { creatorRun, isOwned, markedDescription, parseMarker } from './ownership';
 import type { StreamingDataset } from '../workflows/dataset';
-import type { EnsureResult, Owner } from './types';
+import type { ById, EnsureResult, Owner } from './types';
 
-export interface EnsureNamedDatasetInput {
-  owner: Owner;
-  name: string;
-  schemaId: string;
-  description?: string;
-  /** The dataset the name stood for so far (checked by id: lists may lag). */
-  knownId?: string;
-  /** Datasets of the name not to take (one just retired for another schema). */
-  skip?: string[];
-}
-
-export interface DeleteDatasetInput {
-  sandbox: string;
-  id: string;
-  /** Only if this run created it. */
-  createdByRun?: string;
+/**
+ * The update, sent with the dataset workflow's start: the workflow is started if none is open.
+ * The dataset workflow's verdict (DatasetMismatch, ForeignResourceConflict, an AEP failure that
+ * outlasted its retries) is this activity's; anything else is retried.
+ */
+async function ask<R, I extends { sandbox: string; name: string }>(
+  temporal: Client,
+  update: UpdateDefinition<R, [I]>,
+  input: I,
+): Promise<R> {
+  const { info, cancellationSignal } = Context.current();
+  const start = new WithStartWorkflowOperation<typeof StreamingDataset>(WorkflowType.dataset, {
+    workflowId: datasetWorkflowId(input.sandbox, input.name),
+    taskQueue: info.taskQueue,
+    args: [{ sandbox: input.sandbox, name: input.name, writers: [] }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    staticSummary: `Dataset "${input.name}" in sandbox ${input.sandbox}`,
+  });
+  try {
+    // Waits until the dataset's workflow answers, or this activity is cancelled: the call itself
+    // goes on in that workflow (each call is idempotent), and whatever comes next there (a
+    // compensation's release) is handled after it.
+    return await temporal.withAbortSignal(cancellationSignal, () =>
+      temporal.workflow.executeUpdateWithStart(update, {
+        args: [input],
+        startWorkflowOperation: start,
+        updateId: `${info.workflowExecution?.runId ?? info.workflowType}/${info.activityId}/${info.attempt}`,
+      }),
+    );
+  } catch (err) {
+    const root = err instanceof WorkflowUpdateFailedError ? rootOf(err.cause) : undefined;
+    if (root instanceof ApplicationFailure) {
+      throw ApplicationFailure.create({
+        type: root.type ?? undefined,
+        message: root.message,
+        nonRetryable: root.nonRetryable === true,
+        details: root.details ? [...root.details] : undefined,
+      });
+    }
+    throw err;
+  }
 }
 
 export function datasetActivities({ aep, temporal }: { aep: AepClient; temporal: Client }) {
-  /** The update, sent with the workflow's start: the workflow is started if none is open. */
-  async function ask<R, I extends { sandbox: string; name: string }>(
-    update: UpdateDefinition<R, [I]>,
-    input: I,
-  ): Promise<R> {
-    const { info, cancellationSignal } = Context.current();
-    const start = new WithStartWorkflowOperation<typeof StreamingDataset>(WorkflowType.dataset, {
-      workflowId: datasetWorkflowId(input.sandbox, input.name),
-      taskQueue: info.taskQueue,
-      args: [{ sandbox: input.sandbox, name: input.name, writers: [] }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      staticSummary: `Dataset "${input.name}" in sandbox ${input.sandbox}`,
-    });
-    try {
-      // Waits until the dataset's workflow answers, or this activity is cancelled: the call itself
-      // goes on in that workflow (each call is idempotent), and whatever comes next there (a
-      // compensation's release) is handled after it.
-      return await temporal.withAbortSignal(cancellationSignal, () =>
-        temporal.workflow.executeUpdateWithStart(update, {
-          args: [input],
-          startWorkflowOperation: start,
-          updateId: `${info.workflowExecution?.runId ?? info.workflowType}/${info.activityId}/${info.attempt}`,
-        }),
-      );
-    } catch (err) {
-      // The dataset workflow's verdict (DatasetMismatch, ForeignResourceConflict, an AEP
-      // failure that outlasted its retries) is this activity's; anything else is retried.
-      const root = err instanceof WorkflowUpdateFailedError ? rootOf(err.cause) : undefined;
-      if (root instanceof ApplicationFailure) {
-        throw ApplicationFailure.create({
-          type: root.type ?? undefined,
-          message: root.message,
-          nonRetryable: root.nonRetryable === true,
-          details: root.details ? [...root.details] : undefined,
-        });
-      }
-      throw err;
-    }
-  }
-
   return {
     /** The source starts writing to the dataset named `name`, found or created once. */
     acquireDataset(input: AcquireDatasetInput): Promise<AcquiredDataset> {
-      return ask(acquireDatasetUpdate, input);
+      return ask(temporal, acquireDatasetUpdate, input);
     },
 
     /** The source stops writing to it; deleted only with `deleteDataset` and no writer left. */
     releaseDataset(input: ReleaseDatasetInput): Promise<ReleasedDataset> {
-      return ask(releaseDatasetUpdate, input);
+      return ask(temporal, releaseDatasetUpdate, input);
     },
 
     /**
@@ -107,35 +92,44 @@ export function datasetActivities({ aep, temporal }: { aep: AepClient; temporal:
      * the oldest of this project's datasets of the name with the schema, else a new one. Every
      * candidate is read by id before it is taken: a list may still show a deleted dataset.
      */
-    async ensureNamedDataset(input: EnsureNamedDatasetInput): Promise<EnsureResult> {
+    async ensureNamedDataset(input: {
+      owner: Owner;
+      name: string;
+      schemaId: string;
+      description?: string;
+      /** The dataset the name stood for so far (checked by id: lists may lag). */
+      knownId?: string;
+      /** Datasets of the name not to take (one just retired for another schema). */
+      skip?: string[];
+    }): Promise<EnsureResult> {
       const { owner, name, schemaId } = input;
       const { signal, commitSignal } = activityContext();
       const sandbox = owner.sandbox;
+      const at = lookups(aep, sandbox, signal);
       const take = (d: { id: string; description?: string }): EnsureResult => ({
         id: d.id,
         created: creatorRun(d.description) === owner.runId,
       });
       if (input.knownId !== undefined) {
-        const known = await aep.getDataset(sandbox, input.knownId, signal);
+        const known = await at.read('dataset', input.knownId);
         if (known && known.schemaRef.id === schemaId) return take(known);
       }
-      const named = exactly(name, await aep.findDatasets(sandbox, { name }, signal));
+      const named = await at.list('dataset', name);
       const ours = named
         .filter((d) => isOwned(d.description) && d.schemaRef.id === schemaId)
         .filter((d) => !input.skip?.includes(d.id))
         .sort(canonicalOrder);
       for (const candidate of ours) {
-        const current = await aep.getDataset(sandbox, candidate.id, signal);
+        const current = await at.read('dataset', candidate.id);
         if (current) return take(current);
       }
       const foreign = named.find((d) => !isOwned(d.description));
       if (foreign && !named.some((d) => isOwned(d.description))) {
-        throw ApplicationFailure.create({
-          type: FailureType.ForeignResourceConflict,
-          message: `A dataset named "${name}" already exists in sandbox "${sandbox}" (id ${foreign.id}) and was not created by this project; it is left untouched. Name another dataset, or name this one by id`,
-          nonRetryable: true,
-          details: [{ kind: 'dataset', id: foreign.id, sandbox }],
-        });
+        refuse(
+          FailureType.ForeignResourceConflict,
+          `A dataset named "${name}" already exists in sandbox "${sandbox}" (id ${foreign.id}) and was not created by this project; it is left untouched. Name another dataset, or name this one by id`,
+          [{ kind: 'dataset', id: foreign.id, sandbox }],
+        );
       }
       const { id } = await aep.createDataset(
         sandbox,
@@ -155,19 +149,21 @@ export function datasetActivities({ aep, temporal }: { aep: AepClient; temporal:
      * this project created it (`createdByRun`: that run) and no target connection of the sandbox
      * writes to it (a list can miss a writer made a moment ago, never an old one: it only keeps).
      */
-    async deleteDataset(input: DeleteDatasetInput): Promise<Omit<ReleasedDataset, 'id'>> {
+    async deleteDataset(
+      input: ById & { createdByRun?: string },
+    ): Promise<Omit<ReleasedDataset, 'id'>> {
       const { sandbox, id } = input;
-      const { signal } = activityContext();
-      const dataset = await aep.getDataset(sandbox, id, signal);
+      const at = lookups(aep, sandbox, activityContext().signal);
+      const dataset = await at.read('dataset', id);
       if (!dataset) return { outcome: 'absent' };
       const marker = parseMarker(dataset.description);
       if (!marker) return { outcome: 'kept', reason: 'not created by this project' };
       if (input.createdByRun !== undefined && marker.run !== input.createdByRun) {
         return { outcome: 'kept', reason: 'not created by this run' };
       }
-      const writers = await targetConnectionsWritingTo(aep, sandbox, id, signal);
+      const writers = await at.writersOf(id);
       if (writers.length > 0) return { outcome: 'kept', reason: `in use by ${writers.join(', ')}` };
-      return { outcome: await aep.deleteDataset(sandbox, id, signal) };
+      return { outcome: await at.remove('dataset', id) };
     },
   };
 }

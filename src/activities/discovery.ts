@@ -1,12 +1,10 @@
 /** Discovery for teardown: the source a dataflow belongs to, the graph of a source's resources. */
-import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
 import type { Flow } from '../aep/types';
 import { FailureType } from '../shared/names';
 import type { ResourceKind } from '../shared/resources';
-import { activityContext } from './context';
-import { sourceNotFound } from './failures';
-import { listByName, readById, sourceConnectionsOf, type ResourceOf } from './lookups';
+import { activityContext, refuse } from './context';
+import { lookups, type Lookups, type ResourceOf } from './lookups';
 import { creatorSource, isOwned, isOwnedBy, keepsDataset } from './ownership';
 import type { KnownResources, ResolvedSource, SourceGraph } from './types';
 
@@ -38,53 +36,29 @@ export function discoveryActivities({ aep }: { aep: AepClient }) {
       const named = input.flowId ? await ownedFlow(aep, sandbox, input.flowId, signal) : undefined;
       const source = named ? sourceOf(named) : input.name;
       if (!source) throw new Error('discoverSource needs a name or a flowId');
-      const graph: SourceGraph = { sandbox, resources: [], kept: [] };
+      const at = lookups(aep, sandbox, signal);
+      const known = input.known ?? {};
+      const { flows, bases, targets, sources, mappingSets } = await listSource(
+        at,
+        source,
+        named,
+        known,
+      );
+      const graph: SourceGraph = { sandbox, resources: [], kept: [], sourceName: source };
       const add = (kind: ResourceKind, id: string | undefined, name?: string) => {
         if (id && !graph.resources.some((r) => r.kind === kind && r.id === id))
           graph.resources.push({ kind, id, ...(name !== undefined ? { name } : {}) });
       };
-      graph.sourceName = source;
-      const { flows, bases, targets, sources, mappingSets } = await listSource(
-        aep,
-        sandbox,
-        source,
-        named,
-        signal,
-      );
-      // What the source's last provisioning returned, read by id: lists may not show it yet.
-      const known = input.known ?? {};
-      const read = async <K extends ResourceKind>(
-        kind: K,
-        id: string | undefined,
-        have: Array<ResourceOf[K]>,
-      ) => {
-        if (!id || have.some((h) => h.id === id)) return;
-        const r = await readById(aep, kind, sandbox, id, signal);
-        if (r && r.name === source && isOwnedBy(r.description, source)) have.push(r);
-      };
-      if (!named) await read('flow', known.flowId, flows);
-      await read('baseConnection', known.baseConnectionId, bases);
-      await read('sourceConnection', known.sourceConnectionId, sources);
-      await read('targetConnection', known.targetConnectionId, targets);
-      await read('mappingSet', known.mappingSetId, mappingSets);
-
       for (const f of flows) add('flow', f.id);
       for (const s of sources) add('sourceConnection', s.id);
       for (const t of targets) add('targetConnection', t.id);
       for (const m of mappingSets) add('mappingSet', m.id);
-      for (const f of flows) {
-        for (const t of f.transformations ?? []) {
-          const mappingId = t.params?.mappingId;
-          if (t.name === 'Mapping' && typeof mappingId === 'string') {
-            const ms = await aep.getMappingSet(sandbox, mappingId, signal);
-            if (ms && isOwnedBy(ms.description, source)) add('mappingSet', ms.id);
-          }
-        }
+      for (const id of flows.flatMap(mappingIdsOf)) {
+        const ms = await at.read('mappingSet', id);
+        if (ms && isOwnedBy(ms.description, source)) add('mappingSet', ms.id);
       }
       for (const t of targets) {
-        const dsId = t.params?.dataSetId;
-        if (!dsId) continue;
-        const ds = await aep.getDataset(sandbox, dsId, signal);
+        const ds = t.params?.dataSetId && (await at.read('dataset', t.params.dataSetId));
         if (!ds) continue;
         const keep = datasetKept(ds.description, t.description);
         if (!keep) add('dataset', ds.id, ds.name);
@@ -93,13 +67,8 @@ export function discoveryActivities({ aep }: { aep: AepClient }) {
       }
       if (input.datasets && !graph.resources.some((r) => r.kind === 'dataset')) {
         // Kept by an earlier teardown: the id Temporal recorded, else the source's own name.
-        const kept = known.datasetId
-          ? await readById(aep, 'dataset', sandbox, known.datasetId, signal)
-          : null;
-        const candidates = kept
-          ? [kept]
-          : await listByName(aep, 'dataset', sandbox, source, signal);
-        for (const ds of candidates) {
+        const kept = known.datasetId ? await at.read('dataset', known.datasetId) : null;
+        for (const ds of kept ? [kept] : await at.list('dataset', source)) {
           const namedById = graph.kept.some((k) => k.id === ds.id);
           if (!namedById && isOwnedBy(ds.description, source)) add('dataset', ds.id, ds.name);
         }
@@ -118,13 +87,12 @@ async function ownedFlow(
   signal?: AbortSignal,
 ): Promise<Flow> {
   const flow = await aep.getFlow(sandbox, flowId, signal);
-  if (!flow) sourceNotFound(`Dataflow ${flowId} does not exist in sandbox "${sandbox}"`);
+  if (!flow) {
+    refuse(FailureType.SourceNotFound, `Dataflow ${flowId} does not exist in sandbox "${sandbox}"`);
+  }
   if (!isOwned(flow.description)) {
-    throw ApplicationFailure.create({
-      type: FailureType.ForeignResourceConflict,
-      message: `Dataflow ${flowId} was not created by this project; it is left untouched`,
-      nonRetryable: true,
-    });
+    const message = `Dataflow ${flowId} was not created by this project; it is left untouched`;
+    refuse(FailureType.ForeignResourceConflict, message);
   }
   return flow;
 }
@@ -137,28 +105,50 @@ function sourceOf(flow: Flow): string {
   return creatorSource(flow.description) ?? flow.name;
 }
 
+/** The mapping sets a flow maps through. */
+function mappingIdsOf(flow: Flow): string[] {
+  return (flow.transformations ?? []).flatMap((t) => {
+    const mappingId = t.params?.mappingId;
+    return t.name === 'Mapping' && typeof mappingId === 'string' ? [mappingId] : [];
+  });
+}
+
 /**
  * The source's resources by kind, `flow` alone when the teardown names one. Exact, case-sensitive
  * name matches whose marker names this very source: a resource of another source (a name
- * differing only in case, or renamed by a person) is never deleted.
+ * differing only in case, or renamed by a person) is never deleted. Then what the source's last
+ * provisioning returned (`known`), read by id: lists may not show it yet.
  */
 async function listSource(
-  aep: AepClient,
-  sandbox: string,
+  at: Lookups,
   source: string,
   flow: Flow | undefined,
-  signal?: AbortSignal,
+  known: KnownResources,
 ) {
   const thisSource = <T extends { name?: string; description?: string }>(items: T[]) =>
     items.filter((i) => i.name === source && isOwnedBy(i.description, source));
-  const flows = flow ? [flow] : thisSource(await listByName(aep, 'flow', sandbox, source, signal));
-  const bases = thisSource(await listByName(aep, 'baseConnection', sandbox, source, signal));
-  const targets = thisSource(await listByName(aep, 'targetConnection', sandbox, source, signal));
+  const flows = flow ? [flow] : thisSource(await at.list('flow', source));
+  const bases = thisSource(await at.list('baseConnection', source));
+  const targets = thisSource(await at.list('targetConnection', source));
   const sources = [];
   for (const base of bases) {
-    sources.push(...thisSource(await sourceConnectionsOf(aep, sandbox, base.id, signal)));
+    sources.push(...thisSource(await at.sourceConnectionsOf(base.id)));
   }
-  const mappingSets = thisSource(await listByName(aep, 'mappingSet', sandbox, source, signal));
+  const mappingSets = thisSource(await at.list('mappingSet', source));
+  const read = async <K extends ResourceKind>(
+    kind: K,
+    id: string | undefined,
+    have: Array<ResourceOf[K]>,
+  ) => {
+    if (!id || have.some((h) => h.id === id)) return;
+    const r = await at.read(kind, id);
+    if (r && r.name === source && isOwnedBy(r.description, source)) have.push(r);
+  };
+  if (!flow) await read('flow', known.flowId, flows);
+  await read('baseConnection', known.baseConnectionId, bases);
+  await read('sourceConnection', known.sourceConnectionId, sources);
+  await read('targetConnection', known.targetConnectionId, targets);
+  await read('mappingSet', known.mappingSetId, mappingSets);
   return { flows, bases, targets, sources, mappingSets };
 }
 

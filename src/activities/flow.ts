@@ -1,26 +1,67 @@
-/** The dataflow, and the smoke-test record sent through it. */
+/**
+ * The dataflow, the optional Data Prep mapping set of the tutorial it maps through, and the
+ * smoke-test record sent through it.
+ */
 import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
 import { SPEC, XDM_FULL_CONTENT_TYPE } from '../aep/constants';
 import { FailureType } from '../shared/names';
+import type { SmokeTestResult } from '../shared/results';
 import type { CreateFlowBody, Flow } from '../aep/types';
-import { activityContext, ensureOwned } from './context';
-import { differs } from './failures';
-import { lookUpOwnNamed } from './lookups';
+import { differs } from './connections';
+import { activityContext, ensureOwned, priorResource, refuse } from './context';
+import { lookups } from './lookups';
 import { markedDescription } from './ownership';
-import type { EnsureFlowInput, EnsureResult, SmokeTestInput, SmokeTestResult } from './types';
+import type { EnsureInput, EnsureResult, Mappings, Owner, PriorMappingSet } from './types';
+
+export type MappingSetResult = EnsureResult & { version: number };
+
+interface EnsureFlowInput extends EnsureInput {
+  /** The flow this one replaces: never taken for it (it goes once this one exists). */
+  replaces?: string;
+  sourceConnectionId: string;
+  targetConnectionId: string;
+  mappingSet?: { id: string; version: number };
+}
+
+interface SmokeTestInput {
+  sandbox: string;
+  inletUrl: string;
+  flowId: string;
+  dataType: 'xdm' | 'raw';
+  schemaId: string;
+  datasetId: string;
+  authenticated: boolean;
+  record?: Record<string, unknown>;
+}
 
 export function flowActivities({ aep }: { aep: AepClient }) {
   return {
+    /** Found by the source's name, or created. */
+    async ensureMappingSet(
+      input: EnsureInput<PriorMappingSet> & { schemaId: string; mappings: Mappings },
+    ): Promise<MappingSetResult> {
+      const { owner } = input;
+      const { signal, commitSignal } = activityContext();
+      const prior = await priorResource(input, () =>
+        lookups(aep, owner.sandbox, signal).ownNamed('mappingSet', owner),
+      );
+      if (prior) return { id: prior.id, version: prior.version, created: prior.createdByThisRun };
+      const created = await aep.createMappingSet(
+        owner.sandbox,
+        mappingSetBody(owner, input.schemaId, input.mappings),
+        commitSignal(),
+      );
+      return { id: created.id, version: created.version, created: true };
+    },
+
     async ensureFlow(input: EnsureFlowInput): Promise<EnsureResult> {
       const { owner } = input;
       return ensureOwned(input, {
         lookUp: (signal) =>
-          lookUpOwnNamed(
-            aep,
+          lookups(aep, owner.sandbox, signal).ownNamed(
             'flow',
             owner,
-            signal,
             (flow) => checkFlowConnections(flow, input),
             input.replaces ? [input.replaces] : [],
           ),
@@ -62,12 +103,8 @@ export function flowActivities({ aep }: { aep: AepClient }) {
         // A refused record (4xx) is the smoke test's verdict, not an AEP outage: name it so.
         // Retryable failures (429, 5xx, network) pass through and are retried.
         if (err instanceof ApplicationFailure && err.nonRetryable) {
-          throw ApplicationFailure.create({
-            type: FailureType.SmokeTestFailed,
-            message: `The inlet refused the smoke-test record: ${err.message}`,
-            nonRetryable: true,
-            details: err.details ? [...err.details] : undefined,
-          });
+          const message = `The inlet refused the smoke-test record: ${err.message}`;
+          refuse(FailureType.SmokeTestFailed, message, err.details ? [...err.details] : undefined);
         }
         throw err;
       }
@@ -112,5 +149,22 @@ function flowBody(input: EnsureFlowInput): CreateFlowBody {
           ],
         }
       : {}),
+  };
+}
+
+/** The legacy mapping-set body of Adobe's HTTP API tutorial. */
+export function mappingSetBody(owner: Owner, schemaId: string, mappings: Mappings) {
+  return {
+    name: owner.sourceName,
+    description: markedDescription(owner),
+    version: 0 as const,
+    xdmSchema: schemaId,
+    xdmVersion: '1.0' as const,
+    mappings: mappings.map((m) => ({
+      sourceAttribute: m.sourceAttribute,
+      destinationXdmPath: m.destinationXdmPath,
+      identity: m.identity,
+      version: 0 as const,
+    })),
   };
 }

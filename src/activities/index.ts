@@ -8,17 +8,16 @@
  */
 import type { Client } from '@temporalio/client';
 import type { AepClient } from '../aep/client';
-import { activityContext, heartbeating } from './context';
+import { InvalidRequestError, parseDeprovisionRequest, parseProvisionRequest } from '../request';
+import { FailureType } from '../shared/names';
+import { connectionActivities } from './connections';
+import { activityContext, heartbeating, refuse } from './context';
 import { datasetActivities } from './datasets';
 import { discoveryActivities } from './discovery';
 import { flowActivities } from './flow';
-import { mappingSetActivities } from './mapping-set';
 import { readActivities } from './read';
-import { sourceSideActivities } from './source-side';
-import { targetSideActivities } from './target-side';
 import { teardownActivities } from './teardown';
 import { updateActivities } from './update';
-import { validationActivities } from './validate';
 
 export interface ActivityDeps {
   aep: AepClient;
@@ -28,13 +27,28 @@ export interface ActivityDeps {
   temporal: Client;
 }
 
+/** Request validation: pure code, run as local activities; InvalidRequest is non-retryable. */
+function validationActivities({ defaultSandbox }: { defaultSandbox: string }) {
+  const valid = <T>(parse: (input: unknown, sandbox: string) => T) =>
+    async function (input: unknown): Promise<T> {
+      try {
+        return parse(input, defaultSandbox);
+      } catch (err) {
+        if (!(err instanceof InvalidRequestError)) throw err;
+        refuse(FailureType.InvalidRequest, err.message, [{ problems: err.problems }]);
+      }
+    };
+  return {
+    validateProvisionRequest: valid(parseProvisionRequest),
+    validateDeprovisionRequest: valid(parseDeprovisionRequest),
+  };
+}
+
 function assemble(deps: ActivityDeps) {
   return {
     ...validationActivities(deps),
-    ...sourceSideActivities(deps),
-    ...targetSideActivities(deps),
+    ...connectionActivities(deps),
     ...datasetActivities(deps),
-    ...mappingSetActivities(deps),
     ...flowActivities(deps),
     ...readActivities(deps),
     ...updateActivities(deps),

@@ -24,11 +24,6 @@ import type { ResourceKind } from '../shared/resources';
 import { adopt, type Adoption } from './ownership';
 import type { Owner, PriorMappingSet, PriorResource, PriorTargetConnection } from './types';
 
-/** The Flow Service conditions of a lookup by name: the name (when expressible) and the spec. */
-export function byName(name: string, ...more: PropertyFilter[]): PropertyFilter[] {
-  return [...nameFilter(name), ...more];
-}
-
 /** Exact, case-sensitive name matches only. */
 export function exactly<T extends { name?: string }>(name: string, items: T[]): T[] {
   return items.filter((i) => i.name === name);
@@ -72,93 +67,15 @@ const READ_BY_ID = {
   dataset: 'getDataset',
 } as const satisfies Record<ResourceKind, keyof AepClient>;
 
-/** The resource of `kind` with id `id` as it is now, or null when it is gone (404). */
-export function readById<K extends ResourceKind>(
-  aep: AepClient,
-  kind: K,
-  sandbox: string,
-  id: string,
-  signal?: AbortSignal,
-): Promise<ResourceOf[K] | null> {
-  const read = aep[READ_BY_ID[kind]] as (
-    sandbox: string,
-    id: string,
-    signal?: AbortSignal,
-  ) => Promise<ResourceOf[K] | null>;
-  return read(sandbox, id, signal);
-}
-
-/**
- * The resource of `kind` this source owns under its own name, if any (see `adopt`), but never one
- * of `exclude`. What a list offers is read again by id before it is taken: a list may still show
- * a resource deleted a moment ago (a replaced flow, a torn-down source), and adopting its ghost
- * would point the source at nothing. `check`, given the resource, throws when it differs from
- * the request.
- */
-export async function lookUpOwnNamed<K extends keyof PriorOf>(
-  aep: AepClient,
-  kind: K,
-  owner: Owner,
-  signal?: AbortSignal,
-  check?: (resource: ResourceOf[K]) => void,
-  exclude: readonly string[] = [],
-): Promise<PriorOf[K] | undefined> {
-  let candidates = (await listByName(aep, kind, owner.sandbox, owner.sourceName, signal)).filter(
-    (c) => !exclude.includes(c.id),
-  );
-  for (;;) {
-    const found = adopt(kind, owner, `named "${owner.sourceName}"`, candidates);
-    if (!found) return undefined;
-    const current = await readById(aep, kind, owner.sandbox, found.resource.id, signal);
-    if (!current) {
-      candidates = candidates.filter((c) => c.id !== found.resource.id);
-      continue;
-    }
-    // A mapping set read by id is its latest version, the one to compare.
-    const resource = { ...found.resource, ...current, id: found.resource.id } as ResourceOf[K];
-    check?.(resource);
-    return priorOf({ ...found, resource }, KEPT[kind]) as PriorOf[K];
-  }
-}
-
-/** An adopted resource as the activities pass it on: its id, who created it, and `more` of it. */
-export function priorOf<T extends { id: string }, X extends object = Record<never, never>>(
-  found: Adoption<T> | undefined,
-  more?: (resource: T) => X,
-): (PriorResource & X) | undefined {
-  if (!found) return undefined;
-  const prior = { id: found.resource.id, createdByThisRun: found.createdByThisRun };
-  return { ...prior, ...(more ? more(found.resource) : ({} as X)) };
-}
-
-/** The source connections of base connection `baseConnectionId`, whoever created them. */
-export function sourceConnectionsOf(
-  aep: AepClient,
-  sandbox: string,
-  baseConnectionId: string,
-  signal?: AbortSignal,
-): Promise<SourceConnection[]> {
-  return aep.listSourceConnections(
-    sandbox,
-    [{ path: 'baseConnectionId', value: baseConnectionId }],
-    undefined,
-    signal,
-  );
-}
-
-/**
- * Every resource of `kind` named exactly `name` (case-sensitive), whoever created it. Connections
- * are narrowed to the HTTP API (base, source) or Data Lake (target) spec.
- */
-export async function listByName<K extends ResourceKind>(
-  aep: AepClient,
-  kind: K,
-  sandbox: string,
-  name: string,
-  signal?: AbortSignal,
-): Promise<Array<ResourceOf[K]>> {
-  return (await listAnyByName(aep, kind, sandbox, name, signal)) as Array<ResourceOf[K]>;
-}
+/** The AEP client's delete of each kind: 404 counts as done (`'absent'`). */
+const DELETE_BY_KIND = {
+  baseConnection: 'deleteConnection',
+  sourceConnection: 'deleteSourceConnection',
+  targetConnection: 'deleteTargetConnection',
+  flow: 'deleteFlow',
+  mappingSet: 'deleteMappingSet',
+  dataset: 'deleteDataset',
+} as const satisfies Record<ResourceKind, keyof AepClient>;
 
 /** What a list of each kind returns. */
 export interface ResourceOf {
@@ -170,47 +87,116 @@ export interface ResourceOf {
   dataset: Dataset;
 }
 
-async function listAnyByName(
-  aep: AepClient,
-  kind: ResourceKind,
+export type Lookups = ReturnType<typeof lookups>;
+
+/** The lookups, reads and deletes of one sandbox, every request aborted by `signal`. */
+export function lookups(aep: AepClient, sandbox: string, signal?: AbortSignal) {
+  /** Flow Service lists, narrowed to a spec (HTTP API: base and source connections). */
+  const flowService = <T>(name: string, spec: string | undefined, list: FlowServiceList<T>) => {
+    const more = spec ? [{ path: 'connectionSpec.id', value: spec }] : [];
+    return withNameFallback(name, more, (f) => list.call(aep, sandbox, f, undefined, signal));
+  };
+  const httpApi = SPEC.httpApiConnection.id;
+  const listByName: { [K in ResourceKind]: (name: string) => Promise<Array<ResourceOf[K]>> } = {
+    baseConnection: (name) => flowService(name, httpApi, aep.listConnections),
+    sourceConnection: (name) => flowService(name, httpApi, aep.listSourceConnections),
+    targetConnection: (name) => flowService(name, SPEC.dataLake.id, aep.listTargetConnections),
+    flow: (name) => flowService(name, undefined, aep.listFlows),
+    mappingSet: (name) => aep.findMappingSets(sandbox, { name }, signal),
+    dataset: (name) => aep.findDatasets(sandbox, { name }, signal),
+  };
+  const self = {
+    /** Every resource of `kind` named exactly `name` (case-sensitive), whoever created it. */
+    async list<K extends ResourceKind>(kind: K, name: string): Promise<Array<ResourceOf[K]>> {
+      return exactly(name, await listByName[kind](name));
+    },
+
+    /** The resource of `kind` with id `id` as it is now, or null when it is gone (404). */
+    read<K extends ResourceKind>(kind: K, id: string): Promise<ResourceOf[K] | null> {
+      const read = aep[READ_BY_ID[kind]] as (
+        sandbox: string,
+        id: string,
+        signal?: AbortSignal,
+      ) => Promise<ResourceOf[K] | null>;
+      return read.call(aep, sandbox, id, signal);
+    },
+
+    remove(kind: ResourceKind, id: string): Promise<'deleted' | 'absent'> {
+      return aep[DELETE_BY_KIND[kind]](sandbox, id, signal);
+    },
+
+    /** The source connections of base connection `baseConnectionId`, whoever created them. */
+    sourceConnectionsOf(baseConnectionId: string): Promise<SourceConnection[]> {
+      const filters = [{ path: 'baseConnectionId', value: baseConnectionId }];
+      return aep.listSourceConnections(sandbox, filters, undefined, signal);
+    },
+
+    /**
+     * Target connections of the sandbox that write to dataset `id` (`params.dataSetId`), checked
+     * exactly on our side whatever the server's filter reading, each read again by id: a list
+     * may still show one deleted a moment ago.
+     */
+    async writersOf(id: string): Promise<string[]> {
+      const filters = [
+        { path: 'params.dataSetId', value: id },
+        { path: 'connectionSpec.id', value: SPEC.dataLake.id },
+      ];
+      const listed = await aep.listTargetConnections(sandbox, filters, undefined, signal);
+      const writers: string[] = [];
+      for (const t of listed.filter((t) => t.params?.dataSetId === id)) {
+        if (await aep.getTargetConnection(sandbox, t.id, signal)) writers.push(t.id);
+      }
+      return writers;
+    },
+
+    /**
+     * The resource of `kind` this source owns under its own name, if any (see `adopt`), but never
+     * one of `exclude`. What a list offers is read again by id before it is taken: a list may
+     * still show a resource deleted a moment ago (a replaced flow, a torn-down source), and
+     * adopting its ghost would point the source at nothing. `check`, given the resource, throws
+     * when it differs from the request.
+     */
+    async ownNamed<K extends keyof PriorOf>(
+      kind: K,
+      owner: Owner,
+      check?: (resource: ResourceOf[K]) => void,
+      exclude: readonly string[] = [],
+    ): Promise<PriorOf[K] | undefined> {
+      const listed = await self.list(kind, owner.sourceName);
+      let candidates = listed.filter((c) => !exclude.includes(c.id));
+      for (;;) {
+        const found = adopt(kind, owner, `named "${owner.sourceName}"`, candidates);
+        if (!found) return undefined;
+        const current = await self.read(kind, found.resource.id);
+        if (!current) {
+          candidates = candidates.filter((c) => c.id !== found.resource.id);
+          continue;
+        }
+        // A mapping set read by id is its latest version, the one to compare.
+        const resource = { ...found.resource, ...current, id: found.resource.id } as ResourceOf[K];
+        check?.(resource);
+        return priorOf({ ...found, resource }, KEPT[kind]) as PriorOf[K];
+      }
+    },
+  };
+  return self;
+}
+
+type FlowServiceList<T> = (
   sandbox: string,
-  name: string,
+  filters: PropertyFilter[],
+  opts?: undefined,
   signal?: AbortSignal,
-): Promise<Array<ResourceOf[ResourceKind]>> {
-  const httpApi = { path: 'connectionSpec.id', value: SPEC.httpApiConnection.id };
-  const dataLake = { path: 'connectionSpec.id', value: SPEC.dataLake.id };
-  switch (kind) {
-    case 'baseConnection':
-      return exactly(
-        name,
-        await withNameFallback(name, [httpApi], (f) =>
-          aep.listConnections(sandbox, f, undefined, signal),
-        ),
-      );
-    case 'sourceConnection':
-      return exactly(
-        name,
-        await withNameFallback(name, [httpApi], (f) =>
-          aep.listSourceConnections(sandbox, f, undefined, signal),
-        ),
-      );
-    case 'targetConnection':
-      return exactly(
-        name,
-        await withNameFallback(name, [dataLake], (f) =>
-          aep.listTargetConnections(sandbox, f, undefined, signal),
-        ),
-      );
-    case 'flow':
-      return exactly(
-        name,
-        await withNameFallback(name, [], (f) => aep.listFlows(sandbox, f, undefined, signal)),
-      );
-    case 'mappingSet':
-      return exactly(name, await aep.findMappingSets(sandbox, { name }, signal));
-    case 'dataset':
-      return exactly(name, await aep.findDatasets(sandbox, { name }, signal));
-  }
+) => Promise<T[]>;
+
+/** An adopted resource as the activities pass it on: its id, who created it, and `more` of it. */
+export function priorOf<T extends { id: string }, X extends object = Record<never, never>>(
+  found: Adoption<T> | undefined,
+  more?: (resource: T) => X,
+): (PriorResource & X) | undefined {
+  if (!found) return undefined;
+  const prior = { id: found.resource.id, createdByThisRun: found.createdByThisRun };
+  return { ...prior, ...(more ? more(found.resource) : ({} as X)) };
 }
 
 /**
@@ -223,7 +209,7 @@ async function withNameFallback<T>(
   more: PropertyFilter[],
   list: (filters: PropertyFilter[]) => Promise<T[]>,
 ): Promise<T[]> {
-  const filters = byName(name, ...more);
+  const filters = [...nameFilter(name), ...more];
   try {
     return await list(filters);
   } catch (err) {
@@ -236,51 +222,4 @@ function isInvalidQueryValue(err: unknown): boolean {
   if (!(err instanceof ApplicationFailure) || err.type !== FailureType.AepBadRequest) return false;
   const code = (err.details?.[0] as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' && /(^|-)1453-400$/.test(code);
-}
-
-/** The AEP client's delete of each kind: 404 counts as done (`'absent'`). */
-const DELETE_BY_KIND = {
-  baseConnection: 'deleteConnection',
-  sourceConnection: 'deleteSourceConnection',
-  targetConnection: 'deleteTargetConnection',
-  flow: 'deleteFlow',
-  mappingSet: 'deleteMappingSet',
-  dataset: 'deleteDataset',
-} as const satisfies Record<ResourceKind, keyof AepClient>;
-
-export function deleteById(
-  aep: AepClient,
-  kind: ResourceKind,
-  sandbox: string,
-  id: string,
-  signal?: AbortSignal,
-): Promise<'deleted' | 'absent'> {
-  return aep[DELETE_BY_KIND[kind]](sandbox, id, signal);
-}
-
-/**
- * Target connections of the sandbox that write to dataset `id` (`params.dataSetId`), checked
- * exactly on our side whatever the server's filter reading, each read again by id: a list may
- * still show one deleted a moment ago.
- */
-export async function targetConnectionsWritingTo(
-  aep: AepClient,
-  sandbox: string,
-  id: string,
-  signal?: AbortSignal,
-): Promise<string[]> {
-  const listed = await aep.listTargetConnections(
-    sandbox,
-    [
-      { path: 'params.dataSetId', value: id },
-      { path: 'connectionSpec.id', value: SPEC.dataLake.id },
-    ],
-    undefined,
-    signal,
-  );
-  const writers: string[] = [];
-  for (const t of listed.filter((t) => t.params?.dataSetId === id)) {
-    if (await aep.getTargetConnection(sandbox, t.id, signal)) writers.push(t.id);
-  }
-  return writers;
 }

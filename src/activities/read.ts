@@ -6,47 +6,92 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
 import { SPEC } from '../aep/constants';
-import type { BaseConnection, Flow, MappingSet, TargetConnection } from '../aep/types';
+import type { BaseConnection, Dataset, Flow, MappingSet, TargetConnection } from '../aep/types';
 import type { ActualSource, Mapping } from '../shared/plan';
 import { FailureType } from '../shared/names';
 import type { ResourceKind } from '../shared/resources';
-import { activityContext } from './context';
-import {
-  canonicalOrder,
-  listByName,
-  readById,
-  sourceConnectionsOf,
-  type ResourceOf,
-} from './lookups';
+import { activityContext, refuse } from './context';
+import { canonicalOrder, lookups, type Lookups, type ResourceOf } from './lookups';
 import { isOwned, isOwnedBy, userDescription } from './ownership';
-import type { InletInfo, ReadSourceInput } from './types';
+import type { InletInfo, KnownResources } from './types';
 
-interface Named {
-  id: string;
-  name?: string;
-  description?: string;
+interface ReadSourceInput {
+  sandbox: string;
+  name: string;
+  schemaId: string;
+  /** The dataset the request names by id... */
+  datasetId?: string;
+  /** ...or by name (created by this project). */
+  datasetName?: string;
+  /** What Temporal recorded of the source (read by id: lists may not show it yet). */
+  known?: KnownResources;
+}
+
+/** What the plan's read reads (source `name` of one sandbox), and the foreign ones it meets. */
+interface Scope {
+  at: Lookups;
+  name: string;
+  known: KnownResources;
+  foreign: ActualSource['foreign'];
 }
 
 /**
- * This source's among exact, case-sensitive name matches (the lists hold only those); a foreign
+ * This source's among name matches (the lists hold exact, case-sensitive ones only); a foreign
  * one only when none is this source's. Datasets, which sources may share, take any of this
  * project's (`anySource`).
  */
-function pick<T extends Named>(
+function pick<T extends { id: string; description?: string }>(
+  { name, foreign }: Scope,
   kind: ResourceKind,
-  name: string,
-  sourceName: string,
   items: T[],
-  foreign: ActualSource['foreign'],
   anySource = false,
 ): T | undefined {
-  const exact = items.filter((i) => i.name === name);
-  const ours = exact.find((i) =>
-    anySource ? isOwned(i.description) : isOwnedBy(i.description, sourceName),
+  const ours = items.find((i) =>
+    anySource ? isOwned(i.description) : isOwnedBy(i.description, name),
   );
-  if (ours) return ours;
-  if (exact[0]) foreign.push({ kind, id: exact[0].id });
-  return undefined;
+  if (!ours && items[0]) foreign.push({ kind, id: items[0].id });
+  return ours;
+}
+
+/**
+ * The resource the list picked, or else the one Temporal recorded, as it is now (read by id);
+ * undefined when neither exists. A recorded one must be this source's (`ours`).
+ */
+async function current<K extends ResourceKind>(
+  { at, name, known }: Scope,
+  kind: K,
+  listed: ResourceOf[K] | undefined,
+  ours: (r: ResourceOf[K]) => boolean = (r) => r.name === name && isOwnedBy(r.description, name),
+): Promise<ResourceOf[K] | undefined> {
+  if (listed) {
+    const now = await at.read(kind, listed.id);
+    if (now) return { ...listed, ...now, id: listed.id };
+  }
+  const knownId = known[`${kind}Id`];
+  if (knownId === undefined || knownId === listed?.id) return undefined;
+  const recorded = await at.read(kind, knownId);
+  return recorded && ours(recorded) ? recorded : undefined;
+}
+
+/** The datasets the request names: by id, or by name (oldest first, as the dataset workflow picks). */
+async function listDatasets({ at, name }: Scope, input: ReadSourceInput) {
+  if (input.datasetId !== undefined) {
+    const d = await at.read('dataset', input.datasetId);
+    return d ? [d] : [];
+  }
+  return (await at.list('dataset', input.datasetName ?? name)).sort(canonicalOrder);
+}
+
+/** A dataset named by id is the request's to choose, whoever created it. */
+function currentDataset(scope: Scope, input: ReadSourceInput, datasets: Dataset[]) {
+  if (input.datasetId !== undefined) return datasets[0];
+  const datasetName = input.datasetName ?? scope.name;
+  return current(
+    scope,
+    'dataset',
+    pick(scope, 'dataset', datasets, true),
+    (d) => d.name === datasetName && isOwned(d.description),
+  );
 }
 
 export function readActivities({ aep }: { aep: AepClient }) {
@@ -57,61 +102,37 @@ export function readActivities({ aep }: { aep: AepClient }) {
      * ago (still listed) nor one created a moment ago (not listed yet) misleads the plan.
      */
     async readSource(input: ReadSourceInput): Promise<ActualSource> {
-      const { sandbox, name, schemaId, datasetId, datasetName } = input;
-      const known = input.known ?? {};
+      const { sandbox, name } = input;
       const { signal } = activityContext();
+      const at = lookups(aep, sandbox, signal);
       const foreign: ActualSource['foreign'] = [];
-
+      const scope: Scope = { at, name, known: input.known ?? {}, foreign };
       const [schema, bases, targets, mappingSets, flows, datasets] = await Promise.all([
-        aep.getSchema(sandbox, schemaId, signal),
-        listByName(aep, 'baseConnection', sandbox, name, signal),
-        listByName(aep, 'targetConnection', sandbox, name, signal),
-        listByName(aep, 'mappingSet', sandbox, name, signal),
-        listByName(aep, 'flow', sandbox, name, signal),
-        datasetId !== undefined
-          ? aep.getDataset(sandbox, datasetId, signal).then((d) => (d ? [d] : []))
-          : // Oldest first, as the dataset workflow picks (lookups.ts canonicalOrder).
-            listByName(aep, 'dataset', sandbox, datasetName ?? name, signal).then((ds) =>
-              ds.sort(canonicalOrder),
-            ),
+        aep.getSchema(sandbox, input.schemaId, signal),
+        at.list('baseConnection', name),
+        at.list('targetConnection', name),
+        at.list('mappingSet', name),
+        at.list('flow', name),
+        listDatasets(scope, input),
       ]);
+      const own = <K extends ResourceKind>(kind: K, items: Array<ResourceOf[K]>) =>
+        current(scope, kind, pick(scope, kind, items));
       const [base, target, ms, flow, ds] = await Promise.all([
-        current(
-          'baseConnection',
-          pick('baseConnection', name, name, bases, foreign),
-          known.baseConnectionId,
-        ),
-        current(
-          'targetConnection',
-          pick('targetConnection', name, name, targets, foreign),
-          known.targetConnectionId,
-        ),
-        current(
-          'mappingSet',
-          pick('mappingSet', name, name, mappingSets, foreign),
-          known.mappingSetId,
-        ),
-        current('flow', pick('flow', name, name, flows, foreign), known.flowId),
-        // A dataset named by id is the request's to choose, whoever created it.
-        datasetId !== undefined
-          ? datasets[0]
-          : current(
-              'dataset',
-              pick('dataset', datasetName ?? name, name, datasets, foreign, true),
-              known.datasetId,
-              (d) => d.name === (datasetName ?? name) && isOwned(d.description),
-            ),
+        own('baseConnection', bases),
+        own('targetConnection', targets),
+        own('mappingSet', mappingSets),
+        own('flow', flows),
+        currentDataset(scope, input, datasets),
       ]);
       const source = base
         ? await current(
+            scope,
             'sourceConnection',
-            (await sourceConnectionsOf(aep, sandbox, base.id, signal)).find(
+            (await at.sourceConnectionsOf(base.id)).find(
               (s) => s.name === name && isOwnedBy(s.description, name),
             ),
-            known.sourceConnectionId,
           )
         : undefined;
-
       return {
         schemaFound: schema !== null,
         baseConnection: base ? actualBaseConnection(base) : null,
@@ -120,30 +141,10 @@ export function readActivities({ aep }: { aep: AepClient }) {
           ? { id: ds.id, schemaId: ds.schemaRef.id, owned: isOwned(ds.description) }
           : null,
         targetConnection: target ? actualTargetConnection(target) : null,
-        mappingSet: ms ? actualMappingSet(ms.id, ms) : null,
+        mappingSet: ms ? actualMappingSet(ms) : null,
         flow: flow ? actualFlow(flow) : null,
         foreign,
       };
-
-      /**
-       * The resource the list picked, or else the one Temporal recorded, as it is now (read by
-       * id); undefined when neither exists. A recorded one must be this source's (`ours`).
-       */
-      async function current<K extends ResourceKind>(
-        kind: K,
-        listed: ResourceOf[K] | undefined,
-        knownId: string | undefined,
-        ours: (r: ResourceOf[K]) => boolean = (r) =>
-          r.name === name && isOwnedBy(r.description, name),
-      ): Promise<ResourceOf[K] | undefined> {
-        if (listed) {
-          const now = await readById(aep, kind, sandbox, listed.id, signal);
-          if (now) return { ...listed, ...now, id: listed.id };
-        }
-        if (knownId === undefined || knownId === listed?.id) return undefined;
-        const recorded = await readById(aep, kind, sandbox, knownId, signal);
-        return recorded && ours(recorded) ? recorded : undefined;
-      }
     },
 
     /** Read-only; InletNotReady is retryable, so the workflow's retry policy is the wait loop. */
@@ -154,11 +155,8 @@ export function readActivities({ aep }: { aep: AepClient }) {
         activityContext().signal,
       );
       if (!conn) {
-        throw ApplicationFailure.create({
-          type: FailureType.AepNotFound,
-          message: `Base connection ${input.baseConnectionId} disappeared before its inlet URL was read`,
-          nonRetryable: true,
-        });
+        const message = `Base connection ${input.baseConnectionId} disappeared before its inlet URL was read`;
+        refuse(FailureType.AepNotFound, message);
       }
       const params = conn.auth?.params;
       if (!params?.inletUrl || !params.inletId) {
@@ -198,10 +196,10 @@ function actualTargetConnection(target: TargetConnection): Actual<'targetConnect
   };
 }
 
-/** `id` is the set found by name; `set` its latest version. */
-function actualMappingSet(id: string, set: MappingSet): Actual<'mappingSet'> {
+/** The set found by name, as its latest version (read by id). */
+function actualMappingSet(set: MappingSet): Actual<'mappingSet'> {
   return {
-    id,
+    id: set.id,
     version: set.version,
     ...(set.xdmSchema !== undefined ? { schemaId: set.xdmSchema } : {}),
     mappings: (set.mappings ?? []).map((m): Mapping => ({

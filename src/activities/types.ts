@@ -1,15 +1,11 @@
 /**
- * Inputs and outputs of the provisioning activities: the contract between workflows (which import
- * these as types only) and the activity implementations. Everything here travels through Temporal
+ * The types the activities share with the workflows (which import them as types only) and the
+ * client; each activity's own input is declared with it. Everything here travels through Temporal
  * history, so it holds ids and names only — never a token, secret or Authorization value.
  */
 import type { ProvisionRequest } from '../request';
 import type { ResourceKind } from '../shared/resources';
-import type { SmokeTestResult } from '../shared/results';
-
-export type { SmokeTestResult };
-
-export type { ResourceKind };
+import type { DeprovisionResult, ProvisionResult } from '../shared/results';
 
 /**
  * Who owns a resource: every resource this project creates carries an ownership marker with the
@@ -35,25 +31,6 @@ export interface EnsureResult {
   retried?: boolean;
 }
 
-export interface EnsureBaseConnectionInput {
-  owner: Owner;
-  /** What readSource found (`null`: nothing); absent: look up first (as before readSource). */
-  found?: PriorResource | null;
-  description?: string;
-  dataType: 'xdm' | 'raw';
-  authenticationRequired: boolean;
-}
-
-export interface InletInfo {
-  inletUrl: string;
-  inletId: string;
-  authenticationRequired: boolean;
-}
-
-export interface EnsureChildInput {
-  owner: Owner;
-}
-
 /**
  * What the plan's read found (readSource), so that a first attempt skips its own lookup: `null` =
  * nothing of this project's; absent = not read (the activity looks up). A retry always looks up
@@ -64,130 +41,24 @@ export interface PriorResource {
   /** Created by this run (an earlier attempt), as opposed to an earlier provisioning. */
   createdByThisRun: boolean;
 }
-export interface PriorTargetConnection extends PriorResource {
-  dataSetId?: string;
-}
-export interface PriorMappingSet extends PriorResource {
-  version: number;
-}
+export type PriorTargetConnection = PriorResource & { dataSetId?: string };
+export type PriorMappingSet = PriorResource & { version: number };
 
-export interface EnsureSourceConnectionInput extends EnsureChildInput {
-  baseConnectionId: string;
-  found?: PriorResource | null;
-}
-
-export interface EnsureTargetConnectionInput extends EnsureChildInput {
-  datasetId: string;
-  /** The request named the dataset by id: teardown never deletes it (marker flag). */
-  datasetNamedById?: boolean;
-  schemaId: string;
-  found?: PriorTargetConnection | null;
-}
-
-/** A dataset the request names by id. */
-export interface CheckDatasetInput {
-  sandbox: string;
-  id: string;
-  schemaId: string;
-}
-
-export interface EnsureMappingSetInput extends EnsureChildInput {
-  schemaId: string;
-  mappings: NonNullable<ProvisionRequest['mappings']>;
-  found?: PriorMappingSet | null;
-}
-
-export interface MappingSetResult extends EnsureResult {
-  version: number;
-}
-
-export interface EnsureFlowInput extends EnsureChildInput {
-  found?: PriorResource | null;
-  /** The flow this one replaces: never taken for it (it goes once this one exists). */
-  replaces?: string;
-  sourceConnectionId: string;
-  targetConnectionId: string;
-  mappingSet?: { id: string; version: number };
-}
-
-export interface SmokeTestInput {
-  sandbox: string;
-  inletUrl: string;
-  flowId: string;
-  dataType: 'xdm' | 'raw';
-  schemaId: string;
-  datasetId: string;
-  authenticated: boolean;
-  record?: Record<string, unknown>;
-}
-
-export interface DeleteResourceInput {
-  /** Datasets are deleted by their own workflow only (src/workflows/dataset.ts). */
-  kind: Exclude<ResourceKind, 'dataset'>;
-  sandbox: string;
-  /** Delete this id (404 counts as done)... */
-  id?: string;
-  /** ...and these ids... */
-  ids?: string[];
-  /**
-   * ...or, when a create's outcome is unknown (it failed or was cancelled mid-call), delete what
-   * this run created under that name: resources carrying the run's own marker only.
-   */
-  owned?: { name: string; owner: Owner };
-}
-
-export interface DeleteResourceResult {
-  kind: ResourceKind;
-  deleted: string[];
-  /** Ids that were already gone. */
-  absent: string[];
-}
-
-export interface SweepTwinsInput {
+/** What every create is given: the owner, and what the plan's read found of it. */
+export interface EnsureInput<P extends PriorResource = PriorResource> {
   owner: Owner;
-  /** Per kind the run created: the name it used, and the ids it keeps (the recorded ones). */
-  kinds: Array<{ kind: ResourceKind; name: string; keep: string[] }>;
+  found?: P | null;
 }
 
-export interface SweepTwinsResult {
-  /** Extra resources carrying this run's marker, deleted. */
-  removed: Array<{ kind: ResourceKind; id: string }>;
-  /** Extra ones kept: a dataset another source's target connection writes to. */
-  inUse: Array<{ kind: ResourceKind; id: string; usedBy: string[] }>;
-}
-
-export interface ReadSourceInput {
-  sandbox: string;
-  name: string;
-  schemaId: string;
-  /** The dataset the request names by id... */
-  datasetId?: string;
-  /** ...or by name (created by this project). */
-  datasetName?: string;
-  /** What Temporal recorded of the source (read by id: lists may not show it yet). */
-  known?: KnownResources;
-}
-
-export interface UpdateDescriptionInput {
-  sandbox: string;
-  /** The base connection. */
-  id: string;
-  description: string;
-}
-
-export interface UpdateMappingSetInput {
-  owner: Owner;
-  id: string;
-  schemaId: string;
-  mappings: NonNullable<ProvisionRequest['mappings']>;
-}
-
-export interface UpdateFlowInput {
+/** A resource of a sandbox, by id. */
+export interface ById {
   sandbox: string;
   id: string;
-  mapping?: { id: string; version: number };
-  enable: boolean;
 }
+
+export type Mappings = NonNullable<ProvisionRequest['mappings']>;
+
+export type InletInfo = Pick<ProvisionResult, 'inletUrl' | 'inletId' | 'authenticationRequired'>;
 
 /** Ids of a source's resources as Temporal recorded them (the request's `known`). */
 export type KnownResources = NonNullable<ProvisionRequest['known']>;
@@ -202,7 +73,7 @@ export interface SourceGraph {
    */
   resources: Array<{ kind: ResourceKind; id: string; name?: string }>;
   /** Resources of the graph that are not this project's to delete (a dataset named by id). */
-  kept: Array<{ kind: ResourceKind; id: string; reason?: string }>;
+  kept: DeprovisionResult['kept'];
 }
 
 export interface ResolvedSource {

@@ -8,15 +8,12 @@ import type { AepClient } from '../aep/client';
 import { aepFailureDetails } from '../aep/errors';
 import type { Flow, JsonPatchOp } from '../aep/types';
 import { FailureType } from '../shared/names';
-import { activityContext } from './context';
-import { mappingSetBody } from './mapping-set';
+import { activityContext, refuse } from './context';
+import { mappingSetBody, type MappingSetResult } from './flow';
 import { withUserDescription } from './ownership';
-import type {
-  MappingSetResult,
-  UpdateDescriptionInput,
-  UpdateFlowInput,
-  UpdateMappingSetInput,
-} from './types';
+import type { ById, Mappings, Owner } from './types';
+
+type MappingRef = { id: string; version: number };
 
 const STALE_ETAG_RETRIES = 3;
 
@@ -25,11 +22,8 @@ function isStaleEtag(err: unknown): boolean {
 }
 
 function gone(what: string): never {
-  throw ApplicationFailure.create({
-    type: FailureType.AepNotFound,
-    message: `${what} disappeared while it was being updated; provisioning again recreates it`,
-    nonRetryable: true,
-  });
+  const message = `${what} disappeared while it was being updated; provisioning again recreates it`;
+  refuse(FailureType.AepNotFound, message);
 }
 
 /** read → patch with its etag; on 412 read again (bounded). */
@@ -54,8 +48,8 @@ async function patchWithEtag<T extends { etag?: string }>(
 
 export function updateActivities({ aep }: { aep: AepClient }) {
   return {
-    /** The base connection's description (the ownership marker is kept as it is). */
-    async updateDescription(input: UpdateDescriptionInput): Promise<void> {
+    /** The base connection `id`'s description (the ownership marker is kept as it is). */
+    async updateDescription(input: ById & { description: string }): Promise<void> {
       const { sandbox, id, description } = input;
       const { signal } = activityContext();
       await patchWithEtag(
@@ -75,7 +69,12 @@ export function updateActivities({ aep }: { aep: AepClient }) {
      * A new version of the source's mapping set (Data Prep PUT). Idempotent: when the latest
      * version already holds these mappings (an earlier attempt's PUT landed), it is returned.
      */
-    async updateMappingSet(input: UpdateMappingSetInput): Promise<MappingSetResult> {
+    async updateMappingSet(input: {
+      owner: Owner;
+      id: string;
+      schemaId: string;
+      mappings: Mappings;
+    }): Promise<MappingSetResult> {
       const { owner, id, schemaId, mappings } = input;
       const { signal } = activityContext();
       const current =
@@ -101,7 +100,7 @@ export function updateActivities({ aep }: { aep: AepClient }) {
     },
 
     /** Points the flow at a mapping-set version (PATCH, If-Match) and enables it if disabled. */
-    async updateFlow(input: UpdateFlowInput): Promise<void> {
+    async updateFlow(input: ById & { mapping?: MappingRef; enable: boolean }): Promise<void> {
       const { sandbox, id, mapping, enable } = input;
       const { signal } = activityContext();
       const flow = await patchWithEtag(
@@ -118,33 +117,20 @@ export function updateActivities({ aep }: { aep: AepClient }) {
 }
 
 /** The PATCH pointing the flow's Mapping transformation at `mapping` (none if it already does). */
-function mappingOps(flow: Flow, mapping: { id: string; version: number }): JsonPatchOp[] {
+function mappingOps(flow: Flow, mapping: MappingRef): JsonPatchOp[] {
   const index = (flow.transformations ?? []).findIndex((t) => t.name === 'Mapping');
-  const params = flow.transformations?.[index]?.params;
   if (index < 0) {
-    return [
-      {
-        op: 'add',
-        path: '/transformations/-',
-        value: {
-          name: 'Mapping',
-          params: { mappingId: mapping.id, mappingVersion: mapping.version },
-        },
-      },
-    ];
+    const params = { mappingId: mapping.id, mappingVersion: mapping.version };
+    return [{ op: 'add', path: '/transformations/-', value: { name: 'Mapping', params } }];
   }
-  const ops: JsonPatchOp[] = [];
-  if (params?.mappingId !== mapping.id)
-    ops.push({
-      op: 'replace',
-      path: `/transformations/${index}/params/mappingId`,
-      value: mapping.id,
-    });
-  if (Number(params?.mappingVersion) !== mapping.version)
-    ops.push({
-      op: 'replace',
-      path: `/transformations/${index}/params/mappingVersion`,
-      value: mapping.version,
-    });
-  return ops;
+  const params = flow.transformations?.[index]?.params;
+  const at = `/transformations/${index}/params`;
+  return [
+    ...(params?.mappingId !== mapping.id
+      ? [{ op: 'replace' as const, path: `${at}/mappingId`, value: mapping.id }]
+      : []),
+    ...(Number(params?.mappingVersion) !== mapping.version
+      ? [{ op: 'replace' as const, path: `${at}/mappingVersion`, value: mapping.version }]
+      : []),
+  ];
 }
