@@ -50,6 +50,7 @@ export async function runApiLoad(opts: {
   const config = parseApiConfig({
     TEMPORAL_ADDRESS: server.address,
     TEMPORAL_TASK_QUEUE: 'bench-api',
+    AEP_ORG_ID: 'BENCH000000000000000000@AdobeOrg',
     API_PORT: '0',
     API_KEYS: entry,
     API_RATE_LIMIT_PER_MINUTE: String(total * 10),

@@ -192,6 +192,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       TEMPORAL_ADDRESS: server.address,
       TEMPORAL_NAMESPACE: server.namespace,
       TEMPORAL_TASK_QUEUE: taskQueue,
+      AEP_ORG_ID: credentials.orgId,
       AEP_SANDBOX: 'prod',
     });
     const connection = await Connection.connect({ address: server.address });

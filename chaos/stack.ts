@@ -152,6 +152,7 @@ export class ChaosStack {
           TEMPORAL_ADDRESS: stack.server.address,
           TEMPORAL_NAMESPACE: stack.server.namespace,
           TEMPORAL_TASK_QUEUE: opts.taskQueue,
+          AEP_ORG_ID: EMULATOR_CREDENTIALS.orgId,
           AEP_SANDBOX: 'prod',
         }),
       );

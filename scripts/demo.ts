@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     const apiConfig = parseApiConfig({
       TEMPORAL_ADDRESS: server.address,
       TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
+      AEP_ORG_ID: config.AEP_ORG_ID,
       API_PORT: '0',
       API_KEYS: entry,
     });

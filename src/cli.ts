@@ -198,7 +198,8 @@ async function withRequests(
   fn: (client: ProvisioningClient, items: Valid[]) => Promise<void>,
 ): Promise<void> {
   const config = parseClientConfig();
-  const items = validateAll(loadRequests(input), config.AEP_SANDBOX);
+  const place = { imsOrg: config.AEP_ORG_ID, sandbox: config.AEP_SANDBOX };
+  const items = validateAll(loadRequests(input), place);
   await withClient(async (client) => {
     await warnWithoutWorker(client);
     await fn(client, items);

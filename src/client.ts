@@ -5,6 +5,7 @@ import {
   parseDeprovisionRequest,
   parseProvisionRequest,
   type DeprovisionRequestInput,
+  type Place,
   type ProvisionRequest,
 } from './request';
 import { sourceWorkflowId } from './shared/names';
@@ -43,9 +44,14 @@ export class ProvisioningClient {
     return new ProvisioningClient(await connectClient(config), config);
   }
 
+  /** Org and sandbox of requests that name none. */
+  get place(): Place {
+    return { imsOrg: this.config.AEP_ORG_ID, sandbox: this.config.AEP_SANDBOX };
+  }
+
   /** Throws InvalidRequestError (naming every bad field) before anything is started. */
   validate(input: unknown): ProvisionRequest {
-    return parseProvisionRequest(input, this.config.AEP_SANDBOX);
+    return parseProvisionRequest(input, this.place);
   }
 
   async startProvision(input: unknown): Promise<Started<typeof ProvisionStreamingSource>> {
@@ -79,7 +85,7 @@ export class ProvisioningClient {
     input: DeprovisionRequestInput,
     onWait: (message: string) => void = () => undefined,
   ): Promise<Started<typeof DeprovisionStreamingSource>> {
-    return startDeprovision(this, parseDeprovisionRequest(input, this.config.AEP_SANDBOX), onWait);
+    return startDeprovision(this, parseDeprovisionRequest(input, this.place), onWait);
   }
 
   async deprovision(input: DeprovisionRequestInput): Promise<DeprovisionResult> {

@@ -10,8 +10,8 @@ import { z } from 'zod';
 const CONTROL_OR_INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
 /**
- * Source and dataset names are identities: the Temporal workflow id `aep-stream/<sandbox>/<name>`
- * (a sandbox has no `/`, so the id parses however many `/` the name holds), the lookup key of
+ * Source and dataset names are identities: the Temporal workflow id `aep-stream/<org>/<sandbox>/<name>`
+ * (org and sandbox have no `/`, so the id parses however many `/` the name holds), the lookup key of
  * every lookup (matched exactly on our side, whatever a server's filter does with quotes, commas
  * or case) and the ownership marker (written as a JSON string when it is not plain, so it parses
  * for any name). So names are taken as people write them (`Sales & Marketing`, `O'Brien Orders`,
@@ -66,6 +66,12 @@ const freeText = (what: string, max: number) =>
       `${what} contains control or invisible characters`,
     );
 
+/** An IMS org id; a request naming none is for the org of the client's configuration. */
+export const imsOrgId = text('imsOrg').regex(
+  /^[A-Za-z0-9]+@AdobeOrg$/,
+  'imsOrg must look like 5C1328435BF324E90A49402A@AdobeOrg',
+);
+
 export const sandboxName = text('sandbox').regex(
   /^[a-z0-9][a-z0-9-]{0,63}$/,
   'sandbox must be a lowercase Platform sandbox name (a-z, 0-9, -)',
@@ -108,6 +114,7 @@ export const provisionRequestSchema = z
   .object({
     name: resourceName('name'),
     description: freeText('description', 500).optional(),
+    imsOrg: imsOrgId.optional(),
     sandbox: sandboxName.optional(),
     dataType: z.enum(['xdm', 'raw'], { error: 'dataType must be "xdm" or "raw"' }),
     authentication: z
@@ -183,11 +190,18 @@ export const provisionRequestSchema = z
 
 /** What callers write (defaults not yet applied). */
 export type ProvisionRequestInput = z.input<typeof provisionRequestSchema>;
-/** A request after validation, with the sandbox resolved. */
-export type ProvisionRequest = z.output<typeof provisionRequestSchema> & { sandbox: string };
+/** What a request that names no org or sandbox is for: the client's (or worker's) settings. */
+export interface Place {
+  imsOrg: string;
+  sandbox: string;
+}
+
+/** A request after validation, with org and sandbox resolved. */
+export type ProvisionRequest = z.output<typeof provisionRequestSchema> & Place;
 
 export const deprovisionRequestSchema = z
   .object({
+    imsOrg: imsOrgId.optional(),
     sandbox: sandboxName.optional(),
     name: resourceName('name').optional(),
     flowId: text('flowId')
@@ -215,7 +229,7 @@ export const deprovisionRequestSchema = z
     message: 'give exactly one of name or flowId',
   });
 export type DeprovisionRequestInput = z.input<typeof deprovisionRequestSchema>;
-export type DeprovisionRequest = z.output<typeof deprovisionRequestSchema> & { sandbox: string };
+export type DeprovisionRequest = z.output<typeof deprovisionRequestSchema> & Place;
 
 export class InvalidRequestError extends Error {
   constructor(readonly problems: string[]) {
@@ -235,20 +249,20 @@ function problemsOf(error: z.ZodError): string[] {
 }
 
 /** Validates and normalizes; throws InvalidRequestError naming every bad field. */
-function parse<S extends z.ZodType<{ sandbox?: string }>>(
-  schema: S,
-  input: unknown,
-  sandbox: string,
-) {
+function parse<S extends z.ZodType<Partial<Place>>>(schema: S, input: unknown, place: Place) {
   const r = schema.safeParse(input);
   if (!r.success) throw new InvalidRequestError(problemsOf(r.error));
-  return { ...r.data, sandbox: r.data.sandbox ?? sandbox };
+  return {
+    ...r.data,
+    imsOrg: r.data.imsOrg ?? place.imsOrg,
+    sandbox: r.data.sandbox ?? place.sandbox,
+  };
 }
 
-export function parseProvisionRequest(input: unknown, defaultSandbox: string): ProvisionRequest {
-  return parse(provisionRequestSchema, input, defaultSandbox);
+export function parseProvisionRequest(input: unknown, place: Place): ProvisionRequest {
+  return parse(provisionRequestSchema, input, place);
 }
 
-export function parseDeprovisionRequest(input: unknown, sandbox: string): DeprovisionRequest {
-  return parse(deprovisionRequestSchema, input, sandbox);
+export function parseDeprovisionRequest(input: unknown, place: Place): DeprovisionRequest {
+  return parse(deprovisionRequestSchema, input, place);
 }

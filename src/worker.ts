@@ -57,7 +57,7 @@ export async function buildWorker(opts: {
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities({
       aep,
-      defaultSandbox: config.AEP_SANDBOX,
+      place: { imsOrg: config.AEP_ORG_ID, sandbox: config.AEP_SANDBOX },
       // Updates to dataset workflows: payloads encoded with the same converter (codec keys).
       temporal: clientOn(connection, config),
     }),

@@ -49,8 +49,12 @@ test('empty strings count as unset; trailing slashes are dropped', () => {
   expect(c.AEP_IMS_URL).toBe('http://127.0.0.1:8090');
 });
 
-test('the client needs no AEP credentials', () => {
-  expect(parseClientConfig({}).TEMPORAL_TASK_QUEUE).toBe('aep-streaming-provisioning');
+test('the client needs no AEP credentials, only the org its sources belong to', () => {
+  const org = valid.AEP_ORG_ID;
+  expect(parseClientConfig({ AEP_ORG_ID: org }).TEMPORAL_TASK_QUEUE).toBe(
+    'aep-streaming-provisioning',
+  );
+  expect(() => parseClientConfig({})).toThrow(/AEP_ORG_ID is required/);
 });
 
 test('the request timeout must stay below the activity timeout', () => {
@@ -70,7 +74,8 @@ describe('PAYLOAD_ENCRYPTION_KEYS', () => {
     expect(c.PAYLOAD_ENCRYPTION_KEYS?.ids).toEqual(['2026', '2025']);
     expect(c.PAYLOAD_ENCRYPTION_KEYS?.key('2025')).toEqual(Buffer.from(k2, 'base64url'));
     expect(
-      parseClientConfig({ PAYLOAD_ENCRYPTION_KEYS: `a:${k1}` }).PAYLOAD_ENCRYPTION_KEYS?.ids,
+      parseClientConfig({ AEP_ORG_ID: valid.AEP_ORG_ID, PAYLOAD_ENCRYPTION_KEYS: `a:${k1}` })
+        .PAYLOAD_ENCRYPTION_KEYS?.ids,
     ).toEqual(['a']);
     expect(parseConfig(valid).PAYLOAD_ENCRYPTION_KEYS).toBeUndefined();
     expect(
@@ -136,7 +141,7 @@ describe('PAYLOAD_ENCRYPTION_KEYS', () => {
 });
 
 describe('the codec endpoint settings of the API', () => {
-  const api = { API_ALLOW_ANONYMOUS: 'true' };
+  const api = { API_ALLOW_ANONYMOUS: 'true', AEP_ORG_ID: valid.AEP_ORG_ID };
 
   test('defaults: the UI on loopback (compose 8080, dev server 8233), keys required', () => {
     const c = parseApiConfig(api);

@@ -8,6 +8,7 @@ import {
   parseDeprovisionRequest,
   parseProvisionRequest,
 } from '../src/request';
+import { PROD } from './harness/ids';
 
 const request = (name: string, datasetName = 'd') => ({
   name,
@@ -45,25 +46,25 @@ test.each([
   // Positions count characters, not UTF-16 units: the emoji before it is one character.
   ['one after an emoji', '📦\u0001', 'character 2 is U+0001 (a control character)'],
 ])('a name with %s is refused, naming the character', (_what, name, named) => {
-  expect(refusal(() => parseProvisionRequest(request(name), 'prod'))).toContain(
+  expect(refusal(() => parseProvisionRequest(request(name), PROD))).toContain(
     `name may contain only printable characters: ${named}`,
   );
 });
 
 test('the first refused character is the one named', () => {
-  expect(refusal(() => parseProvisionRequest(request('a\u200Bb\u0000c'), 'prod'))).toContain(
+  expect(refusal(() => parseProvisionRequest(request('a\u200Bb\u0000c'), PROD))).toContain(
     'character 2 is U+200B',
   );
 });
 
 test('a dataset name is held to the same rule, and the field is named', () => {
-  expect(refusal(() => parseProvisionRequest(request('Orders', 'Orders\u0085DS'), 'prod'))).toMatch(
+  expect(refusal(() => parseProvisionRequest(request('Orders', 'Orders\u0085DS'), PROD))).toMatch(
     /target\.dataset\.name may contain only printable characters: character 7 is U\+0085 \(a control character\)/,
   );
 });
 
 test('a teardown by name is refused the same way', () => {
-  expect(refusal(() => parseDeprovisionRequest({ name: 'x\u200Ey' }, 'prod'))).toContain(
+  expect(refusal(() => parseDeprovisionRequest({ name: 'x\u200Ey' }, PROD))).toContain(
     'name may contain only printable characters: character 2 is U+200E (an invisible formatting character)',
   );
 });
@@ -71,5 +72,5 @@ test('a teardown by name is refused the same way', () => {
 test('an emoji sequence joined by U+200D (itself a format character) is a name', () => {
   const name = 'Team 👩‍💻 feed';
   expect(name).toContain('\u200D');
-  expect(parseProvisionRequest(request(name), 'prod').name).toBe(name);
+  expect(parseProvisionRequest(request(name), PROD).name).toBe(name);
 });

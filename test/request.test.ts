@@ -1,5 +1,6 @@
 import { InvalidRequestError, parseProvisionRequest } from '../src/request';
 import { malformedRequests, namesPeopleWrite } from './fixtures/malformed-requests';
+import { PROD } from './harness/ids';
 
 const SCHEMA = 'https://ns.adobe.com/acme/schemas/7f682c29f887512a897791e7161b90a1ae7ed3dd07a177b1';
 
@@ -10,7 +11,7 @@ test('a minimal request gets the default sandbox and no optional parts', () => {
       dataType: 'raw',
       target: { schemaId: SCHEMA, datasetId: '637eb7fadc8a211b6312b65b' },
     },
-    'dev',
+    { ...PROD, sandbox: 'dev' },
   );
   expect(r.sandbox).toBe('dev');
   expect(r.mappings).toBeUndefined();
@@ -25,7 +26,7 @@ test('mapping identity defaults to false and smoke test wait to 300 s', () => {
       mappings: [{ sourceAttribute: 'a', destinationXdmPath: 'person.name.firstName' }],
       smokeTest: {},
     },
-    'prod',
+    PROD,
   );
   expect(r.mappings?.[0]?.identity).toBe(false);
   expect(r.smokeTest?.activationWaitSeconds).toBe(300);
@@ -38,7 +39,7 @@ describe('malformed requests are refused with a message naming the field', () =>
   test.each(malformedRequests.map((m) => [m.why, m] as const))('%s', (_why, m) => {
     let error: unknown;
     try {
-      parseProvisionRequest(m.request, 'prod');
+      parseProvisionRequest(m.request, PROD);
     } catch (err) {
       error = err;
     }
@@ -58,7 +59,7 @@ describe('names as people write them are accepted (AEP accepts them)', () => {
           dataset: { name: `${name} dataset` },
         },
       },
-      'prod',
+      PROD,
     );
     expect([req.name, req.target.dataset?.name]).toEqual([name, `${name} dataset`]);
   });

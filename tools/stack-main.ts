@@ -137,6 +137,7 @@ async function main(): Promise<number> {
           TEMPORAL_ADDRESS: stack.address,
           TEMPORAL_NAMESPACE: stack.namespace,
           TEMPORAL_TASK_QUEUE: workerEnv.TEMPORAL_TASK_QUEUE,
+          AEP_ORG_ID: workerEnv.AEP_ORG_ID,
           AEP_SANDBOX: workerEnv.AEP_SANDBOX,
         }),
       );

@@ -10,7 +10,6 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-import type { AepClient } from '../aep/client';
 import { XDM_DATASET_CONTENT_TYPE } from '../aep/constants';
 import type {
   AcquireDatasetInput,
@@ -30,6 +29,7 @@ import { activityContext, refuse } from './context';
 import { canonicalOrder, lookups } from './lookups';
 import { creatorRun, isOwned, markedDescription, parseMarker } from './ownership';
 import type { StreamingDataset } from '../workflows/dataset';
+import type { ActivityDeps } from './index';
 import type { ById, EnsureResult, Owner } from './types';
 
 /**
@@ -39,14 +39,15 @@ import type { ById, EnsureResult, Owner } from './types';
  */
 async function ask<R, I extends { sandbox: string; name: string }>(
   temporal: Client,
+  imsOrg: string,
   update: UpdateDefinition<R, [I]>,
   input: I,
 ): Promise<R> {
   const { info, cancellationSignal } = Context.current();
   const start = new WithStartWorkflowOperation<typeof StreamingDataset>(WorkflowType.dataset, {
-    workflowId: datasetWorkflowId(input.sandbox, input.name),
+    workflowId: datasetWorkflowId({ imsOrg, sandbox: input.sandbox, name: input.name }),
     taskQueue: info.taskQueue,
-    args: [{ sandbox: input.sandbox, name: input.name, writers: [] }],
+    args: [{ imsOrg, sandbox: input.sandbox, name: input.name, writers: [] }],
     workflowIdConflictPolicy: 'USE_EXISTING',
     staticSummary: `Dataset "${input.name}" in sandbox ${input.sandbox}`,
   });
@@ -75,16 +76,16 @@ async function ask<R, I extends { sandbox: string; name: string }>(
   }
 }
 
-export function datasetActivities({ aep, temporal }: { aep: AepClient; temporal: Client }) {
+export function datasetActivities({ aep, temporal, place }: ActivityDeps) {
   return {
     /** The source starts writing to the dataset named `name`, found or created once. */
     acquireDataset(input: AcquireDatasetInput): Promise<AcquiredDataset> {
-      return ask(temporal, acquireDatasetUpdate, input);
+      return ask(temporal, place.imsOrg, acquireDatasetUpdate, input);
     },
 
     /** The source stops writing to it; deleted only with `deleteDataset` and no writer left. */
     releaseDataset(input: ReleaseDatasetInput): Promise<ReleasedDataset> {
-      return ask(temporal, releaseDatasetUpdate, input);
+      return ask(temporal, place.imsOrg, releaseDatasetUpdate, input);
     },
 
     /**

@@ -8,7 +8,12 @@
  */
 import type { Client } from '@temporalio/client';
 import type { AepClient } from '../aep/client';
-import { InvalidRequestError, parseDeprovisionRequest, parseProvisionRequest } from '../request';
+import {
+  InvalidRequestError,
+  parseDeprovisionRequest,
+  parseProvisionRequest,
+  type Place,
+} from '../request';
 import { FailureType } from '../shared/names';
 import { connectionActivities } from './connections';
 import { activityContext, heartbeating, refuse } from './context';
@@ -21,22 +26,30 @@ import { updateActivities } from './update';
 
 export interface ActivityDeps {
   aep: AepClient;
-  /** Sandbox of requests that name none (config AEP_SANDBOX). */
-  defaultSandbox: string;
+  /** Org and sandbox of requests that name none (AEP_ORG_ID, AEP_SANDBOX); the org is the one
+   * whose credentials the AEP client holds. */
+  place: Place;
   /** The worker's Temporal client: datasets are asked of their workflow (datasets.ts). */
   temporal: Client;
 }
 
 /** Request validation: pure code, run as local activities; InvalidRequest is non-retryable. */
-function validationActivities({ defaultSandbox }: { defaultSandbox: string }) {
-  const valid = <T>(parse: (input: unknown, sandbox: string) => T) =>
+function validationActivities({ place }: { place: Place }) {
+  const valid = <T extends Place>(parse: (input: unknown, place: Place) => T) =>
     async function (input: unknown): Promise<T> {
+      let req: T;
       try {
-        return parse(input, defaultSandbox);
+        req = parse(input, place);
       } catch (err) {
         if (!(err instanceof InvalidRequestError)) throw err;
         refuse(FailureType.InvalidRequest, err.message, [{ problems: err.problems }]);
       }
+      if (req.imsOrg !== place.imsOrg) {
+        // This worker holds another org's credentials: nothing of this request is its to do.
+        const problem = `imsOrg: ${req.imsOrg} is not the org this worker serves (${place.imsOrg})`;
+        refuse(FailureType.InvalidRequest, problem, [{ problems: [problem] }]);
+      }
+      return req;
     };
   return {
     validateProvisionRequest: valid(parseProvisionRequest),

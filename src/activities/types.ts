@@ -13,6 +13,7 @@ import type { DeprovisionResult, ProvisionResult } from '../shared/results';
  * marked resources; a resource of the same name without the marker is foreign and never touched.
  */
 export interface Owner {
+  imsOrg: string;
   sandbox: string;
   sourceName: string;
   /** The workflow run that creates resources (workflowInfo().runId). */

@@ -1,7 +1,12 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { InvalidRequestError, parseProvisionRequest, type ProvisionRequest } from '../request';
+import {
+  InvalidRequestError,
+  parseProvisionRequest,
+  type Place,
+  type ProvisionRequest,
+} from '../request';
 import { cleanMessage } from './output';
 
 /** Request files: one JSON request (`provision`), or many in YAML or JSON (`apply`, `plan`). */
@@ -69,7 +74,7 @@ function requestFiles(arg: string, problems: string[]): Array<{ origin: string; 
 /** Every bad field of every request, and sources named twice, before anything starts. */
 export function validateAll(
   loaded: { items: Loaded[]; problems: string[] },
-  defaultSandbox: string,
+  place: Place,
 ): Valid[] {
   const problems = [...loaded.problems];
   const valid: Valid[] = [];
@@ -77,8 +82,8 @@ export function validateAll(
   for (const item of loaded.items) {
     const label = describeItem(item);
     try {
-      const request = parseProvisionRequest(item.input, defaultSandbox);
-      const key = `${request.sandbox}/${request.name}`;
+      const request = parseProvisionRequest(item.input, place);
+      const key = `${request.imsOrg}/${request.sandbox}/${request.name}`;
       const first = seen.get(key);
       if (first) problems.push(`${label}: source ${key} is also requested by ${first}`);
       else seen.set(key, item.origin);

@@ -5,6 +5,7 @@
 
 /** What the dataset workflow holds. Writers are source names; the dataset is the current one. */
 export interface DatasetState {
+  imsOrg: string;
   sandbox: string;
   /** The dataset's name, which the sources name it by. */
   name: string;

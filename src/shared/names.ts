@@ -37,7 +37,11 @@ export function sourceWorkflowId(key: SourceKey): string {
 }
 
 /** Read-only runs (plan, resolve a flow id) get their own ids: they never block an operation. */
-export function readOnlyWorkflowId(what: 'plan' | 'resolve', key: SourceKey, nonce: string): string {
+export function readOnlyWorkflowId(
+  what: 'plan' | 'resolve',
+  key: SourceKey,
+  nonce: string,
+): string {
   return `aep-stream-${what}/${key.imsOrg}/${key.sandbox}/${key.name}/${nonce}`;
 }
 

@@ -114,7 +114,7 @@ async function acquire(
     retired = state.datasetId;
     forget(state);
   }
-  const owner = { sandbox, sourceName: source, runId };
+  const owner = { imsOrg: state.imsOrg, sandbox, sourceName: source, runId };
   const found = await step(
     'ensureNamedDataset',
     `Dataset "${name}"`,

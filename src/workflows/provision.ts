@@ -53,7 +53,8 @@ export async function ProvisionStreamingSource(
   });
   publishIdentity(req);
   progress.done('request validated');
-  const owner: Owner = { sandbox: req.sandbox, sourceName: req.name, runId: workflowInfo().runId };
+  const { imsOrg, sandbox, name: sourceName } = req;
+  const owner: Owner = { imsOrg, sandbox, sourceName, runId: workflowInfo().runId };
   const saga = new Saga(owner, progress);
   // Whatever fails from here on goes to the saga (compensation, ending).
   try {
@@ -77,10 +78,12 @@ export async function ProvisionStreamingSource(
 function publishIdentity(req: ProvisionRequest): void {
   const started = workflowInfo().typedSearchAttributes;
   if (
+    started.get(SearchAttributes.imsOrg) !== req.imsOrg ||
     started.get(SearchAttributes.sandbox) !== req.sandbox ||
     started.get(SearchAttributes.sourceName) !== req.name
   ) {
     upsertSearchAttributes([
+      { key: SearchAttributes.imsOrg, value: req.imsOrg },
       { key: SearchAttributes.sandbox, value: req.sandbox },
       { key: SearchAttributes.sourceName, value: req.name },
     ]);

@@ -74,6 +74,7 @@ export async function deleteGraph(
  * name, so that it runs under the source's one workflow id).
  */
 export async function ResolveStreamingSource(input: {
+  imsOrg: string;
   sandbox: string;
   flowId: string;
 }): Promise<ResolvedSource> {
@@ -102,6 +103,7 @@ export async function DeprovisionStreamingSource(
     ...(req.known ? { known: req.known } : {}),
   });
   upsertSearchAttributes([
+    { key: SearchAttributes.imsOrg, value: req.imsOrg },
     { key: SearchAttributes.sandbox, value: req.sandbox },
     { key: SearchAttributes.status, value: 'DEPROVISIONING' },
     ...(graph.sourceName ? [{ key: SearchAttributes.sourceName, value: graph.sourceName }] : []),

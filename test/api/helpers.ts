@@ -120,6 +120,7 @@ export async function startApi(
   const config = parseApiConfig({
     TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
     TEMPORAL_TASK_QUEUE: stack.taskQueue,
+    AEP_ORG_ID: stack.config.AEP_ORG_ID,
     AEP_SANDBOX: 'prod',
     API_PORT: '0',
     API_KEYS: [

@@ -13,6 +13,7 @@ import { SCHEMA_ID } from '../../chaos/sources';
 import type { StoredResource } from '../../emulator/control';
 import { SPEC } from '../../src/aep/constants';
 import { parseProvisionRequest, type ProvisionRequestInput } from '../../src/request';
+import { PROD } from '../harness/ids';
 
 /** The lifecycle audit on hand-made emulator state: it must see what it claims to count. */
 
@@ -45,7 +46,7 @@ const request = (over: Partial<ProvisionRequestInput> = {}) =>
       mappings: [{ sourceAttribute: 'id', destinationXdmPath: '_id' }],
       ...over,
     },
-    'prod',
+    PROD,
   );
 
 /** What AEP holds for source `name` provisioned with request(): one of each, consistent. */
@@ -173,8 +174,7 @@ test('the sources: half share a dataset, within one sandbox; every version valid
   for (const s of specs) {
     const k = `${s.sandbox}/${s.datasetName}`;
     byDataset.set(k, [...(byDataset.get(k) ?? []), s.name]);
-    for (const v of s.versions)
-      expect(() => parseProvisionRequest(v.request, 'prod')).not.toThrow();
+    for (const v of s.versions) expect(() => parseProvisionRequest(v.request, PROD)).not.toThrow();
   }
   const shared = [...byDataset.values()].filter((names) => names.length > 1);
   expect(shared).toHaveLength(4);

@@ -20,6 +20,9 @@ const cert = file('client.pem', '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CER
 const key = file('client.key', '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n');
 const ca = file('ca.pem', '-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n');
 
+/** The org every client names (the sources' identity); not a connection setting. */
+const ORG = { AEP_ORG_ID: '5C1328435BF324E90A49402A@AdobeOrg' };
+
 const problemsOf = (fn: () => unknown): string[] => {
   try {
     fn();
@@ -31,7 +34,11 @@ const problemsOf = (fn: () => unknown): string[] => {
 };
 
 test('plain: address and namespace from the environment, no TLS', () => {
-  const c = parseClientConfig({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_NAMESPACE: 'ops' });
+  const c = parseClientConfig({
+    ...ORG,
+    TEMPORAL_ADDRESS: 'temporal:7233',
+    TEMPORAL_NAMESPACE: 'ops',
+  });
   expect(connectionOptions(c)).toEqual({ address: 'temporal:7233' });
   expect(c.TEMPORAL_NAMESPACE).toBe('ops');
   expect(c.temporal?.describe()).toBe('plaintext, no credentials (environment)');
@@ -39,6 +46,7 @@ test('plain: address and namespace from the environment, no TLS', () => {
 
 test('Temporal Cloud: an API key turns TLS on; the key never prints', () => {
   const c = parseClientConfig({
+    ...ORG,
     TEMPORAL_ADDRESS: 'acme.a1b2c.tmprl.cloud:7233',
     TEMPORAL_NAMESPACE: 'acme.a1b2c',
     TEMPORAL_API_KEY: 'secret-cloud-key',
@@ -50,6 +58,7 @@ test('Temporal Cloud: an API key turns TLS on; the key never prints', () => {
 
 test('mTLS: client certificate, key and CA from files', () => {
   const c = parseClientConfig({
+    ...ORG,
     TEMPORAL_ADDRESS: 'temporal.internal:7233',
     TEMPORAL_TLS_CLIENT_CERT_PATH: cert,
     TEMPORAL_TLS_CLIENT_KEY_PATH: key,
@@ -75,11 +84,12 @@ test('a temporal.toml profile; the environment wins over it', () => {
       'api_key = "profile-key"',
     ].join('\n'),
   );
-  const c = parseClientConfig({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'cloud' });
+  const c = parseClientConfig({ ...ORG, TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'cloud' });
   expect(c.TEMPORAL_ADDRESS).toBe('acme.tmprl.cloud:7233');
   expect(c.TEMPORAL_NAMESPACE).toBe('acme.prod');
   expect(connectionOptions(c)).toMatchObject({ apiKey: 'profile-key', tls: true });
   const overridden = parseClientConfig({
+    ...ORG,
     TEMPORAL_CONFIG_FILE: toml,
     TEMPORAL_PROFILE: 'cloud',
     TEMPORAL_NAMESPACE: 'acme.dev',
@@ -90,6 +100,7 @@ test('a temporal.toml profile; the environment wins over it', () => {
 test('every connection and API problem at once', () => {
   const problems = problemsOf(() =>
     parseApiConfig({
+      ...ORG,
       TEMPORAL_TLS_CLIENT_CERT_PATH: path.join(dir, 'missing.pem'),
       TEMPORAL_CONFIG_FILE: path.join(dir, 'missing.toml'),
       TEMPORAL_TLS: 'maybe',
@@ -109,13 +120,15 @@ test('every connection and API problem at once', () => {
   ]) {
     expect([String(expected), expected.test(problems)]).toEqual([String(expected), true]);
   }
-  expect(problemsOf(() => parseClientConfig({ TEMPORAL_PROFILE: 'nope' })).join()).toMatch(
+  expect(problemsOf(() => parseClientConfig({ ...ORG, TEMPORAL_PROFILE: 'nope' })).join()).toMatch(
     /Profile 'nope' not found/,
   );
   // The API refuses to run open unless told, and open only on loopback.
-  expect(problemsOf(() => parseApiConfig({})).join()).toMatch(/API_KEYS is empty/);
+  expect(problemsOf(() => parseApiConfig({ ...ORG })).join()).toMatch(/API_KEYS is empty/);
   expect(
-    problemsOf(() => parseApiConfig({ API_ALLOW_ANONYMOUS: 'true', API_HOST: '0.0.0.0' })).join(),
+    problemsOf(() =>
+      parseApiConfig({ ...ORG, API_ALLOW_ANONYMOUS: 'true', API_HOST: '0.0.0.0' }),
+    ).join(),
   ).toMatch(/API_HOST must then be a loopback address/);
-  expect(parseApiConfig({ API_ALLOW_ANONYMOUS: 'true' }).API_HOST).toBe('127.0.0.1');
+  expect(parseApiConfig({ ...ORG, API_ALLOW_ANONYMOUS: 'true' }).API_HOST).toBe('127.0.0.1');
 });

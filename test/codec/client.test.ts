@@ -6,7 +6,7 @@ import { clientOn } from '../../src/connection';
 import { WorkflowType } from '../../src/shared/names';
 import { SCHEMA_ID } from '../harness/stack';
 import { freshTaskQueue } from '../harness/temporal';
-import { sourceIdOf } from '../harness/ids';
+import { EMULATOR_ORG, sourceIdOf } from '../harness/ids';
 
 /**
  * The client library with a key, on the jest run's dev server (no worker: the runs stay open).
@@ -26,6 +26,7 @@ beforeAll(async () => {
   const config = parseClientConfig({
     TEMPORAL_ADDRESS: address,
     TEMPORAL_TASK_QUEUE: taskQueue,
+    AEP_ORG_ID: EMULATOR_ORG,
     PAYLOAD_ENCRYPTION_KEYS: keys,
   });
   connection = await Connection.connect({ address });

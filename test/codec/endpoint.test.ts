@@ -9,6 +9,7 @@ import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../s
 import { payloadFromJson, payloadToJson } from '../../src/codec/endpoint';
 import { parseApiConfig, type ApiConfig } from '../../src/config';
 import { connectClient } from '../../src/connection';
+import { EMULATOR_ORG } from '../harness/ids';
 
 /**
  * The codec endpoint the Temporal UI is pointed at, over HTTP: the real API (fastify, its auth and
@@ -34,6 +35,7 @@ interface Running {
 async function startApi(env: Record<string, string>): Promise<Running> {
   const config = parseApiConfig({
     TEMPORAL_ADDRESS: '127.0.0.1:1',
+    AEP_ORG_ID: EMULATOR_ORG,
     LOG_LEVEL: 'warn',
     API_HOST: '127.0.0.1',
     API_KEYS: `all:${sha256Hex(KEYS.all)}:*;prod:${sha256Hex(KEYS.prod)}:prod`,
@@ -115,8 +117,11 @@ describe('the codec endpoint (/codec on the HTTP API)', () => {
 
     // Written under the older key (before a rotation): the endpoint reads it too.
     const older = new AesGcmPayloadCodec(
-      parseApiConfig({ API_ALLOW_ANONYMOUS: 'true', PAYLOAD_ENCRYPTION_KEYS: `old:${OLD}` })
-        .PAYLOAD_ENCRYPTION_KEYS!,
+      parseApiConfig({
+        API_ALLOW_ANONYMOUS: 'true',
+        AEP_ORG_ID: EMULATOR_ORG,
+        PAYLOAD_ENCRYPTION_KEYS: `old:${OLD}`,
+      }).PAYLOAD_ENCRYPTION_KEYS!,
     );
     const [sealed] = await older.encode([defaultPayloadConverter.toPayload(request)]);
     const dec = await post(api, 'decode', { payloads: [payloadToJson(sealed!)] });

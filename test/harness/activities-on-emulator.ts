@@ -26,5 +26,13 @@ export async function activitiesOnEmulator(
     connection: Connection.lazy({ address: process.env.TEMPORAL_TEST_ADDRESS ?? '127.0.0.1:7233' }),
     namespace: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default',
   });
-  return { emu, aep, activities: createActivities({ aep, defaultSandbox: 'prod', temporal }) };
+  return {
+    emu,
+    aep,
+    activities: createActivities({
+      aep,
+      place: { imsOrg: emu.credentials.orgId, sandbox: 'prod' },
+      temporal,
+    }),
+  };
 }

@@ -12,3 +12,6 @@ export function sourceIdOf(name: string, sandbox = 'prod'): string {
 export function datasetIdOf(name: string, sandbox = 'prod'): string {
   return datasetWorkflowId({ imsOrg: EMULATOR_ORG, sandbox, name });
 }
+
+/** Org and sandbox of requests that name none, as the test stacks configure them. */
+export const PROD = { imsOrg: EMULATOR_ORG, sandbox: 'prod' };

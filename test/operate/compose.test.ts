@@ -18,6 +18,7 @@ import {
   schemaRoot,
   TEMPORAL_SERVER_BIN,
 } from '../../tools/pg-stack';
+import { EMULATOR_ORG } from '../harness/ids';
 
 /**
  * Docker cannot run here, so the compose stack is checked by reading it: every service the worker
@@ -640,6 +641,7 @@ describe('Dockerfile', () => {
       await worker.waitFor(/"message":"worker started"/, 60_000);
       const client = new ProvisioningClient(env.client, {
         TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS!,
+        AEP_ORG_ID: EMULATOR_ORG,
         TEMPORAL_NAMESPACE: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default',
         TEMPORAL_TASK_QUEUE: taskQueue,
         AEP_SANDBOX: 'prod',

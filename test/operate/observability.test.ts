@@ -13,7 +13,7 @@ import { startWorkerProcess, type ManagedProcess } from '../../tools/processes';
 import { SCHEMA_ID } from '../harness/stack';
 import { connectTestEnv, freshTaskQueue } from '../harness/temporal';
 import { ARTIFACTS, eventually } from './helpers';
-import { sourceIdOf } from '../harness/ids';
+import { sourceIdOf, EMULATOR_ORG } from '../harness/ids';
 
 /**
  * The worker as operators run it: a separate process configured only by its environment
@@ -65,6 +65,7 @@ beforeAll(async () => {
   });
   client = new ProvisioningClient(env.client, {
     TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS!,
+    AEP_ORG_ID: EMULATOR_ORG,
     TEMPORAL_NAMESPACE: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default',
     TEMPORAL_TASK_QUEUE: taskQueue,
     AEP_SANDBOX: 'prod',

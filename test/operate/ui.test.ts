@@ -19,7 +19,7 @@ import { buildWorker } from '../../src/worker';
 import { SCHEMA_ID, workflowBundle } from '../harness/stack';
 import { freshTaskQueue } from '../harness/temporal';
 import { ARTIFACTS, eventually, run } from './helpers';
-import { sourceIdOf } from '../harness/ids';
+import { EMULATOR_ORG, sourceIdOf } from '../harness/ids';
 
 /**
  * "Inspect it in the Temporal UI", checked in a real browser: Debian's headless Chromium driven by
@@ -269,6 +269,7 @@ describeUi(codecTitle, () => {
       TEMPORAL_NAMESPACE: 'default',
       TEMPORAL_TASK_QUEUE: taskQueue,
       PAYLOAD_ENCRYPTION_KEYS: keys,
+      AEP_ORG_ID: EMULATOR_ORG,
     };
 
     // The API first: the UI is started pointing at its codec endpoint.

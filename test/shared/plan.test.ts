@@ -1,6 +1,7 @@
 import { parseProvisionRequest } from '../../src/request';
 import { formatPlan, type ActualSource } from '../../src/shared/plan';
 import { planSource } from '../../src/shared/plan-source';
+import { PROD } from '../harness/ids';
 
 /** planSource is pure: every rule of docs/lifecycle.md, case by case. */
 
@@ -14,7 +15,7 @@ const req = (extra: object = {}) =>
       target: { schemaId: SCHEMA, dataset: { name: 'Orders' } },
       ...extra,
     },
-    'prod',
+    PROD,
   );
 
 const existing = (over: Partial<ActualSource> = {}): ActualSource => ({

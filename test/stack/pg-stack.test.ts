@@ -21,7 +21,7 @@ import {
 } from '../../tools/prod-worker';
 import { freshTaskQueue } from '../harness/temporal';
 import { SCHEMA_ID } from '../harness/stack';
-import { sourceIdOf } from '../harness/ids';
+import { EMULATOR_ORG, sourceIdOf } from '../harness/ids';
 
 /**
  * The production shape without containers (tools/pg-stack.ts): PostgreSQL from Debian's packages,
@@ -67,6 +67,7 @@ beforeAll(async () => {
       TEMPORAL_ADDRESS: stack.address,
       TEMPORAL_NAMESPACE: stack.namespace,
       TEMPORAL_TASK_QUEUE: taskQueue,
+      AEP_ORG_ID: EMULATOR_ORG,
       AEP_SANDBOX: 'prod',
     }),
   );
@@ -346,6 +347,7 @@ describe('payload encryption on PostgreSQL (docs/encryption.md)', () => {
     TEMPORAL_ADDRESS: stack.address,
     TEMPORAL_NAMESPACE: stack.namespace,
     TEMPORAL_TASK_QUEUE: taskQueue,
+    AEP_ORG_ID: EMULATOR_ORG,
     AEP_SANDBOX: 'prod',
     ...(keys ? { PAYLOAD_ENCRYPTION_KEYS: keys } : {}),
   });

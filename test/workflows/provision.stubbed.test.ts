@@ -11,6 +11,7 @@ import { SearchAttributes } from '../../src/shared/names';
 import { TEARDOWN_ORDER } from '../../src/shared/resources';
 import { connectTestEnv, freshTaskQueue } from '../harness/temporal';
 import { SCHEMA_ID, workflowBundle } from '../harness/stack';
+import { PROD } from '../harness/ids';
 
 /**
  * The provisioning workflow's decisions, fast: the real dev server and the real workflow code, but
@@ -85,7 +86,7 @@ function stubs(actual: ActualSource, calls: Call[], fail?: string): Partial<Acti
       return out(input);
     };
   return {
-    validateProvisionRequest: async (input: unknown) => parseProvisionRequest(input, 'prod'),
+    validateProvisionRequest: async (input: unknown) => parseProvisionRequest(input, PROD),
     readSource: record('readSource', () => actual),
     ensureBaseConnection: record('ensureBaseConnection', () => ({ id: 'base-new', created: true })),
     getInlet: record('getInlet', () => ({

@@ -33,7 +33,7 @@ export function registerSourceListRoutes(
     }
     const raw = await client.client.workflowService.listWorkflowExecutions({
       namespace: config.TEMPORAL_NAMESPACE,
-      query: visibilityQuery(request.principal!, sandbox, status),
+      query: visibilityQuery(config.AEP_ORG_ID, request.principal!, sandbox, status),
       pageSize,
       ...(token ? { nextPageToken: token } : {}),
     });
@@ -56,9 +56,12 @@ export function registerSourceListRoutes(
   });
 }
 
-/** Provisioning runs of the asked sandbox, or of every sandbox the key may touch. */
-function visibilityQuery(p: Principal, sandbox?: string, status?: string): string {
-  const clauses = [`WorkflowType = '${WorkflowType.provision}'`];
+/** Provisioning runs of the org, in the asked sandbox or every sandbox the key may touch. */
+function visibilityQuery(imsOrg: string, p: Principal, sandbox?: string, status?: string): string {
+  const clauses = [
+    `WorkflowType = '${WorkflowType.provision}'`,
+    `${SearchAttributes.imsOrg.name} = '${imsOrg}'`,
+  ];
   if (sandbox !== undefined) clauses.push(`${SearchAttributes.sandbox.name} = '${sandbox}'`);
   else if (p.sandboxes !== '*') {
     clauses.push(
@@ -72,7 +75,7 @@ function visibilityQuery(p: Principal, sandbox?: string, status?: string): strin
 function summaryOf(info: ExecutionInfo): SourceSummary {
   const sa = info.typedSearchAttributes;
   const sb = sa.get(SearchAttributes.sandbox) ?? '';
-  const nm = sa.get(SearchAttributes.sourceName) ?? info.workflowId.split('/').slice(2).join('/');
+  const nm = sa.get(SearchAttributes.sourceName) ?? info.workflowId.split('/').slice(3).join('/');
   const st = sa.get(SearchAttributes.status);
   return {
     sandbox: sb,
