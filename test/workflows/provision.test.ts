@@ -288,6 +288,24 @@ describe('a permanent failure at each step', () => {
   });
 });
 
+test('a request for another IMS org is refused by the worker, which holds no credentials for it', async () => {
+  const name = uniqueName('other org');
+  const imsOrg = 'OTHER00000000000000000000@AdobeOrg';
+  const started = await stack.client.startProvision({ ...request(name), imsOrg });
+  expect(started.workflowId).toBe(`aep-stream/${imsOrg}/prod/${name}`);
+  const err = await stack.withWorker(() =>
+    started.handle.result().then(
+      () => undefined,
+      (e) => e,
+    ),
+  );
+  expect(summarizeFailure(err)).toMatchObject({
+    rootType: 'InvalidRequest',
+    message: expect.stringContaining(`imsOrg: ${imsOrg} is not the org this worker serves`),
+  });
+  expect(await resourcesOf(name)).toEqual([]);
+});
+
 test('cancelling mid-run compensates everything created so far', async () => {
   const name = uniqueName('cancel');
   // Slow the flow creation so the cancellation lands while connections already exist.
