@@ -73,7 +73,7 @@ export function resultIds(r: ProvisionResult): string[] {
 
 /**
  * A resource belongs to the source named by its ownership marker
- * (`[aep-stream-provisioner source=<name> run=<runId>]`) in its sandbox. One without a marker
+ * (`[aep-stream-provisioner org=… sandbox=… source="<name>" run=<runId>]`) in its sandbox. One without a marker
  * belongs to no source, so it is an orphan unless a succeeded source returned its id.
  */
 export function auditResources(

@@ -210,7 +210,8 @@ describe('the ownership marker', () => {
         'mine',
       ]);
       // Text a person added after the marker, and a forged marker in the text before it.
-      const edited = `[aep-stream-provisioner source=evil run=forged] ${d} (edited in the UI)`;
+      const forged = `[aep-stream-provisioner org=${EMULATOR_ORG} sandbox=prod source="evil" run=forged]`;
+      const edited = `${forged} ${d} (edited in the UI)`;
       expect([creatorSource(edited), creatorRun(edited)]).toEqual([name, 'r-1']);
       expect(withUserDescription(edited, 'new')).toBe(
         `new ${markedDescription(o, undefined, { keepDataset: true })}`,

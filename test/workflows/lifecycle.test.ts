@@ -338,7 +338,9 @@ describe('the request is the desired state', () => {
       const second = await stack.client.provision(request(name, { description: 'second' }));
       expect(second.updated).toEqual(['baseConnection']);
       const base = await aep.getConnection('prod', first.baseConnectionId);
-      expect(base?.description).toMatch(/^second \[aep-stream-provisioner source=/);
+      expect(base?.description).toMatch(
+        /^second \[aep-stream-provisioner org=\S+ sandbox=prod source=/,
+      );
       await stack.client.deprovision({ name });
     });
   });
