@@ -85,7 +85,8 @@ export function validateAll(
       const request = parseProvisionRequest(item.input, place);
       const key = `${request.imsOrg}/${request.sandbox}/${request.name}`;
       const first = seen.get(key);
-      if (first) problems.push(`${label}: source ${key} is also requested by ${first}`);
+      const source = `${request.sandbox}/${request.name}`;
+      if (first) problems.push(`${label}: source ${source} is also requested by ${first}`);
       else seen.set(key, item.origin);
       valid.push({ ...item, request });
     } catch (err) {

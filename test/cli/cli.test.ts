@@ -41,6 +41,7 @@ function cli(args: string[], opts: { stdin?: string; taskQueue?: string } = {}):
           PATH: process.env.PATH,
           TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
           TEMPORAL_TASK_QUEUE: opts.taskQueue ?? stack.taskQueue,
+          AEP_ORG_ID: stack.config.AEP_ORG_ID,
           AEP_SANDBOX: 'prod',
         },
       },

@@ -46,6 +46,7 @@ function cli(args: string[], stdin?: string): Promise<CliRun> {
           PATH: process.env.PATH,
           TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
           TEMPORAL_TASK_QUEUE: stack.taskQueue,
+          AEP_ORG_ID: stack.config.AEP_ORG_ID,
           AEP_SANDBOX: 'prod',
         },
       },
