@@ -186,7 +186,7 @@ test('attempts count local activities too (the plan read), from their markers', 
     '..',
     'fixtures',
     'histories',
-    'v0-data-safety',
+    'v1.0.0',
     'provision-retry-heavy.json',
   );
   const history = historyFromJSON(JSON.parse(readFileSync(file, 'utf8')));
