@@ -1,7 +1,7 @@
 /**
  * StreamingDataset: the one place that decides about a dataset sources name by name (and
  * ensureDataset, how a provisioning gets its dataset). One run per
- * (sandbox, dataset name) at a time (datasetWorkflowId), reached by update-with-start, so every
+ * (org, sandbox, dataset name) at a time (datasetWorkflowId), reached by update-with-start, so every
  * decision about the dataset is made by one writer, in order, from what Temporal records rather
  * than from Flow Service lists that lag behind writes:
  *
