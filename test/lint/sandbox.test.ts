@@ -56,3 +56,13 @@ test('what workflow code imports (src/shared/) is held to the sandbox too', () =
   );
   expect(restricted.map((m) => m.line)).toEqual([1]);
 });
+
+test('a src/ file over 300 lines, or a function over 80, fails lint', () => {
+  const file = path.join('src', 'shared', 'plan-source.ts');
+  const body = Array.from({ length: 81 }, (_, i) => `  const v${i} = ${i};`).join('\n');
+  const many = Array.from({ length: 220 }, (_, i) => `export const c${i} = ${i};`).join('\n');
+  const text = `export function long(): number {\n${body}\n  return v0;\n}\n${many}\n`;
+  const rules = lint(file, text).map((m) => m.ruleId);
+  expect(rules).toEqual(expect.arrayContaining(['max-lines-per-function', 'max-lines']));
+  expect(lint(file, 'export const short = 1;\n')).toEqual([]);
+});
