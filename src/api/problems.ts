@@ -35,7 +35,7 @@ export function sendProblem(
     type: `urn:aep-stream:problem:${p.type}`,
     title: p.title,
     status: p.status,
-    ...(p.detail !== undefined ? { detail: p.detail } : {}),
+    detail: p.detail,
     instance: request.url,
     requestId: String(request.id),
     ...p.extra,
@@ -69,12 +69,11 @@ export function workflowFailureProblem(
   ids: { workflowId: string; runId: string },
 ): ApiProblem {
   const status = STATUS_OF_ROOT[f.rootType] ?? STATUS_OF_ROOT[f.type] ?? 502;
-  const leftovers = leftoversOf(f.details);
   const title = TITLES[f.type] ?? `The workflow failed: ${f.type}`;
   return new ApiProblem(status, f.type, title, f.message, {
     failureType: f.type,
     rootCause: f.rootType,
-    ...(leftovers ? { leftovers } : {}),
+    leftovers: leftoversOf(f.details),
     workflowId: ids.workflowId,
     runId: ids.runId,
   });

@@ -26,31 +26,23 @@ export function registerSourceListRoutes(
     if (!q.success) throw invalid(q.error.issues.map((i) => i.message));
     const { sandbox, status, pageSize, pageToken } = q.data;
     if (sandbox !== undefined) authorize(request, sandbox);
-    let token: Buffer | undefined;
-    if (pageToken !== undefined) {
-      token = Buffer.from(pageToken, 'base64url');
-      if (token.length === 0) throw invalid(['pageToken is not a token of this API']);
-    }
+    const token = pageToken === undefined ? undefined : Buffer.from(pageToken, 'base64url');
+    if (token?.length === 0) throw invalid(['pageToken is not a token of this API']);
+    const ns = config.TEMPORAL_NAMESPACE;
     const raw = await client.client.workflowService.listWorkflowExecutions({
-      namespace: config.TEMPORAL_NAMESPACE,
+      namespace: ns,
       query: visibilityQuery(config.AEP_ORG_ID, request.principal!, sandbox, status),
       pageSize,
       ...(token ? { nextPageToken: token } : {}),
     });
-    const items: SourceSummary[] = [];
-    for (const e of raw.executions ?? []) {
-      const info = await executionInfoFromRaw(
-        e,
-        client.client.options.loadedDataConverter,
-        undefined,
-        config.TEMPORAL_NAMESPACE,
-      );
-      items.push(summaryOf(info));
-    }
-    const next = raw.nextPageToken && raw.nextPageToken.length > 0 ? raw.nextPageToken : undefined;
+    const converter = client.client.options.loadedDataConverter;
+    const infos = await Promise.all(
+      (raw.executions ?? []).map((e) => executionInfoFromRaw(e, converter, undefined, ns)),
+    );
+    const next = raw.nextPageToken?.length ? raw.nextPageToken : undefined;
     const list: SourceList = {
-      items,
-      ...(next ? { nextPageToken: Buffer.from(next).toString('base64url') } : {}),
+      items: infos.map(summaryOf),
+      nextPageToken: next && Buffer.from(next).toString('base64url'),
     };
     return list;
   });
@@ -84,9 +76,9 @@ function summaryOf(info: ExecutionInfo): SourceSummary {
     runId: info.runId,
     workflowType: info.type,
     execution: info.status.name,
-    ...(isStatus(st) ? { status: st } : {}),
+    status: isStatus(st) ? st : undefined,
     startTime: info.startTime.toISOString(),
-    ...(info.closeTime ? { closeTime: info.closeTime.toISOString() } : {}),
+    closeTime: info.closeTime?.toISOString(),
     links: { self: sourcePath(sb, nm) },
   };
 }
