@@ -54,10 +54,8 @@ export function createAuthenticator(keys: ApiKeyEntry[], allowAnonymous: boolean
     const m = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/.exec(authorization);
     if (!m) return { ok: false, reason: 'malformed' };
     const presented = createHash('sha256').update(m[1]!, 'utf8').digest();
-    let found: ApiKeyEntry | undefined;
-    for (const h of hashes) {
-      if (timingSafeEqual(presented, h.digest) && !found) found = h.entry;
-    }
+    // Every hash is compared (no early exit), the first match wins.
+    const found = hashes.filter((h) => timingSafeEqual(presented, h.digest))[0]?.entry;
     return found
       ? { ok: true, principal: { id: found.id, sandboxes: found.sandboxes } }
       : { ok: false, reason: 'unknown' };
