@@ -26,11 +26,7 @@ export class ApiProblem extends Error {
   }
 }
 
-export function sendProblem(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  p: ApiProblem,
-): FastifyReply {
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, p: ApiProblem) {
   const body: Problem = {
     type: `urn:aep-stream:problem:${p.type}`,
     title: p.title,
@@ -40,13 +36,10 @@ export function sendProblem(
     requestId: String(request.id),
     ...p.extra,
   };
-  for (const [k, v] of Object.entries(p.headers)) void reply.header(k, v);
-  return reply.code(p.status).type('application/problem+json').send(body);
+  return reply.code(p.status).headers(p.headers).type('application/problem+json').send(body);
 }
 
-/**
- * HTTP status of a failed workflow, by its root cause: the caller's doing (4xx) or AEP's (502).
- */
+/** HTTP status of a failed workflow by its root cause: the caller's doing (4xx) or AEP's (502). */
 const STATUS_OF_ROOT: Record<string, number> = {
   InvalidRequest: 422,
   SchemaNotFound: 422,

@@ -17,6 +17,13 @@ import { registerSourceListRoutes } from './routes/sources';
  * problem details (problems.ts), the routes (routes/, and health below) and the codec endpoint.
  */
 
+/** A module of routes over the provisioning client. */
+export type RouteModule = (
+  app: FastifyInstance,
+  client: ProvisioningClient,
+  config: ApiConfig,
+) => void;
+
 interface BuildApiOptions {
   config: ApiConfig;
   client: ProvisioningClient;
@@ -79,11 +86,7 @@ function serverOptions(config: ApiConfig, logStream?: Writable): FastifyServerOp
 }
 
 /** Health, readiness and the OpenAPI document: reachable without a key. */
-export function registerHealthRoutes(
-  app: FastifyInstance,
-  client: ProvisioningClient,
-  config: ApiConfig,
-): void {
+const registerHealthRoutes: RouteModule = (app, client, config) => {
   app.get('/healthz', publicRoute, async () => ({ status: 'ok' as const }));
 
   app.get('/readyz', publicRoute, async (request, reply) => {
@@ -117,4 +120,4 @@ export function registerHealthRoutes(
 
   const openapi = buildOpenApi();
   app.get('/openapi.json', publicRoute, async () => openapi);
-}
+};

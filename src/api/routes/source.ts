@@ -1,6 +1,6 @@
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Workflow, WorkflowResultType } from '@temporalio/common';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import {
   summarizeFailure,
@@ -14,6 +14,7 @@ import { InvalidRequestError, provisionRequestSchema } from '../../request';
 import { authorize } from '../auth';
 import { invalid, leftoversOf, noSuchSource, workflowFailureProblem } from '../problems';
 import type { operationSchema, sourceStatusSchema } from '../schemas';
+import type { RouteModule } from '../server';
 
 /**
  * The routes of one source: PUT starts its provisioning to the desired state in the body, DELETE
@@ -31,11 +32,7 @@ const SOURCE = '/v1/sandboxes/:sandbox/sources/:name';
 export const sourcePath = (sandbox: string, name: string) =>
   `/v1/sandboxes/${encodeURIComponent(sandbox)}/sources/${encodeURIComponent(name)}`;
 
-export function registerSourceRoutes(
-  app: FastifyInstance,
-  client: ProvisioningClient,
-  config: ApiConfig,
-): void {
+export const registerSourceRoutes: RouteModule = (app, client, config) => {
   const answer = operationAnswerer(client, config);
 
   app.put(SOURCE, async (request, reply) => {
@@ -83,7 +80,7 @@ export function registerSourceRoutes(
     const path = sourceParams(request, true);
     return client.plan({ ...(request.body ?? {}), ...path });
   });
-}
+};
 
 const NAME_ONLY = provisionRequestSchema.pick({ name: true, sandbox: true });
 

@@ -1,14 +1,12 @@
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
-import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
-import type { ProvisioningClient } from '../../client';
-import type { ApiConfig } from '../../config';
 import { SearchAttributes, WorkflowType } from '../../shared/names';
 import type { Principal } from '../auth';
 import { authorize } from '../auth';
 import { invalid } from '../problems';
 import { provisionStatusSchema } from '../result-schemas';
 import { listQuerySchema, type sourceListSchema, type sourceSummarySchema } from '../schemas';
+import type { RouteModule } from '../server';
 import { sourcePath } from './source';
 
 type SourceSummary = z.infer<typeof sourceSummarySchema>;
@@ -16,11 +14,7 @@ type SourceList = z.infer<typeof sourceListSchema>;
 type ExecutionInfo = Awaited<ReturnType<typeof executionInfoFromRaw>>;
 
 /** GET the sources: provisioning runs from Temporal visibility, newest first, paged. */
-export function registerSourceListRoutes(
-  app: FastifyInstance,
-  client: ProvisioningClient,
-  config: ApiConfig,
-): void {
+export const registerSourceListRoutes: RouteModule = (app, client, config) => {
   app.get('/v1/sources', async (request) => {
     const q = listQuerySchema.safeParse(request.query);
     if (!q.success) throw invalid(q.error.issues.map((i) => i.message));
@@ -46,7 +40,7 @@ export function registerSourceListRoutes(
     };
     return list;
   });
-}
+};
 
 /** Provisioning runs of the org, in the asked sandbox or every sandbox the key may touch. */
 function visibilityQuery(imsOrg: string, p: Principal, sandbox?: string, status?: string): string {
