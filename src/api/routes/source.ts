@@ -151,7 +151,21 @@ function preferredWait(header: string | string[] | undefined, max: number): numb
  * when no worker polls the task queue.
  */
 function operationAnswerer(client: ProvisioningClient, config: ApiConfig) {
-  const workerWarning = noWorkerWarning(client, config);
+  const queue = config.TEMPORAL_TASK_QUEUE;
+  let pollers: { at: number; count: number } | undefined;
+  // A warning when no worker polls the task queue; the poller count is cached for 5 s.
+  const workerWarning = async (): Promise<string | undefined> => {
+    try {
+      if (!pollers || Date.now() - pollers.at > 5000) {
+        pollers = { at: Date.now(), count: await workflowPollers(client.client, queue) };
+      }
+    } catch {
+      return undefined;
+    }
+    return pollers.count > 0
+      ? undefined
+      : `no worker is polling task queue "${queue}": the run waits until one starts (npm run worker)`;
+  };
   return async <W extends Workflow>(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -178,24 +192,6 @@ function operationAnswerer(client: ProvisioningClient, config: ApiConfig) {
       links: { self },
     };
     return reply.code(202).header('location', self).send(op);
-  };
-}
-
-/** A warning when no worker polls the task queue; the poller count is cached for 5 s. */
-function noWorkerWarning(client: ProvisioningClient, config: ApiConfig) {
-  const queue = config.TEMPORAL_TASK_QUEUE;
-  let cache: { at: number; count: number } | undefined;
-  return async (): Promise<string | undefined> => {
-    try {
-      if (!cache || Date.now() - cache.at > 5000) {
-        cache = { at: Date.now(), count: await workflowPollers(client.client, queue) };
-      }
-    } catch {
-      return undefined;
-    }
-    return cache.count > 0
-      ? undefined
-      : `no worker is polling task queue "${queue}": the run waits until one starts (npm run worker)`;
   };
 }
 

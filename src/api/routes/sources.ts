@@ -62,7 +62,6 @@ function summaryOf(info: ExecutionInfo): SourceSummary {
   const sa = info.typedSearchAttributes;
   const sb = sa.get(SearchAttributes.sandbox) ?? '';
   const nm = sa.get(SearchAttributes.sourceName) ?? info.workflowId.split('/').slice(3).join('/');
-  const st = sa.get(SearchAttributes.status);
   return {
     sandbox: sb,
     name: nm,
@@ -70,13 +69,9 @@ function summaryOf(info: ExecutionInfo): SourceSummary {
     runId: info.runId,
     workflowType: info.type,
     execution: info.status.name,
-    status: isStatus(st) ? st : undefined,
+    status: provisionStatusSchema.safeParse(sa.get(SearchAttributes.status)).data,
     startTime: info.startTime.toISOString(),
     closeTime: info.closeTime?.toISOString(),
     links: { self: sourcePath(sb, nm) },
   };
 }
-
-const STATUSES = new Set<string>(provisionStatusSchema.options);
-const isStatus = (s: unknown): s is NonNullable<SourceSummary['status']> =>
-  typeof s === 'string' && STATUSES.has(s);
