@@ -8,11 +8,9 @@ import { ApiProblem, invalid } from './problems';
 /**
  * Who may call what: bearer API keys scoped to sandboxes, the rate limit (per API key, per address
  * without one), the key check of every route but the public ones, and the codec endpoint's rule.
- *
- * The configuration holds only each key's sha256 (API_KEYS); a presented key is hashed and
- * compared with every configured hash in constant time (no early exit, so the time taken tells
- * nothing about which key or how much of it matched). Keys are 32 random bytes, so a fast hash is
- * enough: there is nothing to brute-force that a slow hash would protect.
+ * The configuration holds only each key's sha256: a presented key is hashed and compared with
+ * every configured hash in constant time, without early exit. Keys are 32 random bytes, so a fast
+ * hash is enough (nothing to brute-force that a slow hash would protect).
  */
 
 export interface Principal {
@@ -21,8 +19,14 @@ export interface Principal {
   sandboxes: string[] | '*';
 }
 
+const UNAUTHORIZED = {
+  missing: 'Send Authorization: Bearer <API key>',
+  malformed: 'The Authorization header must be: Bearer <API key>',
+  unknown: 'The API key is not known',
+};
+
 type Identified =
-  { ok: true; principal: Principal } | { ok: false; reason: 'missing' | 'malformed' | 'unknown' };
+  { ok: true; principal: Principal } | { ok: false; reason: keyof typeof UNAUTHORIZED };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -50,10 +54,8 @@ export function createAuthenticator(keys: ApiKeyEntry[], allowAnonymous: boolean
     const m = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/.exec(authorization);
     if (!m) return { ok: false, reason: 'malformed' };
     const presented = createHash('sha256').update(m[1]!, 'utf8').digest();
-    let found: ApiKeyEntry | undefined;
-    for (const h of hashes) {
-      if (timingSafeEqual(presented, h.digest) && !found) found = h.entry;
-    }
+    // Every hash is compared (no early exit), the first match wins.
+    const found = hashes.filter((h) => timingSafeEqual(presented, h.digest))[0]?.entry;
     return found
       ? { ok: true, principal: { id: found.id, sandboxes: found.sandboxes } }
       : { ok: false, reason: 'unknown' };
@@ -98,57 +100,38 @@ export async function registerAccess(app: FastifyInstance, config: ApiConfig): P
   });
 
   app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config.public) return;
+    const { public: open, codec } = request.routeOptions.config;
+    if (open) return;
     const w = who(request);
-    if (request.routeOptions.config.codec && codecCaller(request, w, config.API_CODEC_ANONYMOUS)) {
-      return;
+    // Payloads belong to no sandbox: decrypting them takes a key for every sandbox, or none with
+    // API_CODEC_ANONYMOUS (the Temporal UI can forward only its own login's token).
+    if (codec && !(w.ok && w.principal.sandboxes === '*')) {
+      if (config.API_CODEC_ANONYMOUS) {
+        request.principal = { id: 'codec-anonymous', sandboxes: '*' };
+        return;
+      }
+      if (w.ok) {
+        throw new ApiProblem(
+          403,
+          'Forbidden',
+          'This API key may not use the codec endpoint',
+          `key ${w.principal.id} is scoped to ${(w.principal.sandboxes as string[]).join(', ')}; payloads belong to no sandbox, so the codec takes a key for every sandbox (*)`,
+        );
+      }
     }
-    if (!w.ok) throw unauthorized(w.reason);
+    if (!w.ok) {
+      throw new ApiProblem(
+        401,
+        'Unauthorized',
+        'A valid API key is required',
+        UNAUTHORIZED[w.reason],
+        {},
+        { 'www-authenticate': 'Bearer realm="aep-stream"' },
+      );
+    }
     request.principal = w.principal;
     request.log.info({ apiKeyId: w.principal.id }, 'authenticated');
   });
-}
-
-/**
- * The codec endpoint's caller, set on the request when it may call; throws for a key scoped to
- * some sandboxes; false leaves the decision to the ordinary key check.
- */
-function codecCaller(request: FastifyRequest, w: Identified, anonymous: boolean): boolean {
-  // Payloads belong to no sandbox: decrypting them takes a key for every sandbox.
-  if (w.ok && w.principal.sandboxes === '*') {
-    request.principal = w.principal;
-    request.log.info({ apiKeyId: w.principal.id }, 'authenticated');
-    return true;
-  }
-  // The Temporal UI cannot send an API key (it can forward only its own login's token).
-  if (anonymous) {
-    request.principal = { id: 'codec-anonymous', sandboxes: '*' };
-    return true;
-  }
-  if (w.ok) {
-    throw new ApiProblem(
-      403,
-      'Forbidden',
-      'This API key may not use the codec endpoint',
-      `key ${w.principal.id} is scoped to ${(w.principal.sandboxes as string[]).join(', ')}; payloads belong to no sandbox, so the codec takes a key for every sandbox (*)`,
-    );
-  }
-  return false;
-}
-
-function unauthorized(reason: 'missing' | 'malformed' | 'unknown'): ApiProblem {
-  return new ApiProblem(
-    401,
-    'Unauthorized',
-    'A valid API key is required',
-    reason === 'missing'
-      ? 'Send Authorization: Bearer <API key>'
-      : reason === 'malformed'
-        ? 'The Authorization header must be: Bearer <API key>'
-        : 'The API key is not known',
-    {},
-    { 'www-authenticate': 'Bearer realm="aep-stream"' },
-  );
 }
 
 /** The caller's key may touch `sandbox`, and `sandbox` is a sandbox name; throws otherwise. */

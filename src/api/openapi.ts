@@ -9,13 +9,12 @@ import {
   sourceListSchema,
   sourceStatusSchema,
 } from './schemas';
-import { openApiPaths, type ComponentRefs } from './openapi-paths';
 
 /**
- * The OpenAPI 3.1 document of the HTTP API, built from the zod schemas of src/api/schemas.ts with
- * zod 4's own `z.toJSONSchema` (OpenAPI 3.1 schemas are JSON Schema 2020-12), with one path item
- * per route of routes/. Also the JSON Schema files of the cross-language contract (contract/,
- * scripts/generate-contract.ts).
+ * The OpenAPI 3.1 document of the HTTP API: its components are the zod schemas of schemas.ts and
+ * result-schemas.ts through zod 4's `z.toJSONSchema` (OpenAPI 3.1 schemas are JSON Schema
+ * 2020-12), its paths one item per route of routes/. Also the JSON Schema files of contract/
+ * (scripts/generate-contract.ts).
  */
 
 type JsonSchema = Record<string, unknown>;
@@ -29,43 +28,173 @@ const jsonSchemaOf = (schema: z.ZodType, io: Io): JsonSchema =>
 const refName = (id: string, io: Io) =>
   io === 'input' && !id.endsWith('Body') && !id.endsWith('Request') ? `${id}Input` : id;
 
-/** Hoists a schema's $defs into `components`, rewriting its references. */
-function component(
-  components: Record<string, JsonSchema>,
-  name: string,
-  schema: z.ZodType,
-  io: Io = 'output',
-): { $ref: string } {
-  const { $schema: _s, $defs, ...rest } = jsonSchemaOf(schema, io);
-  const rewrite = (v: unknown): JsonSchema =>
-    JSON.parse(
-      JSON.stringify(v).replace(/"#\/\$defs\/([^"]+)"/g, (_m, id: string) =>
-        JSON.stringify(`#/components/schemas/${refName(id, io)}`),
+/**
+ * Hoists the $defs of schemas that carry an id (`.meta({ id })`, so each comes back as a
+ * reference to its own $def) into `components`, rewriting their references.
+ */
+function hoist(components: Record<string, JsonSchema>, schema: z.ZodType, io: Io = 'output') {
+  const { $defs } = jsonSchemaOf(schema, io);
+  for (const [id, def] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) {
+    components[refName(id, io)] = JSON.parse(
+      JSON.stringify(def).replace(/"#\/\$defs\/([^"]+)"/g, (_m, ref: string) =>
+        JSON.stringify(`#/components/schemas/${refName(ref, io)}`),
       ),
     ) as JsonSchema;
-  for (const [id, def] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) {
-    components[refName(id, io)] = rewrite(def);
   }
-  // A schema with its own id comes back as { $ref: '#/$defs/<id>' }.
-  const top = rewrite(rest);
-  if (typeof top.$ref === 'string' && Object.keys(top).length === 1) return top as { $ref: string };
-  components[name] = top;
-  return { $ref: `#/components/schemas/${name}` };
 }
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: unknown) => ({ 'application/json': { schema } });
+const ok = (description: string, schema: unknown) => ({ description, content: json(schema) });
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: ref('Problem') } },
+});
+const publicGet = (operationId: string, responses: object) => ({
+  get: { operationId, security: [], responses },
+});
+const query = (name: string, schema: object) => ({ name, in: 'query', schema });
+
+const ERRORS = {
+  '401': problem('Missing, malformed or unknown API key (Unauthorized)'),
+  '403': problem('The key is not scoped to this sandbox (Forbidden)'),
+  '422': problem('Invalid request: `errors` lists every bad field (InvalidRequest)'),
+  '429': problem('Rate limit of the key exceeded (RateLimited); see Retry-After'),
+  '503': problem('Temporal is not reachable (TemporalUnavailable)'),
+  '500': problem('Internal error'),
+};
+const WORKFLOW_FAILURE = {
+  '404': problem('No such source (SourceNotFound)'),
+  '409': problem(
+    'A different request for this source is in flight (RequestConflict), or with Prefer: wait the run failed on a conflict (ForeignResourceConflict, ExistingSourceDiffers)',
+  ),
+  '502': problem(
+    'With Prefer: wait, the run failed because AEP refused or failed (ProvisioningFailed, CompensationFailed; rootCause names the step`s type)',
+  ),
+};
+const SOURCE_PARAMS = [
+  {
+    name: 'sandbox',
+    in: 'path',
+    required: true,
+    schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$' },
+  },
+  {
+    name: 'name',
+    in: 'path',
+    required: true,
+    description: 'The source`s name, percent-encoded (letters of any script, digits, spaces…)',
+    schema: { type: 'string', minLength: 1, maxLength: 128 },
+  },
+];
+const PREFER = {
+  name: 'Prefer',
+  in: 'header',
+  required: false,
+  description:
+    'RFC 7240: `wait=<seconds>` answers with the outcome when the run ends in time (capped by API_MAX_WAIT_SECONDS); `respond-async` answers 202 at once',
+  schema: { type: 'string', examples: ['wait=30'] },
+};
+const ACCEPTED = {
+  description: 'Started, or attached to the open run of the same request; poll Location',
+  headers: { Location: { schema: { type: 'string' } } },
+  content: json(ref('Operation')),
+};
+const PUT_BODY = { required: true, content: json(ref('ProvisionRequestBody')) };
+
+/** PUT (provision), GET (status) and DELETE (teardown) of one source. */
+const SOURCE_ITEM = {
+  parameters: SOURCE_PARAMS,
+  put: {
+    operationId: 'provisionSource',
+    summary: 'Provision (or converge) a source to the desired state in the body',
+    parameters: [PREFER],
+    requestBody: PUT_BODY,
+    responses: {
+      '200': ok('Prefer: wait and the run succeeded in time', ref('ProvisionResult')),
+      '202': ACCEPTED,
+      '400': problem('The body is not valid JSON (MalformedRequest)'),
+      '413': problem('The body exceeds API_BODY_LIMIT_BYTES (BodyTooLarge)'),
+      '415': problem('Not application/json (UnsupportedMediaType)'),
+      ...ERRORS,
+      ...WORKFLOW_FAILURE,
+    },
+  },
+  get: {
+    operationId: 'getSource',
+    summary: 'Status, progress, result or failure of the source`s latest run',
+    responses: {
+      '200': ok('The latest run', ref('SourceStatus')),
+      ...ERRORS,
+      '404': WORKFLOW_FAILURE['404'],
+    },
+  },
+  delete: {
+    operationId: 'deprovisionSource',
+    summary:
+      'Tear the source down (flow first, base connection last); its dataset is kept unless deleteDataset=true',
+    parameters: [
+      PREFER,
+      {
+        name: 'deleteDataset',
+        in: 'query',
+        description:
+          'Also delete the dataset this project created for the source, and its data, when no other source writes to it',
+        schema: { type: 'string', enum: ['true', 'false'], default: 'false' },
+      },
+    ],
+    responses: {
+      '200': ok('Prefer: wait and the teardown ended in time', ref('DeprovisionResult')),
+      '202': ACCEPTED,
+      ...ERRORS,
+      ...WORKFLOW_FAILURE,
+    },
+  },
+};
+
+const PATHS = {
+  '/v1/sandboxes/{sandbox}/sources/{name}': SOURCE_ITEM,
+  '/v1/sandboxes/{sandbox}/sources/{name}/plan': {
+    parameters: SOURCE_PARAMS,
+    post: {
+      operationId: 'planSource',
+      summary: 'What a PUT of this body would do, per resource',
+      requestBody: PUT_BODY,
+      responses: { '200': ok('The plan', ref('SourcePlan')), ...ERRORS },
+    },
+  },
+  '/v1/sources': {
+    get: {
+      operationId: 'listSources',
+      summary: 'Provisioning runs from Temporal visibility, newest first, paged',
+      parameters: [
+        query('sandbox', { type: 'string' }),
+        query('status', ref('ProvisionStatus')),
+        query('pageSize', { type: 'integer', minimum: 1, maximum: 1000, default: 100 }),
+        query('pageToken', { type: 'string' }),
+      ],
+      responses: { '200': ok('One page', ref('SourceList')), ...ERRORS },
+    },
+  },
+  // Health, readiness and this document: no key.
+  '/healthz': publicGet('health', { '200': ok('The process is up', ref('Health')) }),
+  '/readyz': publicGet('ready', {
+    '200': ok('Temporal answers', ref('Health')),
+    '503': ERRORS['503'],
+  }),
+  '/openapi.json': publicGet('openapi', { '200': ok('This document', { type: 'object' }) }),
+};
 
 export function buildOpenApi(): JsonSchema {
   const schemas: Record<string, JsonSchema> = {};
-  const refs: ComponentRefs = {
-    problem: component(schemas, 'Problem', problemSchema),
-    body: component(schemas, 'ProvisionRequestBody', putBodySchema, 'input'),
-    result: component(schemas, 'ProvisionResult', provisionResultSchema),
-    teardown: component(schemas, 'DeprovisionResult', deprovisionResultSchema),
-    op: component(schemas, 'Operation', operationSchema),
-    status: component(schemas, 'SourceStatus', sourceStatusSchema),
-    list: component(schemas, 'SourceList', sourceListSchema),
-    health: component(schemas, 'Health', healthSchema),
-    plan: component(schemas, 'SourcePlan', sourcePlanSchema),
-  };
+  hoist(schemas, problemSchema);
+  hoist(schemas, putBodySchema, 'input');
+  for (const s of [provisionResultSchema, deprovisionResultSchema, operationSchema]) {
+    hoist(schemas, s);
+  }
+  for (const s of [sourceStatusSchema, sourceListSchema, healthSchema, sourcePlanSchema]) {
+    hoist(schemas, s);
+  }
   return {
     openapi: '3.1.0',
     info: {
@@ -80,7 +209,7 @@ export function buildOpenApi(): JsonSchema {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
     },
     security: [{ apiKey: [] }],
-    paths: openApiPaths(refs),
+    paths: PATHS,
   };
 }
 

@@ -26,27 +26,20 @@ export class ApiProblem extends Error {
   }
 }
 
-export function sendProblem(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  p: ApiProblem,
-): FastifyReply {
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, p: ApiProblem) {
   const body: Problem = {
     type: `urn:aep-stream:problem:${p.type}`,
     title: p.title,
     status: p.status,
-    ...(p.detail !== undefined ? { detail: p.detail } : {}),
+    detail: p.detail,
     instance: request.url,
     requestId: String(request.id),
     ...p.extra,
   };
-  for (const [k, v] of Object.entries(p.headers)) void reply.header(k, v);
-  return reply.code(p.status).type('application/problem+json').send(body);
+  return reply.code(p.status).headers(p.headers).type('application/problem+json').send(body);
 }
 
-/**
- * HTTP status of a failed workflow, by its root cause: the caller's doing (4xx) or AEP's (502).
- */
+/** HTTP status of a failed workflow by its root cause: the caller's doing (4xx) or AEP's (502). */
 const STATUS_OF_ROOT: Record<string, number> = {
   InvalidRequest: 422,
   SchemaNotFound: 422,
@@ -69,12 +62,11 @@ export function workflowFailureProblem(
   ids: { workflowId: string; runId: string },
 ): ApiProblem {
   const status = STATUS_OF_ROOT[f.rootType] ?? STATUS_OF_ROOT[f.type] ?? 502;
-  const leftovers = leftoversOf(f.details);
   const title = TITLES[f.type] ?? `The workflow failed: ${f.type}`;
   return new ApiProblem(status, f.type, title, f.message, {
     failureType: f.type,
     rootCause: f.rootType,
-    ...(leftovers ? { leftovers } : {}),
+    leftovers: leftoversOf(f.details),
     workflowId: ids.workflowId,
     runId: ids.runId,
   });

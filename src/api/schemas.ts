@@ -8,10 +8,9 @@ import {
 } from './result-schemas';
 
 /**
- * The shapes the HTTP API and the cross-language contract speak, as zod schemas: the one source of
- * truth for the OpenAPI document (src/api/openapi.ts), the JSON Schema files of contract/
- * (scripts/generate-contract.ts) and the API's own validation. This file holds the API's own
- * documents; the workflows' results, progress and plan are in src/api/result-schemas.ts.
+ * The HTTP API's own documents as zod schemas, the one source of truth for the OpenAPI document
+ * and contract/ (openapi.ts) and the API's validation; the workflows' shapes are in
+ * result-schemas.ts.
  */
 
 const failureSchema = z

@@ -4,19 +4,25 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { ProvisioningClient } from '../client';
 import type { ApiConfig } from '../config';
 import { registerCodecRoutes } from '../codec/endpoint';
-import { registerAccess } from './auth';
-import { registerProblemHandlers } from './problems';
-import { registerHealthRoutes } from './routes/health';
+import { workflowPollers } from '../connection';
+import { publicRoute, registerAccess } from './auth';
+import { buildOpenApi } from './openapi';
+import { ApiProblem, errorMessage, registerProblemHandlers, sendProblem } from './problems';
 import { registerSourceRoutes } from './routes/source';
 import { registerSourceListRoutes } from './routes/sources';
 
 /**
- * The HTTP API (`npm run api`): fastify, with @fastify/rate-limit, problem details from one error
- * handler, bearer API keys scoped to sandboxes. It is a thin door onto ProvisioningClient: every
- * rule (validation, idempotent start, conflicts) is the library's, so HTTP, CLI and TypeScript
- * callers get the same answers. `buildApi` assembles the modules of this folder: auth (rate
- * limit, keys), problems (errors), the route modules in routes/ and the codec endpoint.
+ * The HTTP API (`npm run api`), a thin door onto ProvisioningClient: every rule is the library's,
+ * so HTTP, CLI and TypeScript callers get the same answers. `buildApi` assembles access (auth.ts),
+ * problem details (problems.ts), the routes (routes/, and health below) and the codec endpoint.
  */
+
+/** A module of routes over the provisioning client. */
+export type RouteModule = (
+  app: FastifyInstance,
+  client: ProvisioningClient,
+  config: ApiConfig,
+) => void;
 
 interface BuildApiOptions {
   config: ApiConfig;
@@ -41,9 +47,9 @@ export async function buildApi(opts: BuildApiOptions): Promise<FastifyInstance> 
   await registerAccess(app, config);
   registerProblemHandlers(app);
 
-  registerHealthRoutes(app, client, config);
-  registerSourceRoutes(app, client, config);
-  registerSourceListRoutes(app, client, config);
+  for (const routes of [registerHealthRoutes, registerSourceRoutes, registerSourceListRoutes]) {
+    routes(app, client, config);
+  }
   registerCodecRoutes(app, config);
 
   return app;
@@ -78,3 +84,40 @@ function serverOptions(config: ApiConfig, logStream?: Writable): FastifyServerOp
     },
   };
 }
+
+/** Health, readiness and the OpenAPI document: reachable without a key. */
+const registerHealthRoutes: RouteModule = (app, client, config) => {
+  app.get('/healthz', publicRoute, async () => ({ status: 'ok' as const }));
+
+  app.get('/readyz', publicRoute, async (request, reply) => {
+    try {
+      // A lazy connection to a dead address retries for a long time: answer within 3 s. The
+      // deadline ends the call itself (no retry left running against a closed channel).
+      const workers = await client.client.withDeadline(Date.now() + 3000, () =>
+        workflowPollers(client.client, config.TEMPORAL_TASK_QUEUE),
+      );
+      return {
+        status: 'ok' as const,
+        temporal: config.TEMPORAL_ADDRESS,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workers,
+      };
+    } catch (err) {
+      request.log.warn({ err: errorMessage(err) }, 'Temporal unreachable');
+      return sendProblem(
+        request,
+        reply,
+        new ApiProblem(
+          503,
+          'TemporalUnavailable',
+          'Temporal is not reachable',
+          `${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE}) did not answer`,
+        ),
+      );
+    }
+  });
+
+  const openapi = buildOpenApi();
+  app.get('/openapi.json', publicRoute, async () => openapi);
+};

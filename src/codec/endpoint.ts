@@ -1,5 +1,5 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { publicRoute } from '../api/auth';
 import { ApiProblem } from '../api/problems';
@@ -7,20 +7,17 @@ import type { ApiConfig } from '../config';
 import { payloadCodecOf, PayloadEncryptionError } from '.';
 
 /**
- * The codec endpoint the Temporal Web UI and CLI are pointed at (Temporal's codec server
- * protocol), mounted on the HTTP API when PAYLOAD_ENCRYPTION_KEYS is set: `POST /codec/encode`
- * and `POST /codec/decode` (the UI's TEMPORAL_CODEC_ENDPOINT is `<API>/codec`), each taking and
- * answering `{"payloads": [{"metadata": {"encoding": "<base64>", …}, "data": "<base64>"}]}` (the
- * Payloads message in protobuf's JSON form). The API's access hook authenticates the POSTs
- * (route config `codec`); this module owns the protocol and CORS.
+ * The codec endpoint of Temporal's codec server protocol, for the Web UI and CLI, mounted on the
+ * HTTP API when PAYLOAD_ENCRYPTION_KEYS is set: `POST /codec/encode` and `/codec/decode` (the UI's
+ * TEMPORAL_CODEC_ENDPOINT is `<API>/codec`) take and answer the Payloads message in protobuf's JSON
+ * form. The API's access hook authenticates the POSTs (route config `codec`); this module owns the
+ * protocol and CORS.
  *
- * CORS: the UI calls the endpoint from the browser, from its own origin, with a JSON body and an
- * `X-Namespace` header (and `Authorization` when it forwards its login's access token), so every
- * call is preflighted. Origins in API_CODEC_ORIGINS get the CORS headers on the preflight and on
- * successful answers; an error answer carries none, so the UI's fetch fails and the UI falls back
- * to showing the encoded payloads with its codec-error notice (it would otherwise read the
- * problem document as payloads). Any other origin is refused (403); calls without an Origin
- * (the CLI, curl) are not browser calls and need no CORS.
+ * CORS: the UI calls from the browser with a JSON body and `X-Namespace` (and `Authorization` when
+ * it forwards its login's token), so every call is preflighted. Origins in API_CODEC_ORIGINS get
+ * the CORS headers on the preflight and on successful answers; an error answer carries none, so
+ * the UI falls back to showing the encoded payloads (it would otherwise read the problem document
+ * as payloads). Any other origin is refused (403); calls without an Origin (CLI, curl) need none.
  */
 
 export const CODEC_PREFIX = '/codec';
@@ -68,17 +65,14 @@ export function payloadToJson(p: Payload): { metadata: Record<string, string>; d
   };
 }
 
-const ALLOWED_HEADERS = 'content-type, x-namespace, authorization';
-
 export function registerCodecRoutes(app: FastifyInstance, config: ApiConfig): void {
   const codec = payloadCodecOf(config);
   if (!codec) return;
   const allowed = new Set(config.API_CODEC_ORIGINS);
 
-  /** The request's Origin when it may call; throws for a browser origin that may not. */
-  const corsOrigin = (request: FastifyRequest): string | undefined => {
-    const origin = request.headers.origin;
-    if (origin === undefined) return undefined;
+  /** The CORS headers of the request's Origin; throws for a browser origin that may not call. */
+  const corsHeaders = ({ headers: { origin } }: FastifyRequest) => {
+    if (origin === undefined) return { vary: 'Origin' };
     if (!allowed.has(origin)) {
       throw new ApiProblem(
         403,
@@ -87,40 +81,36 @@ export function registerCodecRoutes(app: FastifyInstance, config: ApiConfig): vo
         `${origin.slice(0, 200)} is not in API_CODEC_ORIGINS`,
       );
     }
-    return origin;
-  };
-
-  const allowOrigin = (reply: FastifyReply, origin: string | undefined) => {
-    void reply.header('vary', 'Origin');
-    if (origin === undefined) return;
-    void reply.header('access-control-allow-origin', origin);
     // The UI may send cookies (TEMPORAL_CODEC_INCLUDE_CREDENTIALS) or its access token.
-    void reply.header('access-control-allow-credentials', 'true');
+    return {
+      vary: 'Origin',
+      'access-control-allow-origin': origin,
+      'access-control-allow-credentials': 'true',
+    };
   };
 
   for (const op of ['encode', 'decode'] as const) {
     const url = `${CODEC_PREFIX}/${op}`;
-
     // Public: a browser sends the preflight without credentials.
-    app.options(url, publicRoute, async (request, reply) => {
-      const origin = corsOrigin(request);
-      allowOrigin(reply, origin);
-      return reply
+    app.options(url, publicRoute, async (request, reply) =>
+      reply
         .code(204)
-        .header('access-control-allow-methods', 'POST')
-        .header('access-control-allow-headers', ALLOWED_HEADERS)
-        .header('access-control-max-age', '600')
-        .send();
-    });
-
+        .headers({
+          ...corsHeaders(request),
+          'access-control-allow-methods': 'POST',
+          'access-control-allow-headers': 'content-type, x-namespace, authorization',
+          'access-control-max-age': '600',
+        })
+        .send(),
+    );
     app.post(
       url,
       { config: { codec: true }, bodyLimit: CODEC_BODY_LIMIT_BYTES },
       async (request, reply) => {
-        const origin = corsOrigin(request);
+        const cors = corsHeaders(request);
         checkNamespace(request, config.TEMPORAL_NAMESPACE);
         const out = await runCodec(codec, op, request.body);
-        allowOrigin(reply, origin);
+        void reply.headers(cors);
         return { payloads: out.map(payloadToJson) };
       },
     );

@@ -8,24 +8,20 @@ export { parsePayloadKeys, PayloadKeyRing } from './keys';
 
 /**
  * AES-256-GCM payload codec, and the one place that turns the configuration into Temporal's data
- * converter: the worker (src/worker.ts), the client library, the CLI and the HTTP API
- * (src/connection.ts) all take it from here, so what one side encrypts every other side decrypts.
- * No key configured: undefined, Temporal's default converter, nothing encrypted. The codec runs
- * outside the workflow sandbox, so the workflow bundle is the same with or without it.
+ * converter (worker, client library, CLI and HTTP API all take it from here). No key configured:
+ * undefined, the default converter. The codec runs outside the workflow sandbox.
  *
- * Each payload (metadata and data, serialized as the `temporal.api.common.v1.Payload` message) is
- * encrypted whole with the ring's current key under a fresh 96-bit nonce, so its own encoding
- * (json/plain, …) is hidden too. The encoded payload says how to open it, in its metadata:
+ * Each payload (serialized whole as `temporal.api.common.v1.Payload`, so its own encoding is hidden
+ * too) is encrypted with the ring's current key under a fresh 96-bit nonce; the encoded payload's
+ * metadata says how to open it:
  *
  *   encoding:           binary/encrypted
  *   encryption-key-id:  <id of the key>            (also the GCM associated data)
  *   data:               nonce (12) ‖ ciphertext ‖ tag (16)
  *
- * Decoding picks the key the metadata names, so payloads written under an older key stay readable
- * while that key is configured. Payloads not marked encrypted pass through unchanged (histories
- * from before encryption was turned on). An unknown key id, a truncated payload and a failed tag
- * check (tampered data, or a key that is not the one it was written with) throw
- * PayloadEncryptionError.
+ * Decoding uses the key the metadata names, so older keys stay readable while configured.
+ * Payloads not marked encrypted pass through. An unknown key id, a truncated payload and a failed
+ * tag check throw PayloadEncryptionError.
  */
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';

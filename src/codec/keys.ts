@@ -17,11 +17,8 @@ export class PayloadKeyRing {
   /** The id of the key that encrypts (the first one configured). */
   readonly currentId: string;
 
+  /** `entries`: at least one, each of KEY_BYTES bytes (parsePayloadKeys checks both). */
   constructor(entries: ReadonlyArray<readonly [id: string, key: Buffer]>) {
-    if (entries.length === 0) throw new Error('a key ring needs at least one key');
-    for (const [id, key] of entries) {
-      if (key.length !== KEY_BYTES) throw new Error(`key ${id} is not ${KEY_BYTES} bytes`);
-    }
     this.#keys = new Map(entries.map(([id, key]) => [id, Buffer.from(key)]));
     this.currentId = entries[0]![0];
   }
@@ -87,7 +84,7 @@ export function parsePayloadKeys(raw: string): {
     else problems.push(problem);
   });
   return {
-    ring: problems.length === 0 && entries.length > 0 ? new PayloadKeyRing(entries) : undefined,
+    ring: problems.length === 0 ? new PayloadKeyRing(entries) : undefined,
     problems,
   };
 }

@@ -1,6 +1,6 @@
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Workflow, WorkflowResultType } from '@temporalio/common';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import {
   summarizeFailure,
@@ -14,6 +14,7 @@ import { InvalidRequestError, provisionRequestSchema } from '../../request';
 import { authorize } from '../auth';
 import { invalid, leftoversOf, noSuchSource, workflowFailureProblem } from '../problems';
 import type { operationSchema, sourceStatusSchema } from '../schemas';
+import type { RouteModule } from '../server';
 
 /**
  * The routes of one source: PUT starts its provisioning to the desired state in the body, DELETE
@@ -24,81 +25,77 @@ import type { operationSchema, sourceStatusSchema } from '../schemas';
 
 type Operation = z.infer<typeof operationSchema>;
 type SourceStatusDoc = z.infer<typeof sourceStatusSchema>;
+type SourceKey = { name: string; sandbox: string };
 
 const SOURCE = '/v1/sandboxes/:sandbox/sources/:name';
 
 export const sourcePath = (sandbox: string, name: string) =>
   `/v1/sandboxes/${encodeURIComponent(sandbox)}/sources/${encodeURIComponent(name)}`;
 
-export function registerSourceRoutes(
-  app: FastifyInstance,
-  client: ProvisioningClient,
-  config: ApiConfig,
-): void {
+export const registerSourceRoutes: RouteModule = (app, client, config) => {
   const answer = operationAnswerer(client, config);
 
   app.put(SOURCE, async (request, reply) => {
-    const { sandbox, name } = sourceParams(request);
+    const path = sourceParams(request);
     const body = request.body;
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw invalid(['the body must be a JSON object (the request, see /openapi.json)']);
     }
     const given = body as Record<string, unknown>;
-    const problems = pathMismatches(given, sandbox, name);
-    const input = { ...given, name, sandbox };
+    // A name or sandbox in the body must be the path's.
+    const problems = (['name', 'sandbox'] as const)
+      .filter((k) => given[k] !== undefined && given[k] !== path[k])
+      .map((k) => `${k}: the body names ${JSON.stringify(given[k])}, the path ${path[k]}`);
+    const input = { ...given, ...path };
     try {
       client.validate(input);
     } catch (err) {
-      if (err instanceof InvalidRequestError) problems.push(...err.problems);
-      else throw err;
+      if (!(err instanceof InvalidRequestError)) throw err;
+      problems.push(...err.problems);
     }
     if (problems.length > 0) throw invalid(problems);
-    const started = await client.startProvision(input);
-    return answer(request, reply, 'provision', sandbox, name, started);
+    return answer(request, reply, 'provision', path, await client.startProvision(input));
   });
 
   app.delete(SOURCE, async (request, reply) => {
-    const { sandbox, name } = sourceParams(request, true);
+    const path = sourceParams(request, true);
     const deleteDataset = deleteDatasetParam(request.query);
     const started = await client.startDeprovision({
-      name,
-      sandbox,
+      ...path,
       ...(deleteDataset ? { deleteDataset: true } : {}),
     });
-    return answer(request, reply, 'deprovision', sandbox, name, started);
+    return answer(request, reply, 'deprovision', path, started);
   });
 
   app.get(SOURCE, async (request) => {
-    const { sandbox, name } = sourceParams(request, true);
+    const path = sourceParams(request, true);
     try {
-      return statusDoc(sandbox, name, await client.status(name, sandbox));
+      return statusDoc(path, await client.status(path.name, path.sandbox));
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw noSuchSource(sandbox, name);
-      throw err;
+      throw err instanceof WorkflowNotFoundError ? noSuchSource(path.sandbox, path.name) : err;
     }
   });
 
   app.post(`${SOURCE}/plan`, async (request) => {
-    const { sandbox, name } = sourceParams(request, true);
-    const given = (request.body ?? {}) as Record<string, unknown>;
-    return client.plan({ ...given, name, sandbox });
+    const path = sourceParams(request, true);
+    return client.plan({ ...(request.body ?? {}), ...path });
   });
-}
+};
 
 const NAME_ONLY = provisionRequestSchema.pick({ name: true, sandbox: true });
 
 /**
- * The sandbox and name of the path, the caller's key allowed to touch the sandbox; with
+ * The name and sandbox of the path, the caller's key allowed to touch the sandbox; with
  * `checkName`, the name held to the request's rules (PUT checks it with the whole body).
  */
-function sourceParams(request: FastifyRequest, checkName = false) {
-  const { sandbox, name } = request.params as { sandbox: string; name: string };
+function sourceParams(request: FastifyRequest, checkName = false): SourceKey {
+  const { sandbox, name } = request.params as SourceKey;
   authorize(request, sandbox);
   if (checkName) {
     const r = NAME_ONLY.safeParse({ name, sandbox: 'prod' });
     if (!r.success) throw invalid(r.error.issues.map((i) => i.message));
   }
-  return { sandbox, name };
+  return { name, sandbox };
 }
 
 /** `?deleteDataset=true|false` (absent: false); anything else is refused, nothing started. */
@@ -109,51 +106,35 @@ function deleteDatasetParam(query: unknown): boolean {
   throw invalid([`deleteDataset: must be true or false, not ${JSON.stringify(value)}`]);
 }
 
-/** A name or sandbox in the body must be the path's. */
-function pathMismatches(given: Record<string, unknown>, sandbox: string, name: string): string[] {
-  const problems: string[] = [];
-  if (given.name !== undefined && given.name !== name) {
-    problems.push(`name: the body names ${JSON.stringify(given.name)}, the path ${name}`);
-  }
-  if (given.sandbox !== undefined && given.sandbox !== sandbox) {
-    problems.push(`sandbox: the body names ${JSON.stringify(given.sandbox)}, the path ${sandbox}`);
-  }
-  return problems;
-}
+const STATUS_OF_EXECUTION: Record<string, SourceStatusDoc['status']> = {
+  RUNNING: 'QUEUED',
+  COMPLETED: 'SUCCEEDED',
+  CANCELLED: 'CANCELLED',
+};
 
-function statusDoc(sandbox: string, name: string, s: SourceStatus): SourceStatusDoc {
+// Absent fields are undefined here: JSON leaves them out.
+function statusDoc({ name, sandbox }: SourceKey, s: SourceStatus): SourceStatusDoc {
   const execution = s.execution as SourceStatusDoc['execution'];
-  const leftovers = leftoversOf(s.failure?.details);
+  const f = s.failure;
   return {
     sandbox,
     name,
     workflowId: s.workflowId,
     runId: s.runId,
     execution,
-    status: s.progress?.status ?? derivedStatus(execution),
-    ...(s.progress ? { progress: s.progress } : {}),
-    ...(s.result ? { result: s.result } : {}),
-    ...(s.teardown ? { teardown: s.teardown } : {}),
-    ...(s.failure
-      ? {
-          failure: {
-            type: s.failure.type,
-            rootType: s.failure.rootType,
-            message: s.failure.message,
-            ...(leftovers ? { leftovers } : {}),
-            ...(s.failure.details !== undefined ? { details: s.failure.details } : {}),
-          },
-        }
-      : {}),
+    status: s.progress?.status ?? STATUS_OF_EXECUTION[execution] ?? 'FAILED',
+    progress: s.progress,
+    result: s.result,
+    teardown: s.teardown,
+    failure: f && {
+      type: f.type,
+      rootType: f.rootType,
+      message: f.message,
+      leftovers: leftoversOf(f.details),
+      details: f.details,
+    },
     links: { self: sourcePath(sandbox, name) },
   };
-}
-
-function derivedStatus(execution: string): SourceStatusDoc['status'] {
-  if (execution === 'RUNNING') return 'QUEUED';
-  if (execution === 'COMPLETED') return 'SUCCEEDED';
-  if (execution === 'CANCELLED') return 'CANCELLED';
-  return 'FAILED';
 }
 
 /** `Prefer: wait=<s>` (RFC 7240), capped; 0 when absent or `respond-async`. */
@@ -170,13 +151,26 @@ function preferredWait(header: string | string[] | undefined, max: number): numb
  * when no worker polls the task queue.
  */
 function operationAnswerer(client: ProvisioningClient, config: ApiConfig) {
-  const workerWarning = noWorkerWarning(client, config);
+  const queue = config.TEMPORAL_TASK_QUEUE;
+  let pollers: { at: number; count: number } | undefined;
+  // A warning when no worker polls the task queue; the poller count is cached for 5 s.
+  const workerWarning = async (): Promise<string | undefined> => {
+    try {
+      if (!pollers || Date.now() - pollers.at > 5000) {
+        pollers = { at: Date.now(), count: await workflowPollers(client.client, queue) };
+      }
+    } catch {
+      return undefined;
+    }
+    return pollers.count > 0
+      ? undefined
+      : `no worker is polling task queue "${queue}": the run waits until one starts (npm run worker)`;
+  };
   return async <W extends Workflow>(
     request: FastifyRequest,
     reply: FastifyReply,
     operation: Operation['operation'],
-    sandbox: string,
-    name: string,
+    { name, sandbox }: SourceKey,
     started: Started<W>,
   ): Promise<FastifyReply> => {
     const wait = preferredWait(request.headers.prefer, config.API_MAX_WAIT_SECONDS);
@@ -185,6 +179,7 @@ function operationAnswerer(client: ProvisioningClient, config: ApiConfig) {
       const outcome = await waitFor(started, wait);
       if (outcome) return reply.code(200).send(outcome.result);
     }
+    const self = sourcePath(sandbox, name);
     const op: Operation = {
       sandbox,
       name,
@@ -193,35 +188,10 @@ function operationAnswerer(client: ProvisioningClient, config: ApiConfig) {
       runId: started.runId,
       started: started.started,
       status: 'RUNNING',
-      ...(await workerWarning()),
-      links: { self: sourcePath(sandbox, name) },
+      warning: await workerWarning(),
+      links: { self },
     };
-    return reply.code(202).header('location', op.links.self).send(op);
-  };
-}
-
-/** A warning when no worker polls the task queue; the poller count is cached for 5 s. */
-function noWorkerWarning(
-  client: ProvisioningClient,
-  config: ApiConfig,
-): () => Promise<{ warning?: string }> {
-  let pollersCache: { at: number; count: number } | undefined;
-  return async () => {
-    try {
-      if (!pollersCache || Date.now() - pollersCache.at > 5000) {
-        pollersCache = {
-          at: Date.now(),
-          count: await workflowPollers(client.client, config.TEMPORAL_TASK_QUEUE),
-        };
-      }
-      return pollersCache.count > 0
-        ? {}
-        : {
-            warning: `no worker is polling task queue "${config.TEMPORAL_TASK_QUEUE}": the run waits until one starts (npm run worker)`,
-          };
-    } catch {
-      return {};
-    }
+    return reply.code(202).header('location', self).send(op);
   };
 }
 

@@ -1,14 +1,12 @@
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
-import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
-import type { ProvisioningClient } from '../../client';
-import type { ApiConfig } from '../../config';
 import { SearchAttributes, WorkflowType } from '../../shared/names';
 import type { Principal } from '../auth';
 import { authorize } from '../auth';
 import { invalid } from '../problems';
 import { provisionStatusSchema } from '../result-schemas';
 import { listQuerySchema, type sourceListSchema, type sourceSummarySchema } from '../schemas';
+import type { RouteModule } from '../server';
 import { sourcePath } from './source';
 
 type SourceSummary = z.infer<typeof sourceSummarySchema>;
@@ -16,45 +14,33 @@ type SourceList = z.infer<typeof sourceListSchema>;
 type ExecutionInfo = Awaited<ReturnType<typeof executionInfoFromRaw>>;
 
 /** GET the sources: provisioning runs from Temporal visibility, newest first, paged. */
-export function registerSourceListRoutes(
-  app: FastifyInstance,
-  client: ProvisioningClient,
-  config: ApiConfig,
-): void {
+export const registerSourceListRoutes: RouteModule = (app, client, config) => {
   app.get('/v1/sources', async (request) => {
     const q = listQuerySchema.safeParse(request.query);
     if (!q.success) throw invalid(q.error.issues.map((i) => i.message));
     const { sandbox, status, pageSize, pageToken } = q.data;
     if (sandbox !== undefined) authorize(request, sandbox);
-    let token: Buffer | undefined;
-    if (pageToken !== undefined) {
-      token = Buffer.from(pageToken, 'base64url');
-      if (token.length === 0) throw invalid(['pageToken is not a token of this API']);
-    }
+    const token = pageToken === undefined ? undefined : Buffer.from(pageToken, 'base64url');
+    if (token?.length === 0) throw invalid(['pageToken is not a token of this API']);
+    const ns = config.TEMPORAL_NAMESPACE;
     const raw = await client.client.workflowService.listWorkflowExecutions({
-      namespace: config.TEMPORAL_NAMESPACE,
+      namespace: ns,
       query: visibilityQuery(config.AEP_ORG_ID, request.principal!, sandbox, status),
       pageSize,
       ...(token ? { nextPageToken: token } : {}),
     });
-    const items: SourceSummary[] = [];
-    for (const e of raw.executions ?? []) {
-      const info = await executionInfoFromRaw(
-        e,
-        client.client.options.loadedDataConverter,
-        undefined,
-        config.TEMPORAL_NAMESPACE,
-      );
-      items.push(summaryOf(info));
-    }
-    const next = raw.nextPageToken && raw.nextPageToken.length > 0 ? raw.nextPageToken : undefined;
+    const converter = client.client.options.loadedDataConverter;
+    const infos = await Promise.all(
+      (raw.executions ?? []).map((e) => executionInfoFromRaw(e, converter, undefined, ns)),
+    );
+    const next = raw.nextPageToken?.length ? raw.nextPageToken : undefined;
     const list: SourceList = {
-      items,
-      ...(next ? { nextPageToken: Buffer.from(next).toString('base64url') } : {}),
+      items: infos.map(summaryOf),
+      nextPageToken: next && Buffer.from(next).toString('base64url'),
     };
     return list;
   });
-}
+};
 
 /** Provisioning runs of the org, in the asked sandbox or every sandbox the key may touch. */
 function visibilityQuery(imsOrg: string, p: Principal, sandbox?: string, status?: string): string {
@@ -76,7 +62,6 @@ function summaryOf(info: ExecutionInfo): SourceSummary {
   const sa = info.typedSearchAttributes;
   const sb = sa.get(SearchAttributes.sandbox) ?? '';
   const nm = sa.get(SearchAttributes.sourceName) ?? info.workflowId.split('/').slice(3).join('/');
-  const st = sa.get(SearchAttributes.status);
   return {
     sandbox: sb,
     name: nm,
@@ -84,13 +69,9 @@ function summaryOf(info: ExecutionInfo): SourceSummary {
     runId: info.runId,
     workflowType: info.type,
     execution: info.status.name,
-    ...(isStatus(st) ? { status: st } : {}),
+    status: provisionStatusSchema.safeParse(sa.get(SearchAttributes.status)).data,
     startTime: info.startTime.toISOString(),
-    ...(info.closeTime ? { closeTime: info.closeTime.toISOString() } : {}),
+    closeTime: info.closeTime?.toISOString(),
     links: { self: sourcePath(sb, nm) },
   };
 }
-
-const STATUSES = new Set<string>(provisionStatusSchema.options);
-const isStatus = (s: unknown): s is NonNullable<SourceSummary['status']> =>
-  typeof s === 'string' && STATUSES.has(s);
