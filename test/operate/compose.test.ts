@@ -354,8 +354,9 @@ describe('docker-compose.yml', () => {
     const env = envOf(api);
     const apiKeys = Object.keys(apiConfigSchema.shape).sort();
     expect(Object.keys(env).sort()).toEqual(apiKeys);
-    // No AEP credential reaches the API.
-    for (const k of Object.keys(env)) expect(k).not.toMatch(/^AEP_CLIENT|^AEP_ORG/);
+    // No AEP credential reaches the API; the org id is no credential, it names the sources.
+    for (const k of Object.keys(env)) expect(k).not.toMatch(/^AEP_CLIENT|^AEP_SCOPES|^AEP_IMS/);
+    expect(env.AEP_ORG_ID).toBe('${AEP_ORG_ID:-}');
     expect(publishedPorts(api).map((p) => p.container)).toEqual([Number(env.API_PORT)]);
     expect(dependsOn(api)).toMatchObject({ 'temporal-setup': 'service_completed_successfully' });
   });
