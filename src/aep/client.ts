@@ -21,7 +21,7 @@
  * - Bearer tokens go only to the configured Platform URL and, when asked, to the inlet URL.
  */
 import { bodyOfText, readHttpError, toAepFailure, unexpectedResponse } from './errors';
-import { flowAction, flowServiceMethods } from './flow-service';
+import { flowServiceApi } from './flow-service';
 import {
   OFFSET_PAGE_SIZE,
   collection,
@@ -30,15 +30,11 @@ import {
   type AepHttp,
 } from './http';
 import {
-  baseConnectionSchema,
   catalogRefsSchema,
   createdMappingSetSchema,
   datasetMapSchema,
-  flowSchema,
   mappingSetPageSchema,
   mappingSetSchema,
-  sourceConnectionSchema,
-  targetConnectionSchema,
   xdmSchemaSchema,
 } from './schemas';
 import type { AepClient } from './types';
@@ -49,21 +45,12 @@ export { nameFilter, encodePropertyFilter, resolveNextPage } from './flow-servic
 
 export function createAepClient(deps: AepClientDeps): AepClient {
   const http = createAepHttp(deps);
-  const { patchSourceConnection: _, ...sourceConnections } = flowServiceMethods(
-    http,
-    'SourceConnection',
-    sourceConnectionSchema,
-  );
   return {
+    ...flowServiceApi(http),
     ...schemaRegistryApi(http),
     ...catalogApi(http),
     ...dataPrepApi(http),
     ...inletApi(http),
-    ...flowServiceMethods(http, 'Connection', baseConnectionSchema),
-    ...sourceConnections,
-    ...flowServiceMethods(http, 'TargetConnection', targetConnectionSchema),
-    ...flowServiceMethods(http, 'Flow', flowSchema),
-    flowAction: flowAction(http),
   };
 }
 

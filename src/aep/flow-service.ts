@@ -6,33 +6,76 @@
 import { type z } from 'zod';
 import { unexpectedResponse } from './errors';
 import { MAX_PAGES, collection, type AepHttp } from './http';
-import { createdSchema, listPageSchema, singleItemSchema } from './schemas';
-import type {
-  AepClient,
-  FlowServiceItem,
-  FlowServiceKind,
-  FlowServiceMethods,
-  FlowServiceOps,
-  PropertyFilter,
-} from './types';
+import {
+  baseConnectionSchema,
+  createdSchema,
+  flowSchema,
+  listPageSchema,
+  singleItemSchema,
+  sourceConnectionSchema,
+  targetConnectionSchema,
+} from './schemas';
+import type { AepClient, Create, Delete, Get, List, Patch, PropertyFilter } from './types';
 
 const FLOW_SERVICE_PATH = 'data/foundation/flowservice';
 
-/**
- * The methods on kind `label` (collection `/connections` for `Connection`), under their names in
- * `AepClient` (`FlowServiceMethods`).
- */
-export function flowServiceMethods<K extends FlowServiceKind>(
+type FlowServiceApi = Omit<
+  AepClient,
+  'getSchema' | `${string}${'Dataset' | 'MappingSet'}${string}` | 'sendToInlet'
+>;
+
+export function flowServiceApi(http: AepHttp): FlowServiceApi {
+  const connections = resources(http, 'Connection', baseConnectionSchema);
+  const sources = resources(http, 'SourceConnection', sourceConnectionSchema);
+  const targets = resources(http, 'TargetConnection', targetConnectionSchema);
+  const flows = resources(http, 'Flow', flowSchema);
+  return {
+    createConnection: connections.create,
+    getConnection: connections.get,
+    listConnections: connections.list,
+    patchConnection: connections.patch,
+    deleteConnection: connections.delete,
+    createSourceConnection: sources.create,
+    getSourceConnection: sources.get,
+    listSourceConnections: sources.list,
+    deleteSourceConnection: sources.delete,
+    createTargetConnection: targets.create,
+    getTargetConnection: targets.get,
+    listTargetConnections: targets.list,
+    deleteTargetConnection: targets.delete,
+    createFlow: flows.create,
+    getFlow: flows.get,
+    listFlows: flows.list,
+    patchFlow: flows.patch,
+    deleteFlow: flows.delete,
+
+    async flowAction(sandbox, id, action, signal) {
+      return http.send(createdSchema, {
+        operation: `flowservice.${action}Flow`,
+        resource: id,
+        method: 'post',
+        path: `${FLOW_SERVICE_PATH}/flows/${encodeURIComponent(id)}/action`,
+        searchParams: new URLSearchParams({ op: action }),
+        sandbox,
+        signal,
+      });
+    },
+  };
+}
+
+/** The calls on kind `label` (collection `/connections` for `Connection`). */
+function resources<T>(
   http: AepHttp,
-  label: K,
-  item: z.ZodType<FlowServiceItem<K>>,
-): FlowServiceMethods<K> {
-  const collectionName = `${label[0]!.toLowerCase()}${label.slice(1)}s`;
-  const kind = collection('flowservice', `${FLOW_SERVICE_PATH}/${collectionName}`);
+  label: string,
+  item: z.ZodType<T>,
+): { create: Create<unknown>; get: Get<T>; list: List<T>; patch: Patch; delete: Delete } {
+  const kind = collection(
+    'flowservice',
+    `${FLOW_SERVICE_PATH}/${label[0]!.toLowerCase()}${label.slice(1)}s`,
+  );
   const single = singleItemSchema(item);
   const page = listPageSchema(item);
-
-  const methods: FlowServiceOps<K> = {
+  return {
     async create(sandbox, body, signal) {
       const call = kind.call(`create${label}`, sandbox, signal);
       return http.send(createdSchema, { ...call, method: 'post', json: body });
@@ -49,7 +92,7 @@ export function flowServiceMethods<K extends FlowServiceKind>(
       for (const f of filters) first.append('property', encodePropertyFilter(f));
       first.set('limit', String(opts?.limit ?? 100));
 
-      const items: FlowServiceItem<K>[] = [];
+      const items: T[] = [];
       const seen = new Set<string>();
       let next: { path: string; params: URLSearchParams } | undefined = {
         path: kind.path,
@@ -87,25 +130,6 @@ export function flowServiceMethods<K extends FlowServiceKind>(
       return http.deleteOne(kind.item(`delete${label}`, id, sandbox, signal));
     },
   };
-  const named = Object.entries(methods).map(([m, f]) => [
-    m === 'list' ? `list${label}s` : m + label,
-    f,
-  ]);
-  return Object.fromEntries(named) as FlowServiceMethods<K>;
-}
-
-/** `POST /flows/{id}/action?op=enable|disable`. */
-export function flowAction(http: AepHttp): AepClient['flowAction'] {
-  return async (sandbox, id, action, signal) =>
-    http.send(createdSchema, {
-      operation: `flowservice.${action}Flow`,
-      resource: id,
-      method: 'post',
-      path: `${FLOW_SERVICE_PATH}/flows/${encodeURIComponent(id)}/action`,
-      searchParams: new URLSearchParams({ op: action }),
-      sandbox,
-      signal,
-    });
 }
 
 /**

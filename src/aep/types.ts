@@ -118,89 +118,72 @@ export interface SendToInletArgs {
   signal?: AbortSignal;
 }
 
-/** Flow Service's kinds of resource (flow-service.ts): the body creating one, and the item. */
-interface FlowServiceKinds {
-  Connection: [CreateBaseConnectionBody, S.BaseConnection];
-  SourceConnection: [CreateSourceConnectionBody, S.SourceConnection];
-  TargetConnection: [CreateTargetConnectionBody, S.TargetConnection];
-  Flow: [CreateFlowBody, S.Flow];
-}
-export type FlowServiceKind = keyof FlowServiceKinds;
-export type FlowServiceItem<K extends FlowServiceKind> = FlowServiceKinds[K][1];
+type Created = S.CreatedFlowServiceResource;
+export type Create<Body, Out = Created> = (
+  sandbox: string,
+  body: Body,
+  signal?: AbortSignal,
+) => Promise<Out>;
+/** Null when absent (404). */
+export type Get<T> = (sandbox: string, id: string, signal?: AbortSignal) => Promise<T | null>;
+/** Every page; `opts.limit` is only the page size asked of Platform. */
+export type List<T> = (
+  sandbox: string,
+  filters: PropertyFilter[],
+  opts?: { limit?: number },
+  signal?: AbortSignal,
+) => Promise<T[]>;
+/** Every item whose name is exactly `name` (all pages). */
+export type Find<T> = (sandbox: string, q: { name: string }, signal?: AbortSignal) => Promise<T[]>;
+export type Patch = (
+  sandbox: string,
+  id: string,
+  etag: string,
+  ops: JsonPatchOp[],
+  signal?: AbortSignal,
+) => Promise<Created>;
+export type Delete = (sandbox: string, id: string, signal?: AbortSignal) => Promise<DeleteOutcome>;
 
-/** The methods Flow Service has on every kind of resource. */
-export type FlowServiceOps<K extends FlowServiceKind> = {
-  create: (
-    sandbox: string,
-    body: FlowServiceKinds[K][0],
-    signal?: AbortSignal,
-  ) => Promise<S.CreatedFlowServiceResource>;
-  get: (sandbox: string, id: string, signal?: AbortSignal) => Promise<FlowServiceItem<K> | null>;
-  /** Every page; `opts.limit` is only the page size asked of Platform. */
-  list: (
-    sandbox: string,
-    filters: PropertyFilter[],
-    opts?: { limit?: number },
-    signal?: AbortSignal,
-  ) => Promise<FlowServiceItem<K>[]>;
-  patch: (
-    sandbox: string,
-    id: string,
-    etag: string,
-    ops: JsonPatchOp[],
-    signal?: AbortSignal,
-  ) => Promise<S.CreatedFlowServiceResource>;
-  delete: (sandbox: string, id: string, signal?: AbortSignal) => Promise<DeleteOutcome>;
-};
-
-/**
- * The methods on kind `K` under Flow Service's names for them: `createK`, `getK`, `listKs`,
- * `patchK`, `deleteK` (`createConnection`, `listFlows`, ...).
- */
-export type FlowServiceMethods<K extends FlowServiceKind> = {
-  [
-    M in keyof FlowServiceOps<K> as M extends 'list' ? `list${K}s` : `${M}${K}`
-  ]: FlowServiceOps<K>[M];
-};
-
-/** Flow Service: base connections, source connections (no patch), target connections, flows. */
-interface FlowServiceApi
-  extends
-    FlowServiceMethods<'Connection'>,
-    Omit<FlowServiceMethods<'SourceConnection'>, 'patchSourceConnection'>,
-    FlowServiceMethods<'TargetConnection'>,
-    FlowServiceMethods<'Flow'> {
+export interface AepClient {
+  // ---- Flow Service (flow-service.ts)
+  createConnection: Create<CreateBaseConnectionBody>;
+  getConnection: Get<S.BaseConnection>;
+  listConnections: List<S.BaseConnection>;
+  patchConnection: Patch;
+  deleteConnection: Delete;
+  createSourceConnection: Create<CreateSourceConnectionBody>;
+  getSourceConnection: Get<S.SourceConnection>;
+  listSourceConnections: List<S.SourceConnection>;
+  deleteSourceConnection: Delete;
+  createTargetConnection: Create<CreateTargetConnectionBody>;
+  getTargetConnection: Get<S.TargetConnection>;
+  listTargetConnections: List<S.TargetConnection>;
+  deleteTargetConnection: Delete;
+  createFlow: Create<CreateFlowBody>;
+  getFlow: Get<S.Flow>;
+  listFlows: List<S.Flow>;
+  patchFlow: Patch;
+  deleteFlow: Delete;
   /** `POST /flows/{id}/action?op=enable|disable`. */
   flowAction(
     sandbox: string,
     id: string,
     action: 'enable' | 'disable',
     signal?: AbortSignal,
-  ): Promise<S.CreatedFlowServiceResource>;
-}
+  ): Promise<Created>;
 
-export interface AepClient extends FlowServiceApi {
   // ---- Schema Registry
-  /** The schema with this `$id` (or `meta:altId`), or null if the sandbox has none. */
-  getSchema(sandbox: string, schemaId: string, signal?: AbortSignal): Promise<S.XdmSchema | null>;
+  /** The schema with this `$id` (or `meta:altId`). */
+  getSchema: Get<S.XdmSchema>;
 
   // ---- Catalog
-  createDataset(
-    sandbox: string,
-    body: CreateDatasetBody,
-    signal?: AbortSignal,
-  ): Promise<{ id: string }>;
-  getDataset(sandbox: string, id: string, signal?: AbortSignal): Promise<S.Dataset | null>;
-  /** Every dataset whose name is exactly `name` (all pages). */
-  findDatasets(sandbox: string, q: { name: string }, signal?: AbortSignal): Promise<S.Dataset[]>;
-  deleteDataset(sandbox: string, id: string, signal?: AbortSignal): Promise<DeleteOutcome>;
+  createDataset: Create<CreateDatasetBody, { id: string }>;
+  getDataset: Get<S.Dataset>;
+  findDatasets: Find<S.Dataset>;
+  deleteDataset: Delete;
 
   // ---- Data Prep
-  createMappingSet(
-    sandbox: string,
-    body: CreateMappingSetBody,
-    signal?: AbortSignal,
-  ): Promise<S.CreatedMappingSet>;
+  createMappingSet: Create<CreateMappingSetBody, S.CreatedMappingSet>;
   /**
    * `PUT /mappingSets/{id}`: Data Prep stores the body as the set's next version and answers
    * the set with `version` incremented.
@@ -218,13 +201,8 @@ export interface AepClient extends FlowServiceApi {
     signal?: AbortSignal,
     version?: number,
   ): Promise<S.MappingSet | null>;
-  /** Every mapping set whose name is exactly `name` (all pages). */
-  findMappingSets(
-    sandbox: string,
-    q: { name: string },
-    signal?: AbortSignal,
-  ): Promise<S.MappingSet[]>;
-  deleteMappingSet(sandbox: string, id: string, signal?: AbortSignal): Promise<DeleteOutcome>;
+  findMappingSets: Find<S.MappingSet>;
+  deleteMappingSet: Delete;
 
   // ---- Streaming inlet (no sandbox header: the inlet URL identifies org and sandbox)
   /** One record to the inlet; resolves for 2xx, throws a mapped failure otherwise. */
