@@ -26,6 +26,7 @@ import {
   OFFSET_PAGE_SIZE,
   collection,
   createAepHttp,
+  withToken,
   type AepClientDeps,
   type AepHttp,
 } from './http';
@@ -184,7 +185,7 @@ function dataPrepApi(
 function inletApi({ inletHttp, tokens }: AepHttp): Pick<AepClient, 'sendToInlet'> {
   return {
     async sendToInlet({ inletUrl, flowId, record, authenticated, signal }) {
-      const context = { operation: 'inlet.send', resource: flowId, service: 'inlet' as const };
+      const context = { operation: 'inlet.send', resource: flowId };
       try {
         const send = (token?: string) =>
           inletHttp.post(inletUrl, {
@@ -195,15 +196,10 @@ function inletApi({ inletHttp, tokens }: AepHttp): Pick<AepClient, 'sendToInlet'
               ...(token ? { authorization: `Bearer ${token}` } : {}),
             },
           });
-        let token = authenticated ? await tokens.getToken(signal) : undefined;
-        let response = await send(token);
-        // DCS answers 401 (tutorial) or 403 (batch doc) for an expired token: refresh once.
-        if ((response.status === 401 || response.status === 403) && token) {
-          await response.body?.cancel();
-          tokens.invalidate(token);
-          token = await tokens.getToken(signal);
-          response = await send(token);
-        }
+        // DCS answers 401 (tutorial) or 403 (batch doc) for an expired token.
+        const response = authenticated
+          ? await withToken(tokens, signal, send, [401, 403])
+          : await send();
         if (!response.ok) throw await readHttpError(response);
         // DCS answers JSON; anything else is still a 2xx the caller may want to see.
         return { status: response.status, body: bodyOfText(await response.text()) };

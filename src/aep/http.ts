@@ -5,7 +5,7 @@
  * of call every Platform API here shares: get one resource (null when absent), send a body and
  * parse the answer, a tolerant delete, and an offset-paged list read to its end.
  */
-import ky, { type KyInstance } from 'ky';
+import { type KyInstance } from 'ky';
 import { type z } from 'zod';
 import { type Config } from '../config';
 import {
@@ -15,7 +15,7 @@ import {
   unexpectedResponse,
   type AepErrorContext,
 } from './errors';
-import { createTokenProvider, type TokenConfig, type TokenProvider } from './token';
+import { aepKy, createTokenProvider, type TokenConfig, type TokenProvider } from './token';
 
 export type AepClientConfig = TokenConfig & Pick<Config, 'AEP_PLATFORM_URL' | 'AEP_ORG_ID'>;
 
@@ -60,13 +60,7 @@ export type AepHttp = ReturnType<typeof createAepHttp>;
 export function createAepHttp(deps: AepClientDeps) {
   const { config } = deps;
   const tokens = deps.tokens ?? createTokenProvider(deps);
-  const common = {
-    retry: 0,
-    timeout: config.AEP_REQUEST_TIMEOUT_MS,
-    throwHttpErrors: false,
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
-  } as const;
-  const platformHttp = ky.create({ ...common, prefixUrl: config.AEP_PLATFORM_URL });
+  const platformHttp = aepKy(deps).extend({ prefixUrl: config.AEP_PLATFORM_URL });
   const platform = (req: PlatformRequest) => callPlatform(platformHttp, config, tokens, req);
 
   function parse<T>(schema: z.ZodType<T>, res: PlatformResponse, context: AepErrorContext): T {
@@ -121,7 +115,7 @@ export function createAepHttp(deps: AepClientDeps) {
   }
 
   /** For the streaming inlet: no prefix URL, no Platform headers. */
-  const inletHttp = ky.create(common);
+  const inletHttp = aepKy(deps);
   return { platform, parse, getOne, send, deleteOne, offsetPages, inletHttp, tokens };
 }
 
@@ -147,14 +141,7 @@ async function callPlatform(
           'x-sandbox-name': req.sandbox,
         },
       });
-    let token = await tokens.getToken(req.signal);
-    let response = await send(token);
-    if (response.status === 401) {
-      await response.body?.cancel();
-      tokens.invalidate(token);
-      token = await tokens.getToken(req.signal);
-      response = await send(token);
-    }
+    const response = await withToken(tokens, req.signal, send, [401]);
     if (response.ok) {
       const text = await response.text();
       if (text.length === 0) return { status: response.status, body: undefined };
@@ -172,6 +159,24 @@ async function callPlatform(
   } catch (err) {
     throw toAepFailure(err, context);
   }
+}
+
+/**
+ * `send` with a token; an answer with a `refused` status drops the token and `send` runs once more
+ * with a fresh one (a token can expire or be revoked while cached).
+ */
+export async function withToken(
+  tokens: TokenProvider,
+  signal: AbortSignal | undefined,
+  send: (token: string) => Promise<Response>,
+  refused: readonly number[],
+): Promise<Response> {
+  const token = await tokens.getToken(signal);
+  const response = await send(token);
+  if (!refused.includes(response.status)) return response;
+  await response.body?.cancel();
+  tokens.invalidate(token);
+  return send(await tokens.getToken(signal));
 }
 
 /**

@@ -48,12 +48,7 @@ interface CachedToken {
 export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
   const { config } = deps;
   const now = deps.now ?? Date.now;
-  const http = ky.create({
-    retry: 0,
-    timeout: config.AEP_REQUEST_TIMEOUT_MS,
-    throwHttpErrors: false,
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
-  });
+  const http = aepKy(deps);
   const tokenUrl = `${config.AEP_IMS_URL.replace(/\/+$/, '')}/ims/token/v3`;
 
   let cached: CachedToken | undefined;
@@ -101,6 +96,19 @@ export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
       if (cached?.value === token) cached = undefined;
     },
   };
+}
+
+/** ky as every AEP call uses it: one attempt (Temporal retries), bounded, statuses as values. */
+export function aepKy(deps: {
+  config: Pick<Config, 'AEP_REQUEST_TIMEOUT_MS'>;
+  fetch?: typeof fetch;
+}) {
+  return ky.create({
+    retry: 0,
+    timeout: deps.config.AEP_REQUEST_TIMEOUT_MS,
+    throwHttpErrors: false,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  });
 }
 
 /** Lets one caller stop waiting on a shared promise without cancelling it for the others. */
