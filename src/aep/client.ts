@@ -1,24 +1,18 @@
 /**
- * Typed client for the AEP APIs used to provision an HTTP API streaming source: one interface
- * (`AepClient`, types.ts), implemented here per API (Flow Service in flow-service.ts) over the
- * one HTTP core (http.ts).
+ * `createAepClient`: the one AEP client (`AepClient`, types.ts), per API over the one HTTP core
+ * (http.ts); Flow Service in flow-service.ts.
  *
  * Contract (every method):
- * - Does I/O: call it from activities only. Workflows import at most `AepClient` as a type.
- * - One HTTP attempt per call (ky `retry: 0`, per-request `timeout`); Temporal's activity retry
- *   policy is the only retry loop. Failures are mapped by `toAepFailure` (errors.ts).
- * - The one exception: a 401 from Platform (401 or 403 from an authenticated inlet, which DCS
- *   uses for expired tokens) invalidates the cached token and repeats the call once with a fresh
- *   one (a token can expire or be revoked while cached). A second refusal is mapped as usual.
- * - The timeout bounds the wait for response headers; reading the (small) body is bounded by the
- *   activity's start-to-close timeout and cancellation.
- * - `signal` is the activity's cancellation signal: aborting it aborts the HTTP request and the
- *   abort reason is rethrown unmapped, so the activity completes as cancelled.
- * - Creates are NOT idempotent on Platform's side (names are not unique there); callers make them
- *   idempotent by looking up first (`list*` / `find*`). Gets return `null` on 404. Deletes are
- *   tolerant: 404 is `'absent'`, so compensation can be retried safely. PATCHes carry the
- *   resource's etag in `If-Match` (a stale one fails as AepConflict, 412).
- * - Bearer tokens go only to the configured Platform URL and, when asked, to the inlet URL.
+ * - Does I/O: activities only; workflows import at most the `AepClient` type.
+ * - One HTTP attempt per call (ky `retry: 0`, a `timeout` on the response headers): Temporal's
+ *   activity retry policy is the only retry loop, failures are mapped by `toAepFailure`. The
+ *   exception: a refused token (401 from Platform, 401/403 from an authenticated inlet) is
+ *   dropped and the call repeated once with a fresh one.
+ * - `signal` is the activity's cancellation: it aborts the request, its reason rethrown unmapped.
+ * - Creates are NOT idempotent on Platform (names are not unique): callers look up first
+ *   (`list*` / `find*`). Gets return null on 404, deletes `'absent'` (so compensation can be
+ *   retried), and PATCHes carry the etag in `If-Match` (a stale one fails as AepConflict, 412).
+ * - Bearer tokens go only to the Platform URL and, when asked, to the inlet URL.
  */
 import { bodyOfText, readHttpError, toAepFailure, unexpectedResponse } from './errors';
 import { flowServiceApi } from './flow-service';

@@ -5,7 +5,6 @@
  * of call every Platform API here shares: get one resource (null when absent), send a body and
  * parse the answer, a tolerant delete, and an offset-paged list read to its end.
  */
-import { type KyInstance } from 'ky';
 import { type z } from 'zod';
 import { type Config } from '../config';
 import {
@@ -61,7 +60,44 @@ export function createAepHttp(deps: AepClientDeps) {
   const { config } = deps;
   const tokens = deps.tokens ?? createTokenProvider(deps);
   const platformHttp = aepKy(deps).extend({ prefixUrl: config.AEP_PLATFORM_URL });
-  const platform = (req: PlatformRequest) => callPlatform(platformHttp, config, tokens, req);
+
+  async function platform(req: PlatformRequest): Promise<PlatformResponse> {
+    const context = { operation: req.operation, resource: req.resource, method: req.method };
+    try {
+      const send = (token: string) =>
+        platformHttp(req.path, {
+          method: req.method,
+          ...(req.searchParams ? { searchParams: queryString(req.searchParams) } : {}),
+          ...(req.json !== undefined ? { json: req.json } : {}),
+          ...(req.signal ? { signal: req.signal } : {}),
+          headers: {
+            ...req.headers,
+            authorization: `Bearer ${token}`,
+            'x-api-key': config.AEP_CLIENT_ID,
+            'x-gw-ims-org-id': config.AEP_ORG_ID,
+            'x-sandbox-name': req.sandbox,
+          },
+        });
+      const response = await withToken(tokens, req.signal, send, [401]);
+      const { status } = response;
+      if (response.ok) {
+        const text = await response.text();
+        if (text.length === 0) return { status, body: undefined };
+        try {
+          return { status, body: JSON.parse(text) as unknown };
+        } catch {
+          throw unexpectedResponse(status, 'body is not JSON', context);
+        }
+      }
+      const failed = await readHttpError(response);
+      if (req.allow?.includes(status) && !isSandboxNotFound(failed.body)) {
+        return { status, body: failed.body };
+      }
+      throw failed;
+    } catch (err) {
+      throw toAepFailure(err, context);
+    }
+  }
 
   function parse<T>(schema: z.ZodType<T>, res: PlatformResponse, context: AepErrorContext): T {
     const result = schema.safeParse(res.body);
@@ -119,48 +155,6 @@ export function createAepHttp(deps: AepClientDeps) {
   return { platform, parse, getOne, send, deleteOne, offsetPages, inletHttp, tokens };
 }
 
-async function callPlatform(
-  platformHttp: KyInstance,
-  config: AepClientConfig,
-  tokens: TokenProvider,
-  req: PlatformRequest,
-): Promise<PlatformResponse> {
-  const context = { operation: req.operation, resource: req.resource, method: req.method };
-  try {
-    const send = (token: string) =>
-      platformHttp(req.path, {
-        method: req.method,
-        ...(req.searchParams ? { searchParams: queryString(req.searchParams) } : {}),
-        ...(req.json !== undefined ? { json: req.json } : {}),
-        ...(req.signal ? { signal: req.signal } : {}),
-        headers: {
-          ...req.headers,
-          authorization: `Bearer ${token}`,
-          'x-api-key': config.AEP_CLIENT_ID,
-          'x-gw-ims-org-id': config.AEP_ORG_ID,
-          'x-sandbox-name': req.sandbox,
-        },
-      });
-    const response = await withToken(tokens, req.signal, send, [401]);
-    if (response.ok) {
-      const text = await response.text();
-      if (text.length === 0) return { status: response.status, body: undefined };
-      try {
-        return { status: response.status, body: JSON.parse(text) as unknown };
-      } catch {
-        throw unexpectedResponse(response.status, 'body is not JSON', context);
-      }
-    }
-    const failed = await readHttpError(response);
-    if (req.allow?.includes(response.status) && !isSandboxNotFound(failed.body)) {
-      return { status: response.status, body: failed.body };
-    }
-    throw failed;
-  } catch (err) {
-    throw toAepFailure(err, context);
-  }
-}
-
 /**
  * `send` with a token; an answer with a `refused` status drops the token and `send` runs once more
  * with a fresh one (a token can expire or be revoked while cached).
@@ -180,29 +174,27 @@ export async function withToken(
 }
 
 /**
- * The resources of one collection under `path`, and the calls on them: each call is named
- * `<service>.<method>` (failures say which), and a call on one item is about its id.
+ * The calls on the collection at `path`, each named `<service>.<method>` (failures say which):
+ * on the whole collection, about `resource` (a name) when given, or on item `id`.
  */
 export function collection(service: string, path: string) {
-  return {
+  const call = (
+    method: string,
+    sandbox: string,
+    signal?: AbortSignal,
+    resource?: string,
+  ): Call => ({
+    operation: `${service}.${method}`,
+    resource,
     path,
-    /** A call on the whole collection, about `resource` (a name) when given. */
-    call: (method: string, sandbox: string, signal?: AbortSignal, resource?: string): Call => ({
-      operation: `${service}.${method}`,
-      resource,
-      path,
-      sandbox,
-      signal,
-    }),
-    /** A call on item `id`. */
-    item: (method: string, id: string, sandbox: string, signal?: AbortSignal): Call => ({
-      operation: `${service}.${method}`,
-      resource: id,
-      path: `${path}/${encodeURIComponent(id)}`,
-      sandbox,
-      signal,
-    }),
-  };
+    sandbox,
+    signal,
+  });
+  const item = (method: string, id: string, sandbox: string, signal?: AbortSignal): Call => ({
+    ...call(method, sandbox, signal, id),
+    path: `${path}/${encodeURIComponent(id)}`,
+  });
+  return { path, call, item };
 }
 
 /**

@@ -1,10 +1,6 @@
 /**
- * The AEP client's typed surface: the `AepClient` interface (implemented by `createAepClient` in
- * client.ts, whose comment states the contract every method keeps) and its request types.
- * Type-only module.
- *
- * Response types are the zod schemas' (schemas.ts): only the fields this project reads, parsed
- * loosely, so the objects also carry every other field Platform returned.
+ * The AEP client's typed surface (contract: client.ts) and its request types. Type-only.
+ * Response types are the zod schemas' (schemas.ts), which keep every field Platform returned.
  */
 import type * as S from './schemas';
 
@@ -12,10 +8,9 @@ export type * from './schemas';
 
 export type DeleteOutcome = 'deleted' | 'absent';
 
-interface SpecRef {
-  id: string;
-  version: string;
-}
+type SpecRef = { id: string; version: string };
+/** What every created resource carries. */
+type Named = { name: string; description?: string };
 
 /** One `property=` condition of a Flow Service list call; conditions are ANDed. */
 export interface PropertyFilter {
@@ -39,18 +34,14 @@ export interface JsonPatchOp {
   value?: unknown;
 }
 
-export interface CreateDatasetBody {
-  name: string;
-  description?: string;
+export interface CreateDatasetBody extends Named {
   schemaRef: { id: string; contentType: string };
   fileDescription?: { persisted?: boolean; containerFormat?: string; format?: string };
   /** Tag name → values (`{ unifiedProfile: ['enabled:true'] }`). */
   tags?: Record<string, string[]>;
 }
 
-export interface CreateBaseConnectionBody {
-  name: string;
-  description?: string;
+export interface CreateBaseConnectionBody extends Named {
   connectionSpec: SpecRef;
   auth: {
     specName: 'Streaming Connection';
@@ -63,25 +54,19 @@ export interface CreateBaseConnectionBody {
   };
 }
 
-export interface CreateSourceConnectionBody {
-  name: string;
-  description?: string;
+export interface CreateSourceConnectionBody extends Named {
   baseConnectionId: string;
   connectionSpec: SpecRef;
   data?: { format: string };
 }
 
-export interface CreateTargetConnectionBody {
-  name: string;
-  description?: string;
+export interface CreateTargetConnectionBody extends Named {
   data: { format?: string; schema: { id: string; version: string } };
   params: { dataSetId: string };
   connectionSpec: SpecRef;
 }
 
-export interface CreateFlowBody {
-  name: string;
-  description?: string;
+export interface CreateFlowBody extends Named {
   flowSpec: SpecRef;
   sourceConnectionIds: string[];
   targetConnectionIds: string[];
@@ -92,9 +77,7 @@ export interface CreateFlowBody {
 }
 
 /** The legacy mapping-set format of the HTTP API tutorial (accepted by Data Prep). */
-export interface CreateMappingSetBody {
-  name?: string;
-  description?: string;
+export interface CreateMappingSetBody extends Partial<Named> {
   version: 0;
   /** `$id` of the target XDM schema; must equal the target dataset's schema. */
   xdmSchema: string;
