@@ -40,18 +40,12 @@ export { nameFilter, encodePropertyFilter, resolveNextPage } from './flow-servic
 
 export function createAepClient(deps: AepClientDeps): AepClient {
   const http = createAepHttp(deps);
+  const { inletHttp, tokens } = http;
   return {
     ...flowServiceApi(http),
-    ...schemaRegistryApi(http),
     ...catalogApi(http),
     ...dataPrepApi(http),
-    ...inletApi(http),
-  };
-}
 
-/** Schema Registry: one schema by `$id` (or `meta:altId`). */
-function schemaRegistryApi(http: AepHttp): Pick<AepClient, 'getSchema'> {
-  return {
     async getSchema(sandbox, schemaId, signal) {
       return http.getOne(xdmSchemaSchema, {
         operation: 'schemaregistry.getSchema',
@@ -61,6 +55,31 @@ function schemaRegistryApi(http: AepHttp): Pick<AepClient, 'getSchema'> {
         sandbox,
         signal,
       });
+    },
+
+    /** The inlet (DCS): no sandbox header (the URL says org and sandbox); a token if asked. */
+    async sendToInlet({ inletUrl, flowId, record, authenticated, signal }) {
+      const context = { operation: 'inlet.send', resource: flowId };
+      try {
+        const send = (token?: string) =>
+          inletHttp.post(inletUrl, {
+            json: record,
+            ...(signal ? { signal } : {}),
+            headers: {
+              'x-adobe-flow-id': flowId,
+              ...(token ? { authorization: `Bearer ${token}` } : {}),
+            },
+          });
+        // DCS answers 401 (tutorial) or 403 (batch doc) for an expired token.
+        const response = authenticated
+          ? await withToken(tokens, signal, send, [401, 403])
+          : await send();
+        if (!response.ok) throw await readHttpError(response);
+        // DCS answers JSON; anything else is still a 2xx the caller may want to see.
+        return { status: response.status, body: bodyOfText(await response.text()) };
+      } catch (err) {
+        throw toAepFailure(err, context);
+      }
     },
   };
 }
@@ -168,38 +187,6 @@ function dataPrepApi(
 
     async deleteMappingSet(sandbox, id, signal) {
       return http.deleteOne(mappingSets.item('deleteMappingSet', id, sandbox, signal));
-    },
-  };
-}
-
-/**
- * The streaming inlet (DCS): no sandbox header, the inlet URL identifies org and sandbox. The
- * bearer token goes to the inlet only when the inlet requires authentication.
- */
-function inletApi({ inletHttp, tokens }: AepHttp): Pick<AepClient, 'sendToInlet'> {
-  return {
-    async sendToInlet({ inletUrl, flowId, record, authenticated, signal }) {
-      const context = { operation: 'inlet.send', resource: flowId };
-      try {
-        const send = (token?: string) =>
-          inletHttp.post(inletUrl, {
-            json: record,
-            ...(signal ? { signal } : {}),
-            headers: {
-              'x-adobe-flow-id': flowId,
-              ...(token ? { authorization: `Bearer ${token}` } : {}),
-            },
-          });
-        // DCS answers 401 (tutorial) or 403 (batch doc) for an expired token.
-        const response = authenticated
-          ? await withToken(tokens, signal, send, [401, 403])
-          : await send();
-        if (!response.ok) throw await readHttpError(response);
-        // DCS answers JSON; anything else is still a 2xx the caller may want to see.
-        return { status: response.status, body: bodyOfText(await response.text()) };
-      } catch (err) {
-        throw toAepFailure(err, context);
-      }
     },
   };
 }

@@ -133,15 +133,11 @@ function resources<T>(
 }
 
 /**
- * `path op value` for one `property=` parameter (URLSearchParams does the URL encoding).
- *
- * Values are sent unquoted. Adobe documents `property` values both quoted and unquoted and never
- * says how quotes and commas combine: one reading takes a double-quoted value as one literal,
- * the other takes quotes as ordinary characters and splits every value on commas (docs/emulator.md,
- * "Filter readings"). An unquoted value without `,` and `"` means the same under both, so that is
- * the only kind of value sent; a value that needs either cannot be expressed in a filter at all
- * (TypeError): callers leave that condition out and match on their side (`nameFilter`).
- * An array is any-of (comma-joined).
+ * `path op value` for one `property=` parameter (URLSearchParams does the URL encoding); an array
+ * is any-of (comma-joined). Values go unquoted: Adobe's two filter readings differ on quotes and
+ * commas (docs/emulator.md, "Filter readings"), and only a value without `,` and `"` reads the
+ * same under both. Any other is a TypeError: callers leave that condition out and match on their
+ * side (`nameFilter`).
  */
 export function encodePropertyFilter(f: PropertyFilter): string {
   const op = f.op ?? '==';
@@ -150,12 +146,10 @@ export function encodePropertyFilter(f: PropertyFilter): string {
   if (values.length > 1 && op !== '==' && op !== '!=') {
     throw new TypeError(`property filter on ${f.path}: ${op} does not take a list of values`);
   }
-  for (const v of values) {
-    if (!isFilterable(v)) {
-      throw new TypeError(
-        `property filter on ${f.path}: a value with a comma or a double quote, or an empty one, reads differently across filter readings`,
-      );
-    }
+  if (!values.every(isFilterable)) {
+    throw new TypeError(
+      `property filter on ${f.path}: a value with a comma or a double quote, or an empty one, reads differently across filter readings`,
+    );
   }
   return `${f.path}${op}${values.join(',')}`;
 }
@@ -175,26 +169,18 @@ export function nameFilter(name: string): PropertyFilter[] {
 }
 
 /**
- * The next list page from `_links.next.href`. The href is relative to the Flow Service base path
- * (`/connections?continuationToken=…`); absolute hrefs are accepted but only their path and
- * query are used, so the bearer token never follows a link to another host. Parameters the href
- * omits (filters, limit) are carried over from the first request.
+ * The next list page from `_links.next.href`, relative to the Flow Service base path
+ * (`/connections?continuationToken=…`). Of an absolute href only path and query are used, so the
+ * token never follows a link to another host. Parameters it omits are carried over from the first.
  */
 export function resolveNextPage(
   href: string,
   firstParams: URLSearchParams,
 ): { path: string; params: URLSearchParams } {
-  let url: URL;
-  if (/^https?:\/\//i.test(href)) {
-    url = new URL(href);
-  } else {
-    const rel = href.startsWith('/') ? href : `/${href}`;
-    const full = rel.startsWith(`/${FLOW_SERVICE_PATH}/`) ? rel : `/${FLOW_SERVICE_PATH}${rel}`;
-    url = new URL(full, 'http://flowservice.invalid');
-  }
+  const rel = href.startsWith('/') ? href : `/${href}`;
+  const full = rel.startsWith(`/${FLOW_SERVICE_PATH}/`) ? rel : `/${FLOW_SERVICE_PATH}${rel}`;
+  const url = new URL(/^https?:\/\//i.test(href) ? href : full, 'http://flowservice.invalid');
   const params = new URLSearchParams(url.search);
-  for (const [k, v] of firstParams) {
-    if (!params.has(k)) params.append(k, v);
-  }
+  for (const [k, v] of firstParams) if (!params.has(k)) params.append(k, v);
   return { path: url.pathname.replace(/^\/+/, ''), params };
 }
