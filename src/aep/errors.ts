@@ -25,11 +25,8 @@ export interface AepFailureDetails {
   resource?: string;
 }
 
-export interface AepErrorContext {
-  /** Stable name of the call, e.g. `flowservice.createConnection`. Appears in messages. */
-  operation: string;
-  /** The id or name the call was about; must not be secret. */
-  resource?: string;
+/** `operation`: the call's stable name (`flowservice.createConnection`); `resource`: not secret. */
+export interface AepErrorContext extends Pick<AepFailureDetails, 'operation' | 'resource'> {
   /** `ims`: the token endpoint, where every 4xx but 429 means "credentials refused". */
   service?: 'ims' | 'inlet';
   /** A DELETE refused as still in use is retryable (see `fromHttpStatus`). */
@@ -42,9 +39,8 @@ export class AepHttpError extends Error {
   constructor(
     readonly status: number,
     readonly statusText: string,
-    /** Raw `Retry-After` header value, if any. */
     readonly retryAfter: string | null,
-    /** Parsed JSON body, or the (truncated) text when the body is not JSON; undefined when empty. */
+    /** As `bodyOfText` keeps it. */
     readonly body: unknown,
   ) {
     super(`HTTP ${status} ${statusText}`.trim());

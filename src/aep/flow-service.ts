@@ -94,11 +94,7 @@ function resources<T>(
 
       const items: T[] = [];
       const seen = new Set<string>();
-      let next: { path: string; params: URLSearchParams } | undefined = {
-        path: kind.path,
-        params: first,
-      };
-      while (next) {
+      for (let next = { path: kind.path, params: first }; ;) {
         const key = `${next.path}?${next.params.toString()}`;
         if (seen.has(key) || seen.size >= MAX_PAGES) {
           throw unexpectedResponse(200, 'pagination does not terminate', { operation });
@@ -115,9 +111,9 @@ function resources<T>(
         const body = http.parse(page, res, { operation });
         items.push(...body.items);
         const href = body._links?.next?.href;
-        next = href ? resolveNextPage(href, first) : undefined;
+        if (!href) return items;
+        next = resolveNextPage(href, first);
       }
-      return items;
     },
 
     async patch(sandbox, id, etag, ops, signal) {

@@ -1,9 +1,7 @@
 /**
- * The one HTTP core of the AEP client: every Platform call goes through `platform()` (the four
- * Platform headers, the 401-refresh-once rule, failure mapping by `toAepFailure`), and every
- * response body through `parse()` (zod, loose: unknown fields are kept). On top of it, the shapes
- * of call every Platform API here shares: get one resource (null when absent), send a body and
- * parse the answer, a tolerant delete, and an offset-paged list read to its end.
+ * The AEP client's one HTTP core: every Platform call goes through `platform()` (Platform headers,
+ * token refresh, `toAepFailure`), every body through `parse()` (zod); on top, the call shapes the
+ * APIs share: get one, send a body, tolerant delete, offset-paged list read to its end.
  */
 import { type z } from 'zod';
 import { type Config } from '../config';
@@ -49,10 +47,7 @@ interface PlatformRequest extends Call {
   allow?: readonly number[];
 }
 
-interface PlatformResponse {
-  status: number;
-  body: unknown;
-}
+type PlatformResponse = { status: number; body: unknown };
 
 export type AepHttp = ReturnType<typeof createAepHttp>;
 
