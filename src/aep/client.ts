@@ -32,7 +32,7 @@ import {
   mappingSetSchema,
   xdmSchemaSchema,
 } from './schemas';
-import type { AepClient } from './types';
+import type { AepClient, ApiOn } from './types';
 
 export type { AepClient };
 export type { AepClientConfig } from './http';
@@ -90,9 +90,7 @@ export function schemaContainer(schemaId: string): 'global' | 'tenant' {
 }
 
 /** Catalog: datasets (create, get, exact-name lookup over all pages, tolerant delete). */
-function catalogApi(
-  http: AepHttp,
-): Pick<AepClient, 'createDataset' | 'getDataset' | 'findDatasets' | 'deleteDataset'> {
+function catalogApi(http: AepHttp): ApiOn<'Dataset'> {
   const datasets = collection('catalog', 'data/foundation/catalog/dataSets');
   return {
     async createDataset(sandbox, body, signal) {
@@ -142,12 +140,7 @@ function catalogApi(
  * Data Prep: mapping sets (create, versioned update with PUT, get a version, exact-name lookup
  * over all pages, tolerant delete).
  */
-function dataPrepApi(
-  http: AepHttp,
-): Pick<
-  AepClient,
-  'createMappingSet' | 'updateMappingSet' | 'getMappingSet' | 'findMappingSets' | 'deleteMappingSet'
-> {
+function dataPrepApi(http: AepHttp): ApiOn<'MappingSet'> {
   const mappingSets = collection('dataprep', 'data/foundation/conversion/mappingSets');
   return {
     async createMappingSet(sandbox, body, signal) {

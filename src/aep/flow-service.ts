@@ -15,16 +15,11 @@ import {
   sourceConnectionSchema,
   targetConnectionSchema,
 } from './schemas';
-import type { AepClient, Create, Delete, Get, List, Patch, PropertyFilter } from './types';
+import type { ApiOn, Create, Delete, Get, List, Patch, PropertyFilter } from './types';
 
 const FLOW_SERVICE_PATH = 'data/foundation/flowservice';
 
-type FlowServiceApi = Omit<
-  AepClient,
-  'getSchema' | `${string}${'Dataset' | 'MappingSet'}${string}` | 'sendToInlet'
->;
-
-export function flowServiceApi(http: AepHttp): FlowServiceApi {
+export function flowServiceApi(http: AepHttp): ApiOn<'Connection' | 'Flow' | 'flowAction'> {
   const connections = resources(http, 'Connection', baseConnectionSchema);
   const sources = resources(http, 'SourceConnection', sourceConnectionSchema);
   const targets = resources(http, 'TargetConnection', targetConnectionSchema);

@@ -18,11 +18,7 @@ export interface PropertyFilter {
   path: string;
   /** Defaults to `==`. */
   op?: '==' | '!=' | '<' | '<=' | '>' | '>=';
-  /**
-   * A string is one value, an array is "any of". Values are sent unquoted and must not contain
-   * `,` or `"` (they would read differently across Platform's filter readings: see
-   * `encodePropertyFilter`); `&`, `==`, spaces and unicode are fine.
-   */
+  /** An array is "any of". No `,` or `"` (see `encodePropertyFilter`); `&`, spaces are fine. */
   value: string | string[];
 }
 
@@ -167,10 +163,7 @@ export interface AepClient {
 
   // ---- Data Prep
   createMappingSet: Create<CreateMappingSetBody, S.CreatedMappingSet>;
-  /**
-   * `PUT /mappingSets/{id}`: Data Prep stores the body as the set's next version and answers
-   * the set with `version` incremented.
-   */
+  /** `PUT /mappingSets/{id}`: the body becomes the set's next version (`version` + 1). */
   updateMappingSet(
     sandbox: string,
     id: string,
@@ -191,3 +184,9 @@ export interface AepClient {
   /** One record to the inlet; resolves for 2xx, throws a mapped failure otherwise. */
   sendToInlet(args: SendToInletArgs): Promise<{ status: number; body: unknown }>;
 }
+
+/** The methods whose names contain `part` (`ApiOn<'Dataset'>`: createDataset, findDatasets, ...). */
+export type ApiOn<Part extends string> = Pick<
+  AepClient,
+  Extract<keyof AepClient, `${string}${Part}${string}`>
+>;
