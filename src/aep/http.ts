@@ -94,12 +94,6 @@ export function createAepHttp(deps: AepClientDeps) {
     }
   }
 
-  function parse<T>(schema: z.ZodType<T>, res: PlatformResponse, context: AepErrorContext): T {
-    const result = schema.safeParse(res.body);
-    if (result.success) return result.data;
-    throw unexpectedResponse(res.status, describeIssues(result.error), context);
-  }
-
   /** GET one resource, parsed by `schema`; null when absent (404: an unknown sandbox still fails). */
   async function getOne<T>(schema: z.ZodType<T>, call: Call): Promise<T | null> {
     const res = await platform({ ...call, method: 'get', allow: [404] });
@@ -124,9 +118,8 @@ export function createAepHttp(deps: AepClientDeps) {
   }
 
   /**
-   * Every item of an offset-paged list, each id once: full pages from `start` 0 on, each asked
-   * for with the parameters `query` makes of the page's, and read by `read` (its items, and
-   * whether it is the last), MAX_PAGES at most.
+   * Every item of an offset-paged list, each id once: pages from `start` 0 on, asked for with the
+   * parameters `query` makes, read by `read` (items, and whether last), MAX_PAGES at most.
    */
   async function offsetPages<T extends { id: string }>(
     call: Call,
@@ -148,6 +141,13 @@ export function createAepHttp(deps: AepClientDeps) {
   /** For the streaming inlet: no prefix URL, no Platform headers. */
   const inletHttp = aepKy(deps);
   return { platform, parse, getOne, send, deleteOne, offsetPages, inletHttp, tokens };
+}
+
+/** The body parsed by `schema`; a mismatch is an `AepUnexpectedResponse`. */
+function parse<T>(schema: z.ZodType<T>, res: PlatformResponse, context: AepErrorContext): T {
+  const result = schema.safeParse(res.body);
+  if (result.success) return result.data;
+  throw unexpectedResponse(res.status, describeIssues(result.error), context);
 }
 
 /**
