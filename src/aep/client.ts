@@ -1,47 +1,38 @@
 /**
- * Typed client for the AEP APIs used to provision an HTTP API streaming source: one interface
- * (`AepClient`, types.ts), implemented here per API (Flow Service in flow-service.ts) over the
- * one HTTP core (http.ts).
+ * `createAepClient`: the one AEP client (`AepClient`, types.ts), per API over the one HTTP core
+ * (http.ts); Flow Service in flow-service.ts.
  *
  * Contract (every method):
- * - Does I/O: call it from activities only. Workflows import at most `AepClient` as a type.
- * - One HTTP attempt per call (ky `retry: 0`, per-request `timeout`); Temporal's activity retry
- *   policy is the only retry loop. Failures are mapped by `toAepFailure` (errors.ts).
- * - The one exception: a 401 from Platform (401 or 403 from an authenticated inlet, which DCS
- *   uses for expired tokens) invalidates the cached token and repeats the call once with a fresh
- *   one (a token can expire or be revoked while cached). A second refusal is mapped as usual.
- * - The timeout bounds the wait for response headers; reading the (small) body is bounded by the
- *   activity's start-to-close timeout and cancellation.
- * - `signal` is the activity's cancellation signal: aborting it aborts the HTTP request and the
- *   abort reason is rethrown unmapped, so the activity completes as cancelled.
- * - Creates are NOT idempotent on Platform's side (names are not unique there); callers make them
- *   idempotent by looking up first (`list*` / `find*`). Gets return `null` on 404. Deletes are
- *   tolerant: 404 is `'absent'`, so compensation can be retried safely. PATCHes carry the
- *   resource's etag in `If-Match` (a stale one fails as AepConflict, 412).
- * - Bearer tokens go only to the configured Platform URL and, when asked, to the inlet URL.
+ * - Does I/O: activities only; workflows import at most the `AepClient` type.
+ * - One HTTP attempt per call (ky `retry: 0`, a `timeout` on the response headers): Temporal's
+ *   activity retry policy is the only retry loop, failures are mapped by `toAepFailure`. The
+ *   exception: a refused token (401 from Platform, 401/403 from an authenticated inlet) is
+ *   dropped and the call repeated once with a fresh one.
+ * - `signal` is the activity's cancellation: it aborts the request, its reason rethrown unmapped.
+ * - Creates are NOT idempotent on Platform (names are not unique): callers look up first
+ *   (`list*` / `find*`). Gets return null on 404, deletes `'absent'` (so compensation can be
+ *   retried), and PATCHes carry the etag in `If-Match` (a stale one fails as AepConflict, 412).
+ * - Bearer tokens go only to the Platform URL and, when asked, to the inlet URL.
  */
 import { bodyOfText, readHttpError, toAepFailure, unexpectedResponse } from './errors';
-import { flowAction, flowServiceMethods } from './flow-service';
+import { flowServiceApi } from './flow-service';
 import {
   OFFSET_PAGE_SIZE,
   collection,
   createAepHttp,
+  withToken,
   type AepClientDeps,
   type AepHttp,
 } from './http';
 import {
-  baseConnectionSchema,
   catalogRefsSchema,
   createdMappingSetSchema,
   datasetMapSchema,
-  flowSchema,
   mappingSetPageSchema,
   mappingSetSchema,
-  sourceConnectionSchema,
-  targetConnectionSchema,
   xdmSchemaSchema,
 } from './schemas';
-import type { AepClient } from './types';
+import type { AepClient, ApiOn } from './types';
 
 export type { AepClient };
 export type { AepClientConfig } from './http';
@@ -49,27 +40,12 @@ export { nameFilter, encodePropertyFilter, resolveNextPage } from './flow-servic
 
 export function createAepClient(deps: AepClientDeps): AepClient {
   const http = createAepHttp(deps);
-  const { patchSourceConnection: _, ...sourceConnections } = flowServiceMethods(
-    http,
-    'SourceConnection',
-    sourceConnectionSchema,
-  );
+  const { inletHttp, tokens } = http;
   return {
-    ...schemaRegistryApi(http),
+    ...flowServiceApi(http),
     ...catalogApi(http),
     ...dataPrepApi(http),
-    ...inletApi(http),
-    ...flowServiceMethods(http, 'Connection', baseConnectionSchema),
-    ...sourceConnections,
-    ...flowServiceMethods(http, 'TargetConnection', targetConnectionSchema),
-    ...flowServiceMethods(http, 'Flow', flowSchema),
-    flowAction: flowAction(http),
-  };
-}
 
-/** Schema Registry: one schema by `$id` (or `meta:altId`). */
-function schemaRegistryApi(http: AepHttp): Pick<AepClient, 'getSchema'> {
-  return {
     async getSchema(sandbox, schemaId, signal) {
       return http.getOne(xdmSchemaSchema, {
         operation: 'schemaregistry.getSchema',
@@ -80,6 +56,31 @@ function schemaRegistryApi(http: AepHttp): Pick<AepClient, 'getSchema'> {
         signal,
       });
     },
+
+    /** The inlet (DCS): no sandbox header (the URL says org and sandbox); a token if asked. */
+    async sendToInlet({ inletUrl, flowId, record, authenticated, signal }) {
+      const context = { operation: 'inlet.send', resource: flowId };
+      try {
+        const send = (token?: string) =>
+          inletHttp.post(inletUrl, {
+            json: record,
+            ...(signal ? { signal } : {}),
+            headers: {
+              'x-adobe-flow-id': flowId,
+              ...(token ? { authorization: `Bearer ${token}` } : {}),
+            },
+          });
+        // DCS answers 401 (tutorial) or 403 (batch doc) for an expired token.
+        const response = authenticated
+          ? await withToken(tokens, signal, send, [401, 403])
+          : await send();
+        if (!response.ok) throw await readHttpError(response);
+        // DCS answers JSON; anything else is still a 2xx the caller may want to see.
+        return { status: response.status, body: bodyOfText(await response.text()) };
+      } catch (err) {
+        throw toAepFailure(err, context);
+      }
+    },
   };
 }
 
@@ -89,9 +90,7 @@ export function schemaContainer(schemaId: string): 'global' | 'tenant' {
 }
 
 /** Catalog: datasets (create, get, exact-name lookup over all pages, tolerant delete). */
-function catalogApi(
-  http: AepHttp,
-): Pick<AepClient, 'createDataset' | 'getDataset' | 'findDatasets' | 'deleteDataset'> {
+function catalogApi(http: AepHttp): ApiOn<'Dataset'> {
   const datasets = collection('catalog', 'data/foundation/catalog/dataSets');
   return {
     async createDataset(sandbox, body, signal) {
@@ -141,12 +140,7 @@ function catalogApi(
  * Data Prep: mapping sets (create, versioned update with PUT, get a version, exact-name lookup
  * over all pages, tolerant delete).
  */
-function dataPrepApi(
-  http: AepHttp,
-): Pick<
-  AepClient,
-  'createMappingSet' | 'updateMappingSet' | 'getMappingSet' | 'findMappingSets' | 'deleteMappingSet'
-> {
+function dataPrepApi(http: AepHttp): ApiOn<'MappingSet'> {
   const mappingSets = collection('dataprep', 'data/foundation/conversion/mappingSets');
   return {
     async createMappingSet(sandbox, body, signal) {
@@ -186,43 +180,6 @@ function dataPrepApi(
 
     async deleteMappingSet(sandbox, id, signal) {
       return http.deleteOne(mappingSets.item('deleteMappingSet', id, sandbox, signal));
-    },
-  };
-}
-
-/**
- * The streaming inlet (DCS): no sandbox header, the inlet URL identifies org and sandbox. The
- * bearer token goes to the inlet only when the inlet requires authentication.
- */
-function inletApi({ inletHttp, tokens }: AepHttp): Pick<AepClient, 'sendToInlet'> {
-  return {
-    async sendToInlet({ inletUrl, flowId, record, authenticated, signal }) {
-      const context = { operation: 'inlet.send', resource: flowId, service: 'inlet' as const };
-      try {
-        const send = (token?: string) =>
-          inletHttp.post(inletUrl, {
-            json: record,
-            ...(signal ? { signal } : {}),
-            headers: {
-              'x-adobe-flow-id': flowId,
-              ...(token ? { authorization: `Bearer ${token}` } : {}),
-            },
-          });
-        let token = authenticated ? await tokens.getToken(signal) : undefined;
-        let response = await send(token);
-        // DCS answers 401 (tutorial) or 403 (batch doc) for an expired token: refresh once.
-        if ((response.status === 401 || response.status === 403) && token) {
-          await response.body?.cancel();
-          tokens.invalidate(token);
-          token = await tokens.getToken(signal);
-          response = await send(token);
-        }
-        if (!response.ok) throw await readHttpError(response);
-        // DCS answers JSON; anything else is still a 2xx the caller may want to see.
-        return { status: response.status, body: bodyOfText(await response.text()) };
-      } catch (err) {
-        throw toAepFailure(err, context);
-      }
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
- * Fixed Platform identifiers for HTTP API streaming sources (Adobe's HTTP API tutorial and
- * Flow Service error catalog). Pure constants: safe to import anywhere, including workflows.
+ * Fixed Platform identifiers of HTTP API streaming sources (Adobe's HTTP API tutorial). Pure
+ * constants: safe to import anywhere, including workflows.
  */
 export const AEP_IDS = {
   /** HTTP API (streaming) connection spec: base and source connections. */

@@ -1,20 +1,15 @@
 /**
- * The one place where an AEP/IMS/inlet outcome becomes a Temporal failure (`toAepFailure`), and
- * the errors the client raises before it is applied.
+ * The one place where an AEP/IMS/inlet outcome becomes a Temporal failure (`toAepFailure`).
  *
  * Contract:
- * - Every failure thrown by `src/aep` is an `ApplicationFailure` whose `type` is a `FailureType`
- *   and whose retryability encodes what Temporal should do: 4xx answers are final (retrying the
- *   same request cannot change the answer), 408/429/5xx/no-answer are retryable, and so is a
- *   DELETE refused because a dependent still uses the resource (409, `1418-400`). Temporal owns the
- *   retries (ky runs with `retry: 0`), so the activity retry policy is the single source of
- *   back-off; a server's `Retry-After` is passed on as `nextRetryDelay`.
- * - Activity cancellation is never mapped: the abort reason is rethrown as is so that Temporal
- *   reports the activity as cancelled rather than failed.
- * - Failures are stored in workflow history, so messages and details are built only from the
- *   HTTP status, the response body's error fields and the caller-supplied operation/resource.
- *   Request headers (Authorization), tokens, the client secret and the IMS request body never
- *   reach this module's output.
+ * - Every failure thrown by `src/aep` is an `ApplicationFailure` typed by a `FailureType`: 4xx
+ *   answers are final, 408/429/5xx/no-answer are retryable, and so is a DELETE refused because a
+ *   dependent still uses the resource (409, `1418-400`). Temporal owns the retries (ky runs with
+ *   `retry: 0`); a server's `Retry-After` is passed on as `nextRetryDelay`.
+ * - Activity cancellation is rethrown unmapped, so Temporal reports the activity as cancelled.
+ * - Failures are stored in workflow history: messages and details are built only from the HTTP
+ *   status, the body's error fields and the caller's operation/resource, never from request
+ *   headers, tokens or the client secret.
  */
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { ZodError } from 'zod';
@@ -30,29 +25,22 @@ export interface AepFailureDetails {
   resource?: string;
 }
 
-export interface AepErrorContext {
-  /** Stable name of the call, e.g. `flowservice.createConnection`. Appears in messages. */
-  operation: string;
-  /** The id or name the call was about; must not be secret. */
-  resource?: string;
+/** `operation`: the call's stable name (`flowservice.createConnection`); `resource`: not secret. */
+export interface AepErrorContext extends Pick<AepFailureDetails, 'operation' | 'resource'> {
   /** `ims`: the token endpoint, where every 4xx but 429 means "credentials refused". */
-  service?: 'platform' | 'ims' | 'inlet';
-  /** The request's method: a DELETE refused as still in use is retryable (see `fromHttpStatus`). */
+  service?: 'ims' | 'inlet';
+  /** A DELETE refused as still in use is retryable (see `fromHttpStatus`). */
   method?: string;
 }
 
-/**
- * A non-2xx answer, with its body already read (bodies can only be read asynchronously, the
- * mapping itself is synchronous). Built by `readHttpError`; thrown inside the client only.
- */
+/** A non-2xx answer, its body already read (the mapping is synchronous). Client-internal. */
 export class AepHttpError extends Error {
   override readonly name = 'AepHttpError';
   constructor(
     readonly status: number,
     readonly statusText: string,
-    /** Raw `Retry-After` header value, if any. */
     readonly retryAfter: string | null,
-    /** Parsed JSON body, or the (truncated) text when the body is not JSON; undefined when empty. */
+    /** As `bodyOfText` keeps it. */
     readonly body: unknown,
   ) {
     super(`HTTP ${status} ${statusText}`.trim());
@@ -77,9 +65,8 @@ export function bodyOfText(text: string): unknown {
 }
 
 /**
- * Maps any error raised while talking to AEP to an `ApplicationFailure`. Throws an activity
- * cancellation as is (so `throw toAepFailure(err, ctx)` is always the right call site); an
- * `ApplicationFailure` passes through unchanged, which makes the mapping safe to apply twice.
+ * Maps any error raised while talking to AEP to an `ApplicationFailure`. Throws a cancellation
+ * as is (so `throw toAepFailure(err, ctx)` is always right); an `ApplicationFailure` passes.
  */
 export function toAepFailure(err: unknown, context: AepErrorContext): ApplicationFailure {
   if (err instanceof CancelledFailure || (isErrorLike(err) && err.name === 'AbortError')) throw err;
@@ -92,8 +79,8 @@ export function toAepFailure(err: unknown, context: AepErrorContext): Applicatio
     const message = `${context.operation}: no answer from AEP (${network.code}): ${network.message}`;
     return failure(FailureType.AepNetworkError, true, message, context, null, network.code);
   }
-  // Anything else is a defect in this process (a bug, not an AEP answer). It stays retryable,
-  // exactly as Temporal would treat an unmapped error, so a fixed deployment can resume the run.
+  // Anything else is a bug here: retryable, as Temporal treats unmapped errors, so a fixed
+  // deployment can resume the run.
   const e = isErrorLike(err) ? err : new Error(String(err));
   return failure(e.name || 'Error', true, `${context.operation}: ${e.message}`, context, null);
 }
@@ -123,10 +110,7 @@ export function aepFailureDetails(f: ApplicationFailure): AepFailureDetails | un
   return ours ? (d as AepFailureDetails) : undefined;
 }
 
-/**
- * Parses `Retry-After` (delta-seconds or HTTP-date) into milliseconds. Returns undefined when
- * absent, unparseable or not in the future, so the retry policy's own back-off applies.
- */
+/** `Retry-After` (seconds or HTTP-date) in ms; undefined unless in the future. */
 export function parseRetryAfter(
   value: string | null | undefined,
   now: () => number = Date.now,
@@ -149,8 +133,8 @@ const STATUS_TYPES: Record<number, FailureType> = {
 };
 
 function statusType(status: number, service: AepErrorContext['service']): FailureType {
+  // IMS answers 400 invalid_client / 401 for refused credentials: nothing to retry.
   if (service === 'ims' && status >= 400 && status < 500 && status !== 429) {
-    // IMS answers 400 invalid_client / 401 for refused credentials: nothing to retry.
     return FailureType.AepUnauthorized;
   }
   if (STATUS_TYPES[status]) return STATUS_TYPES[status];
@@ -162,11 +146,9 @@ function statusType(status: number, service: AepErrorContext['service']): Failur
 
 function fromHttpStatus(err: AepHttpError, context: AepErrorContext): ApplicationFailure {
   const adobe = describeBody(err.body);
-  // 408: the server gave up waiting for the request; sending it again is the documented answer.
-  // A DELETE refused because a dependent still uses the resource (409, or Flow Service 1418-400,
-  // "delete its dataflows first") is retried too: the dependent may be on its way out (its own
-  // delete not yet visible), so Temporal retries it on the delete policy's bounded backoff
-  // before compensation or teardown reports it as left behind.
+  // 408: the server gave up waiting; sending again is the documented answer. A DELETE refused
+  // because a dependent still uses the resource (409, Flow Service 1418-400) is retried too: the
+  // dependent may be on its way out, so the delete policy's bounded backoff waits for it.
   const retryable =
     err.status === 408 ||
     err.status === 429 ||
@@ -216,19 +198,17 @@ function scrub(message: string): string {
  * the gateway `{error_code, message}`, IMS `{error, error_description}`, and unknown shapes
  * (Catalog, Data Prep) through their common field names.
  */
-function describeBody(body: unknown): { code?: string; text?: string } {
+function describeBody(body: unknown): { code?: string | undefined; text?: string } {
   if (typeof body === 'string') return { text: truncate(body, 300) };
   if (!body || typeof body !== 'object') return {};
   const b = body as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
-  const report =
-    b.report && typeof b.report === 'object' ? (b.report as Record<string, unknown>) : {};
+  const report = (b.report ?? {}) as Record<string, unknown>;
 
   // Problem type URIs end with the code: .../errors/FLOW-1439-404, .../XDM-1010-404.
   const code =
     str(b.type)?.match(/([A-Z]+-\d+-\d+)\/?$/)?.[1] ??
-    str(b.error_code) ??
-    (typeof b.error_code === 'number' ? String(b.error_code) : undefined) ??
+    str(typeof b.error_code === 'number' ? String(b.error_code) : b.error_code) ??
     str(b.error) ??
     str(b.code) ??
     str(b.errorCode);
@@ -249,20 +229,14 @@ function describeBody(body: unknown): { code?: string; text?: string } {
     if (s && !texts.some((t) => t.includes(s))) texts.push(s);
   }
   if (texts.length === 0 && !code) return { text: truncate(JSON.stringify(body), 300) };
-  return {
-    ...(code ? { code } : {}),
-    ...(texts.length ? { text: truncate(texts.join(': '), 500) } : {}),
-  };
+  return { code, text: texts.length ? truncate(texts.join(': '), 500) : undefined };
 }
 
 function truncate(s: string, max: number): string {
   return s.length > max ? `${s.slice(0, max)}…` : s;
 }
 
-/**
- * Duck-typed: errors raised by Node's fetch (undici) or DOMException may come from another realm
- * (jest's vm context, worker threads), where `instanceof Error` is false.
- */
+/** Duck-typed: undici's errors and DOMException may come from another realm (jest's vm). */
 function isErrorLike(
   e: unknown,
 ): e is { name: string; message: string; code?: unknown; cause?: unknown } {

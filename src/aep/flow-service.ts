@@ -6,33 +6,71 @@
 import { type z } from 'zod';
 import { unexpectedResponse } from './errors';
 import { MAX_PAGES, collection, type AepHttp } from './http';
-import { createdSchema, listPageSchema, singleItemSchema } from './schemas';
-import type {
-  AepClient,
-  FlowServiceItem,
-  FlowServiceKind,
-  FlowServiceMethods,
-  FlowServiceOps,
-  PropertyFilter,
-} from './types';
+import {
+  baseConnectionSchema,
+  createdSchema,
+  flowSchema,
+  listPageSchema,
+  singleItemSchema,
+  sourceConnectionSchema,
+  targetConnectionSchema,
+} from './schemas';
+import type { ApiOn, Create, Delete, Get, List, Patch, PropertyFilter } from './types';
 
 const FLOW_SERVICE_PATH = 'data/foundation/flowservice';
 
-/**
- * The methods on kind `label` (collection `/connections` for `Connection`), under their names in
- * `AepClient` (`FlowServiceMethods`).
- */
-export function flowServiceMethods<K extends FlowServiceKind>(
+export function flowServiceApi(http: AepHttp): ApiOn<'Connection' | 'Flow' | 'flowAction'> {
+  const connections = resources(http, 'Connection', baseConnectionSchema);
+  const sources = resources(http, 'SourceConnection', sourceConnectionSchema);
+  const targets = resources(http, 'TargetConnection', targetConnectionSchema);
+  const flows = resources(http, 'Flow', flowSchema);
+  return {
+    createConnection: connections.create,
+    getConnection: connections.get,
+    listConnections: connections.list,
+    patchConnection: connections.patch,
+    deleteConnection: connections.delete,
+    createSourceConnection: sources.create,
+    getSourceConnection: sources.get,
+    listSourceConnections: sources.list,
+    deleteSourceConnection: sources.delete,
+    createTargetConnection: targets.create,
+    getTargetConnection: targets.get,
+    listTargetConnections: targets.list,
+    deleteTargetConnection: targets.delete,
+    createFlow: flows.create,
+    getFlow: flows.get,
+    listFlows: flows.list,
+    patchFlow: flows.patch,
+    deleteFlow: flows.delete,
+
+    async flowAction(sandbox, id, action, signal) {
+      return http.send(createdSchema, {
+        operation: `flowservice.${action}Flow`,
+        resource: id,
+        method: 'post',
+        path: `${FLOW_SERVICE_PATH}/flows/${encodeURIComponent(id)}/action`,
+        searchParams: new URLSearchParams({ op: action }),
+        sandbox,
+        signal,
+      });
+    },
+  };
+}
+
+/** The calls on kind `label` (collection `/connections` for `Connection`). */
+function resources<T>(
   http: AepHttp,
-  label: K,
-  item: z.ZodType<FlowServiceItem<K>>,
-): FlowServiceMethods<K> {
-  const collectionName = `${label[0]!.toLowerCase()}${label.slice(1)}s`;
-  const kind = collection('flowservice', `${FLOW_SERVICE_PATH}/${collectionName}`);
+  label: string,
+  item: z.ZodType<T>,
+): { create: Create<unknown>; get: Get<T>; list: List<T>; patch: Patch; delete: Delete } {
+  const kind = collection(
+    'flowservice',
+    `${FLOW_SERVICE_PATH}/${label[0]!.toLowerCase()}${label.slice(1)}s`,
+  );
   const single = singleItemSchema(item);
   const page = listPageSchema(item);
-
-  const methods: FlowServiceOps<K> = {
+  return {
     async create(sandbox, body, signal) {
       const call = kind.call(`create${label}`, sandbox, signal);
       return http.send(createdSchema, { ...call, method: 'post', json: body });
@@ -49,13 +87,9 @@ export function flowServiceMethods<K extends FlowServiceKind>(
       for (const f of filters) first.append('property', encodePropertyFilter(f));
       first.set('limit', String(opts?.limit ?? 100));
 
-      const items: FlowServiceItem<K>[] = [];
+      const items: T[] = [];
       const seen = new Set<string>();
-      let next: { path: string; params: URLSearchParams } | undefined = {
-        path: kind.path,
-        params: first,
-      };
-      while (next) {
+      for (let next = { path: kind.path, params: first }; ;) {
         const key = `${next.path}?${next.params.toString()}`;
         if (seen.has(key) || seen.size >= MAX_PAGES) {
           throw unexpectedResponse(200, 'pagination does not terminate', { operation });
@@ -72,9 +106,9 @@ export function flowServiceMethods<K extends FlowServiceKind>(
         const body = http.parse(page, res, { operation });
         items.push(...body.items);
         const href = body._links?.next?.href;
-        next = href ? resolveNextPage(href, first) : undefined;
+        if (!href) return items;
+        next = resolveNextPage(href, first);
       }
-      return items;
     },
 
     async patch(sandbox, id, etag, ops, signal) {
@@ -87,37 +121,14 @@ export function flowServiceMethods<K extends FlowServiceKind>(
       return http.deleteOne(kind.item(`delete${label}`, id, sandbox, signal));
     },
   };
-  const named = Object.entries(methods).map(([m, f]) => [
-    m === 'list' ? `list${label}s` : m + label,
-    f,
-  ]);
-  return Object.fromEntries(named) as FlowServiceMethods<K>;
-}
-
-/** `POST /flows/{id}/action?op=enable|disable`. */
-export function flowAction(http: AepHttp): AepClient['flowAction'] {
-  return async (sandbox, id, action, signal) =>
-    http.send(createdSchema, {
-      operation: `flowservice.${action}Flow`,
-      resource: id,
-      method: 'post',
-      path: `${FLOW_SERVICE_PATH}/flows/${encodeURIComponent(id)}/action`,
-      searchParams: new URLSearchParams({ op: action }),
-      sandbox,
-      signal,
-    });
 }
 
 /**
- * `path op value` for one `property=` parameter (URLSearchParams does the URL encoding).
- *
- * Values are sent unquoted. Adobe documents `property` values both quoted and unquoted and never
- * says how quotes and commas combine: one reading takes a double-quoted value as one literal,
- * the other takes quotes as ordinary characters and splits every value on commas (docs/emulator.md,
- * "Filter readings"). An unquoted value without `,` and `"` means the same under both, so that is
- * the only kind of value sent; a value that needs either cannot be expressed in a filter at all
- * (TypeError): callers leave that condition out and match on their side (`nameFilter`).
- * An array is any-of (comma-joined).
+ * `path op value` for one `property=` parameter (URLSearchParams does the URL encoding); an array
+ * is any-of (comma-joined). Values go unquoted: Adobe's two filter readings differ on quotes and
+ * commas (docs/emulator.md, "Filter readings"), and only a value without `,` and `"` reads the
+ * same under both. Any other is a TypeError: callers leave that condition out and match on their
+ * side (`nameFilter`).
  */
 export function encodePropertyFilter(f: PropertyFilter): string {
   const op = f.op ?? '==';
@@ -126,12 +137,10 @@ export function encodePropertyFilter(f: PropertyFilter): string {
   if (values.length > 1 && op !== '==' && op !== '!=') {
     throw new TypeError(`property filter on ${f.path}: ${op} does not take a list of values`);
   }
-  for (const v of values) {
-    if (!isFilterable(v)) {
-      throw new TypeError(
-        `property filter on ${f.path}: a value with a comma or a double quote, or an empty one, reads differently across filter readings`,
-      );
-    }
+  if (!values.every(isFilterable)) {
+    throw new TypeError(
+      `property filter on ${f.path}: a value with a comma or a double quote, or an empty one, reads differently across filter readings`,
+    );
   }
   return `${f.path}${op}${values.join(',')}`;
 }
@@ -151,26 +160,18 @@ export function nameFilter(name: string): PropertyFilter[] {
 }
 
 /**
- * The next list page from `_links.next.href`. The href is relative to the Flow Service base path
- * (`/connections?continuationToken=…`); absolute hrefs are accepted but only their path and
- * query are used, so the bearer token never follows a link to another host. Parameters the href
- * omits (filters, limit) are carried over from the first request.
+ * The next list page from `_links.next.href`, relative to the Flow Service base path
+ * (`/connections?continuationToken=…`). Of an absolute href only path and query are used, so the
+ * token never follows a link to another host. Parameters it omits are carried over from the first.
  */
 export function resolveNextPage(
   href: string,
   firstParams: URLSearchParams,
 ): { path: string; params: URLSearchParams } {
-  let url: URL;
-  if (/^https?:\/\//i.test(href)) {
-    url = new URL(href);
-  } else {
-    const rel = href.startsWith('/') ? href : `/${href}`;
-    const full = rel.startsWith(`/${FLOW_SERVICE_PATH}/`) ? rel : `/${FLOW_SERVICE_PATH}${rel}`;
-    url = new URL(full, 'http://flowservice.invalid');
-  }
+  const rel = href.startsWith('/') ? href : `/${href}`;
+  const full = rel.startsWith(`/${FLOW_SERVICE_PATH}/`) ? rel : `/${FLOW_SERVICE_PATH}${rel}`;
+  const url = new URL(/^https?:\/\//i.test(href) ? href : full, 'http://flowservice.invalid');
   const params = new URLSearchParams(url.search);
-  for (const [k, v] of firstParams) {
-    if (!params.has(k)) params.append(k, v);
-  }
+  for (const [k, v] of firstParams) if (!params.has(k)) params.append(k, v);
   return { path: url.pathname.replace(/^\/+/, ''), params };
 }

@@ -1,11 +1,8 @@
 /**
- * The one HTTP core of the AEP client: every Platform call goes through `platform()` (the four
- * Platform headers, the 401-refresh-once rule, failure mapping by `toAepFailure`), and every
- * response body through `parse()` (zod, loose: unknown fields are kept). On top of it, the shapes
- * of call every Platform API here shares: get one resource (null when absent), send a body and
- * parse the answer, a tolerant delete, and an offset-paged list read to its end.
+ * The AEP client's one HTTP core: every Platform call goes through `platform()` (Platform headers,
+ * token refresh, `toAepFailure`), every body through `parse()` (zod); on top, the call shapes the
+ * APIs share: get one, send a body, tolerant delete, offset-paged list read to its end.
  */
-import ky, { type KyInstance } from 'ky';
 import { type z } from 'zod';
 import { type Config } from '../config';
 import {
@@ -15,7 +12,7 @@ import {
   unexpectedResponse,
   type AepErrorContext,
 } from './errors';
-import { createTokenProvider, type TokenConfig, type TokenProvider } from './token';
+import { aepKy, createTokenProvider, type TokenConfig, type TokenProvider } from './token';
 
 export type AepClientConfig = TokenConfig & Pick<Config, 'AEP_PLATFORM_URL' | 'AEP_ORG_ID'>;
 
@@ -50,29 +47,51 @@ interface PlatformRequest extends Call {
   allow?: readonly number[];
 }
 
-interface PlatformResponse {
-  status: number;
-  body: unknown;
-}
+type PlatformResponse = { status: number; body: unknown };
 
 export type AepHttp = ReturnType<typeof createAepHttp>;
 
 export function createAepHttp(deps: AepClientDeps) {
   const { config } = deps;
   const tokens = deps.tokens ?? createTokenProvider(deps);
-  const common = {
-    retry: 0,
-    timeout: config.AEP_REQUEST_TIMEOUT_MS,
-    throwHttpErrors: false,
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
-  } as const;
-  const platformHttp = ky.create({ ...common, prefixUrl: config.AEP_PLATFORM_URL });
-  const platform = (req: PlatformRequest) => callPlatform(platformHttp, config, tokens, req);
+  const platformHttp = aepKy(deps).extend({ prefixUrl: config.AEP_PLATFORM_URL });
 
-  function parse<T>(schema: z.ZodType<T>, res: PlatformResponse, context: AepErrorContext): T {
-    const result = schema.safeParse(res.body);
-    if (result.success) return result.data;
-    throw unexpectedResponse(res.status, describeIssues(result.error), context);
+  async function platform(req: PlatformRequest): Promise<PlatformResponse> {
+    const context = { operation: req.operation, resource: req.resource, method: req.method };
+    try {
+      const send = (token: string) =>
+        platformHttp(req.path, {
+          method: req.method,
+          ...(req.searchParams ? { searchParams: queryString(req.searchParams) } : {}),
+          ...(req.json !== undefined ? { json: req.json } : {}),
+          ...(req.signal ? { signal: req.signal } : {}),
+          headers: {
+            ...req.headers,
+            authorization: `Bearer ${token}`,
+            'x-api-key': config.AEP_CLIENT_ID,
+            'x-gw-ims-org-id': config.AEP_ORG_ID,
+            'x-sandbox-name': req.sandbox,
+          },
+        });
+      const response = await withToken(tokens, req.signal, send, [401]);
+      const { status } = response;
+      if (response.ok) {
+        const text = await response.text();
+        if (text.length === 0) return { status, body: undefined };
+        try {
+          return { status, body: JSON.parse(text) as unknown };
+        } catch {
+          throw unexpectedResponse(status, 'body is not JSON', context);
+        }
+      }
+      const failed = await readHttpError(response);
+      if (req.allow?.includes(status) && !isSandboxNotFound(failed.body)) {
+        return { status, body: failed.body };
+      }
+      throw failed;
+    } catch (err) {
+      throw toAepFailure(err, context);
+    }
   }
 
   /** GET one resource, parsed by `schema`; null when absent (404: an unknown sandbox still fails). */
@@ -99,9 +118,8 @@ export function createAepHttp(deps: AepClientDeps) {
   }
 
   /**
-   * Every item of an offset-paged list, each id once: full pages from `start` 0 on, each asked
-   * for with the parameters `query` makes of the page's, and read by `read` (its items, and
-   * whether it is the last), MAX_PAGES at most.
+   * Every item of an offset-paged list, each id once: pages from `start` 0 on, asked for with the
+   * parameters `query` makes, read by `read` (items, and whether last), MAX_PAGES at most.
    */
   async function offsetPages<T extends { id: string }>(
     call: Call,
@@ -121,83 +139,57 @@ export function createAepHttp(deps: AepClientDeps) {
   }
 
   /** For the streaming inlet: no prefix URL, no Platform headers. */
-  const inletHttp = ky.create(common);
+  const inletHttp = aepKy(deps);
   return { platform, parse, getOne, send, deleteOne, offsetPages, inletHttp, tokens };
 }
 
-async function callPlatform(
-  platformHttp: KyInstance,
-  config: AepClientConfig,
-  tokens: TokenProvider,
-  req: PlatformRequest,
-): Promise<PlatformResponse> {
-  const context = { operation: req.operation, resource: req.resource, method: req.method };
-  try {
-    const send = (token: string) =>
-      platformHttp(req.path, {
-        method: req.method,
-        ...(req.searchParams ? { searchParams: queryString(req.searchParams) } : {}),
-        ...(req.json !== undefined ? { json: req.json } : {}),
-        ...(req.signal ? { signal: req.signal } : {}),
-        headers: {
-          ...req.headers,
-          authorization: `Bearer ${token}`,
-          'x-api-key': config.AEP_CLIENT_ID,
-          'x-gw-ims-org-id': config.AEP_ORG_ID,
-          'x-sandbox-name': req.sandbox,
-        },
-      });
-    let token = await tokens.getToken(req.signal);
-    let response = await send(token);
-    if (response.status === 401) {
-      await response.body?.cancel();
-      tokens.invalidate(token);
-      token = await tokens.getToken(req.signal);
-      response = await send(token);
-    }
-    if (response.ok) {
-      const text = await response.text();
-      if (text.length === 0) return { status: response.status, body: undefined };
-      try {
-        return { status: response.status, body: JSON.parse(text) as unknown };
-      } catch {
-        throw unexpectedResponse(response.status, 'body is not JSON', context);
-      }
-    }
-    const failed = await readHttpError(response);
-    if (req.allow?.includes(response.status) && !isSandboxNotFound(failed.body)) {
-      return { status: response.status, body: failed.body };
-    }
-    throw failed;
-  } catch (err) {
-    throw toAepFailure(err, context);
-  }
+/** The body parsed by `schema`; a mismatch is an `AepUnexpectedResponse`. */
+function parse<T>(schema: z.ZodType<T>, res: PlatformResponse, context: AepErrorContext): T {
+  const result = schema.safeParse(res.body);
+  if (result.success) return result.data;
+  throw unexpectedResponse(res.status, describeIssues(result.error), context);
 }
 
 /**
- * The resources of one collection under `path`, and the calls on them: each call is named
- * `<service>.<method>` (failures say which), and a call on one item is about its id.
+ * `send` with a token; an answer with a `refused` status drops the token and `send` runs once more
+ * with a fresh one (a token can expire or be revoked while cached).
+ */
+export async function withToken(
+  tokens: TokenProvider,
+  signal: AbortSignal | undefined,
+  send: (token: string) => Promise<Response>,
+  refused: readonly number[],
+): Promise<Response> {
+  const token = await tokens.getToken(signal);
+  const response = await send(token);
+  if (!refused.includes(response.status)) return response;
+  await response.body?.cancel();
+  tokens.invalidate(token);
+  return send(await tokens.getToken(signal));
+}
+
+/**
+ * The calls on the collection at `path`, each named `<service>.<method>` (failures say which):
+ * on the whole collection, about `resource` (a name) when given, or on item `id`.
  */
 export function collection(service: string, path: string) {
-  return {
+  const call = (
+    method: string,
+    sandbox: string,
+    signal?: AbortSignal,
+    resource?: string,
+  ): Call => ({
+    operation: `${service}.${method}`,
+    resource,
     path,
-    /** A call on the whole collection, about `resource` (a name) when given. */
-    call: (method: string, sandbox: string, signal?: AbortSignal, resource?: string): Call => ({
-      operation: `${service}.${method}`,
-      resource,
-      path,
-      sandbox,
-      signal,
-    }),
-    /** A call on item `id`. */
-    item: (method: string, id: string, sandbox: string, signal?: AbortSignal): Call => ({
-      operation: `${service}.${method}`,
-      resource: id,
-      path: `${path}/${encodeURIComponent(id)}`,
-      sandbox,
-      signal,
-    }),
-  };
+    sandbox,
+    signal,
+  });
+  const item = (method: string, id: string, sandbox: string, signal?: AbortSignal): Call => ({
+    ...call(method, sandbox, signal, id),
+    path: `${path}/${encodeURIComponent(id)}`,
+  });
+  return { path, call, item };
 }
 
 /**

@@ -1,7 +1,6 @@
 /**
- * zod schemas for the AEP responses the client reads. Deliberately tolerant: objects are loose
- * (unknown fields kept), and only fields the project uses are required, so an additive change on
- * Adobe's side never breaks provisioning. A body that lacks a required field is an
+ * zod schemas for the AEP responses the client reads, tolerant on purpose: objects are loose
+ * (unknown fields kept) and only fields the project uses are required. A body lacking one is an
  * `AepUnexpectedResponse` (non-retryable): retrying will not make the field appear.
  */
 import { z } from 'zod';
@@ -46,26 +45,10 @@ const datasetFields = z.looseObject({
 /** A dataset; `id` is the key Catalog answers it under. */
 export type Dataset = z.output<typeof datasetFields> & { id: string };
 
-/**
- * Catalog GET bodies are objects keyed by dataset id; the id is not always repeated inside the
- * item, so the key is authoritative.
- */
+/** Catalog GET bodies are keyed by dataset id, which the item may not repeat: the key counts. */
 export const datasetMapSchema = z
-  .record(z.string(), z.unknown())
-  .transform((map, ctx): Dataset[] => {
-    const out: Dataset[] = [];
-    for (const [key, value] of Object.entries(map)) {
-      const parsed = datasetFields.safeParse(value);
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues) {
-          ctx.addIssue({ code: 'custom', message: issue.message, path: [key, ...issue.path] });
-        }
-        continue;
-      }
-      out.push({ ...parsed.data, id: key });
-    }
-    return out;
-  });
+  .record(z.string(), datasetFields)
+  .transform((map): Dataset[] => Object.entries(map).map(([id, d]) => ({ ...d, id })));
 
 // ---- Flow Service ----------------------------------------------------------------------------
 

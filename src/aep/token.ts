@@ -1,19 +1,14 @@
 /**
- * IMS OAuth server-to-server access tokens (`POST {AEP_IMS_URL}/ims/token/v3`,
- * `grant_type=client_credentials`).
+ * IMS OAuth server-to-server access tokens (`POST {AEP_IMS_URL}/ims/token/v3`).
  *
  * Contract:
- * - One provider per worker process: the token lives in memory only, never in Temporal
- *   (activity inputs/outputs and failures never carry it).
- * - `getToken` returns a cached token until it is within the refresh margin of its expiry
- *   (`min(5 min, 10% of lifetime)`), then fetches a new one. Concurrent callers share a single
- *   in-flight IMS request (single-flight), so a burst of activities costs one token request.
- * - `invalidate(token)` drops the cached token only if it is still the one the caller used, so
- *   N callers that all saw a 401 with the same stale token cause exactly one refresh.
- * - IMS refusing the credentials (400/401/403) is `AepUnauthorized`, non-retryable; 429/5xx and
- *   network errors are retryable, like every other AEP call (mapped by `toAepFailure`).
- */
-import ky from 'ky';
+ * - One provider per worker process; the token lives in its memory only, never in Temporal.
+ * - `getToken` returns the cached token until the refresh margin before its expiry
+ *   (`min(5 min, 10% of lifetime)`); concurrent callers share one in-flight IMS request.
+ * - `invalidate(token)` drops the cached token only if it is still that one, so N callers that
+ *   saw a 401 with the same stale token cause one refresh.
+ * - IMS refusing the credentials (400/401/403) is `AepUnauthorized`, non-retryable.
+ */ import ky from 'ky';
 import { type Config } from '../config';
 import { readHttpError, toAepFailure } from './errors';
 import { imsTokenSchema } from './schemas';
@@ -39,21 +34,13 @@ export interface TokenProviderDeps {
 
 const MAX_REFRESH_MARGIN_MS = 5 * 60_000;
 
-interface CachedToken {
-  value: string;
-  /** When to stop handing it out (expiry minus margin). */
-  refreshAt: number;
-}
+/** `refreshAt`: when to stop handing it out (expiry minus margin). */
+type CachedToken = { value: string; refreshAt: number };
 
 export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
   const { config } = deps;
   const now = deps.now ?? Date.now;
-  const http = ky.create({
-    retry: 0,
-    timeout: config.AEP_REQUEST_TIMEOUT_MS,
-    throwHttpErrors: false,
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
-  });
+  const http = aepKy(deps);
   const tokenUrl = `${config.AEP_IMS_URL.replace(/\/+$/, '')}/ims/token/v3`;
 
   let cached: CachedToken | undefined;
@@ -83,18 +70,13 @@ export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
     }
   }
 
-  function fresh(): Promise<CachedToken> {
-    inFlight ??= requestToken()
-      .then((t) => (cached = t))
-      .finally(() => (inFlight = undefined));
-    return inFlight;
-  }
-
   return {
     async getToken(signal) {
       signal?.throwIfAborted();
       if (cached && now() < cached.refreshAt) return cached.value;
-      const shared = fresh();
+      const shared = (inFlight ??= requestToken()
+        .then((t) => (cached = t))
+        .finally(() => (inFlight = undefined)));
       return (await (signal ? abortable(shared, signal) : shared)).value;
     },
     invalidate(token) {
@@ -103,11 +85,23 @@ export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
   };
 }
 
+/** ky as every AEP call uses it: one attempt (Temporal retries), bounded, statuses as values. */
+export function aepKy(deps: {
+  config: Pick<Config, 'AEP_REQUEST_TIMEOUT_MS'>;
+  fetch?: typeof fetch;
+}) {
+  return ky.create({
+    retry: 0,
+    timeout: deps.config.AEP_REQUEST_TIMEOUT_MS,
+    throwHttpErrors: false,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  });
+}
+
 /** Lets one caller stop waiting on a shared promise without cancelling it for the others. */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason as Error);
-    if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     promise.finally(() => signal.removeEventListener('abort', onAbort)).then(resolve, reject);
   });

@@ -1,10 +1,6 @@
 /**
- * The AEP client's typed surface: the `AepClient` interface (implemented by `createAepClient` in
- * client.ts, whose comment states the contract every method keeps) and its request types.
- * Type-only module.
- *
- * Response types are the zod schemas' (schemas.ts): only the fields this project reads, parsed
- * loosely, so the objects also carry every other field Platform returned.
+ * The AEP client's typed surface (contract: client.ts) and its request types. Type-only.
+ * Response types are the zod schemas' (schemas.ts), which keep every field Platform returned.
  */
 import type * as S from './schemas';
 
@@ -12,10 +8,9 @@ export type * from './schemas';
 
 export type DeleteOutcome = 'deleted' | 'absent';
 
-interface SpecRef {
-  id: string;
-  version: string;
-}
+type SpecRef = { id: string; version: string };
+/** What every created resource carries. */
+type Named = { name: string; description?: string };
 
 /** One `property=` condition of a Flow Service list call; conditions are ANDed. */
 export interface PropertyFilter {
@@ -23,11 +18,7 @@ export interface PropertyFilter {
   path: string;
   /** Defaults to `==`. */
   op?: '==' | '!=' | '<' | '<=' | '>' | '>=';
-  /**
-   * A string is one value, an array is "any of". Values are sent unquoted and must not contain
-   * `,` or `"` (they would read differently across Platform's filter readings: see
-   * `encodePropertyFilter`); `&`, `==`, spaces and unicode are fine.
-   */
+  /** An array is "any of". No `,` or `"` (see `encodePropertyFilter`); `&`, spaces are fine. */
   value: string | string[];
 }
 
@@ -39,18 +30,14 @@ export interface JsonPatchOp {
   value?: unknown;
 }
 
-export interface CreateDatasetBody {
-  name: string;
-  description?: string;
+export interface CreateDatasetBody extends Named {
   schemaRef: { id: string; contentType: string };
   fileDescription?: { persisted?: boolean; containerFormat?: string; format?: string };
   /** Tag name → values (`{ unifiedProfile: ['enabled:true'] }`). */
   tags?: Record<string, string[]>;
 }
 
-export interface CreateBaseConnectionBody {
-  name: string;
-  description?: string;
+export interface CreateBaseConnectionBody extends Named {
   connectionSpec: SpecRef;
   auth: {
     specName: 'Streaming Connection';
@@ -63,25 +50,19 @@ export interface CreateBaseConnectionBody {
   };
 }
 
-export interface CreateSourceConnectionBody {
-  name: string;
-  description?: string;
+export interface CreateSourceConnectionBody extends Named {
   baseConnectionId: string;
   connectionSpec: SpecRef;
   data?: { format: string };
 }
 
-export interface CreateTargetConnectionBody {
-  name: string;
-  description?: string;
+export interface CreateTargetConnectionBody extends Named {
   data: { format?: string; schema: { id: string; version: string } };
   params: { dataSetId: string };
   connectionSpec: SpecRef;
 }
 
-export interface CreateFlowBody {
-  name: string;
-  description?: string;
+export interface CreateFlowBody extends Named {
   flowSpec: SpecRef;
   sourceConnectionIds: string[];
   targetConnectionIds: string[];
@@ -92,9 +73,7 @@ export interface CreateFlowBody {
 }
 
 /** The legacy mapping-set format of the HTTP API tutorial (accepted by Data Prep). */
-export interface CreateMappingSetBody {
-  name?: string;
-  description?: string;
+export interface CreateMappingSetBody extends Partial<Named> {
   version: 0;
   /** `$id` of the target XDM schema; must equal the target dataset's schema. */
   xdmSchema: string;
@@ -118,93 +97,73 @@ export interface SendToInletArgs {
   signal?: AbortSignal;
 }
 
-/** Flow Service's kinds of resource (flow-service.ts): the body creating one, and the item. */
-interface FlowServiceKinds {
-  Connection: [CreateBaseConnectionBody, S.BaseConnection];
-  SourceConnection: [CreateSourceConnectionBody, S.SourceConnection];
-  TargetConnection: [CreateTargetConnectionBody, S.TargetConnection];
-  Flow: [CreateFlowBody, S.Flow];
-}
-export type FlowServiceKind = keyof FlowServiceKinds;
-export type FlowServiceItem<K extends FlowServiceKind> = FlowServiceKinds[K][1];
+type Created = S.CreatedFlowServiceResource;
+export type Create<Body, Out = Created> = (
+  sandbox: string,
+  body: Body,
+  signal?: AbortSignal,
+) => Promise<Out>;
+/** Null when absent (404). */
+export type Get<T> = (sandbox: string, id: string, signal?: AbortSignal) => Promise<T | null>;
+/** Every page; `opts.limit` is only the page size asked of Platform. */
+export type List<T> = (
+  sandbox: string,
+  filters: PropertyFilter[],
+  opts?: { limit?: number },
+  signal?: AbortSignal,
+) => Promise<T[]>;
+/** Every item whose name is exactly `name` (all pages). */
+export type Find<T> = (sandbox: string, q: { name: string }, signal?: AbortSignal) => Promise<T[]>;
+export type Patch = (
+  sandbox: string,
+  id: string,
+  etag: string,
+  ops: JsonPatchOp[],
+  signal?: AbortSignal,
+) => Promise<Created>;
+export type Delete = (sandbox: string, id: string, signal?: AbortSignal) => Promise<DeleteOutcome>;
 
-/** The methods Flow Service has on every kind of resource. */
-export type FlowServiceOps<K extends FlowServiceKind> = {
-  create: (
-    sandbox: string,
-    body: FlowServiceKinds[K][0],
-    signal?: AbortSignal,
-  ) => Promise<S.CreatedFlowServiceResource>;
-  get: (sandbox: string, id: string, signal?: AbortSignal) => Promise<FlowServiceItem<K> | null>;
-  /** Every page; `opts.limit` is only the page size asked of Platform. */
-  list: (
-    sandbox: string,
-    filters: PropertyFilter[],
-    opts?: { limit?: number },
-    signal?: AbortSignal,
-  ) => Promise<FlowServiceItem<K>[]>;
-  patch: (
-    sandbox: string,
-    id: string,
-    etag: string,
-    ops: JsonPatchOp[],
-    signal?: AbortSignal,
-  ) => Promise<S.CreatedFlowServiceResource>;
-  delete: (sandbox: string, id: string, signal?: AbortSignal) => Promise<DeleteOutcome>;
-};
-
-/**
- * The methods on kind `K` under Flow Service's names for them: `createK`, `getK`, `listKs`,
- * `patchK`, `deleteK` (`createConnection`, `listFlows`, ...).
- */
-export type FlowServiceMethods<K extends FlowServiceKind> = {
-  [
-    M in keyof FlowServiceOps<K> as M extends 'list' ? `list${K}s` : `${M}${K}`
-  ]: FlowServiceOps<K>[M];
-};
-
-/** Flow Service: base connections, source connections (no patch), target connections, flows. */
-interface FlowServiceApi
-  extends
-    FlowServiceMethods<'Connection'>,
-    Omit<FlowServiceMethods<'SourceConnection'>, 'patchSourceConnection'>,
-    FlowServiceMethods<'TargetConnection'>,
-    FlowServiceMethods<'Flow'> {
+export interface AepClient {
+  // ---- Flow Service (flow-service.ts)
+  createConnection: Create<CreateBaseConnectionBody>;
+  getConnection: Get<S.BaseConnection>;
+  listConnections: List<S.BaseConnection>;
+  patchConnection: Patch;
+  deleteConnection: Delete;
+  createSourceConnection: Create<CreateSourceConnectionBody>;
+  getSourceConnection: Get<S.SourceConnection>;
+  listSourceConnections: List<S.SourceConnection>;
+  deleteSourceConnection: Delete;
+  createTargetConnection: Create<CreateTargetConnectionBody>;
+  getTargetConnection: Get<S.TargetConnection>;
+  listTargetConnections: List<S.TargetConnection>;
+  deleteTargetConnection: Delete;
+  createFlow: Create<CreateFlowBody>;
+  getFlow: Get<S.Flow>;
+  listFlows: List<S.Flow>;
+  patchFlow: Patch;
+  deleteFlow: Delete;
   /** `POST /flows/{id}/action?op=enable|disable`. */
   flowAction(
     sandbox: string,
     id: string,
     action: 'enable' | 'disable',
     signal?: AbortSignal,
-  ): Promise<S.CreatedFlowServiceResource>;
-}
+  ): Promise<Created>;
 
-export interface AepClient extends FlowServiceApi {
   // ---- Schema Registry
-  /** The schema with this `$id` (or `meta:altId`), or null if the sandbox has none. */
-  getSchema(sandbox: string, schemaId: string, signal?: AbortSignal): Promise<S.XdmSchema | null>;
+  /** The schema with this `$id` (or `meta:altId`). */
+  getSchema: Get<S.XdmSchema>;
 
   // ---- Catalog
-  createDataset(
-    sandbox: string,
-    body: CreateDatasetBody,
-    signal?: AbortSignal,
-  ): Promise<{ id: string }>;
-  getDataset(sandbox: string, id: string, signal?: AbortSignal): Promise<S.Dataset | null>;
-  /** Every dataset whose name is exactly `name` (all pages). */
-  findDatasets(sandbox: string, q: { name: string }, signal?: AbortSignal): Promise<S.Dataset[]>;
-  deleteDataset(sandbox: string, id: string, signal?: AbortSignal): Promise<DeleteOutcome>;
+  createDataset: Create<CreateDatasetBody, { id: string }>;
+  getDataset: Get<S.Dataset>;
+  findDatasets: Find<S.Dataset>;
+  deleteDataset: Delete;
 
   // ---- Data Prep
-  createMappingSet(
-    sandbox: string,
-    body: CreateMappingSetBody,
-    signal?: AbortSignal,
-  ): Promise<S.CreatedMappingSet>;
-  /**
-   * `PUT /mappingSets/{id}`: Data Prep stores the body as the set's next version and answers
-   * the set with `version` incremented.
-   */
+  createMappingSet: Create<CreateMappingSetBody, S.CreatedMappingSet>;
+  /** `PUT /mappingSets/{id}`: the body becomes the set's next version (`version` + 1). */
   updateMappingSet(
     sandbox: string,
     id: string,
@@ -218,15 +177,16 @@ export interface AepClient extends FlowServiceApi {
     signal?: AbortSignal,
     version?: number,
   ): Promise<S.MappingSet | null>;
-  /** Every mapping set whose name is exactly `name` (all pages). */
-  findMappingSets(
-    sandbox: string,
-    q: { name: string },
-    signal?: AbortSignal,
-  ): Promise<S.MappingSet[]>;
-  deleteMappingSet(sandbox: string, id: string, signal?: AbortSignal): Promise<DeleteOutcome>;
+  findMappingSets: Find<S.MappingSet>;
+  deleteMappingSet: Delete;
 
   // ---- Streaming inlet (no sandbox header: the inlet URL identifies org and sandbox)
   /** One record to the inlet; resolves for 2xx, throws a mapped failure otherwise. */
   sendToInlet(args: SendToInletArgs): Promise<{ status: number; body: unknown }>;
 }
+
+/** The methods whose names contain `part` (`ApiOn<'Dataset'>`: createDataset, findDatasets, ...). */
+export type ApiOn<Part extends string> = Pick<
+  AepClient,
+  Extract<keyof AepClient, `${string}${Part}${string}`>
+>;
