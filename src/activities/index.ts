@@ -18,7 +18,6 @@ import { FailureType } from '../shared/names';
 import { connectionActivities } from './connections';
 import { activityContext, heartbeating, refuse } from './context';
 import { datasetActivities } from './datasets';
-import { discoveryActivities } from './discovery';
 import { flowActivities } from './flow';
 import { readActivities } from './read';
 import { teardownActivities } from './teardown';
@@ -66,7 +65,6 @@ function assemble(deps: ActivityDeps) {
     ...readActivities(deps),
     ...updateActivities(deps),
     ...teardownActivities(deps),
-    ...discoveryActivities(deps),
   };
 }
 
