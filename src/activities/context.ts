@@ -63,10 +63,8 @@ function attemptOf({ info, cancellationSignal: cancel }: Context): AttemptContex
 
 /**
  * Runs an activity with heartbeats on a timer when its options set a heartbeat timeout
- * (src/workflows/policies.ts): the heartbeat's answer tells the worker the attempt is over on
- * Temporal's side, and its absence tells Temporal quickly that a worker died. Not per call: one
- * AEP call may take longer than the heartbeat timeout (AEP_REQUEST_TIMEOUT_MS is up to 25 s), and
- * the attempt's deadline already bounds a call that hangs.
+ * (src/workflows/policies.ts): its answer tells the worker the attempt is over, its absence tells
+ * Temporal a worker died. Not per call: one AEP call may outlast the heartbeat timeout.
  */
 export function heartbeating<A extends unknown[], R>(
   fn: (...args: A) => Promise<R>,
@@ -89,9 +87,8 @@ export function heartbeating<A extends unknown[], R>(
 }
 
 /**
- * What an earlier attempt or run created, if anything. A retry always looks up (an earlier attempt
- * may have committed the create before its answer was lost); a first attempt takes what the plan's
- * read found (`found`, `null` for nothing) and looks up only when it was given nothing.
+ * What an earlier attempt or run created, if anything: a retry always looks up; a first attempt
+ * takes what the plan's read found (`found`, `null` for nothing), else looks up.
  */
 export async function priorResource<T>(
   input: { found?: T | null },

@@ -1,9 +1,6 @@
 /**
- * Finding this project's resources by name. Every lookup keeps only exact, case-sensitive name
- * matches on our side, whatever the server's filter semantics (names compared ignoring case,
- * quotes read either way), and lets `adopt` choose among them by ownership marker (ownership.ts).
- * A name a Flow Service filter cannot express the same way under every reading (a comma or a
- * double quote in it) is not expressed: the lookup lists by the other conditions and matches here.
+ * Finding this project's resources by name: only exact, case-sensitive matches on our side,
+ * whatever the server's filter semantics, then `adopt` chooses by ownership marker (ownership.ts).
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { nameFilter, type AepClient } from '../aep/client';
@@ -29,8 +26,7 @@ export function canonicalOrder(a: Dataset, b: Dataset): number {
   return ca !== cb ? ca - cb : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-/** Each kind's name in the AEP client: `get…` reads by id (consistent, where a list may lag), and
- * `delete…` counts 404 as done (`'absent'`). */
+/** Each kind's AEP client methods: `get…` (consistent, where a list may lag), `delete…`. */
 const API = {
   baseConnection: 'Connection',
   sourceConnection: 'SourceConnection',
@@ -68,10 +64,8 @@ export type Lookups = ReturnType<typeof lookups>;
 /** The lookups, reads and deletes of one sandbox, every request aborted by `signal`. */
 export function lookups(aep: AepClient, sandbox: string, signal?: AbortSignal) {
   /**
-   * A Flow Service list by name, narrowed to a spec (HTTP API: base and source connections), and,
-   * when Flow Service refuses the name condition as an invalid query value (`1453-400`: a stricter
-   * reading of its quoting rules than ours, e.g. an unquoted value with a space), the same list
-   * without it: names are matched on our side anyway.
+   * A Flow Service list by name (and spec), or without the name when Flow Service refuses it as an
+   * invalid query value (`1453-400`, e.g. an unquoted value with a space): we match names anyway.
    */
   const flowService = async <T>(
     name: string,
@@ -119,10 +113,7 @@ export function lookups(aep: AepClient, sandbox: string, signal?: AbortSignal) {
       return aep.listSourceConnections(sandbox, filters, undefined, signal);
     },
 
-    /**
-     * Target connections of the sandbox that write to dataset `id` (`params.dataSetId`), checked
-     * exactly on our side, each read again by id: a list may still show one deleted a moment ago.
-     */
+    /** Target connections writing to dataset `id`, each read again by id (lists may lag). */
     async writersOf(id: string): Promise<string[]> {
       const filters = [
         { path: 'params.dataSetId', value: id },
@@ -137,10 +128,9 @@ export function lookups(aep: AepClient, sandbox: string, signal?: AbortSignal) {
     },
 
     /**
-     * The resource of `kind` this source owns under its own name, if any (see `adopt`), never one
-     * of `exclude`. A listed one is read again by id before it is taken: a list may still show a
-     * resource deleted a moment ago (a replaced flow, a torn-down source). `check`, given the
-     * resource, throws when it differs from the request.
+     * The resource of `kind` this source owns under its own name (`adopt`), never one of `exclude`,
+     * read again by id before it is taken (a list may still show a deleted one). `check` throws
+     * when it differs from the request.
      */
     async ownNamed<K extends keyof typeof KEPT>(
       kind: K,

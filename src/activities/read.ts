@@ -1,7 +1,6 @@
 /**
- * Reading what AEP holds for a source (the plan's read, the base connection's inlet URL):
- * read-only, every lookup exact and in parallel where the dependencies allow. AEP is the state:
- * nothing is cached between runs.
+ * Reading what AEP holds for a source (the plan's read, the inlet URL): read-only, exact, in
+ * parallel where the dependencies allow. AEP is the state: nothing is cached between runs.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
@@ -124,13 +123,8 @@ export function readActivities({ aep }: { aep: AepClient }) {
         currentDataset(scope, input, datasets),
       ]);
       const sources = base ? await at.sourceConnectionsOf(base.id) : [];
-      const source = base
-        ? await current(
-            scope,
-            'sourceConnection',
-            sources.find((s) => isSourceOwn(name, s)),
-          )
-        : undefined;
+      const listed = sources.find((s) => isSourceOwn(name, s));
+      const source = base ? await current(scope, 'sourceConnection', listed) : undefined;
       return {
         schemaFound: schema !== null,
         baseConnection: base ? actualBaseConnection(base) : null,

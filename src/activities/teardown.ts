@@ -38,10 +38,9 @@ export function teardownActivities({ aep }: { aep: AepClient }) {
     },
 
     /**
-     * Finds the resources of a provisioned source, by source name or flow id: only those carrying
-     * this project's marker; a dataset the request named by id is reported as kept. With
-     * `datasets`, a dataset this source created that none of its target connections writes to any
-     * more (kept by an earlier teardown) is found by the source's own name too, to delete it.
+     * The resources of a source carrying this project's marker, by source name or flow id; a
+     * dataset named by id is reported as kept. With `datasets`, one this source created that no
+     * target connection writes to any more (an earlier teardown kept it) is found too.
      */
     async discoverSource(input: {
       sandbox: string;
@@ -56,12 +55,8 @@ export function teardownActivities({ aep }: { aep: AepClient }) {
       const source = named ? sourceOf(named) : input.name;
       if (!source) throw new Error('discoverSource needs a name or a flowId');
       const known = input.known ?? {};
-      const { flows, bases, targets, sources, mappingSets } = await listSource(
-        at,
-        source,
-        named,
-        known,
-      );
+      const lists = await listSource(at, source, named, known);
+      const { flows, bases, targets, sources, mappingSets } = lists;
       const graph: SourceGraph = { sandbox, resources: [], kept: [], sourceName: source };
       const add = (kind: ResourceKind, id: string | undefined, name?: string) => {
         if (id && !graph.resources.some((r) => r.kind === kind && r.id === id))
@@ -79,14 +74,11 @@ export function teardownActivities({ aep }: { aep: AepClient }) {
         const ds = t.params?.dataSetId && (await at.read('dataset', t.params.dataSetId));
         if (!ds) continue;
         // One the request named by id, or one this project did not create, is never deleted.
-        const keep = !isOwned(ds.description)
-          ? 'not created by this project'
-          : keepsDataset(t.description)
-            ? 'named by id in the request'
-            : undefined;
-        if (!keep) add('dataset', ds.id, ds.name);
+        let reason = keepsDataset(t.description) ? 'named by id in the request' : undefined;
+        if (!isOwned(ds.description)) reason = 'not created by this project';
+        if (!reason) add('dataset', ds.id, ds.name);
         else if (!graph.kept.some((k) => k.id === ds.id))
-          graph.kept.push({ kind: 'dataset', id: ds.id, reason: keep });
+          graph.kept.push({ kind: 'dataset', id: ds.id, reason });
       }
       if (input.datasets && !graph.resources.some((r) => r.kind === 'dataset')) {
         // Kept by an earlier teardown: the id Temporal recorded, else the source's own name.
@@ -126,10 +118,9 @@ export function teardownActivities({ aep }: { aep: AepClient }) {
     },
 
     /**
-     * After a successful provisioning whose creates were retried: every resource of those kinds
-     * (`kinds`: the name the run used, the ids it keeps) carrying this run's marker but not kept
-     * is a twin (an earlier attempt's create that landed after the retry's lookup). Twins are
-     * deleted, flow first, and reported as removed, or kept when a dataset still has writers.
+     * After a provisioning whose creates were retried: a resource of `kinds` (name used, ids kept)
+     * carrying this run's marker but not kept is a twin (an earlier attempt's create that landed
+     * late); deleted flow first, unless a dataset still has writers (`inUse`).
      */
     async sweepTwins(input: {
       owner: Owner;
@@ -184,10 +175,8 @@ function mappingIdsOf(flow: Flow): string[] {
 }
 
 /**
- * The source's resources by kind, `flow` alone when the teardown names one: exact name matches
- * whose marker names this very source (a resource of another source, a name differing only in
- * case or renamed by a person, is never deleted). Then what the source's last provisioning
- * returned (`known`), read by id: lists may not show it yet.
+ * The source's resources by kind (`flow` alone when the teardown names one): exact name matches
+ * whose marker names this very source, then those `known` from its last provisioning, by id.
  */
 async function listSource(
   at: Lookups,
