@@ -4,63 +4,41 @@
  */
 import type { AepClient } from '../aep/client';
 import { SPEC, XDM_FULL_CONTENT_TYPE } from '../aep/constants';
+import type {
+  BaseConnection,
+  CreateBaseConnectionBody,
+  CreateTargetConnectionBody,
+} from '../aep/types';
 import { FailureType } from '../shared/names';
 import { activityContext, ensureOwned, refuse } from './context';
 import { exactly, lookups, priorOf } from './lookups';
 import { adopt, markedDescription } from './ownership';
 import type { ById, EnsureInput, EnsureResult, PriorTargetConnection } from './types';
 
-/** ExistingSourceDiffers: a resource of the source's name holds settings the request changes. */
-export function differs(message: string, details: Record<string, unknown>): never {
-  refuse(FailureType.ExistingSourceDiffers, message, [details]);
+interface EnsureBaseConnectionInput extends EnsureInput {
+  description?: string;
+  dataType: 'xdm' | 'raw';
+  authenticationRequired: boolean;
+}
+
+interface EnsureTargetConnectionInput extends EnsureInput<PriorTargetConnection> {
+  datasetId: string;
+  /** The request named the dataset by id: teardown never deletes it (marker flag). */
+  datasetNamedById?: boolean;
+  schemaId: string;
 }
 
 export function connectionActivities({ aep }: { aep: AepClient }) {
   return {
-    /**
-     * The root that tells a new source from a re-run: a streaming connection of the HTTP API
-     * spec, named and identified by the source's name.
-     */
-    async ensureBaseConnection(
-      input: EnsureInput & {
-        description?: string;
-        dataType: 'xdm' | 'raw';
-        authenticationRequired: boolean;
-      },
-    ): Promise<EnsureResult> {
-      const { owner, dataType, authenticationRequired } = input;
+    /** The root that tells a new source from a re-run. */
+    async ensureBaseConnection(input: EnsureBaseConnectionInput): Promise<EnsureResult> {
+      const { owner } = input;
       return ensureOwned(input, {
         lookUp: (signal) =>
-          lookups(aep, owner.sandbox, signal).ownNamed('baseConnection', owner, (conn) => {
-            const params = conn.auth?.params;
-            const actual = params?.dataType;
-            const auth = params?.authenticationRequired === true;
-            if ((actual && actual !== dataType) || auth !== authenticationRequired) {
-              differs(
-                `Source "${owner.sourceName}" already exists (base connection ${conn.id}) with dataType=${actual ?? '?'} and authenticationRequired=${auth}; deprovision it first or choose another name`,
-                { kind: 'baseConnection', id: conn.id },
-              );
-            }
-          }),
-        create: (commit) =>
-          aep.createConnection(
-            owner.sandbox,
-            {
-              name: owner.sourceName,
-              description: markedDescription(owner, input.description),
-              connectionSpec: SPEC.httpApiConnection,
-              auth: {
-                specName: 'Streaming Connection',
-                params: {
-                  dataType,
-                  name: owner.sourceName,
-                  sourceId: owner.sourceName,
-                  ...(authenticationRequired ? { authenticationRequired: true } : {}),
-                },
-              },
-            },
-            commit,
+          lookups(aep, owner.sandbox, signal).ownNamed('baseConnection', owner, (base) =>
+            checkBaseConnectionMatches(base, input),
           ),
+        create: (commit) => aep.createConnection(owner.sandbox, baseConnectionBody(input), commit),
       });
     },
 
@@ -71,8 +49,9 @@ export function connectionActivities({ aep }: { aep: AepClient }) {
       const label = `on base connection ${baseConnectionId}`;
       return ensureOwned(input, {
         lookUp: async (signal) => {
-          const at = lookups(aep, owner.sandbox, signal);
-          const all = await at.sourceConnectionsOf(baseConnectionId);
+          const all = await lookups(aep, owner.sandbox, signal).sourceConnectionsOf(
+            baseConnectionId,
+          );
           return priorOf(adopt('sourceConnection', owner, label, exactly(owner.sourceName, all)));
         },
         create: (commit) =>
@@ -102,46 +81,75 @@ export function connectionActivities({ aep }: { aep: AepClient }) {
       return { id: ds.id, created: false };
     },
 
-    /**
-     * Full XDM into the dataset, found by the source's own name or created. `datasetNamedById`
-     * (the request named it by id) puts `keep-dataset` in the marker: teardown never deletes it.
-     */
-    async ensureTargetConnection(
-      input: EnsureInput<PriorTargetConnection> & {
-        datasetId: string;
-        datasetNamedById?: boolean;
-        schemaId: string;
-      },
-    ): Promise<EnsureResult> {
-      const { owner, datasetId } = input;
+    /** The target connection into the dataset, found by the source's own name or created. */
+    async ensureTargetConnection(input: EnsureTargetConnectionInput): Promise<EnsureResult> {
+      const { owner } = input;
       return ensureOwned(input, {
         lookUp: (signal) => lookups(aep, owner.sandbox, signal).ownNamed('targetConnection', owner),
         check: (prior) => {
-          if (prior.dataSetId !== datasetId) {
+          if (prior.dataSetId !== input.datasetId) {
             differs(
-              `Source "${owner.sourceName}" already writes to dataset ${prior.dataSetId ?? '(none)'}, not ${datasetId}: deprovision it first or choose another name`,
+              `Source "${owner.sourceName}" already writes to dataset ${prior.dataSetId ?? '(none)'}, not ${input.datasetId}: deprovision it first or choose another name`,
               { kind: 'targetConnection', id: prior.id },
             );
           }
         },
         create: (commit) =>
-          aep.createTargetConnection(
-            owner.sandbox,
-            {
-              name: owner.sourceName,
-              description: markedDescription(owner, undefined, {
-                keepDataset: input.datasetNamedById === true,
-              }),
-              data: {
-                format: 'json',
-                schema: { id: input.schemaId, version: XDM_FULL_CONTENT_TYPE },
-              },
-              params: { dataSetId: datasetId },
-              connectionSpec: SPEC.dataLake,
-            },
-            commit,
-          ),
+          aep.createTargetConnection(owner.sandbox, targetConnectionBody(input), commit),
       });
+    },
+  };
+}
+
+/** ExistingSourceDiffers: a resource of the source's name holds settings the request changes. */
+export function differs(message: string, details: Record<string, unknown>): never {
+  refuse(FailureType.ExistingSourceDiffers, message, [details]);
+}
+
+function checkBaseConnectionMatches(conn: BaseConnection, input: EnsureBaseConnectionInput): void {
+  const params = conn.auth?.params;
+  const dataType = params?.dataType;
+  const auth = params?.authenticationRequired === true;
+  if ((dataType && dataType !== input.dataType) || auth !== input.authenticationRequired) {
+    differs(
+      `Source "${input.owner.sourceName}" already exists (base connection ${conn.id}) with dataType=${dataType ?? '?'} and authenticationRequired=${auth}; deprovision it first or choose another name`,
+      { kind: 'baseConnection', id: conn.id },
+    );
+  }
+}
+
+/**
+ * Full XDM into the dataset. `keep-dataset` in the marker when the request named the dataset by
+ * id: teardown never deletes it.
+ */
+function targetConnectionBody(input: EnsureTargetConnectionInput): CreateTargetConnectionBody {
+  const { owner } = input;
+  return {
+    name: owner.sourceName,
+    description: markedDescription(owner, undefined, {
+      keepDataset: input.datasetNamedById === true,
+    }),
+    data: { format: 'json', schema: { id: input.schemaId, version: XDM_FULL_CONTENT_TYPE } },
+    params: { dataSetId: input.datasetId },
+    connectionSpec: SPEC.dataLake,
+  };
+}
+
+/** A streaming connection of the HTTP API spec, named and identified by the source's name. */
+function baseConnectionBody(input: EnsureBaseConnectionInput): CreateBaseConnectionBody {
+  const { owner } = input;
+  return {
+    name: owner.sourceName,
+    description: markedDescription(owner, input.description),
+    connectionSpec: SPEC.httpApiConnection,
+    auth: {
+      specName: 'Streaming Connection',
+      params: {
+        dataType: input.dataType,
+        name: owner.sourceName,
+        sourceId: owner.sourceName,
+        ...(input.authenticationRequired ? { authenticationRequired: true } : {}),
+      },
     },
   };
 }

@@ -82,7 +82,11 @@ export function flowActivities({ aep }: { aep: AepClient }) {
           ),
       });
     },
+  };
+}
 
+export function smokeActivities({ aep }: { aep: AepClient }) {
+  return {
     /**
      * Sends one record to the inlet (XDM envelope or raw JSON). Not idempotent on Adobe's side,
      * and need not be: a retried smoke record is one more test record, not a resource.

@@ -16,9 +16,9 @@ import { FailureType } from '../shared/names';
 import { connectionActivities } from './connections';
 import { activityContext, heartbeating, refuse } from './context';
 import { datasetActivities } from './datasets';
-import { flowActivities } from './flow';
+import { flowActivities, smokeActivities } from './flow';
 import { readActivities } from './read';
-import { teardownActivities } from './teardown';
+import { discoveryActivities, teardownActivities } from './teardown';
 import { updateActivities } from './update';
 
 export interface ActivityDeps {
@@ -60,9 +60,11 @@ function assemble(deps: ActivityDeps) {
     ...connectionActivities(deps),
     ...datasetActivities(deps),
     ...flowActivities(deps),
+    ...smokeActivities(deps),
     ...readActivities(deps),
     ...updateActivities(deps),
     ...teardownActivities(deps),
+    ...discoveryActivities(deps),
   };
 }
 

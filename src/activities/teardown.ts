@@ -28,7 +28,7 @@ interface DeleteResourceInput {
 
 type Removal = { kind: ResourceKind; id: string };
 
-export function teardownActivities({ aep }: { aep: AepClient }) {
+export function discoveryActivities({ aep }: { aep: AepClient }) {
   return {
     /** The source a dataflow of this project belongs to. */
     async resolveFlowSource(input: { sandbox: string; flowId: string }): Promise<ResolvedSource> {
@@ -93,7 +93,11 @@ export function teardownActivities({ aep }: { aep: AepClient }) {
       for (const b of bases) add('baseConnection', b.id);
       return graph;
     },
+  };
+}
 
+export function teardownActivities({ aep }: { aep: AepClient }) {
+  return {
     /**
      * Idempotent delete. By id: 404 counts as done. By ownership: deletes only resources carrying
      * this run's marker (a create whose outcome is unknown), never another run's or a foreign one.
