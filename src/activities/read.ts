@@ -34,10 +34,7 @@ interface Scope {
   foreign: ActualSource['foreign'];
 }
 
-/**
- * This source's among exact name matches; a foreign one only when none is this source's.
- * Datasets, which sources may share, take any of this project's (`anySource`).
- */
+/** This source's among exact name matches (datasets: any of this project's), else a foreign one. */
 function pick<T extends { id: string; description?: string }>(
   { name, foreign }: Scope,
   kind: ResourceKind,
@@ -95,9 +92,9 @@ function currentDataset(scope: Scope, input: ReadSourceInput, datasets: Dataset[
 export function readActivities({ aep }: { aep: AepClient }) {
   return {
     /**
-     * What AEP holds for the source: its resources by name (lists), plus what Temporal recorded
-     * of it (`known`); every candidate is then read by id, so neither a resource deleted a moment
-     * ago (still listed) nor one created a moment ago (not listed yet) misleads the plan.
+     * What AEP holds for the source: its resources by name, and what Temporal recorded (`known`),
+     * each read by id: neither a just-deleted one (still listed) nor a just-created one (not
+     * listed yet) misleads the plan.
      */
     async readSource(input: ReadSourceInput): Promise<ActualSource> {
       const { sandbox, name } = input;
