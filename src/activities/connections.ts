@@ -118,10 +118,7 @@ function checkBaseConnectionMatches(conn: BaseConnection, input: EnsureBaseConne
   }
 }
 
-/**
- * Full XDM into the dataset. `keep-dataset` in the marker when the request named the dataset by
- * id: teardown never deletes it.
- */
+/** Full XDM into the dataset. */
 function targetConnectionBody(input: EnsureTargetConnectionInput): CreateTargetConnectionBody {
   const { owner } = input;
   return {

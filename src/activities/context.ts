@@ -9,18 +9,14 @@ export function refuse(type: FailureType, message: string, details?: unknown[]):
 }
 
 /**
- * What an activity knows about its attempt: its number, and its time (from the first time the
- * activity asks: first thing, or `heartbeating` before it runs).
- *
- * - `signal` aborts every request when the activity is cancelled (the workflow's cancellation, a
- *   worker shutdown past its grace time, a heartbeat told the attempt is no longer known) AND when
- *   the attempt's own time is up (start-to-close minus a margin for the outcome to reach
- *   Temporal): no request outlives its attempt, so a retry's lookup never runs while an earlier
- *   attempt's create is still on the wire on our side.
- * - `commitSignal()` is for a create: it throws if the activity is already cancelled, otherwise
- *   it returns the deadline alone. A create that has been sent is not aborted by a cancellation
- *   or a shutdown (that would only turn a known outcome into an unknown one); it still ends with
- *   the attempt.
+ * An activity's attempt: its number, and its time (from the first time the activity asks).
+ * - `signal` aborts every request when the activity is cancelled (by the workflow, a shutdown past
+ *   its grace time, a heartbeat's answer) AND when the attempt's time is up (start-to-close minus
+ *   a margin for the outcome to reach Temporal): no request outlives its attempt, so a retry's
+ *   lookup never runs while an earlier attempt's create is still on the wire on our side.
+ * - `commitSignal()` is for a create: it throws if already cancelled, else returns the deadline
+ *   alone. A create once sent is not aborted by a cancellation (that would only turn a known
+ *   outcome into an unknown one); it still ends with the attempt.
  */
 interface AttemptContext {
   attempt: number;
@@ -66,12 +62,9 @@ function attemptOf({ info, cancellationSignal: cancel }: Context): AttemptContex
 }
 
 /**
- * Runs an activity with heartbeats while it runs, when its options set a heartbeat timeout
- * (src/workflows/policies.ts). The heartbeat is what tells the worker that the attempt is over on
- * Temporal's side (cancelled, or timed out: then the heartbeat's answer cancels it) and what tells
- * Temporal quickly that a worker died mid-attempt. It beats on a timer, not per call: one AEP call
- * may legitimately take longer than the heartbeat timeout (AEP_REQUEST_TIMEOUT_MS is up to 25 s),
- * and the attempt's deadline already bounds a call that hangs.
+ * Runs an activity with heartbeats on a timer when its options set a heartbeat timeout
+ * (src/workflows/policies.ts): its answer tells the worker the attempt is over, its absence tells
+ * Temporal a worker died. Not per call: one AEP call may outlast the heartbeat timeout.
  */
 export function heartbeating<A extends unknown[], R>(
   fn: (...args: A) => Promise<R>,
@@ -94,9 +87,8 @@ export function heartbeating<A extends unknown[], R>(
 }
 
 /**
- * What an earlier attempt or run created, if anything. A retry always looks up (an earlier attempt
- * may have committed the create before its answer was lost); a first attempt takes what the plan's
- * read found (`found`, `null` for nothing) and looks up only when it was given nothing.
+ * What an earlier attempt or run created, if anything: a retry always looks up; a first attempt
+ * takes what the plan's read found (`found`, `null` for nothing), else looks up.
  */
 export async function priorResource<T>(
   input: { found?: T | null },
@@ -107,10 +99,9 @@ export async function priorResource<T>(
 }
 
 /**
- * The one shape of an idempotent create: the resource an earlier attempt or run created
- * (`priorResource`, its lookup aborted with the attempt's signal), which `check` throws for when it
- * differs from the request, or else a new one, sent with the commit signal (a create that has been
- * sent is not aborted by a cancellation).
+ * The one shape of an idempotent create: the prior resource (looked up with the attempt's signal),
+ * which `check` throws for when it differs from the request, or else a new one, sent with the
+ * commit signal.
  */
 export async function ensureOwned<P extends PriorResource>(
   input: { found?: P | null },

@@ -33,9 +33,8 @@ import type { ActivityDeps } from './index';
 import type { ById, EnsureResult, Owner } from './types';
 
 /**
- * The update, sent with the dataset workflow's start: the workflow is started if none is open.
- * The dataset workflow's verdict (DatasetMismatch, ForeignResourceConflict, an AEP failure that
- * outlasted its retries) is this activity's; anything else is retried.
+ * The update, sent with the dataset workflow's start (if none is open). That workflow's verdict
+ * (DatasetMismatch, ForeignResourceConflict, an AEP failure past its retries) is this activity's.
  */
 async function ask<R, I extends { sandbox: string; name: string }>(
   temporal: Client,
@@ -52,9 +51,8 @@ async function ask<R, I extends { sandbox: string; name: string }>(
     staticSummary: `Dataset "${input.name}" in sandbox ${input.sandbox}`,
   });
   try {
-    // Waits until the dataset's workflow answers, or this activity is cancelled: the call itself
-    // goes on in that workflow (each call is idempotent), and whatever comes next there (a
-    // compensation's release) is handled after it.
+    // Until the workflow answers or this activity is cancelled: the call goes on in that workflow
+    // (each is idempotent), and what comes next there (a compensation's release) follows it.
     return await temporal.withAbortSignal(cancellationSignal, () =>
       temporal.workflow.executeUpdateWithStart(update, {
         args: [input],
@@ -105,27 +103,25 @@ export function datasetActivities({ aep, temporal, place }: ActivityDeps) {
     }): Promise<EnsureResult> {
       const { owner, name, schemaId } = input;
       const { signal, commitSignal } = activityContext();
-      const sandbox = owner.sandbox;
+      const { sandbox } = owner;
       const at = lookups(aep, sandbox, signal);
       const take = (d: { id: string; description?: string }): EnsureResult => ({
         id: d.id,
         created: creatorRun(d.description) === owner.runId,
       });
-      if (input.knownId !== undefined) {
-        const known = await at.read('dataset', input.knownId);
-        if (known && known.schemaRef.id === schemaId) return take(known);
-      }
+      const known = input.knownId === undefined ? null : await at.read('dataset', input.knownId);
+      if (known?.schemaRef.id === schemaId) return take(known);
       const named = await at.list('dataset', name);
-      const ours = named
-        .filter((d) => isOwned(d.description) && d.schemaRef.id === schemaId)
-        .filter((d) => !input.skip?.includes(d.id))
+      const ours = named.filter((d) => isOwned(d.description));
+      const candidates = ours
+        .filter((d) => d.schemaRef.id === schemaId && !input.skip?.includes(d.id))
         .sort(canonicalOrder);
-      for (const candidate of ours) {
+      for (const candidate of candidates) {
         const current = await at.read('dataset', candidate.id);
         if (current) return take(current);
       }
-      const foreign = named.find((d) => !isOwned(d.description));
-      if (foreign && !named.some((d) => isOwned(d.description))) {
+      const foreign = named[0];
+      if (foreign && ours.length === 0) {
         refuse(
           FailureType.ForeignResourceConflict,
           `A dataset named "${name}" already exists in sandbox "${sandbox}" (id ${foreign.id}) and was not created by this project; it is left untouched. Name another dataset, or name this one by id`,

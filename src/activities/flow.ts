@@ -7,7 +7,6 @@ import type { AepClient } from '../aep/client';
 import { SPEC, XDM_FULL_CONTENT_TYPE } from '../aep/constants';
 import { FailureType } from '../shared/names';
 import type { SmokeTestResult } from '../shared/results';
-import type { CreateFlowBody, Flow } from '../aep/types';
 import { differs } from './connections';
 import { activityContext, ensureOwned, priorResource, refuse } from './context';
 import { lookups } from './lookups';
@@ -15,25 +14,6 @@ import { markedDescription } from './ownership';
 import type { EnsureInput, EnsureResult, Mappings, Owner, PriorMappingSet } from './types';
 
 export type MappingSetResult = EnsureResult & { version: number };
-
-interface EnsureFlowInput extends EnsureInput {
-  /** The flow this one replaces: never taken for it (it goes once this one exists). */
-  replaces?: string;
-  sourceConnectionId: string;
-  targetConnectionId: string;
-  mappingSet?: { id: string; version: number };
-}
-
-interface SmokeTestInput {
-  sandbox: string;
-  inletUrl: string;
-  flowId: string;
-  dataType: 'xdm' | 'raw';
-  schemaId: string;
-  datasetId: string;
-  authenticated: boolean;
-  record?: Record<string, unknown>;
-}
 
 export function flowActivities({ aep }: { aep: AepClient }) {
   return {
@@ -47,58 +27,98 @@ export function flowActivities({ aep }: { aep: AepClient }) {
         lookups(aep, owner.sandbox, signal).ownNamed('mappingSet', owner),
       );
       if (prior) return { id: prior.id, version: prior.version, created: prior.createdByThisRun };
-      const created = await aep.createMappingSet(
-        owner.sandbox,
-        mappingSetBody(owner, input.schemaId, input.mappings),
-        commitSignal(),
-      );
+      const body = mappingSetBody(owner, input.schemaId, input.mappings);
+      const created = await aep.createMappingSet(owner.sandbox, body, commitSignal());
       return { id: created.id, version: created.version, created: true };
     },
 
-    async ensureFlow(input: EnsureFlowInput): Promise<EnsureResult> {
-      const { owner } = input;
+    /** The streaming dataflow, through the Mapping transformation when the source has mappings. */
+    async ensureFlow(
+      input: EnsureInput & {
+        /** The flow this one replaces: never taken for it (it goes once this one exists). */
+        replaces?: string;
+        sourceConnectionId: string;
+        targetConnectionId: string;
+        mappingSet?: { id: string; version: number };
+      },
+    ): Promise<EnsureResult> {
+      const { owner, mappingSet, sourceConnectionId, targetConnectionId } = input;
+      const check = (flow: {
+        id: string;
+        sourceConnectionIds: string[];
+        targetConnectionIds: string[];
+      }) => {
+        if (
+          !flow.sourceConnectionIds.includes(sourceConnectionId) ||
+          !flow.targetConnectionIds.includes(targetConnectionId)
+        ) {
+          differs(
+            `Dataflow "${owner.sourceName}" (${flow.id}) exists with other connections: deprovision it first or choose another name`,
+            { kind: 'flow', id: flow.id },
+          );
+        }
+      };
+      const params = mappingSet && { mappingId: mappingSet.id, mappingVersion: mappingSet.version };
       return ensureOwned(input, {
         lookUp: (signal) =>
           lookups(aep, owner.sandbox, signal).ownNamed(
             'flow',
             owner,
-            (flow) => checkFlowConnections(flow, input),
+            check,
             input.replaces ? [input.replaces] : [],
           ),
-        create: (commit) => aep.createFlow(owner.sandbox, flowBody(input), commit),
+        create: (commit) =>
+          aep.createFlow(
+            owner.sandbox,
+            {
+              name: owner.sourceName,
+              description: markedDescription(owner),
+              flowSpec: params ? SPEC.streamingFlowWithMapping : SPEC.streamingFlow,
+              sourceConnectionIds: [sourceConnectionId],
+              targetConnectionIds: [targetConnectionId],
+              ...(params ? { transformations: [{ name: 'Mapping' as const, params }] } : {}),
+            },
+            commit,
+          ),
       });
     },
+  };
+}
 
+export function smokeActivities({ aep }: { aep: AepClient }) {
+  return {
     /**
      * Sends one record to the inlet (XDM envelope or raw JSON). Not idempotent on Adobe's side,
      * and need not be: a retried smoke record is one more test record, not a resource.
      */
-    async sendSmokeRecord(input: SmokeTestInput): Promise<SmokeTestResult> {
+    async sendSmokeRecord(input: {
+      sandbox: string;
+      inletUrl: string;
+      flowId: string;
+      dataType: 'xdm' | 'raw';
+      schemaId: string;
+      datasetId: string;
+      authenticated: boolean;
+      record?: Record<string, unknown>;
+    }): Promise<SmokeTestResult> {
+      const { flowId, datasetId } = input;
       const schemaRef = { id: input.schemaId, contentType: XDM_FULL_CONTENT_TYPE };
+      const source = { name: 'aep-streaming-provisioner smoke test' };
       const record =
         input.dataType === 'xdm'
           ? {
-              header: {
-                schemaRef,
-                flowId: input.flowId,
-                datasetId: input.datasetId,
-                source: { name: 'aep-streaming-provisioner smoke test' },
-              },
+              header: { schemaRef, flowId, datasetId, source },
               body: {
                 xdmMeta: { schemaRef },
-                xdmEntity: input.record ?? { _id: `smoke-test-${input.flowId}` },
+                xdmEntity: input.record ?? { _id: `smoke-test-${flowId}` },
               },
             }
-          : (input.record ?? { smokeTest: true, flowId: input.flowId });
+          : (input.record ?? { smokeTest: true, flowId });
+      const { inletUrl, authenticated } = input;
+      const signal = activityContext().signal;
       let res;
       try {
-        res = await aep.sendToInlet({
-          inletUrl: input.inletUrl,
-          flowId: input.flowId,
-          record,
-          authenticated: input.authenticated,
-          signal: activityContext().signal,
-        });
+        res = await aep.sendToInlet({ inletUrl, flowId, record, authenticated, signal });
       } catch (err) {
         // A refused record (4xx) is the smoke test's verdict, not an AEP outage: name it so.
         // Retryable failures (429, 5xx, network) pass through and are retried.
@@ -118,40 +138,6 @@ export function flowActivities({ aep }: { aep: AepClient }) {
   };
 }
 
-function checkFlowConnections(flow: Flow, input: EnsureFlowInput): void {
-  if (
-    !flow.sourceConnectionIds.includes(input.sourceConnectionId) ||
-    !flow.targetConnectionIds.includes(input.targetConnectionId)
-  ) {
-    differs(
-      `Dataflow "${input.owner.sourceName}" (${flow.id}) exists with other connections: deprovision it first or choose another name`,
-      { kind: 'flow', id: flow.id },
-    );
-  }
-}
-
-/** The streaming dataflow, through the Mapping transformation when the source has mappings. */
-function flowBody(input: EnsureFlowInput): CreateFlowBody {
-  const { owner, mappingSet } = input;
-  return {
-    name: owner.sourceName,
-    description: markedDescription(owner),
-    flowSpec: mappingSet ? SPEC.streamingFlowWithMapping : SPEC.streamingFlow,
-    sourceConnectionIds: [input.sourceConnectionId],
-    targetConnectionIds: [input.targetConnectionId],
-    ...(mappingSet
-      ? {
-          transformations: [
-            {
-              name: 'Mapping' as const,
-              params: { mappingId: mappingSet.id, mappingVersion: mappingSet.version },
-            },
-          ],
-        }
-      : {}),
-  };
-}
-
 /** The legacy mapping-set body of Adobe's HTTP API tutorial. */
 export function mappingSetBody(owner: Owner, schemaId: string, mappings: Mappings) {
   return {
@@ -160,10 +146,10 @@ export function mappingSetBody(owner: Owner, schemaId: string, mappings: Mapping
     version: 0 as const,
     xdmSchema: schemaId,
     xdmVersion: '1.0' as const,
-    mappings: mappings.map((m) => ({
-      sourceAttribute: m.sourceAttribute,
-      destinationXdmPath: m.destinationXdmPath,
-      identity: m.identity,
+    mappings: mappings.map(({ sourceAttribute, destinationXdmPath, identity }) => ({
+      sourceAttribute,
+      destinationXdmPath,
+      identity,
       version: 0 as const,
     })),
   };

@@ -1,10 +1,8 @@
 /**
- * The activities, assembled from one module per concern over injected dependencies (the AEP
- * client, the default sandbox). Each is safe to run twice: creates look up the resource this
- * project owns first (always when the workflow says a parent was reused, and on every retry,
- * since an earlier attempt may have committed it before its response was lost), so Temporal's
- * retries never produce duplicates. Secrets never appear in inputs or results: the AEP client
- * holds the token.
+ * The activities, one module per concern over injected dependencies. Each is safe to run twice:
+ * creates look up the resource this project owns first (on every retry too: an earlier attempt
+ * may have committed it before its response was lost), so retries never produce duplicates.
+ * Secrets never appear in inputs or results: the AEP client holds the token.
  */
 import type { Client } from '@temporalio/client';
 import type { AepClient } from '../aep/client';
@@ -18,10 +16,9 @@ import { FailureType } from '../shared/names';
 import { connectionActivities } from './connections';
 import { activityContext, heartbeating, refuse } from './context';
 import { datasetActivities } from './datasets';
-import { discoveryActivities } from './discovery';
-import { flowActivities } from './flow';
+import { flowActivities, smokeActivities } from './flow';
 import { readActivities } from './read';
-import { teardownActivities } from './teardown';
+import { discoveryActivities, teardownActivities } from './teardown';
 import { updateActivities } from './update';
 
 export interface ActivityDeps {
@@ -63,6 +60,7 @@ function assemble(deps: ActivityDeps) {
     ...connectionActivities(deps),
     ...datasetActivities(deps),
     ...flowActivities(deps),
+    ...smokeActivities(deps),
     ...readActivities(deps),
     ...updateActivities(deps),
     ...teardownActivities(deps),
@@ -94,21 +92,16 @@ type AnyActivity = (input: never) => Promise<unknown>;
 /** Every activity heartbeats while it runs (context.ts); every create says when it was retried. */
 function attempts<T extends Record<string, AnyActivity>>(activities: T): T {
   const creates: ReadonlyArray<string> = CREATES;
-  const wrapped: Record<string, AnyActivity> = {};
-  for (const [name, fn] of Object.entries(activities)) {
+  const wrapped = Object.entries(activities).map(([name, fn]) => {
     const run = heartbeating(fn as (input: unknown) => Promise<unknown>);
-    wrapped[name] = creates.includes(name)
-      ? async (input: never) => markRetried(await run(input))
-      : run;
-  }
-  return wrapped as T;
-}
-
-function markRetried(result: unknown): unknown {
-  if (activityContext().attempt > 1 && result && typeof result === 'object' && 'id' in result) {
-    return { ...result, retried: true };
-  }
-  return result;
+    const retried = async (input: unknown) => {
+      const result = await run(input);
+      const again = activityContext().attempt > 1 && typeof result === 'object' && result !== null;
+      return again && 'id' in result ? { ...result, retried: true } : result;
+    };
+    return [name, creates.includes(name) ? retried : run];
+  });
+  return Object.fromEntries(wrapped) as T;
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -1,28 +1,15 @@
 /**
- * Finding this project's resources by name. Every lookup keeps only exact, case-sensitive name
- * matches on our side, whatever the server's filter semantics (names compared ignoring case,
- * quotes read either way), and lets `adopt` choose among them by ownership marker (ownership.ts):
- * only a marker naming this very source is adopted (datasets, which sources share, excepted).
- * A name that cannot be expressed in a Flow Service filter the same way under every reading (a
- * comma or a double quote in it) is not expressed: the lookup pages through the kind's list,
- * narrowed by the other conditions, and matches on our side.
+ * Finding this project's resources by name: only exact, case-sensitive matches on our side,
+ * whatever the server's filter semantics, then `adopt` chooses by ownership marker (ownership.ts).
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { nameFilter, type AepClient } from '../aep/client';
 import { SPEC } from '../aep/constants';
-import type {
-  BaseConnection,
-  Dataset,
-  Flow,
-  MappingSet,
-  PropertyFilter,
-  SourceConnection,
-  TargetConnection,
-} from '../aep/types';
+import type { MappingSet, PropertyFilter, SourceConnection, TargetConnection } from '../aep/types';
 import { FailureType } from '../shared/names';
 import type { ResourceKind } from '../shared/resources';
 import { adopt, type Adoption } from './ownership';
-import type { Owner, PriorMappingSet, PriorResource, PriorTargetConnection } from './types';
+import type { Owner, PriorResource } from './types';
 
 /** Exact, case-sensitive name matches only. */
 export function exactly<T extends { name?: string }>(name: string, items: T[]): T[] {
@@ -39,62 +26,60 @@ export function canonicalOrder(a: Dataset, b: Dataset): number {
   return ca !== cb ? ca - cb : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-/** What a lookup by the source's own name finds of each kind (a prior resource, and more). */
-interface PriorOf {
-  baseConnection: PriorResource;
-  targetConnection: PriorTargetConnection;
-  mappingSet: PriorMappingSet;
-  flow: PriorResource;
-}
+/** Each kind's AEP client methods: `get…` (consistent, where a list may lag), `delete…`. */
+const API = {
+  baseConnection: 'Connection',
+  sourceConnection: 'SourceConnection',
+  targetConnection: 'TargetConnection',
+  flow: 'Flow',
+  mappingSet: 'MappingSet',
+  dataset: 'Dataset',
+} as const;
 
-/** What the activities keep of each kind, beyond its id and creator. */
-const KEPT: {
-  [K in keyof PriorOf]: (resource: ResourceOf[K]) => Omit<PriorOf[K], keyof PriorResource>;
-} = {
+/** A resource of each kind, as a read by id returns it. */
+export type ResourceOf = {
+  [K in ResourceKind]: NonNullable<Awaited<ReturnType<AepClient[`get${(typeof API)[K]}`]>>>;
+};
+type Dataset = ResourceOf['dataset'];
+
+/** What the activities keep of each kind a source owns by name, beyond its id and creator. */
+const KEPT = {
   baseConnection: () => ({}),
-  targetConnection: (t) => (t.params?.dataSetId ? { dataSetId: t.params.dataSetId } : {}),
-  mappingSet: (m) => ({ version: m.version }),
+  targetConnection: (t: TargetConnection) =>
+    t.params?.dataSetId ? { dataSetId: t.params.dataSetId } : {},
+  mappingSet: (m: MappingSet) => ({ version: m.version }),
   flow: () => ({}),
 };
+type PriorOf<K extends keyof typeof KEPT> = PriorResource & ReturnType<(typeof KEPT)[K]>;
 
-/** The AEP client's read by id of each kind: consistent, where a list may lag. */
-const READ_BY_ID = {
-  baseConnection: 'getConnection',
-  sourceConnection: 'getSourceConnection',
-  targetConnection: 'getTargetConnection',
-  flow: 'getFlow',
-  mappingSet: 'getMappingSet',
-  dataset: 'getDataset',
-} as const satisfies Record<ResourceKind, keyof AepClient>;
-
-/** The AEP client's delete of each kind: 404 counts as done (`'absent'`). */
-const DELETE_BY_KIND = {
-  baseConnection: 'deleteConnection',
-  sourceConnection: 'deleteSourceConnection',
-  targetConnection: 'deleteTargetConnection',
-  flow: 'deleteFlow',
-  mappingSet: 'deleteMappingSet',
-  dataset: 'deleteDataset',
-} as const satisfies Record<ResourceKind, keyof AepClient>;
-
-/** What a list of each kind returns. */
-export interface ResourceOf {
-  baseConnection: BaseConnection;
-  sourceConnection: SourceConnection;
-  targetConnection: TargetConnection;
-  flow: Flow;
-  mappingSet: MappingSet;
-  dataset: Dataset;
-}
+type FlowServiceList<T> = (
+  sandbox: string,
+  filters: PropertyFilter[],
+  opts?: undefined,
+  signal?: AbortSignal,
+) => Promise<T[]>;
 
 export type Lookups = ReturnType<typeof lookups>;
 
 /** The lookups, reads and deletes of one sandbox, every request aborted by `signal`. */
 export function lookups(aep: AepClient, sandbox: string, signal?: AbortSignal) {
-  /** Flow Service lists, narrowed to a spec (HTTP API: base and source connections). */
-  const flowService = <T>(name: string, spec: string | undefined, list: FlowServiceList<T>) => {
+  /**
+   * A Flow Service list by name (and spec), or without the name when Flow Service refuses it as an
+   * invalid query value (`1453-400`, e.g. an unquoted value with a space): we match names anyway.
+   */
+  const flowService = async <T>(
+    name: string,
+    spec: string | undefined,
+    list: FlowServiceList<T>,
+  ) => {
     const more = spec ? [{ path: 'connectionSpec.id', value: spec }] : [];
-    return withNameFallback(name, more, (f) => list.call(aep, sandbox, f, undefined, signal));
+    const filters = [...nameFilter(name), ...more];
+    try {
+      return await list.call(aep, sandbox, filters, undefined, signal);
+    } catch (err) {
+      if (filters.length === more.length || !isInvalidQueryValue(err)) throw err;
+      return list.call(aep, sandbox, more, undefined, signal);
+    }
   };
   const httpApi = SPEC.httpApiConnection.id;
   const listByName: { [K in ResourceKind]: (name: string) => Promise<Array<ResourceOf[K]>> } = {
@@ -106,6 +91,8 @@ export function lookups(aep: AepClient, sandbox: string, signal?: AbortSignal) {
     dataset: (name) => aep.findDatasets(sandbox, { name }, signal),
   };
   const self = {
+    sandbox,
+
     /** Every resource of `kind` named exactly `name` (case-sensitive), whoever created it. */
     async list<K extends ResourceKind>(kind: K, name: string): Promise<Array<ResourceOf[K]>> {
       return exactly(name, await listByName[kind](name));
@@ -113,16 +100,11 @@ export function lookups(aep: AepClient, sandbox: string, signal?: AbortSignal) {
 
     /** The resource of `kind` with id `id` as it is now, or null when it is gone (404). */
     read<K extends ResourceKind>(kind: K, id: string): Promise<ResourceOf[K] | null> {
-      const read = aep[READ_BY_ID[kind]] as (
-        sandbox: string,
-        id: string,
-        signal?: AbortSignal,
-      ) => Promise<ResourceOf[K] | null>;
-      return read.call(aep, sandbox, id, signal);
+      return aep[`get${API[kind]}` as const](sandbox, id, signal) as Promise<ResourceOf[K] | null>;
     },
 
     remove(kind: ResourceKind, id: string): Promise<'deleted' | 'absent'> {
-      return aep[DELETE_BY_KIND[kind]](sandbox, id, signal);
+      return aep[`delete${API[kind]}` as const](sandbox, id, signal);
     },
 
     /** The source connections of base connection `baseConnectionId`, whoever created them. */
@@ -131,11 +113,7 @@ export function lookups(aep: AepClient, sandbox: string, signal?: AbortSignal) {
       return aep.listSourceConnections(sandbox, filters, undefined, signal);
     },
 
-    /**
-     * Target connections of the sandbox that write to dataset `id` (`params.dataSetId`), checked
-     * exactly on our side whatever the server's filter reading, each read again by id: a list
-     * may still show one deleted a moment ago.
-     */
+    /** Target connections writing to dataset `id`, each read again by id (lists may lag). */
     async writersOf(id: string): Promise<string[]> {
       const filters = [
         { path: 'params.dataSetId', value: id },
@@ -150,72 +128,42 @@ export function lookups(aep: AepClient, sandbox: string, signal?: AbortSignal) {
     },
 
     /**
-     * The resource of `kind` this source owns under its own name, if any (see `adopt`), but never
-     * one of `exclude`. What a list offers is read again by id before it is taken: a list may
-     * still show a resource deleted a moment ago (a replaced flow, a torn-down source), and
-     * adopting its ghost would point the source at nothing. `check`, given the resource, throws
+     * The resource of `kind` this source owns under its own name (`adopt`), never one of `exclude`,
+     * read again by id before it is taken (a list may still show a deleted one). `check` throws
      * when it differs from the request.
      */
-    async ownNamed<K extends keyof PriorOf>(
+    async ownNamed<K extends keyof typeof KEPT>(
       kind: K,
       owner: Owner,
       check?: (resource: ResourceOf[K]) => void,
       exclude: readonly string[] = [],
-    ): Promise<PriorOf[K] | undefined> {
-      const listed = await self.list(kind, owner.sourceName);
-      let candidates = listed.filter((c) => !exclude.includes(c.id));
+    ): Promise<PriorOf<K> | undefined> {
+      let candidates = (await self.list(kind, owner.sourceName)).filter(
+        (c) => !exclude.includes(c.id),
+      );
       for (;;) {
         const found = adopt(kind, owner, `named "${owner.sourceName}"`, candidates);
         if (!found) return undefined;
-        const current = await self.read(kind, found.resource.id);
+        const { id } = found.resource;
+        const current = await self.read(kind, id);
         if (!current) {
-          candidates = candidates.filter((c) => c.id !== found.resource.id);
+          candidates = candidates.filter((c) => c.id !== id);
           continue;
         }
         // A mapping set read by id is its latest version, the one to compare.
-        const resource = { ...found.resource, ...current, id: found.resource.id } as ResourceOf[K];
+        const resource = { ...found.resource, ...current, id };
         check?.(resource);
-        return priorOf({ ...found, resource }, KEPT[kind]) as PriorOf[K];
+        const kept = (KEPT[kind] as (r: ResourceOf[K]) => object)(resource);
+        return { ...priorOf(found), ...kept } as PriorOf<K>;
       }
     },
   };
   return self;
 }
 
-type FlowServiceList<T> = (
-  sandbox: string,
-  filters: PropertyFilter[],
-  opts?: undefined,
-  signal?: AbortSignal,
-) => Promise<T[]>;
-
-/** An adopted resource as the activities pass it on: its id, who created it, and `more` of it. */
-export function priorOf<T extends { id: string }, X extends object = Record<never, never>>(
-  found: Adoption<T> | undefined,
-  more?: (resource: T) => X,
-): (PriorResource & X) | undefined {
-  if (!found) return undefined;
-  const prior = { id: found.resource.id, createdByThisRun: found.createdByThisRun };
-  return { ...prior, ...(more ? more(found.resource) : ({} as X)) };
-}
-
-/**
- * A Flow Service list by name, and, when Flow Service refuses the name condition as an invalid
- * query value (`1453-400`: a stricter reading of its quoting rules than ours, e.g. an unquoted
- * value with a space), the same list without it: the caller matches names on its side anyway.
- */
-async function withNameFallback<T>(
-  name: string,
-  more: PropertyFilter[],
-  list: (filters: PropertyFilter[]) => Promise<T[]>,
-): Promise<T[]> {
-  const filters = [...nameFilter(name), ...more];
-  try {
-    return await list(filters);
-  } catch (err) {
-    if (filters.length === more.length || !isInvalidQueryValue(err)) throw err;
-    return list(more);
-  }
+/** An adopted resource as the activities pass it on: its id and who created it. */
+export function priorOf(found: Adoption<{ id: string }> | undefined): PriorResource | undefined {
+  return found && { id: found.resource.id, createdByThisRun: found.createdByThisRun };
 }
 
 function isInvalidQueryValue(err: unknown): boolean {

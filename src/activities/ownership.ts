@@ -6,59 +6,41 @@ import type { Owner } from './types';
 /**
  * Ownership marker: every resource this project creates carries in its description
  * `[aep-stream-provisioner org=<IMS org> sandbox=<sandbox> source="<source name>" run=<runId>]`
- * (the name as a JSON string, so any name AEP accepts parses). Lookups before a create adopt only
- * resources marked for the same org and sandbox: the run id tells "created by this very run in an
- * earlier attempt" (still ours to compensate) from "created by an earlier provisioning" (reused,
- * never compensated), and the source name tells lookups and teardown which source it belongs to.
- * A description may hold text a person wrote around the marker, even marker-like text: the marker
- * is the LAST one in the description (this project appends it after the user's text).
+ * (the name as a JSON string, so any name AEP accepts parses). Lookups adopt only resources marked
+ * for the same org and sandbox: the run id tells "created by this very run in an earlier attempt"
+ * (ours to compensate) from "created by an earlier provisioning" (reused, never compensated); the
+ * source name tells lookups and teardown which source it belongs to. The marker is the LAST one in
+ * the description: this project appends it after whatever a person wrote, marker-like or not.
  */
 const MARKER =
   /\[aep-stream-provisioner org=(\S+) sandbox=(\S+) source=("(?:[^"\\]|\\.)*") run=([A-Za-z0-9-]+)( keep-dataset)?\]/gu;
 
-interface Marker {
-  /** The marker's text and where it starts in the description. */
-  text: string;
-  index: number;
-  imsOrg: string;
-  sandbox: string;
-  source: string;
-  run: string;
-  keepDataset: boolean;
-}
-
-/** The marker of a description (the last one), or undefined when this project did not create it. */
-export function parseMarker(description: string | undefined): Marker | undefined {
-  let last: Marker | undefined;
-  for (const m of (description ?? '').matchAll(MARKER)) {
-    let source: string;
+/** The (last) marker of a description, or undefined when this project did not create it. */
+export function parseMarker(description: string | undefined) {
+  const markers = [...(description ?? '').matchAll(MARKER)].flatMap((m) => {
+    const [text, imsOrg = '', sandbox = '', name = '', run = '', keep] = m;
     try {
-      source = JSON.parse(m[3] ?? '') as string;
+      const source = JSON.parse(name) as string;
+      return [{ text, index: m.index, imsOrg, sandbox, source, run, keepDataset: !!keep }];
     } catch {
-      continue;
+      return [];
     }
-    const [text, imsOrg = '', sandbox = '', , run = '', keep] = m;
-    last = { text, index: m.index, imsOrg, sandbox, source, run, keepDataset: keep !== undefined };
-  }
-  return last;
-}
-
-/** The marker naming the owner's source and run, as it goes into a description. */
-export function markerOf(owner: Owner, keepDataset = false): string {
-  const { imsOrg, sandbox, sourceName, runId } = owner;
-  return `[aep-stream-provisioner org=${imsOrg} sandbox=${sandbox} source=${JSON.stringify(sourceName)} run=${runId}${keepDataset ? ' keep-dataset' : ''}]`;
+  });
+  return markers.at(-1);
 }
 
 /**
- * `keepDataset` (target connections only): the request named its dataset by id, so the dataset
- * is never this project's to delete, whoever created it.
+ * `description` with the owner's marker appended. `keepDataset` (target connections only): the
+ * request named its dataset by id, so it is never this project's to delete, whoever created it.
  */
 export function markedDescription(
   owner: Owner,
   description?: string,
   opts: { keepDataset?: boolean } = {},
 ): string {
-  const marker = markerOf(owner, opts.keepDataset === true);
+  const { imsOrg, sandbox, sourceName, runId } = owner;
+  const keep = opts.keepDataset === true ? ' keep-dataset' : '';
+  const marker = `[aep-stream-provisioner org=${imsOrg} sandbox=${sandbox} source=${JSON.stringify(sourceName)} run=${runId}${keep}]`;
   return description ? `${description} ${marker}` : marker;
 }
 
@@ -77,9 +59,13 @@ export function creatorSource(description: string | undefined): string | undefin
   return parseMarker(description)?.source;
 }
 
-/** Created by this project for the source named exactly `sourceName` (case-sensitive). */
-export function isOwnedBy(description: string | undefined, sourceName: string): boolean {
-  return parseMarker(description)?.source === sourceName;
+/** Named exactly `name` (case-sensitive) and created by this project for the source of that name. */
+export function isSourceOwn(name: string, r: { name?: string; description?: string }): boolean {
+  return r.name === name && creatorSource(r.description) === name;
+}
+
+export function isOwned(description: string | undefined): boolean {
+  return parseMarker(description) !== undefined;
 }
 
 /** The description without the ownership marker (what a person wrote). */
@@ -96,16 +82,6 @@ export function withUserDescription(description: string | undefined, user: strin
   return user ? `${user} ${marker}`.trim() : marker;
 }
 
-export function isOwned(description: string | undefined): boolean {
-  return creatorRun(description) !== undefined;
-}
-
-interface Candidate {
-  id: string;
-  name?: string;
-  description?: string;
-}
-
 export interface Adoption<T> {
   resource: T;
   /** Created by this run (an earlier attempt whose response was lost). */
@@ -113,13 +89,12 @@ export interface Adoption<T> {
 }
 
 /**
- * Picks the resource to adopt among lookup results (the caller keeps exact name matches only).
- * Prefers one this run created, then one an earlier run created for this very source (the marker
- * names it; datasets, which sources may share, take any of this project's: `anySource`); throws
- * ForeignResourceConflict (non-retryable) when the name is taken only by resources that are not
- * this source's: those are never adopted and never deleted.
+ * Picks the resource to adopt among exact name matches: one this run created, else one an earlier
+ * run created for this very source (datasets, which sources may share, take any of this project's:
+ * `anySource`). Throws ForeignResourceConflict (non-retryable) when the name is taken only by
+ * resources that are not this source's: those are never adopted and never deleted.
  */
-export function adopt<T extends Candidate>(
+export function adopt<T extends { id: string; description?: string }>(
   kind: ResourceKind,
   owner: Owner,
   label: string,

@@ -1,7 +1,6 @@
 /**
- * Reading what AEP holds for a source (the plan's read, the base connection's inlet URL):
- * read-only, every lookup exact and in parallel where the dependencies allow. AEP is the state:
- * nothing is cached between runs.
+ * Reading what AEP holds for a source (the plan's read, the inlet URL): read-only, exact, in
+ * parallel where the dependencies allow. AEP is the state: nothing is cached between runs.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
@@ -12,7 +11,7 @@ import { FailureType } from '../shared/names';
 import type { ResourceKind } from '../shared/resources';
 import { activityContext, refuse } from './context';
 import { canonicalOrder, lookups, type Lookups, type ResourceOf } from './lookups';
-import { isOwned, isOwnedBy, userDescription } from './ownership';
+import { creatorSource, isOwned, isSourceOwn, userDescription } from './ownership';
 import type { InletInfo, KnownResources } from './types';
 
 interface ReadSourceInput {
@@ -35,11 +34,7 @@ interface Scope {
   foreign: ActualSource['foreign'];
 }
 
-/**
- * This source's among name matches (the lists hold exact, case-sensitive ones only); a foreign
- * one only when none is this source's. Datasets, which sources may share, take any of this
- * project's (`anySource`).
- */
+/** This source's among exact name matches (datasets: any of this project's), else a foreign one. */
 function pick<T extends { id: string; description?: string }>(
   { name, foreign }: Scope,
   kind: ResourceKind,
@@ -47,7 +42,7 @@ function pick<T extends { id: string; description?: string }>(
   anySource = false,
 ): T | undefined {
   const ours = items.find((i) =>
-    anySource ? isOwned(i.description) : isOwnedBy(i.description, name),
+    anySource ? isOwned(i.description) : creatorSource(i.description) === name,
   );
   if (!ours && items[0]) foreign.push({ kind, id: items[0].id });
   return ours;
@@ -61,7 +56,7 @@ async function current<K extends ResourceKind>(
   { at, name, known }: Scope,
   kind: K,
   listed: ResourceOf[K] | undefined,
-  ours: (r: ResourceOf[K]) => boolean = (r) => r.name === name && isOwnedBy(r.description, name),
+  ours: (r: ResourceOf[K]) => boolean = (r) => isSourceOwn(name, r),
 ): Promise<ResourceOf[K] | undefined> {
   if (listed) {
     const now = await at.read(kind, listed.id);
@@ -97,9 +92,9 @@ function currentDataset(scope: Scope, input: ReadSourceInput, datasets: Dataset[
 export function readActivities({ aep }: { aep: AepClient }) {
   return {
     /**
-     * What AEP holds for the source: its resources by name (lists), plus what Temporal recorded
-     * of it (`known`); every candidate is then read by id, so neither a resource deleted a moment
-     * ago (still listed) nor one created a moment ago (not listed yet) misleads the plan.
+     * What AEP holds for the source: its resources by name, and what Temporal recorded (`known`),
+     * each read by id: neither a just-deleted one (still listed) nor a just-created one (not
+     * listed yet) misleads the plan.
      */
     async readSource(input: ReadSourceInput): Promise<ActualSource> {
       const { sandbox, name } = input;
@@ -124,15 +119,9 @@ export function readActivities({ aep }: { aep: AepClient }) {
         own('flow', flows),
         currentDataset(scope, input, datasets),
       ]);
-      const source = base
-        ? await current(
-            scope,
-            'sourceConnection',
-            (await at.sourceConnectionsOf(base.id)).find(
-              (s) => s.name === name && isOwnedBy(s.description, name),
-            ),
-          )
-        : undefined;
+      const sources = base ? await at.sourceConnectionsOf(base.id) : [];
+      const listed = sources.find((s) => isSourceOwn(name, s));
+      const source = base ? await current(scope, 'sourceConnection', listed) : undefined;
       return {
         schemaFound: schema !== null,
         baseConnection: base ? actualBaseConnection(base) : null,
@@ -149,19 +138,16 @@ export function readActivities({ aep }: { aep: AepClient }) {
 
     /** Read-only; InletNotReady is retryable, so the workflow's retry policy is the wait loop. */
     async getInlet(input: { sandbox: string; baseConnectionId: string }): Promise<InletInfo> {
-      const conn = await aep.getConnection(
-        input.sandbox,
-        input.baseConnectionId,
-        activityContext().signal,
-      );
+      const id = input.baseConnectionId;
+      const conn = await aep.getConnection(input.sandbox, id, activityContext().signal);
       if (!conn) {
-        const message = `Base connection ${input.baseConnectionId} disappeared before its inlet URL was read`;
+        const message = `Base connection ${id} disappeared before its inlet URL was read`;
         refuse(FailureType.AepNotFound, message);
       }
       const params = conn.auth?.params;
       if (!params?.inletUrl || !params.inletId) {
         throw ApplicationFailure.retryable(
-          `Base connection ${input.baseConnectionId} has no inlet URL yet`,
+          `Base connection ${id} has no inlet URL yet`,
           FailureType.InletNotReady,
         );
       }
@@ -176,55 +162,62 @@ export function readActivities({ aep }: { aep: AepClient }) {
 
 type Actual<K extends keyof ActualSource> = NonNullable<ActualSource[K]>;
 
+/** `o` without its undefined entries: the plan's read leaves out what AEP does not say. */
+function defined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
 function actualBaseConnection(base: BaseConnection): Actual<'baseConnection'> {
   const params = base.auth?.params;
-  return {
+  return defined({
     id: base.id,
-    ...(params?.dataType !== undefined ? { dataType: params.dataType } : {}),
+    dataType: params?.dataType,
     authenticationRequired: params?.authenticationRequired === true,
     description: userDescription(base.description),
-    ...(params?.inletUrl ? { inletUrl: params.inletUrl } : {}),
-    ...(params?.inletId ? { inletId: params.inletId } : {}),
-  };
+    inletUrl: params?.inletUrl || undefined,
+    inletId: params?.inletId || undefined,
+  });
 }
 
 function actualTargetConnection(target: TargetConnection): Actual<'targetConnection'> {
-  return {
+  return defined({
     id: target.id,
-    ...(target.params?.dataSetId !== undefined ? { dataSetId: target.params.dataSetId } : {}),
-    ...(target.data?.schema?.id !== undefined ? { schemaId: target.data.schema.id } : {}),
-  };
+    dataSetId: target.params?.dataSetId,
+    schemaId: target.data?.schema?.id,
+  });
 }
 
 /** The set found by name, as its latest version (read by id). */
 function actualMappingSet(set: MappingSet): Actual<'mappingSet'> {
-  return {
+  return defined({
     id: set.id,
     version: set.version,
-    ...(set.xdmSchema !== undefined ? { schemaId: set.xdmSchema } : {}),
+    schemaId: set.xdmSchema,
     mappings: (set.mappings ?? []).map((m): Mapping => ({
       sourceAttribute: m.sourceAttribute ?? '',
       destinationXdmPath: m.destinationXdmPath ?? '',
       identity: m.identity === true,
     })),
-  };
+  });
 }
 
 function actualFlow(flow: Flow): Actual<'flow'> {
   const mapping = flow.transformations?.find((t) => t.name === 'Mapping')?.params;
-  return {
+  const spec = flow.flowSpec.id;
+  return defined({
     id: flow.id,
     flowSpec:
-      flow.flowSpec.id === SPEC.streamingFlow.id
+      spec === SPEC.streamingFlow.id
         ? ('streaming' as const)
-        : flow.flowSpec.id === SPEC.streamingFlowWithMapping.id
+        : spec === SPEC.streamingFlowWithMapping.id
           ? ('streamingWithMapping' as const)
           : ('other' as const),
     sourceConnectionIds: flow.sourceConnectionIds,
     targetConnectionIds: flow.targetConnectionIds,
-    ...(typeof mapping?.mappingId === 'string'
-      ? { mapping: { id: mapping.mappingId, version: Number(mapping.mappingVersion ?? 0) } }
-      : {}),
-    ...(flow.state !== undefined ? { state: flow.state } : {}),
-  };
+    mapping:
+      typeof mapping?.mappingId === 'string'
+        ? { id: mapping.mappingId, version: Number(mapping.mappingVersion ?? 0) }
+        : undefined,
+    state: flow.state,
+  });
 }

@@ -1,10 +1,15 @@
-/** Deleting: idempotent deletes (compensation, teardown) and the sweep of a run's twins. */
+/**
+ * Teardown: discovery (the source a dataflow belongs to, the graph of a source's resources),
+ * idempotent deletes (compensation, teardown) and the sweep of a run's twins.
+ */
 import type { AepClient } from '../aep/client';
+import type { Flow } from '../aep/types';
+import { FailureType } from '../shared/names';
 import { inTeardownOrder, type ResourceKind } from '../shared/resources';
-import { activityContext } from './context';
-import { lookups } from './lookups';
-import { creatorRun } from './ownership';
-import type { Owner } from './types';
+import { activityContext, refuse } from './context';
+import { lookups, type Lookups, type ResourceOf } from './lookups';
+import { creatorRun, creatorSource, isOwned, isSourceOwn, keepsDataset } from './ownership';
+import type { KnownResources, Owner, ResolvedSource, SourceGraph } from './types';
 
 interface DeleteResourceInput {
   /** Datasets are deleted by their own workflow only (src/workflows/dataset.ts). */
@@ -21,24 +26,74 @@ interface DeleteResourceInput {
   owned?: { name: string; owner: Owner };
 }
 
-interface DeleteResourceResult {
-  kind: ResourceKind;
-  deleted: string[];
-  /** Ids that were already gone. */
-  absent: string[];
-}
+type Removal = { kind: ResourceKind; id: string };
 
-interface SweepTwinsInput {
-  owner: Owner;
-  /** Per kind the run created: the name it used, and the ids it keeps (the recorded ones). */
-  kinds: Array<{ kind: ResourceKind; name: string; keep: string[] }>;
-}
+export function discoveryActivities({ aep }: { aep: AepClient }) {
+  return {
+    /** The source a dataflow of this project belongs to. */
+    async resolveFlowSource(input: { sandbox: string; flowId: string }): Promise<ResolvedSource> {
+      const { sandbox, flowId } = input;
+      const flow = await ownedFlow(lookups(aep, sandbox, activityContext().signal), flowId);
+      return { sandbox, name: sourceOf(flow) };
+    },
 
-interface SweepTwinsResult {
-  /** Extra resources carrying this run's marker, deleted. */
-  removed: Array<{ kind: ResourceKind; id: string }>;
-  /** Extra ones kept: a dataset another source's target connection writes to. */
-  inUse: Array<{ kind: ResourceKind; id: string; usedBy: string[] }>;
+    /**
+     * The resources of a source carrying this project's marker, by source name or flow id; a
+     * dataset named by id is reported as kept. With `datasets`, one this source created that no
+     * target connection writes to any more (an earlier teardown kept it) is found too.
+     */
+    async discoverSource(input: {
+      sandbox: string;
+      name?: string;
+      flowId?: string;
+      datasets?: boolean;
+      known?: KnownResources;
+    }): Promise<SourceGraph> {
+      const { sandbox } = input;
+      const at = lookups(aep, sandbox, activityContext().signal);
+      const named = input.flowId ? await ownedFlow(at, input.flowId) : undefined;
+      const source = named ? sourceOf(named) : input.name;
+      if (!source) throw new Error('discoverSource needs a name or a flowId');
+      const known = input.known ?? {};
+      const lists = await listSource(at, source, named, known);
+      const { flows, bases, targets, sources, mappingSets } = lists;
+      const graph: SourceGraph = { sandbox, resources: [], kept: [], sourceName: source };
+      const add = (kind: ResourceKind, id: string | undefined, name?: string) => {
+        if (id && !graph.resources.some((r) => r.kind === kind && r.id === id))
+          graph.resources.push({ kind, id, ...(name !== undefined ? { name } : {}) });
+      };
+      for (const f of flows) add('flow', f.id);
+      for (const s of sources) add('sourceConnection', s.id);
+      for (const t of targets) add('targetConnection', t.id);
+      for (const m of mappingSets) add('mappingSet', m.id);
+      for (const id of flows.flatMap(mappingIdsOf)) {
+        const ms = await at.read('mappingSet', id);
+        if (ms && creatorSource(ms.description) === source) add('mappingSet', ms.id);
+      }
+      for (const t of targets) {
+        const ds = t.params?.dataSetId && (await at.read('dataset', t.params.dataSetId));
+        if (!ds) continue;
+        // One the request named by id, or one this project did not create, is never deleted.
+        let reason = keepsDataset(t.description) ? 'named by id in the request' : undefined;
+        if (!isOwned(ds.description)) reason = 'not created by this project';
+        if (!reason) add('dataset', ds.id, ds.name);
+        else if (!graph.kept.some((k) => k.id === ds.id))
+          graph.kept.push({ kind: 'dataset', id: ds.id, reason });
+      }
+      if (input.datasets && !graph.resources.some((r) => r.kind === 'dataset')) {
+        // Kept by an earlier teardown: the id Temporal recorded, else the source's own name.
+        const kept = known.datasetId ? await at.read('dataset', known.datasetId) : null;
+        for (const ds of kept ? [kept] : await at.list('dataset', source)) {
+          const namedById = graph.kept.some((k) => k.id === ds.id);
+          if (!namedById && creatorSource(ds.description) === source) {
+            add('dataset', ds.id, ds.name);
+          }
+        }
+      }
+      for (const b of bases) add('baseConnection', b.id);
+      return graph;
+    },
+  };
 }
 
 export function teardownActivities({ aep }: { aep: AepClient }) {
@@ -46,11 +101,12 @@ export function teardownActivities({ aep }: { aep: AepClient }) {
     /**
      * Idempotent delete. By id: 404 counts as done. By ownership: deletes only resources carrying
      * this run's marker (a create whose outcome is unknown), never another run's or a foreign one.
-     * Not for datasets: only their workflow deletes them (datasets.ts).
      */
-    async deleteResource(input: DeleteResourceInput): Promise<DeleteResourceResult> {
+    async deleteResource(
+      input: DeleteResourceInput,
+    ): Promise<{ kind: ResourceKind; deleted: string[]; absent: string[] }> {
       const at = lookups(aep, input.sandbox, activityContext().signal);
-      const result: DeleteResourceResult = { kind: input.kind, deleted: [], absent: [] };
+      const result = { kind: input.kind, deleted: [] as string[], absent: [] as string[] };
       const ids = new Set<string>([...(input.id ? [input.id] : []), ...(input.ids ?? [])]);
       if (input.owned) {
         const { name, owner } = input.owned;
@@ -66,14 +122,20 @@ export function teardownActivities({ aep }: { aep: AepClient }) {
     },
 
     /**
-     * After a successful provisioning whose creates were retried: every resource of those kinds
-     * that carries this run's marker but is not the one the run kept is a twin (an earlier attempt's
-     * create that landed after the retry's lookup); it is deleted, flow first, and reported.
+     * After a provisioning whose creates were retried: a resource of `kinds` (name used, ids kept)
+     * carrying this run's marker but not kept is a twin (an earlier attempt's create that landed
+     * late); deleted flow first, unless a dataset still has writers (`inUse`).
      */
-    async sweepTwins(input: SweepTwinsInput): Promise<SweepTwinsResult> {
+    async sweepTwins(input: {
+      owner: Owner;
+      kinds: Array<{ kind: ResourceKind; name: string; keep: string[] }>;
+    }): Promise<{ removed: Removal[]; inUse: Array<Removal & { usedBy: string[] }> }> {
       const { owner } = input;
       const at = lookups(aep, owner.sandbox, activityContext().signal);
-      const result: SweepTwinsResult = { removed: [], inUse: [] };
+      const result = {
+        removed: [] as Removal[],
+        inUse: [] as Array<Removal & { usedBy: string[] }>,
+      };
       for (const { kind, name, keep } of inTeardownOrder(input.kinds)) {
         const twins = (await at.list(kind, name)).filter(
           (c) => creatorRun(c.description) === owner.runId && !keep.includes(c.id),
@@ -87,4 +149,68 @@ export function teardownActivities({ aep }: { aep: AepClient }) {
       return result;
     },
   };
+}
+
+/** Dataflow `flowId`, which must exist and be this project's (a foreign one is left untouched). */
+async function ownedFlow(at: Lookups, flowId: string): Promise<Flow> {
+  const flow = await at.read('flow', flowId);
+  if (!flow) {
+    const message = `Dataflow ${flowId} does not exist in sandbox "${at.sandbox}"`;
+    refuse(FailureType.SourceNotFound, message);
+  }
+  if (!isOwned(flow.description)) {
+    const message = `Dataflow ${flowId} was not created by this project; it is left untouched`;
+    refuse(FailureType.ForeignResourceConflict, message);
+  }
+  return flow;
+}
+
+/** The source a dataflow of this project belongs to: its marker (a person may rename a flow). */
+function sourceOf(flow: Flow): string {
+  return creatorSource(flow.description) ?? flow.name;
+}
+
+/** The mapping sets a flow maps through. */
+function mappingIdsOf(flow: Flow): string[] {
+  return (flow.transformations ?? []).flatMap((t) => {
+    const mappingId = t.params?.mappingId;
+    return t.name === 'Mapping' && typeof mappingId === 'string' ? [mappingId] : [];
+  });
+}
+
+/**
+ * The source's resources by kind (`flow` alone when the teardown names one): exact name matches
+ * whose marker names this very source, then those `known` from its last provisioning, by id.
+ */
+async function listSource(
+  at: Lookups,
+  source: string,
+  flow: Flow | undefined,
+  known: KnownResources,
+) {
+  const thisSource = <T extends { name?: string; description?: string }>(items: T[]) =>
+    items.filter((i) => isSourceOwn(source, i));
+  const flows = flow ? [flow] : thisSource(await at.list('flow', source));
+  const bases = thisSource(await at.list('baseConnection', source));
+  const targets = thisSource(await at.list('targetConnection', source));
+  const sources = [];
+  for (const base of bases) {
+    sources.push(...thisSource(await at.sourceConnectionsOf(base.id)));
+  }
+  const mappingSets = thisSource(await at.list('mappingSet', source));
+  const read = async <K extends ResourceKind>(
+    kind: K,
+    id: string | undefined,
+    have: Array<ResourceOf[K]>,
+  ) => {
+    if (!id || have.some((h) => h.id === id)) return;
+    const r = await at.read(kind, id);
+    if (r) have.push(...thisSource([r]));
+  };
+  if (!flow) await read('flow', known.flowId, flows);
+  await read('baseConnection', known.baseConnectionId, bases);
+  await read('sourceConnection', known.sourceConnectionId, sources);
+  await read('targetConnection', known.targetConnectionId, targets);
+  await read('mappingSet', known.mappingSetId, mappingSets);
+  return { flows, bases, targets, sources, mappingSets };
 }

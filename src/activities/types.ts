@@ -1,17 +1,12 @@
 /**
- * The types the activities share with the workflows (which import them as types only) and the
- * client; each activity's own input is declared with it. Everything here travels through Temporal
- * history, so it holds ids and names only — never a token, secret or Authorization value.
+ * The types the activities share with the workflows (type imports only) and the client. All of it
+ * travels through Temporal history: ids and names only, never a token or secret.
  */
 import type { ProvisionRequest } from '../request';
 import type { ResourceKind } from '../shared/resources';
 import type { DeprovisionResult, ProvisionResult } from '../shared/results';
 
-/**
- * Who owns a resource: every resource this project creates carries an ownership marker with the
- * source's name and the Temporal run that created it (in its description). Lookups adopt only
- * marked resources; a resource of the same name without the marker is foreign and never touched.
- */
+/** Whose resources a run creates: each carries the owner's ownership marker (ownership.ts). */
 export interface Owner {
   imsOrg: string;
   sandbox: string;
@@ -25,17 +20,15 @@ export interface EnsureResult {
   /** True when this workflow run created it (possibly in an earlier attempt of the activity). */
   created: boolean;
   /**
-   * Set when this result came from a retry: an earlier attempt may have sent a create whose
-   * resource was not yet visible to this attempt's lookup (list lag, a commit still on its way),
-   * so a twin carrying this run's marker may exist; the saga sweeps for it.
+   * Set when the result came from a retry: an earlier attempt's create may not have been visible
+   * to this attempt's lookup yet, so a twin carrying this run's marker may exist (the saga sweeps).
    */
   retried?: boolean;
 }
 
 /**
  * What the plan's read found (readSource), so that a first attempt skips its own lookup: `null` =
- * nothing of this project's; absent = not read (the activity looks up). A retry always looks up
- * again: an earlier attempt may have created it.
+ * nothing of this project's; absent = not read. A retry always looks up again.
  */
 export interface PriorResource {
   id: string;
@@ -68,10 +61,7 @@ export type KnownResources = NonNullable<ProvisionRequest['known']>;
 export interface SourceGraph {
   sandbox: string;
   sourceName?: string;
-  /**
-   * This project's resources of the source, to delete in the order given by the workflow; a
-   * dataset (with its name) is released through its workflow, deleted only when asked.
-   */
+  /** This project's resources of the source; a dataset (with its name) goes through its workflow. */
   resources: Array<{ kind: ResourceKind; id: string; name?: string }>;
   /** Resources of the graph that are not this project's to delete (a dataset named by id). */
   kept: DeprovisionResult['kept'];

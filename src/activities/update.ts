@@ -17,10 +17,6 @@ type MappingRef = { id: string; version: number };
 
 const STALE_ETAG_RETRIES = 3;
 
-function isStaleEtag(err: unknown): boolean {
-  return err instanceof ApplicationFailure && aepFailureDetails(err)?.status === 412;
-}
-
 function gone(what: string): never {
   const message = `${what} disappeared while it was being updated; provisioning again recreates it`;
   refuse(FailureType.AepNotFound, message);
@@ -28,10 +24,10 @@ function gone(what: string): never {
 
 /** read → patch with its etag; on 412 read again (bounded). */
 async function patchWithEtag<T extends { etag?: string }>(
+  what: string,
   read: () => Promise<T | null>,
   ops: (current: T) => JsonPatchOp[],
   patch: (etag: string, ops: JsonPatchOp[]) => Promise<unknown>,
-  what: string,
 ): Promise<T> {
   for (let i = 0; ; i++) {
     const current = (await read()) ?? gone(what);
@@ -41,7 +37,8 @@ async function patchWithEtag<T extends { etag?: string }>(
       await patch(current.etag ?? '*', body);
       return current;
     } catch (err) {
-      if (!isStaleEtag(err) || i >= STALE_ETAG_RETRIES) throw err;
+      const stale = err instanceof ApplicationFailure && aepFailureDetails(err)?.status === 412;
+      if (!stale || i >= STALE_ETAG_RETRIES) throw err;
     }
   }
 }
@@ -53,15 +50,13 @@ export function updateActivities({ aep }: { aep: AepClient }) {
       const { sandbox, id, description } = input;
       const { signal } = activityContext();
       await patchWithEtag(
+        `Base connection ${id}`,
         () => aep.getConnection(sandbox, id, signal),
         (c) => {
-          const next = withUserDescription(c.description, description);
-          return next === c.description
-            ? []
-            : [{ op: 'replace', path: '/description', value: next }];
+          const value = withUserDescription(c.description, description);
+          return value === c.description ? [] : [{ op: 'replace', path: '/description', value }];
         },
         (etag, ops) => aep.patchConnection(sandbox, id, etag, ops, signal),
-        `Base connection ${id}`,
       );
     },
 
@@ -79,18 +74,13 @@ export function updateActivities({ aep }: { aep: AepClient }) {
       const { signal } = activityContext();
       const current =
         (await aep.getMappingSet(owner.sandbox, id, signal)) ?? gone(`Mapping set ${id}`);
-      const same =
-        current.xdmSchema === schemaId &&
-        (current.mappings ?? []).length === mappings.length &&
-        mappings.every((m, i) => {
-          const c = current.mappings?.[i];
-          return (
-            c?.sourceAttribute === m.sourceAttribute &&
-            c.destinationXdmPath === m.destinationXdmPath &&
-            (c.identity === true) === (m.identity ?? false)
-          );
-        });
-      if (same) return { id, version: current.version, created: false };
+      const key = (ms: Array<Partial<Mappings[number]>>) =>
+        JSON.stringify(
+          ms.map((m) => [m.sourceAttribute, m.destinationXdmPath, m.identity === true]),
+        );
+      if (current.xdmSchema === schemaId && key(current.mappings ?? []) === key(mappings)) {
+        return { id, version: current.version, created: false };
+      }
       const body = {
         ...mappingSetBody(owner, schemaId, mappings),
         description: current.description,
@@ -104,10 +94,10 @@ export function updateActivities({ aep }: { aep: AepClient }) {
       const { sandbox, id, mapping, enable } = input;
       const { signal } = activityContext();
       const flow = await patchWithEtag(
+        `Dataflow ${id}`,
         () => aep.getFlow(sandbox, id, signal),
         (f) => (mapping ? mappingOps(f, mapping) : []),
         (etag, ops) => aep.patchFlow(sandbox, id, etag, ops, signal),
-        `Dataflow ${id}`,
       );
       if (enable && flow.state !== undefined && flow.state !== 'enabled') {
         await aep.flowAction(sandbox, id, 'enable', signal);
@@ -125,12 +115,12 @@ function mappingOps(flow: Flow, mapping: MappingRef): JsonPatchOp[] {
   }
   const params = flow.transformations?.[index]?.params;
   const at = `/transformations/${index}/params`;
-  return [
-    ...(params?.mappingId !== mapping.id
-      ? [{ op: 'replace' as const, path: `${at}/mappingId`, value: mapping.id }]
-      : []),
-    ...(Number(params?.mappingVersion) !== mapping.version
-      ? [{ op: 'replace' as const, path: `${at}/mappingVersion`, value: mapping.version }]
-      : []),
-  ];
+  const ops: JsonPatchOp[] = [];
+  if (params?.mappingId !== mapping.id) {
+    ops.push({ op: 'replace', path: `${at}/mappingId`, value: mapping.id });
+  }
+  if (Number(params?.mappingVersion) !== mapping.version) {
+    ops.push({ op: 'replace', path: `${at}/mappingVersion`, value: mapping.version });
+  }
+  return ops;
 }
