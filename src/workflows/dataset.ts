@@ -1,9 +1,8 @@
 /**
  * StreamingDataset: the one place that decides about a dataset sources name by name (and
- * ensureDataset, how a provisioning gets its dataset). One run per
- * (org, sandbox, dataset name) at a time (datasetWorkflowId), reached by update-with-start, so every
- * decision about the dataset is made by one writer, in order, from what Temporal records rather
- * than from Flow Service lists that lag behind writes:
+ * ensureDataset, how a provisioning gets its dataset). One run per (org, sandbox, dataset name)
+ * (datasetWorkflowId), reached by update-with-start, so one writer decides, in order, from what
+ * Temporal records rather than from lists that lag behind writes:
  *
  * - `acquireDataset`: the source becomes a writer; the dataset is found or created once;
  * - `releaseDataset`: the source stops writing; the dataset is deleted only on an explicit ask,
@@ -56,10 +55,8 @@ export async function StreamingDataset(initial: DatasetState): Promise<void> {
   /** One call at a time, in arrival order: each decides from what the one before left. */
   const inTurn = <T>(fn: () => Promise<T>): Promise<T> => {
     const turn = queue.then(fn);
-    queue = turn.then(
-      () => calls++,
-      () => calls++,
-    );
+    const count = () => calls++;
+    queue = turn.then(count, count);
     return turn;
   };
   setHandler(acquireDatasetUpdate, (input) => inTurn(() => acquire(state, input, sweeps)));
@@ -81,10 +78,9 @@ export async function StreamingDataset(initial: DatasetState): Promise<void> {
   }
 }
 
-// A dataset's workflow lives as long as sources write to it: pinned, it would hold its build's
-// workers for good. On versioned workers it moves to the current build at its next task
-// (docs/versioning.md), so its command sequence must replay across builds (a patch where it
-// changes). An unversioned worker may not be told a behavior at all (its tasks would fail).
+// Long-lived, so on versioned workers it moves to the current build at its next task
+// (docs/versioning.md): its commands must replay across builds (patch where they change). An
+// unversioned worker may not be told a behavior at all (its tasks would fail).
 setWorkflowOptions(
   () =>
     workflowInfo().currentDeploymentVersion?.deploymentName
@@ -115,19 +111,15 @@ async function acquire(
     forget(state);
   }
   const owner = { imsOrg: state.imsOrg, sandbox, sourceName: source, runId };
-  const found = await step(
-    'ensureNamedDataset',
-    `Dataset "${name}"`,
-    {
-      owner,
-      name,
-      schemaId,
-      description: input.description,
-      knownId: state.datasetId,
-      ...(retired ? { skip: [retired] } : {}),
-    },
-    DATASET_DECIDE,
-  );
+  const ensure = {
+    owner,
+    name,
+    schemaId,
+    description: input.description,
+    knownId: state.datasetId,
+    ...(retired ? { skip: [retired] } : {}),
+  };
+  const found = await step('ensureNamedDataset', `Dataset "${name}"`, ensure, DATASET_DECIDE);
   if (found.id !== state.datasetId) {
     forget(state);
     if (found.created) state.createdByRun = runId;
@@ -190,20 +182,16 @@ export function ensureDataset(
     });
   }
   const name = datasetName(req);
+  const input = {
+    sandbox: req.sandbox,
+    name,
+    source: req.name,
+    runId: owner.runId,
+    schemaId,
+    ...(dataset?.description !== undefined ? { description: dataset.description } : {}),
+  };
   return saga.create('dataset', name, () =>
-    step(
-      'acquireDataset',
-      `Dataset "${name}"`,
-      {
-        sandbox: req.sandbox,
-        name,
-        source: req.name,
-        runId: owner.runId,
-        schemaId,
-        ...(dataset?.description !== undefined ? { description: dataset.description } : {}),
-      },
-      DATASET_CALL,
-    ),
+    step('acquireDataset', `Dataset "${name}"`, input, DATASET_CALL),
   );
 }
 

@@ -1,7 +1,6 @@
 /**
  * The plan of a provisioning and what is done around applying it: the read-only plan workflow,
- * the read of what AEP holds, the refusals, the answer when nothing changes, replacing the whole
- * source when asked to, and deleting what the plan no longer wants once nothing uses it.
+ * the read, the refusals, the unchanged answer, `replace: true`, deleting what is no longer wanted.
  */
 import {
   ApplicationFailure,
@@ -25,9 +24,8 @@ import { step } from './steps';
 import { deleteGraph } from './teardown';
 
 /**
- * PlanStreamingSource validates the request, reads what AEP holds for the source and returns the
- * plan (per resource: create, keep, update, replace, delete, conflict). Read-only runs get their
- * own workflow ids, so they never wait for, nor block, an operation on the source.
+ * PlanStreamingSource: validates, reads what AEP holds and returns the plan. Read-only runs get
+ * their own workflow ids, so they never wait for, nor block, an operation on the source.
  */
 export async function PlanStreamingSource(input: ProvisionRequestInput): Promise<SourcePlan> {
   const req = await step('validateProvisionRequest', 'Validate the request', input, {
@@ -76,10 +74,7 @@ function readSource(req: ProvisionRequest): Promise<ActualSource> {
 }
 
 /** What AEP held for the source, and the plan from it. */
-export interface Planned {
-  actual: ActualSource;
-  plan: SourcePlan;
-}
+export type Planned = { actual: ActualSource; plan: SourcePlan };
 
 /**
  * Reads what AEP holds and plans: refuses what the run must not do, answers at once (`unchanged`)
@@ -90,8 +85,7 @@ export async function readAndPlan(
   saga: Saga,
   progress: Progress,
 ): Promise<Planned & { unchanged?: ProvisionResult; replaced?: true }> {
-  // The read is a local activity in the first workflow task (policies.ts READ_LOCALLY): no one
-  // could see PLANNING, so it is not published.
+  // A local activity in the first workflow task (READ_LOCALLY): no one could see PLANNING.
   progress.status('PLANNING', 'Reading the source from AEP', { publish: false });
   const actual = await readSource(req);
   const plan = (progress.state.plan = planSource(req, actual));
@@ -182,16 +176,6 @@ export function knownInlet(base: ActualSource['baseConnection']): InletInfo | un
   return { inletUrl, inletId, authenticationRequired };
 }
 
-/** In dependency order. */
-const KINDS: ResourceKind[] = [
-  'baseConnection',
-  'sourceConnection',
-  'dataset',
-  'targetConnection',
-  'mappingSet',
-  'flow',
-];
-
 /** The result of a run that changes nothing (every resource kept), or undefined if incomplete. */
 function unchangedResult(
   req: ProvisionRequest,
@@ -202,21 +186,15 @@ function unchangedResult(
   const inlet = knownInlet(actual.baseConnection);
   const needed = ['flow', 'sourceConnection', 'targetConnection', 'dataset'] as const;
   if (!inlet || needed.some((k) => !id(k))) return undefined;
-  const reused = KINDS.filter((k) => id(k) !== undefined);
-  return resultOf(req, inlet, id, {
-    created: [],
-    updated: [],
-    reused,
-  });
+  // plan.resources is in dependency order, one entry per kind.
+  const reused = plan.resources.filter((r) => r.id !== undefined).map((r) => r.kind);
+  return resultOf(req, inlet, id, { created: [], updated: [], reused });
 }
 
 /**
- * `replace: true` and a change AEP cannot make in place: tear the source down (as a teardown
- * would: this project's resources only), then the plan starts from nothing but the dataset. The
- * dataset is kept: when the request still names it, the new source writes to it again (a schema
- * change makes its workflow retire it, with its data, for a new one); when the request names
- * another, the source stops writing to the old one, which is kept (`retained`). Returns what AEP
- * holds afterwards.
+ * `replace: true` and a change AEP cannot make in place: tears the source down (this project's
+ * resources only) and returns what AEP holds then: nothing but the dataset, which is kept (the
+ * new source writes to it again, or, named no more, it is `retained`; a schema change retires it).
  */
 async function replaceWholeSource(
   req: ProvisionRequest,
@@ -225,22 +203,17 @@ async function replaceWholeSource(
 ): Promise<ActualSource> {
   progress.status('REPLACING', 'Tearing the source down to create it again (replace: true)');
   // What the plan's read found, by id: lists may not show a resource made a moment ago.
-  const graph = await step(
-    'discoverSource',
-    `Find the resources of "${req.name}" to replace`,
-    {
-      sandbox: req.sandbox,
-      name: req.name,
-      known: {
-        baseConnectionId: actual.baseConnection?.id,
-        sourceConnectionId: actual.sourceConnection?.id,
-        targetConnectionId: actual.targetConnection?.id,
-        mappingSetId: actual.mappingSet?.id,
-        flowId: actual.flow?.id,
-      },
-    },
-    DELETE,
-  );
+  const { baseConnection, sourceConnection, targetConnection, mappingSet, flow } = actual;
+  const known = {
+    baseConnectionId: baseConnection?.id,
+    sourceConnectionId: sourceConnection?.id,
+    targetConnectionId: targetConnection?.id,
+    mappingSetId: mappingSet?.id,
+    flowId: flow?.id,
+  };
+  const summary = `Find the resources of "${req.name}" to replace`;
+  const { sandbox, name } = req;
+  const graph = await step('discoverSource', summary, { sandbox, name, known }, DELETE);
   const sameDataset = (r: { kind: string; name?: string }) =>
     r.kind === 'dataset' && req.target.datasetId === undefined && r.name === datasetName(req);
   const { result, failed } = await deleteGraph(
@@ -271,17 +244,16 @@ async function replaceWholeSource(
 }
 
 /**
- * Deletes what the plan no longer wants (a mapping set when the request dropped its mappings),
- * once the flow that used it is gone. A delete that fails leaves an unused mapping set, not a
- * broken source: it is logged and the run goes on.
+ * Deletes what the plan no longer wants (a dropped mapping set), once its flow is gone. A failed
+ * delete leaves an unused mapping set, not a broken source: logged, and the run goes on.
  */
 export async function removeUnwanted(
   req: ProvisionRequest,
   plan: SourcePlan,
   progress: Progress,
 ): Promise<void> {
-  for (const r of plan.resources.filter((p) => p.action === 'delete' && p.id)) {
-    if (r.kind === 'dataset') continue;
+  for (const r of plan.resources) {
+    if (r.action !== 'delete' || !r.id || r.kind === 'dataset') continue;
     try {
       await step(
         'deleteResource',

@@ -1,18 +1,14 @@
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 
 /**
- * Activity options shared by the workflows. Every AEP call is one activity; each is idempotent
- * (it finds what an earlier attempt or run created before creating), so Temporal may retry it
- * freely. The HTTP client's own timeout (AEP_REQUEST_TIMEOUT_MS) is below startToCloseTimeout, and
- * no request outlives its attempt (each ends by the attempt's deadline, context.ts); 4xx answers
- * come back as non-retryable ApplicationFailures, 429/5xx and network errors as retryable ones
- * (429 with the server's Retry-After as the next delay).
+ * Activity options shared by the workflows. Every AEP call is one idempotent activity (it finds
+ * what an earlier attempt or run created before creating), so Temporal may retry it freely. 4xx
+ * answers come back non-retryable; 429 (after its Retry-After), 5xx and network errors retryable.
  */
 
 /**
- * One attempt's time (start-to-close) of every remote activity; requests end within it. Above
- * AEP_REQUEST_TIMEOUT_MS (at most 25 s, config enforces it); short enough that an attempt lost
- * with a killed worker, or a task handed to a poll that never delivered it, is retried after 30 s.
+ * One attempt's time of every remote activity; requests end within it (context.ts). Above
+ * AEP_REQUEST_TIMEOUT_MS (at most 25 s); short enough that a lost attempt is retried after 30 s.
  */
 export const ATTEMPT_TIMEOUT_MS = 30_000;
 
@@ -23,11 +19,9 @@ export const ATTEMPT_TIMEOUT_MS = 30_000;
 export const HEARTBEAT_TIMEOUT = '10s';
 
 /**
- * How long after a create whose outcome was uncertain (a retried attempt, or a create that failed
- * without a definite answer) the saga waits before it lists by marker (compensation, twin sweep):
- * the assumed bound on AEP's list lag (a resource created shows in Flow Service, Catalog and Data
- * Prep lists and filters only this much later) plus a create still in Adobe's pipeline after our
- * request gave up at the attempt's deadline. Adobe publishes no figure; docs/hardening.md.
+ * How long after an uncertain create (retried, or failed without a definite answer) the saga
+ * waits before it lists by marker: the assumed bound on AEP's list lag plus a create still in
+ * Adobe's pipeline after our request gave up. Adobe publishes no figure; docs/hardening.md.
  */
 export const LIST_LAG_WAIT_MS = 10_000;
 
@@ -98,15 +92,11 @@ export const DATASET_DECIDE: ActivityOptions = {
 };
 
 /**
- * The plan's read as a local activity: it only reads, so an attempt lost with its worker costs
- * nothing but the read again, and it runs inside the first workflow task instead of costing a
- * task round trip before the first create. AEP_CALL's attempt time and backoff, more attempts:
- * about 13 minutes. The read makes six requests at once per attempt, and a transient fault on
- * any one fails the attempt (under chaos `faults`, 20 % of requests, 62 % of attempts failed):
- * 30 attempts make running out a one-in-a-million event (test/workflows/policies.test.ts), and a
- * failed read has nothing to undo. The SDK retries inside the workflow task while the next wait
- * is below localRetryThreshold (its default, 1 min, would keep a read failing for minutes in one
- * task, heartbeated every 8 s); from the third retry on it waits on a durable timer instead.
+ * The plan's read as a local activity, inside the first workflow task: a lost attempt costs only
+ * the read again. AEP_CALL's backoff with 30 attempts (~13 min): the read makes six requests per
+ * attempt and any transient fault fails it (chaos `faults`: 62 % of attempts), so running out is
+ * a one-in-a-million event (test/workflows/policies.test.ts). Retries past localRetryThreshold
+ * (from the third) wait on a durable timer rather than keep one workflow task for minutes.
  */
 export const READ_LOCALLY: LocalActivityOptions = {
   startToCloseTimeout: ATTEMPT_TIMEOUT_MS,
@@ -115,9 +105,8 @@ export const READ_LOCALLY: LocalActivityOptions = {
 };
 
 /**
- * Request validation as a local activity (short critical path): pure code, no I/O, so it runs in
- * the worker inside the workflow task instead of costing a task round trip. InvalidRequest is
- * non-retryable; anything else (a bug) is retried a few times.
+ * Request validation as a local activity: pure code, run inside the workflow task. InvalidRequest
+ * is non-retryable; anything else (a bug) is retried a few times.
  */
 export const VALIDATE_LOCALLY: LocalActivityOptions = {
   startToCloseTimeout: '10s',

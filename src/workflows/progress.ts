@@ -27,10 +27,8 @@ export class Progress {
   }
 
   /**
-   * VALIDATING is never published: validation is a local activity inside the first workflow
-   * task, so no one could see it between QUEUED (set by the client at start) and PROVISIONING.
-   * `publish: false` keeps another status as short-lived off the search attribute too (PLANNING,
-   * since the plan's read is a local activity in that same first task).
+   * VALIDATING, and a status with `publish: false` (PLANNING), are never published: they last
+   * only the first workflow task (local activities), where no one could see them.
    */
   status(status: ProvisionStatus, step: string, { publish = true } = {}): void {
     this.state.status = status;

@@ -77,16 +77,14 @@ export async function ProvisionStreamingSource(
 /** The client sets sandbox and source name at start; a run started otherwise sets them here. */
 function publishIdentity(req: ProvisionRequest): void {
   const started = workflowInfo().typedSearchAttributes;
-  if (
-    started.get(SearchAttributes.imsOrg) !== req.imsOrg ||
-    started.get(SearchAttributes.sandbox) !== req.sandbox ||
-    started.get(SearchAttributes.sourceName) !== req.name
-  ) {
-    upsertSearchAttributes([
-      { key: SearchAttributes.imsOrg, value: req.imsOrg },
-      { key: SearchAttributes.sandbox, value: req.sandbox },
-      { key: SearchAttributes.sourceName, value: req.name },
-    ]);
+  const { imsOrg, sandbox, sourceName } = SearchAttributes;
+  const identity = [
+    { key: imsOrg, value: req.imsOrg },
+    { key: sandbox, value: req.sandbox },
+    { key: sourceName, value: req.name },
+  ];
+  if (identity.some(({ key, value }) => started.get(key) !== value)) {
+    upsertSearchAttributes(identity);
   }
 }
 

@@ -1,9 +1,7 @@
 /**
- * Saga bookkeeping of a provisioning: undo registered before each create, creates still on the
- * wire awaited before compensating, the commit once a replacement flow carries the source, the
- * twin sweep after success, compensation in a non-cancellable scope, and the failure endings
- * (CompensationFailed, CANCELLED, ProvisioningFailed), each saying what state the source is left
- * in (`sourceState`).
+ * Saga bookkeeping of a provisioning: an undo registered before each create, creates on the wire
+ * awaited before compensating, the commit, the twin sweep, and the failure endings, each saying
+ * in what state the source is left (`sourceState`).
  */
 import {
   ActivityFailure,
@@ -25,16 +23,9 @@ import { compensate, waitOutListLag, type Undo } from './teardown';
 
 export class Saga {
   private readonly undos: Undo[] = [];
-  /**
-   * Every create this run has issued. A branch can fail while a create of another call is still
-   * on the wire (the inlet read beside the source connection); compensation waits until each has
-   * settled, or it would miss a resource that lands after its lookup.
-   */
+  /** Every create issued: compensation waits for each to settle, or it could miss one landing. */
   private readonly creates: Array<Promise<unknown>> = [];
-  /**
-   * What a failure leaves: `absent` (a new source, compensated), `previous` (a change: the
-   * source as it was, this run's creates deleted), `new` (after commit).
-   */
+  /** What a failure leaves: `absent` (compensated), `previous` (as it was), `new` (committed). */
   sourceState: SourceState = 'absent';
 
   constructor(
@@ -54,15 +45,15 @@ export class Saga {
     this.creates.push(pending);
     try {
       const result = await pending;
-      entry.settledAt = Date.now();
       entry.id = result.id;
       entry.createdByThisRun = result.created;
       entry.uncertain = result.retried === true;
       return result;
     } catch (err) {
-      entry.settledAt = Date.now();
       entry.uncertain = !refusedOutright(err);
       throw err;
+    } finally {
+      entry.settledAt = Date.now();
     }
   }
 
@@ -72,17 +63,13 @@ export class Saga {
    * the new flow would leave the inlet feeding nothing.
    */
   commit(): void {
-    this.committed = true;
     this.sourceState = 'new';
   }
 
-  private committed = false;
-
   /**
-   * After a successful provisioning: deletes every extra resource carrying this run's marker (a
-   * twin: an earlier attempt's create that landed after a retry had looked up and created again)
-   * of each kind whose create was retried, keeping the ids the creates returned and the progress
-   * recorded, and returns what it deleted. Nothing to do, and no command, when no create was
+   * After success: deletes, for each kind whose create was retried, every other resource carrying
+   * this run's marker (a twin: an earlier attempt's create that landed after the retry created
+   * again), keeping the ids recorded; returns what it deleted. No command when nothing was
    * retried. A failing sweep is logged, not fatal: the source itself is provisioned.
    */
   async sweepTwins(): Promise<Array<{ kind: ResourceKind; id: string }>> {
@@ -118,8 +105,7 @@ export class Saga {
 
   /**
    * Awaits parallel branches. When one fails, the others are cancelled and every call in flight
-   * is awaited (activities are cancelled with WAIT_CANCELLATION_COMPLETED, so they settle only
-   * once the worker is done with them) before the failure goes on to compensation.
+   * settles (WAIT_CANCELLATION_COMPLETED) before the failure goes on to compensation.
    */
   async all<T extends readonly unknown[]>(
     scope: CancellationScope,
@@ -136,16 +122,14 @@ export class Saga {
   }
 
   /**
-   * Compensates and throws the run's ending: CompensationFailed (something could not be
-   * deleted), the cancellation (the caller asked for no source), or ProvisioningFailed. Only
-   * for Temporal failures (the caller's check): any other error is a bug, which fails the
+   * Compensates and throws the run's ending: CompensationFailed, the cancellation, or
+   * ProvisioningFailed. Only for Temporal failures: any other error is a bug, which fails the
    * workflow task and waits for a fixed deploy instead of deleting anything.
    */
   async fail(err: unknown, sourceName: string): Promise<never> {
     const { progress } = this;
-    // The caller's cancellation wins over the error it surfaces as: Temporal does not retry an
-    // activity whose cancellation was requested, so a call on the wire when the cancel arrived
-    // can reach here as its own (retryable) failure, e.g. a 429, instead of a CancelledFailure.
+    // The cancellation wins: a call on the wire when it arrived can surface as its own
+    // (retryable) failure, e.g. a 429, since Temporal does not retry a cancelled activity.
     const cancelled = isCancellation(err) || CancellationScope.current().consideredCancelled;
     const error = describeFailure(err);
     progress.state.error = error;
@@ -156,7 +140,7 @@ export class Saga {
     log.warn('Provisioning failed; compensating', { error, cancelled });
 
     const outcomes = await CancellationScope.nonCancellable(() =>
-      compensate(this.committed ? [] : this.undos, this.owner),
+      compensate(this.sourceState === 'new' ? [] : this.undos, this.owner),
     );
     progress.state.compensation = outcomes;
     const leftovers = outcomes.filter((o) => o.outcome === 'failed');
@@ -203,11 +187,9 @@ const SOURCE_STATE_TEXT: Record<SourceState, string> = {
 };
 
 /**
- * A create that ended with a definite refusal (a non-retryable failure: a 4xx answer, a foreign
- * resource in the way) made nothing in that attempt. Anything else (retries exhausted, a timeout,
- * a cancellation) may have. (An earlier attempt of the same activity may still have created
- * something: compensation deletes by marker for it too, only without the list-lag wait;
- * docs/hardening.md.)
+ * A create refused outright (non-retryable: a 4xx, a foreign resource in the way) made nothing in
+ * that attempt; anything else (retries exhausted, a timeout, a cancellation) may have. An earlier
+ * attempt may still have: compensation deletes by marker, without the list-lag wait.
  */
 function refusedOutright(err: unknown): boolean {
   return (

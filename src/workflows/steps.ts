@@ -25,10 +25,8 @@ type Output<K extends Name> = Awaited<ReturnType<Activities[K]>>;
 export type StepOptions = ActivityOptions | { local: LocalActivityOptions };
 
 /**
- * Runs activity `name` with `input` as a named step. `options` default to AEP_CALL (creates and
- * reads, each an activity task). `{ local }` runs it as a local activity, in the worker inside
- * the workflow task: pure code (VALIDATE_LOCALLY) or a read whose lost attempt costs nothing but
- * the read again (READ_LOCALLY).
+ * Runs activity `name` with `input` as a named step, by default with AEP_CALL. `{ local }` runs it
+ * as a local activity inside the workflow task (VALIDATE_LOCALLY, READ_LOCALLY).
  */
 export function step<K extends Name>(
   name: K,

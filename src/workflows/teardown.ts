@@ -1,8 +1,7 @@
 /**
- * Deleting, always in TEARDOWN_ORDER: DeprovisionStreamingSource, the discovered source graph it
- * shares with a provisioning that replaces its source (`replace: true`), and the compensation of
- * a failed provisioning (its saga, saga.ts, keeps the undos). Every delete is idempotent (404
- * counts as done). The dataset is released through its workflow, which deletes it only when asked
+ * Deleting, always in TEARDOWN_ORDER: DeprovisionStreamingSource, the source graph (shared with
+ * `replace: true`), and a failed provisioning's compensation. Every delete is idempotent (404
+ * counts as done). A dataset is released through its workflow, which deletes it only when asked
  * (or this run created it) and no other source writes to it.
  */
 import {
@@ -83,10 +82,8 @@ export async function ResolveStreamingSource(input: {
 
 /**
  * Tears a source down from its name (+ sandbox) or its flow id: discovers the graph this project
- * created (flow → source/target connections → base connection, mapping set, and the dataset if
- * this project created it), then deletes it. The dataset, and the data ingested into it, is kept
- * unless the request says `deleteDataset`. Re-running a teardown is safe; a delete that keeps
- * failing fails the workflow with CompensationFailed naming what is left.
+ * created, then deletes it. The dataset and its data are kept unless the request says
+ * `deleteDataset`. Re-running is safe; a delete that keeps failing ends in CompensationFailed.
  */
 export async function DeprovisionStreamingSource(
   input: DeprovisionRequestInput,
@@ -141,12 +138,10 @@ export async function DeprovisionStreamingSource(
 }
 
 /**
- * One create the run registered before making it, by `name` (what finds a resource whose create
- * outcome is unknown). `createdByThisRun` is false when reused from an earlier run or named by the
- * request. `uncertain`: more than one create may have been sent (its result came from a retry),
- * or the create ended without a definite answer (failed retryably, timed out, cancelled): a
- * resource carrying the run's marker may exist besides the recorded one, or show in lists late.
- * `settledAt`: the workflow time the call settled (the list-lag wait counts from it).
+ * One create the run registered before making it, by `name` (what finds it when its outcome is
+ * unknown). `createdByThisRun`: false when reused or named by the request. `uncertain`: a retry
+ * or no definite answer, so a resource with the run's marker may exist besides the recorded one,
+ * or show in lists late. `settledAt`: when the call settled (the list-lag wait counts from it).
  */
 export interface Undo {
   kind: ResourceKind;
@@ -165,10 +160,9 @@ export async function waitOutListLag(entries: readonly Undo[]): Promise<void> {
 }
 
 /**
- * Compensation: deletes, in TEARDOWN_ORDER, every resource this run created — including one whose
- * create call failed or was cancelled after Adobe may have committed it (found by the run's own
- * ownership marker, once the list lag is waited out). Resources reused from an earlier run or
- * named by the request are kept.
+ * Compensation: deletes every resource this run created, including one whose create failed after
+ * Adobe may have committed it (found by the run's marker, after the list lag). Resources reused
+ * or named by the request are kept.
  */
 export async function compensate(
   undos: readonly Undo[],
