@@ -66,14 +66,11 @@ export async function StreamingDataset(initial: DatasetState): Promise<void> {
   for (;;) {
     const seen = calls;
     const called = await condition(() => calls !== seen, IDLE_MS);
-    if (workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
-      await Promise.all(sweeps);
-      return continueAsNew<typeof StreamingDataset>(state);
-    }
-    if (called || state.writers.length > 0) continue;
+    const renew = workflowInfo().continueAsNewSuggested;
+    if (!renew && (called || state.writers.length > 0)) continue;
     await condition(allHandlersFinished);
     await Promise.all(sweeps);
+    if (renew) return continueAsNew<typeof StreamingDataset>(state);
     if (calls === seen && state.writers.length === 0) return;
   }
 }

@@ -237,10 +237,9 @@ async function mappingSide(run: Run) {
 }
 
 /**
- * The flow: created, updated (mapping version, re-enabled), kept, or replaced make-before-break
- * (another flow spec, or connections that changed): the new flow is created first, the old one
- * deleted only once the new one exists, and then the run is committed (saga.commit): a later
- * failure or cancellation keeps the new flow rather than leave the inlet feeding nothing.
+ * The flow: created, updated (mapping version, re-enabled), kept, or replaced make-before-break:
+ * the old one is deleted once the new one exists, then the run commits (saga.commit), so a later
+ * failure keeps the new flow rather than leave the inlet feeding nothing.
  */
 async function flowStep(
   run: Run,
