@@ -9,10 +9,10 @@ import type {
   AcquireDatasetInput,
   AcquiredDataset,
   DatasetState,
+  ProvisionProgress,
   ReleaseDatasetInput,
   ReleasedDataset,
-} from './datasets';
-import type { ProvisionProgress } from './results';
+} from './model';
 
 export const DEFAULT_TASK_QUEUE = 'aep-streaming-provisioning';
 

@@ -1,9 +1,9 @@
 /**
- * The rules of a plan (plan.ts): how `planSource` compares a request with what AEP holds, one
+ * The rules of a plan (model.ts): how `planSource` compares a request with what AEP holds, one
  * function per resource, in dependency order. Pure and deterministic: the workflows run it.
  */
 import type { ProvisionRequest } from '../request';
-import type { ActualSource, FieldChange, Mapping, ResourcePlan, SourcePlan } from './plan';
+import type { ActualSource, FieldChange, Mapping, ResourcePlan, SourcePlan } from './model';
 
 /**
  * Compares the request (desired state) with what AEP holds. Rules:
