@@ -10,30 +10,24 @@ import { z } from 'zod';
 const CONTROL_OR_INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
 /**
- * Source and dataset names are identities: the Temporal workflow id `aep-stream/<org>/<sandbox>/<name>`
- * (org and sandbox have no `/`, so the id parses however many `/` the name holds), the lookup key of
- * every lookup (matched exactly on our side, whatever a server's filter does with quotes, commas
- * or case) and the ownership marker (written as a JSON string when it is not plain, so it parses
- * for any name). So names are taken as people write them (`Sales & Marketing`, `O'Brien Orders`,
- * `EU/US feed`, `a,b`, quotes, brackets, any script, emoji); refused is only what cannot be a name:
- * control, invisible (format) and line-separator characters, which AEP's UI cannot show and a
- * header or log line cannot carry, each named in the message; leading or trailing whitespace,
- * which a person cannot see and some servers trim (a trimmed name is never found again by an
- * exact lookup); and `.` or `..`, which cannot be a path segment of the HTTP API.
+ * Source and dataset names are identities (workflow id, exact lookup key, ownership marker), taken
+ * as people write them (docs/reference.md). Refused is only what cannot be a name: control,
+ * invisible and line-separator characters (AEP's UI cannot show them, a header or log line cannot
+ * carry them), each named in the message; leading or trailing whitespace (some servers trim, and a
+ * trimmed name is never found again by an exact lookup); and `.` or `..` (not a path segment).
  */
 // U+200D (zero-width joiner) is a format character, but emoji sequences are made of it.
 const REFUSED_CHARACTER = /(?!\u200D)[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 
+const CHARACTER_KINDS: Array<[RegExp, string]> = [
+  [/\p{Cc}/u, 'a control character'],
+  [/\p{Cf}/u, 'an invisible formatting character'],
+  [/[\p{Zl}\p{Zp}]/u, 'a line separator'],
+];
+
 function describeCharacter(ch: string): string {
-  const code = ch.codePointAt(0) ?? 0;
-  const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
-  const what = /\p{Cc}/u.test(ch)
-    ? 'a control character'
-    : /\p{Cf}/u.test(ch)
-      ? 'an invisible formatting character'
-      : /[\p{Zl}\p{Zp}]/u.test(ch)
-        ? 'a line separator'
-        : 'half of a surrogate pair';
+  const hex = `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  const what = CHARACTER_KINDS.find(([re]) => re.test(ch))?.[1] ?? 'half of a surrogate pair';
   return `${hex} (${what})`;
 }
 

@@ -6,14 +6,10 @@ import type { ProvisionRequest } from '../request';
 import type { ActualSource, FieldChange, Mapping, ResourcePlan, SourcePlan } from './model';
 
 /**
- * Compares the request (desired state) with what AEP holds. Rules:
- * - missing → create; same → keep; foreign same-name resource → conflict (never touched).
- * - In place: the base connection's description (PATCH), the mapping set's mappings (a new
- *   version, PUT), the flow's mapping reference (PATCH with If-Match), a disabled flow
- *   (re-enabled). Mappings added to or removed from a flow of the other flow spec replace the
- *   flow only (base and source connections stay, so does the inlet URL).
- * - Refused unless `replace: true`: data type and authentication (a new inlet), schema and
- *   dataset (data would move). With `replace: true` the whole source is replaced.
+ * Compares the request (desired state) with what AEP holds: missing → create, same → keep, a
+ * foreign same-name resource → conflict (never touched); changed in place where AEP allows it,
+ * otherwise refused unless `replace: true`, which replaces the whole source. The rules per field
+ * are docs/lifecycle.md's table.
  */
 export function planSource(req: ProvisionRequest, actual: ActualSource): SourcePlan {
   const resources: ResourcePlan[] = [];
@@ -198,32 +194,26 @@ function planFlow({ req, actual, add }: Draft, mappingChanges: boolean): void {
   else if (replaced) add({ kind: 'flow', action: 'replace', id: flow.id, reason: replaced });
   else {
     const changes: FieldChange[] = [];
-    if (mappings && ms && flow.mapping?.id !== ms.id)
-      changes.push({ field: 'mapping.id', from: flow.mapping?.id ?? null, to: ms.id });
-    if (mappings && mappingChanges && ms)
-      changes.push({ field: 'mapping.version', from: flow.mapping?.version ?? null, to: 'next' });
-    else if (mappings && ms && flow.mapping?.version !== ms.version)
-      changes.push({
-        field: 'mapping.version',
-        from: flow.mapping?.version ?? null,
-        to: ms.version,
-      });
+    if (mappings && ms) {
+      const from = flow.mapping;
+      if (from?.id !== ms.id)
+        changes.push({ field: 'mapping.id', from: from?.id ?? null, to: ms.id });
+      if (mappingChanges || from?.version !== ms.version) {
+        const to = mappingChanges ? 'next' : ms.version;
+        changes.push({ field: 'mapping.version', from: from?.version ?? null, to });
+      }
+    }
     if (flow.state !== undefined && flow.state !== 'enabled')
       changes.push({ field: 'state', from: flow.state, to: 'enabled' });
     add(keepOrUpdate('flow', flow.id, changes));
   }
 }
 
+const mappingKey = (ms: readonly Mapping[]) =>
+  JSON.stringify(ms.map((m) => [m.sourceAttribute, m.destinationXdmPath, m.identity]));
+
 export function sameMappings(a: readonly Mapping[], b: readonly Mapping[]): boolean {
-  return (
-    a.length === b.length &&
-    a.every(
-      (m, i) =>
-        m.sourceAttribute === b[i]!.sourceAttribute &&
-        m.destinationXdmPath === b[i]!.destinationXdmPath &&
-        m.identity === b[i]!.identity,
-    )
-  );
+  return mappingKey(a) === mappingKey(b);
 }
 
 const mappingList = (ms: readonly Mapping[]) =>
