@@ -74,7 +74,6 @@ export interface ActualSource {
 export type SourcePlan = z.output<typeof sourcePlanSchema>;
 /** Per resource: create, keep, update (field: old → new), replace or delete (why), conflict. */
 export type ResourcePlan = SourcePlan['resources'][number];
-export type PlanAction = ResourcePlan['action'];
 export type FieldChange = SourcePlan['needsReplace'][number];
 
 /** The plan as lines for people: one per resource, `kind action id (changes)`. */

@@ -74,20 +74,18 @@ function planBaseConnection({ req, actual, add, needsReplace }: Draft): void {
     add({ kind: 'baseConnection', action: 'create' });
     return;
   }
-  if (base.dataType !== undefined && base.dataType !== req.dataType)
-    needsReplace.push({ field: 'dataType', from: base.dataType, to: req.dataType });
-  if (base.authenticationRequired !== authRequired)
-    needsReplace.push({
-      field: 'authentication.required',
-      from: base.authenticationRequired,
-      to: authRequired,
-    });
-  const description = req.description ?? '';
-  const changes =
-    (base.description ?? '') !== description
-      ? [{ field: 'description', from: base.description ?? '', to: description }]
-      : [];
-  add(keepOrUpdate('baseConnection', base.id, changes));
+  if (base.dataType !== undefined)
+    needsReplace.push(...change('dataType', base.dataType, req.dataType));
+  needsReplace.push(
+    ...change('authentication.required', base.authenticationRequired, authRequired),
+  );
+  const description = change('description', base.description ?? '', req.description ?? '');
+  add(keepOrUpdate('baseConnection', base.id, description));
+}
+
+/** The change of one field: none when it is the same. */
+function change(field: string, from: unknown, to: unknown): FieldChange[] {
+  return from === to ? [] : [{ field, from, to }];
 }
 
 /** A resource that stays: kept, or updated in place when anything changes. */
@@ -111,8 +109,7 @@ function planSourceConnection({ actual, add }: Draft): void {
 function planDataset({ req, actual, add, needsReplace }: Draft): void {
   const { datasetId, schemaId } = req.target;
   const ds = actual.dataset;
-  if (ds && ds.schemaId !== schemaId)
-    needsReplace.push({ field: 'target.schemaId', from: ds.schemaId, to: schemaId });
+  if (ds) needsReplace.push(...change('target.schemaId', ds.schemaId, schemaId));
   if (ds) add({ kind: 'dataset', action: 'keep', id: ds.id });
   else if (datasetId === undefined) add({ kind: 'dataset', action: 'create' });
   else add({ kind: 'dataset', action: 'conflict', reason: `dataset ${datasetId} does not exist` });
@@ -129,14 +126,10 @@ function planTargetConnection({ req, actual, add, needsReplace }: Draft): void {
   const wanted =
     actual.dataset?.id ??
     (datasetId !== undefined ? datasetId : `new dataset "${req.target.dataset?.name}"`);
-  if (target.dataSetId !== wanted)
-    needsReplace.push({ field: 'target.dataset', from: target.dataSetId ?? null, to: wanted });
-  if (
-    target.schemaId !== undefined &&
-    target.schemaId !== schemaId &&
-    !needsReplace.some((c) => c.field === 'target.schemaId')
-  )
-    needsReplace.push({ field: 'target.schemaId', from: target.schemaId, to: schemaId });
+  needsReplace.push(...change('target.dataset', target.dataSetId ?? null, wanted));
+  // The dataset's own schema change, when there is one, is the one reported.
+  if (target.schemaId !== undefined && !needsReplace.some((c) => c.field === 'target.schemaId'))
+    needsReplace.push(...change('target.schemaId', target.schemaId, schemaId));
   add({ kind: 'targetConnection', action: 'keep', id: target.id });
 }
 
@@ -173,20 +166,18 @@ function planMappingSet({ req, actual, add }: Draft): boolean {
 
 /** Flow: created, replaced (other flow spec or other connections), updated in place, or kept. */
 function planFlow({ req, actual, add }: Draft, mappingChanges: boolean): void {
-  const { flow, baseConnection: base, sourceConnection, targetConnection: target } = actual;
+  const { flow, sourceConnection: source, targetConnection: target, mappingSet: ms } = actual;
   const mappings = desiredMappings(req);
-  const ms = actual.mappingSet;
-  const wantedSpec = mappings ? 'streamingWithMapping' : 'streaming';
   const replaced = !flow
     ? undefined
-    : flow.flowSpec !== wantedSpec
+    : flow.flowSpec !== (mappings ? 'streamingWithMapping' : 'streaming')
       ? mappings
         ? 'mappings added: the flow needs the Mapping flow spec'
         : 'mappings removed: the flow needs the plain streaming flow spec'
-      : !base ||
-          !sourceConnection ||
+      : !actual.baseConnection ||
+          !source ||
           !target ||
-          !flow.sourceConnectionIds.includes(sourceConnection.id) ||
+          !flow.sourceConnectionIds.includes(source.id) ||
           !flow.targetConnectionIds.includes(target.id)
         ? 'its source or target connection is gone or was replaced'
         : undefined;
@@ -196,15 +187,13 @@ function planFlow({ req, actual, add }: Draft, mappingChanges: boolean): void {
     const changes: FieldChange[] = [];
     if (mappings && ms) {
       const from = flow.mapping;
-      if (from?.id !== ms.id)
-        changes.push({ field: 'mapping.id', from: from?.id ?? null, to: ms.id });
+      changes.push(...change('mapping.id', from?.id ?? null, ms.id));
       if (mappingChanges || from?.version !== ms.version) {
         const to = mappingChanges ? 'next' : ms.version;
         changes.push({ field: 'mapping.version', from: from?.version ?? null, to });
       }
     }
-    if (flow.state !== undefined && flow.state !== 'enabled')
-      changes.push({ field: 'state', from: flow.state, to: 'enabled' });
+    if (flow.state !== undefined) changes.push(...change('state', flow.state, 'enabled'));
     add(keepOrUpdate('flow', flow.id, changes));
   }
 }
