@@ -164,19 +164,12 @@ export const provisionRequestSchema = z
         record: z
           .record(z.string(), z.unknown(), { error: 'smokeTest.record must be an object' })
           .optional(),
-        /**
-         * Also send the record when nothing changed. By default a re-run that changes nothing
-         * sends none (no record lands in a production dataset on every re-apply).
-         */
+        /** Also send it when nothing changed (by default a re-apply sends none). */
         always: flag('smokeTest.always').optional(),
       })
       .strict()
       .optional(),
-    /**
-     * Allow changes AEP cannot make in place (data type, authentication, schema, dataset): the
-     * source is torn down and created again, with a new inlet URL. Without it such a change is
-     * refused with ExistingSourceDiffers, naming each field.
-     */
+    /** Replace the source (new inlet URL) for a change AEP cannot make in place. */
     replace: flag('replace').optional(),
     known: knownResources,
   })
@@ -204,17 +197,9 @@ export const deprovisionRequestSchema = z
         'flowId must be a UUID',
       )
       .optional(),
-    /**
-     * A source with nothing left to delete is not an error (the client sets it after cancelling
-     * an open provisioning, whose compensation may have deleted everything already).
-     */
+    /** Nothing left to delete is no error (set after cancelling a compensating provisioning). */
     ifExists: flag('ifExists').optional(),
-    /**
-     * Also delete the dataset this project created for the source, and the records ingested into
-     * it, when no other source writes to it. Without it the dataset is kept (`reason: retained`):
-     * deleting ingested data is a separate, explicit act, as in AEP itself. A dataset the request
-     * named by id is never deleted.
-     */
+    /** Also delete the dataset we created, with its data, when no other source writes to it. */
     deleteDataset: flag('deleteDataset').optional(),
     known: knownResources,
   })
