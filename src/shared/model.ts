@@ -78,18 +78,13 @@ export type FieldChange = SourcePlan['needsReplace'][number];
 
 /** The plan as lines for people: one per resource, `kind action id (changes)`. */
 export function formatPlan(plan: SourcePlan): string[] {
+  const text = (c: FieldChange) =>
+    `${c.field}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`;
   const lines = [...plan.resources, ...plan.conflicts].map((r) => {
     const what = `${r.kind.padEnd(17)} ${r.action.padEnd(8)} ${r.id ?? ''}`.trimEnd();
-    const changes = (r.changes ?? [])
-      .map((c) => `${c.field}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`)
-      .join('; ');
-    return [what, changes || r.reason].filter(Boolean).join('  ');
+    return [what, (r.changes ?? []).map(text).join('; ') || r.reason].filter(Boolean).join('  ');
   });
-  for (const c of plan.needsReplace) {
-    lines.push(
-      `refused unless replace: true  ${c.field}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`,
-    );
-  }
+  for (const c of plan.needsReplace) lines.push(`refused unless replace: true  ${text(c)}`);
   if (plan.schemaMissing) lines.push('schema not found: provisioning would fail (SchemaNotFound)');
   return lines;
 }
