@@ -5,7 +5,7 @@
  * sources vs an empty one.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import type { ProvisionResult } from '../src/shared/results';
+import type { ProvisionResult } from '../src/shared/model';
 import { cpuPerProvisioning, meanHistoryCost, type CpuCost, type HistoryCost } from './cost';
 import { CpuMeter, RssSampler, type RssSample } from './procfs';
 import { provisionSequentially, type SequentialResult } from './sequential';

@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import { creatorSource } from '../src/activities/ownership';
 import type { StoredResource } from '../emulator/control';
-import type { ProvisionResult } from '../src/shared/results';
+import type { ProvisionResult } from '../src/shared/model';
 import { sourceKey } from './sources';
 
 /**

@@ -7,7 +7,7 @@ import { creatorSource, userDescription } from '../src/activities/ownership';
 import { SPEC } from '../src/aep/constants';
 import type { ProvisionRequest, ProvisionRequestInput } from '../src/request';
 import { progressQuery, REQUEST_MEMO, sourceWorkflowId, WorkflowType } from '../src/shared/names';
-import type { Mapping } from '../src/shared/plan';
+import type { Mapping } from '../src/shared/model';
 import { desiredMappings, sameMappings } from '../src/shared/plan-source';
 import { emptyAudit, KIND, type ResourceAudit } from './audit';
 import {

@@ -14,7 +14,7 @@ import { sources, type SourceSpec } from './sources';
  * in case (a lookup of one also returns the other's resources). Workers are SIGTERMed (a deploy)
  * and SIGKILLed (a crash) meanwhile. Every source must succeed, with no twin (a second resource
  * of one kind for one source) left in AEP: `duplicates`. `twinsRemoved` is what the product says
- * it removed: the sum of its results' `twinsRemoved` (ProvisionResult, src/shared/results.ts: the
+ * it removed: the sum of its results' `twinsRemoved` (ProvisionResult, src/shared/model.ts: the
  * twins a run's after-success sweep deleted; absent when it deleted none).
  */
 

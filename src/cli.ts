@@ -6,7 +6,7 @@ import { ProvisioningClient } from './client';
 import { parseClientConfig } from './config';
 import { workflowPollers } from './connection';
 import { InvalidRequestError } from './request';
-import type { SourcePlan } from './shared/plan';
+import type { SourcePlan } from './shared/model';
 import { applyAll, DEFAULT_APPLY_CONCURRENCY, summaryTable } from './cli/apply';
 import { ApplyFailed, ChangesPending, EXIT, NoSuchSourceError, reportError } from './cli/exit';
 import * as print from './cli/output';

@@ -9,8 +9,12 @@ import {
   type ProvisionRequest,
 } from './request';
 import { sourceWorkflowId } from './shared/names';
-import type { SourcePlan } from './shared/plan';
-import type { DeprovisionResult, ProvisionProgress, ProvisionResult } from './shared/results';
+import type {
+  DeprovisionResult,
+  ProvisionProgress,
+  ProvisionResult,
+  SourcePlan,
+} from './shared/model';
 import type { DeprovisionStreamingSource, ProvisionStreamingSource } from './workflows';
 import { follow, startProvision } from './client/provision';
 import { planSource, readStatus, type SourceStatus } from './client/reads';

@@ -10,30 +10,24 @@ import { z } from 'zod';
 const CONTROL_OR_INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
 /**
- * Source and dataset names are identities: the Temporal workflow id `aep-stream/<org>/<sandbox>/<name>`
- * (org and sandbox have no `/`, so the id parses however many `/` the name holds), the lookup key of
- * every lookup (matched exactly on our side, whatever a server's filter does with quotes, commas
- * or case) and the ownership marker (written as a JSON string when it is not plain, so it parses
- * for any name). So names are taken as people write them (`Sales & Marketing`, `O'Brien Orders`,
- * `EU/US feed`, `a,b`, quotes, brackets, any script, emoji); refused is only what cannot be a name:
- * control, invisible (format) and line-separator characters, which AEP's UI cannot show and a
- * header or log line cannot carry, each named in the message; leading or trailing whitespace,
- * which a person cannot see and some servers trim (a trimmed name is never found again by an
- * exact lookup); and `.` or `..`, which cannot be a path segment of the HTTP API.
+ * Source and dataset names are identities (workflow id, exact lookup key, ownership marker), taken
+ * as people write them (docs/reference.md). Refused is only what cannot be a name: control,
+ * invisible and line-separator characters (AEP's UI cannot show them, a header or log line cannot
+ * carry them), each named in the message; leading or trailing whitespace (some servers trim, and a
+ * trimmed name is never found again by an exact lookup); and `.` or `..` (not a path segment).
  */
 // U+200D (zero-width joiner) is a format character, but emoji sequences are made of it.
 const REFUSED_CHARACTER = /(?!\u200D)[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 
+const CHARACTER_KINDS: Array<[RegExp, string]> = [
+  [/\p{Cc}/u, 'a control character'],
+  [/\p{Cf}/u, 'an invisible formatting character'],
+  [/[\p{Zl}\p{Zp}]/u, 'a line separator'],
+];
+
 function describeCharacter(ch: string): string {
-  const code = ch.codePointAt(0) ?? 0;
-  const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
-  const what = /\p{Cc}/u.test(ch)
-    ? 'a control character'
-    : /\p{Cf}/u.test(ch)
-      ? 'an invisible formatting character'
-      : /[\p{Zl}\p{Zp}]/u.test(ch)
-        ? 'a line separator'
-        : 'half of a surrogate pair';
+  const hex = `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  const what = CHARACTER_KINDS.find(([re]) => re.test(ch))?.[1] ?? 'half of a surrogate pair';
   return `${hex} (${what})`;
 }
 
@@ -170,19 +164,12 @@ export const provisionRequestSchema = z
         record: z
           .record(z.string(), z.unknown(), { error: 'smokeTest.record must be an object' })
           .optional(),
-        /**
-         * Also send the record when nothing changed. By default a re-run that changes nothing
-         * sends none (no record lands in a production dataset on every re-apply).
-         */
+        /** Also send it when nothing changed (by default a re-apply sends none). */
         always: flag('smokeTest.always').optional(),
       })
       .strict()
       .optional(),
-    /**
-     * Allow changes AEP cannot make in place (data type, authentication, schema, dataset): the
-     * source is torn down and created again, with a new inlet URL. Without it such a change is
-     * refused with ExistingSourceDiffers, naming each field.
-     */
+    /** Replace the source (new inlet URL) for a change AEP cannot make in place. */
     replace: flag('replace').optional(),
     known: knownResources,
   })
@@ -210,17 +197,9 @@ export const deprovisionRequestSchema = z
         'flowId must be a UUID',
       )
       .optional(),
-    /**
-     * A source with nothing left to delete is not an error (the client sets it after cancelling
-     * an open provisioning, whose compensation may have deleted everything already).
-     */
+    /** Nothing left to delete is no error (set after cancelling a compensating provisioning). */
     ifExists: flag('ifExists').optional(),
-    /**
-     * Also delete the dataset this project created for the source, and the records ingested into
-     * it, when no other source writes to it. Without it the dataset is kept (`reason: retained`):
-     * deleting ingested data is a separate, explicit act, as in AEP itself. A dataset the request
-     * named by id is never deleted.
-     */
+    /** Also delete the dataset we created, with its data, when no other source writes to it. */
     deleteDataset: flag('deleteDataset').optional(),
     known: knownResources,
   })

@@ -16,7 +16,7 @@ import type {
   AcquiredDataset,
   ReleaseDatasetInput,
   ReleasedDataset,
-} from '../shared/datasets';
+} from '../shared/model';
 import { rootOf } from '../shared/failures';
 import {
   acquireDatasetUpdate,

@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
 import { SPEC, XDM_FULL_CONTENT_TYPE } from '../aep/constants';
 import { FailureType } from '../shared/names';
-import type { SmokeTestResult } from '../shared/results';
+import type { SmokeTestResult } from '../shared/model';
 import { differs } from './connections';
 import { activityContext, ensureOwned, priorResource, refuse } from './context';
 import { lookups } from './lookups';

@@ -7,7 +7,7 @@ import { nameFilter, type AepClient } from '../aep/client';
 import { SPEC } from '../aep/constants';
 import type { MappingSet, PropertyFilter, SourceConnection, TargetConnection } from '../aep/types';
 import { FailureType } from '../shared/names';
-import type { ResourceKind } from '../shared/resources';
+import type { ResourceKind } from '../shared/model';
 import { adopt, type Adoption } from './ownership';
 import type { Owner, PriorResource } from './types';
 

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../shared/names';
-import type { ResourceKind } from '../shared/resources';
+import type { ResourceKind } from '../shared/model';
 import type { Owner } from './types';
 
 /**

@@ -5,7 +5,7 @@
 import type { AepClient } from '../aep/client';
 import type { Flow } from '../aep/types';
 import { FailureType } from '../shared/names';
-import { inTeardownOrder, type ResourceKind } from '../shared/resources';
+import { inTeardownOrder, type ResourceKind } from '../shared/model';
 import { activityContext, refuse } from './context';
 import { lookups, type Lookups, type ResourceOf } from './lookups';
 import { creatorRun, creatorSource, isOwned, isSourceOwn, keepsDataset } from './ownership';

@@ -3,8 +3,7 @@
  * travels through Temporal history: ids and names only, never a token or secret.
  */
 import type { ProvisionRequest } from '../request';
-import type { ResourceKind } from '../shared/resources';
-import type { DeprovisionResult, ProvisionResult } from '../shared/results';
+import type { DeprovisionResult, ProvisionResult, ResourceKind } from '../shared/model';
 
 /** Whose resources a run creates: each carries the owner's ownership marker (ownership.ts). */
 export interface Owner {

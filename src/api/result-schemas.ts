@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { ResourceKind } from '../shared/resources';
+import type { ResourceKind } from '../shared/model';
 
 /**
  * The workflows' results, progress and plan as zod schemas: the one definition of these shapes;
- * src/shared/results.ts and plan.ts give their types.
+ * src/shared/model.ts gives their types.
  */
 
 export const resourceKindSchema = z

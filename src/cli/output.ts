@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
 import type { SourceStatus } from '../client';
-import { formatPlan, type SourcePlan } from '../shared/plan';
-import type { DeprovisionResult, ProvisionResult } from '../shared/results';
+import {
+  type DeprovisionResult,
+  formatPlan,
+  type ProvisionResult,
+  type SourcePlan,
+} from '../shared/model';
 
 /**
  * What the CLI prints: the result on stdout (JSON with --json, otherwise the human lines below),

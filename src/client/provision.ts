@@ -8,7 +8,7 @@ import {
   sourceWorkflowId,
   WorkflowType,
 } from '../shared/names';
-import type { ProvisionProgress, ProvisionResult } from '../shared/results';
+import type { ProvisionProgress, ProvisionResult } from '../shared/model';
 import type { ProvisionStreamingSource } from '../workflows';
 import {
   lastKnown,

@@ -3,8 +3,12 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ProvisionRequest } from '../request';
 import { progressQuery, readOnlyWorkflowId, WorkflowType } from '../shared/names';
-import type { SourcePlan } from '../shared/plan';
-import type { DeprovisionResult, ProvisionProgress, ProvisionResult } from '../shared/results';
+import type {
+  DeprovisionResult,
+  ProvisionProgress,
+  ProvisionResult,
+  SourcePlan,
+} from '../shared/model';
 import type { PlanStreamingSource } from '../workflows';
 import { failureTypeOf, rootOf } from '../shared/failures';
 import type { ClientContext } from './runs';

@@ -9,10 +9,10 @@ import type {
   AcquireDatasetInput,
   AcquiredDataset,
   DatasetState,
+  ProvisionProgress,
   ReleaseDatasetInput,
   ReleasedDataset,
-} from './datasets';
-import type { ProvisionProgress } from './results';
+} from './model';
 
 export const DEFAULT_TASK_QUEUE = 'aep-streaming-provisioning';
 
@@ -56,56 +56,31 @@ export function datasetWorkflowId(key: SourceKey): string {
 /** The memo field holding the validated request a provisioning run was started with. */
 export const REQUEST_MEMO = 'request';
 
-/** Failure types carried by ApplicationFailure.type; clients branch on these, never on messages. */
+/**
+ * Failure types carried by ApplicationFailure.type; clients branch on these, never on messages.
+ * docs/reference.md#failure-types says when each is raised and whether it is retried.
+ */
 export const FailureType = {
-  /** The request failed validation; nothing was called. Non-retryable. */
   InvalidRequest: 'InvalidRequest',
-  /** Platform answered 400 (malformed or refused request). Non-retryable. */
   AepBadRequest: 'AepBadRequest',
-  /** IMS refused the credentials, or Platform refused a fresh token. Non-retryable. */
   AepUnauthorized: 'AepUnauthorized',
-  /** Platform answered 403 (missing permission, not entitled). Non-retryable. */
   AepForbidden: 'AepForbidden',
-  /** Platform answered 404 for something that must exist. Non-retryable. */
   AepNotFound: 'AepNotFound',
-  /** Platform answered 409/412 (conflict, stale etag). Non-retryable. */
   AepConflict: 'AepConflict',
-  /** Other 4xx answers. Non-retryable. */
   AepClientError: 'AepClientError',
-  /** 429: retryable, with the server's Retry-After as the next retry delay. */
   AepRateLimited: 'AepRateLimited',
-  /** 5xx: retryable. */
   AepServerError: 'AepServerError',
-  /** No HTTP answer (connection refused/reset, timeout): retryable. */
   AepNetworkError: 'AepNetworkError',
-  /** A 2xx whose body does not match the documented shape. Non-retryable. */
   AepUnexpectedResponse: 'AepUnexpectedResponse',
-  /** The XDM schema named by the request does not exist. Non-retryable. */
   SchemaNotFound: 'SchemaNotFound',
-  /** The dataset named by the request does not exist or uses another schema. Non-retryable. */
   DatasetMismatch: 'DatasetMismatch',
-  /** A resource with the deterministic name exists but was not created by this project. */
   ForeignResourceConflict: 'ForeignResourceConflict',
-  /**
-   * A source of this name exists (created by this project) with settings AEP cannot change in
-   * place (data type, authentication, schema, dataset): refused unless the request says
-   * `replace: true`; the details list each field, old → new. Non-retryable.
-   */
   ExistingSourceDiffers: 'ExistingSourceDiffers',
-  /** The base connection has no inletUrl yet: retryable (the activity waits). */
   InletNotReady: 'InletNotReady',
-  /** The smoke-test record was refused by the inlet. Non-retryable. */
   SmokeTestFailed: 'SmokeTestFailed',
-  /** Provisioning failed and every created resource was deleted. */
   ProvisioningFailed: 'ProvisioningFailed',
-  /** Provisioning failed and some resources could not be deleted: details list the leftovers. */
   CompensationFailed: 'CompensationFailed',
-  /** Teardown could not find the source. */
   SourceNotFound: 'SourceNotFound',
-  /**
-   * Another operation on the source is in flight with a different request (or a teardown):
-   * raised by the client, nothing is started or attached to.
-   */
   RequestConflict: 'RequestConflict',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
@@ -119,12 +94,8 @@ export const SearchAttributes = {
 } as const;
 
 /** `--search-attribute` arguments for `temporal server start-dev` and `temporal operator`. */
-export const SEARCH_ATTRIBUTE_DEFINITIONS: ReadonlyArray<readonly [string, 'Keyword']> = [
-  ['AepImsOrg', 'Keyword'],
-  ['AepSandbox', 'Keyword'],
-  ['AepSourceName', 'Keyword'],
-  ['AepProvisioningStatus', 'Keyword'],
-];
+export const SEARCH_ATTRIBUTE_DEFINITIONS: ReadonlyArray<readonly [string, 'Keyword']> =
+  Object.values(SearchAttributes).map((key) => [key.name, 'Keyword'] as const);
 
 /** Live progress of a provisioning: steps done, resources created or reused, compensation. */
 export const progressQuery = defineQuery<ProvisionProgress>('progress');

@@ -1,19 +1,15 @@
 /**
- * The rules of a plan (plan.ts): how `planSource` compares a request with what AEP holds, one
+ * The rules of a plan (model.ts): how `planSource` compares a request with what AEP holds, one
  * function per resource, in dependency order. Pure and deterministic: the workflows run it.
  */
 import type { ProvisionRequest } from '../request';
-import type { ActualSource, FieldChange, Mapping, ResourcePlan, SourcePlan } from './plan';
+import type { ActualSource, FieldChange, Mapping, ResourcePlan, SourcePlan } from './model';
 
 /**
- * Compares the request (desired state) with what AEP holds. Rules:
- * - missing → create; same → keep; foreign same-name resource → conflict (never touched).
- * - In place: the base connection's description (PATCH), the mapping set's mappings (a new
- *   version, PUT), the flow's mapping reference (PATCH with If-Match), a disabled flow
- *   (re-enabled). Mappings added to or removed from a flow of the other flow spec replace the
- *   flow only (base and source connections stay, so does the inlet URL).
- * - Refused unless `replace: true`: data type and authentication (a new inlet), schema and
- *   dataset (data would move). With `replace: true` the whole source is replaced.
+ * Compares the request (desired state) with what AEP holds: missing → create, same → keep, a
+ * foreign same-name resource → conflict (never touched); changed in place where AEP allows it,
+ * otherwise refused unless `replace: true`, which replaces the whole source. The rules per field
+ * are docs/lifecycle.md's table.
  */
 export function planSource(req: ProvisionRequest, actual: ActualSource): SourcePlan {
   const resources: ResourcePlan[] = [];
@@ -78,20 +74,18 @@ function planBaseConnection({ req, actual, add, needsReplace }: Draft): void {
     add({ kind: 'baseConnection', action: 'create' });
     return;
   }
-  if (base.dataType !== undefined && base.dataType !== req.dataType)
-    needsReplace.push({ field: 'dataType', from: base.dataType, to: req.dataType });
-  if (base.authenticationRequired !== authRequired)
-    needsReplace.push({
-      field: 'authentication.required',
-      from: base.authenticationRequired,
-      to: authRequired,
-    });
-  const description = req.description ?? '';
-  const changes =
-    (base.description ?? '') !== description
-      ? [{ field: 'description', from: base.description ?? '', to: description }]
-      : [];
-  add(keepOrUpdate('baseConnection', base.id, changes));
+  if (base.dataType !== undefined)
+    needsReplace.push(...change('dataType', base.dataType, req.dataType));
+  needsReplace.push(
+    ...change('authentication.required', base.authenticationRequired, authRequired),
+  );
+  const description = change('description', base.description ?? '', req.description ?? '');
+  add(keepOrUpdate('baseConnection', base.id, description));
+}
+
+/** The change of one field: none when it is the same. */
+function change(field: string, from: unknown, to: unknown): FieldChange[] {
+  return from === to ? [] : [{ field, from, to }];
 }
 
 /** A resource that stays: kept, or updated in place when anything changes. */
@@ -115,8 +109,7 @@ function planSourceConnection({ actual, add }: Draft): void {
 function planDataset({ req, actual, add, needsReplace }: Draft): void {
   const { datasetId, schemaId } = req.target;
   const ds = actual.dataset;
-  if (ds && ds.schemaId !== schemaId)
-    needsReplace.push({ field: 'target.schemaId', from: ds.schemaId, to: schemaId });
+  if (ds) needsReplace.push(...change('target.schemaId', ds.schemaId, schemaId));
   if (ds) add({ kind: 'dataset', action: 'keep', id: ds.id });
   else if (datasetId === undefined) add({ kind: 'dataset', action: 'create' });
   else add({ kind: 'dataset', action: 'conflict', reason: `dataset ${datasetId} does not exist` });
@@ -133,14 +126,10 @@ function planTargetConnection({ req, actual, add, needsReplace }: Draft): void {
   const wanted =
     actual.dataset?.id ??
     (datasetId !== undefined ? datasetId : `new dataset "${req.target.dataset?.name}"`);
-  if (target.dataSetId !== wanted)
-    needsReplace.push({ field: 'target.dataset', from: target.dataSetId ?? null, to: wanted });
-  if (
-    target.schemaId !== undefined &&
-    target.schemaId !== schemaId &&
-    !needsReplace.some((c) => c.field === 'target.schemaId')
-  )
-    needsReplace.push({ field: 'target.schemaId', from: target.schemaId, to: schemaId });
+  needsReplace.push(...change('target.dataset', target.dataSetId ?? null, wanted));
+  // The dataset's own schema change, when there is one, is the one reported.
+  if (target.schemaId !== undefined && !needsReplace.some((c) => c.field === 'target.schemaId'))
+    needsReplace.push(...change('target.schemaId', target.schemaId, schemaId));
   add({ kind: 'targetConnection', action: 'keep', id: target.id });
 }
 
@@ -177,20 +166,18 @@ function planMappingSet({ req, actual, add }: Draft): boolean {
 
 /** Flow: created, replaced (other flow spec or other connections), updated in place, or kept. */
 function planFlow({ req, actual, add }: Draft, mappingChanges: boolean): void {
-  const { flow, baseConnection: base, sourceConnection, targetConnection: target } = actual;
+  const { flow, sourceConnection: source, targetConnection: target, mappingSet: ms } = actual;
   const mappings = desiredMappings(req);
-  const ms = actual.mappingSet;
-  const wantedSpec = mappings ? 'streamingWithMapping' : 'streaming';
   const replaced = !flow
     ? undefined
-    : flow.flowSpec !== wantedSpec
+    : flow.flowSpec !== (mappings ? 'streamingWithMapping' : 'streaming')
       ? mappings
         ? 'mappings added: the flow needs the Mapping flow spec'
         : 'mappings removed: the flow needs the plain streaming flow spec'
-      : !base ||
-          !sourceConnection ||
+      : !actual.baseConnection ||
+          !source ||
           !target ||
-          !flow.sourceConnectionIds.includes(sourceConnection.id) ||
+          !flow.sourceConnectionIds.includes(source.id) ||
           !flow.targetConnectionIds.includes(target.id)
         ? 'its source or target connection is gone or was replaced'
         : undefined;
@@ -198,32 +185,24 @@ function planFlow({ req, actual, add }: Draft, mappingChanges: boolean): void {
   else if (replaced) add({ kind: 'flow', action: 'replace', id: flow.id, reason: replaced });
   else {
     const changes: FieldChange[] = [];
-    if (mappings && ms && flow.mapping?.id !== ms.id)
-      changes.push({ field: 'mapping.id', from: flow.mapping?.id ?? null, to: ms.id });
-    if (mappings && mappingChanges && ms)
-      changes.push({ field: 'mapping.version', from: flow.mapping?.version ?? null, to: 'next' });
-    else if (mappings && ms && flow.mapping?.version !== ms.version)
-      changes.push({
-        field: 'mapping.version',
-        from: flow.mapping?.version ?? null,
-        to: ms.version,
-      });
-    if (flow.state !== undefined && flow.state !== 'enabled')
-      changes.push({ field: 'state', from: flow.state, to: 'enabled' });
+    if (mappings && ms) {
+      const from = flow.mapping;
+      changes.push(...change('mapping.id', from?.id ?? null, ms.id));
+      if (mappingChanges || from?.version !== ms.version) {
+        const to = mappingChanges ? 'next' : ms.version;
+        changes.push({ field: 'mapping.version', from: from?.version ?? null, to });
+      }
+    }
+    if (flow.state !== undefined) changes.push(...change('state', flow.state, 'enabled'));
     add(keepOrUpdate('flow', flow.id, changes));
   }
 }
 
+const mappingKey = (ms: readonly Mapping[]) =>
+  JSON.stringify(ms.map((m) => [m.sourceAttribute, m.destinationXdmPath, m.identity]));
+
 export function sameMappings(a: readonly Mapping[], b: readonly Mapping[]): boolean {
-  return (
-    a.length === b.length &&
-    a.every(
-      (m, i) =>
-        m.sourceAttribute === b[i]!.sourceAttribute &&
-        m.destinationXdmPath === b[i]!.destinationXdmPath &&
-        m.identity === b[i]!.identity,
-    )
-  );
+  return mappingKey(a) === mappingKey(b);
 }
 
 const mappingList = (ms: readonly Mapping[]) =>

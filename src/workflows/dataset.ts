@@ -29,7 +29,7 @@ import type {
   DatasetState,
   ReleaseDatasetInput,
   ReleasedDataset,
-} from '../shared/datasets';
+} from '../shared/model';
 import type { Owner } from '../activities/types';
 import type { ProvisionRequest } from '../request';
 import { describeFailure } from '../shared/failures';

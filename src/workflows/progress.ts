@@ -6,8 +6,12 @@
 import { setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { EnsureResult } from '../activities/types';
 import { progressQuery, SearchAttributes } from '../shared/names';
-import type { ResourceKind } from '../shared/resources';
-import type { ProvisionProgress, ProvisionStatus, ResourceRef } from '../shared/results';
+import type {
+  ProvisionProgress,
+  ProvisionStatus,
+  ResourceKind,
+  ResourceRef,
+} from '../shared/model';
 
 export class Progress {
   readonly state: ProvisionProgress = {

@@ -23,9 +23,8 @@ import {
 } from '@temporalio/workflow';
 import type { Owner } from '../activities/types';
 import type { ProvisionRequest, ProvisionRequestInput } from '../request';
-import type { AcquiredDataset } from '../shared/datasets';
+import type { AcquiredDataset, ProvisionResult } from '../shared/model';
 import { SearchAttributes } from '../shared/names';
-import type { ProvisionResult } from '../shared/results';
 import { ensureDataset } from './dataset';
 import {
   found,

@@ -14,8 +14,7 @@ import {
 import type { EnsureResult, Owner } from '../activities/types';
 import { describeFailure, rootFailureType } from '../shared/failures';
 import { FailureType } from '../shared/names';
-import type { ResourceKind } from '../shared/resources';
-import type { SourceState } from '../shared/results';
+import type { ResourceKind, SourceState } from '../shared/model';
 import { DELETE } from './policies';
 import type { Progress } from './progress';
 import { step } from './steps';

@@ -16,8 +16,13 @@ import type { Owner, ResolvedSource, SourceGraph } from '../activities/types';
 import type { DeprovisionRequestInput } from '../request';
 import { describeFailure } from '../shared/failures';
 import { FailureType, SearchAttributes } from '../shared/names';
-import { inTeardownOrder, TEARDOWN_ORDER, type ResourceKind } from '../shared/resources';
-import type { CompensationOutcome, DeprovisionResult } from '../shared/results';
+import {
+  type CompensationOutcome,
+  type DeprovisionResult,
+  inTeardownOrder,
+  type ResourceKind,
+  TEARDOWN_ORDER,
+} from '../shared/model';
 import { DATASET_CALL, DELETE, LIST_LAG_WAIT_MS } from './policies';
 import { step } from './steps';
 

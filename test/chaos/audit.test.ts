@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { transientFaultRules } from '../../chaos/faults';
 import { processesWithEnv } from '../../chaos/stack';
 import type { StoredResource } from '../../emulator/control';
-import type { ProvisionResult } from '../../src/shared/results';
+import type { ProvisionResult } from '../../src/shared/model';
 
 /** The chaos audit's own logic, on hand-made data: it must see what it claims to count. */
 

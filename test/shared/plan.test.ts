@@ -1,5 +1,5 @@
 import { parseProvisionRequest } from '../../src/request';
-import { formatPlan, type ActualSource } from '../../src/shared/plan';
+import { type ActualSource, formatPlan } from '../../src/shared/model';
 import { planSource } from '../../src/shared/plan-source';
 import { PROD } from '../harness/ids';
 

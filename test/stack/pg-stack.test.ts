@@ -10,7 +10,7 @@ import { ProvisioningClient, summarizeFailure } from '../../src/client';
 import { parseClientConfig } from '../../src/config';
 import type { ProvisionRequestInput } from '../../src/request';
 import { REQUEST_MEMO } from '../../src/shared/names';
-import type { ProvisionResult } from '../../src/shared/results';
+import type { ProvisionResult } from '../../src/shared/model';
 import { REPO_ROOT } from '../../tools/dev-server';
 import { emulatorEnv } from '../../tools/emulator-env';
 import { startPgStack, type PgStack } from '../../tools/pg-stack';

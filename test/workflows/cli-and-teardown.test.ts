@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { summarizeFailure } from '../../src/client';
 import { progressQuery } from '../../src/shared/names';
-import { TEARDOWN_ORDER } from '../../src/shared/resources';
+import { TEARDOWN_ORDER } from '../../src/shared/model';
 import { SCHEMA_ID, startStack, type Stack } from '../harness/stack';
 import { uniqueName } from '../harness/sources';
 import { sourceIdOf } from '../harness/ids';

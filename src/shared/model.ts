@@ -1,0 +1,176 @@
+/**
+ * The model of a streaming source, shared by workflows, activities, client, CLI and tests: its AEP
+ * resources and their one teardown order, the plan (what provisioning would do to what AEP holds;
+ * AEP is the state, the rules are in plan-source.ts), the workflows' results and progress (the
+ * types of the zod schemas in src/api/result-schemas.ts, written once) and the dataset workflow's
+ * contract. Types and pure functions only: workflow code imports it.
+ */
+import type { z } from 'zod';
+import type {
+  deprovisionResultSchema,
+  provisionProgressSchema,
+  provisionResultSchema,
+  resourceRefSchema,
+  smokeTestResultSchema,
+  sourcePlanSchema,
+} from '../api/result-schemas';
+import type { mappingSchema } from '../request';
+
+/** Kinds of AEP resource a provisioning creates. */
+export type ResourceKind =
+  'baseConnection' | 'sourceConnection' | 'targetConnection' | 'dataset' | 'mappingSet' | 'flow';
+
+/**
+ * The one deletion order (compensation, teardown, tests): reverse dependency order, the flow
+ * first (it pins everything), the base connection last.
+ */
+export const TEARDOWN_ORDER: readonly ResourceKind[] = [
+  'flow',
+  'sourceConnection',
+  'targetConnection',
+  'mappingSet',
+  'dataset',
+  'baseConnection',
+];
+
+/** Sorts resources into TEARDOWN_ORDER (stable within a kind). */
+export function inTeardownOrder<T extends { kind: ResourceKind }>(items: readonly T[]): T[] {
+  return TEARDOWN_ORDER.flatMap((kind) => items.filter((i) => i.kind === kind));
+}
+
+/** One Data Prep mapping, defaults applied (identity false). */
+export type Mapping = z.output<typeof mappingSchema>;
+
+/** What AEP holds for a source, as found by readSource (ours only: foreign ones are listed). */
+export interface ActualSource {
+  schemaFound: boolean;
+  baseConnection: null | {
+    id: string;
+    dataType?: string;
+    authenticationRequired: boolean;
+    /** The description without our ownership marker. */
+    description?: string;
+    inletUrl?: string;
+    inletId?: string;
+  };
+  sourceConnection: null | { id: string };
+  /** The dataset the request names (by id, or by name among this project's). */
+  dataset: null | { id: string; schemaId: string; owned: boolean };
+  targetConnection: null | { id: string; dataSetId?: string; schemaId?: string };
+  mappingSet: null | { id: string; version: number; schemaId?: string; mappings: Mapping[] };
+  flow: null | {
+    id: string;
+    /** Which of the two streaming flow specs the flow uses. */
+    flowSpec: 'streaming' | 'streamingWithMapping' | 'other';
+    sourceConnectionIds: string[];
+    targetConnectionIds: string[];
+    mapping?: { id: string; version: number };
+    state?: string;
+  };
+  /** Same-name resources this project did not create: never adopted, never touched. */
+  foreign: Array<{ kind: ResourceKind; id: string }>;
+}
+
+export type SourcePlan = z.output<typeof sourcePlanSchema>;
+/** Per resource: create, keep, update (field: old → new), replace or delete (why), conflict. */
+export type ResourcePlan = SourcePlan['resources'][number];
+export type FieldChange = SourcePlan['needsReplace'][number];
+
+/** The plan as lines for people: one per resource, `kind action id (changes)`. */
+export function formatPlan(plan: SourcePlan): string[] {
+  const text = (c: FieldChange) =>
+    `${c.field}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`;
+  const lines = [...plan.resources, ...plan.conflicts].map((r) => {
+    const what = `${r.kind.padEnd(17)} ${r.action.padEnd(8)} ${r.id ?? ''}`.trimEnd();
+    return [what, (r.changes ?? []).map(text).join('; ') || r.reason].filter(Boolean).join('  ');
+  });
+  for (const c of plan.needsReplace) lines.push(`refused unless replace: true  ${text(c)}`);
+  if (plan.schemaMissing) lines.push('schema not found: provisioning would fail (SchemaNotFound)');
+  return lines;
+}
+
+/** The smoke-test record's answer. */
+export type SmokeTestResult = z.output<typeof smokeTestResultSchema>;
+
+/** A resource a run created (`created`) or found; `owned: false` for a dataset named by id. */
+export type ResourceRef = z.output<typeof resourceRefSchema>;
+
+export type ProvisionResult = z.output<typeof provisionResultSchema>;
+
+/** The `progress` query of a provisioning. */
+export type ProvisionProgress = z.output<typeof provisionProgressSchema>;
+
+export type ProvisionStatus = ProvisionProgress['status'];
+
+/** One delete of a compensation; `kept`: a dataset not this run's to delete (why in `error`). */
+export type CompensationOutcome = ProvisionProgress['compensation'][number];
+
+/**
+ * What a failed or cancelled provisioning leaves of the source: `absent` (a new source: what the
+ * run created is deleted), `previous` (a change: the source as it was, its flow unchanged) or
+ * `new` (a change past its switch: the new flow carries the inlet, the old one is gone).
+ */
+export type SourceState = NonNullable<ProvisionProgress['sourceState']>;
+
+export type DeprovisionResult = z.output<typeof deprovisionResultSchema>;
+
+// The contract of the dataset workflow (src/workflows/dataset.ts).
+
+/** What the dataset workflow holds. Writers are source names; the dataset is the current one. */
+export interface DatasetState {
+  imsOrg: string;
+  sandbox: string;
+  /** The dataset's name, which the sources name it by. */
+  name: string;
+  /** The dataset this name stands for (absent until created or found, and after its delete). */
+  datasetId?: string;
+  schemaId?: string;
+  /** The sources writing to it (their target connections exist or are being created). */
+  writers: string[];
+  /** The run that created the current dataset, when this workflow saw it happen. */
+  createdByRun?: string;
+  /** Runs that left it through their compensation: they failed, and never wrote data there. */
+  failedRuns?: string[];
+  /** A source torn down (not compensated) wrote to it: it may hold data. */
+  mayHoldData?: boolean;
+}
+
+/** A source (the run `runId` of it) is about to write to the dataset named `name`. */
+export interface AcquireDatasetInput {
+  sandbox: string;
+  name: string;
+  source: string;
+  runId: string;
+  schemaId: string;
+  /** The description a new dataset gets (the ownership marker is appended). */
+  description?: string;
+}
+
+export interface AcquiredDataset {
+  id: string;
+  /** Created for this very run (compensation may delete it when no other source writes to it). */
+  created: boolean;
+  /** Another dataset this name stood for, kept with its data (its schema was another one). */
+  retired?: string;
+}
+
+/** A source stops writing to the dataset named `name`. */
+export interface ReleaseDatasetInput {
+  sandbox: string;
+  name: string;
+  source: string;
+  /** The dataset the source wrote to; the name's current one when absent. */
+  datasetId?: string;
+  /** Delete it too, when no source writes to it any more; otherwise it is kept (`retained`). */
+  deleteDataset: boolean;
+  /** Delete it only if this run created it (a failed provisioning's compensation). */
+  createdByRun?: string;
+}
+
+export interface ReleasedDataset {
+  /** The dataset concerned, when there was one. */
+  id?: string;
+  outcome: 'deleted' | 'absent' | 'kept';
+  /** Why it was kept: `retained` (no delete asked), `in use by …`, `not created by …`. */
+  reason?: string;
+}
