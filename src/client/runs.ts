@@ -7,13 +7,15 @@ import {
 import { WorkflowExecutionAlreadyStartedError, type Workflow } from '@temporalio/common';
 import type { KnownResources } from '../activities/types';
 import type { ClientConfig } from '../config';
+import type { ProvisionRequest } from '../request';
 import { progressQuery, SearchAttributes, WorkflowType, type SourceKey } from '../shared/names';
 import type { DeprovisionStreamingSource, ProvisionStreamingSource } from '../workflows';
 
-/** What the client's operations work with: the Temporal client and the configuration. */
+/** What the client's operations work with: the Temporal client, the configuration, validation. */
 export interface ClientContext {
   readonly client: Client;
   readonly config: ClientConfig;
+  validate(input: unknown): ProvisionRequest;
 }
 
 export interface Started<W extends Workflow> {
