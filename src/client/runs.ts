@@ -26,11 +26,7 @@ export interface Started<W extends Workflow> {
   handle: WorkflowHandle<W>;
 }
 
-export interface OpenRun {
-  runId: string;
-  type: string;
-  memo?: Record<string, unknown>;
-}
+export type OpenRun = NonNullable<Awaited<ReturnType<typeof describeRun>>>;
 
 type StartOptions<W extends Workflow> = Pick<
   WorkflowStartOptions<W>,
