@@ -132,12 +132,7 @@ function addSourceCommands(program: Command): void {
     .action(async (name: string | undefined, cmd: DeprovisionOptions) => {
       await withClient(async (client) => {
         const { flowId, sandbox, deleteDataset } = cmd;
-        const started = await client.startDeprovision({
-          name,
-          flowId,
-          sandbox,
-          ...(deleteDataset ? { deleteDataset: true } : {}),
-        });
+        const started = await client.startDeprovision({ name, flowId, sandbox, deleteDataset });
         const { workflowId, runId } = started;
         print.progress(`workflow ${workflowId} (run ${runId})`);
         const result = () => started.handle.result();

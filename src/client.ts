@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { parseClientConfig, type ClientConfig } from './config';
 import { connectClient } from './connection';
@@ -8,16 +9,20 @@ import {
   type Place,
   type ProvisionRequest,
 } from './request';
-import { sourceWorkflowId } from './shared/names';
+import { progressQuery, readOnlyWorkflowId, sourceWorkflowId, WorkflowType } from './shared/names';
 import type {
   DeprovisionResult,
   ProvisionProgress,
   ProvisionResult,
   SourcePlan,
 } from './shared/model';
-import type { DeprovisionStreamingSource, ProvisionStreamingSource } from './workflows';
-import { follow, startProvision } from './client/provision';
-import { planSource, readStatus, type SourceStatus } from './client/reads';
+import type {
+  DeprovisionStreamingSource,
+  PlanStreamingSource,
+  ProvisionStreamingSource,
+} from './workflows';
+import { startProvision } from './client/provision';
+import { readStatus, type SourceStatus } from './client/reads';
 import type { Started } from './client/runs';
 import { startDeprovision } from './client/teardown';
 
@@ -31,11 +36,11 @@ export type { Started } from './client/runs';
  * the source's one workflow id (`aep-stream/<org>/<sandbox>/<name>`), so at most one is in flight:
  * - provisioning the same request again while it runs attaches to the open run; a different
  *   request is refused with RequestConflictError (never attached to); after a finished run a new
- *   run plans against AEP and applies only what differs (src/client/provision.ts, conflict.ts);
+ *   run plans against AEP and applies only what differs (src/client/provision.ts);
  * - a teardown of a source whose provisioning is open cancels it (it compensates), waits for it
  *   to close, then tears down; by flow id, it first resolves the source the flow belongs to
  *   (src/client/teardown.ts);
- * - plans are read-only and run under their own ids (src/client/reads.ts, with the status).
+ * - plans are read-only and run under their own ids.
  */
 export class ProvisioningClient {
   constructor(
@@ -59,7 +64,7 @@ export class ProvisioningClient {
   }
 
   async startProvision(input: unknown): Promise<Started<typeof ProvisionStreamingSource>> {
-    return startProvision(this, this.validate(input), (open) => this.validate(open));
+    return startProvision(this, this.validate(input));
   }
 
   /** Provisions and waits for the result; throws WorkflowFailedError (see summarizeFailure). */
@@ -73,15 +78,18 @@ export class ProvisioningClient {
    * when the source in AEP already matches the request.
    */
   async plan(input: unknown): Promise<SourcePlan> {
-    return planSource(this, this.validate(input));
+    const req = this.validate(input);
+    return this.client.workflow.execute<typeof PlanStreamingSource>(WorkflowType.plan, {
+      taskQueue: this.config.TEMPORAL_TASK_QUEUE,
+      workflowId: readOnlyWorkflowId('plan', req, randomUUID()),
+      args: [req],
+      staticSummary: `Plan streaming source "${req.name}" in sandbox ${req.sandbox}`,
+    });
   }
 
   /** The source's last operation: its progress, result or failure. */
   async status(name: string, sandbox = this.config.AEP_SANDBOX): Promise<SourceStatus> {
-    return readStatus(
-      this.client,
-      sourceWorkflowId({ imsOrg: this.config.AEP_ORG_ID, sandbox, name }),
-    );
+    return readStatus(this.client, sourceWorkflowId({ ...this.place, sandbox, name }));
   }
 
   /** Starts the teardown of a source by name or flow id (src/client/teardown.ts). */
@@ -103,7 +111,32 @@ export class ProvisioningClient {
     onStep: (step: string, progress: ProvisionProgress) => void,
     intervalMs = 500,
   ): Promise<ProvisionResult> {
-    return follow(handle, onStep, intervalMs);
+    let seen = 0;
+    let finished = false;
+    const resultPromise = handle.result().finally(() => {
+      finished = true;
+    });
+    // Attach a handler now so a failure while polling is not reported as unhandled.
+    resultPromise.catch(() => undefined);
+    const report = async () => {
+      try {
+        const progress = await handle.query(progressQuery);
+        for (const step of progress.completedSteps.slice(seen)) onStep(step, progress);
+        seen = progress.completedSteps.length;
+      } catch {
+        // Not queryable yet (no worker has taken the first task) or already gone: try again.
+      }
+    };
+    while (!finished) {
+      await report();
+      await Promise.race([
+        resultPromise.catch(() => undefined),
+        new Promise((r) => setTimeout(r, intervalMs)),
+      ]);
+    }
+    // A closed workflow still answers queries: report the steps done since the last poll.
+    await report();
+    return resultPromise;
   }
 
   async close(): Promise<void> {

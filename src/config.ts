@@ -28,31 +28,31 @@ export const configSchema = z.object({
 });
 
 /** A parsed configuration, with the Temporal connection resolved by Temporal's conventions. */
-export type Config = z.infer<typeof configSchema> & { temporal?: TemporalConnection };
+type Parsed<S extends z.ZodType> = z.infer<S> & { temporal?: TemporalConnection };
+export type Config = Parsed<typeof configSchema>;
 
-/** The settings that reach Temporal (envconfig, payload keys), shared by every subset below. */
-const TEMPORAL_KEYS = keysOf({ ...temporalFields, ...payloadKeyFields });
-
-/** The subset a provisioning system needs to start workflows: no AEP credentials. */
-export const clientConfigSchema = configSchema.pick({
-  ...TEMPORAL_KEYS,
+/**
+ * The subset a provisioning system needs to start workflows: Temporal's settings (envconfig,
+ * payload keys) and the default place; no AEP credentials.
+ */
+const CLIENT_KEYS = {
+  ...keysOf({ ...temporalFields, ...payloadKeyFields }),
   AEP_ORG_ID: true,
   AEP_SANDBOX: true,
-});
-export type ClientConfig = z.infer<typeof clientConfigSchema> & { temporal?: TemporalConnection };
+} as const;
+export const clientConfigSchema = configSchema.pick(CLIENT_KEYS);
+export type ClientConfig = Parsed<typeof clientConfigSchema>;
 
 /** The HTTP API's subset: the client's plus API_*; it needs keys unless anonymous is allowed. */
 export const apiConfigSchema = configSchema
   .pick({
-    ...TEMPORAL_KEYS,
-    AEP_ORG_ID: true,
-    AEP_SANDBOX: true,
+    ...CLIENT_KEYS,
     LOG_LEVEL: true,
     ...keysOf(apiFields),
     ...keysOf(codecEndpointFields),
   })
   .superRefine(checkApiAccess);
-export type ApiConfig = z.infer<typeof apiConfigSchema> & { temporal?: TemporalConnection };
+export type ApiConfig = Parsed<typeof apiConfigSchema>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -8,12 +8,6 @@ import type { NativeConnectionOptions } from '@temporalio/worker';
 import { dataConverterOf } from './codec';
 import type { ClientConfig } from './config';
 
-/**
- * Connections to Temporal from a parsed configuration (its `temporal` settings resolved by
- * src/config/temporal.ts): client, CLI and API connect through `connectClient`, the worker
- * through `NativeConnection.connect(connectionOptions(config))`.
- */
-
 /** Connection options for the client (`Connection`) and the worker (`NativeConnection`). */
 export function connectionOptions(config: ClientConfig): NativeConnectionOptions {
   return { address: config.TEMPORAL_ADDRESS, ...config.temporal?.options };

@@ -180,22 +180,33 @@ export async function promoteFirstVersion(
   return 'not registered';
 }
 
+const logInfo = (fields: object) =>
+  process.stderr.write(`${JSON.stringify({ level: 'INFO', ...fields })}\n`);
+
 async function main(): Promise<void> {
   const config = parseConfig();
   installRuntime(config);
   const connection = await NativeConnection.connect(connectionOptions(config));
   const worker = await buildWorker({ config, connection });
   // Worker.run() stops polling on SIGINT/SIGTERM, lets running tasks finish, then resolves.
-  process.stderr.write(
-    `${JSON.stringify({ level: 'INFO', message: 'worker started', taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, temporal: config.TEMPORAL_ADDRESS, temporalSecurity: config.temporal?.describe(), payloadEncryption: config.PAYLOAD_ENCRYPTION_KEYS?.describe() ?? 'off', aep: config.AEP_PLATFORM_URL, metrics: config.METRICS_PORT > 0 ? `http://${metricsAddress(config)}/metrics` : 'off', deployment: config.WORKER_DEPLOYMENT_NAME ? `${config.WORKER_DEPLOYMENT_NAME} ${buildIdOf(config)}` : 'unversioned' })}\n`,
-  );
+  logInfo({
+    message: 'worker started',
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    namespace: config.TEMPORAL_NAMESPACE,
+    temporal: config.TEMPORAL_ADDRESS,
+    temporalSecurity: config.temporal?.describe(),
+    payloadEncryption: config.PAYLOAD_ENCRYPTION_KEYS?.describe() ?? 'off',
+    aep: config.AEP_PLATFORM_URL,
+    metrics: config.METRICS_PORT > 0 ? `http://${metricsAddress(config)}/metrics` : 'off',
+    deployment: config.WORKER_DEPLOYMENT_NAME
+      ? `${config.WORKER_DEPLOYMENT_NAME} ${buildIdOf(config)}`
+      : 'unversioned',
+  });
   const running = worker.run();
   const promoted = await promoteFirstVersion(clientOn(connection, config), config).catch(
     (err: unknown) => `failed: ${err instanceof Error ? err.message : String(err)}`,
   );
-  process.stderr.write(
-    `${JSON.stringify({ level: 'INFO', message: 'worker deployment version', outcome: promoted })}\n`,
-  );
+  logInfo({ message: 'worker deployment version', outcome: promoted });
   await running;
   await connection.close();
 }

@@ -1,14 +1,6 @@
-import type { Client, WorkflowHandle } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import type { ProvisionRequest } from '../request';
-import {
-  FailureType,
-  progressQuery,
-  REQUEST_MEMO,
-  sourceWorkflowId,
-  WorkflowType,
-} from '../shared/names';
-import type { ProvisionProgress, ProvisionResult } from '../shared/model';
+import { FailureType, REQUEST_MEMO, sourceWorkflowId, WorkflowType } from '../shared/names';
 import type { ProvisionStreamingSource } from '../workflows';
 import {
   lastKnown,
@@ -43,7 +35,6 @@ export class RequestConflictError extends Error {
 export async function startProvision(
   ctx: ClientContext,
   req: ProvisionRequest,
-  validate: (input: unknown) => ProvisionRequest,
 ): Promise<Started<typeof ProvisionStreamingSource>> {
   const workflowId = sourceWorkflowId(req);
   const args = async (): Promise<[ProvisionRequest]> => {
@@ -69,7 +60,7 @@ export async function startProvision(
           [],
         );
       }
-      const fields = await requestDifferences(ctx.client, workflowId, open, req, validate);
+      const fields = await requestDifferences(ctx, workflowId, open, req);
       if (fields.length > 0) {
         throw new RequestConflictError(
           `A provisioning of "${req.name}" with a different request is in progress (run ${open.runId}); differing: ${fields.join(', ')}. Wait for it to finish, or cancel it, then provision again`,
@@ -90,27 +81,26 @@ export async function startProvision(
 /**
  * The fields in which `req` differs from the request the open run was started with: read from
  * its memo, or (a run started by another client, e.g. `temporal workflow start`) from the
- * input of its first history event. `validate` reads that request as the client would.
+ * input of its first history event, validated as the client would.
  */
 async function requestDifferences(
-  client: Client,
+  ctx: ClientContext,
   workflowId: string,
   open: OpenRun,
   req: ProvisionRequest,
-  validate: (input: unknown) => ProvisionRequest,
 ): Promise<string[]> {
   let openInput: unknown = open.memo?.[REQUEST_MEMO];
   if (openInput === undefined) {
-    const history = await client.workflow.getHandle(workflowId, open.runId).fetchHistory();
+    const history = await ctx.client.workflow.getHandle(workflowId, open.runId).fetchHistory();
     const payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
     // Through the client's data converter: decrypted when payload keys are configured.
     openInput = payloads?.length
-      ? await decodeFromPayloadsAtIndex(client.options.loadedDataConverter, 0, payloads)
+      ? await decodeFromPayloadsAtIndex(ctx.client.options.loadedDataConverter, 0, payloads)
       : undefined;
   }
   let openReq: ProvisionRequest;
   try {
-    openReq = validate(openInput);
+    openReq = ctx.validate(openInput);
   } catch {
     return ["(the open run's request could not be read)"];
   }
@@ -127,40 +117,6 @@ export function differingFields(a: unknown, b: unknown, path = ''): string[] {
     return keys.flatMap((k) => differingFields(a[k], b[k], path ? `${path}.${k}` : k));
   }
   return JSON.stringify(a) === JSON.stringify(b) ? [] : [path || '(request)'];
-}
-
-/** Watches a provisioning's progress until it ends; `onStep` sees each newly completed step. */
-export async function follow(
-  handle: WorkflowHandle<typeof ProvisionStreamingSource>,
-  onStep: (step: string, progress: ProvisionProgress) => void,
-  intervalMs: number,
-): Promise<ProvisionResult> {
-  let seen = 0;
-  let finished = false;
-  const resultPromise = handle.result().finally(() => {
-    finished = true;
-  });
-  // Attach a handler now so a failure while polling is not reported as unhandled.
-  resultPromise.catch(() => undefined);
-  const report = async () => {
-    try {
-      const progress = await handle.query(progressQuery);
-      for (const step of progress.completedSteps.slice(seen)) onStep(step, progress);
-      seen = progress.completedSteps.length;
-    } catch {
-      // Not queryable yet (no worker has taken the first task) or already gone: try again.
-    }
-  };
-  while (!finished) {
-    await report();
-    await Promise.race([
-      resultPromise.catch(() => undefined),
-      new Promise((r) => setTimeout(r, intervalMs)),
-    ]);
-  }
-  // A closed workflow still answers queries: report the steps done since the last poll.
-  await report();
-  return resultPromise;
 }
 
 /** The run's details in the Temporal UI. */

@@ -1,19 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ProvisionRequest } from '../request';
-import { progressQuery, readOnlyWorkflowId, WorkflowType } from '../shared/names';
-import type {
-  DeprovisionResult,
-  ProvisionProgress,
-  ProvisionResult,
-  SourcePlan,
-} from '../shared/model';
-import type { PlanStreamingSource } from '../workflows';
+import { progressQuery, WorkflowType } from '../shared/names';
+import type { DeprovisionResult, ProvisionProgress, ProvisionResult } from '../shared/model';
 import { failureTypeOf, rootOf } from '../shared/failures';
-import type { ClientContext } from './runs';
 
-/** Reads that change nothing: a source's status, and plans (under their own workflow ids). */
+/** A source's status: its last operation's progress, result or failure. */
 
 export interface SourceStatus {
   workflowId: string;
@@ -60,16 +51,6 @@ export async function readStatus(client: Client, workflowId: string): Promise<So
     }
   }
   return status;
-}
-
-/** What provisioning a validated request would do, from a read-only workflow. */
-export async function planSource(ctx: ClientContext, req: ProvisionRequest): Promise<SourcePlan> {
-  return ctx.client.workflow.execute<typeof PlanStreamingSource>(WorkflowType.plan, {
-    taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
-    workflowId: readOnlyWorkflowId('plan', req, randomUUID()),
-    args: [req],
-    staticSummary: `Plan streaming source "${req.name}" in sandbox ${req.sandbox}`,
-  });
 }
 
 export interface FailureSummary {

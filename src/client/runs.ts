@@ -7,13 +7,15 @@ import {
 import { WorkflowExecutionAlreadyStartedError, type Workflow } from '@temporalio/common';
 import type { KnownResources } from '../activities/types';
 import type { ClientConfig } from '../config';
+import type { ProvisionRequest } from '../request';
 import { progressQuery, SearchAttributes, WorkflowType, type SourceKey } from '../shared/names';
 import type { DeprovisionStreamingSource, ProvisionStreamingSource } from '../workflows';
 
-/** What the client's operations work with: the Temporal client and the configuration. */
+/** What the client's operations work with: the Temporal client, the configuration, validation. */
 export interface ClientContext {
   readonly client: Client;
   readonly config: ClientConfig;
+  validate(input: unknown): ProvisionRequest;
 }
 
 export interface Started<W extends Workflow> {
@@ -24,11 +26,7 @@ export interface Started<W extends Workflow> {
   handle: WorkflowHandle<W>;
 }
 
-export interface OpenRun {
-  runId: string;
-  type: string;
-  memo?: Record<string, unknown>;
-}
+export type OpenRun = NonNullable<Awaited<ReturnType<typeof describeRun>>>;
 
 type StartOptions<W extends Workflow> = Pick<
   WorkflowStartOptions<W>,
@@ -74,16 +72,21 @@ export async function startOrAttach<W extends Workflow>(
   throw new Error(`Could not start or attach to ${workflowId}: operations keep starting on it`);
 }
 
-/** The open run of `workflowId`, if any. */
-async function openRun(client: Client, workflowId: string): Promise<OpenRun | undefined> {
+/** The latest run of `workflowId`, if any. */
+async function describeRun(client: Client, workflowId: string) {
   try {
     const desc = await client.workflow.getHandle(workflowId).describe();
-    if (desc.status.name !== 'RUNNING') return undefined;
-    return { runId: desc.runId, type: desc.type, memo: desc.memo };
+    return { runId: desc.runId, type: desc.type, status: desc.status.name, memo: desc.memo };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
+}
+
+/** The open run of `workflowId`, if any. */
+async function openRun(client: Client, workflowId: string): Promise<OpenRun | undefined> {
+  const run = await describeRun(client, workflowId);
+  return run?.status === 'RUNNING' ? run : undefined;
 }
 
 /** A source's search attributes when an operation on it starts (status QUEUED until a worker). */
@@ -106,17 +109,9 @@ export async function lastKnown(
   ctx: ClientContext,
   workflowId: string,
 ): Promise<KnownResources | undefined> {
-  let status: string;
-  let type: string;
-  let runId: string;
-  try {
-    const d = await ctx.client.workflow.getHandle(workflowId).describe();
-    [type, status, runId] = [d.type, d.status.name, d.runId];
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return undefined;
-    throw err;
-  }
-  if (status === 'RUNNING') return undefined;
+  const run = await describeRun(ctx.client, workflowId);
+  if (!run || run.status === 'RUNNING') return undefined;
+  const { runId, type, status } = run;
   if (type === WorkflowType.deprovision) {
     if (status !== 'COMPLETED') return undefined;
     const torn = await ctx.client.workflow
@@ -128,26 +123,24 @@ export async function lastKnown(
   if (type !== WorkflowType.provision) return undefined;
   const handle = ctx.client.workflow.getHandle<typeof ProvisionStreamingSource>(workflowId, runId);
   if (status === 'COMPLETED') {
-    const r = await handle.result();
-    return {
-      baseConnectionId: r.baseConnectionId,
-      sourceConnectionId: r.sourceConnectionId,
-      targetConnectionId: r.targetConnectionId,
-      flowId: r.flowId,
-      datasetId: r.datasetId,
-      ...(r.mappingSetId ? { mappingSetId: r.mappingSetId } : {}),
-    };
+    const result = await handle.result();
+    return knownOf((field) => result[field]);
   }
   const p = await handle.query(progressQuery).catch(() => undefined);
-  const id = (kind: keyof NonNullable<typeof p>['resources']) => p?.resources[kind]?.id;
-  return p
-    ? {
-        baseConnectionId: id('baseConnection'),
-        sourceConnectionId: id('sourceConnection'),
-        targetConnectionId: id('targetConnection'),
-        flowId: id('flow'),
-        mappingSetId: id('mappingSet'),
-        datasetId: id('dataset'),
-      }
-    : undefined;
+  return p && knownOf((field) => p.resources[KNOWN_KINDS[field]]?.id);
+}
+
+/** The known id fields, each with the resource kind progress records it under. */
+const KNOWN_KINDS = {
+  baseConnectionId: 'baseConnection',
+  sourceConnectionId: 'sourceConnection',
+  targetConnectionId: 'targetConnection',
+  flowId: 'flow',
+  mappingSetId: 'mappingSet',
+  datasetId: 'dataset',
+} as const;
+
+function knownOf(id: (field: keyof typeof KNOWN_KINDS) => string | undefined): KnownResources {
+  const fields = Object.keys(KNOWN_KINDS) as Array<keyof typeof KNOWN_KINDS>;
+  return Object.fromEntries(fields.map((field) => [field, id(field)]));
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { WorkflowHandle } from '@temporalio/client';
 import type { DeprovisionRequest } from '../request';
 import { readOnlyWorkflowId, sourceWorkflowId, WorkflowType } from '../shared/names';
 import type { DeprovisionStreamingSource, ResolveStreamingSource } from '../workflows';
@@ -46,17 +45,16 @@ export async function startDeprovision(
       staticSummary: `Tear down streaming source "${name}" in sandbox ${req.sandbox}`,
     },
     async (open) => {
-      const handle = ctx.client.workflow.getHandle(workflowId, open.runId);
+      const { runId } = open;
+      const handle = ctx.client.workflow.getHandle<typeof DeprovisionStreamingSource>(
+        workflowId,
+        runId,
+      );
       if (open.type === WorkflowType.deprovision) {
-        return {
-          workflowId,
-          runId: open.runId,
-          started: false,
-          handle: handle as WorkflowHandle<typeof DeprovisionStreamingSource>,
-        };
+        return { workflowId, runId, started: false, handle };
       }
       onWait(
-        `cancelling the open provisioning (run ${open.runId}); it compensates, then the teardown starts`,
+        `cancelling the open provisioning (run ${runId}); it compensates, then the teardown starts`,
       );
       await handle.cancel();
       await handle.result().catch(() => undefined);
