@@ -5,7 +5,7 @@ import { newApiKey } from './api/auth';
 import { ProvisioningClient } from './client';
 import { parseClientConfig } from './config';
 import { workflowPollers } from './connection';
-import { InvalidRequestError } from './request';
+import { InvalidRequestError, placeOf } from './request';
 import type { SourcePlan } from './shared/model';
 import { applyAll, DEFAULT_APPLY_CONCURRENCY, summaryTable } from './cli/apply';
 import { ApplyFailed, ChangesPending, EXIT, NoSuchSourceError, reportError } from './cli/exit';
@@ -193,8 +193,7 @@ async function withRequests(
   fn: (client: ProvisioningClient, items: Valid[]) => Promise<void>,
 ): Promise<void> {
   const config = parseClientConfig();
-  const place = { imsOrg: config.AEP_ORG_ID, sandbox: config.AEP_SANDBOX };
-  const items = validateAll(loadRequests(input), place);
+  const items = validateAll(loadRequests(input), placeOf(config));
   await withClient(async (client) => {
     await warnWithoutWorker(client);
     await fn(client, items);

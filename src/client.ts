@@ -6,6 +6,7 @@ import {
   parseDeprovisionRequest,
   parseProvisionRequest,
   type DeprovisionRequestInput,
+  placeOf,
   type Place,
   type ProvisionRequest,
 } from './request';
@@ -55,7 +56,7 @@ export class ProvisioningClient {
 
   /** Org and sandbox of requests that name none. */
   get place(): Place {
-    return { imsOrg: this.config.AEP_ORG_ID, sandbox: this.config.AEP_SANDBOX };
+    return placeOf(this.config);
   }
 
   /** Throws InvalidRequestError (naming every bad field) before anything is started. */

@@ -60,9 +60,12 @@ const freeText = (what: string, max: number) =>
       `${what} contains control or invisible characters`,
     );
 
-/** An IMS org id; a request naming none is for the org of the client's configuration. */
+/** An IMS org id, as requests and AEP_ORG_ID write it. */
+export const IMS_ORG_ID = /^[A-Za-z0-9]+@AdobeOrg$/;
+
+/** A request naming no org is for the org of the client's configuration. */
 export const imsOrgId = text('imsOrg').regex(
-  /^[A-Za-z0-9]+@AdobeOrg$/,
+  IMS_ORG_ID,
   'imsOrg must look like 5C1328435BF324E90A49402A@AdobeOrg',
 );
 
@@ -181,6 +184,11 @@ export type ProvisionRequestInput = z.input<typeof provisionRequestSchema>;
 export interface Place {
   imsOrg: string;
   sandbox: string;
+}
+
+/** The place a configuration names: `AEP_ORG_ID` and `AEP_SANDBOX`. */
+export function placeOf(config: { AEP_ORG_ID: string; AEP_SANDBOX: string }): Place {
+  return { imsOrg: config.AEP_ORG_ID, sandbox: config.AEP_SANDBOX };
 }
 
 /** A request after validation, with org and sandbox resolved. */

@@ -16,6 +16,7 @@ import { dataConverterOf } from './codec';
 import { parseConfig, type Config } from './config';
 import { clientOn, connectionOptions } from './connection';
 import { ATTEMPT_TIMEOUT_MS } from './workflows/policies';
+import { placeOf } from './request';
 
 /**
  * On SIGTERM (a deploy) the worker stops polling and lets running activities finish for one whole
@@ -57,7 +58,7 @@ export async function buildWorker(opts: {
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities({
       aep,
-      place: { imsOrg: config.AEP_ORG_ID, sandbox: config.AEP_SANDBOX },
+      place: placeOf(config),
       // Updates to dataset workflows: payloads encoded with the same converter (codec keys).
       temporal: clientOn(connection, config),
     }),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IMS_ORG_ID } from '../request';
 import { atLeast, ipAddress, positiveInt, url } from './fields';
 
 /** The worker's own settings: how it reaches AEP, its metrics endpoint, its tuning. */
@@ -22,10 +23,7 @@ export const aepFields = {
   AEP_ORG_ID: z
     .string({ error: 'AEP_ORG_ID is required' })
     .trim()
-    .regex(
-      /^[A-Za-z0-9]+@AdobeOrg$/,
-      'AEP_ORG_ID must look like 5C1328435BF324E90A49402A@AdobeOrg',
-    ),
+    .regex(IMS_ORG_ID, 'AEP_ORG_ID must look like 5C1328435BF324E90A49402A@AdobeOrg'),
   /** Default sandbox when a request names none; Platform sandbox names are lowercase. */
   AEP_SANDBOX: z
     .string()
