@@ -15,6 +15,8 @@ test('20 unkind sources with 1 SIGTERM and 1 SIGKILL: all succeed, no twin left 
     ['--preset', 'unkind', '--sources', '20', '--worker-terms', '1', '--worker-kills', '1'],
     280_000,
   );
+  // The problems first: a failure then says what went wrong, not only that something did.
+  expect({ code, problems: report.problems }).toEqual({ code: 0, problems: [] });
   expect(report.workerTerms).toBe(1);
   expect(report.workerKills).toBe(1);
   expect(report.caseTwinSources).toBe(2);
@@ -23,7 +25,6 @@ test('20 unkind sources with 1 SIGTERM and 1 SIGKILL: all succeed, no twin left 
   expect(stderr.trim().split('\n').pop()).toMatch(
     /^duplicates: \d+, orphans: \d+, secretLeaks: \d+, twinsRemoved: \d+$/,
   );
-  expect({ code, problems: report.problems }).toEqual({ code: 0, problems: [] });
   expect(report.succeeded).toBe(20);
   expect(report.duplicates).toBe(0);
   expect(report.orphans).toBe(0);
