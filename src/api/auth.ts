@@ -6,11 +6,10 @@ import { sandboxName } from '../request';
 import { ApiProblem, invalid } from './problems';
 
 /**
- * Who may call what: bearer API keys scoped to sandboxes, the rate limit (per API key, per address
- * without one), the key check of every route but the public ones, and the codec endpoint's rule.
- * The configuration holds only each key's sha256: a presented key is hashed and compared with
- * every configured hash in constant time, without early exit. Keys are 32 random bytes, so a fast
- * hash is enough (nothing to brute-force that a slow hash would protect).
+ * Who may call what: bearer API keys scoped to sandboxes, the rate limit (per key, per address
+ * without one), the key check of every non-public route, and the codec endpoint's rule. Only each
+ * key's sha256 is configured; a presented key's hash is compared with every one in constant time,
+ * without early exit (keys are 32 random bytes: a fast hash is enough).
  */
 
 export interface Principal {
@@ -53,8 +52,7 @@ export function createAuthenticator(keys: ApiKeyEntry[], allowAnonymous: boolean
     }
     const m = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/.exec(authorization);
     if (!m) return { ok: false, reason: 'malformed' };
-    const presented = createHash('sha256').update(m[1]!, 'utf8').digest();
-    // Every hash is compared (no early exit), the first match wins.
+    const presented = Buffer.from(sha256Hex(m[1]!), 'hex');
     const found = hashes.filter((h) => timingSafeEqual(presented, h.digest))[0]?.entry;
     return found
       ? { ok: true, principal: { id: found.id, sandboxes: found.sandboxes } }
@@ -72,14 +70,14 @@ export function newApiKey(id: string, sandboxes: string[] | '*'): { key: string;
 /** Route options of the routes reachable without a key and without the rate limit. */
 export const publicRoute = { config: { public: true, rateLimit: false } } as const;
 
+const forbidden = (what: string, detail: string) =>
+  new ApiProblem(403, 'Forbidden', `This API key may not ${what}`, detail);
+
 export async function registerAccess(app: FastifyInstance, config: ApiConfig): Promise<void> {
   const identify = createAuthenticator(config.API_KEYS, config.API_ALLOW_ANONYMOUS);
-
   // Who is calling, computed once: the rate limiter keys on it, the auth hook enforces it.
-  const who = (request: FastifyRequest): Identified => {
-    request.identified ??= identify(request.headers.authorization);
-    return request.identified;
-  };
+  const who = (request: FastifyRequest) =>
+    (request.identified ??= identify(request.headers.authorization));
 
   await app.register(rateLimit, {
     global: true,
@@ -90,12 +88,12 @@ export async function registerAccess(app: FastifyInstance, config: ApiConfig): P
       const w = who(request);
       return w.ok ? `key:${w.principal.id}` : `addr:${request.ip}`;
     },
-    errorResponseBuilder: (_request, context) =>
+    errorResponseBuilder: (_request, { max, after }) =>
       new ApiProblem(
         429,
         'RateLimited',
         'Too many requests',
-        `At most ${context.max} requests per minute per API key; retry after ${context.after}`,
+        `At most ${max} requests per minute per API key; retry after ${after}`,
       ),
   });
 
@@ -111,10 +109,8 @@ export async function registerAccess(app: FastifyInstance, config: ApiConfig): P
         return;
       }
       if (w.ok) {
-        throw new ApiProblem(
-          403,
-          'Forbidden',
-          'This API key may not use the codec endpoint',
+        throw forbidden(
+          'use the codec endpoint',
           `key ${w.principal.id} is scoped to ${(w.principal.sandboxes as string[]).join(', ')}; payloads belong to no sandbox, so the codec takes a key for every sandbox (*)`,
         );
       }
@@ -138,12 +134,7 @@ export async function registerAccess(app: FastifyInstance, config: ApiConfig): P
 export function authorize(request: FastifyRequest, sandbox: string): void {
   const p = request.principal!;
   if (p.sandboxes !== '*' && !p.sandboxes.includes(sandbox)) {
-    throw new ApiProblem(
-      403,
-      'Forbidden',
-      'This API key may not touch this sandbox',
-      `key ${p.id} is scoped to ${p.sandboxes.join(', ')}`,
-    );
+    throw forbidden('touch this sandbox', `key ${p.id} is scoped to ${p.sandboxes.join(', ')}`);
   }
   const ok = sandboxName.safeParse(sandbox);
   if (!ok.success) throw invalid([ok.error.issues[0]!.message]);

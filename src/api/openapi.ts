@@ -11,10 +11,8 @@ import {
 } from './schemas';
 
 /**
- * The OpenAPI 3.1 document of the HTTP API: its components are the zod schemas of schemas.ts and
- * result-schemas.ts through zod 4's `z.toJSONSchema` (OpenAPI 3.1 schemas are JSON Schema
- * 2020-12), its paths one item per route of routes/. Also the JSON Schema files of contract/
- * (scripts/generate-contract.ts).
+ * The OpenAPI 3.1 document of the HTTP API (components: the zod schemas through `z.toJSONSchema`;
+ * paths: one item per route of routes/) and the JSON Schema files of contract/.
  */
 
 type JsonSchema = Record<string, unknown>;
@@ -28,10 +26,7 @@ const jsonSchemaOf = (schema: z.ZodType, io: Io): JsonSchema =>
 const refName = (id: string, io: Io) =>
   io === 'input' && !id.endsWith('Body') && !id.endsWith('Request') ? `${id}Input` : id;
 
-/**
- * Hoists the $defs of schemas that carry an id (`.meta({ id })`, so each comes back as a
- * reference to its own $def) into `components`, rewriting their references.
- */
+/** Hoists the $defs (the schemas with `.meta({ id })`) into `components`, rewriting the refs. */
 function hoist(components: Record<string, JsonSchema>, schema: z.ZodType, io: Io = 'output') {
   const { $defs } = jsonSchemaOf(schema, io);
   for (const [id, def] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) {

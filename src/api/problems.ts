@@ -74,31 +74,27 @@ export function workflowFailureProblem(
 
 export function leftoversOf(details: unknown): unknown[] | undefined {
   const l = (details as { leftovers?: unknown } | null | undefined)?.leftovers;
-  return Array.isArray(l) ? (l as unknown[]) : undefined;
+  return Array.isArray(l) ? l : undefined;
 }
 
-export function invalid(problems: string[]): ApiProblem {
-  return new ApiProblem(
+export const invalid = (problems: string[]) =>
+  new ApiProblem(
     422,
     'InvalidRequest',
     'The request is invalid',
     `${problems.length} problem(s): ${problems.join('; ')}`,
     { errors: problems },
   );
-}
 
-export function noSuchSource(sandbox: string, name: string): ApiProblem {
-  return new ApiProblem(
+export const noSuchSource = (sandbox: string, name: string) =>
+  new ApiProblem(
     404,
     'SourceNotFound',
     'No such source',
     `No provisioning of "${name}" in sandbox ${sandbox}`,
   );
-}
 
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+export const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Unknown endpoints and every error a route throws answer with a problem document. */
 export function registerProblemHandlers(app: FastifyInstance): void {
@@ -119,6 +115,14 @@ export function registerProblemHandlers(app: FastifyInstance): void {
   });
 }
 
+/** Fastify's own refusals (body, media type) by status code. */
+const FASTIFY_PROBLEMS: Record<number, (message?: string) => ApiProblem> = {
+  400: (m) => new ApiProblem(400, 'MalformedRequest', 'The body is not valid JSON', m),
+  413: (m) => new ApiProblem(413, 'BodyTooLarge', 'The body is too large', m),
+  415: (m) =>
+    new ApiProblem(415, 'UnsupportedMediaType', 'Send the request as application/json', m),
+};
+
 /** Any error to a problem: the API's own, fastify's (body, media type), the library's, Temporal's. */
 export function toProblem(error: unknown): ApiProblem {
   if (error instanceof ApiProblem) return error;
@@ -127,28 +131,12 @@ export function toProblem(error: unknown): ApiProblem {
     return new ApiProblem(404, 'SourceNotFound', 'No such source', error.message);
   }
   if (error instanceof RequestConflictError) {
-    return new ApiProblem(
-      409,
-      'RequestConflict',
-      'A different request for this source is in flight',
-      error.message,
-    );
+    const title = 'A different request for this source is in flight';
+    return new ApiProblem(409, 'RequestConflict', title, error.message);
   }
-  const e = error as { statusCode?: number; code?: string; message?: string };
-  if (e.statusCode === 413) {
-    return new ApiProblem(413, 'BodyTooLarge', 'The body is too large', e.message);
-  }
-  if (e.statusCode === 415) {
-    return new ApiProblem(
-      415,
-      'UnsupportedMediaType',
-      'Send the request as application/json',
-      e.message,
-    );
-  }
-  if (e.statusCode === 400) {
-    return new ApiProblem(400, 'MalformedRequest', 'The body is not valid JSON', e.message);
-  }
+  const e = error as { statusCode?: number; message?: string };
+  const fastify = FASTIFY_PROBLEMS[e.statusCode ?? 0];
+  if (fastify) return fastify(e.message);
   if (isGrpcServiceError(error) || (error instanceof Error && error.name === 'ServiceError')) {
     return new ApiProblem(
       503,

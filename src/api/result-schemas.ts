@@ -37,6 +37,8 @@ export const provisionStatusSchema = z
       'Provisioning status (search attribute AepProvisioningStatus); QUEUED until a worker takes the first task',
   });
 
+const kindAndId = z.object({ kind: resourceKindSchema, id: z.string() });
+
 export const smokeTestResultSchema = z.object({
   status: z.number().int(),
   xactionId: z.string().optional(),
@@ -71,7 +73,7 @@ export const provisionResultSchema = z
       .optional()
       .meta({ description: 'The source was replaced (`replace: true`): a new inlet URL' }),
     twinsRemoved: z
-      .array(z.object({ kind: resourceKindSchema, id: z.string() }))
+      .array(kindAndId)
       .optional()
       .meta({ description: 'Resources this run created twice (a late commit) and deleted' }),
   })
@@ -128,8 +130,6 @@ export const provisionProgressSchema = z
     sourceState: z.enum(['absent', 'previous', 'new']).optional(),
   })
   .meta({ id: 'ProvisionProgress', description: 'The workflow`s `progress` query' });
-
-const kindAndId = z.object({ kind: resourceKindSchema, id: z.string() });
 
 export const deprovisionResultSchema = z
   .object({

@@ -47,12 +47,12 @@ const linksSchema = z.object({
   self: z.string().meta({ description: 'This source`s URL' }),
 });
 
+/** The run a source's documents name. */
+const run = { sandbox: z.string(), name: z.string(), workflowId: z.string(), runId: z.string() };
+
 export const sourceStatusSchema = z
   .object({
-    sandbox: z.string(),
-    name: z.string(),
-    workflowId: z.string(),
-    runId: z.string(),
+    ...run,
     workflowType: z.string().optional(),
     execution: executionSchema,
     status: provisionStatusSchema,
@@ -85,10 +85,7 @@ export const operationSchema = z
 
 export const sourceSummarySchema = z
   .object({
-    sandbox: z.string(),
-    name: z.string(),
-    workflowId: z.string(),
-    runId: z.string(),
+    ...run,
     workflowType: z.string(),
     execution: executionSchema,
     status: provisionStatusSchema.optional(),

@@ -13,29 +13,19 @@ import { registerSourceListRoutes } from './routes/sources';
 
 /**
  * The HTTP API (`npm run api`), a thin door onto ProvisioningClient: every rule is the library's,
- * so HTTP, CLI and TypeScript callers get the same answers. `buildApi` assembles access (auth.ts),
- * problem details (problems.ts), the routes (routes/, and health below) and the codec endpoint.
+ * so HTTP, CLI and TypeScript callers get the same answers.
  */
 
 /** A module of routes over the provisioning client. */
-export type RouteModule = (
-  app: FastifyInstance,
-  client: ProvisioningClient,
-  config: ApiConfig,
-) => void;
-
-interface BuildApiOptions {
-  config: ApiConfig;
-  client: ProvisioningClient;
-  /** Where JSON log lines go (default stderr); tests pass a stream to read them. */
-  logStream?: Writable;
-}
+export type RouteModule = (app: FastifyInstance, c: ProvisioningClient, config: ApiConfig) => void;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export async function buildApi(opts: BuildApiOptions): Promise<FastifyInstance> {
-  const { config, client } = opts;
-  const app = Fastify(serverOptions(config, opts.logStream));
+/** `logStream`: where JSON log lines go (default stderr); tests pass a stream to read them. */
+type BuildApiOptions = { config: ApiConfig; client: ProvisioningClient; logStream?: Writable };
+
+export async function buildApi({ config, client, logStream }: BuildApiOptions) {
+  const app: FastifyInstance = Fastify(serverOptions(config, logStream));
 
   // JSON only: fastify's default text/plain parser would hand a string to the routes (415 instead).
   app.removeContentTypeParser('text/plain');
@@ -105,16 +95,9 @@ const registerHealthRoutes: RouteModule = (app, client, config) => {
       };
     } catch (err) {
       request.log.warn({ err: errorMessage(err) }, 'Temporal unreachable');
-      return sendProblem(
-        request,
-        reply,
-        new ApiProblem(
-          503,
-          'TemporalUnavailable',
-          'Temporal is not reachable',
-          `${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE}) did not answer`,
-        ),
-      );
+      const detail = `${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE}) did not answer`;
+      const p = new ApiProblem(503, 'TemporalUnavailable', 'Temporal is not reachable', detail);
+      return sendProblem(request, reply, p);
     }
   });
 

@@ -1,4 +1,4 @@
-import type { Payload, PayloadCodec } from '@temporalio/common';
+import type { Payload } from '@temporalio/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { publicRoute } from '../api/auth';
@@ -7,17 +7,14 @@ import type { ApiConfig } from '../config';
 import { payloadCodecOf, PayloadEncryptionError } from '.';
 
 /**
- * The codec endpoint of Temporal's codec server protocol, for the Web UI and CLI, mounted on the
- * HTTP API when PAYLOAD_ENCRYPTION_KEYS is set: `POST /codec/encode` and `/codec/decode` (the UI's
- * TEMPORAL_CODEC_ENDPOINT is `<API>/codec`) take and answer the Payloads message in protobuf's JSON
- * form. The API's access hook authenticates the POSTs (route config `codec`); this module owns the
- * protocol and CORS.
+ * Temporal's codec server protocol for the Web UI and CLI, mounted when PAYLOAD_ENCRYPTION_KEYS
+ * is set: `POST /codec/encode` and `/codec/decode` take and answer the Payloads message in
+ * protobuf's JSON form. The API's access hook authenticates the POSTs (route config `codec`).
  *
- * CORS: the UI calls from the browser with a JSON body and `X-Namespace` (and `Authorization` when
- * it forwards its login's token), so every call is preflighted. Origins in API_CODEC_ORIGINS get
- * the CORS headers on the preflight and on successful answers; an error answer carries none, so
- * the UI falls back to showing the encoded payloads (it would otherwise read the problem document
- * as payloads). Any other origin is refused (403); calls without an Origin (CLI, curl) need none.
+ * CORS: the UI's calls are preflighted (JSON body, X-Namespace, maybe Authorization). Origins in
+ * API_CODEC_ORIGINS get the CORS headers on the preflight and on successful answers; an error
+ * carries none, so the UI shows the encoded payloads instead of reading the problem as payloads.
+ * Any other origin is refused (403); calls without an Origin (CLI, curl) need none.
  */
 
 export const CODEC_PREFIX = '/codec';
@@ -32,10 +29,7 @@ const bodySchema = z.object(
   {
     payloads: z
       .array(
-        z.object({
-          metadata: z.record(z.string(), base64).nullish(),
-          data: base64.nullish(),
-        }),
+        z.object({ metadata: z.record(z.string(), base64).nullish(), data: base64.nullish() }),
         { error: 'payloads must be an array of payloads' },
       )
       .max(MAX_PAYLOADS, `at most ${MAX_PAYLOADS} payloads per call`),
@@ -54,16 +48,20 @@ export function payloadFromJson(p: JsonPayload): Payload {
   };
 }
 
-const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+const b64 = (b?: Uint8Array | null) => Buffer.from(b ?? new Uint8Array()).toString('base64');
 
 export function payloadToJson(p: Payload): { metadata: Record<string, string>; data: string } {
   return {
-    metadata: Object.fromEntries(
-      Object.entries(p.metadata ?? {}).map(([k, v]) => [k, b64(v ?? new Uint8Array())]),
-    ),
-    data: b64(p.data ?? new Uint8Array()),
+    metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, b64(v)])),
+    data: b64(p.data),
   };
 }
+
+const PREFLIGHT = {
+  'access-control-allow-methods': 'POST',
+  'access-control-allow-headers': 'content-type, x-namespace, authorization',
+  'access-control-max-age': '600',
+};
 
 export function registerCodecRoutes(app: FastifyInstance, config: ApiConfig): void {
   const codec = payloadCodecOf(config);
@@ -95,68 +93,39 @@ export function registerCodecRoutes(app: FastifyInstance, config: ApiConfig): vo
     app.options(url, publicRoute, async (request, reply) =>
       reply
         .code(204)
-        .headers({
-          ...corsHeaders(request),
-          'access-control-allow-methods': 'POST',
-          'access-control-allow-headers': 'content-type, x-namespace, authorization',
-          'access-control-max-age': '600',
-        })
+        .headers({ ...corsHeaders(request), ...PREFLIGHT })
         .send(),
     );
-    app.post(
-      url,
-      { config: { codec: true }, bodyLimit: CODEC_BODY_LIMIT_BYTES },
-      async (request, reply) => {
-        const cors = corsHeaders(request);
-        checkNamespace(request, config.TEMPORAL_NAMESPACE);
-        const out = await runCodec(codec, op, request.body);
-        void reply.headers(cors);
-        return { payloads: out.map(payloadToJson) };
-      },
-    );
-  }
-}
-
-/** A UI of another namespace must not use this endpoint's keys. */
-function checkNamespace(request: FastifyRequest, namespace: string): void {
-  const ns = request.headers['x-namespace'];
-  if (typeof ns === 'string' && ns !== '' && ns !== namespace) {
-    throw new ApiProblem(
-      400,
-      'CodecNamespace',
-      'The codec endpoint serves another namespace',
-      `X-Namespace is ${ns.slice(0, 200)}; this endpoint serves ${namespace}`,
-    );
-  }
-}
-
-/** Encodes or decodes a Payloads document; a bad body or an undecodable payload is a 400. */
-async function runCodec(
-  codec: PayloadCodec,
-  op: 'encode' | 'decode',
-  raw: unknown,
-): Promise<Payload[]> {
-  const body = bodySchema.safeParse(raw);
-  if (!body.success) {
-    throw new ApiProblem(
-      400,
-      'CodecBadRequest',
-      'The body is not a Payloads document',
-      body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
-    );
-  }
-  const payloads = body.data.payloads.map(payloadFromJson);
-  try {
-    return await (op === 'encode' ? codec.encode(payloads) : codec.decode(payloads));
-  } catch (err) {
-    if (err instanceof PayloadEncryptionError) {
-      throw new ApiProblem(
-        400,
-        `Codec${err.problem}`,
-        'The payloads cannot be decoded',
-        err.message,
-      );
-    }
-    throw err;
+    const options = { config: { codec: true }, bodyLimit: CODEC_BODY_LIMIT_BYTES };
+    app.post(url, options, async (request, reply) => {
+      const cors = corsHeaders(request);
+      // A UI of another namespace must not use this endpoint's keys.
+      const ns = request.headers['x-namespace'];
+      if (typeof ns === 'string' && ns !== '' && ns !== config.TEMPORAL_NAMESPACE) {
+        throw new ApiProblem(
+          400,
+          'CodecNamespace',
+          'The codec endpoint serves another namespace',
+          `X-Namespace is ${ns.slice(0, 200)}; this endpoint serves ${config.TEMPORAL_NAMESPACE}`,
+        );
+      }
+      const body = bodySchema.safeParse(request.body);
+      if (!body.success) {
+        throw new ApiProblem(
+          400,
+          'CodecBadRequest',
+          'The body is not a Payloads document',
+          body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+        );
+      }
+      const payloads = body.data.payloads.map(payloadFromJson);
+      const out = await codec[op](payloads).catch((err: unknown) => {
+        if (!(err instanceof PayloadEncryptionError)) throw err;
+        const title = 'The payloads cannot be decoded';
+        throw new ApiProblem(400, `Codec${err.problem}`, title, err.message);
+      });
+      void reply.headers(cors);
+      return { payloads: out.map(payloadToJson) };
+    });
   }
 }

@@ -8,20 +8,16 @@ export { parsePayloadKeys, PayloadKeyRing } from './keys';
 
 /**
  * AES-256-GCM payload codec, and the one place that turns the configuration into Temporal's data
- * converter (worker, client library, CLI and HTTP API all take it from here). No key configured:
- * undefined, the default converter. The codec runs outside the workflow sandbox.
- *
- * Each payload (serialized whole as `temporal.api.common.v1.Payload`, so its own encoding is hidden
- * too) is encrypted with the ring's current key under a fresh 96-bit nonce; the encoded payload's
- * metadata says how to open it:
+ * converter (no key configured: undefined, the SDK's default). Each payload, serialized whole as
+ * `temporal.api.common.v1.Payload` (its own encoding hidden too), is sealed with the ring's
+ * current key under a fresh 96-bit nonce:
  *
  *   encoding:           binary/encrypted
  *   encryption-key-id:  <id of the key>            (also the GCM associated data)
  *   data:               nonce (12) ‖ ciphertext ‖ tag (16)
  *
- * Decoding uses the key the metadata names, so older keys stay readable while configured.
- * Payloads not marked encrypted pass through. An unknown key id, a truncated payload and a failed
- * tag check throw PayloadEncryptionError.
+ * Decoding uses the key the metadata names (older keys stay readable while configured); payloads
+ * not marked encrypted pass through.
  */
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
@@ -30,15 +26,9 @@ export const KEY_ID_METADATA = 'encryption-key-id';
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 
-/** The wire shape of temporal.api.common.v1.Payload (metadata map, data), for the plaintext. */
 const PayloadMessage = new Type('Payload')
   .add(new MapField('metadata', 1, 'string', 'bytes'))
   .add(new Field('data', 2, 'bytes'));
-
-interface PayloadFields {
-  metadata?: Record<string, Uint8Array>;
-  data?: Uint8Array;
-}
 
 export class PayloadEncryptionError extends Error {
   constructor(
@@ -52,6 +42,15 @@ export class PayloadEncryptionError extends Error {
 
 const utf8 = (b: Uint8Array | null | undefined) =>
   b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8') : undefined;
+
+/** Runs `f`, a throw becoming PayloadEncryptionError `problem` with `message`. */
+function orFail<T>(f: () => T, problem: PayloadEncryptionError['problem'], message: string): T {
+  try {
+    return f();
+  } catch {
+    throw new PayloadEncryptionError(problem, message);
+  }
+}
 
 export class AesGcmPayloadCodec implements PayloadCodec {
   constructor(readonly keys: PayloadKeyRing) {}
@@ -75,18 +74,13 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     const nonce = randomBytes(NONCE_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.keys.key(id)!, nonce);
     cipher.setAAD(Buffer.from(id, 'utf8'));
-    const sealed = Buffer.concat([
-      nonce,
-      cipher.update(plain),
-      cipher.final(),
-      cipher.getAuthTag(),
-    ]);
+    const sealed = [nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()];
     return {
       metadata: {
         [METADATA_ENCODING_KEY]: Buffer.from(ENCRYPTED_ENCODING, 'utf8'),
         [KEY_ID_METADATA]: Buffer.from(id, 'utf8'),
       },
-      data: sealed,
+      data: Buffer.concat(sealed),
     };
   }
 
@@ -106,36 +100,27 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       );
     }
     const data = Buffer.from(payload.data ?? new Uint8Array());
+    const what = `an encrypted payload (key id "${id}")`;
     if (data.length < NONCE_BYTES + TAG_BYTES) {
       throw new PayloadEncryptionError(
         'Malformed',
-        `an encrypted payload (key id "${id}") is too short to hold a nonce and a tag: it was truncated`,
+        `${what} is too short to hold a nonce and a tag: it was truncated`,
       );
     }
     const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, NONCE_BYTES));
     decipher.setAAD(Buffer.from(id, 'utf8'));
     decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-    let plain: Buffer;
-    try {
-      plain = Buffer.concat([
-        decipher.update(data.subarray(NONCE_BYTES, data.length - TAG_BYTES)),
-        decipher.final(),
-      ]);
-    } catch {
-      throw new PayloadEncryptionError(
-        'Tampered',
-        `an encrypted payload (key id "${id}") failed authentication: it was altered, or encrypted with another key of that id`,
-      );
-    }
-    let inner: PayloadFields;
-    try {
-      inner = PayloadMessage.decode(plain) as PayloadFields;
-    } catch {
-      throw new PayloadEncryptionError(
-        'Malformed',
-        `an encrypted payload (key id "${id}") opened, but holds no payload`,
-      );
-    }
+    const sealed = data.subarray(NONCE_BYTES, data.length - TAG_BYTES);
+    const plain = orFail(
+      () => Buffer.concat([decipher.update(sealed), decipher.final()]),
+      'Tampered',
+      `${what} failed authentication: it was altered, or encrypted with another key of that id`,
+    );
+    const inner = orFail(
+      () => PayloadMessage.decode(plain) as Payload,
+      'Malformed',
+      `${what} opened, but holds no payload`,
+    );
     return { metadata: inner.metadata ?? {}, data: inner.data ?? new Uint8Array() };
   }
 }

@@ -8,7 +8,6 @@ import { inspect } from 'node:util';
  */
 
 const KEY_BYTES = 32;
-
 const KEY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
 
@@ -28,7 +27,6 @@ export class PayloadKeyRing {
     return [...this.#keys.keys()];
   }
 
-  /** The key of `id`, or undefined when it is not configured. */
   key(id: string): Buffer | undefined {
     return this.#keys.get(id);
   }
@@ -83,8 +81,5 @@ export function parsePayloadKeys(raw: string): {
     if (problem === undefined) entries.push([id, key]);
     else problems.push(problem);
   });
-  return {
-    ring: problems.length === 0 ? new PayloadKeyRing(entries) : undefined,
-    problems,
-  };
+  return { ring: problems.length === 0 ? new PayloadKeyRing(entries) : undefined, problems };
 }

@@ -17,10 +17,9 @@ import type { operationSchema, sourceStatusSchema } from '../schemas';
 import type { RouteModule } from '../server';
 
 /**
- * The routes of one source: PUT starts its provisioning to the desired state in the body, DELETE
- * its teardown, each answered with the operation it started or attached to; GET reads its latest
- * run; POST …/plan says what a PUT of the body would do, per resource (read-only). Names and
- * sandboxes in the path are checked (key scope, the request's rules) before any lookup.
+ * The routes of one source: PUT provisions it to the body's desired state, DELETE tears it down
+ * (each answered with the operation started or attached to), GET reads its latest run, POST
+ * …/plan says what a PUT would do (read-only). The path is checked before any lookup.
  */
 
 type Operation = z.infer<typeof operationSchema>;
@@ -60,10 +59,7 @@ export const registerSourceRoutes: RouteModule = (app, client, config) => {
   app.delete(SOURCE, async (request, reply) => {
     const path = sourceParams(request, true);
     const deleteDataset = deleteDatasetParam(request.query);
-    const started = await client.startDeprovision({
-      ...path,
-      ...(deleteDataset ? { deleteDataset: true } : {}),
-    });
+    const started = await client.startDeprovision({ ...path, deleteDataset });
     return answer(request, reply, 'deprovision', path, started);
   });
 
@@ -76,18 +72,14 @@ export const registerSourceRoutes: RouteModule = (app, client, config) => {
     }
   });
 
-  app.post(`${SOURCE}/plan`, async (request) => {
-    const path = sourceParams(request, true);
-    return client.plan({ ...(request.body ?? {}), ...path });
-  });
+  app.post(`${SOURCE}/plan`, async (request) =>
+    client.plan({ ...(request.body ?? {}), ...sourceParams(request, true) }),
+  );
 };
 
 const NAME_ONLY = provisionRequestSchema.pick({ name: true, sandbox: true });
 
-/**
- * The name and sandbox of the path, the caller's key allowed to touch the sandbox; with
- * `checkName`, the name held to the request's rules (PUT checks it with the whole body).
- */
+/** The path's name and sandbox, the key allowed the sandbox; `checkName`: the name's rules too. */
 function sourceParams(request: FastifyRequest, checkName = false): SourceKey {
   const { sandbox, name } = request.params as SourceKey;
   authorize(request, sandbox);
@@ -146,21 +138,18 @@ function preferredWait(header: string | string[] | undefined, max: number): numb
 }
 
 /**
- * The answer to an operation just started or attached to: with `Prefer: wait=<s>` the result (or
- * the failure as a problem) when it completes in time, otherwise 202 with its Location, warning
- * when no worker polls the task queue.
+ * The answer to an operation started or attached to: with `Prefer: wait=<s>` its outcome when it
+ * ends in time, otherwise 202 with its Location (warning when no worker polls the task queue).
  */
 function operationAnswerer(client: ProvisioningClient, config: ApiConfig) {
   const queue = config.TEMPORAL_TASK_QUEUE;
   let pollers: { at: number; count: number } | undefined;
   // A warning when no worker polls the task queue; the poller count is cached for 5 s.
   const workerWarning = async (): Promise<string | undefined> => {
-    try {
-      if (!pollers || Date.now() - pollers.at > 5000) {
-        pollers = { at: Date.now(), count: await workflowPollers(client.client, queue) };
-      }
-    } catch {
-      return undefined;
+    if (!pollers || Date.now() - pollers.at > 5000) {
+      const count = await workflowPollers(client.client, queue).catch(() => undefined);
+      if (count === undefined) return undefined;
+      pollers = { at: Date.now(), count };
     }
     return pollers.count > 0
       ? undefined
@@ -195,10 +184,7 @@ function operationAnswerer(client: ProvisioningClient, config: ApiConfig) {
   };
 }
 
-/**
- * The run's result if it ends within `seconds`, its failure thrown as a problem; undefined (the
- * long poll cancelled) otherwise.
- */
+/** The run's result if it ends within `seconds` (else undefined), its failure as a problem. */
 async function waitFor<W extends Workflow>(
   started: Started<W>,
   seconds: number,

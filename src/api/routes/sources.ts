@@ -1,8 +1,7 @@
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import type { z } from 'zod';
 import { SearchAttributes, WorkflowType } from '../../shared/names';
-import type { Principal } from '../auth';
-import { authorize } from '../auth';
+import { authorize, type Principal } from '../auth';
 import { invalid } from '../problems';
 import { provisionStatusSchema } from '../result-schemas';
 import { listQuerySchema, type sourceListSchema, type sourceSummarySchema } from '../schemas';
@@ -34,11 +33,8 @@ export const registerSourceListRoutes: RouteModule = (app, client, config) => {
       (raw.executions ?? []).map((e) => executionInfoFromRaw(e, converter, undefined, ns)),
     );
     const next = raw.nextPageToken?.length ? raw.nextPageToken : undefined;
-    const list: SourceList = {
-      items: infos.map(summaryOf),
-      nextPageToken: next && Buffer.from(next).toString('base64url'),
-    };
-    return list;
+    const nextPageToken = next && Buffer.from(next).toString('base64url');
+    return { items: infos.map(summaryOf), nextPageToken } satisfies SourceList;
   });
 };
 
@@ -60,11 +56,11 @@ function visibilityQuery(imsOrg: string, p: Principal, sandbox?: string, status?
 
 function summaryOf(info: ExecutionInfo): SourceSummary {
   const sa = info.typedSearchAttributes;
-  const sb = sa.get(SearchAttributes.sandbox) ?? '';
-  const nm = sa.get(SearchAttributes.sourceName) ?? info.workflowId.split('/').slice(3).join('/');
+  const sandbox = sa.get(SearchAttributes.sandbox) ?? '';
+  const name = sa.get(SearchAttributes.sourceName) ?? info.workflowId.split('/').slice(3).join('/');
   return {
-    sandbox: sb,
-    name: nm,
+    sandbox,
+    name,
     workflowId: info.workflowId,
     runId: info.runId,
     workflowType: info.type,
@@ -72,6 +68,6 @@ function summaryOf(info: ExecutionInfo): SourceSummary {
     status: provisionStatusSchema.safeParse(sa.get(SearchAttributes.status)).data,
     startTime: info.startTime.toISOString(),
     closeTime: info.closeTime?.toISOString(),
-    links: { self: sourcePath(sb, nm) },
+    links: { self: sourcePath(sandbox, name) },
   };
 }
