@@ -164,11 +164,9 @@ function dataPrepApi(http: AepHttp) {
       return http.send(createdMappingSetSchema, { ...call, method: 'put', json: body });
     },
 
-    /** The set's latest version, or `version` when given; null when absent. */
-    async getMappingSet(sandbox: string, id: string, signal?: AbortSignal, version?: number) {
-      const call = mappingSets.item('getMappingSet', id, sandbox, signal);
-      const at = version === undefined ? undefined : new URLSearchParams({ version: `${version}` });
-      return http.getOne(mappingSetSchema, { ...call, searchParams: at });
+    /** The set's latest version; null when absent. */
+    async getMappingSet(sandbox: string, id: string, signal?: AbortSignal) {
+      return http.getOne(mappingSetSchema, mappingSets.item('getMappingSet', id, sandbox, signal));
     },
 
     async findMappingSets(sandbox: string, q: { name: string }, signal?: AbortSignal) {

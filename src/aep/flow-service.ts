@@ -11,7 +11,6 @@ import {
   createdSchema,
   flowSchema,
   listPageSchema,
-  singleItemSchema,
   sourceConnectionSchema,
   targetConnectionSchema,
 } from './schemas';
@@ -84,7 +83,6 @@ const resources =
       'flowservice',
       `${FLOW_SERVICE_PATH}/${label[0]!.toLowerCase()}${label.slice(1)}s`,
     );
-    const single = singleItemSchema(item);
     const page = listPageSchema(item);
     return {
       create: async (sandbox: string, body: Body, signal?: AbortSignal) => {
@@ -94,7 +92,7 @@ const resources =
 
       /** Null when absent (404). */
       get: async (sandbox: string, id: string, signal?: AbortSignal): Promise<Item | null> => {
-        const found = await http.getOne(single, kind.item(`get${label}`, id, sandbox, signal));
+        const found = await http.getOne(page, kind.item(`get${label}`, id, sandbox, signal));
         return found?.items[0] ?? null;
       },
 
