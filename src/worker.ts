@@ -33,8 +33,7 @@ export const SHUTDOWN_FORCE_MS = SHUTDOWN_GRACE_MS + 15_000;
  */
 export async function buildWorker(opts: {
   config: Config;
-  /** An existing connection (tests); otherwise one by Temporal's conventions (src/connection.ts). */
-  connection?: NativeConnection;
+  connection: NativeConnection;
   /** Override the task queue (tests use a fresh one each). */
   taskQueue?: string;
   /** A prebuilt workflow bundle (tests, Docker image: WORKFLOW_BUNDLE_PATH); else ./workflows. */
@@ -42,8 +41,7 @@ export async function buildWorker(opts: {
   /** Extra worker tuning (concurrency limits, sticky cache, shutdown times...). */
   tuning?: Partial<WorkerOptions>;
 }): Promise<Worker> {
-  const { config } = opts;
-  const connection = opts.connection ?? (await NativeConnection.connect(connectionOptions(config)));
+  const { config, connection } = opts;
   const codePath = config.WORKFLOW_BUNDLE_PATH;
   const workflowBundle = opts.workflowBundle ?? (codePath ? { codePath } : undefined);
   // Payloads are encrypted by the worker, outside the workflow sandbox: the bundle is the same
