@@ -74,7 +74,7 @@ function parseWith<S extends z.ZodType>(schema: S, env: Env): z.infer<S> & Conne
   // its problems are listed with the others.
   const temporal = loadTemporalConnection(cleaned);
   const problems = (result.error?.issues ?? []).map((i) => {
-    const key = i.path.join('.');
+    const key = String(i.path[0] ?? ''); // the variable, also for an item of a list
     return !key || i.message.includes(key) ? i.message : `${key}: ${i.message}`;
   });
   problems.push(...temporal.problems);
