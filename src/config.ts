@@ -74,7 +74,7 @@ function parseWith<S extends z.ZodType>(schema: S, env: Env): z.infer<S> & Conne
   // its problems are listed with the others.
   const temporal = loadTemporalConnection(cleaned);
   const problems = (result.error?.issues ?? []).map((i) => {
-    const key = i.path.join('.');
+    const key = String(i.path[0] ?? ''); // the variable, also for an item of a list
     return !key || i.message.includes(key) ? i.message : `${key}: ${i.message}`;
   });
   problems.push(...temporal.problems);
@@ -88,21 +88,16 @@ function parseWith<S extends z.ZodType>(schema: S, env: Env): z.infer<S> & Conne
 }
 
 /** Full configuration (worker, demo). Throws ConfigError listing every problem. */
-export function parseConfig(env: Env = process.env): Config {
-  return parseWith(configSchema, env);
-}
+export const parseConfig = (env: Env = process.env): Config => parseWith(configSchema, env);
 
 /** Temporal-only configuration (client library, CLI). */
-export function parseClientConfig(env: Env = process.env): ClientConfig {
-  return parseWith(clientConfigSchema, env);
-}
+export const parseClientConfig = (env: Env = process.env): ClientConfig =>
+  parseWith(clientConfigSchema, env);
 
 /** The HTTP API's configuration (src/api/main.ts). */
-export function parseApiConfig(env: Env = process.env): ApiConfig {
-  return parseWith(apiConfigSchema, env);
-}
+export const parseApiConfig = (env: Env = process.env): ApiConfig =>
+  parseWith(apiConfigSchema, env);
 
 /** Full configuration from the environment with some values forced (demo, benchmark, chaos). */
-export function parseConfigWith(overrides: Env): Config {
-  return parseConfig({ ...process.env, ...overrides });
-}
+export const parseConfigWith = (overrides: Env): Config =>
+  parseConfig({ ...process.env, ...overrides });

@@ -11,7 +11,6 @@ import {
 import type { Client } from '@temporalio/client';
 import { createActivities } from './activities';
 import { createAepClient } from './aep/client';
-import { createTokenProvider } from './aep/token';
 import { dataConverterOf } from './codec';
 import { parseConfig, type Config } from './config';
 import { clientOn, connectionOptions } from './connection';
@@ -29,13 +28,12 @@ export const SHUTDOWN_GRACE_MS = ATTEMPT_TIMEOUT_MS + 5_000;
 export const SHUTDOWN_FORCE_MS = SHUTDOWN_GRACE_MS + 15_000;
 
 /**
- * The only place that builds real clients: the AEP client (with one IMS token cache per process)
- * and the Temporal connection. Everything else receives them injected.
+ * The only place that builds real clients: the AEP client (its one IMS token cache serves the
+ * process) and the Temporal connection. Everything else receives them injected.
  */
 export async function buildWorker(opts: {
   config: Config;
-  /** An existing connection (tests); otherwise one by Temporal's conventions (src/connection.ts). */
-  connection?: NativeConnection;
+  connection: NativeConnection;
   /** Override the task queue (tests use a fresh one each). */
   taskQueue?: string;
   /** A prebuilt workflow bundle (tests, Docker image: WORKFLOW_BUNDLE_PATH); else ./workflows. */
@@ -43,11 +41,9 @@ export async function buildWorker(opts: {
   /** Extra worker tuning (concurrency limits, sticky cache, shutdown times...). */
   tuning?: Partial<WorkerOptions>;
 }): Promise<Worker> {
-  const { config } = opts;
-  const aep = createAepClient({ config, tokens: createTokenProvider({ config }) });
-  const connection = opts.connection ?? (await NativeConnection.connect(connectionOptions(config)));
-  const bundlePath = config.WORKFLOW_BUNDLE_PATH;
-  const workflowBundle = opts.workflowBundle ?? (bundlePath ? { codePath: bundlePath } : undefined);
+  const { config, connection } = opts;
+  const codePath = config.WORKFLOW_BUNDLE_PATH;
+  const workflowBundle = opts.workflowBundle ?? (codePath ? { codePath } : undefined);
   // Payloads are encrypted by the worker, outside the workflow sandbox: the bundle is the same
   // with or without PAYLOAD_ENCRYPTION_KEYS.
   const dataConverter = dataConverterOf(config);
@@ -57,7 +53,7 @@ export async function buildWorker(opts: {
     taskQueue: opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities({
-      aep,
+      aep: createAepClient({ config }),
       place: placeOf(config),
       // Updates to dataset workflows: payloads encoded with the same converter (codec keys).
       temporal: clientOn(connection, config),
@@ -81,17 +77,18 @@ export async function buildWorker(opts: {
 }
 
 /** The WORKER_* settings as worker options; unset ones are left out (the SDK's defaults). */
-function workerTuning(config: Config): Partial<WorkerOptions> {
-  const slots = config.WORKER_MAX_CONCURRENT_ACTIVITIES;
-  const workflowSlots = config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS;
-  const { WORKER_ACTIVITY_POLLERS: activityPolls, WORKER_WORKFLOW_POLLERS: workflowPolls } = config;
+function workerTuning(c: Config): Partial<WorkerOptions> {
+  const slots = c.WORKER_MAX_CONCURRENT_ACTIVITIES;
+  const workflowSlots = c.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS;
   const tuning = {
     maxConcurrentActivityTaskExecutions: slots,
     maxConcurrentWorkflowTaskExecutions: workflowSlots,
-    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    maxCachedWorkflows: c.WORKER_MAX_CACHED_WORKFLOWS,
     // Pollers cannot outnumber slots (the SDK refuses it).
-    maxConcurrentActivityTaskPolls: activityPolls && Math.min(activityPolls, slots),
-    maxConcurrentWorkflowTaskPolls: workflowPolls && Math.min(workflowPolls, workflowSlots ?? 40),
+    maxConcurrentActivityTaskPolls:
+      c.WORKER_ACTIVITY_POLLERS && Math.min(c.WORKER_ACTIVITY_POLLERS, slots),
+    maxConcurrentWorkflowTaskPolls:
+      c.WORKER_WORKFLOW_POLLERS && Math.min(c.WORKER_WORKFLOW_POLLERS, workflowSlots ?? 40),
   };
   return Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined));
 }
@@ -116,14 +113,6 @@ function jsonLog({ message, level, timestampNanos, meta }: LogEntry): void {
 function metricsAddress(config: Config): string {
   const host = config.METRICS_HOST.includes(':') ? `[${config.METRICS_HOST}]` : config.METRICS_HOST;
   return `${host}:${config.METRICS_PORT}`;
-}
-
-function installRuntime(config: Config): void {
-  const metrics = { prometheus: { bindAddress: metricsAddress(config) } };
-  Runtime.install({
-    logger: new DefaultLogger(config.LOG_LEVEL.toUpperCase() as 'INFO', jsonLog),
-    ...(config.METRICS_PORT > 0 ? { telemetryOptions: { metrics } } : {}),
-  });
 }
 
 /** WORKER_BUILD_ID, else the package version (package.json beside src/ and dist/). */
@@ -186,7 +175,11 @@ const logInfo = (fields: object) =>
 
 async function main(): Promise<void> {
   const config = parseConfig();
-  installRuntime(config);
+  const metrics = { prometheus: { bindAddress: metricsAddress(config) } };
+  Runtime.install({
+    logger: new DefaultLogger(config.LOG_LEVEL.toUpperCase() as 'INFO', jsonLog),
+    ...(config.METRICS_PORT > 0 ? { telemetryOptions: { metrics } } : {}),
+  });
   const connection = await NativeConnection.connect(connectionOptions(config));
   const worker = await buildWorker({ config, connection });
   // Worker.run() stops polling on SIGINT/SIGTERM, lets running tasks finish, then resolves.

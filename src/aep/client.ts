@@ -1,6 +1,6 @@
 /**
- * `createAepClient`: the one AEP client (`AepClient`, types.ts), per API over the one HTTP core
- * (http.ts); Flow Service in flow-service.ts.
+ * `createAepClient`: the one AEP client (its type is `AepClient`), per API over the one HTTP core
+ * (http.ts); Flow Service in flow-service.ts, request types in types.ts.
  *
  * Contract (every method):
  * - Does I/O: activities only; workflows import at most the `AepClient` type.
@@ -32,13 +32,13 @@ import {
   mappingSetSchema,
   xdmSchemaSchema,
 } from './schemas';
-import type { AepClient, ApiOn } from './types';
+import type { CreateDatasetBody, CreateMappingSetBody, SendToInletArgs } from './types';
 
-export type { AepClient };
+export type AepClient = ReturnType<typeof createAepClient>;
 export type { AepClientConfig } from './http';
 export { nameFilter, encodePropertyFilter, resolveNextPage } from './flow-service';
 
-export function createAepClient(deps: AepClientDeps): AepClient {
+export function createAepClient(deps: AepClientDeps) {
   const http = createAepHttp(deps);
   const { inletHttp, tokens } = http;
   return {
@@ -46,7 +46,8 @@ export function createAepClient(deps: AepClientDeps): AepClient {
     ...catalogApi(http),
     ...dataPrepApi(http),
 
-    async getSchema(sandbox, schemaId, signal) {
+    /** The schema with this `$id` (or `meta:altId`); null when absent. */
+    async getSchema(sandbox: string, schemaId: string, signal?: AbortSignal) {
       return http.getOne(xdmSchemaSchema, {
         operation: 'schemaregistry.getSchema',
         resource: schemaId,
@@ -57,8 +58,11 @@ export function createAepClient(deps: AepClientDeps): AepClient {
       });
     },
 
-    /** The inlet (DCS): no sandbox header (the URL says org and sandbox); a token if asked. */
-    async sendToInlet({ inletUrl, flowId, record, authenticated, signal }) {
+    /**
+     * One record to the inlet (DCS), resolved for 2xx: no sandbox header (the URL says org and
+     * sandbox); a token if asked.
+     */
+    async sendToInlet({ inletUrl, flowId, record, authenticated, signal }: SendToInletArgs) {
       const context = { operation: 'inlet.send', resource: flowId };
       try {
         const send = (token?: string) =>
@@ -90,10 +94,10 @@ export function schemaContainer(schemaId: string): 'global' | 'tenant' {
 }
 
 /** Catalog: datasets (create, get, exact-name lookup over all pages, tolerant delete). */
-function catalogApi(http: AepHttp): ApiOn<'Dataset'> {
+function catalogApi(http: AepHttp) {
   const datasets = collection('catalog', 'data/foundation/catalog/dataSets');
   return {
-    async createDataset(sandbox, body, signal) {
+    async createDataset(sandbox: string, body: CreateDatasetBody, signal?: AbortSignal) {
       const call = datasets.call('createDataset', sandbox, signal, body.name);
       const res = await http.platform({ ...call, method: 'post', json: body });
       const id = http
@@ -104,13 +108,14 @@ function catalogApi(http: AepHttp): ApiOn<'Dataset'> {
       return { id };
     },
 
-    async getDataset(sandbox, id, signal) {
+    async getDataset(sandbox: string, id: string, signal?: AbortSignal) {
       const call = datasets.item('getDataset', id, sandbox, signal);
       const found = await http.getOne(datasetMapSchema, call);
       return found?.find((d) => d.id === id) ?? null;
     },
 
-    async findDatasets(sandbox, q, signal) {
+    /** Every dataset named exactly `q.name` (all pages). */
+    async findDatasets(sandbox: string, q: { name: string }, signal?: AbortSignal) {
       const call = datasets.call('findDatasets', sandbox, signal, q.name);
       const found = await http.offsetPages(
         call,
@@ -126,7 +131,7 @@ function catalogApi(http: AepHttp): ApiOn<'Dataset'> {
       return found.filter((d) => d.name === q.name);
     },
 
-    async deleteDataset(sandbox, id, signal) {
+    async deleteDataset(sandbox: string, id: string, signal?: AbortSignal) {
       // Catalog answers 200 `["@/dataSets/{id}"]`, or 200 `[]` when nothing matched.
       return http.deleteOne(datasets.item('deleteDataset', id, sandbox, signal), (body) => {
         const refs = catalogRefsSchema.safeParse(body);
@@ -140,26 +145,31 @@ function catalogApi(http: AepHttp): ApiOn<'Dataset'> {
  * Data Prep: mapping sets (create, versioned update with PUT, get a version, exact-name lookup
  * over all pages, tolerant delete).
  */
-function dataPrepApi(http: AepHttp): ApiOn<'MappingSet'> {
+function dataPrepApi(http: AepHttp) {
   const mappingSets = collection('dataprep', 'data/foundation/conversion/mappingSets');
   return {
-    async createMappingSet(sandbox, body, signal) {
+    async createMappingSet(sandbox: string, body: CreateMappingSetBody, signal?: AbortSignal) {
       const call = mappingSets.call('createMappingSet', sandbox, signal, body.name);
       return http.send(createdMappingSetSchema, { ...call, method: 'post', json: body });
     },
 
-    async updateMappingSet(sandbox, id, body, signal) {
+    /** `PUT /mappingSets/{id}`: the body becomes the set's next version (`version` + 1). */
+    async updateMappingSet(
+      sandbox: string,
+      id: string,
+      body: CreateMappingSetBody,
+      signal?: AbortSignal,
+    ) {
       const call = mappingSets.item('updateMappingSet', id, sandbox, signal);
       return http.send(createdMappingSetSchema, { ...call, method: 'put', json: body });
     },
 
-    async getMappingSet(sandbox, id, signal, version) {
-      const call = mappingSets.item('getMappingSet', id, sandbox, signal);
-      const at = version === undefined ? undefined : new URLSearchParams({ version: `${version}` });
-      return http.getOne(mappingSetSchema, { ...call, searchParams: at });
+    /** The set's latest version; null when absent. */
+    async getMappingSet(sandbox: string, id: string, signal?: AbortSignal) {
+      return http.getOne(mappingSetSchema, mappingSets.item('getMappingSet', id, sandbox, signal));
     },
 
-    async findMappingSets(sandbox, q, signal) {
+    async findMappingSets(sandbox: string, q: { name: string }, signal?: AbortSignal) {
       const call = mappingSets.call('findMappingSets', sandbox, signal, q.name);
       const found = await http.offsetPages(
         call,
@@ -178,7 +188,7 @@ function dataPrepApi(http: AepHttp): ApiOn<'MappingSet'> {
       return found.filter((m) => m.name === q.name);
     },
 
-    async deleteMappingSet(sandbox, id, signal) {
+    async deleteMappingSet(sandbox: string, id: string, signal?: AbortSignal) {
       return http.deleteOne(mappingSets.item('deleteMappingSet', id, sandbox, signal));
     },
   };

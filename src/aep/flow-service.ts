@@ -11,19 +11,30 @@ import {
   createdSchema,
   flowSchema,
   listPageSchema,
-  singleItemSchema,
   sourceConnectionSchema,
   targetConnectionSchema,
 } from './schemas';
-import type { ApiOn, Create, Delete, Get, List, Patch, PropertyFilter } from './types';
+import type * as T from './types';
 
 const FLOW_SERVICE_PATH = 'data/foundation/flowservice';
 
-export function flowServiceApi(http: AepHttp): ApiOn<'Connection' | 'Flow' | 'flowAction'> {
-  const connections = resources(http, 'Connection', baseConnectionSchema);
-  const sources = resources(http, 'SourceConnection', sourceConnectionSchema);
-  const targets = resources(http, 'TargetConnection', targetConnectionSchema);
-  const flows = resources(http, 'Flow', flowSchema);
+export function flowServiceApi(http: AepHttp) {
+  const connections = resources<T.CreateBaseConnectionBody>()(
+    http,
+    'Connection',
+    baseConnectionSchema,
+  );
+  const sources = resources<T.CreateSourceConnectionBody>()(
+    http,
+    'SourceConnection',
+    sourceConnectionSchema,
+  );
+  const targets = resources<T.CreateTargetConnectionBody>()(
+    http,
+    'TargetConnection',
+    targetConnectionSchema,
+  );
+  const flows = resources<T.CreateFlowBody>()(http, 'Flow', flowSchema);
   return {
     createConnection: connections.create,
     getConnection: connections.get,
@@ -44,7 +55,13 @@ export function flowServiceApi(http: AepHttp): ApiOn<'Connection' | 'Flow' | 'fl
     patchFlow: flows.patch,
     deleteFlow: flows.delete,
 
-    async flowAction(sandbox, id, action, signal) {
+    /** `POST /flows/{id}/action?op=enable|disable`. */
+    async flowAction(
+      sandbox: string,
+      id: string,
+      action: 'enable' | 'disable',
+      signal?: AbortSignal,
+    ) {
       return http.send(createdSchema, {
         operation: `flowservice.${action}Flow`,
         resource: id,
@@ -58,70 +75,80 @@ export function flowServiceApi(http: AepHttp): ApiOn<'Connection' | 'Flow' | 'fl
   };
 }
 
-/** The calls on kind `label` (collection `/connections` for `Connection`). */
-function resources<T>(
-  http: AepHttp,
-  label: string,
-  item: z.ZodType<T>,
-): { create: Create<unknown>; get: Get<T>; list: List<T>; patch: Patch; delete: Delete } {
-  const kind = collection(
-    'flowservice',
-    `${FLOW_SERVICE_PATH}/${label[0]!.toLowerCase()}${label.slice(1)}s`,
-  );
-  const single = singleItemSchema(item);
-  const page = listPageSchema(item);
-  return {
-    async create(sandbox, body, signal) {
-      const call = kind.call(`create${label}`, sandbox, signal);
-      return http.send(createdSchema, { ...call, method: 'post', json: body });
-    },
+/** The calls on kind `label` (collection `/connections` for `Connection`), creating `Body`s. */
+const resources =
+  <Body>() =>
+  <Item>(http: AepHttp, label: string, item: z.ZodType<Item>) => {
+    const kind = collection(
+      'flowservice',
+      `${FLOW_SERVICE_PATH}/${label[0]!.toLowerCase()}${label.slice(1)}s`,
+    );
+    const page = listPageSchema(item);
+    return {
+      create: async (sandbox: string, body: Body, signal?: AbortSignal) => {
+        const call = kind.call(`create${label}`, sandbox, signal);
+        return http.send(createdSchema, { ...call, method: 'post', json: body });
+      },
 
-    async get(sandbox, id, signal) {
-      const found = await http.getOne(single, kind.item(`get${label}`, id, sandbox, signal));
-      return found?.items[0] ?? null;
-    },
+      /** Null when absent (404). */
+      get: async (sandbox: string, id: string, signal?: AbortSignal): Promise<Item | null> => {
+        const found = await http.getOne(page, kind.item(`get${label}`, id, sandbox, signal));
+        return found?.items[0] ?? null;
+      },
 
-    async list(sandbox, filters, opts, signal) {
-      const operation = `flowservice.list${label}s`;
-      const first = new URLSearchParams();
-      for (const f of filters) first.append('property', encodePropertyFilter(f));
-      first.set('limit', String(opts?.limit ?? 100));
+      /** Every page; `opts.limit` is only the page size asked of Platform. */
+      list: async (
+        sandbox: string,
+        filters: T.PropertyFilter[],
+        opts?: { limit?: number },
+        signal?: AbortSignal,
+      ): Promise<Item[]> => {
+        const operation = `flowservice.list${label}s`;
+        const first = new URLSearchParams();
+        for (const f of filters) first.append('property', encodePropertyFilter(f));
+        first.set('limit', String(opts?.limit ?? 100));
 
-      const items: T[] = [];
-      const seen = new Set<string>();
-      for (let next = { path: kind.path, params: first }; ;) {
-        const key = `${next.path}?${next.params.toString()}`;
-        if (seen.has(key) || seen.size >= MAX_PAGES) {
-          throw unexpectedResponse(200, 'pagination does not terminate', { operation });
+        const items: Item[] = [];
+        const seen = new Set<string>();
+        for (let next = { path: kind.path, params: first }; ;) {
+          const key = `${next.path}?${next.params.toString()}`;
+          if (seen.has(key) || seen.size >= MAX_PAGES) {
+            throw unexpectedResponse(200, 'pagination does not terminate', { operation });
+          }
+          seen.add(key);
+          const res = await http.platform({
+            operation,
+            method: 'get',
+            path: next.path,
+            searchParams: next.params,
+            sandbox,
+            signal,
+          });
+          const body = http.parse(page, res, { operation });
+          items.push(...body.items);
+          const href = body._links?.next?.href;
+          if (!href) return items;
+          next = resolveNextPage(href, first);
         }
-        seen.add(key);
-        const res = await http.platform({
-          operation,
-          method: 'get',
-          path: next.path,
-          searchParams: next.params,
-          sandbox,
-          signal,
-        });
-        const body = http.parse(page, res, { operation });
-        items.push(...body.items);
-        const href = body._links?.next?.href;
-        if (!href) return items;
-        next = resolveNextPage(href, first);
-      }
-    },
+      },
 
-    async patch(sandbox, id, etag, ops, signal) {
-      const call = kind.item(`patch${label}`, id, sandbox, signal);
-      const headers = { 'if-match': etag };
-      return http.send(createdSchema, { ...call, method: 'patch', json: ops, headers });
-    },
+      patch: async (
+        sandbox: string,
+        id: string,
+        etag: string,
+        ops: T.JsonPatchOp[],
+        signal?: AbortSignal,
+      ) => {
+        const call = kind.item(`patch${label}`, id, sandbox, signal);
+        const headers = { 'if-match': etag };
+        return http.send(createdSchema, { ...call, method: 'patch', json: ops, headers });
+      },
 
-    async delete(sandbox, id, signal) {
-      return http.deleteOne(kind.item(`delete${label}`, id, sandbox, signal));
-    },
+      delete: async (sandbox: string, id: string, signal?: AbortSignal) => {
+        return http.deleteOne(kind.item(`delete${label}`, id, sandbox, signal));
+      },
+    };
   };
-}
 
 /**
  * `path op value` for one `property=` parameter (URLSearchParams does the URL encoding); an array
@@ -130,7 +157,7 @@ function resources<T>(
  * same under both. Any other is a TypeError: callers leave that condition out and match on their
  * side (`nameFilter`).
  */
-export function encodePropertyFilter(f: PropertyFilter): string {
+export function encodePropertyFilter(f: T.PropertyFilter): string {
   const op = f.op ?? '==';
   const values = Array.isArray(f.value) ? f.value : [f.value];
   if (values.length === 0) throw new TypeError(`property filter on ${f.path}: empty value list`);
@@ -155,7 +182,7 @@ function isFilterable(value: string): boolean {
  * under every filter reading (a comma or a double quote in it). Either way the caller keeps only
  * exact, case-sensitive matches on its side, since servers may also compare names ignoring case.
  */
-export function nameFilter(name: string): PropertyFilter[] {
+export function nameFilter(name: string): T.PropertyFilter[] {
   return isFilterable(name) ? [{ path: 'name', value: name }] : [];
 }
 

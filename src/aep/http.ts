@@ -28,11 +28,10 @@ export const MAX_PAGES = 1_000;
 /** Catalog and Data Prep both cap a page at 100 items; offset-paged reads ask for full pages. */
 export const OFFSET_PAGE_SIZE = 100;
 
-/** What a call is about (for failures) and where it goes. */
+/** What a call is about (for failures) and where it goes (`path`: relative to AEP_PLATFORM_URL). */
 export interface Call {
   operation: string;
   resource?: string;
-  /** Relative to AEP_PLATFORM_URL, without leading slash. */
   path: string;
   sandbox: string;
   signal?: AbortSignal | undefined;
@@ -54,7 +53,8 @@ export type AepHttp = ReturnType<typeof createAepHttp>;
 export function createAepHttp(deps: AepClientDeps) {
   const { config } = deps;
   const tokens = deps.tokens ?? createTokenProvider(deps);
-  const platformHttp = aepKy(deps).extend({ prefixUrl: config.AEP_PLATFORM_URL });
+  const inletHttp = aepKy(deps); // for the streaming inlet: no prefix URL, no Platform headers
+  const platformHttp = inletHttp.extend({ prefixUrl: config.AEP_PLATFORM_URL });
 
   async function platform(req: PlatformRequest): Promise<PlatformResponse> {
     const context = { operation: req.operation, resource: req.resource, method: req.method };
@@ -138,8 +138,6 @@ export function createAepHttp(deps: AepClientDeps) {
     return [...out.values()];
   }
 
-  /** For the streaming inlet: no prefix URL, no Platform headers. */
-  const inletHttp = aepKy(deps);
   return { platform, parse, getOne, send, deleteOne, offsetPages, inletHttp, tokens };
 }
 

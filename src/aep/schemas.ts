@@ -53,7 +53,6 @@ export const datasetMapSchema = z
 // ---- Flow Service ----------------------------------------------------------------------------
 
 export const createdSchema = z.looseObject({ id: z.string().min(1), etag: z.string() });
-export type CreatedFlowServiceResource = z.output<typeof createdSchema>;
 
 /** The fields every Flow Service resource has (`name` is optional on source and target ones). */
 function flowServiceFields<N extends z.ZodType>(name: N) {
@@ -119,12 +118,10 @@ export const flowSchema = z.looseObject({
 });
 export type Flow = z.output<typeof flowSchema>;
 
-/** `GET /{kind}/{id}` answers `{items: [item]}`. */
-export function singleItemSchema<T>(item: z.ZodType<T>) {
-  return z.looseObject({ items: z.array(item) });
-}
-
-/** `GET /{kind}?…` answers `{items, _links: {next: {href}}}`; `next` absent on the last page. */
+/**
+ * `GET /{kind}?…` answers `{items, _links: {next: {href}}}`, `next` absent on the last page;
+ * `GET /{kind}/{id}` answers `{items: [item]}`.
+ */
 export function listPageSchema<T>(item: z.ZodType<T>) {
   return z.looseObject({
     items: z.array(item),
@@ -140,7 +137,6 @@ export const createdMappingSetSchema = z.looseObject({
   id: z.string().min(1),
   version: z.number(),
 });
-export type CreatedMappingSet = z.output<typeof createdMappingSetSchema>;
 
 export const mappingSetSchema = z.looseObject({
   id: z.string(),

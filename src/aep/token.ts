@@ -8,7 +8,8 @@
  * - `invalidate(token)` drops the cached token only if it is still that one, so N callers that
  *   saw a 401 with the same stale token cause one refresh.
  * - IMS refusing the credentials (400/401/403) is `AepUnauthorized`, non-retryable.
- */ import ky from 'ky';
+ */
+import ky from 'ky';
 import { type Config } from '../config';
 import { readHttpError, toAepFailure } from './errors';
 import { imsTokenSchema } from './schemas';
@@ -25,32 +26,26 @@ export type TokenConfig = Pick<
   'AEP_IMS_URL' | 'AEP_CLIENT_ID' | 'AEP_CLIENT_SECRET' | 'AEP_SCOPES' | 'AEP_REQUEST_TIMEOUT_MS'
 >;
 
-export interface TokenProviderDeps {
-  config: TokenConfig;
-  fetch?: typeof fetch;
-  /** Milliseconds since epoch; injectable so tests can move time past the refresh margin. */
-  now?: () => number;
-}
-
 const MAX_REFRESH_MARGIN_MS = 5 * 60_000;
 
 /** `refreshAt`: when to stop handing it out (expiry minus margin). */
 type CachedToken = { value: string; refreshAt: number };
 
-export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
-  const { config } = deps;
-  const now = deps.now ?? Date.now;
-  const http = aepKy(deps);
+/** `now` (ms since epoch) is injectable so tests can move time past the refresh margin. */
+export function createTokenProvider(deps: {
+  config: TokenConfig;
+  fetch?: typeof fetch;
+  now?: () => number;
+}): TokenProvider {
+  const { config, now = Date.now } = deps;
   const tokenUrl = `${config.AEP_IMS_URL.replace(/\/+$/, '')}/ims/token/v3`;
-
   let cached: CachedToken | undefined;
   let inFlight: Promise<CachedToken> | undefined;
 
   async function requestToken(): Promise<CachedToken> {
-    const context = { operation: 'ims.token', service: 'ims' as const };
     try {
       const requestedAt = now();
-      const response = await http.post(tokenUrl, {
+      const response = await aepKy(deps).post(tokenUrl, {
         body: new URLSearchParams({
           grant_type: 'client_credentials',
           client_id: config.AEP_CLIENT_ID,
@@ -66,7 +61,7 @@ export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
       const margin = Math.min(MAX_REFRESH_MARGIN_MS, lifetimeMs * 0.1);
       return { value: body.access_token, refreshAt: requestedAt + lifetimeMs - margin };
     } catch (err) {
-      throw toAepFailure(err, context);
+      throw toAepFailure(err, { operation: 'ims.token', service: 'ims' });
     }
   }
 

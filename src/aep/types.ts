@@ -1,12 +1,8 @@
 /**
- * The AEP client's typed surface (contract: client.ts) and its request types. Type-only.
+ * The AEP client's request types (the client's type is its implementation's, client.ts). Type-only.
  * Response types are the zod schemas' (schemas.ts), which keep every field Platform returned.
  */
-import type * as S from './schemas';
-
 export type * from './schemas';
-
-export type DeleteOutcome = 'deleted' | 'absent';
 
 type SpecRef = { id: string; version: string };
 /** What every created resource carries. */
@@ -96,97 +92,3 @@ export interface SendToInletArgs {
   authenticated: boolean;
   signal?: AbortSignal;
 }
-
-type Created = S.CreatedFlowServiceResource;
-export type Create<Body, Out = Created> = (
-  sandbox: string,
-  body: Body,
-  signal?: AbortSignal,
-) => Promise<Out>;
-/** Null when absent (404). */
-export type Get<T> = (sandbox: string, id: string, signal?: AbortSignal) => Promise<T | null>;
-/** Every page; `opts.limit` is only the page size asked of Platform. */
-export type List<T> = (
-  sandbox: string,
-  filters: PropertyFilter[],
-  opts?: { limit?: number },
-  signal?: AbortSignal,
-) => Promise<T[]>;
-/** Every item whose name is exactly `name` (all pages). */
-export type Find<T> = (sandbox: string, q: { name: string }, signal?: AbortSignal) => Promise<T[]>;
-export type Patch = (
-  sandbox: string,
-  id: string,
-  etag: string,
-  ops: JsonPatchOp[],
-  signal?: AbortSignal,
-) => Promise<Created>;
-export type Delete = (sandbox: string, id: string, signal?: AbortSignal) => Promise<DeleteOutcome>;
-
-export interface AepClient {
-  // ---- Flow Service (flow-service.ts)
-  createConnection: Create<CreateBaseConnectionBody>;
-  getConnection: Get<S.BaseConnection>;
-  listConnections: List<S.BaseConnection>;
-  patchConnection: Patch;
-  deleteConnection: Delete;
-  createSourceConnection: Create<CreateSourceConnectionBody>;
-  getSourceConnection: Get<S.SourceConnection>;
-  listSourceConnections: List<S.SourceConnection>;
-  deleteSourceConnection: Delete;
-  createTargetConnection: Create<CreateTargetConnectionBody>;
-  getTargetConnection: Get<S.TargetConnection>;
-  listTargetConnections: List<S.TargetConnection>;
-  deleteTargetConnection: Delete;
-  createFlow: Create<CreateFlowBody>;
-  getFlow: Get<S.Flow>;
-  listFlows: List<S.Flow>;
-  patchFlow: Patch;
-  deleteFlow: Delete;
-  /** `POST /flows/{id}/action?op=enable|disable`. */
-  flowAction(
-    sandbox: string,
-    id: string,
-    action: 'enable' | 'disable',
-    signal?: AbortSignal,
-  ): Promise<Created>;
-
-  // ---- Schema Registry
-  /** The schema with this `$id` (or `meta:altId`). */
-  getSchema: Get<S.XdmSchema>;
-
-  // ---- Catalog
-  createDataset: Create<CreateDatasetBody, { id: string }>;
-  getDataset: Get<S.Dataset>;
-  findDatasets: Find<S.Dataset>;
-  deleteDataset: Delete;
-
-  // ---- Data Prep
-  createMappingSet: Create<CreateMappingSetBody, S.CreatedMappingSet>;
-  /** `PUT /mappingSets/{id}`: the body becomes the set's next version (`version` + 1). */
-  updateMappingSet(
-    sandbox: string,
-    id: string,
-    body: CreateMappingSetBody,
-    signal?: AbortSignal,
-  ): Promise<S.CreatedMappingSet>;
-  /** The set's latest version, or `version` when given; null when absent. */
-  getMappingSet(
-    sandbox: string,
-    id: string,
-    signal?: AbortSignal,
-    version?: number,
-  ): Promise<S.MappingSet | null>;
-  findMappingSets: Find<S.MappingSet>;
-  deleteMappingSet: Delete;
-
-  // ---- Streaming inlet (no sandbox header: the inlet URL identifies org and sandbox)
-  /** One record to the inlet; resolves for 2xx, throws a mapped failure otherwise. */
-  sendToInlet(args: SendToInletArgs): Promise<{ status: number; body: unknown }>;
-}
-
-/** The methods whose names contain `part` (`ApiOn<'Dataset'>`: createDataset, findDatasets, ...). */
-export type ApiOn<Part extends string> = Pick<
-  AepClient,
-  Extract<keyof AepClient, `${string}${Part}${string}`>
->;

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { flag, ipAddress, parsedBy, positiveInt, wholeNumber } from './fields';
 
 /** The HTTP API's settings (src/api, `npm run api`): where it listens, its keys, its limits. */
@@ -36,7 +36,18 @@ const DEFAULT_CODEC_ORIGINS =
 /** The HTTP API's codec endpoint for the Temporal UI (`/codec`). */
 export const codecEndpointFields = {
   /** Origins of the Temporal UI allowed to call `/codec` (CORS), comma-separated. */
-  API_CODEC_ORIGINS: parsedBy(parseCodecOrigins, 'origins').prefault(DEFAULT_CODEC_ORIGINS),
+  API_CODEC_ORIGINS: z
+    .string()
+    .transform((raw) => splitList(raw, ','))
+    .pipe(
+      z.array(
+        z.string().refine(isOrigin, {
+          error: (i) =>
+            `${String(i.input).slice(0, 100)} is not an origin (http(s)://host[:port], no path)`,
+        }),
+      ),
+    )
+    .prefault(DEFAULT_CODEC_ORIGINS),
   /**
    * `/codec` answers without an API key: for a Temporal UI without a login of its own, which
    * cannot send one. Whoever reaches the API can then decrypt payloads.
@@ -66,18 +77,6 @@ export function parseApiKeys(raw: string): { entries: ApiKeyEntry[]; problems: s
   return { entries, problems };
 }
 
-/** Parses API_CODEC_ORIGINS: comma-separated origins, each http(s)://host[:port]. */
-function parseCodecOrigins(raw: string): { origins: string[]; problems: string[] } {
-  const origins = splitList(raw, ',');
-  const problems = origins
-    .filter((o) => !isOrigin(o))
-    .map(
-      (o) =>
-        `API_CODEC_ORIGINS: ${o.slice(0, 100)} is not an origin (http(s)://host[:port], no path)`,
-    );
-  return { origins, problems };
-}
-
 function splitList(raw: string, separator: string): string[] {
   return raw
     .split(separator)
@@ -94,10 +93,6 @@ function isOrigin(o: string): boolean {
   }
 }
 
-function isLoopback(ip: string): boolean {
-  return /^127\./.test(ip) || ip === '::1';
-}
-
 /** Who may call: keys are needed unless anonymous access is allowed, and that only on loopback. */
 export function checkApiAccess(
   c: { API_KEYS: ApiKeyEntry[]; API_ALLOW_ANONYMOUS: boolean; API_HOST: string },
@@ -111,7 +106,8 @@ export function checkApiAccess(
         'API_KEYS is empty: add a key (aep-stream api-key --sandbox <sandbox>), or set API_ALLOW_ANONYMOUS=true for local development',
     });
   }
-  if (c.API_ALLOW_ANONYMOUS && !isLoopback(c.API_HOST)) {
+  const loopback = /^127\./.test(c.API_HOST) || c.API_HOST === '::1';
+  if (c.API_ALLOW_ANONYMOUS && !loopback) {
     ctx.addIssue({
       code: 'custom',
       path: ['API_ALLOW_ANONYMOUS'],

@@ -52,19 +52,3 @@ export const parsedBy = <R extends { problems: string[] }, K extends keyof R>(
 export function keysOf<T extends object>(fields: T): { [K in keyof T]: true } {
   return Object.fromEntries(Object.keys(fields).map((k) => [k, true])) as { [K in keyof T]: true };
 }
-
-/** A secret that prints as [redacted] (JSON, util.inspect, template strings); `.value` reads it. */
-export class Redacted {
-  constructor(readonly value: string) {
-    Object.defineProperty(this, 'value', { enumerable: false });
-  }
-  toJSON(): string {
-    return '[redacted]';
-  }
-  toString(): string {
-    return '[redacted]';
-  }
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return '[redacted]';
-  }
-}

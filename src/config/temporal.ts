@@ -4,7 +4,7 @@ import { loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig'
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
 import { parsePayloadKeys } from '../codec/keys';
-import { filePath, flag, parsedBy, Redacted } from './fields';
+import { filePath, flag, parsedBy } from './fields';
 
 /**
  * How to reach Temporal, read by every process (worker, client library, CLI, HTTP API), by
@@ -19,12 +19,12 @@ export const temporalFields = {
   TEMPORAL_ADDRESS: z.string().trim().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('aep-streaming-provisioning'),
-  /** Temporal Cloud API key (turns TLS on); never logged. */
+  /** Temporal Cloud API key (turns TLS on). envconfig reads it; the config keeps a mask only. */
   TEMPORAL_API_KEY: z
     .string()
     .trim()
     .min(1)
-    .transform((k) => new Redacted(k))
+    .transform(() => '[redacted]')
     .optional(),
   /** Profile of the temporal.toml file (default: "default"). */
   TEMPORAL_PROFILE: z.string().trim().min(1).optional(),
@@ -88,10 +88,7 @@ export function loadTemporalConnection(env: Record<string, string>) {
     'TEMPORAL_TLS_CLIENT_KEY_PATH',
     'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
   ].flatMap((v) => unreadable(v, env[v]));
-  if (
-    (env.TEMPORAL_TLS_CLIENT_CERT_PATH === undefined) !==
-    (env.TEMPORAL_TLS_CLIENT_KEY_PATH === undefined)
-  ) {
+  if (!env.TEMPORAL_TLS_CLIENT_CERT_PATH !== !env.TEMPORAL_TLS_CLIENT_KEY_PATH) {
     problems.push(
       'TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH go together (mTLS needs both)',
     );
@@ -99,8 +96,8 @@ export function loadTemporalConnection(env: Record<string, string>) {
   const file = env.TEMPORAL_CONFIG_FILE;
   problems.push(...unreadable('TEMPORAL_CONFIG_FILE', file));
   const connection = new TemporalConnection({}, 'environment');
-  const failed = () => ({ connection, fromProfile: {}, problems });
-  if (problems.length > 0) return failed();
+  const failed = { connection, fromProfile: {}, problems };
+  if (problems.length > 0) return failed;
   try {
     const profile = loadClientConfigProfile({ overrideEnvVars: env });
     // A profile's own certificate paths are checked too (the environment's were above).
@@ -111,7 +108,7 @@ export function loadTemporalConnection(env: Record<string, string>) {
         problems.push(...unreadable(`temporal.toml tls.${what}_path`, src.path));
       }
     }
-    if (problems.length > 0) return failed();
+    if (problems.length > 0) return failed;
     const { connectionOptions, namespace } = toClientOptions(profile);
     const { apiKey, tls, metadata } = connectionOptions;
     const options = Object.fromEntries(
@@ -129,7 +126,7 @@ export function loadTemporalConnection(env: Record<string, string>) {
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
     problems.push(`Temporal profile (TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE): ${message}`);
-    return failed();
+    return failed;
   }
 }
 

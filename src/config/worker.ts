@@ -33,11 +33,8 @@ export const aepFields = {
   AEP_SCOPES: z.string().trim().min(1).default(DEFAULT_SCOPES),
   /** Per-HTTP-request timeout; kept below the activities' 30 s start-to-close timeout. */
   AEP_REQUEST_TIMEOUT_MS: positiveInt('AEP_REQUEST_TIMEOUT_MS')
-    .default(15_000)
-    .refine(
-      (ms) => ms <= 25_000,
-      'AEP_REQUEST_TIMEOUT_MS must be at most 25000 (the activities time out after 30 s)',
-    ),
+    .max(25_000, 'AEP_REQUEST_TIMEOUT_MS must be at most 25000 (activities time out after 30 s)')
+    .default(15_000),
 };
 
 /** A deployment name or build id: letters, digits and `. _ - +`, at most 100. */
