@@ -11,9 +11,9 @@ import type {
 } from '../aep/types';
 import { FailureType } from '../shared/names';
 import { activityContext, ensureOwned, refuse } from './context';
-import { exactly, lookups, priorOf } from './lookups';
+import { exactly, lookups, priorOf, type PriorOf } from './lookups';
 import { adopt, markedDescription } from './ownership';
-import type { ById, EnsureInput, EnsureResult, PriorTargetConnection } from './types';
+import type { ById, EnsureInput, EnsureResult } from './types';
 
 interface EnsureBaseConnectionInput extends EnsureInput {
   description?: string;
@@ -21,7 +21,7 @@ interface EnsureBaseConnectionInput extends EnsureInput {
   authenticationRequired: boolean;
 }
 
-interface EnsureTargetConnectionInput extends EnsureInput<PriorTargetConnection> {
+interface EnsureTargetConnectionInput extends EnsureInput<PriorOf<'targetConnection'>> {
   datasetId: string;
   /** The request named the dataset by id: teardown never deletes it (marker flag). */
   datasetNamedById?: boolean;

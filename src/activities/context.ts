@@ -9,11 +9,10 @@ export function refuse(type: FailureType, message: string, details?: unknown[]):
 }
 
 /**
- * An activity's attempt: its number, and its time (from the first time the activity asks).
- * - `signal` aborts every request when the activity is cancelled (by the workflow, a shutdown past
- *   its grace time, a heartbeat's answer) AND when the attempt's time is up (start-to-close minus
- *   a margin for the outcome to reach Temporal): no request outlives its attempt, so a retry's
- *   lookup never runs while an earlier attempt's create is still on the wire on our side.
+ * An activity's attempt, its clock started the first time it is asked for.
+ * - `signal` aborts every request on cancellation AND when the attempt's time is up
+ *   (start-to-close minus a margin for the outcome to reach Temporal): no request outlives its
+ *   attempt, so a retry's lookup never races an earlier attempt's create still on the wire.
  * - `commitSignal()` is for a create: it throws if already cancelled, else returns the deadline
  *   alone. A create once sent is not aborted by a cancellation (that would only turn a known
  *   outcome into an unknown one); it still ends with the attempt.
@@ -41,16 +40,13 @@ function currentContext(): Context | undefined {
 export function activityContext(): AttemptContext {
   const ctx = currentContext();
   if (!ctx) return { attempt: 1, commitSignal: () => undefined };
-  const known = attempts.get(ctx) ?? attemptOf(ctx);
-  attempts.set(ctx, known);
-  return known;
-}
-
-function attemptOf({ info, cancellationSignal: cancel }: Context): AttemptContext {
+  const known = attempts.get(ctx);
+  if (known) return known;
   // A local activity (the plan's read, READ_LOCALLY) has a start-to-close too.
+  const { info, cancellationSignal: cancel } = ctx;
   const ms = info.startToCloseTimeoutMs;
   const deadline = ms > 0 ? AbortSignal.timeout(ms - Math.min(MAX_MARGIN_MS, ms / 10)) : undefined;
-  return {
+  const attempt: AttemptContext = {
     attempt: info.attempt,
     signal: deadline ? AbortSignal.any([cancel, deadline]) : cancel,
     commitSignal: () => {
@@ -59,31 +55,29 @@ function attemptOf({ info, cancellationSignal: cancel }: Context): AttemptContex
       return deadline;
     },
   };
+  attempts.set(ctx, attempt);
+  return attempt;
 }
 
 /**
  * Runs an activity with heartbeats on a timer when its options set a heartbeat timeout
- * (src/workflows/policies.ts): its answer tells the worker the attempt is over, its absence tells
- * Temporal a worker died. Not per call: one AEP call may outlast the heartbeat timeout.
+ * (src/workflows/policies.ts): their answer tells the worker the attempt is over, their absence
+ * tells Temporal a worker died. Not per call: one AEP call may outlast the heartbeat timeout.
  */
-export function heartbeating<A extends unknown[], R>(
-  fn: (...args: A) => Promise<R>,
-): (...args: A) => Promise<R> {
-  return async (...args: A) => {
-    const ctx = currentContext();
-    if (!ctx) return fn(...args);
-    activityContext(); // starts the attempt's clock
-    const every = ctx.info.isLocal ? undefined : ctx.info.heartbeatTimeoutMs;
-    if (!every) return fn(...args);
-    // No beat at the start: an attempt that ends within a third of the heartbeat timeout (nearly
-    // all: one AEP call) sends none, not a server write per activity (docs/benchmark.md, "cost").
-    const timer = setInterval(() => ctx.heartbeat(), Math.max(100, Math.floor(every / 3)));
-    try {
-      return await fn(...args);
-    } finally {
-      clearInterval(timer);
-    }
-  };
+export async function heartbeating<R>(fn: () => Promise<R>): Promise<R> {
+  const ctx = currentContext();
+  if (!ctx) return fn();
+  activityContext(); // starts the attempt's clock
+  const every = ctx.info.isLocal ? undefined : ctx.info.heartbeatTimeoutMs;
+  if (!every) return fn();
+  // No beat at the start: an attempt that ends within a third of the heartbeat timeout (nearly
+  // all: one AEP call) sends none, not a server write per activity (docs/benchmark.md, "cost").
+  const timer = setInterval(() => ctx.heartbeat(), Math.max(100, Math.floor(every / 3)));
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /**

@@ -9,9 +9,9 @@ import { FailureType } from '../shared/names';
 import type { SmokeTestResult } from '../shared/model';
 import { differs } from './connections';
 import { activityContext, ensureOwned, priorResource, refuse } from './context';
-import { lookups } from './lookups';
+import { lookups, type PriorOf } from './lookups';
 import { markedDescription } from './ownership';
-import type { EnsureInput, EnsureResult, Mappings, Owner, PriorMappingSet } from './types';
+import type { EnsureInput, EnsureResult, Mappings, Owner } from './types';
 
 export type MappingSetResult = EnsureResult & { version: number };
 
@@ -19,7 +19,7 @@ export function flowActivities({ aep }: { aep: AepClient }) {
   return {
     /** Found by the source's name, or created. */
     async ensureMappingSet(
-      input: EnsureInput<PriorMappingSet> & { schemaId: string; mappings: Mappings },
+      input: EnsureInput<PriorOf<'mappingSet'>> & { schemaId: string; mappings: Mappings },
     ): Promise<MappingSetResult> {
       const { owner } = input;
       const { signal, commitSignal } = activityContext();

@@ -87,19 +87,20 @@ export function createActivities(deps: ActivityDeps) {
   return attempts(assemble(deps));
 }
 
-type AnyActivity = (input: never) => Promise<unknown>;
+type Activity = (input: unknown) => Promise<unknown>;
 
 /** Every activity heartbeats while it runs (context.ts); every create says when it was retried. */
-function attempts<T extends Record<string, AnyActivity>>(activities: T): T {
+function attempts<T extends object>(activities: T): T {
   const creates: ReadonlyArray<string> = CREATES;
-  const wrapped = Object.entries(activities).map(([name, fn]) => {
-    const run = heartbeating(fn as (input: unknown) => Promise<unknown>);
-    const retried = async (input: unknown) => {
-      const result = await run(input);
+  const wrapped = Object.entries(activities as Record<string, Activity>).map(([name, fn]) => {
+    const run = async (input: unknown) => {
+      const result = await heartbeating(() => fn(input));
       const again = activityContext().attempt > 1 && typeof result === 'object' && result !== null;
-      return again && 'id' in result ? { ...result, retried: true } : result;
+      return again && creates.includes(name) && 'id' in result
+        ? { ...result, retried: true }
+        : result;
     };
-    return [name, creates.includes(name) ? retried : run];
+    return [name, run];
   });
   return Object.fromEntries(wrapped) as T;
 }

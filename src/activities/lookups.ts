@@ -50,7 +50,7 @@ const KEPT = {
   mappingSet: (m: MappingSet) => ({ version: m.version }),
   flow: () => ({}),
 };
-type PriorOf<K extends keyof typeof KEPT> = PriorResource & ReturnType<(typeof KEPT)[K]>;
+export type PriorOf<K extends keyof typeof KEPT> = PriorResource & ReturnType<(typeof KEPT)[K]>;
 
 type FlowServiceList<T> = (
   sandbox: string,

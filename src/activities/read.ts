@@ -5,8 +5,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
 import { SPEC } from '../aep/constants';
-import type { BaseConnection, Dataset, Flow, MappingSet, TargetConnection } from '../aep/types';
-import type { ActualSource, Mapping, ResourceKind } from '../shared/model';
+import type { BaseConnection, Dataset, Flow, MappingSet } from '../aep/types';
+import type { ActualSource, ResourceKind } from '../shared/model';
 import { FailureType } from '../shared/names';
 import { activityContext, refuse } from './context';
 import { canonicalOrder, lookups, type Lookups, type ResourceOf } from './lookups';
@@ -128,7 +128,13 @@ export function readActivities({ aep }: { aep: AepClient }) {
         dataset: ds
           ? { id: ds.id, schemaId: ds.schemaRef.id, owned: isOwned(ds.description) }
           : null,
-        targetConnection: target ? actualTargetConnection(target) : null,
+        targetConnection: target
+          ? defined({
+              id: target.id,
+              dataSetId: target.params?.dataSetId,
+              schemaId: target.data?.schema?.id,
+            })
+          : null,
         mappingSet: ms ? actualMappingSet(ms) : null,
         flow: flow ? actualFlow(flow) : null,
         foreign,
@@ -166,33 +172,25 @@ function defined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-function actualBaseConnection(base: BaseConnection): Actual<'baseConnection'> {
-  const params = base.auth?.params;
-  return defined({
-    id: base.id,
+function actualBaseConnection({ id, auth, description }: BaseConnection) {
+  const params = auth?.params;
+  return defined<Actual<'baseConnection'>>({
+    id,
     dataType: params?.dataType,
     authenticationRequired: params?.authenticationRequired === true,
-    description: userDescription(base.description),
+    description: userDescription(description),
     inletUrl: params?.inletUrl || undefined,
     inletId: params?.inletId || undefined,
   });
 }
 
-function actualTargetConnection(target: TargetConnection): Actual<'targetConnection'> {
-  return defined({
-    id: target.id,
-    dataSetId: target.params?.dataSetId,
-    schemaId: target.data?.schema?.id,
-  });
-}
-
 /** The set found by name, as its latest version (read by id). */
-function actualMappingSet(set: MappingSet): Actual<'mappingSet'> {
-  return defined({
-    id: set.id,
-    version: set.version,
-    schemaId: set.xdmSchema,
-    mappings: (set.mappings ?? []).map((m): Mapping => ({
+function actualMappingSet({ id, version, xdmSchema, mappings }: MappingSet) {
+  return defined<Actual<'mappingSet'>>({
+    id,
+    version,
+    schemaId: xdmSchema,
+    mappings: (mappings ?? []).map((m) => ({
       sourceAttribute: m.sourceAttribute ?? '',
       destinationXdmPath: m.destinationXdmPath ?? '',
       identity: m.identity === true,
@@ -200,17 +198,16 @@ function actualMappingSet(set: MappingSet): Actual<'mappingSet'> {
   });
 }
 
-function actualFlow(flow: Flow): Actual<'flow'> {
+const FLOW_SPECS: Record<string, Actual<'flow'>['flowSpec']> = {
+  [SPEC.streamingFlow.id]: 'streaming',
+  [SPEC.streamingFlowWithMapping.id]: 'streamingWithMapping',
+};
+
+function actualFlow(flow: Flow) {
   const mapping = flow.transformations?.find((t) => t.name === 'Mapping')?.params;
-  const spec = flow.flowSpec.id;
-  return defined({
+  return defined<Actual<'flow'>>({
     id: flow.id,
-    flowSpec:
-      spec === SPEC.streamingFlow.id
-        ? ('streaming' as const)
-        : spec === SPEC.streamingFlowWithMapping.id
-          ? ('streamingWithMapping' as const)
-          : ('other' as const),
+    flowSpec: FLOW_SPECS[flow.flowSpec.id] ?? 'other',
     sourceConnectionIds: flow.sourceConnectionIds,
     targetConnectionIds: flow.targetConnectionIds,
     mapping:
