@@ -9,13 +9,11 @@ export function refuse(type: FailureType, message: string, details?: unknown[]):
 }
 
 /**
- * An activity's attempt, its clock started the first time it is asked for.
- * - `signal` aborts every request on cancellation AND when the attempt's time is up
- *   (start-to-close minus a margin for the outcome to reach Temporal): no request outlives its
- *   attempt, so a retry's lookup never races an earlier attempt's create still on the wire.
- * - `commitSignal()` is for a create: it throws if already cancelled, else returns the deadline
- *   alone. A create once sent is not aborted by a cancellation (that would only turn a known
- *   outcome into an unknown one); it still ends with the attempt.
+ * An activity's attempt, its clock started when first asked for. `signal` aborts every request on
+ * cancellation AND when the attempt's time is up (start-to-close minus a margin for the outcome to
+ * reach Temporal): no retry's lookup races an earlier attempt's create still on the wire.
+ * `commitSignal()`, for a create, throws if already cancelled, else returns the deadline alone: a
+ * create once sent is not aborted by a cancellation (that would only make its outcome unknown).
  */
 interface AttemptContext {
   attempt: number;
@@ -80,10 +78,7 @@ export async function heartbeating<R>(fn: () => Promise<R>): Promise<R> {
   }
 }
 
-/**
- * What an earlier attempt or run created, if anything: a retry always looks up; a first attempt
- * takes what the plan's read found (`found`, `null` for nothing), else looks up.
- */
+/** What an earlier attempt or run created: `found` on a first attempt if given, else looked up. */
 export async function priorResource<T>(
   input: { found?: T | null },
   lookUp: () => Promise<T | undefined>,
@@ -93,9 +88,8 @@ export async function priorResource<T>(
 }
 
 /**
- * The one shape of an idempotent create: the prior resource (looked up with the attempt's signal),
- * which `check` throws for when it differs from the request, or else a new one, sent with the
- * commit signal.
+ * The one shape of an idempotent create: the prior resource (`check` throws when it differs from
+ * the request), or else a new one, sent with the commit signal.
  */
 export async function ensureOwned<P extends PriorResource>(
   input: { found?: P | null },

@@ -5,11 +5,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
 import { SPEC } from '../aep/constants';
-import type { BaseConnection, Dataset, Flow, MappingSet } from '../aep/types';
+import type { BaseConnection, Flow, MappingSet } from '../aep/types';
 import type { ActualSource, ResourceKind } from '../shared/model';
 import { FailureType } from '../shared/names';
 import { activityContext, refuse } from './context';
-import { canonicalOrder, lookups, type Lookups, type ResourceOf } from './lookups';
+import { canonicalOrder, lookups, type ResourceOf } from './lookups';
 import { creatorSource, isOwned, isSourceOwn, userDescription } from './ownership';
 import type { InletInfo, KnownResources } from './types';
 
@@ -25,120 +25,91 @@ interface ReadSourceInput {
   known?: KnownResources;
 }
 
-/** What the plan's read reads (source `name` of one sandbox), and the foreign ones it meets. */
-interface Scope {
-  at: Lookups;
-  name: string;
-  known: KnownResources;
-  foreign: ActualSource['foreign'];
-}
-
-/** This source's among exact name matches (datasets: any of this project's), else a foreign one. */
-function pick<T extends { id: string; description?: string }>(
-  { name, foreign }: Scope,
-  kind: ResourceKind,
-  items: T[],
-  anySource = false,
-): T | undefined {
-  const ours = items.find((i) =>
-    anySource ? isOwned(i.description) : creatorSource(i.description) === name,
-  );
-  if (!ours && items[0]) foreign.push({ kind, id: items[0].id });
-  return ours;
-}
-
 /**
- * The resource the list picked, or else the one Temporal recorded, as it is now (read by id);
- * undefined when neither exists. A recorded one must be this source's (`ours`).
+ * What AEP holds for the source: its resources by name, and what Temporal recorded (`known`), each
+ * read by id: neither a just-deleted one (still listed) nor a just-created one (not listed yet)
+ * misleads the plan.
  */
-async function current<K extends ResourceKind>(
-  { at, name, known }: Scope,
-  kind: K,
-  listed: ResourceOf[K] | undefined,
-  ours: (r: ResourceOf[K]) => boolean = (r) => isSourceOwn(name, r),
-): Promise<ResourceOf[K] | undefined> {
-  if (listed) {
-    const now = await at.read(kind, listed.id);
-    if (now) return { ...listed, ...now, id: listed.id };
-  }
-  const knownId = known[`${kind}Id`];
-  if (knownId === undefined || knownId === listed?.id) return undefined;
-  const recorded = await at.read(kind, knownId);
-  return recorded && ours(recorded) ? recorded : undefined;
-}
-
-/** The datasets the request names: by id, or by name (oldest first, as the dataset workflow picks). */
-async function listDatasets({ at, name }: Scope, input: ReadSourceInput) {
-  if (input.datasetId !== undefined) {
-    const d = await at.read('dataset', input.datasetId);
-    return d ? [d] : [];
-  }
-  return (await at.list('dataset', input.datasetName ?? name)).sort(canonicalOrder);
-}
-
-/** A dataset named by id is the request's to choose, whoever created it. */
-function currentDataset(scope: Scope, input: ReadSourceInput, datasets: Dataset[]) {
-  if (input.datasetId !== undefined) return datasets[0];
-  const datasetName = input.datasetName ?? scope.name;
-  return current(
-    scope,
-    'dataset',
-    pick(scope, 'dataset', datasets, true),
-    (d) => d.name === datasetName && isOwned(d.description),
-  );
+async function readAll(aep: AepClient, input: ReadSourceInput): Promise<ActualSource> {
+  const { sandbox, name, datasetId } = input;
+  const known = input.known ?? {};
+  const { signal } = activityContext();
+  const at = lookups(aep, sandbox, signal);
+  const foreign: ActualSource['foreign'] = [];
+  const datasetName = input.datasetName ?? name;
+  /** The resource listed, or else the one Temporal recorded if `ours`, as it is now (by id). */
+  const current = async <K extends ResourceKind>(
+    kind: K,
+    listed: ResourceOf[K] | undefined,
+    ours: (r: ResourceOf[K]) => boolean = (r) => isSourceOwn(name, r),
+  ): Promise<ResourceOf[K] | undefined> => {
+    if (listed) {
+      const now = await at.read(kind, listed.id);
+      if (now) return { ...listed, ...now, id: listed.id };
+    }
+    const knownId = known[`${kind}Id`];
+    if (knownId === undefined || knownId === listed?.id) return undefined;
+    const recorded = await at.read(kind, knownId);
+    return recorded && ours(recorded) ? recorded : undefined;
+  };
+  /** This source's among exact name matches (datasets: any of this project's), else a foreign one. */
+  const own = <K extends ResourceKind>(kind: K, items: Array<ResourceOf[K]>) => {
+    const ours = items.find((i) =>
+      kind === 'dataset' ? isOwned(i.description) : creatorSource(i.description) === name,
+    );
+    if (!ours && items[0]) foreign.push({ kind, id: items[0].id });
+    return ours;
+  };
+  const [schema, bases, targets, mappingSets, flows, datasets] = await Promise.all([
+    aep.getSchema(sandbox, input.schemaId, signal),
+    at.list('baseConnection', name),
+    at.list('targetConnection', name),
+    at.list('mappingSet', name),
+    at.list('flow', name),
+    // By id, or by name (oldest first, as the dataset workflow picks).
+    datasetId !== undefined
+      ? at.read('dataset', datasetId).then((d) => (d ? [d] : []))
+      : at.list('dataset', datasetName).then((ds) => ds.sort(canonicalOrder)),
+  ]);
+  const [base, target, ms, flow, ds] = await Promise.all([
+    current('baseConnection', own('baseConnection', bases)),
+    current('targetConnection', own('targetConnection', targets)),
+    current('mappingSet', own('mappingSet', mappingSets)),
+    current('flow', own('flow', flows)),
+    // A dataset named by id is the request's to choose, whoever created it.
+    datasetId !== undefined
+      ? datasets[0]
+      : current(
+          'dataset',
+          own('dataset', datasets),
+          (d) => d.name === datasetName && isOwned(d.description),
+        ),
+  ]);
+  const sources = base ? await at.sourceConnectionsOf(base.id) : [];
+  const listed = sources.find((s) => isSourceOwn(name, s));
+  const source = base ? await current('sourceConnection', listed) : undefined;
+  return {
+    schemaFound: schema !== null,
+    baseConnection: base ? actualBaseConnection(base) : null,
+    sourceConnection: source ? { id: source.id } : null,
+    dataset: ds ? { id: ds.id, schemaId: ds.schemaRef.id, owned: isOwned(ds.description) } : null,
+    targetConnection: target
+      ? defined({
+          id: target.id,
+          dataSetId: target.params?.dataSetId,
+          schemaId: target.data?.schema?.id,
+        })
+      : null,
+    mappingSet: ms ? actualMappingSet(ms) : null,
+    flow: flow ? actualFlow(flow) : null,
+    foreign,
+  };
 }
 
 export function readActivities({ aep }: { aep: AepClient }) {
   return {
-    /**
-     * What AEP holds for the source: its resources by name, and what Temporal recorded (`known`),
-     * each read by id: neither a just-deleted one (still listed) nor a just-created one (not
-     * listed yet) misleads the plan.
-     */
-    async readSource(input: ReadSourceInput): Promise<ActualSource> {
-      const { sandbox, name } = input;
-      const { signal } = activityContext();
-      const at = lookups(aep, sandbox, signal);
-      const foreign: ActualSource['foreign'] = [];
-      const scope: Scope = { at, name, known: input.known ?? {}, foreign };
-      const [schema, bases, targets, mappingSets, flows, datasets] = await Promise.all([
-        aep.getSchema(sandbox, input.schemaId, signal),
-        at.list('baseConnection', name),
-        at.list('targetConnection', name),
-        at.list('mappingSet', name),
-        at.list('flow', name),
-        listDatasets(scope, input),
-      ]);
-      const own = <K extends ResourceKind>(kind: K, items: Array<ResourceOf[K]>) =>
-        current(scope, kind, pick(scope, kind, items));
-      const [base, target, ms, flow, ds] = await Promise.all([
-        own('baseConnection', bases),
-        own('targetConnection', targets),
-        own('mappingSet', mappingSets),
-        own('flow', flows),
-        currentDataset(scope, input, datasets),
-      ]);
-      const sources = base ? await at.sourceConnectionsOf(base.id) : [];
-      const listed = sources.find((s) => isSourceOwn(name, s));
-      const source = base ? await current(scope, 'sourceConnection', listed) : undefined;
-      return {
-        schemaFound: schema !== null,
-        baseConnection: base ? actualBaseConnection(base) : null,
-        sourceConnection: source ? { id: source.id } : null,
-        dataset: ds
-          ? { id: ds.id, schemaId: ds.schemaRef.id, owned: isOwned(ds.description) }
-          : null,
-        targetConnection: target
-          ? defined({
-              id: target.id,
-              dataSetId: target.params?.dataSetId,
-              schemaId: target.data?.schema?.id,
-            })
-          : null,
-        mappingSet: ms ? actualMappingSet(ms) : null,
-        flow: flow ? actualFlow(flow) : null,
-        foreign,
-      };
+    readSource(input: ReadSourceInput): Promise<ActualSource> {
+      return readAll(aep, input);
     },
 
     /** Read-only; InletNotReady is retryable, so the workflow's retry policy is the wait loop. */
