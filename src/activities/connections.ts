@@ -1,7 +1,4 @@
-/**
- * The connections' creates: base and source connection (the inlet URL: read.ts), the target
- * connection into the dataset, and the check of a dataset the request names by id.
- */
+/** The connections' creates (base, source, target) and the check of a dataset named by id. */
 import type { AepClient } from '../aep/client';
 import { SPEC, XDM_FULL_CONTENT_TYPE } from '../aep/constants';
 import type {

@@ -1,10 +1,8 @@
-/**
- * The dataflow, the optional Data Prep mapping set of the tutorial it maps through, and the
- * smoke-test record sent through it.
- */
+/** The dataflow, its optional Data Prep mapping set, and the smoke-test record sent through it. */
 import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
 import { SPEC, XDM_FULL_CONTENT_TYPE } from '../aep/constants';
+import type { Flow } from '../aep/types';
 import { FailureType } from '../shared/names';
 import type { SmokeTestResult } from '../shared/model';
 import { differs } from './connections';
@@ -43,30 +41,18 @@ export function flowActivities({ aep }: { aep: AepClient }) {
       },
     ): Promise<EnsureResult> {
       const { owner, mappingSet, sourceConnectionId, targetConnectionId } = input;
-      const check = (flow: {
-        id: string;
-        sourceConnectionIds: string[];
-        targetConnectionIds: string[];
-      }) => {
-        if (
-          !flow.sourceConnectionIds.includes(sourceConnectionId) ||
-          !flow.targetConnectionIds.includes(targetConnectionId)
-        ) {
-          differs(
-            `Dataflow "${owner.sourceName}" (${flow.id}) exists with other connections: deprovision it first or choose another name`,
-            { kind: 'flow', id: flow.id },
-          );
-        }
-      };
       const params = mappingSet && { mappingId: mappingSet.id, mappingVersion: mappingSet.version };
+      const exclude = input.replaces ? [input.replaces] : [];
+      const check = ({ id, sourceConnectionIds: from, targetConnectionIds: to }: Flow) => {
+        if (from.includes(sourceConnectionId) && to.includes(targetConnectionId)) return;
+        differs(
+          `Dataflow "${owner.sourceName}" (${id}) exists with other connections: deprovision it first or choose another name`,
+          { kind: 'flow', id },
+        );
+      };
       return ensureOwned(input, {
         lookUp: (signal) =>
-          lookups(aep, owner.sandbox, signal).ownNamed(
-            'flow',
-            owner,
-            check,
-            input.replaces ? [input.replaces] : [],
-          ),
+          lookups(aep, owner.sandbox, signal).ownNamed('flow', owner, check, exclude),
         create: (commit) =>
           aep.createFlow(
             owner.sandbox,
@@ -87,10 +73,7 @@ export function flowActivities({ aep }: { aep: AepClient }) {
 
 export function smokeActivities({ aep }: { aep: AepClient }) {
   return {
-    /**
-     * Sends one record to the inlet (XDM envelope or raw JSON). Not idempotent on Adobe's side,
-     * and need not be: a retried smoke record is one more test record, not a resource.
-     */
+    /** One record to the inlet (XDM envelope or raw JSON); a retry sends one more test record. */
     async sendSmokeRecord(input: {
       sandbox: string;
       inletUrl: string;
@@ -101,7 +84,7 @@ export function smokeActivities({ aep }: { aep: AepClient }) {
       authenticated: boolean;
       record?: Record<string, unknown>;
     }): Promise<SmokeTestResult> {
-      const { flowId, datasetId } = input;
+      const { flowId, datasetId, inletUrl, authenticated } = input;
       const schemaRef = { id: input.schemaId, contentType: XDM_FULL_CONTENT_TYPE };
       const source = { name: 'aep-streaming-provisioner smoke test' };
       const record =
@@ -114,7 +97,6 @@ export function smokeActivities({ aep }: { aep: AepClient }) {
               },
             }
           : (input.record ?? { smokeTest: true, flowId });
-      const { inletUrl, authenticated } = input;
       const signal = activityContext().signal;
       let res;
       try {

@@ -1,8 +1,6 @@
 /**
  * The activities, one module per concern over injected dependencies. Each is safe to run twice:
- * creates look up the resource this project owns first (on every retry too: an earlier attempt
- * may have committed it before its response was lost), so retries never produce duplicates.
- * Secrets never appear in inputs or results: the AEP client holds the token.
+ * creates look up what this project owns first, so retries never produce duplicates.
  */
 import type { Client } from '@temporalio/client';
 import type { AepClient } from '../aep/client';
@@ -69,10 +67,8 @@ function assemble(deps: ActivityDeps) {
 }
 
 /**
- * The activities that create an AEP resource. Each reports `retried` when it ran as a retry: an
- * earlier attempt may have sent the create too, so the saga (or the dataset's workflow) sweeps
- * for a twin carrying the run's marker. Named here, by type: renaming one without this list
- * does not compile.
+ * The creates: each reports `retried` when run as a retry (an earlier attempt may have sent the
+ * create too, so the saga or dataset workflow sweeps for a twin carrying the run's marker).
  */
 export const CREATES = [
   'ensureBaseConnection',

@@ -1,7 +1,4 @@
-/**
- * Finding this project's resources by name: only exact, case-sensitive matches on our side,
- * whatever the server's filter semantics, then `adopt` chooses by ownership marker (ownership.ts).
- */
+/** Finding this project's resources by exact, case-sensitive name, whatever the server's filter. */
 import { ApplicationFailure } from '@temporalio/common';
 import { nameFilter, type AepClient } from '../aep/client';
 import { SPEC } from '../aep/constants';

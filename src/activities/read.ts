@@ -1,7 +1,4 @@
-/**
- * Reading what AEP holds for a source (the plan's read, the inlet URL): read-only, exact, in
- * parallel where the dependencies allow. AEP is the state: nothing is cached between runs.
- */
+/** Reading what AEP holds for a source (plan, inlet URL): read-only; AEP is the state. */
 import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
 import { SPEC } from '../aep/constants';

@@ -1,7 +1,4 @@
-/**
- * Teardown: discovery (the source a dataflow belongs to, the graph of a source's resources),
- * idempotent deletes (compensation, teardown) and the sweep of a run's twins.
- */
+/** Teardown: discovery of a source's resources, idempotent deletes, the sweep of a run's twins. */
 import type { AepClient } from '../aep/client';
 import type { Flow } from '../aep/types';
 import { FailureType } from '../shared/names';
@@ -11,18 +8,13 @@ import { lookups, type Lookups } from './lookups';
 import { creatorRun, creatorSource, isOwned, isSourceOwn, keepsDataset } from './ownership';
 import type { KnownResources, Owner, ResolvedSource, SourceGraph } from './types';
 
+/** Deletes `id` and `ids`, and with `owned` what this run created under that name (its marker). */
 interface DeleteResourceInput {
   /** Datasets are deleted by their own workflow only (src/workflows/dataset.ts). */
   kind: Exclude<ResourceKind, 'dataset'>;
   sandbox: string;
-  /** Delete this id (404 counts as done)... */
   id?: string;
-  /** ...and these ids... */
   ids?: string[];
-  /**
-   * ...or, when a create's outcome is unknown (it failed or was cancelled mid-call), delete what
-   * this run created under that name: resources carrying the run's own marker only.
-   */
   owned?: { name: string; owner: Owner };
 }
 
@@ -96,10 +88,7 @@ export function discoveryActivities({ aep }: { aep: AepClient }) {
 
 export function teardownActivities({ aep }: { aep: AepClient }) {
   return {
-    /**
-     * Idempotent delete. By id: 404 counts as done. By ownership: deletes only resources carrying
-     * this run's marker (a create whose outcome is unknown), never another run's or a foreign one.
-     */
+    /** Idempotent delete (404 counts as done); by marker, this run's resources only. */
     async deleteResource(
       input: DeleteResourceInput,
     ): Promise<{ kind: ResourceKind; deleted: string[]; absent: string[] }> {
@@ -164,9 +153,7 @@ async function ownedFlow(at: Lookups, flowId: string): Promise<Flow> {
 }
 
 /** The source a dataflow of this project belongs to: its marker (a person may rename a flow). */
-function sourceOf(flow: Flow): string {
-  return creatorSource(flow.description) ?? flow.name;
-}
+const sourceOf = (flow: Flow) => creatorSource(flow.description) ?? flow.name;
 
 /** The mapping sets a flow maps through. */
 function mappingIdsOf(flow: Flow): string[] {

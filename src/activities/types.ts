@@ -1,7 +1,4 @@
-/**
- * The types the activities share with the workflows (type imports only) and the client. All of it
- * travels through Temporal history: ids and names only, never a token or secret.
- */
+/** Types the activities share with workflows and client: ids and names only, never a secret. */
 import type { ProvisionRequest } from '../request';
 import type { DeprovisionResult, ProvisionResult, ResourceKind } from '../shared/model';
 

@@ -1,7 +1,6 @@
 /**
- * In-place updates of an existing source: what AEP lets change without a new inlet URL or moving
- * data. Flow Service PATCHes carry the resource's etag (If-Match); a stale etag (412, someone
- * else changed it meanwhile) is re-read and retried a few times within the attempt.
+ * In-place updates of an existing source (what changes without a new inlet URL or moving data).
+ * Flow Service PATCHes carry the etag (If-Match); on 412 the resource is re-read, a few times.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
@@ -22,7 +21,6 @@ function gone(what: string): never {
   refuse(FailureType.AepNotFound, message);
 }
 
-/** read → patch with its etag; on 412 read again (bounded). */
 async function patchWithEtag<T extends { etag?: string }>(
   what: string,
   read: () => Promise<T | null>,
