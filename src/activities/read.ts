@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
 import { SPEC } from '../aep/constants';
 import type { BaseConnection, Flow, MappingSet } from '../aep/types';
-import type { ActualSource, ResourceKind } from '../shared/model';
+import type { ResourceKind } from '../shared/model';
 import { FailureType } from '../shared/names';
 import { activityContext, refuse } from './context';
 import { canonicalOrder, lookups, type ResourceOf } from './lookups';
@@ -27,12 +27,13 @@ interface ReadSourceInput {
  * read by id: neither a just-deleted one (still listed) nor a just-created one (not listed yet)
  * misleads the plan.
  */
-async function readAll(aep: AepClient, input: ReadSourceInput): Promise<ActualSource> {
+async function readAll(aep: AepClient, input: ReadSourceInput) {
   const { sandbox, name, datasetId } = input;
   const known = input.known ?? {};
   const { signal } = activityContext();
   const at = lookups(aep, sandbox, signal);
-  const foreign: ActualSource['foreign'] = [];
+  /** Same-name resources this project did not create: never adopted, never touched. */
+  const foreign: Array<{ kind: ResourceKind; id: string }> = [];
   const datasetName = input.datasetName ?? name;
   /** The resource listed, or else the one Temporal recorded if `ours`, as it is now (by id). */
   const current = async <K extends ResourceKind>(
@@ -49,7 +50,7 @@ async function readAll(aep: AepClient, input: ReadSourceInput): Promise<ActualSo
     const recorded = await at.read(kind, knownId);
     return recorded && ours(recorded) ? recorded : undefined;
   };
-  /** This source's among exact name matches (datasets: any of this project's), else a foreign one. */
+  /** This source's among exact name matches (datasets: any of ours), else a foreign one noted. */
   const own = <K extends ResourceKind>(kind: K, items: Array<ResourceOf[K]>) => {
     const ours = items.find((i) =>
       kind === 'dataset' ? isOwned(i.description) : creatorSource(i.description) === name,
@@ -105,7 +106,7 @@ async function readAll(aep: AepClient, input: ReadSourceInput): Promise<ActualSo
 
 export function readActivities({ aep }: { aep: AepClient }) {
   return {
-    readSource(input: ReadSourceInput): Promise<ActualSource> {
+    readSource(input: ReadSourceInput) {
       return readAll(aep, input);
     },
 
@@ -133,16 +134,23 @@ export function readActivities({ aep }: { aep: AepClient }) {
   };
 }
 
-type Actual<K extends keyof ActualSource> = NonNullable<ActualSource[K]>;
+/**
+ * What AEP holds for a source (readSource): this project's resources, `null` when absent. The
+ * dataset is the one the request names (by id, or by name among this project's).
+ */
+export type ActualSource = Awaited<ReturnType<typeof readAll>>;
 
-/** `o` without its undefined entries: the plan's read leaves out what AEP does not say. */
-function defined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+/** `o` without its undefined entries (optional in its type): what AEP does not say is left out. */
+function defined<T extends object>(o: T) {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Defined<T>;
 }
+type Defined<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & {
+  [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined>;
+};
 
 function actualBaseConnection({ id, auth, description }: BaseConnection) {
   const params = auth?.params;
-  return defined<Actual<'baseConnection'>>({
+  return defined({
     id,
     dataType: params?.dataType,
     authenticationRequired: params?.authenticationRequired === true,
@@ -154,7 +162,7 @@ function actualBaseConnection({ id, auth, description }: BaseConnection) {
 
 /** The set found by name, as its latest version (read by id). */
 function actualMappingSet({ id, version, xdmSchema, mappings }: MappingSet) {
-  return defined<Actual<'mappingSet'>>({
+  return defined({
     id,
     version,
     schemaId: xdmSchema,
@@ -166,16 +174,16 @@ function actualMappingSet({ id, version, xdmSchema, mappings }: MappingSet) {
   });
 }
 
-const FLOW_SPECS: Record<string, Actual<'flow'>['flowSpec']> = {
+const FLOW_SPECS: Record<string, 'streaming' | 'streamingWithMapping'> = {
   [SPEC.streamingFlow.id]: 'streaming',
   [SPEC.streamingFlowWithMapping.id]: 'streamingWithMapping',
 };
 
 function actualFlow(flow: Flow) {
   const mapping = flow.transformations?.find((t) => t.name === 'Mapping')?.params;
-  return defined<Actual<'flow'>>({
+  return defined({
     id: flow.id,
-    flowSpec: FLOW_SPECS[flow.flowSpec.id] ?? 'other',
+    flowSpec: FLOW_SPECS[flow.flowSpec.id] ?? ('other' as const),
     sourceConnectionIds: flow.sourceConnectionIds,
     targetConnectionIds: flow.targetConnectionIds,
     mapping:

@@ -36,33 +36,7 @@ export function inTeardownOrder<T extends { kind: ResourceKind }>(items: readonl
 /** One Data Prep mapping, defaults applied (identity false). */
 export type Mapping = z.output<typeof mappingSchema>;
 
-/** What AEP holds for a source, as found by readSource (ours only: foreign ones are listed). */
-export interface ActualSource {
-  schemaFound: boolean;
-  baseConnection: null | {
-    id: string;
-    dataType?: string;
-    authenticationRequired: boolean;
-    description?: string; // without the ownership marker
-    inletUrl?: string;
-    inletId?: string;
-  };
-  sourceConnection: null | { id: string };
-  /** The dataset the request names (by id, or by name among this project's). */
-  dataset: null | { id: string; schemaId: string; owned: boolean };
-  targetConnection: null | { id: string; dataSetId?: string; schemaId?: string };
-  mappingSet: null | { id: string; version: number; schemaId?: string; mappings: Mapping[] };
-  flow: null | {
-    id: string;
-    flowSpec: 'streaming' | 'streamingWithMapping' | 'other';
-    sourceConnectionIds: string[];
-    targetConnectionIds: string[];
-    mapping?: { id: string; version: number };
-    state?: string;
-  };
-  /** Same-name resources this project did not create: never adopted, never touched. */
-  foreign: Array<{ kind: ResourceKind; id: string }>;
-}
+export type { ActualSource } from '../activities/read';
 
 export type SourcePlan = z.output<typeof sourcePlanSchema>;
 export type ResourcePlan = SourcePlan['resources'][number];
