@@ -14,10 +14,9 @@ import { FailureType } from '../shared/names';
 import { connectionActivities } from './connections';
 import { activityContext, heartbeating, refuse } from './context';
 import { datasetActivities } from './datasets';
-import { flowActivities, smokeActivities } from './flow';
+import { flowActivities, smokeActivities, updateActivities } from './flow';
 import { readActivities } from './read';
 import { discoveryActivities, teardownActivities } from './teardown';
-import { updateActivities } from './update';
 
 export interface ActivityDeps {
   aep: AepClient;
