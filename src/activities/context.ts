@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { asyncLocalStorage, type Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { FailureType } from '../shared/names';
 import type { EnsureResult, PriorResource } from './types';
@@ -26,17 +26,9 @@ const MAX_MARGIN_MS = 1_000;
 
 const attempts = new WeakMap<Context, AttemptContext>();
 
-function currentContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined;
-  }
-}
-
 /** Attempt number and signals when running as an activity; neutral values otherwise. */
 export function activityContext(): AttemptContext {
-  const ctx = currentContext();
+  const ctx = asyncLocalStorage.getStore();
   if (!ctx) return { attempt: 1, commitSignal: () => undefined };
   const known = attempts.get(ctx);
   if (known) return known;
@@ -63,7 +55,7 @@ export function activityContext(): AttemptContext {
  * tells Temporal a worker died. Not per call: one AEP call may outlast the heartbeat timeout.
  */
 export async function heartbeating<R>(fn: () => Promise<R>): Promise<R> {
-  const ctx = currentContext();
+  const ctx = asyncLocalStorage.getStore();
   if (!ctx) return fn();
   activityContext(); // starts the attempt's clock
   const every = ctx.info.isLocal ? undefined : ctx.info.heartbeatTimeoutMs;

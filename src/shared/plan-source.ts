@@ -24,7 +24,7 @@ export function planSource(req: ProvisionRequest, actual: ActualSource): SourceP
   const draft: Draft = {
     req,
     actual,
-    mappings: desiredMappings(req),
+    mappings: req.mappings,
     add: (p) => {
       if (!foreignKinds.has(p.kind)) resources.push(p);
     },
@@ -185,11 +185,5 @@ export function sameMappings(a: readonly Mapping[], b: readonly Mapping[]): bool
 const mappingList = (ms: readonly Mapping[]) =>
   ms.map((m) => `${m.sourceAttribute}→${m.destinationXdmPath}${m.identity ? ' (identity)' : ''}`);
 
-/** The request's mappings with defaults applied (identity false). */
-export function desiredMappings(req: ProvisionRequest): Mapping[] | undefined {
-  return req.mappings?.map((m) => ({
-    sourceAttribute: m.sourceAttribute,
-    destinationXdmPath: m.destinationXdmPath,
-    identity: m.identity ?? false,
-  }));
-}
+/** The request's mappings (parsed: identity defaults to false). */
+export const desiredMappings = (req: ProvisionRequest): Mapping[] | undefined => req.mappings;
