@@ -25,8 +25,7 @@ export interface PriorResource {
   createdByThisRun: boolean;
 }
 
-/** What every create is given: the owner, and what the plan's read found (`null`: nothing;
- * absent: not read). A retry always looks up again. */
+/** A create's input: its owner, what the plan's read found (`null`: nothing; absent: not read). */
 export interface EnsureInput<P extends PriorResource = PriorResource> {
   owner: Owner;
   found?: P | null;
