@@ -1,7 +1,4 @@
-/**
- * The connections' creates: base and source connection (the inlet URL: read.ts), the target
- * connection into the dataset, and the check of a dataset the request names by id.
- */
+/** The connections' creates (base, source, target) and the check of a dataset named by id. */
 import type { AepClient } from '../aep/client';
 import { SPEC, XDM_FULL_CONTENT_TYPE } from '../aep/constants';
 import type {
@@ -11,9 +8,9 @@ import type {
 } from '../aep/types';
 import { FailureType } from '../shared/names';
 import { activityContext, ensureOwned, refuse } from './context';
-import { exactly, lookups, priorOf } from './lookups';
+import { exactly, lookups, priorOf, type PriorOf } from './lookups';
 import { adopt, markedDescription } from './ownership';
-import type { ById, EnsureInput, EnsureResult, PriorTargetConnection } from './types';
+import type { ById, EnsureInput, EnsureResult } from './types';
 
 interface EnsureBaseConnectionInput extends EnsureInput {
   description?: string;
@@ -21,7 +18,7 @@ interface EnsureBaseConnectionInput extends EnsureInput {
   authenticationRequired: boolean;
 }
 
-interface EnsureTargetConnectionInput extends EnsureInput<PriorTargetConnection> {
+interface EnsureTargetConnectionInput extends EnsureInput<PriorOf<'targetConnection'>> {
   datasetId: string;
   /** The request named the dataset by id: teardown never deletes it (marker flag). */
   datasetNamedById?: boolean;

@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { asyncLocalStorage, type Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { FailureType } from '../shared/names';
 import type { EnsureResult, PriorResource } from './types';
@@ -9,14 +9,11 @@ export function refuse(type: FailureType, message: string, details?: unknown[]):
 }
 
 /**
- * An activity's attempt: its number, and its time (from the first time the activity asks).
- * - `signal` aborts every request when the activity is cancelled (by the workflow, a shutdown past
- *   its grace time, a heartbeat's answer) AND when the attempt's time is up (start-to-close minus
- *   a margin for the outcome to reach Temporal): no request outlives its attempt, so a retry's
- *   lookup never runs while an earlier attempt's create is still on the wire on our side.
- * - `commitSignal()` is for a create: it throws if already cancelled, else returns the deadline
- *   alone. A create once sent is not aborted by a cancellation (that would only turn a known
- *   outcome into an unknown one); it still ends with the attempt.
+ * An activity's attempt, its clock started when first asked for. `signal` aborts every request on
+ * cancellation AND when the attempt's time is up (start-to-close minus a margin for the outcome to
+ * reach Temporal): no retry's lookup races an earlier attempt's create still on the wire.
+ * `commitSignal()`, for a create, throws if already cancelled, else returns the deadline alone: a
+ * create once sent is not aborted by a cancellation (that would only make its outcome unknown).
  */
 interface AttemptContext {
   attempt: number;
@@ -29,28 +26,17 @@ const MAX_MARGIN_MS = 1_000;
 
 const attempts = new WeakMap<Context, AttemptContext>();
 
-function currentContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined;
-  }
-}
-
 /** Attempt number and signals when running as an activity; neutral values otherwise. */
 export function activityContext(): AttemptContext {
-  const ctx = currentContext();
+  const ctx = asyncLocalStorage.getStore();
   if (!ctx) return { attempt: 1, commitSignal: () => undefined };
-  const known = attempts.get(ctx) ?? attemptOf(ctx);
-  attempts.set(ctx, known);
-  return known;
-}
-
-function attemptOf({ info, cancellationSignal: cancel }: Context): AttemptContext {
+  const known = attempts.get(ctx);
+  if (known) return known;
   // A local activity (the plan's read, READ_LOCALLY) has a start-to-close too.
+  const { info, cancellationSignal: cancel } = ctx;
   const ms = info.startToCloseTimeoutMs;
   const deadline = ms > 0 ? AbortSignal.timeout(ms - Math.min(MAX_MARGIN_MS, ms / 10)) : undefined;
-  return {
+  const attempt: AttemptContext = {
     attempt: info.attempt,
     signal: deadline ? AbortSignal.any([cancel, deadline]) : cancel,
     commitSignal: () => {
@@ -59,37 +45,32 @@ function attemptOf({ info, cancellationSignal: cancel }: Context): AttemptContex
       return deadline;
     },
   };
+  attempts.set(ctx, attempt);
+  return attempt;
 }
 
 /**
  * Runs an activity with heartbeats on a timer when its options set a heartbeat timeout
- * (src/workflows/policies.ts): its answer tells the worker the attempt is over, its absence tells
- * Temporal a worker died. Not per call: one AEP call may outlast the heartbeat timeout.
+ * (src/workflows/policies.ts): their answer tells the worker the attempt is over, their absence
+ * tells Temporal a worker died. Not per call: one AEP call may outlast the heartbeat timeout.
  */
-export function heartbeating<A extends unknown[], R>(
-  fn: (...args: A) => Promise<R>,
-): (...args: A) => Promise<R> {
-  return async (...args: A) => {
-    const ctx = currentContext();
-    if (!ctx) return fn(...args);
-    activityContext(); // starts the attempt's clock
-    const every = ctx.info.isLocal ? undefined : ctx.info.heartbeatTimeoutMs;
-    if (!every) return fn(...args);
-    // No beat at the start: an attempt that ends within a third of the heartbeat timeout (nearly
-    // all: one AEP call) sends none, not a server write per activity (docs/benchmark.md, "cost").
-    const timer = setInterval(() => ctx.heartbeat(), Math.max(100, Math.floor(every / 3)));
-    try {
-      return await fn(...args);
-    } finally {
-      clearInterval(timer);
-    }
-  };
+export async function heartbeating<R>(fn: () => Promise<R>): Promise<R> {
+  const ctx = asyncLocalStorage.getStore();
+  if (!ctx) return fn();
+  activityContext(); // starts the attempt's clock
+  const every = ctx.info.isLocal ? undefined : ctx.info.heartbeatTimeoutMs;
+  if (!every) return fn();
+  // No beat at the start: an attempt that ends within a third of the heartbeat timeout (nearly
+  // all: one AEP call) sends none, not a server write per activity (docs/benchmark.md, "cost").
+  const timer = setInterval(() => ctx.heartbeat(), Math.max(100, Math.floor(every / 3)));
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+  }
 }
 
-/**
- * What an earlier attempt or run created, if anything: a retry always looks up; a first attempt
- * takes what the plan's read found (`found`, `null` for nothing), else looks up.
- */
+/** What an earlier attempt or run created: `found` on a first attempt if given, else looked up. */
 export async function priorResource<T>(
   input: { found?: T | null },
   lookUp: () => Promise<T | undefined>,
@@ -99,9 +80,8 @@ export async function priorResource<T>(
 }
 
 /**
- * The one shape of an idempotent create: the prior resource (looked up with the attempt's signal),
- * which `check` throws for when it differs from the request, or else a new one, sent with the
- * commit signal.
+ * The one shape of an idempotent create: the prior resource (`check` throws when it differs from
+ * the request), or else a new one, sent with the commit signal.
  */
 export async function ensureOwned<P extends PriorResource>(
   input: { found?: P | null },

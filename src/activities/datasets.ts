@@ -1,7 +1,6 @@
 /**
- * Datasets sources name by name. A provisioning or teardown asks the dataset's workflow
- * (src/workflows/dataset.ts) through update-with-start (`acquireDataset`, `releaseDataset`); that
- * workflow alone finds, creates and deletes the dataset (`ensureNamedDataset`, `deleteDataset`).
+ * Datasets sources name by name: a run asks the dataset's workflow (src/workflows/dataset.ts) by
+ * update-with-start; that workflow alone finds, creates and deletes it (its own activities here).
  */
 import { Context } from '@temporalio/activity';
 import {
@@ -87,16 +86,14 @@ export function datasetActivities({ aep, temporal, place }: ActivityDeps) {
     },
 
     /**
-     * The dataset workflow's: the dataset `knownId` when it still exists with the schema, else
-     * the oldest of this project's datasets of the name with the schema, else a new one. Every
-     * candidate is read by id before it is taken: a list may still show a deleted dataset.
+     * The dataset workflow's: `knownId` if it still has the schema, else the oldest of this
+     * project's of the name with the schema, else a new one; each read by id before it is taken.
      */
     async ensureNamedDataset(input: {
       owner: Owner;
       name: string;
       schemaId: string;
       description?: string;
-      /** The dataset the name stood for so far (checked by id: lists may lag). */
       knownId?: string;
       /** Datasets of the name not to take (one just retired for another schema). */
       skip?: string[];

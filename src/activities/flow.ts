@@ -1,25 +1,26 @@
 /**
- * The dataflow, the optional Data Prep mapping set of the tutorial it maps through, and the
- * smoke-test record sent through it.
- */
-import { ApplicationFailure } from '@temporalio/common';
+ * The dataflow and its optional mapping set (creates, and in-place updates: Flow Service PATCHes
+ * carry the etag, re-read on 412 a few times), and the smoke-test record sent through it.
+ */ import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
 import { SPEC, XDM_FULL_CONTENT_TYPE } from '../aep/constants';
+import { aepFailureDetails } from '../aep/errors';
+import type { Flow, JsonPatchOp } from '../aep/types';
 import { FailureType } from '../shared/names';
 import type { SmokeTestResult } from '../shared/model';
 import { differs } from './connections';
 import { activityContext, ensureOwned, priorResource, refuse } from './context';
-import { lookups } from './lookups';
-import { markedDescription } from './ownership';
-import type { EnsureInput, EnsureResult, Mappings, Owner, PriorMappingSet } from './types';
+import { lookups, type PriorOf } from './lookups';
+import { markedDescription, withUserDescription } from './ownership';
+import type { ById, EnsureInput, EnsureResult, Mappings, Owner } from './types';
 
-export type MappingSetResult = EnsureResult & { version: number };
+type MappingSetResult = EnsureResult & { version: number };
 
 export function flowActivities({ aep }: { aep: AepClient }) {
   return {
     /** Found by the source's name, or created. */
     async ensureMappingSet(
-      input: EnsureInput<PriorMappingSet> & { schemaId: string; mappings: Mappings },
+      input: EnsureInput<PriorOf<'mappingSet'>> & { schemaId: string; mappings: Mappings },
     ): Promise<MappingSetResult> {
       const { owner } = input;
       const { signal, commitSignal } = activityContext();
@@ -43,30 +44,18 @@ export function flowActivities({ aep }: { aep: AepClient }) {
       },
     ): Promise<EnsureResult> {
       const { owner, mappingSet, sourceConnectionId, targetConnectionId } = input;
-      const check = (flow: {
-        id: string;
-        sourceConnectionIds: string[];
-        targetConnectionIds: string[];
-      }) => {
-        if (
-          !flow.sourceConnectionIds.includes(sourceConnectionId) ||
-          !flow.targetConnectionIds.includes(targetConnectionId)
-        ) {
-          differs(
-            `Dataflow "${owner.sourceName}" (${flow.id}) exists with other connections: deprovision it first or choose another name`,
-            { kind: 'flow', id: flow.id },
-          );
-        }
-      };
       const params = mappingSet && { mappingId: mappingSet.id, mappingVersion: mappingSet.version };
+      const exclude = input.replaces ? [input.replaces] : [];
+      const check = ({ id, sourceConnectionIds: from, targetConnectionIds: to }: Flow) => {
+        if (from.includes(sourceConnectionId) && to.includes(targetConnectionId)) return;
+        differs(
+          `Dataflow "${owner.sourceName}" (${id}) exists with other connections: deprovision it first or choose another name`,
+          { kind: 'flow', id },
+        );
+      };
       return ensureOwned(input, {
         lookUp: (signal) =>
-          lookups(aep, owner.sandbox, signal).ownNamed(
-            'flow',
-            owner,
-            check,
-            input.replaces ? [input.replaces] : [],
-          ),
+          lookups(aep, owner.sandbox, signal).ownNamed('flow', owner, check, exclude),
         create: (commit) =>
           aep.createFlow(
             owner.sandbox,
@@ -87,10 +76,7 @@ export function flowActivities({ aep }: { aep: AepClient }) {
 
 export function smokeActivities({ aep }: { aep: AepClient }) {
   return {
-    /**
-     * Sends one record to the inlet (XDM envelope or raw JSON). Not idempotent on Adobe's side,
-     * and need not be: a retried smoke record is one more test record, not a resource.
-     */
+    /** One record to the inlet (XDM envelope or raw JSON); a retry sends one more test record. */
     async sendSmokeRecord(input: {
       sandbox: string;
       inletUrl: string;
@@ -101,7 +87,7 @@ export function smokeActivities({ aep }: { aep: AepClient }) {
       authenticated: boolean;
       record?: Record<string, unknown>;
     }): Promise<SmokeTestResult> {
-      const { flowId, datasetId } = input;
+      const { flowId, datasetId, inletUrl, authenticated } = input;
       const schemaRef = { id: input.schemaId, contentType: XDM_FULL_CONTENT_TYPE };
       const source = { name: 'aep-streaming-provisioner smoke test' };
       const record =
@@ -114,7 +100,6 @@ export function smokeActivities({ aep }: { aep: AepClient }) {
               },
             }
           : (input.record ?? { smokeTest: true, flowId });
-      const { inletUrl, authenticated } = input;
       const signal = activityContext().signal;
       let res;
       try {
@@ -139,7 +124,7 @@ export function smokeActivities({ aep }: { aep: AepClient }) {
 }
 
 /** The legacy mapping-set body of Adobe's HTTP API tutorial. */
-export function mappingSetBody(owner: Owner, schemaId: string, mappings: Mappings) {
+function mappingSetBody(owner: Owner, schemaId: string, mappings: Mappings) {
   return {
     name: owner.sourceName,
     description: markedDescription(owner),
@@ -153,4 +138,115 @@ export function mappingSetBody(owner: Owner, schemaId: string, mappings: Mapping
       version: 0 as const,
     })),
   };
+}
+
+type MappingRef = { id: string; version: number };
+
+const STALE_ETAG_RETRIES = 3;
+
+function gone(what: string): never {
+  const message = `${what} disappeared while it was being updated; provisioning again recreates it`;
+  refuse(FailureType.AepNotFound, message);
+}
+
+async function patchWithEtag<T extends { etag?: string }>(
+  what: string,
+  read: () => Promise<T | null>,
+  ops: (current: T) => JsonPatchOp[],
+  patch: (etag: string, ops: JsonPatchOp[]) => Promise<unknown>,
+): Promise<T> {
+  for (let i = 0; ; i++) {
+    const current = (await read()) ?? gone(what);
+    const body = ops(current);
+    if (body.length === 0) return current;
+    try {
+      await patch(current.etag ?? '*', body);
+      return current;
+    } catch (err) {
+      const stale = err instanceof ApplicationFailure && aepFailureDetails(err)?.status === 412;
+      if (!stale || i >= STALE_ETAG_RETRIES) throw err;
+    }
+  }
+}
+
+export function updateActivities({ aep }: { aep: AepClient }) {
+  return {
+    /** The base connection `id`'s description (the ownership marker is kept as it is). */
+    async updateDescription(input: ById & { description: string }): Promise<void> {
+      const { sandbox, id, description } = input;
+      const { signal } = activityContext();
+      await patchWithEtag(
+        `Base connection ${id}`,
+        () => aep.getConnection(sandbox, id, signal),
+        (c) => {
+          const value = withUserDescription(c.description, description);
+          return value === c.description ? [] : [{ op: 'replace', path: '/description', value }];
+        },
+        (etag, ops) => aep.patchConnection(sandbox, id, etag, ops, signal),
+      );
+    },
+
+    /**
+     * A new version of the source's mapping set (Data Prep PUT). Idempotent: when the latest
+     * version already holds these mappings (an earlier attempt's PUT landed), it is returned.
+     */
+    async updateMappingSet(input: {
+      owner: Owner;
+      id: string;
+      schemaId: string;
+      mappings: Mappings;
+    }): Promise<MappingSetResult> {
+      const { owner, id, schemaId, mappings } = input;
+      const { signal } = activityContext();
+      const current =
+        (await aep.getMappingSet(owner.sandbox, id, signal)) ?? gone(`Mapping set ${id}`);
+      const key = (ms: Array<Partial<Mappings[number]>>) =>
+        JSON.stringify(
+          ms.map((m) => [m.sourceAttribute, m.destinationXdmPath, m.identity === true]),
+        );
+      if (current.xdmSchema === schemaId && key(current.mappings ?? []) === key(mappings)) {
+        return { id, version: current.version, created: false };
+      }
+      const body = {
+        ...mappingSetBody(owner, schemaId, mappings),
+        description: current.description,
+      };
+      const updated = await aep.updateMappingSet(owner.sandbox, id, body, signal);
+      return { id, version: updated.version, created: false };
+    },
+
+    /** Points the flow at a mapping-set version (PATCH, If-Match) and enables it if disabled. */
+    async updateFlow(input: ById & { mapping?: MappingRef; enable: boolean }): Promise<void> {
+      const { sandbox, id, mapping, enable } = input;
+      const { signal } = activityContext();
+      const flow = await patchWithEtag(
+        `Dataflow ${id}`,
+        () => aep.getFlow(sandbox, id, signal),
+        (f) => (mapping ? mappingOps(f, mapping) : []),
+        (etag, ops) => aep.patchFlow(sandbox, id, etag, ops, signal),
+      );
+      if (enable && flow.state !== undefined && flow.state !== 'enabled') {
+        await aep.flowAction(sandbox, id, 'enable', signal);
+      }
+    },
+  };
+}
+
+/** The PATCH pointing the flow's Mapping transformation at `mapping` (none if it already does). */
+function mappingOps(flow: Flow, mapping: MappingRef): JsonPatchOp[] {
+  const index = (flow.transformations ?? []).findIndex((t) => t.name === 'Mapping');
+  if (index < 0) {
+    const params = { mappingId: mapping.id, mappingVersion: mapping.version };
+    return [{ op: 'add', path: '/transformations/-', value: { name: 'Mapping', params } }];
+  }
+  const params = flow.transformations?.[index]?.params;
+  const at = `/transformations/${index}/params`;
+  const ops: JsonPatchOp[] = [];
+  if (params?.mappingId !== mapping.id) {
+    ops.push({ op: 'replace', path: `${at}/mappingId`, value: mapping.id });
+  }
+  if (Number(params?.mappingVersion) !== mapping.version) {
+    ops.push({ op: 'replace', path: `${at}/mappingVersion`, value: mapping.version });
+  }
+  return ops;
 }

@@ -1,8 +1,6 @@
 /**
  * The activities, one module per concern over injected dependencies. Each is safe to run twice:
- * creates look up the resource this project owns first (on every retry too: an earlier attempt
- * may have committed it before its response was lost), so retries never produce duplicates.
- * Secrets never appear in inputs or results: the AEP client holds the token.
+ * creates look up what this project owns first, so retries never produce duplicates.
  */
 import type { Client } from '@temporalio/client';
 import type { AepClient } from '../aep/client';
@@ -16,10 +14,9 @@ import { FailureType } from '../shared/names';
 import { connectionActivities } from './connections';
 import { activityContext, heartbeating, refuse } from './context';
 import { datasetActivities } from './datasets';
-import { flowActivities, smokeActivities } from './flow';
+import { flowActivities, smokeActivities, updateActivities } from './flow';
 import { readActivities } from './read';
 import { discoveryActivities, teardownActivities } from './teardown';
-import { updateActivities } from './update';
 
 export interface ActivityDeps {
   aep: AepClient;
@@ -69,10 +66,8 @@ function assemble(deps: ActivityDeps) {
 }
 
 /**
- * The activities that create an AEP resource. Each reports `retried` when it ran as a retry: an
- * earlier attempt may have sent the create too, so the saga (or the dataset's workflow) sweeps
- * for a twin carrying the run's marker. Named here, by type: renaming one without this list
- * does not compile.
+ * The creates: each reports `retried` when run as a retry (an earlier attempt may have sent the
+ * create too, so the saga or dataset workflow sweeps for a twin carrying the run's marker).
  */
 export const CREATES = [
   'ensureBaseConnection',
@@ -87,19 +82,20 @@ export function createActivities(deps: ActivityDeps) {
   return attempts(assemble(deps));
 }
 
-type AnyActivity = (input: never) => Promise<unknown>;
+type Activity = (input: unknown) => Promise<unknown>;
 
 /** Every activity heartbeats while it runs (context.ts); every create says when it was retried. */
-function attempts<T extends Record<string, AnyActivity>>(activities: T): T {
+function attempts<T extends object>(activities: T): T {
   const creates: ReadonlyArray<string> = CREATES;
-  const wrapped = Object.entries(activities).map(([name, fn]) => {
-    const run = heartbeating(fn as (input: unknown) => Promise<unknown>);
-    const retried = async (input: unknown) => {
-      const result = await run(input);
+  const wrapped = Object.entries(activities as Record<string, Activity>).map(([name, fn]) => {
+    const run = async (input: unknown) => {
+      const result = await heartbeating(() => fn(input));
       const again = activityContext().attempt > 1 && typeof result === 'object' && result !== null;
-      return again && 'id' in result ? { ...result, retried: true } : result;
+      return again && creates.includes(name) && 'id' in result
+        ? { ...result, retried: true }
+        : result;
     };
-    return [name, creates.includes(name) ? retried : run];
+    return [name, run];
   });
   return Object.fromEntries(wrapped) as T;
 }

@@ -1,7 +1,4 @@
-/**
- * Finding this project's resources by name: only exact, case-sensitive matches on our side,
- * whatever the server's filter semantics, then `adopt` chooses by ownership marker (ownership.ts).
- */
+/** Finding this project's resources by exact, case-sensitive name, whatever the server's filter. */
 import { ApplicationFailure } from '@temporalio/common';
 import { nameFilter, type AepClient } from '../aep/client';
 import { SPEC } from '../aep/constants';
@@ -11,7 +8,6 @@ import type { ResourceKind } from '../shared/model';
 import { adopt, type Adoption } from './ownership';
 import type { Owner, PriorResource } from './types';
 
-/** Exact, case-sensitive name matches only. */
 export function exactly<T extends { name?: string }>(name: string, items: T[]): T[] {
   return items.filter((i) => i.name === name);
 }
@@ -26,7 +22,7 @@ export function canonicalOrder(a: Dataset, b: Dataset): number {
   return ca !== cb ? ca - cb : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-/** Each kind's AEP client methods: `get…` (consistent, where a list may lag), `delete…`. */
+/** Each kind's AEP client methods: `get…` (consistent where a list may lag), `delete…`. */
 const API = {
   baseConnection: 'Connection',
   sourceConnection: 'SourceConnection',
@@ -36,7 +32,6 @@ const API = {
   dataset: 'Dataset',
 } as const;
 
-/** A resource of each kind, as a read by id returns it. */
 export type ResourceOf = {
   [K in ResourceKind]: NonNullable<Awaited<ReturnType<AepClient[`get${(typeof API)[K]}`]>>>;
 };
@@ -50,7 +45,7 @@ const KEPT = {
   mappingSet: (m: MappingSet) => ({ version: m.version }),
   flow: () => ({}),
 };
-type PriorOf<K extends keyof typeof KEPT> = PriorResource & ReturnType<(typeof KEPT)[K]>;
+export type PriorOf<K extends keyof typeof KEPT> = PriorResource & ReturnType<(typeof KEPT)[K]>;
 
 type FlowServiceList<T> = (
   sandbox: string,
@@ -93,12 +88,12 @@ export function lookups(aep: AepClient, sandbox: string, signal?: AbortSignal) {
   const self = {
     sandbox,
 
-    /** Every resource of `kind` named exactly `name` (case-sensitive), whoever created it. */
+    /** Every resource of `kind` named exactly `name`, whoever created it. */
     async list<K extends ResourceKind>(kind: K, name: string): Promise<Array<ResourceOf[K]>> {
       return exactly(name, await listByName[kind](name));
     },
 
-    /** The resource of `kind` with id `id` as it is now, or null when it is gone (404). */
+    /** The resource as it is now, or null when it is gone (404). */
     read<K extends ResourceKind>(kind: K, id: string): Promise<ResourceOf[K] | null> {
       return aep[`get${API[kind]}` as const](sandbox, id, signal) as Promise<ResourceOf[K] | null>;
     },
@@ -107,7 +102,7 @@ export function lookups(aep: AepClient, sandbox: string, signal?: AbortSignal) {
       return aep[`delete${API[kind]}` as const](sandbox, id, signal);
     },
 
-    /** The source connections of base connection `baseConnectionId`, whoever created them. */
+    /** The source connections of a base connection, whoever created them. */
     sourceConnectionsOf(baseConnectionId: string): Promise<SourceConnection[]> {
       const filters = [{ path: 'baseConnectionId', value: baseConnectionId }];
       return aep.listSourceConnections(sandbox, filters, undefined, signal);

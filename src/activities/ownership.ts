@@ -44,28 +44,17 @@ export function markedDescription(
   return description ? `${description} ${marker}` : marker;
 }
 
-/** True for a target connection whose request named its dataset by id. */
-export function keepsDataset(description: string | undefined): boolean {
-  return parseMarker(description)?.keepDataset === true;
-}
-
-/** The run that created a resource, or undefined when this project did not create it. */
-export function creatorRun(description: string | undefined): string | undefined {
-  return parseMarker(description)?.run;
-}
-
-/** The source a resource was created for, or undefined when this project did not create it. */
-export function creatorSource(description: string | undefined): string | undefined {
-  return parseMarker(description)?.source;
-}
+/** What a description's marker says; undefined/false when this project did not create it. */
+export const creatorRun = (description?: string) => parseMarker(description)?.run;
+export const creatorSource = (description?: string) => parseMarker(description)?.source;
+export const isOwned = (description?: string) => parseMarker(description) !== undefined;
+/** A target connection whose request named its dataset by id. */
+export const keepsDataset = (description?: string) =>
+  parseMarker(description)?.keepDataset === true;
 
 /** Named exactly `name` (case-sensitive) and created by this project for the source of that name. */
 export function isSourceOwn(name: string, r: { name?: string; description?: string }): boolean {
   return r.name === name && creatorSource(r.description) === name;
-}
-
-export function isOwned(description: string | undefined): boolean {
-  return parseMarker(description) !== undefined;
 }
 
 /** The description without the ownership marker (what a person wrote). */

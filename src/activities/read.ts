@@ -1,15 +1,12 @@
-/**
- * Reading what AEP holds for a source (the plan's read, the inlet URL): read-only, exact, in
- * parallel where the dependencies allow. AEP is the state: nothing is cached between runs.
- */
+/** Reading what AEP holds for a source (plan, inlet URL): read-only; AEP is the state. */
 import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
 import { SPEC } from '../aep/constants';
-import type { BaseConnection, Dataset, Flow, MappingSet, TargetConnection } from '../aep/types';
-import type { ActualSource, Mapping, ResourceKind } from '../shared/model';
+import type { BaseConnection, Flow, MappingSet } from '../aep/types';
+import type { ResourceKind } from '../shared/model';
 import { FailureType } from '../shared/names';
 import { activityContext, refuse } from './context';
-import { canonicalOrder, lookups, type Lookups, type ResourceOf } from './lookups';
+import { canonicalOrder, lookups, type ResourceOf } from './lookups';
 import { creatorSource, isOwned, isSourceOwn, userDescription } from './ownership';
 import type { InletInfo, KnownResources } from './types';
 
@@ -25,114 +22,92 @@ interface ReadSourceInput {
   known?: KnownResources;
 }
 
-/** What the plan's read reads (source `name` of one sandbox), and the foreign ones it meets. */
-interface Scope {
-  at: Lookups;
-  name: string;
-  known: KnownResources;
-  foreign: ActualSource['foreign'];
-}
-
-/** This source's among exact name matches (datasets: any of this project's), else a foreign one. */
-function pick<T extends { id: string; description?: string }>(
-  { name, foreign }: Scope,
-  kind: ResourceKind,
-  items: T[],
-  anySource = false,
-): T | undefined {
-  const ours = items.find((i) =>
-    anySource ? isOwned(i.description) : creatorSource(i.description) === name,
-  );
-  if (!ours && items[0]) foreign.push({ kind, id: items[0].id });
-  return ours;
-}
-
 /**
- * The resource the list picked, or else the one Temporal recorded, as it is now (read by id);
- * undefined when neither exists. A recorded one must be this source's (`ours`).
+ * What AEP holds for the source: its resources by name, and what Temporal recorded (`known`), each
+ * read by id: neither a just-deleted one (still listed) nor a just-created one (not listed yet)
+ * misleads the plan.
  */
-async function current<K extends ResourceKind>(
-  { at, name, known }: Scope,
-  kind: K,
-  listed: ResourceOf[K] | undefined,
-  ours: (r: ResourceOf[K]) => boolean = (r) => isSourceOwn(name, r),
-): Promise<ResourceOf[K] | undefined> {
-  if (listed) {
-    const now = await at.read(kind, listed.id);
-    if (now) return { ...listed, ...now, id: listed.id };
-  }
-  const knownId = known[`${kind}Id`];
-  if (knownId === undefined || knownId === listed?.id) return undefined;
-  const recorded = await at.read(kind, knownId);
-  return recorded && ours(recorded) ? recorded : undefined;
-}
-
-/** The datasets the request names: by id, or by name (oldest first, as the dataset workflow picks). */
-async function listDatasets({ at, name }: Scope, input: ReadSourceInput) {
-  if (input.datasetId !== undefined) {
-    const d = await at.read('dataset', input.datasetId);
-    return d ? [d] : [];
-  }
-  return (await at.list('dataset', input.datasetName ?? name)).sort(canonicalOrder);
-}
-
-/** A dataset named by id is the request's to choose, whoever created it. */
-function currentDataset(scope: Scope, input: ReadSourceInput, datasets: Dataset[]) {
-  if (input.datasetId !== undefined) return datasets[0];
-  const datasetName = input.datasetName ?? scope.name;
-  return current(
-    scope,
-    'dataset',
-    pick(scope, 'dataset', datasets, true),
-    (d) => d.name === datasetName && isOwned(d.description),
-  );
+async function readAll(aep: AepClient, input: ReadSourceInput) {
+  const { sandbox, name, datasetId } = input;
+  const known = input.known ?? {};
+  const { signal } = activityContext();
+  const at = lookups(aep, sandbox, signal);
+  /** Same-name resources this project did not create: never adopted, never touched. */
+  const foreign: Array<{ kind: ResourceKind; id: string }> = [];
+  const datasetName = input.datasetName ?? name;
+  /** The resource listed, or else the one Temporal recorded if `ours`, as it is now (by id). */
+  const current = async <K extends ResourceKind>(
+    kind: K,
+    listed: ResourceOf[K] | undefined,
+    ours: (r: ResourceOf[K]) => boolean = (r) => isSourceOwn(name, r),
+  ): Promise<ResourceOf[K] | undefined> => {
+    if (listed) {
+      const now = await at.read(kind, listed.id);
+      if (now) return { ...listed, ...now, id: listed.id };
+    }
+    const knownId = known[`${kind}Id`];
+    if (knownId === undefined || knownId === listed?.id) return undefined;
+    const recorded = await at.read(kind, knownId);
+    return recorded && ours(recorded) ? recorded : undefined;
+  };
+  /** This source's among exact name matches (datasets: any of ours), else a foreign one noted. */
+  const own = <K extends ResourceKind>(kind: K, items: Array<ResourceOf[K]>) => {
+    const ours = items.find((i) =>
+      kind === 'dataset' ? isOwned(i.description) : creatorSource(i.description) === name,
+    );
+    if (!ours && items[0]) foreign.push({ kind, id: items[0].id });
+    return ours;
+  };
+  const [schema, bases, targets, mappingSets, flows, datasets] = await Promise.all([
+    aep.getSchema(sandbox, input.schemaId, signal),
+    at.list('baseConnection', name),
+    at.list('targetConnection', name),
+    at.list('mappingSet', name),
+    at.list('flow', name),
+    // By id, or by name (oldest first, as the dataset workflow picks).
+    datasetId !== undefined
+      ? at.read('dataset', datasetId).then((d) => (d ? [d] : []))
+      : at.list('dataset', datasetName).then((ds) => ds.sort(canonicalOrder)),
+  ]);
+  const [base, target, ms, flow, ds] = await Promise.all([
+    current('baseConnection', own('baseConnection', bases)),
+    current('targetConnection', own('targetConnection', targets)),
+    current('mappingSet', own('mappingSet', mappingSets)),
+    current('flow', own('flow', flows)),
+    // A dataset named by id is the request's to choose, whoever created it.
+    datasetId !== undefined
+      ? datasets[0]
+      : current(
+          'dataset',
+          own('dataset', datasets),
+          (d) => d.name === datasetName && isOwned(d.description),
+        ),
+  ]);
+  const sources = base ? await at.sourceConnectionsOf(base.id) : [];
+  const listed = sources.find((s) => isSourceOwn(name, s));
+  const source = base ? await current('sourceConnection', listed) : undefined;
+  return {
+    schemaFound: schema !== null,
+    baseConnection: base ? actualBaseConnection(base) : null,
+    sourceConnection: source ? { id: source.id } : null,
+    dataset: ds ? { id: ds.id, schemaId: ds.schemaRef.id, owned: isOwned(ds.description) } : null,
+    targetConnection: target
+      ? defined({
+          id: target.id,
+          dataSetId: target.params?.dataSetId,
+          schemaId: target.data?.schema?.id,
+        })
+      : null,
+    mappingSet: ms ? actualMappingSet(ms) : null,
+    flow: flow ? actualFlow(flow) : null,
+    foreign,
+  };
 }
 
 export function readActivities({ aep }: { aep: AepClient }) {
   return {
-    /**
-     * What AEP holds for the source: its resources by name, and what Temporal recorded (`known`),
-     * each read by id: neither a just-deleted one (still listed) nor a just-created one (not
-     * listed yet) misleads the plan.
-     */
-    async readSource(input: ReadSourceInput): Promise<ActualSource> {
-      const { sandbox, name } = input;
-      const { signal } = activityContext();
-      const at = lookups(aep, sandbox, signal);
-      const foreign: ActualSource['foreign'] = [];
-      const scope: Scope = { at, name, known: input.known ?? {}, foreign };
-      const [schema, bases, targets, mappingSets, flows, datasets] = await Promise.all([
-        aep.getSchema(sandbox, input.schemaId, signal),
-        at.list('baseConnection', name),
-        at.list('targetConnection', name),
-        at.list('mappingSet', name),
-        at.list('flow', name),
-        listDatasets(scope, input),
-      ]);
-      const own = <K extends ResourceKind>(kind: K, items: Array<ResourceOf[K]>) =>
-        current(scope, kind, pick(scope, kind, items));
-      const [base, target, ms, flow, ds] = await Promise.all([
-        own('baseConnection', bases),
-        own('targetConnection', targets),
-        own('mappingSet', mappingSets),
-        own('flow', flows),
-        currentDataset(scope, input, datasets),
-      ]);
-      const sources = base ? await at.sourceConnectionsOf(base.id) : [];
-      const listed = sources.find((s) => isSourceOwn(name, s));
-      const source = base ? await current(scope, 'sourceConnection', listed) : undefined;
-      return {
-        schemaFound: schema !== null,
-        baseConnection: base ? actualBaseConnection(base) : null,
-        sourceConnection: source ? { id: source.id } : null,
-        dataset: ds
-          ? { id: ds.id, schemaId: ds.schemaRef.id, owned: isOwned(ds.description) }
-          : null,
-        targetConnection: target ? actualTargetConnection(target) : null,
-        mappingSet: ms ? actualMappingSet(ms) : null,
-        flow: flow ? actualFlow(flow) : null,
-        foreign,
-      };
+    readSource(input: ReadSourceInput) {
+      return readAll(aep, input);
     },
 
     /** Read-only; InletNotReady is retryable, so the workflow's retry policy is the wait loop. */
@@ -159,40 +134,39 @@ export function readActivities({ aep }: { aep: AepClient }) {
   };
 }
 
-type Actual<K extends keyof ActualSource> = NonNullable<ActualSource[K]>;
+/**
+ * What AEP holds for a source (readSource): this project's resources, `null` when absent. The
+ * dataset is the one the request names (by id, or by name among this project's).
+ */
+export type ActualSource = Awaited<ReturnType<typeof readAll>>;
 
-/** `o` without its undefined entries: the plan's read leaves out what AEP does not say. */
-function defined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+/** `o` without its undefined entries (optional in its type): what AEP does not say is left out. */
+function defined<T extends object>(o: T) {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Defined<T>;
 }
+type Defined<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & {
+  [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined>;
+};
 
-function actualBaseConnection(base: BaseConnection): Actual<'baseConnection'> {
-  const params = base.auth?.params;
+function actualBaseConnection({ id, auth, description }: BaseConnection) {
+  const params = auth?.params;
   return defined({
-    id: base.id,
+    id,
     dataType: params?.dataType,
     authenticationRequired: params?.authenticationRequired === true,
-    description: userDescription(base.description),
+    description: userDescription(description),
     inletUrl: params?.inletUrl || undefined,
     inletId: params?.inletId || undefined,
   });
 }
 
-function actualTargetConnection(target: TargetConnection): Actual<'targetConnection'> {
-  return defined({
-    id: target.id,
-    dataSetId: target.params?.dataSetId,
-    schemaId: target.data?.schema?.id,
-  });
-}
-
 /** The set found by name, as its latest version (read by id). */
-function actualMappingSet(set: MappingSet): Actual<'mappingSet'> {
+function actualMappingSet({ id, version, xdmSchema, mappings }: MappingSet) {
   return defined({
-    id: set.id,
-    version: set.version,
-    schemaId: set.xdmSchema,
-    mappings: (set.mappings ?? []).map((m): Mapping => ({
+    id,
+    version,
+    schemaId: xdmSchema,
+    mappings: (mappings ?? []).map((m) => ({
       sourceAttribute: m.sourceAttribute ?? '',
       destinationXdmPath: m.destinationXdmPath ?? '',
       identity: m.identity === true,
@@ -200,17 +174,16 @@ function actualMappingSet(set: MappingSet): Actual<'mappingSet'> {
   });
 }
 
-function actualFlow(flow: Flow): Actual<'flow'> {
+const FLOW_SPECS: Record<string, 'streaming' | 'streamingWithMapping'> = {
+  [SPEC.streamingFlow.id]: 'streaming',
+  [SPEC.streamingFlowWithMapping.id]: 'streamingWithMapping',
+};
+
+function actualFlow(flow: Flow) {
   const mapping = flow.transformations?.find((t) => t.name === 'Mapping')?.params;
-  const spec = flow.flowSpec.id;
   return defined({
     id: flow.id,
-    flowSpec:
-      spec === SPEC.streamingFlow.id
-        ? ('streaming' as const)
-        : spec === SPEC.streamingFlowWithMapping.id
-          ? ('streamingWithMapping' as const)
-          : ('other' as const),
+    flowSpec: FLOW_SPECS[flow.flowSpec.id] ?? ('other' as const),
     sourceConnectionIds: flow.sourceConnectionIds,
     targetConnectionIds: flow.targetConnectionIds,
     mapping:

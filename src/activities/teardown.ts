@@ -1,28 +1,20 @@
-/**
- * Teardown: discovery (the source a dataflow belongs to, the graph of a source's resources),
- * idempotent deletes (compensation, teardown) and the sweep of a run's twins.
- */
+/** Teardown: discovery of a source's resources, idempotent deletes, the sweep of a run's twins. */
 import type { AepClient } from '../aep/client';
 import type { Flow } from '../aep/types';
 import { FailureType } from '../shared/names';
 import { inTeardownOrder, type ResourceKind } from '../shared/model';
 import { activityContext, refuse } from './context';
-import { lookups, type Lookups, type ResourceOf } from './lookups';
+import { lookups, type Lookups } from './lookups';
 import { creatorRun, creatorSource, isOwned, isSourceOwn, keepsDataset } from './ownership';
 import type { KnownResources, Owner, ResolvedSource, SourceGraph } from './types';
 
+/** Deletes `id` and `ids`, and with `owned` what this run created under that name (its marker). */
 interface DeleteResourceInput {
   /** Datasets are deleted by their own workflow only (src/workflows/dataset.ts). */
   kind: Exclude<ResourceKind, 'dataset'>;
   sandbox: string;
-  /** Delete this id (404 counts as done)... */
   id?: string;
-  /** ...and these ids... */
   ids?: string[];
-  /**
-   * ...or, when a create's outcome is unknown (it failed or was cancelled mid-call), delete what
-   * this run created under that name: resources carrying the run's own marker only.
-   */
   owned?: { name: string; owner: Owner };
 }
 
@@ -56,21 +48,19 @@ export function discoveryActivities({ aep }: { aep: AepClient }) {
       if (!source) throw new Error('discoverSource needs a name or a flowId');
       const known = input.known ?? {};
       const lists = await listSource(at, source, named, known);
-      const { flows, bases, targets, sources, mappingSets } = lists;
       const graph: SourceGraph = { sandbox, resources: [], kept: [], sourceName: source };
       const add = (kind: ResourceKind, id: string | undefined, name?: string) => {
         if (id && !graph.resources.some((r) => r.kind === kind && r.id === id))
           graph.resources.push({ kind, id, ...(name !== undefined ? { name } : {}) });
       };
-      for (const f of flows) add('flow', f.id);
-      for (const s of sources) add('sourceConnection', s.id);
-      for (const t of targets) add('targetConnection', t.id);
-      for (const m of mappingSets) add('mappingSet', m.id);
-      for (const id of flows.flatMap(mappingIdsOf)) {
+      for (const kind of ['flow', 'sourceConnection', 'targetConnection', 'mappingSet'] as const) {
+        for (const r of lists[kind]) add(kind, r.id);
+      }
+      for (const id of lists.flow.flatMap(mappingIdsOf)) {
         const ms = await at.read('mappingSet', id);
         if (ms && creatorSource(ms.description) === source) add('mappingSet', ms.id);
       }
-      for (const t of targets) {
+      for (const t of lists.targetConnection) {
         const ds = t.params?.dataSetId && (await at.read('dataset', t.params.dataSetId));
         if (!ds) continue;
         // One the request named by id, or one this project did not create, is never deleted.
@@ -90,7 +80,7 @@ export function discoveryActivities({ aep }: { aep: AepClient }) {
           }
         }
       }
-      for (const b of bases) add('baseConnection', b.id);
+      for (const b of lists.baseConnection) add('baseConnection', b.id);
       return graph;
     },
   };
@@ -98,10 +88,7 @@ export function discoveryActivities({ aep }: { aep: AepClient }) {
 
 export function teardownActivities({ aep }: { aep: AepClient }) {
   return {
-    /**
-     * Idempotent delete. By id: 404 counts as done. By ownership: deletes only resources carrying
-     * this run's marker (a create whose outcome is unknown), never another run's or a foreign one.
-     */
+    /** Idempotent delete (404 counts as done); by marker, this run's resources only. */
     async deleteResource(
       input: DeleteResourceInput,
     ): Promise<{ kind: ResourceKind; deleted: string[]; absent: string[] }> {
@@ -166,9 +153,7 @@ async function ownedFlow(at: Lookups, flowId: string): Promise<Flow> {
 }
 
 /** The source a dataflow of this project belongs to: its marker (a person may rename a flow). */
-function sourceOf(flow: Flow): string {
-  return creatorSource(flow.description) ?? flow.name;
-}
+const sourceOf = (flow: Flow) => creatorSource(flow.description) ?? flow.name;
 
 /** The mapping sets a flow maps through. */
 function mappingIdsOf(flow: Flow): string[] {
@@ -188,29 +173,26 @@ async function listSource(
   flow: Flow | undefined,
   known: KnownResources,
 ) {
-  const thisSource = <T extends { name?: string; description?: string }>(items: T[]) =>
+  const own = <T extends { name?: string; description?: string }>(items: T[]) =>
     items.filter((i) => isSourceOwn(source, i));
-  const flows = flow ? [flow] : thisSource(await at.list('flow', source));
-  const bases = thisSource(await at.list('baseConnection', source));
-  const targets = thisSource(await at.list('targetConnection', source));
+  const flows = flow ? [flow] : own(await at.list('flow', source));
+  const bases = own(await at.list('baseConnection', source));
+  const targets = own(await at.list('targetConnection', source));
   const sources = [];
-  for (const base of bases) {
-    sources.push(...thisSource(await at.sourceConnectionsOf(base.id)));
-  }
-  const mappingSets = thisSource(await at.list('mappingSet', source));
-  const read = async <K extends ResourceKind>(
-    kind: K,
-    id: string | undefined,
-    have: Array<ResourceOf[K]>,
-  ) => {
-    if (!id || have.some((h) => h.id === id)) return;
-    const r = await at.read(kind, id);
-    if (r) have.push(...thisSource([r]));
+  for (const base of bases) sources.push(...own(await at.sourceConnectionsOf(base.id)));
+  const lists = {
+    flow: flows,
+    baseConnection: bases,
+    sourceConnection: sources,
+    targetConnection: targets,
+    mappingSet: own(await at.list('mappingSet', source)),
   };
-  if (!flow) await read('flow', known.flowId, flows);
-  await read('baseConnection', known.baseConnectionId, bases);
-  await read('sourceConnection', known.sourceConnectionId, sources);
-  await read('targetConnection', known.targetConnectionId, targets);
-  await read('mappingSet', known.mappingSetId, mappingSets);
-  return { flows, bases, targets, sources, mappingSets };
+  for (const kind of Object.keys(lists) as Array<keyof typeof lists>) {
+    const id = known[`${kind}Id`];
+    const have: Array<{ id: string }> = lists[kind];
+    if ((kind === 'flow' && flow) || !id || have.some((h) => h.id === id)) continue;
+    const r = await at.read(kind, id);
+    if (r) have.push(...own([r]));
+  }
+  return lists;
 }

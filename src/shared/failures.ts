@@ -1,7 +1,4 @@
-/**
- * The one walk of a Temporal failure chain (ActivityFailure → ApplicationFailure → …), shared by
- * workflows (failure endings, progress) and the client (summarizeFailure). Deterministic: no I/O.
- */
+/** The one walk of a Temporal failure chain, for workflows and the client. Deterministic. */
 import {
   ActivityFailure,
   ApplicationFailure,

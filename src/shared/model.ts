@@ -1,9 +1,7 @@
 /**
- * The model of a streaming source, shared by workflows, activities, client, CLI and tests: its AEP
- * resources and their one teardown order, the plan (what provisioning would do to what AEP holds;
- * AEP is the state, the rules are in plan-source.ts), the workflows' results and progress (the
- * types of the zod schemas in src/api/result-schemas.ts, written once) and the dataset workflow's
- * contract. Types and pure functions only: workflow code imports it.
+ * The model of a streaming source: its AEP resources and their one teardown order, the plan (rules:
+ * plan-source.ts), the workflows' results and progress (types of src/api/result-schemas.ts) and
+ * the dataset workflow's contract. Types and pure functions only: workflow code imports it.
  */
 import type { z } from 'zod';
 import type {
@@ -20,10 +18,7 @@ import type { mappingSchema } from '../request';
 export type ResourceKind =
   'baseConnection' | 'sourceConnection' | 'targetConnection' | 'dataset' | 'mappingSet' | 'flow';
 
-/**
- * The one deletion order (compensation, teardown, tests): reverse dependency order, the flow
- * first (it pins everything), the base connection last.
- */
+/** The one deletion order: reverse dependency order, the flow (it pins everything) first. */
 export const TEARDOWN_ORDER: readonly ResourceKind[] = [
   'flow',
   'sourceConnection',
@@ -41,38 +36,9 @@ export function inTeardownOrder<T extends { kind: ResourceKind }>(items: readonl
 /** One Data Prep mapping, defaults applied (identity false). */
 export type Mapping = z.output<typeof mappingSchema>;
 
-/** What AEP holds for a source, as found by readSource (ours only: foreign ones are listed). */
-export interface ActualSource {
-  schemaFound: boolean;
-  baseConnection: null | {
-    id: string;
-    dataType?: string;
-    authenticationRequired: boolean;
-    /** The description without our ownership marker. */
-    description?: string;
-    inletUrl?: string;
-    inletId?: string;
-  };
-  sourceConnection: null | { id: string };
-  /** The dataset the request names (by id, or by name among this project's). */
-  dataset: null | { id: string; schemaId: string; owned: boolean };
-  targetConnection: null | { id: string; dataSetId?: string; schemaId?: string };
-  mappingSet: null | { id: string; version: number; schemaId?: string; mappings: Mapping[] };
-  flow: null | {
-    id: string;
-    /** Which of the two streaming flow specs the flow uses. */
-    flowSpec: 'streaming' | 'streamingWithMapping' | 'other';
-    sourceConnectionIds: string[];
-    targetConnectionIds: string[];
-    mapping?: { id: string; version: number };
-    state?: string;
-  };
-  /** Same-name resources this project did not create: never adopted, never touched. */
-  foreign: Array<{ kind: ResourceKind; id: string }>;
-}
+export type { ActualSource } from '../activities/read';
 
 export type SourcePlan = z.output<typeof sourcePlanSchema>;
-/** Per resource: create, keep, update (field: old → new), replace or delete (why), conflict. */
 export type ResourcePlan = SourcePlan['resources'][number];
 export type FieldChange = SourcePlan['needsReplace'][number];
 
@@ -89,43 +55,30 @@ export function formatPlan(plan: SourcePlan): string[] {
   return lines;
 }
 
-/** The smoke-test record's answer. */
 export type SmokeTestResult = z.output<typeof smokeTestResultSchema>;
-
-/** A resource a run created (`created`) or found; `owned: false` for a dataset named by id. */
 export type ResourceRef = z.output<typeof resourceRefSchema>;
-
 export type ProvisionResult = z.output<typeof provisionResultSchema>;
-
-/** The `progress` query of a provisioning. */
 export type ProvisionProgress = z.output<typeof provisionProgressSchema>;
-
 export type ProvisionStatus = ProvisionProgress['status'];
-
-/** One delete of a compensation; `kept`: a dataset not this run's to delete (why in `error`). */
 export type CompensationOutcome = ProvisionProgress['compensation'][number];
-
 /**
- * What a failed or cancelled provisioning leaves of the source: `absent` (a new source: what the
- * run created is deleted), `previous` (a change: the source as it was, its flow unchanged) or
- * `new` (a change past its switch: the new flow carries the inlet, the old one is gone).
+ * What a failed or cancelled provisioning leaves: `absent` (what it created is deleted), `previous`
+ * (the source as it was) or `new` (past its switch: the new flow carries the inlet).
  */
 export type SourceState = NonNullable<ProvisionProgress['sourceState']>;
 
 export type DeprovisionResult = z.output<typeof deprovisionResultSchema>;
-
 // The contract of the dataset workflow (src/workflows/dataset.ts).
 
 /** What the dataset workflow holds. Writers are source names; the dataset is the current one. */
 export interface DatasetState {
   imsOrg: string;
   sandbox: string;
-  /** The dataset's name, which the sources name it by. */
   name: string;
   /** The dataset this name stands for (absent until created or found, and after its delete). */
   datasetId?: string;
   schemaId?: string;
-  /** The sources writing to it (their target connections exist or are being created). */
+  /** Sources whose target connections exist or are being created. */
   writers: string[];
   /** The run that created the current dataset, when this workflow saw it happen. */
   createdByRun?: string;
@@ -168,7 +121,6 @@ export interface ReleaseDatasetInput {
 }
 
 export interface ReleasedDataset {
-  /** The dataset concerned, when there was one. */
   id?: string;
   outcome: 'deleted' | 'absent' | 'kept';
   /** Why it was kept: `retained` (no delete asked), `in use by …`, `not created by …`. */

@@ -1,7 +1,6 @@
 /**
- * Names shared by worker, client, workflows and tests. This module is imported by workflow code,
- * so it must stay deterministic and free of I/O: plain constants, pure functions and Temporal
- * workflow-side definitions only.
+ * Names shared by worker, client, workflows and tests (the 1.0 contract, docs/versioning.md).
+ * Workflow code imports it: constants, pure functions and workflow-side definitions only.
  */
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
@@ -17,9 +16,8 @@ import type {
 export const DEFAULT_TASK_QUEUE = 'aep-streaming-provisioning';
 
 /**
- * A source's identity: the IMS org, the sandbox and the source name. Two orgs may both have a
- * sandbox `prod`, so the org is part of every id and search attribute (an org id is
- * `<hex>@AdobeOrg` and a sandbox name has no `/`, so the name parses whatever `/` it holds).
+ * A source's identity. Two orgs may both have a sandbox `prod`, so the org is in every id (an org
+ * id and a sandbox name hold no `/`, so the name parses whatever `/` it holds).
  */
 export interface SourceKey {
   imsOrg: string;
@@ -28,9 +26,8 @@ export interface SourceKey {
 }
 
 /**
- * One workflow id per source, shared by every operation that changes it (provision, teardown):
- * Temporal runs at most one open execution per id, so operations on one source are serialized by
- * construction, and the id's latest run is the source's last operation.
+ * One workflow id per source for every operation that changes it: Temporal runs one open execution
+ * per id, so operations on a source are serialized, and the id's latest run is its last operation.
  */
 export function sourceWorkflowId(key: SourceKey): string {
   return `aep-stream/${key.imsOrg}/${key.sandbox}/${key.name}`;
@@ -45,10 +42,7 @@ export function readOnlyWorkflowId(
   return `aep-stream-${what}/${key.imsOrg}/${key.sandbox}/${key.name}/${nonce}`;
 }
 
-/**
- * One workflow per dataset that sources name by name (`name` is the dataset's): the one place that
- * creates it, records which sources write to it and deletes it (src/workflows/dataset.ts).
- */
+/** One workflow per dataset sources name by name (src/workflows/dataset.ts). */
 export function datasetWorkflowId(key: SourceKey): string {
   return `aep-stream-dataset/${key.imsOrg}/${key.sandbox}/${key.name}`;
 }

@@ -24,18 +24,23 @@ export function planSource(req: ProvisionRequest, actual: ActualSource): SourceP
   const draft: Draft = {
     req,
     actual,
-    needsReplace,
+    mappings: req.mappings,
     add: (p) => {
       if (!foreignKinds.has(p.kind)) resources.push(p);
     },
+    refuse: (field, from, to) => needsReplace.push(...change(field, from, to)),
   };
 
   planBaseConnection(draft);
-  planSourceConnection(draft);
+  const { sourceConnection: source, baseConnection: base } = actual;
+  draft.add(
+    source && base
+      ? { kind: 'sourceConnection', action: 'keep', id: source.id }
+      : { kind: 'sourceConnection', action: 'create' },
+  );
   planDataset(draft);
   planTargetConnection(draft);
-  const mappingChanges = planMappingSet(draft);
-  planFlow(draft, mappingChanges);
+  planFlow(draft, planMappingSet(draft));
 
   const replaceSource = needsReplace.length > 0 && req.replace === true;
   const planned = replaceSource
@@ -56,31 +61,15 @@ export function planSource(req: ProvisionRequest, actual: ActualSource): SourceP
 }
 
 /**
- * A plan being drawn: the request, what AEP holds, `add` for each resource in dependency order
- * (foreign kinds are left to the conflicts), and the changes that need `replace: true`.
+ * A plan being drawn: `add` each resource in dependency order (foreign kinds are left to the
+ * conflicts); `refuse` a field change unless `replace: true`.
  */
 interface Draft {
   req: ProvisionRequest;
   actual: ActualSource;
+  mappings: Mapping[] | undefined;
   add: (p: ResourcePlan) => void;
-  needsReplace: FieldChange[];
-}
-
-/** Base connection: the inlet. Data type and authentication cannot change in place. */
-function planBaseConnection({ req, actual, add, needsReplace }: Draft): void {
-  const base = actual.baseConnection;
-  const authRequired = req.authentication?.required ?? false;
-  if (!base) {
-    add({ kind: 'baseConnection', action: 'create' });
-    return;
-  }
-  if (base.dataType !== undefined)
-    needsReplace.push(...change('dataType', base.dataType, req.dataType));
-  needsReplace.push(
-    ...change('authentication.required', base.authenticationRequired, authRequired),
-  );
-  const description = change('description', base.description ?? '', req.description ?? '');
-  add(keepOrUpdate('baseConnection', base.id, description));
+  refuse: (field: string, from: unknown, to: unknown) => void;
 }
 
 /** The change of one field: none when it is the same. */
@@ -89,88 +78,79 @@ function change(field: string, from: unknown, to: unknown): FieldChange[] {
 }
 
 /** A resource that stays: kept, or updated in place when anything changes. */
-function keepOrUpdate(
-  kind: ResourcePlan['kind'],
-  id: string,
-  changes: FieldChange[],
-): ResourcePlan {
-  return changes.length ? { kind, action: 'update', id, changes } : { kind, action: 'keep', id };
+function keepOrUpdate(kind: ResourcePlan['kind'], id: string, changes: FieldChange[]) {
+  return changes.length ? { kind, action: 'update' as const, id, changes } : keep(kind, id);
 }
 
-function planSourceConnection({ actual, add }: Draft): void {
-  add(
-    actual.sourceConnection && actual.baseConnection
-      ? { kind: 'sourceConnection', action: 'keep', id: actual.sourceConnection.id }
-      : { kind: 'sourceConnection', action: 'create' },
-  );
+function keep(kind: ResourcePlan['kind'], id: string): ResourcePlan {
+  return { kind, action: 'keep', id };
+}
+
+/** Base connection: the inlet. Data type and authentication cannot change in place. */
+function planBaseConnection({ req, actual, add, refuse }: Draft): void {
+  const base = actual.baseConnection;
+  if (!base) return add({ kind: 'baseConnection', action: 'create' });
+  if (base.dataType !== undefined) refuse('dataType', base.dataType, req.dataType);
+  const auth = req.authentication?.required ?? false;
+  refuse('authentication.required', base.authenticationRequired, auth);
+  const description = change('description', base.description ?? '', req.description ?? '');
+  add(keepOrUpdate('baseConnection', base.id, description));
 }
 
 /** Dataset: where the data goes. It does not move in place. */
-function planDataset({ req, actual, add, needsReplace }: Draft): void {
+function planDataset({ req, actual, add, refuse }: Draft): void {
   const { datasetId, schemaId } = req.target;
   const ds = actual.dataset;
-  if (ds) needsReplace.push(...change('target.schemaId', ds.schemaId, schemaId));
-  if (ds) add({ kind: 'dataset', action: 'keep', id: ds.id });
+  if (ds) refuse('target.schemaId', ds.schemaId, schemaId);
+  if (ds) add(keep('dataset', ds.id));
   else if (datasetId === undefined) add({ kind: 'dataset', action: 'create' });
   else add({ kind: 'dataset', action: 'conflict', reason: `dataset ${datasetId} does not exist` });
 }
 
 /** Target connection: it writes to the dataset, and does not move in place either. */
-function planTargetConnection({ req, actual, add, needsReplace }: Draft): void {
+function planTargetConnection({ req, actual, add, refuse }: Draft): void {
   const { datasetId, schemaId } = req.target;
   const target = actual.targetConnection;
-  if (!target) {
-    add({ kind: 'targetConnection', action: 'create' });
-    return;
-  }
-  const wanted =
-    actual.dataset?.id ??
-    (datasetId !== undefined ? datasetId : `new dataset "${req.target.dataset?.name}"`);
-  needsReplace.push(...change('target.dataset', target.dataSetId ?? null, wanted));
+  if (!target) return add({ kind: 'targetConnection', action: 'create' });
+  const wanted = actual.dataset?.id ?? datasetId ?? `new dataset "${req.target.dataset?.name}"`;
+  refuse('target.dataset', target.dataSetId ?? null, wanted);
   // The dataset's own schema change, when there is one, is the one reported.
-  if (target.schemaId !== undefined && !needsReplace.some((c) => c.field === 'target.schemaId'))
-    needsReplace.push(...change('target.schemaId', target.schemaId, schemaId));
-  add({ kind: 'targetConnection', action: 'keep', id: target.id });
+  const datasetRefused = actual.dataset && actual.dataset.schemaId !== schemaId;
+  if (target.schemaId !== undefined && !datasetRefused)
+    refuse('target.schemaId', target.schemaId, schemaId);
+  add(keep('targetConnection', target.id));
 }
 
 /**
  * Mapping set: a changed one gets a new version; one no longer wanted goes with the flow. True
  * when the mappings change (a new set or a new version).
  */
-function planMappingSet({ req, actual, add }: Draft): boolean {
-  const mappings = desiredMappings(req);
+function planMappingSet({ req, actual, mappings, add }: Draft): boolean {
   const ms = actual.mappingSet;
-  if (mappings) {
-    if (!ms) {
-      add({ kind: 'mappingSet', action: 'create' });
-      return true;
-    }
-    if (
-      !sameMappings(ms.mappings, mappings) ||
-      (ms.schemaId !== undefined && ms.schemaId !== req.target.schemaId)
-    ) {
-      add({
-        kind: 'mappingSet',
-        action: 'update',
-        id: ms.id,
-        changes: [{ field: 'mappings', from: mappingList(ms.mappings), to: mappingList(mappings) }],
-      });
-      return true;
-    }
-    add({ kind: 'mappingSet', action: 'keep', id: ms.id });
-  } else if (ms) {
-    add({ kind: 'mappingSet', action: 'delete', id: ms.id, reason: 'the request has no mappings' });
+  if (!mappings) {
+    const reason = 'the request has no mappings';
+    if (ms) add({ kind: 'mappingSet', action: 'delete', id: ms.id, reason });
+    return false;
   }
-  return false;
+  if (!ms) {
+    add({ kind: 'mappingSet', action: 'create' });
+    return true;
+  }
+  const changed =
+    !sameMappings(ms.mappings, mappings) ||
+    (ms.schemaId !== undefined && ms.schemaId !== req.target.schemaId);
+  const to = mappingList(mappings);
+  const changes = changed ? [{ field: 'mappings', from: mappingList(ms.mappings), to }] : [];
+  add(keepOrUpdate('mappingSet', ms.id, changes));
+  return changed;
 }
 
 /** Flow: created, replaced (other flow spec or other connections), updated in place, or kept. */
-function planFlow({ req, actual, add }: Draft, mappingChanges: boolean): void {
+function planFlow({ actual, mappings, add }: Draft, mappingChanges: boolean): void {
   const { flow, sourceConnection: source, targetConnection: target, mappingSet: ms } = actual;
-  const mappings = desiredMappings(req);
-  const replaced = !flow
-    ? undefined
-    : flow.flowSpec !== (mappings ? 'streamingWithMapping' : 'streaming')
+  if (!flow) return add({ kind: 'flow', action: 'create' });
+  const replaced =
+    flow.flowSpec !== (mappings ? 'streamingWithMapping' : 'streaming')
       ? mappings
         ? 'mappings added: the flow needs the Mapping flow spec'
         : 'mappings removed: the flow needs the plain streaming flow spec'
@@ -181,21 +161,18 @@ function planFlow({ req, actual, add }: Draft, mappingChanges: boolean): void {
           !flow.targetConnectionIds.includes(target.id)
         ? 'its source or target connection is gone or was replaced'
         : undefined;
-  if (!flow) add({ kind: 'flow', action: 'create' });
-  else if (replaced) add({ kind: 'flow', action: 'replace', id: flow.id, reason: replaced });
-  else {
-    const changes: FieldChange[] = [];
-    if (mappings && ms) {
-      const from = flow.mapping;
-      changes.push(...change('mapping.id', from?.id ?? null, ms.id));
-      if (mappingChanges || from?.version !== ms.version) {
-        const to = mappingChanges ? 'next' : ms.version;
-        changes.push({ field: 'mapping.version', from: from?.version ?? null, to });
-      }
+  if (replaced) return add({ kind: 'flow', action: 'replace', id: flow.id, reason: replaced });
+  const changes: FieldChange[] = [];
+  if (mappings && ms) {
+    const from = flow.mapping;
+    changes.push(...change('mapping.id', from?.id ?? null, ms.id));
+    if (mappingChanges || from?.version !== ms.version) {
+      const to = mappingChanges ? 'next' : ms.version;
+      changes.push({ field: 'mapping.version', from: from?.version ?? null, to });
     }
-    if (flow.state !== undefined) changes.push(...change('state', flow.state, 'enabled'));
-    add(keepOrUpdate('flow', flow.id, changes));
   }
+  if (flow.state !== undefined) changes.push(...change('state', flow.state, 'enabled'));
+  add(keepOrUpdate('flow', flow.id, changes));
 }
 
 const mappingKey = (ms: readonly Mapping[]) =>
@@ -208,11 +185,5 @@ export function sameMappings(a: readonly Mapping[], b: readonly Mapping[]): bool
 const mappingList = (ms: readonly Mapping[]) =>
   ms.map((m) => `${m.sourceAttribute}→${m.destinationXdmPath}${m.identity ? ' (identity)' : ''}`);
 
-/** The request's mappings with defaults applied (identity false). */
-export function desiredMappings(req: ProvisionRequest): Mapping[] | undefined {
-  return req.mappings?.map((m) => ({
-    sourceAttribute: m.sourceAttribute,
-    destinationXdmPath: m.destinationXdmPath,
-    identity: m.identity ?? false,
-  }));
-}
+/** The request's mappings (parsed: identity defaults to false). */
+export const desiredMappings = (req: ProvisionRequest): Mapping[] | undefined => req.mappings;
