@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
+import type { Workflow, WorkflowResultType } from '@temporalio/common';
 import { parseClientConfig, type ClientConfig } from './config';
 import { connectClient } from './connection';
 import {
@@ -10,7 +11,13 @@ import {
   type Place,
   type ProvisionRequest,
 } from './request';
-import { progressQuery, readOnlyWorkflowId, sourceWorkflowId, WorkflowType } from './shared/names';
+import {
+  progressQuery,
+  readOnlyWorkflowId,
+  sourceWorkflowId,
+  WorkflowType,
+  type SourceKey,
+} from './shared/names';
 import type {
   DeprovisionResult,
   ProvisionProgress,
@@ -70,8 +77,7 @@ export class ProvisioningClient {
 
   /** Provisions and waits for the result; throws WorkflowFailedError (see summarizeFailure). */
   async provision(input: unknown): Promise<ProvisionResult> {
-    const { handle } = await this.startProvision(input);
-    return handle.result();
+    return (await this.startProvision(input)).handle.result();
   }
 
   /**
@@ -80,12 +86,23 @@ export class ProvisioningClient {
    */
   async plan(input: unknown): Promise<SourcePlan> {
     const req = this.validate(input);
-    return this.client.workflow.execute<typeof PlanStreamingSource>(WorkflowType.plan, {
+    const summary = `Plan streaming source "${req.name}" in sandbox ${req.sandbox}`;
+    return this.readOnly<typeof PlanStreamingSource>('plan', req, [req], summary);
+  }
+
+  /** Runs a read-only workflow (plan, resolve) under its own id and waits for its result. */
+  readOnly<W extends Workflow>(
+    kind: 'plan' | 'resolve',
+    key: SourceKey,
+    args: Parameters<W>,
+    staticSummary: string,
+  ): Promise<WorkflowResultType<W>> {
+    return this.client.workflow.execute<W>(WorkflowType[kind], {
       taskQueue: this.config.TEMPORAL_TASK_QUEUE,
-      workflowId: readOnlyWorkflowId('plan', req, randomUUID()),
-      args: [req],
-      staticSummary: `Plan streaming source "${req.name}" in sandbox ${req.sandbox}`,
-    });
+      workflowId: readOnlyWorkflowId(kind, key, randomUUID()),
+      args,
+      staticSummary,
+    } as unknown as WorkflowStartOptions<W>);
   }
 
   /** The source's last operation: its progress, result or failure. */
@@ -102,15 +119,13 @@ export class ProvisioningClient {
   }
 
   async deprovision(input: DeprovisionRequestInput): Promise<DeprovisionResult> {
-    const { handle } = await this.startDeprovision(input);
-    return handle.result();
+    return (await this.startDeprovision(input)).handle.result();
   }
 
   /** Watches a provisioning's progress until it ends; `onStep` sees each newly completed step. */
   async follow(
     handle: WorkflowHandle<typeof ProvisionStreamingSource>,
     onStep: (step: string, progress: ProvisionProgress) => void,
-    intervalMs = 500,
   ): Promise<ProvisionResult> {
     let seen = 0;
     let finished = false;
@@ -132,7 +147,7 @@ export class ProvisioningClient {
       await report();
       await Promise.race([
         resultPromise.catch(() => undefined),
-        new Promise((r) => setTimeout(r, intervalMs)),
+        new Promise((r) => setTimeout(r, 500)),
       ]);
     }
     // A closed workflow still answers queries: report the steps done since the last poll.

@@ -5,11 +5,9 @@ import type { DeprovisionResult, ProvisionProgress, ProvisionResult } from '../s
 import { failureTypeOf, rootOf } from '../shared/failures';
 
 /** A source's status: its last operation's progress, result or failure. */
-
 export interface SourceStatus {
   workflowId: string;
   runId: string;
-  /** The source's last operation. */
   operation: 'provision' | 'deprovision';
   /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, ... */
   execution: string;
@@ -26,29 +24,21 @@ export async function readStatus(client: Client, workflowId: string): Promise<So
   const handle = client.workflow.getHandle(workflowId);
   const desc = await handle.describe();
   const operation = desc.type === WorkflowType.deprovision ? 'deprovision' : 'provision';
-  const status: SourceStatus = {
-    workflowId,
-    runId: desc.runId,
-    operation,
-    execution: desc.status.name,
-  };
+  const execution = desc.status.name;
+  const status: SourceStatus = { workflowId, runId: desc.runId, operation, execution };
   if (operation === 'provision') {
-    try {
-      status.progress = await handle.query(progressQuery);
-    } catch {
-      // A run that failed before registering its query handler has no progress to report.
-    }
+    // A run that failed before registering its query handler has no progress to report.
+    const progress = await handle.query(progressQuery).catch(() => undefined);
+    if (progress) status.progress = progress;
   }
-  if (desc.status.name === 'COMPLETED') {
+  if (execution === 'COMPLETED') {
     const result: unknown = await handle.result();
     if (operation === 'provision') status.result = result as ProvisionResult;
     else status.teardown = result as DeprovisionResult;
-  } else if (desc.status.name !== 'RUNNING') {
-    try {
-      await handle.result();
-    } catch (err) {
+  } else if (execution !== 'RUNNING') {
+    await handle.result().catch((err: unknown) => {
       status.failure = summarizeFailure(err);
-    }
+    });
   }
   return status;
 }

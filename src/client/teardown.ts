@@ -1,14 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import type { ProvisioningClient } from '../client';
 import type { DeprovisionRequest } from '../request';
-import { readOnlyWorkflowId, sourceWorkflowId, WorkflowType } from '../shared/names';
+import { sourceWorkflowId, WorkflowType } from '../shared/names';
 import type { DeprovisionStreamingSource, ResolveStreamingSource } from '../workflows';
-import {
-  lastKnown,
-  startAttributes,
-  startOrAttach,
-  type ClientContext,
-  type Started,
-} from './runs';
+import { lastKnown, startOrAttach, type Started } from './runs';
 
 /**
  * Starts the teardown of a source (by name, or by the flow id of one of its dataflows). A
@@ -16,20 +10,30 @@ import {
  * awaited; `onWait` is told. A teardown already running is attached to.
  */
 export async function startDeprovision(
-  ctx: ClientContext,
+  pc: ProvisioningClient,
   req: DeprovisionRequest,
   onWait: (message: string) => void,
 ): Promise<Started<typeof DeprovisionStreamingSource>> {
-  const name = req.name ?? (await resolveFlow(ctx, req, req.flowId!));
-  const key = { imsOrg: req.imsOrg, sandbox: req.sandbox, name };
+  const { imsOrg, sandbox } = req;
+  const flowId = req.flowId!;
+  // By flow id: the source the dataflow belongs to (SourceNotFound unless this project made it).
+  const resolve = () =>
+    pc.readOnly<typeof ResolveStreamingSource>(
+      'resolve',
+      { imsOrg, sandbox, name: flowId },
+      [{ imsOrg, sandbox, flowId }],
+      `Find the source of dataflow ${flowId} in sandbox ${sandbox}`,
+    );
+  const name = req.name ?? (await resolve()).name;
+  const key = { imsOrg, sandbox, name };
   const workflowId = sourceWorkflowId(key);
   let cancelled = req.ifExists === true;
-  let known = req.known ?? (await lastKnown(ctx, workflowId));
+  let known = req.known ?? (await lastKnown(pc, workflowId));
   return startOrAttach<typeof DeprovisionStreamingSource>(
-    ctx,
+    pc,
     {
       type: WorkflowType.deprovision,
-      workflowId,
+      key,
       tries: 10,
       args: async () => [
         {
@@ -39,46 +43,19 @@ export async function startDeprovision(
           ...(known ? { known } : {}),
         },
       ],
-    },
-    {
-      typedSearchAttributes: startAttributes(key),
-      staticSummary: `Tear down streaming source "${name}" in sandbox ${req.sandbox}`,
+      staticSummary: `Tear down streaming source "${name}" in sandbox ${sandbox}`,
     },
     async (open) => {
-      const { runId } = open;
-      const handle = ctx.client.workflow.getHandle<typeof DeprovisionStreamingSource>(
-        workflowId,
-        runId,
-      );
-      if (open.type === WorkflowType.deprovision) {
-        return { workflowId, runId, started: false, handle };
-      }
+      if (open.type === WorkflowType.deprovision) return true;
       onWait(
-        `cancelling the open provisioning (run ${runId}); it compensates, then the teardown starts`,
+        `cancelling the open provisioning (run ${open.runId}); it compensates, then the teardown starts`,
       );
+      const handle = pc.client.workflow.getHandle(workflowId, open.runId);
       await handle.cancel();
       await handle.result().catch(() => undefined);
       cancelled = true;
-      known = (await lastKnown(ctx, workflowId)) ?? known;
-      return undefined;
+      known = (await lastKnown(pc, workflowId)) ?? known;
+      return false;
     },
   );
-}
-
-/** The source name of a dataflow this project created (SourceNotFound otherwise). */
-async function resolveFlow(
-  ctx: ClientContext,
-  { imsOrg, sandbox }: Pick<DeprovisionRequest, 'imsOrg' | 'sandbox'>,
-  flowId: string,
-): Promise<string> {
-  const resolved = await ctx.client.workflow.execute<typeof ResolveStreamingSource>(
-    WorkflowType.resolve,
-    {
-      taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
-      workflowId: readOnlyWorkflowId('resolve', { imsOrg, sandbox, name: flowId }, randomUUID()),
-      args: [{ imsOrg, sandbox, flowId }],
-      staticSummary: `Find the source of dataflow ${flowId} in sandbox ${sandbox}`,
-    },
-  );
-  return resolved.name;
 }
