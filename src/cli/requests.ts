@@ -39,8 +39,7 @@ export function loadRequests(arg: string): { items: Loaded[]; problems: string[]
   const problems: string[] = [];
   const items: Loaded[] = [];
   for (const { origin, text } of requestFiles(arg, problems)) {
-    const docs = parseAllDocuments(text);
-    const list = Array.isArray(docs) ? docs : [docs];
+    const list = parseAllDocuments(text);
     list.forEach((doc, d) => {
       const where = list.length > 1 ? `${origin}#${d + 1}` : origin;
       for (const e of doc.errors) {
