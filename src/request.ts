@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SourceKey } from './shared/names';
 
 /**
  * The provisioning request: validated by the client before a workflow starts (so bad input costs
@@ -15,19 +16,19 @@ const CONTROL_OR_INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
  * invisible and line-separator characters (AEP's UI cannot show them, a header or log line cannot
  * carry them), each named in the message; leading or trailing whitespace (some servers trim, and a
  * trimmed name is never found again by an exact lookup); and `.` or `..` (not a path segment).
+ * U+200D (zero-width joiner) is a format character, but emoji sequences are made of it.
  */
-// U+200D (zero-width joiner) is a format character, but emoji sequences are made of it.
 const REFUSED_CHARACTER = /(?!\u200D)[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 
-const CHARACTER_KINDS: Array<[RegExp, string]> = [
-  [/\p{Cc}/u, 'a control character'],
-  [/\p{Cf}/u, 'an invisible formatting character'],
-  [/[\p{Zl}\p{Zp}]/u, 'a line separator'],
-];
-
 function describeCharacter(ch: string): string {
-  const hex = `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
-  const what = CHARACTER_KINDS.find(([re]) => re.test(ch))?.[1] ?? 'half of a surrogate pair';
+  const hex = `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  const what = /\p{Cc}/u.test(ch)
+    ? 'a control character'
+    : /\p{Cf}/u.test(ch)
+      ? 'an invisible formatting character'
+      : /[\p{Zl}\p{Zp}]/u.test(ch)
+        ? 'a line separator'
+        : 'half of a surrogate pair';
   return `${hex} (${what})`;
 }
 
@@ -43,7 +44,7 @@ const resourceName = (what: string) =>
     const bad = chars.findIndex((c) => REFUSED_CHARACTER.test(c));
     const problem =
       bad >= 0
-        ? `may contain only printable characters: character ${bad + 1} is ${describeCharacter(chars[bad] ?? '')}`
+        ? `may contain only printable characters: character ${bad + 1} is ${describeCharacter(chars[bad]!)}`
         : name.trim() !== name
           ? 'must not start or end with whitespace'
           : name === '.' || name === '..'
@@ -64,7 +65,7 @@ const freeText = (what: string, max: number) =>
 export const IMS_ORG_ID = /^[A-Za-z0-9]+@AdobeOrg$/;
 
 /** A request naming no org is for the org of the client's configuration. */
-export const imsOrgId = text('imsOrg').regex(
+const imsOrgId = text('imsOrg').regex(
   IMS_ORG_ID,
   'imsOrg must look like 5C1328435BF324E90A49402A@AdobeOrg',
 );
@@ -181,10 +182,7 @@ export const provisionRequestSchema = z
 /** What callers write (defaults not yet applied). */
 export type ProvisionRequestInput = z.input<typeof provisionRequestSchema>;
 /** What a request that names no org or sandbox is for: the client's (or worker's) settings. */
-export interface Place {
-  imsOrg: string;
-  sandbox: string;
-}
+export type Place = Omit<SourceKey, 'name'>;
 
 /** The place a configuration names: `AEP_ORG_ID` and `AEP_SANDBOX`. */
 export function placeOf(config: { AEP_ORG_ID: string; AEP_SANDBOX: string }): Place {
@@ -246,10 +244,8 @@ function parse<S extends z.ZodType<Partial<Place>>>(schema: S, input: unknown, p
   };
 }
 
-export function parseProvisionRequest(input: unknown, place: Place): ProvisionRequest {
-  return parse(provisionRequestSchema, input, place);
-}
+export const parseProvisionRequest = (input: unknown, place: Place): ProvisionRequest =>
+  parse(provisionRequestSchema, input, place);
 
-export function parseDeprovisionRequest(input: unknown, place: Place): DeprovisionRequest {
-  return parse(deprovisionRequestSchema, input, place);
-}
+export const parseDeprovisionRequest = (input: unknown, place: Place): DeprovisionRequest =>
+  parse(deprovisionRequestSchema, input, place);
