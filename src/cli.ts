@@ -10,7 +10,7 @@ import type { SourcePlan } from './shared/model';
 import { applyAll, DEFAULT_APPLY_CONCURRENCY, summaryTable } from './cli/apply';
 import { EXIT, Exit, reportError } from './cli/exit';
 import * as print from './cli/output';
-import { loadRequests, readRequest, validateAll, type Valid } from './cli/requests';
+import { loadRequests, readRequest, type Valid } from './cli/requests';
 
 /**
  * aep-stream: provision, inspect and tear down HTTP API streaming sources through Temporal.
@@ -76,7 +76,7 @@ async function withRequests(
   fn: (client: ProvisioningClient, items: Valid[]) => Promise<void>,
 ): Promise<void> {
   const config = parseClientConfig();
-  const items = validateAll(loadRequests(input), placeOf(config));
+  const items = loadRequests(input, placeOf(config));
   await withClient(async (client) => {
     await warnWithoutWorker(client);
     await fn(client, items);

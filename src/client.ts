@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Client, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
-import type { Workflow, WorkflowResultType } from '@temporalio/common';
+import {
+  WorkflowFailedError,
+  type Client,
+  type WorkflowHandle,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
+import { ApplicationFailure, type Workflow, type WorkflowResultType } from '@temporalio/common';
 import { parseClientConfig, type ClientConfig } from './config';
 import { connectClient } from './connection';
 import {
@@ -24,18 +29,17 @@ import type {
   ProvisionResult,
   SourcePlan,
 } from './shared/model';
+import { failureTypeOf, rootOf } from './shared/failures';
 import type {
   DeprovisionStreamingSource,
   PlanStreamingSource,
   ProvisionStreamingSource,
 } from './workflows';
 import { startProvision } from './client/provision';
-import { readStatus, type SourceStatus } from './client/reads';
 import type { Started } from './client/runs';
 import { startDeprovision } from './client/teardown';
 
-export { differingFields, RequestConflictError } from './client/provision';
-export { summarizeFailure, type FailureSummary, type SourceStatus } from './client/reads';
+export { RequestConflictError } from './client/provision';
 export type { Started } from './client/runs';
 
 /**
@@ -107,7 +111,27 @@ export class ProvisioningClient {
 
   /** The source's last operation: its progress, result or failure. */
   async status(name: string, sandbox = this.config.AEP_SANDBOX): Promise<SourceStatus> {
-    return readStatus(this.client, sourceWorkflowId({ ...this.place, sandbox, name }));
+    const workflowId = sourceWorkflowId({ ...this.place, sandbox, name });
+    const handle = this.client.workflow.getHandle(workflowId);
+    const desc = await handle.describe();
+    const operation = desc.type === WorkflowType.deprovision ? 'deprovision' : 'provision';
+    const execution = desc.status.name;
+    const status: SourceStatus = { workflowId, runId: desc.runId, operation, execution };
+    if (operation === 'provision') {
+      // A run that failed before registering its query handler has no progress to report.
+      const progress = await handle.query(progressQuery).catch(() => undefined);
+      if (progress) status.progress = progress;
+    }
+    if (execution === 'COMPLETED') {
+      const result: unknown = await handle.result();
+      if (operation === 'provision') status.result = result as ProvisionResult;
+      else status.teardown = result as DeprovisionResult;
+    } else if (execution !== 'RUNNING') {
+      await handle.result().catch((err: unknown) => {
+        status.failure = summarizeFailure(err);
+      });
+    }
+    return status;
   }
 
   /** Starts the teardown of a source by name or flow id (src/client/teardown.ts). */
@@ -129,11 +153,11 @@ export class ProvisioningClient {
   ): Promise<ProvisionResult> {
     let seen = 0;
     let finished = false;
-    const resultPromise = handle.result().finally(() => {
+    const result = handle.result().finally(() => {
       finished = true;
     });
-    // Attach a handler now so a failure while polling is not reported as unhandled.
-    resultPromise.catch(() => undefined);
+    // Handled at once, so a failure while polling is not reported as unhandled.
+    const settled = result.catch(() => undefined);
     const report = async () => {
       try {
         const progress = await handle.query(progressQuery);
@@ -145,17 +169,49 @@ export class ProvisioningClient {
     };
     while (!finished) {
       await report();
-      await Promise.race([
-        resultPromise.catch(() => undefined),
-        new Promise((r) => setTimeout(r, 500)),
-      ]);
+      await Promise.race([settled, new Promise((r) => setTimeout(r, 500))]);
     }
     // A closed workflow still answers queries: report the steps done since the last poll.
     await report();
-    return resultPromise;
+    return result;
   }
 
   async close(): Promise<void> {
     await this.client.connection.close();
   }
+}
+
+/** A source's status: its last operation's progress, result or failure. */
+export interface SourceStatus {
+  workflowId: string;
+  runId: string;
+  operation: 'provision' | 'deprovision';
+  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, ... */
+  execution: string;
+  progress?: ProvisionProgress;
+  /** The provisioning's result (operation `provision`). */
+  result?: ProvisionResult;
+  /** The teardown's result (operation `deprovision`). */
+  teardown?: DeprovisionResult;
+  failure?: FailureSummary;
+}
+
+export interface FailureSummary {
+  /** The workflow's failure type, e.g. ProvisioningFailed or CompensationFailed. */
+  type: string;
+  /** The type at the root of the cause chain, e.g. AepBadRequest or SchemaNotFound. */
+  rootType: string;
+  message: string;
+  details?: unknown;
+}
+
+/** Flattens a Temporal failure chain into what an operator or a provisioning system branches on. */
+export function summarizeFailure(err: unknown): FailureSummary {
+  const top = err instanceof WorkflowFailedError ? err.cause : err;
+  return {
+    type: failureTypeOf(top),
+    rootType: failureTypeOf(rootOf(top)),
+    message: top instanceof Error ? top.message : String(top),
+    details: top instanceof ApplicationFailure ? top.details?.[0] : undefined,
+  };
 }

@@ -92,7 +92,7 @@ async function requestDifferences(
 }
 
 /** Dotted paths whose values differ between two requests (arrays compared whole). */
-export function differingFields(a: unknown, b: unknown, path = ''): string[] {
+function differingFields(a: unknown, b: unknown, path = ''): string[] {
   const isObject = (v: unknown): v is Record<string, unknown> =>
     typeof v === 'object' && v !== null && !Array.isArray(v);
   if (isObject(a) && isObject(b)) {
