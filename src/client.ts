@@ -19,6 +19,7 @@ import {
 import {
   progressQuery,
   readOnlyWorkflowId,
+  REQUEST_MEMO,
   sourceWorkflowId,
   WorkflowType,
   type SourceKey,
@@ -34,10 +35,10 @@ import type {
   DeprovisionStreamingSource,
   PlanStreamingSource,
   ProvisionStreamingSource,
+  ResolveStreamingSource,
 } from './workflows';
-import { startProvision } from './client/provision';
-import type { Started } from './client/runs';
-import { startDeprovision } from './client/teardown';
+import { attachOrRefuse, describeRequest } from './client/provision';
+import { lastKnown, startOrAttach, type Started } from './client/runs';
 
 export { RequestConflictError } from './client/provision';
 export type { Started } from './client/runs';
@@ -48,10 +49,9 @@ export type { Started } from './client/runs';
  * the source's one workflow id (`aep-stream/<org>/<sandbox>/<name>`), so at most one is in flight:
  * - provisioning the same request again while it runs attaches to the open run; a different
  *   request is refused with RequestConflictError (never attached to); after a finished run a new
- *   run plans against AEP and applies only what differs (src/client/provision.ts);
+ *   run plans against AEP and applies only what differs;
  * - a teardown of a source whose provisioning is open cancels it (it compensates), waits for it
- *   to close, then tears down; by flow id, it first resolves the source the flow belongs to
- *   (src/client/teardown.ts);
+ *   to close, then tears down; by flow id, it first resolves the source the flow belongs to;
  * - plans are read-only and run under their own ids.
  */
 export class ProvisioningClient {
@@ -75,8 +75,29 @@ export class ProvisioningClient {
     return parseProvisionRequest(input, this.place);
   }
 
+  /**
+   * Starts the provisioning of a request, or attaches to the open run of the same request; a
+   * different request in flight, or a teardown, is a RequestConflictError.
+   */
   async startProvision(input: unknown): Promise<Started<typeof ProvisionStreamingSource>> {
-    return startProvision(this, this.validate(input));
+    const req = this.validate(input);
+    return startOrAttach<typeof ProvisionStreamingSource>(
+      this,
+      {
+        type: WorkflowType.provision,
+        key: req,
+        tries: 5,
+        args: async () => {
+          // What the source's last run left, from Temporal: AEP's lists may not show it yet.
+          const known = req.known ?? (await lastKnown(this, sourceWorkflowId(req)));
+          return [known ? { ...req, known } : req];
+        },
+        memo: { [REQUEST_MEMO]: req },
+        staticSummary: `Provision HTTP API streaming source "${req.name}" in sandbox ${req.sandbox}`,
+        staticDetails: describeRequest(req),
+      },
+      (open) => attachOrRefuse(this, open, req),
+    );
   }
 
   /** Provisions and waits for the result; throws WorkflowFailedError (see summarizeFailure). */
@@ -95,7 +116,7 @@ export class ProvisioningClient {
   }
 
   /** Runs a read-only workflow (plan, resolve) under its own id and waits for its result. */
-  readOnly<W extends Workflow>(
+  private readOnly<W extends Workflow>(
     kind: 'plan' | 'resolve',
     key: SourceKey,
     args: Parameters<W>,
@@ -134,12 +155,60 @@ export class ProvisioningClient {
     return status;
   }
 
-  /** Starts the teardown of a source by name or flow id (src/client/teardown.ts). */
+  /**
+   * Starts the teardown of a source (by name, or by the flow id of one of its dataflows). A
+   * provisioning of it still open is cancelled first (it compensates what it created) and
+   * awaited; `onWait` is told. A teardown already running is attached to.
+   */
   async startDeprovision(
     input: DeprovisionRequestInput,
     onWait: (message: string) => void = () => undefined,
   ): Promise<Started<typeof DeprovisionStreamingSource>> {
-    return startDeprovision(this, parseDeprovisionRequest(input, this.place), onWait);
+    const req = parseDeprovisionRequest(input, this.place);
+    const { imsOrg, sandbox } = req;
+    const flowId = req.flowId!;
+    // By flow id: the source the dataflow belongs to (SourceNotFound unless this project made it).
+    const resolve = () =>
+      this.readOnly<typeof ResolveStreamingSource>(
+        'resolve',
+        { imsOrg, sandbox, name: flowId },
+        [{ imsOrg, sandbox, flowId }],
+        `Find the source of dataflow ${flowId} in sandbox ${sandbox}`,
+      );
+    const name = req.name ?? (await resolve()).name;
+    const key = { imsOrg, sandbox, name };
+    const workflowId = sourceWorkflowId(key);
+    let cancelled = req.ifExists === true;
+    let known = req.known ?? (await lastKnown(this, workflowId));
+    return startOrAttach<typeof DeprovisionStreamingSource>(
+      this,
+      {
+        type: WorkflowType.deprovision,
+        key,
+        tries: 10,
+        args: async () => [
+          {
+            ...key,
+            ...(cancelled ? { ifExists: true } : {}),
+            ...(req.deleteDataset ? { deleteDataset: true } : {}),
+            ...(known ? { known } : {}),
+          },
+        ],
+        staticSummary: `Tear down streaming source "${name}" in sandbox ${sandbox}`,
+      },
+      async (open) => {
+        if (open.type === WorkflowType.deprovision) return true;
+        onWait(
+          `cancelling the open provisioning (run ${open.runId}); it compensates, then the teardown starts`,
+        );
+        const handle = this.client.workflow.getHandle(workflowId, open.runId);
+        await handle.cancel();
+        await handle.result().catch(() => undefined);
+        cancelled = true;
+        known = (await lastKnown(this, workflowId)) ?? known;
+        return false;
+      },
+    );
   }
 
   async deprovision(input: DeprovisionRequestInput): Promise<DeprovisionResult> {

@@ -2,9 +2,7 @@ import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import type { ProvisioningClient } from '../client';
 import type { ProvisionRequest } from '../request';
-import { FailureType, REQUEST_MEMO, sourceWorkflowId, WorkflowType } from '../shared/names';
-import type { ProvisionStreamingSource } from '../workflows';
-import { lastKnown, startOrAttach, type Started } from './runs';
+import { FailureType, REQUEST_MEMO, WorkflowType } from '../shared/names';
 
 /**
  * Another operation on the source is in flight with a different request, or a teardown is:
@@ -24,42 +22,24 @@ export class RequestConflictError extends Error {
 }
 
 /**
- * Starts the provisioning of a validated request, or attaches to the open run of the same
+ * Whether to attach to the open run `open` of the source of `req`: yes when it provisions the same
  * request; a different request in flight, or a teardown, is a RequestConflictError.
  */
-export async function startProvision(
+export async function attachOrRefuse(
   pc: ProvisioningClient,
+  open: WorkflowExecutionDescription,
   req: ProvisionRequest,
-): Promise<Started<typeof ProvisionStreamingSource>> {
-  const workflowId = sourceWorkflowId(req);
-  return startOrAttach<typeof ProvisionStreamingSource>(
-    pc,
-    {
-      type: WorkflowType.provision,
-      key: req,
-      tries: 5,
-      args: async () => {
-        // What the source's last run left, from Temporal: AEP's lists may not show it yet.
-        const known = req.known ?? (await lastKnown(pc, workflowId));
-        return [known ? { ...req, known } : req];
-      },
-      memo: { [REQUEST_MEMO]: req },
-      staticSummary: `Provision HTTP API streaming source "${req.name}" in sandbox ${req.sandbox}`,
-      staticDetails: describeRequest(req),
-    },
-    async (open) => {
-      const fields =
-        open.type === WorkflowType.provision ? await requestDifferences(pc, open, req) : undefined;
-      if (fields?.length === 0) return true;
-      throw new RequestConflictError(
-        fields
-          ? `A provisioning of "${req.name}" with a different request is in progress (run ${open.runId}); differing: ${fields.join(', ')}. Wait for it to finish, or cancel it, then provision again`
-          : `A teardown of "${req.name}" is in progress (run ${open.runId}); provision again once it has finished`,
-        workflowId,
-        open.runId,
-        fields ?? [],
-      );
-    },
+): Promise<true> {
+  const fields =
+    open.type === WorkflowType.provision ? await requestDifferences(pc, open, req) : undefined;
+  if (fields?.length === 0) return true;
+  throw new RequestConflictError(
+    fields
+      ? `A provisioning of "${req.name}" with a different request is in progress (run ${open.runId}); differing: ${fields.join(', ')}. Wait for it to finish, or cancel it, then provision again`
+      : `A teardown of "${req.name}" is in progress (run ${open.runId}); provision again once it has finished`,
+    open.workflowId,
+    open.runId,
+    fields ?? [],
   );
 }
 
@@ -103,7 +83,7 @@ function differingFields(a: unknown, b: unknown, path = ''): string[] {
 }
 
 /** The run's details in the Temporal UI. */
-function describeRequest(req: ProvisionRequest): string {
+export function describeRequest(req: ProvisionRequest): string {
   return [
     `**Source** ${req.name} (${req.dataType}${req.authentication?.required ? ', authenticated inlet' : ''})`,
     `**Org / sandbox** ${req.imsOrg} / ${req.sandbox}`,
