@@ -4,11 +4,7 @@ import { ConfigError } from '../config';
 import { InvalidRequestError } from '../request';
 import { cleanMessage } from './output';
 
-/**
- * Exit codes: 0 success, 1 the workflow failed (its failure type is printed; apply: any request
- * failed), 2 invalid input or configuration, 3 Temporal could not be reached or another
- * unexpected error, 4 `plan` found changes pending, 5 no such source.
- */
+/** The CLI's exit codes, each documented in docs/reference.md (test/docs/codes.test.ts). */
 export const EXIT = {
   ok: 0,
   failed: 1,
