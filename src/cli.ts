@@ -15,7 +15,6 @@ import { loadRequests, readRequest, type Valid } from './cli/requests';
 /**
  * aep-stream: provision, inspect and tear down HTTP API streaming sources through Temporal.
  * The result goes to stdout (JSON with --json), progress to stderr; exit codes in cli/exit.ts.
- * src/cli/ holds apply's runner, request files, output and exit codes.
  */
 
 const program = new Command('aep-stream')

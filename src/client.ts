@@ -44,15 +44,10 @@ export { RequestConflictError } from './client/provision';
 export type { Started } from './client/runs';
 
 /**
- * The library provisioning systems call. Requests are validated here, before anything starts, so
- * bad input costs no workflow and no AEP call. Every operation that changes a source runs under
- * the source's one workflow id (`aep-stream/<org>/<sandbox>/<name>`), so at most one is in flight:
- * - provisioning the same request again while it runs attaches to the open run; a different
- *   request is refused with RequestConflictError (never attached to); after a finished run a new
- *   run plans against AEP and applies only what differs;
- * - a teardown of a source whose provisioning is open cancels it (it compensates), waits for it
- *   to close, then tears down; by flow id, it first resolves the source the flow belongs to;
- * - plans are read-only and run under their own ids.
+ * The library provisioning systems call (docs/reference.md). Requests are validated before
+ * anything starts, so bad input costs no workflow and no AEP call. Every operation that changes a
+ * source runs under the source's one workflow id (`aep-stream/<org>/<sandbox>/<name>`), so at most
+ * one is in flight; plans are read-only and run under their own ids.
  */
 export class ProvisioningClient {
   constructor(
