@@ -8,34 +8,25 @@ import { workflowPollers } from './connection';
 import { InvalidRequestError, placeOf } from './request';
 import type { SourcePlan } from './shared/model';
 import { applyAll, DEFAULT_APPLY_CONCURRENCY, summaryTable } from './cli/apply';
-import { ApplyFailed, ChangesPending, EXIT, NoSuchSourceError, reportError } from './cli/exit';
+import { EXIT, Exit, reportError } from './cli/exit';
 import * as print from './cli/output';
-import { loadRequests, readRequest, validateAll, type Valid } from './cli/requests';
+import { loadRequests, readRequest, type Valid } from './cli/requests';
 
 /**
  * aep-stream: provision, inspect and tear down HTTP API streaming sources through Temporal.
  * The result goes to stdout (JSON with --json), progress to stderr; exit codes in cli/exit.ts.
- * The commands are here: one source at a time (provision, status, deprovision), many (apply,
- * plan), and api-key; src/cli/ holds apply's runner, request files, output and exit codes.
  */
 
-async function runCli(argv: string[]): Promise<number> {
-  const program = new Command('aep-stream')
-    .description('Durable provisioning of Adobe Experience Platform HTTP API streaming sources')
-    .option('--json', 'print the result as JSON on stdout')
-    .exitOverride();
-  addSourceCommands(program);
-  addBatchCommands(program);
-  addApiKeyCommand(program);
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return EXIT.ok;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      return err.exitCode === 0 ? EXIT.ok : EXIT.invalid;
-    }
-    return reportError(err, print.globalOptions(program).json);
-  }
+const program = new Command('aep-stream')
+  .description('Durable provisioning of Adobe Experience Platform HTTP API streaming sources')
+  .option('--json', 'print the result as JSON on stdout')
+  .exitOverride();
+
+const json = () => Boolean(program.opts<{ json?: boolean }>().json);
+
+/** The result on stdout: JSON with --json, otherwise the human lines. */
+function out(value: unknown, human: () => string): void {
+  process.stdout.write(`${json() ? JSON.stringify(value) : human()}\n`);
 }
 
 /** A command's connection to Temporal: opened for the command, closed after it. */
@@ -53,23 +44,19 @@ async function withClient(
 
 /** Warns on stderr at once when no worker polls the task queue (the run would wait forever). */
 async function warnWithoutWorker(client: ProvisioningClient): Promise<void> {
-  try {
-    const { TEMPORAL_TASK_QUEUE: queue, TEMPORAL_NAMESPACE: namespace } = client.config;
-    if ((await workflowPollers(client.client, queue)) > 0) return;
-    process.stderr.write(
-      `warning: no worker is polling task queue "${queue}" in namespace "${namespace}" at ` +
-        `${client.config.TEMPORAL_ADDRESS}: the workflow waits until one does. Start one with ` +
-        '`npm run worker` (same TEMPORAL_* settings and AEP credentials), or check ' +
-        'TEMPORAL_TASK_QUEUE.\n',
-    );
-  } catch {
-    // The start itself reports an unreachable Temporal.
-  }
+  const { TEMPORAL_TASK_QUEUE: queue, TEMPORAL_NAMESPACE: namespace } = client.config;
+  // An unreachable Temporal is reported by the start itself.
+  if ((await workflowPollers(client.client, queue).catch(() => 1)) > 0) return;
+  print.progress(
+    `warning: no worker is polling task queue "${queue}" in namespace "${namespace}" at ` +
+      `${client.config.TEMPORAL_ADDRESS}: the workflow waits until one does. Start one with ` +
+      '`npm run worker` (same TEMPORAL_* settings and AEP credentials), or check ' +
+      'TEMPORAL_TASK_QUEUE.',
+  );
 }
 
 /** After a start: the no-worker warning, then the run's ids (--no-wait) or its result. */
 async function settle<R>(
-  program: Command,
   client: ProvisioningClient,
   wait: boolean,
   ids: { workflowId: string; runId: string; started?: boolean },
@@ -77,114 +64,9 @@ async function settle<R>(
   lines: (r: R) => string,
 ): Promise<void> {
   await warnWithoutWorker(client);
-  if (!wait) return print.out(program, ids, () => ids.workflowId);
+  if (!wait) return out(ids, () => ids.workflowId);
   const value = await result();
-  print.out(program, value, () => lines(value));
-}
-
-/** One source at a time: `provision`, `status`, `deprovision`. */
-function addSourceCommands(program: Command): void {
-  program
-    .command('provision')
-    .description('provision a source from a request file (JSON), or - for stdin')
-    .argument('<file>', 'request file, or - to read stdin')
-    .option('--no-wait', 'return once the workflow has started')
-    .action(async (file: string, cmd: { wait: boolean }) => {
-      const input = readRequest(file);
-      await withClient(async (client) => {
-        const started = await client.startProvision(input);
-        const { workflowId, runId } = started;
-        print.progress(
-          `${started.started ? 'started' : 'attached to running'} workflow ${workflowId} (run ${runId})`,
-        );
-        const follow = () => client.follow(started.handle, (step) => print.progress(`  ✓ ${step}`));
-        const ids = { workflowId, runId, started: started.started };
-        await settle(program, client, cmd.wait, ids, follow, print.provisionLines);
-      });
-    });
-
-  program
-    .command('status')
-    .description('show the provisioning status of a source')
-    .argument('<name>', 'source name')
-    .option('--sandbox <sandbox>', 'sandbox (default: AEP_SANDBOX)')
-    .action(async (name: string, cmd: { sandbox?: string }) => {
-      await withClient(async (client) => {
-        const sandbox = cmd.sandbox ?? client.config.AEP_SANDBOX;
-        const status = await client.status(name, sandbox).catch((err: unknown) => {
-          throw err instanceof WorkflowNotFoundError ? new NoSuchSourceError(name, sandbox) : err;
-        });
-        print.out(program, status, () => print.statusLines(status));
-      });
-    });
-
-  program
-    .command('deprovision')
-    .description('tear down a source created by this tool (by name, or by --flow-id)')
-    .argument('[name]', 'source name')
-    .option('--flow-id <id>', 'find the source from its dataflow id instead of its name')
-    .option('--sandbox <sandbox>', 'sandbox (default: AEP_SANDBOX)')
-    .option(
-      '--delete-dataset',
-      'also delete the dataset this tool created, and its data, if no other source writes to it',
-    )
-    .option('--no-wait', 'return once the workflow has started')
-    .action(async (name: string | undefined, cmd: DeprovisionOptions) => {
-      await withClient(async (client) => {
-        const { flowId, sandbox, deleteDataset } = cmd;
-        const started = await client.startDeprovision({ name, flowId, sandbox, deleteDataset });
-        const { workflowId, runId } = started;
-        print.progress(`workflow ${workflowId} (run ${runId})`);
-        const result = () => started.handle.result();
-        await settle(program, client, cmd.wait, { workflowId, runId }, result, print.teardownLines);
-      });
-    });
-}
-
-type DeprovisionOptions = {
-  flowId?: string;
-  sandbox?: string;
-  deleteDataset?: boolean;
-  wait: boolean;
-};
-
-/** Many requests (files, a directory, stdin), all validated first: `apply`, `plan`. */
-function addBatchCommands(program: Command): void {
-  program
-    .command('apply')
-    .description(
-      'provision many sources from YAML or JSON files (a file, a directory, or - for stdin); validates all before starting any',
-    )
-    .argument(
-      '<input>',
-      'file (.yaml, .yml, .json; one request, a list, or several documents), directory, or -',
-    )
-    .option('--concurrency <n>', 'provisionings run at once', positive, DEFAULT_APPLY_CONCURRENCY)
-    .action(async (input: string, cmd: { concurrency: number }) => {
-      const json = Boolean(print.globalOptions(program).json);
-      await withRequests(input, async (client, items) => {
-        const outcomes = await applyAll(client, items, cmd.concurrency, json);
-        const failed = outcomes.filter((o) => o.outcome === 'failed').length;
-        print.out(program, outcomes, () => summaryTable(outcomes));
-        if (failed > 0) throw new ApplyFailed(failed, outcomes.length);
-      });
-    });
-
-  program
-    .command('plan')
-    .description(
-      'show what provisioning would change, per resource (read-only); exit 4 when changes are pending',
-    )
-    .argument('<input>', 'file, directory, or - (as for apply)')
-    .action(async (input: string) => {
-      await withRequests(input, async (client, items) => {
-        const plans: SourcePlan[] = [];
-        for (const item of items) plans.push(await client.plan(item.input));
-        const value = plans.length === 1 ? plans[0] : plans;
-        print.out(program, value, () => print.planLines(plans));
-        if (plans.some((p) => p.changes)) throw new ChangesPending();
-      });
-    });
+  out(value, () => lines(value));
 }
 
 /** Every request of `input`, validated before the client connects (and warns of no worker). */
@@ -193,12 +75,109 @@ async function withRequests(
   fn: (client: ProvisioningClient, items: Valid[]) => Promise<void>,
 ): Promise<void> {
   const config = parseClientConfig();
-  const items = validateAll(loadRequests(input), placeOf(config));
+  const items = loadRequests(input, placeOf(config));
   await withClient(async (client) => {
     await warnWithoutWorker(client);
     await fn(client, items);
   }, config);
 }
+
+program
+  .command('provision')
+  .description('provision a source from a request file (JSON), or - for stdin')
+  .argument('<file>', 'request file, or - to read stdin')
+  .option('--no-wait', 'return once the workflow has started')
+  .action(async (file: string, cmd: { wait: boolean }) => {
+    const input = readRequest(file);
+    await withClient(async (client) => {
+      const { workflowId, runId, started, handle } = await client.startProvision(input);
+      const verb = started ? 'started' : 'attached to running';
+      print.progress(`${verb} workflow ${workflowId} (run ${runId})`);
+      const follow = () => client.follow(handle, (step) => print.progress(`  ✓ ${step}`));
+      const ids = { workflowId, runId, started };
+      await settle(client, cmd.wait, ids, follow, print.provisionLines);
+    });
+  });
+
+program
+  .command('status')
+  .description('show the provisioning status of a source')
+  .argument('<name>', 'source name')
+  .option('--sandbox <sandbox>', 'sandbox (default: AEP_SANDBOX)')
+  .action(async (name: string, cmd: { sandbox?: string }) => {
+    await withClient(async (client) => {
+      const sandbox = cmd.sandbox ?? client.config.AEP_SANDBOX;
+      const status = await client.status(name, sandbox).catch((err: unknown) => {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        const message = `no such source: "${name}" has never been provisioned in sandbox ${sandbox}`;
+        throw new Exit(EXIT.notFound, message, { error: 'SourceNotFound', message });
+      });
+      out(status, () => print.statusLines(status));
+    });
+  });
+
+program
+  .command('deprovision')
+  .description('tear down a source created by this tool (by name, or by --flow-id)')
+  .argument('[name]', 'source name')
+  .option('--flow-id <id>', 'find the source from its dataflow id instead of its name')
+  .option('--sandbox <sandbox>', 'sandbox (default: AEP_SANDBOX)')
+  .option(
+    '--delete-dataset',
+    'also delete the dataset this tool created, and its data, if no other source writes to it',
+  )
+  .option('--no-wait', 'return once the workflow has started')
+  .action(
+    async (
+      name: string | undefined,
+      cmd: { flowId?: string; sandbox?: string; deleteDataset?: boolean; wait: boolean },
+    ) => {
+      await withClient(async (client) => {
+        const { flowId, sandbox, deleteDataset } = cmd;
+        const started = await client.startDeprovision({ name, flowId, sandbox, deleteDataset });
+        const { workflowId, runId, handle } = started;
+        print.progress(`workflow ${workflowId} (run ${runId})`);
+        const result = () => handle.result();
+        await settle(client, cmd.wait, { workflowId, runId }, result, print.teardownLines);
+      });
+    },
+  );
+
+program
+  .command('apply')
+  .description(
+    'provision many sources from YAML or JSON files (a file, a directory, or - for stdin); validates all before starting any',
+  )
+  .argument(
+    '<input>',
+    'file (.yaml, .yml, .json; one request, a list, or several documents), directory, or -',
+  )
+  .option('--concurrency <n>', 'provisionings run at once', positive, DEFAULT_APPLY_CONCURRENCY)
+  .action(async (input: string, cmd: { concurrency: number }) => {
+    await withRequests(input, async (client, items) => {
+      const outcomes = await applyAll(client, items, cmd.concurrency, json());
+      const failed = outcomes.filter((o) => o.outcome === 'failed').length;
+      out(outcomes, () => summaryTable(outcomes));
+      if (failed > 0) {
+        throw new Exit(EXIT.failed, `${failed} of ${outcomes.length} provisioning(s) failed`);
+      }
+    });
+  });
+
+program
+  .command('plan')
+  .description(
+    'show what provisioning would change, per resource (read-only); exit 4 when changes are pending',
+  )
+  .argument('<input>', 'file, directory, or - (as for apply)')
+  .action(async (input: string) => {
+    await withRequests(input, async (client, items) => {
+      const plans: SourcePlan[] = [];
+      for (const item of items) plans.push(await client.plan(item.input));
+      out(plans.length === 1 ? plans[0] : plans, () => print.planLines(plans));
+      if (plans.some((p) => p.changes)) throw new Exit(EXIT.changesPending);
+    });
+  });
 
 function positive(v: string): number {
   const n = Number(v);
@@ -206,28 +185,35 @@ function positive(v: string): number {
   return n;
 }
 
-/** `api-key`: a new HTTP API key, printed once, and its API_KEYS entry (hash only). */
-function addApiKeyCommand(program: Command): void {
-  program
-    .command('api-key')
-    .description('make a new HTTP API key; prints the key once and its API_KEYS entry (hash only)')
-    .requiredOption('--id <id>', 'a name for the key (logged on each request it makes)')
-    .option('--sandbox <sandbox...>', 'sandboxes the key may touch')
-    .option('--all-sandboxes', 'the key may touch every sandbox')
-    .action((cmd: { id: string; sandbox?: string[]; allSandboxes?: boolean }) => {
-      if (!cmd.allSandboxes && !cmd.sandbox?.length) {
-        throw new InvalidRequestError(['give --sandbox <sandbox...> or --all-sandboxes']);
-      }
-      const { key, entry } = newApiKey(cmd.id, cmd.allSandboxes ? '*' : cmd.sandbox!);
-      print.out(program, { key, entry }, () =>
-        [
-          `key         ${key}`,
-          `API_KEYS    ${entry}`,
-          '',
-          'Give the key to the caller (it is shown once); add the entry to API_KEYS (entries are separated by ;).',
-        ].join('\n'),
-      );
-    });
+program
+  .command('api-key')
+  .description('make a new HTTP API key; prints the key once and its API_KEYS entry (hash only)')
+  .requiredOption('--id <id>', 'a name for the key (logged on each request it makes)')
+  .option('--sandbox <sandbox...>', 'sandboxes the key may touch')
+  .option('--all-sandboxes', 'the key may touch every sandbox')
+  .action((cmd: { id: string; sandbox?: string[]; allSandboxes?: boolean }) => {
+    if (!cmd.allSandboxes && !cmd.sandbox?.length) {
+      throw new InvalidRequestError(['give --sandbox <sandbox...> or --all-sandboxes']);
+    }
+    const { key, entry } = newApiKey(cmd.id, cmd.allSandboxes ? '*' : cmd.sandbox!);
+    out({ key, entry }, () =>
+      [
+        `key         ${key}`,
+        `API_KEYS    ${entry}`,
+        '',
+        'Give the key to the caller (it is shown once); add the entry to API_KEYS (entries are separated by ;).',
+      ].join('\n'),
+    );
+  });
+
+async function runCli(argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.invalid;
+    return reportError(err, json());
+  }
 }
 
 if (require.main === module) {

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowFailedError,
+  type Client,
+  type WorkflowHandle,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
+import { ApplicationFailure, type Workflow, type WorkflowResultType } from '@temporalio/common';
 import { parseClientConfig, type ClientConfig } from './config';
 import { connectClient } from './connection';
 import {
@@ -10,38 +16,38 @@ import {
   type Place,
   type ProvisionRequest,
 } from './request';
-import { progressQuery, readOnlyWorkflowId, sourceWorkflowId, WorkflowType } from './shared/names';
+import {
+  progressQuery,
+  readOnlyWorkflowId,
+  REQUEST_MEMO,
+  sourceWorkflowId,
+  WorkflowType,
+  type SourceKey,
+} from './shared/names';
 import type {
   DeprovisionResult,
   ProvisionProgress,
   ProvisionResult,
   SourcePlan,
 } from './shared/model';
+import { failureTypeOf, rootOf } from './shared/failures';
 import type {
   DeprovisionStreamingSource,
   PlanStreamingSource,
   ProvisionStreamingSource,
+  ResolveStreamingSource,
 } from './workflows';
-import { startProvision } from './client/provision';
-import { readStatus, type SourceStatus } from './client/reads';
-import type { Started } from './client/runs';
-import { startDeprovision } from './client/teardown';
+import { attachOrRefuse, describeRequest } from './client/provision';
+import { lastKnown, startOrAttach, type Started } from './client/runs';
 
-export { differingFields, RequestConflictError } from './client/provision';
-export { summarizeFailure, type FailureSummary, type SourceStatus } from './client/reads';
+export { RequestConflictError } from './client/provision';
 export type { Started } from './client/runs';
 
 /**
- * The library provisioning systems call. Requests are validated here, before anything starts, so
- * bad input costs no workflow and no AEP call. Every operation that changes a source runs under
- * the source's one workflow id (`aep-stream/<org>/<sandbox>/<name>`), so at most one is in flight:
- * - provisioning the same request again while it runs attaches to the open run; a different
- *   request is refused with RequestConflictError (never attached to); after a finished run a new
- *   run plans against AEP and applies only what differs (src/client/provision.ts);
- * - a teardown of a source whose provisioning is open cancels it (it compensates), waits for it
- *   to close, then tears down; by flow id, it first resolves the source the flow belongs to
- *   (src/client/teardown.ts);
- * - plans are read-only and run under their own ids.
+ * The library provisioning systems call (docs/reference.md). Requests are validated before
+ * anything starts, so bad input costs no workflow and no AEP call. Every operation that changes a
+ * source runs under the source's one workflow id (`aep-stream/<org>/<sandbox>/<name>`), so at most
+ * one is in flight; plans are read-only and run under their own ids.
  */
 export class ProvisioningClient {
   constructor(
@@ -64,14 +70,34 @@ export class ProvisioningClient {
     return parseProvisionRequest(input, this.place);
   }
 
+  /**
+   * Starts the provisioning of a request, or attaches to the open run of the same request; a
+   * different request in flight, or a teardown, is a RequestConflictError.
+   */
   async startProvision(input: unknown): Promise<Started<typeof ProvisionStreamingSource>> {
-    return startProvision(this, this.validate(input));
+    const req = this.validate(input);
+    return startOrAttach<typeof ProvisionStreamingSource>(
+      this,
+      {
+        type: WorkflowType.provision,
+        key: req,
+        tries: 5,
+        args: async () => {
+          // What the source's last run left, from Temporal: AEP's lists may not show it yet.
+          const known = req.known ?? (await lastKnown(this, sourceWorkflowId(req)));
+          return [known ? { ...req, known } : req];
+        },
+        memo: { [REQUEST_MEMO]: req },
+        staticSummary: `Provision HTTP API streaming source "${req.name}" in sandbox ${req.sandbox}`,
+        staticDetails: describeRequest(req),
+      },
+      (open) => attachOrRefuse(this, open, req),
+    );
   }
 
   /** Provisions and waits for the result; throws WorkflowFailedError (see summarizeFailure). */
   async provision(input: unknown): Promise<ProvisionResult> {
-    const { handle } = await this.startProvision(input);
-    return handle.result();
+    return (await this.startProvision(input)).handle.result();
   }
 
   /**
@@ -80,45 +106,122 @@ export class ProvisioningClient {
    */
   async plan(input: unknown): Promise<SourcePlan> {
     const req = this.validate(input);
-    return this.client.workflow.execute<typeof PlanStreamingSource>(WorkflowType.plan, {
+    const summary = `Plan streaming source "${req.name}" in sandbox ${req.sandbox}`;
+    return this.readOnly<typeof PlanStreamingSource>('plan', req, [req], summary);
+  }
+
+  /** Runs a read-only workflow (plan, resolve) under its own id and waits for its result. */
+  private readOnly<W extends Workflow>(
+    kind: 'plan' | 'resolve',
+    key: SourceKey,
+    args: Parameters<W>,
+    staticSummary: string,
+  ): Promise<WorkflowResultType<W>> {
+    return this.client.workflow.execute<W>(WorkflowType[kind], {
       taskQueue: this.config.TEMPORAL_TASK_QUEUE,
-      workflowId: readOnlyWorkflowId('plan', req, randomUUID()),
-      args: [req],
-      staticSummary: `Plan streaming source "${req.name}" in sandbox ${req.sandbox}`,
-    });
+      workflowId: readOnlyWorkflowId(kind, key, randomUUID()),
+      args,
+      staticSummary,
+    } as unknown as WorkflowStartOptions<W>);
   }
 
   /** The source's last operation: its progress, result or failure. */
   async status(name: string, sandbox = this.config.AEP_SANDBOX): Promise<SourceStatus> {
-    return readStatus(this.client, sourceWorkflowId({ ...this.place, sandbox, name }));
+    const workflowId = sourceWorkflowId({ ...this.place, sandbox, name });
+    const handle = this.client.workflow.getHandle(workflowId);
+    const desc = await handle.describe();
+    const operation = desc.type === WorkflowType.deprovision ? 'deprovision' : 'provision';
+    const execution = desc.status.name;
+    const status: SourceStatus = { workflowId, runId: desc.runId, operation, execution };
+    if (operation === 'provision') {
+      // A run that failed before registering its query handler has no progress to report.
+      const progress = await handle.query(progressQuery).catch(() => undefined);
+      if (progress) status.progress = progress;
+    }
+    if (execution === 'COMPLETED') {
+      const result: unknown = await handle.result();
+      if (operation === 'provision') status.result = result as ProvisionResult;
+      else status.teardown = result as DeprovisionResult;
+    } else if (execution !== 'RUNNING') {
+      await handle.result().catch((err: unknown) => {
+        status.failure = summarizeFailure(err);
+      });
+    }
+    return status;
   }
 
-  /** Starts the teardown of a source by name or flow id (src/client/teardown.ts). */
+  /**
+   * Starts the teardown of a source (by name, or by the flow id of one of its dataflows). A
+   * provisioning of it still open is cancelled first (it compensates what it created) and
+   * awaited; `onWait` is told. A teardown already running is attached to.
+   */
   async startDeprovision(
     input: DeprovisionRequestInput,
     onWait: (message: string) => void = () => undefined,
   ): Promise<Started<typeof DeprovisionStreamingSource>> {
-    return startDeprovision(this, parseDeprovisionRequest(input, this.place), onWait);
+    const req = parseDeprovisionRequest(input, this.place);
+    const { imsOrg, sandbox } = req;
+    const flowId = req.flowId!;
+    // By flow id: the source the dataflow belongs to (SourceNotFound unless this project made it).
+    const resolve = () =>
+      this.readOnly<typeof ResolveStreamingSource>(
+        'resolve',
+        { imsOrg, sandbox, name: flowId },
+        [{ imsOrg, sandbox, flowId }],
+        `Find the source of dataflow ${flowId} in sandbox ${sandbox}`,
+      );
+    const name = req.name ?? (await resolve()).name;
+    const key = { imsOrg, sandbox, name };
+    const workflowId = sourceWorkflowId(key);
+    let cancelled = req.ifExists === true;
+    let known = req.known ?? (await lastKnown(this, workflowId));
+    return startOrAttach<typeof DeprovisionStreamingSource>(
+      this,
+      {
+        type: WorkflowType.deprovision,
+        key,
+        tries: 10,
+        args: async () => [
+          {
+            ...key,
+            ...(cancelled ? { ifExists: true } : {}),
+            ...(req.deleteDataset ? { deleteDataset: true } : {}),
+            ...(known ? { known } : {}),
+          },
+        ],
+        staticSummary: `Tear down streaming source "${name}" in sandbox ${sandbox}`,
+      },
+      async (open) => {
+        if (open.type === WorkflowType.deprovision) return true;
+        onWait(
+          `cancelling the open provisioning (run ${open.runId}); it compensates, then the teardown starts`,
+        );
+        const handle = this.client.workflow.getHandle(workflowId, open.runId);
+        await handle.cancel();
+        await handle.result().catch(() => undefined);
+        cancelled = true;
+        known = (await lastKnown(this, workflowId)) ?? known;
+        return false;
+      },
+    );
   }
 
   async deprovision(input: DeprovisionRequestInput): Promise<DeprovisionResult> {
-    const { handle } = await this.startDeprovision(input);
-    return handle.result();
+    return (await this.startDeprovision(input)).handle.result();
   }
 
   /** Watches a provisioning's progress until it ends; `onStep` sees each newly completed step. */
   async follow(
     handle: WorkflowHandle<typeof ProvisionStreamingSource>,
     onStep: (step: string, progress: ProvisionProgress) => void,
-    intervalMs = 500,
   ): Promise<ProvisionResult> {
     let seen = 0;
     let finished = false;
-    const resultPromise = handle.result().finally(() => {
+    const result = handle.result().finally(() => {
       finished = true;
     });
-    // Attach a handler now so a failure while polling is not reported as unhandled.
-    resultPromise.catch(() => undefined);
+    // Handled at once, so a failure while polling is not reported as unhandled.
+    const settled = result.catch(() => undefined);
     const report = async () => {
       try {
         const progress = await handle.query(progressQuery);
@@ -130,17 +233,49 @@ export class ProvisioningClient {
     };
     while (!finished) {
       await report();
-      await Promise.race([
-        resultPromise.catch(() => undefined),
-        new Promise((r) => setTimeout(r, intervalMs)),
-      ]);
+      await Promise.race([settled, new Promise((r) => setTimeout(r, 500))]);
     }
     // A closed workflow still answers queries: report the steps done since the last poll.
     await report();
-    return resultPromise;
+    return result;
   }
 
   async close(): Promise<void> {
     await this.client.connection.close();
   }
+}
+
+/** A source's status: its last operation's progress, result or failure. */
+export interface SourceStatus {
+  workflowId: string;
+  runId: string;
+  operation: 'provision' | 'deprovision';
+  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, ... */
+  execution: string;
+  progress?: ProvisionProgress;
+  /** The provisioning's result (operation `provision`). */
+  result?: ProvisionResult;
+  /** The teardown's result (operation `deprovision`). */
+  teardown?: DeprovisionResult;
+  failure?: FailureSummary;
+}
+
+export interface FailureSummary {
+  /** The workflow's failure type, e.g. ProvisioningFailed or CompensationFailed. */
+  type: string;
+  /** The type at the root of the cause chain, e.g. AepBadRequest or SchemaNotFound. */
+  rootType: string;
+  message: string;
+  details?: unknown;
+}
+
+/** Flattens a Temporal failure chain into what an operator or a provisioning system branches on. */
+export function summarizeFailure(err: unknown): FailureSummary {
+  const top = err instanceof WorkflowFailedError ? err.cause : err;
+  return {
+    type: failureTypeOf(top),
+    rootType: failureTypeOf(rootOf(top)),
+    message: top instanceof Error ? top.message : String(top),
+    details: top instanceof ApplicationFailure ? top.details?.[0] : undefined,
+  };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SourceKey } from './shared/names';
 
 /**
  * The provisioning request: validated by the client before a workflow starts (so bad input costs
@@ -15,19 +16,19 @@ const CONTROL_OR_INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
  * invisible and line-separator characters (AEP's UI cannot show them, a header or log line cannot
  * carry them), each named in the message; leading or trailing whitespace (some servers trim, and a
  * trimmed name is never found again by an exact lookup); and `.` or `..` (not a path segment).
+ * U+200D (zero-width joiner) is a format character, but emoji sequences are made of it.
  */
-// U+200D (zero-width joiner) is a format character, but emoji sequences are made of it.
 const REFUSED_CHARACTER = /(?!\u200D)[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 
-const CHARACTER_KINDS: Array<[RegExp, string]> = [
-  [/\p{Cc}/u, 'a control character'],
-  [/\p{Cf}/u, 'an invisible formatting character'],
-  [/[\p{Zl}\p{Zp}]/u, 'a line separator'],
-];
-
 function describeCharacter(ch: string): string {
-  const hex = `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
-  const what = CHARACTER_KINDS.find(([re]) => re.test(ch))?.[1] ?? 'half of a surrogate pair';
+  const hex = `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  const what = /\p{Cc}/u.test(ch)
+    ? 'a control character'
+    : /\p{Cf}/u.test(ch)
+      ? 'an invisible formatting character'
+      : /[\p{Zl}\p{Zp}]/u.test(ch)
+        ? 'a line separator'
+        : 'half of a surrogate pair';
   return `${hex} (${what})`;
 }
 
@@ -43,7 +44,7 @@ const resourceName = (what: string) =>
     const bad = chars.findIndex((c) => REFUSED_CHARACTER.test(c));
     const problem =
       bad >= 0
-        ? `may contain only printable characters: character ${bad + 1} is ${describeCharacter(chars[bad] ?? '')}`
+        ? `may contain only printable characters: character ${bad + 1} is ${describeCharacter(chars[bad]!)}`
         : name.trim() !== name
           ? 'must not start or end with whitespace'
           : name === '.' || name === '..'
@@ -64,7 +65,7 @@ const freeText = (what: string, max: number) =>
 export const IMS_ORG_ID = /^[A-Za-z0-9]+@AdobeOrg$/;
 
 /** A request naming no org is for the org of the client's configuration. */
-export const imsOrgId = text('imsOrg').regex(
+const imsOrgId = text('imsOrg').regex(
   IMS_ORG_ID,
   'imsOrg must look like 5C1328435BF324E90A49402A@AdobeOrg',
 );
@@ -76,18 +77,16 @@ export const sandboxName = text('sandbox').regex(
 
 const XDM_PATH = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
-export const mappingSchema = z
-  .object({
-    sourceAttribute: bounded('sourceAttribute', 256)
-      .refine((s) => !CONTROL_OR_INVISIBLE.test(s), 'sourceAttribute contains control characters')
-      .refine((s) => s.trim() === s, 'sourceAttribute has leading or trailing spaces'),
-    destinationXdmPath: bounded('destinationXdmPath', 256).regex(
-      XDM_PATH,
-      'destinationXdmPath must be a dotted XDM path such as person.name.firstName',
-    ),
-    identity: flag('identity').default(false),
-  })
-  .strict();
+export const mappingSchema = z.strictObject({
+  sourceAttribute: bounded('sourceAttribute', 256)
+    .refine((s) => !CONTROL_OR_INVISIBLE.test(s), 'sourceAttribute contains control characters')
+    .refine((s) => s.trim() === s, 'sourceAttribute has leading or trailing spaces'),
+  destinationXdmPath: bounded('destinationXdmPath', 256).regex(
+    XDM_PATH,
+    'destinationXdmPath must be a dotted XDM path such as person.name.firstName',
+  ),
+  identity: flag('identity').default(false),
+});
 
 /**
  * Ids of the source's resources as its last operation left them (the client reads them from
@@ -96,7 +95,7 @@ export const mappingSchema = z
  * part of the desired state: two requests differing only here are the same request.
  */
 const knownResources = z
-  .object({
+  .strictObject({
     baseConnectionId: z.string().max(200).optional(),
     sourceConnectionId: z.string().max(200).optional(),
     targetConnectionId: z.string().max(200).optional(),
@@ -104,87 +103,75 @@ const knownResources = z
     flowId: z.string().max(200).optional(),
     datasetId: z.string().max(200).optional(),
   })
-  .strict()
   .optional();
 
-export const provisionRequestSchema = z
-  .object({
-    name: resourceName('name'),
-    description: freeText('description', 500).optional(),
-    imsOrg: imsOrgId.optional(),
-    sandbox: sandboxName.optional(),
-    dataType: z.enum(['xdm', 'raw'], { error: 'dataType must be "xdm" or "raw"' }),
-    authentication: z
-      .object({ required: flag('authentication.required') })
-      .strict()
-      .optional(),
-    target: z
-      .object({
-        schemaId: text('target.schemaId')
-          .max(512, 'target.schemaId is too long')
-          .regex(
-            /^https:\/\/ns\.adobe\.com\/[A-Za-z0-9_.\-/]+$/,
-            'target.schemaId must be an XDM schema $id such as https://ns.adobe.com/{TENANT}/schemas/{ID}',
-          ),
-        datasetId: text('target.datasetId')
-          .regex(
-            /^[0-9a-f]{24}$/,
-            'target.datasetId must be a Catalog dataset id (24 hex characters)',
-          )
-          .optional(),
-        dataset: z
-          .object({
-            name: resourceName('target.dataset.name'),
-            description: freeText('target.dataset.description', 500).optional(),
-          })
-          .strict()
-          .optional(),
-      })
-      .strict()
-      .refine((t) => (t.datasetId === undefined) !== (t.dataset === undefined), {
-        message:
-          'target needs exactly one of datasetId (use an existing dataset) or dataset (create one)',
-      }),
-    mappings: z
-      .array(mappingSchema, { error: 'mappings must be an array' })
-      .min(1, 'mappings is empty: omit it for a flow without Data Prep mapping')
-      .max(500, 'mappings has more than 500 entries')
-      .refine(
-        (ms) => new Set(ms.map((m) => m.destinationXdmPath)).size === ms.length,
-        'mappings map two source attributes to the same destinationXdmPath',
-      )
-      .optional(),
-    smokeTest: z
-      .object({
-        /** Adobe asks for about 5 minutes between flow creation and the first record. */
-        activationWaitSeconds: z
-          .number({ error: 'smokeTest.activationWaitSeconds must be a number' })
-          .int('smokeTest.activationWaitSeconds must be a whole number')
-          .min(0, 'smokeTest.activationWaitSeconds must be >= 0')
-          .max(86_400, 'smokeTest.activationWaitSeconds must be <= 86400')
-          .default(300),
-        /** The record to send (raw JSON, or the xdmEntity of an XDM message); a default otherwise. */
-        record: z
-          .record(z.string(), z.unknown(), { error: 'smokeTest.record must be an object' })
-          .optional(),
-        /** Also send it when nothing changed (by default a re-apply sends none). */
-        always: flag('smokeTest.always').optional(),
-      })
-      .strict()
-      .optional(),
-    /** Replace the source (new inlet URL) for a change AEP cannot make in place. */
-    replace: flag('replace').optional(),
-    known: knownResources,
-  })
-  .strict();
+export const provisionRequestSchema = z.strictObject({
+  name: resourceName('name'),
+  description: freeText('description', 500).optional(),
+  imsOrg: imsOrgId.optional(),
+  sandbox: sandboxName.optional(),
+  dataType: z.enum(['xdm', 'raw'], { error: 'dataType must be "xdm" or "raw"' }),
+  authentication: z.strictObject({ required: flag('authentication.required') }).optional(),
+  target: z
+    .strictObject({
+      schemaId: text('target.schemaId')
+        .max(512, 'target.schemaId is too long')
+        .regex(
+          /^https:\/\/ns\.adobe\.com\/[A-Za-z0-9_.\-/]+$/,
+          'target.schemaId must be an XDM schema $id such as https://ns.adobe.com/{TENANT}/schemas/{ID}',
+        ),
+      datasetId: text('target.datasetId')
+        .regex(
+          /^[0-9a-f]{24}$/,
+          'target.datasetId must be a Catalog dataset id (24 hex characters)',
+        )
+        .optional(),
+      dataset: z
+        .strictObject({
+          name: resourceName('target.dataset.name'),
+          description: freeText('target.dataset.description', 500).optional(),
+        })
+        .optional(),
+    })
+    .refine((t) => (t.datasetId === undefined) !== (t.dataset === undefined), {
+      message:
+        'target needs exactly one of datasetId (use an existing dataset) or dataset (create one)',
+    }),
+  mappings: z
+    .array(mappingSchema, { error: 'mappings must be an array' })
+    .min(1, 'mappings is empty: omit it for a flow without Data Prep mapping')
+    .max(500, 'mappings has more than 500 entries')
+    .refine(
+      (ms) => new Set(ms.map((m) => m.destinationXdmPath)).size === ms.length,
+      'mappings map two source attributes to the same destinationXdmPath',
+    )
+    .optional(),
+  smokeTest: z
+    .strictObject({
+      /** Adobe asks for about 5 minutes between flow creation and the first record. */
+      activationWaitSeconds: z
+        .number({ error: 'smokeTest.activationWaitSeconds must be a number' })
+        .int('smokeTest.activationWaitSeconds must be a whole number')
+        .min(0, 'smokeTest.activationWaitSeconds must be >= 0')
+        .max(86_400, 'smokeTest.activationWaitSeconds must be <= 86400')
+        .default(300),
+      /** The record to send (raw JSON, or the xdmEntity of an XDM message); a default otherwise. */
+      record: z
+        .record(z.string(), z.unknown(), { error: 'smokeTest.record must be an object' })
+        .optional(),
+      /** Also send it when nothing changed (by default a re-apply sends none). */
+      always: flag('smokeTest.always').optional(),
+    })
+    .optional(),
+  /** Replace the source (new inlet URL) for a change AEP cannot make in place. */
+  replace: flag('replace').optional(),
+  known: knownResources,
+});
 
 /** What callers write (defaults not yet applied). */
 export type ProvisionRequestInput = z.input<typeof provisionRequestSchema>;
 /** What a request that names no org or sandbox is for: the client's (or worker's) settings. */
-export interface Place {
-  imsOrg: string;
-  sandbox: string;
-}
+export type Place = Omit<SourceKey, 'name'>;
 
 /** The place a configuration names: `AEP_ORG_ID` and `AEP_SANDBOX`. */
 export function placeOf(config: { AEP_ORG_ID: string; AEP_SANDBOX: string }): Place {
@@ -195,7 +182,7 @@ export function placeOf(config: { AEP_ORG_ID: string; AEP_SANDBOX: string }): Pl
 export type ProvisionRequest = z.output<typeof provisionRequestSchema> & Place;
 
 export const deprovisionRequestSchema = z
-  .object({
+  .strictObject({
     imsOrg: imsOrgId.optional(),
     sandbox: sandboxName.optional(),
     name: resourceName('name').optional(),
@@ -211,7 +198,6 @@ export const deprovisionRequestSchema = z
     deleteDataset: flag('deleteDataset').optional(),
     known: knownResources,
   })
-  .strict()
   .refine((r) => (r.name === undefined) !== (r.flowId === undefined), {
     message: 'give exactly one of name or flowId',
   });
@@ -246,10 +232,8 @@ function parse<S extends z.ZodType<Partial<Place>>>(schema: S, input: unknown, p
   };
 }
 
-export function parseProvisionRequest(input: unknown, place: Place): ProvisionRequest {
-  return parse(provisionRequestSchema, input, place);
-}
+export const parseProvisionRequest = (input: unknown, place: Place): ProvisionRequest =>
+  parse(provisionRequestSchema, input, place);
 
-export function parseDeprovisionRequest(input: unknown, place: Place): DeprovisionRequest {
-  return parse(deprovisionRequestSchema, input, place);
-}
+export const parseDeprovisionRequest = (input: unknown, place: Place): DeprovisionRequest =>
+  parse(deprovisionRequestSchema, input, place);

@@ -30,15 +30,15 @@ export async function applyAll(
 ): Promise<ApplyOutcome[]> {
   const outcomes: ApplyOutcome[] = [];
   const tasks = new Listr(
-    items.map((item) => ({
+    items.map((item, i) => ({
       title: `${item.request.sandbox}/${item.request.name}`,
-      task: (_ctx: unknown, task: TaskLines) => applyOne(client, item, task, outcomes),
+      task: (_ctx: unknown, task: TaskLines) =>
+        applyOne(client, item, task, (outcome) => (outcomes[i] = outcome)),
     })),
     {
       concurrent: concurrency,
       exitOnError: false,
       renderer: process.stderr.isTTY && !json ? 'default' : 'simple',
-      fallbackRenderer: 'simple',
       rendererOptions: { collapseErrors: false },
     },
   );
@@ -50,18 +50,17 @@ export async function applyAll(
   } finally {
     process.stdout.write = origWrite;
   }
-  const order = new Map(items.map((it, i) => [it.origin, i]));
-  return outcomes.sort((a, b) => order.get(a.origin)! - order.get(b.origin)!);
+  return outcomes;
 }
 
 type TaskLines = { title: string; output: string };
 
-/** One request, started (or attached to) and followed; its outcome joins `outcomes`. */
+/** One request, started (or attached to) and followed; its outcome goes to `record`. */
 async function applyOne(
   client: ProvisioningClient,
   item: Valid,
   task: TaskLines,
-  outcomes: ApplyOutcome[],
+  record: (outcome: ApplyOutcome) => void,
 ): Promise<void> {
   const { sandbox, name } = item.request;
   const base = { sandbox, name, origin: item.origin, workflowId: '' };
@@ -73,7 +72,7 @@ async function applyOne(
       task.output = step;
     });
     const outcome = created.length === 0 ? 'unchanged' : 'created';
-    outcomes.push({ ...base, outcome, created, reused, flowId, inletUrl });
+    record({ ...base, outcome, created, reused, flowId, inletUrl });
     task.title = `${task.title}: ${outcome === 'unchanged' ? 'unchanged (nothing created)' : `created ${created.join(', ')}`}`;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -82,7 +81,7 @@ async function applyOne(
         ? summarizeFailure(err)
         : { type: 'Error', rootType: 'Error', message };
     const failure = { type: f.type, rootType: f.rootType, message: cleanMessage(f.message) };
-    outcomes.push({ ...base, outcome: 'failed', created: [], reused: [], failure });
+    record({ ...base, outcome: 'failed', created: [], reused: [], failure });
     throw new Error(`${failure.type} (${failure.rootType}): ${failure.message}`, { cause: err });
   }
 }

@@ -4,11 +4,7 @@ import { ConfigError } from '../config';
 import { InvalidRequestError } from '../request';
 import { cleanMessage } from './output';
 
-/**
- * Exit codes: 0 success, 1 the workflow failed (its failure type is printed; apply: any request
- * failed), 2 invalid input or configuration, 3 Temporal could not be reached or another
- * unexpected error, 4 `plan` found changes pending, 5 no such source.
- */
+/** The CLI's exit codes, each documented in docs/reference.md (test/docs/codes.test.ts). */
 export const EXIT = {
   ok: 0,
   failed: 1,
@@ -18,25 +14,14 @@ export const EXIT = {
   notFound: 5,
 } as const;
 
-export class NoSuchSourceError extends Error {
-  override name = 'NoSuchSourceError';
-  constructor(name: string, sandbox: string) {
-    super(`no such source: "${name}" has never been provisioned in sandbox ${sandbox}`);
-  }
-}
-
-/** `plan` found changes: exit code 4, not an error. */
-export class ChangesPending extends Error {
-  override name = 'ChangesPending';
-  constructor() {
-    super('changes pending');
-  }
-}
-
-export class ApplyFailed extends Error {
-  override name = 'ApplyFailed';
-  constructor(failed: number, total: number) {
-    super(`${failed} of ${total} provisioning(s) failed`);
+/** Ends a command with `code`: `line` (if any) on stderr, and with --json `body` on stdout. */
+export class Exit extends Error {
+  constructor(
+    readonly code: number,
+    line = '',
+    readonly body?: object,
+  ) {
+    super(line);
   }
 }
 
@@ -48,21 +33,16 @@ export function reportError(err: unknown, json: boolean | undefined): number {
     return code;
   };
   if (err instanceof InvalidRequestError || err instanceof ConfigError) {
-    const { problems } = err;
     const what = err instanceof ConfigError ? 'Invalid configuration' : 'Invalid request';
-    const lines = [`${what}:`, ...problems.map((p) => `  - ${p}`)].join('\n');
-    return say(EXIT.invalid, lines, { error: 'InvalidRequest', problems });
+    const lines = [`${what}:`, ...err.problems.map((p) => `  - ${p}`)].join('\n');
+    return say(EXIT.invalid, lines, { error: 'InvalidRequest', problems: err.problems });
   }
+  if (err instanceof Exit) return err.message ? say(err.code, err.message, err.body) : err.code;
   const { message } = err instanceof Error ? err : { message: String(err) };
-  if (err instanceof NoSuchSourceError) {
-    return say(EXIT.notFound, message, { error: 'SourceNotFound', message });
-  }
-  if (err instanceof ChangesPending) return EXIT.changesPending;
   if (err instanceof RequestConflictError) {
     const body = { error: 'RequestConflict', message, fields: err.fields };
     return say(EXIT.failed, `conflict: ${message}`, body);
   }
-  if (err instanceof ApplyFailed) return say(EXIT.failed, message);
   if (!(err instanceof WorkflowFailedError)) {
     return say(EXIT.unexpected, `error: ${message}${encryptedHint(message)}`);
   }

@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import type { SourceStatus } from '../client';
 import {
   type DeprovisionResult,
@@ -7,18 +6,7 @@ import {
   type SourcePlan,
 } from '../shared/model';
 
-/**
- * What the CLI prints: the result on stdout (JSON with --json, otherwise the human lines below),
- * progress on stderr.
- */
-
-/** The program's global options: `--json`. */
-export const globalOptions = (program: Command) => program.opts<{ json?: boolean }>();
-
-export function out(program: Command, value: unknown, human: () => string): void {
-  const json = globalOptions(program).json;
-  process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human()}\n`);
-}
+/** What the CLI prints besides JSON: the human lines of each result, progress on stderr. */
 
 export const progress = (line: string) => process.stderr.write(`${line}\n`);
 

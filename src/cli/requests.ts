@@ -11,18 +11,12 @@ import { cleanMessage } from './output';
 
 /** Request files: one JSON request (`provision`), or many in YAML or JSON (`apply`, `plan`). */
 
-export interface Loaded {
-  origin: string;
-  input: unknown;
-}
-
-export interface Valid extends Loaded {
-  request: ProvisionRequest;
-}
+type Loaded = { origin: string; input: unknown };
+export type Valid = Loaded & { request: ProvisionRequest };
 
 /** One JSON request from a file, or from stdin for `-`. */
 export function readRequest(file: string): unknown {
-  const text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+  const text = readFileSync(file === '-' ? 0 : file, 'utf8');
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -34,13 +28,16 @@ export function readRequest(file: string): unknown {
 
 const REQUEST_FILE = /\.(ya?ml|json)$/i;
 
-/** Requests from a file, a directory of files, or stdin: YAML or JSON, one, a list, or many docs. */
-export function loadRequests(arg: string): { items: Loaded[]; problems: string[] } {
+/**
+ * The requests of a file, a directory of files, or stdin (YAML or JSON: one, a list, or many
+ * docs), each validated; every problem of every file and request, and sources named twice, are
+ * refused together before anything starts.
+ */
+export function loadRequests(arg: string, place: Place): Valid[] {
   const problems: string[] = [];
   const items: Loaded[] = [];
   for (const { origin, text } of requestFiles(arg, problems)) {
-    const docs = parseAllDocuments(text);
-    const list = Array.isArray(docs) ? docs : [docs];
+    const list = parseAllDocuments(text);
     list.forEach((doc, d) => {
       const where = list.length > 1 ? `${origin}#${d + 1}` : origin;
       for (const e of doc.errors) {
@@ -53,7 +50,25 @@ export function loadRequests(arg: string): { items: Loaded[]; problems: string[]
     });
   }
   if (items.length === 0 && problems.length === 0) problems.push(`${arg}: no request found`);
-  return { items, problems };
+  const valid: Valid[] = [];
+  const seen = new Map<string, string>();
+  for (const item of items) {
+    const name = (item.input as { name?: unknown } | null | undefined)?.name;
+    const label = typeof name === 'string' ? `${item.origin} (${name})` : item.origin;
+    try {
+      const request = parseProvisionRequest(item.input, place);
+      const source = `${request.sandbox}/${request.name}`;
+      const first = seen.get(`${request.imsOrg}/${source}`);
+      if (first) problems.push(`${label}: source ${source} is also requested by ${first}`);
+      else seen.set(`${request.imsOrg}/${source}`, item.origin);
+      valid.push({ ...item, request });
+    } catch (err) {
+      if (!(err instanceof InvalidRequestError)) throw err;
+      for (const p of err.problems) problems.push(`${label}: ${p}`);
+    }
+  }
+  if (problems.length > 0) throw new InvalidRequestError(problems);
+  return valid;
 }
 
 /** The texts of stdin, of one file, or of the request files of a directory (by name). */
@@ -69,36 +84,4 @@ function requestFiles(arg: string, problems: string[]): Array<{ origin: string; 
     : [arg];
   if (paths.length === 0) problems.push(`${arg}: no .yaml, .yml or .json file`);
   return paths.map((p) => ({ origin: p, text: readFileSync(p, 'utf8') }));
-}
-
-/** Every bad field of every request, and sources named twice, before anything starts. */
-export function validateAll(
-  loaded: { items: Loaded[]; problems: string[] },
-  place: Place,
-): Valid[] {
-  const problems = [...loaded.problems];
-  const valid: Valid[] = [];
-  const seen = new Map<string, string>();
-  for (const item of loaded.items) {
-    const label = describeItem(item);
-    try {
-      const request = parseProvisionRequest(item.input, place);
-      const key = `${request.imsOrg}/${request.sandbox}/${request.name}`;
-      const first = seen.get(key);
-      const source = `${request.sandbox}/${request.name}`;
-      if (first) problems.push(`${label}: source ${source} is also requested by ${first}`);
-      else seen.set(key, item.origin);
-      valid.push({ ...item, request });
-    } catch (err) {
-      if (!(err instanceof InvalidRequestError)) throw err;
-      for (const p of err.problems) problems.push(`${label}: ${p}`);
-    }
-  }
-  if (problems.length > 0) throw new InvalidRequestError(problems);
-  return valid;
-}
-
-function describeItem(item: Loaded): string {
-  const name = (item.input as { name?: unknown } | null | undefined)?.name;
-  return typeof name === 'string' ? `${item.origin} (${name})` : item.origin;
 }

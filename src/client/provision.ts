@@ -1,15 +1,8 @@
+import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
+import type { ProvisioningClient } from '../client';
 import type { ProvisionRequest } from '../request';
-import { FailureType, REQUEST_MEMO, sourceWorkflowId, WorkflowType } from '../shared/names';
-import type { ProvisionStreamingSource } from '../workflows';
-import {
-  lastKnown,
-  startAttributes,
-  startOrAttach,
-  type ClientContext,
-  type OpenRun,
-  type Started,
-} from './runs';
+import { FailureType, REQUEST_MEMO, WorkflowType } from '../shared/names';
 
 /**
  * Another operation on the source is in flight with a different request, or a teardown is:
@@ -29,52 +22,24 @@ export class RequestConflictError extends Error {
 }
 
 /**
- * Starts the provisioning of a validated request, or attaches to the open run of the same
+ * Whether to attach to the open run `open` of the source of `req`: yes when it provisions the same
  * request; a different request in flight, or a teardown, is a RequestConflictError.
  */
-export async function startProvision(
-  ctx: ClientContext,
+export async function attachOrRefuse(
+  pc: ProvisioningClient,
+  open: WorkflowExecutionDescription,
   req: ProvisionRequest,
-): Promise<Started<typeof ProvisionStreamingSource>> {
-  const workflowId = sourceWorkflowId(req);
-  const args = async (): Promise<[ProvisionRequest]> => {
-    // What the source's last run left, from Temporal: AEP's lists may not show it yet.
-    const known = req.known ?? (await lastKnown(ctx, workflowId));
-    return [known ? { ...req, known } : req];
-  };
-  return startOrAttach<typeof ProvisionStreamingSource>(
-    ctx,
-    { type: WorkflowType.provision, workflowId, args, tries: 5 },
-    {
-      memo: { [REQUEST_MEMO]: req },
-      typedSearchAttributes: startAttributes(req),
-      staticSummary: `Provision HTTP API streaming source "${req.name}" in sandbox ${req.sandbox}`,
-      staticDetails: describeRequest(req),
-    },
-    async (open) => {
-      if (open.type !== WorkflowType.provision) {
-        throw new RequestConflictError(
-          `A teardown of "${req.name}" is in progress (run ${open.runId}); provision again once it has finished`,
-          workflowId,
-          open.runId,
-          [],
-        );
-      }
-      const fields = await requestDifferences(ctx, workflowId, open, req);
-      if (fields.length > 0) {
-        throw new RequestConflictError(
-          `A provisioning of "${req.name}" with a different request is in progress (run ${open.runId}); differing: ${fields.join(', ')}. Wait for it to finish, or cancel it, then provision again`,
-          workflowId,
-          open.runId,
-          fields,
-        );
-      }
-      const handle = ctx.client.workflow.getHandle<typeof ProvisionStreamingSource>(
-        workflowId,
-        open.runId,
-      );
-      return { workflowId, runId: open.runId, started: false, handle };
-    },
+): Promise<true> {
+  const fields =
+    open.type === WorkflowType.provision ? await requestDifferences(pc, open, req) : undefined;
+  if (fields?.length === 0) return true;
+  throw new RequestConflictError(
+    fields
+      ? `A provisioning of "${req.name}" with a different request is in progress (run ${open.runId}); differing: ${fields.join(', ')}. Wait for it to finish, or cancel it, then provision again`
+      : `A teardown of "${req.name}" is in progress (run ${open.runId}); provision again once it has finished`,
+    open.workflowId,
+    open.runId,
+    fields ?? [],
   );
 }
 
@@ -84,32 +49,30 @@ export async function startProvision(
  * input of its first history event, validated as the client would.
  */
 async function requestDifferences(
-  ctx: ClientContext,
-  workflowId: string,
-  open: OpenRun,
+  pc: ProvisioningClient,
+  open: WorkflowExecutionDescription,
   req: ProvisionRequest,
 ): Promise<string[]> {
   let openInput: unknown = open.memo?.[REQUEST_MEMO];
   if (openInput === undefined) {
-    const history = await ctx.client.workflow.getHandle(workflowId, open.runId).fetchHistory();
+    const history = await pc.client.workflow.getHandle(open.workflowId, open.runId).fetchHistory();
     const payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
     // Through the client's data converter: decrypted when payload keys are configured.
     openInput = payloads?.length
-      ? await decodeFromPayloadsAtIndex(ctx.client.options.loadedDataConverter, 0, payloads)
+      ? await decodeFromPayloadsAtIndex(pc.client.options.loadedDataConverter, 0, payloads)
       : undefined;
   }
-  let openReq: ProvisionRequest;
   try {
-    openReq = ctx.validate(openInput);
+    const openReq = pc.validate(openInput);
+    // `known` is what the caller read from Temporal, not the desired state.
+    return differingFields({ ...openReq, known: undefined }, { ...req, known: undefined });
   } catch {
     return ["(the open run's request could not be read)"];
   }
-  // `known` is what the caller read from Temporal, not the desired state.
-  return differingFields({ ...openReq, known: undefined }, { ...req, known: undefined });
 }
 
 /** Dotted paths whose values differ between two requests (arrays compared whole). */
-export function differingFields(a: unknown, b: unknown, path = ''): string[] {
+function differingFields(a: unknown, b: unknown, path = ''): string[] {
   const isObject = (v: unknown): v is Record<string, unknown> =>
     typeof v === 'object' && v !== null && !Array.isArray(v);
   if (isObject(a) && isObject(b)) {
@@ -120,7 +83,7 @@ export function differingFields(a: unknown, b: unknown, path = ''): string[] {
 }
 
 /** The run's details in the Temporal UI. */
-function describeRequest(req: ProvisionRequest): string {
+export function describeRequest(req: ProvisionRequest): string {
   return [
     `**Source** ${req.name} (${req.dataType}${req.authentication?.required ? ', authenticated inlet' : ''})`,
     `**Org / sandbox** ${req.imsOrg} / ${req.sandbox}`,

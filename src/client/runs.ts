@@ -1,22 +1,20 @@
 import {
-  type Client,
   WorkflowNotFoundError,
+  type WorkflowExecutionDescription,
   type WorkflowHandle,
   type WorkflowStartOptions,
 } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, type Workflow } from '@temporalio/common';
 import type { KnownResources } from '../activities/types';
-import type { ClientConfig } from '../config';
-import type { ProvisionRequest } from '../request';
-import { progressQuery, SearchAttributes, WorkflowType, type SourceKey } from '../shared/names';
+import type { ProvisioningClient } from '../client';
+import {
+  progressQuery,
+  SearchAttributes,
+  sourceWorkflowId,
+  WorkflowType,
+  type SourceKey,
+} from '../shared/names';
 import type { DeprovisionStreamingSource, ProvisionStreamingSource } from '../workflows';
-
-/** What the client's operations work with: the Temporal client, the configuration, validation. */
-export interface ClientContext {
-  readonly client: Client;
-  readonly config: ClientConfig;
-  validate(input: unknown): ProvisionRequest;
-}
 
 export interface Started<W extends Workflow> {
   workflowId: string;
@@ -26,77 +24,63 @@ export interface Started<W extends Workflow> {
   handle: WorkflowHandle<W>;
 }
 
-export type OpenRun = NonNullable<Awaited<ReturnType<typeof describeRun>>>;
-
-type StartOptions<W extends Workflow> = Pick<
-  WorkflowStartOptions<W>,
-  'typedSearchAttributes' | 'staticSummary' | 'staticDetails' | 'memo'
->;
-
 /**
- * Starts `workflowId` unless a run of it is open; then `onOpen` decides: a Started to attach, or
- * undefined to try again (it cancelled the run, say). A run that closes meanwhile is started
- * after. `args` is read at each try, so it may carry what a run closed meanwhile left.
+ * Starts a run of `type` under the source's workflow id unless one is open; then `attach` decides:
+ * true attaches to it, false tries again (it cancelled the run, say). A run that closes meanwhile
+ * is started after. `args` is read at each try, so it may carry what a run closed meanwhile left.
  */
 export async function startOrAttach<W extends Workflow>(
-  ctx: ClientContext,
-  start: {
+  pc: ProvisioningClient,
+  run: Pick<WorkflowStartOptions<W>, 'staticSummary' | 'staticDetails' | 'memo'> & {
     type: string;
-    workflowId: string;
+    key: SourceKey;
     args: () => Promise<Parameters<W>>;
     tries: number;
   },
-  options: StartOptions<W>,
-  onOpen: (open: OpenRun) => Promise<Started<W> | undefined>,
+  attach: (open: WorkflowExecutionDescription) => Promise<boolean>,
 ): Promise<Started<W>> {
-  const { workflowId } = start;
-  for (let tries = 0; tries < start.tries; tries++) {
+  const { type, key, args, tries, ...options } = run;
+  const workflowId = sourceWorkflowId(key);
+  for (let i = 0; i < tries; i++) {
     try {
-      const handle = await ctx.client.workflow.start<W>(start.type, {
-        taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
+      const handle = await pc.client.workflow.start<W>(type, {
+        taskQueue: pc.config.TEMPORAL_TASK_QUEUE,
         workflowId,
-        args: await start.args(),
+        args: await args(),
         // FAIL on an open run, so the caller decides between attaching and refusing.
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        // Status QUEUED until a worker takes the run.
+        typedSearchAttributes: [
+          { key: SearchAttributes.imsOrg, value: key.imsOrg },
+          { key: SearchAttributes.sandbox, value: key.sandbox },
+          { key: SearchAttributes.sourceName, value: key.name },
+          { key: SearchAttributes.status, value: 'QUEUED' },
+        ],
         ...options,
       } as unknown as WorkflowStartOptions<W>);
       return { workflowId, runId: handle.firstExecutionRunId, started: true, handle };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
-    const open = await openRun(ctx.client, workflowId);
-    const attached = open && (await onOpen(open));
-    if (attached) return attached;
+    const open = await describeRun(pc, workflowId);
+    if (open?.status.name === 'RUNNING' && (await attach(open))) {
+      const handle = pc.client.workflow.getHandle<W>(workflowId, open.runId);
+      return { workflowId, runId: open.runId, started: false, handle };
+    }
   }
   throw new Error(`Could not start or attach to ${workflowId}: operations keep starting on it`);
 }
 
 /** The latest run of `workflowId`, if any. */
-async function describeRun(client: Client, workflowId: string) {
-  try {
-    const desc = await client.workflow.getHandle(workflowId).describe();
-    return { runId: desc.runId, type: desc.type, status: desc.status.name, memo: desc.memo };
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return undefined;
-    throw err;
-  }
-}
-
-/** The open run of `workflowId`, if any. */
-async function openRun(client: Client, workflowId: string): Promise<OpenRun | undefined> {
-  const run = await describeRun(client, workflowId);
-  return run?.status === 'RUNNING' ? run : undefined;
-}
-
-/** A source's search attributes when an operation on it starts (status QUEUED until a worker). */
-export function startAttributes(key: SourceKey) {
-  return [
-    { key: SearchAttributes.imsOrg, value: key.imsOrg },
-    { key: SearchAttributes.sandbox, value: key.sandbox },
-    { key: SearchAttributes.sourceName, value: key.name },
-    { key: SearchAttributes.status, value: 'QUEUED' },
-  ];
+function describeRun(pc: ProvisioningClient, workflowId: string) {
+  return pc.client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .catch((err: unknown) => {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    });
 }
 
 /**
@@ -106,22 +90,25 @@ export function startAttributes(key: SourceKey) {
  * seconds ago, and no list leads from a source to a dataset nothing writes to any more.
  */
 export async function lastKnown(
-  ctx: ClientContext,
+  pc: ProvisioningClient,
   workflowId: string,
 ): Promise<KnownResources | undefined> {
-  const run = await describeRun(ctx.client, workflowId);
-  if (!run || run.status === 'RUNNING') return undefined;
-  const { runId, type, status } = run;
-  if (type === WorkflowType.deprovision) {
+  const run = await describeRun(pc, workflowId);
+  const status = run?.status.name;
+  if (!run || status === 'RUNNING') return undefined;
+  if (run.type === WorkflowType.deprovision) {
     if (status !== 'COMPLETED') return undefined;
-    const torn = await ctx.client.workflow
-      .getHandle<typeof DeprovisionStreamingSource>(workflowId, runId)
+    const torn = await pc.client.workflow
+      .getHandle<typeof DeprovisionStreamingSource>(workflowId, run.runId)
       .result();
     const datasetId = torn.kept.find((k) => k.kind === 'dataset' && k.reason === 'retained')?.id;
     return datasetId ? { datasetId } : undefined;
   }
-  if (type !== WorkflowType.provision) return undefined;
-  const handle = ctx.client.workflow.getHandle<typeof ProvisionStreamingSource>(workflowId, runId);
+  if (run.type !== WorkflowType.provision) return undefined;
+  const handle = pc.client.workflow.getHandle<typeof ProvisionStreamingSource>(
+    workflowId,
+    run.runId,
+  );
   if (status === 'COMPLETED') {
     const result = await handle.result();
     return knownOf((field) => result[field]);
