@@ -149,25 +149,50 @@ export interface BatchResult {
   pgConnectionsPeak?: number;
 }
 
+/** What a batch provisions and with which workers: the product, or the floor (bench/floor/). */
+export interface BatchTarget {
+  /** Starts one provisioning and waits for its result: how many resources it created. */
+  provision(name: string, sandbox: string): Promise<{ handle: WorkflowHandle; created: number }>;
+  /** The pids of the worker processes doing the work (CPU `workers`, RSS). */
+  workers: number[];
+  /** Other worker processes, idle meanwhile: their CPU is counted apart (`idleWorkers`). */
+  idleWorkers?: number[];
+}
+
+/** The product through its client library (`ProvisioningClient.startProvision`). */
+export function productTarget(stack: Stack): BatchTarget {
+  return {
+    async provision(name, sandbox) {
+      const { handle } = await stack.client.startProvision(provisionRequest(name, sandbox));
+      const result: ProvisionResult = await handle.result();
+      return { handle, created: result.created.length };
+    },
+    workers: stack.workers.map((w) => w.pid),
+  };
+}
+
 /**
- * N provisionings submitted at once through the client library; each latency runs from the call
- * to `startProvision` to the result. AEP calls are counted by the emulator over the whole batch.
+ * N provisionings submitted at once (the product's through the client library); each latency
+ * runs from the start call to the result. AEP calls are counted by the emulator over the whole
+ * batch.
  */
 export async function runBatch(
   ctx: PhaseContext,
   names: string[],
   sandbox: string,
   what: string,
+  target: BatchTarget = productTarget(ctx.stack),
 ): Promise<BatchResult> {
   const { stack } = ctx;
   await stack.emulator.control.resetStats();
   const metricsBefore = stack.metricsUrl ? await scrape(stack.metricsUrl) : undefined;
-  const sampler = new RssSampler(stack.workers.map((w) => w.pid)).start();
+  const sampler = new RssSampler(target.workers).start();
   const cpu = new CpuMeter({
     temporal: [stack.server.pid],
     ...(stack.server.postgresPid ? { postgres: [stack.server.postgresPid] } : {}),
     emulator: [stack.emulator.pid],
-    workers: stack.workers.map((w) => w.pid),
+    workers: target.workers,
+    ...(target.idleWorkers ? { idleWorkers: target.idleWorkers } : {}),
   }).begin();
 
   let pgConnectionsPeak: number | undefined;
@@ -192,17 +217,16 @@ export async function runBatch(
   }, 10_000);
   progress.unref();
   const finished: WorkflowHandle[] = [];
-  const one = async (name: string): Promise<{ ms: number; result: ProvisionResult }> => {
+  const one = async (name: string): Promise<{ ms: number; created: number }> => {
     const started = performance.now();
-    const { handle } = await stack.client.startProvision(provisionRequest(name, sandbox));
-    const result = await handle.result();
+    const { handle, created } = await target.provision(name, sandbox);
     const now = performance.now();
     lastDone = Math.max(lastDone, now);
     done += 1;
     finished.push(handle);
-    return { ms: now - started, result };
+    return { ms: now - started, created };
   };
-  let settled: PromiseSettledResult<{ ms: number; result: ProvisionResult }>[];
+  let settled: PromiseSettledResult<{ ms: number; created: number }>[];
   try {
     settled = await withTimeout(
       Promise.allSettled(names.map((n) => one(n))),
@@ -219,7 +243,7 @@ export async function runBatch(
   const wall = (performance.now() - t0) / 1000;
   cpuUse.bench = { cpuSeconds: round(ownSeconds, 1), cores: round(ownSeconds / wall, 2) };
   // What the rest of the machine (other engineers' processes, the kernel) took meanwhile.
-  const ours = ['temporal', 'postgres', 'emulator', 'workers', 'bench'].reduce(
+  const ours = ['temporal', 'postgres', 'emulator', 'workers', 'idleWorkers', 'bench'].reduce(
     (acc, k) => acc + (cpuUse[k]?.cpuSeconds ?? 0),
     0,
   );
@@ -251,7 +275,7 @@ export async function runBatch(
     maxMs: percentile(latencies, 100),
     failed: failures.length,
     failures: [...new Set(failures)].slice(0, 5),
-    withCreates: ok.filter((o) => o.result.created.length > 0).length,
+    withCreates: ok.filter((o) => o.created > 0).length,
     calls: stats.total,
     callsPerSource: stats.total / names.length,
     requests: stats.requests,

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ApiLoadResult } from './api-load';
 import type { CpuCost, HistoryCost } from './cost';
+import type { FloorResult } from './floor/phase';
 import type {
   BatchResult,
   LatencyResult,
@@ -24,7 +25,11 @@ export interface Summary {
     p95Ms: number;
     callsPerSource: number;
   };
-  rerun: { seconds: number; creates: number };
+  /**
+   * `cpuRatio`: the re-run's CPU per provisioning (server + workers) over the first
+   * provisioning's (the throughput batch's).
+   */
+  rerun: { seconds: number; creates: number; cpuRatio: number };
   sandboxSizeRatio: number;
   workerPeakRssMb: number;
   /** What one provisioning of the throughput batch costs (bench/cost.ts). */
@@ -33,6 +38,17 @@ export interface Summary {
   script?: { perSecond: number; p95Ms: number; cpuMs: ScriptBatchResult['cpuMs'] };
   /** The script's throughput divided by the workflow's: what durability costs in throughput. */
   durabilityOverhead?: number;
+  /**
+   * The floor (bench/floor/): the tutorial's DAG as the plainest Temporal workflow, in the same
+   * run. `ratio`: its single provisioning p50 over the sequential script's; `cpuMs`: per
+   * provisioning of its all-at-once batch, the server and the floor's workers.
+   */
+  floor?: { perSecond: number; ratio: number; cpuMs: { server: number; workers: number } };
+  /**
+   * The product against the floor: `cpu` = its CPU per provisioning (server + workers) over the
+   * floor's, `throughput` = its provisionings per second over the floor's.
+   */
+  overFloor?: { cpu: number; throughput: number };
   /** The HTTP API's answer rate (bench/api-load.ts): PUTs/s and the p95 of `202` answers. */
   api?: Pick<ApiLoadResult, 'clients' | 'puts' | 'putsPerSecond' | 'accepted' | 'p50Ms' | 'p95Ms'>;
   /**
@@ -73,6 +89,7 @@ export interface Measurements {
   size?: SandboxSizeResult;
   throughput?: BatchResult;
   rerun?: BatchResult;
+  floor?: FloorResult;
   script?: ScriptBatchResult;
   paced?: PacedResult;
   api?: ApiLoadResult;
@@ -102,6 +119,10 @@ export function summarize(m: Measurements): Summary {
     rerun: {
       seconds: round(m.rerun?.seconds ?? nan, 2),
       creates: m.rerun?.creates ?? nan,
+      cpuRatio: round(
+        m.rerun && m.throughput ? serverAndWorkers(m.rerun) / serverAndWorkers(m.throughput) : nan,
+        3,
+      ),
     },
     sandboxSizeRatio: round(m.size?.ratio ?? nan, 3),
     workerPeakRssMb: round(
@@ -109,6 +130,7 @@ export function summarize(m: Measurements): Summary {
       1,
     ),
     ...costOf(m),
+    ...floorOf(m),
     ...(m.api
       ? {
           api: {
@@ -154,6 +176,29 @@ function costOf(m: Measurements): Pick<Summary, 'cost' | 'script' | 'durabilityO
   return out;
 }
 
+/** CPU ms per provisioning of a batch: the Temporal server and the workers doing the work. */
+const serverAndWorkers = (b: BatchResult) => b.cpuMs.server + b.cpuMs.workers;
+
+function floorOf(m: Measurements): Pick<Summary, 'floor' | 'overFloor'> {
+  const f = m.floor;
+  if (!f) return {};
+  const out: Pick<Summary, 'floor' | 'overFloor'> = {
+    floor: {
+      perSecond: round(f.batch.perSecond, 2),
+      ratio: round(f.ratio, 3),
+      cpuMs: { server: f.batch.cpuMs.server, workers: f.batch.cpuMs.workers },
+    },
+  };
+  const t = m.throughput;
+  if (t) {
+    out.overFloor = {
+      cpu: round(serverAndWorkers(t) / serverAndWorkers(f.batch), 2),
+      throughput: round(t.perSecond / f.batch.perSecond, 2),
+    };
+  }
+  return out;
+}
+
 interface Target {
   label: string;
   value: string;
@@ -162,20 +207,32 @@ interface Target {
 }
 
 export function targets(s: Summary): Target[] {
-  const check = (v: number, ok: (n: number) => boolean) => (Number.isNaN(v) ? undefined : ok(v));
+  // NaN in a summary is null once read back from a results file, and a field newer than the
+  // file is absent: neither is a measurement.
+  const check = (v: number | null | undefined, ok: (n: number) => boolean) =>
+    v === null || v === undefined || Number.isNaN(v) ? undefined : ok(v);
   return [
     {
       label: 'latency ratio (workflow / sequential)',
       value: String(s.ratio),
-      // Issue #16 (the first benchmark's issue asked for 0.6; the chain's limit is about 0.44).
+      // Issue #16, kept by #24 (the first benchmark's issue asked for 0.6; the chain's limit is
+      // about 0.44).
       target: '≤ 0.5',
       met: check(s.ratio, (n) => n <= 0.5),
     },
     {
-      label: 'throughput',
-      value: `${s.throughput.perSecond}/s`,
-      target: '≥ 20/s',
-      met: check(s.throughput.perSecond, (n) => n >= 20),
+      // Issue #24 (replaces #16's absolute CPU of 60 ms per provisioning, all processes).
+      label: 'CPU per provisioning over the floor (server + workers)',
+      value: String(s.overFloor?.cpu ?? nan),
+      target: '≤ 1.3',
+      met: check(s.overFloor?.cpu ?? nan, (n) => n <= 1.3),
+    },
+    {
+      // Issue #24 (replaces #16's absolute 20 provisionings/s).
+      label: 'throughput over the floor',
+      value: String(s.overFloor?.throughput ?? nan),
+      target: '≥ 0.75',
+      met: check(s.overFloor?.throughput ?? nan, (n) => n >= 0.75),
     },
     {
       label: 'throughput p95',
@@ -188,12 +245,6 @@ export function targets(s: Summary): Target[] {
       value: String(s.sandboxSizeRatio),
       target: '≤ 1.1',
       met: check(s.sandboxSizeRatio, (n) => n <= 1.1),
-    },
-    {
-      label: 'CPU per provisioning (server + workers + emulator)',
-      value: s.cost ? `${s.cost.cpuMs.total} ms` : 'NaN',
-      target: '≤ 60 ms',
-      met: check(s.cost?.cpuMs.total ?? nan, (n) => n <= 60),
     },
     {
       label: 'durability overhead (script / workflow throughput)',
@@ -212,6 +263,13 @@ export function targets(s: Summary): Target[] {
       value: String(s.rerun.creates),
       target: '= 0',
       met: check(s.rerun.creates, (n) => n === 0),
+    },
+    {
+      // Issue #24: an unchanged re-run at most half the CPU of a first provisioning.
+      label: 're-run CPU / first provisioning CPU (server + workers)',
+      value: String(s.rerun.cpuRatio ?? nan),
+      target: '≤ 0.5',
+      met: check(s.rerun.cpuRatio, (n) => n <= 0.5),
     },
   ];
 }
@@ -254,6 +312,7 @@ export function renderTable(m: Measurements, s: Summary, setup: string[]): strin
   }
   for (const [label, b] of [
     ['throughput', m.throughput],
+    ['floor', m.floor?.batch],
     ['re-run', m.rerun],
   ] as const) {
     if (!b) continue;
@@ -306,6 +365,18 @@ export function renderTable(m: Measurements, s: Summary, setup: string[]): strin
         [`${label}: server waits (top 3)`, top(b.server.waits, 3)],
       );
     }
+  }
+  if (m.floor) {
+    const f = m.floor;
+    rows.push(
+      [`floor: sequential script, p50 of ${f.runs}`, ms(f.sequentialP50)],
+      [`floor: single provisioning, p50 of ${f.runs}`, ms(f.floorP50)],
+      ['floor: ratio floor / sequential', String(s.floor?.ratio ?? nan)],
+      [
+        'product over the floor: CPU (server + workers), throughput',
+        `${s.overFloor?.cpu ?? nan}×, ${s.overFloor?.throughput ?? nan}×`,
+      ],
+    );
   }
   if (m.script) {
     const c = m.script;

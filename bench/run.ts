@@ -4,7 +4,8 @@
  *   1. single-provisioning latency, workflow vs a sequential script of the tutorial's calls;
  *   2. throughput of N sources submitted at once through the client library;
  *   3. the re-run of the same N (must create nothing);
- *   4. latency in a sandbox holding many unrelated sources vs an empty one.
+ *   4. latency in a sandbox holding many unrelated sources vs an empty one;
+ *   5. the floor: the same work as the plainest Temporal workflow (bench/floor/), beside it.
  * Prints a table (stdout), progress (stderr), and with --json the summary as the last stdout
  * line. Every loop is bounded in count and time; everything started is stopped, also on failure.
  */
@@ -24,6 +25,8 @@ import {
   type PhaseContext,
 } from './phases';
 import { runApiLoad } from './api-load';
+import { measureFloor } from './floor/phase';
+import { startFloorWorkers, type FloorWorkers } from './floor/stack';
 import { memoryOf, processTree } from './procfs';
 import {
   machine,
@@ -38,7 +41,16 @@ import { renderTimeline } from './timeline';
 import { renderTimelineSvg } from './timeline-svg';
 import { WORKER_MALLOC_ARENA_MAX, WORKER_NODE_OPTIONS } from './worker-memory';
 
-const PHASES = ['latency', 'size', 'throughput', 'script', 'rerun', 'paced', 'api'] as const;
+const PHASES = [
+  'latency',
+  'size',
+  'throughput',
+  'floor',
+  'script',
+  'rerun',
+  'paced',
+  'api',
+] as const;
 type Phase = (typeof PHASES)[number];
 
 const int = (name: string, min: number) => (value: string) => {
@@ -287,7 +299,14 @@ async function main(): Promise<number> {
   log(`Starting the stack (logs in ${path.relative(REPO_ROOT, logDir)}/)`);
 
   let stack: Stack | undefined;
+  let floor: FloorWorkers | undefined;
+  const stopFloor = async () => {
+    const f = floor;
+    floor = undefined;
+    if (f) await f.stop();
+  };
   const stopStack = async () => {
+    await stopFloor();
     const s = stack;
     stack = undefined;
     if (s) await s.stop();
@@ -341,6 +360,23 @@ async function main(): Promise<number> {
     if (phases.has('throughput')) {
       log(`Throughput: ${opts.sources} sources submitted at once`);
       m.throughput = await runBatch(ctx, names, 'prod', 'throughput');
+    }
+    if (phases.has('floor')) {
+      // Right after the throughput batch, under the same conditions: the product's workers stay
+      // up (idle); the floor's are started for this phase only and stopped after it.
+      log(
+        `Floor: the plainest workflow, ${opts.sources} sources at once, then ${opts.runs} single runs beside the sequential script`,
+      );
+      floor = await startFloorWorkers(stack, {
+        workers: opts.workers,
+        workerEnv: env,
+        logDir,
+        prebuiltBundle: opts.bundle,
+        log,
+      });
+      const floorNames = names.map((n) => n.replace(' tp ', ' floor '));
+      m.floor = await measureFloor(ctx, floor, { runs: opts.runs, names: floorNames });
+      await stopFloor();
     }
     if (phases.has('script')) {
       // The same AEP calls in flight at most as the workers allow activities.
@@ -426,6 +462,7 @@ async function main(): Promise<number> {
           throughput: m.throughput,
           script: m.script,
           rerun: m.rerun,
+          floor: m.floor,
           paced: m.paced,
           api: m.api,
         },
@@ -436,11 +473,12 @@ async function main(): Promise<number> {
     const failed =
       (m.throughput?.failed ?? 0) +
       (m.rerun?.failed ?? 0) +
+      (m.floor?.batch.failed ?? 0) +
       (m.paced?.failed ?? 0) +
       (m.servers?.dev?.failed ?? 0);
     if (failed > 0) {
       log(
-        `${failed} provisioning(s) failed: ${[...(m.throughput?.failures ?? []), ...(m.rerun?.failures ?? [])].join('; ')}`,
+        `${failed} provisioning(s) failed: ${[...(m.throughput?.failures ?? []), ...(m.floor?.batch.failures ?? []), ...(m.rerun?.failures ?? [])].join('; ')}`,
       );
     }
     if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);

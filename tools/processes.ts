@@ -146,17 +146,18 @@ export async function startEmulatorProcess(
 }
 
 /**
- * `src/worker.ts` as a child process, configured only through its environment (as in
- * production), ready once it logs "worker started".
+ * `src/worker.ts` (or another worker script, `entry`: the benchmark's floor) as a child process,
+ * configured only through its environment (as in production), ready once it logs "worker started".
  */
 export async function startWorkerProcess(opts: {
   name?: string;
   env: Record<string, string | undefined>;
   logFile?: string;
+  entry?: string;
 }): Promise<ManagedProcess> {
   return spawnManaged({
     name: opts.name ?? 'worker',
-    args: [path.join(REPO_ROOT, 'src', 'worker.ts')],
+    args: [opts.entry ?? path.join(REPO_ROOT, 'src', 'worker.ts')],
     env: opts.env,
     logFile: opts.logFile,
     readyPattern: /"message":"worker started"/,

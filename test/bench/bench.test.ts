@@ -49,6 +49,8 @@ test('npm run bench at tiny size prints a complete summary and stops what it sta
       'script',
       'durabilityOverhead',
       'api',
+      'floor',
+      'overFloor',
     ].sort(),
   );
   expect(positive(summary.latencyMs.sequential)).toBe(true);
@@ -88,6 +90,19 @@ test('npm run bench at tiny size prints a complete summary and stops what it sta
   expect(positive(summary.script!.cpuMs.total)).toBe(true);
   const overhead = summary.script!.perSecond / summary.throughput.perSecond;
   expect(Math.abs(summary.durabilityOverhead! - overhead) / overhead).toBeLessThan(0.05);
+  // The floor phase: the plainest workflow's batch (its 10 sources all provisioned, each
+  // creating its six resources) and single runs, and the product measured against it.
+  const floor = summary.floor!;
+  expect(positive(floor.perSecond)).toBe(true);
+  expect(positive(floor.ratio)).toBe(true);
+  expect(positive(floor.cpuMs.server)).toBe(true);
+  expect(positive(floor.cpuMs.workers)).toBe(true);
+  expect(stdout).toMatch(/\| floor: failed +\| 0 +\|/);
+  expect(stdout).toMatch(/\| floor: creates \(emulator\) +\| 60 +\|/);
+  expect(stdout).toMatch(/\| floor: AEP calls per source +\| 13 +\|/);
+  expect(positive(summary.overFloor!.cpu)).toBe(true);
+  expect(positive(summary.overFloor!.throughput)).toBe(true);
+  expect(summary.rerun.cpuRatio).toBeGreaterThan(0);
   // The timeline picture: the workflow's activities (critical path marked) and the script's calls.
   const picture = readFileSync(svg, 'utf8');
   expect(picture).toMatch(/^<svg /);
@@ -102,6 +117,6 @@ test('npm run bench at tiny size prints a complete summary and stops what it sta
   // The readable table came first; every process the run started is gone.
   expect(stdout).toContain('| measurement');
   const pids = [...stderr.matchAll(/\(pid (\d+)/g)].map((m) => Number(m[1]));
-  expect(pids.length).toBeGreaterThanOrEqual(4); // dev server, emulator, 2 workers
+  expect(pids.length).toBeGreaterThanOrEqual(6); // dev server, emulator, 2 workers, 2 floor workers
   for (const pid of pids) expect([pid, existsSync(`/proc/${pid}`)]).toEqual([pid, false]);
 }, 240_000);
