@@ -18,6 +18,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   setHandler,
   setWorkflowOptions,
   sleep,
@@ -40,12 +41,26 @@ import {
   releaseDatasetUpdate,
 } from '../shared/names';
 import { datasetName } from './plan';
-import { DATASET_CALL, DATASET_DECIDE, DELETE, LIST_LAG_WAIT_MS } from './policies';
+import {
+  DATASET_CALL,
+  DATASET_DECIDE,
+  DATASET_DECIDE_LOCALLY,
+  DELETE,
+  DELETE_LOCALLY,
+  LIST_LAG_WAIT_MS,
+} from './policies';
 import type { Saga } from './saga';
 import { step } from './steps';
 
 /** How long a run with no writer waits for the next call before it ends (well above list lag). */
 export const IDLE_MS = 5 * 60_000;
+
+/**
+ * The run's acquire and release calls to AEP are local activities (policies.ts,
+ * DATASET_DECIDE_LOCALLY): runs that started before it keep their activities on replay. Asked
+ * first by a handler, never right after a local activity's result (docs/versioning.md).
+ */
+const callsLocally = () => patched('dataset-calls-local');
 
 export async function StreamingDataset(initial: DatasetState): Promise<void> {
   const state: DatasetState = { ...initial, writers: [...initial.writers] };
@@ -116,7 +131,12 @@ async function acquire(
     knownId: state.datasetId,
     ...(retired ? { skip: [retired] } : {}),
   };
-  const found = await step('ensureNamedDataset', `Dataset "${name}"`, ensure, DATASET_DECIDE);
+  const found = await step(
+    'ensureNamedDataset',
+    `Dataset "${name}"`,
+    ensure,
+    callsLocally() ? { local: DATASET_DECIDE_LOCALLY } : DATASET_DECIDE,
+  );
   if (found.id !== state.datasetId) {
     forget(state);
     if (found.created) state.createdByRun = runId;
@@ -154,7 +174,7 @@ async function release(state: DatasetState, input: ReleaseDatasetInput): Promise
     'deleteDataset',
     `Delete dataset ${id} if unused`,
     { sandbox, id, ...(creator ? { createdByRun: creator } : {}) },
-    DELETE,
+    callsLocally() ? { local: DELETE_LOCALLY } : DELETE,
   );
   if (r.outcome !== 'kept' && id === state.datasetId) forget(state);
   return { id, ...r };
