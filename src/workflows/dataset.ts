@@ -131,12 +131,11 @@ async function acquire(
     knownId: state.datasetId,
     ...(retired ? { skip: [retired] } : {}),
   };
-  const local = callsLocally();
   const found = await step(
     'ensureNamedDataset',
     `Dataset "${name}"`,
     ensure,
-    local ? { local: DATASET_DECIDE_LOCALLY } : DATASET_DECIDE,
+    callsLocally() ? { local: DATASET_DECIDE_LOCALLY } : DATASET_DECIDE,
   );
   if (found.id !== state.datasetId) {
     forget(state);
@@ -145,9 +144,7 @@ async function acquire(
   state.datasetId = found.id;
   state.schemaId = schemaId;
   if (!state.writers.includes(source)) state.writers.push(source);
-  // A local attempt lost with its worker leaves no trace (the retry is attempt 1 again), so a new
-  // dataset is swept for twins as a retried create is.
-  if (found.retried || (local && found.created)) sweeps.push(sweepTwins(owner, name, found.id));
+  if (found.retried) sweeps.push(sweepTwins(owner, name, found.id));
   return { id: found.id, created: found.created, ...(retired ? { retired } : {}) };
 }
 
@@ -223,10 +220,9 @@ function forget(state: DatasetState): void {
 }
 
 /**
- * The create was retried, or ran as local attempts (one lost with its worker leaves no trace): an
- * earlier attempt's dataset may land in lists later than the retry's lookup looked. Once the lag
- * is over, any other dataset of the name carrying the same run's marker, with no writer, is that
- * twin.
+ * The create was retried: an earlier attempt's dataset may land in lists later than the retry's
+ * lookup looked. Once the lag is over, any other dataset of the name carrying the same run's
+ * marker, with no writer, is that twin.
  */
 async function sweepTwins(owner: Owner, name: string, keep: string): Promise<void> {
   await sleep(LIST_LAG_WAIT_MS);
