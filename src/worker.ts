@@ -16,6 +16,7 @@ import { parseConfig, type Config } from './config';
 import { clientOn, connectionOptions } from './connection';
 import { ATTEMPT_TIMEOUT_MS } from './workflows/policies';
 import { placeOf } from './request';
+import { datasetCallsQueue } from './shared/names';
 
 /**
  * On SIGTERM (a deploy) the worker stops polling and lets running activities finish for one whole
@@ -40,18 +41,17 @@ export async function buildWorker(opts: {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Extra worker tuning (concurrency limits, sticky cache, shutdown times...). */
   tuning?: Partial<WorkerOptions>;
-}): Promise<Worker> {
+}): Promise<Workers> {
   const { config, connection } = opts;
+  const taskQueue = opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
   const codePath = config.WORKFLOW_BUNDLE_PATH;
   const workflowBundle = opts.workflowBundle ?? (codePath ? { codePath } : undefined);
   // Payloads are encrypted by the worker, outside the workflow sandbox: the bundle is the same
   // with or without PAYLOAD_ENCRYPTION_KEYS.
   const dataConverter = dataConverterOf(config);
-  return Worker.create({
+  const common = {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities({
       aep: createAepClient({ config }),
       place: placeOf(config),
@@ -62,7 +62,7 @@ export async function buildWorker(opts: {
     ...(config.WORKER_DEPLOYMENT_NAME
       ? {
           workerDeploymentOptions: {
-            useWorkerVersioning: true,
+            useWorkerVersioning: true as const,
             version: { deploymentName: config.WORKER_DEPLOYMENT_NAME, buildId: buildIdOf(config) },
             // A run finishes on the build it started on; the dataset workflows say otherwise.
             defaultVersioningBehavior: 'PINNED' as const,
@@ -73,7 +73,50 @@ export async function buildWorker(opts: {
     shutdownForceTime: SHUTDOWN_FORCE_MS,
     ...workerTuning(config),
     ...opts.tuning,
+  };
+  const main = await Worker.create({
+    ...common,
+    taskQueue,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
   });
+  const calls = await Worker.create({ ...common, taskQueue: datasetCallsQueue(taskQueue) });
+  return new Workers(main, calls);
+}
+
+/**
+ * A process's workers, run and stopped together: the main one (workflows, activities) and the
+ * activity-only one of the dataset workflows' own calls (names.ts, `datasetCallsQueue`).
+ */
+export class Workers {
+  constructor(
+    private readonly main: Worker,
+    private readonly calls: Worker,
+  ) {}
+
+  get options(): Worker['options'] {
+    return this.main.options;
+  }
+
+  /** Until both stop (SIGINT/SIGTERM, or `shutdown`); either failing stops the other. */
+  async run(): Promise<void> {
+    const runs = [this.main.run(), this.calls.run()];
+    try {
+      await Promise.all(runs);
+    } catch (err) {
+      this.shutdown();
+      await Promise.allSettled(runs);
+      throw err;
+    }
+  }
+
+  /** Runs both until `fn` settles, then stops them. */
+  runUntil<R>(fn: Promise<R> | (() => Promise<R>)): Promise<R> {
+    return this.calls.runUntil(() => this.main.runUntil(fn));
+  }
+
+  shutdown(): void {
+    for (const w of [this.main, this.calls]) if (w.getState() === 'RUNNING') w.shutdown();
+  }
 }
 
 /** The WORKER_* settings as worker options; unset ones are left out (the SDK's defaults). */

@@ -47,6 +47,15 @@ export function datasetWorkflowId(key: SourceKey): string {
   return `aep-stream-dataset/${key.imsOrg}/${key.sandbox}/${key.name}`;
 }
 
+/**
+ * The task queue of the dataset workflows' own AEP calls, beside `taskQueue`: served by an
+ * activity-only worker in every worker process, so the calls never wait for a slot held by a
+ * source waiting on them.
+ */
+export function datasetCallsQueue(taskQueue: string): string {
+  return `${taskQueue}-dataset-calls`;
+}
+
 /** The memo field holding the validated request a provisioning run was started with. */
 export const REQUEST_MEMO = 'request';
 

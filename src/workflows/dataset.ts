@@ -13,6 +13,7 @@
  * grows long.
  */
 import {
+  type ActivityOptions,
   allHandlersFinished,
   ApplicationFailure,
   condition,
@@ -36,19 +37,13 @@ import type { ProvisionRequest } from '../request';
 import { describeFailure } from '../shared/failures';
 import {
   acquireDatasetUpdate,
+  datasetCallsQueue,
   datasetQuery,
   FailureType,
   releaseDatasetUpdate,
 } from '../shared/names';
 import { datasetName } from './plan';
-import {
-  DATASET_CALL,
-  DATASET_DECIDE,
-  DATASET_DECIDE_LOCALLY,
-  DELETE,
-  DELETE_LOCALLY,
-  LIST_LAG_WAIT_MS,
-} from './policies';
+import { DATASET_CALL, DATASET_DECIDE, DELETE, LIST_LAG_WAIT_MS } from './policies';
 import type { Saga } from './saga';
 import { step } from './steps';
 
@@ -56,11 +51,15 @@ import { step } from './steps';
 export const IDLE_MS = 5 * 60_000;
 
 /**
- * The run's acquire and release calls to AEP are local activities (policies.ts,
- * DATASET_DECIDE_LOCALLY): runs that started before it keep their activities on replay. Asked
- * first by a handler, never right after a local activity's result (docs/versioning.md).
+ * The options of the run's own AEP calls (ensure, delete). Since the `dataset-calls-queue` patch
+ * they go to the task queue of dataset calls (names.ts): a source asking this workflow holds an
+ * activity slot on the main queue while it waits, so the calls it waits for must not need one
+ * there. Runs that started before keep the main queue on replay. Asked first by a handler.
  */
-const callsLocally = () => patched('dataset-calls-local');
+function ownCall(options: ActivityOptions): ActivityOptions {
+  if (!patched('dataset-calls-queue')) return options;
+  return { ...options, taskQueue: datasetCallsQueue(workflowInfo().taskQueue) };
+}
 
 export async function StreamingDataset(initial: DatasetState): Promise<void> {
   const state: DatasetState = { ...initial, writers: [...initial.writers] };
@@ -135,7 +134,7 @@ async function acquire(
     'ensureNamedDataset',
     `Dataset "${name}"`,
     ensure,
-    callsLocally() ? { local: DATASET_DECIDE_LOCALLY } : DATASET_DECIDE,
+    ownCall(DATASET_DECIDE),
   );
   if (found.id !== state.datasetId) {
     forget(state);
@@ -174,7 +173,7 @@ async function release(state: DatasetState, input: ReleaseDatasetInput): Promise
     'deleteDataset',
     `Delete dataset ${id} if unused`,
     { sandbox, id, ...(creator ? { createdByRun: creator } : {}) },
-    callsLocally() ? { local: DELETE_LOCALLY } : DELETE,
+    ownCall(DELETE),
   );
   if (r.outcome !== 'kept' && id === state.datasetId) forget(state);
   return { id, ...r };

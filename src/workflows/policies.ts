@@ -92,24 +92,6 @@ export const DATASET_DECIDE: ActivityOptions = {
 };
 
 /**
- * The dataset workflow's own AEP calls since the `dataset-calls-local` patch: local activities, so
- * they need no activity slot. The source asking (acquireDataset, releaseDataset) holds one while
- * it waits for them; as activities they could find every slot held by such waits and none free
- * for themselves, and a burst of new sources stalled until the waits timed out. Retries past the
- * third wait on a durable timer.
- */
-export const DATASET_DECIDE_LOCALLY: LocalActivityOptions = {
-  startToCloseTimeout: ATTEMPT_TIMEOUT_MS,
-  retry: DATASET_DECIDE.retry,
-  localRetryThreshold: '3s',
-};
-export const DELETE_LOCALLY: LocalActivityOptions = {
-  startToCloseTimeout: ATTEMPT_TIMEOUT_MS,
-  retry: DELETE.retry,
-  localRetryThreshold: '3s',
-};
-
-/**
  * The plan's read as a local activity, inside the first workflow task: a lost attempt costs only
  * the read again. AEP_CALL's backoff with 30 attempts (~13 min): the read makes six requests per
  * attempt and any transient fault fails it (chaos `faults`: 62 % of attempts), so running out is

@@ -1,13 +1,9 @@
-import {
-  bundleWorkflowCode,
-  type Worker,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ProvisioningClient } from '../../src/client';
 import { parseConfig, type Config } from '../../src/config';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../emulator';
-import { buildWorker } from '../../src/worker';
+import { buildWorker, type Workers } from '../../src/worker';
 import { connectTestEnv, freshTaskQueue } from './temporal';
 import { emulatorEnv } from '../../tools/emulator-env';
 
@@ -58,7 +54,7 @@ export async function startStack(emulatorOptions: EmulatorOptions = {}): Promise
   });
   const client = new ProvisioningClient(env.client, config);
   const wb = await workflowBundle();
-  let worker: Worker | undefined;
+  let worker: Workers | undefined;
   return {
     env,
     emulator,

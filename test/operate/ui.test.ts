@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { sha256Hex } from '../../src/api/auth';
@@ -15,7 +15,7 @@ import { startEmulator, type RunningEmulator } from '../../emulator';
 import { progressQuery } from '../../src/shared/names';
 import { freePort, startDevServer, TEMPORAL_BIN, type DevServer } from '../../tools/dev-server';
 import { emulatorEnv } from '../../tools/emulator-env';
-import { buildWorker } from '../../src/worker';
+import { buildWorker, type Workers } from '../../src/worker';
 import { SCHEMA_ID, workflowBundle } from '../harness/stack';
 import { freshTaskQueue } from '../harness/temporal';
 import { ARTIFACTS, eventually, run } from './helpers';
@@ -57,7 +57,7 @@ describeUi(title, () => {
   let emulator: RunningEmulator;
   let workerConnection: NativeConnection;
   let connection: Connection;
-  let worker: Worker;
+  let worker: Workers;
   let running: Promise<void>;
   let client: ProvisioningClient;
   let browser: Browser;
@@ -249,7 +249,7 @@ describeUi(codecTitle, () => {
   let apiClient: ProvisioningClient;
   let workerConnection: NativeConnection;
   let connection: Connection;
-  let worker: Worker;
+  let worker: Workers;
   let running: Promise<void>;
   let client: ProvisioningClient;
   let started: Awaited<ReturnType<ProvisioningClient['startProvision']>>;
@@ -428,7 +428,7 @@ async function framesText(page: Page): Promise<string> {
 /** What both blocks stop first, in order: the browser, the worker (awaiting its run), connections. */
 async function closeInOrder(parts: {
   browser?: Browser;
-  worker?: Worker;
+  worker?: Workers;
   running?: Promise<void>;
   connection?: Connection;
   workerConnection?: NativeConnection;

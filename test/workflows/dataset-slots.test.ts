@@ -1,6 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
-import { datasetWorkflowId, sourceWorkflowId } from '../../src/shared/names';
+import { datasetCallsQueue, datasetWorkflowId, sourceWorkflowId } from '../../src/shared/names';
 import { buildWorker } from '../../src/worker';
 import { PROD } from '../harness/ids';
 import { sourceRequest, uniqueName } from '../harness/sources';
@@ -9,9 +8,9 @@ import { startStack, workflowBundle, type Stack } from '../harness/stack';
 /**
  * More new sources at once than a worker has activity slots. Each provisioning's acquireDataset
  * (and each teardown's releaseDataset) holds an activity slot while its dataset's workflow
- * decides; that workflow's own AEP calls must not need a slot too. Before they ran as local
- * activities, every slot could be held by such a wait with the dataset workflows' calls queued
- * behind them: nothing moved until the waits timed out (2 min) and were retried.
+ * decides; that workflow's own AEP calls must not need a slot there too. Before they had a task
+ * queue of their own, every slot could be held by such a wait with the dataset workflows' calls
+ * queued behind them: nothing moved until the waits timed out (2 min) and were retried.
  */
 const SLOTS = 2;
 const SOURCES = 6;
@@ -51,15 +50,14 @@ async function attemptsOf(client: Client, workflowId: string, type: string): Pro
   return attempts;
 }
 
-/** What the dataset workflow's history records of its AEP calls. */
+/** The task queue of each AEP call the dataset workflow made, by activity type. */
 async function datasetCalls(client: Client, datasetName: string) {
   const id = datasetWorkflowId({ ...PROD, name: datasetName });
   const { events } = await client.workflow.getHandle(id).fetchHistory();
-  const types = (events ?? []).map((e) => temporal.api.enums.v1.EventType[e.eventType ?? 0]);
-  return {
-    activities: types.filter((t) => t === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED').length,
-    markers: types.filter((t) => t === 'EVENT_TYPE_MARKER_RECORDED').length,
-  };
+  return (events ?? []).flatMap((e) => {
+    const a = e.activityTaskScheduledEventAttributes;
+    return a ? [[a.activityType?.name, a.taskQueue?.name]] : [];
+  });
 }
 
 test(`${SOURCES} new sources on ${SLOTS} activity slots: every dataset acquired and released in one attempt`, async () => {
@@ -82,7 +80,11 @@ test(`${SOURCES} new sources on ${SLOTS} activity slots: every dataset acquired 
     }
   });
   for (const name of names) {
-    // The dataset's two calls: a version marker and a local-activity marker each, no activity.
-    expect(await datasetCalls(client, `${name} dataset`)).toEqual({ activities: 0, markers: 3 });
+    // The dataset's own calls go to their task queue, never to the one its askers hold slots on.
+    const queue = datasetCallsQueue(stack.taskQueue);
+    expect(await datasetCalls(client, `${name} dataset`)).toEqual([
+      ['ensureNamedDataset', queue],
+      ['deleteDataset', queue],
+    ]);
   }
 }, 120_000);
