@@ -16,7 +16,7 @@ import { parseConfig, type Config } from './config';
 import { clientOn, connectionOptions } from './connection';
 import { ATTEMPT_TIMEOUT_MS } from './workflows/policies';
 import { placeOf } from './request';
-import { datasetCallsQueue } from './shared/names';
+import { datasetAsksQueue, datasetCallsQueue } from './shared/names';
 
 /**
  * On SIGTERM (a deploy) the worker stops polling and lets running activities finish for one whole
@@ -80,18 +80,24 @@ export async function buildWorker(opts: {
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
   });
   const calls = await Worker.create({ ...common, taskQueue: datasetCallsQueue(taskQueue) });
-  return new Workers(main, calls);
+  const asks = await Worker.create({ ...common, taskQueue: datasetAsksQueue(taskQueue) });
+  return new Workers(main, calls, asks);
 }
 
 /**
- * A process's workers, run and stopped together: the main one (workflows, activities) and the
- * activity-only one of the dataset workflows' own calls (names.ts, `datasetCallsQueue`).
+ * A process's workers, run and stopped together: the main one (workflows, activities) and two
+ * activity-only ones, for the dataset workflows' own calls and for the asks sent to them
+ * (names.ts: `datasetCallsQueue`, `datasetAsksQueue`).
  */
 export class Workers {
+  private readonly all: Worker[];
+
   constructor(
     private readonly main: Worker,
-    private readonly calls: Worker,
-  ) {}
+    ...others: Worker[]
+  ) {
+    this.all = [main, ...others];
+  }
 
   get options(): Worker['options'] {
     return this.main.options;
@@ -99,7 +105,7 @@ export class Workers {
 
   /** Until both stop (SIGINT/SIGTERM, or `shutdown`); either failing stops the other. */
   async run(): Promise<void> {
-    const runs = [this.main.run(), this.calls.run()];
+    const runs = this.all.map((w) => w.run());
     try {
       await Promise.all(runs);
     } catch (err) {
@@ -111,11 +117,15 @@ export class Workers {
 
   /** Runs both until `fn` settles, then stops them. */
   runUntil<R>(fn: Promise<R> | (() => Promise<R>)): Promise<R> {
-    return this.calls.runUntil(() => this.main.runUntil(fn));
+    const [first, ...rest] = this.all as [Worker, ...Worker[]];
+    return rest.reduce<() => Promise<R>>(
+      (inner, w) => () => w.runUntil(inner),
+      () => first.runUntil(fn),
+    )();
   }
 
   shutdown(): void {
-    for (const w of [this.main, this.calls]) if (w.getState() === 'RUNNING') w.shutdown();
+    for (const w of this.all) if (w.getState() === 'RUNNING') w.shutdown();
   }
 }
 

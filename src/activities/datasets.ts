@@ -19,12 +19,13 @@ import type {
 import { rootOf } from '../shared/failures';
 import {
   acquireDatasetUpdate,
+  askedFromQueue,
   datasetWorkflowId,
   FailureType,
   releaseDatasetUpdate,
   WorkflowType,
 } from '../shared/names';
-import { activityContext, refuse } from './context';
+import { activityContext, priorResource, refuse } from './context';
 import { canonicalOrder, lookups } from './lookups';
 import { creatorRun, isOwned, markedDescription, parseMarker } from './ownership';
 import type { StreamingDataset } from '../workflows/dataset';
@@ -44,7 +45,7 @@ async function ask<R, I extends { sandbox: string; name: string }>(
   const { info, cancellationSignal } = Context.current();
   const start = new WithStartWorkflowOperation<typeof StreamingDataset>(WorkflowType.dataset, {
     workflowId: datasetWorkflowId({ imsOrg, sandbox: input.sandbox, name: input.name }),
-    taskQueue: info.taskQueue,
+    taskQueue: askedFromQueue(info.taskQueue),
     args: [{ imsOrg, sandbox: input.sandbox, name: input.name, writers: [] }],
     workflowIdConflictPolicy: 'USE_EXISTING',
     staticSummary: `Dataset "${input.name}" in sandbox ${input.sandbox}`,
@@ -88,6 +89,7 @@ export function datasetActivities({ aep, temporal, place }: ActivityDeps) {
     /**
      * The dataset workflow's: `knownId` if it still has the schema, else the oldest of this
      * project's of the name with the schema, else a new one; each read by id before it is taken.
+     * Told `found: null`, a first attempt creates at once (a retry looks: the first may have).
      */
     async ensureNamedDataset(input: {
       owner: Owner;
@@ -97,6 +99,8 @@ export function datasetActivities({ aep, temporal, place }: ActivityDeps) {
       knownId?: string;
       /** Datasets of the name not to take (one just retired for another schema). */
       skip?: string[];
+      /** `null`: none of the name, as a recent read saw (a first attempt then creates at once). */
+      found?: null;
     }): Promise<EnsureResult> {
       const { owner, name, schemaId } = input;
       const { signal, commitSignal } = activityContext();
@@ -106,25 +110,29 @@ export function datasetActivities({ aep, temporal, place }: ActivityDeps) {
         id: d.id,
         created: creatorRun(d.description) === owner.runId,
       });
-      const known = input.knownId === undefined ? null : await at.read('dataset', input.knownId);
-      if (known?.schemaRef.id === schemaId) return take(known);
-      const named = await at.list('dataset', name);
-      const ours = named.filter((d) => isOwned(d.description));
-      const candidates = ours
-        .filter((d) => d.schemaRef.id === schemaId && !input.skip?.includes(d.id))
-        .sort(canonicalOrder);
-      for (const candidate of candidates) {
-        const current = await at.read('dataset', candidate.id);
-        if (current) return take(current);
-      }
-      const foreign = named[0];
-      if (foreign && ours.length === 0) {
-        refuse(
-          FailureType.ForeignResourceConflict,
-          `A dataset named "${name}" already exists in sandbox "${sandbox}" (id ${foreign.id}) and was not created by this project; it is left untouched. Name another dataset, or name this one by id`,
-          [{ kind: 'dataset', id: foreign.id, sandbox }],
-        );
-      }
+      const existing = await priorResource(input, async () => {
+        const known = input.knownId === undefined ? null : await at.read('dataset', input.knownId);
+        if (known?.schemaRef.id === schemaId) return take(known);
+        const named = await at.list('dataset', name);
+        const ours = named.filter((d) => isOwned(d.description));
+        const candidates = ours
+          .filter((d) => d.schemaRef.id === schemaId && !input.skip?.includes(d.id))
+          .sort(canonicalOrder);
+        for (const candidate of candidates) {
+          const current = await at.read('dataset', candidate.id);
+          if (current) return take(current);
+        }
+        const foreign = named[0];
+        if (foreign && ours.length === 0) {
+          refuse(
+            FailureType.ForeignResourceConflict,
+            `A dataset named "${name}" already exists in sandbox "${sandbox}" (id ${foreign.id}) and was not created by this project; it is left untouched. Name another dataset, or name this one by id`,
+            [{ kind: 'dataset', id: foreign.id, sandbox }],
+          );
+        }
+        return undefined;
+      });
+      if (existing) return existing;
       const { id } = await aep.createDataset(
         sandbox,
         {

@@ -97,6 +97,8 @@ export interface AcquireDatasetInput {
   schemaId: string;
   /** The description a new dataset gets (the ownership marker is appended). */
   description?: string;
+  /** When (epoch ms, at or before it) the provisioning's read found no dataset of the name. */
+  absentAt?: number;
 }
 
 export interface AcquiredDataset {

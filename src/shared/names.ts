@@ -56,6 +56,25 @@ export function datasetCallsQueue(taskQueue: string): string {
   return `${taskQueue}-dataset-calls`;
 }
 
+/**
+ * The task queue of the activities that ask a dataset's workflow (acquire, release), beside
+ * `taskQueue`: an ask holds its slot until that workflow answers, so asks get slots of their own
+ * and never take the main queue's, where they would keep its activities from being dispatched
+ * eagerly and delay the very workflow tasks they wait for.
+ */
+export function datasetAsksQueue(taskQueue: string): string {
+  return `${taskQueue}${ASKS}`;
+}
+
+/** The workflows' task queue an ask was sent from (runs of 1.0.1 and before ask on it). */
+export function askedFromQueue(activityTaskQueue: string): string {
+  return activityTaskQueue.endsWith(ASKS)
+    ? activityTaskQueue.slice(0, -ASKS.length)
+    : activityTaskQueue;
+}
+
+const ASKS = '-dataset-asks';
+
 /** The memo field holding the validated request a provisioning run was started with. */
 export const REQUEST_MEMO = 'request';
 

@@ -43,12 +43,21 @@ import {
   releaseDatasetUpdate,
 } from '../shared/names';
 import { datasetName } from './plan';
-import { DATASET_CALL, DATASET_DECIDE, DELETE, LIST_LAG_WAIT_MS } from './policies';
+import { datasetAsk, DATASET_DECIDE, DELETE, LIST_LAG_WAIT_MS } from './policies';
 import type { Saga } from './saga';
 import { step } from './steps';
 
 /** How long a run with no writer waits for the next call before it ends (well above list lag). */
 export const IDLE_MS = 5 * 60_000;
+
+/**
+ * How long a provisioning's read that found no dataset of the name is taken at its word by a run
+ * that knows of none: the dataset is then created without looking again. Every dataset of the
+ * name this project made is known to the run that made it until IDLE_MS after its last call, so
+ * one a later run does not know of is at least IDLE_MS − ABSENCE_TRUSTED_MS (4 min) older than
+ * such a read: far older than any list lag (LIST_LAG_WAIT_MS).
+ */
+export const ABSENCE_TRUSTED_MS = 60_000;
 
 /**
  * The options of the run's own AEP calls (ensure, delete). Since the `dataset-calls-queue` patch
@@ -76,10 +85,16 @@ export async function StreamingDataset(initial: DatasetState): Promise<void> {
   setHandler(acquireDatasetUpdate, (input) => inTurn(() => acquire(state, input, sweeps)));
   setHandler(releaseDatasetUpdate, (input) => inTurn(() => release(state, input)));
   setHandler(datasetQuery, () => state);
+  // With writers it waits for the next call alone: no timer waking it every IDLE_MS for as long as
+  // a source writes to the dataset (runs of 1.0.1 and before keep theirs on replay).
+  const untilCalled = patched('dataset-no-timer-with-writers');
 
   for (;;) {
     const seen = calls;
-    const called = await condition(() => calls !== seen, IDLE_MS);
+    const idle = !untilCalled || state.writers.length === 0;
+    const called = idle
+      ? await condition(() => calls !== seen, IDLE_MS)
+      : await condition(() => calls !== seen).then(() => true);
     const renew = workflowInfo().continueAsNewSuggested;
     if (!renew && (called || state.writers.length > 0)) continue;
     await condition(allHandlersFinished);
@@ -122,6 +137,10 @@ async function acquire(
     forget(state);
   }
   const owner = { imsOrg: state.imsOrg, sandbox, sourceName: source, runId };
+  const absent =
+    state.datasetId === undefined &&
+    input.absentAt !== undefined &&
+    Date.now() - input.absentAt < ABSENCE_TRUSTED_MS;
   const ensure = {
     owner,
     name,
@@ -129,6 +148,7 @@ async function acquire(
     description: input.description,
     knownId: state.datasetId,
     ...(retired ? { skip: [retired] } : {}),
+    ...(absent ? { found: null } : {}),
   };
   const found = await step(
     'ensureNamedDataset',
@@ -188,6 +208,7 @@ export function ensureDataset(
   req: ProvisionRequest,
   owner: Owner,
   saga: Saga,
+  absentAt?: number,
 ): Promise<AcquiredDataset> {
   const { datasetId, schemaId, dataset } = req.target;
   if (datasetId !== undefined) {
@@ -205,9 +226,10 @@ export function ensureDataset(
     runId: owner.runId,
     schemaId,
     ...(dataset?.description !== undefined ? { description: dataset.description } : {}),
+    ...(absentAt !== undefined ? { absentAt } : {}),
   };
   return saga.create('dataset', name, () =>
-    step('acquireDataset', `Dataset "${name}"`, input, DATASET_CALL),
+    step('acquireDataset', `Dataset "${name}"`, input, datasetAsk()),
   );
 }
 

@@ -1,4 +1,9 @@
-import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
+import {
+  workflowInfo,
+  type ActivityOptions,
+  type LocalActivityOptions,
+} from '@temporalio/workflow';
+import { datasetAsksQueue } from '../shared/names';
 
 /**
  * Activity options shared by the workflows. Every AEP call is one idempotent activity (it finds
@@ -72,9 +77,13 @@ export const DELETE: ActivityOptions = {
 /**
  * Asking a dataset's workflow (acquire, release: src/workflows/dataset.ts). The answer waits for
  * that workflow's own AEP calls and for the calls of other sources queued before this one, so
- * an attempt may take minutes; a retry attaches to the update its earlier attempt sent.
+ * an attempt may take minutes; a retry attaches to the update its earlier attempt sent. On the
+ * task queue of dataset asks (names.ts), never the main one.
  */
-export const DATASET_CALL: ActivityOptions = { ...AEP_CALL, startToCloseTimeout: '2m' };
+export function datasetAsk(): ActivityOptions {
+  const taskQueue = datasetAsksQueue(workflowInfo().taskQueue);
+  return { ...AEP_CALL, startToCloseTimeout: '2m', taskQueue };
+}
 
 /**
  * The dataset workflow's own AEP calls. Its calls are handled one at a time, so one stuck on a

@@ -40,8 +40,14 @@ import { Progress } from './progress';
 import { Saga } from './saga';
 import { step, throwIfCancelled } from './steps';
 
-/** One provisioning: its request, owner, saga and progress, what AEP held and the plan. */
-type Run = Planned & { req: ProvisionRequest; owner: Owner; saga: Saga; progress: Progress };
+/** One provisioning: its request, owner, saga and progress, what AEP held (read at `readAt`) and the plan. */
+type Run = Planned & {
+  req: ProvisionRequest;
+  owner: Owner;
+  saga: Saga;
+  progress: Progress;
+  readAt: number;
+};
 
 export async function ProvisionStreamingSource(
   input: ProvisionRequestInput,
@@ -57,13 +63,14 @@ export async function ProvisionStreamingSource(
   const saga = new Saga(owner, progress);
   // Whatever fails from here on goes to the saga (compensation, ending).
   try {
+    const readAt = Date.now();
     const { actual, plan, unchanged, replaced } = await readAndPlan(req, saga, progress);
     if (unchanged) {
       progress.done('nothing to change');
       progress.status('SUCCEEDED', `Unchanged — inlet ${unchanged.inletUrl}`);
       return unchanged;
     }
-    const result = await applyPlan({ req, owner, saga, progress, actual, plan });
+    const result = await applyPlan({ req, owner, saga, progress, actual, plan, readAt });
     if (replaced) result.inletUrlChanged = true;
     progress.status('SUCCEEDED', `Inlet ${result.inletUrl} — flow ${result.flowId}`);
     return result;
@@ -187,7 +194,7 @@ async function targetSide(run: Run) {
   const kept = actual.dataset && found(run.plan, 'dataset') && targetFound ? actual.dataset : null;
   const dataset: AcquiredDataset = kept
     ? { id: kept.id, created: false }
-    : await ensureDataset(req, owner, saga);
+    : await ensureDataset(req, owner, saga, actual.dataset ? undefined : run.readAt);
   progress.record('dataset', dataset, datasetId === undefined);
   if (dataset.retired) {
     progress.done(`dataset ${dataset.retired} kept with its data (another schema): retired`);

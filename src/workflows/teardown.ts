@@ -23,7 +23,7 @@ import {
   type ResourceKind,
   TEARDOWN_ORDER,
 } from '../shared/model';
-import { DATASET_CALL, DELETE, LIST_LAG_WAIT_MS } from './policies';
+import { datasetAsk, DELETE, LIST_LAG_WAIT_MS } from './policies';
 import { step } from './steps';
 
 /**
@@ -53,7 +53,7 @@ export async function deleteGraph(
           'releaseDataset',
           `Release dataset ${id}${deleteDataset ? ' (delete)' : ''}`,
           { sandbox, name: name ?? source, source, datasetId: id, deleteDataset },
-          DATASET_CALL,
+          datasetAsk(),
         );
         if (r.outcome === 'deleted') result.deleted.push({ kind, id });
         else if (r.outcome === 'absent') result.alreadyAbsent.push({ kind, id });
@@ -237,7 +237,7 @@ async function releaseDataset(entry: Undo, owner: Owner): Promise<CompensationOu
         deleteDataset: true,
         createdByRun: owner.runId,
       },
-      DATASET_CALL,
+      datasetAsk(),
     );
     return {
       kind: 'dataset',

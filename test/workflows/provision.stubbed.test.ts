@@ -7,7 +7,8 @@ import type { Activities } from '../../src/activities';
 import { parseProvisionRequest } from '../../src/request';
 import { summarizeFailure } from '../../src/client';
 import { type ActualSource, TEARDOWN_ORDER } from '../../src/shared/model';
-import { SearchAttributes } from '../../src/shared/names';
+import { datasetAsksQueue, SearchAttributes } from '../../src/shared/names';
+import { Workers } from '../../src/worker';
 import { connectTestEnv, freshTaskQueue } from '../harness/temporal';
 import { SCHEMA_ID, workflowBundle } from '../harness/stack';
 import { PROD } from '../harness/ids';
@@ -138,12 +139,21 @@ async function run(
 ) {
   const calls: Call[] = [];
   const taskQueue = freshTaskQueue('stubbed');
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
+  const activities = { ...stubs(actual, calls, fail), ...overrides };
+  const connection = env.nativeConnection;
+  const main = await Worker.create({
+    connection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: { ...stubs(actual, calls, fail), ...overrides },
+    activities,
   });
+  // The dataset asks have a task queue of their own (names.ts).
+  const asks = await Worker.create({
+    connection,
+    taskQueue: datasetAsksQueue(taskQueue),
+    activities,
+  });
+  const worker = new Workers(main, asks);
   const workflowId = `stubbed-${randomUUID()}`;
   const outcome = await worker.runUntil(
     env.client.workflow

@@ -1,0 +1,66 @@
+import type { Client } from '@temporalio/client';
+import { datasetAsksQueue, datasetWorkflowId, sourceWorkflowId } from '../../src/shared/names';
+import { PROD } from '../harness/ids';
+import { sourceRequest, uniqueName } from '../harness/sources';
+import { startStack, type Stack } from '../harness/stack';
+
+/**
+ * What asking a dataset's workflow costs a provisioning (docs/benchmark.md): the asks have slots
+ * of their own, a dataset the provisioning's read just found absent is created without a second
+ * list, and a dataset workflow sets no timer while a source writes to the dataset.
+ */
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function events(client: Client, workflowId: string) {
+  return (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+}
+
+/** Requests that list datasets by name (GET on the collection), from the emulator's counters. */
+async function datasetLists(): Promise<number> {
+  const { requests } = await stack.emulator.control.stats();
+  return Object.entries(requests)
+    .filter(([key]) => /^GET \S*\/dataSets$/.test(key))
+    .reduce((sum, [, n]) => sum + n, 0);
+}
+
+test('a new source: its ask on the asks queue, one list of the dataset name, no timer while written to', async () => {
+  const name = uniqueName('cost');
+  const datasetName = `${name} dataset`;
+  const { client } = stack.env;
+  await stack.emulator.control.resetStats();
+  await stack.withWorker(async () => {
+    const result = await stack.client.provision(sourceRequest(name, 'raw'));
+    expect(result.created).toContain('dataset');
+
+    // The plan's read lists the name; the dataset workflow takes its word and creates at once.
+    expect(await datasetLists()).toBe(1);
+
+    const asks = (await events(client, sourceWorkflowId({ ...PROD, name }))).flatMap((e) => {
+      const a = e.activityTaskScheduledEventAttributes;
+      return a?.activityType?.name === 'acquireDataset' ? [a.taskQueue?.name] : [];
+    });
+    expect(asks).toEqual([datasetAsksQueue(stack.taskQueue)]);
+
+    // One writer: the dataset workflow waits for the next call, with no timer pending.
+    const datasetId = datasetWorkflowId({ ...PROD, name: datasetName });
+    const timers = async () => {
+      const history = await events(client, datasetId);
+      const started = history.filter((e) => e.timerStartedEventAttributes).length;
+      const ended = history.filter(
+        (e) => e.timerFiredEventAttributes ?? e.timerCanceledEventAttributes,
+      ).length;
+      return started - ended;
+    };
+    expect(await timers()).toBe(0);
+
+    // No writer left: it waits IDLE_MS for a call before it ends (a timer pending).
+    await stack.client.deprovision({ name });
+    expect(await timers()).toBe(1);
+  });
+}, 60_000);
