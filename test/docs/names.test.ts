@@ -5,6 +5,7 @@ import {
   acquireDatasetUpdate,
   datasetQuery,
   datasetWorkflowId,
+  datasetAsksQueue,
   datasetCallsQueue,
   DEFAULT_TASK_QUEUE,
   FailureType,
@@ -44,7 +45,14 @@ const place = { imsOrg: '<org>', sandbox: '<sandbox>' };
 /** What the code says each row must hold. */
 function expected(): Map<string, string[]> {
   return new Map([
-    ['task queue (default)', [DEFAULT_TASK_QUEUE, datasetCallsQueue(DEFAULT_TASK_QUEUE)]],
+    [
+      'task queue (default)',
+      [
+        DEFAULT_TASK_QUEUE,
+        datasetCallsQueue(DEFAULT_TASK_QUEUE),
+        datasetAsksQueue(DEFAULT_TASK_QUEUE),
+      ],
+    ],
     ['workflow types', Object.values(WorkflowType)],
     [
       'workflow ids',
