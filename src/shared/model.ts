@@ -86,6 +86,8 @@ export interface DatasetState {
   failedRuns?: string[];
   /** A source torn down (not compensated) wrote to it: it may hold data. */
   mayHoldData?: boolean;
+  /** A call to find or create it failed: a dataset of the name may exist that no one knows of. */
+  uncertain?: boolean;
 }
 
 /** A source (the run `runId` of it) is about to write to the dataset named `name`. */

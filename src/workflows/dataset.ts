@@ -139,6 +139,7 @@ async function acquire(
   const owner = { imsOrg: state.imsOrg, sandbox, sourceName: source, runId };
   const absent =
     state.datasetId === undefined &&
+    !state.uncertain &&
     input.absentAt !== undefined &&
     Date.now() - input.absentAt < ABSENCE_TRUSTED_MS;
   const ensure = {
@@ -155,7 +156,12 @@ async function acquire(
     `Dataset "${name}"`,
     ensure,
     ownCall(DATASET_DECIDE),
-  );
+  ).catch((err: unknown) => {
+    // Its create may have landed all the same: from now on no read is taken at its word, and
+    // what the next call makes or finds is swept for twins once the lag is over.
+    state.uncertain = true;
+    throw err;
+  });
   if (found.id !== state.datasetId) {
     forget(state);
     if (found.created) state.createdByRun = runId;
@@ -163,7 +169,9 @@ async function acquire(
   state.datasetId = found.id;
   state.schemaId = schemaId;
   if (!state.writers.includes(source)) state.writers.push(source);
-  if (found.retried) sweeps.push(sweepTwins(owner, name, found.id));
+  const afterFailure = state.uncertain === true && patched('dataset-sweep-after-failed-call');
+  state.uncertain = false;
+  if (found.retried || afterFailure) sweeps.push(sweepTwins(owner, name, found.id));
   return { id: found.id, created: found.created, ...(retired ? { retired } : {}) };
 }
 

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { datasetAsksQueue, datasetWorkflowId, sourceWorkflowId } from '../../src/shared/names';
 import { PROD } from '../harness/ids';
-import { sourceRequest, uniqueName } from '../harness/sources';
+import { resourcesOf, sourceRequest, uniqueName } from '../harness/sources';
 import { startStack, type Stack } from '../harness/stack';
 
 /**
@@ -64,3 +64,36 @@ test('a new source: its ask on the asks queue, one list of the dataset name, no 
     expect(await timers()).toBe(1);
   });
 }, 60_000);
+
+/**
+ * Every attempt of the dataset workflow's call creates a dataset and answers 500, and lists show
+ * each only 9 s later: the call fails with four datasets in AEP. The provisioning's ask is retried;
+ * the dataset workflow then no longer takes the provisioning's read (no dataset) at its word: it
+ * looks, finds the oldest once the lag is over, and sweeps the others (the same run's marker, no
+ * writer) after LIST_LAG_WAIT_MS.
+ */
+test('a dataset call that failed after its creates landed: the retry looks, the twins are swept', async () => {
+  const name = uniqueName('cost-twins');
+  const { control } = stack.emulator;
+  await control.listLag({ kind: 'dataset', ms: 9_000 });
+  await control.addFault({
+    kind: 'dataset',
+    method: 'POST',
+    count: 4,
+    action: { type: 'commitThenFail', mode: 'status500' },
+  });
+  const datasets = async () =>
+    (await resourcesOf(stack.emulator, name)).filter((r) => r.kind === 'dataset').map((r) => r.id);
+  try {
+    await stack.withWorker(async () => {
+      const result = await stack.client.provision(sourceRequest(name, 'raw'));
+      for (const until = Date.now() + 45_000; Date.now() < until;) {
+        if ((await datasets()).length === 1) break;
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+      expect(await datasets()).toEqual([result.datasetId]);
+    });
+  } finally {
+    await control.clearFaults();
+  }
+}, 120_000);
