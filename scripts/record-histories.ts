@@ -36,6 +36,7 @@ export const SCENARIOS = [
   'provision-flow-replaced',
   'provision-replaced',
   'dataset-shared',
+  'dataset-call-failed',
   'deprovision',
   'deprovision-delete-dataset',
 ] as const;
@@ -172,6 +173,31 @@ async function record(release: string): Promise<void> {
       );
       await emulator.control.clearFaults();
 
+      // Every attempt of the dataset workflow's call creates the dataset and answers 500, and
+      // lists show each 9 s late: the call fails, the ask is retried, and the twins are swept.
+      await emulator.control.listLag({ kind: 'dataset', ms: 9_000 });
+      await emulator.control.addFault({
+        kind: 'dataset',
+        method: 'POST',
+        count: 4,
+        action: { type: 'commitThenFail', mode: 'status500' },
+      });
+      await client.provision({
+        ...base,
+        name: 'Replay dataset call failed',
+        target: { schemaId: SCHEMA_ID, dataset: { name: 'Replay dataset 7' } },
+      });
+      await emulator.control.clearFaults();
+      const failedCall = client.client.workflow.getHandle(
+        datasetWorkflowId({
+          imsOrg: emulator.credentials.orgId,
+          sandbox: 'prod',
+          name: 'Replay dataset 7',
+        }),
+      );
+      await waitForActivity(failedCall, 'sweepTwins');
+      await keep('dataset-call-failed', failedCall);
+
       // Mappings added: the flow is replaced make-before-break, and the run, cancelled in its
       // activation wait, rolls forward (the new flow stays).
       const plain = { ...base, name: 'Replay flow replaced', mappings: undefined };
@@ -255,4 +281,22 @@ if (require.main === module) {
     process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = 1;
   });
+}
+
+/** Until `type` has completed in the workflow's history (at most 60 s). */
+async function waitForActivity(handle: WorkflowHandle, type: string): Promise<void> {
+  for (const until = Date.now() + 60_000; Date.now() < until;) {
+    const { events } = await handle.fetchHistory();
+    const scheduled = new Set(
+      (events ?? [])
+        .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type)
+        .map((e) => String(e.eventId)),
+    );
+    const done = (events ?? []).some((e) =>
+      scheduled.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId)),
+    );
+    if (done) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${type} did not complete in ${handle.workflowId} within 60 s`);
 }
