@@ -8,7 +8,7 @@
 #              no webpack work at start. The last stage, so a plain `docker build` builds it.
 # Configuration comes from the environment, with the names of .env.example (src/config.ts).
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app

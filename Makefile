@@ -7,6 +7,8 @@
 # (scripts/install-temporal-server.sh; `make stack` also builds the UI server).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
+# Node.js 24 (scripts/install-node.sh) comes first for every recipe; npm and npx run under it.
+export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 DEPS_STAMP := node_modules/.deps-installed
 
 .PHONY: help install node temporal chromium postgres temporal-server temporal-ui stack-install demo stack test lint typecheck unit build bundle emulator worker clean
@@ -18,9 +20,10 @@ help:
 	@echo "make build  - compile to dist/"
 
 node:
-	@node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("Node.js >= 20.19 is required, found "+process.version); process.exit(1) }'
+	@bash scripts/install-node.sh
+	@node -e 'if (Number(process.versions.node.split(".")[0]) < 24) { console.error("Node.js >= 24 is required, found "+process.version); process.exit(1) }'
 
-$(DEPS_STAMP): package.json package-lock.json
+$(DEPS_STAMP): package.json package-lock.json | node
 	npm ci --no-audit --no-fund
 	@touch $@
 
