@@ -25,7 +25,10 @@ export const apiFields = {
   API_BODY_LIMIT_BYTES: positiveInt('API_BODY_LIMIT_BYTES').default(262_144),
   /** Requests per minute per API key (per client address for requests without a valid key). */
   API_RATE_LIMIT_PER_MINUTE: positiveInt('API_RATE_LIMIT_PER_MINUTE').default(600),
-  /** Longest `Prefer: wait=<s>` honoured; longer waits are cut to it. */
+  /**
+   * The longest any request waits on a run (`Prefer: wait=<s>`, a compensation before a
+   * teardown, a plan, a progress query); longer waits are cut to it.
+   */
   API_MAX_WAIT_SECONDS: positiveInt('API_MAX_WAIT_SECONDS').default(60),
 };
 
