@@ -178,3 +178,48 @@ describe('the codec endpoint settings of the API', () => {
     ]);
   });
 });
+
+describe("the API's access, checked together", () => {
+  const hash = 'a'.repeat(64);
+  const keys = { AEP_ORG_ID: valid.AEP_ORG_ID, API_KEYS: `ci:${hash}:prod` };
+  const problemsOf = (env: Record<string, string>) => {
+    try {
+      parseApiConfig(env);
+    } catch (err) {
+      return (err as ConfigError).problems;
+    }
+    return [];
+  };
+
+  test('API_CODEC_ANONYMOUS is refused off loopback, with every other such problem', () => {
+    expect(parseApiConfig({ ...keys, API_CODEC_ANONYMOUS: 'true' }).API_CODEC_ANONYMOUS).toBe(true);
+    expect(problemsOf({ ...keys, API_CODEC_ANONYMOUS: 'true', API_HOST: '::1' })).toEqual([]);
+    expect(
+      problemsOf({
+        ...keys,
+        API_HOST: '0.0.0.0',
+        API_CODEC_ANONYMOUS: 'true',
+        API_ALLOW_ANONYMOUS: 'true',
+        API_CODEC_KEYS: `ci:${hash}`,
+      }),
+    ).toEqual([
+      'API_CODEC_KEYS: id ci is an id of API_KEYS too',
+      'API_ALLOW_ANONYMOUS=true is for local development: API_HOST must then be a loopback address, not 0.0.0.0',
+      'API_CODEC_ANONYMOUS=true lets whoever reaches the API decrypt every payload: API_HOST must then be a loopback address, not 0.0.0.0; elsewhere give the codec a key (API_CODEC_KEYS)',
+    ]);
+  });
+
+  test('codec keys: id:sha256hex, each bad entry named without its hash', () => {
+    expect(
+      parseApiConfig({ ...keys, API_CODEC_KEYS: `ui:${hash}; cli:${'b'.repeat(64)}` })
+        .API_CODEC_KEYS,
+    ).toEqual([
+      { id: 'ui', sha256: hash, sandboxes: [] },
+      { id: 'cli', sha256: 'b'.repeat(64), sandboxes: [] },
+    ]);
+    expect(problemsOf({ ...keys, API_CODEC_KEYS: `ui:${hash}:prod;ui:${hash};x:y` })).toEqual([
+      'API_CODEC_KEYS: entry 1 (ui) must be id:sha256hex',
+      'API_CODEC_KEYS: entry 3 (x) must be id:sha256hex',
+    ]);
+  });
+});

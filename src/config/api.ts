@@ -7,7 +7,7 @@ export interface ApiKeyEntry {
   id: string;
   /** sha256 of the key, hex (the key itself is never stored). */
   sha256: string;
-  /** Sandboxes the key may touch; `*` = all. */
+  /** Sandboxes the key may touch; `*` = all; none for a codec key (API_CODEC_KEYS). */
   sandboxes: string[] | '*';
 }
 
@@ -51,31 +51,48 @@ export const codecEndpointFields = {
       ),
     )
     .prefault(DEFAULT_CODEC_ORIGINS),
+  /** Hashed keys that open `/codec` only, `id:sha256hex;…` (`aep-stream api-key --codec`). */
+  API_CODEC_KEYS: parsedBy(parseCodecKeys, 'entries').default([]),
   /**
-   * `/codec` answers without an API key: for a Temporal UI without a login of its own, which
-   * cannot send one. Whoever reaches the API can then decrypt payloads.
+   * `/codec` answers without a key: for a Temporal UI without a login of its own on this machine.
+   * Whoever reaches the API can then decrypt payloads, so it is refused off loopback.
    */
   API_CODEC_ANONYMOUS: flag('API_CODEC_ANONYMOUS').default(false),
 };
 
-const API_KEY_ENTRY =
-  /^([A-Za-z0-9_.-]{1,64}):([0-9a-f]{64}):(\*|[a-z0-9][a-z0-9-]{0,63}(?:\|[a-z0-9][a-z0-9-]{0,63})*)$/;
+const KEY = '([A-Za-z0-9_.-]{1,64}):([0-9a-f]{64})';
+const SCOPE = '(\\*|[a-z0-9][a-z0-9-]{0,63}(?:\\|[a-z0-9][a-z0-9-]{0,63})*)';
 
 /** Parses API_KEYS; a problem never repeats the hash. */
-export function parseApiKeys(raw: string): { entries: ApiKeyEntry[]; problems: string[] } {
+export function parseApiKeys(raw: string) {
+  const shape = 'id:sha256hex:sandbox|sandbox or id:sha256hex:*';
+  return parseKeys(raw, 'API_KEYS', new RegExp(`^${KEY}:${SCOPE}$`), shape);
+}
+
+/** Parses API_CODEC_KEYS: keys of no sandbox, for `/codec` only. */
+export function parseCodecKeys(raw: string) {
+  return parseKeys(raw, 'API_CODEC_KEYS', new RegExp(`^${KEY}$`), 'id:sha256hex');
+}
+
+function parseKeys(
+  raw: string,
+  variable: string,
+  entry: RegExp,
+  shape: string,
+): { entries: ApiKeyEntry[]; problems: string[] } {
   const entries: ApiKeyEntry[] = [];
   const problems: string[] = [];
   splitList(raw, ';').forEach((part, i) => {
-    const m = API_KEY_ENTRY.exec(part);
+    const m = entry.exec(part);
     if (!m) {
-      problems.push(
-        `API_KEYS: entry ${i + 1} (${part.split(':')[0]?.slice(0, 64) ?? ''}) must be id:sha256hex:sandbox|sandbox or id:sha256hex:*`,
-      );
+      const id = part.split(':')[0]?.slice(0, 64) ?? '';
+      problems.push(`${variable}: entry ${i + 1} (${id}) must be ${shape}`);
       return;
     }
-    const [, id, sha256, scope] = m as unknown as [string, string, string, string];
-    if (entries.some((e) => e.id === id)) problems.push(`API_KEYS: id ${id} appears twice`);
-    entries.push({ id, sha256, sandboxes: scope === '*' ? '*' : scope.split('|') });
+    const [, id, sha256, scope] = m as unknown as [string, string, string, string?];
+    if (entries.some((e) => e.id === id)) problems.push(`${variable}: id ${id} appears twice`);
+    const sandboxes = scope === undefined ? [] : scope === '*' ? '*' : scope.split('|');
+    entries.push({ id, sha256, sandboxes });
   });
   return { entries, problems };
 }
@@ -96,25 +113,44 @@ function isOrigin(o: string): boolean {
   }
 }
 
-/** Who may call: keys are needed unless anonymous access is allowed, and that only on loopback. */
+/**
+ * Who may call: keys are needed unless anonymous access is allowed, and anonymous access (to the
+ * API or to `/codec`) only on loopback; an id names one key.
+ */
 export function checkApiAccess(
-  c: { API_KEYS: ApiKeyEntry[]; API_ALLOW_ANONYMOUS: boolean; API_HOST: string },
+  c: {
+    API_KEYS: ApiKeyEntry[];
+    API_CODEC_KEYS: ApiKeyEntry[];
+    API_ALLOW_ANONYMOUS: boolean;
+    API_CODEC_ANONYMOUS: boolean;
+    API_HOST: string;
+  },
   ctx: z.RefinementCtx,
 ): void {
+  const issue = (variable: string, message: string) =>
+    ctx.addIssue({ code: 'custom', path: [variable], message });
   if (c.API_KEYS.length === 0 && !c.API_ALLOW_ANONYMOUS) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['API_KEYS'],
-      message:
-        'API_KEYS is empty: add a key (aep-stream api-key --sandbox <sandbox>), or set API_ALLOW_ANONYMOUS=true for local development',
-    });
+    issue(
+      'API_KEYS',
+      'API_KEYS is empty: add a key (aep-stream api-key --sandbox <sandbox>), or set API_ALLOW_ANONYMOUS=true for local development',
+    );
+  }
+  for (const { id } of c.API_CODEC_KEYS) {
+    if (c.API_KEYS.some((k) => k.id === id)) {
+      issue('API_CODEC_KEYS', `API_CODEC_KEYS: id ${id} is an id of API_KEYS too`);
+    }
   }
   const loopback = /^127\./.test(c.API_HOST) || c.API_HOST === '::1';
   if (c.API_ALLOW_ANONYMOUS && !loopback) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['API_ALLOW_ANONYMOUS'],
-      message: `API_ALLOW_ANONYMOUS=true is for local development: API_HOST must then be a loopback address, not ${c.API_HOST}`,
-    });
+    issue(
+      'API_ALLOW_ANONYMOUS',
+      `API_ALLOW_ANONYMOUS=true is for local development: API_HOST must then be a loopback address, not ${c.API_HOST}`,
+    );
+  }
+  if (c.API_CODEC_ANONYMOUS && !loopback) {
+    issue(
+      'API_CODEC_ANONYMOUS',
+      `API_CODEC_ANONYMOUS=true lets whoever reaches the API decrypt every payload: API_HOST must then be a loopback address, not ${c.API_HOST}; elsewhere give the codec a key (API_CODEC_KEYS)`,
+    );
   }
 }
