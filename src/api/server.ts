@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import type { Writable } from 'node:stream';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyHttpOptions, type FastifyInstance } from 'fastify';
 import type { ProvisioningClient } from '../client';
 import type { ApiConfig } from '../config';
 import { registerCodecRoutes } from '../codec/endpoint';
@@ -31,7 +32,15 @@ export async function buildApi({ config, client, logStream }: BuildApiOptions) {
   app.removeContentTypeParser('text/plain');
 
   app.addHook('onSend', async (request, reply) => {
-    void reply.header('x-request-id', String(request.id));
+    void reply.headers({
+      'x-request-id': String(request.id),
+      // Answers hold results and ids: never cached, never sniffed as another type.
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
+    // Refused before its body was read (no key, rate limit, too large): close, so the unread
+    // rest of the body holds no connection.
+    if (!request.raw.complete) void reply.header('connection', 'close');
   });
 
   await registerAccess(app, config);
@@ -41,13 +50,26 @@ export async function buildApi({ config, client, logStream }: BuildApiOptions) {
     routes(app, client, config);
   }
   registerCodecRoutes(app, config);
+  app.server.maxConnections = config.API_MAX_CONNECTIONS;
 
   return app;
 }
 
-function serverOptions(config: ApiConfig, logStream?: Writable): FastifyServerOptions {
+/** Node's limits on slow and greedy clients (docs/api.md, "Limits"). */
+function serverOptions(config: ApiConfig, logStream?: Writable): FastifyHttpOptions<Server> {
+  const ms = (seconds: number) => seconds * 1000;
   return {
     bodyLimit: config.API_BODY_LIMIT_BYTES,
+    requestTimeout: ms(config.API_REQUEST_TIMEOUT_SECONDS),
+    connectionTimeout: ms(config.API_IDLE_TIMEOUT_SECONDS),
+    keepAliveTimeout: ms(config.API_KEEP_ALIVE_TIMEOUT_SECONDS),
+    // A busy client's connection is renewed now and then (spread over instances behind a balancer).
+    maxRequestsPerSocket: 1000,
+    http: {
+      headersTimeout: ms(config.API_HEADERS_TIMEOUT_SECONDS),
+      // Node checks both timeouts on this tick (its default, 30 s, would let them run that late).
+      connectionsCheckingInterval: 1000,
+    },
     routerOptions: { maxParamLength: 2048 },
     requestIdHeader: false,
     genReqId: (req) => {

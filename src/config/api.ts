@@ -30,6 +30,16 @@ export const apiFields = {
    * teardown, a plan, a progress query); longer waits are cut to it.
    */
   API_MAX_WAIT_SECONDS: positiveInt('API_MAX_WAIT_SECONDS').default(60),
+  /** A request's headers must arrive within it (else 408 and the connection is closed). */
+  API_HEADERS_TIMEOUT_SECONDS: positiveInt('API_HEADERS_TIMEOUT_SECONDS').default(10),
+  /** A request's headers and body must arrive within it: a slow body is cut (408, closed). */
+  API_REQUEST_TIMEOUT_SECONDS: positiveInt('API_REQUEST_TIMEOUT_SECONDS').default(30),
+  /** A connection silent this long is closed: above API_MAX_WAIT_SECONDS (a wait is silent). */
+  API_IDLE_TIMEOUT_SECONDS: positiveInt('API_IDLE_TIMEOUT_SECONDS').default(90),
+  /** A kept-alive connection with no new request is closed after it. */
+  API_KEEP_ALIVE_TIMEOUT_SECONDS: positiveInt('API_KEEP_ALIVE_TIMEOUT_SECONDS').default(5),
+  /** Connections open at once; one more is closed at once. */
+  API_MAX_CONNECTIONS: positiveInt('API_MAX_CONNECTIONS').default(1000),
 };
 
 /** The Temporal UI on loopback: the compose stack's (8080) and the dev server's (8233). */
@@ -114,8 +124,10 @@ function isOrigin(o: string): boolean {
 }
 
 /**
- * Who may call: keys are needed unless anonymous access is allowed, and anonymous access (to the
- * API or to `/codec`) only on loopback; an id names one key.
+ * Who may call, and how long the server waits: keys are needed unless anonymous access is
+ * allowed, and anonymous access (to the API or to `/codec`) only on loopback; an id names one
+ * key; a silent connection outlives the longest wait, and headers arrive within the time of the
+ * whole request.
  */
 export function checkApiAccess(
   c: {
@@ -124,6 +136,10 @@ export function checkApiAccess(
     API_ALLOW_ANONYMOUS: boolean;
     API_CODEC_ANONYMOUS: boolean;
     API_HOST: string;
+    API_MAX_WAIT_SECONDS: number;
+    API_IDLE_TIMEOUT_SECONDS: number;
+    API_HEADERS_TIMEOUT_SECONDS: number;
+    API_REQUEST_TIMEOUT_SECONDS: number;
   },
   ctx: z.RefinementCtx,
 ): void {
@@ -151,6 +167,18 @@ export function checkApiAccess(
     issue(
       'API_CODEC_ANONYMOUS',
       `API_CODEC_ANONYMOUS=true lets whoever reaches the API decrypt every payload: API_HOST must then be a loopback address, not ${c.API_HOST}; elsewhere give the codec a key (API_CODEC_KEYS)`,
+    );
+  }
+  if (c.API_IDLE_TIMEOUT_SECONDS <= c.API_MAX_WAIT_SECONDS) {
+    issue(
+      'API_IDLE_TIMEOUT_SECONDS',
+      `API_IDLE_TIMEOUT_SECONDS (${c.API_IDLE_TIMEOUT_SECONDS}) must exceed API_MAX_WAIT_SECONDS (${c.API_MAX_WAIT_SECONDS}): an answer being waited for is silent`,
+    );
+  }
+  if (c.API_HEADERS_TIMEOUT_SECONDS > c.API_REQUEST_TIMEOUT_SECONDS) {
+    issue(
+      'API_HEADERS_TIMEOUT_SECONDS',
+      `API_HEADERS_TIMEOUT_SECONDS (${c.API_HEADERS_TIMEOUT_SECONDS}) must not exceed API_REQUEST_TIMEOUT_SECONDS (${c.API_REQUEST_TIMEOUT_SECONDS}), the time of the whole request`,
     );
   }
 }
