@@ -8,7 +8,13 @@ import { registerCodecRoutes } from '../codec/endpoint';
 import { workflowPollers } from '../connection';
 import { publicRoute, registerAccess } from './auth';
 import { buildOpenApi } from './openapi';
-import { ApiProblem, errorMessage, registerProblemHandlers, sendProblem } from './problems';
+import {
+  ApiProblem,
+  errorMessage,
+  invalid,
+  registerProblemHandlers,
+  sendProblem,
+} from './problems';
 import { registerSourceRoutes } from './routes/source';
 import { registerSourceListRoutes } from './routes/sources';
 
@@ -30,6 +36,18 @@ export async function buildApi({ config, client, logStream }: BuildApiOptions) {
 
   // JSON only: fastify's default text/plain parser would hand a string to the routes (415 instead).
   app.removeContentTypeParser('text/plain');
+  // Fastify's JSON parser (__proto__ refused), and a bound on nesting: nothing here nests deeper,
+  // and a deeper document would exhaust the stack of what serializes it.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    parseJson(request, body as string, (err: Error | null, value?: unknown) => {
+      if (err) done(err, undefined);
+      else if (depthOf(value) > MAX_JSON_DEPTH) {
+        done(invalid([`the body nests deeper than ${MAX_JSON_DEPTH} levels`]), undefined);
+      } else done(null, value);
+    }),
+  );
 
   app.addHook('onSend', async (request, reply) => {
     void reply.headers({
@@ -53,6 +71,22 @@ export async function buildApi({ config, client, logStream }: BuildApiOptions) {
   app.server.maxConnections = config.API_MAX_CONNECTIONS;
 
   return app;
+}
+
+/** Deepest JSON body taken (a request with a smoke record nests about 10). */
+const MAX_JSON_DEPTH = 64;
+
+/** Nesting depth of a parsed JSON value, walked without recursion; stops past MAX_JSON_DEPTH. */
+export function depthOf(value: unknown): number {
+  let deepest = 0;
+  const todo: Array<[unknown, number]> = [[value, 1]];
+  while (todo.length > 0 && deepest <= MAX_JSON_DEPTH) {
+    const [v, depth] = todo.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    for (const child of Object.values(v)) todo.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 /** Node's limits on slow and greedy clients (docs/api.md, "Limits"). */
