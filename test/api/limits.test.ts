@@ -19,7 +19,7 @@ const KEY = 'aeps_limits-test-key-0123456789abcdef0123456789';
 const SECOND = 1000;
 /** Node checks the headers and request timeouts once a second (server.ts). */
 const CHECK = 1 * SECOND;
-const SLACK = 1.5 * SECOND;
+const SLACK = 2 * SECOND;
 
 interface Api {
   port: number;
@@ -94,10 +94,10 @@ describe('slow and greedy clients', () => {
   beforeAll(async () => {
     api = await startApi({
       API_HEADERS_TIMEOUT_SECONDS: '1',
-      API_REQUEST_TIMEOUT_SECONDS: '2',
+      API_REQUEST_TIMEOUT_SECONDS: '3',
       API_KEEP_ALIVE_TIMEOUT_SECONDS: '1',
       API_MAX_WAIT_SECONDS: '1',
-      API_IDLE_TIMEOUT_SECONDS: '3',
+      API_IDLE_TIMEOUT_SECONDS: '5',
     });
   });
   afterAll(async () => {
@@ -120,16 +120,17 @@ describe('slow and greedy clients', () => {
       body: { dataType: 'nope' },
     });
     expect([health.status, invalid.status]).toEqual([200, 422]);
-    expect(Date.now() - started).toBeLessThan(SECOND);
+    expect(Date.now() - started).toBeLessThan(2 * SECOND);
 
-    // A refusal closes the connection: the unread rest of the body holds nothing.
+    // A refusal closes the connection at once (well before the request timeout): the unread
+    // rest of the body holds nothing.
     for (const s of await refused) {
       expect(s.status).toBe('HTTP/1.1 401 Unauthorized');
-      expect(s.closedAfter).toBeLessThan(SECOND);
+      expect(s.closedAfter).toBeLessThan(1.5 * SECOND);
     }
     for (const s of await slowBody) {
       expect(s.status).toBe('HTTP/1.1 408 Request Timeout');
-      expect(s.closedAfter).toBeLessThan(2 * SECOND + CHECK + SLACK);
+      expect(s.closedAfter).toBeLessThan(3 * SECOND + CHECK + SLACK);
     }
     for (const s of [...(await slowHeaders), ...(await silent)]) {
       expect(s.status).toBe('HTTP/1.1 408 Request Timeout');
