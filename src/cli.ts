@@ -187,21 +187,29 @@ function positive(v: string): number {
 
 program
   .command('api-key')
-  .description('make a new HTTP API key; prints the key once and its API_KEYS entry (hash only)')
+  .description(
+    'make a new HTTP API key; prints the key once and its API_KEYS (or API_CODEC_KEYS) entry, hash only',
+  )
   .requiredOption('--id <id>', 'a name for the key (logged on each request it makes)')
   .option('--sandbox <sandbox...>', 'sandboxes the key may touch')
   .option('--all-sandboxes', 'the key may touch every sandbox')
-  .action((cmd: { id: string; sandbox?: string[]; allSandboxes?: boolean }) => {
-    if (!cmd.allSandboxes && !cmd.sandbox?.length) {
-      throw new InvalidRequestError(['give --sandbox <sandbox...> or --all-sandboxes']);
+  .option('--codec', 'a key for the codec endpoint /codec only (Temporal UI and CLI)')
+  .action((cmd: { id: string; sandbox?: string[]; allSandboxes?: boolean; codec?: boolean }) => {
+    const scopes = [cmd.allSandboxes, cmd.sandbox?.length, cmd.codec].filter(Boolean).length;
+    if (scopes !== 1) {
+      throw new InvalidRequestError([
+        'give one of --sandbox <sandbox...>, --all-sandboxes, --codec',
+      ]);
     }
-    const { key, entry } = newApiKey(cmd.id, cmd.allSandboxes ? '*' : cmd.sandbox!);
+    const scope = cmd.codec ? 'codec' : cmd.allSandboxes ? '*' : cmd.sandbox!;
+    const { key, entry } = newApiKey(cmd.id, scope);
+    const variable = cmd.codec ? 'API_CODEC_KEYS' : 'API_KEYS';
     out({ key, entry }, () =>
       [
-        `key         ${key}`,
-        `API_KEYS    ${entry}`,
+        `${'key'.padEnd(variable.length)}  ${key}`,
+        `${variable}  ${entry}`,
         '',
-        'Give the key to the caller (it is shown once); add the entry to API_KEYS (entries are separated by ;).',
+        `Give the key to the caller (it is shown once); add the entry to ${variable} (entries are separated by ;).`,
       ].join('\n'),
     );
   });

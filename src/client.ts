@@ -37,11 +37,17 @@ import type {
   ProvisionStreamingSource,
   ResolveStreamingSource,
 } from './workflows';
-import { attachOrRefuse, describeRequest } from './client/provision';
-import { lastKnown, startOrAttach, type Started } from './client/runs';
+import { attachOrRefuse, CompensationPendingError, describeRequest } from './client/provision';
+import { lastKnown, startOrAttach, within, type Started, type WaitOptions } from './client/runs';
 
-export { RequestConflictError } from './client/provision';
-export type { Started } from './client/runs';
+export { CompensationPendingError, RequestConflictError } from './client/provision';
+export type { Started, WaitOptions } from './client/runs';
+
+/**
+ * A read-only run's (plan, resolve) time unless told: past its read's retries through an AEP
+ * outage; without a worker it times out then instead of waiting for one forever.
+ */
+const READ_ONLY_TIMEOUT_MS = 30 * 60_000;
 
 /**
  * The library provisioning systems call (docs/reference.md). Requests are validated before
@@ -72,9 +78,13 @@ export class ProvisioningClient {
 
   /**
    * Starts the provisioning of a request, or attaches to the open run of the same request; a
-   * different request in flight, or a teardown, is a RequestConflictError.
+   * different request in flight, or a teardown, is a RequestConflictError. `opts.signal` ends the
+   * wait for what the last run left (a query a worker answers): the run then starts without it.
    */
-  async startProvision(input: unknown): Promise<Started<typeof ProvisionStreamingSource>> {
+  async startProvision(
+    input: unknown,
+    opts: WaitOptions = {},
+  ): Promise<Started<typeof ProvisionStreamingSource>> {
     const req = this.validate(input);
     return startOrAttach<typeof ProvisionStreamingSource>(
       this,
@@ -84,7 +94,7 @@ export class ProvisioningClient {
         tries: 5,
         args: async () => {
           // What the source's last run left, from Temporal: AEP's lists may not show it yet.
-          const known = req.known ?? (await lastKnown(this, sourceWorkflowId(req)));
+          const known = req.known ?? (await lastKnown(this, sourceWorkflowId(req), opts));
           return [known ? { ...req, known } : req];
         },
         memo: { [REQUEST_MEMO]: req },
@@ -102,12 +112,13 @@ export class ProvisioningClient {
 
   /**
    * What provisioning this request would do (read-only, nothing is changed). `changes` is false
-   * when the source in AEP already matches the request.
+   * when the source in AEP already matches the request. The run times out after `opts.timeoutMs`
+   * (default READ_ONLY_TIMEOUT_MS): WorkflowFailedError with a TimeoutFailure cause.
    */
-  async plan(input: unknown): Promise<SourcePlan> {
+  async plan(input: unknown, opts: { timeoutMs?: number } = {}): Promise<SourcePlan> {
     const req = this.validate(input);
     const summary = `Plan streaming source "${req.name}" in sandbox ${req.sandbox}`;
-    return this.readOnly<typeof PlanStreamingSource>('plan', req, [req], summary);
+    return this.readOnly<typeof PlanStreamingSource>('plan', req, [req], summary, opts.timeoutMs);
   }
 
   /** Runs a read-only workflow (plan, resolve) under its own id and waits for its result. */
@@ -116,17 +127,19 @@ export class ProvisioningClient {
     key: SourceKey,
     args: Parameters<W>,
     staticSummary: string,
+    timeoutMs = READ_ONLY_TIMEOUT_MS,
   ): Promise<WorkflowResultType<W>> {
     return this.client.workflow.execute<W>(WorkflowType[kind], {
       taskQueue: this.config.TEMPORAL_TASK_QUEUE,
       workflowId: readOnlyWorkflowId(kind, key, randomUUID()),
       args,
       staticSummary,
+      workflowExecutionTimeout: timeoutMs,
     } as unknown as WorkflowStartOptions<W>);
   }
 
-  /** The source's last operation: its progress, result or failure. */
-  async status(name: string, sandbox = this.config.AEP_SANDBOX): Promise<SourceStatus> {
+  /** The source's last operation: its progress (unless `opts` ends the query), result or failure. */
+  async status(name: string, sandbox = this.config.AEP_SANDBOX, opts: WaitOptions = {}) {
     const workflowId = sourceWorkflowId({ ...this.place, sandbox, name });
     const handle = this.client.workflow.getHandle(workflowId);
     const desc = await handle.describe();
@@ -135,7 +148,9 @@ export class ProvisioningClient {
     const status: SourceStatus = { workflowId, runId: desc.runId, operation, execution };
     if (operation === 'provision') {
       // A run that failed before registering its query handler has no progress to report.
-      const progress = await handle.query(progressQuery).catch(() => undefined);
+      const progress = await within(this, opts, () => handle.query(progressQuery)).catch(
+        () => undefined,
+      );
       if (progress) status.progress = progress;
     }
     if (execution === 'COMPLETED') {
@@ -153,11 +168,13 @@ export class ProvisioningClient {
   /**
    * Starts the teardown of a source (by name, or by the flow id of one of its dataflows). A
    * provisioning of it still open is cancelled first (it compensates what it created) and
-   * awaited; `onWait` is told. A teardown already running is attached to.
+   * awaited; `onWait` is told. A teardown already running is attached to. When `opts.signal`
+   * ends the wait for the compensation first: CompensationPendingError, nothing started.
    */
   async startDeprovision(
     input: DeprovisionRequestInput,
     onWait: (message: string) => void = () => undefined,
+    opts: WaitOptions = {},
   ): Promise<Started<typeof DeprovisionStreamingSource>> {
     const req = parseDeprovisionRequest(input, this.place);
     const { imsOrg, sandbox } = req;
@@ -174,7 +191,7 @@ export class ProvisioningClient {
     const key = { imsOrg, sandbox, name };
     const workflowId = sourceWorkflowId(key);
     let cancelled = req.ifExists === true;
-    let known = req.known ?? (await lastKnown(this, workflowId));
+    let known = req.known ?? (await lastKnown(this, workflowId, opts));
     return startOrAttach<typeof DeprovisionStreamingSource>(
       this,
       {
@@ -198,9 +215,10 @@ export class ProvisioningClient {
         );
         const handle = this.client.workflow.getHandle(workflowId, open.runId);
         await handle.cancel();
-        await handle.result().catch(() => undefined);
+        await within(this, opts, () => handle.result()).catch(() => undefined);
+        if (opts.signal?.aborted) throw new CompensationPendingError(workflowId, open.runId);
         cancelled = true;
-        known = (await lastKnown(this, workflowId)) ?? known;
+        known = (await lastKnown(this, workflowId, opts)) ?? known;
         return false;
       },
     );

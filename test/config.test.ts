@@ -178,3 +178,69 @@ describe('the codec endpoint settings of the API', () => {
     ]);
   });
 });
+
+describe("the API's access and limits, checked together", () => {
+  const hash = 'a'.repeat(64);
+  const keys = { AEP_ORG_ID: valid.AEP_ORG_ID, API_KEYS: `ci:${hash}:prod` };
+  const problemsOf = (env: Record<string, string>) => {
+    try {
+      parseApiConfig(env);
+    } catch (err) {
+      return (err as ConfigError).problems;
+    }
+    return [];
+  };
+
+  test('API_CODEC_ANONYMOUS is refused off loopback, with every other such problem', () => {
+    expect(parseApiConfig({ ...keys, API_CODEC_ANONYMOUS: 'true' }).API_CODEC_ANONYMOUS).toBe(true);
+    expect(problemsOf({ ...keys, API_CODEC_ANONYMOUS: 'true', API_HOST: '::1' })).toEqual([]);
+    expect(
+      problemsOf({
+        ...keys,
+        API_HOST: '0.0.0.0',
+        API_CODEC_ANONYMOUS: 'true',
+        API_ALLOW_ANONYMOUS: 'true',
+        API_CODEC_KEYS: `ci:${hash}`,
+        API_MAX_WAIT_SECONDS: '120',
+        API_HEADERS_TIMEOUT_SECONDS: '40',
+      }),
+    ).toEqual([
+      'API_CODEC_KEYS: id ci is an id of API_KEYS too',
+      'API_ALLOW_ANONYMOUS=true is for local development: API_HOST must then be a loopback address, not 0.0.0.0',
+      'API_CODEC_ANONYMOUS=true lets whoever reaches the API decrypt every payload: API_HOST must then be a loopback address, not 0.0.0.0; elsewhere give the codec a key (API_CODEC_KEYS)',
+      'API_IDLE_TIMEOUT_SECONDS (90) must exceed API_MAX_WAIT_SECONDS (120): an answer being waited for is silent',
+      'API_HEADERS_TIMEOUT_SECONDS (40) must not exceed API_REQUEST_TIMEOUT_SECONDS (30), the time of the whole request',
+    ]);
+  });
+
+  test('codec keys: id:sha256hex, each bad entry named without its hash', () => {
+    expect(
+      parseApiConfig({ ...keys, API_CODEC_KEYS: `ui:${hash}; cli:${'b'.repeat(64)}` })
+        .API_CODEC_KEYS,
+    ).toEqual([
+      { id: 'ui', sha256: hash, sandboxes: [] },
+      { id: 'cli', sha256: 'b'.repeat(64), sandboxes: [] },
+    ]);
+    expect(problemsOf({ ...keys, API_CODEC_KEYS: `ui:${hash}:prod;ui:${hash};x:y` })).toEqual([
+      'API_CODEC_KEYS: entry 1 (ui) must be id:sha256hex',
+      'API_CODEC_KEYS: entry 3 (x) must be id:sha256hex',
+    ]);
+  });
+
+  test('the server limits: defaults, and each a positive number', () => {
+    const c = parseApiConfig(keys);
+    expect([
+      c.API_HEADERS_TIMEOUT_SECONDS,
+      c.API_REQUEST_TIMEOUT_SECONDS,
+      c.API_IDLE_TIMEOUT_SECONDS,
+      c.API_KEEP_ALIVE_TIMEOUT_SECONDS,
+      c.API_MAX_CONNECTIONS,
+    ]).toEqual([10, 30, 90, 5, 1000]);
+    expect(
+      problemsOf({ ...keys, API_MAX_CONNECTIONS: '0', API_KEEP_ALIVE_TIMEOUT_SECONDS: 'x' }),
+    ).toEqual([
+      'API_KEEP_ALIVE_TIMEOUT_SECONDS must be a number',
+      'API_MAX_CONNECTIONS must be positive',
+    ]);
+  });
+});

@@ -6,16 +6,19 @@ import { sandboxName } from '../request';
 import { ApiProblem, invalid } from './problems';
 
 /**
- * Who may call what: bearer API keys scoped to sandboxes, the rate limit (per key, per address
- * without one), the key check of every non-public route, and the codec endpoint's rule. Only each
- * key's sha256 is configured; a presented key's hash is compared with every one in constant time,
- * without early exit (keys are 32 random bytes: a fast hash is enough).
+ * Who may call what: bearer API keys scoped to sandboxes, codec keys for `/codec` only, the rate
+ * limit (per key, per address without one), the key check of every non-public route, and the
+ * codec endpoint's rule. Only each key's sha256 is configured; a presented key's hash is compared
+ * with every one in constant time, without early exit (keys are 32 random bytes: a fast hash is
+ * enough).
  */
 
 export interface Principal {
-  /** The key's id from API_KEYS, or `anonymous` (API_ALLOW_ANONYMOUS, local development). */
+  /** The key's id from API_KEYS or API_CODEC_KEYS, or `anonymous` (API_ALLOW_ANONYMOUS). */
   id: string;
   sandboxes: string[] | '*';
+  /** A key of API_CODEC_KEYS: it opens `/codec` and nothing else. */
+  codecOnly?: true;
 }
 
 const UNAUTHORIZED = {
@@ -35,15 +38,25 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Reachable without an API key (health, readiness, OpenAPI). */
     public?: boolean;
-    /** The codec endpoint: a key for every sandbox, or none with API_CODEC_ANONYMOUS. */
+    /** The codec endpoint: a codec key or a key for every sandbox (none: API_CODEC_ANONYMOUS). */
     codec?: boolean;
   }
 }
 
 export const sha256Hex = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
-export function createAuthenticator(keys: ApiKeyEntry[], allowAnonymous: boolean) {
-  const hashes = keys.map((k) => ({ entry: k, digest: Buffer.from(k.sha256, 'hex') }));
+export function createAuthenticator(
+  keys: ApiKeyEntry[],
+  allowAnonymous: boolean,
+  codecKeys: ApiKeyEntry[] = [],
+) {
+  const hashes = [
+    ...keys.map((k): [ApiKeyEntry, Principal] => [k, { id: k.id, sandboxes: k.sandboxes }]),
+    ...codecKeys.map((k): [ApiKeyEntry, Principal] => [
+      k,
+      { id: k.id, sandboxes: [], codecOnly: true },
+    ]),
+  ].map(([k, principal]) => ({ principal, digest: Buffer.from(k.sha256, 'hex') }));
   return function identify(authorization: string | undefined): Identified {
     if (authorization === undefined || authorization === '') {
       return allowAnonymous
@@ -53,18 +66,20 @@ export function createAuthenticator(keys: ApiKeyEntry[], allowAnonymous: boolean
     const m = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/.exec(authorization);
     if (!m) return { ok: false, reason: 'malformed' };
     const presented = Buffer.from(sha256Hex(m[1]!), 'hex');
-    const found = hashes.filter((h) => timingSafeEqual(presented, h.digest))[0]?.entry;
-    return found
-      ? { ok: true, principal: { id: found.id, sandboxes: found.sandboxes } }
-      : { ok: false, reason: 'unknown' };
+    const found = hashes.filter((h) => timingSafeEqual(presented, h.digest))[0]?.principal;
+    return found ? { ok: true, principal: found } : { ok: false, reason: 'unknown' };
   };
 }
 
-/** A new key and its API_KEYS entry (`aep-stream api-key`). */
-export function newApiKey(id: string, sandboxes: string[] | '*'): { key: string; entry: string } {
+/** A new key and its API_KEYS entry, or with `codec` its API_CODEC_KEYS entry (`aep-stream api-key`). */
+export function newApiKey(
+  id: string,
+  scope: string[] | '*' | 'codec',
+): { key: string; entry: string } {
   const key = `aeps_${randomBytes(32).toString('base64url')}`;
-  const scope = sandboxes === '*' ? '*' : sandboxes.join('|');
-  return { key, entry: `${id}:${sha256Hex(key)}:${scope}` };
+  const entry = `${id}:${sha256Hex(key)}`;
+  if (scope === 'codec') return { key, entry };
+  return { key, entry: `${entry}:${scope === '*' ? '*' : scope.join('|')}` };
 }
 
 /** Route options of the routes reachable without a key and without the rate limit. */
@@ -74,7 +89,11 @@ const forbidden = (what: string, detail: string) =>
   new ApiProblem(403, 'Forbidden', `This API key may not ${what}`, detail);
 
 export async function registerAccess(app: FastifyInstance, config: ApiConfig): Promise<void> {
-  const identify = createAuthenticator(config.API_KEYS, config.API_ALLOW_ANONYMOUS);
+  const identify = createAuthenticator(
+    config.API_KEYS,
+    config.API_ALLOW_ANONYMOUS,
+    config.API_CODEC_KEYS,
+  );
   // Who is calling, computed once: the rate limiter keys on it, the auth hook enforces it.
   const who = (request: FastifyRequest) =>
     (request.identified ??= identify(request.headers.authorization));
@@ -101,9 +120,9 @@ export async function registerAccess(app: FastifyInstance, config: ApiConfig): P
     const { public: open, codec } = request.routeOptions.config;
     if (open) return;
     const w = who(request);
-    // Payloads belong to no sandbox: decrypting them takes a key for every sandbox, or none with
-    // API_CODEC_ANONYMOUS (the Temporal UI can forward only its own login's token).
-    if (codec && !(w.ok && w.principal.sandboxes === '*')) {
+    // Payloads belong to no sandbox: decrypting them takes a codec key or a key for every
+    // sandbox, or none with API_CODEC_ANONYMOUS (loopback only).
+    if (codec && !(w.ok && (w.principal.sandboxes === '*' || w.principal.codecOnly))) {
       if (config.API_CODEC_ANONYMOUS) {
         request.principal = { id: 'codec-anonymous', sandboxes: '*' };
         return;
@@ -111,9 +130,15 @@ export async function registerAccess(app: FastifyInstance, config: ApiConfig): P
       if (w.ok) {
         throw forbidden(
           'use the codec endpoint',
-          `key ${w.principal.id} is scoped to ${(w.principal.sandboxes as string[]).join(', ')}; payloads belong to no sandbox, so the codec takes a key for every sandbox (*)`,
+          `key ${w.principal.id} is scoped to ${(w.principal.sandboxes as string[]).join(', ')}; payloads belong to no sandbox, so the codec takes a codec key (API_CODEC_KEYS) or a key for every sandbox (*)`,
         );
       }
+    }
+    if (!codec && w.ok && w.principal.codecOnly) {
+      throw forbidden(
+        'call the API',
+        `key ${w.principal.id} is a codec key (API_CODEC_KEYS): it opens /codec only`,
+      );
     }
     if (!w.ok) {
       throw new ApiProblem(

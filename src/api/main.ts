@@ -32,6 +32,7 @@ async function main(): Promise<void> {
         ? {
             codecEndpoint: `${app.listeningOrigin}${CODEC_PREFIX}`,
             codecOrigins: config.API_CODEC_ORIGINS,
+            codecKeys: config.API_CODEC_KEYS.map((k) => k.id),
             codecAnonymous: config.API_CODEC_ANONYMOUS,
           }
         : {}),

@@ -143,6 +143,9 @@ const SOURCE_ITEM = {
       '202': ACCEPTED,
       ...ERRORS,
       ...WORKFLOW_FAILURE,
+      '503': problem(
+        'Temporal is not reachable (TemporalUnavailable), or the open provisioning it cancelled was still compensating after API_MAX_WAIT_SECONDS (CompensationPending): the teardown has not started; retry after Retry-After',
+      ),
     },
   },
 };
@@ -155,7 +158,13 @@ const PATHS = {
       operationId: 'planSource',
       summary: 'What a PUT of this body would do, per resource',
       requestBody: PUT_BODY,
-      responses: { '200': ok('The plan', ref('SourcePlan')), ...ERRORS },
+      responses: {
+        '200': ok('The plan', ref('SourcePlan')),
+        ...ERRORS,
+        '503': problem(
+          'Temporal is not reachable (TemporalUnavailable), or no plan within API_MAX_WAIT_SECONDS (PlanTimedOut); retry after Retry-After',
+        ),
+      },
     },
   },
   '/v1/sources': {

@@ -94,6 +94,9 @@ export const noSuchSource = (sandbox: string, name: string) =>
     `No provisioning of "${name}" in sandbox ${sandbox}`,
   );
 
+/** `Retry-After` of a wait that ran out (seconds): a retry waits again, up to the cap. */
+export const RETRY_AFTER = '10';
+
 export const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Unknown endpoints and every error a route throws answer with a problem document. */

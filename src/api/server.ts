@@ -1,13 +1,20 @@
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import type { Writable } from 'node:stream';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyHttpOptions, type FastifyInstance } from 'fastify';
 import type { ProvisioningClient } from '../client';
 import type { ApiConfig } from '../config';
 import { registerCodecRoutes } from '../codec/endpoint';
 import { workflowPollers } from '../connection';
 import { publicRoute, registerAccess } from './auth';
 import { buildOpenApi } from './openapi';
-import { ApiProblem, errorMessage, registerProblemHandlers, sendProblem } from './problems';
+import {
+  ApiProblem,
+  errorMessage,
+  invalid,
+  registerProblemHandlers,
+  sendProblem,
+} from './problems';
 import { registerSourceRoutes } from './routes/source';
 import { registerSourceListRoutes } from './routes/sources';
 
@@ -29,9 +36,29 @@ export async function buildApi({ config, client, logStream }: BuildApiOptions) {
 
   // JSON only: fastify's default text/plain parser would hand a string to the routes (415 instead).
   app.removeContentTypeParser('text/plain');
+  // Fastify's JSON parser (__proto__ refused), and a bound on nesting: nothing here nests deeper,
+  // and a deeper document would exhaust the stack of what serializes it.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    parseJson(request, body as string, (err: Error | null, value?: unknown) => {
+      if (err) done(err, undefined);
+      else if (depthOf(value) > MAX_JSON_DEPTH) {
+        done(invalid([`the body nests deeper than ${MAX_JSON_DEPTH} levels`]), undefined);
+      } else done(null, value);
+    }),
+  );
 
   app.addHook('onSend', async (request, reply) => {
-    void reply.header('x-request-id', String(request.id));
+    void reply.headers({
+      'x-request-id': String(request.id),
+      // Answers hold results and ids: never cached, never sniffed as another type.
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
+    // Refused before its body was read (no key, rate limit, too large): close, so the unread
+    // rest of the body holds no connection.
+    if (!request.raw.complete) void reply.header('connection', 'close');
   });
 
   await registerAccess(app, config);
@@ -41,13 +68,42 @@ export async function buildApi({ config, client, logStream }: BuildApiOptions) {
     routes(app, client, config);
   }
   registerCodecRoutes(app, config);
+  app.server.maxConnections = config.API_MAX_CONNECTIONS;
 
   return app;
 }
 
-function serverOptions(config: ApiConfig, logStream?: Writable): FastifyServerOptions {
+/** Deepest JSON body taken (a request with a smoke record nests about 10). */
+const MAX_JSON_DEPTH = 64;
+
+/** Nesting depth of a parsed JSON value, walked without recursion; stops past MAX_JSON_DEPTH. */
+export function depthOf(value: unknown): number {
+  let deepest = 0;
+  const todo: Array<[unknown, number]> = [[value, 1]];
+  while (todo.length > 0 && deepest <= MAX_JSON_DEPTH) {
+    const [v, depth] = todo.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    for (const child of Object.values(v)) todo.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/** Node's limits on slow and greedy clients (docs/api.md, "Limits"). */
+function serverOptions(config: ApiConfig, logStream?: Writable): FastifyHttpOptions<Server> {
+  const ms = (seconds: number) => seconds * 1000;
   return {
     bodyLimit: config.API_BODY_LIMIT_BYTES,
+    requestTimeout: ms(config.API_REQUEST_TIMEOUT_SECONDS),
+    connectionTimeout: ms(config.API_IDLE_TIMEOUT_SECONDS),
+    keepAliveTimeout: ms(config.API_KEEP_ALIVE_TIMEOUT_SECONDS),
+    // A busy client's connection is renewed now and then (spread over instances behind a balancer).
+    maxRequestsPerSocket: 1000,
+    http: {
+      headersTimeout: ms(config.API_HEADERS_TIMEOUT_SECONDS),
+      // Node checks both timeouts on this tick (its default, 30 s, would let them run that late).
+      connectionsCheckingInterval: 1000,
+    },
     routerOptions: { maxParamLength: 2048 },
     requestIdHeader: false,
     genReqId: (req) => {

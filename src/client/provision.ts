@@ -22,6 +22,23 @@ export class RequestConflictError extends Error {
 }
 
 /**
+ * A teardown waited for the open provisioning it cancelled, and that run had not finished
+ * compensating when the wait ended (no worker, say): the teardown has not started. The
+ * cancellation stands; asking for the teardown again once the run has ended starts it.
+ */
+export class CompensationPendingError extends Error {
+  constructor(
+    readonly workflowId: string,
+    readonly runId: string,
+  ) {
+    super(
+      `The open provisioning of ${workflowId} (run ${runId}) was cancelled and is still compensating; the teardown starts once it has ended: ask again then`,
+    );
+    this.name = 'CompensationPendingError';
+  }
+}
+
+/**
  * Whether to attach to the open run `open` of the source of `req`: yes when it provisions the same
  * request; a different request in flight, or a teardown, is a RequestConflictError.
  */

@@ -83,6 +83,17 @@ function describeRun(pc: ProvisioningClient, workflowId: string) {
     });
 }
 
+/** Waits on runs: `wait`'s calls to Temporal are cancelled when `signal` aborts. */
+export interface WaitOptions {
+  signal?: AbortSignal;
+}
+
+export const within = <T>(
+  pc: ProvisioningClient,
+  { signal }: WaitOptions,
+  wait: () => Promise<T>,
+) => (signal ? pc.client.withAbortSignal(signal, wait) : wait());
+
 /**
  * The ids the source's latest run holds: a provisioning's result, or for one that failed or was
  * cancelled, its progress (what compensation deleted is then simply gone); a teardown's kept
@@ -92,6 +103,7 @@ function describeRun(pc: ProvisioningClient, workflowId: string) {
 export async function lastKnown(
   pc: ProvisioningClient,
   workflowId: string,
+  opts: WaitOptions = {},
 ): Promise<KnownResources | undefined> {
   const run = await describeRun(pc, workflowId);
   const status = run?.status.name;
@@ -113,7 +125,8 @@ export async function lastKnown(
     const result = await handle.result();
     return knownOf((field) => result[field]);
   }
-  const p = await handle.query(progressQuery).catch(() => undefined);
+  // A closed run answers queries through a worker: none, and this waits (bounded by `opts`).
+  const p = await within(pc, opts, () => handle.query(progressQuery)).catch(() => undefined);
   return p && knownOf((field) => p.resources[KNOWN_KINDS[field]]?.id);
 }
 

@@ -7,7 +7,7 @@ export interface ApiKeyEntry {
   id: string;
   /** sha256 of the key, hex (the key itself is never stored). */
   sha256: string;
-  /** Sandboxes the key may touch; `*` = all. */
+  /** Sandboxes the key may touch; `*` = all; none for a codec key (API_CODEC_KEYS). */
   sandboxes: string[] | '*';
 }
 
@@ -25,8 +25,21 @@ export const apiFields = {
   API_BODY_LIMIT_BYTES: positiveInt('API_BODY_LIMIT_BYTES').default(262_144),
   /** Requests per minute per API key (per client address for requests without a valid key). */
   API_RATE_LIMIT_PER_MINUTE: positiveInt('API_RATE_LIMIT_PER_MINUTE').default(600),
-  /** Longest `Prefer: wait=<s>` honoured; longer waits are cut to it. */
+  /**
+   * The longest any request waits on a run (`Prefer: wait=<s>`, a compensation before a
+   * teardown, a plan, a progress query); longer waits are cut to it.
+   */
   API_MAX_WAIT_SECONDS: positiveInt('API_MAX_WAIT_SECONDS').default(60),
+  /** A request's headers must arrive within it (else 408 and the connection is closed). */
+  API_HEADERS_TIMEOUT_SECONDS: positiveInt('API_HEADERS_TIMEOUT_SECONDS').default(10),
+  /** A request's headers and body must arrive within it: a slow body is cut (408, closed). */
+  API_REQUEST_TIMEOUT_SECONDS: positiveInt('API_REQUEST_TIMEOUT_SECONDS').default(30),
+  /** A connection silent this long is closed: above API_MAX_WAIT_SECONDS (a wait is silent). */
+  API_IDLE_TIMEOUT_SECONDS: positiveInt('API_IDLE_TIMEOUT_SECONDS').default(90),
+  /** A kept-alive connection with no new request is closed after it. */
+  API_KEEP_ALIVE_TIMEOUT_SECONDS: positiveInt('API_KEEP_ALIVE_TIMEOUT_SECONDS').default(5),
+  /** Connections open at once; one more is closed at once. */
+  API_MAX_CONNECTIONS: positiveInt('API_MAX_CONNECTIONS').default(1000),
 };
 
 /** The Temporal UI on loopback: the compose stack's (8080) and the dev server's (8233). */
@@ -48,31 +61,48 @@ export const codecEndpointFields = {
       ),
     )
     .prefault(DEFAULT_CODEC_ORIGINS),
+  /** Hashed keys that open `/codec` only, `id:sha256hex;…` (`aep-stream api-key --codec`). */
+  API_CODEC_KEYS: parsedBy(parseCodecKeys, 'entries').default([]),
   /**
-   * `/codec` answers without an API key: for a Temporal UI without a login of its own, which
-   * cannot send one. Whoever reaches the API can then decrypt payloads.
+   * `/codec` answers without a key: for a Temporal UI without a login of its own on this machine.
+   * Whoever reaches the API can then decrypt payloads, so it is refused off loopback.
    */
   API_CODEC_ANONYMOUS: flag('API_CODEC_ANONYMOUS').default(false),
 };
 
-const API_KEY_ENTRY =
-  /^([A-Za-z0-9_.-]{1,64}):([0-9a-f]{64}):(\*|[a-z0-9][a-z0-9-]{0,63}(?:\|[a-z0-9][a-z0-9-]{0,63})*)$/;
+const KEY = '([A-Za-z0-9_.-]{1,64}):([0-9a-f]{64})';
+const SCOPE = '(\\*|[a-z0-9][a-z0-9-]{0,63}(?:\\|[a-z0-9][a-z0-9-]{0,63})*)';
 
 /** Parses API_KEYS; a problem never repeats the hash. */
-export function parseApiKeys(raw: string): { entries: ApiKeyEntry[]; problems: string[] } {
+export function parseApiKeys(raw: string) {
+  const shape = 'id:sha256hex:sandbox|sandbox or id:sha256hex:*';
+  return parseKeys(raw, 'API_KEYS', new RegExp(`^${KEY}:${SCOPE}$`), shape);
+}
+
+/** Parses API_CODEC_KEYS: keys of no sandbox, for `/codec` only. */
+export function parseCodecKeys(raw: string) {
+  return parseKeys(raw, 'API_CODEC_KEYS', new RegExp(`^${KEY}$`), 'id:sha256hex');
+}
+
+function parseKeys(
+  raw: string,
+  variable: string,
+  entry: RegExp,
+  shape: string,
+): { entries: ApiKeyEntry[]; problems: string[] } {
   const entries: ApiKeyEntry[] = [];
   const problems: string[] = [];
   splitList(raw, ';').forEach((part, i) => {
-    const m = API_KEY_ENTRY.exec(part);
+    const m = entry.exec(part);
     if (!m) {
-      problems.push(
-        `API_KEYS: entry ${i + 1} (${part.split(':')[0]?.slice(0, 64) ?? ''}) must be id:sha256hex:sandbox|sandbox or id:sha256hex:*`,
-      );
+      const id = part.split(':')[0]?.slice(0, 64) ?? '';
+      problems.push(`${variable}: entry ${i + 1} (${id}) must be ${shape}`);
       return;
     }
-    const [, id, sha256, scope] = m as unknown as [string, string, string, string];
-    if (entries.some((e) => e.id === id)) problems.push(`API_KEYS: id ${id} appears twice`);
-    entries.push({ id, sha256, sandboxes: scope === '*' ? '*' : scope.split('|') });
+    const [, id, sha256, scope] = m as unknown as [string, string, string, string?];
+    if (entries.some((e) => e.id === id)) problems.push(`${variable}: id ${id} appears twice`);
+    const sandboxes = scope === undefined ? [] : scope === '*' ? '*' : scope.split('|');
+    entries.push({ id, sha256, sandboxes });
   });
   return { entries, problems };
 }
@@ -93,25 +123,62 @@ function isOrigin(o: string): boolean {
   }
 }
 
-/** Who may call: keys are needed unless anonymous access is allowed, and that only on loopback. */
+/**
+ * Who may call, and how long the server waits: keys are needed unless anonymous access is
+ * allowed, and anonymous access (to the API or to `/codec`) only on loopback; an id names one
+ * key; a silent connection outlives the longest wait, and headers arrive within the time of the
+ * whole request.
+ */
 export function checkApiAccess(
-  c: { API_KEYS: ApiKeyEntry[]; API_ALLOW_ANONYMOUS: boolean; API_HOST: string },
+  c: {
+    API_KEYS: ApiKeyEntry[];
+    API_CODEC_KEYS: ApiKeyEntry[];
+    API_ALLOW_ANONYMOUS: boolean;
+    API_CODEC_ANONYMOUS: boolean;
+    API_HOST: string;
+    API_MAX_WAIT_SECONDS: number;
+    API_IDLE_TIMEOUT_SECONDS: number;
+    API_HEADERS_TIMEOUT_SECONDS: number;
+    API_REQUEST_TIMEOUT_SECONDS: number;
+  },
   ctx: z.RefinementCtx,
 ): void {
+  const issue = (variable: string, message: string) =>
+    ctx.addIssue({ code: 'custom', path: [variable], message });
   if (c.API_KEYS.length === 0 && !c.API_ALLOW_ANONYMOUS) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['API_KEYS'],
-      message:
-        'API_KEYS is empty: add a key (aep-stream api-key --sandbox <sandbox>), or set API_ALLOW_ANONYMOUS=true for local development',
-    });
+    issue(
+      'API_KEYS',
+      'API_KEYS is empty: add a key (aep-stream api-key --sandbox <sandbox>), or set API_ALLOW_ANONYMOUS=true for local development',
+    );
+  }
+  for (const { id } of c.API_CODEC_KEYS) {
+    if (c.API_KEYS.some((k) => k.id === id)) {
+      issue('API_CODEC_KEYS', `API_CODEC_KEYS: id ${id} is an id of API_KEYS too`);
+    }
   }
   const loopback = /^127\./.test(c.API_HOST) || c.API_HOST === '::1';
   if (c.API_ALLOW_ANONYMOUS && !loopback) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['API_ALLOW_ANONYMOUS'],
-      message: `API_ALLOW_ANONYMOUS=true is for local development: API_HOST must then be a loopback address, not ${c.API_HOST}`,
-    });
+    issue(
+      'API_ALLOW_ANONYMOUS',
+      `API_ALLOW_ANONYMOUS=true is for local development: API_HOST must then be a loopback address, not ${c.API_HOST}`,
+    );
+  }
+  if (c.API_CODEC_ANONYMOUS && !loopback) {
+    issue(
+      'API_CODEC_ANONYMOUS',
+      `API_CODEC_ANONYMOUS=true lets whoever reaches the API decrypt every payload: API_HOST must then be a loopback address, not ${c.API_HOST}; elsewhere give the codec a key (API_CODEC_KEYS)`,
+    );
+  }
+  if (c.API_IDLE_TIMEOUT_SECONDS <= c.API_MAX_WAIT_SECONDS) {
+    issue(
+      'API_IDLE_TIMEOUT_SECONDS',
+      `API_IDLE_TIMEOUT_SECONDS (${c.API_IDLE_TIMEOUT_SECONDS}) must exceed API_MAX_WAIT_SECONDS (${c.API_MAX_WAIT_SECONDS}): an answer being waited for is silent`,
+    );
+  }
+  if (c.API_HEADERS_TIMEOUT_SECONDS > c.API_REQUEST_TIMEOUT_SECONDS) {
+    issue(
+      'API_HEADERS_TIMEOUT_SECONDS',
+      `API_HEADERS_TIMEOUT_SECONDS (${c.API_HEADERS_TIMEOUT_SECONDS}) must not exceed API_REQUEST_TIMEOUT_SECONDS (${c.API_REQUEST_TIMEOUT_SECONDS}), the time of the whole request`,
+    );
   }
 }

@@ -90,6 +90,35 @@ describe('security', () => {
     expect((await api.call('GET', path(name))).status).toBe(404);
   });
 
+  test('a body nested 10,000 deep (a smoke record) is a 422 problem, not a 500; nothing starts', async () => {
+    const name = uniqueName('deep');
+    const record = `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`;
+    const raw = JSON.stringify({ ...body(name), smokeTest: { record: 0 } }).replace(
+      '"record":0',
+      `"record":${record}`,
+    );
+    for (const [method, url] of [
+      ['PUT', path(name)],
+      ['POST', `${path(name)}/plan`],
+    ] as const) {
+      const res = await api.call(method, url, { raw });
+      expect([res.status, res.body.type, res.body.errors]).toEqual([
+        422,
+        'urn:aep-stream:problem:InvalidRequest',
+        ['the body nests deeper than 64 levels'],
+      ]);
+    }
+    expect((await api.call('GET', path(name))).status).toBe(404);
+    // 64 levels are taken.
+    const deepest = `${'{"a":'.repeat(62)}1${'}'.repeat(62)}`;
+    await api.stack.withWorker(async () => {
+      const plan = await api.call('POST', `${path(name)}/plan`, {
+        raw: raw.replace(record, deepest),
+      });
+      expect([plan.status, plan.body.changes]).toEqual([200, true]);
+    });
+  });
+
   test('names as people write them are sources (%2F included); . .. and control characters are refused', async () => {
     // A name may hold `/` (AEP accepts it): percent-encoded in the path, it is one segment.
     for (const p of ['/v1/sandboxes/prod/sources/a%2Fb', '/v1/sandboxes/prod/sources/..%2Fetc']) {

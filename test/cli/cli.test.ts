@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createAuthenticator } from '../../src/api/auth';
 import { cleanMessage } from '../../src/cli/output';
-import { parseApiKeys } from '../../src/config';
+import { parseApiKeys, parseCodecKeys } from '../../src/config';
 import { freshTaskQueue } from '../harness/temporal';
 import { SCHEMA_ID, startStack, type Stack } from '../harness/stack';
 import { sourceIdOf } from '../harness/ids';
@@ -163,6 +163,20 @@ test('api-key prints a key once and an API_KEYS entry that authenticates it, has
   });
   expect(identify(`Bearer ${key}x`)).toEqual({ ok: false, reason: 'unknown' });
   expect((await cli(['api-key', '--id', 'x'])).code).toBe(2);
+});
+
+test('api-key --codec prints an API_CODEC_KEYS entry: a key of no sandbox, for /codec', async () => {
+  const run = await cli(['--json', 'api-key', '--id', 'ui', '--codec']);
+  expect(run.code).toBe(0);
+  const { key, entry } = JSON.parse(run.stdout);
+  const parsed = parseCodecKeys(entry);
+  expect(parsed.problems).toEqual([]);
+  const identify = createAuthenticator([], false, parsed.entries);
+  expect(identify(`Bearer ${key}`)).toEqual({
+    ok: true,
+    principal: { id: 'ui', sandboxes: [], codecOnly: true },
+  });
+  expect((await cli(['api-key', '--id', 'x', '--codec', '--all-sandboxes'])).code).toBe(2);
 });
 
 test('failure messages end cleanly', () => {

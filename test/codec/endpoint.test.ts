@@ -21,6 +21,7 @@ const UI = 'http://127.0.0.1:8233';
 const KEYS = {
   all: 'aeps_codec-test-all-key-0123456789abcdef0123456',
   prod: 'aeps_codec-test-prod-key-0123456789abcdef012345',
+  codec: 'aeps_codec-test-codec-key-0123456789abcdef01234',
 };
 const OLD = randomBytes(32).toString('base64');
 const CURRENT = randomBytes(32).toString('base64');
@@ -39,6 +40,7 @@ async function startApi(env: Record<string, string>): Promise<Running> {
     LOG_LEVEL: 'warn',
     API_HOST: '127.0.0.1',
     API_KEYS: `all:${sha256Hex(KEYS.all)}:*;prod:${sha256Hex(KEYS.prod)}:prod`,
+    API_CODEC_KEYS: `ui:${sha256Hex(KEYS.codec)}`,
     API_CODEC_ORIGINS: UI,
     ...env,
   });
@@ -206,6 +208,23 @@ describe('the codec endpoint (/codec on the HTTP API)', () => {
       { authorization: 'Bearer aeps_nope' },
     );
     expect(wrong.status).toBe(401);
+  });
+
+  test('a codec key (API_CODEC_KEYS) opens /codec and nothing else; an unknown one is 401', async () => {
+    const codecKey = { authorization: `Bearer ${KEYS.codec}`, origin: UI };
+    const enc = await post(api, 'encode', { payloads: [plainJson()] }, codecKey);
+    expect([enc.status, enc.headers.get('access-control-allow-origin')]).toEqual([200, UI]);
+    expect((await post(api, 'decode', enc.body, codecKey)).body).toEqual({
+      payloads: [plainJson()],
+    });
+    const wrong = await post(api, 'decode', enc.body, { authorization: `Bearer ${KEYS.codec}x` });
+    expect([wrong.status, wrong.body.type]).toEqual([401, 'urn:aep-stream:problem:Unauthorized']);
+    for (const path of ['/v1/sources', '/v1/sandboxes/prod/sources/x']) {
+      const res = await fetch(`${api.base}${path}`, { headers: codecKey });
+      const problem = (await res.json()) as { type: string; detail: string };
+      expect([res.status, problem.type]).toEqual([403, 'urn:aep-stream:problem:Forbidden']);
+      expect(problem.detail).toBe('key ui is a codec key (API_CODEC_KEYS): it opens /codec only');
+    }
   });
 
   describe('CORS for the Temporal UI', () => {

@@ -228,8 +228,8 @@ describeUi(title, () => {
  * Payload encryption, seen from the UI (docs/encryption.md): a dev server whose Web UI is pointed
  * at the HTTP API's codec endpoint (`--ui-codec-endpoint`, the dev server's spelling of the UI's
  * TEMPORAL_CODEC_ENDPOINT), a worker and a client with a key. What Temporal holds is encrypted;
- * the browser asks the codec endpoint (CORS, no API key: API_CODEC_ANONYMOUS, as the compose
- * stack's UI needs) and shows the workflow's input decrypted.
+ * the browser asks the codec endpoint (CORS, no API key: API_CODEC_ANONYMOUS, UI and API on one
+ * machine's loopback) and shows the workflow's input decrypted.
  */
 const codecTitle = haveChromium
   ? 'the Temporal UI with the codec endpoint, in headless Chromium'

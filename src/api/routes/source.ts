@@ -1,8 +1,9 @@
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
-import type { Workflow, WorkflowResultType } from '@temporalio/common';
+import { TimeoutFailure, type Workflow, type WorkflowResultType } from '@temporalio/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import {
+  CompensationPendingError,
   summarizeFailure,
   type ProvisioningClient,
   type SourceStatus,
@@ -12,14 +13,22 @@ import type { ApiConfig } from '../../config';
 import { workflowPollers } from '../../connection';
 import { InvalidRequestError, provisionRequestSchema } from '../../request';
 import { authorize } from '../auth';
-import { invalid, leftoversOf, noSuchSource, workflowFailureProblem } from '../problems';
+import {
+  ApiProblem,
+  invalid,
+  leftoversOf,
+  noSuchSource,
+  RETRY_AFTER,
+  workflowFailureProblem,
+} from '../problems';
 import type { operationSchema, sourceStatusSchema } from '../schemas';
 import type { RouteModule } from '../server';
 
 /**
  * The routes of one source: PUT provisions it to the body's desired state, DELETE tears it down
  * (each answered with the operation started or attached to), GET reads its latest run, POST
- * …/plan says what a PUT would do (read-only). The path is checked before any lookup.
+ * …/plan says what a PUT would do (read-only). The path is checked before any lookup. Every wait
+ * on a run (a worker's answer) ends API_MAX_WAIT_SECONDS after the request came.
  */
 
 type Operation = z.infer<typeof operationSchema>;
@@ -32,7 +41,18 @@ export const sourcePath = (sandbox: string, name: string) =>
   `/v1/sandboxes/${encodeURIComponent(sandbox)}/sources/${encodeURIComponent(name)}`;
 
 export const registerSourceRoutes: RouteModule = (app, client, config) => {
-  const answer = operationAnswerer(client, config);
+  const warning = workerWarning(client, config.TEMPORAL_TASK_QUEUE);
+  const answer = operationAnswerer(config, warning);
+  /** Milliseconds left of the request's API_MAX_WAIT_SECONDS. */
+  const left = (reply: FastifyReply) =>
+    Math.max(0, Math.floor(config.API_MAX_WAIT_SECONDS * 1000 - reply.elapsedTime));
+  const bounded = (reply: FastifyReply) => ({ signal: AbortSignal.timeout(left(reply)) });
+  /** The detail of a wait that ran out, naming a missing worker when none polls. */
+  const ranOut = async (detail: string) => {
+    const why = await warning();
+    return why ? `${detail}; ${why}` : detail;
+  };
+  const retry = { 'retry-after': RETRY_AFTER };
 
   app.put(SOURCE, async (request, reply) => {
     const path = sourceParams(request);
@@ -53,28 +73,60 @@ export const registerSourceRoutes: RouteModule = (app, client, config) => {
       problems.push(...err.problems);
     }
     if (problems.length > 0) throw invalid(problems);
-    return answer(request, reply, 'provision', path, await client.startProvision(input));
+    const started = await client.startProvision(input, bounded(reply));
+    return answer(request, reply, 'provision', path, started);
   });
 
   app.delete(SOURCE, async (request, reply) => {
     const path = sourceParams(request, true);
     const deleteDataset = deleteDatasetParam(request.query);
-    const started = await client.startDeprovision({ ...path, deleteDataset });
-    return answer(request, reply, 'deprovision', path, started);
+    try {
+      const started = await client.startDeprovision(
+        { ...path, deleteDataset },
+        undefined,
+        bounded(reply),
+      );
+      return answer(request, reply, 'deprovision', path, started);
+    } catch (err) {
+      if (!(err instanceof CompensationPendingError)) throw err;
+      throw new ApiProblem(
+        503,
+        'CompensationPending',
+        'The open provisioning is still compensating; the teardown has not started',
+        await ranOut(`${err.message} (waited ${config.API_MAX_WAIT_SECONDS} s)`),
+        { workflowId: err.workflowId, runId: err.runId },
+        retry,
+      );
+    }
   });
 
-  app.get(SOURCE, async (request) => {
+  app.get(SOURCE, async (request, reply) => {
     const path = sourceParams(request, true);
     try {
-      return statusDoc(path, await client.status(path.name, path.sandbox));
+      return statusDoc(path, await client.status(path.name, path.sandbox, bounded(reply)));
     } catch (err) {
       throw err instanceof WorkflowNotFoundError ? noSuchSource(path.sandbox, path.name) : err;
     }
   });
 
-  app.post(`${SOURCE}/plan`, async (request) =>
-    client.plan({ ...(request.body ?? {}), ...sourceParams(request, true) }),
-  );
+  // A plan is a read with no resource of its own to poll: it ends within the wait (its run
+  // times out then), or answers 503 to retry.
+  app.post(`${SOURCE}/plan`, async (request, reply) => {
+    const input = { ...(request.body ?? {}), ...sourceParams(request, true) };
+    try {
+      return await client.plan(input, { timeoutMs: Math.max(1000, left(reply)) });
+    } catch (err) {
+      if (!(err instanceof WorkflowFailedError && err.cause instanceof TimeoutFailure)) throw err;
+      throw new ApiProblem(
+        503,
+        'PlanTimedOut',
+        'The plan did not finish in time',
+        await ranOut(`No plan within ${config.API_MAX_WAIT_SECONDS} s (API_MAX_WAIT_SECONDS)`),
+        {},
+        retry,
+      );
+    }
+  });
 };
 
 const NAME_ONLY = provisionRequestSchema.pick({ name: true, sandbox: true });
@@ -137,15 +189,10 @@ function preferredWait(header: string | string[] | undefined, max: number): numb
   return m ? Math.min(Number(m[1]), max) : 0;
 }
 
-/**
- * The answer to an operation started or attached to: with `Prefer: wait=<s>` its outcome when it
- * ends in time, otherwise 202 with its Location (warning when no worker polls the task queue).
- */
-function operationAnswerer(client: ProvisioningClient, config: ApiConfig) {
-  const queue = config.TEMPORAL_TASK_QUEUE;
+/** A warning when no worker polls the task queue; the poller count is cached for 5 s. */
+function workerWarning(client: ProvisioningClient, queue: string) {
   let pollers: { at: number; count: number } | undefined;
-  // A warning when no worker polls the task queue; the poller count is cached for 5 s.
-  const workerWarning = async (): Promise<string | undefined> => {
+  return async (): Promise<string | undefined> => {
     if (!pollers || Date.now() - pollers.at > 5000) {
       const count = await workflowPollers(client.client, queue).catch(() => undefined);
       if (count === undefined) return undefined;
@@ -155,6 +202,14 @@ function operationAnswerer(client: ProvisioningClient, config: ApiConfig) {
       ? undefined
       : `no worker is polling task queue "${queue}": the run waits until one starts (npm run worker)`;
   };
+}
+
+/**
+ * The answer to an operation started or attached to: with `Prefer: wait=<s>` its outcome when it
+ * ends in time (counted from the request's arrival), otherwise 202 with its Location (`warning`
+ * when no worker polls the task queue).
+ */
+function operationAnswerer(config: ApiConfig, warning: () => Promise<string | undefined>) {
   return async <W extends Workflow>(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -165,7 +220,7 @@ function operationAnswerer(client: ProvisioningClient, config: ApiConfig) {
     const wait = preferredWait(request.headers.prefer, config.API_MAX_WAIT_SECONDS);
     if (wait > 0) {
       void reply.header('preference-applied', `wait=${wait}`);
-      const outcome = await waitFor(started, wait);
+      const outcome = await waitFor(started, Math.floor(wait * 1000 - reply.elapsedTime));
       if (outcome) return reply.code(200).send(outcome.result);
     }
     const self = sourcePath(sandbox, name);
@@ -177,30 +232,28 @@ function operationAnswerer(client: ProvisioningClient, config: ApiConfig) {
       runId: started.runId,
       started: started.started,
       status: 'RUNNING',
-      warning: await workerWarning(),
+      warning: await warning(),
       links: { self },
     };
     return reply.code(202).header('location', self).send(op);
   };
 }
 
-/** The run's result if it ends within `seconds` (else undefined), its failure as a problem. */
+/** The run's result if it ends within `ms` (else undefined), its failure as a problem. */
 async function waitFor<W extends Workflow>(
   started: Started<W>,
-  seconds: number,
+  ms: number,
 ): Promise<{ result: WorkflowResultType<W> } | undefined> {
+  if (ms <= 0) return undefined;
   const { handle } = started;
-  const ctrl = new AbortController();
-  const timer = setTimeout(() => ctrl.abort(), seconds * 1000);
+  const signal = AbortSignal.timeout(ms);
   try {
-    return { result: await handle.client.withAbortSignal(ctrl.signal, () => handle.result()) };
+    return { result: await handle.client.withAbortSignal(signal, () => handle.result()) };
   } catch (err) {
     if (err instanceof WorkflowFailedError) {
       throw workflowFailureProblem(summarizeFailure(err), started);
     }
-    if (ctrl.signal.aborted) return undefined;
+    if (signal.aborted) return undefined;
     throw err;
-  } finally {
-    clearTimeout(timer);
   }
 }
