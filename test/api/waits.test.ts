@@ -105,7 +105,9 @@ describe('with no worker running, every answer comes within API_MAX_WAIT_SECONDS
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe('10');
     expect(res.body.type).toBe('urn:aep-stream:problem:PlanTimedOut');
-    expect(res.body.detail).toMatch(/no worker is polling/);
+    // Whether it adds "no worker is polling" depends on the server's poller list, which keeps
+    // the worker of the test before for a minute: the PUT test checks that hint.
+    expect(res.body.detail).toMatch(/^No plan within 3 s/);
     expect(ms).toBeLessThan(BOUND);
   });
 });
