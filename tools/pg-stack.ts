@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
   chownSync,
   createWriteStream,
@@ -317,7 +318,11 @@ export async function startPgStack(opts: PgStackOptions = {}): Promise<PgStack> 
   const log = opts.log ?? (() => undefined);
   const compose = readCompose();
   const versions = composeVersions(compose);
-  const shell = opts.shell ?? {};
+  // compose has no default database password; a stack of its own gets one for its life.
+  const shell = {
+    ...opts.shell,
+    POSTGRES_PASSWORD: opts.shell?.POSTGRES_PASSWORD ?? randomBytes(16).toString('hex'),
+  };
   for (const [bin, what] of [
     [TEMPORAL_SERVER_BIN, 'scripts/install-temporal-server.sh'],
     [TEMPORAL_SQL_TOOL_BIN, 'scripts/install-temporal-server.sh'],
