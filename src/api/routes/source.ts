@@ -43,10 +43,7 @@ export const sourcePath = (sandbox: string, name: string) =>
 export const registerSourceRoutes: RouteModule = (app, client, config) => {
   const warning = workerWarning(client, config.TEMPORAL_TASK_QUEUE);
   const answer = operationAnswerer(config, warning);
-  /** Milliseconds left of the request's API_MAX_WAIT_SECONDS. */
-  const left = (reply: FastifyReply) =>
-    Math.max(0, Math.floor(config.API_MAX_WAIT_SECONDS * 1000 - reply.elapsedTime));
-  const bounded = (reply: FastifyReply) => ({ signal: AbortSignal.timeout(left(reply)) });
+  const { left, bounded } = requestBounds(config);
   /** The detail of a wait that ran out, naming a missing worker when none polls. */
   const ranOut = async (detail: string) => {
     const why = await warning();
@@ -128,6 +125,18 @@ export const registerSourceRoutes: RouteModule = (app, client, config) => {
     }
   });
 };
+
+/** A request's waits, which end with it; a run it starts records its key (AepApiKeyId). */
+function requestBounds(config: ApiConfig) {
+  /** Milliseconds left of the request's API_MAX_WAIT_SECONDS. */
+  const left = (reply: FastifyReply) =>
+    Math.max(0, Math.floor(config.API_MAX_WAIT_SECONDS * 1000 - reply.elapsedTime));
+  const bounded = (reply: FastifyReply) => ({
+    signal: AbortSignal.timeout(left(reply)),
+    apiKeyId: reply.request.principal!.id,
+  });
+  return { left, bounded };
+}
 
 const NAME_ONLY = provisionRequestSchema.pick({ name: true, sandbox: true });
 
