@@ -1,13 +1,15 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ProvisioningClient } from '../client';
 import type { ApiConfig, ApiKeyEntry } from '../config';
 import { sandboxName } from '../request';
-import { ApiProblem, invalid } from './problems';
+import { SearchAttributes, WorkflowType } from '../shared/names';
+import { ApiProblem, invalid, RETRY_AFTER } from './problems';
 
 /**
  * Who may call what: bearer API keys scoped to sandboxes, codec keys for `/codec` only, the rate
- * limit (per key, per address without one), the key check of every non-public route, and the
+ * limits (per key and kind of request, per address without a key), the key check of every non-public route, and the
  * codec endpoint's rule. Only each key's sha256 is configured; a presented key's hash is compared
  * with every one in constant time, without early exit (keys are 32 random bytes: a fast hash is
  * enough).
@@ -30,6 +32,23 @@ const UNAUTHORIZED = {
 type Identified =
   { ok: true; principal: Principal } | { ok: false; reason: keyof typeof UNAUTHORIZED };
 
+/** What a request spends: each kind has its own per-key budget, the setting of its size. */
+const BUDGETS = {
+  reads: 'API_RATE_LIMIT_PER_MINUTE',
+  changes: 'API_RATE_LIMIT_CHANGES_PER_MINUTE',
+  plans: 'API_RATE_LIMIT_PLANS_PER_MINUTE',
+  codec: 'API_RATE_LIMIT_CODEC_PER_MINUTE',
+} as const satisfies Record<string, keyof ApiConfig>;
+type Budget = keyof typeof BUDGETS;
+
+/** The route's budget, else `/codec`'s, else reads for GET and HEAD and changes for the rest. */
+function budgetOf(request: FastifyRequest): Budget {
+  const { budget, codec } = request.routeOptions.config;
+  if (budget) return budget;
+  if (codec) return 'codec';
+  return request.method === 'GET' || request.method === 'HEAD' ? 'reads' : 'changes';
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     identified?: Identified;
@@ -40,6 +59,8 @@ declare module 'fastify' {
     public?: boolean;
     /** The codec endpoint: a codec key or a key for every sandbox (none: API_CODEC_ANONYMOUS). */
     codec?: boolean;
+    /** The budget the route spends when not the one of its method (see budgetOf). */
+    budget?: Budget;
   }
 }
 
@@ -100,20 +121,22 @@ export async function registerAccess(app: FastifyInstance, config: ApiConfig): P
 
   await app.register(rateLimit, {
     global: true,
-    max: config.API_RATE_LIMIT_PER_MINUTE,
+    max: (request) => config[BUDGETS[budgetOf(request)]],
     timeWindow: 60_000,
     hook: 'onRequest',
     keyGenerator: (request) => {
       const w = who(request);
-      return w.ok ? `key:${w.principal.id}` : `addr:${request.ip}`;
+      return `${budgetOf(request)}:${w.ok ? `key:${w.principal.id}` : `addr:${request.ip}`}`;
     },
-    errorResponseBuilder: (_request, { max, after }) =>
-      new ApiProblem(
+    errorResponseBuilder: (request, { max, after }) => {
+      const budget = budgetOf(request);
+      return new ApiProblem(
         429,
         'RateLimited',
         'Too many requests',
-        `At most ${max} requests per minute per API key; retry after ${after}`,
-      ),
+        `At most ${max} ${budget} per minute per API key (${BUDGETS[budget]}); retry after ${after}`,
+      );
+    },
   });
 
   app.addHook('onRequest', async (request) => {
@@ -163,4 +186,33 @@ export function authorize(request: FastifyRequest, sandbox: string): void {
   }
   const ok = sandboxName.safeParse(sandbox);
   if (!ok.success) throw invalid([ok.error.issues[0]!.message]);
+}
+
+/**
+ * Refuses a change while the caller's key has API_MAX_OPEN_OPERATIONS_PER_KEY provisionings and
+ * teardowns running, counted by Temporal visibility from AepApiKeyId: every API instance sees the
+ * same count, and a restart forgets nothing. Visibility lags the starts by up to a second or so,
+ * so a burst within that lag may pass the cap by what the changes budget lets through.
+ */
+export function openOperationsCap(client: ProvisioningClient, config: ApiConfig) {
+  const max = config.API_MAX_OPEN_OPERATIONS_PER_KEY;
+  const types = [WorkflowType.provision, WorkflowType.deprovision].map((t) => `'${t}'`);
+  return async (request: FastifyRequest) => {
+    const id = request.principal!.id;
+    const query = [
+      `${SearchAttributes.apiKeyId.name} = '${id}'`,
+      `ExecutionStatus = 'Running'`,
+      `WorkflowType IN (${types.join(', ')})`,
+    ].join(' AND ');
+    const { count } = await client.client.workflow.count(query);
+    if (count < max) return;
+    throw new ApiProblem(
+      429,
+      'TooManyOpenOperations',
+      'Too many operations of this key are running',
+      `key ${id} has ${count} provisionings and teardowns running, at most ${max} (API_MAX_OPEN_OPERATIONS_PER_KEY); retry once some have ended`,
+      {},
+      { 'retry-after': RETRY_AFTER },
+    );
+  };
 }

@@ -23,8 +23,16 @@ export const apiFields = {
   /** Anonymous access to every sandbox, for local development only (refused off loopback). */
   API_ALLOW_ANONYMOUS: flag('API_ALLOW_ANONYMOUS').default(false),
   API_BODY_LIMIT_BYTES: positiveInt('API_BODY_LIMIT_BYTES').default(262_144),
-  /** Requests per minute per API key (per client address for requests without a valid key). */
+  /**
+   * Per-key budgets, requests per minute by kind (per client address without a valid key):
+   * reads (GET), changes (PUT, DELETE: each may start a run of many AEP calls), plans, `/codec`.
+   */
   API_RATE_LIMIT_PER_MINUTE: positiveInt('API_RATE_LIMIT_PER_MINUTE').default(600),
+  API_RATE_LIMIT_CHANGES_PER_MINUTE: positiveInt('API_RATE_LIMIT_CHANGES_PER_MINUTE').default(60),
+  API_RATE_LIMIT_PLANS_PER_MINUTE: positiveInt('API_RATE_LIMIT_PLANS_PER_MINUTE').default(30),
+  API_RATE_LIMIT_CODEC_PER_MINUTE: positiveInt('API_RATE_LIMIT_CODEC_PER_MINUTE').default(600),
+  /** Provisionings and teardowns a key started that are still running; one more is refused. */
+  API_MAX_OPEN_OPERATIONS_PER_KEY: positiveInt('API_MAX_OPEN_OPERATIONS_PER_KEY').default(20),
   /**
    * The longest any request waits on a run (`Prefer: wait=<s>`, a compensation before a
    * teardown, a plan, a progress query); longer waits are cut to it.

@@ -1,11 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { SearchAttributes } from '../../src/shared/names';
 import { SCHEMA_ID } from '../harness/stack';
 import { uniqueName } from '../harness/sources';
-import { KEYS, startApi, type ApiStack } from './helpers';
+import { KEYS, rawCall, startApi, type ApiResponse, type ApiStack } from './helpers';
 
 /**
- * API keys on the real stack (the jest dev server, no worker: runs stay open): which key started
- * a run.
+ * What a key may spend and hold, on the real stack (the jest dev server, no worker: runs stay
+ * open): a budget per kind of request, a cap on its open operations, which key started a run.
  */
 
 let api: ApiStack;
@@ -40,5 +41,100 @@ describe('the key on the run', () => {
     const teardown = api.stack.env.client.workflow.getHandle(del.body.workflowId, del.body.runId);
     expect(await keyOf(teardown)).toBe('admin');
     await teardown.terminate('test');
+  });
+});
+
+/** A 429 of a budget: a problem naming the budget's setting, with Retry-After. */
+function expectRateLimited(res: ApiResponse, setting: string): void {
+  expect([res.status, res.body.type]).toEqual([429, 'urn:aep-stream:problem:RateLimited']);
+  expect(res.body.detail).toContain(setting);
+  expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+}
+
+describe('budgets by kind of request', () => {
+  test('changes, reads, plans and /codec each spend their own budget per key', async () => {
+    const limited = await startApi(
+      {
+        API_RATE_LIMIT_CHANGES_PER_MINUTE: '2',
+        API_RATE_LIMIT_PER_MINUTE: '3',
+        API_RATE_LIMIT_PLANS_PER_MINUTE: '1',
+        API_RATE_LIMIT_CODEC_PER_MINUTE: '1',
+        PAYLOAD_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      },
+      api.stack,
+    );
+    try {
+      const bad = { dataType: 'nope' };
+      // Changes: PUT and DELETE share one budget (these are refused as invalid: nothing starts).
+      expect((await limited.call('PUT', path('x'), { body: bad })).status).toBe(422);
+      const badDelete = `${path('x')}?deleteDataset=maybe`;
+      expect((await limited.call('DELETE', badDelete)).status).toBe(422);
+      for (const res of [
+        await limited.call('PUT', path('x'), { body: bad }),
+        await limited.call('DELETE', badDelete),
+      ]) {
+        expectRateLimited(res, 'API_RATE_LIMIT_CHANGES_PER_MINUTE');
+      }
+      // Another key's changes are its own.
+      expect((await limited.call('PUT', path('x'), { key: KEYS.all, body: bad })).status).toBe(422);
+
+      // Reads are untouched by the changes spent, then run out on their own.
+      for (let i = 0; i < 3; i++) expect((await limited.call('GET', path('x'))).status).toBe(404);
+      expectRateLimited(await limited.call('GET', path('x')), 'API_RATE_LIMIT_PER_MINUTE');
+
+      const plan = () => limited.call('POST', `${path('x')}/plan`, { body: bad });
+      expect((await plan()).status).toBe(422);
+      expectRateLimited(await plan(), 'API_RATE_LIMIT_PLANS_PER_MINUTE');
+
+      const decode = () =>
+        rawCall(limited.base, 'POST', '/codec/decode', { key: KEYS.all, body: { payloads: [] } });
+      expect((await decode()).status).toBe(200);
+      expectRateLimited(await decode(), 'API_RATE_LIMIT_CODEC_PER_MINUTE');
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+describe('open operations per key', () => {
+  test('a change over API_MAX_OPEN_OPERATIONS_PER_KEY runs of the key is 429; another key may start', async () => {
+    // A task queue no worker polls: the runs stay open.
+    const capped = await startApi(
+      { API_MAX_OPEN_OPERATIONS_PER_KEY: '2', TEMPORAL_TASK_QUEUE: `no-worker-${Date.now()}` },
+      api.stack,
+    );
+    const started: ApiResponse[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const name = uniqueName('open');
+        started.push(await capped.call('PUT', path(name), { body: body(name) }));
+        expect(started.at(-1)!.status).toBe(202);
+      }
+      // Visibility shows a start within moments.
+      const query = `AepApiKeyId = 'ci-prod' AND ExecutionStatus = 'Running'`;
+      const seen = () => api.stack.env.client.workflow.count(query);
+      for (let i = 0; i < 50 && (await seen()).count < 2; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const name = uniqueName('open');
+      const over = await capped.call('PUT', path(name), { body: body(name) });
+      expect([over.status, over.body.type]).toEqual([
+        429,
+        'urn:aep-stream:problem:TooManyOpenOperations',
+      ]);
+      expect(over.body.detail).toContain('API_MAX_OPEN_OPERATIONS_PER_KEY');
+      expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+      expect((await capped.call('DELETE', path(name))).status).toBe(429);
+      // Nothing of that name was started; another key still may.
+      expect((await capped.call('GET', path(name))).status).toBe(404);
+      const other = await capped.call('PUT', path(name), { key: KEYS.all, body: body(name) });
+      expect(other.status).toBe(202);
+      started.push(other);
+    } finally {
+      for (const { body: op } of started.filter((s) => s.status === 202)) {
+        await api.stack.env.client.workflow.getHandle(op.workflowId, op.runId).terminate('test');
+      }
+      await capped.close();
+    }
   });
 });
