@@ -1,8 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { unwatchFile, watchFile } from 'node:fs';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ProvisioningClient } from '../client';
-import type { ApiConfig, ApiKeyEntry } from '../config';
+import { readKeyFile, type ApiConfig, type ApiKeyEntry } from '../config';
 import { sandboxName } from '../request';
 import { SearchAttributes, WorkflowType } from '../shared/names';
 import { ApiProblem, invalid, RETRY_AFTER } from './problems';
@@ -21,12 +22,15 @@ export interface Principal {
   sandboxes: string[] | '*';
   /** A key of API_CODEC_KEYS: it opens `/codec` and nothing else. */
   codecOnly?: true;
+  /** A key of scope `read`: no change (PUT, DELETE). */
+  readOnly?: true;
 }
 
 const UNAUTHORIZED = {
   missing: 'Send Authorization: Bearer <API key>',
   malformed: 'The Authorization header must be: Bearer <API key>',
   unknown: 'The API key is not known',
+  expired: 'The API key has expired',
 };
 
 type Identified =
@@ -71,13 +75,22 @@ export function createAuthenticator(
   allowAnonymous: boolean,
   codecKeys: ApiKeyEntry[] = [],
 ) {
+  const principalOf = (k: ApiKeyEntry): Principal => ({
+    id: k.id,
+    sandboxes: k.sandboxes,
+    ...(k.readOnly ? { readOnly: true } : {}),
+  });
   const hashes = [
-    ...keys.map((k): [ApiKeyEntry, Principal] => [k, { id: k.id, sandboxes: k.sandboxes }]),
+    ...keys.map((k): [ApiKeyEntry, Principal] => [k, principalOf(k)]),
     ...codecKeys.map((k): [ApiKeyEntry, Principal] => [
       k,
       { id: k.id, sandboxes: [], codecOnly: true },
     ]),
-  ].map(([k, principal]) => ({ principal, digest: Buffer.from(k.sha256, 'hex') }));
+  ].map(([k, principal]) => ({
+    principal,
+    expires: k.expires,
+    digest: Buffer.from(k.sha256, 'hex'),
+  }));
   return function identify(authorization: string | undefined): Identified {
     if (authorization === undefined || authorization === '') {
       return allowAnonymous
@@ -87,20 +100,32 @@ export function createAuthenticator(
     const m = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/.exec(authorization);
     if (!m) return { ok: false, reason: 'malformed' };
     const presented = Buffer.from(sha256Hex(m[1]!), 'hex');
-    const found = hashes.filter((h) => timingSafeEqual(presented, h.digest))[0]?.principal;
-    return found ? { ok: true, principal: found } : { ok: false, reason: 'unknown' };
+    const found = hashes.filter((h) => timingSafeEqual(presented, h.digest))[0];
+    if (!found) return { ok: false, reason: 'unknown' };
+    if (found.expires && found.expires.getTime() <= Date.now()) {
+      return { ok: false, reason: 'expired' };
+    }
+    return { ok: true, principal: found.principal };
   };
 }
 
-/** A new key and its API_KEYS entry, or with `codec` its API_CODEC_KEYS entry (`aep-stream api-key`). */
+/**
+ * A new key and its API_KEYS (or API_KEYS_FILE) entry, or with `codec` its API_CODEC_KEYS entry
+ * (`aep-stream api-key`); `readOnly` and `expires` add the entry's options.
+ */
 export function newApiKey(
   id: string,
   scope: string[] | '*' | 'codec',
+  { readOnly, expires }: { readOnly?: boolean; expires?: Date } = {},
 ): { key: string; entry: string } {
   const key = `aeps_${randomBytes(32).toString('base64url')}`;
   const entry = `${id}:${sha256Hex(key)}`;
   if (scope === 'codec') return { key, entry };
-  return { key, entry: `${entry}:${scope === '*' ? '*' : scope.join('|')}` };
+  const options = [readOnly && 'read', expires && `expires=${expires.toISOString()}`].filter(
+    Boolean,
+  );
+  const tail = options.length > 0 ? `:${options.join(',')}` : '';
+  return { key, entry: `${entry}:${scope === '*' ? '*' : scope.join('|')}${tail}` };
 }
 
 /** Route options of the routes reachable without a key and without the rate limit. */
@@ -110,14 +135,10 @@ const forbidden = (what: string, detail: string) =>
   new ApiProblem(403, 'Forbidden', `This API key may not ${what}`, detail);
 
 export async function registerAccess(app: FastifyInstance, config: ApiConfig): Promise<void> {
-  const identify = createAuthenticator(
-    config.API_KEYS,
-    config.API_ALLOW_ANONYMOUS,
-    config.API_CODEC_KEYS,
-  );
+  const identify = keyring(app, config);
   // Who is calling, computed once: the rate limiter keys on it, the auth hook enforces it.
   const who = (request: FastifyRequest) =>
-    (request.identified ??= identify(request.headers.authorization));
+    (request.identified ??= identify()(request.headers.authorization));
 
   await app.register(rateLimit, {
     global: true,
@@ -173,9 +194,43 @@ export async function registerAccess(app: FastifyInstance, config: ApiConfig): P
         { 'www-authenticate': 'Bearer realm="aep-stream"' },
       );
     }
+    if (w.principal.readOnly && budgetOf(request) === 'changes') {
+      throw forbidden('change sources', `key ${w.principal.id} has scope read`);
+    }
     request.principal = w.principal;
     request.log.info({ apiKeyId: w.principal.id }, 'authenticated');
   });
+}
+
+/**
+ * The authenticator of the current keys: API_KEYS and the entries of API_KEYS_FILE, re-read when
+ * the file changes (polled each second) and on SIGHUP. A file that cannot be read, or an entry
+ * that does not parse, revokes what it held (logged): a botched edit never keeps a revoked key.
+ */
+function keyring(app: FastifyInstance, config: ApiConfig) {
+  const build = (fileKeys: ApiKeyEntry[]) =>
+    createAuthenticator(
+      [...config.API_KEYS, ...fileKeys],
+      config.API_ALLOW_ANONYMOUS,
+      config.API_CODEC_KEYS,
+    );
+  const file = config.API_KEYS_FILE;
+  let identify = build(file?.entries ?? []);
+  if (file) {
+    const reload = () => {
+      const { entries, problems } = readKeyFile(file.path);
+      for (const problem of problems) app.log.error({ problem }, 'API_KEYS_FILE: entry skipped');
+      identify = build(entries);
+      app.log.info({ keys: entries.map((k) => k.id) }, 'API_KEYS_FILE re-read');
+    };
+    watchFile(file.path, { interval: 1000, persistent: false }, reload);
+    process.on('SIGHUP', reload);
+    app.addHook('onClose', async () => {
+      unwatchFile(file.path, reload);
+      process.off('SIGHUP', reload);
+    });
+  }
+  return () => identify;
 }
 
 /** The caller's key may touch `sandbox`, and `sandbox` is a sandbox name; throws otherwise. */

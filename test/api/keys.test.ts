@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sha256Hex } from '../../src/api/auth';
 import { SearchAttributes } from '../../src/shared/names';
 import { SCHEMA_ID } from '../harness/stack';
 import { uniqueName } from '../harness/sources';
@@ -6,7 +10,8 @@ import { KEYS, rawCall, startApi, type ApiResponse, type ApiStack } from './help
 
 /**
  * What a key may spend and hold, on the real stack (the jest dev server, no worker: runs stay
- * open): a budget per kind of request, a cap on its open operations, which key started a run.
+ * open): a budget per kind of request, a cap on its open operations, which key started a run,
+ * expiry, scope and revocation without a restart.
  */
 
 let api: ApiStack;
@@ -135,6 +140,84 @@ describe('open operations per key', () => {
         await api.stack.env.client.workflow.getHandle(op.workflowId, op.runId).terminate('test');
       }
       await capped.close();
+    }
+  });
+});
+
+const entry = (id: string, key: string, tail = '') => `${id}:${sha256Hex(key)}:prod${tail}`;
+const OTHER = 'aeps_keys-test-other-key-0123456789abcdef01234567';
+
+describe('key lifecycle', () => {
+  test('an expired key is 401; one expiring later works; old entries stay valid', async () => {
+    const keyed = await startApi(
+      {
+        API_KEYS: [
+          entry('old', KEYS.prod, ':expires=2000-01-01'),
+          entry('later', OTHER, ':write,expires=2999-01-01T00:00:00Z'),
+          `admin:${sha256Hex(KEYS.all)}:*`,
+        ].join(';'),
+      },
+      api.stack,
+    );
+    try {
+      const expired = await keyed.call('GET', path('x'));
+      expect([expired.status, expired.body.detail]).toEqual([401, 'The API key has expired']);
+      expect((await keyed.call('GET', path('x'), { key: OTHER })).status).toBe(404);
+      expect((await keyed.call('GET', path('x'), { key: KEYS.all })).status).toBe(404);
+    } finally {
+      await keyed.close();
+    }
+  });
+
+  test('a read key may GET and plan, not PUT or DELETE (403, nothing starts)', async () => {
+    const keyed = await startApi(
+      { API_KEYS: [entry('reader', KEYS.prod, ':read'), entry('writer', OTHER)].join(';') },
+      api.stack,
+    );
+    try {
+      const name = uniqueName('read only');
+      for (const [method, opts] of [
+        ['PUT', { body: body(name) }],
+        ['DELETE', {}],
+      ] as const) {
+        const res = await keyed.call(method, path(name), opts);
+        expect([res.status, res.body.type]).toEqual([403, 'urn:aep-stream:problem:Forbidden']);
+        expect(res.body.detail).toBe('key reader has scope read');
+      }
+      expect((await keyed.call('GET', path(name))).status).toBe(404);
+      const plan = await keyed.call('POST', `${path(name)}/plan`, { body: { dataType: 'nope' } });
+      expect(plan.status).toBe(422);
+      expect((await keyed.call('GET', '/v1/sources?sandbox=prod')).status).toBe(200);
+      // A write key may: the refusal was the scope's.
+      expect((await keyed.call('PUT', path(name), { key: OTHER, body: {} })).status).toBe(422);
+    } finally {
+      await keyed.close();
+    }
+  });
+
+  test('API_KEYS_FILE: a key removed from the file is refused on SIGHUP, and on change, without a restart', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'aep-keys-')), 'keys');
+    writeFileSync(file, `# keys\n${entry('one', KEYS.prod)}\n\n${entry('two', OTHER)}\n`);
+    const keyed = await startApi({ API_KEYS: '', API_KEYS_FILE: file }, api.stack);
+    const status = async (key: string) => (await keyed.call('GET', path('x'), { key })).status;
+    try {
+      expect([await status(KEYS.prod), await status(OTHER)]).toEqual([404, 404]);
+
+      writeFileSync(file, `${entry('two', OTHER)}\n`);
+      // How Node delivers a SIGHUP to its listeners (jest's sandbox holds them, not the process).
+      process.emit('SIGHUP', 'SIGHUP');
+      await new Promise((r) => setTimeout(r, 50));
+      expect([await status(KEYS.prod), await status(OTHER)]).toEqual([401, 404]);
+
+      // No signal: the change itself is seen within the second's poll.
+      writeFileSync(file, `${entry('one', KEYS.prod, ':read')}\n`);
+      const until = Date.now() + 5000;
+      while ((await status(OTHER)) !== 401 && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect([await status(KEYS.prod), await status(OTHER)]).toEqual([404, 401]);
+    } finally {
+      await keyed.close();
     }
   });
 });
