@@ -54,6 +54,8 @@ export async function runApiLoad(opts: {
     API_PORT: '0',
     API_KEYS: entry,
     API_RATE_LIMIT_PER_MINUTE: String(total * 10),
+    API_RATE_LIMIT_CHANGES_PER_MINUTE: String(total * 10),
+    API_MAX_OPEN_OPERATIONS_PER_KEY: String(total * 10),
   });
   const client = new ProvisioningClient(new Client({ connection }), config);
   const app = await buildApi({ config, client, logStream: new PassThrough() });

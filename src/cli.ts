@@ -194,25 +194,47 @@ program
   .option('--sandbox <sandbox...>', 'sandboxes the key may touch')
   .option('--all-sandboxes', 'the key may touch every sandbox')
   .option('--codec', 'a key for the codec endpoint /codec only (Temporal UI and CLI)')
-  .action((cmd: { id: string; sandbox?: string[]; allSandboxes?: boolean; codec?: boolean }) => {
+  .option('--read-only', 'scope read: GET and plans, no PUT or DELETE')
+  .option('--expires <date>', 'refused from this ISO 8601 date or instant on', instant)
+  .action((cmd: ApiKeyOptions) => {
     const scopes = [cmd.allSandboxes, cmd.sandbox?.length, cmd.codec].filter(Boolean).length;
-    if (scopes !== 1) {
-      throw new InvalidRequestError([
-        'give one of --sandbox <sandbox...>, --all-sandboxes, --codec',
-      ]);
-    }
+    const problems = [
+      scopes !== 1 && 'give one of --sandbox <sandbox...>, --all-sandboxes, --codec',
+      cmd.codec && (cmd.readOnly || cmd.expires) && '--read-only and --expires are for API keys',
+    ].filter((p): p is string => typeof p === 'string');
+    if (problems.length > 0) throw new InvalidRequestError(problems);
     const scope = cmd.codec ? 'codec' : cmd.allSandboxes ? '*' : cmd.sandbox!;
-    const { key, entry } = newApiKey(cmd.id, scope);
+    const { key, entry } = newApiKey(cmd.id, scope, cmd);
     const variable = cmd.codec ? 'API_CODEC_KEYS' : 'API_KEYS';
+    const where = cmd.codec
+      ? variable
+      : `${variable} (entries separated by ;) or a line of API_KEYS_FILE`;
     out({ key, entry }, () =>
       [
         `${'key'.padEnd(variable.length)}  ${key}`,
         `${variable}  ${entry}`,
         '',
-        `Give the key to the caller (it is shown once); add the entry to ${variable} (entries are separated by ;).`,
+        `Give the key to the caller (it is shown once); add the entry to ${where}.`,
       ].join('\n'),
     );
   });
+
+type ApiKeyOptions = {
+  id: string;
+  sandbox?: string[];
+  allSandboxes?: boolean;
+  codec?: boolean;
+  readOnly?: boolean;
+  expires?: Date;
+};
+
+function instant(v: string): Date {
+  const d = new Date(v);
+  if (!/^\d{4}-\d\d-\d\d/.test(v) || Number.isNaN(d.getTime())) {
+    throw new InvalidArgumentError('must be an ISO 8601 date or instant, e.g. 2026-12-31');
+  }
+  return d;
+}
 
 async function runCli(argv: string[]): Promise<number> {
   try {

@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  WorkflowFailedError,
-  type Client,
-  type WorkflowHandle,
-  type WorkflowStartOptions,
-} from '@temporalio/client';
-import { ApplicationFailure, type Workflow, type WorkflowResultType } from '@temporalio/common';
+import type { Client, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
+import type { Workflow, WorkflowResultType } from '@temporalio/common';
 import { parseClientConfig, type ClientConfig } from './config';
 import { connectClient } from './connection';
 import {
@@ -30,7 +25,6 @@ import type {
   ProvisionResult,
   SourcePlan,
 } from './shared/model';
-import { failureTypeOf, rootOf } from './shared/failures';
 import type {
   DeprovisionStreamingSource,
   PlanStreamingSource,
@@ -38,10 +32,13 @@ import type {
   ResolveStreamingSource,
 } from './workflows';
 import { attachOrRefuse, CompensationPendingError, describeRequest } from './client/provision';
-import { lastKnown, startOrAttach, within, type Started, type WaitOptions } from './client/runs';
+import { summarizeFailure, type FailureSummary } from './client/failures';
+import { lastKnown, startOrAttach, within, type Started } from './client/runs';
+import type { StartOptions, WaitOptions } from './client/runs';
 
 export { CompensationPendingError, RequestConflictError } from './client/provision';
-export type { Started, WaitOptions } from './client/runs';
+export { summarizeFailure, type FailureSummary } from './client/failures';
+export type { Started, StartOptions, WaitOptions } from './client/runs';
 
 /**
  * A read-only run's (plan, resolve) time unless told: past its read's retries through an AEP
@@ -79,11 +76,12 @@ export class ProvisioningClient {
   /**
    * Starts the provisioning of a request, or attaches to the open run of the same request; a
    * different request in flight, or a teardown, is a RequestConflictError. `opts.signal` ends the
-   * wait for what the last run left (a query a worker answers): the run then starts without it.
+   * wait for what the last run left (a query a worker answers): the run then starts without it;
+   * `opts.apiKeyId` is recorded on a run it starts.
    */
   async startProvision(
     input: unknown,
-    opts: WaitOptions = {},
+    opts: StartOptions = {},
   ): Promise<Started<typeof ProvisionStreamingSource>> {
     const req = this.validate(input);
     return startOrAttach<typeof ProvisionStreamingSource>(
@@ -92,6 +90,7 @@ export class ProvisioningClient {
         type: WorkflowType.provision,
         key: req,
         tries: 5,
+        apiKeyId: opts.apiKeyId,
         args: async () => {
           // What the source's last run left, from Temporal: AEP's lists may not show it yet.
           const known = req.known ?? (await lastKnown(this, sourceWorkflowId(req), opts));
@@ -170,11 +169,12 @@ export class ProvisioningClient {
    * provisioning of it still open is cancelled first (it compensates what it created) and
    * awaited; `onWait` is told. A teardown already running is attached to. When `opts.signal`
    * ends the wait for the compensation first: CompensationPendingError, nothing started.
+   * `opts.apiKeyId` is recorded on a run it starts.
    */
   async startDeprovision(
     input: DeprovisionRequestInput,
     onWait: (message: string) => void = () => undefined,
-    opts: WaitOptions = {},
+    opts: StartOptions = {},
   ): Promise<Started<typeof DeprovisionStreamingSource>> {
     const req = parseDeprovisionRequest(input, this.place);
     const { imsOrg, sandbox } = req;
@@ -198,6 +198,7 @@ export class ProvisioningClient {
         type: WorkflowType.deprovision,
         key,
         tries: 10,
+        apiKeyId: opts.apiKeyId,
         args: async () => [
           {
             ...key,
@@ -276,24 +277,4 @@ export interface SourceStatus {
   /** The teardown's result (operation `deprovision`). */
   teardown?: DeprovisionResult;
   failure?: FailureSummary;
-}
-
-export interface FailureSummary {
-  /** The workflow's failure type, e.g. ProvisioningFailed or CompensationFailed. */
-  type: string;
-  /** The type at the root of the cause chain, e.g. AepBadRequest or SchemaNotFound. */
-  rootType: string;
-  message: string;
-  details?: unknown;
-}
-
-/** Flattens a Temporal failure chain into what an operator or a provisioning system branches on. */
-export function summarizeFailure(err: unknown): FailureSummary {
-  const top = err instanceof WorkflowFailedError ? err.cause : err;
-  return {
-    type: failureTypeOf(top),
-    rootType: failureTypeOf(rootOf(top)),
-    message: top instanceof Error ? top.message : String(top),
-    details: top instanceof ApplicationFailure ? top.details?.[0] : undefined,
-  };
 }

@@ -9,7 +9,7 @@ import {
 } from './config/temporal';
 import { aepFields, workerFields } from './config/worker';
 
-export { parseApiKeys, parseCodecKeys, type ApiKeyEntry } from './config/api';
+export { parseApiKeys, parseCodecKeys, readKeyFile, type ApiKeyEntry } from './config/api';
 
 /**
  * The only reader of the process environment. Every setting of worker, client, CLI, demo and

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { ConfigError, parseApiConfig, parseClientConfig, parseConfig } from '../src/config';
 
@@ -224,6 +227,47 @@ describe("the API's access and limits, checked together", () => {
     expect(problemsOf({ ...keys, API_CODEC_KEYS: `ui:${hash}:prod;ui:${hash};x:y` })).toEqual([
       'API_CODEC_KEYS: entry 1 (ui) must be id:sha256hex',
       'API_CODEC_KEYS: entry 3 (x) must be id:sha256hex',
+    ]);
+  });
+
+  test('API_KEYS options: scope read, an expiry; old entries are write keys that never expire', () => {
+    const entries = parseApiConfig({
+      ...keys,
+      API_KEYS: `ci:${hash}:prod;ro:${hash}:*:read;t:${hash}:dev:expires=2030-01-02T03:04:05Z,read`,
+    }).API_KEYS;
+    expect(entries).toEqual([
+      { id: 'ci', sha256: hash, sandboxes: ['prod'] },
+      { id: 'ro', sha256: hash, sandboxes: '*', readOnly: true },
+      {
+        id: 't',
+        sha256: hash,
+        sandboxes: ['dev'],
+        readOnly: true,
+        expires: new Date('2030-01-02T03:04:05Z'),
+      },
+    ]);
+    expect(
+      problemsOf({ ...keys, API_KEYS: `a:${hash}:prod:admin;b:${hash}:prod:expires=2030-13-45` }),
+    ).toEqual([
+      'API_KEYS: entry 1 (a) must be id:sha256hex:sandbox|sandbox or id:sha256hex:*, then :read and/or expires=<ISO 8601>',
+      'API_KEYS: entry 2 (b): expires=2030-13-45 is not an ISO 8601 date',
+    ]);
+  });
+
+  test('API_KEYS_FILE: its entries, one a line, checked at start with every other problem', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'aep-keys-')), 'keys');
+    writeFileSync(file, `# the CI key\nci2:${hash}:prod:read\n\nbad entry\n`);
+    expect(problemsOf({ AEP_ORG_ID: valid.AEP_ORG_ID, API_KEYS_FILE: file })).toEqual([
+      `API_KEYS_FILE (${file}): entry 2 (bad entry) must be id:sha256hex:sandbox|sandbox or id:sha256hex:*, then :read and/or expires=<ISO 8601>`,
+    ]);
+    writeFileSync(file, `ci2:${hash}:prod:read\n`);
+    const c = parseApiConfig({ AEP_ORG_ID: valid.AEP_ORG_ID, API_KEYS_FILE: file });
+    expect(c.API_KEYS_FILE).toEqual({
+      path: file,
+      entries: [{ id: 'ci2', sha256: hash, sandboxes: ['prod'], readOnly: true }],
+    });
+    expect(problemsOf({ AEP_ORG_ID: valid.AEP_ORG_ID, API_KEYS_FILE: `${file}.missing` })).toEqual([
+      expect.stringMatching(/^API_KEYS_FILE: cannot read .*keys\.missing: ENOENT/),
     ]);
   });
 

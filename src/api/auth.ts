@@ -1,13 +1,16 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { unwatchFile, watchFile } from 'node:fs';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ApiConfig, ApiKeyEntry } from '../config';
+import type { ProvisioningClient } from '../client';
+import { readKeyFile, type ApiConfig, type ApiKeyEntry } from '../config';
 import { sandboxName } from '../request';
-import { ApiProblem, invalid } from './problems';
+import { SearchAttributes, WorkflowType } from '../shared/names';
+import { ApiProblem, invalid, RETRY_AFTER } from './problems';
 
 /**
  * Who may call what: bearer API keys scoped to sandboxes, codec keys for `/codec` only, the rate
- * limit (per key, per address without one), the key check of every non-public route, and the
+ * limits (per key and kind of request, per address without a key), the key check of every non-public route, and the
  * codec endpoint's rule. Only each key's sha256 is configured; a presented key's hash is compared
  * with every one in constant time, without early exit (keys are 32 random bytes: a fast hash is
  * enough).
@@ -19,16 +22,36 @@ export interface Principal {
   sandboxes: string[] | '*';
   /** A key of API_CODEC_KEYS: it opens `/codec` and nothing else. */
   codecOnly?: true;
+  /** A key of scope `read`: no change (PUT, DELETE). */
+  readOnly?: true;
 }
 
 const UNAUTHORIZED = {
   missing: 'Send Authorization: Bearer <API key>',
   malformed: 'The Authorization header must be: Bearer <API key>',
   unknown: 'The API key is not known',
+  expired: 'The API key has expired',
 };
 
 type Identified =
   { ok: true; principal: Principal } | { ok: false; reason: keyof typeof UNAUTHORIZED };
+
+/** What a request spends: each kind has its own per-key budget, the setting of its size. */
+const BUDGETS = {
+  reads: 'API_RATE_LIMIT_PER_MINUTE',
+  changes: 'API_RATE_LIMIT_CHANGES_PER_MINUTE',
+  plans: 'API_RATE_LIMIT_PLANS_PER_MINUTE',
+  codec: 'API_RATE_LIMIT_CODEC_PER_MINUTE',
+} as const satisfies Record<string, keyof ApiConfig>;
+type Budget = keyof typeof BUDGETS;
+
+/** The route's budget, else `/codec`'s, else reads for GET and HEAD and changes for the rest. */
+function budgetOf(request: FastifyRequest): Budget {
+  const { budget, codec } = request.routeOptions.config;
+  if (budget) return budget;
+  if (codec) return 'codec';
+  return request.method === 'GET' || request.method === 'HEAD' ? 'reads' : 'changes';
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -40,6 +63,8 @@ declare module 'fastify' {
     public?: boolean;
     /** The codec endpoint: a codec key or a key for every sandbox (none: API_CODEC_ANONYMOUS). */
     codec?: boolean;
+    /** The budget the route spends when not the one of its method (see budgetOf). */
+    budget?: Budget;
   }
 }
 
@@ -50,13 +75,22 @@ export function createAuthenticator(
   allowAnonymous: boolean,
   codecKeys: ApiKeyEntry[] = [],
 ) {
+  const principalOf = (k: ApiKeyEntry): Principal => ({
+    id: k.id,
+    sandboxes: k.sandboxes,
+    ...(k.readOnly ? { readOnly: true } : {}),
+  });
   const hashes = [
-    ...keys.map((k): [ApiKeyEntry, Principal] => [k, { id: k.id, sandboxes: k.sandboxes }]),
+    ...keys.map((k): [ApiKeyEntry, Principal] => [k, principalOf(k)]),
     ...codecKeys.map((k): [ApiKeyEntry, Principal] => [
       k,
       { id: k.id, sandboxes: [], codecOnly: true },
     ]),
-  ].map(([k, principal]) => ({ principal, digest: Buffer.from(k.sha256, 'hex') }));
+  ].map(([k, principal]) => ({
+    principal,
+    expires: k.expires,
+    digest: Buffer.from(k.sha256, 'hex'),
+  }));
   return function identify(authorization: string | undefined): Identified {
     if (authorization === undefined || authorization === '') {
       return allowAnonymous
@@ -66,20 +100,32 @@ export function createAuthenticator(
     const m = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/.exec(authorization);
     if (!m) return { ok: false, reason: 'malformed' };
     const presented = Buffer.from(sha256Hex(m[1]!), 'hex');
-    const found = hashes.filter((h) => timingSafeEqual(presented, h.digest))[0]?.principal;
-    return found ? { ok: true, principal: found } : { ok: false, reason: 'unknown' };
+    const found = hashes.filter((h) => timingSafeEqual(presented, h.digest))[0];
+    if (!found) return { ok: false, reason: 'unknown' };
+    if (found.expires && found.expires.getTime() <= Date.now()) {
+      return { ok: false, reason: 'expired' };
+    }
+    return { ok: true, principal: found.principal };
   };
 }
 
-/** A new key and its API_KEYS entry, or with `codec` its API_CODEC_KEYS entry (`aep-stream api-key`). */
+/**
+ * A new key and its API_KEYS (or API_KEYS_FILE) entry, or with `codec` its API_CODEC_KEYS entry
+ * (`aep-stream api-key`); `readOnly` and `expires` add the entry's options.
+ */
 export function newApiKey(
   id: string,
   scope: string[] | '*' | 'codec',
+  { readOnly, expires }: { readOnly?: boolean; expires?: Date } = {},
 ): { key: string; entry: string } {
   const key = `aeps_${randomBytes(32).toString('base64url')}`;
   const entry = `${id}:${sha256Hex(key)}`;
   if (scope === 'codec') return { key, entry };
-  return { key, entry: `${entry}:${scope === '*' ? '*' : scope.join('|')}` };
+  const options = [readOnly && 'read', expires && `expires=${expires.toISOString()}`].filter(
+    Boolean,
+  );
+  const tail = options.length > 0 ? `:${options.join(',')}` : '';
+  return { key, entry: `${entry}:${scope === '*' ? '*' : scope.join('|')}${tail}` };
 }
 
 /** Route options of the routes reachable without a key and without the rate limit. */
@@ -89,31 +135,29 @@ const forbidden = (what: string, detail: string) =>
   new ApiProblem(403, 'Forbidden', `This API key may not ${what}`, detail);
 
 export async function registerAccess(app: FastifyInstance, config: ApiConfig): Promise<void> {
-  const identify = createAuthenticator(
-    config.API_KEYS,
-    config.API_ALLOW_ANONYMOUS,
-    config.API_CODEC_KEYS,
-  );
+  const identify = keyring(app, config);
   // Who is calling, computed once: the rate limiter keys on it, the auth hook enforces it.
   const who = (request: FastifyRequest) =>
-    (request.identified ??= identify(request.headers.authorization));
+    (request.identified ??= identify()(request.headers.authorization));
 
   await app.register(rateLimit, {
     global: true,
-    max: config.API_RATE_LIMIT_PER_MINUTE,
+    max: (request) => config[BUDGETS[budgetOf(request)]],
     timeWindow: 60_000,
     hook: 'onRequest',
     keyGenerator: (request) => {
       const w = who(request);
-      return w.ok ? `key:${w.principal.id}` : `addr:${request.ip}`;
+      return `${budgetOf(request)}:${w.ok ? `key:${w.principal.id}` : `addr:${request.ip}`}`;
     },
-    errorResponseBuilder: (_request, { max, after }) =>
-      new ApiProblem(
+    errorResponseBuilder: (request, { max, after }) => {
+      const budget = budgetOf(request);
+      return new ApiProblem(
         429,
         'RateLimited',
         'Too many requests',
-        `At most ${max} requests per minute per API key; retry after ${after}`,
-      ),
+        `At most ${max} ${budget} per minute per API key (${BUDGETS[budget]}); retry after ${after}`,
+      );
+    },
   });
 
   app.addHook('onRequest', async (request) => {
@@ -150,9 +194,43 @@ export async function registerAccess(app: FastifyInstance, config: ApiConfig): P
         { 'www-authenticate': 'Bearer realm="aep-stream"' },
       );
     }
+    if (w.principal.readOnly && budgetOf(request) === 'changes') {
+      throw forbidden('change sources', `key ${w.principal.id} has scope read`);
+    }
     request.principal = w.principal;
     request.log.info({ apiKeyId: w.principal.id }, 'authenticated');
   });
+}
+
+/**
+ * The authenticator of the current keys: API_KEYS and the entries of API_KEYS_FILE, re-read when
+ * the file changes (polled each second) and on SIGHUP. A file that cannot be read, or an entry
+ * that does not parse, revokes what it held (logged): a botched edit never keeps a revoked key.
+ */
+function keyring(app: FastifyInstance, config: ApiConfig) {
+  const build = (fileKeys: ApiKeyEntry[]) =>
+    createAuthenticator(
+      [...config.API_KEYS, ...fileKeys],
+      config.API_ALLOW_ANONYMOUS,
+      config.API_CODEC_KEYS,
+    );
+  const file = config.API_KEYS_FILE;
+  let identify = build(file?.entries ?? []);
+  if (file) {
+    const reload = () => {
+      const { entries, problems } = readKeyFile(file.path);
+      for (const problem of problems) app.log.error({ problem }, 'API_KEYS_FILE: entry skipped');
+      identify = build(entries);
+      app.log.info({ keys: entries.map((k) => k.id) }, 'API_KEYS_FILE re-read');
+    };
+    watchFile(file.path, { interval: 1000, persistent: false }, reload);
+    process.on('SIGHUP', reload);
+    app.addHook('onClose', async () => {
+      unwatchFile(file.path, reload);
+      process.off('SIGHUP', reload);
+    });
+  }
+  return () => identify;
 }
 
 /** The caller's key may touch `sandbox`, and `sandbox` is a sandbox name; throws otherwise. */
@@ -163,4 +241,33 @@ export function authorize(request: FastifyRequest, sandbox: string): void {
   }
   const ok = sandboxName.safeParse(sandbox);
   if (!ok.success) throw invalid([ok.error.issues[0]!.message]);
+}
+
+/**
+ * Refuses a change while the caller's key has API_MAX_OPEN_OPERATIONS_PER_KEY provisionings and
+ * teardowns running, counted by Temporal visibility from AepApiKeyId: every API instance sees the
+ * same count, and a restart forgets nothing. Visibility lags the starts by up to a second or so,
+ * so a burst within that lag may pass the cap by what the changes budget lets through.
+ */
+export function openOperationsCap(client: ProvisioningClient, config: ApiConfig) {
+  const max = config.API_MAX_OPEN_OPERATIONS_PER_KEY;
+  const types = [WorkflowType.provision, WorkflowType.deprovision].map((t) => `'${t}'`);
+  return async (request: FastifyRequest) => {
+    const id = request.principal!.id;
+    const query = [
+      `${SearchAttributes.apiKeyId.name} = '${id}'`,
+      `ExecutionStatus = 'Running'`,
+      `WorkflowType IN (${types.join(', ')})`,
+    ].join(' AND ');
+    const { count } = await client.client.workflow.count(query);
+    if (count < max) return;
+    throw new ApiProblem(
+      429,
+      'TooManyOpenOperations',
+      'Too many operations of this key are running',
+      `key ${id} has ${count} provisionings and teardowns running, at most ${max} (API_MAX_OPEN_OPERATIONS_PER_KEY); retry once some have ended`,
+      {},
+      { 'retry-after': RETRY_AFTER },
+    );
+  };
 }

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       temporalSecurity: config.temporal?.describe(),
       keys: config.API_KEYS.map((k) => k.id),
+      keysFile: config.API_KEYS_FILE?.path,
       anonymous: config.API_ALLOW_ANONYMOUS,
       payloadEncryption: config.PAYLOAD_ENCRYPTION_KEYS?.describe() ?? 'off',
       ...(config.PAYLOAD_ENCRYPTION_KEYS

@@ -36,10 +36,12 @@ export async function startOrAttach<W extends Workflow>(
     key: SourceKey;
     args: () => Promise<Parameters<W>>;
     tries: number;
+    /** Recorded on a run it starts as AepApiKeyId. */
+    apiKeyId?: string;
   },
   attach: (open: WorkflowExecutionDescription) => Promise<boolean>,
 ): Promise<Started<W>> {
-  const { type, key, args, tries, ...options } = run;
+  const { type, key, args, tries, apiKeyId, ...options } = run;
   const workflowId = sourceWorkflowId(key);
   for (let i = 0; i < tries; i++) {
     try {
@@ -56,6 +58,7 @@ export async function startOrAttach<W extends Workflow>(
           { key: SearchAttributes.sandbox, value: key.sandbox },
           { key: SearchAttributes.sourceName, value: key.name },
           { key: SearchAttributes.status, value: 'QUEUED' },
+          ...(apiKeyId === undefined ? [] : [{ key: SearchAttributes.apiKeyId, value: apiKeyId }]),
         ],
         ...options,
       } as unknown as WorkflowStartOptions<W>);
@@ -86,6 +89,11 @@ function describeRun(pc: ProvisioningClient, workflowId: string) {
 /** Waits on runs: `wait`'s calls to Temporal are cancelled when `signal` aborts. */
 export interface WaitOptions {
   signal?: AbortSignal;
+}
+
+/** A start's options: its waits, and the HTTP API key that asked for it (AepApiKeyId). */
+export interface StartOptions extends WaitOptions {
+  apiKeyId?: string;
 }
 
 export const within = <T>(

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { flag, ipAddress, parsedBy, positiveInt, wholeNumber } from './fields';
 
@@ -9,6 +10,10 @@ export interface ApiKeyEntry {
   sha256: string;
   /** Sandboxes the key may touch; `*` = all; none for a codec key (API_CODEC_KEYS). */
   sandboxes: string[] | '*';
+  /** Scope `read`: reads and plans only; absent, scope `write` (which implies read). */
+  readOnly?: true;
+  /** Refused from this instant on; never when absent. */
+  expires?: Date;
 }
 
 export const apiFields = {
@@ -18,13 +23,38 @@ export const apiFields = {
     .min(0, 'API_PORT must be between 0 and 65535')
     .max(65535, 'API_PORT must be between 0 and 65535')
     .default(8088),
-  /** Hashed keys, `id:sha256hex:sandbox|sandbox;id2:sha256hex:*`; `aep-stream api-key` makes one. */
+  /**
+   * Hashed keys, `id:sha256hex:sandbox|sandbox;id2:sha256hex:*`, each with optional options
+   * `:read` and `expires=<ISO 8601>`, comma-separated; `aep-stream api-key` makes one.
+   */
   API_KEYS: parsedBy(parseApiKeys, 'entries').default([]),
+  /**
+   * A file of more API_KEYS entries, one a line (`#` comments): re-read when it changes and on
+   * SIGHUP, so a key is added or revoked without a restart.
+   */
+  API_KEYS_FILE: z
+    .string()
+    .trim()
+    .min(1)
+    .transform((path, ctx) => {
+      const { entries, problems } = readKeyFile(path);
+      for (const message of problems) ctx.addIssue({ code: 'custom', message });
+      return { path, entries };
+    })
+    .optional(),
   /** Anonymous access to every sandbox, for local development only (refused off loopback). */
   API_ALLOW_ANONYMOUS: flag('API_ALLOW_ANONYMOUS').default(false),
   API_BODY_LIMIT_BYTES: positiveInt('API_BODY_LIMIT_BYTES').default(262_144),
-  /** Requests per minute per API key (per client address for requests without a valid key). */
+  /**
+   * Per-key budgets, requests per minute by kind (per client address without a valid key):
+   * reads (GET), changes (PUT, DELETE: each may start a run of many AEP calls), plans, `/codec`.
+   */
   API_RATE_LIMIT_PER_MINUTE: positiveInt('API_RATE_LIMIT_PER_MINUTE').default(600),
+  API_RATE_LIMIT_CHANGES_PER_MINUTE: positiveInt('API_RATE_LIMIT_CHANGES_PER_MINUTE').default(60),
+  API_RATE_LIMIT_PLANS_PER_MINUTE: positiveInt('API_RATE_LIMIT_PLANS_PER_MINUTE').default(30),
+  API_RATE_LIMIT_CODEC_PER_MINUTE: positiveInt('API_RATE_LIMIT_CODEC_PER_MINUTE').default(600),
+  /** Provisionings and teardowns a key started that are still running; one more is refused. */
+  API_MAX_OPEN_OPERATIONS_PER_KEY: positiveInt('API_MAX_OPEN_OPERATIONS_PER_KEY').default(20),
   /**
    * The longest any request waits on a run (`Prefer: wait=<s>`, a compensation before a
    * teardown, a plan, a progress query); longer waits are cut to it.
@@ -72,11 +102,30 @@ export const codecEndpointFields = {
 
 const KEY = '([A-Za-z0-9_.-]{1,64}):([0-9a-f]{64})';
 const SCOPE = '(\\*|[a-z0-9][a-z0-9-]{0,63}(?:\\|[a-z0-9][a-z0-9-]{0,63})*)';
+/** Options after the sandboxes: `read` or `write`, `expires=<ISO 8601 date or instant>`. */
+const OPTIONS =
+  '(?::((?:read|write|expires=[0-9T:.+Z-]{10,35})(?:,(?:read|write|expires=[0-9T:.+Z-]{10,35}))*))?';
 
 /** Parses API_KEYS; a problem never repeats the hash. */
-export function parseApiKeys(raw: string) {
-  const shape = 'id:sha256hex:sandbox|sandbox or id:sha256hex:*';
-  return parseKeys(raw, 'API_KEYS', new RegExp(`^${KEY}:${SCOPE}$`), shape);
+export function parseApiKeys(raw: string, variable = 'API_KEYS', separator = ';') {
+  const shape =
+    'id:sha256hex:sandbox|sandbox or id:sha256hex:*, then :read and/or expires=<ISO 8601>';
+  return parseKeys(raw, variable, new RegExp(`^${KEY}:${SCOPE}${OPTIONS}$`), shape, separator);
+}
+
+/** The entries of API_KEYS_FILE: one a line, blank lines and `#` comments skipped. */
+export function readKeyFile(path: string): { entries: ApiKeyEntry[]; problems: string[] } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return {
+      entries: [],
+      problems: [`API_KEYS_FILE: cannot read ${path}: ${(err as Error).message}`],
+    };
+  }
+  const lines = text.split('\n').filter((l) => !/^\s*(#|$)/.test(l));
+  return parseApiKeys(lines.join('\n'), `API_KEYS_FILE (${path})`, '\n');
 }
 
 /** Parses API_CODEC_KEYS: keys of no sandbox, for `/codec` only. */
@@ -89,20 +138,42 @@ function parseKeys(
   variable: string,
   entry: RegExp,
   shape: string,
+  separator = ';',
 ): { entries: ApiKeyEntry[]; problems: string[] } {
   const entries: ApiKeyEntry[] = [];
   const problems: string[] = [];
-  splitList(raw, ';').forEach((part, i) => {
+  splitList(raw, separator).forEach((part, i) => {
     const m = entry.exec(part);
     if (!m) {
       const id = part.split(':')[0]?.slice(0, 64) ?? '';
       problems.push(`${variable}: entry ${i + 1} (${id}) must be ${shape}`);
       return;
     }
-    const [, id, sha256, scope] = m as unknown as [string, string, string, string?];
+    const [, id, sha256, scope, options] = m as unknown as [
+      string,
+      string,
+      string,
+      string?,
+      string?,
+    ];
     if (entries.some((e) => e.id === id)) problems.push(`${variable}: id ${id} appears twice`);
     const sandboxes = scope === undefined ? [] : scope === '*' ? '*' : scope.split('|');
-    entries.push({ id, sha256, sandboxes });
+    const opts = options?.split(',') ?? [];
+    const until = opts.find((o) => o.startsWith('expires='))?.slice('expires='.length);
+    const expires = until === undefined ? undefined : new Date(until);
+    if (expires && Number.isNaN(expires.getTime())) {
+      problems.push(
+        `${variable}: entry ${i + 1} (${id}): expires=${until} is not an ISO 8601 date`,
+      );
+    }
+    const readOnly = opts.includes('read') && !opts.includes('write');
+    entries.push({
+      id,
+      sha256,
+      sandboxes,
+      ...(readOnly ? { readOnly: true as const } : {}),
+      ...(expires ? { expires } : {}),
+    });
   });
   return { entries, problems };
 }
@@ -132,6 +203,7 @@ function isOrigin(o: string): boolean {
 export function checkApiAccess(
   c: {
     API_KEYS: ApiKeyEntry[];
+    API_KEYS_FILE?: { entries: ApiKeyEntry[] };
     API_CODEC_KEYS: ApiKeyEntry[];
     API_ALLOW_ANONYMOUS: boolean;
     API_CODEC_ANONYMOUS: boolean;
@@ -145,10 +217,10 @@ export function checkApiAccess(
 ): void {
   const issue = (variable: string, message: string) =>
     ctx.addIssue({ code: 'custom', path: [variable], message });
-  if (c.API_KEYS.length === 0 && !c.API_ALLOW_ANONYMOUS) {
+  if (c.API_KEYS.length === 0 && !c.API_KEYS_FILE && !c.API_ALLOW_ANONYMOUS) {
     issue(
       'API_KEYS',
-      'API_KEYS is empty: add a key (aep-stream api-key --sandbox <sandbox>), or set API_ALLOW_ANONYMOUS=true for local development',
+      'API_KEYS is empty: add a key (aep-stream api-key --sandbox <sandbox>), or give API_KEYS_FILE, or set API_ALLOW_ANONYMOUS=true for local development',
     );
   }
   for (const { id } of c.API_CODEC_KEYS) {

@@ -113,6 +113,8 @@ export const SearchAttributes = {
   sandbox: defineSearchAttributeKey('AepSandbox', 'KEYWORD'),
   sourceName: defineSearchAttributeKey('AepSourceName', 'KEYWORD'),
   status: defineSearchAttributeKey('AepProvisioningStatus', 'KEYWORD'),
+  /** The HTTP API key that started the run (set at start by the API only). */
+  apiKeyId: defineSearchAttributeKey('AepApiKeyId', 'KEYWORD'),
 } as const;
 
 /** `--search-attribute` arguments for `temporal server start-dev` and `temporal operator`. */

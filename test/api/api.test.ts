@@ -156,7 +156,7 @@ describe('security', () => {
     });
   });
 
-  test('rate limit per key: 429 problem with Retry-After; another key is unaffected', async () => {
+  test('reads budget per key: 429 problem with Retry-After; another key is unaffected', async () => {
     const limited = await startApi({ API_RATE_LIMIT_PER_MINUTE: '3' }, api.stack);
     try {
       const codes: number[] = [];

@@ -165,6 +165,37 @@ test('api-key prints a key once and an API_KEYS entry that authenticates it, has
   expect((await cli(['api-key', '--id', 'x'])).code).toBe(2);
 });
 
+test('api-key --read-only --expires: an entry of scope read that expires; the key is refused after', async () => {
+  const run = await cli([
+    '--json',
+    'api-key',
+    '--id',
+    'dash',
+    '--all-sandboxes',
+    '--read-only',
+    '--expires',
+    '2030-01-02',
+  ]);
+  expect(run.code).toBe(0);
+  const { key, entry } = JSON.parse(run.stdout);
+  expect(entry).toMatch(/^dash:[0-9a-f]{64}:\*:read,expires=2030-01-02T00:00:00\.000Z$/);
+  const parsed = parseApiKeys(entry);
+  expect(parsed.problems).toEqual([]);
+  expect(createAuthenticator(parsed.entries, false)(`Bearer ${key}`)).toEqual({
+    ok: true,
+    principal: { id: 'dash', sandboxes: '*', readOnly: true },
+  });
+  const expired = parsed.entries.map((e) => ({ ...e, expires: new Date(Date.now() - 1) }));
+  expect(createAuthenticator(expired, false)(`Bearer ${key}`)).toEqual({
+    ok: false,
+    reason: 'expired',
+  });
+  expect((await cli(['api-key', '--id', 'x', '--all-sandboxes', '--expires', 'soon'])).code).toBe(
+    2,
+  );
+  expect((await cli(['api-key', '--id', 'x', '--codec', '--read-only'])).code).toBe(2);
+});
+
 test('api-key --codec prints an API_CODEC_KEYS entry: a key of no sandbox, for /codec', async () => {
   const run = await cli(['--json', 'api-key', '--id', 'ui', '--codec']);
   expect(run.code).toBe(0);

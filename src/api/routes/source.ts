@@ -12,7 +12,7 @@ import {
 import type { ApiConfig } from '../../config';
 import { workflowPollers } from '../../connection';
 import { InvalidRequestError, provisionRequestSchema } from '../../request';
-import { authorize } from '../auth';
+import { authorize, openOperationsCap } from '../auth';
 import {
   ApiProblem,
   invalid,
@@ -43,10 +43,8 @@ export const sourcePath = (sandbox: string, name: string) =>
 export const registerSourceRoutes: RouteModule = (app, client, config) => {
   const warning = workerWarning(client, config.TEMPORAL_TASK_QUEUE);
   const answer = operationAnswerer(config, warning);
-  /** Milliseconds left of the request's API_MAX_WAIT_SECONDS. */
-  const left = (reply: FastifyReply) =>
-    Math.max(0, Math.floor(config.API_MAX_WAIT_SECONDS * 1000 - reply.elapsedTime));
-  const bounded = (reply: FastifyReply) => ({ signal: AbortSignal.timeout(left(reply)) });
+  const { left, bounded } = requestBounds(config);
+  const underCap = openOperationsCap(client, config);
   /** The detail of a wait that ran out, naming a missing worker when none polls. */
   const ranOut = async (detail: string) => {
     const why = await warning();
@@ -73,6 +71,7 @@ export const registerSourceRoutes: RouteModule = (app, client, config) => {
       problems.push(...err.problems);
     }
     if (problems.length > 0) throw invalid(problems);
+    await underCap(request);
     const started = await client.startProvision(input, bounded(reply));
     return answer(request, reply, 'provision', path, started);
   });
@@ -80,6 +79,7 @@ export const registerSourceRoutes: RouteModule = (app, client, config) => {
   app.delete(SOURCE, async (request, reply) => {
     const path = sourceParams(request, true);
     const deleteDataset = deleteDatasetParam(request.query);
+    await underCap(request);
     try {
       const started = await client.startDeprovision(
         { ...path, deleteDataset },
@@ -111,7 +111,7 @@ export const registerSourceRoutes: RouteModule = (app, client, config) => {
 
   // A plan is a read with no resource of its own to poll: it ends within the wait (its run
   // times out then), or answers 503 to retry.
-  app.post(`${SOURCE}/plan`, async (request, reply) => {
+  app.post(`${SOURCE}/plan`, { config: { budget: 'plans' } }, async (request, reply) => {
     const input = { ...(request.body ?? {}), ...sourceParams(request, true) };
     try {
       return await client.plan(input, { timeoutMs: Math.max(1000, left(reply)) });
@@ -128,6 +128,18 @@ export const registerSourceRoutes: RouteModule = (app, client, config) => {
     }
   });
 };
+
+/** A request's waits, which end with it; a run it starts records its key (AepApiKeyId). */
+function requestBounds(config: ApiConfig) {
+  /** Milliseconds left of the request's API_MAX_WAIT_SECONDS. */
+  const left = (reply: FastifyReply) =>
+    Math.max(0, Math.floor(config.API_MAX_WAIT_SECONDS * 1000 - reply.elapsedTime));
+  const bounded = (reply: FastifyReply) => ({
+    signal: AbortSignal.timeout(left(reply)),
+    apiKeyId: reply.request.principal!.id,
+  });
+  return { left, bounded };
+}
 
 const NAME_ONLY = provisionRequestSchema.pick({ name: true, sandbox: true });
 
