@@ -11,6 +11,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { ProvisioningClient } from '../src/client';
 import { parseClientConfig } from '../src/config';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../src/worker';
 import { resolveOptions } from '../emulator';
 import { REPO_ROOT, startDevServer } from '../tools/dev-server';
 import { startPgStack } from '../tools/pg-stack';
@@ -155,6 +156,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       bundlePath = path.join(opts.logDir, 'workflow-bundle.js');
       const { code } = await bundleWorkflowCode({
         workflowsPath: require.resolve('../src/workflows'),
+        workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
         logger: quietLogger,
       });
       mkdirSync(opts.logDir, { recursive: true });

@@ -13,6 +13,7 @@ import { payloadTooLarge } from './errors/dcs';
 import { gatewayTimeout, tooManyRequests } from './errors/gateway';
 import { type Family, familyOf, HttpError, isPlatform } from './errors/http-error';
 import { checkContentType, checkGateway } from './gateway';
+import { requestId } from './ids';
 import { registerCatalog } from './routes/catalog';
 import { registerControl } from './routes/control';
 import { registerDataPrep } from './routes/dataprep';
@@ -100,6 +101,9 @@ export async function buildServer(ctx: EmulatorContext): Promise<FastifyInstance
     const family = familyOf(path);
     if (family === 'control') return;
     ctx.stats.hit(`${req.method} ${req.routeOptions.url ?? path}`);
+    // Every answer names its request: the caller's `x-request-id` when it sent one, else a new id.
+    const given = req.headers['x-request-id'];
+    void reply.header('x-request-id', typeof given === 'string' && given ? given : requestId());
 
     const decision =
       ctx.faults.size === 0

@@ -7,22 +7,24 @@ import {
   temporalFields,
   type TemporalConnection,
 } from './config/temporal';
-import { aepFields, workerFields } from './config/worker';
+import { aepFields, telemetryFields, workerFields } from './config/worker';
 
 export { parseApiKeys, parseCodecKeys, readKeyFile, type ApiKeyEntry } from './config/api';
 
 /**
  * The only reader of the process environment. Every setting of worker, client, CLI, demo and
  * emulator-backed tools is declared here once, as ONE schema assembled from the pieces of
- * src/config/ (Temporal, payload keys, AEP and the worker, the HTTP API and its codec endpoint);
- * `parseConfig` reports every problem at once so an operator fixes a bad deployment in one round
- * trip instead of one variable per restart.
+ * src/config/ (Temporal, payload keys, AEP and the worker, tracing, the HTTP API and its codec
+ * endpoint; the OpenTelemetry SDK reads its other OTEL_* variables itself); `parseConfig`
+ * reports every problem at once so an operator fixes a bad deployment in one round trip instead
+ * of one variable per restart.
  */
 export const configSchema = z.object({
   ...temporalFields,
   ...payloadKeyFields,
   ...aepFields,
   ...workerFields,
+  ...telemetryFields,
   ...apiFields,
   ...codecEndpointFields,
 });
@@ -48,6 +50,7 @@ export const apiConfigSchema = configSchema
   .pick({
     ...CLIENT_KEYS,
     LOG_LEVEL: true,
+    ...keysOf(telemetryFields),
     ...keysOf(apiFields),
     ...keysOf(codecEndpointFields),
   })

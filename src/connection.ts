@@ -7,6 +7,7 @@ import {
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { dataConverterOf } from './codec';
 import type { ClientConfig } from './config';
+import { clientTracing } from './telemetry';
 
 /** Connection options for the client (`Connection`) and the worker (`NativeConnection`). */
 export function connectionOptions(config: ClientConfig): NativeConnectionOptions {
@@ -26,13 +27,18 @@ export async function connectClient(
   return clientOn(connection, config);
 }
 
-/** A client on an existing connection, with the configuration's namespace and data converter. */
+/**
+ * A client on an existing connection, with the configuration's namespace and data converter;
+ * with tracing on (src/telemetry.ts), what it starts, updates or signals joins the caller's trace.
+ */
 export function clientOn(connection: ConnectionLike, config: ClientConfig): Client {
   const dataConverter = dataConverterOf(config);
+  const interceptors = clientTracing();
   return new Client({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     ...(dataConverter ? { dataConverter } : {}),
+    ...(interceptors ? { interceptors } : {}),
   });
 }
 

@@ -17,6 +17,7 @@ import { clientOn, connectionOptions } from './connection';
 import { ATTEMPT_TIMEOUT_MS } from './workflows/policies';
 import { placeOf } from './request';
 import { datasetAsksQueue, datasetCallsQueue } from './shared/names';
+import { activityTracing, startTracing, workflowSpanSinks } from './telemetry';
 
 /**
  * On SIGTERM (a deploy) the worker stops polling and lets running activities finish for one whole
@@ -27,6 +28,12 @@ import { datasetAsksQueue, datasetCallsQueue } from './shared/names';
 export const SHUTDOWN_GRACE_MS = ATTEMPT_TIMEOUT_MS + 5_000;
 /** Then it gives up and exits: under docker-compose.yml's `stop_grace_period` (60 s, SIGKILL). */
 export const SHUTDOWN_FORCE_MS = SHUTDOWN_GRACE_MS + 15_000;
+
+/**
+ * The workflow interceptor modules every bundle of ./workflows holds (this worker's, a prebuilt
+ * one: scripts/build-workflow-bundle.ts, the tests'): tracing of traced runs (workflows/tracing.ts).
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('./workflows/tracing')];
 
 /**
  * The only place that builds real clients: the AEP client (its one IMS token cache serves the
@@ -59,6 +66,9 @@ export async function buildWorker(opts: {
       temporal: clientOn(connection, config),
     }),
     ...(dataConverter ? { dataConverter } : {}),
+    // Spans of traced activities and workflows (src/telemetry.ts); none when tracing is off.
+    interceptors: { activity: activityTracing() },
+    sinks: workflowSpanSinks(),
     ...(config.WORKER_DEPLOYMENT_NAME
       ? {
           workerDeploymentOptions: {
@@ -77,7 +87,12 @@ export async function buildWorker(opts: {
   const main = await Worker.create({
     ...common,
     taskQueue,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    ...(workflowBundle
+      ? { workflowBundle }
+      : {
+          workflowsPath: require.resolve('./workflows'),
+          interceptors: { ...common.interceptors, workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
+        }),
   });
   const calls = await Worker.create({ ...common, taskQueue: datasetCallsQueue(taskQueue) });
   const asks = await Worker.create({ ...common, taskQueue: datasetAsksQueue(taskQueue) });
@@ -228,6 +243,7 @@ const logInfo = (fields: object) =>
 
 async function main(): Promise<void> {
   const config = parseConfig();
+  const tracing = await startTracing(config, 'worker');
   const metrics = { prometheus: { bindAddress: metricsAddress(config) } };
   Runtime.install({
     logger: new DefaultLogger(config.LOG_LEVEL.toUpperCase() as 'INFO', jsonLog),
@@ -245,6 +261,7 @@ async function main(): Promise<void> {
     payloadEncryption: config.PAYLOAD_ENCRYPTION_KEYS?.describe() ?? 'off',
     aep: config.AEP_PLATFORM_URL,
     metrics: config.METRICS_PORT > 0 ? `http://${metricsAddress(config)}/metrics` : 'off',
+    tracing: tracing ? config.OTEL_EXPORTER_OTLP_ENDPOINT : 'off',
     deployment: config.WORKER_DEPLOYMENT_NAME
       ? `${config.WORKER_DEPLOYMENT_NAME} ${buildIdOf(config)}`
       : 'unversioned',
@@ -256,6 +273,7 @@ async function main(): Promise<void> {
   logInfo({ message: 'worker deployment version', outcome: promoted });
   await running;
   await connection.close();
+  await tracing?.shutdown();
 }
 
 if (require.main === module) {

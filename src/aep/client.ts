@@ -20,6 +20,7 @@ import {
   OFFSET_PAGE_SIZE,
   collection,
   createAepHttp,
+  exchange,
   withToken,
   type AepClientDeps,
   type AepHttp,
@@ -32,6 +33,7 @@ import {
   mappingSetSchema,
   xdmSchemaSchema,
 } from './schemas';
+import { createTokenProvider } from './token';
 import type { CreateDatasetBody, CreateMappingSetBody, SendToInletArgs } from './types';
 
 export type AepClient = ReturnType<typeof createAepClient>;
@@ -39,7 +41,7 @@ export type { AepClientConfig } from './http';
 export { nameFilter, encodePropertyFilter, resolveNextPage } from './flow-service';
 
 export function createAepClient(deps: AepClientDeps) {
-  const http = createAepHttp(deps);
+  const http = createAepHttp({ ...deps, tokens: deps.tokens ?? createTokenProvider(deps) });
   const { inletHttp, tokens } = http;
   return {
     ...flowServiceApi(http),
@@ -52,6 +54,7 @@ export function createAepClient(deps: AepClientDeps) {
         operation: 'schemaregistry.getSchema',
         resource: schemaId,
         path: `data/foundation/schemaregistry/${schemaContainer(schemaId)}/schemas/${encodeURIComponent(schemaId)}`,
+        route: `data/foundation/schemaregistry/${schemaContainer(schemaId)}/schemas/{id}`,
         headers: { accept: 'application/vnd.adobe.xed+json; version=1' },
         sandbox,
         signal,
@@ -64,16 +67,20 @@ export function createAepClient(deps: AepClientDeps) {
      */
     async sendToInlet({ inletUrl, flowId, record, authenticated, signal }: SendToInletArgs) {
       const context = { operation: 'inlet.send', resource: flowId };
+      const route = { method: 'post', route: 'collection/{id}', operation: context.operation };
       try {
         const send = (token?: string) =>
-          inletHttp.post(inletUrl, {
-            json: record,
-            ...(signal ? { signal } : {}),
-            headers: {
-              'x-adobe-flow-id': flowId,
-              ...(token ? { authorization: `Bearer ${token}` } : {}),
-            },
-          });
+          exchange(route, (requestId) =>
+            inletHttp.post(inletUrl, {
+              json: record,
+              ...(signal ? { signal } : {}),
+              headers: {
+                ...requestId,
+                'x-adobe-flow-id': flowId,
+                ...(token ? { authorization: `Bearer ${token}` } : {}),
+              },
+            }),
+          );
         // DCS answers 401 (tutorial) or 403 (batch doc) for an expired token.
         const response = authenticated
           ? await withToken(tokens, signal, send, [401, 403])

@@ -1,10 +1,16 @@
 /**
- * The AEP client's one HTTP core: every Platform call goes through `platform()` (Platform headers,
- * token refresh, `toAepFailure`), every body through `parse()` (zod); on top, the call shapes the
- * APIs share: get one, send a body, tolerant delete, offset-paged list read to its end.
+ * The AEP client's one HTTP core: every request to Adobe (IMS, Platform, the inlet) is one
+ * `exchange()` (its own `x-request-id`, a trace span); every Platform call goes through
+ * `platform()` (Platform headers, token refresh, `toAepFailure`), every body through `parse()`
+ * (zod); on top, the call shapes the APIs share: get one, send a body, tolerant delete,
+ * offset-paged list read to its end.
  */
+import { randomUUID } from 'node:crypto';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import ky, { type KyInstance } from 'ky';
 import { type z } from 'zod';
 import { type Config } from '../config';
+import { activeTracer } from '../telemetry';
 import {
   describeIssues,
   readHttpError,
@@ -12,7 +18,7 @@ import {
   unexpectedResponse,
   type AepErrorContext,
 } from './errors';
-import { aepKy, createTokenProvider, type TokenConfig, type TokenProvider } from './token';
+import type { TokenConfig, TokenProvider } from './token';
 
 export type AepClientConfig = TokenConfig & Pick<Config, 'AEP_PLATFORM_URL' | 'AEP_ORG_ID'>;
 
@@ -21,6 +27,71 @@ export interface AepClientDeps {
   /** Share one provider per worker process; built from `config` when omitted. */
   tokens?: TokenProvider;
   fetch?: typeof fetch;
+}
+
+/** ky as every AEP call uses it: one attempt (Temporal retries), bounded, statuses as values. */
+export function aepKy(deps: {
+  config: Pick<Config, 'AEP_REQUEST_TIMEOUT_MS'>;
+  fetch?: typeof fetch;
+}) {
+  return ky.create({
+    retry: 0,
+    timeout: deps.config.AEP_REQUEST_TIMEOUT_MS,
+    throwHttpErrors: false,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  });
+}
+
+/** One HTTP request to Adobe, for its span: `route` is its path with `{id}` in place of ids. */
+export interface Exchange {
+  method: string;
+  route: string;
+  /** The call, `<service>.<method>` (`ims.token`, `catalog.getDataset`, `inlet.send`). */
+  operation: string;
+  /** Non-2xx statuses that answer the call rather than fail it (404 of a lookup). */
+  allow?: readonly number[] | undefined;
+}
+
+/**
+ * Sends one HTTP request to Adobe with an `x-request-id` of its own (what Adobe support asks for;
+ * `send` puts `headers` on the request). Inside a trace (src/telemetry.ts) it is a client span
+ * `<METHOD> <route>`, from the request to the answer's headers, with the status (an error unless
+ * 2xx or allowed) and Adobe's request id (`aep.request_id`, its answer's `x-request-id`); outside
+ * one, nothing more is done.
+ */
+export async function exchange(
+  x: Exchange,
+  send: (headers: { 'x-request-id': string }) => Promise<Response>,
+): Promise<Response> {
+  const headers = { 'x-request-id': randomUUID() };
+  const tracer = activeTracer();
+  if (!tracer || !trace.getActiveSpan()) return send(headers);
+  const method = x.method.toUpperCase();
+  const span = tracer.startSpan(`${method} ${x.route}`, {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      'http.request.method': method,
+      'url.template': x.route,
+      'aep.operation': x.operation,
+      'aep.sent_request_id': headers['x-request-id'],
+    },
+  });
+  try {
+    const response = await send(headers);
+    span.setAttribute('http.response.status_code', response.status);
+    const adobeId = response.headers.get('x-request-id');
+    if (adobeId) span.setAttribute('aep.request_id', adobeId);
+    if (!response.ok && !x.allow?.includes(response.status)) {
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    return response;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    span.setStatus({ code: SpanStatusCode.ERROR, message });
+    throw err;
+  } finally {
+    span.end();
+  }
 }
 
 /** A server that keeps returning `next` forever must not keep an activity busy forever. */
@@ -33,6 +104,8 @@ export interface Call {
   operation: string;
   resource?: string;
   path: string;
+  /** `path` with `{id}` in place of its ids (trace spans); `path` itself when it has none. */
+  route?: string;
   sandbox: string;
   signal?: AbortSignal | undefined;
   searchParams?: URLSearchParams;
@@ -50,29 +123,15 @@ type PlatformResponse = { status: number; body: unknown };
 
 export type AepHttp = ReturnType<typeof createAepHttp>;
 
-export function createAepHttp(deps: AepClientDeps) {
-  const { config } = deps;
-  const tokens = deps.tokens ?? createTokenProvider(deps);
+export function createAepHttp(deps: AepClientDeps & { tokens: TokenProvider }) {
+  const { config, tokens } = deps;
   const inletHttp = aepKy(deps); // for the streaming inlet: no prefix URL, no Platform headers
   const platformHttp = inletHttp.extend({ prefixUrl: config.AEP_PLATFORM_URL });
 
   async function platform(req: PlatformRequest): Promise<PlatformResponse> {
     const context = { operation: req.operation, resource: req.resource, method: req.method };
     try {
-      const send = (token: string) =>
-        platformHttp(req.path, {
-          method: req.method,
-          ...(req.searchParams ? { searchParams: queryString(req.searchParams) } : {}),
-          ...(req.json !== undefined ? { json: req.json } : {}),
-          ...(req.signal ? { signal: req.signal } : {}),
-          headers: {
-            ...req.headers,
-            authorization: `Bearer ${token}`,
-            'x-api-key': config.AEP_CLIENT_ID,
-            'x-gw-ims-org-id': config.AEP_ORG_ID,
-            'x-sandbox-name': req.sandbox,
-          },
-        });
+      const send = (token: string) => sendPlatform(platformHttp, config, req, token);
       const response = await withToken(tokens, req.signal, send, [401]);
       const { status } = response;
       if (response.ok) {
@@ -141,6 +200,32 @@ export function createAepHttp(deps: AepClientDeps) {
   return { platform, parse, getOne, send, deleteOne, offsetPages, inletHttp, tokens };
 }
 
+/** One Platform request with `token` and the Platform headers, as one `exchange`. */
+function sendPlatform(
+  http: KyInstance,
+  config: AepClientConfig,
+  req: PlatformRequest,
+  token: string,
+): Promise<Response> {
+  const { method, operation, allow } = req;
+  return exchange({ method, route: req.route ?? req.path, operation, allow }, (requestId) =>
+    http(req.path, {
+      method,
+      ...(req.searchParams ? { searchParams: queryString(req.searchParams) } : {}),
+      ...(req.json !== undefined ? { json: req.json } : {}),
+      ...(req.signal ? { signal: req.signal } : {}),
+      headers: {
+        ...req.headers,
+        ...requestId,
+        authorization: `Bearer ${token}`,
+        'x-api-key': config.AEP_CLIENT_ID,
+        'x-gw-ims-org-id': config.AEP_ORG_ID,
+        'x-sandbox-name': req.sandbox,
+      },
+    }),
+  );
+}
+
 /** The body parsed by `schema`; a mismatch is an `AepUnexpectedResponse`. */
 function parse<T>(schema: z.ZodType<T>, res: PlatformResponse, context: AepErrorContext): T {
   const result = schema.safeParse(res.body);
@@ -186,6 +271,7 @@ export function collection(service: string, path: string) {
   const item = (method: string, id: string, sandbox: string, signal?: AbortSignal): Call => ({
     ...call(method, sandbox, signal, id),
     path: `${path}/${encodeURIComponent(id)}`,
+    route: `${path}/{id}`,
   });
   return { path, call, item };
 }

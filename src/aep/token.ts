@@ -9,9 +9,9 @@
  *   saw a 401 with the same stale token cause one refresh.
  * - IMS refusing the credentials (400/401/403) is `AepUnauthorized`, non-retryable.
  */
-import ky from 'ky';
 import { type Config } from '../config';
 import { readHttpError, toAepFailure } from './errors';
+import { aepKy, exchange } from './http';
 import { imsTokenSchema } from './schemas';
 
 export interface TokenProvider {
@@ -45,15 +45,18 @@ export function createTokenProvider(deps: {
   async function requestToken(): Promise<CachedToken> {
     try {
       const requestedAt = now();
-      const response = await aepKy(deps).post(tokenUrl, {
-        body: new URLSearchParams({
-          grant_type: 'client_credentials',
-          client_id: config.AEP_CLIENT_ID,
-          client_secret: config.AEP_CLIENT_SECRET,
-          scope: config.AEP_SCOPES,
+      const route = { method: 'post', route: 'ims/token/v3', operation: 'ims.token' };
+      const response = await exchange(route, (requestId) =>
+        aepKy(deps).post(tokenUrl, {
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: config.AEP_CLIENT_ID,
+            client_secret: config.AEP_CLIENT_SECRET,
+            scope: config.AEP_SCOPES,
+          }),
+          headers: { accept: 'application/json', ...requestId },
         }),
-        headers: { accept: 'application/json' },
-      });
+      );
       if (!response.ok) throw await readHttpError(response);
       const body = imsTokenSchema.parse(await response.json());
       // `expires_in` is seconds for /ims/token/v3 (the JWT-era milliseconds do not apply).
@@ -78,19 +81,6 @@ export function createTokenProvider(deps: {
       if (cached?.value === token) cached = undefined;
     },
   };
-}
-
-/** ky as every AEP call uses it: one attempt (Temporal retries), bounded, statuses as values. */
-export function aepKy(deps: {
-  config: Pick<Config, 'AEP_REQUEST_TIMEOUT_MS'>;
-  fetch?: typeof fetch;
-}) {
-  return ky.create({
-    retry: 0,
-    timeout: deps.config.AEP_REQUEST_TIMEOUT_MS,
-    throwHttpErrors: false,
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
-  });
 }
 
 /** Lets one caller stop waiting on a shared promise without cancelling it for the others. */

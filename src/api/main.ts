@@ -2,6 +2,7 @@ import { ProvisioningClient } from '../client';
 import { ConfigError, parseApiConfig } from '../config';
 import { connectClient } from '../connection';
 import { CODEC_PREFIX } from '../codec/endpoint';
+import { startTracing } from '../telemetry';
 import { buildApi } from './server';
 
 /**
@@ -10,11 +11,13 @@ import { buildApi } from './server';
  */
 async function main(): Promise<void> {
   const config = parseApiConfig();
+  const tracing = await startTracing(config, 'api');
   const client = new ProvisioningClient(await connectClient(config, { lazy: true }), config);
   const app = await buildApi({ config, client });
   const stop = async () => {
     await app.close();
     await client.close();
+    await tracing?.shutdown();
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
@@ -29,6 +32,7 @@ async function main(): Promise<void> {
       keysFile: config.API_KEYS_FILE?.path,
       anonymous: config.API_ALLOW_ANONYMOUS,
       payloadEncryption: config.PAYLOAD_ENCRYPTION_KEYS?.describe() ?? 'off',
+      tracing: tracing ? config.OTEL_EXPORTER_OTLP_ENDPOINT : 'off',
       ...(config.PAYLOAD_ENCRYPTION_KEYS
         ? {
             codecEndpoint: `${app.listeningOrigin}${CODEC_PREFIX}`,

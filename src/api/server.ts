@@ -6,6 +6,7 @@ import type { ProvisioningClient } from '../client';
 import type { ApiConfig } from '../config';
 import { registerCodecRoutes } from '../codec/endpoint';
 import { workflowPollers } from '../connection';
+import { traceRequests } from '../telemetry';
 import { publicRoute, registerAccess } from './auth';
 import { buildOpenApi } from './openapi';
 import {
@@ -33,6 +34,7 @@ type BuildApiOptions = { config: ApiConfig; client: ProvisioningClient; logStrea
 
 export async function buildApi({ config, client, logStream }: BuildApiOptions) {
   const app: FastifyInstance = Fastify(serverOptions(config, logStream));
+  traceRequests(app); // a span per request when tracing is on (src/telemetry.ts)
 
   // JSON only: fastify's default text/plain parser would hand a string to the routes (415 instead).
   app.removeContentTypeParser('text/plain');

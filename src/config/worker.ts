@@ -37,6 +37,17 @@ export const aepFields = {
     .default(15_000),
 };
 
+/**
+ * Tracing (src/telemetry.ts), for the worker and the HTTP API. The OpenTelemetry SDK reads the
+ * other standard OTEL_* variables itself; these two decide whether it starts and what it is called.
+ */
+export const telemetryFields = {
+  /** OTLP/HTTP collector, e.g. `http://127.0.0.1:4318` (spans go to `…/v1/traces`); unset: off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: url('OTEL_EXPORTER_OTLP_ENDPOINT').optional(),
+  /** `service.name` of the spans; unset: `aep-streaming-provisioner-worker` or `-api`. */
+  OTEL_SERVICE_NAME: z.string().trim().min(1).optional(),
+};
+
 /** A deployment name or build id: letters, digits and `. _ - +`, at most 100. */
 const deploymentPart = (what: string) =>
   z

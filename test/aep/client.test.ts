@@ -129,6 +129,30 @@ test('every Platform call carries the four headers with the per-call sandbox', a
   expect(JSON.parse(req!.body)).toMatchObject({ name: 'n', auth: { params: { dataType: 'xdm' } } });
 });
 
+test('every request to Adobe carries an x-request-id of its own: IMS, Platform, a resend, inlet', async () => {
+  const fresh = createAepClient({ config: clientConfig(server.url) });
+  let refused = 0;
+  platform = () =>
+    refused++ === 0
+      ? { status: 401, body: { error_code: '401013', message: 'Oauth token is not valid' } }
+      : { status: 200, body: { items: [] } };
+  expect(await fresh.getConnection('prod', 'c1')).toBeNull();
+  const inletUrl = `${server.url}/collection/abc`;
+  await fresh.sendToInlet({ inletUrl, flowId: 'f', record: {}, authenticated: false });
+  const urls = server.requests.map((r) => r.url.split('?')[0]);
+  expect(urls).toEqual([
+    '/ims/token/v3',
+    '/data/foundation/flowservice/connections/c1',
+    '/ims/token/v3',
+    '/data/foundation/flowservice/connections/c1',
+    '/collection/abc',
+  ]);
+  const ids = server.requests.map((r) => r.headers['x-request-id']);
+  for (const id of ids)
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  expect(new Set(ids).size).toBe(ids.length);
+});
+
 test('list follows _links.next until it is absent, re-sending filters with the token', async () => {
   platform = (req) => {
     const token = new URL(req.url, 'http://x').searchParams.get('continuationToken');

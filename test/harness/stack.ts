@@ -3,7 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ProvisioningClient } from '../../src/client';
 import { parseConfig, type Config } from '../../src/config';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../emulator';
-import { buildWorker, type Workers } from '../../src/worker';
+import { buildWorker, WORKFLOW_INTERCEPTOR_MODULES, type Workers } from '../../src/worker';
 import { connectTestEnv, freshTaskQueue } from './temporal';
 import { emulatorEnv } from '../../tools/emulator-env';
 
@@ -27,6 +27,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     logger: quietLogger,
   });
   return bundle;

@@ -123,6 +123,7 @@ describe('docker-compose.yml', () => {
       [
         'api',
         'emulator',
+        'jaeger',
         'postgresql',
         'temporal',
         'temporal-schema',
@@ -264,7 +265,7 @@ describe('docker-compose.yml', () => {
     expect(all.length).toBeGreaterThanOrEqual(3);
     for (const p of all) expect(p.ip).toBe('127.0.0.1');
     expect(new Set(all.map((p) => p.host)).size).toBe(all.length);
-    expect(all.map((p) => p.host).sort()).toEqual([8080, 8088, 9464]);
+    expect(all.map((p) => p.host).sort((a, b) => a - b)).toEqual([8080, 8088, 9464, 16686]);
     // Host ports can be moved without touching the file.
     expect(publishedPorts(svc('temporal-ui'), { TEMPORAL_UI_HOST_PORT: '18080' })[0]?.host).toBe(
       18080,
@@ -368,6 +369,37 @@ describe('docker-compose.yml', () => {
     expect(env.AEP_ORG_ID).toBe('${AEP_ORG_ID:-}');
     expect(publishedPorts(api).map((p) => p.container)).toEqual([Number(env.API_PORT)]);
     expect(dependsOn(api)).toMatchObject({ 'temporal-setup': 'service_completed_successfully' });
+  });
+
+  test('the tracing profile: Jaeger takes OTLP from worker and API inside the stack, UI on loopback', () => {
+    const jaeger = svc('jaeger');
+    expect(jaeger.profiles).toEqual(['tracing']);
+    expect(jaeger.image).toMatch(/^jaegertracing\/jaeger:\$\{JAEGER_VERSION:-2\.\d+\.\d+\}$/);
+    expect(publishedPorts(jaeger).map((p) => p.container)).toEqual([16686]);
+    // Only the UI is published; the receiver listens on the stack's network, at the address the
+    // documented endpoint names (service name and port).
+    const receiver = jaeger.command!.join(' ');
+    const port = /receivers\.otlp\.protocols\.http\.endpoint=0\.0\.0\.0:(\d+)/.exec(receiver)?.[1];
+    expect(port).toBeDefined();
+    const doc = readFileSync(path.join(REPO_ROOT, 'docs', 'operating.md'), 'utf8');
+    const documented = /OTEL_EXPORTER_OTLP_ENDPOINT=(\S+) docker compose --profile tracing up/.exec(
+      doc,
+    )?.[1];
+    expect(documented).toBe(`http://jaeger:${port}`);
+    for (const name of ['worker', 'api']) {
+      const env = envOf(svc(name));
+      const shell = { OTEL_EXPORTER_OTLP_ENDPOINT: documented! };
+      // Off unless the endpoint is given; given, it reaches the process as is and parses.
+      expect([name, interpolate(env.OTEL_EXPORTER_OTLP_ENDPOINT!)]).toEqual([name, '']);
+      expect(interpolate(env.OTEL_EXPORTER_OTLP_ENDPOINT!, shell)).toBe(documented);
+    }
+    const resolved = Object.fromEntries(
+      Object.entries(envOf(svc('worker'))).map(([k, v]) => [
+        k,
+        interpolate(v, { ...CREDENTIALS, OTEL_EXPORTER_OTLP_ENDPOINT: documented! }),
+      ]),
+    );
+    expect(parseConfig(resolved).OTEL_EXPORTER_OTLP_ENDPOINT).toBe(documented);
   });
 
   test('the emulator profile: worker network, port and credentials agree with docker/emulator.env', () => {

@@ -1,0 +1,205 @@
+/**
+ * Tracing (docs/operating.md#traces): one provisioning is one trace, from the HTTP request that
+ * asked for it through the workflow start, the workflow run and each activity to each AEP call.
+ *
+ * Contract:
+ * - Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set: then `startTracing` (worker, API) registers a
+ *   tracer provider that exports by OTLP (http/protobuf); the exporter reads the other standard
+ *   OTEL_EXPORTER_OTLP_* variables itself, the provider OTEL_TRACES_SAMPLER and OTEL_BSP_*.
+ * - On means "a global tracer provider is registered": by `startTracing`, or by an application
+ *   that embeds the library with its own OpenTelemetry SDK (its workflow starts then carry its
+ *   traces). Off, the SDK is not even loaded, clients and activities get no interceptor, AEP calls
+ *   no span, and the bundle's workflow interceptor (src/workflows/tracing.ts) passes calls through.
+ * - Spans are only made inside a trace: an API request starts one (or continues the caller's
+ *   `traceparent`); a workflow, an activity or an AEP call reached without trace context has none.
+ */
+import {
+  context,
+  propagation,
+  ProxyTracerProvider,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ClientInterceptors } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client';
+import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry/lib/worker';
+import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry/lib/workflow/definitions';
+import type {
+  ActivityExecuteInput,
+  ActivityInboundCallsInterceptor,
+  ActivityInterceptorsFactory,
+  InjectedSinks,
+  Next,
+} from '@temporalio/worker';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from './config';
+
+const NAME = 'aep-streaming-provisioner';
+
+export type TelemetryConfig = Pick<Config, 'OTEL_EXPORTER_OTLP_ENDPOINT' | 'OTEL_SERVICE_NAME'>;
+
+export interface Tracing {
+  /** Where finished spans go; the worker hands its workflows' spans to it as well. */
+  processor: SpanProcessor;
+  resource: Resource;
+  /** Exports what is buffered and unregisters the provider: tracing is off again. */
+  shutdown(): Promise<void>;
+}
+
+let started: Tracing | undefined;
+
+/**
+ * Starts tracing in this process when OTEL_EXPORTER_OTLP_ENDPOINT is set, or when `processor` is
+ * given (tests: an in-memory exporter); undefined otherwise. `service.name` is OTEL_SERVICE_NAME,
+ * else `aep-streaming-provisioner-<component>`; OTEL_RESOURCE_ATTRIBUTES adds to the resource.
+ */
+export async function startTracing(
+  config: TelemetryConfig,
+  component: 'worker' | 'api',
+  processor?: SpanProcessor,
+): Promise<Tracing | undefined> {
+  if (!processor && !config.OTEL_EXPORTER_OTLP_ENDPOINT) return undefined;
+  if (started) throw new Error('tracing is already started in this process');
+  // Loaded only when tracing is on: an untraced process pays nothing for the SDK.
+  const [sdk, resources, hooks] = await Promise.all([
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/context-async-hooks'),
+  ]);
+  const spans =
+    processor ??
+    new sdk.BatchSpanProcessor(
+      new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter(),
+    );
+  const resource = resources.Resource.default()
+    .merge(resources.envDetectorSync.detect())
+    .merge(
+      new resources.Resource({
+        'service.name': config.OTEL_SERVICE_NAME ?? `${NAME}-${component}`,
+      }),
+    );
+  const provider = new sdk.BasicTracerProvider({ resource, spanProcessors: [spans] });
+  // W3C trace context (OTEL_PROPAGATORS' default), and a context that follows async calls.
+  provider.register({ contextManager: new hooks.AsyncLocalStorageContextManager() });
+  const tracing: Tracing = {
+    processor: spans,
+    resource,
+    async shutdown() {
+      started = undefined;
+      await provider.shutdown();
+      trace.disable();
+      context.disable();
+      propagation.disable();
+    },
+  };
+  started = tracing;
+  return tracing;
+}
+
+/** The tracer when tracing is on (a global tracer provider is registered), else undefined. */
+export function activeTracer(): Tracer | undefined {
+  const provider = trace.getTracerProvider();
+  return provider instanceof ProxyTracerProvider
+    ? provider.getDelegateTracer(NAME)
+    : provider.getTracer(NAME);
+}
+
+/**
+ * Interceptors of a Temporal client: workflow starts, updates, signals and queries made inside a
+ * trace carry it to the workflow. None when tracing is off.
+ */
+export function clientTracing(): ClientInterceptors | undefined {
+  if (!activeTracer()) return undefined;
+  return { workflow: [new OpenTelemetryWorkflowClientInterceptor()] };
+}
+
+/** An activity scheduled inside a trace runs in a span of it; any other runs as it is. */
+class TracedActivity extends OpenTelemetryActivityInboundInterceptor {
+  override execute(
+    input: ActivityExecuteInput,
+    next: Next<ActivityInboundCallsInterceptor, 'execute'>,
+  ): Promise<unknown> {
+    return input.headers[TRACE_HEADER] ? super.execute(input, next) : next(input);
+  }
+}
+
+/** The worker's activity interceptors: spans, and their trace id on log lines. None when off. */
+export function activityTracing(): ActivityInterceptorsFactory[] {
+  if (!activeTracer()) return [];
+  return [
+    (ctx) => ({
+      inbound: new TracedActivity(ctx),
+      outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+    }),
+  ];
+}
+
+/**
+ * The sink the bundle's workflow interceptor hands its spans to: this process's processor, or
+ * nowhere when it does not trace (a traced start can reach a worker that does not).
+ */
+export function workflowSpanSinks(): InjectedSinks<OpenTelemetrySinks> {
+  const exporter = started
+    ? makeWorkflowExporter(started.processor, started.resource)
+    : { export: { fn: () => undefined } };
+  return { exporter };
+}
+
+/**
+ * A server span per HTTP request (`<METHOD> <route>`), continuing the caller's `traceparent`;
+ * its handler runs inside it, so the workflow it starts joins the trace. Nothing when off.
+ */
+export function traceRequests(app: FastifyInstance): void {
+  const tracer = activeTracer();
+  if (!tracer) return;
+  const spans = new WeakMap<FastifyRequest, Span>();
+  app.addHook('onRequest', (request, _reply, done) => {
+    const route = request.routeOptions.url ?? '(no route)';
+    const span = tracer.startSpan(
+      `${request.method} ${route}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': request.method, 'http.route': route },
+      },
+      propagation.extract(context.active(), request.headers),
+    );
+    span.setAttribute('api.request_id', String(request.id));
+    spans.set(request, span);
+    done();
+  });
+  // After the body is read: handlers (and the hooks after this one) run inside the span.
+  app.addHook('preHandler', (request, _reply, done) => {
+    const span = spans.get(request);
+    if (span) context.with(trace.setSpan(context.active(), span), done);
+    else done();
+  });
+  const end = (request: FastifyRequest, status?: number) => {
+    const span = spans.get(request);
+    if (!span) return;
+    spans.delete(request);
+    if (status === undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: 'aborted' });
+    else {
+      span.setAttribute('http.response.status_code', status);
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    span.end();
+  };
+  app.addHook('onResponse', (request, reply, done) => {
+    end(request, reply.statusCode);
+    done();
+  });
+  app.addHook('onRequestAbort', (request, done) => {
+    end(request);
+    done();
+  });
+}
