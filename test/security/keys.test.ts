@@ -6,7 +6,7 @@ import { sha256Hex } from '../../src/api/auth';
 import { SearchAttributes } from '../../src/shared/names';
 import { SCHEMA_ID } from '../harness/stack';
 import { uniqueName } from '../harness/sources';
-import { KEYS, rawCall, startApi, type ApiResponse, type ApiStack } from './helpers';
+import { KEYS, rawCall, startApi, type ApiResponse, type ApiStack } from '../api/helpers';
 
 /**
  * What a key may spend and hold, on the real stack (the jest dev server, no worker: runs stay
