@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { z } from 'zod';
 
 /** The field builders every piece of the configuration schema is made of. */
@@ -52,3 +53,32 @@ export const parsedBy = <R extends { problems: string[] }, K extends keyof R>(
 export function keysOf<T extends object>(fields: T): { [K in keyof T]: true } {
   return Object.fromEntries(Object.keys(fields).map((k) => [k, true])) as { [K in keyof T]: true };
 }
+
+/**
+ * A secret the process must send somewhere: `reveal()` is the one way to its value. Printed in
+ * any way (JSON.stringify, util.inspect, a log line, a template string) it is `[redacted]`.
+ */
+export class Secret {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toJSON(): string {
+    return '[redacted]';
+  }
+  toString(): string {
+    return '[redacted]';
+  }
+  [inspect.custom](): string {
+    return '[redacted]';
+  }
+}
+
+export const secret = (what: string) =>
+  z
+    .string({ error: `${what} is required` })
+    .min(1, `${what} is empty`)
+    .transform((v) => new Secret(v));

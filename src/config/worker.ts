@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IMS_ORG_ID } from '../request';
-import { atLeast, ipAddress, positiveInt, url } from './fields';
+import { atLeast, ipAddress, positiveInt, secret, url } from './fields';
 
 /** The worker's own settings: how it reaches AEP, its metrics endpoint, its tuning. */
 
@@ -17,9 +17,8 @@ export const aepFields = {
     .string({ error: 'AEP_CLIENT_ID is required' })
     .trim()
     .min(1, 'AEP_CLIENT_ID is empty'),
-  AEP_CLIENT_SECRET: z
-    .string({ error: 'AEP_CLIENT_SECRET is required' })
-    .min(1, 'AEP_CLIENT_SECRET is empty'),
+  /** Never printed (a Secret); the token request is its one reader. */
+  AEP_CLIENT_SECRET: secret('AEP_CLIENT_SECRET'),
   AEP_ORG_ID: z
     .string({ error: 'AEP_ORG_ID is required' })
     .trim()
