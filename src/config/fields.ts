@@ -10,6 +10,18 @@ export const url = (what: string) =>
     .pipe(z.url({ protocol: /^https?$/, error: `${what} must be an http(s) URL` }))
     .transform((u) => u.replace(/\/+$/, ''));
 
+/** Loopback hosts: what is sent to them never leaves the machine. */
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * An http(s) URL that carries credentials (a client secret, access tokens): https, or plain http
+ * to a loopback host only (the emulator, 127.0.0.1).
+ */
+export const secureUrl = (what: string) =>
+  url(what).refine((u) => u.startsWith('https:') || LOOPBACK_HOST.test(new URL(u).hostname), {
+    error: `${what} must be an https URL (plain http only to a loopback host such as 127.0.0.1): it carries the client secret and access tokens`,
+  });
+
 /** A whole number, with every message naming the variable. */
 export const wholeNumber = (what: string) =>
   z.coerce.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`);
