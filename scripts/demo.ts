@@ -128,7 +128,7 @@ async function main(): Promise<void> {
           const form = new URLSearchParams({
             grant_type: 'client_credentials',
             client_id: config.AEP_CLIENT_ID,
-            client_secret: config.AEP_CLIENT_SECRET,
+            client_secret: config.AEP_CLIENT_SECRET.reveal(),
             scope: config.AEP_SCOPES,
           });
           const token = (await (

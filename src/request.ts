@@ -15,7 +15,9 @@ const CONTROL_OR_INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
  * as people write them (docs/reference.md). Refused is only what cannot be a name: control,
  * invisible and line-separator characters (AEP's UI cannot show them, a header or log line cannot
  * carry them), each named in the message; leading or trailing whitespace (some servers trim, and a
- * trimmed name is never found again by an exact lookup); and `.` or `..` (not a path segment).
+ * trimmed name is never found again by an exact lookup); `.` or `..` (not a path segment); and a
+ * name not in Unicode NFC form, refused rather than normalized: "Café" composed and decomposed look
+ * alike yet would be two sources, and renaming silently would give an existing one a new identity.
  * U+200D (zero-width joiner) is a format character, but emoji sequences are made of it.
  */
 const REFUSED_CHARACTER = /(?!\u200D)[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
@@ -49,7 +51,9 @@ const resourceName = (what: string) =>
           ? 'must not start or end with whitespace'
           : name === '.' || name === '..'
             ? 'must not be "." or ".."'
-            : undefined;
+            : name.normalize('NFC') !== name
+              ? `must be in Unicode NFC form (composed characters), as ${JSON.stringify(name.normalize('NFC'))}`
+              : undefined;
     if (problem) ctx.addIssue({ code: 'custom', message: `${what} ${problem}` });
   });
 

@@ -51,7 +51,7 @@ export function createTokenProvider(deps: {
           body: new URLSearchParams({
             grant_type: 'client_credentials',
             client_id: config.AEP_CLIENT_ID,
-            client_secret: config.AEP_CLIENT_SECRET,
+            client_secret: config.AEP_CLIENT_SECRET.reveal(),
             scope: config.AEP_SCOPES,
           }),
           headers: { accept: 'application/json', ...requestId },

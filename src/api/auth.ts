@@ -59,7 +59,7 @@ declare module 'fastify' {
     principal?: Principal;
   }
   interface FastifyContextConfig {
-    /** Reachable without an API key (health, readiness, OpenAPI). */
+    /** Reachable without an API key (health, readiness, OpenAPI); `principal` set by a valid one. */
     public?: boolean;
     /** The codec endpoint: a codec key or a key for every sandbox (none: API_CODEC_ANONYMOUS). */
     codec?: boolean;
@@ -131,6 +131,9 @@ export function newApiKey(
 /** Route options of the routes reachable without a key and without the rate limit. */
 export const publicRoute = { config: { public: true, rateLimit: false } } as const;
 
+/** Reachable without a key, but spending the reads budget (per key, else per address). */
+export const publicLimitedRoute = { config: { public: true } } as const;
+
 const forbidden = (what: string, detail: string) =>
   new ApiProblem(403, 'Forbidden', `This API key may not ${what}`, detail);
 
@@ -162,8 +165,12 @@ export async function registerAccess(app: FastifyInstance, config: ApiConfig): P
 
   app.addHook('onRequest', async (request) => {
     const { public: open, codec } = request.routeOptions.config;
-    if (open) return;
     const w = who(request);
+    if (open) {
+      // No key needed; a valid API key still names its caller (/readyz then tells more).
+      if (w.ok && !w.principal.codecOnly) request.principal = w.principal;
+      return;
+    }
     // Payloads belong to no sandbox: decrypting them takes a codec key or a key for every
     // sandbox, or none with API_CODEC_ANONYMOUS (loopback only).
     if (codec && !(w.ok && (w.principal.sandboxes === '*' || w.principal.codecOnly))) {

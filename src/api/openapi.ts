@@ -183,7 +183,11 @@ const PATHS = {
   // Health, readiness and this document: no key.
   '/healthz': publicGet('health', { '200': ok('The process is up', ref('Health')) }),
   '/readyz': publicGet('ready', {
-    '200': ok('Temporal answers', ref('Health')),
+    '200': ok(
+      'Temporal answers (where it is and the worker count: to a valid key only)',
+      ref('Health'),
+    ),
+    '429': ERRORS['429'],
     '503': ERRORS['503'],
   }),
   '/openapi.json': publicGet('openapi', { '200': ok('This document', { type: 'object' }) }),

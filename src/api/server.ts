@@ -7,7 +7,7 @@ import type { ApiConfig } from '../config';
 import { registerCodecRoutes } from '../codec/endpoint';
 import { workflowPollers } from '../connection';
 import { traceRequests } from '../telemetry';
-import { publicRoute, registerAccess } from './auth';
+import { publicLimitedRoute, publicRoute, registerAccess } from './auth';
 import { buildOpenApi } from './openapi';
 import {
   ApiProblem,
@@ -133,17 +133,22 @@ function serverOptions(config: ApiConfig, logStream?: Writable): FastifyHttpOpti
   };
 }
 
-/** Health, readiness and the OpenAPI document: reachable without a key. */
+/**
+ * Health, readiness and the OpenAPI document: reachable without a key. Readiness asks Temporal, so
+ * it spends the reads budget; where Temporal is and what it serves is told to a valid key only.
+ */
 const registerHealthRoutes: RouteModule = (app, client, config) => {
   app.get('/healthz', publicRoute, async () => ({ status: 'ok' as const }));
 
-  app.get('/readyz', publicRoute, async (request, reply) => {
+  app.get('/readyz', publicLimitedRoute, async (request, reply) => {
+    const known = request.principal !== undefined;
     try {
       // A lazy connection to a dead address retries for a long time: answer within 3 s. The
       // deadline ends the call itself (no retry left running against a closed channel).
       const workers = await client.client.withDeadline(Date.now() + 3000, () =>
         workflowPollers(client.client, config.TEMPORAL_TASK_QUEUE),
       );
+      if (!known) return { status: 'ok' as const };
       return {
         status: 'ok' as const,
         temporal: config.TEMPORAL_ADDRESS,
@@ -153,7 +158,9 @@ const registerHealthRoutes: RouteModule = (app, client, config) => {
       };
     } catch (err) {
       request.log.warn({ err: errorMessage(err) }, 'Temporal unreachable');
-      const detail = `${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE}) did not answer`;
+      const detail = known
+        ? `${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE}) did not answer`
+        : 'Temporal did not answer';
       const p = new ApiProblem(503, 'TemporalUnavailable', 'Temporal is not reachable', detail);
       return sendProblem(request, reply, p);
     }

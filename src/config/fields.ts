@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { z } from 'zod';
 
 /** The field builders every piece of the configuration schema is made of. */
@@ -8,6 +9,18 @@ export const url = (what: string) =>
     .trim()
     .pipe(z.url({ protocol: /^https?$/, error: `${what} must be an http(s) URL` }))
     .transform((u) => u.replace(/\/+$/, ''));
+
+/** Loopback hosts: what is sent to them never leaves the machine. */
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * An http(s) URL that carries credentials (a client secret, access tokens): https, or plain http
+ * to a loopback host only (the emulator, 127.0.0.1).
+ */
+export const secureUrl = (what: string) =>
+  url(what).refine((u) => u.startsWith('https:') || LOOPBACK_HOST.test(new URL(u).hostname), {
+    error: `${what} must be an https URL (plain http only to a loopback host such as 127.0.0.1): it carries the client secret and access tokens`,
+  });
 
 /** A whole number, with every message naming the variable. */
 export const wholeNumber = (what: string) =>
@@ -52,3 +65,32 @@ export const parsedBy = <R extends { problems: string[] }, K extends keyof R>(
 export function keysOf<T extends object>(fields: T): { [K in keyof T]: true } {
   return Object.fromEntries(Object.keys(fields).map((k) => [k, true])) as { [K in keyof T]: true };
 }
+
+/**
+ * A secret the process must send somewhere: `reveal()` is the one way to its value. Printed in
+ * any way (JSON.stringify, util.inspect, a log line, a template string) it is `[redacted]`.
+ */
+export class Secret {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toJSON(): string {
+    return '[redacted]';
+  }
+  toString(): string {
+    return '[redacted]';
+  }
+  [inspect.custom](): string {
+    return '[redacted]';
+  }
+}
+
+export const secret = (what: string) =>
+  z
+    .string({ error: `${what} is required` })
+    .min(1, `${what} is empty`)
+    .transform((v) => new Secret(v));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IMS_ORG_ID } from '../request';
-import { atLeast, ipAddress, positiveInt, url } from './fields';
+import { atLeast, ipAddress, positiveInt, secret, secureUrl, url } from './fields';
 
 /** The worker's own settings: how it reaches AEP, its metrics endpoint, its tuning. */
 
@@ -10,16 +10,15 @@ const DEFAULT_SCOPES =
 /** AEP: where Platform and IMS are, the worker's credentials, the default sandbox. */
 export const aepFields = {
   /** Base URL of Platform (Flow Service, Catalog, Schema Registry, Data Prep). */
-  AEP_PLATFORM_URL: url('AEP_PLATFORM_URL').default('https://platform.adobe.io'),
+  AEP_PLATFORM_URL: secureUrl('AEP_PLATFORM_URL').default('https://platform.adobe.io'),
   /** Base URL of Adobe IMS (the token endpoint is `${AEP_IMS_URL}/ims/token/v3`). */
-  AEP_IMS_URL: url('AEP_IMS_URL').default('https://ims-na1.adobelogin.com'),
+  AEP_IMS_URL: secureUrl('AEP_IMS_URL').default('https://ims-na1.adobelogin.com'),
   AEP_CLIENT_ID: z
     .string({ error: 'AEP_CLIENT_ID is required' })
     .trim()
     .min(1, 'AEP_CLIENT_ID is empty'),
-  AEP_CLIENT_SECRET: z
-    .string({ error: 'AEP_CLIENT_SECRET is required' })
-    .min(1, 'AEP_CLIENT_SECRET is empty'),
+  /** Never printed (a Secret); the token request is its one reader. */
+  AEP_CLIENT_SECRET: secret('AEP_CLIENT_SECRET'),
   AEP_ORG_ID: z
     .string({ error: 'AEP_ORG_ID is required' })
     .trim()

@@ -13,6 +13,7 @@ import {
 } from '../../src/aep/constants';
 import { aepFailureDetails } from '../../src/aep/errors';
 import { createTokenProvider, type TokenProvider } from '../../src/aep/token';
+import { Secret } from '../../src/config/fields';
 import type { CreateBaseConnectionBody } from '../../src/aep/types';
 import { startEmulator } from '../../emulator';
 import { FailureType } from '../../src/shared/names';
@@ -33,7 +34,7 @@ function configFor(e: Emulator) {
     AEP_PLATFORM_URL: e.url,
     AEP_IMS_URL: e.url,
     AEP_CLIENT_ID: e.credentials.clientId,
-    AEP_CLIENT_SECRET: e.credentials.clientSecret,
+    AEP_CLIENT_SECRET: new Secret(e.credentials.clientSecret),
     AEP_ORG_ID: e.credentials.orgId,
     AEP_SCOPES: 'openid,AdobeID,read_organizations,additional_info.projectedProductContext,session',
     AEP_REQUEST_TIMEOUT_MS: 5_000,
@@ -411,7 +412,7 @@ test('a short-lived token is refreshed before it expires (no 401 round trip)', a
 
 test('wrong credentials → AepUnauthorized, non-retryable', async () => {
   const bad = createAepClient({
-    config: { ...configFor(emu), AEP_CLIENT_SECRET: 'wrong-secret' },
+    config: { ...configFor(emu), AEP_CLIENT_SECRET: new Secret('wrong-secret') },
   });
   const f = await expectFailure(bad.listFlows(SANDBOX, []));
   expect(f.type).toBe(FailureType.AepUnauthorized);

@@ -6,6 +6,7 @@
 import http from 'node:http';
 import { type AddressInfo, type Socket } from 'node:net';
 import { type AepClientConfig } from '../../src/aep/client';
+import { Secret } from '../../src/config/fields';
 
 export interface Recorded {
   method: string;
@@ -111,7 +112,7 @@ export function clientConfig(
     AEP_PLATFORM_URL: url,
     AEP_IMS_URL: url,
     AEP_CLIENT_ID: 'test-client-id',
-    AEP_CLIENT_SECRET: TEST_SECRET,
+    AEP_CLIENT_SECRET: new Secret(TEST_SECRET),
     AEP_ORG_ID: '5C1328435BF324E90A49402A@AdobeOrg',
     AEP_SCOPES: 'openid,AdobeID,read_organizations',
     AEP_REQUEST_TIMEOUT_MS: 2_000,

@@ -129,7 +129,7 @@ export async function startApi(
       `admin:${sha256Hex(KEYS.all)}:*`,
     ].join(';'),
     API_MAX_WAIT_SECONDS: '50',
-    // The suites start more than a key may in production; keys.test.ts tests the limits.
+    // The suites start more than a key may in production; test/security/keys.test.ts tests the limits.
     API_RATE_LIMIT_CHANGES_PER_MINUTE: '100000',
     API_RATE_LIMIT_PLANS_PER_MINUTE: '100000',
     API_MAX_OPEN_OPERATIONS_PER_KEY: '100000',

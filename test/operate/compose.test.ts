@@ -228,7 +228,7 @@ describe('docker-compose.yml', () => {
     );
     const config = parseConfig(resolved);
     expect(config.AEP_SANDBOX).toBe('dev');
-    expect(config.AEP_CLIENT_SECRET).toBe('secret');
+    expect(config.AEP_CLIENT_SECRET.reveal()).toBe('secret');
     expect(config.METRICS_HOST).toBe('0.0.0.0');
     expect(config.METRICS_PORT).toBeGreaterThan(0);
     // Without credentials the worker refuses to start and names each missing one.

@@ -6,7 +6,7 @@ import { sha256Hex } from '../../src/api/auth';
 import { SearchAttributes } from '../../src/shared/names';
 import { SCHEMA_ID } from '../harness/stack';
 import { uniqueName } from '../harness/sources';
-import { KEYS, rawCall, startApi, type ApiResponse, type ApiStack } from './helpers';
+import { KEYS, rawCall, startApi, type ApiResponse, type ApiStack } from '../api/helpers';
 
 /**
  * What a key may spend and hold, on the real stack (the jest dev server, no worker: runs stay
@@ -103,9 +103,17 @@ describe('budgets by kind of request', () => {
 
 describe('open operations per key', () => {
   test('a change over API_MAX_OPEN_OPERATIONS_PER_KEY runs of the key is 429; another key may start', async () => {
-    // A task queue no worker polls: the runs stay open.
+    // A task queue no worker polls: the runs stay open. The key's id is this test's own: the
+    // count is of every run on the dev server, and other suites leave runs of theirs open.
+    const id = `capped-${Date.now()}`;
     const capped = await startApi(
-      { API_MAX_OPEN_OPERATIONS_PER_KEY: '2', TEMPORAL_TASK_QUEUE: `no-worker-${Date.now()}` },
+      {
+        API_MAX_OPEN_OPERATIONS_PER_KEY: '2',
+        TEMPORAL_TASK_QUEUE: `no-worker-${Date.now()}`,
+        API_KEYS: [`${id}:${sha256Hex(KEYS.prod)}:prod`, `admin:${sha256Hex(KEYS.all)}:*`].join(
+          ';',
+        ),
+      },
       api.stack,
     );
     const started: ApiResponse[] = [];
@@ -116,7 +124,7 @@ describe('open operations per key', () => {
         expect(started.at(-1)!.status).toBe(202);
       }
       // Visibility shows a start within moments.
-      const query = `AepApiKeyId = 'ci-prod' AND ExecutionStatus = 'Running'`;
+      const query = `AepApiKeyId = '${id}' AND ExecutionStatus = 'Running'`;
       const seen = () => api.stack.env.client.workflow.count(query);
       for (let i = 0; i < 50 && (await seen()).count < 2; i++) {
         await new Promise((r) => setTimeout(r, 100));

@@ -7,7 +7,7 @@ import { ProvisioningClient } from '../../src/client';
 import { parseApiConfig } from '../../src/config';
 import { connectClient } from '../../src/connection';
 import { EMULATOR_ORG } from '../harness/ids';
-import { rawCall } from './helpers';
+import { rawCall } from '../api/helpers';
 
 /**
  * The API's limits on slow and greedy clients, over real sockets on loopback: headers, body and

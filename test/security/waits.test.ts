@@ -1,7 +1,7 @@
 import { SCHEMA_ID } from '../harness/stack';
 import { uniqueName } from '../harness/sources';
 import { sourceIdOf } from '../harness/ids';
-import { startApi, type ApiStack } from './helpers';
+import { startApi, type ApiStack } from '../api/helpers';
 
 /**
  * Every wait of a request ends within API_MAX_WAIT_SECONDS, with no worker running: a PUT whose
