@@ -312,6 +312,17 @@ describe('API_CODEC_ANONYMOUS: the codec without a key, for a UI without a login
     expect(dec.body).toEqual({ payloads: [plainJson()] });
   });
 
+  test('it is refused off loopback: whoever reached the port could decrypt every payload', () => {
+    const offLoopback = {
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+      AEP_ORG_ID: EMULATOR_ORG,
+      API_KEYS: `all:${sha256Hex(KEYS.all)}:*`,
+      API_HOST: '0.0.0.0',
+      API_CODEC_ANONYMOUS: 'true',
+    };
+    expect(() => parseApiConfig(offLoopback)).toThrow(/API_CODEC_ANONYMOUS=true lets whoever/);
+  });
+
   test('the rest of the API still takes a key', async () => {
     const res = await fetch(`${api.base}/v1/sources`);
     expect(res.status).toBe(401);
