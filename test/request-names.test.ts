@@ -3,28 +3,11 @@
  * what kind of character it is, and where it stands, counted in characters as a person sees
  * them), for provisioning and teardown alike. src/request.ts, docs/hardening.md.
  */
-import {
-  InvalidRequestError,
-  parseDeprovisionRequest,
-  parseProvisionRequest,
-} from '../src/request';
+import { parseDeprovisionRequest, parseProvisionRequest } from '../src/request';
 import { PROD } from './harness/ids';
+import { nameRequest, refusal } from './harness/requests';
 
-const request = (name: string, datasetName = 'd') => ({
-  name,
-  dataType: 'raw',
-  target: { schemaId: 'https://ns.adobe.com/acme/schemas/one', dataset: { name: datasetName } },
-});
-
-function refusal(parse: () => unknown): string {
-  try {
-    parse();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InvalidRequestError);
-    return (err as InvalidRequestError).message;
-  }
-  throw new Error('the name was accepted');
-}
+const request = nameRequest;
 
 test.each([
   ['a control character', 'Orders\u0007 2', 'character 7 is U+0007 (a control character)'],

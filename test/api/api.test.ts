@@ -2,8 +2,16 @@ import { PassThrough } from 'node:stream';
 import { buildApi } from '../../src/api/server';
 import { ProvisioningClient } from '../../src/client';
 import { connectClient } from '../../src/connection';
-import { SCHEMA_ID } from '../harness/stack';
-import { checked, checkAgainstOpenApi, KEYS, rawCall, startApi, type ApiStack } from './helpers';
+import {
+  checked,
+  checkAgainstOpenApi,
+  KEYS,
+  rawCall,
+  sourceBody,
+  sourcePath,
+  startApi,
+  type ApiStack,
+} from './helpers';
 import { uniqueName } from '../harness/sources';
 import { sourceIdOf } from '../harness/ids';
 
@@ -20,13 +28,8 @@ afterAll(async () => {
   await api?.close();
 });
 
-const body = (name: string) => ({
-  dataType: 'raw',
-  target: { schemaId: SCHEMA_ID, dataset: { name: `${name} dataset` } },
-  mappings: [{ sourceAttribute: 'id', destinationXdmPath: '_id' }],
-});
-const path = (name: string, sandbox = 'prod') =>
-  `/v1/sandboxes/${sandbox}/sources/${encodeURIComponent(name)}`;
+const body = sourceBody;
+const path = sourcePath;
 const wait = { Prefer: 'wait=45' };
 
 const resourcesOf = async (name: string) =>

@@ -7,7 +7,7 @@ import { buildApi } from '../../src/api/server';
 import { buildOpenApi } from '../../src/api/openapi';
 import { ProvisioningClient } from '../../src/client';
 import { parseApiConfig, type ApiConfig } from '../../src/config';
-import { startStack, type Stack } from '../harness/stack';
+import { SCHEMA_ID, startStack, type Stack } from '../harness/stack';
 
 /**
  * The API on the real stack (jest's Temporal dev server, the emulator, a worker on a fresh task
@@ -201,3 +201,14 @@ export function rawCall(
     else req.end();
   });
 }
+
+/** A PUT body for source `name`: raw data, its own dataset, one mapping. */
+export const sourceBody = (name: string) => ({
+  dataType: 'raw',
+  target: { schemaId: SCHEMA_ID, dataset: { name: `${name} dataset` } },
+  mappings: [{ sourceAttribute: 'id', destinationXdmPath: '_id' }],
+});
+
+/** The path of source `name` in `sandbox`. */
+export const sourcePath = (name: string, sandbox = 'prod') =>
+  `/v1/sandboxes/${sandbox}/sources/${encodeURIComponent(name)}`;

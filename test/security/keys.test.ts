@@ -4,9 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256Hex } from '../../src/api/auth';
 import { SearchAttributes } from '../../src/shared/names';
-import { SCHEMA_ID } from '../harness/stack';
 import { uniqueName } from '../harness/sources';
-import { KEYS, rawCall, startApi, type ApiResponse, type ApiStack } from '../api/helpers';
+import {
+  KEYS,
+  rawCall,
+  sourceBody,
+  sourcePath,
+  startApi,
+  type ApiResponse,
+  type ApiStack,
+} from '../api/helpers';
 
 /**
  * What a key may spend and hold, on the real stack (the jest dev server, no worker: runs stay
@@ -22,13 +29,8 @@ afterAll(async () => {
   await api?.close();
 });
 
-const body = (name: string) => ({
-  dataType: 'raw',
-  target: { schemaId: SCHEMA_ID, dataset: { name: `${name} dataset` } },
-  mappings: [{ sourceAttribute: 'id', destinationXdmPath: '_id' }],
-});
-const path = (name: string, sandbox = 'prod') =>
-  `/v1/sandboxes/${sandbox}/sources/${encodeURIComponent(name)}`;
+const body = sourceBody;
+const path = sourcePath;
 
 describe('the key on the run', () => {
   test('a run started through the API records its key as AepApiKeyId', async () => {

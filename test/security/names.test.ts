@@ -5,13 +5,10 @@ import { buildApi } from '../../src/api/server';
 import { ProvisioningClient } from '../../src/client';
 import { parseApiConfig } from '../../src/config';
 import { connectClient } from '../../src/connection';
-import {
-  InvalidRequestError,
-  parseDeprovisionRequest,
-  parseProvisionRequest,
-} from '../../src/request';
+import { parseDeprovisionRequest, parseProvisionRequest } from '../../src/request';
 import { EMULATOR_ORG, PROD } from '../harness/ids';
 import { rawCall } from '../api/helpers';
+import { nameRequest, refusal } from '../harness/requests';
 
 /**
  * Names that look alike are one name: a source or dataset name not in Unicode NFC form is refused
@@ -23,21 +20,7 @@ const COMPOSED = 'Caf\u00E9';
 const DECOMPOSED = 'Cafe\u0301';
 const NFC_HINT = `must be in Unicode NFC form (composed characters), as "${COMPOSED}"`;
 
-const request = (name: string, datasetName = 'd') => ({
-  name,
-  dataType: 'raw',
-  target: { schemaId: 'https://ns.adobe.com/acme/schemas/one', dataset: { name: datasetName } },
-});
-
-function refusal(parse: () => unknown): string {
-  try {
-    parse();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InvalidRequestError);
-    return (err as InvalidRequestError).message;
-  }
-  throw new Error('the name was accepted');
-}
+const request = nameRequest;
 
 describe('the request schema', () => {
   test('the two spellings of "Café" are two strings that look alike', () => {
