@@ -39,6 +39,9 @@ export const SCENARIOS = [
   'dataset-call-failed',
   'deprovision',
   'deprovision-delete-dataset',
+  'provision-own-dataset',
+  'provision-own-dataset-compensated',
+  'deprovision-own-dataset',
 ] as const;
 
 /** The folder of a new release; refuses one that exists (histories are never overwritten). */
@@ -235,6 +238,21 @@ async function record(release: string): Promise<void> {
         (await client.startDeprovision({ name: 'Replay flow replaced', deleteDataset: true }))
           .handle,
       );
+      // A request naming no dataset: the source's own, made, compensated and deleted by its runs.
+      const own = {
+        ...base,
+        name: 'Replay own dataset',
+        target: { schemaId: SCHEMA_ID, dataset: {} },
+      };
+      await keep('provision-own-dataset', (await client.startProvision(own)).handle);
+      await keep(
+        'deprovision-own-dataset',
+        (await client.startDeprovision({ name: own.name, deleteDataset: true })).handle,
+      );
+      await emulator.control.addFault({ ...flows, action: { type: 'status', status: 400 } });
+      const ownFailed = await client.startProvision({ ...own, name: 'Replay own compensated' });
+      await keep('provision-own-dataset-compensated', ownFailed.handle);
+      await emulator.control.clearFaults();
       await keep(
         'dataset-shared',
         client.client.workflow.getHandle(

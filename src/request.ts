@@ -130,9 +130,10 @@ export const provisionRequestSchema = z.strictObject({
           'target.datasetId must be a Catalog dataset id (24 hex characters)',
         )
         .optional(),
+      // Named: shared by every source that names it. Unnamed: the source's own, named after it.
       dataset: z
         .strictObject({
-          name: resourceName('target.dataset.name'),
+          name: resourceName('target.dataset.name').optional(),
           description: freeText('target.dataset.description', 500).optional(),
         })
         .optional(),

@@ -9,7 +9,13 @@ import type {
 import { FailureType } from '../shared/names';
 import { activityContext, ensureOwned, refuse } from './context';
 import { exactly, lookups, priorOf, type PriorOf } from './lookups';
-import { adopt, markedDescription } from './ownership';
+import {
+  adopt,
+  creatorSource,
+  isOwnDataset,
+  markedDescription,
+  refuseAnothersOwn,
+} from './ownership';
 import type { ById, EnsureInput, EnsureResult } from './types';
 
 interface EnsureBaseConnectionInput extends EnsureInput {
@@ -65,12 +71,19 @@ export function connectionActivities({ aep }: { aep: AepClient }) {
       });
     },
 
-    /** The dataset the request names by id: it must exist and use the schema; never owned. */
-    async checkDataset(input: ById & { schemaId: string }): Promise<EnsureResult> {
-      const { sandbox, id, schemaId } = input;
+    /**
+     * The dataset the request names by id: it must exist, use the schema, and not be another
+     * source's own (created for it alone: its teardown may delete it); never owned.
+     */
+    async checkDataset(input: ById & { schemaId: string; source?: string }): Promise<EnsureResult> {
+      const { sandbox, id, schemaId, source } = input;
       const ds = await aep.getDataset(sandbox, id, activityContext().signal);
       if (!ds)
         refuse(FailureType.DatasetMismatch, `Dataset ${id} does not exist in sandbox "${sandbox}"`);
+      const owner = creatorSource(ds.description);
+      if (source !== undefined && isOwnDataset(ds.description) && owner !== source) {
+        refuseAnothersOwn(ds);
+      }
       if (ds.schemaRef.id !== schemaId) {
         const message = `Dataset ${id} uses schema ${ds.schemaRef.id}, not ${schemaId}`;
         refuse(FailureType.DatasetMismatch, message);

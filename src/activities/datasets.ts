@@ -1,6 +1,7 @@
 /**
- * Datasets sources name by name: a run asks the dataset's workflow (src/workflows/dataset.ts) by
- * update-with-start; that workflow alone finds, creates and deletes it (its own activities here).
+ * Datasets. One a request names (shared by name): a run asks the dataset's workflow
+ * (src/workflows/dataset.ts) by update-with-start; that workflow alone finds, creates and deletes
+ * it. A source's own (its request names none): its own runs find, create and delete it.
  */
 import { Context } from '@temporalio/activity';
 import {
@@ -27,7 +28,15 @@ import {
 } from '../shared/names';
 import { activityContext, priorResource, refuse } from './context';
 import { canonicalOrder, lookups } from './lookups';
-import { creatorRun, isOwned, markedDescription, parseMarker } from './ownership';
+import {
+  creatorRun,
+  isOwnDataset,
+  isOwnDatasetOf,
+  isOwned,
+  markedDescription,
+  parseMarker,
+  refuseAnothersOwn,
+} from './ownership';
 import type { StreamingDataset } from '../workflows/dataset';
 import type { ActivityDeps } from './index';
 import type { ById, EnsureResult, Owner } from './types';
@@ -74,6 +83,28 @@ async function ask<R, I extends { sandbox: string; name: string }>(
   }
 }
 
+/**
+ * None of the name is the request's: refused when one not created by this project holds the
+ * name, or (asked for a shared one) when only another source's own does.
+ */
+function refuseTaken(
+  named: Array<{ id: string; description?: string }>,
+  input: { owner: Owner; name: string; own?: boolean },
+): void {
+  const { name } = input;
+  const { sandbox } = input.owner;
+  const foreign = named.find((d) => !isOwned(d.description));
+  if (foreign) {
+    refuse(
+      FailureType.ForeignResourceConflict,
+      `A dataset named "${name}" already exists in sandbox "${sandbox}" (id ${foreign.id}) and was not created by this project; it is left untouched. Name another dataset, or name this one by id`,
+      [{ kind: 'dataset', id: foreign.id, sandbox }],
+    );
+  }
+  const another = named.find((d) => isOwnDataset(d.description));
+  if (input.own !== true && another) refuseAnothersOwn(another);
+}
+
 export function datasetActivities({ aep, temporal, place }: ActivityDeps) {
   return {
     /** The source starts writing to the dataset named `name`, found or created once. */
@@ -87,8 +118,10 @@ export function datasetActivities({ aep, temporal, place }: ActivityDeps) {
     },
 
     /**
-     * The dataset workflow's: `knownId` if it still has the schema, else the oldest of this
+     * The dataset of `name` with the schema: `knownId` if it still has it, else the oldest of this
      * project's of the name with the schema, else a new one; each read by id before it is taken.
+     * Shared (the dataset workflow's): any of this project's but a source's own. `own` (the
+     * source's workflow, for a request that names no dataset): only the owner source's own.
      * Told `found: null`, a first attempt creates at once (a retry looks: the first may have).
      */
     async ensureNamedDataset(input: {
@@ -101,6 +134,8 @@ export function datasetActivities({ aep, temporal, place }: ActivityDeps) {
       skip?: string[];
       /** `null`: none of the name, as a recent read saw (a first attempt then creates at once). */
       found?: null;
+      /** The owner source's own dataset, which no other source writes to. */
+      own?: boolean;
     }): Promise<EnsureResult> {
       const { owner, name, schemaId } = input;
       const { signal, commitSignal } = activityContext();
@@ -110,11 +145,15 @@ export function datasetActivities({ aep, temporal, place }: ActivityDeps) {
         id: d.id,
         created: creatorRun(d.description) === owner.runId,
       });
+      const fits = (d: { description?: string }) =>
+        input.own === true
+          ? isOwnDatasetOf(owner.sourceName, d.description)
+          : isOwned(d.description) && !isOwnDataset(d.description);
       const existing = await priorResource(input, async () => {
         const known = input.knownId === undefined ? null : await at.read('dataset', input.knownId);
-        if (known?.schemaRef.id === schemaId) return take(known);
+        if (known?.schemaRef.id === schemaId && fits(known)) return take(known);
         const named = await at.list('dataset', name);
-        const ours = named.filter((d) => isOwned(d.description));
+        const ours = named.filter(fits);
         const candidates = ours
           .filter((d) => d.schemaRef.id === schemaId && !input.skip?.includes(d.id))
           .sort(canonicalOrder);
@@ -122,14 +161,7 @@ export function datasetActivities({ aep, temporal, place }: ActivityDeps) {
           const current = await at.read('dataset', candidate.id);
           if (current) return take(current);
         }
-        const foreign = named[0];
-        if (foreign && ours.length === 0) {
-          refuse(
-            FailureType.ForeignResourceConflict,
-            `A dataset named "${name}" already exists in sandbox "${sandbox}" (id ${foreign.id}) and was not created by this project; it is left untouched. Name another dataset, or name this one by id`,
-            [{ kind: 'dataset', id: foreign.id, sandbox }],
-          );
-        }
+        if (ours.length === 0) refuseTaken(named, input);
         return undefined;
       });
       if (existing) return existing;
@@ -137,7 +169,7 @@ export function datasetActivities({ aep, temporal, place }: ActivityDeps) {
         sandbox,
         {
           name,
-          description: markedDescription(owner, input.description),
+          description: markedDescription(owner, input.description, { ownDataset: input.own }),
           schemaRef: { id: schemaId, contentType: XDM_DATASET_CONTENT_TYPE },
           fileDescription: { persisted: true, containerFormat: 'parquet', format: 'parquet' },
         },
@@ -147,7 +179,8 @@ export function datasetActivities({ aep, temporal, place }: ActivityDeps) {
     },
 
     /**
-     * The dataset workflow's, once no source it knows of writes to the dataset: deletes it if
+     * Once no source it knows of writes to the dataset (the dataset workflow's; or a source's own
+     * dataset, by its teardown or compensation): deletes it if
      * this project created it (`createdByRun`: that run) and no target connection of the sandbox
      * writes to it (a list can miss a writer made a moment ago, never an old one: it only keeps).
      */

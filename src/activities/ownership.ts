@@ -11,17 +11,21 @@ import type { Owner } from './types';
  * (ours to compensate) from "created by an earlier provisioning" (reused, never compensated); the
  * source name tells lookups and teardown which source it belongs to. The marker is the LAST one in
  * the description: this project appends it after whatever a person wrote, marker-like or not.
+ * A flag may close it: ` keep-dataset` (a target connection whose request named its dataset by
+ * id) or ` own-dataset` (a dataset created for its source alone: no other source writes to it).
  */
 const MARKER =
-  /\[aep-stream-provisioner org=(\S+) sandbox=(\S+) source=("(?:[^"\\]|\\.)*") run=([A-Za-z0-9-]+)( keep-dataset)?\]/gu;
+  /\[aep-stream-provisioner org=(\S+) sandbox=(\S+) source=("(?:[^"\\]|\\.)*") run=([A-Za-z0-9-]+)( keep-dataset| own-dataset)?\]/gu;
 
 /** The (last) marker of a description, or undefined when this project did not create it. */
 export function parseMarker(description: string | undefined) {
   const markers = [...(description ?? '').matchAll(MARKER)].flatMap((m) => {
-    const [text, imsOrg = '', sandbox = '', name = '', run = '', keep] = m;
+    const [text, imsOrg = '', sandbox = '', name = '', run = '', flag] = m;
     try {
       const source = JSON.parse(name) as string;
-      return [{ text, index: m.index, imsOrg, sandbox, source, run, keepDataset: !!keep }];
+      const keepDataset = flag === ' keep-dataset';
+      const ownDataset = flag === ' own-dataset';
+      return [{ text, index: m.index, imsOrg, sandbox, source, run, keepDataset, ownDataset }];
     } catch {
       return [];
     }
@@ -32,15 +36,17 @@ export function parseMarker(description: string | undefined) {
 /**
  * `description` with the owner's marker appended. `keepDataset` (target connections only): the
  * request named its dataset by id, so it is never this project's to delete, whoever created it.
+ * `ownDataset` (datasets only): created for the owner's source alone.
  */
 export function markedDescription(
   owner: Owner,
   description?: string,
-  opts: { keepDataset?: boolean } = {},
+  opts: { keepDataset?: boolean; ownDataset?: boolean } = {},
 ): string {
   const { imsOrg, sandbox, sourceName, runId } = owner;
-  const keep = opts.keepDataset === true ? ' keep-dataset' : '';
-  const marker = `[aep-stream-provisioner org=${imsOrg} sandbox=${sandbox} source=${JSON.stringify(sourceName)} run=${runId}${keep}]`;
+  const flag =
+    opts.keepDataset === true ? ' keep-dataset' : opts.ownDataset === true ? ' own-dataset' : '';
+  const marker = `[aep-stream-provisioner org=${imsOrg} sandbox=${sandbox} source=${JSON.stringify(sourceName)} run=${runId}${flag}]`;
   return description ? `${description} ${marker}` : marker;
 }
 
@@ -51,6 +57,24 @@ export const isOwned = (description?: string) => parseMarker(description) !== un
 /** A target connection whose request named its dataset by id. */
 export const keepsDataset = (description?: string) =>
   parseMarker(description)?.keepDataset === true;
+
+/** A dataset this project created for `source` alone (the request named no dataset). */
+export const isOwnDatasetOf = (source: string, description?: string) => {
+  const m = parseMarker(description);
+  return m?.ownDataset === true && m.source === source;
+};
+/** A dataset created for one source alone: no other source may write to it. */
+export const isOwnDataset = (description?: string) => parseMarker(description)?.ownDataset === true;
+
+/** Refuses to share `dataset`, another source's own (DatasetMismatch, non-retryable). */
+export function refuseAnothersOwn(dataset: { id: string; description?: string }): never {
+  throw ApplicationFailure.create({
+    type: FailureType.DatasetMismatch,
+    message: `Dataset ${dataset.id} is source "${creatorSource(dataset.description)}"'s own (its request names no dataset): no other source writes to it. Name a dataset every source that shares it names`,
+    nonRetryable: true,
+    details: [{ kind: 'dataset', id: dataset.id }],
+  });
+}
 
 /** Named exactly `name` (case-sensitive) and created by this project for the source of that name. */
 export function isSourceOwn(name: string, r: { name?: string; description?: string }): boolean {

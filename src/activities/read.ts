@@ -7,7 +7,15 @@ import type { ResourceKind } from '../shared/model';
 import { FailureType } from '../shared/names';
 import { activityContext, refuse } from './context';
 import { canonicalOrder, lookups, type ResourceOf } from './lookups';
-import { creatorSource, isOwned, isSourceOwn, userDescription } from './ownership';
+import {
+  creatorSource,
+  isOwnDataset,
+  isOwnDatasetOf,
+  isOwned,
+  isSourceOwn,
+  refuseAnothersOwn,
+  userDescription,
+} from './ownership';
 import type { InletInfo, KnownResources } from './types';
 
 interface ReadSourceInput {
@@ -18,6 +26,11 @@ interface ReadSourceInput {
   datasetId?: string;
   /** ...or by name (created by this project). */
   datasetName?: string;
+  /**
+   * The request names no dataset: the source's own (`own-dataset` marker) is looked for first,
+   * then one of this project's of the source's name (shared, as before own datasets existed).
+   */
+  ownDataset?: boolean;
   /** What Temporal recorded of the source (read by id: lists may not show it yet). */
   known?: KnownResources;
 }
@@ -50,11 +63,9 @@ async function readAll(aep: AepClient, input: ReadSourceInput) {
     const recorded = await at.read(kind, knownId);
     return recorded && ours(recorded) ? recorded : undefined;
   };
-  /** This source's among exact name matches (datasets: any of ours), else a foreign one noted. */
+  /** This source's among exact name matches, else a foreign one noted. */
   const own = <K extends ResourceKind>(kind: K, items: Array<ResourceOf[K]>) => {
-    const ours = items.find((i) =>
-      kind === 'dataset' ? isOwned(i.description) : creatorSource(i.description) === name,
-    );
+    const ours = items.find((i) => creatorSource(i.description) === name);
     if (!ours && items[0]) foreign.push({ kind, id: items[0].id });
     return ours;
   };
@@ -79,8 +90,8 @@ async function readAll(aep: AepClient, input: ReadSourceInput) {
       ? datasets[0]
       : current(
           'dataset',
-          own('dataset', datasets),
-          (d) => d.name === datasetName && isOwned(d.description),
+          pickDataset(datasets, input, foreign),
+          (d) => d.name === datasetName && fits(d, input),
         ),
   ]);
   const sources = base ? await at.sourceConnectionsOf(base.id) : [];
@@ -90,7 +101,15 @@ async function readAll(aep: AepClient, input: ReadSourceInput) {
     schemaFound: schema !== null,
     baseConnection: base ? actualBaseConnection(base) : null,
     sourceConnection: source ? { id: source.id } : null,
-    dataset: ds ? { id: ds.id, schemaId: ds.schemaRef.id, owned: isOwned(ds.description) } : null,
+    dataset: ds
+      ? {
+          id: ds.id,
+          schemaId: ds.schemaRef.id,
+          owned: isOwned(ds.description),
+          // The source's own (`own-dataset`), not shared by name.
+          ...(isOwnDataset(ds.description) ? { own: true as const } : {}),
+        }
+      : null,
     targetConnection: target
       ? defined({
           id: target.id,
@@ -132,6 +151,36 @@ export function readActivities({ aep }: { aep: AepClient }) {
       };
     },
   };
+}
+
+/** A dataset of this project shared by name (not a source's own). */
+const shared = (d: { description?: string }) =>
+  isOwned(d.description) && !isOwnDataset(d.description);
+
+/** A dataset the request may write to: the source's own (if it names none), else a shared one. */
+const fits = (d: { description?: string }, input: ReadSourceInput) =>
+  shared(d) || (input.ownDataset === true && isOwnDatasetOf(input.name, d.description));
+
+/**
+ * Among the datasets of the name: the source's own (its schema's first), else one of this
+ * project's shared by name; another source's own is never this request's. A foreign one is noted.
+ */
+function pickDataset(
+  items: Array<ResourceOf['dataset']>,
+  input: ReadSourceInput,
+  foreign: Array<{ kind: ResourceKind; id: string }>,
+) {
+  const mine = (d: { description?: string }) =>
+    input.ownDataset === true && isOwnDatasetOf(input.name, d.description);
+  const chosen =
+    items.find((d) => mine(d) && d.schemaRef.id === input.schemaId) ??
+    items.find(mine) ??
+    items.find(shared);
+  const other = items.find((d) => !isOwned(d.description));
+  if (!chosen && other) foreign.push({ kind: 'dataset', id: other.id });
+  const anothers = items.find((d) => isOwnDataset(d.description) && !mine(d));
+  if (!chosen && !other && anothers) refuseAnothersOwn(anothers);
+  return chosen;
 }
 
 /**

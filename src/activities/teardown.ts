@@ -5,7 +5,14 @@ import { FailureType } from '../shared/names';
 import { inTeardownOrder, type ResourceKind } from '../shared/model';
 import { activityContext, refuse } from './context';
 import { lookups, type Lookups } from './lookups';
-import { creatorRun, creatorSource, isOwned, isSourceOwn, keepsDataset } from './ownership';
+import {
+  creatorRun,
+  creatorSource,
+  isOwnDataset,
+  isOwned,
+  isSourceOwn,
+  keepsDataset,
+} from './ownership';
 import type { KnownResources, Owner, ResolvedSource, SourceGraph } from './types';
 
 /** Deletes `id` and `ids`, and with `owned` what this run created under that name (its marker). */
@@ -49,9 +56,14 @@ export function discoveryActivities({ aep }: { aep: AepClient }) {
       const known = input.known ?? {};
       const lists = await listSource(at, source, named, known);
       const graph: SourceGraph = { sandbox, resources: [], kept: [], sourceName: source };
-      const add = (kind: ResourceKind, id: string | undefined, name?: string) => {
+      const add = (kind: ResourceKind, id: string | undefined, name?: string, own?: boolean) => {
         if (id && !graph.resources.some((r) => r.kind === kind && r.id === id))
-          graph.resources.push({ kind, id, ...(name !== undefined ? { name } : {}) });
+          graph.resources.push({
+            kind,
+            id,
+            ...(name !== undefined ? { name } : {}),
+            ...(own ? { own: true as const } : {}),
+          });
       };
       for (const kind of ['flow', 'sourceConnection', 'targetConnection', 'mappingSet'] as const) {
         for (const r of lists[kind]) add(kind, r.id);
@@ -66,7 +78,7 @@ export function discoveryActivities({ aep }: { aep: AepClient }) {
         // One the request named by id, or one this project did not create, is never deleted.
         let reason = keepsDataset(t.description) ? 'named by id in the request' : undefined;
         if (!isOwned(ds.description)) reason = 'not created by this project';
-        if (!reason) add('dataset', ds.id, ds.name);
+        if (!reason) add('dataset', ds.id, ds.name, isOwnDataset(ds.description));
         else if (!graph.kept.some((k) => k.id === ds.id))
           graph.kept.push({ kind: 'dataset', id: ds.id, reason });
       }
@@ -76,7 +88,7 @@ export function discoveryActivities({ aep }: { aep: AepClient }) {
         for (const ds of kept ? [kept] : await at.list('dataset', source)) {
           const namedById = graph.kept.some((k) => k.id === ds.id);
           if (!namedById && creatorSource(ds.description) === source) {
-            add('dataset', ds.id, ds.name);
+            add('dataset', ds.id, ds.name, isOwnDataset(ds.description));
           }
         }
       }

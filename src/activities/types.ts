@@ -48,7 +48,8 @@ export type KnownResources = NonNullable<ProvisionRequest['known']>;
 export interface SourceGraph {
   sandbox: string;
   sourceName?: string;
-  resources: Array<{ kind: ResourceKind; id: string; name?: string }>;
+  /** `own`: a dataset created for this source alone (deleted by its teardown, not its workflow). */
+  resources: Array<{ kind: ResourceKind; id: string; name?: string; own?: true }>;
   kept: DeprovisionResult['kept'];
 }
 

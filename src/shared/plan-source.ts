@@ -112,7 +112,7 @@ function planTargetConnection({ req, actual, add, refuse }: Draft): void {
   const { datasetId, schemaId } = req.target;
   const target = actual.targetConnection;
   if (!target) return add({ kind: 'targetConnection', action: 'create' });
-  const wanted = actual.dataset?.id ?? datasetId ?? `new dataset "${req.target.dataset?.name}"`;
+  const wanted = actual.dataset?.id ?? datasetId ?? `new dataset "${req.target.dataset?.name ?? req.name}"`;
   refuse('target.dataset', target.dataSetId ?? null, wanted);
   // The dataset's own schema change, when there is one, is the one reported.
   const datasetRefused = actual.dataset && actual.dataset.schemaId !== schemaId;

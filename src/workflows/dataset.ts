@@ -32,6 +32,7 @@ import type {
   ReleaseDatasetInput,
   ReleasedDataset,
 } from '../shared/model';
+import type { ActualSource } from '../activities/read';
 import type { Owner } from '../activities/types';
 import type { ProvisionRequest } from '../request';
 import { describeFailure } from '../shared/failures';
@@ -208,33 +209,62 @@ async function release(state: DatasetState, input: ReleaseDatasetInput): Promise
 }
 
 /**
- * The dataset a provisioning writes to. Named by id: checked (exists, same schema), never this
- * project's to delete, so no undo. Named by name: asked of its StreamingDataset, which creates it
- * once and records the source as a writer; the undo (compensation) releases it.
+ * The dataset a provisioning writes to. Named by id: checked (exists, same schema, not another
+ * source's own), never this project's to delete, so no undo. Named by name: asked of its
+ * StreamingDataset, which creates it once and records the source as a writer; the undo releases
+ * it. Named not at all (`own`): the source's own dataset, found or created by this run like its
+ * connections (the source's workflow id already serialises its runs; no other source writes to
+ * it), deleted by its undo if this run created it.
  */
-export function ensureDataset(
-  req: ProvisionRequest,
-  owner: Owner,
-  saga: Saga,
-  absentAt?: number,
-): Promise<AcquiredDataset> {
+export function ensureDataset(run: {
+  req: ProvisionRequest;
+  owner: Owner;
+  saga: Saga;
+  /** Runs of 1.2 and later: a request naming no dataset gets the source's own. */
+  ownDatasets: boolean;
+  /** What the run's read found, at `readAt`. */
+  actual: Pick<ActualSource, 'dataset'>;
+  readAt: number;
+}): Promise<AcquiredDataset> {
+  const { req, owner, saga } = run;
   const { datasetId, schemaId, dataset } = req.target;
   if (datasetId !== undefined) {
     return step('checkDataset', `Check dataset ${datasetId}`, {
       sandbox: req.sandbox,
       id: datasetId,
       schemaId,
+      source: req.name,
     });
   }
   const name = datasetName(req);
+  const description =
+    dataset?.description !== undefined ? { description: dataset.description } : {};
+  const found = run.actual.dataset;
+  // Unless the source already writes to a dataset shared by its name (made before 1.2).
+  if (run.ownDatasets && dataset?.name === undefined && (found === null || found.own === true)) {
+    const input = {
+      owner,
+      name,
+      schemaId,
+      own: true,
+      ...description,
+      ...(found ? { knownId: found.id } : { found: null }),
+    };
+    return saga.create(
+      'dataset',
+      name,
+      () => step('ensureNamedDataset', `Dataset "${name}"`, input),
+      { own: true },
+    );
+  }
   const input = {
     sandbox: req.sandbox,
     name,
     source: req.name,
     runId: owner.runId,
     schemaId,
-    ...(dataset?.description !== undefined ? { description: dataset.description } : {}),
-    ...(absentAt !== undefined ? { absentAt } : {}),
+    ...description,
+    ...(found ? {} : { absentAt: run.readAt }),
   };
   return saga.create('dataset', name, () =>
     step('acquireDataset', `Dataset "${name}"`, input, datasetAsk()),

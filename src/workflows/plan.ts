@@ -65,7 +65,7 @@ function readSource(req: ProvisionRequest): Promise<ActualSource> {
     schemaId: target.schemaId,
     ...(target.datasetId !== undefined
       ? { datasetId: target.datasetId }
-      : { datasetName: datasetName(req) }),
+      : { datasetName: datasetName(req), ...(target.dataset?.name ? {} : { ownDataset: true }) }),
     ...(known ? { known } : {}),
   };
   return step('readSource', 'Read the source from AEP', input, { local: READ_LOCALLY });

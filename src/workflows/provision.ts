@@ -16,6 +16,7 @@
  */
 import {
   CancellationScope,
+  patched,
   sleep,
   TemporalFailure,
   upsertSearchAttributes,
@@ -42,6 +43,8 @@ import { step, throwIfCancelled } from './steps';
 
 /** One provisioning: its request, owner, saga and progress, what AEP held (read at `readAt`) and the plan. */
 type Run = Planned & {
+  /** A request naming no dataset gets the source's own (dataset.ts); runs before 1.2 shared it. */
+  ownDatasets: boolean;
   req: ProvisionRequest;
   owner: Owner;
   saga: Saga;
@@ -53,6 +56,8 @@ export async function ProvisionStreamingSource(
   input: ProvisionRequestInput,
 ): Promise<ProvisionResult> {
   const progress = new Progress();
+  // Asked before the first local activity (docs/versioning.md).
+  const ownDatasets = patched('own-datasets');
   const req = await step('validateProvisionRequest', 'Validate the request', input, {
     local: VALIDATE_LOCALLY,
   });
@@ -70,7 +75,8 @@ export async function ProvisionStreamingSource(
       progress.status('SUCCEEDED', `Unchanged — inlet ${unchanged.inletUrl}`);
       return unchanged;
     }
-    const result = await applyPlan({ req, owner, saga, progress, actual, plan, readAt });
+    const run = { req, owner, saga, progress, actual, plan, readAt, ownDatasets };
+    const result = await applyPlan(run);
     if (replaced) result.inletUrlChanged = true;
     progress.status('SUCCEEDED', `Inlet ${result.inletUrl} — flow ${result.flowId}`);
     return result;
@@ -194,7 +200,7 @@ async function targetSide(run: Run) {
   const kept = actual.dataset && found(run.plan, 'dataset') && targetFound ? actual.dataset : null;
   const dataset: AcquiredDataset = kept
     ? { id: kept.id, created: false }
-    : await ensureDataset(req, owner, saga, actual.dataset ? undefined : run.readAt);
+    : await ensureDataset(run);
   progress.record('dataset', dataset, datasetId === undefined);
   if (dataset.retired) {
     progress.done(`dataset ${dataset.retired} kept with its data (another schema): retired`);

@@ -18,7 +18,7 @@ import type { ResourceKind, SourceState } from '../shared/model';
 import { DELETE } from './policies';
 import type { Progress } from './progress';
 import { step } from './steps';
-import { compensate, waitOutListLag, type Undo } from './teardown';
+import { compensate, waitOutListLag, type Undo } from './compensation';
 
 export class Saga {
   private readonly undos: Undo[] = [];
@@ -37,8 +37,9 @@ export class Saga {
     kind: ResourceKind,
     name: string,
     call: () => Promise<T>,
+    opts: { own?: boolean } = {},
   ): Promise<T> {
-    const entry: Undo = { kind, name };
+    const entry: Undo = { kind, name, ...(opts.own ? { own: true } : {}) };
     this.undos.push(entry);
     const pending = call();
     this.creates.push(pending);
@@ -73,9 +74,9 @@ export class Saga {
    */
   async sweepTwins(): Promise<Array<{ kind: ResourceKind; id: string }>> {
     const kept = this.progress.state.resources;
-    // Datasets are swept by their own workflow (dataset.ts).
+    // Shared datasets are swept by their own workflow (dataset.ts).
     const retried = this.undos.filter(
-      (u) => u.uncertain && u.id !== undefined && u.kind !== 'dataset',
+      (u) => u.uncertain && u.id !== undefined && (u.kind !== 'dataset' || u.own),
     );
     if (retried.length === 0) return [];
     await waitOutListLag(retried);

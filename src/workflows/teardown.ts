@@ -1,29 +1,23 @@
 /**
  * Deleting, always in TEARDOWN_ORDER: DeprovisionStreamingSource, the source graph (shared with
  * `replace: true`), and a failed provisioning's compensation. Every delete is idempotent (404
- * counts as done). A dataset is released through its workflow, which deletes it only when asked
- * (or this run created it) and no other source writes to it.
+ * counts as done). A shared dataset is released through its workflow, which deletes it only when
+ * asked (or this run created it) and no other source writes to it; a source's own dataset is
+ * deleted here on the same terms.
  */
 import {
   ApplicationFailure,
   isCancellation,
   setCurrentDetails,
-  sleep,
   TemporalFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { Owner, ResolvedSource, SourceGraph } from '../activities/types';
+import type { ResolvedSource, SourceGraph } from '../activities/types';
 import type { DeprovisionRequestInput } from '../request';
 import { describeFailure } from '../shared/failures';
 import { FailureType, SearchAttributes } from '../shared/names';
-import {
-  type CompensationOutcome,
-  type DeprovisionResult,
-  inTeardownOrder,
-  type ResourceKind,
-  TEARDOWN_ORDER,
-} from '../shared/model';
-import { datasetAsk, DELETE, LIST_LAG_WAIT_MS } from './policies';
+import { type DeprovisionResult, inTeardownOrder } from '../shared/model';
+import { datasetAsk, DELETE } from './policies';
 import { step } from './steps';
 
 /**
@@ -45,16 +39,23 @@ export async function deleteGraph(
     kept: [...graph.kept],
   };
   const failed: string[] = [];
-  for (const { kind, id, name } of inTeardownOrder(graph.resources)) {
+  for (const { kind, id, name, own } of inTeardownOrder(graph.resources)) {
     onStep(`${kind === 'dataset' ? 'Releasing' : 'Deleting'} ${kind} ${id}`);
     try {
+      if (kind === 'dataset' && own && !deleteDataset) {
+        result.kept.push({ kind, id, reason: 'retained' });
+        continue;
+      }
       if (kind === 'dataset') {
-        const r = await step(
-          'releaseDataset',
-          `Release dataset ${id}${deleteDataset ? ' (delete)' : ''}`,
-          { sandbox, name: name ?? source, source, datasetId: id, deleteDataset },
-          datasetAsk(),
-        );
+        // The source's own goes with its teardown (asked); a shared one, through its workflow.
+        const r = own
+          ? await step('deleteDataset', `Delete dataset ${id}`, { sandbox, id }, DELETE)
+          : await step(
+              'releaseDataset',
+              `Release dataset ${id}${deleteDataset ? ' (delete)' : ''}`,
+              { sandbox, name: name ?? source, source, datasetId: id, deleteDataset },
+              datasetAsk(),
+            );
         if (r.outcome === 'deleted') result.deleted.push({ kind, id });
         else if (r.outcome === 'absent') result.alreadyAbsent.push({ kind, id });
         else result.kept.push({ kind, id, ...(r.reason ? { reason: r.reason } : {}) });
@@ -140,112 +141,4 @@ export async function DeprovisionStreamingSource(
   upsertSearchAttributes([{ key: SearchAttributes.status, value: 'DEPROVISIONED' }]);
   setCurrentDetails(`Deleted ${result.deleted.length} resource(s)`);
   return result;
-}
-
-/**
- * One create the run registered before making it, by `name` (what finds it when its outcome is
- * unknown). `createdByThisRun`: false when reused or named by the request. `uncertain`: a retry
- * or no definite answer, so a resource with the run's marker may exist besides the recorded one,
- * or show in lists late. `settledAt`: when the call settled (the list-lag wait counts from it).
- */
-export interface Undo {
-  kind: ResourceKind;
-  name: string;
-  id?: string;
-  createdByThisRun?: boolean;
-  uncertain?: boolean;
-  settledAt?: number;
-}
-
-/** Sleeps until LIST_LAG_WAIT_MS after the last of `entries` settled (durable timer). */
-export async function waitOutListLag(entries: readonly Undo[]): Promise<void> {
-  const last = Math.max(...entries.map((u) => u.settledAt ?? Date.now()));
-  const wait = last + LIST_LAG_WAIT_MS - Date.now();
-  if (wait > 0) await sleep(wait);
-}
-
-/**
- * Compensation: deletes every resource this run created, including one whose create failed after
- * Adobe may have committed it (found by the run's marker, after the list lag). Resources reused
- * or named by the request are kept.
- */
-export async function compensate(
-  undos: readonly Undo[],
-  owner: Owner,
-): Promise<CompensationOutcome[]> {
-  const outcomes: CompensationOutcome[] = [];
-  const uncertain = undos.filter((u) => u.uncertain && u.kind !== 'dataset');
-  if (uncertain.length > 0) await waitOutListLag(uncertain);
-  for (const kind of TEARDOWN_ORDER) {
-    const entries = undos.filter((u) => u.kind === kind);
-    if (kind === 'dataset') {
-      for (const entry of entries) outcomes.push(await releaseDataset(entry, owner));
-      continue;
-    }
-    for (const name of [...new Set(entries.map((e) => e.name))]) {
-      const same = entries.filter((e) => e.name === name);
-      const ids = same
-        .filter((e) => e.createdByThisRun !== false && e.id)
-        .map((e) => e.id as string);
-      const byMarker = same.some((e) => e.uncertain || e.id === undefined);
-      if (ids.length === 0 && !byMarker) continue;
-      outcomes.push(...(await deleteCreated(kind, owner, name, ids, byMarker)));
-    }
-  }
-  return outcomes;
-}
-
-/** One idempotent delete of what this run created of `kind` under `name`. */
-async function deleteCreated(
-  kind: Exclude<ResourceKind, 'dataset'>,
-  owner: Owner,
-  name: string,
-  ids: string[],
-  byMarker: boolean,
-): Promise<CompensationOutcome[]> {
-  const label = byMarker ? ` "${name}" carrying this run's marker` : ` ${ids.join(', ')}`;
-  try {
-    const r = await step(
-      'deleteResource',
-      `Compensate: delete ${kind}${label}`,
-      { kind, sandbox: owner.sandbox, ids, ...(byMarker ? { owned: { name, owner } } : {}) },
-      DELETE,
-    );
-    return [
-      ...r.deleted.map((id) => ({ kind, id, outcome: 'deleted' as const })),
-      ...r.absent.map((id) => ({ kind, id, outcome: 'absent' as const })),
-    ];
-  } catch (err) {
-    return [{ kind, id: ids[0], outcome: 'failed', error: describeFailure(err) }];
-  }
-}
-
-/**
- * The dataset this run asked for: the source stops writing to it; its workflow deletes it only
- * if this run created it and no other source writes to it (then it is `kept`, with the reason).
- */
-async function releaseDataset(entry: Undo, owner: Owner): Promise<CompensationOutcome> {
-  try {
-    const r = await step(
-      'releaseDataset',
-      `Compensate: release dataset "${entry.name}"`,
-      {
-        sandbox: owner.sandbox,
-        name: entry.name,
-        source: owner.sourceName,
-        ...(entry.id ? { datasetId: entry.id } : {}),
-        deleteDataset: true,
-        createdByRun: owner.runId,
-      },
-      datasetAsk(),
-    );
-    return {
-      kind: 'dataset',
-      id: r.id ?? entry.id,
-      outcome: r.outcome,
-      ...(r.reason ? { error: r.reason } : {}),
-    };
-  } catch (err) {
-    return { kind: 'dataset', id: entry.id, outcome: 'failed', error: describeFailure(err) };
-  }
 }

@@ -40,8 +40,8 @@ test('case twins: same sandbox, names and dataset names differ only in case', ()
     expect(t.name).not.toBe(of.name);
     expect(t.name.toLowerCase()).toBe(of.name.toLowerCase());
     expect(t.sandbox).toBe(of.sandbox);
-    expect(t.request.target.dataset?.name.toLowerCase()).toBe(
-      of.request.target.dataset?.name.toLowerCase(),
+    expect(t.request.target.dataset?.name?.toLowerCase()).toBe(
+      of.request.target.dataset?.name?.toLowerCase(),
     );
   }
   expect(new Set(specs.map((s) => `${s.sandbox}/${s.name}`)).size).toBe(20);

@@ -72,14 +72,20 @@ function expected(): Map<string, string[]> {
     [
       'ownership marker',
       [
-        markedDescription({ ...place, sourceName: '<name>', runId: '<runId>' }),
-        ' keep-dataset',
+        markedDescription(owner),
+        flag({ keepDataset: true }),
         ']',
+        flag({ ownDataset: true }),
       ],
     ],
     ['failure types', ['FailureType', 'src/shared/names.ts']],
   ]);
 }
+
+const owner = { ...place, sourceName: '<name>', runId: '<runId>' };
+/** The flag a marker gains with `opts` (what stands before its `]`). */
+const flag = (opts: { keepDataset?: boolean; ownDataset?: boolean }) =>
+  markedDescription(owner, undefined, opts).slice(markedDescription(owner).length - 1, -1);
 
 /** Rows whose names differ between the contract and the code, as `row: doc ≠ code`. */
 export function contractDrift(doc: Map<string, string[]>): string[] {
