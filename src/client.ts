@@ -21,6 +21,7 @@ import {
 } from './shared/names';
 import type {
   DeprovisionResult,
+  FlowHealth,
   ProvisionProgress,
   ProvisionResult,
   SourcePlan,
@@ -33,6 +34,7 @@ import type {
 } from './workflows';
 import { attachOrRefuse, CompensationPendingError, describeRequest } from './client/provision';
 import { summarizeFailure, type FailureSummary } from './client/failures';
+import { readFlowHealth, type FlowSource } from './client/health';
 import { lastKnown, startOrAttach, within, type Started } from './client/runs';
 import type { StartOptions, WaitOptions } from './client/runs';
 
@@ -137,7 +139,10 @@ export class ProvisioningClient {
     } as unknown as WorkflowStartOptions<W>);
   }
 
-  /** The source's last operation: its progress (unless `opts` ends the query), result or failure. */
+  /**
+   * The source's last operation: its progress (unless `opts` ends the query), result or failure;
+   * and, once a provisioning has a flow, the flow's recent runs (`health`, see flowHealth).
+   */
   async status(name: string, sandbox = this.config.AEP_SANDBOX, opts: WaitOptions = {}) {
     const workflowId = sourceWorkflowId({ ...this.place, sandbox, name });
     const handle = this.client.workflow.getHandle(workflowId);
@@ -161,7 +166,16 @@ export class ProvisioningClient {
         status.failure = summarizeFailure(err);
       });
     }
+    const flowId = status.result?.flowId ?? status.progress?.resources.flow?.id;
+    if (operation === 'provision' && flowId) {
+      status.health = await this.flowHealth({ sandbox, name, flowId }, opts);
+    }
     return status;
+  }
+
+  /** The flow's recent runs from Flow Service (client/health.ts); never throws. */
+  flowHealth(source: FlowSource, opts: WaitOptions = {}): Promise<FlowHealth> {
+    return readFlowHealth(this, source, opts);
   }
 
   /**
@@ -277,4 +291,6 @@ export interface SourceStatus {
   /** The teardown's result (operation `deprovision`). */
   teardown?: DeprovisionResult;
   failure?: FailureSummary;
+  /** The flow's recent runs, once a provisioning has a flow (`available: false` when unread). */
+  health?: FlowHealth;
 }

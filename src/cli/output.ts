@@ -1,6 +1,7 @@
 import type { SourceStatus } from '../client';
 import {
   type DeprovisionResult,
+  type FlowHealth,
   formatPlan,
   type ProvisionResult,
   type SourcePlan,
@@ -36,6 +37,26 @@ export function statusLines(status: SourceStatus): string {
     status.failure
       ? `failure    ${status.failure.type} (${status.failure.rootType}): ${cleanMessage(status.failure.message)}`
       : '',
+    status.health ? healthLines(status.health) : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+/** The flow's recent runs: totals, the last error, one line per run (newest first). */
+function healthLines(h: FlowHealth): string {
+  if (!h.available) return `runs       unavailable: ${cleanMessage(h.reason ?? 'unknown')}`;
+  if (h.runs.length === 0) return 'runs       none yet';
+  const counts = (r: { received?: number; ingested?: number; failed?: number }) =>
+    `${r.received ?? 0} received, ${r.ingested ?? 0} ingested, ${r.failed ?? 0} failed`;
+  return [
+    `runs       ${h.runs.length} recent: ${counts(h)}`,
+    h.lastError
+      ? `lastError  ${h.lastError.code ? `${h.lastError.code}: ` : ''}${cleanMessage(h.lastError.message)} (run ${h.lastError.runId})`
+      : '',
+    ...h.runs.map(
+      (r) => `  ${r.startedAt ?? '-'}  ${(r.status ?? '-').padEnd(9)} ${counts(r)}  ${r.id}`,
+    ),
   ]
     .filter(Boolean)
     .join('\n');
