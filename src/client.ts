@@ -34,19 +34,23 @@ import type {
 } from './workflows';
 import { attachOrRefuse, CompensationPendingError, describeRequest } from './client/provision';
 import { summarizeFailure, type FailureSummary } from './client/failures';
-import { readFlowHealth, type FlowSource } from './client/health';
+import { readFlowHealth } from './client/health';
+import { listSources, type ListedSource } from './client/list';
 import { lastKnown, startOrAttach, within, type Started } from './client/runs';
 import type { StartOptions, WaitOptions } from './client/runs';
 
 export { CompensationPendingError, RequestConflictError } from './client/provision';
 export { summarizeFailure, type FailureSummary } from './client/failures';
 export type { Started, StartOptions, WaitOptions } from './client/runs';
+export type { ListedSource, SourceState } from './client/list';
 
 /**
  * A read-only run's (plan, resolve) time unless told: past its read's retries through an AEP
  * outage; without a worker it times out then instead of waiting for one forever.
  */
 const READ_ONLY_TIMEOUT_MS = 30 * 60_000;
+
+const noop = () => undefined;
 
 /**
  * The library provisioning systems call (docs/reference.md). Requests are validated before
@@ -141,7 +145,7 @@ export class ProvisioningClient {
 
   /**
    * The source's last operation: its progress (unless `opts` ends the query), result or failure;
-   * and, once a provisioning has a flow, the flow's recent runs (`health`, see flowHealth).
+   * and, once a provisioning has a flow, the flow's recent runs (`health`, client/health.ts).
    */
   async status(name: string, sandbox = this.config.AEP_SANDBOX, opts: WaitOptions = {}) {
     const workflowId = sourceWorkflowId({ ...this.place, sandbox, name });
@@ -152,9 +156,7 @@ export class ProvisioningClient {
     const status: SourceStatus = { workflowId, runId: desc.runId, operation, execution };
     if (operation === 'provision') {
       // A run that failed before registering its query handler has no progress to report.
-      const progress = await within(this, opts, () => handle.query(progressQuery)).catch(
-        () => undefined,
-      );
+      const progress = await within(this, opts, () => handle.query(progressQuery)).catch(noop);
       if (progress) status.progress = progress;
     }
     if (execution === 'COMPLETED') {
@@ -167,15 +169,14 @@ export class ProvisioningClient {
       });
     }
     const flowId = status.result?.flowId ?? status.progress?.resources.flow?.id;
-    if (operation === 'provision' && flowId) {
-      status.health = await this.flowHealth({ sandbox, name, flowId }, opts);
-    }
+    if (operation === 'provision' && flowId)
+      status.health = await readFlowHealth(this, { sandbox, name, flowId }, opts);
     return status;
   }
 
-  /** The flow's recent runs from Flow Service (client/health.ts); never throws. */
-  flowHealth(source: FlowSource, opts: WaitOptions = {}): Promise<FlowHealth> {
-    return readFlowHealth(this, source, opts);
+  /** Every source of the org (in `sandbox`): state, last operation, inlet URL (client/list.ts). */
+  list(opts: { sandbox?: string } = {}): Promise<ListedSource[]> {
+    return listSources(this, opts);
   }
 
   /**

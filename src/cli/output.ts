@@ -1,4 +1,4 @@
-import type { SourceStatus } from '../client';
+import type { ListedSource, SourceStatus } from '../client';
 import {
   type DeprovisionResult,
   type FlowHealth,
@@ -59,6 +59,26 @@ function healthLines(h: FlowHealth): string {
     ),
   ]
     .filter(Boolean)
+    .join('\n');
+}
+
+/** One line per source: sandbox, name, state, last operation (its status), inlet URL. */
+export function listLines(sources: ListedSource[]): string {
+  if (sources.length === 0) return 'no sources';
+  const rows = sources.map((s) => {
+    const op = s.lastOperation;
+    return [
+      s.sandbox,
+      s.name,
+      s.state,
+      `${op.operation} ${op.status ?? op.execution} ${op.closeTime ?? op.startTime}`,
+      s.inletUrl ?? '-',
+    ];
+  });
+  const head = ['SANDBOX', 'SOURCE', 'STATE', 'LAST OPERATION', 'INLET URL'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [head, ...rows]
+    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '))
     .join('\n');
 }
 
