@@ -24,7 +24,6 @@ export interface ResolvedOptions {
   defaultPageSize: number;
   inletBodyLimitBytes: number;
   inletReadyAfterMs: number;
-  nextLinkParams: 'carry' | 'tokenOnly';
   mappingSetDelete: 'allow' | 'unsupported';
   /** The filter mode at start and after a control reset. */
   filterMode: FilterMode;

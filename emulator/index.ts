@@ -52,12 +52,6 @@ export interface EmulatorOptions {
    */
   inletReadyAfterMs?: number;
   /**
-   * Flow Service `_links.next.href`: `'carry'` (default) = `?continuationToken=<t>` first, then
-   * the request's `property`/`limit`/`orderby`; `'tokenOnly'` = `?continuationToken=<t>` alone
-   * (the spec's example; what a client that takes "the text after the first `=`" needs).
-   */
-  nextLinkParams?: 'carry' | 'tokenOnly';
-  /**
    * `DELETE /mappingSets/{id}` (absent from Adobe's Data Prep spec and docs): `'allow'` (default,
    * 204; the product's teardown uses it) or `'unsupported'` (405, as an unrouted method).
    */
@@ -105,7 +99,6 @@ export function resolveOptions(opts: EmulatorOptions = {}): ResolvedOptions {
     defaultPageSize: opts.defaultPageSize ?? 100,
     inletBodyLimitBytes: opts.inletBodyLimitBytes ?? 1024 * 1024,
     inletReadyAfterMs: opts.inletReadyAfterMs ?? 0,
-    nextLinkParams: opts.nextLinkParams ?? 'carry',
     mappingSetDelete: opts.mappingSetDelete ?? 'allow',
     filterMode: { quoting: opts.filterQuoting ?? 'literal', nameMatch: opts.nameMatch ?? 'exact' },
   };

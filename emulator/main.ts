@@ -55,11 +55,6 @@ async function main(): Promise<void> {
     )
     .option('--name-match <mode>', "name filters: 'exact' or 'case-insensitive'", 'exact')
     .option(
-      '--next-link <mode>',
-      "_links.next.href: 'carry' (token first, then the request's filters) or 'token-only'",
-      'carry',
-    )
-    .option(
       '--mapping-set-delete <mode>',
       "DELETE /mappingSets/{id}: 'allow' (204) or 'unsupported' (405)",
       'allow',
@@ -80,7 +75,6 @@ async function main(): Promise<void> {
     inletDelay: number;
     filterQuoting: string;
     nameMatch: string;
-    nextLink: string;
     mappingSetDelete: string;
   }>();
   const choice = <T extends string>(flag: string, value: string, map: Record<string, T>): T => {
@@ -98,10 +92,6 @@ async function main(): Promise<void> {
   const nameMatch = choice('--name-match', o.nameMatch, {
     exact: 'exact',
     'case-insensitive': 'caseInsensitive',
-  });
-  const nextLinkParams = choice('--next-link', o.nextLink, {
-    carry: 'carry',
-    'token-only': 'tokenOnly',
   });
   const mappingSetDelete = choice('--mapping-set-delete', o.mappingSetDelete, {
     allow: 'allow',
@@ -127,7 +117,6 @@ async function main(): Promise<void> {
     inletReadyAfterMs: o.inletDelay,
     filterQuoting,
     nameMatch,
-    nextLinkParams,
     mappingSetDelete,
     ...(o.seed === undefined ? {} : { seed: o.seed }),
   });

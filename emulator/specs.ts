@@ -3,8 +3,9 @@
  * org and sandbox ("connection specs are tenant- and organization-independent", self-serve sources
  * API guide). Only the specs an HTTP API streaming source uses are served. Field set from the
  * spec's `ConnectionSpecItemDTO`/`FlowSpecItemDTO` and the `GenericStreamingAEP` flow spec example
- * of the streaming SDK guide; the `name` values are UNCONFIRMED (no Adobe page prints these specs),
- * see docs/emulator.md.
+ * of the streaming SDK guide. Connection spec names are the ones clients look specs up by
+ * (`Streaming Connection`, `datalake`: aepp's defaults); flow spec names are UNCONFIRMED. Sources
+ * in docs/emulator.md.
  */
 import {
   DATA_LAKE_TARGET_SPEC,
@@ -16,6 +17,9 @@ import {
 /** Provider id of the HTTP API connection spec (older HTTP API tutorial, aepp). */
 export const STREAMING_PROVIDER_ID = '521eee4d-8cbe-4906-bb48-fb6bd4450033';
 
+/** Provider id of the Data Lake connection spec (dataset base connection tutorial). */
+const DATA_LAKE_PROVIDER_ID = '0ed90a81-07f4-4586-8190-b40eccef1c5a';
+
 const draft7 = 'http://json-schema.org/draft-07/schema#';
 
 const permissions = (name: string) => ({
@@ -26,7 +30,7 @@ const permissions = (name: string) => ({
 export const CONNECTION_SPECS: readonly Record<string, unknown>[] = [
   {
     id: HTTP_API_CONNECTION_SPEC,
-    name: 'http-api',
+    name: 'Streaming Connection',
     providerId: STREAMING_PROVIDER_ID,
     version: '1.0',
     authSpec: [
@@ -60,8 +64,8 @@ export const CONNECTION_SPECS: readonly Record<string, unknown>[] = [
   },
   {
     id: DATA_LAKE_TARGET_SPEC,
-    name: 'Data Lake',
-    providerId: STREAMING_PROVIDER_ID,
+    name: 'datalake',
+    providerId: DATA_LAKE_PROVIDER_ID,
     version: '1.0',
     authSpec: [],
     targetSpec: {

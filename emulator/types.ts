@@ -123,6 +123,11 @@ export interface InletRecord {
   receivedTimeMs: number;
   /** Whether `syncValidation=true` checked (and passed) the record. */
   validated: boolean;
+  /**
+   * Why the record fails ingestion although the inlet accepted it (XDM sent without
+   * `syncValidation`, invalid against the dataset's schema); absent when it is ingested.
+   */
+  failure?: string;
   message: unknown;
 }
 

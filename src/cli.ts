@@ -117,6 +117,17 @@ program
   });
 
 program
+  .command('list')
+  .description('list every source: its state, last operation and inlet URL')
+  .option('--sandbox <sandbox>', 'only this sandbox (default: every sandbox)')
+  .action(async (cmd: { sandbox?: string }) => {
+    await withClient(async (client) => {
+      const sources = await client.list({ sandbox: cmd.sandbox });
+      out(sources, () => print.listLines(sources));
+    });
+  });
+
+program
   .command('deprovision')
   .description('tear down a source created by this tool (by name, or by --flow-id)')
   .argument('[name]', 'source name')

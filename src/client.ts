@@ -21,6 +21,7 @@ import {
 } from './shared/names';
 import type {
   DeprovisionResult,
+  FlowHealth,
   ProvisionProgress,
   ProvisionResult,
   SourcePlan,
@@ -33,18 +34,23 @@ import type {
 } from './workflows';
 import { attachOrRefuse, CompensationPendingError, describeRequest } from './client/provision';
 import { summarizeFailure, type FailureSummary } from './client/failures';
+import { readFlowHealth } from './client/health';
+import { listSources, type ListedSource } from './client/list';
 import { lastKnown, startOrAttach, within, type Started } from './client/runs';
 import type { StartOptions, WaitOptions } from './client/runs';
 
 export { CompensationPendingError, RequestConflictError } from './client/provision';
 export { summarizeFailure, type FailureSummary } from './client/failures';
 export type { Started, StartOptions, WaitOptions } from './client/runs';
+export type { ListedSource, SourceState } from './client/list';
 
 /**
  * A read-only run's (plan, resolve) time unless told: past its read's retries through an AEP
  * outage; without a worker it times out then instead of waiting for one forever.
  */
 const READ_ONLY_TIMEOUT_MS = 30 * 60_000;
+
+const noop = () => undefined;
 
 /**
  * The library provisioning systems call (docs/reference.md). Requests are validated before
@@ -137,7 +143,10 @@ export class ProvisioningClient {
     } as unknown as WorkflowStartOptions<W>);
   }
 
-  /** The source's last operation: its progress (unless `opts` ends the query), result or failure. */
+  /**
+   * The source's last operation: its progress (unless `opts` ends the query), result or failure;
+   * and, once a provisioning has a flow, the flow's recent runs (`health`, client/health.ts).
+   */
   async status(name: string, sandbox = this.config.AEP_SANDBOX, opts: WaitOptions = {}) {
     const workflowId = sourceWorkflowId({ ...this.place, sandbox, name });
     const handle = this.client.workflow.getHandle(workflowId);
@@ -147,9 +156,7 @@ export class ProvisioningClient {
     const status: SourceStatus = { workflowId, runId: desc.runId, operation, execution };
     if (operation === 'provision') {
       // A run that failed before registering its query handler has no progress to report.
-      const progress = await within(this, opts, () => handle.query(progressQuery)).catch(
-        () => undefined,
-      );
+      const progress = await within(this, opts, () => handle.query(progressQuery)).catch(noop);
       if (progress) status.progress = progress;
     }
     if (execution === 'COMPLETED') {
@@ -161,7 +168,15 @@ export class ProvisioningClient {
         status.failure = summarizeFailure(err);
       });
     }
+    const flowId = status.result?.flowId ?? status.progress?.resources.flow?.id;
+    if (operation === 'provision' && flowId)
+      status.health = await readFlowHealth(this, { sandbox, name, flowId }, opts);
     return status;
+  }
+
+  /** Every source of the org (in `sandbox`): state, last operation, inlet URL (client/list.ts). */
+  list(opts: { sandbox?: string } = {}): Promise<ListedSource[]> {
+    return listSources(this, opts);
   }
 
   /**
@@ -277,4 +292,6 @@ export interface SourceStatus {
   /** The teardown's result (operation `deprovision`). */
   teardown?: DeprovisionResult;
   failure?: FailureSummary;
+  /** The flow's recent runs, once a provisioning has a flow (`available: false` when unread). */
+  health?: FlowHealth;
 }

@@ -33,10 +33,10 @@ import { HttpError } from '../errors/http-error';
 import { datasetOfFlow, schemaIdOfDataset } from '../flow-model';
 import { bearerToken } from '../gateway';
 import { xactionId } from '../ids';
-import type { InletBinding } from '../state';
+import type { Doc, InletBinding, Scope } from '../state';
 import type { InletRecord } from '../types';
 import { queryFirst } from '../validation';
-import { validateXdm } from '../xdm-validate';
+import { validateXdm, type Violation } from '../xdm-validate';
 
 type Params = { Params: { inletId: string } };
 
@@ -57,6 +57,8 @@ function queryValue(req: FastifyRequest, name: string): string | undefined {
 interface Accepted {
   flowId: string;
   validated: boolean;
+  /** Why the record fails ingestion after it was accepted (async validation), if it does. */
+  failure?: string | undefined;
 }
 
 /** Checks one message; throws an HttpError (400) when DCS would refuse it synchronously. */
@@ -103,21 +105,52 @@ function checkMessage(
   if (!flow || !routed) {
     throw invalidMessage(prefix, `Flow id [${flowId}] does not route this inlet`);
   }
-  if (!syncValidation || dataType === 'raw') return { flowId, validated: false };
+  if (dataType === 'raw') return { flowId, validated: false };
+  if (!syncValidation)
+    return { flowId, validated: false, failure: streamingFailure(ctx, scope, flow, msg) };
+  const refused = streamingValidation(ctx, scope, flow, msg);
+  if (refused?.problem !== undefined) throw invalidMessage(prefix, refused.problem);
+  if (refused) throw syncValidationFailed(prefix, refused.violations);
+  return { flowId, validated: true };
+}
 
+/**
+ * Streaming validation of an XDM message against the schema of its flow's dataset: undefined when
+ * it passes, else the `problem` (no dataset or schema, another schemaRef) or the `violations`
+ * (at most 5, as Adobe's validation stops there).
+ */
+function streamingValidation(
+  ctx: EmulatorContext,
+  scope: Scope,
+  flow: Doc,
+  msg: Record<string, unknown> | undefined,
+): { problem: string } | { problem?: undefined; violations: Violation[] } | undefined {
+  const schemaRefId = asObject(asObject(msg?.header)?.schemaRef)?.id;
   const dataset = datasetOfFlow(scope, flow);
   const schemaId = dataset ? schemaIdOfDataset(dataset) : undefined;
   const schema = schemaId === undefined ? undefined : ctx.state.findSchema(schemaId);
-  if (!schema) throw invalidMessage(prefix, `The flow's dataset or its schema no longer exists`);
+  if (!schema) return { problem: `The flow's dataset or its schema no longer exists` };
   if (schemaRefId !== schema.$id) {
-    throw invalidMessage(
-      prefix,
-      `Message schemaRef [${String(schemaRefId)}] does not match the dataset schema [${schema.$id}]`,
-    );
+    return {
+      problem: `Message schemaRef [${String(schemaRefId)}] does not match the dataset schema [${schema.$id}]`,
+    };
   }
-  const violations = validateXdm(xdmEntity, schema, 5);
-  if (violations.length > 0) throw syncValidationFailed(prefix, violations);
-  return { flowId, validated: true };
+  const violations = validateXdm(asObject(asObject(msg?.body)?.xdmEntity), schema, 5);
+  return violations.length > 0 ? { violations } : undefined;
+}
+
+/** Why an XDM message accepted without syncValidation fails ingestion later, if it does. */
+function streamingFailure(
+  ctx: EmulatorContext,
+  scope: Scope,
+  flow: Doc,
+  msg: Record<string, unknown> | undefined,
+): string | undefined {
+  const refused = streamingValidation(ctx, scope, flow, msg);
+  if (!refused) return undefined;
+  if (refused.problem !== undefined) return refused.problem;
+  const [first] = refused.violations;
+  return `Message is invalid: ${first?.pointerToViolation ?? '#'}: ${first?.message ?? 'schema violation'}`;
 }
 
 function record(
@@ -143,6 +176,7 @@ function record(
     ...(batchId === undefined ? {} : { batchId }),
     receivedTimeMs,
     validated: accepted.validated,
+    ...(accepted.failure === undefined ? {} : { failure: accepted.failure }),
     message,
   };
   ctx.state.records.push(rec);

@@ -32,6 +32,7 @@ import {
   schemaIdOfDataset,
 } from '../flow-model';
 import { applyPatch, PatchError, type PatchOp } from '../json-patch';
+import { runsOf } from '../runs';
 import { CONNECTION_SPECS, FLOW_SPECS } from '../specs';
 import type { Doc, Scope } from '../state';
 import { type BodyIssue, isEmptyBody, parseBody, queryList } from '../validation';
@@ -291,6 +292,18 @@ interface Cursor {
   s: number;
 }
 
+/** The parameters that shape a list: what a continuation token carries on to the next page. */
+interface ListQuery {
+  property: string[];
+  limit?: string;
+  orderby?: string;
+}
+
+/** A continuation token: where the page ended (`v`, `s`) and the query it continues (`q`). */
+interface Token extends Cursor {
+  q: ListQuery;
+}
+
 function parseOrderBy(raw: string | undefined): SortSpec {
   if (raw === undefined) return { field: null, dir: 1 };
   // An unencoded `+` arrives as a space.
@@ -328,16 +341,22 @@ function compareKeys(a: Cursor, b: Cursor, dir: 1 | -1): number {
   return a.s - b.s;
 }
 
-const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
+const encodeToken = (t: Token) => Buffer.from(JSON.stringify(t)).toString('base64url');
 
-function decodeCursor(token: string): Cursor {
+const tokenSchema = z.object({
+  v: z.union([z.string(), z.number(), z.null()]),
+  s: z.number(),
+  q: z.object({
+    property: z.array(z.string()),
+    limit: z.string().optional(),
+    orderby: z.string().optional(),
+  }),
+});
+
+function decodeToken(token: string): Token {
   try {
-    const c = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Cursor;
-    if (
-      typeof c.s === 'number' &&
-      (c.v === null || typeof c.v === 'string' || typeof c.v === 'number')
-    )
-      return c;
+    const t = tokenSchema.safeParse(JSON.parse(Buffer.from(token, 'base64url').toString('utf8')));
+    if (t.success) return t.data;
   } catch {
     // fall through
   }
@@ -349,8 +368,9 @@ const asList = queryList;
 /**
  * One page of a Flow Service list. `docs` are what the caller may see (resources past their
  * `listLag`, static specs, runs). The body always carries `_links` (`{}` on the last page);
- * `_links.next.href` starts with `?continuationToken=<token>`, then repeats the request's
- * `property`/`limit`/`orderby` unless `nextLinkParams: 'tokenOnly'`.
+ * `_links.next.href` is `/{segment}?continuationToken=<token>` alone, as in Adobe's examples: the
+ * token carries the query (`property`, `limit`, `orderby`) it continues, so the link re-sent as
+ * it is pages on, and parameters sent along with a token are not read.
  */
 function list(
   ctx: EmulatorContext,
@@ -358,39 +378,42 @@ function list(
   docs: Iterable<Doc>,
   segment: string,
 ): Record<string, unknown> {
-  const query = req.query as Record<string, unknown>;
-  for (const key of Object.keys(query)) {
+  const params = req.query as Record<string, unknown>;
+  for (const key of Object.keys(params)) {
     if (!LIST_PARAMS.has(key)) {
       throw flowError('1451-400', `Invalid params ${key} provided in query params.`);
     }
   }
+  const tokenRaw = asList(params.continuationToken)[0];
+  const token = tokenRaw === undefined || tokenRaw === '' ? undefined : decodeToken(tokenRaw);
+  const query: ListQuery = token?.q ?? {
+    property: asList(params.property),
+    limit: asList(params.limit)[0],
+    orderby: asList(params.orderby)[0],
+  };
   let filters: PropertyFilter[];
   try {
-    filters = asList(query.property).map((p) => parsePropertyFilter(p, ctx.filterMode));
+    filters = query.property.map((p) => parsePropertyFilter(p, ctx.filterMode));
   } catch (err) {
     if (err instanceof FilterSyntaxError) throw flowError(err.code, err.message);
     throw err;
   }
-  const limitRaw = asList(query.limit)[0];
-  const countRaw = asList(query.count)[0];
-  const count = countRaw === 'true';
-  if (count && limitRaw !== undefined) {
+  const count = asList(params.count)[0] === 'true';
+  if (count && query.limit !== undefined) {
     throw flowError(
       '1401-400',
       'The limit and count parameters cannot be given together in the same request. Please provide either only the limit or the count parameter and try again.',
     );
   }
   let limit = ctx.opts.defaultPageSize;
-  if (limitRaw !== undefined) {
-    const n = Number(limitRaw);
-    if (!/^\d+$/.test(limitRaw) || n < 1) {
-      throw flowError('1452-400', `Invalid value ${limitRaw} for field limit.`);
+  if (query.limit !== undefined) {
+    const n = Number(query.limit);
+    if (!/^\d+$/.test(query.limit) || n < 1) {
+      throw flowError('1452-400', `Invalid value ${query.limit} for field limit.`);
     }
     limit = Math.min(n, MAX_LIMIT);
   }
-  const orderbyRaw = asList(query.orderby)[0];
-  const sort = parseOrderBy(orderbyRaw);
-  const tokenRaw = asList(query.continuationToken)[0];
+  const sort = parseOrderBy(query.orderby);
 
   const matched: Doc[] = [];
   for (const doc of docs) if (matchesAll(filters, doc.body)) matched.push(doc);
@@ -399,9 +422,8 @@ function list(
   const keyed = matched.map((doc) => ({ doc, key: { v: sortValue(doc, sort.field), s: doc.seq } }));
   keyed.sort((a, b) => compareKeys(a.key, b.key, sort.dir));
   let start = 0;
-  if (tokenRaw !== undefined && tokenRaw !== '') {
-    const cursor = decodeCursor(tokenRaw);
-    start = keyed.findIndex((k) => compareKeys(k.key, cursor, sort.dir) > 0);
+  if (token) {
+    start = keyed.findIndex((k) => compareKeys(k.key, token, sort.dir) > 0);
     if (start < 0) start = keyed.length;
   }
   const page = keyed.slice(start, start + limit);
@@ -409,14 +431,8 @@ function list(
   const result: Record<string, unknown> = { items: page.map((k) => k.doc.body), _links: links };
   const last = page[page.length - 1];
   if (last && start + limit < keyed.length) {
-    const params = new URLSearchParams();
-    params.append('continuationToken', encodeCursor(last.key));
-    if (ctx.opts.nextLinkParams === 'carry') {
-      for (const p of asList(query.property)) params.append('property', p);
-      if (limitRaw !== undefined) params.append('limit', limitRaw);
-      if (orderbyRaw !== undefined) params.append('orderby', orderbyRaw);
-    }
-    links.next = { href: `/${segment}?${params.toString()}` };
+    const next = encodeToken({ ...last.key, q: query });
+    links.next = { href: `/${segment}?continuationToken=${next}` };
   }
   return result;
 }
@@ -620,10 +636,12 @@ export function registerFlowService(app: FastifyInstance, ctx: EmulatorContext):
     });
   }
 
-  // Runs: streaming flows are given none (docs/emulator.md), so lists are empty and ids unknown.
-  app.get(`${FLOW_BASE}/runs`, async (req) => list(ctx, req, [], 'runs'));
+  // Runs: built from the records the flows' inlets accepted (runs.ts).
+  app.get(`${FLOW_BASE}/runs`, async (req) => list(ctx, req, runsOf(ctx, scopeOf(req)), 'runs'));
   app.get<{ Params: { id: string } }>(`${FLOW_BASE}/runs/:id`, async (req) => {
-    throw specNotFound('runs', req.params.id);
+    const run = runsOf(ctx, scopeOf(req)).find((d) => d.id === req.params.id);
+    if (!run) throw specNotFound('runs', req.params.id);
+    return { items: [run.body] };
   });
 }
 

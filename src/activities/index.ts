@@ -15,6 +15,7 @@ import { connectionActivities } from './connections';
 import { activityContext, heartbeating, refuse } from './context';
 import { datasetActivities } from './datasets';
 import { flowActivities, smokeActivities, updateActivities } from './flow';
+import { healthActivities } from './health';
 import { readActivities } from './read';
 import { discoveryActivities, teardownActivities } from './teardown';
 
@@ -62,6 +63,7 @@ function assemble(deps: ActivityDeps) {
     ...updateActivities(deps),
     ...teardownActivities(deps),
     ...discoveryActivities(deps),
+    ...healthActivities(deps),
   };
 }
 

@@ -9,6 +9,7 @@ import { MAX_PAGES, collection, type AepHttp } from './http';
 import {
   baseConnectionSchema,
   createdSchema,
+  flowRunSchema,
   flowSchema,
   listPageSchema,
   sourceConnectionSchema,
@@ -35,6 +36,7 @@ export function flowServiceApi(http: AepHttp) {
     targetConnectionSchema,
   );
   const flows = resources<T.CreateFlowBody>()(http, 'Flow', flowSchema);
+  const runs = resources<never>()(http, 'Run', flowRunSchema);
   return {
     createConnection: connections.create,
     getConnection: connections.get,
@@ -54,6 +56,8 @@ export function flowServiceApi(http: AepHttp) {
     listFlows: flows.list,
     patchFlow: flows.patch,
     deleteFlow: flows.delete,
+    /** Flow runs (`/runs`), filtered like the other lists (`flowId`, `createdAt>=…`). */
+    listRuns: runs.list,
 
     /** `POST /flows/{id}/action?op=enable|disable`. */
     async flowAction(

@@ -118,6 +118,45 @@ export const flowSchema = z.looseObject({
 });
 export type Flow = z.output<typeof flowSchema>;
 
+/** A count Platform may leave out (an empty `recordSummary`); absent reads as 0. */
+const count = z
+  .number()
+  .nullish()
+  .transform((v) => v ?? 0);
+
+/**
+ * A flow run (`GET /runs?property=flowId==…`, monitoring guide): its window and what it did with
+ * the records it received. Only `id` is required: a run still starting may carry no metrics.
+ */
+export const flowRunSchema = z.looseObject({
+  id: z.string(),
+  flowId: z.string().optional(),
+  createdAt: z.number().optional(),
+  metrics: z
+    .looseObject({
+      durationSummary: z
+        .looseObject({ startedAtUTC: z.number().optional(), completedAtUTC: z.number().optional() })
+        .optional(),
+      recordSummary: z
+        .looseObject({
+          inputRecordCount: count,
+          outputRecordCount: count,
+          failedRecordCount: count,
+        })
+        .optional(),
+      statusSummary: z
+        .looseObject({
+          status: z.string().optional(),
+          errors: z
+            .array(z.looseObject({ code: z.string().optional(), message: z.string().optional() }))
+            .optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+});
+export type FlowRun = z.output<typeof flowRunSchema>;
+
 /**
  * `GET /{kind}?…` answers `{items, _links: {next: {href}}}`, `next` absent on the last page;
  * `GET /{kind}/{id}` answers `{items: [item]}`.

@@ -142,3 +142,44 @@ export const deprovisionResultSchema = z
     }),
   })
   .meta({ id: 'DeprovisionResult', title: 'Result of DeprovisionStreamingSource' });
+
+const flowRunSummarySchema = z
+  .object({
+    id: z.string(),
+    status: z.string().optional().meta({ description: 'Flow Service`s run status, e.g. success' }),
+    startedAt: z.string().optional().meta({ description: 'ISO 8601' }),
+    completedAt: z.string().optional().meta({ description: 'ISO 8601' }),
+    received: z.number().int().meta({ description: 'Records the run received' }),
+    ingested: z.number().int().meta({ description: 'Records it wrote to the dataset' }),
+    failed: z.number().int().meta({ description: 'Records that failed (e.g. XDM validation)' }),
+    error: z
+      .object({ code: z.string().optional(), message: z.string() })
+      .optional()
+      .meta({ description: 'The run`s last error' }),
+  })
+  .meta({ id: 'FlowRun' });
+
+export const flowHealthSchema = z
+  .object({
+    flowId: z.string(),
+    available: z.boolean().meta({
+      description: 'false: the runs could not be read (AEP or the worker unreachable); see reason',
+    }),
+    reason: z.string().optional().meta({ description: 'Why the runs are unavailable' }),
+    since: z
+      .string()
+      .optional()
+      .meta({ description: 'ISO 8601: runs created from then on are counted' }),
+    received: z.number().int().optional(),
+    ingested: z.number().int().optional(),
+    failed: z.number().int().optional(),
+    lastError: z
+      .object({ runId: z.string(), code: z.string().optional(), message: z.string() })
+      .optional()
+      .meta({ description: 'The last error of the newest run that has one' }),
+    runs: z.array(flowRunSummarySchema).meta({ description: 'The most recent runs, newest first' }),
+  })
+  .meta({
+    id: 'FlowHealth',
+    description: 'The dataflow`s recent runs from Flow Service (GET /runs?property=flowId==…)',
+  });

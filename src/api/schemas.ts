@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { provisionRequestSchema } from '../request';
 import {
   deprovisionResultSchema,
+  flowHealthSchema,
   provisionProgressSchema,
   provisionResultSchema,
   provisionStatusSchema,
@@ -60,6 +61,9 @@ export const sourceStatusSchema = z
     result: provisionResultSchema.optional(),
     teardown: deprovisionResultSchema.optional(),
     failure: failureSchema.optional(),
+    health: flowHealthSchema
+      .optional()
+      .meta({ description: 'Once a provisioning has a flow: its recent runs, or why unread' }),
     links: linksSchema,
   })
   .meta({ id: 'SourceStatus' });

@@ -1,6 +1,7 @@
-import type { SourceStatus } from '../client';
+import type { ListedSource, SourceStatus } from '../client';
 import {
   type DeprovisionResult,
+  type FlowHealth,
   formatPlan,
   type ProvisionResult,
   type SourcePlan,
@@ -36,8 +37,48 @@ export function statusLines(status: SourceStatus): string {
     status.failure
       ? `failure    ${status.failure.type} (${status.failure.rootType}): ${cleanMessage(status.failure.message)}`
       : '',
+    status.health ? healthLines(status.health) : '',
   ]
     .filter(Boolean)
+    .join('\n');
+}
+
+/** The flow's recent runs: totals, the last error, one line per run (newest first). */
+function healthLines(h: FlowHealth): string {
+  if (!h.available) return `runs       unavailable: ${cleanMessage(h.reason ?? 'unknown')}`;
+  if (h.runs.length === 0) return 'runs       none yet';
+  const counts = (r: { received?: number; ingested?: number; failed?: number }) =>
+    `${r.received ?? 0} received, ${r.ingested ?? 0} ingested, ${r.failed ?? 0} failed`;
+  return [
+    `runs       ${h.runs.length} recent: ${counts(h)}`,
+    h.lastError
+      ? `lastError  ${h.lastError.code ? `${h.lastError.code}: ` : ''}${cleanMessage(h.lastError.message)} (run ${h.lastError.runId})`
+      : '',
+    ...h.runs.map(
+      (r) => `  ${r.startedAt ?? '-'}  ${(r.status ?? '-').padEnd(9)} ${counts(r)}  ${r.id}`,
+    ),
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+/** One line per source: sandbox, name, state, last operation (its status), inlet URL. */
+export function listLines(sources: ListedSource[]): string {
+  if (sources.length === 0) return 'no sources';
+  const rows = sources.map((s) => {
+    const op = s.lastOperation;
+    return [
+      s.sandbox,
+      s.name,
+      s.state,
+      `${op.operation} ${op.status ?? op.execution} ${op.closeTime ?? op.startTime}`,
+      s.inletUrl ?? '-',
+    ];
+  });
+  const head = ['SANDBOX', 'SOURCE', 'STATE', 'LAST OPERATION', 'INLET URL'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [head, ...rows]
+    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '))
     .join('\n');
 }
 

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type {
   deprovisionResultSchema,
+  flowHealthSchema,
   provisionProgressSchema,
   provisionResultSchema,
   resourceRefSchema,
@@ -39,6 +40,8 @@ export type Mapping = z.output<typeof mappingSchema>;
 export type { ActualSource } from '../activities/read';
 
 export type SourcePlan = z.output<typeof sourcePlanSchema>;
+/** A dataflow's recent runs, or why they could not be read. */
+export type FlowHealth = z.output<typeof flowHealthSchema>;
 export type ResourcePlan = SourcePlan['resources'][number];
 export type FieldChange = SourcePlan['needsReplace'][number];
 

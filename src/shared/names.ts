@@ -33,9 +33,12 @@ export function sourceWorkflowId(key: SourceKey): string {
   return `aep-stream/${key.imsOrg}/${key.sandbox}/${key.name}`;
 }
 
-/** Read-only runs (plan, resolve a flow id) get their own ids: they never block an operation. */
+/**
+ * Read-only runs (plan, resolve a flow id, read a flow's runs) get their own ids: they never block
+ * an operation.
+ */
 export function readOnlyWorkflowId(
-  what: 'plan' | 'resolve',
+  what: 'plan' | 'resolve' | 'health',
   key: SourceKey,
   nonce: string,
 ): string {
@@ -141,4 +144,5 @@ export const WorkflowType = {
   plan: 'PlanStreamingSource',
   resolve: 'ResolveStreamingSource',
   dataset: 'StreamingDataset',
+  health: 'ReadFlowHealth',
 } as const;

@@ -238,6 +238,30 @@ describe('sources', () => {
     expect(new Set(kinds).size).toBe(kinds.length);
   });
 
+  test('GET shows the dataflow`s recent runs from Flow Service (health)', async () => {
+    const name = uniqueName('health');
+    await api.stack.withWorker(async () => {
+      const put = await api.call('PUT', path(name), { body: body(name), headers: wait });
+      expect(put.status).toBe(200);
+      const sent = await fetch(put.body.inletUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-adobe-flow-id': put.body.flowId },
+        body: JSON.stringify({ id: 'r1' }),
+      });
+      expect(sent.status).toBe(200);
+      const get = await api.call('GET', path(name));
+      expect(get.status).toBe(200);
+      expect(get.body.health).toMatchObject({
+        flowId: put.body.flowId,
+        available: true,
+        received: 1,
+        ingested: 1,
+        failed: 0,
+        runs: [{ status: 'success', received: 1, ingested: 1, failed: 0 }],
+      });
+    });
+  });
+
   test('PUT without Prefer: 202 with Location and the operation; the body may repeat name and sandbox', async () => {
     const name = uniqueName('async');
     await api.stack.withWorker(async () => {

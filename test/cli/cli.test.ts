@@ -122,6 +122,63 @@ test('apply validates every request of every file before starting any', async ()
   expect(status.code).toBe(5);
 });
 
+test('list: every source with its state, last operation and inlet URL (--sandbox, --json)', async () => {
+  const kept = `listed ${Date.now().toString(36)}`;
+  const gone = `${kept} gone`;
+  const other = `${kept} prod`;
+  const req = (name: string, sandbox: string) => ({
+    name,
+    sandbox,
+    dataType: 'raw' as const,
+    target: { schemaId: SCHEMA_ID, dataset: { name } },
+  });
+  const { inletUrl } = await stack.withWorker(async () => {
+    const result = await stack.client.provision(req(kept, 'dev'));
+    await stack.client.provision(req(gone, 'dev'));
+    await stack.client.deprovision({ name: gone, sandbox: 'dev' });
+    await stack.client.provision(req(other, 'prod'));
+    return result;
+  });
+  type Listed = { sandbox: string; name: string; state: string; inletUrl?: string };
+  const mine = (all: Listed[]) => all.filter((s) => s.name.startsWith(kept));
+  // Visibility is eventually consistent: wait until the teardown shows.
+  let listed: Listed[] = [];
+  for (let i = 0; i < 50; i++) {
+    const run = await cli(['--json', 'list', '--sandbox', 'dev']);
+    expect(run.code).toBe(0);
+    listed = mine(JSON.parse(run.stdout) as Listed[]);
+    if (listed.some((s) => s.name === gone && s.state === 'deprovisioned')) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(listed).toEqual([
+    {
+      sandbox: 'dev',
+      name: kept,
+      state: 'provisioned',
+      inletUrl,
+      lastOperation: expect.objectContaining({
+        operation: 'provision',
+        execution: 'COMPLETED',
+        status: 'SUCCEEDED',
+        workflowId: sourceIdOf(kept, 'dev'),
+      }),
+    },
+    {
+      sandbox: 'dev',
+      name: gone,
+      state: 'deprovisioned',
+      lastOperation: expect.objectContaining({ operation: 'deprovision', execution: 'COMPLETED' }),
+    },
+  ]);
+  const all = await cli(['list']);
+  expect(all.code).toBe(0);
+  expect(all.stdout).toMatch(/^SANDBOX +SOURCE +STATE +LAST OPERATION +INLET URL$/m);
+  expect(all.stdout).toMatch(
+    new RegExp(`^dev +${kept} +provisioned +provision SUCCEEDED \\S+ +${inletUrl}$`, 'm'),
+  );
+  expect(all.stdout).toMatch(new RegExp(`^prod +${other} +provisioned `, 'm'));
+});
+
 test('status of an unknown source: "no such source", exit 5', async () => {
   const run = await cli(['status', 'never provisioned here']);
   expect(run.code).toBe(5);

@@ -61,6 +61,7 @@ function expected(): Map<string, string[]> {
         datasetWorkflowId({ ...place, name: '<dataset name>' }),
         readOnlyWorkflowId('plan', { ...place, name: '<name>' }, '<uuid>'),
         readOnlyWorkflowId('resolve', { ...place, name: '<flow id>' }, '<uuid>'),
+        readOnlyWorkflowId('health', { ...place, name: '<name>' }, '<uuid>'),
       ],
     ],
     ['search attributes (Keyword)', SEARCH_ATTRIBUTE_DEFINITIONS.map(([name]) => name)],

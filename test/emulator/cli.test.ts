@@ -53,8 +53,6 @@ test('--filter-quoting raw --name-match case-insensitive --mapping-set-delete un
     'case-insensitive',
     '--mapping-set-delete',
     'unsupported',
-    '--next-link',
-    'token-only',
   ]);
   try {
     const control = new EmulatorControl(url);

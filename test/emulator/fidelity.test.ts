@@ -28,6 +28,23 @@ useEmulator({}, (s) => ({ api } = s));
 const q = (params: Record<string, string>) => new URLSearchParams(params).toString();
 
 describe('Flow Service reference endpoints (1)', () => {
+  test('aepp looks specs up by name in GET /connectionSpecs: Streaming Connection, datalake', async () => {
+    const all = await api.get(`${FLOW}/connectionSpecs`);
+    // aepp getConnectionSpecsMap: {spec.name: spec.id} over the unfiltered list.
+    const byName = Object.fromEntries(
+      (all.body.items as { id: string; name: string }[]).map((s) => [s.name, s.id]),
+    );
+    expect(byName['Streaming Connection']).toBe(HTTP_API_SPEC);
+    expect(byName.datalake).toBe(DATA_LAKE_SPEC);
+    for (const [name, id] of [
+      ['Streaming Connection', HTTP_API_SPEC],
+      ['datalake', DATA_LAKE_SPEC],
+    ]) {
+      const found = await api.get(`${FLOW}/connectionSpecs?${q({ property: `name==${name}` })}`);
+      expect(found.body.items.map((s: { id: string }) => s.id)).toEqual([id]);
+    }
+  });
+
   test('GET /connectionSpecs lists the HTTP API and Data Lake specs; property=name== filters', async () => {
     const all = await api.get(`${FLOW}/connectionSpecs`);
     expect(all.status).toBe(200);
@@ -78,7 +95,7 @@ describe('Flow Service reference endpoints (1)', () => {
     expect(byId.body.items.map((s: { id: string }) => s.id)).toEqual([FLOW_SPEC_PLAIN]);
   });
 
-  test("a flow's `runs` link answers 200 {items:[…]} (empty for a streaming flow)", async () => {
+  test("a flow's `runs` link answers 200 {items:[…]}: no runs before its inlet got a record", async () => {
     const p = await provision(api, unique('runs'));
     const flow = (await api.get(`${FLOW}/flows/${p.flowId}`)).body.items[0];
     expect(flow.runs).toBe(`/runs?property=flowId==${p.flowId}`);
@@ -86,6 +103,45 @@ describe('Flow Service reference endpoints (1)', () => {
     expect(runs.status).toBe(200);
     expect(runs.body).toEqual({ items: [], _links: {} });
     expect((await api.get(`${FLOW}/runs`)).status).toBe(200);
+  });
+
+  test('runs count the records the inlet received: ingested, and failed when they do not validate', async () => {
+    const p = await provision(api, unique('runs-records'));
+    const send = (entity: Record<string, unknown>) =>
+      http(p.inletUrl, {
+        method: 'POST',
+        headers: { 'x-adobe-flow-id': p.flowId },
+        body: xdmMessage(p.flowId, entity),
+      });
+    expect((await send({ _id: 'a' })).status).toBe(200);
+    expect((await send({ _id: 'b' })).status).toBe(200);
+    // Accepted (no syncValidation), then failed by streaming validation: _id must be a string.
+    expect((await send({ _id: 42 })).status).toBe(200);
+    const runs = await api.get(`${FLOW}/runs?${q({ property: `flowId==${p.flowId}` })}`);
+    expect(runs.status).toBe(200);
+    expect(runs.body.items).toHaveLength(1);
+    const run = runs.body.items[0];
+    expect(run).toMatchObject({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      flowId: p.flowId,
+      etag: expect.stringMatching(/^".+"$/),
+      metrics: {
+        recordSummary: { inputRecordCount: 3, outputRecordCount: 2, failedRecordCount: 1 },
+        statusSummary: {
+          status: 'success',
+          errors: [{ code: 'INGEST-1212-400', message: expect.stringContaining('#/_id') }],
+        },
+        durationSummary: { startedAtUTC: expect.any(Number), completedAtUTC: expect.any(Number) },
+      },
+      activities: [expect.objectContaining({ id: 'promotionActivity' })],
+    });
+    const one = await api.get(`${FLOW}/runs/${run.id}`);
+    expect(one.status).toBe(200);
+    expect(one.body.items).toEqual([run]);
+    // Another flow's runs are not this one's.
+    const other = await provision(api, unique('runs-other'));
+    const none = await api.get(`${FLOW}/runs?${q({ property: `flowId==${other.flowId}` })}`);
+    expect(none.body.items).toEqual([]);
   });
 });
 
@@ -99,16 +155,16 @@ describe('list bodies (2, 3)', () => {
     }
   });
 
-  test('the next link is ?continuationToken=<token> first, the other parameters after', async () => {
+  test("the next link is /{kind}?continuationToken=<token> alone, as in Adobe's examples", async () => {
     const name = unique('page');
     for (let i = 0; i < 2; i++) await api.post(`${FLOW}/connections`, connectionBody(name));
     const first = await api.get(
       `${FLOW}/connections?${q({ property: `name==${name}`, limit: '1' })}`,
     );
     const href: string = first.body._links.next.href;
-    expect(href).toMatch(/^\/connections\?continuationToken=[^&]+&/);
-    // What aepp does for flows/runs: take the token after the first `=` (up to the next `&`).
-    const token = href.split('=')[1]!.split('&')[0]!;
+    expect(href).toMatch(/^\/connections\?continuationToken=[A-Za-z0-9_-]+$/);
+    // What aepp does for flows/runs: take the token after the `=`, re-send the first parameters.
+    const token = href.split('=')[1]!;
     const second = await api.get(
       `${FLOW}/connections?${q({ property: `name==${name}`, limit: '1', continuationToken: token })}`,
     );
@@ -117,15 +173,26 @@ describe('list bodies (2, 3)', () => {
     expect(second.body._links).toEqual({});
   });
 
-  test("nextLinkParams: 'tokenOnly' gives the spec example's bare link", async () => {
-    await withEmulator({ nextLinkParams: 'tokenOnly' }, async ({ api: t }) => {
-      for (let i = 0; i < 2; i++) await t.post(`${FLOW}/connections`, connectionBody('same'));
-      const first = await t.get(`${FLOW}/connections?limit=1`);
-      expect(first.body._links.next.href).toMatch(/^\/connections\?continuationToken=[^&=]+$/);
-      const token = String(first.body._links.next.href).split('=')[1];
-      const second = await t.get(`${FLOW}/connections?limit=1&continuationToken=${token}`);
-      expect(second.body.items).toHaveLength(1);
-    });
+  test('the next link re-sent verbatim pages on through the filtered list (aepp getConnections)', async () => {
+    const name = unique('verbatim');
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      made.push((await api.post(`${FLOW}/connections`, connectionBody(name))).body.id);
+    }
+    // Others the filter must keep out of every page.
+    for (let i = 0; i < 3; i++) await api.post(`${FLOW}/connections`, connectionBody(`${name}-x`));
+    const seen: string[] = [];
+    let res = await api.get(`${FLOW}/connections?${q({ property: `name==${name}`, limit: '2' })}`);
+    for (let pages = 1; ; pages++) {
+      expect(res.status).toBe(200);
+      expect(res.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...res.body.items.map((c: { id: string }) => c.id));
+      const href = res.body._links.next?.href as string | undefined;
+      if (!href) break;
+      expect(pages).toBeLessThan(5);
+      res = await api.get(`${FLOW}${href}`);
+    }
+    expect(seen).toEqual(made);
   });
 });
 

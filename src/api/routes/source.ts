@@ -189,6 +189,7 @@ function statusDoc({ name, sandbox }: SourceKey, s: SourceStatus): SourceStatusD
       leftovers: leftoversOf(f.details),
       details: f.details,
     },
+    health: s.health,
     links: { self: sourcePath(sandbox, name) },
   };
 }
