@@ -72,7 +72,8 @@ const MAPPINGS_B = [
 
 /**
  * Sources in blocks of 8 alternate sandboxes (even: prod, odd: dev); in each block sources 0 and
- * 2 (prod) and 1 and 3 (dev) write to one shared dataset, so half the sources share one.
+ * 2 (prod) and 1 and 3 (dev) write to one shared dataset, so half the sources share one; sources
+ * 4 and 5 have their own (their requests name none), 6 and 7 name one of their own.
  */
 export function lifecycleSources(
   count: number,
@@ -83,15 +84,16 @@ export function lifecycleSources(
     const sandbox = index % 2 === 0 ? 'prod' : 'dev';
     const name = `${opts.prefix} ${String(index).padStart(4, '0')} ${variant.label}`;
     const block = Math.floor(index / 8);
+    const own = index % 8 === 4 || index % 8 === 5;
     const datasetName =
-      index % 8 < 4 ? `${opts.prefix} shared ${block} ${sandbox} ds` : `${name} ds`;
+      index % 8 < 4 ? `${opts.prefix} shared ${block} ${sandbox} ds` : own ? name : `${name} ds`;
     const base: ProvisionRequestInput = {
       name,
       sandbox,
       description: `lifecycle ${index}`,
       dataType: variant.dataType,
       ...(variant.authenticated ? { authentication: { required: true } } : {}),
-      target: { schemaId: SCHEMA_ID, dataset: { name: datasetName } },
+      target: { schemaId: SCHEMA_ID, dataset: own ? {} : { name: datasetName } },
       ...(variant.mapping ? { mappings: MAPPINGS_A } : {}),
       smokeTest: { activationWaitSeconds: opts.activationWaitSeconds(index) },
     };
@@ -264,7 +266,7 @@ export function auditLifecycle(
   const wanted = new Set(
     finals
       .filter((f) => f.desired?.target.dataset)
-      .map((f) => `${f.sandbox}\u0000${f.desired!.target.dataset!.name}`),
+      .map((f) => `${f.sandbox}\u0000${f.desired!.target.dataset!.name ?? f.name}`),
   );
   for (const [k, list] of datasetsByName) {
     if (list.length > 1) {
@@ -357,7 +359,7 @@ export function mismatches(req: ProvisionRequest, held: Held): string[] {
       if (
         req.target.datasetId !== undefined
           ? ds.id !== req.target.datasetId
-          : ds.name !== req.target.dataset?.name
+          : ds.name !== (req.target.dataset?.name ?? req.name)
       )
         out.push('dataset');
       if (body(ds).schemaRef?.id !== req.target.schemaId) out.push('schema');

@@ -54,7 +54,8 @@ export function sourceSpec(index: number, variant: Variant, opts: SourceOptions)
     description: `chaos source ${index} (${variant.label})`,
     dataType: variant.dataType,
     ...(variant.authenticated ? { authentication: { required: true } } : {}),
-    target: { schemaId: SCHEMA_ID, dataset: { name: `${name} ds` } },
+    // Odd sources get their own dataset (no name); even ones name one of their own.
+    target: { schemaId: SCHEMA_ID, dataset: index % 2 === 1 ? {} : { name: `${name} ds` } },
     ...(variant.mapping
       ? {
           mappings: [

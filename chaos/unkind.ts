@@ -78,7 +78,10 @@ export function unkindSources(
         ...of.request,
         name,
         description: `${of.request.description ?? ''} (case twin)`,
-        target: { ...of.request.target, dataset: { name: `${name} ds` } },
+        target: {
+          ...of.request.target,
+          dataset: of.request.target.dataset?.name ? { name: `${name} ds` } : {},
+        },
       },
     };
   });
