@@ -4,55 +4,85 @@
  * of a start, signal, update or query made inside a trace, src/telemetry.ts) runs in a span of
  * it, and what the workflow does inside that span (activities, child workflows, signals,
  * continue-as-new) carries the trace on. Every other call goes straight to `next`: a run nobody
- * traces does what it does without this module, and the SDK's tracing code is not even set up.
- * Spans are no commands: a traced run's commands are those of an untraced one (test/telemetry).
+ * traces does what it does without this module, and the SDK's tracing code is not even loaded —
+ * the sandbox evaluates a run's modules afresh for every run, and OpenTelemetry's hundred-odd
+ * modules cost every untraced run CPU (docs/benchmark.md). Spans are no commands: a traced run's
+ * commands are those of an untraced one (test/telemetry).
  */
-import { trace } from '@opentelemetry/api';
+import type * as OtelApi from '@opentelemetry/api';
 import type { Headers } from '@temporalio/common';
-import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
-import {
-  OpenTelemetryInboundInterceptor,
-  OpenTelemetryInternalsInterceptor,
-  OpenTelemetryOutboundInterceptor,
-} from '@temporalio/interceptors-opentelemetry/lib/workflow';
-import type { WorkflowInterceptors } from '@temporalio/workflow';
+import type * as OtelWorkflow from '@temporalio/interceptors-opentelemetry/lib/workflow';
+import type {
+  WorkflowInboundCallsInterceptor,
+  WorkflowInterceptors,
+  WorkflowInternalsInterceptor,
+  WorkflowOutboundCallsInterceptor,
+} from '@temporalio/workflow';
+
+/** The header Temporal's OpenTelemetry interceptors carry a trace in (their TRACE_HEADER). */
+export const TRACE_HEADER = '_tracer-data';
 
 type Input = { headers?: Headers };
 type Intercept = (input: Input, next: (input: Input) => unknown) => unknown;
+type Otel = {
+  inbound: WorkflowInboundCallsInterceptor;
+  outbound: WorkflowOutboundCallsInterceptor;
+  internals: WorkflowInternalsInterceptor;
+  traced: () => boolean;
+};
 
-/** Every method of `impl`'s class, run by the interceptor `use` picks for the input, else `next`. */
-function gated<T extends object>(impl: { prototype: T }, use: (input: Input) => T | undefined): T {
-  const methods = Object.getOwnPropertyNames(impl.prototype).filter((m) => m !== 'constructor');
+/** Loads the SDK's interceptors: the first traced call of a run does, once. */
+function load(): Otel {
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded on a traced call only */
+  const api = require('@opentelemetry/api') as typeof OtelApi;
+  const otel =
+    require('@temporalio/interceptors-opentelemetry/lib/workflow') as typeof OtelWorkflow;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return {
+    inbound: new otel.OpenTelemetryInboundInterceptor(),
+    outbound: new otel.OpenTelemetryOutboundInterceptor(),
+    internals: new otel.OpenTelemetryInternalsInterceptor(),
+    traced: () => api.trace.getActiveSpan() !== undefined,
+  };
+}
+
+/** For each of `methods`, `use(input)`'s method if it has one, else `next`. */
+function gated<T>(methods: ReadonlyArray<keyof T>, use: (input: Input) => T | undefined): T {
   const call =
-    (method: string): Intercept =>
+    (method: keyof T): Intercept =>
     (input, next) => {
-      const chosen = use(input) as Record<string, Intercept> | undefined;
-      return chosen ? chosen[method]!(input, next) : next(input);
+      const chosen = use(input) as Record<keyof T, Intercept | undefined> | undefined;
+      const fn = chosen?.[method];
+      return fn ? fn.call(chosen, input, next) : next(input);
     };
   return Object.fromEntries(methods.map((m) => [m, call(m)])) as T;
 }
 
 export const interceptors = (): WorkflowInterceptors => {
-  // This run's OpenTelemetry interceptors, made by its first traced call.
-  let otel:
-    | { inbound: OpenTelemetryInboundInterceptor; outbound: OpenTelemetryOutboundInterceptor }
-    | undefined;
-  const traced = () =>
-    (otel ??= {
-      inbound: new OpenTelemetryInboundInterceptor(),
-      outbound: new OpenTelemetryOutboundInterceptor(),
-    });
+  let otel: Otel | undefined;
+  const onTraced = (input: Input) => (input.headers?.[TRACE_HEADER] ? (otel ??= load()) : otel);
+  const inSpan = () => (otel?.traced() ? otel : undefined);
   return {
     inbound: [
-      gated(OpenTelemetryInboundInterceptor, (input) =>
-        input.headers?.[TRACE_HEADER] ? traced().inbound : undefined,
+      gated<WorkflowInboundCallsInterceptor>(
+        ['execute', 'handleSignal', 'handleUpdate', 'validateUpdate', 'handleQuery'],
+        (input) => (input.headers?.[TRACE_HEADER] ? onTraced(input)?.inbound : undefined),
       ),
     ],
     outbound: [
-      gated(OpenTelemetryOutboundInterceptor, () =>
-        otel && trace.getActiveSpan() ? otel.outbound : undefined,
+      gated<WorkflowOutboundCallsInterceptor>(
+        [
+          'scheduleActivity',
+          'scheduleLocalActivity',
+          'startNexusOperation',
+          'startChildWorkflowExecution',
+          'continueAsNew',
+          'signalWorkflow',
+          'getLogAttributes',
+        ],
+        () => inSpan()?.outbound,
       ),
     ],
-    internals: [new OpenTelemetryInternalsInterceptor()],
+    internals: [gated<WorkflowInternalsInterceptor>(['dispose'], () => otel?.internals)],
   };
 };

@@ -122,3 +122,9 @@ test('OTEL_EXPORTER_OTLP_ENDPOINT: spans leave by OTLP/HTTP, named by OTEL_SERVI
     await collector.close();
   }
 });
+
+test("the workflow gate looks for the header Temporal's interceptors carry a trace in", async () => {
+  const sdk = await import('@temporalio/interceptors-opentelemetry/lib/instrumentation');
+  const { TRACE_HEADER } = await import('../../src/workflows/tracing');
+  expect(TRACE_HEADER).toBe(sdk.TRACE_HEADER);
+});
