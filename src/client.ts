@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import type { Client, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
-import type { Workflow, WorkflowResultType } from '@temporalio/common';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { parseClientConfig, type ClientConfig } from './config';
 import { connectClient } from './connection';
 import {
@@ -11,14 +9,7 @@ import {
   type Place,
   type ProvisionRequest,
 } from './request';
-import {
-  progressQuery,
-  readOnlyWorkflowId,
-  REQUEST_MEMO,
-  sourceWorkflowId,
-  WorkflowType,
-  type SourceKey,
-} from './shared/names';
+import { progressQuery, sourceWorkflowId, WorkflowType } from './shared/names';
 import type {
   DeprovisionResult,
   FlowHealth,
@@ -30,25 +21,26 @@ import type {
   DeprovisionStreamingSource,
   PlanStreamingSource,
   ProvisionStreamingSource,
-  ResolveStreamingSource,
 } from './workflows';
-import { attachOrRefuse, CompensationPendingError, describeRequest } from './client/provision';
+import {
+  clientLaunch,
+  executeReadOnly,
+  startDeprovisionRun,
+  startProvisionRun,
+  within,
+  type Door,
+  type Started,
+  type StartOptions,
+  type WaitOptions,
+} from './operations';
 import { summarizeFailure, type FailureSummary } from './client/failures';
 import { readFlowHealth } from './client/health';
 import { listSources, type ListedSource } from './client/list';
-import { lastKnown, startOrAttach, within, type Started } from './client/runs';
-import type { StartOptions, WaitOptions } from './client/runs';
 
-export { CompensationPendingError, RequestConflictError } from './client/provision';
+export { CompensationPendingError, RequestConflictError } from './operations';
 export { summarizeFailure, type FailureSummary } from './client/failures';
-export type { Started, StartOptions, WaitOptions } from './client/runs';
+export type { Started, StartOptions, WaitOptions } from './operations';
 export type { ListedSource, SourceState } from './client/list';
-
-/**
- * A read-only run's (plan, resolve) time unless told: past its read's retries through an AEP
- * outage; without a worker it times out then instead of waiting for one forever.
- */
-const READ_ONLY_TIMEOUT_MS = 30 * 60_000;
 
 const noop = () => undefined;
 
@@ -58,11 +50,16 @@ const noop = () => undefined;
  * source runs under the source's one workflow id (`aep-stream/<org>/<sandbox>/<name>`), so at most
  * one is in flight; plans are read-only and run under their own ids.
  */
-export class ProvisioningClient {
+export class ProvisioningClient implements Door {
   constructor(
     readonly client: Client,
     readonly config: ClientConfig,
   ) {}
+
+  /** The task queue runs are started on. */
+  get taskQueue(): string {
+    return this.config.TEMPORAL_TASK_QUEUE;
+  }
 
   /** Connects by Temporal's conventions (env, temporal.toml profile, API key, mTLS). */
   static async connect(config: ClientConfig = parseClientConfig()): Promise<ProvisioningClient> {
@@ -89,25 +86,7 @@ export class ProvisioningClient {
     input: unknown,
     opts: StartOptions = {},
   ): Promise<Started<typeof ProvisionStreamingSource>> {
-    const req = this.validate(input);
-    return startOrAttach<typeof ProvisionStreamingSource>(
-      this,
-      {
-        type: WorkflowType.provision,
-        key: req,
-        tries: 5,
-        apiKeyId: opts.apiKeyId,
-        args: async () => {
-          // What the source's last run left, from Temporal: AEP's lists may not show it yet.
-          const known = req.known ?? (await lastKnown(this, sourceWorkflowId(req), opts));
-          return [known ? { ...req, known } : req];
-        },
-        memo: { [REQUEST_MEMO]: req },
-        staticSummary: `Provision HTTP API streaming source "${req.name}" in sandbox ${req.sandbox}`,
-        staticDetails: describeRequest(req),
-      },
-      (open) => attachOrRefuse(this, open, req),
-    );
+    return startProvisionRun(this, clientLaunch(this), this.validate(input), opts);
   }
 
   /** Provisions and waits for the result; throws WorkflowFailedError (see summarizeFailure). */
@@ -122,25 +101,13 @@ export class ProvisioningClient {
    */
   async plan(input: unknown, opts: { timeoutMs?: number } = {}): Promise<SourcePlan> {
     const req = this.validate(input);
-    const summary = `Plan streaming source "${req.name}" in sandbox ${req.sandbox}`;
-    return this.readOnly<typeof PlanStreamingSource>('plan', req, [req], summary, opts.timeoutMs);
-  }
-
-  /** Runs a read-only workflow (plan, resolve) under its own id and waits for its result. */
-  private readOnly<W extends Workflow>(
-    kind: 'plan' | 'resolve',
-    key: SourceKey,
-    args: Parameters<W>,
-    staticSummary: string,
-    timeoutMs = READ_ONLY_TIMEOUT_MS,
-  ): Promise<WorkflowResultType<W>> {
-    return this.client.workflow.execute<W>(WorkflowType[kind], {
-      taskQueue: this.config.TEMPORAL_TASK_QUEUE,
-      workflowId: readOnlyWorkflowId(kind, key, randomUUID()),
-      args,
-      staticSummary,
-      workflowExecutionTimeout: timeoutMs,
-    } as unknown as WorkflowStartOptions<W>);
+    return executeReadOnly<typeof PlanStreamingSource>(this, {
+      kind: 'plan',
+      key: req,
+      args: [req],
+      staticSummary: `Plan streaming source "${req.name}" in sandbox ${req.sandbox}`,
+      timeoutMs: opts.timeoutMs,
+    });
   }
 
   /**
@@ -192,52 +159,7 @@ export class ProvisioningClient {
     opts: StartOptions = {},
   ): Promise<Started<typeof DeprovisionStreamingSource>> {
     const req = parseDeprovisionRequest(input, this.place);
-    const { imsOrg, sandbox } = req;
-    const flowId = req.flowId!;
-    // By flow id: the source the dataflow belongs to (SourceNotFound unless this project made it).
-    const resolve = () =>
-      this.readOnly<typeof ResolveStreamingSource>(
-        'resolve',
-        { imsOrg, sandbox, name: flowId },
-        [{ imsOrg, sandbox, flowId }],
-        `Find the source of dataflow ${flowId} in sandbox ${sandbox}`,
-      );
-    const name = req.name ?? (await resolve()).name;
-    const key = { imsOrg, sandbox, name };
-    const workflowId = sourceWorkflowId(key);
-    let cancelled = req.ifExists === true;
-    let known = req.known ?? (await lastKnown(this, workflowId, opts));
-    return startOrAttach<typeof DeprovisionStreamingSource>(
-      this,
-      {
-        type: WorkflowType.deprovision,
-        key,
-        tries: 10,
-        apiKeyId: opts.apiKeyId,
-        args: async () => [
-          {
-            ...key,
-            ...(cancelled ? { ifExists: true } : {}),
-            ...(req.deleteDataset ? { deleteDataset: true } : {}),
-            ...(known ? { known } : {}),
-          },
-        ],
-        staticSummary: `Tear down streaming source "${name}" in sandbox ${sandbox}`,
-      },
-      async (open) => {
-        if (open.type === WorkflowType.deprovision) return true;
-        onWait(
-          `cancelling the open provisioning (run ${open.runId}); it compensates, then the teardown starts`,
-        );
-        const handle = this.client.workflow.getHandle(workflowId, open.runId);
-        await handle.cancel();
-        await within(this, opts, () => handle.result()).catch(() => undefined);
-        if (opts.signal?.aborted) throw new CompensationPendingError(workflowId, open.runId);
-        cancelled = true;
-        known = (await lastKnown(this, workflowId, opts)) ?? known;
-        return false;
-      },
-    );
+    return startDeprovisionRun(this, clientLaunch(this), req, { ...opts, onWait });
   }
 
   async deprovision(input: DeprovisionRequestInput): Promise<DeprovisionResult> {

@@ -14,6 +14,7 @@ import { createAepClient } from './aep/client';
 import { dataConverterOf } from './codec';
 import { parseConfig, type Config } from './config';
 import { clientOn, connectionOptions } from './connection';
+import { nexusServiceHandler } from './nexus/service';
 import { ATTEMPT_TIMEOUT_MS } from './workflows/policies';
 import { placeOf } from './request';
 import { datasetAsksQueue, datasetCallsQueue } from './shared/names';
@@ -87,6 +88,8 @@ export async function buildWorker(opts: {
   const main = await Worker.create({
     ...common,
     taskQueue,
+    // The Nexus service `aep-streaming` (src/nexus/), for callers in other namespaces.
+    nexusServices: [nexusServiceHandler(placeOf(config))],
     ...(workflowBundle
       ? { workflowBundle }
       : {

@@ -6,7 +6,7 @@ import type { FlowHealth } from '../shared/model';
 import { readOnlyWorkflowId, WorkflowType } from '../shared/names';
 import type { ReadFlowHealth } from '../workflows';
 import { summarizeFailure } from './failures';
-import { within, type WaitOptions } from './runs';
+import { within, type WaitOptions } from '../operations/runs';
 
 /**
  * How long a status waits for the flow's runs: past the read's two short attempts

@@ -4,13 +4,18 @@
  */
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import * as nexus from 'nexus-rpc';
+import type { DeprovisionRequestInput, ProvisionRequestInput } from '../request';
 import type {
   AcquireDatasetInput,
   AcquiredDataset,
   DatasetState,
+  DeprovisionResult,
   ProvisionProgress,
+  ProvisionResult,
   ReleaseDatasetInput,
   ReleasedDataset,
+  SourcePlan,
 } from './model';
 
 export const DEFAULT_TASK_QUEUE = 'aep-streaming-provisioning';
@@ -146,3 +151,26 @@ export const WorkflowType = {
   dataset: 'StreamingDataset',
   health: 'ReadFlowHealth',
 } as const;
+
+/** The Nexus service's names: its operations start a provisioning, a teardown, a plan. */
+export const NexusNames = {
+  service: 'aep-streaming',
+  operations: { provision: 'provision', deprovision: 'deprovision', plan: 'plan' },
+} as const;
+
+/**
+ * The Nexus service contract (docs/api.md#nexus): what a caller's workflow, in any namespace,
+ * invokes through an endpoint that targets the worker's task queue. Inputs are the library's
+ * requests (validated by the handler as the library does); results are its results.
+ */
+export const aepStreamingService = nexus.service(NexusNames.service, {
+  provision: nexus.operation<ProvisionRequestInput, ProvisionResult>({
+    name: NexusNames.operations.provision,
+  }),
+  deprovision: nexus.operation<DeprovisionRequestInput, DeprovisionResult>({
+    name: NexusNames.operations.deprovision,
+  }),
+  plan: nexus.operation<ProvisionRequestInput, SourcePlan>({
+    name: NexusNames.operations.plan,
+  }),
+});

@@ -9,6 +9,7 @@ import {
   datasetCallsQueue,
   DEFAULT_TASK_QUEUE,
   FailureType,
+  NexusNames,
   progressQuery,
   readOnlyWorkflowId,
   releaseDatasetUpdate,
@@ -70,6 +71,7 @@ function expected(): Map<string, string[]> {
       [progressQuery, datasetQuery, acquireDatasetUpdate, releaseDatasetUpdate].map((d) => d.name),
     ],
     ['memo', [REQUEST_MEMO]],
+    ['nexus service', [NexusNames.service, ...Object.values(NexusNames.operations)]],
     [
       'ownership marker',
       [

@@ -1,8 +1,8 @@
 import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
-import type { ProvisioningClient } from '../client';
-import type { ProvisionRequest } from '../request';
+import { parseProvisionRequest, type ProvisionRequest } from '../request';
 import { FailureType, REQUEST_MEMO, WorkflowType } from '../shared/names';
+import type { Door } from './runs';
 
 /**
  * Another operation on the source is in flight with a different request, or a teardown is:
@@ -43,12 +43,12 @@ export class CompensationPendingError extends Error {
  * request; a different request in flight, or a teardown, is a RequestConflictError.
  */
 export async function attachOrRefuse(
-  pc: ProvisioningClient,
+  door: Pick<Door, 'client'>,
   open: WorkflowExecutionDescription,
   req: ProvisionRequest,
 ): Promise<true> {
   const fields =
-    open.type === WorkflowType.provision ? await requestDifferences(pc, open, req) : undefined;
+    open.type === WorkflowType.provision ? await requestDifferences(door, open, req) : undefined;
   if (fields?.length === 0) return true;
   throw new RequestConflictError(
     fields
@@ -66,21 +66,24 @@ export async function attachOrRefuse(
  * input of its first history event, validated as the client would.
  */
 async function requestDifferences(
-  pc: ProvisioningClient,
+  door: Pick<Door, 'client'>,
   open: WorkflowExecutionDescription,
   req: ProvisionRequest,
 ): Promise<string[]> {
   let openInput: unknown = open.memo?.[REQUEST_MEMO];
   if (openInput === undefined) {
-    const history = await pc.client.workflow.getHandle(open.workflowId, open.runId).fetchHistory();
+    const history = await door.client.workflow
+      .getHandle(open.workflowId, open.runId)
+      .fetchHistory();
     const payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
     // Through the client's data converter: decrypted when payload keys are configured.
     openInput = payloads?.length
-      ? await decodeFromPayloadsAtIndex(pc.client.options.loadedDataConverter, 0, payloads)
+      ? await decodeFromPayloadsAtIndex(door.client.options.loadedDataConverter, 0, payloads)
       : undefined;
   }
   try {
-    const openReq = pc.validate(openInput);
+    // The open run is of the same source: it resolves a missing org and sandbox as `req` did.
+    const openReq = parseProvisionRequest(openInput, req);
     // `known` is what the caller read from Temporal, not the desired state.
     return differingFields({ ...openReq, known: undefined }, { ...req, known: undefined });
   } catch {
