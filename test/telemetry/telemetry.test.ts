@@ -1,3 +1,5 @@
+import { TRACE_HEADER as SDK_TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
+import { TRACE_HEADER } from '../../src/workflows/tracing';
 import { trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { aepKy, exchange } from '../../src/aep/http';
@@ -123,8 +125,6 @@ test('OTEL_EXPORTER_OTLP_ENDPOINT: spans leave by OTLP/HTTP, named by OTEL_SERVI
   }
 });
 
-test("the workflow gate looks for the header Temporal's interceptors carry a trace in", async () => {
-  const sdk = await import('@temporalio/interceptors-opentelemetry/lib/instrumentation');
-  const { TRACE_HEADER } = await import('../../src/workflows/tracing');
-  expect(TRACE_HEADER).toBe(sdk.TRACE_HEADER);
+test("the workflow gate looks for the header Temporal's interceptors carry a trace in", () => {
+  expect(TRACE_HEADER).toBe(SDK_TRACE_HEADER);
 });
