@@ -3,3 +3,4 @@ export { ProvisionStreamingSource } from './provision';
 export { DeprovisionStreamingSource, ResolveStreamingSource } from './teardown';
 export { PlanStreamingSource } from './plan';
 export { StreamingDataset } from './dataset';
+export { AepRequestBudget } from './rate';
