@@ -13,9 +13,10 @@
  *   renewal period.
  */
 import { randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { Client, WithStartWorkflowOperation, type ConnectionLike } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import type { RequestPacer } from './aep/pacer';
+import { dataConverterOf } from './codec';
 import type { Config } from './config';
 import type { RateLease } from './shared/model';
 import { leaseRateUpdate, rateBudgetWorkflowId, WorkflowType } from './shared/names';
@@ -29,9 +30,9 @@ export const LEASE_TTL_MS = 10_000;
 const RENEW_TIMEOUT_MS = 5_000;
 
 export interface RateLeaseOptions {
-  client: Client;
-  /** AEP_ORG_ID, and AEP_MAX_REQUESTS_PER_SECOND: the budget. */
-  config: Pick<Config, 'AEP_ORG_ID' | 'AEP_MAX_REQUESTS_PER_SECOND'>;
+  connection: ConnectionLike;
+  /** The org, the budget (AEP_MAX_REQUESTS_PER_SECOND), the namespace and its payload keys. */
+  config: Config;
   /** The main task queue: the budget's workflow runs there, served by the processes it shares. */
   taskQueue: string;
   /** The worker's identity; a random suffix tells apart processes that share one. */
@@ -43,11 +44,21 @@ export interface RateLeaseOptions {
 export class RateLeaser {
   readonly pacer: RequestPacer;
   readonly member: string;
+  /** No tracing: a lease is no one's request, and would be a trace every RENEW_MS. */
+  readonly #client: Client;
   #stop: AbortController | undefined;
   #loop: Promise<void> | undefined;
 
   constructor(private readonly opts: RateLeaseOptions) {
     this.pacer = opts.pacer;
+    const { connection, config } = opts;
+    const dataConverter = dataConverterOf(config);
+    const namespace = config.TEMPORAL_NAMESPACE;
+    this.#client = new Client({
+      connection,
+      namespace,
+      ...(dataConverter ? { dataConverter } : {}),
+    });
     this.member = `${opts.identity}/${randomUUID().slice(0, 8)}`;
   }
 
@@ -67,7 +78,8 @@ export class RateLeaser {
 
   /** One renewal: the share granted (and in force in the pacer). */
   async renew(): Promise<RateLease> {
-    const { client, taskQueue, config } = this.opts;
+    const { taskQueue, config } = this.opts;
+    const client = this.#client;
     const imsOrg = config.AEP_ORG_ID;
     const budget = config.AEP_MAX_REQUESTS_PER_SECOND;
     const sentAt = performance.now();

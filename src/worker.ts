@@ -58,8 +58,6 @@ export async function buildWorker(opts: {
   // Payloads are encrypted by the worker, outside the workflow sandbox: the bundle is the same
   // with or without PAYLOAD_ENCRYPTION_KEYS.
   const dataConverter = dataConverterOf(config);
-  // Updates to dataset workflows and the budget's leases: payloads encoded like the workers'.
-  const temporal = clientOn(connection, config);
   // Every Platform request of the process waits its turn in one pacer, run by the lease (rate.ts).
   const pacer = new RequestPacer();
   const common = {
@@ -68,7 +66,8 @@ export async function buildWorker(opts: {
     activities: createActivities({
       aep: createAepClient({ config, pacer }),
       place: placeOf(config),
-      temporal,
+      // Updates to dataset workflows: payloads encoded with the same converter (codec keys).
+      temporal: clientOn(connection, config),
     }),
     ...(dataConverter ? { dataConverter } : {}),
     // Spans of traced activities and workflows (src/telemetry.ts); none when tracing is off.
@@ -101,7 +100,7 @@ export async function buildWorker(opts: {
   });
   const calls = await Worker.create({ ...common, taskQueue: datasetCallsQueue(taskQueue) });
   const asks = await Worker.create({ ...common, taskQueue: datasetAsksQueue(taskQueue) });
-  return new Workers(main, calls, asks).leasing({ client: temporal, config, pacer, taskQueue });
+  return new Workers(main, calls, asks).leasing({ connection, config, pacer, taskQueue });
 }
 
 /**
