@@ -1,15 +1,22 @@
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { buildWorkflowBundle } from '../../scripts/build-workflow-bundle';
+import { ProvisioningClient } from '../../src/client';
 import type { RateBudgetState } from '../../src/shared/model';
-import { rateBudgetQuery, rateBudgetWorkflowId, sourceWorkflowId } from '../../src/shared/names';
+import { rateBudgetQuery, rateBudgetWorkflowId } from '../../src/shared/names';
 import { lease } from '../../src/workflows/rate';
 import { emulatorEnv } from '../../tools/emulator-env';
-import { startWorkerProcess, type ManagedProcess } from '../../tools/processes';
-import { PROD } from '../harness/ids';
+import {
+  startEmulatorProcess,
+  startWorkerProcess,
+  type EmulatorProcess,
+  type ManagedProcess,
+} from '../../tools/processes';
+import { EMULATOR_ORG, sourceIdOf } from '../harness/ids';
 import { sourceRequest, uniqueName } from '../harness/sources';
-import { startStack, type Stack } from '../harness/stack';
+import { connectTestEnv, freshTaskQueue } from '../harness/temporal';
 
 /**
  * AEP_MAX_REQUESTS_PER_SECOND (docs/operating.md, "AEP's request budget"): one org's Platform
@@ -75,55 +82,64 @@ describe('the budget workflow grants shares that never sum to more than the budg
 describe('two worker processes of one org under a flood', () => {
   const BUDGET = 20;
   const SOURCES = 24;
+  const taskQueue = freshTaskQueue('rate');
   const bundleFile = path.join(tmpdir(), `rate-budget-bundle-${process.pid}.js`);
-  let stack: Stack;
+  const logOf = (name: string) => path.join(tmpdir(), `rate-budget-${name}-${process.pid}.log`);
+  let env: TestWorkflowEnvironment;
+  let emulator: EmulatorProcess;
+  let client: ProvisioningClient;
   const workers: ManagedProcess[] = [];
   beforeAll(async () => {
-    stack = await startStack();
+    env = await connectTestEnv();
+    // Every part in a process of its own, as in production: the emulator counts arrivals on a
+    // loop that the test's own work does not hold up; each worker process has its own pacer and
+    // lease (one process runs one worker per task queue), configured only through its environment.
+    emulator = await startEmulatorProcess({ logFile: logOf('emulator') });
     await buildWorkflowBundle(bundleFile);
-    // Separate processes, as in production (one process runs one worker per task queue): each
-    // with its own pacer and lease, configured only through its environment.
-    const { config } = stack;
-    const env = {
-      TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
-      TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
-      TEMPORAL_TASK_QUEUE: stack.taskQueue,
-      ...emulatorEnv(stack.emulator.url, stack.emulator.credentials),
+    const namespace = process.env.TEMPORAL_TEST_NAMESPACE ?? 'default';
+    const settings = {
+      TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
+      TEMPORAL_NAMESPACE: namespace,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      ...emulatorEnv(emulator.url),
       AEP_REQUEST_TIMEOUT_MS: '5000',
       AEP_MAX_REQUESTS_PER_SECOND: String(BUDGET),
       WORKFLOW_BUNDLE_PATH: bundleFile,
       LOG_LEVEL: 'warn',
     };
-    for (const name of ['rate-one', 'rate-two']) {
-      const logFile = path.join(tmpdir(), `${name}-${process.pid}.log`);
-      workers.push(await startWorkerProcess({ name, env, logFile }));
+    for (const name of ['worker-1', 'worker-2']) {
+      workers.push(await startWorkerProcess({ name, env: settings, logFile: logOf(name) }));
     }
+    client = new ProvisioningClient(env.client, {
+      TEMPORAL_ADDRESS: settings.TEMPORAL_ADDRESS!,
+      TEMPORAL_NAMESPACE: namespace,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      AEP_ORG_ID: EMULATOR_ORG,
+      AEP_SANDBOX: 'prod',
+    });
   }, 180_000);
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop(40_000)));
-    await stack?.close();
+    await emulator?.stop();
+    await env?.teardown();
     rmSync(bundleFile, { force: true });
   }, 60_000);
 
   test(`${SOURCES} provisionings at once: at most ${BUDGET} Platform requests in any second (+1 per worker while shares change), all succeed`, async () => {
-    const org = stack.config.AEP_ORG_ID;
-    const { client } = stack.env;
-    await stack.emulator.control.resetStats();
+    await emulator.control.resetStats();
     const names = Array.from({ length: SOURCES }, () => uniqueName('rate'));
     const results = await Promise.all(
-      names.map((name) => stack.client.provision(sourceRequest(name, 'raw'))),
+      names.map((name) => client.provision(sourceRequest(name, 'raw'))),
     );
     // Both processes hold a lease (queried while they run).
-    const budget = client.workflow.getHandle(rateBudgetWorkflowId(org, stack.taskQueue));
+    const budget = env.client.workflow.getHandle(rateBudgetWorkflowId(EMULATOR_ORG, taskQueue));
     expect(Object.keys((await budget.query(rateBudgetQuery)).members)).toHaveLength(2);
 
     expect(results.map((r) => r.name)).toEqual(names);
     // Nothing failed on the way either: no activity attempt (a wait for a turn that outlasted
     // the attempt's deadline, say) failed or timed out.
     for (const name of names) {
-      const { events } = await client.workflow
-        .getHandle(sourceWorkflowId({ ...PROD, name }))
-        .fetchHistory();
+      const { events } = await env.client.workflow.getHandle(sourceIdOf(name)).fetchHistory();
       const failed = (events ?? []).filter(
         (e) =>
           e.activityTaskFailedEventAttributes ||
@@ -132,7 +148,7 @@ describe('two worker processes of one org under a flood', () => {
       );
       expect([name, failed.length]).toEqual([name, 0]);
     }
-    const rate = (await stack.emulator.control.rate())[org];
+    const rate = (await emulator.control.rate())[EMULATOR_ORG];
     // The flood lasted many seconds at the budget: the budget, not the work, set the pace.
     expect(rate?.requests).toBeGreaterThan(10 * BUDGET);
     // docs/operating.md: the budget in any 1 s window, plus one per process whose share changed
