@@ -173,6 +173,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       AEP_CLIENT_SECRET: credentials.clientSecret,
       AEP_ORG_ID: credentials.orgId,
       AEP_SANDBOX: 'prod',
+      // The emulator enforces no request budget: the benchmark measures the product without one.
+      AEP_MAX_REQUESTS_PER_SECOND: '100000',
       LOG_LEVEL: 'warn',
       ...(bundlePath ? { WORKFLOW_BUNDLE_PATH: bundlePath } : {}),
       ...opts.workerEnv,

@@ -174,6 +174,8 @@ export class ChaosStack {
       AEP_CLIENT_SECRET: EMULATOR_CREDENTIALS.clientSecret,
       AEP_ORG_ID: EMULATOR_CREDENTIALS.orgId,
       AEP_SANDBOX: 'prod',
+      // The emulator enforces no request budget: faults, not pacing, are what chaos runs test.
+      AEP_MAX_REQUESTS_PER_SECOND: '100000',
       LOG_LEVEL: this.opts.workerLogLevel ?? 'info',
       ...this.opts.workerEnv,
     };

@@ -4,6 +4,7 @@
  * control endpoint and throws on a non-2xx answer.
  */
 import type {
+  EmulatorRate,
   EmulatorStats,
   FaultRule,
   FilterMode,
@@ -17,6 +18,7 @@ import type {
 } from './types';
 
 export type {
+  EmulatorRate,
   EmulatorStats,
   FilterMode,
   RouteInfo,
@@ -65,6 +67,11 @@ export class EmulatorControl {
 
   stats(): Promise<EmulatorStats> {
     return this.call('GET', '/stats');
+  }
+
+  /** Platform requests per org: how many, and the most within any 1 s (reset with the stats). */
+  rate(): Promise<EmulatorRate> {
+    return this.call('GET', '/rate');
   }
 
   async resetStats(): Promise<void> {

@@ -101,6 +101,10 @@ export async function buildServer(ctx: EmulatorContext): Promise<FastifyInstance
     const family = familyOf(path);
     if (family === 'control') return;
     ctx.stats.hit(`${req.method} ${req.routeOptions.url ?? path}`);
+    if (isPlatform(family)) {
+      const org = req.headers['x-gw-ims-org-id'];
+      ctx.stats.platformRequest(typeof org === 'string' && org ? org : '(none)', performance.now());
+    }
     // Every answer names its request: the caller's `x-request-id` when it sent one, else a new id.
     const given = req.headers['x-request-id'];
     void reply.header('x-request-id', typeof given === 'string' && given ? given : requestId());

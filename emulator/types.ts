@@ -111,6 +111,16 @@ export interface EmulatorStats {
   total: number;
 }
 
+/**
+ * Per org (`x-gw-ims-org-id`; `(none)` without one): its Platform requests since the last reset
+ * (IMS and inlet requests are not Platform calls) and the most that arrived within any 1 s, with
+ * when that window ended.
+ */
+export type EmulatorRate = Record<
+  string,
+  { requests: number; maxPerSecond: number; busiestAt: string }
+>;
+
 /** A record accepted by a DCS inlet. */
 export interface InletRecord {
   inletId: string;

@@ -15,6 +15,8 @@ import { dataConverterOf } from './codec';
 import { parseConfig, type Config } from './config';
 import { clientOn, connectionOptions } from './connection';
 import { nexusServiceHandler } from './nexus/service';
+import { RequestPacer } from './aep/pacer';
+import { RateLeaser, type RateLeaseOptions } from './rate';
 import { ATTEMPT_TIMEOUT_MS } from './workflows/policies';
 import { placeOf } from './request';
 import { datasetAsksQueue, datasetCallsQueue } from './shared/names';
@@ -57,11 +59,13 @@ export async function buildWorker(opts: {
   // Payloads are encrypted by the worker, outside the workflow sandbox: the bundle is the same
   // with or without PAYLOAD_ENCRYPTION_KEYS.
   const dataConverter = dataConverterOf(config);
+  // Every Platform request of the process waits its turn in one pacer, run by the lease (rate.ts).
+  const pacer = new RequestPacer();
   const common = {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     activities: createActivities({
-      aep: createAepClient({ config }),
+      aep: createAepClient({ config, pacer }),
       place: placeOf(config),
       // Updates to dataset workflows: payloads encoded with the same converter (codec keys).
       temporal: clientOn(connection, config),
@@ -88,8 +92,7 @@ export async function buildWorker(opts: {
   const main = await Worker.create({
     ...common,
     taskQueue,
-    // The Nexus service `aep-streaming` (src/nexus/), for callers in other namespaces.
-    nexusServices: [nexusServiceHandler(placeOf(config))],
+    nexusServices: [nexusServiceHandler(placeOf(config))], // aep-streaming, src/nexus/
     ...(workflowBundle
       ? { workflowBundle }
       : {
@@ -99,30 +102,35 @@ export async function buildWorker(opts: {
   });
   const calls = await Worker.create({ ...common, taskQueue: datasetCallsQueue(taskQueue) });
   const asks = await Worker.create({ ...common, taskQueue: datasetAsksQueue(taskQueue) });
-  return new Workers(main, calls, asks);
+  return new Workers(main, calls, asks).leasing({ connection, config, pacer, taskQueue });
 }
 
 /**
  * A process's workers, run and stopped together: the main one (workflows, activities) and two
  * activity-only ones, for the dataset workflows' own calls and for the asks sent to them
- * (names.ts: `datasetCallsQueue`, `datasetAsksQueue`).
+ * (names.ts: `datasetCallsQueue`, `datasetAsksQueue`), and their process's budget lease.
  */
 export class Workers {
-  private readonly all: Worker[];
+  private readonly all: [Worker, ...Worker[]];
+  private rate?: RateLeaser;
 
-  constructor(
-    private readonly main: Worker,
-    ...others: Worker[]
-  ) {
+  constructor(main: Worker, ...others: Worker[]) {
     this.all = [main, ...others];
   }
 
-  get options(): Worker['options'] {
-    return this.main.options;
+  /** Renews a lease on the org's request budget (rate.ts) for as long as the workers run. */
+  leasing(opts: Omit<RateLeaseOptions, 'identity'>): this {
+    this.rate = new RateLeaser({ ...opts, identity: this.options.identity });
+    return this;
   }
 
-  /** Until both stop (SIGINT/SIGTERM, or `shutdown`); either failing stops the other. */
+  get options(): Worker['options'] {
+    return this.all[0].options;
+  }
+
+  /** Until all stop (SIGINT/SIGTERM, or `shutdown`); one failing stops the others. */
   async run(): Promise<void> {
+    this.rate?.start();
     const runs = this.all.map((w) => w.run());
     try {
       await Promise.all(runs);
@@ -130,16 +138,21 @@ export class Workers {
       this.shutdown();
       await Promise.allSettled(runs);
       throw err;
+    } finally {
+      await this.rate?.stop();
     }
   }
 
-  /** Runs both until `fn` settles, then stops them. */
+  /** Runs all until `fn` settles, then stops them. */
   runUntil<R>(fn: Promise<R> | (() => Promise<R>)): Promise<R> {
-    const [first, ...rest] = this.all as [Worker, ...Worker[]];
-    return rest.reduce<() => Promise<R>>(
-      (inner, w) => () => w.runUntil(inner),
+    const [first, ...rest] = this.all;
+    this.rate?.start();
+    const inner = (w: Worker, run: () => Promise<R>) => () => w.runUntil(run);
+    const all = rest.reduce<() => Promise<R>>(
+      (run, w) => inner(w, run),
       () => first.runUntil(fn),
-    )();
+    );
+    return all().finally(() => this.rate?.stop());
   }
 
   shutdown(): void {

@@ -97,6 +97,7 @@ export function registerControl(app: FastifyInstance, ctx: EmulatorContext): voi
   });
 
   app.get(`${base}/stats`, async () => ctx.stats.snapshot());
+  app.get(`${base}/rate`, async () => ctx.stats.rate());
   app.post(`${base}/stats/reset`, async () => {
     ctx.stats.reset();
     return { ok: true };

@@ -18,6 +18,7 @@ import {
   unexpectedResponse,
   type AepErrorContext,
 } from './errors';
+import type { RequestPacer } from './pacer';
 import type { TokenConfig, TokenProvider } from './token';
 
 export type AepClientConfig = TokenConfig & Pick<Config, 'AEP_PLATFORM_URL' | 'AEP_ORG_ID'>;
@@ -26,6 +27,8 @@ export interface AepClientDeps {
   config: AepClientConfig;
   /** Share one provider per worker process; built from `config` when omitted. */
   tokens?: TokenProvider;
+  /** Every Platform request waits its turn there, a 429 pauses it (pacer.ts); omitted: none. */
+  pacer?: RequestPacer;
   fetch?: typeof fetch;
 }
 
@@ -124,14 +127,14 @@ type PlatformResponse = { status: number; body: unknown };
 export type AepHttp = ReturnType<typeof createAepHttp>;
 
 export function createAepHttp(deps: AepClientDeps & { tokens: TokenProvider }) {
-  const { config, tokens } = deps;
+  const { config, tokens, pacer } = deps;
   const inletHttp = aepKy(deps); // for the streaming inlet: no prefix URL, no Platform headers
   const platformHttp = inletHttp.extend({ prefixUrl: config.AEP_PLATFORM_URL });
 
   async function platform(req: PlatformRequest): Promise<PlatformResponse> {
     const context = { operation: req.operation, resource: req.resource, method: req.method };
     try {
-      const send = (token: string) => sendPlatform(platformHttp, config, req, token);
+      const send = (token: string) => sendPlatform(platformHttp, config, req, token, pacer);
       const response = await withToken(tokens, req.signal, send, [401]);
       const { status } = response;
       if (response.ok) {
@@ -144,6 +147,7 @@ export function createAepHttp(deps: AepClientDeps & { tokens: TokenProvider }) {
         }
       }
       const failed = await readHttpError(response);
+      if (status === 429) pacer?.throttled(failed.retryAfter);
       if (req.allow?.includes(status) && !isSandboxNotFound(failed.body)) {
         return { status, body: failed.body };
       }
@@ -200,13 +204,15 @@ export function createAepHttp(deps: AepClientDeps & { tokens: TokenProvider }) {
   return { platform, parse, getOne, send, deleteOne, offsetPages, inletHttp, tokens };
 }
 
-/** One Platform request with `token` and the Platform headers, as one `exchange`. */
-function sendPlatform(
+/** One Platform request with `token` and the Platform headers, as one `exchange`, in its turn. */
+async function sendPlatform(
   http: KyInstance,
   config: AepClientConfig,
   req: PlatformRequest,
   token: string,
+  pacer: RequestPacer | undefined,
 ): Promise<Response> {
+  await pacer?.take(req.signal);
   const { method, operation, allow } = req;
   return exchange({ method, route: req.route ?? req.path, operation, allow }, (requestId) =>
     http(req.path, {

@@ -34,6 +34,11 @@ export const aepFields = {
   AEP_REQUEST_TIMEOUT_MS: positiveInt('AEP_REQUEST_TIMEOUT_MS')
     .max(25_000, 'AEP_REQUEST_TIMEOUT_MS must be at most 25000 (activities time out after 30 s)')
     .default(15_000),
+  /**
+   * Platform requests per second for the org, shared by every worker process of the task queue
+   * (docs/operating.md, "AEP's request budget"). Adobe publishes no figure: 20 is this project's.
+   */
+  AEP_MAX_REQUESTS_PER_SECOND: positiveInt('AEP_MAX_REQUESTS_PER_SECOND').default(20),
 };
 
 /**

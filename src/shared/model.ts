@@ -133,3 +133,32 @@ export interface ReleasedDataset {
   /** Why it was kept: `retained` (no delete asked), `in use by …`, `not created by …`. */
   reason?: string;
 }
+
+/**
+ * A worker process's lease on a share of the org's Platform request budget (src/workflows/rate.ts).
+ * `using`: the share the process may use until it has the answer (what it was last granted, 0
+ * once that lapsed); `ttlMs` 0 gives the lease back.
+ */
+export interface RateLeaseInput {
+  member: string;
+  /** This process's AEP_MAX_REQUESTS_PER_SECOND. */
+  budget: number;
+  using: number;
+  ttlMs: number;
+}
+
+/** Requests per second granted to the process until its lease ends (ttlMs after it asked). */
+export interface RateLease {
+  share: number;
+  /** Live leases, this one included, and the budget they share (the lowest any of them has). */
+  members: number;
+  budget: number;
+}
+
+/**
+ * Per member: `held`, the most it may be using (the higher of its last grant and what it said it
+ * used when asking); `budget`, its own; `until`, its lease's end (workflow time, ms).
+ */
+export interface RateBudgetState {
+  members: Record<string, { held: number; budget: number; until: number }>;
+}

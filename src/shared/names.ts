@@ -13,6 +13,9 @@ import type {
   DeprovisionResult,
   ProvisionProgress,
   ProvisionResult,
+  RateBudgetState,
+  RateLease,
+  RateLeaseInput,
   ReleaseDatasetInput,
   ReleasedDataset,
   SourcePlan,
@@ -53,6 +56,15 @@ export function readOnlyWorkflowId(
 /** One workflow per dataset sources name by name (src/workflows/dataset.ts). */
 export function datasetWorkflowId(key: SourceKey): string {
   return `aep-stream-dataset/${key.imsOrg}/${key.sandbox}/${key.name}`;
+}
+
+/**
+ * The workflow that shares the org's Platform request budget among the worker processes serving
+ * `taskQueue` (src/workflows/rate.ts): one per org and task queue, on that task queue, so the
+ * workers that lease from it are the ones that run it.
+ */
+export function rateBudgetWorkflowId(imsOrg: string, taskQueue: string): string {
+  return `aep-stream-rate/${imsOrg}/${taskQueue}`;
 }
 
 /**
@@ -143,6 +155,11 @@ export const releaseDatasetUpdate = defineUpdate<ReleasedDataset, [ReleaseDatase
 /** What the dataset workflow holds: the dataset and its writers. */
 export const datasetQuery = defineQuery<DatasetState>('dataset');
 
+/** A worker process takes, renews or gives back its share of the org's request budget. */
+export const leaseRateUpdate = defineUpdate<RateLease, [RateLeaseInput]>('leaseRate');
+/** The budget's holders: each process's share, its budget and its lease's end. */
+export const rateBudgetQuery = defineQuery<RateBudgetState>('rateBudget');
+
 export const WorkflowType = {
   provision: 'ProvisionStreamingSource',
   deprovision: 'DeprovisionStreamingSource',
@@ -150,6 +167,7 @@ export const WorkflowType = {
   resolve: 'ResolveStreamingSource',
   dataset: 'StreamingDataset',
   health: 'ReadFlowHealth',
+  rateBudget: 'AepRequestBudget',
 } as const;
 
 /** The Nexus service's names: its operations start a provisioning, a teardown, a plan. */

@@ -52,6 +52,8 @@ export async function startStack(emulatorOptions: EmulatorOptions = {}): Promise
     ...emulatorEnv(emulator.url, emulator.credentials),
     AEP_SANDBOX: 'prod',
     AEP_REQUEST_TIMEOUT_MS: '5000',
+    // The emulator enforces no budget: tests run unpaced but for test/workflows/rate-budget.test.ts.
+    AEP_MAX_REQUESTS_PER_SECOND: '10000',
   });
   const client = new ProvisioningClient(env.client, config);
   const wb = await workflowBundle();

@@ -1,0 +1,92 @@
+/**
+ * AepRequestBudget: one org's Platform request budget (AEP_MAX_REQUESTS_PER_SECOND) shared among
+ * the worker processes of one task queue (docs/operating.md, "AEP's request budget"). One run per
+ * (org, task queue) (rateBudgetWorkflowId), reached by update-with-start: every process leases
+ * its share (`leaseRate`) every few seconds (src/rate.ts) and paces its Platform requests by it
+ * (src/aep/pacer.ts).
+ *
+ * The shares the processes may be using never sum to more than the budget:
+ * - a member's `held` is the higher of its grant and the share it said it used when it asked (it
+ *   keeps using that until the answer reaches it), and is dropped only when its lease ends, which
+ *   the process counts from before it asked, so it has stopped using the share by then;
+ * - a grant is at most the budget less what the others hold, and at most the fair share (budget /
+ *   live leases); a whole number while the budget is at least one per member.
+ * A newcomer thus gets what the others have given up: its fair share once each of them has
+ * renewed twice. The run ends when no lease is left, and continues as new when its history grows
+ * long.
+ */
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  setHandler,
+  setWorkflowOptions,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { RateBudgetState, RateLease, RateLeaseInput } from '../shared/model';
+import { leaseRateUpdate, rateBudgetQuery } from '../shared/names';
+
+/** How often the run wakes without a lease call: to end once every lease has. */
+const IDLE_CHECK_MS = 15_000;
+
+export async function AepRequestBudget(initial: RateBudgetState): Promise<void> {
+  const state: RateBudgetState = { members: { ...initial.members } };
+  setHandler(leaseRateUpdate, (input) => lease(state, input, Date.now()), {
+    validator: (input: RateLeaseInput) => {
+      const ok = [input.budget, input.using, input.ttlMs].every(
+        (n) => Number.isFinite(n) && n >= 0,
+      );
+      if (!ok || input.budget <= 0 || !input.member) throw new Error('invalid lease');
+    },
+  });
+  setHandler(rateBudgetQuery, () => state);
+  for (;;) {
+    const renew = await condition(() => workflowInfo().continueAsNewSuggested, IDLE_CHECK_MS);
+    await condition(allHandlersFinished);
+    if (renew) return continueAsNew<typeof AepRequestBudget>(state);
+    expire(state, Date.now());
+    if (Object.keys(state.members).length === 0) return;
+  }
+}
+
+// Long-lived, so on versioned workers it moves to the current build at its next task
+// (docs/versioning.md), like StreamingDataset; an unversioned worker may not be told a behavior.
+setWorkflowOptions(
+  () =>
+    workflowInfo().currentDeploymentVersion?.deploymentName
+      ? { versioningBehavior: 'AUTO_UPGRADE' }
+      : {},
+  AepRequestBudget,
+);
+
+/** Grants (or takes back, `ttlMs` 0) `input.member`'s share at workflow time `now`. */
+export function lease(state: RateBudgetState, input: RateLeaseInput, now: number): RateLease {
+  expire(state, now);
+  const others = Object.entries(state.members)
+    .filter(([member]) => member !== input.member)
+    .map(([, held]) => held);
+  const budget = Math.min(input.budget, ...others.map((o) => o.budget));
+  if (input.ttlMs === 0) {
+    delete state.members[input.member];
+    return { share: 0, members: others.length, budget };
+  }
+  const members = others.length + 1;
+  const fair = budget / members;
+  const room = budget - others.reduce((sum, o) => sum + o.held, 0);
+  const free = Math.max(0, Math.min(fair, room));
+  // Whole requests per second keep every 1 s window at the share (pacer.ts); below one per
+  // member, fractions (each then sends at most one request in any second).
+  const share = fair >= 1 ? Math.floor(free + 1e-9) : free;
+  state.members[input.member] = {
+    held: Math.max(input.using, share),
+    budget: input.budget,
+    until: now + input.ttlMs,
+  };
+  return { share, members, budget };
+}
+
+function expire(state: RateBudgetState, now: number): void {
+  for (const [member, held] of Object.entries(state.members)) {
+    if (held.until <= now) delete state.members[member];
+  }
+}
