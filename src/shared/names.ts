@@ -34,11 +34,11 @@ export function sourceWorkflowId(key: SourceKey): string {
 }
 
 /**
- * Read-only runs (plan, resolve a flow id, read a flow's runs) get their own ids: they never block
- * an operation.
+ * Read-only runs (plan, resolve a flow id, read a flow's runs, find an apply set's sources) get
+ * their own ids: they never block an operation.
  */
 export function readOnlyWorkflowId(
-  what: 'plan' | 'resolve' | 'health',
+  what: 'plan' | 'resolve' | 'health' | 'set',
   key: SourceKey,
   nonce: string,
 ): string {
@@ -145,4 +145,5 @@ export const WorkflowType = {
   resolve: 'ResolveStreamingSource',
   dataset: 'StreamingDataset',
   health: 'ReadFlowHealth',
+  applySet: 'FindApplySet',
 } as const;
