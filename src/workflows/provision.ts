@@ -160,7 +160,6 @@ async function sourceSide(run: Run) {
   );
   progress.record('baseConnection', base);
   const known = baseFound ? knownInlet(actual.baseConnection) : undefined;
-  // The description and the marker's apply set are updated in place (one PATCH).
   const baseUpdate = updatedFields(run.plan, 'baseConnection');
   // The inlet URL may lag the base connection: polled on INLET_POLL's schedule until it is there.
   const [inlet, source] = await Promise.all([
