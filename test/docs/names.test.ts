@@ -62,6 +62,7 @@ function expected(): Map<string, string[]> {
         readOnlyWorkflowId('plan', { ...place, name: '<name>' }, '<uuid>'),
         readOnlyWorkflowId('resolve', { ...place, name: '<flow id>' }, '<uuid>'),
         readOnlyWorkflowId('health', { ...place, name: '<name>' }, '<uuid>'),
+        readOnlyWorkflowId('set', { ...place, name: '<set>' }, '<uuid>'),
       ],
     ],
     ['search attributes (Keyword)', SEARCH_ATTRIBUTE_DEFINITIONS.map(([name]) => name)],
@@ -77,6 +78,8 @@ function expected(): Map<string, string[]> {
         flag({ keepDataset: true }),
         ']',
         flag({ ownDataset: true }),
+        flag({ applySet: '<set>' }),
+        '<set>',
       ],
     ],
     ['failure types', ['FailureType', 'src/shared/names.ts']],
@@ -85,7 +88,7 @@ function expected(): Map<string, string[]> {
 
 const owner = { ...place, sourceName: '<name>', runId: '<runId>' };
 /** The flag a marker gains with `opts` (what stands before its `]`). */
-const flag = (opts: { keepDataset?: boolean; ownDataset?: boolean }) =>
+const flag = (opts: { keepDataset?: boolean; ownDataset?: boolean; applySet?: string }) =>
   markedDescription(owner, undefined, opts).slice(markedDescription(owner).length - 1, -1);
 
 /** Rows whose names differ between the contract and the code, as `row: doc ≠ code`. */
