@@ -183,7 +183,7 @@ test('a source moves to another set in place: same inlet, the old set no longer 
     const dir = dirOf(['mover']);
     const first = await cli(['--json', 'apply', dir, '--apply-set', 'one']);
     expect(first.code).toBe(0);
-    const [{ inletUrl }] = JSON.parse(first.stdout) as Array<{ inletUrl: string }>;
+    const [{ inletUrl }] = JSON.parse(first.stdout) as [{ inletUrl: string }];
     const plan = await cli(['--json', 'plan', dir, '--apply-set', 'two']);
     expect(plan.code).toBe(4);
     expect(JSON.parse(plan.stdout)).toMatchObject({
