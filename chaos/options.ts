@@ -1,7 +1,8 @@
 import { DEFAULT_FAULT_KINDS, type FaultKind } from './faults';
 
 /** What a chaos run does; `--preset` fills these, explicit options override the preset. */
-export type ScenarioKind = 'load' | 'permanent' | 'cancel' | 'malformed' | 'lifecycle' | 'unkind';
+export type ScenarioKind =
+  'load' | 'permanent' | 'cancel' | 'malformed' | 'lifecycle' | 'unkind' | 'fleet';
 
 export interface ChaosOptions {
   scenario: ScenarioKind;
@@ -180,6 +181,13 @@ export const PRESETS: Record<string, Preset> = {
       workerKills: 3,
       timeoutSeconds: 1800,
     },
+  },
+  fleet: {
+    scenario:
+      'fleet (issue 27): 200 sources applied from a directory as one apply set; 20 removed and 20 changed in it, apply --prune; drift in 20 more (flows disabled, mappings edited outside), then the reconcile; lists lagging 2 s',
+    expect:
+      'AEP equals the directory: 0 duplicates, 0 orphans, 0 drifted, the 20 removed sources torn down with their datasets kept',
+    options: { scenario: 'fleet', sources: 200, workers: 2, listLagMs: 2000, timeoutSeconds: 1800 },
   },
   malformed: {
     scenario: '6. the malformed-request corpus',

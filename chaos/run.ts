@@ -24,6 +24,7 @@ import {
 } from './audit';
 import { FAULT_KINDS, failingShare, parseFaultKinds } from './faults';
 import { DEFAULTS, PRESETS, type ChaosOptions, type ScenarioKind } from './options';
+import { runFleet } from './fleet';
 import { runLifecycle } from './lifecycle';
 import { runUnkind } from './unkind';
 import { createRng } from './rng';
@@ -170,6 +171,9 @@ export async function runChaos(
         break;
       case 'unkind':
         result = await runUnkind(ctx, prefix);
+        break;
+      case 'fleet':
+        result = await runFleet(ctx, prefix);
         break;
     }
     const driveSeconds = (Date.now() - tDrive) / 1000;
@@ -369,6 +373,15 @@ function expectations(opts: ChaosOptions, r: ChaosReport, scenarioProblems: stri
       zero('sourcesWithoutFlow');
       zero('driverErrors');
       break;
+    case 'fleet': {
+      zero('drifted');
+      const removed = Number(r.removedFromDirectory);
+      if (r.succeeded !== r.requested - removed)
+        p.push(`${r.succeeded} of ${r.requested - removed} sources of the directory succeeded`);
+      if (r.removedDatasetsKept !== removed)
+        p.push(`${String(r.removedDatasetsKept)} of ${removed} removed sources' datasets kept`);
+      break;
+    }
     case 'malformed':
       if (r.rejected !== r.requested) p.push(`${r.rejected} of ${r.requested} were rejected`);
       if (r.rejectedNamingField !== r.requested)
@@ -457,6 +470,7 @@ export function parseArgs(argv: string[]): ChaosOptions {
         'malformed',
         'lifecycle',
         'unkind',
+        'fleet',
       ]),
     )
     .option(

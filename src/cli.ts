@@ -10,6 +10,7 @@ import type { SourcePlan } from './shared/model';
 import { applyAll, DEFAULT_APPLY_CONCURRENCY, summaryTable } from './cli/apply';
 import { EXIT, Exit, reportError } from './cli/exit';
 import * as print from './cli/output';
+import { asSet, planSetPrune, pruneAfterApply, pruneLines, type SetOptions } from './cli/prune';
 import { loadRequests, readRequest, type Valid } from './cli/requests';
 
 /**
@@ -164,14 +165,30 @@ program
     'file (.yaml, .yml, .json; one request, a list, or several documents), directory, or -',
   )
   .option('--concurrency <n>', 'provisionings run at once', positive, DEFAULT_APPLY_CONCURRENCY)
-  .action(async (input: string, cmd: { concurrency: number }) => {
-    await withRequests(input, async (client, items) => {
-      const outcomes = await applyAll(client, items, cmd.concurrency, json());
+  .option('--apply-set <id>', 'apply the input as apply set <id> (marked on each source)')
+  .option('--prune', 'tear down the sources of the apply set the input no longer names')
+  .option('--delete-dataset', 'with --prune: also delete the datasets of the pruned sources')
+  .option('--force', 'with --prune: prune more than 10 % of the set')
+  .action(async (input: string, cmd: SetOptions & { concurrency: number }) => {
+    await withRequests(input, async (client, loaded) => {
+      const set = asSet(loaded, cmd);
+      const since = new Date();
+      const outcomes = await applyAll(client, set?.items ?? loaded, cmd.concurrency, json());
       const failed = outcomes.filter((o) => o.outcome === 'failed').length;
-      out(outcomes, () => summaryTable(outcomes));
+      const { pruned } =
+        cmd.prune && set
+          ? await pruneAfterApply(client, set, { ...cmd, since, failed })
+          : { pruned: undefined };
+      if (pruned) {
+        out({ applied: outcomes, pruned }, () =>
+          [summaryTable(outcomes), pruneLines(pruned)].join('\n\n'),
+        );
+      } else out(outcomes, () => summaryTable(outcomes));
       if (failed > 0) {
         throw new Exit(EXIT.failed, `${failed} of ${outcomes.length} provisioning(s) failed`);
       }
+      const notPruned = (pruned ?? []).filter((p) => p.outcome === 'failed').length;
+      if (notPruned > 0) throw new Exit(EXIT.failed, `${notPruned} prune teardown(s) failed`);
     });
   });
 
@@ -181,10 +198,17 @@ program
     'show what provisioning would change, per resource (read-only); exit 4 when changes are pending',
   )
   .argument('<input>', 'file, directory, or - (as for apply)')
-  .action(async (input: string) => {
-    await withRequests(input, async (client, items) => {
+  .option('--apply-set <id>', 'plan the input as apply set <id>')
+  .option('--prune', 'also list the sources of the apply set the input no longer names (delete)')
+  .option('--delete-dataset', 'with --prune: their datasets would be deleted too')
+  .option('--force', 'with --prune: no warning for more than 10 % of the set')
+  .action(async (input: string, cmd: SetOptions) => {
+    await withRequests(input, async (client, loaded) => {
+      const set = asSet(loaded, cmd);
+      const items = set?.items ?? loaded;
       const plans: SourcePlan[] = [];
       for (const item of items) plans.push(await client.plan(item.input));
+      if (cmd.prune && set) plans.push(...(await planSetPrune(client, set, cmd)));
       out(plans.length === 1 ? plans[0] : plans, () => print.planLines(plans));
       if (plans.some((p) => p.changes)) throw new Exit(EXIT.changesPending);
     });

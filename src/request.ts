@@ -79,6 +79,15 @@ export const sandboxName = text('sandbox').regex(
   'sandbox must be a lowercase Platform sandbox name (a-z, 0-9, -)',
 );
 
+/**
+ * An apply set's id (`apply --prune`, PUT …/sets/{set}): written into the source's ownership marker,
+ * so it is a path segment and a marker token: lowercase letters, digits, `-`.
+ */
+export const applySetId = text('applySet').regex(
+  /^[a-z0-9][a-z0-9-]{0,63}$/,
+  'applySet must be 1 to 64 of a-z, 0-9 and -, starting with a letter or digit',
+);
+
 const XDM_PATH = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 export const mappingSchema = z.strictObject({
@@ -170,6 +179,11 @@ export const provisionRequestSchema = z.strictObject({
     .optional(),
   /** Replace the source (new inlet URL) for a change AEP cannot make in place. */
   replace: flag('replace').optional(),
+  /**
+   * The apply set the source belongs to (written into its base connection's marker): `apply
+   * --prune` of that set tears down its sources the input no longer names. Absent: unchanged.
+   */
+  applySet: applySetId.optional(),
   known: knownResources,
 });
 

@@ -22,6 +22,8 @@ interface EnsureBaseConnectionInput extends EnsureInput {
   description?: string;
   dataType: 'xdm' | 'raw';
   authenticationRequired: boolean;
+  /** The apply set the source belongs to (its marker's ` set=`). */
+  applySet?: string;
 }
 
 interface EnsureTargetConnectionInput extends EnsureInput<PriorOf<'targetConnection'>> {
@@ -147,7 +149,7 @@ function baseConnectionBody(input: EnsureBaseConnectionInput): CreateBaseConnect
   const { owner } = input;
   return {
     name: owner.sourceName,
-    description: markedDescription(owner, input.description),
+    description: markedDescription(owner, input.description, { applySet: input.applySet }),
     connectionSpec: SPEC.httpApiConnection,
     auth: {
       specName: 'Streaming Connection',

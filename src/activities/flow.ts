@@ -11,7 +11,7 @@ import type { SmokeTestResult } from '../shared/model';
 import { differs } from './connections';
 import { activityContext, ensureOwned, priorResource, refuse } from './context';
 import { lookups, type PriorOf } from './lookups';
-import { markedDescription, withUserDescription } from './ownership';
+import { markedDescription, withApplySet, withUserDescription } from './ownership';
 import type { ById, EnsureInput, EnsureResult, Mappings, Owner } from './types';
 
 type MappingSetResult = EnsureResult & { version: number };
@@ -171,15 +171,21 @@ async function patchWithEtag<T extends { etag?: string }>(
 
 export function updateActivities({ aep }: { aep: AepClient }) {
   return {
-    /** The base connection `id`'s description (the ownership marker is kept as it is). */
-    async updateDescription(input: ById & { description: string }): Promise<void> {
-      const { sandbox, id, description } = input;
+    /**
+     * The base connection `id`'s description; its ownership marker is kept as it is but for the
+     * apply set, when `applySet` names one.
+     */
+    async updateDescription(
+      input: ById & { description: string; applySet?: string },
+    ): Promise<void> {
+      const { sandbox, id, description, applySet } = input;
       const { signal } = activityContext();
       await patchWithEtag(
         `Base connection ${id}`,
         () => aep.getConnection(sandbox, id, signal),
         (c) => {
-          const value = withUserDescription(c.description, description);
+          const user = withUserDescription(c.description, description);
+          const value = applySet === undefined ? user : withApplySet(user, applySet);
           return value === c.description ? [] : [{ op: 'replace', path: '/description', value }];
         },
         (etag, ops) => aep.patchConnection(sandbox, id, etag, ops, signal),

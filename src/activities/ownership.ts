@@ -11,21 +11,24 @@ import type { Owner } from './types';
  * (ours to compensate) from "created by an earlier provisioning" (reused, never compensated); the
  * source name tells lookups and teardown which source it belongs to. The marker is the LAST one in
  * the description: this project appends it after whatever a person wrote, marker-like or not.
- * A flag may close it: ` keep-dataset` (a target connection whose request named its dataset by
- * id) or ` own-dataset` (a dataset created for its source alone: no other source writes to it).
+ * A base connection may carry ` set=<apply-set id>` after the run: the apply set (`apply --prune`)
+ * the source belongs to, rewritten in place when the set changes (src/client/sets.ts). A flag may
+ * close it: ` keep-dataset` (a target connection whose request named its dataset by id) or
+ * ` own-dataset` (a dataset created for its source alone: no other source writes to it).
  */
 const MARKER =
-  /\[aep-stream-provisioner org=(\S+) sandbox=(\S+) source=("(?:[^"\\]|\\.)*") run=([A-Za-z0-9-]+)( keep-dataset| own-dataset)?\]/gu;
+  /\[aep-stream-provisioner org=(\S+) sandbox=(\S+) source=("(?:[^"\\]|\\.)*") run=([A-Za-z0-9-]+)(?: set=([a-z0-9][a-z0-9-]*))?( keep-dataset| own-dataset)?\]/gu;
 
 /** The (last) marker of a description, or undefined when this project did not create it. */
 export function parseMarker(description: string | undefined) {
   const markers = [...(description ?? '').matchAll(MARKER)].flatMap((m) => {
-    const [text, imsOrg = '', sandbox = '', name = '', run = '', flag] = m;
+    const [text, imsOrg = '', sandbox = '', name = '', run = '', applySet, flag] = m;
     try {
       const source = JSON.parse(name) as string;
       const keepDataset = flag === ' keep-dataset';
       const ownDataset = flag === ' own-dataset';
-      return [{ text, index: m.index, imsOrg, sandbox, source, run, keepDataset, ownDataset }];
+      const marker = { text, index: m.index, imsOrg, sandbox, source, run, applySet };
+      return [{ ...marker, keepDataset, ownDataset }];
     } catch {
       return [];
     }
@@ -36,18 +39,35 @@ export function parseMarker(description: string | undefined) {
 /**
  * `description` with the owner's marker appended. `keepDataset` (target connections only): the
  * request named its dataset by id, so it is never this project's to delete, whoever created it.
- * `ownDataset` (datasets only): created for the owner's source alone.
+ * `ownDataset` (datasets only): created for the owner's source alone. `applySet` (base
+ * connections only): the apply set the source belongs to.
  */
 export function markedDescription(
   owner: Owner,
   description?: string,
-  opts: { keepDataset?: boolean; ownDataset?: boolean } = {},
+  opts: { keepDataset?: boolean; ownDataset?: boolean; applySet?: string } = {},
 ): string {
   const { imsOrg, sandbox, sourceName, runId } = owner;
   const flag =
     opts.keepDataset === true ? ' keep-dataset' : opts.ownDataset === true ? ' own-dataset' : '';
-  const marker = `[aep-stream-provisioner org=${imsOrg} sandbox=${sandbox} source=${JSON.stringify(sourceName)} run=${runId}${flag}]`;
+  const set = opts.applySet === undefined ? '' : ` set=${opts.applySet}`;
+  const marker = `[aep-stream-provisioner org=${imsOrg} sandbox=${sandbox} source=${JSON.stringify(sourceName)} run=${runId}${set}${flag}]`;
   return description ? `${description} ${marker}` : marker;
+}
+
+/** The apply set a base connection's marker names, if any. */
+export const applySetOf = (description?: string) => parseMarker(description)?.applySet;
+
+/** The same marker naming apply set `applySet` instead (creator and flags kept). */
+export function withApplySet(description: string | undefined, applySet: string): string {
+  const d = description ?? '';
+  const m = parseMarker(d);
+  if (!m) return d;
+  const marker = m.text.replace(
+    /(run=[A-Za-z0-9-]+)(?: set=[a-z0-9][a-z0-9-]*)?/u,
+    `$1 set=${applySet}`,
+  );
+  return d.slice(0, m.index) + marker + d.slice(m.index + m.text.length);
 }
 
 /** What a description's marker says; undefined/false when this project did not create it. */

@@ -8,6 +8,7 @@ import { FailureType } from '../shared/names';
 import { activityContext, refuse } from './context';
 import { canonicalOrder, lookups, type ResourceOf } from './lookups';
 import {
+  applySetOf,
   creatorSource,
   isOwnDataset,
   isOwnDatasetOf,
@@ -204,6 +205,7 @@ function actualBaseConnection({ id, auth, description }: BaseConnection) {
     dataType: params?.dataType,
     authenticationRequired: params?.authenticationRequired === true,
     description: userDescription(description),
+    applySet: applySetOf(description),
     inletUrl: params?.inletUrl || undefined,
     inletId: params?.inletId || undefined,
   });

@@ -6,6 +6,7 @@ import {
   operationSchema,
   problemSchema,
   putBodySchema,
+  setBodySchema,
   sourceListSchema,
   sourceStatusSchema,
 } from './schemas';
@@ -96,6 +97,26 @@ const ACCEPTED = {
   content: json(ref('Operation')),
 };
 const PUT_BODY = { required: true, content: json(ref('ProvisionRequestBody')) };
+const SET_BODY = { required: true, content: json(ref('ApplySetBody')) };
+const SET_PARAMS = [
+  SOURCE_PARAMS[0],
+  {
+    name: 'set',
+    in: 'path',
+    required: true,
+    description: 'The apply set`s id (marked on each source`s base connection)',
+    schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$' },
+  },
+];
+/** A set's PUT: each source's outcome, then what the prune did with each source it tore down. */
+const SET_RESULT = {
+  type: 'object',
+  properties: {
+    applied: { type: 'array', items: { type: 'object' } },
+    pruned: { type: 'array', items: { type: 'object' } },
+    prune: { type: 'string' },
+  },
+};
 
 /** PUT (provision), GET (status) and DELETE (teardown) of one source. */
 const SOURCE_ITEM = {
@@ -167,6 +188,43 @@ const PATHS = {
       },
     },
   },
+  '/v1/sandboxes/{sandbox}/sets/{set}': {
+    parameters: SET_PARAMS,
+    put: {
+      operationId: 'applySet',
+      summary:
+        'Apply the whole apply set in the body, then prune its sources the body does not name (their datasets kept unless deleteDataset)',
+      parameters: [PREFER],
+      requestBody: SET_BODY,
+      responses: {
+        '200': ok('Every source provisioned within Prefer: wait, then the prune', SET_RESULT),
+        '202': ok('Not every source provisioned in time: nothing pruned; PUT again', SET_RESULT),
+        '409': problem(
+          'The prune would tear down more than 10 % of the set (PruneRefused): nothing was torn down; send force: true',
+        ),
+        '502': ok('A provisioning failed: nothing pruned', SET_RESULT),
+        ...ERRORS,
+      },
+    },
+  },
+  '/v1/sandboxes/{sandbox}/sets/{set}/plan': {
+    parameters: SET_PARAMS,
+    post: {
+      operationId: 'planSet',
+      summary: 'What a PUT of this set would do: each source`s plan, and those it prunes (delete)',
+      requestBody: SET_BODY,
+      responses: {
+        '200': ok('The plans and the guard`s verdict', {
+          type: 'object',
+          properties: {
+            sources: { type: 'array', items: ref('SourcePlan') },
+            prune: { type: 'object' },
+          },
+        }),
+        ...ERRORS,
+      },
+    },
+  },
   '/v1/sources': {
     get: {
       operationId: 'listSources',
@@ -197,6 +255,7 @@ export function buildOpenApi(): JsonSchema {
   const schemas: Record<string, JsonSchema> = {};
   hoist(schemas, problemSchema);
   hoist(schemas, putBodySchema, 'input');
+  hoist(schemas, setBodySchema, 'input');
   for (const s of [provisionResultSchema, deprovisionResultSchema, operationSchema]) {
     hoist(schemas, s);
   }

@@ -171,3 +171,29 @@ export const putBodySchema = provisionRequestSchema
     sandbox: z.string().optional().meta({ description: 'optional; must equal the path`s sandbox' }),
   })
   .meta({ id: 'ProvisionRequestBody' });
+
+/** The request body of PUT …/sets/{set}: the whole set, each source as PUT of one takes it. */
+export const setBodySchema = z
+  .strictObject({
+    sources: z
+      .array(
+        putBodySchema.extend({
+          name: z.string().meta({ description: 'the source`s name' }),
+          applySet: z
+            .string()
+            .optional()
+            .meta({ description: 'optional; must equal the path`s set' }),
+        }),
+      )
+      .max(1000)
+      .meta({ description: 'Every source of the set; sources of the set not named are pruned' }),
+    deleteDataset: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Also delete the datasets of the pruned sources' }),
+    force: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Prune more than 10 % of the set (at least 1)' }),
+  })
+  .meta({ id: 'ApplySetBody' });

@@ -17,6 +17,7 @@ import {
   sendProblem,
 } from './problems';
 import { registerSourceRoutes } from './routes/source';
+import { registerSetRoutes } from './routes/sets';
 import { registerSourceListRoutes } from './routes/sources';
 
 /**
@@ -66,7 +67,13 @@ export async function buildApi({ config, client, logStream }: BuildApiOptions) {
   await registerAccess(app, config);
   registerProblemHandlers(app);
 
-  for (const routes of [registerHealthRoutes, registerSourceRoutes, registerSourceListRoutes]) {
+  const modules = [
+    registerHealthRoutes,
+    registerSourceRoutes,
+    registerSourceListRoutes,
+    registerSetRoutes,
+  ];
+  for (const routes of modules) {
     routes(app, client, config);
   }
   registerCodecRoutes(app, config);

@@ -42,11 +42,11 @@ export function sourceWorkflowId(key: SourceKey): string {
 }
 
 /**
- * Read-only runs (plan, resolve a flow id, read a flow's runs) get their own ids: they never block
- * an operation.
+ * Read-only runs (plan, resolve a flow id, read a flow's runs, find an apply set's sources) get
+ * their own ids: they never block an operation.
  */
 export function readOnlyWorkflowId(
-  what: 'plan' | 'resolve' | 'health',
+  what: 'plan' | 'resolve' | 'health' | 'set',
   key: SourceKey,
   nonce: string,
 ): string {
@@ -168,6 +168,7 @@ export const WorkflowType = {
   dataset: 'StreamingDataset',
   health: 'ReadFlowHealth',
   rateBudget: 'AepRequestBudget',
+  applySet: 'FindApplySet',
 } as const;
 
 /** The Nexus service's names: its operations start a provisioning, a teardown, a plan. */

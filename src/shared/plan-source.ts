@@ -86,7 +86,10 @@ function keep(kind: ResourcePlan['kind'], id: string): ResourcePlan {
   return { kind, action: 'keep', id };
 }
 
-/** Base connection: the inlet. Data type and authentication cannot change in place. */
+/**
+ * Base connection: the inlet. Data type and authentication cannot change in place; its description
+ * and the apply set its marker names can.
+ */
 function planBaseConnection({ req, actual, add, refuse }: Draft): void {
   const base = actual.baseConnection;
   if (!base) return add({ kind: 'baseConnection', action: 'create' });
@@ -94,7 +97,10 @@ function planBaseConnection({ req, actual, add, refuse }: Draft): void {
   const auth = req.authentication?.required ?? false;
   refuse('authentication.required', base.authenticationRequired, auth);
   const description = change('description', base.description ?? '', req.description ?? '');
-  add(keepOrUpdate('baseConnection', base.id, description));
+  // A request naming no apply set leaves the marker's as it is.
+  const set =
+    req.applySet === undefined ? [] : change('applySet', base.applySet ?? null, req.applySet);
+  add(keepOrUpdate('baseConnection', base.id, [...description, ...set]));
 }
 
 /** Dataset: where the data goes. It does not move in place. */
@@ -112,7 +118,8 @@ function planTargetConnection({ req, actual, add, refuse }: Draft): void {
   const { datasetId, schemaId } = req.target;
   const target = actual.targetConnection;
   if (!target) return add({ kind: 'targetConnection', action: 'create' });
-  const wanted = actual.dataset?.id ?? datasetId ?? `new dataset "${req.target.dataset?.name ?? req.name}"`;
+  const wanted =
+    actual.dataset?.id ?? datasetId ?? `new dataset "${req.target.dataset?.name ?? req.name}"`;
   refuse('target.dataset', target.dataSetId ?? null, wanted);
   // The dataset's own schema change, when there is one, is the one reported.
   const datasetRefused = actual.dataset && actual.dataset.schemaId !== schemaId;

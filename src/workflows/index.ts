@@ -5,3 +5,4 @@ export { PlanStreamingSource } from './plan';
 export { StreamingDataset } from './dataset';
 export { ReadFlowHealth } from './health';
 export { AepRequestBudget } from './rate';
+export { FindApplySet } from './sets';

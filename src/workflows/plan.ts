@@ -40,6 +40,12 @@ export function planned(plan: SourcePlan, kind: ResourceKind) {
   return plan.resources.find((r) => r.kind === kind);
 }
 
+/** The fields of a resource `kind` the plan updates in place, as `a, b` ('' when none). */
+export function updatedFields(plan: SourcePlan, kind: ResourceKind): string {
+  const r = planned(plan, kind);
+  return r?.action === 'update' ? (r.changes ?? []).map((c) => c.field).join(', ') : '';
+}
+
 /**
  * What exists and stays (kept or updated in place), passed to its ensure activity as `found` (no
  * lookup, no create on the first attempt; a retry still looks up): `null` when to be created.

@@ -34,6 +34,7 @@ import {
   readAndPlan,
   removeUnwanted,
   resultOf,
+  updatedFields,
   type Planned,
 } from './plan';
 import { DELETE, INLET_POLL, VALIDATE_LOCALLY } from './policies';
@@ -154,10 +155,12 @@ async function sourceSide(run: Run) {
       dataType: req.dataType,
       authenticationRequired: req.authentication?.required ?? false,
       found: baseFound,
+      applySet: req.applySet,
     }),
   );
   progress.record('baseConnection', base);
   const known = baseFound ? knownInlet(actual.baseConnection) : undefined;
+  const baseUpdate = updatedFields(run.plan, 'baseConnection');
   // The inlet URL may lag the base connection: polled on INLET_POLL's schedule until it is there.
   const [inlet, source] = await Promise.all([
     known ??
@@ -174,12 +177,13 @@ async function sourceSide(run: Run) {
         found: found(run.plan, 'sourceConnection'),
       }),
     ),
-    planned(run.plan, 'baseConnection')?.action === 'update'
+    baseUpdate
       ? step('updateDescription', 'Update the base connection description', {
           sandbox: req.sandbox,
           id: base.id,
           description: req.description ?? '',
-        }).then(() => progress.update('baseConnection', base.id, 'description'))
+          applySet: req.applySet,
+        }).then(() => progress.update('baseConnection', base.id, baseUpdate))
       : undefined,
   ]);
   progress.state.inletUrl = inlet.inletUrl;

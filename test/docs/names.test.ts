@@ -67,6 +67,7 @@ function expected(): Map<string, string[]> {
         readOnlyWorkflowId('resolve', { ...place, name: '<flow id>' }, '<uuid>'),
         readOnlyWorkflowId('health', { ...place, name: '<name>' }, '<uuid>'),
         rateBudgetWorkflowId('<org>', '<task queue>'),
+        readOnlyWorkflowId('set', { ...place, name: '<set>' }, '<uuid>'),
       ],
     ],
     ['search attributes (Keyword)', SEARCH_ATTRIBUTE_DEFINITIONS.map(([name]) => name)],
@@ -90,6 +91,8 @@ function expected(): Map<string, string[]> {
         flag({ keepDataset: true }),
         ']',
         flag({ ownDataset: true }),
+        flag({ applySet: '<set>' }),
+        '<set>',
       ],
     ],
     ['failure types', ['FailureType', 'src/shared/names.ts']],
@@ -98,7 +101,7 @@ function expected(): Map<string, string[]> {
 
 const owner = { ...place, sourceName: '<name>', runId: '<runId>' };
 /** The flag a marker gains with `opts` (what stands before its `]`). */
-const flag = (opts: { keepDataset?: boolean; ownDataset?: boolean }) =>
+const flag = (opts: { keepDataset?: boolean; ownDataset?: boolean; applySet?: string }) =>
   markedDescription(owner, undefined, opts).slice(markedDescription(owner).length - 1, -1);
 
 /** Rows whose names differ between the contract and the code, as `row: doc ≠ code`. */

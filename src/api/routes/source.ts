@@ -195,7 +195,7 @@ function statusDoc({ name, sandbox }: SourceKey, s: SourceStatus): SourceStatusD
 }
 
 /** `Prefer: wait=<s>` (RFC 7240), capped; 0 when absent or `respond-async`. */
-function preferredWait(header: string | string[] | undefined, max: number): number {
+export function preferredWait(header: string | string[] | undefined, max: number): number {
   const value = Array.isArray(header) ? header.join(',') : (header ?? '');
   if (/(^|[,;\s])respond-async\b/i.test(value)) return 0;
   const m = /(?:^|[,;\s])wait\s*=\s*"?(\d{1,6})"?/i.exec(value);

@@ -1,0 +1,140 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { summarizeFailure, type ProvisioningClient } from '../../client';
+import { planPrune, prune, prunePlanOf, PruneRefusedError } from '../../client/sets';
+import { applySetId, InvalidRequestError, sandboxName } from '../../request';
+import type { ProvisionResult } from '../../shared/model';
+import { authorize, openOperationsCap } from '../auth';
+import { ApiProblem, invalid } from '../problems';
+import { preferredWait } from './source';
+import { setBodySchema } from '../schemas';
+import type { RouteModule } from '../server';
+
+/**
+ * The routes of an apply set (client/sets.ts): PUT applies the whole set in the body and prunes
+ * the set's sources it does not name; POST …/plan says what that PUT would do. A PUT provisions
+ * every source, waits for all within `Prefer: wait` (at most API_MAX_WAIT_SECONDS), then prunes;
+ * a PUT whose sources are not all provisioned in time answers 202 and prunes nothing: PUT again
+ * (it attaches to the runs still open).
+ */
+
+const SET = '/v1/sandboxes/:sandbox/sets/:set';
+
+type SetKey = { sandbox: string; set: string };
+
+export const registerSetRoutes: RouteModule = (app, client, config) => {
+  const underCap = openOperationsCap(client, config);
+  const left = (reply: FastifyReply) =>
+    Math.max(0, Math.floor(config.API_MAX_WAIT_SECONDS * 1000 - reply.elapsedTime));
+
+  app.put(SET, async (request, reply) => {
+    const { key, body, inputs } = setRequest(client, request);
+    await underCap(request);
+    const since = new Date();
+    const signal = AbortSignal.timeout(left(reply));
+    const opts = { signal, apiKeyId: request.principal!.id };
+    const started: Array<Awaited<ReturnType<ProvisioningClient['startProvision']>>> = [];
+    for (const input of inputs) started.push(await client.startProvision(input, opts));
+    const wait = preferredWait(request.headers.prefer, config.API_MAX_WAIT_SECONDS);
+    const within = AbortSignal.timeout(Math.max(0, Math.floor(wait * 1000 - reply.elapsedTime)));
+    const settled = await Promise.all(
+      started.map((s) =>
+        s.handle.client
+          .withAbortSignal(within, () => s.handle.result())
+          .then((result: ProvisionResult) => ({ result }))
+          .catch((err: unknown) =>
+            within.aborted ? undefined : { failure: summarizeFailure(err) },
+          ),
+      ),
+    );
+    const applied = settled.map((s, i) => ({
+      name: inputs[i]!.name,
+      workflowId: started[i]!.workflowId,
+      runId: started[i]!.runId,
+      ...(s === undefined ? { status: 'RUNNING' } : s),
+    }));
+    if (wait > 0) void reply.header('preference-applied', `wait=${wait}`);
+    const failed = applied.filter((a) => 'failure' in a).length;
+    if (settled.includes(undefined) || failed > 0) {
+      const why =
+        failed > 0 ? `${failed} provisioning(s) failed` : 'not every source is provisioned yet';
+      return reply
+        .code(failed > 0 ? 502 : 202)
+        .send({ applied, pruned: [], prune: `not run: ${why}` });
+    }
+    const plan = await planPrune(client, { ...key, force: body.force });
+    if (plan.refused) {
+      const message = new PruneRefusedError(plan).message;
+      throw new ApiProblem(409, 'PruneRefused', 'The prune exceeds the guard', message);
+    }
+    const pruned = await prune(client, plan, {
+      since,
+      deleteDataset: body.deleteDataset,
+      signal: AbortSignal.timeout(left(reply)),
+      apiKeyId: request.principal!.id,
+    });
+    return reply.code(200).send({ applied, pruned });
+  });
+
+  app.post(`${SET}/plan`, { config: { budget: 'plans' } }, async (request) => {
+    const { key, body, inputs } = setRequest(client, request);
+    const plans = [];
+    for (const input of inputs) plans.push(await client.plan(input));
+    const plan = await planPrune(client, { ...key, force: body.force, graphs: true });
+    const deletes = plan.prune.map((p) => prunePlanOf(plan, p, body.deleteDataset === true));
+    return {
+      sources: [...plans, ...deletes],
+      prune: {
+        size: plan.size,
+        limit: plan.limit,
+        count: plan.prune.length,
+        refused: plan.refused,
+      },
+    };
+  });
+};
+
+/** The path and the body checked (every problem at once), each source's request completed. */
+function setRequest(client: ProvisioningClient, request: FastifyRequest) {
+  const { sandbox, set } = request.params as SetKey;
+  authorize(request, sandbox);
+  const problems: string[] = [];
+  for (const [schema, value] of [
+    [sandboxName, sandbox],
+    [applySetId, set],
+  ] as const) {
+    const r = schema.safeParse(value);
+    if (!r.success) problems.push(...r.error.issues.map((i) => i.message));
+  }
+  const parsed = setBodySchema.safeParse(request.body);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.filter((i) => i.path[0] !== 'sources' || i.path.length < 3);
+    problems.push(...fields.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`));
+  }
+  const body = (parsed.success ? parsed.data : {}) as { deleteDataset?: boolean; force?: boolean };
+  const sources = ((request.body as { sources?: unknown[] } | null)?.sources ?? []) as Array<
+    Record<string, unknown>
+  >;
+  const seen = new Set<string>();
+  const inputs = sources.map((given, i) => {
+    const at = `sources[${i}]`;
+    for (const [k, v] of [
+      ['sandbox', sandbox],
+      ['applySet', set],
+    ] as const)
+      if (given?.[k] !== undefined && given[k] !== v)
+        problems.push(`${at}.${k}: the body names ${JSON.stringify(given[k])}, the path ${v}`);
+    // A bad set is said once, not again for each source.
+    const input = { ...given, sandbox, ...(problems.length === 0 ? { applySet: set } : {}) };
+    try {
+      const req = client.validate(input);
+      if (seen.has(req.name)) problems.push(`${at}: source ${req.name} is named twice`);
+      seen.add(req.name);
+    } catch (err) {
+      if (!(err instanceof InvalidRequestError)) throw err;
+      problems.push(...err.problems.map((p) => `${at}: ${p}`));
+    }
+    return input as typeof input & { name: string };
+  });
+  if (problems.length > 0) throw invalid(problems);
+  return { key: { sandbox, applySet: set, keep: inputs.map((i) => i.name) }, body, inputs };
+}

@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError, type WorkflowStartOptions } from '@temporalio/client';
+import type { ApplySetMembers } from '../activities/sets';
+import type { ProvisioningClient } from '../client';
+import type { DeprovisionResult, SourcePlan } from '../shared/model';
+import { readOnlyWorkflowId, sourceWorkflowId, WorkflowType } from '../shared/names';
+import type { FindApplySet } from '../workflows';
+import { summarizeFailure, type FailureSummary } from './failures';
+import { within, type StartOptions } from '../operations/runs';
+
+/**
+ * Apply sets (`apply --prune`, PUT /v1/sandboxes/{sandbox}/sets/{set}), after kubectl's ApplySet:
+ * a source applied as a member of set S carries ` set=S` in its base connection's ownership
+ * marker; an apply of S with prune tears down the members of S its input no longer names. The
+ * input decides what stays: a source it names is never pruned, whatever AEP's lists show.
+ */
+
+/** Share of the set a prune may tear down without `force` (at least one source). */
+export const PRUNE_SHARE = 0.1;
+
+/** The most sources a prune of a set of `size` tears down without `force`. */
+export const pruneLimit = (size: number) => Math.max(1, Math.floor(size * PRUNE_SHARE));
+
+/** What a prune of a set would tear down, and whether the guard lets it. */
+export interface PrunePlan {
+  sandbox: string;
+  applySet: string;
+  /** Sources of the set: its members found in AEP and the input's. */
+  size: number;
+  /** The guard: at most this many without `force`. */
+  limit: number;
+  prune: ApplySetMembers['prune'];
+  /** More to prune than `limit`, and no `force`: nothing is torn down. */
+  refused: boolean;
+}
+
+/** A prune refused by the guard (nothing was torn down). */
+export class PruneRefusedError extends Error {
+  constructor(readonly plan: PrunePlan) {
+    super(
+      `apply set ${plan.applySet} in sandbox ${plan.sandbox}: ${plan.prune.length} of ${plan.size} source(s) to prune, more than ${plan.limit} (${PRUNE_SHARE * 100} % of the set, at least 1); nothing was torn down. Check the input, then prune with force`,
+    );
+    this.name = 'PruneRefusedError';
+  }
+}
+
+/**
+ * The prune of apply set `applySet` in `sandbox` for an input naming `keep`: its members (a
+ * read-only run of FindApplySet on a worker, which holds the AEP credentials) not in `keep`.
+ * `graphs`: with the resources of each (for a plan).
+ */
+export async function planPrune(
+  pc: ProvisioningClient,
+  opts: { sandbox: string; applySet: string; keep: string[]; force?: boolean; graphs?: boolean },
+): Promise<PrunePlan> {
+  const { sandbox, applySet, keep } = opts;
+  const key = { ...pc.place, sandbox, name: applySet };
+  const found = await pc.client.workflow.execute<typeof FindApplySet>(WorkflowType.applySet, {
+    taskQueue: pc.config.TEMPORAL_TASK_QUEUE,
+    workflowId: readOnlyWorkflowId('set', key, randomUUID()),
+    args: [{ sandbox, applySet, keep, ...(opts.graphs ? { graphs: true } : {}) }],
+    staticSummary: `Find the sources of apply set ${applySet} in sandbox ${sandbox}`,
+    workflowExecutionTimeout: 30 * 60_000,
+  } as unknown as WorkflowStartOptions<typeof FindApplySet>);
+  const size = new Set([...found.members, ...keep]).size;
+  const limit = pruneLimit(size);
+  const refused = found.prune.length > limit && opts.force !== true;
+  return { sandbox, applySet, size, limit, prune: found.prune, refused };
+}
+
+/** What the prune did with one source. */
+export interface PruneOutcome {
+  sandbox: string;
+  name: string;
+  /** `skipped`: an operation on it runs, or it was provisioned since the apply started. */
+  outcome: 'deleted' | 'skipped' | 'failed';
+  workflowId: string;
+  reason?: string;
+  teardown?: DeprovisionResult;
+  failure?: FailureSummary;
+}
+
+/**
+ * Tears down the sources of `plan` (each through its own teardown, one operation per source),
+ * `concurrency` at once; throws PruneRefusedError when the guard refused the plan. A source with
+ * an operation running, or provisioned since `since` (the apply's start: another apply of the
+ * set names it), is skipped: two applies of one set at once never undo each other's creates.
+ */
+export async function prune(
+  pc: ProvisioningClient,
+  plan: PrunePlan,
+  opts: StartOptions & {
+    since: Date;
+    deleteDataset?: boolean;
+    concurrency?: number;
+    onEach?: (o: PruneOutcome) => void;
+  },
+): Promise<PruneOutcome[]> {
+  if (plan.refused) throw new PruneRefusedError(plan);
+  const { sandbox } = plan;
+  const queue = [...plan.prune];
+  const outcomes: PruneOutcome[] = [];
+  const one = async ({ name }: { name: string }): Promise<PruneOutcome> => {
+    const workflowId = sourceWorkflowId({ ...pc.place, sandbox, name });
+    const base = { sandbox, name, workflowId };
+    try {
+      const busy = await busyWith(pc, workflowId, opts.since);
+      if (busy) return { ...base, outcome: 'skipped', reason: busy };
+      const input = { sandbox, name, ifExists: true, deleteDataset: opts.deleteDataset === true };
+      const started = await pc.startDeprovision(input, undefined, opts);
+      const teardown = await within(pc, opts, () => started.handle.result());
+      return { ...base, outcome: 'deleted', teardown };
+    } catch (err) {
+      return { ...base, outcome: 'failed', failure: summarizeFailure(err) };
+    }
+  };
+  const workers = Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const o = await one(next);
+      outcomes.push(o);
+      opts.onEach?.(o);
+    }
+  });
+  await Promise.all(workers);
+  return outcomes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** Why the source must not be pruned now, or undefined. */
+async function busyWith(
+  pc: ProvisioningClient,
+  workflowId: string,
+  since: Date,
+): Promise<string | undefined> {
+  const run = await pc.client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .catch((err: unknown) => {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    });
+  if (run?.status.name === 'RUNNING') return `an operation on it is running (run ${run.runId})`;
+  if (run?.type === WorkflowType.provision && run.startTime >= since)
+    return 'provisioned since this apply started: another apply names it';
+  return undefined;
+}
+
+/**
+ * The plan of a source to prune, its resources as the teardown would treat them: each deleted,
+ * but the dataset, kept unless `deleteDataset` (a shared one: deleted only when no other source
+ * writes to it).
+ */
+export function prunePlanOf(
+  plan: PrunePlan,
+  source: PrunePlan['prune'][number],
+  deleteDataset: boolean,
+): SourcePlan {
+  const reason = `not in the input of apply set ${plan.applySet}`;
+  const resources: SourcePlan['resources'] = (source.graph?.resources ?? []).map((r) =>
+    r.kind === 'dataset' && !deleteDataset
+      ? { kind: r.kind, action: 'keep', id: r.id, reason: 'datasets are kept (--delete-dataset)' }
+      : { kind: r.kind, action: 'delete', id: r.id, reason },
+  );
+  if (resources.length === 0)
+    resources.push({
+      kind: 'baseConnection',
+      action: 'delete',
+      id: source.baseConnectionId,
+      reason,
+    });
+  for (const k of source.graph?.kept ?? [])
+    resources.push({ kind: k.kind, action: 'keep', id: k.id, reason: k.reason ?? 'kept' });
+  return {
+    sandbox: plan.sandbox,
+    name: source.name,
+    resources,
+    changes: true,
+    needsReplace: [],
+    replaceSource: false,
+    conflicts: [],
+    schemaMissing: false,
+  };
+}
