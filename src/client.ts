@@ -35,7 +35,7 @@ import type {
 import { attachOrRefuse, CompensationPendingError, describeRequest } from './client/provision';
 import { summarizeFailure, type FailureSummary } from './client/failures';
 import { readFlowHealth } from './client/health';
-import { listSources, type ListedSource } from './client/list';
+import { listSources, type ListedSource, type ListOptions } from './client/list';
 import { lastKnown, startOrAttach, within, type Started } from './client/runs';
 import type { StartOptions, WaitOptions } from './client/runs';
 
@@ -43,6 +43,7 @@ export { CompensationPendingError, RequestConflictError } from './client/provisi
 export { summarizeFailure, type FailureSummary } from './client/failures';
 export type { Started, StartOptions, WaitOptions } from './client/runs';
 export type { ListedSource, SourceState } from './client/list';
+export { reconcileNow, scheduleReconcile, type ReconcileSchedule } from './client/reconcile';
 
 /**
  * A read-only run's (plan, resolve) time unless told: past its read's retries through an AEP
@@ -174,8 +175,8 @@ export class ProvisioningClient {
     return status;
   }
 
-  /** Every source of the org (in `sandbox`): state, last operation, inlet URL (client/list.ts). */
-  list(opts: { sandbox?: string } = {}): Promise<ListedSource[]> {
+  /** Every source of the org (in `sandbox`), or the drifted ones: client/list.ts. */
+  list(opts: ListOptions = {}): Promise<ListedSource[]> {
     return listSources(this, opts);
   }
 

@@ -17,6 +17,7 @@ import { datasetActivities } from './datasets';
 import { flowActivities, smokeActivities, updateActivities } from './flow';
 import { healthActivities } from './health';
 import { readActivities } from './read';
+import { reconcileActivities } from './reconcile';
 import { discoveryActivities, teardownActivities } from './teardown';
 
 export interface ActivityDeps {
@@ -64,6 +65,7 @@ function assemble(deps: ActivityDeps) {
     ...teardownActivities(deps),
     ...discoveryActivities(deps),
     ...healthActivities(deps),
+    ...reconcileActivities(deps),
   };
 }
 

@@ -4,3 +4,4 @@ export { DeprovisionStreamingSource, ResolveStreamingSource } from './teardown';
 export { PlanStreamingSource } from './plan';
 export { StreamingDataset } from './dataset';
 export { ReadFlowHealth } from './health';
+export { ReconcileSources } from './reconcile';
