@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { deprovisionRequestSchema, provisionRequestSchema } from '../request';
+import { reconcileScheduleBodySchema, reconcileScheduleSchema } from './routes/reconcile';
 import { deprovisionResultSchema, provisionResultSchema, sourcePlanSchema } from './result-schemas';
 import {
   healthSchema,
@@ -180,6 +181,20 @@ const PATHS = {
       responses: { '200': ok('One page', ref('SourceList')), ...ERRORS },
     },
   },
+  '/v1/sandboxes/{sandbox}/reconcile-schedule': {
+    parameters: [SOURCE_PARAMS[0]],
+    put: {
+      operationId: 'scheduleReconcile',
+      summary:
+        'Create or update the sandbox`s reconcile schedule: every source planned against its last applied request, drift reported and, with repair, provisioned again',
+      requestBody: { required: true, content: json(ref('ReconcileScheduleBody')) },
+      responses: {
+        '200': ok('The schedule existed and was updated', ref('ReconcileSchedule')),
+        '201': ok('The schedule was created', ref('ReconcileSchedule')),
+        ...ERRORS,
+      },
+    },
+  },
   // Health, readiness and this document: no key.
   '/healthz': publicGet('health', { '200': ok('The process is up', ref('Health')) }),
   '/readyz': publicGet('ready', {
@@ -197,6 +212,8 @@ export function buildOpenApi(): JsonSchema {
   const schemas: Record<string, JsonSchema> = {};
   hoist(schemas, problemSchema);
   hoist(schemas, putBodySchema, 'input');
+  hoist(schemas, reconcileScheduleBodySchema, 'input');
+  hoist(schemas, reconcileScheduleSchema);
   for (const s of [provisionResultSchema, deprovisionResultSchema, operationSchema]) {
     hoist(schemas, s);
   }

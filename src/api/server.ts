@@ -16,6 +16,7 @@ import {
   registerProblemHandlers,
   sendProblem,
 } from './problems';
+import { registerReconcileRoutes } from './routes/reconcile';
 import { registerSourceRoutes } from './routes/source';
 import { registerSourceListRoutes } from './routes/sources';
 
@@ -66,7 +67,12 @@ export async function buildApi({ config, client, logStream }: BuildApiOptions) {
   await registerAccess(app, config);
   registerProblemHandlers(app);
 
-  for (const routes of [registerHealthRoutes, registerSourceRoutes, registerSourceListRoutes]) {
+  for (const routes of [
+    registerHealthRoutes,
+    registerSourceRoutes,
+    registerSourceListRoutes,
+    registerReconcileRoutes,
+  ]) {
     routes(app, client, config);
   }
   registerCodecRoutes(app, config);

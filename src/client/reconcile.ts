@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ScheduleAlreadyRunning, type WorkflowExecutionInfo } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common/lib/time';
+import type { z } from 'zod';
+import type { reconcileScheduleSchema } from '../api/routes/reconcile';
 import type { ProvisioningClient } from '../client';
 import {
   reconcileScheduleId,
@@ -12,21 +14,11 @@ import { stillDrifted, type ReconcileInput, type ReconcileReport } from '../shar
 import type { ReconcileSources } from '../workflows';
 import type { ListedSource } from './list';
 
+/** A sandbox's reconcile schedule, as created or updated. */
+export type ReconcileSchedule = z.output<typeof reconcileScheduleSchema>;
+
 /** What reconcile runs take: a sandbox, whether to repair, how many repairs at once. */
 export type ReconcileOptions = Omit<ReconcileInput, 'imsOrg'>;
-
-/** A sandbox's reconcile schedule, as created or updated. */
-export interface ReconcileSchedule {
-  scheduleId: string;
-  sandbox: string;
-  /** The interval, in milliseconds. */
-  everyMs: number;
-  repair: boolean;
-  /** False when the schedule existed and was updated. */
-  created: boolean;
-  /** Its next runs (ISO 8601). */
-  nextRuns: string[];
-}
 
 /** The last reconcile of a sandbox that found a source drifted, and what it found. */
 export interface SourceDrift {
@@ -48,10 +40,7 @@ export async function scheduleReconcile(
   pc: ProvisioningClient,
   opts: ReconcileOptions & { every: string | number },
 ): Promise<ReconcileSchedule> {
-  const everyMs = msToNumber(opts.every as Parameters<typeof msToNumber>[0]);
-  if (!(everyMs >= MIN_RECONCILE_INTERVAL_MS)) {
-    throw new RangeError(`the interval must be at least ${MIN_RECONCILE_INTERVAL_MS / 1000}s`);
-  }
+  const everyMs = intervalOf(opts.every);
   const place = { imsOrg: pc.place.imsOrg, sandbox: opts.sandbox };
   const scheduleId = reconcileScheduleId(place);
   const options = {
@@ -81,6 +70,20 @@ export async function scheduleReconcile(
     created,
     nextRuns: described.info.nextActionTimes.map((t) => t.toISOString()),
   };
+}
+
+/** The interval in milliseconds; RangeError unless a duration (`15m`, ms) of at least a minute. */
+function intervalOf(every: string | number): number {
+  let ms: number;
+  try {
+    ms = msToNumber(every as Parameters<typeof msToNumber>[0]);
+  } catch {
+    throw new RangeError(`"${every}" is not a duration (e.g. 15m, 1h)`);
+  }
+  if (!(ms >= MIN_RECONCILE_INTERVAL_MS)) {
+    throw new RangeError(`the interval must be at least ${MIN_RECONCILE_INTERVAL_MS / 1000}s`);
+  }
+  return ms;
 }
 
 /** A reconcile of the sandbox now, under an id of its own; its report once done. */
