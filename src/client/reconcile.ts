@@ -122,7 +122,7 @@ function runOptions(pc: ProvisioningClient, opts: ReconcileOptions) {
 
 /**
  * `sources` narrowed to those the last completed reconcile of their sandbox found drifted and did
- * not repair, each with what it found.
+ * not repair, each with what it found; not one operated on since.
  */
 export async function withDrift(
   pc: ProvisioningClient,
@@ -130,7 +130,7 @@ export async function withDrift(
   sandbox?: string,
 ): Promise<ListedSource[]> {
   const last = await lastReconciles(pc, sandbox);
-  const drifts = new Map<string, SourceDrift>();
+  const drifts = new Map<string, SourceDrift & { runs: Array<string | undefined> }>();
   await Promise.all(
     [...last.values()].map(async (info) => {
       const report = await pc.client.workflow
@@ -142,13 +142,18 @@ export async function withDrift(
         ...(info.closeTime ? { closeTime: info.closeTime.toISOString() } : {}),
       };
       for (const d of stillDrifted(report)) {
-        drifts.set(`${report.sandbox}/${d.name}`, { changes: d.changes, reconcile });
+        const runs = [d.runId, d.repair?.runId];
+        drifts.set(`${report.sandbox}/${d.name}`, { changes: d.changes, runs, reconcile });
       }
     }),
   );
+  // A source operated on since (its latest run neither the one planned nor its repair) is left
+  // out: what that reconcile found no longer says anything about it.
   return sources.flatMap((s) => {
-    const drift = drifts.get(`${s.sandbox}/${s.name}`);
-    return drift ? [{ ...s, drift }] : [];
+    const found = drifts.get(`${s.sandbox}/${s.name}`);
+    if (!found?.runs.includes(s.lastOperation.runId)) return [];
+    const { runs: _runs, ...drift } = found;
+    return [{ ...s, drift }];
   });
 }
 

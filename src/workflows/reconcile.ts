@@ -83,6 +83,7 @@ export async function ReconcileSources(input: ReconcileInput): Promise<Reconcile
   report.skipped.push(...listed.skipped);
   status('PLANNING');
 
+  const plans = new Map<string, SourcePlan>();
   await inLanes(listed.sources, READS_AT_ONCE, async (source) => {
     const plan = await planOf(source).catch((err: unknown) => {
       if (!(err instanceof ActivityFailure)) throw err;
@@ -92,6 +93,7 @@ export async function ReconcileSources(input: ReconcileInput): Promise<Reconcile
     report.planned++;
     if (plan && drifts(plan)) {
       report.drifted.push({ name: source.name, runId: source.runId, changes: changesOf(plan) });
+      plans.set(source.name, plan);
     }
     status('PLANNING');
   });
@@ -101,7 +103,11 @@ export async function ReconcileSources(input: ReconcileInput): Promise<Reconcile
     status('REPAIRING');
     const byName = new Map(listed.sources.map((s) => [s.name, s]));
     await inLanes(report.drifted, input.concurrency ?? DEFAULT_REPAIR_CONCURRENCY, async (d) => {
-      d.repair = await repair(byName.get(d.name)!);
+      const refused = refusalOf(plans.get(d.name)!);
+      const { workflowId } = byName.get(d.name)!;
+      d.repair = refused
+        ? { outcome: 'skipped', workflowId, reason: refused }
+        : await repair(byName.get(d.name)!);
       status('REPAIRING');
     });
   }
@@ -118,6 +124,22 @@ async function planOf(source: ManagedSource): Promise<SourcePlan> {
 /** Drift: applying the request again would change something, or would be refused. */
 function drifts(plan: SourcePlan): boolean {
   return plan.changes || plan.needsReplace.length > 0 || plan.schemaMissing;
+}
+
+/**
+ * Why a drifted source is not repaired: a provisioning of it would be refused (SchemaNotFound,
+ * ForeignResourceConflict, ExistingSourceDiffers) or, with `replace: true` in its request, would
+ * replace it whole and give it a new inlet URL, which its senders would not know: both are for a
+ * person to decide.
+ */
+function refusalOf(plan: SourcePlan): string | undefined {
+  if (plan.schemaMissing) return 'its schema is gone: provisioning would fail (SchemaNotFound)';
+  if (plan.conflicts.length > 0) return 'a resource of its name is not this project`s';
+  if (plan.needsReplace.length > 0) {
+    const fields = plan.needsReplace.map((c) => c.field).join(', ');
+    return `${fields} changed in a way only replacing the source (new inlet URL) undoes: apply it by hand`;
+  }
+  return undefined;
 }
 
 /** The plan's lines but the kept resources'. */

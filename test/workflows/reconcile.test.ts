@@ -242,6 +242,31 @@ test('a source with an operation in flight or torn down is left alone', async ()
   }
 }, 120_000);
 
+test('drift only replacing the source undoes is reported, not repaired, even with replace: true', async () => {
+  const name = uniqueName('auth flipped');
+  const result = await client.provision(sourceRequest(name, 'raw', { replace: true }));
+  const base = (await aep.getConnection(SANDBOX, result.baseConnectionId))!;
+  await aep.patchConnection(SANDBOX, base.id, base.etag!, [
+    { op: 'replace', path: '/auth/params/authenticationRequired', value: true },
+  ]);
+
+  const { report } = await reconcileNow(client, { sandbox: SANDBOX, repair: true });
+  const found = report.drifted.find((d) => d.name === name);
+  expect(found?.changes.join('\n')).toMatch(/refused unless replace: true +authentication/);
+  expect(found?.repair).toMatchObject({
+    outcome: 'skipped',
+    reason: expect.stringMatching(/only replacing the source \(new inlet URL\) undoes/),
+  });
+  // Nothing was torn down: the inlet is the one its senders know.
+  expect((await aep.getConnection(SANDBOX, base.id))?.id).toBe(base.id);
+  const listed = JSON.parse((await cli(['--json', 'list', '--drifted'])).stdout) as ListedSource[];
+  expect(listed.map((s) => s.name)).toEqual([name]);
+
+  // Operated on since: what that reconcile found no longer describes it.
+  await client.deprovision({ name, sandbox: SANDBOX });
+  expect(JSON.parse((await cli(['--json', 'list', '--drifted'])).stdout)).toEqual([]);
+}, 120_000);
+
 test('reconcile refuses an interval under a minute and a call without --every or --once', async () => {
   const short = await cli(['reconcile', '--every', '10s']);
   expect([short.code, short.stderr]).toEqual([2, expect.stringMatching(/--every: .*at least 60s/)]);
