@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -11,10 +12,12 @@ import {
   type ListedSource,
 } from '../../src/client';
 import { parseConfig } from '../../src/config';
+import { clientOn } from '../../src/connection';
 import {
   reconcileQuery,
   reconcileScheduleId,
   SearchAttributes,
+  sourceWorkflowId,
   WorkflowType,
 } from '../../src/shared/names';
 import type { ReconcileReport } from '../../src/shared/reconcile';
@@ -37,6 +40,7 @@ import { ARTIFACTS, eventually } from '../operate/helpers';
 
 const root = path.resolve(__dirname, '..', '..');
 const SANDBOX = `rec-${Date.now().toString(36)}`;
+const KEYS = `rec-2026:${randomBytes(32).toString('base64')}`;
 const MAPPINGS = [
   { sourceAttribute: 'id', destinationXdmPath: '_id' },
   { sourceAttribute: 'firstName', destinationXdmPath: 'person.name.firstName' },
@@ -64,6 +68,7 @@ beforeAll(async () => {
     ...emulatorEnv(emulator.url, emulator.credentials),
     AEP_SANDBOX: SANDBOX,
     AEP_REQUEST_TIMEOUT_MS: '5000',
+    PAYLOAD_ENCRYPTION_KEYS: KEYS,
   });
   worker = await startWorkerProcess({
     logFile: path.join(ARTIFACTS, 'reconcile-worker.log'),
@@ -76,9 +81,10 @@ beforeAll(async () => {
       AEP_REQUEST_TIMEOUT_MS: '5000',
       METRICS_PORT: String(metricsPort),
       WORKFLOW_BUNDLE_PATH: bundleFile,
+      PAYLOAD_ENCRYPTION_KEYS: KEYS,
     },
   });
-  client = new ProvisioningClient(env.client, config);
+  client = new ProvisioningClient(clientOn(env.connection, config), config);
   aep = createAepClient({ config });
 }, 180_000);
 
@@ -111,6 +117,7 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
           TEMPORAL_TASK_QUEUE: taskQueue,
           AEP_ORG_ID: emulator.credentials.orgId,
           AEP_SANDBOX: SANDBOX,
+          PAYLOAD_ENCRYPTION_KEYS: KEYS,
         },
       },
     );
@@ -158,14 +165,24 @@ test('a scheduled reconcile reports drift (result, gauge, list --drifted); --rep
     ),
   );
 
+  // What Temporal holds of a request is encrypted: the reconcile reads it through the worker.
+  const described = await env.client.workflowService.describeWorkflowExecution({
+    namespace: client.config.TEMPORAL_NAMESPACE,
+    execution: { workflowId: sourceWorkflowId({ ...client.place, name: flowOff! }) },
+  });
+  const memo = described.workflowExecutionInfo!.memo!.fields!.request!;
+  expect(Buffer.from(memo.metadata!.encoding!).toString()).toBe('binary/encrypted');
+
   // The schedule: created, then the same call updates it (idempotent).
   const scheduled = await scheduleReconcile(client, { sandbox: SANDBOX, every: '1h' });
   expect(scheduled).toMatchObject({ created: true, everyMs: 3_600_000, repair: false });
   const again = await scheduleReconcile(client, { sandbox: SANDBOX, every: '1h' });
   expect(again).toMatchObject({ created: false, scheduleId: scheduled.scheduleId });
   const handle = client.client.schedule.getHandle(reconcileScheduleId(client.place));
-  const described = await handle.describe();
-  expect(described.policies).toMatchObject({ overlap: 'SKIP', catchupWindow: 3_600_000 });
+  expect((await handle.describe()).policies).toMatchObject({
+    overlap: 'SKIP',
+    catchupWindow: 3_600_000,
+  });
 
   try {
     // Nothing drifted yet.
