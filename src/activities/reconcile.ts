@@ -5,8 +5,9 @@
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { InvalidRequestError, parseProvisionRequest, type Place } from '../request';
 import type { ProvisionResult } from '../shared/model';
-import { REQUEST_MEMO, SearchAttributes, WorkflowType } from '../shared/names';
+import { FailureType, REQUEST_MEMO, SearchAttributes, WorkflowType } from '../shared/names';
 import type { ManagedSource, SkippedSource } from '../shared/reconcile';
+import { refuse } from './context';
 import type { KnownResources } from './types';
 
 /** Results read at once (one call each, for the ids the plan reads by id). */
@@ -21,7 +22,13 @@ const KNOWN_FIELDS = [
   'datasetId',
 ] as const satisfies ReadonlyArray<keyof KnownResources & keyof ProvisionResult>;
 
-export function reconcileActivities({ temporal }: { temporal: Client }) {
+export function reconcileActivities({
+  temporal,
+  place: served,
+}: {
+  temporal: Client;
+  place: Place;
+}) {
   return {
     /**
      * The sources of the sandbox, from Temporal visibility: per source workflow id its latest run.
@@ -32,6 +39,11 @@ export function reconcileActivities({ temporal }: { temporal: Client }) {
     async listManagedSources(
       place: Place,
     ): Promise<{ sources: ManagedSource[]; skipped: SkippedSource[] }> {
+      if (place.imsOrg !== served.imsOrg) {
+        // Another org's sources: this worker holds no credentials to read them.
+        const problem = `imsOrg: ${place.imsOrg} is not the org this worker serves (${served.imsOrg})`;
+        refuse(FailureType.InvalidRequest, problem, [{ problems: [problem] }]);
+      }
       const query = [
         `(WorkflowType = '${WorkflowType.provision}' OR WorkflowType = '${WorkflowType.deprovision}')`,
         `${SearchAttributes.imsOrg.name} = '${place.imsOrg}'`,

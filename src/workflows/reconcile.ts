@@ -6,6 +6,7 @@
  */
 import {
   ActivityFailure,
+  ApplicationFailure,
   ChildWorkflowFailure,
   metricMeter,
   setCurrentDetails,
@@ -14,7 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { describeFailure } from '../shared/failures';
+import { describeFailure, rootFailureType } from '../shared/failures';
 import { formatPlan, type SourcePlan } from '../shared/model';
 import {
   DRIFTED_SOURCES_METRIC,
@@ -78,12 +79,20 @@ export async function ReconcileSources(input: ReconcileInput): Promise<Reconcile
   const listed = await step('listManagedSources', `List the sources of ${sandbox}`, {
     imsOrg,
     sandbox,
+  }).catch((err: unknown) => {
+    if (!(err instanceof ActivityFailure)) throw err;
+    // The run fails with the listing's own failure type and message, not "Activity task failed".
+    throw ApplicationFailure.create({
+      type: rootFailureType(err),
+      message: `Could not list the sources of sandbox ${sandbox}: ${describeFailure(err)}`,
+      nonRetryable: true,
+    });
   });
   report.sources = listed.sources.length;
   report.skipped.push(...listed.skipped);
   status('PLANNING');
 
-  const plans = new Map<string, SourcePlan>();
+  const found = new Map<string, { source: ManagedSource; plan: SourcePlan }>();
   await inLanes(listed.sources, READS_AT_ONCE, async (source) => {
     const plan = await planOf(source).catch((err: unknown) => {
       if (!(err instanceof ActivityFailure)) throw err;
@@ -93,7 +102,7 @@ export async function ReconcileSources(input: ReconcileInput): Promise<Reconcile
     report.planned++;
     if (plan && drifts(plan)) {
       report.drifted.push({ name: source.name, runId: source.runId, changes: changesOf(plan) });
-      plans.set(source.name, plan);
+      found.set(source.name, { source, plan });
     }
     status('PLANNING');
   });
@@ -101,13 +110,12 @@ export async function ReconcileSources(input: ReconcileInput): Promise<Reconcile
 
   if (input.repair && report.drifted.length > 0) {
     status('REPAIRING');
-    const byName = new Map(listed.sources.map((s) => [s.name, s]));
     await inLanes(report.drifted, input.concurrency ?? DEFAULT_REPAIR_CONCURRENCY, async (d) => {
-      const refused = refusalOf(plans.get(d.name)!);
-      const { workflowId } = byName.get(d.name)!;
+      const { source, plan } = found.get(d.name)!;
+      const refused = refusalOf(plan);
       d.repair = refused
-        ? { outcome: 'skipped', workflowId, reason: refused }
-        : await repair(byName.get(d.name)!);
+        ? { outcome: 'skipped', workflowId: source.workflowId, reason: refused }
+        : await repair(source);
       status('REPAIRING');
     });
   }

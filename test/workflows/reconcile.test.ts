@@ -8,6 +8,7 @@ import { createAepClient, type AepClient } from '../../src/aep/client';
 import {
   ProvisioningClient,
   reconcileNow,
+  summarizeFailure,
   scheduleReconcile,
   type ListedSource,
 } from '../../src/client';
@@ -284,9 +285,15 @@ test('drift only replacing the source undoes is reported, not repaired, even wit
   expect(JSON.parse((await cli(['--json', 'list', '--drifted'])).stdout)).toEqual([]);
 }, 120_000);
 
-test('reconcile refuses an interval under a minute and a call without --every or --once', async () => {
+test('reconcile refuses an interval under a minute, another org, a call without --every or --once', async () => {
   const short = await cli(['reconcile', '--every', '10s']);
   expect([short.code, short.stderr]).toEqual([2, expect.stringMatching(/--every: .*at least 60s/)]);
+  // Another org's sources: the worker holds none of its credentials.
+  const otherOrg = 'OTHER000000000000000000000@AdobeOrg';
+  const other = new ProvisioningClient(client.client, { ...client.config, AEP_ORG_ID: otherOrg });
+  const refused = await reconcileNow(other, { sandbox: SANDBOX }).catch(summarizeFailure);
+  expect(refused).toMatchObject({ rootType: 'InvalidRequest' });
+  expect((refused as { message: string }).message).toMatch(/not the org this worker serves/);
   const neither = await cli(['reconcile']);
   expect([neither.code, neither.stderr]).toEqual([2, expect.stringMatching(/--every .*--once/)]);
 });
