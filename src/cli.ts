@@ -11,6 +11,7 @@ import { applyAll, DEFAULT_APPLY_CONCURRENCY, summaryTable } from './cli/apply';
 import { EXIT, Exit, reportError } from './cli/exit';
 import * as print from './cli/output';
 import { asSet, planSetPrune, pruneAfterApply, pruneLines, type SetOptions } from './cli/prune';
+import { driftLines, reconcileCommand } from './cli/reconcile';
 import { loadRequests, readRequest, type Valid } from './cli/requests';
 
 /**
@@ -121,12 +122,15 @@ program
   .command('list')
   .description('list every source: its state, last operation and inlet URL')
   .option('--sandbox <sandbox>', 'only this sandbox (default: every sandbox)')
-  .action(async (cmd: { sandbox?: string }) => {
+  .option('--drifted', 'only the sources the last reconcile of their sandbox left drifted')
+  .action(async (cmd: { sandbox?: string; drifted?: boolean }) => {
     await withClient(async (client) => {
-      const sources = await client.list({ sandbox: cmd.sandbox });
-      out(sources, () => print.listLines(sources));
+      const sources = await client.list({ sandbox: cmd.sandbox, drifted: cmd.drifted });
+      out(sources, () => (cmd.drifted ? driftLines(sources) : print.listLines(sources)));
     });
   });
+
+reconcileCommand(program, { withClient, out, warnWithoutWorker, positive });
 
 program
   .command('deprovision')

@@ -35,12 +35,13 @@ import {
 } from './operations';
 import { summarizeFailure, type FailureSummary } from './client/failures';
 import { readFlowHealth } from './client/health';
-import { listSources, type ListedSource } from './client/list';
+import { listSources, type ListedSource, type ListOptions } from './client/list';
 
 export { CompensationPendingError, RequestConflictError } from './operations';
 export { summarizeFailure, type FailureSummary } from './client/failures';
 export type { Started, StartOptions, WaitOptions } from './operations';
 export type { ListedSource, SourceState } from './client/list';
+export { reconcileNow, scheduleReconcile, type ReconcileSchedule } from './client/reconcile';
 
 const noop = () => undefined;
 
@@ -141,8 +142,8 @@ export class ProvisioningClient implements Door {
     return status;
   }
 
-  /** Every source of the org (in `sandbox`): state, last operation, inlet URL (client/list.ts). */
-  list(opts: { sandbox?: string } = {}): Promise<ListedSource[]> {
+  /** Every source of the org (in `sandbox`), or the drifted ones: client/list.ts. */
+  list(opts: ListOptions = {}): Promise<ListedSource[]> {
     return listSources(this, opts);
   }
 

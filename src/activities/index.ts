@@ -18,6 +18,7 @@ import { flowActivities, smokeActivities, updateActivities } from './flow';
 import { healthActivities } from './health';
 import { readActivities } from './read';
 import { setActivities } from './sets';
+import { reconcileActivities } from './reconcile';
 import { discoveryActivities, teardownActivities } from './teardown';
 
 export interface ActivityDeps {
@@ -66,6 +67,7 @@ function assemble(deps: ActivityDeps) {
     ...discoveryActivities(deps),
     ...healthActivities(deps),
     ...setActivities(deps),
+    ...reconcileActivities(deps),
   };
 }
 

@@ -1,6 +1,20 @@
 import { z } from 'zod';
 import { deprovisionRequestSchema, provisionRequestSchema } from '../request';
+import { reconcileScheduleBodySchema, reconcileScheduleSchema } from './routes/reconcile';
 import { deprovisionResultSchema, provisionResultSchema, sourcePlanSchema } from './result-schemas';
+import {
+  ref,
+  json,
+  ok,
+  problem,
+  publicGet,
+  query,
+  ERRORS,
+  WORKFLOW_FAILURE,
+  SOURCE_PARAMS,
+  PREFER,
+  ACCEPTED,
+} from './openapi-parts';
 import {
   healthSchema,
   operationSchema,
@@ -39,63 +53,6 @@ function hoist(components: Record<string, JsonSchema>, schema: z.ZodType, io: Io
   }
 }
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: unknown) => ({ 'application/json': { schema } });
-const ok = (description: string, schema: unknown) => ({ description, content: json(schema) });
-const problem = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: ref('Problem') } },
-});
-const publicGet = (operationId: string, responses: object) => ({
-  get: { operationId, security: [], responses },
-});
-const query = (name: string, schema: object) => ({ name, in: 'query', schema });
-
-const ERRORS = {
-  '401': problem('Missing, malformed or unknown API key (Unauthorized)'),
-  '403': problem('The key is not scoped to this sandbox (Forbidden)'),
-  '422': problem('Invalid request: `errors` lists every bad field (InvalidRequest)'),
-  '429': problem('Rate limit of the key exceeded (RateLimited); see Retry-After'),
-  '503': problem('Temporal is not reachable (TemporalUnavailable)'),
-  '500': problem('Internal error'),
-};
-const WORKFLOW_FAILURE = {
-  '404': problem('No such source (SourceNotFound)'),
-  '409': problem(
-    'A different request for this source is in flight (RequestConflict), or with Prefer: wait the run failed on a conflict (ForeignResourceConflict, ExistingSourceDiffers)',
-  ),
-  '502': problem(
-    'With Prefer: wait, the run failed because AEP refused or failed (ProvisioningFailed, CompensationFailed; rootCause names the step`s type)',
-  ),
-};
-const SOURCE_PARAMS = [
-  {
-    name: 'sandbox',
-    in: 'path',
-    required: true,
-    schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$' },
-  },
-  {
-    name: 'name',
-    in: 'path',
-    required: true,
-    description: 'The source`s name, percent-encoded (letters of any script, digits, spaces…)',
-    schema: { type: 'string', minLength: 1, maxLength: 128 },
-  },
-];
-const PREFER = {
-  name: 'Prefer',
-  in: 'header',
-  required: false,
-  description:
-    'RFC 7240: `wait=<seconds>` answers with the outcome when the run ends in time (capped by API_MAX_WAIT_SECONDS); `respond-async` answers 202 at once',
-  schema: { type: 'string', examples: ['wait=30'] },
-};
-const ACCEPTED = {
-  description: 'Started, or attached to the open run of the same request; poll Location',
-  headers: { Location: { schema: { type: 'string' } } },
-  content: json(ref('Operation')),
-};
 const PUT_BODY = { required: true, content: json(ref('ProvisionRequestBody')) };
 const SET_BODY = { required: true, content: json(ref('ApplySetBody')) };
 const SET_PARAMS = [
@@ -238,6 +195,20 @@ const PATHS = {
       responses: { '200': ok('One page', ref('SourceList')), ...ERRORS },
     },
   },
+  '/v1/sandboxes/{sandbox}/reconcile-schedule': {
+    parameters: [SOURCE_PARAMS[0]],
+    put: {
+      operationId: 'scheduleReconcile',
+      summary:
+        'Create or update the sandbox`s reconcile schedule: every source planned against its last applied request, drift reported and, with repair, provisioned again',
+      requestBody: { required: true, content: json(ref('ReconcileScheduleBody')) },
+      responses: {
+        '200': ok('The schedule existed and was updated', ref('ReconcileSchedule')),
+        '201': ok('The schedule was created', ref('ReconcileSchedule')),
+        ...ERRORS,
+      },
+    },
+  },
   // Health, readiness and this document: no key.
   '/healthz': publicGet('health', { '200': ok('The process is up', ref('Health')) }),
   '/readyz': publicGet('ready', {
@@ -256,6 +227,8 @@ export function buildOpenApi(): JsonSchema {
   hoist(schemas, problemSchema);
   hoist(schemas, putBodySchema, 'input');
   hoist(schemas, setBodySchema, 'input');
+  hoist(schemas, reconcileScheduleBodySchema, 'input');
+  hoist(schemas, reconcileScheduleSchema);
   for (const s of [provisionResultSchema, deprovisionResultSchema, operationSchema]) {
     hoist(schemas, s);
   }

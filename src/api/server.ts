@@ -16,6 +16,7 @@ import {
   registerProblemHandlers,
   sendProblem,
 } from './problems';
+import { registerReconcileRoutes } from './routes/reconcile';
 import { registerSourceRoutes } from './routes/source';
 import { registerSetRoutes } from './routes/sets';
 import { registerSourceListRoutes } from './routes/sources';
@@ -72,6 +73,7 @@ export async function buildApi({ config, client, logStream }: BuildApiOptions) {
     registerSourceRoutes,
     registerSourceListRoutes,
     registerSetRoutes,
+    registerReconcileRoutes,
   ];
   for (const routes of modules) {
     routes(app, client, config);

@@ -2,6 +2,7 @@ import type { WorkflowExecutionInfo } from '@temporalio/client';
 import type { ProvisioningClient } from '../client';
 import type { ProvisionResult } from '../shared/model';
 import { SearchAttributes, WorkflowType } from '../shared/names';
+import { withDrift, type SourceDrift } from './reconcile';
 
 /** What a source's latest operation left it as. */
 export type SourceState =
@@ -30,6 +31,14 @@ export interface ListedSource {
   };
   /** The inlet URL a completed provisioning returned. */
   inletUrl?: string;
+  /** With `drifted`: what the last reconcile of the sandbox found (client/reconcile.ts). */
+  drift?: SourceDrift;
+}
+
+export interface ListOptions {
+  sandbox?: string;
+  /** Only the sources the last reconcile of their sandbox left drifted. */
+  drifted?: boolean;
 }
 
 /**
@@ -39,7 +48,7 @@ export interface ListedSource {
  */
 export async function listSources(
   pc: ProvisioningClient,
-  opts: { sandbox?: string } = {},
+  opts: ListOptions = {},
 ): Promise<ListedSource[]> {
   const clauses = [
     `(WorkflowType = '${WorkflowType.provision}' OR WorkflowType = '${WorkflowType.deprovision}')`,
@@ -67,9 +76,10 @@ export async function listSources(
       }),
     );
   }
-  return sources.sort((a, b) =>
+  sources.sort((a, b) =>
     a.sandbox === b.sandbox ? (a.name < b.name ? -1 : 1) : a.sandbox < b.sandbox ? -1 : 1,
   );
+  return opts.drifted ? withDrift(pc, sources, opts.sandbox) : sources;
 }
 
 function listed(info: WorkflowExecutionInfo): ListedSource {

@@ -10,6 +10,7 @@ import type { KnownResources } from '../activities/types';
 import {
   progressQuery,
   SearchAttributes,
+  sourceSearchAttributes,
   sourceWorkflowId,
   WorkflowType,
   type SourceKey,
@@ -91,10 +92,7 @@ export async function startOrAttach<W extends Workflow, H>(
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       // Status QUEUED until a worker takes the run.
       typedSearchAttributes: [
-        { key: SearchAttributes.imsOrg, value: key.imsOrg },
-        { key: SearchAttributes.sandbox, value: key.sandbox },
-        { key: SearchAttributes.sourceName, value: key.name },
-        { key: SearchAttributes.status, value: 'QUEUED' },
+        ...sourceSearchAttributes(key),
         ...(apiKeyId === undefined ? [] : [{ key: SearchAttributes.apiKeyId, value: apiKeyId }]),
       ],
       ...options,

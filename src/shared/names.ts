@@ -20,6 +20,7 @@ import type {
   ReleasedDataset,
   SourcePlan,
 } from './model';
+import type { ReconcileReport } from './reconcile';
 
 export const DEFAULT_TASK_QUEUE = 'aep-streaming-provisioning';
 
@@ -52,6 +53,22 @@ export function readOnlyWorkflowId(
 ): string {
   return `aep-stream-${what}/${key.imsOrg}/${key.sandbox}/${key.name}/${nonce}`;
 }
+
+/**
+ * A sandbox's reconcile runs (src/workflows/reconcile.ts): `scheduled` is the base the schedule's
+ * runs take (Temporal appends `-<timestamp>`), a run asked for now gets a uuid.
+ */
+export function reconcileWorkflowId(place: Omit<SourceKey, 'name'>, nonce: string): string {
+  return `aep-stream-reconcile/${place.imsOrg}/${place.sandbox}/${nonce}`;
+}
+
+/** The one schedule of a sandbox's reconcile. */
+export function reconcileScheduleId(place: Omit<SourceKey, 'name'>): string {
+  return `aep-stream-reconcile/${place.imsOrg}/${place.sandbox}`;
+}
+
+/** The Prometheus gauge of the sources the last reconcile of a sandbox left drifted. */
+export const DRIFTED_SOURCES_METRIC = 'aep_stream_drifted_sources';
 
 /** One workflow per dataset sources name by name (src/workflows/dataset.ts). */
 export function datasetWorkflowId(key: SourceKey): string {
@@ -95,6 +112,9 @@ export function askedFromQueue(activityTaskQueue: string): string {
 
 const ASKS = '-dataset-asks';
 
+/** What a reconcile run has found so far, and its result once done (src/workflows/reconcile.ts). */
+export const reconcileQuery = defineQuery<ReconcileReport>('reconcile');
+
 /** The memo field holding the validated request a provisioning run was started with. */
 export const REQUEST_MEMO = 'request';
 
@@ -137,6 +157,16 @@ export const SearchAttributes = {
   apiKeyId: defineSearchAttributeKey('AepApiKeyId', 'KEYWORD'),
 } as const;
 
+/** The search attributes of an operation on a source, as started (status QUEUED). */
+export function sourceSearchAttributes(key: SourceKey) {
+  return [
+    { key: SearchAttributes.imsOrg, value: key.imsOrg },
+    { key: SearchAttributes.sandbox, value: key.sandbox },
+    { key: SearchAttributes.sourceName, value: key.name },
+    { key: SearchAttributes.status, value: 'QUEUED' },
+  ];
+}
+
 /** `--search-attribute` arguments for `temporal server start-dev` and `temporal operator`. */
 export const SEARCH_ATTRIBUTE_DEFINITIONS: ReadonlyArray<readonly [string, 'Keyword']> =
   Object.values(SearchAttributes).map((key) => [key.name, 'Keyword'] as const);
@@ -169,6 +199,7 @@ export const WorkflowType = {
   health: 'ReadFlowHealth',
   rateBudget: 'AepRequestBudget',
   applySet: 'FindApplySet',
+  reconcile: 'ReconcileSources',
 } as const;
 
 /** The Nexus service's names: its operations start a provisioning, a teardown, a plan. */

@@ -6,3 +6,4 @@ export { StreamingDataset } from './dataset';
 export { ReadFlowHealth } from './health';
 export { AepRequestBudget } from './rate';
 export { FindApplySet } from './sets';
+export { ReconcileSources } from './reconcile';

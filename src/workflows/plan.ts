@@ -63,7 +63,7 @@ export function datasetName(req: ProvisionRequest): string {
 }
 
 /** What AEP holds for the source: a local activity inside the current workflow task. */
-function readSource(req: ProvisionRequest): Promise<ActualSource> {
+export function readSource(req: ProvisionRequest): Promise<ActualSource> {
   const { sandbox, name, target, known } = req;
   const input = {
     sandbox,

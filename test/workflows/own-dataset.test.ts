@@ -105,7 +105,7 @@ test("another source may not write to a source's own dataset, by name or by id",
   });
 });
 
-test("a failed first provisioning deletes the own dataset it created: no orphan", async () => {
+test('a failed first provisioning deletes the own dataset it created: no orphan', async () => {
   const name = uniqueName('own compensated');
   await run(async () => {
     await stack.emulator.control.addFault({

@@ -1,0 +1,226 @@
+/**
+ * ReconcileSources: drift found on a schedule. Plans every source this project manages in a
+ * sandbox against the request its last successful provisioning applied (the plan workflow's read
+ * and rules, no workflow per source), reports the drifted ones, and with `repair` provisions each
+ * again, a few at a time.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  metricMeter,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { describeFailure, rootFailureType } from '../shared/failures';
+import { formatPlan, type SourcePlan } from '../shared/model';
+import {
+  DRIFTED_SOURCES_METRIC,
+  REQUEST_MEMO,
+  reconcileQuery,
+  sourceSearchAttributes,
+  sourceWorkflowId,
+  WorkflowType,
+} from '../shared/names';
+import { planSource } from '../shared/plan-source';
+import {
+  DEFAULT_REPAIR_CONCURRENCY,
+  stillDrifted,
+  type DriftedSource,
+  type ManagedSource,
+  type ReconcileInput,
+  type ReconcileReport,
+  type ReconcileStatus,
+  type RepairOutcome,
+} from '../shared/reconcile';
+import type { ProvisionStreamingSource } from './provision';
+import { readSource } from './plan';
+import { READ_LOCALLY } from './policies';
+import { step } from './steps';
+
+/** Sources read at once: each read is six AEP requests. */
+const READS_AT_ONCE = 4;
+
+/**
+ * The sources the last reconcile of a sandbox left drifted, per worker process: the value set by
+ * the last run this process completed (tags: ims_org, sandbox; the SDK adds namespace, task queue
+ * and workflow type). Not set on replay.
+ */
+const driftedGauge = metricMeter.createGauge(
+  DRIFTED_SOURCES_METRIC,
+  'int',
+  undefined,
+  'Sources the last reconcile of the sandbox found drifted and did not repair',
+);
+
+export async function ReconcileSources(input: ReconcileInput): Promise<ReconcileReport> {
+  const { imsOrg, sandbox } = input;
+  const report: ReconcileReport = {
+    imsOrg,
+    sandbox,
+    status: 'LISTING',
+    sources: 0,
+    planned: 0,
+    drifted: [],
+    skipped: [],
+    stillDrifted: 0,
+  };
+  setHandler(reconcileQuery, () => report);
+  const status = (s: ReconcileStatus) => {
+    report.status = s;
+    report.stillDrifted = stillDrifted(report).length;
+    setCurrentDetails(detailsOf(report));
+  };
+  status('LISTING');
+
+  const listed = await step('listManagedSources', `List the sources of ${sandbox}`, {
+    imsOrg,
+    sandbox,
+  }).catch((err: unknown) => {
+    if (!(err instanceof ActivityFailure)) throw err;
+    // The run fails with the listing's own failure type and message, not "Activity task failed".
+    throw ApplicationFailure.create({
+      type: rootFailureType(err),
+      message: `Could not list the sources of sandbox ${sandbox}: ${describeFailure(err)}`,
+      nonRetryable: true,
+    });
+  });
+  report.sources = listed.sources.length;
+  report.skipped.push(...listed.skipped);
+  status('PLANNING');
+
+  const found = new Map<string, { source: ManagedSource; plan: SourcePlan }>();
+  await inLanes(listed.sources, READS_AT_ONCE, async (source) => {
+    const plan = await planOf(source).catch((err: unknown) => {
+      if (!(err instanceof ActivityFailure)) throw err;
+      report.skipped.push({ name: source.name, reason: `read failed: ${describeFailure(err)}` });
+      return undefined;
+    });
+    report.planned++;
+    if (plan && drifts(plan)) {
+      report.drifted.push({ name: source.name, runId: source.runId, changes: changesOf(plan) });
+      found.set(source.name, { source, plan });
+    }
+    status('PLANNING');
+  });
+  report.drifted.sort((a, b) => (a.name < b.name ? -1 : 1));
+
+  if (input.repair && report.drifted.length > 0) {
+    status('REPAIRING');
+    await inLanes(report.drifted, input.concurrency ?? DEFAULT_REPAIR_CONCURRENCY, async (d) => {
+      const { source, plan } = found.get(d.name)!;
+      const refused = refusalOf(plan);
+      d.repair = refused
+        ? { outcome: 'skipped', workflowId: source.workflowId, reason: refused }
+        : await repair(source);
+      status('REPAIRING');
+    });
+  }
+  status('DONE');
+  driftedGauge.set(report.stillDrifted, { ims_org: imsOrg, sandbox });
+  return report;
+}
+
+/** The plan of a source's last applied request against what AEP holds (PlanStreamingSource's). */
+async function planOf(source: ManagedSource): Promise<SourcePlan> {
+  return planSource(source.request, await readSource(source.request));
+}
+
+/** Drift: applying the request again would change something, or would be refused. */
+function drifts(plan: SourcePlan): boolean {
+  return plan.changes || plan.needsReplace.length > 0 || plan.schemaMissing;
+}
+
+/**
+ * Why a drifted source is not repaired: a provisioning of it would be refused (SchemaNotFound,
+ * ForeignResourceConflict, ExistingSourceDiffers) or, with `replace: true` in its request, would
+ * replace it whole and give it a new inlet URL, which its senders would not know: both are for a
+ * person to decide.
+ */
+function refusalOf(plan: SourcePlan): string | undefined {
+  if (plan.schemaMissing) return 'its schema is gone: provisioning would fail (SchemaNotFound)';
+  if (plan.conflicts.length > 0) return 'a resource of its name is not this project`s';
+  if (plan.needsReplace.length > 0) {
+    const fields = plan.needsReplace.map((c) => c.field).join(', ');
+    return `${fields} changed in a way only replacing the source (new inlet URL) undoes: apply it by hand`;
+  }
+  return undefined;
+}
+
+/** The plan's lines but the kept resources'. */
+function changesOf(plan: SourcePlan): string[] {
+  return formatPlan(plan).filter((line) => !/^\S+\s+keep\b/.test(line));
+}
+
+/**
+ * A repair is a provisioning of the source's request as the client starts one (same workflow id,
+ * memo, search attributes, `known` ids), as a child: one at a time per source, so a source whose
+ * latest run is no longer the one planned (an operation ran since, or is running) is skipped.
+ * The child is abandoned when the reconcile ends or is cancelled: a provisioning is never cut
+ * short by it.
+ */
+async function repair(source: ManagedSource): Promise<RepairOutcome> {
+  const { workflowId, request } = source;
+  const skipped = (reason: string): RepairOutcome => ({ outcome: 'skipped', workflowId, reason });
+  const latest = await step(
+    'latestRun',
+    `Check no operation ran on "${source.name}" since`,
+    {
+      workflowId,
+    },
+    { local: READ_LOCALLY },
+  );
+  if (latest?.runId !== source.runId) {
+    return skipped(
+      latest?.open
+        ? `an operation is in flight (run ${latest.runId})`
+        : `another operation ran since the plan (run ${latest?.runId ?? 'none'})`,
+    );
+  }
+  const { known: _known, ...desired } = request;
+  try {
+    const child = await startChild<typeof ProvisionStreamingSource>(WorkflowType.provision, {
+      workflowId: sourceWorkflowId(request),
+      args: [request],
+      memo: { [REQUEST_MEMO]: desired },
+      typedSearchAttributes: sourceSearchAttributes(request),
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      parentClosePolicy: 'ABANDON',
+      cancellationType: 'ABANDON',
+      staticSummary: `Provision HTTP API streaming source "${request.name}" in sandbox ${request.sandbox}`,
+      staticDetails: `Repair of drift found by ${workflowInfo().workflowId}`,
+    });
+    const runId = child.firstExecutionRunId;
+    try {
+      await child.result();
+      return { outcome: 'repaired', workflowId, runId };
+    } catch (err) {
+      if (!(err instanceof ChildWorkflowFailure)) throw err;
+      return { outcome: 'failed', workflowId, runId, reason: describeFailure(err) };
+    }
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    return skipped('an operation is in flight');
+  }
+}
+
+/** `fn` over `items`, at most `lanes` at once, in order. */
+async function inLanes<T>(items: T[], lanes: number, fn: (item: T) => Promise<void>) {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(lanes, items.length)) }, lane));
+}
+
+/** The run's current details in the Temporal UI: where it is, and each drifted source. */
+function detailsOf(r: ReconcileReport): string {
+  const head = `**${r.status}** ${r.planned}/${r.sources} planned, ${r.drifted.length} drifted, ${r.stillDrifted} not repaired, ${r.skipped.length} skipped`;
+  const line = (d: DriftedSource) =>
+    `- ${d.name}${d.repair ? ` (repair ${d.repair.outcome})` : ''}: ${d.changes.join('; ')}`;
+  const skipped = (s: { name: string; reason: string }) => `- ${s.name}: skipped, ${s.reason}`;
+  return [head, ...r.drifted.map(line), ...r.skipped.map(skipped)].join('\n');
+}
