@@ -7,6 +7,8 @@ import { createAepClient } from '../src/aep/client';
 import { parseMarker, userDescription } from '../src/activities/ownership';
 import { parseConfig } from '../src/config';
 import type { ProvisionResult } from '../src/shared/model';
+import type { ReconcileReport } from '../src/shared/reconcile';
+import { reconcileScheduleId, SearchAttributes, WorkflowType } from '../src/shared/names';
 import { REPO_ROOT } from '../tools/dev-server';
 import { emptyAudit, KIND, type SourceOutcome } from './audit';
 import type { Ctx, ScenarioResult } from './scenarios';
@@ -29,11 +31,40 @@ export const FLEET_SET = 'fleet';
 const SANDBOX = 'prod';
 
 /**
- * The scheduled reconcile with `--repair`. Until the ReconcileSources workflow is merged, the
- * directory applied again without prune (a provisioning repairs what drifted from its request).
+ * The scheduled reconcile with `--repair`: the sandbox's schedule created by the CLI
+ * (`reconcile --every 15m --repair`), triggered once, its run awaited; its report on stdout.
+ * The schedule is deleted after.
  */
-async function reconcile(ctx: Ctx, dir: string): Promise<CliRun> {
-  return cli(ctx, ['--json', 'apply', dir, '--apply-set', FLEET_SET, ...concurrency(ctx)]);
+async function reconcile(ctx: Ctx): Promise<CliRun> {
+  const args = ['reconcile', '--sandbox', SANDBOX, '--every', '15m', '--repair'];
+  const created = await cli(ctx, [...args, ...concurrency(ctx)]);
+  if (created.code !== 0) return created;
+  const { client } = ctx.stack.client;
+  const schedule = client.schedule.getHandle(
+    reconcileScheduleId({ imsOrg: ctx.stack.client.place.imsOrg, sandbox: SANDBOX }),
+  );
+  const since = new Date();
+  await schedule.trigger();
+  const query = `WorkflowType = '${WorkflowType.reconcile}' AND ${SearchAttributes.sandbox.name} = '${SANDBOX}'`;
+  try {
+    for (let i = 0; i < 1200; i++) {
+      for await (const run of client.workflow.list({ query })) {
+        if (run.startTime < since || !run.workflowId.includes('/scheduled-')) continue;
+        const report = (await client.workflow
+          .getHandle(run.workflowId, run.runId)
+          .result()) as ReconcileReport;
+        return {
+          code: report.stillDrifted === 0 ? 0 : 4,
+          stdout: JSON.stringify(report),
+          stderr: '',
+        };
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return { code: 1, stdout: '', stderr: 'the scheduled reconcile never started' };
+  } finally {
+    await schedule.delete();
+  }
 }
 
 const concurrency = (ctx: Ctx) => ['--concurrency', String(Math.min(ctx.opts.concurrency, 20))];
@@ -60,7 +91,7 @@ export async function runFleet(ctx: Ctx, prefix: string): Promise<ScenarioResult
     removedFromDirectory: removed.length,
     changedInDirectory: changed.length,
     driftInjected: { flowsDisabled: disabled.length, mappingsEdited: mapped.length },
-    reconcileStep: 'apply <dir> (no prune): ReconcileSources --repair not merged yet',
+    reconcileStep: 'the sandbox reconcile schedule (--repair), triggered once',
   };
   const problems: string[] = [];
   const step = async (label: string, args: () => Promise<CliRun>) => {
@@ -100,8 +131,15 @@ export async function runFleet(ctx: Ctx, prefix: string): Promise<ScenarioResult
         `apply --prune tore down ${String(figures.pruned)} of ${removed.length} removed`,
       );
     await injectDrift(ctx, disabled, mapped);
-    const last = await step('reconcile', () => reconcile(ctx, dir));
-    const outcomes = outcomesOf(parsed<ApplyRow[]>(last.stdout) ?? [], desired);
+    const report = parsed<ReconcileReport>((await step('reconcile', () => reconcile(ctx))).stdout);
+    figures.reconcile = {
+      drifted: report?.drifted.length,
+      repaired: report?.drifted.filter((d) => d.repair?.outcome === 'repaired').length,
+      stillDrifted: report?.stillDrifted,
+    };
+    // Every source's outcome: the prune apply's, the last operation each had from this run.
+    const rows = parsed<{ applied?: ApplyRow[] }>(second.stdout)?.applied ?? [];
+    const outcomes = outcomesOf(rows, desired);
     return {
       outcomes,
       figures,
@@ -161,7 +199,7 @@ type ApplyRow = {
   failure?: { type: string; rootType: string; message: string };
 } & Partial<ProvisionResult>;
 
-/** The reconcile step's rows as the audit's outcomes (sources it did not report: unfinished). */
+/** The prune apply's rows as the audit's outcomes (sources it did not report: unfinished). */
 function outcomesOf(rows: ApplyRow[], desired: Map<string, SourceSpec>): SourceOutcome[] {
   const byName = new Map(rows.map((r) => [r.name, r]));
   return [...desired.values()].map((s) => {

@@ -12,7 +12,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Command } from 'commander';
 import { ProvisioningClient } from '../src/client';
-import { datasetWorkflowId } from '../src/shared/names';
+import { datasetWorkflowId, rateBudgetWorkflowId } from '../src/shared/names';
 import { parseConfigWith } from '../src/config';
 import { startEmulator } from '../emulator';
 import { REPO_ROOT, startDevServer } from '../tools/dev-server';
@@ -37,6 +37,7 @@ export const SCENARIOS = [
   'provision-replaced',
   'dataset-shared',
   'dataset-call-failed',
+  'rate-budget',
   'deprovision',
   'deprovision-delete-dataset',
   'provision-own-dataset',
@@ -74,8 +75,8 @@ async function record(release: string): Promise<void> {
   const client = new ProvisioningClient(new Client({ connection }), config);
   const histories = new Map<string, string>();
   const keep = async (name: (typeof SCENARIOS)[number], handle: WorkflowHandle) => {
-    // A dataset's workflow stays open between calls: its history so far is what replays.
-    if (!name.startsWith('dataset')) await handle.result().catch(() => undefined);
+    // A dataset's workflow and the request budget's stay open: their history so far replays.
+    if (!/^(dataset|rate)-/.test(name)) await handle.result().catch(() => undefined);
     histories.set(name, historyToJSON(await handle.fetchHistory()));
   };
   const base = {
@@ -253,6 +254,13 @@ async function record(release: string): Promise<void> {
       const ownFailed = await client.startProvision({ ...own, name: 'Replay own compensated' });
       await keep('provision-own-dataset-compensated', ownFailed.handle);
       await emulator.control.clearFaults();
+      // The org's request budget, leased by this process's workers since they started.
+      await keep(
+        'rate-budget',
+        client.client.workflow.getHandle(
+          rateBudgetWorkflowId(emulator.credentials.orgId, 'record-histories'),
+        ),
+      );
       await keep(
         'dataset-shared',
         client.client.workflow.getHandle(
