@@ -467,7 +467,8 @@ describe('payload encryption on PostgreSQL (docs/encryption.md)', () => {
     }
     // Every payload of the history (input, memo, results, activity inputs and results, summaries)
     // says it is encrypted, and with which key, except the SDK core's own bookkeeping in markers:
-    // a local activity's type, attempt and times (never its input or result).
+    // a local activity's type, attempt and times (never its input or result), and a patch
+    // marker's patch id (docs/versioning.md).
     const plainPayloads = stored.payloads.filter(
       (p) => text(p.metadata?.encoding) !== 'binary/encrypted',
     );
@@ -480,7 +481,10 @@ describe('payload encryption on PostgreSQL (docs/encryption.md)', () => {
           ),
         ),
       ].sort(),
-    ).toEqual(['history.events[*].markerRecordedEventAttributes.details.data.payloads[0]']);
+    ).toEqual([
+      'history.events[*].markerRecordedEventAttributes.details.data.payloads[0]',
+      'history.events[*].markerRecordedEventAttributes.details.patch-data.payloads[0]',
+    ]);
     const sealedPayloads = stored.payloads.filter((p) => !plainPayloads.includes(p));
     expect(sealedPayloads.length).toBeGreaterThan(20);
     expect([

@@ -184,7 +184,9 @@ describe('a dataset shared by two sources', () => {
     await run(async () => {
       const creator = await stack.client.startProvision(request(a));
       let datasetId: string | undefined;
-      for (let i = 0; i < 100 && !datasetId; i++) {
+      // Up to 30 s: a loaded machine (a full CI run) may take a while to A's dataset; A's target
+      // connection then takes 12 s more, so B still finds A provisioning.
+      for (let i = 0; i < 300 && !datasetId; i++) {
         const resources = await stack.emulator.control.resources({ sandbox: 'prod' });
         datasetId = resources.find((r) => r.kind === 'dataset' && r.name === `${a} dataset`)?.id;
         if (!datasetId) await new Promise((r) => setTimeout(r, 100));
