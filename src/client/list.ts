@@ -1,4 +1,5 @@
 import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import type { ProvisioningClient } from '../client';
 import type { ProvisionResult } from '../shared/model';
 import { SearchAttributes, WorkflowType } from '../shared/names';
@@ -58,7 +59,7 @@ export async function listSources(
     clauses.push(`${SearchAttributes.sandbox.name} = '${opts.sandbox}'`);
   }
   const latest = new Map<string, WorkflowExecutionInfo>();
-  for await (const info of pc.client.workflow.list({ query: clauses.join(' AND ') })) {
+  for await (const info of runsOf(pc, clauses.join(' AND '))) {
     const seen = latest.get(info.workflowId);
     if (!seen || seen.startTime < info.startTime) latest.set(info.workflowId, info);
   }
@@ -80,6 +81,27 @@ export async function listSources(
     a.sandbox === b.sandbox ? (a.name < b.name ? -1 : 1) : a.sandbox < b.sandbox ? -1 : 1,
   );
   return opts.drifted ? withDrift(pc, sources, opts.sandbox) : sources;
+}
+
+/**
+ * The runs visibility finds for `query`, without their memo: `list` reads none, and a memo this
+ * client cannot decode (encrypted under a key it lacks) must not stop the listing of every source.
+ */
+async function* runsOf(pc: ProvisioningClient, query: string) {
+  const { namespace, loadedDataConverter } = pc.client.options;
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await pc.client.workflowService.listWorkflowExecutions({
+      namespace,
+      query,
+      ...(nextPageToken ? { nextPageToken } : {}),
+    });
+    for (const raw of page.executions) {
+      raw.memo = null;
+      yield await executionInfoFromRaw(raw, loadedDataConverter, raw, namespace);
+    }
+    nextPageToken = page.nextPageToken;
+  } while (nextPageToken !== undefined && nextPageToken.length > 0);
 }
 
 function listed(info: WorkflowExecutionInfo): ListedSource {

@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createAuthenticator } from '../../src/api/auth';
 import { cleanMessage } from '../../src/cli/output';
-import { parseApiKeys, parseCodecKeys } from '../../src/config';
+import { ProvisioningClient } from '../../src/client';
+import { parseApiKeys, parseClientConfig, parseCodecKeys } from '../../src/config';
+import { clientOn } from '../../src/connection';
 import { freshTaskQueue } from '../harness/temporal';
 import { SCHEMA_ID, startStack, type Stack } from '../harness/stack';
 import { sourceIdOf } from '../harness/ids';
@@ -177,6 +180,34 @@ test('list: every source with its state, last operation and inlet URL (--sandbox
     new RegExp(`^dev +${kept} +provisioned +provision SUCCEEDED \\S+ +${inletUrl}$`, 'm'),
   );
   expect(all.stdout).toMatch(new RegExp(`^prod +${other} +provisioned `, 'm'));
+});
+
+test('list: a run whose memo this CLI cannot decode (another key) does not stop it', async () => {
+  // A provisioning started by a client holding a key the CLI lacks: its memo (the request) is
+  // encrypted. No worker polls its queue, so it stays open.
+  const name = `sealed ${Date.now().toString(36)}`;
+  const config = parseClientConfig({
+    TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
+    TEMPORAL_TASK_QUEUE: freshTaskQueue('sealed'),
+    AEP_ORG_ID: stack.config.AEP_ORG_ID,
+    PAYLOAD_ENCRYPTION_KEYS: `other:${randomBytes(32).toString('base64')}`,
+  });
+  const sealed = new ProvisioningClient(clientOn(stack.env.connection, config), config);
+  const started = await sealed.startProvision({
+    name,
+    sandbox: 'dev',
+    dataType: 'raw',
+    target: { schemaId: SCHEMA_ID, dataset: {} },
+  });
+  try {
+    const run = await cli(['--json', 'list', '--sandbox', 'dev']);
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    expect(JSON.parse(run.stdout)).toContainEqual(
+      expect.objectContaining({ name, state: 'provisioning' }),
+    );
+  } finally {
+    await started.handle.terminate('test over');
+  }
 });
 
 test('status of an unknown source: "no such source", exit 5', async () => {
