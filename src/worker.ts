@@ -12,7 +12,7 @@ import type { Client } from '@temporalio/client';
 import { createActivities } from './activities';
 import { createAepClient } from './aep/client';
 import { dataConverterOf } from './codec';
-import { parseConfig, type Config } from './config';
+import { orgConfig, parseConfig, servedOrgs, type Config } from './config';
 import { clientOn, connectionOptions } from './connection';
 import { nexusServiceHandler } from './nexus/service';
 import { RequestPacer } from './aep/pacer';
@@ -53,13 +53,38 @@ export async function buildWorker(opts: {
   tuning?: Partial<WorkerOptions>;
 }): Promise<Workers> {
   const { config, connection } = opts;
-  const taskQueue = opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
   const codePath = config.WORKFLOW_BUNDLE_PATH;
   const workflowBundle = opts.workflowBundle ?? (codePath ? { codePath } : undefined);
+  // One set of workers per org served, each on the org's task queue with the org's credentials:
+  // an org whose Platform calls are throttled holds only its own slots and pollers.
+  const orgs = servedOrgs(config, opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE);
+  const sets = [];
+  for (const org of orgs) {
+    sets.push(
+      await buildOrgWorkers(orgConfig(config, org), connection, workflowBundle, opts.tuning),
+    );
+  }
+  const workers = new Workers(...(sets.flatMap((s) => s.workers) as [Worker, ...Worker[]]));
+  for (const { lease } of sets) workers.leasing({ connection, ...lease });
+  return workers;
+}
+
+/**
+ * The workers of one org (`config` as that org alone would have it: its credentials, default
+ * sandbox and task queue): the main one and the two activity-only ones beside it.
+ */
+async function buildOrgWorkers(
+  config: Config,
+  connection: NativeConnection,
+  workflowBundle: WorkerOptions['workflowBundle'],
+  tuning: Partial<WorkerOptions> | undefined,
+) {
+  const taskQueue = config.TEMPORAL_TASK_QUEUE;
   // Payloads are encrypted by the worker, outside the workflow sandbox: the bundle is the same
   // with or without PAYLOAD_ENCRYPTION_KEYS.
   const dataConverter = dataConverterOf(config);
-  // Every Platform request of the process waits its turn in one pacer, run by the lease (rate.ts).
+  // Every Platform request of the org in the process waits its turn in one pacer, run by the
+  // org's lease (rate.ts).
   const pacer = new RequestPacer();
   const common = {
     connection,
@@ -87,7 +112,7 @@ export async function buildWorker(opts: {
     shutdownGraceTime: SHUTDOWN_GRACE_MS,
     shutdownForceTime: SHUTDOWN_FORCE_MS,
     ...workerTuning(config),
-    ...opts.tuning,
+    ...tuning,
   };
   const main = await Worker.create({
     ...common,
@@ -102,7 +127,7 @@ export async function buildWorker(opts: {
   });
   const calls = await Worker.create({ ...common, taskQueue: datasetCallsQueue(taskQueue) });
   const asks = await Worker.create({ ...common, taskQueue: datasetAsksQueue(taskQueue) });
-  return new Workers(main, calls, asks).leasing({ connection, config, pacer, taskQueue });
+  return { workers: [main, calls, asks], lease: { config, pacer, taskQueue } };
 }
 
 /**
@@ -112,15 +137,15 @@ export async function buildWorker(opts: {
  */
 export class Workers {
   private readonly all: [Worker, ...Worker[]];
-  private rate?: RateLeaser;
+  private readonly rates: RateLeaser[] = [];
 
   constructor(main: Worker, ...others: Worker[]) {
     this.all = [main, ...others];
   }
 
-  /** Renews a lease on the org's request budget (rate.ts) for as long as the workers run. */
+  /** Renews a lease on an org's request budget (rate.ts) for as long as the workers run. */
   leasing(opts: Omit<RateLeaseOptions, 'identity'>): this {
-    this.rate = new RateLeaser({ ...opts, identity: this.options.identity });
+    this.rates.push(new RateLeaser({ ...opts, identity: this.options.identity }));
     return this;
   }
 
@@ -130,7 +155,7 @@ export class Workers {
 
   /** Until all stop (SIGINT/SIGTERM, or `shutdown`); one failing stops the others. */
   async run(): Promise<void> {
-    this.rate?.start();
+    for (const r of this.rates) r.start();
     const runs = this.all.map((w) => w.run());
     try {
       await Promise.all(runs);
@@ -139,20 +164,20 @@ export class Workers {
       await Promise.allSettled(runs);
       throw err;
     } finally {
-      await this.rate?.stop();
+      await Promise.all(this.rates.map((r) => r.stop()));
     }
   }
 
   /** Runs all until `fn` settles, then stops them. */
   runUntil<R>(fn: Promise<R> | (() => Promise<R>)): Promise<R> {
     const [first, ...rest] = this.all;
-    this.rate?.start();
+    for (const r of this.rates) r.start();
     const inner = (w: Worker, run: () => Promise<R>) => () => w.runUntil(run);
     const all = rest.reduce<() => Promise<R>>(
       (run, w) => inner(w, run),
       () => first.runUntil(fn),
     );
-    return all().finally(() => this.rate?.stop());
+    return all().finally(() => Promise.all(this.rates.map((r) => r.stop())));
   }
 
   shutdown(): void {
@@ -270,7 +295,7 @@ async function main(): Promise<void> {
   // Worker.run() stops polling on SIGINT/SIGTERM, lets running tasks finish, then resolves.
   logInfo({
     message: 'worker started',
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    taskQueues: servedOrgs(config).map((o) => `${o.imsOrg}: ${o.taskQueue}`),
     namespace: config.TEMPORAL_NAMESPACE,
     temporal: config.TEMPORAL_ADDRESS,
     temporalSecurity: config.temporal?.describe(),
