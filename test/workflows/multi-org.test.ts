@@ -1,0 +1,123 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startEmulator, type RunningEmulator } from '../../emulator';
+import { ProvisioningClient } from '../../src/client';
+import { parseClientConfig, parseConfig, type Config } from '../../src/config';
+import { InvalidRequestError } from '../../src/request';
+import { orgTaskQueue, sourceWorkflowId } from '../../src/shared/names';
+import { buildWorker } from '../../src/worker';
+import { emulatorEnv } from '../../tools/emulator-env';
+import { sourceRequest, uniqueName } from '../harness/sources';
+import { workflowBundle } from '../harness/stack';
+import { connectTestEnv, freshTaskQueue } from '../harness/temporal';
+
+/**
+ * Two IMS orgs served by one worker process (AEP_ORGS_FILE): a source of the same sandbox and
+ * name in each is its own (workflow id, AEP resources marked with its org), and each org's runs
+ * and activities stay on that org's task queue.
+ */
+
+const OTHER = {
+  orgId: 'OTHERORG0000000000000000@AdobeOrg',
+  clientId: 'other-client-id',
+  clientSecret: 'other-client-secret',
+};
+const UNKNOWN = 'UNKNOWN00000000000000000@AdobeOrg';
+
+let env: TestWorkflowEnvironment;
+let emulator: RunningEmulator;
+let config: Config;
+let client: ProvisioningClient;
+const taskQueue = freshTaskQueue('multiorg');
+
+beforeAll(async () => {
+  env = await connectTestEnv();
+  emulator = await startEmulator({ port: 0, otherOrgs: [OTHER] });
+  const dir = mkdtempSync(path.join(tmpdir(), 'aep-orgs-'));
+  writeFileSync(path.join(dir, 'other-secret'), `${OTHER.clientSecret}\n`);
+  const orgsFile = path.join(dir, 'orgs.json');
+  writeFileSync(
+    orgsFile,
+    JSON.stringify([
+      {
+        org: OTHER.orgId,
+        clientId: OTHER.clientId,
+        clientSecretFile: path.join(dir, 'other-secret'),
+      },
+    ]),
+  );
+  const vars = {
+    TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    ...emulatorEnv(emulator.url, emulator.credentials),
+    AEP_ORGS_FILE: orgsFile,
+    AEP_REQUEST_TIMEOUT_MS: '5000',
+    AEP_MAX_REQUESTS_PER_SECOND: '10000',
+  };
+  config = parseConfig(vars);
+  client = new ProvisioningClient(env.client, parseClientConfig(vars));
+});
+afterAll(async () => {
+  await emulator?.close();
+  await env?.teardown();
+});
+
+test('one worker process provisions the same source in two orgs, each on its own queue', async () => {
+  const home = emulator.credentials.orgId;
+  const name = uniqueName('two orgs');
+  const worker = await buildWorker({
+    config,
+    connection: env.nativeConnection,
+    workflowBundle: await workflowBundle(),
+  });
+  const [a, b] = await worker.runUntil(() =>
+    Promise.all([
+      client.provision(sourceRequest(name, 'raw')),
+      client.provision(sourceRequest(name, 'raw', { imsOrg: OTHER.orgId })),
+    ]),
+  );
+  expect(a.flowId).not.toEqual(b.flowId);
+
+  // Each org's AEP resources, marked with that org.
+  const bases = (await emulator.control.resources({ kind: 'connection', sandbox: 'prod' }))
+    .filter((r) => r.name === name)
+    .map((r) => ({ org: r.body.imsOrgId, marker: /org=(\S+)/.exec(r.description ?? '')?.[1] }));
+  expect(bases).toEqual(
+    expect.arrayContaining([
+      { org: home, marker: home },
+      { org: OTHER.orgId, marker: OTHER.orgId },
+    ]),
+  );
+  expect(bases).toHaveLength(2);
+
+  // Distinct workflow ids; every task of a run on its org's queue (or the asks' queue beside it).
+  const queues = { [home]: taskQueue, [OTHER.orgId]: orgTaskQueue(taskQueue, OTHER.orgId) };
+  expect(queues[OTHER.orgId]).toBe(`${taskQueue}--otherorg0000000000000000`);
+  for (const imsOrg of [home, OTHER.orgId]) {
+    const workflowId = sourceWorkflowId({ imsOrg, sandbox: 'prod', name });
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    const used = new Set<string>();
+    for (const e of history.events ?? []) {
+      const q =
+        e.workflowExecutionStartedEventAttributes?.taskQueue?.name ??
+        e.activityTaskScheduledEventAttributes?.taskQueue?.name;
+      if (q) used.add(q);
+    }
+    expect([...used].sort()).toEqual([queues[imsOrg], `${queues[imsOrg]}-dataset-asks`]);
+  }
+});
+
+test('an org the deployment does not serve is refused before anything starts', async () => {
+  const name = uniqueName('unknown org');
+  await expect(client.provision(sourceRequest(name, 'raw', { imsOrg: UNKNOWN }))).rejects.toThrow(
+    InvalidRequestError,
+  );
+  await expect(client.deprovision({ name, imsOrg: UNKNOWN })).rejects.toThrow(
+    /not an org of this deployment/,
+  );
+  expect(() => client.forOrg(UNKNOWN)).toThrow(InvalidRequestError);
+  const id = sourceWorkflowId({ imsOrg: UNKNOWN, sandbox: 'prod', name });
+  await expect(env.client.workflow.getHandle(id).describe()).rejects.toThrow();
+});
