@@ -1,10 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startEmulator, type RunningEmulator } from '../../emulator';
 import { ProvisioningClient } from '../../src/client';
-import { parseClientConfig, parseConfig, type Config } from '../../src/config';
+import { buildApi } from '../../src/api/server';
+import { parseApiConfig, parseClientConfig, parseConfig, type Config } from '../../src/config';
 import { InvalidRequestError } from '../../src/request';
 import { orgTaskQueue, sourceWorkflowId } from '../../src/shared/names';
 import { buildWorker } from '../../src/worker';
@@ -30,6 +32,7 @@ let env: TestWorkflowEnvironment;
 let emulator: RunningEmulator;
 let config: Config;
 let client: ProvisioningClient;
+let vars: Record<string, string | undefined>;
 const taskQueue = freshTaskQueue('multiorg');
 
 beforeAll(async () => {
@@ -48,7 +51,7 @@ beforeAll(async () => {
       },
     ]),
   );
-  const vars = {
+  vars = {
     TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
     TEMPORAL_TASK_QUEUE: taskQueue,
     ...emulatorEnv(emulator.url, emulator.credentials),
@@ -120,4 +123,48 @@ test('an org the deployment does not serve is refused before anything starts', a
   expect(() => client.forOrg(UNKNOWN)).toThrow(InvalidRequestError);
   const id = sourceWorkflowId({ imsOrg: UNKNOWN, sandbox: 'prod', name });
   await expect(env.client.workflow.getHandle(id).describe()).rejects.toThrow();
+});
+
+test('the HTTP API takes the org from x-aep-org and refuses one it does not serve', async () => {
+  const name = uniqueName('api org');
+  const apiConfig = parseApiConfig({ ...vars, API_ALLOW_ANONYMOUS: 'true' });
+  const app = await buildApi({ config: apiConfig, client, logStream: new PassThrough() });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as { port: number };
+  const call = async (method: string, headers: Record<string, string> = {}, payload?: unknown) => {
+    const res = await fetch(`http://127.0.0.1:${port}${url}`, {
+      method,
+      headers: { ...headers, ...(payload ? { 'content-type': 'application/json' } : {}) },
+      ...(payload ? { body: JSON.stringify(payload) } : {}),
+    });
+    return { statusCode: res.status, text: await res.text() };
+  };
+  const url = `/v1/sandboxes/prod/sources/${encodeURIComponent(name)}`;
+  const body = sourceRequest(name, 'raw');
+  delete (body as { name?: string }).name;
+  try {
+    const unknown = await call('PUT', { 'x-aep-org': UNKNOWN, prefer: 'wait=0' }, body);
+    expect(unknown.statusCode).toBe(422);
+    expect(JSON.parse(unknown.text)).toMatchObject({
+      type: 'urn:aep-stream:problem:InvalidRequest',
+    });
+    expect(unknown.text).toContain('not an org of this deployment');
+
+    const worker = await buildWorker({
+      config,
+      connection: env.nativeConnection,
+      workflowBundle: await workflowBundle(),
+    });
+    const [put, got] = await worker.runUntil(async () => {
+      const put = await call('PUT', { 'x-aep-org': OTHER.orgId, prefer: 'wait=60' }, body);
+      return [put, await call('GET', { 'x-aep-org': OTHER.orgId })];
+    });
+    expect(put.statusCode).toBeLessThan(300);
+    const otherId = sourceWorkflowId({ imsOrg: OTHER.orgId, sandbox: 'prod', name });
+    expect(JSON.parse(got.text)).toMatchObject({ workflowId: otherId, execution: 'COMPLETED' });
+    // Without the header: AEP_ORG_ID's org, where this source does not exist.
+    expect((await call('GET')).statusCode).toBe(404);
+  } finally {
+    await app.close();
+  }
 });

@@ -63,16 +63,22 @@ export const registerSourceRoutes: RouteModule = (app, client, config) => {
     const problems = (['name', 'sandbox'] as const)
       .filter((k) => given[k] !== undefined && given[k] !== path[k])
       .map((k) => `${k}: the body names ${JSON.stringify(given[k])}, the path ${path[k]}`);
+    const pc = orgClient(request, client);
+    if (given.imsOrg !== undefined && given.imsOrg !== pc.place.imsOrg && hasOrgHeader(request)) {
+      problems.push(
+        `imsOrg: the body names ${JSON.stringify(given.imsOrg)}, x-aep-org ${pc.place.imsOrg}`,
+      );
+    }
     const input = { ...given, ...path };
     try {
-      client.validate(input);
+      pc.validate(input);
     } catch (err) {
       if (!(err instanceof InvalidRequestError)) throw err;
       problems.push(...err.problems);
     }
     if (problems.length > 0) throw invalid(problems);
     await underCap(request);
-    const started = await client.startProvision(input, bounded(reply));
+    const started = await pc.startProvision(input, bounded(reply));
     return answer(request, reply, 'provision', path, started);
   });
 
@@ -81,7 +87,7 @@ export const registerSourceRoutes: RouteModule = (app, client, config) => {
     const deleteDataset = deleteDatasetParam(request.query);
     await underCap(request);
     try {
-      const started = await client.startDeprovision(
+      const started = await orgClient(request, client).startDeprovision(
         { ...path, deleteDataset },
         undefined,
         bounded(reply),
@@ -103,7 +109,8 @@ export const registerSourceRoutes: RouteModule = (app, client, config) => {
   app.get(SOURCE, async (request, reply) => {
     const path = sourceParams(request, true);
     try {
-      return statusDoc(path, await client.status(path.name, path.sandbox, bounded(reply)));
+      const pc = orgClient(request, client);
+      return statusDoc(path, await pc.status(path.name, path.sandbox, bounded(reply)));
     } catch (err) {
       throw err instanceof WorkflowNotFoundError ? noSuchSource(path.sandbox, path.name) : err;
     }
@@ -114,7 +121,8 @@ export const registerSourceRoutes: RouteModule = (app, client, config) => {
   app.post(`${SOURCE}/plan`, { config: { budget: 'plans' } }, async (request, reply) => {
     const input = { ...(request.body ?? {}), ...sourceParams(request, true) };
     try {
-      return await client.plan(input, { timeoutMs: Math.max(1000, left(reply)) });
+      const pc = orgClient(request, client);
+      return await pc.plan(input, { timeoutMs: Math.max(1000, left(reply)) });
     } catch (err) {
       if (!(err instanceof WorkflowFailedError && err.cause instanceof TimeoutFailure)) throw err;
       throw new ApiProblem(
@@ -128,6 +136,20 @@ export const registerSourceRoutes: RouteModule = (app, client, config) => {
     }
   });
 };
+
+const ORG_HEADER = 'x-aep-org';
+const hasOrgHeader = (request: FastifyRequest) => request.headers[ORG_HEADER] !== undefined;
+
+/**
+ * The client of the org a request names in `x-aep-org` (docs/api.md), AEP_ORG_ID's without it.
+ * An org the deployment does not serve (AEP_ORGS_FILE) is refused: 422 InvalidRequest.
+ */
+export function orgClient(request: FastifyRequest, client: ProvisioningClient): ProvisioningClient {
+  const org = request.headers[ORG_HEADER];
+  if (org === undefined) return client;
+  if (typeof org !== 'string') throw invalid([`${ORG_HEADER}: give one org`]);
+  return client.forOrg(org);
+}
 
 /** A request's waits, which end with it; a run it starts records its key (AepApiKeyId). */
 function requestBounds(config: ApiConfig) {
