@@ -1,8 +1,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { parseClientConfig, servedOrgs, type ClientConfig } from './config';
+import { parseClientConfig, servedOrg, type ClientConfig } from './config';
 import { connectClient } from './connection';
 import {
-  InvalidRequestError,
   parseDeprovisionRequest,
   parseProvisionRequest,
   type DeprovisionRequestInput,
@@ -67,17 +66,7 @@ export class ProvisioningClient implements Door {
    */
   forOrg(imsOrg?: string): ProvisioningClient {
     const home = this.home ?? this;
-    const org = servedOrgs(home.config).find(
-      (o) => o.imsOrg === (imsOrg ?? home.config.AEP_ORG_ID),
-    );
-    if (!org) {
-      const known = servedOrgs(home.config)
-        .map((o) => o.imsOrg)
-        .join(', ');
-      throw new InvalidRequestError([
-        `imsOrg: ${imsOrg} is not an org of this deployment (${known})`,
-      ]);
-    }
+    const org = servedOrg(home.config, imsOrg);
     if (org.imsOrg === this.config.AEP_ORG_ID) return this;
     if (!org.entry) return home;
     const config = {

@@ -10,7 +10,7 @@ import {
 } from './config/temporal';
 import { aepFields, telemetryFields, workerFields } from './config/worker';
 
-export { servedOrgs, orgConfig, type ServedOrg } from './config/orgs';
+export { orgConfig, servedOrg, servedOrgs, type ServedOrg } from './config/orgs';
 export { parseApiKeys, parseCodecKeys, readKeyFile, type ApiKeyEntry } from './config/api';
 
 /**

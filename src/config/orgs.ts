@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { IMS_ORG_ID, sandboxName } from '../request';
+import { IMS_ORG_ID, InvalidRequestError, sandboxName } from '../request';
 import { orgTaskQueue } from '../shared/names';
 import { Secret } from './fields';
 
@@ -98,6 +98,15 @@ export function servedOrgs(
       entry,
     }));
   return [home, ...others];
+}
+
+/** The served org `imsOrg` (default AEP_ORG_ID's); another is an InvalidRequestError. */
+export function servedOrg(config: OrgsConfig, imsOrg = config.AEP_ORG_ID): ServedOrg {
+  const orgs = servedOrgs(config);
+  const org = orgs.find((o) => o.imsOrg === imsOrg);
+  if (org) return org;
+  const known = orgs.map((o) => o.imsOrg).join(', ');
+  throw new InvalidRequestError([`imsOrg: ${imsOrg} is not an org of this deployment (${known})`]);
 }
 
 /**

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { spawn } from 'node:child_process';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startEmulator, type RunningEmulator } from '../../emulator';
 import { ProvisioningClient } from '../../src/client';
@@ -34,6 +35,8 @@ let config: Config;
 let client: ProvisioningClient;
 let vars: Record<string, string | undefined>;
 const taskQueue = freshTaskQueue('multiorg');
+/** The source the first test provisions in both orgs. */
+const twoOrgs = uniqueName('two orgs');
 
 beforeAll(async () => {
   env = await connectTestEnv();
@@ -69,7 +72,7 @@ afterAll(async () => {
 
 test('one worker process provisions the same source in two orgs, each on its own queue', async () => {
   const home = emulator.credentials.orgId;
-  const name = uniqueName('two orgs');
+  const name = twoOrgs;
   const worker = await buildWorker({
     config,
     connection: env.nativeConnection,
@@ -167,4 +170,42 @@ test('the HTTP API takes the org from x-aep-org and refuses one it does not serv
   } finally {
     await app.close();
   }
+});
+
+/** The CLI in a child process, configured as the deployment is. */
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const root = path.resolve(__dirname, '..', '..');
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      path.join(root, 'node_modules', '.bin', 'tsx'),
+      [path.join(root, 'src', 'cli.ts'), ...args],
+      { cwd: root, env: { PATH: process.env.PATH, ...vars } },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end();
+  });
+}
+
+test('the CLI works on the org of --org and refuses one the deployment does not serve', async () => {
+  const unknown = await cli(['--org', UNKNOWN, 'status', twoOrgs]);
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toContain('not an org of this deployment');
+  const worker = await buildWorker({
+    config,
+    connection: env.nativeConnection,
+    workflowBundle: await workflowBundle(),
+  });
+  const other = await worker.runUntil(() =>
+    cli(['--json', '--org', OTHER.orgId, 'status', twoOrgs]),
+  );
+  expect([other.code, other.stderr]).toEqual([0, '']);
+  expect(JSON.parse(other.stdout)).toMatchObject({
+    workflowId: sourceWorkflowId({ imsOrg: OTHER.orgId, sandbox: 'prod', name: twoOrgs }),
+    execution: 'COMPLETED',
+  });
 });
