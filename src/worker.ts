@@ -16,7 +16,8 @@ import { orgConfig, parseConfig, servedOrgs, type Config } from './config';
 import { clientOn, connectionOptions } from './connection';
 import { nexusServiceHandler } from './nexus/service';
 import { RequestPacer } from './aep/pacer';
-import { RateLeaser, type RateLeaseOptions } from './rate';
+import { Workers } from './workers';
+export { Workers } from './workers';
 import { ATTEMPT_TIMEOUT_MS } from './workflows/policies';
 import { placeOf } from './request';
 import { datasetAsksQueue, datasetCallsQueue } from './shared/names';
@@ -58,14 +59,12 @@ export async function buildWorker(opts: {
   // One set of workers per org served, each on the org's task queue with the org's credentials:
   // an org whose Platform calls are throttled holds only its own slots and pollers.
   const orgs = servedOrgs(config, opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE);
-  const sets = [];
+  const workers = new Workers();
   for (const org of orgs) {
-    sets.push(
-      await buildOrgWorkers(orgConfig(config, org), connection, workflowBundle, opts.tuning),
-    );
+    const c = orgConfig(config, org);
+    const { all, pacer } = await buildOrgWorkers(c, connection, workflowBundle, opts.tuning);
+    workers.add(...all).leasing({ connection, config: c, pacer, taskQueue: org.taskQueue });
   }
-  const workers = new Workers(...(sets.flatMap((s) => s.workers) as [Worker, ...Worker[]]));
-  for (const { lease } of sets) workers.leasing({ connection, ...lease });
   return workers;
 }
 
@@ -127,62 +126,7 @@ async function buildOrgWorkers(
   });
   const calls = await Worker.create({ ...common, taskQueue: datasetCallsQueue(taskQueue) });
   const asks = await Worker.create({ ...common, taskQueue: datasetAsksQueue(taskQueue) });
-  return { workers: [main, calls, asks], lease: { config, pacer, taskQueue } };
-}
-
-/**
- * A process's workers, run and stopped together: the main one (workflows, activities) and two
- * activity-only ones, for the dataset workflows' own calls and for the asks sent to them
- * (names.ts: `datasetCallsQueue`, `datasetAsksQueue`), and their process's budget lease.
- */
-export class Workers {
-  private readonly all: [Worker, ...Worker[]];
-  private readonly rates: RateLeaser[] = [];
-
-  constructor(main: Worker, ...others: Worker[]) {
-    this.all = [main, ...others];
-  }
-
-  /** Renews a lease on an org's request budget (rate.ts) for as long as the workers run. */
-  leasing(opts: Omit<RateLeaseOptions, 'identity'>): this {
-    this.rates.push(new RateLeaser({ ...opts, identity: this.options.identity }));
-    return this;
-  }
-
-  get options(): Worker['options'] {
-    return this.all[0].options;
-  }
-
-  /** Until all stop (SIGINT/SIGTERM, or `shutdown`); one failing stops the others. */
-  async run(): Promise<void> {
-    for (const r of this.rates) r.start();
-    const runs = this.all.map((w) => w.run());
-    try {
-      await Promise.all(runs);
-    } catch (err) {
-      this.shutdown();
-      await Promise.allSettled(runs);
-      throw err;
-    } finally {
-      await Promise.all(this.rates.map((r) => r.stop()));
-    }
-  }
-
-  /** Runs all until `fn` settles, then stops them. */
-  runUntil<R>(fn: Promise<R> | (() => Promise<R>)): Promise<R> {
-    const [first, ...rest] = this.all;
-    for (const r of this.rates) r.start();
-    const inner = (w: Worker, run: () => Promise<R>) => () => w.runUntil(run);
-    const all = rest.reduce<() => Promise<R>>(
-      (run, w) => inner(w, run),
-      () => first.runUntil(fn),
-    );
-    return all().finally(() => Promise.all(this.rates.map((r) => r.stop())));
-  }
-
-  shutdown(): void {
-    for (const w of this.all) if (w.getState() === 'RUNNING') w.shutdown();
-  }
+  return { all: [main, calls, asks], pacer };
 }
 
 /** The WORKER_* settings as worker options; unset ones are left out (the SDK's defaults). */

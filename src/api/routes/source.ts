@@ -54,29 +54,7 @@ export const registerSourceRoutes: RouteModule = (app, client, config) => {
 
   app.put(SOURCE, async (request, reply) => {
     const path = sourceParams(request);
-    const body = request.body;
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      throw invalid(['the body must be a JSON object (the request, see /openapi.json)']);
-    }
-    const given = body as Record<string, unknown>;
-    // A name or sandbox in the body must be the path's.
-    const problems = (['name', 'sandbox'] as const)
-      .filter((k) => given[k] !== undefined && given[k] !== path[k])
-      .map((k) => `${k}: the body names ${JSON.stringify(given[k])}, the path ${path[k]}`);
-    const pc = orgClient(request, client);
-    if (given.imsOrg !== undefined && given.imsOrg !== pc.place.imsOrg && hasOrgHeader(request)) {
-      problems.push(
-        `imsOrg: the body names ${JSON.stringify(given.imsOrg)}, x-aep-org ${pc.place.imsOrg}`,
-      );
-    }
-    const input = { ...given, ...path };
-    try {
-      pc.validate(input);
-    } catch (err) {
-      if (!(err instanceof InvalidRequestError)) throw err;
-      problems.push(...err.problems);
-    }
-    if (problems.length > 0) throw invalid(problems);
+    const { pc, input } = putInput(request, client, path);
     await underCap(request);
     const started = await pc.startProvision(input, bounded(reply));
     return answer(request, reply, 'provision', path, started);
@@ -137,8 +115,36 @@ export const registerSourceRoutes: RouteModule = (app, client, config) => {
   });
 };
 
+/**
+ * A PUT's request and the client of its org, or every problem of it: the body's name and sandbox
+ * must be the path's, its imsOrg the x-aep-org header's when both are given.
+ */
+function putInput(request: FastifyRequest, client: ProvisioningClient, path: SourceKey) {
+  const body = request.body;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw invalid(['the body must be a JSON object (the request, see /openapi.json)']);
+  }
+  const given = body as Record<string, unknown>;
+  const pc = orgClient(request, client);
+  const org = request.headers[ORG_HEADER] === undefined ? {} : { imsOrg: pc.place.imsOrg };
+  const problems = Object.entries({ ...path, ...org })
+    .filter(([k, v]) => given[k] !== undefined && given[k] !== v)
+    .map(([k, v]) => {
+      const from = k === 'imsOrg' ? ORG_HEADER : 'the path';
+      return `${k}: the body names ${JSON.stringify(given[k])}, ${from} ${v}`;
+    });
+  const input = { ...given, ...path };
+  try {
+    pc.validate(input);
+  } catch (err) {
+    if (!(err instanceof InvalidRequestError)) throw err;
+    problems.push(...err.problems);
+  }
+  if (problems.length > 0) throw invalid(problems);
+  return { pc, input };
+}
+
 const ORG_HEADER = 'x-aep-org';
-const hasOrgHeader = (request: FastifyRequest) => request.headers[ORG_HEADER] !== undefined;
 
 /**
  * The client of the org a request names in `x-aep-org` (docs/api.md), AEP_ORG_ID's without it.
