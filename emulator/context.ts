@@ -8,12 +8,25 @@ import type { Stats } from './stats';
 import type { TokenStore } from './tokens';
 import type { FilterMode, RouteInfo } from './types';
 
+export interface OrgCredentials {
+  clientId: string;
+  clientSecret: string;
+  orgId: string;
+}
+
+/** The account of `clientId`, the first org's or another's. */
+export function accountOf(opts: ResolvedOptions, clientId: string): OrgCredentials | undefined {
+  return [opts, ...opts.otherOrgs].find((a) => a.clientId === clientId);
+}
+
 export interface ResolvedOptions {
   port: number;
   host: string;
   clientId: string;
   clientSecret: string;
   orgId: string;
+  /** More orgs, each with its own technical account (a deployment serving several orgs). */
+  otherOrgs: OrgCredentials[];
   sandboxes: string[];
   missingSandbox: 'prod' | 'error';
   tokenLifetimeSeconds: number;

@@ -4,7 +4,7 @@
  * caller's (org, sandbox) scope.
  */
 import type { FastifyRequest } from 'fastify';
-import type { EmulatorContext } from './context';
+import { accountOf, type EmulatorContext } from './context';
 import { sandboxHeaderMissing, sandboxNotFound } from './errors/flow';
 import {
   apiKeyInvalid,
@@ -37,11 +37,12 @@ export function checkGateway(ctx: EmulatorContext, req: FastifyRequest): Scope {
   if (token === undefined) throw tokenMissing();
   const apiKey = header(req, 'x-api-key');
   if (!apiKey) throw apiKeyMissing();
-  if (apiKey !== ctx.opts.clientId) throw apiKeyInvalid();
+  const account = accountOf(ctx.opts, apiKey);
+  if (!account) throw apiKeyInvalid();
   if (token === '' || ctx.tokens.check(token) !== 'valid') throw tokenInvalid();
   const org = header(req, 'x-gw-ims-org-id');
   if (!org) throw orgMissing();
-  if (org !== ctx.opts.orgId) throw orgNotEntitled();
+  if (org !== account.orgId) throw orgNotEntitled();
   return ctx.state.scope(org, resolveSandbox(ctx, req));
 }
 

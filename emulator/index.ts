@@ -25,6 +25,8 @@ export interface EmulatorOptions {
   clientSecret?: string;
   /** Default 'EMULATOR0000000000000000@AdobeOrg'. */
   orgId?: string;
+  /** More orgs, each with its own client id and secret (its x-api-key); default none. */
+  otherOrgs?: { clientId: string; clientSecret: string; orgId: string }[];
   /** Default ['prod', 'dev']; an unknown x-sandbox-name → 404 FLOW-2100-404. */
   sandboxes?: string[];
   /** Missing x-sandbox-name: 'prod' (docs, default) or 'error' (→ FLOW-2105-400). */
@@ -89,6 +91,7 @@ export function resolveOptions(opts: EmulatorOptions = {}): ResolvedOptions {
     clientId: opts.clientId ?? 'emulator-client-id',
     clientSecret: opts.clientSecret ?? 'emulator-client-secret',
     orgId: opts.orgId ?? 'EMULATOR0000000000000000@AdobeOrg',
+    otherOrgs: opts.otherOrgs ?? [],
     sandboxes: opts.sandboxes ?? ['prod', 'dev'],
     missingSandbox: opts.missingSandbox ?? 'prod',
     tokenLifetimeSeconds: opts.tokenLifetimeSeconds ?? 86399,

@@ -3,9 +3,9 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { newApiKey } from './api/auth';
 import { ProvisioningClient } from './client';
-import { parseClientConfig } from './config';
+import { parseClientConfig, servedOrg } from './config';
 import { workflowPollers } from './connection';
-import { InvalidRequestError, placeOf } from './request';
+import { InvalidRequestError } from './request';
 import type { SourcePlan } from './shared/model';
 import { applyAll, DEFAULT_APPLY_CONCURRENCY, summaryTable } from './cli/apply';
 import { EXIT, Exit, reportError } from './cli/exit';
@@ -22,9 +22,12 @@ import { loadRequests, readRequest, type Valid } from './cli/requests';
 const program = new Command('aep-stream')
   .description('Durable provisioning of Adobe Experience Platform HTTP API streaming sources')
   .option('--json', 'print the result as JSON on stdout')
+  .option('--org <id>', 'the IMS org of the command (default: AEP_ORG_ID; others: AEP_ORGS_FILE)')
   .exitOverride();
 
 const json = () => Boolean(program.opts<{ json?: boolean }>().json);
+/** The org of --org: the command's requests, reads and runs are that org's. */
+const org = () => program.opts<{ org?: string }>().org;
 
 /** The result on stdout: JSON with --json, otherwise the human lines. */
 function out(value: unknown, human: () => string): void {
@@ -38,7 +41,7 @@ async function withClient(
 ) {
   const client = await ProvisioningClient.connect(config);
   try {
-    await fn(client);
+    await fn(client.forOrg(org()));
   } finally {
     await client.close();
   }
@@ -77,7 +80,8 @@ async function withRequests(
   fn: (client: ProvisioningClient, items: Valid[]) => Promise<void>,
 ): Promise<void> {
   const config = parseClientConfig();
-  const items = loadRequests(input, placeOf(config));
+  const served = servedOrg(config, org());
+  const items = loadRequests(input, { imsOrg: served.imsOrg, sandbox: served.sandbox });
   await withClient(async (client) => {
     await warnWithoutWorker(client);
     await fn(client, items);

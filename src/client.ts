@@ -1,5 +1,5 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { parseClientConfig, type ClientConfig } from './config';
+import { parseClientConfig, servedOrg, type ClientConfig } from './config';
 import { connectClient } from './connection';
 import {
   parseDeprovisionRequest,
@@ -55,7 +55,28 @@ export class ProvisioningClient implements Door {
   constructor(
     readonly client: Client,
     readonly config: ClientConfig,
+    /** The client of the deployment's own org (AEP_ORG_ID) when this one is for another org. */
+    private readonly home?: ProvisioningClient,
   ) {}
+
+  /**
+   * The client of org `imsOrg` (default: AEP_ORG_ID's) in a deployment serving several
+   * (AEP_ORGS_FILE): its requests, reads and runs are that org's, on that org's task queue. An
+   * org the configuration does not name is an InvalidRequestError: no worker would take its runs.
+   */
+  forOrg(imsOrg?: string): ProvisioningClient {
+    const home = this.home ?? this;
+    const org = servedOrg(home.config, imsOrg);
+    if (org.imsOrg === this.config.AEP_ORG_ID) return this;
+    if (!org.entry) return home;
+    const config = {
+      ...home.config,
+      AEP_ORG_ID: org.imsOrg,
+      AEP_SANDBOX: org.sandbox,
+      TEMPORAL_TASK_QUEUE: org.taskQueue,
+    };
+    return new ProvisioningClient(this.client, config, home);
+  }
 
   /** The task queue runs are started on. */
   get taskQueue(): string {
@@ -74,7 +95,9 @@ export class ProvisioningClient implements Door {
 
   /** Throws InvalidRequestError (naming every bad field) before anything is started. */
   validate(input: unknown): ProvisionRequest {
-    return parseProvisionRequest(input, this.place);
+    const req = parseProvisionRequest(input, this.place);
+    this.forOrg(req.imsOrg);
+    return req;
   }
 
   /**
@@ -87,7 +110,9 @@ export class ProvisioningClient implements Door {
     input: unknown,
     opts: StartOptions = {},
   ): Promise<Started<typeof ProvisionStreamingSource>> {
-    return startProvisionRun(this, clientLaunch(this), this.validate(input), opts);
+    const req = this.validate(input);
+    const door = this.forOrg(req.imsOrg);
+    return startProvisionRun(door, clientLaunch(door), req, opts);
   }
 
   /** Provisions and waits for the result; throws WorkflowFailedError (see summarizeFailure). */
@@ -102,7 +127,7 @@ export class ProvisioningClient implements Door {
    */
   async plan(input: unknown, opts: { timeoutMs?: number } = {}): Promise<SourcePlan> {
     const req = this.validate(input);
-    return executeReadOnly<typeof PlanStreamingSource>(this, {
+    return executeReadOnly<typeof PlanStreamingSource>(this.forOrg(req.imsOrg), {
       kind: 'plan',
       key: req,
       args: [req],
@@ -160,7 +185,8 @@ export class ProvisioningClient implements Door {
     opts: StartOptions = {},
   ): Promise<Started<typeof DeprovisionStreamingSource>> {
     const req = parseDeprovisionRequest(input, this.place);
-    return startDeprovisionRun(this, clientLaunch(this), req, { ...opts, onWait });
+    const door = this.forOrg(req.imsOrg);
+    return startDeprovisionRun(door, clientLaunch(door), req, { ...opts, onWait });
   }
 
   async deprovision(input: DeprovisionRequestInput): Promise<DeprovisionResult> {

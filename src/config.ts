@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { apiFields, checkApiAccess, codecEndpointFields } from './config/api';
 import { keysOf } from './config/fields';
+import { checkOrgSecrets, orgFields } from './config/orgs';
 import {
   loadTemporalConnection,
   payloadKeyFields,
@@ -9,6 +10,7 @@ import {
 } from './config/temporal';
 import { aepFields, telemetryFields, workerFields } from './config/worker';
 
+export { orgConfig, servedOrg, servedOrgs, type ServedOrg } from './config/orgs';
 export { parseApiKeys, parseCodecKeys, readKeyFile, type ApiKeyEntry } from './config/api';
 
 /**
@@ -23,6 +25,7 @@ export const configSchema = z.object({
   ...temporalFields,
   ...payloadKeyFields,
   ...aepFields,
+  ...orgFields,
   ...workerFields,
   ...telemetryFields,
   ...apiFields,
@@ -41,6 +44,7 @@ const CLIENT_KEYS = {
   ...keysOf({ ...temporalFields, ...payloadKeyFields }),
   AEP_ORG_ID: true,
   AEP_SANDBOX: true,
+  AEP_ORGS_FILE: true,
 } as const;
 export const clientConfigSchema = configSchema.pick(CLIENT_KEYS);
 export type ClientConfig = Parsed<typeof clientConfigSchema>;
@@ -91,7 +95,8 @@ function parseWith<S extends z.ZodType>(schema: S, env: Env): z.infer<S> & Conne
 }
 
 /** Full configuration (worker, demo). Throws ConfigError listing every problem. */
-export const parseConfig = (env: Env = process.env): Config => parseWith(configSchema, env);
+export const parseConfig = (env: Env = process.env): Config =>
+  parseWith(configSchema.superRefine(checkOrgSecrets), env);
 
 /** Temporal-only configuration (client library, CLI). */
 export const parseClientConfig = (env: Env = process.env): ClientConfig =>

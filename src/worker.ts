@@ -12,11 +12,12 @@ import type { Client } from '@temporalio/client';
 import { createActivities } from './activities';
 import { createAepClient } from './aep/client';
 import { dataConverterOf } from './codec';
-import { parseConfig, type Config } from './config';
+import { orgConfig, parseConfig, servedOrgs, type Config } from './config';
 import { clientOn, connectionOptions } from './connection';
 import { nexusServiceHandler } from './nexus/service';
 import { RequestPacer } from './aep/pacer';
-import { RateLeaser, type RateLeaseOptions } from './rate';
+import { Workers } from './workers';
+export { Workers } from './workers';
 import { ATTEMPT_TIMEOUT_MS } from './workflows/policies';
 import { placeOf } from './request';
 import { datasetAsksQueue, datasetCallsQueue } from './shared/names';
@@ -53,13 +54,36 @@ export async function buildWorker(opts: {
   tuning?: Partial<WorkerOptions>;
 }): Promise<Workers> {
   const { config, connection } = opts;
-  const taskQueue = opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
   const codePath = config.WORKFLOW_BUNDLE_PATH;
   const workflowBundle = opts.workflowBundle ?? (codePath ? { codePath } : undefined);
+  // One set of workers per org served, each on the org's task queue with the org's credentials:
+  // an org whose Platform calls are throttled holds only its own slots and pollers.
+  const orgs = servedOrgs(config, opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE);
+  const workers = new Workers();
+  for (const org of orgs) {
+    const c = orgConfig(config, org);
+    const { all, pacer } = await buildOrgWorkers(c, connection, workflowBundle, opts.tuning);
+    workers.add(...all).leasing({ connection, config: c, pacer, taskQueue: org.taskQueue });
+  }
+  return workers;
+}
+
+/**
+ * The workers of one org (`config` as that org alone would have it: its credentials, default
+ * sandbox and task queue): the main one and the two activity-only ones beside it.
+ */
+async function buildOrgWorkers(
+  config: Config,
+  connection: NativeConnection,
+  workflowBundle: WorkerOptions['workflowBundle'],
+  tuning: Partial<WorkerOptions> | undefined,
+) {
+  const taskQueue = config.TEMPORAL_TASK_QUEUE;
   // Payloads are encrypted by the worker, outside the workflow sandbox: the bundle is the same
   // with or without PAYLOAD_ENCRYPTION_KEYS.
   const dataConverter = dataConverterOf(config);
-  // Every Platform request of the process waits its turn in one pacer, run by the lease (rate.ts).
+  // Every Platform request of the org in the process waits its turn in one pacer, run by the
+  // org's lease (rate.ts).
   const pacer = new RequestPacer();
   const common = {
     connection,
@@ -87,7 +111,7 @@ export async function buildWorker(opts: {
     shutdownGraceTime: SHUTDOWN_GRACE_MS,
     shutdownForceTime: SHUTDOWN_FORCE_MS,
     ...workerTuning(config),
-    ...opts.tuning,
+    ...tuning,
   };
   const main = await Worker.create({
     ...common,
@@ -102,62 +126,7 @@ export async function buildWorker(opts: {
   });
   const calls = await Worker.create({ ...common, taskQueue: datasetCallsQueue(taskQueue) });
   const asks = await Worker.create({ ...common, taskQueue: datasetAsksQueue(taskQueue) });
-  return new Workers(main, calls, asks).leasing({ connection, config, pacer, taskQueue });
-}
-
-/**
- * A process's workers, run and stopped together: the main one (workflows, activities) and two
- * activity-only ones, for the dataset workflows' own calls and for the asks sent to them
- * (names.ts: `datasetCallsQueue`, `datasetAsksQueue`), and their process's budget lease.
- */
-export class Workers {
-  private readonly all: [Worker, ...Worker[]];
-  private rate?: RateLeaser;
-
-  constructor(main: Worker, ...others: Worker[]) {
-    this.all = [main, ...others];
-  }
-
-  /** Renews a lease on the org's request budget (rate.ts) for as long as the workers run. */
-  leasing(opts: Omit<RateLeaseOptions, 'identity'>): this {
-    this.rate = new RateLeaser({ ...opts, identity: this.options.identity });
-    return this;
-  }
-
-  get options(): Worker['options'] {
-    return this.all[0].options;
-  }
-
-  /** Until all stop (SIGINT/SIGTERM, or `shutdown`); one failing stops the others. */
-  async run(): Promise<void> {
-    this.rate?.start();
-    const runs = this.all.map((w) => w.run());
-    try {
-      await Promise.all(runs);
-    } catch (err) {
-      this.shutdown();
-      await Promise.allSettled(runs);
-      throw err;
-    } finally {
-      await this.rate?.stop();
-    }
-  }
-
-  /** Runs all until `fn` settles, then stops them. */
-  runUntil<R>(fn: Promise<R> | (() => Promise<R>)): Promise<R> {
-    const [first, ...rest] = this.all;
-    this.rate?.start();
-    const inner = (w: Worker, run: () => Promise<R>) => () => w.runUntil(run);
-    const all = rest.reduce<() => Promise<R>>(
-      (run, w) => inner(w, run),
-      () => first.runUntil(fn),
-    );
-    return all().finally(() => this.rate?.stop());
-  }
-
-  shutdown(): void {
-    for (const w of this.all) if (w.getState() === 'RUNNING') w.shutdown();
-  }
+  return { all: [main, calls, asks], pacer };
 }
 
 /** The WORKER_* settings as worker options; unset ones are left out (the SDK's defaults). */
@@ -270,7 +239,7 @@ async function main(): Promise<void> {
   // Worker.run() stops polling on SIGINT/SIGTERM, lets running tasks finish, then resolves.
   logInfo({
     message: 'worker started',
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    taskQueues: servedOrgs(config).map((o) => `${o.imsOrg}: ${o.taskQueue}`),
     namespace: config.TEMPORAL_NAMESPACE,
     temporal: config.TEMPORAL_ADDRESS,
     temporalSecurity: config.temporal?.describe(),

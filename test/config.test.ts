@@ -3,7 +3,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { ConfigError, parseApiConfig, parseClientConfig, parseConfig } from '../src/config';
+import {
+  ConfigError,
+  orgConfig,
+  parseApiConfig,
+  parseClientConfig,
+  parseConfig,
+  servedOrgs,
+} from '../src/config';
 
 const valid = {
   AEP_CLIENT_ID: 'id',
@@ -286,5 +293,71 @@ describe("the API's access and limits, checked together", () => {
       'API_KEEP_ALIVE_TIMEOUT_SECONDS must be a number',
       'API_MAX_CONNECTIONS must be positive',
     ]);
+  });
+});
+
+describe('AEP_ORGS_FILE', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aep-orgs-config-'));
+  const file = (name: string, content: string) => {
+    writeFileSync(join(dir, name), content);
+    return join(dir, name);
+  };
+  const second = 'AAAABBBBCCCCDDDDEEEEFFFF@AdobeOrg';
+
+  test('serves each listed org on its own queue, its secret read from its file and never shown', () => {
+    const secretFile = file('secret', 'org2-secret\n');
+    const orgs = file(
+      'orgs.json',
+      JSON.stringify([
+        { org: second, clientId: 'c2', clientSecretFile: secretFile, sandbox: 'dev' },
+      ]),
+    );
+    const c = parseConfig({ ...valid, AEP_ORGS_FILE: orgs });
+    const served = servedOrgs(c);
+    expect(served.map((o) => [o.imsOrg, o.sandbox, o.taskQueue])).toEqual([
+      [valid.AEP_ORG_ID, 'prod', 'aep-streaming-provisioning'],
+      [second, 'dev', 'aep-streaming-provisioning--aaaabbbbccccddddeeeeffff'],
+    ]);
+    const org2 = orgConfig(c, served[1]!);
+    expect([org2.AEP_ORG_ID, org2.AEP_CLIENT_ID, org2.AEP_CLIENT_SECRET.reveal()]).toEqual([
+      second,
+      'c2',
+      'org2-secret',
+    ]);
+    expect(inspect(org2)).not.toContain('org2-secret');
+    // Without the file: the one org of AEP_ORG_ID, as before.
+    expect(servedOrgs(parseConfig(valid)).map((o) => o.taskQueue)).toEqual([
+      'aep-streaming-provisioning',
+    ]);
+  });
+
+  test('every problem of the list is reported at once; only the worker needs the secret files', () => {
+    const orgs = file(
+      'bad.json',
+      JSON.stringify([{ org: 'nope', clientId: '', clientSecretFile: join(dir, 'missing') }]),
+    );
+    const problems = (() => {
+      try {
+        parseConfig({ ...valid, AEP_ORGS_FILE: orgs });
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+      return [];
+    })();
+    expect(problems).toEqual([
+      expect.stringMatching(/entry 0.org: org must look like/),
+      expect.stringMatching(/entry 0.clientId: clientId is empty/),
+    ]);
+    const missing = file(
+      'missing-secret.json',
+      JSON.stringify([{ org: second, clientId: 'c2', clientSecretFile: join(dir, 'missing') }]),
+    );
+    expect(() => parseConfig({ ...valid, AEP_ORGS_FILE: missing })).toThrow(
+      /the client secret of AAAA.*missing/,
+    );
+    expect(
+      parseClientConfig({ AEP_ORG_ID: valid.AEP_ORG_ID, AEP_ORGS_FILE: missing }).AEP_ORGS_FILE
+        ?.entries,
+    ).toHaveLength(1);
   });
 });

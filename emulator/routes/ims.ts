@@ -5,7 +5,7 @@
  * 400, wrong credentials → 401 `invalid_client`.
  */
 import type { FastifyInstance } from 'fastify';
-import type { EmulatorContext } from '../context';
+import { accountOf, type EmulatorContext } from '../context';
 import { IMS_TOKEN_PATH } from '../errors/http-error';
 import { invalidClient, missingParameter, unsupportedGrant } from '../errors/ims';
 import { queryFirst } from '../validation';
@@ -32,7 +32,7 @@ export function registerIms(app: FastifyInstance, ctx: EmulatorContext): void {
     const secret = field('client_secret');
     if (secret === undefined) throw missingParameter('client_secret');
     if (field('scope') === undefined) throw missingParameter('scope');
-    if (clientId !== ctx.opts.clientId || secret !== ctx.opts.clientSecret) throw invalidClient();
+    if (accountOf(ctx.opts, clientId)?.clientSecret !== secret) throw invalidClient();
     const token = ctx.tokens.issue(clientId, ctx.opts.tokenLifetimeSeconds);
     return { access_token: token, token_type: 'bearer', expires_in: ctx.opts.tokenLifetimeSeconds };
   });

@@ -47,6 +47,15 @@ export const SOURCE_PARAMS = [
     schema: { type: 'string', minLength: 1, maxLength: 128 },
   },
 ];
+/** The org of a request (docs/api.md); absent: AEP_ORG_ID's. */
+export const AEP_ORG = {
+  name: 'x-aep-org',
+  in: 'header',
+  required: false,
+  description:
+    'The IMS org the request is for, one the deployment serves (AEP_ORG_ID, AEP_ORGS_FILE); absent: AEP_ORG_ID`s. Another is InvalidRequest',
+  schema: { type: 'string', pattern: '^[A-Za-z0-9]+@AdobeOrg$' },
+};
 export const PREFER = {
   name: 'Prefer',
   in: 'header',

@@ -12,6 +12,7 @@ import {
   ERRORS,
   WORKFLOW_FAILURE,
   SOURCE_PARAMS,
+  AEP_ORG,
   PREFER,
   ACCEPTED,
 } from './openapi-parts';
@@ -57,6 +58,7 @@ const PUT_BODY = { required: true, content: json(ref('ProvisionRequestBody')) };
 const SET_BODY = { required: true, content: json(ref('ApplySetBody')) };
 const SET_PARAMS = [
   SOURCE_PARAMS[0],
+  AEP_ORG,
   {
     name: 'set',
     in: 'path',
@@ -77,7 +79,7 @@ const SET_RESULT = {
 
 /** PUT (provision), GET (status) and DELETE (teardown) of one source. */
 const SOURCE_ITEM = {
-  parameters: SOURCE_PARAMS,
+  parameters: [...SOURCE_PARAMS, AEP_ORG],
   put: {
     operationId: 'provisionSource',
     summary: 'Provision (or converge) a source to the desired state in the body',
@@ -131,7 +133,7 @@ const SOURCE_ITEM = {
 const PATHS = {
   '/v1/sandboxes/{sandbox}/sources/{name}': SOURCE_ITEM,
   '/v1/sandboxes/{sandbox}/sources/{name}/plan': {
-    parameters: SOURCE_PARAMS,
+    parameters: [...SOURCE_PARAMS, AEP_ORG],
     post: {
       operationId: 'planSource',
       summary: 'What a PUT of this body would do, per resource',
@@ -187,6 +189,7 @@ const PATHS = {
       operationId: 'listSources',
       summary: 'Provisioning runs from Temporal visibility, newest first, paged',
       parameters: [
+        AEP_ORG,
         query('sandbox', { type: 'string' }),
         query('status', ref('ProvisionStatus')),
         query('pageSize', { type: 'integer', minimum: 1, maximum: 1000, default: 100 }),
@@ -196,7 +199,7 @@ const PATHS = {
     },
   },
   '/v1/sandboxes/{sandbox}/reconcile-schedule': {
-    parameters: [SOURCE_PARAMS[0]],
+    parameters: [SOURCE_PARAMS[0], AEP_ORG],
     put: {
       operationId: 'scheduleReconcile',
       summary:

@@ -85,6 +85,15 @@ export function rateBudgetWorkflowId(imsOrg: string, taskQueue: string): string 
 }
 
 /**
+ * The task queue of an org other than the deployment's own (AEP_ORG_ID, which keeps `taskQueue`)
+ * in a deployment serving several (AEP_ORGS_FILE): one per org, so one org's throttled or slow
+ * work never holds the slots and pollers of another's. Its dataset queues are beside it.
+ */
+export function orgTaskQueue(taskQueue: string, imsOrg: string): string {
+  return `${taskQueue}--${imsOrg.replace(/@AdobeOrg$/, '').toLowerCase()}`;
+}
+
+/**
  * The task queue of the dataset workflows' own AEP calls, beside `taskQueue`: served by an
  * activity-only worker in every worker process, so the calls never wait for a slot held by a
  * source waiting on them.

@@ -2,7 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { summarizeFailure } from '../../src/client';
 import type { ProvisionRequestInput } from '../../src/request';
-import { progressQuery } from '../../src/shared/names';
+import { progressQuery, WorkflowType } from '../../src/shared/names';
 import { SCHEMA_ID, startStack, type Stack } from '../harness/stack';
 import { uniqueName, sourceRequest, resourcesOf as resourcesOfSource } from '../harness/sources';
 import { sourceIdOf } from '../harness/ids';
@@ -288,16 +288,25 @@ describe('a permanent failure at each step', () => {
   });
 });
 
-test('a request for another IMS org is refused by the worker, which holds no credentials for it', async () => {
+test('a request for another IMS org is refused by the client, and by the worker, which holds no credentials for it', async () => {
   const name = uniqueName('other org');
   const imsOrg = 'OTHER00000000000000000000@AdobeOrg';
-  const started = await stack.client.startProvision({ ...request(name), imsOrg });
-  expect(started.workflowId).toBe(`aep-stream/${imsOrg}/prod/${name}`);
+  await expect(stack.client.startProvision({ ...request(name), imsOrg })).rejects.toThrow(
+    /not an org of this deployment/,
+  );
+  // A run started past the client (another client, the Temporal CLI) meets the worker's check.
+  const workflowId = `aep-stream/${imsOrg}/prod/${name}`;
   const err = await stack.withWorker(() =>
-    started.handle.result().then(
-      () => undefined,
-      (e) => e,
-    ),
+    stack.env.client.workflow
+      .execute(WorkflowType.provision, {
+        taskQueue: stack.taskQueue,
+        workflowId,
+        args: [{ ...request(name), imsOrg }],
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
   );
   expect(summarizeFailure(err)).toMatchObject({
     rootType: 'InvalidRequest',

@@ -3,6 +3,7 @@ import { scheduleReconcile } from '../../client/reconcile';
 import { authorize } from '../auth';
 import { invalid } from '../problems';
 import type { RouteModule } from '../server';
+import { orgClient } from './source';
 
 /**
  * PUT a sandbox's reconcile schedule: created, or updated to the body (idempotent), as
@@ -50,11 +51,12 @@ export const registerReconcileRoutes: RouteModule = (app, client) => {
     if (!body.success) {
       throw invalid(body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`));
     }
-    const schedule = await scheduleReconcile(client, { sandbox, ...body.data }).catch(
-      (err: unknown) => {
-        throw err instanceof RangeError ? invalid([`every: ${err.message}`]) : err;
-      },
-    );
+    const schedule = await scheduleReconcile(orgClient(request, client), {
+      sandbox,
+      ...body.data,
+    }).catch((err: unknown) => {
+      throw err instanceof RangeError ? invalid([`every: ${err.message}`]) : err;
+    });
     return reply.code(schedule.created ? 201 : 200).send(schedule);
   });
 };

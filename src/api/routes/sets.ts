@@ -5,7 +5,7 @@ import { applySetId, InvalidRequestError, sandboxName } from '../../request';
 import type { ProvisionResult } from '../../shared/model';
 import { authorize, openOperationsCap } from '../auth';
 import { ApiProblem, invalid } from '../problems';
-import { preferredWait } from './source';
+import { orgClient, preferredWait } from './source';
 import { setBodySchema } from '../schemas';
 import type { RouteModule } from '../server';
 
@@ -27,13 +27,13 @@ export const registerSetRoutes: RouteModule = (app, client, config) => {
     Math.max(0, Math.floor(config.API_MAX_WAIT_SECONDS * 1000 - reply.elapsedTime));
 
   app.put(SET, async (request, reply) => {
-    const { key, body, inputs } = setRequest(client, request);
+    const { pc, key, body, inputs } = setRequest(client, request);
     await underCap(request);
     const since = new Date();
     const signal = AbortSignal.timeout(left(reply));
     const opts = { signal, apiKeyId: request.principal!.id };
     const started: Array<Awaited<ReturnType<ProvisioningClient['startProvision']>>> = [];
-    for (const input of inputs) started.push(await client.startProvision(input, opts));
+    for (const input of inputs) started.push(await pc.startProvision(input, opts));
     const wait = preferredWait(request.headers.prefer, config.API_MAX_WAIT_SECONDS);
     const within = AbortSignal.timeout(Math.max(0, Math.floor(wait * 1000 - reply.elapsedTime)));
     const settled = await Promise.all(
@@ -61,12 +61,12 @@ export const registerSetRoutes: RouteModule = (app, client, config) => {
         .code(failed > 0 ? 502 : 202)
         .send({ applied, pruned: [], prune: `not run: ${why}` });
     }
-    const plan = await planPrune(client, { ...key, force: body.force });
+    const plan = await planPrune(pc, { ...key, force: body.force });
     if (plan.refused) {
       const message = new PruneRefusedError(plan).message;
       throw new ApiProblem(409, 'PruneRefused', 'The prune exceeds the guard', message);
     }
-    const pruned = await prune(client, plan, {
+    const pruned = await prune(pc, plan, {
       since,
       deleteDataset: body.deleteDataset,
       signal: AbortSignal.timeout(left(reply)),
@@ -76,10 +76,10 @@ export const registerSetRoutes: RouteModule = (app, client, config) => {
   });
 
   app.post(`${SET}/plan`, { config: { budget: 'plans' } }, async (request) => {
-    const { key, body, inputs } = setRequest(client, request);
+    const { pc, key, body, inputs } = setRequest(client, request);
     const plans = [];
-    for (const input of inputs) plans.push(await client.plan(input));
-    const plan = await planPrune(client, { ...key, force: body.force, graphs: true });
+    for (const input of inputs) plans.push(await pc.plan(input));
+    const plan = await planPrune(pc, { ...key, force: body.force, graphs: true });
     const deletes = plan.prune.map((p) => prunePlanOf(plan, p, body.deleteDataset === true));
     return {
       sources: [...plans, ...deletes],
@@ -97,6 +97,7 @@ export const registerSetRoutes: RouteModule = (app, client, config) => {
 function setRequest(client: ProvisioningClient, request: FastifyRequest) {
   const { sandbox, set } = request.params as SetKey;
   authorize(request, sandbox);
+  const pc = orgClient(request, client);
   const problems: string[] = [];
   for (const [schema, value] of [
     [sandboxName, sandbox],
@@ -126,7 +127,10 @@ function setRequest(client: ProvisioningClient, request: FastifyRequest) {
     // A bad set is said once, not again for each source.
     const input = { ...given, sandbox, ...(problems.length === 0 ? { applySet: set } : {}) };
     try {
-      const req = client.validate(input);
+      const req = pc.validate(input);
+      if (req.imsOrg !== pc.place.imsOrg) {
+        problems.push(`${at}.imsOrg: a set is of one org, x-aep-org's (${pc.place.imsOrg})`);
+      }
       if (seen.has(req.name)) problems.push(`${at}: source ${req.name} is named twice`);
       seen.add(req.name);
     } catch (err) {
@@ -136,5 +140,5 @@ function setRequest(client: ProvisioningClient, request: FastifyRequest) {
     return input as typeof input & { name: string };
   });
   if (problems.length > 0) throw invalid(problems);
-  return { key: { sandbox, applySet: set, keep: inputs.map((i) => i.name) }, body, inputs };
+  return { pc, key: { sandbox, applySet: set, keep: inputs.map((i) => i.name) }, body, inputs };
 }

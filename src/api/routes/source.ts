@@ -54,25 +54,9 @@ export const registerSourceRoutes: RouteModule = (app, client, config) => {
 
   app.put(SOURCE, async (request, reply) => {
     const path = sourceParams(request);
-    const body = request.body;
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      throw invalid(['the body must be a JSON object (the request, see /openapi.json)']);
-    }
-    const given = body as Record<string, unknown>;
-    // A name or sandbox in the body must be the path's.
-    const problems = (['name', 'sandbox'] as const)
-      .filter((k) => given[k] !== undefined && given[k] !== path[k])
-      .map((k) => `${k}: the body names ${JSON.stringify(given[k])}, the path ${path[k]}`);
-    const input = { ...given, ...path };
-    try {
-      client.validate(input);
-    } catch (err) {
-      if (!(err instanceof InvalidRequestError)) throw err;
-      problems.push(...err.problems);
-    }
-    if (problems.length > 0) throw invalid(problems);
+    const { pc, input } = putInput(request, client, path);
     await underCap(request);
-    const started = await client.startProvision(input, bounded(reply));
+    const started = await pc.startProvision(input, bounded(reply));
     return answer(request, reply, 'provision', path, started);
   });
 
@@ -81,7 +65,7 @@ export const registerSourceRoutes: RouteModule = (app, client, config) => {
     const deleteDataset = deleteDatasetParam(request.query);
     await underCap(request);
     try {
-      const started = await client.startDeprovision(
+      const started = await orgClient(request, client).startDeprovision(
         { ...path, deleteDataset },
         undefined,
         bounded(reply),
@@ -103,7 +87,8 @@ export const registerSourceRoutes: RouteModule = (app, client, config) => {
   app.get(SOURCE, async (request, reply) => {
     const path = sourceParams(request, true);
     try {
-      return statusDoc(path, await client.status(path.name, path.sandbox, bounded(reply)));
+      const pc = orgClient(request, client);
+      return statusDoc(path, await pc.status(path.name, path.sandbox, bounded(reply)));
     } catch (err) {
       throw err instanceof WorkflowNotFoundError ? noSuchSource(path.sandbox, path.name) : err;
     }
@@ -114,7 +99,8 @@ export const registerSourceRoutes: RouteModule = (app, client, config) => {
   app.post(`${SOURCE}/plan`, { config: { budget: 'plans' } }, async (request, reply) => {
     const input = { ...(request.body ?? {}), ...sourceParams(request, true) };
     try {
-      return await client.plan(input, { timeoutMs: Math.max(1000, left(reply)) });
+      const pc = orgClient(request, client);
+      return await pc.plan(input, { timeoutMs: Math.max(1000, left(reply)) });
     } catch (err) {
       if (!(err instanceof WorkflowFailedError && err.cause instanceof TimeoutFailure)) throw err;
       throw new ApiProblem(
@@ -128,6 +114,48 @@ export const registerSourceRoutes: RouteModule = (app, client, config) => {
     }
   });
 };
+
+/**
+ * A PUT's request and the client of its org, or every problem of it: the body's name and sandbox
+ * must be the path's, its imsOrg the x-aep-org header's when both are given.
+ */
+function putInput(request: FastifyRequest, client: ProvisioningClient, path: SourceKey) {
+  const body = request.body;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw invalid(['the body must be a JSON object (the request, see /openapi.json)']);
+  }
+  const given = body as Record<string, unknown>;
+  const pc = orgClient(request, client);
+  const org = request.headers[ORG_HEADER] === undefined ? {} : { imsOrg: pc.place.imsOrg };
+  const problems = Object.entries({ ...path, ...org })
+    .filter(([k, v]) => given[k] !== undefined && given[k] !== v)
+    .map(([k, v]) => {
+      const from = k === 'imsOrg' ? ORG_HEADER : 'the path';
+      return `${k}: the body names ${JSON.stringify(given[k])}, ${from} ${v}`;
+    });
+  const input = { ...given, ...path };
+  try {
+    pc.validate(input);
+  } catch (err) {
+    if (!(err instanceof InvalidRequestError)) throw err;
+    problems.push(...err.problems);
+  }
+  if (problems.length > 0) throw invalid(problems);
+  return { pc, input };
+}
+
+const ORG_HEADER = 'x-aep-org';
+
+/**
+ * The client of the org a request names in `x-aep-org` (docs/api.md), AEP_ORG_ID's without it.
+ * An org the deployment does not serve (AEP_ORGS_FILE) is refused: 422 InvalidRequest.
+ */
+export function orgClient(request: FastifyRequest, client: ProvisioningClient): ProvisioningClient {
+  const org = request.headers[ORG_HEADER];
+  if (org === undefined) return client;
+  if (typeof org !== 'string') throw invalid([`${ORG_HEADER}: give one org`]);
+  return client.forOrg(org);
+}
 
 /** A request's waits, which end with it; a run it starts records its key (AepApiKeyId). */
 function requestBounds(config: ApiConfig) {

@@ -6,7 +6,7 @@ import { invalid } from '../problems';
 import { provisionStatusSchema } from '../result-schemas';
 import { listQuerySchema, type sourceListSchema, type sourceSummarySchema } from '../schemas';
 import type { RouteModule } from '../server';
-import { sourcePath } from './source';
+import { orgClient, sourcePath } from './source';
 
 type SourceSummary = z.infer<typeof sourceSummarySchema>;
 type SourceList = z.infer<typeof sourceListSchema>;
@@ -24,7 +24,12 @@ export const registerSourceListRoutes: RouteModule = (app, client, config) => {
     const ns = config.TEMPORAL_NAMESPACE;
     const raw = await client.client.workflowService.listWorkflowExecutions({
       namespace: ns,
-      query: visibilityQuery(config.AEP_ORG_ID, request.principal!, sandbox, status),
+      query: visibilityQuery(
+        orgClient(request, client).place.imsOrg,
+        request.principal!,
+        sandbox,
+        status,
+      ),
       pageSize,
       ...(token ? { nextPageToken: token } : {}),
     });
