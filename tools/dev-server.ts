@@ -55,7 +55,25 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The server exited before it answered (a port it opens was taken meanwhile, for instance). */
+class ExitedEarly extends Error {}
+
+/**
+ * Starts a dev server. When it exits before it is ready on a port picked here (freePort's port,
+ * or one the server derives from it, taken by another process in between), it is started again
+ * on another port, up to three times in all.
+ */
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      if (!(err instanceof ExitedEarly) || opts.port || attempt === 3) throw err;
+    }
+  }
+}
+
+async function startOnce(opts: DevServerOptions): Promise<DevServer> {
   if (!existsSync(TEMPORAL_BIN)) {
     throw new Error(
       `Temporal CLI not found at ${TEMPORAL_BIN}: run \`bash scripts/install-temporal.sh\` (make test / make demo do it).`,
@@ -114,7 +132,8 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
   for (;;) {
-    if (exited) throw new Error(`Temporal dev server ${exited} before it was ready (port ${port})`);
+    if (exited)
+      throw new ExitedEarly(`Temporal dev server ${exited} before it was ready (port ${port})`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {
