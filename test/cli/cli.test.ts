@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { runCli, type CliRun } from '../harness/cli';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,6 @@ import { sourceIdOf } from '../harness/ids';
  * every request before any starts, the no-worker warning, `status` of an unknown source.
  */
 
-const root = path.resolve(__dirname, '..', '..');
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack();
@@ -27,37 +26,17 @@ afterAll(async () => {
   await stack?.close();
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], opts: { stdin?: string; taskQueue?: string } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      path.join(root, 'node_modules', '.bin', 'tsx'),
-      [path.join(root, 'src', 'cli.ts'), ...args],
-      {
-        cwd: root,
-        env: {
-          PATH: process.env.PATH,
-          TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
-          TEMPORAL_TASK_QUEUE: opts.taskQueue ?? stack.taskQueue,
-          AEP_ORG_ID: stack.config.AEP_ORG_ID,
-          AEP_SANDBOX: 'prod',
-        },
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(opts.stdin ?? '');
-  });
-}
+const cli = (args: string[], opts: { stdin?: string; taskQueue?: string } = {}): Promise<CliRun> =>
+  runCli(
+    args,
+    {
+      TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
+      TEMPORAL_TASK_QUEUE: opts.taskQueue ?? stack.taskQueue,
+      AEP_ORG_ID: stack.config.AEP_ORG_ID,
+      AEP_SANDBOX: 'prod',
+    },
+    opts.stdin,
+  );
 
 test('plan shows changes (exit 4), apply provisions every example, then plan and apply change nothing', async () => {
   await stack.withWorker(async () => {

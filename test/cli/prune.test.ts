@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { runCli, type CliRun } from '../harness/cli';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,6 @@ import { SCHEMA_ID, startStack, type Stack } from '../harness/stack';
  * sources outside the set are never touched; the guard refuses more than 10 % without --force.
  */
 
-const root = path.resolve(__dirname, '..', '..');
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack();
@@ -23,37 +22,13 @@ afterAll(async () => {
   await stack?.close();
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      path.join(root, 'node_modules', '.bin', 'tsx'),
-      [path.join(root, 'src', 'cli.ts'), ...args],
-      {
-        cwd: root,
-        env: {
-          PATH: process.env.PATH,
-          TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
-          TEMPORAL_TASK_QUEUE: stack.taskQueue,
-          AEP_ORG_ID: stack.config.AEP_ORG_ID,
-          AEP_SANDBOX: 'prod',
-        },
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end('');
+const cli = (args: string[]): Promise<CliRun> =>
+  runCli(args, {
+    TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
+    TEMPORAL_TASK_QUEUE: stack.taskQueue,
+    AEP_ORG_ID: stack.config.AEP_ORG_ID,
+    AEP_SANDBOX: 'prod',
   });
-}
 
 const run = Date.now().toString(36);
 const request = (name: string) => ({

@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
+import { runCli, type CliRun } from '../harness/cli';
 import { summarizeFailure } from '../../src/client';
 import { progressQuery } from '../../src/shared/names';
 import { TEARDOWN_ORDER } from '../../src/shared/model';
@@ -13,7 +12,6 @@ import { sourceIdOf } from '../harness/ids';
  * summary, details, progress query).
  */
 
-const root = path.resolve(__dirname, '..', '..');
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack();
@@ -29,37 +27,17 @@ const request = (name: string) => ({
   mappings: [{ sourceAttribute: 'id', destinationXdmPath: '_id' }],
 });
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], stdin?: string): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      path.join(root, 'node_modules', '.bin', 'tsx'),
-      [path.join(root, 'src', 'cli.ts'), ...args],
-      {
-        cwd: root,
-        env: {
-          PATH: process.env.PATH,
-          TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
-          TEMPORAL_TASK_QUEUE: stack.taskQueue,
-          AEP_ORG_ID: stack.config.AEP_ORG_ID,
-          AEP_SANDBOX: 'prod',
-        },
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
+const cli = (args: string[], stdin?: string): Promise<CliRun> =>
+  runCli(
+    args,
+    {
+      TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
+      TEMPORAL_TASK_QUEUE: stack.taskQueue,
+      AEP_ORG_ID: stack.config.AEP_ORG_ID,
+      AEP_SANDBOX: 'prod',
+    },
+    stdin,
+  );
 
 const resourcesNamed = async (name: string) =>
   (await stack.emulator.control.resources({ sandbox: 'prod' })).filter(

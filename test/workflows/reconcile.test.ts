@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { runCli, type CliRun } from '../harness/cli';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
@@ -39,7 +39,6 @@ import { ARTIFACTS, eventually } from '../operate/helpers';
  * The sandbox is this file's alone: Temporal visibility is shared by every test file.
  */
 
-const root = path.resolve(__dirname, '..', '..');
 const SANDBOX = `rec-${Date.now().toString(36)}`;
 const KEYS = `rec-2026:${randomBytes(32).toString('base64')}`;
 const MAPPINGS = [
@@ -105,32 +104,14 @@ async function gauge(): Promise<number | undefined> {
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      path.join(root, 'node_modules', '.bin', 'tsx'),
-      [path.join(root, 'src', 'cli.ts'), ...args],
-      {
-        cwd: root,
-        env: {
-          PATH: process.env.PATH,
-          TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
-          TEMPORAL_TASK_QUEUE: taskQueue,
-          AEP_ORG_ID: emulator.credentials.orgId,
-          AEP_SANDBOX: SANDBOX,
-          PAYLOAD_ENCRYPTION_KEYS: KEYS,
-        },
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end('');
+const cli = (args: string[]): Promise<CliRun> =>
+  runCli(args, {
+    TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    AEP_ORG_ID: emulator.credentials.orgId,
+    AEP_SANDBOX: SANDBOX,
+    PAYLOAD_ENCRYPTION_KEYS: KEYS,
   });
-}
 
 /** The report of the scheduled run started after `since`, once it has completed. */
 async function scheduledReport(
