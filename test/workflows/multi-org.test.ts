@@ -1,8 +1,8 @@
+import { runCli } from '../harness/cli';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { spawn } from 'node:child_process';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startEmulator, type RunningEmulator } from '../../emulator';
 import { ProvisioningClient } from '../../src/client';
@@ -173,23 +173,7 @@ test('the HTTP API takes the org from x-aep-org and refuses one it does not serv
 });
 
 /** The CLI in a child process, configured as the deployment is. */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const root = path.resolve(__dirname, '..', '..');
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      path.join(root, 'node_modules', '.bin', 'tsx'),
-      [path.join(root, 'src', 'cli.ts'), ...args],
-      { cwd: root, env: { PATH: process.env.PATH, ...vars } },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end();
-  });
-}
+const cli = (args: string[]) => runCli(args, vars);
 
 test('the CLI works on the org of --org and refuses one the deployment does not serve', async () => {
   const unknown = await cli(['--org', UNKNOWN, 'status', twoOrgs]);
