@@ -1,4 +1,4 @@
-import type { WorkflowExecutionInfo } from '@temporalio/client';
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import type { ProvisioningClient } from '../client';
 import type { ProvisionResult } from '../shared/model';
@@ -84,24 +84,33 @@ export async function listSources(
 }
 
 /**
- * The runs visibility finds for `query`, without their memo: `list` reads none, and a memo this
- * client cannot decode (encrypted under a key it lacks) must not stop the listing of every source.
+ * One page of the runs visibility finds for `query`, without their memo: neither `list` nor
+ * `GET /v1/sources` reads it, and a memo this client cannot decode (encrypted under a key it
+ * lacks) must not stop the listing of every other run.
  */
+export async function runsPage(
+  client: Client,
+  query: string,
+  page: { pageSize?: number; nextPageToken?: Uint8Array } = {},
+): Promise<{ runs: WorkflowExecutionInfo[]; nextPageToken?: Uint8Array }> {
+  const { namespace, loadedDataConverter } = client.options;
+  const res = await client.workflowService.listWorkflowExecutions({ namespace, query, ...page });
+  const runs: WorkflowExecutionInfo[] = [];
+  for (const raw of res.executions) {
+    raw.memo = null;
+    runs.push(await executionInfoFromRaw(raw, loadedDataConverter, raw, namespace));
+  }
+  return res.nextPageToken?.length ? { runs, nextPageToken: res.nextPageToken } : { runs };
+}
+
+/** Every run `runsPage` finds for `query`, page after page. */
 async function* runsOf(pc: ProvisioningClient, query: string) {
-  const { namespace, loadedDataConverter } = pc.client.options;
   let nextPageToken: Uint8Array | undefined;
   do {
-    const page = await pc.client.workflowService.listWorkflowExecutions({
-      namespace,
-      query,
-      ...(nextPageToken ? { nextPageToken } : {}),
-    });
-    for (const raw of page.executions) {
-      raw.memo = null;
-      yield await executionInfoFromRaw(raw, loadedDataConverter, raw, namespace);
-    }
+    const page = await runsPage(pc.client, query, nextPageToken ? { nextPageToken } : {});
+    yield* page.runs;
     nextPageToken = page.nextPageToken;
-  } while (nextPageToken !== undefined && nextPageToken.length > 0);
+  } while (nextPageToken !== undefined);
 }
 
 function listed(info: WorkflowExecutionInfo): ListedSource {

@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { buildApi } from '../../src/api/server';
 import { ProvisioningClient } from '../../src/client';
-import { connectClient } from '../../src/connection';
+import { parseClientConfig } from '../../src/config';
+import { clientOn, connectClient } from '../../src/connection';
+import { freshTaskQueue } from '../harness/temporal';
 import {
   checked,
   checkAgainstOpenApi,
@@ -430,6 +433,31 @@ describe('sources', () => {
     const bad = await api.call('GET', '/v1/sources?status=DONE&pageSize=0&color=red');
     expect(bad.status).toBe(422);
     expect(bad.body.errors.length).toBeGreaterThanOrEqual(3);
+  });
+
+  test('GET /v1/sources: a run whose memo the API cannot decode (another key) does not stop it', async () => {
+    // Started by a client holding a key the API lacks: its memo is encrypted; no worker polls.
+    const name = uniqueName('sealed');
+    const config = parseClientConfig({
+      TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
+      TEMPORAL_TASK_QUEUE: freshTaskQueue('sealed'),
+      AEP_ORG_ID: api.stack.config.AEP_ORG_ID,
+      PAYLOAD_ENCRYPTION_KEYS: `other:${randomBytes(32).toString('base64')}`,
+    });
+    const sealed = new ProvisioningClient(clientOn(api.stack.env.connection, config), config);
+    const started = await sealed.startProvision({ ...body(name), name, sandbox: 'prod' });
+    try {
+      let items: Array<{ name: string }> = [];
+      for (let i = 0; i < 50 && !items.some((it) => it.name === name); i++) {
+        const res = await api.call('GET', '/v1/sources?sandbox=prod&pageSize=1000');
+        expect(res.status).toBe(200);
+        items = res.body.items;
+        if (!items.some((it) => it.name === name)) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(items.map((it) => it.name)).toContain(name);
+    } finally {
+      await started.handle.terminate('test over');
+    }
   });
 
   test('plan: create for a new source, nothing pending once provisioned; nothing is changed', async () => {

@@ -1,5 +1,6 @@
-import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
+import type { WorkflowExecutionInfo } from '@temporalio/client';
 import type { z } from 'zod';
+import { runsPage } from '../../client/list';
 import { SearchAttributes, WorkflowType } from '../../shared/names';
 import { authorize, type Principal } from '../auth';
 import { invalid } from '../problems';
@@ -10,10 +11,10 @@ import { orgClient, sourcePath } from './source';
 
 type SourceSummary = z.infer<typeof sourceSummarySchema>;
 type SourceList = z.infer<typeof sourceListSchema>;
-type ExecutionInfo = Awaited<ReturnType<typeof executionInfoFromRaw>>;
+type ExecutionInfo = WorkflowExecutionInfo;
 
 /** GET the sources: provisioning runs from Temporal visibility, newest first, paged. */
-export const registerSourceListRoutes: RouteModule = (app, client, config) => {
+export const registerSourceListRoutes: RouteModule = (app, client) => {
   app.get('/v1/sources', async (request) => {
     const q = listQuerySchema.safeParse(request.query);
     if (!q.success) throw invalid(q.error.issues.map((i) => i.message));
@@ -21,25 +22,18 @@ export const registerSourceListRoutes: RouteModule = (app, client, config) => {
     if (sandbox !== undefined) authorize(request, sandbox);
     const token = pageToken === undefined ? undefined : Buffer.from(pageToken, 'base64url');
     if (token?.length === 0) throw invalid(['pageToken is not a token of this API']);
-    const ns = config.TEMPORAL_NAMESPACE;
-    const raw = await client.client.workflowService.listWorkflowExecutions({
-      namespace: ns,
-      query: visibilityQuery(
-        orgClient(request, client).place.imsOrg,
-        request.principal!,
-        sandbox,
-        status,
-      ),
+    const query = visibilityQuery(
+      orgClient(request, client).place.imsOrg,
+      request.principal!,
+      sandbox,
+      status,
+    );
+    const page = await runsPage(client.client, query, {
       pageSize,
       ...(token ? { nextPageToken: token } : {}),
     });
-    const converter = client.client.options.loadedDataConverter;
-    const infos = await Promise.all(
-      (raw.executions ?? []).map((e) => executionInfoFromRaw(e, converter, undefined, ns)),
-    );
-    const next = raw.nextPageToken?.length ? raw.nextPageToken : undefined;
-    const nextPageToken = next && Buffer.from(next).toString('base64url');
-    return { items: infos.map(summaryOf), nextPageToken } satisfies SourceList;
+    const next = page.nextPageToken && Buffer.from(page.nextPageToken).toString('base64url');
+    return { items: page.runs.map(summaryOf), nextPageToken: next } satisfies SourceList;
   });
 };
 
