@@ -58,6 +58,7 @@ export async function startStack(emulatorOptions: EmulatorOptions = {}): Promise
   const client = new ProvisioningClient(env.client, config);
   const wb = await workflowBundle();
   let worker: Workers | undefined;
+  let running: Promise<unknown> | undefined;
   return {
     env,
     emulator,
@@ -65,15 +66,23 @@ export async function startStack(emulatorOptions: EmulatorOptions = {}): Promise
     client,
     taskQueue,
     async withWorker<T>(fn: () => Promise<T>): Promise<T> {
+      // A test that timed out leaves its workers polling the same queue: stop them first, or
+      // every later test of the file fails to register its own.
+      worker?.shutdown();
+      await running?.catch(() => undefined);
       worker = await buildWorker({
         config,
         connection: env.nativeConnection,
         taskQueue,
         workflowBundle: wb,
       });
-      return worker.runUntil(fn());
+      const run = worker.runUntil(fn());
+      running = run;
+      return run;
     },
     async close() {
+      worker?.shutdown();
+      await running?.catch(() => undefined);
       await emulator.close();
       await env.teardown();
     },
