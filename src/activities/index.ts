@@ -11,6 +11,7 @@ import {
   type Place,
 } from '../request';
 import { FailureType } from '../shared/names';
+import { readInputOf } from '../shared/plan-source';
 import { connectionActivities } from './connections';
 import { activityContext, heartbeating, refuse } from './context';
 import { datasetActivities } from './datasets';
@@ -55,13 +56,20 @@ function validationActivities({ place }: { place: Place }) {
 }
 
 function assemble(deps: ActivityDeps) {
+  const validation = validationActivities(deps);
+  const read = readActivities(deps);
   return {
-    ...validationActivities(deps),
+    ...validation,
+    ...read,
+    /** The request validated and what its plan needs read, in one local activity. */
+    async validateAndReadSource(input: unknown) {
+      const req = await validation.validateProvisionRequest(input);
+      return { req, actual: await read.readSource(readInputOf(req)) };
+    },
     ...connectionActivities(deps),
     ...datasetActivities(deps),
     ...flowActivities(deps),
     ...smokeActivities(deps),
-    ...readActivities(deps),
     ...updateActivities(deps),
     ...teardownActivities(deps),
     ...discoveryActivities(deps),

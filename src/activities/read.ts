@@ -19,7 +19,7 @@ import {
 } from './ownership';
 import type { InletInfo, KnownResources } from './types';
 
-interface ReadSourceInput {
+export interface ReadSourceInput {
   sandbox: string;
   name: string;
   schemaId: string;

@@ -2,8 +2,28 @@
  * The rules of a plan (model.ts): how `planSource` compares a request with what AEP holds, one
  * function per resource, in dependency order. Pure and deterministic: the workflows run it.
  */
+import type { ReadSourceInput } from '../activities/read';
 import type { ProvisionRequest } from '../request';
 import type { ActualSource, FieldChange, Mapping, ResourcePlan, SourcePlan } from './model';
+
+/** The name of the dataset a request creates or finds (the source's own when it names none). */
+export function datasetName(req: ProvisionRequest): string {
+  return req.target.dataset?.name ?? req.name;
+}
+
+/** What the plan of `req` needs read from AEP (the read activities' input). */
+export function readInputOf(req: ProvisionRequest): ReadSourceInput {
+  const { sandbox, name, target, known } = req;
+  return {
+    sandbox,
+    name,
+    schemaId: target.schemaId,
+    ...(target.datasetId !== undefined
+      ? { datasetId: target.datasetId }
+      : { datasetName: datasetName(req), ...(target.dataset?.name ? {} : { ownDataset: true }) }),
+    ...(known ? { known } : {}),
+  };
+}
 
 /**
  * Compares the request (desired state) with what AEP holds: missing → create, same → keep, a

@@ -43,7 +43,7 @@ import {
   FailureType,
   releaseDatasetUpdate,
 } from '../shared/names';
-import { datasetName } from './plan';
+import { datasetName } from '../shared/plan-source';
 import { datasetAsk, DATASET_DECIDE, DELETE, LIST_LAG_WAIT_MS } from './policies';
 import type { Saga } from './saga';
 import { step } from './steps';

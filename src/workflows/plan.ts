@@ -6,6 +6,7 @@ import {
   ApplicationFailure,
   isCancellation,
   log,
+  patched,
   setCurrentDetails,
   TemporalFailure,
 } from '@temporalio/workflow';
@@ -14,7 +15,7 @@ import type { ProvisionRequest, ProvisionRequestInput } from '../request';
 import { describeFailure } from '../shared/failures';
 import { FailureType } from '../shared/names';
 import type { ActualSource, ProvisionResult, ResourceKind, SourcePlan } from '../shared/model';
-import { planSource } from '../shared/plan-source';
+import { datasetName, planSource, readInputOf } from '../shared/plan-source';
 import { DELETE, READ_LOCALLY, VALIDATE_LOCALLY } from './policies';
 import type { Progress } from './progress';
 import type { Saga } from './saga';
@@ -57,24 +58,27 @@ export function found(plan: SourcePlan, kind: ResourceKind): PriorResource | nul
     : null;
 }
 
-/** The name of the dataset a request creates or finds (the source's own when it names none). */
-export function datasetName(req: ProvisionRequest): string {
-  return req.target.dataset?.name ?? req.name;
-}
-
 /** What AEP holds for the source: a local activity inside the current workflow task. */
 export function readSource(req: ProvisionRequest): Promise<ActualSource> {
-  const { sandbox, name, target, known } = req;
-  const input = {
-    sandbox,
-    name,
-    schemaId: target.schemaId,
-    ...(target.datasetId !== undefined
-      ? { datasetId: target.datasetId }
-      : { datasetName: datasetName(req), ...(target.dataset?.name ? {} : { ownDataset: true }) }),
-    ...(known ? { known } : {}),
+  return step('readSource', 'Read the source from AEP', readInputOf(req), { local: READ_LOCALLY });
+}
+
+/**
+ * The request validated and what AEP holds for it, in one local activity (patch
+ * `validate-and-read`, asked before it); runs before that patch validated alone, and
+ * `readAndPlan` read next.
+ */
+export async function validateAndRead(
+  input: ProvisionRequestInput,
+): Promise<{ req: ProvisionRequest; actual?: ActualSource }> {
+  if (patched('validate-and-read')) {
+    const summary = 'Validate the request; read the source from AEP';
+    return step('validateAndReadSource', summary, input, { local: READ_LOCALLY });
+  }
+  const summary = 'Validate the request';
+  return {
+    req: await step('validateProvisionRequest', summary, input, { local: VALIDATE_LOCALLY }),
   };
-  return step('readSource', 'Read the source from AEP', input, { local: READ_LOCALLY });
 }
 
 /** What AEP held for the source, and the plan from it. */
@@ -88,10 +92,12 @@ export async function readAndPlan(
   req: ProvisionRequest,
   saga: Saga,
   progress: Progress,
+  /** What the run's first local activity read with the request (`validateAndReadSource`). */
+  read?: ActualSource,
 ): Promise<Planned & { unchanged?: ProvisionResult; replaced?: true }> {
   // A local activity in the first workflow task (READ_LOCALLY): no one could see PLANNING.
   progress.status('PLANNING', 'Reading the source from AEP', { publish: false });
-  const actual = await readSource(req);
+  const actual = read ?? (await readSource(req));
   const plan = (progress.state.plan = planSource(req, actual));
   refuse(req, plan);
   if (!plan.changes && !req.smokeTest?.always) {

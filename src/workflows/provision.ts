@@ -35,9 +35,10 @@ import {
   removeUnwanted,
   resultOf,
   updatedFields,
+  validateAndRead,
   type Planned,
 } from './plan';
-import { DELETE, INLET_POLL, VALIDATE_LOCALLY } from './policies';
+import { DELETE, INLET_POLL } from './policies';
 import { Progress } from './progress';
 import { Saga } from './saga';
 import { step, throwIfCancelled } from './steps';
@@ -59,9 +60,7 @@ export async function ProvisionStreamingSource(
   const progress = new Progress();
   // Asked before the first local activity (docs/versioning.md).
   const ownDatasets = patched('own-datasets');
-  const req = await step('validateProvisionRequest', 'Validate the request', input, {
-    local: VALIDATE_LOCALLY,
-  });
+  const { req, actual: read } = await validateAndRead(input);
   publishIdentity(req);
   progress.done('request validated');
   const { imsOrg, sandbox, name: sourceName } = req;
@@ -70,7 +69,7 @@ export async function ProvisionStreamingSource(
   // Whatever fails from here on goes to the saga (compensation, ending).
   try {
     const readAt = Date.now();
-    const { actual, plan, unchanged, replaced } = await readAndPlan(req, saga, progress);
+    const { actual, plan, unchanged, replaced } = await readAndPlan(req, saga, progress, read);
     if (unchanged) {
       progress.done('nothing to change');
       progress.status('SUCCEEDED', `Unchanged — inlet ${unchanged.inletUrl}`);

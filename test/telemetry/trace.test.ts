@@ -143,7 +143,7 @@ function expectOneTrace({ workflowId, spans, aepCalls, history }: Provisioned): 
   // Each activity the run executed (history: scheduled and local) ran in a span under the run;
   // so did those of the dataset workflow its update reached (their own workflow id).
   const executed = activitiesOf(historyToJSON(history));
-  expect(executed).toEqual(expect.arrayContaining(['validateProvisionRequest', 'ensureFlow']));
+  expect(executed).toEqual(expect.arrayContaining(['validateAndReadSource', 'ensureFlow']));
   const activitySpans = descendantsOf(spans, run).filter((s) => s.name.startsWith('RunActivity:'));
   expect(
     activitySpans

@@ -8,6 +8,7 @@ import { parseProvisionRequest } from '../../src/request';
 import { summarizeFailure } from '../../src/client';
 import { type ActualSource, TEARDOWN_ORDER } from '../../src/shared/model';
 import { datasetAsksQueue, SearchAttributes } from '../../src/shared/names';
+import { readInputOf } from '../../src/shared/plan-source';
 import { Workers } from '../../src/worker';
 import { connectTestEnv, freshTaskQueue } from '../harness/temporal';
 import { SCHEMA_ID, workflowBundle } from '../harness/stack';
@@ -139,7 +140,15 @@ async function run(
 ) {
   const calls: Call[] = [];
   const taskQueue = freshTaskQueue('stubbed');
-  const activities = { ...stubs(actual, calls, fail), ...overrides };
+  const stubbed = { ...stubs(actual, calls, fail), ...overrides };
+  // The run's first local activity validates and reads: the stubs' own, as the worker's does.
+  const activities: Partial<Activities> = {
+    ...stubbed,
+    async validateAndReadSource(input: unknown) {
+      const req = parseProvisionRequest(input, PROD);
+      return { req, actual: await stubbed.readSource!(readInputOf(req)) };
+    },
+  };
   const connection = env.nativeConnection;
   const main = await Worker.create({
     connection,
