@@ -6,7 +6,6 @@ import {
   ApplicationFailure,
   isCancellation,
   log,
-  patched,
   setCurrentDetails,
   TemporalFailure,
 } from '@temporalio/workflow';
@@ -64,14 +63,14 @@ export function readSource(req: ProvisionRequest): Promise<ActualSource> {
 }
 
 /**
- * The request validated and what AEP holds for it, in one local activity (patch
- * `validate-and-read`, asked before it); runs before that patch validated alone, and
- * `readAndPlan` read next.
+ * The request validated and what AEP holds for it, in one local activity (`oneRead`: patch
+ * `validate-and-read`); runs before that patch validated alone, and `readAndPlan` read next.
  */
 export async function validateAndRead(
   input: ProvisionRequestInput,
+  oneRead: boolean,
 ): Promise<{ req: ProvisionRequest; actual?: ActualSource }> {
-  if (patched('validate-and-read')) {
+  if (oneRead) {
     const summary = 'Validate the request; read the source from AEP';
     return step('validateAndReadSource', summary, input, { local: READ_LOCALLY });
   }

@@ -45,8 +45,7 @@ import { step, throwIfCancelled } from './steps';
 
 /** One provisioning: its request, owner, saga and progress, what AEP held (read at `readAt`) and the plan. */
 type Run = Planned & {
-  /** A request naming no dataset gets the source's own (dataset.ts); runs before 1.2 shared it. */
-  ownDatasets: boolean;
+  ownDatasets: boolean; // a request naming no dataset gets the source's own (not before 1.2)
   req: ProvisionRequest;
   owner: Owner;
   saga: Saga;
@@ -58,9 +57,11 @@ export async function ProvisionStreamingSource(
   input: ProvisionRequestInput,
 ): Promise<ProvisionResult> {
   const progress = new Progress();
-  // Asked before the first local activity (docs/versioning.md).
-  const ownDatasets = patched('own-datasets');
-  const { req, actual: read } = await validateAndRead(input);
+  // Asked before the first local activity, in this order (docs/versioning.md); from 1.4.1 one.
+  const folded = patched('one-start-patch');
+  const ownDatasets = folded || patched('own-datasets');
+  const oneRead = folded || patched('validate-and-read');
+  const { req, actual: read } = await validateAndRead(input, oneRead);
   publishIdentity(req);
   progress.done('request validated');
   const { imsOrg, sandbox, name: sourceName } = req;
