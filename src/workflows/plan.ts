@@ -4,6 +4,7 @@
  */
 import {
   ApplicationFailure,
+  CancellationScope,
   isCancellation,
   log,
   setCurrentDetails,
@@ -11,7 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { InletInfo, PriorResource } from '../activities/types';
 import type { ProvisionRequest, ProvisionRequestInput } from '../request';
-import { describeFailure } from '../shared/failures';
+import { describeFailure, rootFailureType } from '../shared/failures';
 import { FailureType } from '../shared/names';
 import type { ActualSource, ProvisionResult, ResourceKind, SourcePlan } from '../shared/model';
 import { datasetName, planSource, readInputOf } from '../shared/plan-source';
@@ -63,21 +64,30 @@ export function readSource(req: ProvisionRequest): Promise<ActualSource> {
 }
 
 /**
- * The request validated and what AEP holds for it, in one local activity (`oneRead`: patch
- * `validate-and-read`); runs before that patch validated alone, and `readAndPlan` read next.
+ * The request validated and what AEP holds for it (`read`), in one local activity (`oneRead`:
+ * patch `validate-and-read`); runs before that patch validated alone, and `readAndPlan` read next.
+ * An invalid request fails the run as itself. A read that failed for good, or was cancelled,
+ * fails it as a provisioning (`readAndPlan` throws it to the saga), as when the read was a step
+ * of its own: the request, then validated alone, names the source.
  */
 export async function validateAndRead(
   input: ProvisionRequestInput,
   oneRead: boolean,
-): Promise<{ req: ProvisionRequest; actual?: ActualSource }> {
-  if (oneRead) {
+): Promise<{ req: ProvisionRequest; read?: ActualSource | TemporalFailure }> {
+  const validate = () =>
+    step('validateProvisionRequest', 'Validate the request', input, { local: VALIDATE_LOCALLY });
+  if (!oneRead) return { req: await validate() };
+  try {
     const summary = 'Validate the request; read the source from AEP';
-    return step('validateAndReadSource', summary, input, { local: READ_LOCALLY });
+    const { req, actual } = await step('validateAndReadSource', summary, input, {
+      local: READ_LOCALLY,
+    });
+    return { req, read: actual };
+  } catch (err) {
+    if (!(err instanceof TemporalFailure)) throw err;
+    if (rootFailureType(err) === FailureType.InvalidRequest) throw err;
+    return { req: await CancellationScope.nonCancellable(validate), read: err };
   }
-  const summary = 'Validate the request';
-  return {
-    req: await step('validateProvisionRequest', summary, input, { local: VALIDATE_LOCALLY }),
-  };
 }
 
 /** What AEP held for the source, and the plan from it. */
@@ -91,11 +101,12 @@ export async function readAndPlan(
   req: ProvisionRequest,
   saga: Saga,
   progress: Progress,
-  /** What the run's first local activity read with the request (`validateAndReadSource`). */
-  read?: ActualSource,
+  /** What the run's first local activity read with the request (`validateAndRead`). */
+  read?: ActualSource | TemporalFailure,
 ): Promise<Planned & { unchanged?: ProvisionResult; replaced?: true }> {
   // A local activity in the first workflow task (READ_LOCALLY): no one could see PLANNING.
   progress.status('PLANNING', 'Reading the source from AEP', { publish: false });
+  if (read instanceof TemporalFailure) throw read;
   const actual = read ?? (await readSource(req));
   const plan = (progress.state.plan = planSource(req, actual));
   refuse(req, plan);

@@ -61,7 +61,7 @@ export async function ProvisionStreamingSource(
   const folded = patched('one-start-patch');
   const ownDatasets = folded || patched('own-datasets');
   const oneRead = folded || patched('validate-and-read');
-  const { req, actual: read } = await validateAndRead(input, oneRead);
+  const { req, read } = await validateAndRead(input, oneRead);
   publishIdentity(req);
   progress.done('request validated');
   const { imsOrg, sandbox, name: sourceName } = req;

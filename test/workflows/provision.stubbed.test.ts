@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities';
-import { parseProvisionRequest } from '../../src/request';
+import { InvalidRequestError, parseProvisionRequest } from '../../src/request';
 import { summarizeFailure } from '../../src/client';
 import { type ActualSource, TEARDOWN_ORDER } from '../../src/shared/model';
 import { datasetAsksQueue, SearchAttributes } from '../../src/shared/names';
@@ -71,6 +71,20 @@ const EXISTING: ActualSource = {
 
 type Call = [name: string, input: unknown];
 
+/** The request as the worker's validation gives it: a bad one is a non-retryable InvalidRequest. */
+function validated(input: unknown) {
+  try {
+    return parseProvisionRequest(input, PROD);
+  } catch (err) {
+    if (!(err instanceof InvalidRequestError)) throw err;
+    throw ApplicationFailure.create({
+      type: 'InvalidRequest',
+      message: err.message,
+      nonRetryable: true,
+    });
+  }
+}
+
 /** Stub activities over `actual`; `fail` makes one activity fail non-retryably. */
 function stubs(actual: ActualSource, calls: Call[], fail?: string): Partial<Activities> {
   const record =
@@ -87,7 +101,7 @@ function stubs(actual: ActualSource, calls: Call[], fail?: string): Partial<Acti
       return out(input);
     };
   return {
-    validateProvisionRequest: async (input: unknown) => parseProvisionRequest(input, PROD),
+    validateProvisionRequest: async (input: unknown) => validated(input),
     readSource: record('readSource', () => actual),
     ensureBaseConnection: record('ensureBaseConnection', () => ({ id: 'base-new', created: true })),
     getInlet: record('getInlet', () => ({
@@ -145,7 +159,7 @@ async function run(
   const activities: Partial<Activities> = {
     ...stubbed,
     async validateAndReadSource(input: unknown) {
-      const req = parseProvisionRequest(input, PROD);
+      const req = validated(input);
       return { req, actual: await stubbed.readSource!(readInputOf(req)) };
     },
   };
@@ -259,6 +273,27 @@ test('changed mappings: a new version, then the flow pointed at it, then the smo
     enable: true,
   });
   expect(names).not.toContain('ensureMappingSet');
+});
+
+test('a read that fails for good fails the run as a provisioning, nothing else called', async () => {
+  const { error, names, workflowId } = await run(EMPTY, request(), 'readSource');
+  expect(summarizeFailure(error)).toMatchObject({
+    type: 'ProvisioningFailed',
+    rootType: 'AepBadRequest',
+  });
+  expect(names).toEqual(['readSource']);
+  // The request, validated alone after the failed read, named the source for the failure.
+  const events = (await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  expect(
+    events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity'),
+  ).toHaveLength(2);
+});
+
+test('an invalid request fails the run as InvalidRequest, nothing read', async () => {
+  const { error, names } = await run(EMPTY, request({ dataType: 'csv' }));
+  expect(summarizeFailure(error).rootType).toBe('InvalidRequest');
+  expect(summarizeFailure(error).type).not.toBe('ProvisioningFailed');
+  expect(names).toEqual([]);
 });
 
 test('a refused change: nothing but the read, ExistingSourceDiffers at the root', async () => {
