@@ -99,11 +99,11 @@ test('npm run bench at tiny size prints a complete summary and stops what it sta
   expect(positive(floor.cpuMs.workers)).toBe(true);
   expect(stdout).toMatch(/\| floor: failed +\| 0 +\|/);
   expect(stdout).toMatch(/\| floor: creates \(emulator\) +\| 60 +\|/);
-  // The tutorial's 13 calls per source; on a loaded machine a call may be retried once (the
-  // floor keeps the default retry policy), so 10 sources may make 131.
+  // The tutorial's 13 calls per source; on a loaded machine one call of the batch was seen
+  // retried (the floor keeps the default retry policy): 131 for 10 sources, and no more.
   const floorCalls = Number(/\| floor: AEP calls per source +\| ([\d.]+) +\|/.exec(stdout)?.[1]);
   expect(floorCalls).toBeGreaterThanOrEqual(13);
-  expect(floorCalls).toBeLessThan(13.5);
+  expect(floorCalls).toBeLessThanOrEqual(13.1);
   expect(positive(summary.overFloor!.cpu)).toBe(true);
   expect(positive(summary.overFloor!.throughput)).toBe(true);
   expect(summary.rerun.cpuRatio).toBeGreaterThan(0);
