@@ -213,6 +213,17 @@ describe('flows (4)', () => {
     );
     expect(destinations.body.items).toEqual([]);
   });
+
+  test("the flows list's next link is /flows?continuationToken=<token>, re-sent verbatim", async () => {
+    for (let i = 0; i < 2; i++) await provision(api, unique('flow-page'));
+    const first = await api.get(`${FLOW}/flows?${q({ limit: '1' })}`);
+    const href: string = first.body._links.next.href;
+    expect(href).toMatch(/^\/flows\?continuationToken=[A-Za-z0-9_-]+$/);
+    const second = await api.get(`${FLOW}${href}`);
+    expect(second.status).toBe(200);
+    expect(second.body.items).toHaveLength(1);
+    expect(second.body.items[0].id).not.toBe(first.body.items[0].id);
+  });
 });
 
 describe('Schema Registry (5, 6)', () => {
