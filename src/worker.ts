@@ -58,11 +58,17 @@ export async function buildWorker(opts: {
   const workflowBundle = opts.workflowBundle ?? (codePath ? { codePath } : undefined);
   // One set of workers per org served, each on the org's task queue with the org's credentials:
   // an org whose Platform calls are throttled holds only its own slots and pollers.
-  const orgs = servedOrgs(config, opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE);
+  const taskQueue = opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
+  const orgs = servedOrgs(config, taskQueue);
   const workers = new Workers();
   for (const org of orgs) {
     const c = orgConfig(config, org);
-    const { all, pacer } = await buildOrgWorkers(c, connection, workflowBundle, opts.tuning);
+    // The Nexus service on the first org's queue only: it routes each request to the org it names.
+    const nexus =
+      org === orgs[0]
+        ? nexusServiceHandler({ ...config, TEMPORAL_TASK_QUEUE: taskQueue })
+        : undefined;
+    const { all, pacer } = await buildOrgWorkers(c, connection, workflowBundle, opts.tuning, nexus);
     workers.add(...all).leasing({ connection, config: c, pacer, taskQueue: org.taskQueue });
   }
   return workers;
@@ -77,6 +83,7 @@ async function buildOrgWorkers(
   connection: NativeConnection,
   workflowBundle: WorkerOptions['workflowBundle'],
   tuning: Partial<WorkerOptions> | undefined,
+  nexus?: ReturnType<typeof nexusServiceHandler>,
 ) {
   const taskQueue = config.TEMPORAL_TASK_QUEUE;
   // Payloads are encrypted by the worker, outside the workflow sandbox: the bundle is the same
@@ -116,7 +123,7 @@ async function buildOrgWorkers(
   const main = await Worker.create({
     ...common,
     taskQueue,
-    nexusServices: [nexusServiceHandler(placeOf(config))], // aep-streaming, src/nexus/
+    ...(nexus ? { nexusServices: [nexus] } : {}), // aep-streaming, src/nexus/
     ...(workflowBundle
       ? { workflowBundle }
       : {

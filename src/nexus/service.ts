@@ -2,12 +2,12 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   getClient,
-  operationInfo,
   startWorkflow,
   WorkflowRunOperationHandler,
   type WorkflowHandle,
 } from '@temporalio/nexus';
 import * as nexus from 'nexus-rpc';
+import { servedOrg } from '../config';
 import {
   CompensationPendingError,
   readOnlyOptions,
@@ -21,7 +21,7 @@ import {
   InvalidRequestError,
   parseDeprovisionRequest,
   parseProvisionRequest,
-  type Place,
+  placeOf,
 } from '../request';
 import { aepStreamingService, FailureType, WorkflowType } from '../shared/names';
 import type { DeprovisionResult, ProvisionResult } from '../shared/model';
@@ -29,25 +29,37 @@ import type { PlanStreamingSource } from '../workflows';
 
 /**
  * The handlers of the Nexus service `aep-streaming` (names.ts: `aepStreamingService`), served by
- * the worker on its task queue. Each operation is backed by the workflow run it starts or attaches
- * to, under the rules every door shares (src/operations/): the caller's operation completes with
- * that run's result or failure. `place` resolves requests that name no org or sandbox.
+ * the worker on the deployment's first task queue (AEP_ORG_ID's): one endpoint for every org it
+ * serves. Each operation is backed by the workflow run it starts or attaches to, under the rules
+ * every door shares (src/operations/): the caller's operation completes with that run's result or
+ * failure. A request naming no org or sandbox is for AEP_ORG_ID and AEP_SANDBOX; a request is
+ * routed to the org it names as the library's `forOrg` does (`servedOrg`: that org's task queue),
+ * and an org the deployment does not serve fails with InvalidRequest before anything is cancelled
+ * or started. `deployment` is the configuration with TEMPORAL_TASK_QUEUE the worker's.
  */
-export function nexusServiceHandler(place: Place) {
+export function nexusServiceHandler(deployment: Parameters<typeof servedOrg>[0]) {
+  const place = placeOf(deployment);
+  /** The request, and the door of the served org it names; InvalidRequest otherwise. */
+  const accepted = <R extends { imsOrg: string }>(parse: () => R): [R, Door] =>
+    refused(() => {
+      const req = parse();
+      const door = { client: getClient(), taskQueue: servedOrg(deployment, req.imsOrg).taskQueue };
+      return [req, door];
+    });
   return nexus.serviceHandler(aepStreamingService, {
     provision: new WorkflowRunOperationHandler(async (ctx, input) => {
-      const req = refused(() => parseProvisionRequest(input, place));
+      const [req, door] = accepted(() => parseProvisionRequest(input, place));
       const started = await refusing(() =>
-        startProvisionRun(door(), nexusLaunch<ProvisionResult>(ctx), req, {
+        startProvisionRun(door, nexusLaunch<ProvisionResult>(ctx), req, {
           signal: ctx.abortSignal,
         }),
       );
       return started.handle;
     }),
     deprovision: new WorkflowRunOperationHandler(async (ctx, input) => {
-      const req = refused(() => parseDeprovisionRequest(input, place));
+      const [req, door] = accepted(() => parseDeprovisionRequest(input, place));
       const started = await refusing(() =>
-        startDeprovisionRun(door(), nexusLaunch<DeprovisionResult>(ctx), req, {
+        startDeprovisionRun(door, nexusLaunch<DeprovisionResult>(ctx), req, {
           signal: ctx.abortSignal,
           nonce: ctx.requestId,
         }),
@@ -55,11 +67,11 @@ export function nexusServiceHandler(place: Place) {
       return started.handle;
     }),
     plan: new WorkflowRunOperationHandler(async (ctx, input) => {
-      const req = refused(() => parseProvisionRequest(input, place));
+      const [req, door] = accepted(() => parseProvisionRequest(input, place));
       return startWorkflow<typeof PlanStreamingSource>(
         ctx,
         WorkflowType.plan,
-        readOnlyOptions<typeof PlanStreamingSource>(door(), {
+        readOnlyOptions<typeof PlanStreamingSource>(door, {
           kind: 'plan',
           key: req,
           args: [req],
@@ -70,11 +82,6 @@ export function nexusServiceHandler(place: Place) {
       );
     }),
   });
-}
-
-/** The worker's client and task queue, for the operation being handled. */
-function door(): Door {
-  return { client: getClient(), taskQueue: operationInfo().taskQueue };
 }
 
 /**
@@ -97,7 +104,10 @@ function nexusLaunch<R>(ctx: nexus.StartOperationContext): Launch<WorkflowHandle
   };
 }
 
-/** A request the library would refuse fails the operation with InvalidRequest (not retried). */
+/**
+ * A request the library would refuse (a bad field, an org the deployment does not serve) fails
+ * the operation with InvalidRequest (not retried).
+ */
 function refused<T>(parse: () => T): T {
   try {
     return parse();
