@@ -202,6 +202,28 @@ test('a scheduled reconcile reports drift (result, gauge, list --drifted); --rep
     expect(drifted[0]!.drift?.changes.length).toBeGreaterThan(0);
     expect((await cli(['list', '--drifted'])).stdout).toContain(`${SANDBOX}/${remapped}: drifted`);
 
+    // Every listing carries that drift: --json, each source, the drifted ones with their changes.
+    const plain = await cli(['--json', 'list', '--sandbox', SANDBOX]);
+    expect([plain.code, plain.stderr]).toEqual([0, '']);
+    const all = new Map((JSON.parse(plain.stdout) as ListedSource[]).map((s) => [s.name, s]));
+    expect(all.get(flowOff!)?.drift).toEqual(drifted[0]!.drift);
+    expect(all.get(remapped!)?.drift).toEqual(drifted[1]!.drift);
+    expect(all.get(untouched!)).toMatchObject({
+      state: 'provisioned',
+      inletUrl: results[2]!.inletUrl,
+    });
+    expect(all.get(untouched!)).not.toHaveProperty('drift');
+    // ... and the table, in its DRIFT column.
+    const table = (await cli(['list', '--sandbox', SANDBOX])).stdout;
+    expect(table).toMatch(/^SANDBOX +SOURCE +STATE +LAST OPERATION +DRIFT +INLET URL$/m);
+    const row = (name: string, drift: string) =>
+      new RegExp(
+        `^${SANDBOX} +${name} +provisioned +provision SUCCEEDED \\S+ +${drift} +\\S+$`,
+        'm',
+      );
+    expect(table).toMatch(row(remapped!, 'drifted \\(\\d+ change\\(s\\)\\)'));
+    expect(table).toMatch(row(untouched!, '-'));
+
     // --repair, through the CLI: each drifted source provisioned again; exit 0, nothing left.
     const repaired = await cli(['--json', 'reconcile', '--once', '--repair', '--concurrency', '1']);
     expect([repaired.code, repaired.stderr]).toEqual([0, '']);
@@ -213,6 +235,8 @@ test('a scheduled reconcile reports drift (result, gauge, list --drifted); --rep
     expect(await gauge()).toBe(0);
     expect((await aep.getFlow(SANDBOX, results[0]!.flowId))?.state).toBe('enabled');
     expect(JSON.parse((await cli(['--json', 'list', '--drifted'])).stdout)).toEqual([]);
+    const relisted = JSON.parse((await cli(['--json', 'list'])).stdout) as ListedSource[];
+    expect(relisted.filter((s) => s.drift).map((s) => s.name)).toEqual([]);
 
     const after = await cli(['reconcile', '--once']);
     expect(after.code).toBe(0);
