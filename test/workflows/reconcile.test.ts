@@ -302,3 +302,45 @@ test('reconcile refuses an interval under a minute, another org, a call without 
   const neither = await cli(['reconcile']);
   expect([neither.code, neither.stderr]).toEqual([2, expect.stringMatching(/--every .*--once/)]);
 });
+
+test('a source whose last provisioning failed is planned against its last successful one', async () => {
+  const [failedLast, neverOk, gone] = ['failed last', 'never ok', 'gone then failed'].map(
+    uniqueName,
+  );
+  // A missing schema fails a provisioning before it touches anything (SchemaNotFound).
+  const failing = (name: string) =>
+    client.provision({
+      ...sourceRequest(name, 'raw'),
+      target: {
+        schemaId: 'https://ns.adobe.com/acme/schemas/doesnotexist',
+        dataset: { name: `${name} dataset` },
+      },
+    });
+  const ok = await client.provision(sourceRequest(failedLast!, 'raw'));
+  await expect(failing(failedLast!)).rejects.toThrow();
+  await expect(failing(neverOk!)).rejects.toThrow();
+  await client.provision(sourceRequest(gone!, 'raw'));
+  await client.deprovision({ name: gone!, sandbox: SANDBOX });
+  await expect(failing(gone!)).rejects.toThrow();
+  await aep.flowAction(SANDBOX, ok.flowId, 'disable');
+
+  const { report } = await reconcileNow(client, { sandbox: SANDBOX });
+  const found = report.drifted.find((d) => d.name === failedLast);
+  expect(found?.changes.join('\n')).toMatch(/flow +update .*state: "disabled" → "enabled"/);
+  expect(report.skipped).toContainEqual({
+    name: neverOk,
+    reason: expect.stringMatching(/^no provisioning of it succeeded \(last FAILED, run /),
+  });
+  // Torn down, then a provisioning failed: still torn down, neither planned nor skipped.
+  const seen = [...report.drifted, ...report.skipped].map((s) => s.name);
+  expect(seen).not.toContain(gone);
+  const listed = JSON.parse((await cli(['--json', 'list', '--drifted'])).stdout) as ListedSource[];
+  expect(listed.map((s) => [s.name, s.state])).toContainEqual([failedLast, 'provision-failed']);
+
+  // The repair applies the request that succeeded: the flow is enabled again.
+  const repaired = await reconcileNow(client, { sandbox: SANDBOX, repair: true });
+  expect(repaired.report.drifted.find((d) => d.name === failedLast)?.repair).toMatchObject({
+    outcome: 'repaired',
+  });
+  expect((await aep.getFlow(SANDBOX, ok.flowId))?.state).toBe('enabled');
+}, 180_000);
