@@ -124,7 +124,7 @@ program
 
 program
   .command('list')
-  .description('list every source: its state, last operation and inlet URL')
+  .description('list every source: its state, last operation, drift and inlet URL')
   .option('--sandbox <sandbox>', 'only this sandbox (default: every sandbox)')
   .option('--drifted', 'only the sources the last reconcile of their sandbox left drifted')
   .action(async (cmd: { sandbox?: string; drifted?: boolean }) => {

@@ -1,6 +1,7 @@
 /**
  * What a reconcile (src/workflows/reconcile.ts) learns from Temporal, the record of what this
- * project manages: the sources of a sandbox and the request each one's last provisioning applied.
+ * project manages: the sources of a sandbox and the request each one's last successful
+ * provisioning applied.
  */
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { InvalidRequestError, parseProvisionRequest, type Place } from '../request';
@@ -31,10 +32,9 @@ export function reconcileActivities({
 }) {
   return {
     /**
-     * The sources of the sandbox, from Temporal visibility: per source workflow id its latest run.
-     * A completed provisioning is managed (its memo `request`, read through the worker's data
-     * converter, revalidated); a source torn down is not; one whose latest run is open or did not
-     * succeed is skipped, with the reason.
+     * The sources of the sandbox, from Temporal visibility: per source workflow id its runs
+     * (managedOf). A source's request (memo `request`, read through the worker's data converter)
+     * is revalidated; its ids are read from the result of the provisioning that applied it.
      */
     async listManagedSources(
       place: Place,
@@ -49,40 +49,37 @@ export function reconcileActivities({
         `${SearchAttributes.imsOrg.name} = '${place.imsOrg}'`,
         `${SearchAttributes.sandbox.name} = '${place.sandbox}'`,
       ].join(' AND ');
-      const latest = new Map<string, WorkflowExecutionInfo>();
+      const runs = new Map<string, WorkflowExecutionInfo[]>();
       for await (const info of temporal.workflow.list({ query })) {
-        const seen = latest.get(info.workflowId);
-        if (!seen || seen.startTime < info.startTime) latest.set(info.workflowId, info);
+        if (!runs.has(info.workflowId)) runs.set(info.workflowId, []);
+        runs.get(info.workflowId)!.push(info);
       }
-      const sources: ManagedSource[] = [];
+      const sources: Array<ManagedSource & { appliedRunId: string }> = [];
       const skipped: SkippedSource[] = [];
-      for (const info of latest.values()) {
-        if (info.type !== WorkflowType.provision) continue;
-        const name =
-          info.typedSearchAttributes.get(SearchAttributes.sourceName) ??
-          info.workflowId.split('/').slice(3).join('/');
-        const execution = info.status.name;
-        if (execution === 'RUNNING') {
-          skipped.push({ name, reason: `an operation is in flight (run ${info.runId})` });
-        } else if (execution !== 'COMPLETED') {
-          const reason = `its last provisioning did not succeed (${execution}, run ${info.runId})`;
-          skipped.push({ name, reason });
-        } else {
-          try {
-            const request = parseProvisionRequest(info.memo?.[REQUEST_MEMO], place);
-            sources.push({ name, workflowId: info.workflowId, runId: info.runId, request });
-          } catch (err) {
-            if (!(err instanceof InvalidRequestError)) throw err;
-            const reason = `the request of run ${info.runId} does not validate: ${err.problems.join('; ')}`;
-            skipped.push({ name, reason });
-          }
+      for (const history of runs.values()) {
+        history.sort((a, b) => b.startTime.getTime() - a.startTime.getTime());
+        const found = managedOf(history);
+        if (found === undefined) continue;
+        if ('reason' in found) {
+          skipped.push(found);
+          continue;
+        }
+        try {
+          const request = parseProvisionRequest(found.applied.memo?.[REQUEST_MEMO], place);
+          const { name, latest, applied } = found;
+          const { workflowId, runId } = latest;
+          sources.push({ name, workflowId, runId, appliedRunId: applied.runId, request });
+        } catch (err) {
+          if (!(err instanceof InvalidRequestError)) throw err;
+          const reason = `the request of run ${found.applied.runId} does not validate: ${err.problems.join('; ')}`;
+          skipped.push({ name: found.name, reason });
         }
       }
       for (let i = 0; i < sources.length; i += READS_AT_ONCE) {
         await Promise.all(
           sources.slice(i, i + READS_AT_ONCE).map(async (s) => {
             const result = (await temporal.workflow
-              .getHandle(s.workflowId, s.runId)
+              .getHandle(s.workflowId, s.appliedRunId)
               .result()) as ProvisionResult;
             const known = Object.fromEntries(
               KNOWN_FIELDS.filter((f) => result[f] !== undefined).map((f) => [f, result[f]]),
@@ -91,7 +88,8 @@ export function reconcileActivities({
           }),
         );
       }
-      return { sources: sources.sort((a, b) => (a.name < b.name ? -1 : 1)), skipped };
+      const managed = sources.map(({ appliedRunId: _applied, ...s }): ManagedSource => s);
+      return { sources: managed.sort((a, b) => (a.name < b.name ? -1 : 1)), skipped };
     },
 
     /** The id of the latest run of `workflowId` and whether it is open; null when it has none. */
@@ -109,4 +107,34 @@ export function reconcileActivities({
       }
     },
   };
+}
+
+/**
+ * What a source's runs (newest first) make of it. Latest run open: skipped (an operation in
+ * flight). Managed: its latest completed provisioning (`applied`, its request the desired
+ * state), failed provisionings after it allowed. Out: a teardown after it, completed or not
+ * (someone meant the source gone: not planned, nor repaired). Skipped: none succeeded.
+ */
+function managedOf(
+  runs: WorkflowExecutionInfo[],
+):
+  | { name: string; latest: WorkflowExecutionInfo; applied: WorkflowExecutionInfo }
+  | SkippedSource
+  | undefined {
+  const latest = runs[0]!;
+  const name =
+    latest.typedSearchAttributes.get(SearchAttributes.sourceName) ??
+    latest.workflowId.split('/').slice(3).join('/');
+  if (latest.type !== WorkflowType.provision) return undefined;
+  if (latest.status.name === 'RUNNING') {
+    return { name, reason: `an operation is in flight (run ${latest.runId})` };
+  }
+  const applied = runs.find(
+    (r) => r.type !== WorkflowType.provision || r.status.name === 'COMPLETED',
+  );
+  if (applied === undefined) {
+    const reason = `no provisioning of it succeeded (last ${latest.status.name}, run ${latest.runId})`;
+    return { name, reason };
+  }
+  return applied.type === WorkflowType.provision ? { name, latest, applied } : undefined;
 }

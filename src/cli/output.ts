@@ -62,7 +62,11 @@ function healthLines(h: FlowHealth): string {
     .join('\n');
 }
 
-/** One line per source: sandbox, name, state, last operation (its status), inlet URL. */
+/**
+ * One line per source: sandbox, name, state, last operation (its status), drift (the changes the
+ * last reconcile of its sandbox found, `-` when it left the source undrifted or has not planned it
+ * since its last operation), inlet URL.
+ */
 export function listLines(sources: ListedSource[]): string {
   if (sources.length === 0) return 'no sources';
   const rows = sources.map((s) => {
@@ -72,10 +76,11 @@ export function listLines(sources: ListedSource[]): string {
       s.name,
       s.state,
       `${op.operation} ${op.status ?? op.execution} ${op.closeTime ?? op.startTime}`,
+      s.drift ? `drifted (${s.drift.changes.length} change(s))` : '-',
       s.inletUrl ?? '-',
     ];
   });
-  const head = ['SANDBOX', 'SOURCE', 'STATE', 'LAST OPERATION', 'INLET URL'];
+  const head = ['SANDBOX', 'SOURCE', 'STATE', 'LAST OPERATION', 'DRIFT', 'INLET URL'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [head, ...rows]
     .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '))

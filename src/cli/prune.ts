@@ -31,7 +31,9 @@ export interface AppliedSet {
 
 /**
  * The input as a set: `--apply-set`, else the one `applySet` its requests name; with `--prune`
- * every request must be of one sandbox and one set. Undefined without either option.
+ * every request must be of one sandbox and one set. Undefined without either option. The id is
+ * never derived (from a directory's name, say): it decides what a prune tears down, and two
+ * inputs that happen to share a derived id in one sandbox would prune each other's sources.
  */
 export function asSet(items: Valid[], opts: SetOptions): AppliedSet | undefined {
   if (!opts.prune && opts.applySet === undefined) return undefined;
@@ -40,7 +42,9 @@ export function asSet(items: Valid[], opts: SetOptions): AppliedSet | undefined 
   const sandboxes = [...new Set(items.map((i) => i.request.sandbox))];
   const problems: string[] = [];
   if (applySet === undefined)
-    problems.push('--prune needs --apply-set <id>, or one applySet that the requests name');
+    problems.push(
+      '--prune needs --apply-set <id>, or one applySet that the requests name: the id decides what is torn down, so it is never guessed',
+    );
   for (const i of items) {
     const s = i.request.applySet;
     if (applySet !== undefined && s !== undefined && s !== applySet)

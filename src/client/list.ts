@@ -32,7 +32,7 @@ export interface ListedSource {
   };
   /** The inlet URL a completed provisioning returned. */
   inletUrl?: string;
-  /** With `drifted`: what the last reconcile of the sandbox found (client/reconcile.ts). */
+  /** Set when the last reconcile of its sandbox left it drifted: what it found (client/reconcile.ts). */
   drift?: SourceDrift;
 }
 
@@ -45,7 +45,8 @@ export interface ListOptions {
 /**
  * Every source of the client's org (in `sandbox`, or all), from Temporal visibility: per source
  * the latest run of its workflow id, sorted by sandbox and name. The inlet URL is read from the
- * result of a completed provisioning (one call per such source, 8 at a time).
+ * result of a completed provisioning (one call per such source, 8 at a time); the drift from the
+ * last completed reconcile of each sandbox (one result read per sandbox).
  */
 export async function listSources(
   pc: ProvisioningClient,
@@ -80,7 +81,7 @@ export async function listSources(
   sources.sort((a, b) =>
     a.sandbox === b.sandbox ? (a.name < b.name ? -1 : 1) : a.sandbox < b.sandbox ? -1 : 1,
   );
-  return opts.drifted ? withDrift(pc, sources, opts.sandbox) : sources;
+  return withDrift(pc, sources, { sandbox: opts.sandbox, only: opts.drifted === true });
 }
 
 /**

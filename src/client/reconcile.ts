@@ -121,21 +121,27 @@ function runOptions(pc: ProvisioningClient, opts: ReconcileOptions) {
 }
 
 /**
- * `sources` narrowed to those the last completed reconcile of their sandbox found drifted and did
- * not repair, each with what it found; not one operated on since.
+ * `sources`, each one the last completed reconcile of its sandbox found drifted and did not
+ * repair with what it found (`drift`); with `only`, those alone. Per sandbox one visibility list
+ * of its completed reconciles and one read of the latest one's result, whatever its number of
+ * sources. A source operated on since has no `drift`: what that reconcile found no longer says
+ * anything about it. A result this client cannot read (encrypted under a key it lacks) leaves its
+ * sandbox's sources without `drift`, unless `only`: that fails rather than list nothing drifted.
  */
 export async function withDrift(
   pc: ProvisioningClient,
   sources: ListedSource[],
-  sandbox?: string,
+  opts: { sandbox?: string; only?: boolean } = {},
 ): Promise<ListedSource[]> {
-  const last = await lastReconciles(pc, sandbox);
+  const last = await lastReconciles(pc, opts.sandbox);
   const drifts = new Map<string, SourceDrift & { runs: Array<string | undefined> }>();
   await Promise.all(
     [...last.values()].map(async (info) => {
-      const report = await pc.client.workflow
+      const read = pc.client.workflow
         .getHandle<typeof ReconcileSources>(info.workflowId, info.runId)
         .result();
+      const report = await (opts.only ? read : read.catch(() => undefined));
+      if (!report) return;
       const reconcile = {
         workflowId: info.workflowId,
         runId: info.runId,
@@ -147,14 +153,14 @@ export async function withDrift(
       }
     }),
   );
-  // A source operated on since (its latest run neither the one planned nor its repair) is left
-  // out: what that reconcile found no longer says anything about it.
-  return sources.flatMap((s) => {
+  const listed = sources.map((s) => {
     const found = drifts.get(`${s.sandbox}/${s.name}`);
-    if (!found?.runs.includes(s.lastOperation.runId)) return [];
+    // Its latest run is neither the one planned nor its repair: operated on since.
+    if (!found?.runs.includes(s.lastOperation.runId)) return s;
     const { runs: _runs, ...drift } = found;
-    return [{ ...s, drift }];
+    return { ...s, drift };
   });
+  return opts.only ? listed.filter((s) => s.drift) : listed;
 }
 
 /** Per sandbox (of the org, or `sandbox` only), its last completed reconcile run. */

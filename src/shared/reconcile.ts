@@ -15,13 +15,16 @@ export interface ReconcileInput {
 
 export const DEFAULT_REPAIR_CONCURRENCY = 4;
 
-/** A source this project manages: its last provisioning succeeded, and applied `request`. */
+/**
+ * A source this project manages: a provisioning of it succeeded and applied `request`, and no
+ * teardown ran since (failed provisionings may have).
+ */
 export interface ManagedSource {
   name: string;
   workflowId: string;
-  /** That provisioning's run. */
+  /** Its latest run when listed (that provisioning, or a failed one since): what a repair checks. */
   runId: string;
-  /** Its request (memo `request`), revalidated, with the ids its result holds as `known`. */
+  /** That provisioning's request (memo `request`), revalidated, its result's ids as `known`. */
   request: ProvisionRequest;
 }
 
@@ -41,7 +44,7 @@ export interface RepairOutcome {
 
 export interface DriftedSource {
   name: string;
-  /** The run whose request was planned. */
+  /** The source's latest run when planned (ManagedSource's `runId`). */
   runId: string;
   /** What applying the request again would change (the plan's lines other than `keep`). */
   changes: string[];
@@ -58,7 +61,7 @@ export interface ReconcileReport {
   sources: number;
   planned: number;
   drifted: DriftedSource[];
-  /** Not planned: an operation in flight, a last provisioning that failed, a read that failed. */
+  /** Not planned: an operation in flight, no provisioning that succeeded, a read that failed. */
   skipped: SkippedSource[];
   /** Drifted and not repaired when the run ended: the value of the gauge. */
   stillDrifted: number;

@@ -104,7 +104,7 @@ test('apply validates every request of every file before starting any', async ()
   expect(status.code).toBe(5);
 });
 
-test('list: every source with its state, last operation and inlet URL (--sandbox, --json)', async () => {
+test('list: every source with its state, last operation, drift and inlet URL (--sandbox, --json)', async () => {
   const kept = `listed ${Date.now().toString(36)}`;
   const gone = `${kept} gone`;
   const other = `${kept} prod`;
@@ -154,9 +154,9 @@ test('list: every source with its state, last operation and inlet URL (--sandbox
   ]);
   const all = await cli(['list']);
   expect(all.code).toBe(0);
-  expect(all.stdout).toMatch(/^SANDBOX +SOURCE +STATE +LAST OPERATION +INLET URL$/m);
+  expect(all.stdout).toMatch(/^SANDBOX +SOURCE +STATE +LAST OPERATION +DRIFT +INLET URL$/m);
   expect(all.stdout).toMatch(
-    new RegExp(`^dev +${kept} +provisioned +provision SUCCEEDED \\S+ +${inletUrl}$`, 'm'),
+    new RegExp(`^dev +${kept} +provisioned +provision SUCCEEDED \\S+ +- +${inletUrl}$`, 'm'),
   );
   expect(all.stdout).toMatch(new RegExp(`^prod +${other} +provisioned `, 'm'));
 });

@@ -188,3 +188,16 @@ test('a source moves to another set in place: same inlet, the old set no longer 
     expect(JSON.parse(empty.stdout)).toMatchObject({ pruned: [] });
   });
 }, 180_000);
+
+test('--prune without an apply set id is refused, not guessed from the directory: nothing starts', async () => {
+  const dir = dirOf(['unnamed']);
+  for (const verb of ['apply', 'plan']) {
+    const run = await cli([verb, dir, '--prune']);
+    expect([run.code, run.stderr]).toEqual([
+      2,
+      expect.stringMatching(/--prune needs --apply-set <id>, .*so it is never guessed/),
+    ]);
+  }
+  expect(Object.keys((await stored()).bases)).not.toContain('unnamed');
+  rmSync(dir, { recursive: true, force: true });
+});

@@ -202,6 +202,28 @@ test('a scheduled reconcile reports drift (result, gauge, list --drifted); --rep
     expect(drifted[0]!.drift?.changes.length).toBeGreaterThan(0);
     expect((await cli(['list', '--drifted'])).stdout).toContain(`${SANDBOX}/${remapped}: drifted`);
 
+    // Every listing carries that drift: --json, each source, the drifted ones with their changes.
+    const plain = await cli(['--json', 'list', '--sandbox', SANDBOX]);
+    expect([plain.code, plain.stderr]).toEqual([0, '']);
+    const all = new Map((JSON.parse(plain.stdout) as ListedSource[]).map((s) => [s.name, s]));
+    expect(all.get(flowOff!)?.drift).toEqual(drifted[0]!.drift);
+    expect(all.get(remapped!)?.drift).toEqual(drifted[1]!.drift);
+    expect(all.get(untouched!)).toMatchObject({
+      state: 'provisioned',
+      inletUrl: results[2]!.inletUrl,
+    });
+    expect(all.get(untouched!)).not.toHaveProperty('drift');
+    // ... and the table, in its DRIFT column.
+    const table = (await cli(['list', '--sandbox', SANDBOX])).stdout;
+    expect(table).toMatch(/^SANDBOX +SOURCE +STATE +LAST OPERATION +DRIFT +INLET URL$/m);
+    const row = (name: string, drift: string) =>
+      new RegExp(
+        `^${SANDBOX} +${name} +provisioned +provision SUCCEEDED \\S+ +${drift} +\\S+$`,
+        'm',
+      );
+    expect(table).toMatch(row(remapped!, 'drifted \\(\\d+ change\\(s\\)\\)'));
+    expect(table).toMatch(row(untouched!, '-'));
+
     // --repair, through the CLI: each drifted source provisioned again; exit 0, nothing left.
     const repaired = await cli(['--json', 'reconcile', '--once', '--repair', '--concurrency', '1']);
     expect([repaired.code, repaired.stderr]).toEqual([0, '']);
@@ -213,6 +235,8 @@ test('a scheduled reconcile reports drift (result, gauge, list --drifted); --rep
     expect(await gauge()).toBe(0);
     expect((await aep.getFlow(SANDBOX, results[0]!.flowId))?.state).toBe('enabled');
     expect(JSON.parse((await cli(['--json', 'list', '--drifted'])).stdout)).toEqual([]);
+    const relisted = JSON.parse((await cli(['--json', 'list'])).stdout) as ListedSource[];
+    expect(relisted.filter((s) => s.drift).map((s) => s.name)).toEqual([]);
 
     const after = await cli(['reconcile', '--once']);
     expect(after.code).toBe(0);
@@ -278,3 +302,45 @@ test('reconcile refuses an interval under a minute, another org, a call without 
   const neither = await cli(['reconcile']);
   expect([neither.code, neither.stderr]).toEqual([2, expect.stringMatching(/--every .*--once/)]);
 });
+
+test('a source whose last provisioning failed is planned against its last successful one', async () => {
+  const [failedLast, neverOk, gone] = ['failed last', 'never ok', 'gone then failed'].map(
+    uniqueName,
+  );
+  // A missing schema fails a provisioning before it touches anything (SchemaNotFound).
+  const failing = (name: string) =>
+    client.provision({
+      ...sourceRequest(name, 'raw'),
+      target: {
+        schemaId: 'https://ns.adobe.com/acme/schemas/doesnotexist',
+        dataset: { name: `${name} dataset` },
+      },
+    });
+  const ok = await client.provision(sourceRequest(failedLast!, 'raw'));
+  await expect(failing(failedLast!)).rejects.toThrow();
+  await expect(failing(neverOk!)).rejects.toThrow();
+  await client.provision(sourceRequest(gone!, 'raw'));
+  await client.deprovision({ name: gone!, sandbox: SANDBOX });
+  await expect(failing(gone!)).rejects.toThrow();
+  await aep.flowAction(SANDBOX, ok.flowId, 'disable');
+
+  const { report } = await reconcileNow(client, { sandbox: SANDBOX });
+  const found = report.drifted.find((d) => d.name === failedLast);
+  expect(found?.changes.join('\n')).toMatch(/flow +update .*state: "disabled" → "enabled"/);
+  expect(report.skipped).toContainEqual({
+    name: neverOk,
+    reason: expect.stringMatching(/^no provisioning of it succeeded \(last FAILED, run /),
+  });
+  // Torn down, then a provisioning failed: still torn down, neither planned nor skipped.
+  const seen = [...report.drifted, ...report.skipped].map((s) => s.name);
+  expect(seen).not.toContain(gone);
+  const listed = JSON.parse((await cli(['--json', 'list', '--drifted'])).stdout) as ListedSource[];
+  expect(listed.map((s) => [s.name, s.state])).toContainEqual([failedLast, 'provision-failed']);
+
+  // The repair applies the request that succeeded: the flow is enabled again.
+  const repaired = await reconcileNow(client, { sandbox: SANDBOX, repair: true });
+  expect(repaired.report.drifted.find((d) => d.name === failedLast)?.repair).toMatchObject({
+    outcome: 'repaired',
+  });
+  expect((await aep.getFlow(SANDBOX, ok.flowId))?.state).toBe('enabled');
+}, 180_000);
