@@ -116,7 +116,7 @@ const cli = (args: string[]): Promise<CliRun> =>
 /** The report of the scheduled run started after `since`, once it has completed. */
 async function scheduledReport(
   since: Date,
-): Promise<{ workflowId: string; report: ReconcileReport }> {
+): Promise<{ workflowId: string; report: ReconcileReport; details: string }> {
   const query = [
     `WorkflowType = '${WorkflowType.reconcile}'`,
     `${SearchAttributes.sandbox.name} = '${SANDBOX}'`,
@@ -136,7 +136,9 @@ async function scheduledReport(
   // A closed run still answers its query: the report the UI shows.
   const queried = await handle.query(reconcileQuery);
   expect(await handle.result()).toEqual(queried);
-  return { workflowId: info.workflowId, report: queried };
+  // What the Temporal UI shows as the run's current details.
+  const meta = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+  return { workflowId: info.workflowId, report: queried, details: meta.currentDetails ?? '' };
 }
 
 test('a scheduled reconcile reports drift (result, gauge, list --drifted); --repair clears it', async () => {
@@ -186,10 +188,12 @@ test('a scheduled reconcile reports drift (result, gauge, list --drifted); --rep
 
     const since = new Date();
     await handle.trigger();
-    const { report } = await scheduledReport(since);
+    const { report, details } = await scheduledReport(since);
     expect(report.status).toBe('DONE');
     expect(report.drifted.map((d) => d.name)).toEqual([flowOff, remapped].sort());
     expect(report.stillDrifted).toBe(2);
+    expect(details).toMatch(/^\*\*DONE\*\* 3\/3 planned, 2 drifted, 2 not repaired, 0 skipped\n/);
+    for (const name of [flowOff!, remapped!]) expect(details).toContain(`\n- ${name}: `);
     const byName = new Map(report.drifted.map((d) => [d.name, d.changes.join('\n')]));
     expect(byName.get(flowOff!)).toMatch(/flow +update .*state: "disabled" → "enabled"/);
     expect(byName.get(remapped!)).toMatch(/mappingSet +update/);
@@ -232,6 +236,14 @@ test('a scheduled reconcile reports drift (result, gauge, list --drifted); --rep
       [flowOff, remapped].sort().map((n) => [n, 'repaired']),
     );
     expect(repairReport.stillDrifted).toBe(0);
+    // --concurrency 1: the second repair started once the first had ended.
+    const runs = await Promise.all(
+      repairReport.drifted.map(({ repair }) =>
+        client.client.workflow.getHandle(repair!.workflowId, repair!.runId).describe(),
+      ),
+    );
+    const [first, second] = runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+    expect(second!.startTime.getTime()).toBeGreaterThanOrEqual(first!.closeTime!.getTime());
     expect(await gauge()).toBe(0);
     expect((await aep.getFlow(SANDBOX, results[0]!.flowId))?.state).toBe('enabled');
     expect(JSON.parse((await cli(['--json', 'list', '--drifted'])).stdout)).toEqual([]);
