@@ -44,9 +44,8 @@ import {
   releaseDatasetUpdate,
 } from '../shared/names';
 import { datasetName } from '../shared/plan-source';
-import { datasetAsk, DATASET_DECIDE, DELETE, LIST_LAG_WAIT_MS } from './policies';
+import { datasetAsk, DATASET_DECIDE, DELETE, LIST_LAG_WAIT_MS, step } from './policies';
 import type { Saga } from './saga';
-import { step } from './steps';
 
 /** How long a run with no writer waits for the next call before it ends (well above list lag). */
 export const IDLE_MS = 5 * 60_000;

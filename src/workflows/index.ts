@@ -1,9 +1,8 @@
 /** Workflow entry point bundled by the worker (workflowsPath). Deterministic sandbox code only. */
 export { ProvisionStreamingSource } from './provision';
-export { DeprovisionStreamingSource, ResolveStreamingSource } from './teardown';
+export { DeprovisionStreamingSource } from './teardown';
 export { PlanStreamingSource } from './plan';
 export { StreamingDataset } from './dataset';
-export { ReadFlowHealth } from './health';
+export { ReadFlowHealth, FindApplySet, ResolveStreamingSource } from './reads';
 export { AepRequestBudget } from './rate';
-export { FindApplySet } from './sets';
 export { ReconcileSources } from './reconcile';

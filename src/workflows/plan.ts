@@ -16,10 +16,8 @@ import { describeFailure, rootFailureType } from '../shared/failures';
 import { FailureType } from '../shared/names';
 import type { ActualSource, ProvisionResult, ResourceKind, SourcePlan } from '../shared/model';
 import { datasetName, planSource, readInputOf } from '../shared/plan-source';
-import { DELETE, READ_LOCALLY, VALIDATE_LOCALLY } from './policies';
-import type { Progress } from './progress';
-import type { Saga } from './saga';
-import { step } from './steps';
+import { DELETE, READ_LOCALLY, step, VALIDATE_LOCALLY } from './policies';
+import type { Progress, Saga } from './saga';
 import { deleteGraph } from './teardown';
 
 /**

@@ -1,15 +1,21 @@
+/**
+ * How workflows call activities: the activity options of each kind of call, and `step`, the one
+ * way to call an activity (a named step with those options and a summary the Temporal UI shows on
+ * it; activities are referenced by type only). Every AEP call is one idempotent activity (it finds
+ * what an earlier attempt or run created before creating), so Temporal may retry it freely. 4xx
+ * answers come back non-retryable; 429 (after its Retry-After), 5xx and network errors retryable.
+ */
 import {
+  CancellationScope,
+  CancelledFailure,
+  proxyActivities,
+  proxyLocalActivities,
   workflowInfo,
   type ActivityOptions,
   type LocalActivityOptions,
 } from '@temporalio/workflow';
+import type { Activities } from '../activities';
 import { datasetAsksQueue } from '../shared/names';
-
-/**
- * Activity options shared by the workflows. Every AEP call is one idempotent activity (it finds
- * what an earlier attempt or run created before creating), so Temporal may retry it freely. 4xx
- * answers come back non-retryable; 429 (after its Retry-After), 5xx and network errors retryable.
- */
 
 /**
  * One attempt's time of every remote activity; requests end within it (context.ts). Above
@@ -121,3 +127,37 @@ export const VALIDATE_LOCALLY: LocalActivityOptions = {
   startToCloseTimeout: '10s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 3 },
 };
+
+const remote = proxyActivities<Activities>(AEP_CALL);
+const local = proxyLocalActivities<Activities>(VALIDATE_LOCALLY);
+
+type Name = keyof Activities;
+type Input<K extends Name> = Parameters<Activities[K]>[0];
+type Output<K extends Name> = Awaited<ReturnType<Activities[K]>>;
+
+/** A step's options: an activity task's, or `{ local }` for a local activity. */
+export type StepOptions = ActivityOptions | { local: LocalActivityOptions };
+
+/**
+ * Runs activity `name` with `input` as a named step, by default with AEP_CALL. `{ local }` runs it
+ * as a local activity inside the workflow task (VALIDATE_LOCALLY, READ_LOCALLY).
+ */
+export function step<K extends Name>(
+  name: K,
+  summary: string,
+  input: Input<K>,
+  options: StepOptions = AEP_CALL,
+): Promise<Output<K>> {
+  const [proxy, base] = 'local' in options ? [local, options.local] : [remote, options];
+  const fn = proxy[name] as unknown as {
+    executeWithOptions(options: object, args: unknown[]): Promise<Output<K>>;
+  };
+  return fn.executeWithOptions({ ...base, summary }, [input]);
+}
+
+/** A cancellation that arrives while a create is on the wire is still honoured. */
+export function throwIfCancelled(): void {
+  if (CancellationScope.current().consideredCancelled) {
+    throw new CancelledFailure('Provisioning cancelled');
+  }
+}

@@ -38,10 +38,8 @@ import {
   validateAndRead,
   type Planned,
 } from './plan';
-import { DELETE, INLET_POLL } from './policies';
-import { Progress } from './progress';
-import { Saga } from './saga';
-import { step, throwIfCancelled } from './steps';
+import { DELETE, INLET_POLL, step, throwIfCancelled } from './policies';
+import { Progress, Saga } from './saga';
 
 /** One provisioning: its request, owner, saga and progress, what AEP held (read at `readAt`) and the plan. */
 type Run = Planned & {

@@ -38,8 +38,7 @@ import {
 } from '../shared/reconcile';
 import type { ProvisionStreamingSource } from './provision';
 import { readSource } from './plan';
-import { READ_LOCALLY } from './policies';
-import { step } from './steps';
+import { READ_LOCALLY, step } from './policies';
 
 /** Sources read at once: each read is six AEP requests. */
 const READS_AT_ONCE = 4;
