@@ -10,7 +10,7 @@ import { within, type WaitOptions } from '../operations/runs';
 
 /**
  * How long a status waits for the flow's runs: past the read's two short attempts
- * (workflows/health.ts); then they are shown unavailable and the status answers anyway.
+ * (workflows/reads.ts); then they are shown unavailable and the status answers anyway.
  */
 const HEALTH_TIMEOUT_MS = 15_000;
 
