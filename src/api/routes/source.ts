@@ -198,8 +198,7 @@ const STATUS_OF_EXECUTION: Record<string, SourceStatusDoc['status']> = {
 
 // Absent fields are undefined here: JSON leaves them out.
 function statusDoc({ name, sandbox }: SourceKey, s: SourceStatus): SourceStatusDoc {
-  const execution = s.execution as SourceStatusDoc['execution'];
-  const f = s.failure;
+  const { execution, failure: f } = s;
   return {
     sandbox,
     name,
