@@ -1,4 +1,6 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { z } from 'zod';
+import type { sourceStatusSchema } from './api/schemas';
 import { parseClientConfig, servedOrg, type ClientConfig } from './config';
 import { connectClient } from './connection';
 import {
@@ -10,9 +12,9 @@ import {
   type ProvisionRequest,
 } from './request';
 import { progressQuery, sourceWorkflowId, WorkflowType } from './shared/names';
+import type { FailureSummary } from './shared/failures';
 import type {
   DeprovisionResult,
-  FlowHealth,
   ProvisionProgress,
   ProvisionResult,
   SourcePlan,
@@ -33,12 +35,13 @@ import {
   type StartOptions,
   type WaitOptions,
 } from './operations';
-import { summarizeFailure, type FailureSummary } from './client/failures';
+import { summarizeFailure } from './client/failures';
 import { readFlowHealth } from './client/health';
 import { listSources, type ListedSource, type ListOptions } from './client/list';
 
 export { CompensationPendingError, RequestConflictError } from './operations';
-export { summarizeFailure, type FailureSummary } from './client/failures';
+export { summarizeFailure } from './client/failures';
+export type { FailureSummary } from './shared/failures';
 export type { Started, StartOptions, WaitOptions } from './operations';
 export type { ListedSource, SourceState } from './client/list';
 export { reconcileNow, scheduleReconcile, type ReconcileSchedule } from './client/reconcile';
@@ -228,19 +231,12 @@ export class ProvisioningClient implements Door {
   }
 }
 
-/** A source's status: its last operation's progress, result or failure. */
-export interface SourceStatus {
-  workflowId: string;
-  runId: string;
-  operation: 'provision' | 'deprovision';
-  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, ... */
-  execution: string;
-  progress?: ProvisionProgress;
-  /** The provisioning's result (operation `provision`). */
-  result?: ProvisionResult;
-  /** The teardown's result (operation `deprovision`). */
-  teardown?: DeprovisionResult;
-  failure?: FailureSummary;
-  /** The flow's recent runs, once a provisioning has a flow (`available: false` when unread). */
-  health?: FlowHealth;
-}
+/**
+ * A source's status: its last operation's progress, result (`teardown` for a deprovision) or
+ * failure, and its flow's recent runs; the API's document (GET …/sources/{name}) adds its place,
+ * its status and links.
+ */
+export type SourceStatus = Pick<
+  z.output<typeof sourceStatusSchema>,
+  'workflowId' | 'runId' | 'execution' | 'progress' | 'result' | 'teardown' | 'health'
+> & { operation: 'provision' | 'deprovision'; failure?: FailureSummary };

@@ -19,7 +19,8 @@ export { parseApiKeys, parseCodecKeys, readKeyFile, type ApiKeyEntry } from './c
  * src/config/ (Temporal, payload keys, AEP and the worker, tracing, the HTTP API and its codec
  * endpoint; the OpenTelemetry SDK reads its other OTEL_* variables itself); `parseConfig`
  * reports every problem at once so an operator fixes a bad deployment in one round trip instead
- * of one variable per restart.
+ * of one variable per restart. What each variable means is docs/configuration.md's table (a test
+ * holds it to this schema); comments here say only what the table does not.
  */
 export const configSchema = z.object({
   ...temporalFields,

@@ -29,11 +29,16 @@ export async function connectClient(
 
 /**
  * A client on an existing connection, with the configuration's namespace and data converter;
- * with tracing on (src/telemetry.ts), what it starts, updates or signals joins the caller's trace.
+ * with tracing on (src/telemetry.ts) and not turned off here, what it starts, updates or signals
+ * joins the caller's trace.
  */
-export function clientOn(connection: ConnectionLike, config: ClientConfig): Client {
+export function clientOn(
+  connection: ConnectionLike,
+  config: ClientConfig,
+  opts: { tracing?: false } = {},
+): Client {
   const dataConverter = dataConverterOf(config);
-  const interceptors = clientTracing();
+  const interceptors = opts.tracing === false ? undefined : clientTracing();
   return new Client({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

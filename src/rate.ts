@@ -13,11 +13,12 @@
  *   renewal period.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, WithStartWorkflowOperation, type ConnectionLike } from '@temporalio/client';
+import { setTimeout } from 'node:timers/promises';
+import { type Client, WithStartWorkflowOperation, type ConnectionLike } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import type { RequestPacer } from './aep/pacer';
-import { dataConverterOf } from './codec';
 import type { Config } from './config';
+import { clientOn } from './connection';
 import type { RateLease } from './shared/model';
 import { leaseRateUpdate, rateBudgetWorkflowId, WorkflowType } from './shared/names';
 import type { AepRequestBudget } from './workflows/rate';
@@ -51,14 +52,7 @@ export class RateLeaser {
 
   constructor(private readonly opts: RateLeaseOptions) {
     this.pacer = opts.pacer;
-    const { connection, config } = opts;
-    const dataConverter = dataConverterOf(config);
-    const namespace = config.TEMPORAL_NAMESPACE;
-    this.#client = new Client({
-      connection,
-      namespace,
-      ...(dataConverter ? { dataConverter } : {}),
-    });
+    this.#client = clientOn(opts.connection, opts.config, { tracing: false });
     this.member = `${opts.identity}/${randomUUID().slice(0, 8)}`;
   }
 
@@ -118,19 +112,8 @@ export class RateLeaser {
         }
         failing = true;
       }
-      if (!again) await sleep(RENEW_MS, stopped);
+      // Stopped while waiting: the loop ends.
+      if (!again) await setTimeout(RENEW_MS, undefined, { signal: stopped }).catch(() => {});
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -1,11 +1,21 @@
 import { asyncLocalStorage, type Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { FailureType } from '../shared/names';
+import { FailureType } from '../shared/names';
 import type { EnsureResult, PriorResource } from './types';
 
 /** An activity's own verdict: non-retryable, of a named type (AEP answers: src/aep/errors.ts). */
 export function refuse(type: FailureType, message: string, details?: unknown[]): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true, details });
+}
+
+/**
+ * Refuses (InvalidRequest) work for an org other than `served`: this worker holds `served`'s
+ * credentials only, so nothing of another org's is its to do.
+ */
+export function refuseOtherOrg(imsOrg: string, served: { imsOrg: string }): void {
+  if (imsOrg === served.imsOrg) return;
+  const problem = `imsOrg: ${imsOrg} is not the org this worker serves (${served.imsOrg})`;
+  refuse(FailureType.InvalidRequest, problem, [{ problems: [problem] }]);
 }
 
 /**

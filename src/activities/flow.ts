@@ -8,10 +8,12 @@ import { aepFailureDetails } from '../aep/errors';
 import type { Flow, JsonPatchOp } from '../aep/types';
 import { FailureType } from '../shared/names';
 import type { SmokeTestResult } from '../shared/model';
+import { sameMappings } from '../shared/plan-source';
 import { differs } from './connections';
 import { activityContext, ensureOwned, priorResource, refuse } from './context';
 import { lookups, type PriorOf } from './lookups';
 import { markedDescription, withApplySet, withUserDescription } from './ownership';
+import { actualMappingSet } from './read';
 import type { ById, EnsureInput, EnsureResult, Mappings, Owner } from './types';
 
 type MappingSetResult = EnsureResult & { version: number };
@@ -206,11 +208,8 @@ export function updateActivities({ aep }: { aep: AepClient }) {
       const { signal } = activityContext();
       const current =
         (await aep.getMappingSet(owner.sandbox, id, signal)) ?? gone(`Mapping set ${id}`);
-      const key = (ms: Array<Partial<Mappings[number]>>) =>
-        JSON.stringify(
-          ms.map((m) => [m.sourceAttribute, m.destinationXdmPath, m.identity === true]),
-        );
-      if (current.xdmSchema === schemaId && key(current.mappings ?? []) === key(mappings)) {
+      const latest = actualMappingSet(current);
+      if (latest.schemaId === schemaId && sameMappings(latest.mappings, mappings)) {
         return { id, version: current.version, created: false };
       }
       const body = {

@@ -13,7 +13,7 @@ import {
 import { FailureType } from '../shared/names';
 import { readInputOf } from '../shared/plan-source';
 import { connectionActivities } from './connections';
-import { activityContext, heartbeating, refuse } from './context';
+import { activityContext, heartbeating, refuse, refuseOtherOrg } from './context';
 import { datasetActivities } from './datasets';
 import { flowActivities, smokeActivities, updateActivities } from './flow';
 import { healthActivities } from './health';
@@ -42,11 +42,7 @@ function validationActivities({ place }: { place: Place }) {
         if (!(err instanceof InvalidRequestError)) throw err;
         refuse(FailureType.InvalidRequest, err.message, [{ problems: err.problems }]);
       }
-      if (req.imsOrg !== place.imsOrg) {
-        // This worker holds another org's credentials: nothing of this request is its to do.
-        const problem = `imsOrg: ${req.imsOrg} is not the org this worker serves (${place.imsOrg})`;
-        refuse(FailureType.InvalidRequest, problem, [{ problems: [problem] }]);
-      }
+      refuseOtherOrg(req.imsOrg, place);
       return req;
     };
   return {

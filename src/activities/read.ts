@@ -212,7 +212,7 @@ function actualBaseConnection({ id, auth, description }: BaseConnection) {
 }
 
 /** The set found by name, as its latest version (read by id). */
-function actualMappingSet({ id, version, xdmSchema, mappings }: MappingSet) {
+export function actualMappingSet({ id, version, xdmSchema, mappings }: MappingSet) {
   return defined({
     id,
     version,

@@ -77,6 +77,10 @@ export function leftoversOf(details: unknown): unknown[] | undefined {
   return Array.isArray(l) ? l : undefined;
 }
 
+/** A document's zod issues, one line each: `path: message` (`body: …` for the whole). */
+export const issueLines = (issues: readonly z.core.$ZodIssue[]) =>
+  issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
+
 export const invalid = (problems: string[]) =>
   new ApiProblem(
     422,

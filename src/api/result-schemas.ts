@@ -1,21 +1,28 @@
 import { z } from 'zod';
-import type { ResourceKind } from '../shared/model';
 
 /**
- * The workflows' results, progress and plan as zod schemas: the one definition of these shapes;
- * src/shared/model.ts gives their types.
+ * The workflows' results, progress, plan and failures as zod schemas: the one definition of these
+ * shapes; src/shared/model.ts and src/shared/failures.ts give their types.
  */
 
 export const resourceKindSchema = z
-  .enum([
-    'baseConnection',
-    'sourceConnection',
-    'targetConnection',
-    'dataset',
-    'mappingSet',
-    'flow',
-  ] as const satisfies readonly ResourceKind[])
+  .enum(['baseConnection', 'sourceConnection', 'targetConnection', 'dataset', 'mappingSet', 'flow'])
   .meta({ id: 'ResourceKind', description: 'Kind of AEP resource a provisioning manages' });
+
+export const failureSchema = z
+  .object({
+    type: z.string().meta({ description: 'The workflow`s failure type, e.g. ProvisioningFailed' }),
+    rootType: z
+      .string()
+      .meta({ description: 'The type at the root of the cause chain, e.g. AepForbidden' }),
+    message: z.string(),
+    leftovers: z
+      .array(z.unknown())
+      .optional()
+      .meta({ description: 'CompensationFailed: resources that could not be deleted' }),
+    details: z.unknown().optional(),
+  })
+  .meta({ id: 'Failure' });
 
 export const provisionStatusSchema = z
   .enum([

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { provisionRequestSchema } from '../request';
 import {
   deprovisionResultSchema,
+  failureSchema,
   flowHealthSchema,
   provisionProgressSchema,
   provisionResultSchema,
@@ -13,21 +14,6 @@ import {
  * and contract/ (openapi.ts) and the API's validation; the workflows' shapes are in
  * result-schemas.ts.
  */
-
-const failureSchema = z
-  .object({
-    type: z.string().meta({ description: 'The workflow`s failure type, e.g. ProvisioningFailed' }),
-    rootType: z
-      .string()
-      .meta({ description: 'The type at the root of the cause chain, e.g. AepForbidden' }),
-    message: z.string(),
-    leftovers: z
-      .array(z.unknown())
-      .optional()
-      .meta({ description: 'CompensationFailed: resources that could not be deleted' }),
-    details: z.unknown().optional(),
-  })
-  .meta({ id: 'Failure' });
 
 const executionSchema = z
   .enum([

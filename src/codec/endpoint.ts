@@ -2,7 +2,7 @@ import type { Payload } from '@temporalio/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { publicRoute } from '../api/auth';
-import { ApiProblem } from '../api/problems';
+import { ApiProblem, issueLines } from '../api/problems';
 import type { ApiConfig } from '../config';
 import { payloadCodecOf, PayloadEncryptionError } from '.';
 
@@ -115,7 +115,7 @@ export function registerCodecRoutes(app: FastifyInstance, config: ApiConfig): vo
           400,
           'CodecBadRequest',
           'The body is not a Payloads document',
-          body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+          issueLines(body.error.issues).join('; '),
         );
       }
       const payloads = body.data.payloads.map(payloadFromJson);

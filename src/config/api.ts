@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { flag, ipAddress, parsedBy, positiveInt, wholeNumber } from './fields';
+import { entriesFile, flag, ipAddress, parsedBy, positiveInt, wholeNumber } from './fields';
 
 /** The HTTP API's settings (src/api, `npm run api`): where it listens, its keys, its limits. */
 
@@ -17,58 +17,25 @@ export interface ApiKeyEntry {
 }
 
 export const apiFields = {
-  /** Address the API binds: loopback unless configured (0.0.0.0 only inside a container). */
   API_HOST: ipAddress('API_HOST').default('127.0.0.1'),
   API_PORT: wholeNumber('API_PORT')
     .min(0, 'API_PORT must be between 0 and 65535')
     .max(65535, 'API_PORT must be between 0 and 65535')
     .default(8088),
-  /**
-   * Hashed keys, `id:sha256hex:sandbox|sandbox;id2:sha256hex:*`, each with optional options
-   * `:read` and `expires=<ISO 8601>`, comma-separated; `aep-stream api-key` makes one.
-   */
   API_KEYS: parsedBy(parseApiKeys, 'entries').default([]),
-  /**
-   * A file of more API_KEYS entries, one a line (`#` comments): re-read when it changes and on
-   * SIGHUP, so a key is added or revoked without a restart.
-   */
-  API_KEYS_FILE: z
-    .string()
-    .trim()
-    .min(1)
-    .transform((path, ctx) => {
-      const { entries, problems } = readKeyFile(path);
-      for (const message of problems) ctx.addIssue({ code: 'custom', message });
-      return { path, entries };
-    })
-    .optional(),
-  /** Anonymous access to every sandbox, for local development only (refused off loopback). */
+  API_KEYS_FILE: entriesFile(readKeyFile),
   API_ALLOW_ANONYMOUS: flag('API_ALLOW_ANONYMOUS').default(false),
   API_BODY_LIMIT_BYTES: positiveInt('API_BODY_LIMIT_BYTES').default(262_144),
-  /**
-   * Per-key budgets, requests per minute by kind (per client address without a valid key):
-   * reads (GET), changes (PUT, DELETE: each may start a run of many AEP calls), plans, `/codec`.
-   */
   API_RATE_LIMIT_PER_MINUTE: positiveInt('API_RATE_LIMIT_PER_MINUTE').default(600),
   API_RATE_LIMIT_CHANGES_PER_MINUTE: positiveInt('API_RATE_LIMIT_CHANGES_PER_MINUTE').default(60),
   API_RATE_LIMIT_PLANS_PER_MINUTE: positiveInt('API_RATE_LIMIT_PLANS_PER_MINUTE').default(30),
   API_RATE_LIMIT_CODEC_PER_MINUTE: positiveInt('API_RATE_LIMIT_CODEC_PER_MINUTE').default(600),
-  /** Provisionings and teardowns a key started that are still running; one more is refused. */
   API_MAX_OPEN_OPERATIONS_PER_KEY: positiveInt('API_MAX_OPEN_OPERATIONS_PER_KEY').default(20),
-  /**
-   * The longest any request waits on a run (`Prefer: wait=<s>`, a compensation before a
-   * teardown, a plan, a progress query); longer waits are cut to it.
-   */
   API_MAX_WAIT_SECONDS: positiveInt('API_MAX_WAIT_SECONDS').default(60),
-  /** A request's headers must arrive within it (else 408 and the connection is closed). */
   API_HEADERS_TIMEOUT_SECONDS: positiveInt('API_HEADERS_TIMEOUT_SECONDS').default(10),
-  /** A request's headers and body must arrive within it: a slow body is cut (408, closed). */
   API_REQUEST_TIMEOUT_SECONDS: positiveInt('API_REQUEST_TIMEOUT_SECONDS').default(30),
-  /** A connection silent this long is closed: above API_MAX_WAIT_SECONDS (a wait is silent). */
   API_IDLE_TIMEOUT_SECONDS: positiveInt('API_IDLE_TIMEOUT_SECONDS').default(90),
-  /** A kept-alive connection with no new request is closed after it. */
   API_KEEP_ALIVE_TIMEOUT_SECONDS: positiveInt('API_KEEP_ALIVE_TIMEOUT_SECONDS').default(5),
-  /** Connections open at once; one more is closed at once. */
   API_MAX_CONNECTIONS: positiveInt('API_MAX_CONNECTIONS').default(1000),
 };
 
@@ -78,7 +45,6 @@ const DEFAULT_CODEC_ORIGINS =
 
 /** The HTTP API's codec endpoint for the Temporal UI (`/codec`). */
 export const codecEndpointFields = {
-  /** Origins of the Temporal UI allowed to call `/codec` (CORS), comma-separated. */
   API_CODEC_ORIGINS: z
     .string()
     .transform((raw) => splitList(raw, ','))
@@ -91,12 +57,7 @@ export const codecEndpointFields = {
       ),
     )
     .prefault(DEFAULT_CODEC_ORIGINS),
-  /** Hashed keys that open `/codec` only, `id:sha256hex;…` (`aep-stream api-key --codec`). */
   API_CODEC_KEYS: parsedBy(parseCodecKeys, 'entries').default([]),
-  /**
-   * `/codec` answers without a key: for a Temporal UI without a login of its own on this machine.
-   * Whoever reaches the API can then decrypt payloads, so it is refused off loopback.
-   */
   API_CODEC_ANONYMOUS: flag('API_CODEC_ANONYMOUS').default(false),
 };
 
@@ -201,18 +162,7 @@ function isOrigin(o: string): boolean {
  * whole request.
  */
 export function checkApiAccess(
-  c: {
-    API_KEYS: ApiKeyEntry[];
-    API_KEYS_FILE?: { entries: ApiKeyEntry[] };
-    API_CODEC_KEYS: ApiKeyEntry[];
-    API_ALLOW_ANONYMOUS: boolean;
-    API_CODEC_ANONYMOUS: boolean;
-    API_HOST: string;
-    API_MAX_WAIT_SECONDS: number;
-    API_IDLE_TIMEOUT_SECONDS: number;
-    API_HEADERS_TIMEOUT_SECONDS: number;
-    API_REQUEST_TIMEOUT_SECONDS: number;
-  },
+  c: z.output<z.ZodObject<typeof apiFields & typeof codecEndpointFields>>,
   ctx: z.RefinementCtx,
 ): void {
   const issue = (variable: string, message: string) =>

@@ -44,6 +44,12 @@ export const flag = (what: string) =>
 export const ipAddress = (what: string) =>
   z.union([z.ipv4(), z.ipv6()], `${what} must be an IP address`);
 
+/** Adds the problems of a parse to the configuration's; returns the parse. */
+function reported<R extends { problems: string[] }>(parsed: R, ctx: z.RefinementCtx): R {
+  for (const message of parsed.problems) ctx.addIssue({ code: 'custom', message });
+  return parsed;
+}
+
 /**
  * A list variable read by its own parser: the parser's problems are reported with every other
  * problem of the configuration, and `key` of its answer is the value.
@@ -55,11 +61,16 @@ export const parsedBy = <R extends { problems: string[] }, K extends keyof R>(
   z
     .string()
     .trim()
-    .transform((raw, ctx): R[K] => {
-      const parsed = parse(raw);
-      for (const message of parsed.problems) ctx.addIssue({ code: 'custom', message });
-      return parsed[key];
-    });
+    .transform((raw, ctx): R[K] => reported(parse(raw), ctx)[key]);
+
+/** A file of entries read as the configuration parses, its problems reported with the rest. */
+export const entriesFile = <E>(read: (path: string) => { entries: E[]; problems: string[] }) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .transform((path, ctx) => ({ path, entries: reported(read(path), ctx).entries }))
+    .optional();
 
 /** The mask `.pick()` takes for every key of `fields`. */
 export function keysOf<T extends object>(fields: T): { [K in keyof T]: true } {

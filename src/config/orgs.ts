@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { IMS_ORG_ID, InvalidRequestError, sandboxName } from '../request';
 import { orgTaskQueue } from '../shared/names';
-import { Secret } from './fields';
+import { entriesFile, Secret } from './fields';
 
 /**
  * The orgs a deployment serves besides AEP_ORG_ID's (AEP_ORGS_FILE, docs/operating.md "Several
@@ -51,17 +51,7 @@ export function readOrgsFile(path: string): { entries: OrgEntry[]; problems: str
 }
 
 export const orgFields = {
-  /** More orgs served by the same deployment, each on its own task queue; unset: AEP_ORG_ID only. */
-  AEP_ORGS_FILE: z
-    .string()
-    .trim()
-    .min(1)
-    .transform((path, ctx) => {
-      const { entries, problems } = readOrgsFile(path);
-      for (const message of problems) ctx.addIssue({ code: 'custom', message });
-      return { path, entries };
-    })
-    .optional(),
+  AEP_ORGS_FILE: entriesFile(readOrgsFile),
 };
 
 type OrgsConfig = {

@@ -15,38 +15,28 @@ import { filePath, flag, parsedBy } from './fields';
  * and mTLS clusters need no code change.
  */
 export const temporalFields = {
-  /** host:port of the Temporal frontend (gRPC); unset: the profile's, then localhost:7233. */
+  /** Unset: the profile's, then localhost:7233 (likewise TEMPORAL_NAMESPACE). */
   TEMPORAL_ADDRESS: z.string().trim().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('aep-streaming-provisioning'),
-  /** Temporal Cloud API key (turns TLS on). envconfig reads it; the config keeps a mask only. */
+  /** envconfig reads the key itself; the configuration keeps a mask only. */
   TEMPORAL_API_KEY: z
     .string()
     .trim()
     .min(1)
     .transform(() => '[redacted]')
     .optional(),
-  /** Profile of the temporal.toml file (default: "default"). */
   TEMPORAL_PROFILE: z.string().trim().min(1).optional(),
-  /** The temporal.toml file; default: $XDG_CONFIG_HOME/temporalio/temporal.toml (or ~/.config/...). */
   TEMPORAL_CONFIG_FILE: filePath('TEMPORAL_CONFIG_FILE'),
-  /** true: TLS with the system's CA certificates; false: plaintext even with an API key. */
   TEMPORAL_TLS: flag('TEMPORAL_TLS').optional(),
-  /** mTLS: client certificate and key (PEM files), both or neither. */
   TEMPORAL_TLS_CLIENT_CERT_PATH: filePath('TEMPORAL_TLS_CLIENT_CERT_PATH'),
   TEMPORAL_TLS_CLIENT_KEY_PATH: filePath('TEMPORAL_TLS_CLIENT_KEY_PATH'),
-  /** CA certificate (PEM file) of a self-hosted cluster's server certificate. */
   TEMPORAL_TLS_SERVER_CA_CERT_PATH: filePath('TEMPORAL_TLS_SERVER_CA_CERT_PATH'),
-  /** Server name expected in the server's certificate (SNI), when it differs from the address. */
   TEMPORAL_TLS_SERVER_NAME: z.string().trim().min(1).optional(),
 };
 
 /** Read wherever payloads enter or leave Temporal (worker, client, API): the same keys everywhere. */
 export const payloadKeyFields = {
-  /**
-   * Payload encryption (docs/encryption.md): `id:base64key,id2:base64key`, AES-256 keys of 32
-   * bytes. The first encrypts, all decrypt. Unset: nothing is encrypted. Never logged.
-   */
   PAYLOAD_ENCRYPTION_KEYS: parsedBy(parsePayloadKeys, 'ring').optional(),
 };
 

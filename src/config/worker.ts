@@ -9,35 +9,27 @@ const DEFAULT_SCOPES =
 
 /** AEP: where Platform and IMS are, the worker's credentials, the default sandbox. */
 export const aepFields = {
-  /** Base URL of Platform (Flow Service, Catalog, Schema Registry, Data Prep). */
   AEP_PLATFORM_URL: secureUrl('AEP_PLATFORM_URL').default('https://platform.adobe.io'),
-  /** Base URL of Adobe IMS (the token endpoint is `${AEP_IMS_URL}/ims/token/v3`). */
   AEP_IMS_URL: secureUrl('AEP_IMS_URL').default('https://ims-na1.adobelogin.com'),
   AEP_CLIENT_ID: z
     .string({ error: 'AEP_CLIENT_ID is required' })
     .trim()
     .min(1, 'AEP_CLIENT_ID is empty'),
-  /** Never printed (a Secret); the token request is its one reader. */
+  /** A Secret: the token request is its one reader. */
   AEP_CLIENT_SECRET: secret('AEP_CLIENT_SECRET'),
   AEP_ORG_ID: z
     .string({ error: 'AEP_ORG_ID is required' })
     .trim()
     .regex(IMS_ORG_ID, 'AEP_ORG_ID must look like 5C1328435BF324E90A49402A@AdobeOrg'),
-  /** Default sandbox when a request names none; Platform sandbox names are lowercase. */
   AEP_SANDBOX: z
     .string()
     .trim()
     .regex(/^[a-z0-9-]+$/, 'AEP_SANDBOX must be a lowercase sandbox name')
     .default('prod'),
   AEP_SCOPES: z.string().trim().min(1).default(DEFAULT_SCOPES),
-  /** Per-HTTP-request timeout; kept below the activities' 30 s start-to-close timeout. */
   AEP_REQUEST_TIMEOUT_MS: positiveInt('AEP_REQUEST_TIMEOUT_MS')
     .max(25_000, 'AEP_REQUEST_TIMEOUT_MS must be at most 25000 (activities time out after 30 s)')
     .default(15_000),
-  /**
-   * Platform requests per second for the org, shared by every worker process of the task queue
-   * (docs/operating.md, "AEP's request budget"). Adobe publishes no figure: 20 is this project's.
-   */
   AEP_MAX_REQUESTS_PER_SECOND: positiveInt('AEP_MAX_REQUESTS_PER_SECOND').default(20),
 };
 
@@ -46,9 +38,7 @@ export const aepFields = {
  * other standard OTEL_* variables itself; these two decide whether it starts and what it is called.
  */
 export const telemetryFields = {
-  /** OTLP/HTTP collector, e.g. `http://127.0.0.1:4318` (spans go to `…/v1/traces`); unset: off. */
   OTEL_EXPORTER_OTLP_ENDPOINT: url('OTEL_EXPORTER_OTLP_ENDPOINT').optional(),
-  /** `service.name` of the spans; unset: `aep-streaming-provisioner-worker` or `-api`. */
   OTEL_SERVICE_NAME: z.string().trim().min(1).optional(),
 };
 
@@ -67,13 +57,9 @@ const deploymentPart = (what: string) =>
  * WORKER_* values keep the Temporal SDK's defaults, except the two below that have a default.
  */
 export const workerFields = {
-  /** Port of the worker's Prometheus endpoint; 0 disables it. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
-  /** Address the Prometheus endpoint binds: loopback unless a container publishes it (0.0.0.0). */
   METRICS_HOST: ipAddress('METRICS_HOST').default('127.0.0.1'),
-  /** A prebuilt workflow bundle (scripts/build-workflow-bundle.ts; the Docker image sets it). */
   WORKFLOW_BUNDLE_PATH: z.string().trim().min(1).optional(),
-  /** AEP calls are I/O bound and short, so many may run at once on one process. */
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt('WORKER_MAX_CONCURRENT_ACTIVITIES').default(200),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: atLeast(
     'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
@@ -88,10 +74,6 @@ export const workerFields = {
   WORKER_ACTIVITY_POLLERS: positiveInt('WORKER_ACTIVITY_POLLERS').optional(),
   WORKER_WORKFLOW_POLLERS: atLeast('WORKER_WORKFLOW_POLLERS', 2).optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
-  /**
-   * Worker Deployment Versioning (docs/versioning.md): set, the worker polls as version `<name>` /
-   * WORKER_BUILD_ID and a new provisioning is pinned to the version it started on.
-   */
   WORKER_DEPLOYMENT_NAME: deploymentPart('WORKER_DEPLOYMENT_NAME').optional(),
   /** This build within the deployment; unset: the package version (the image: `+<git commit>`). */
   WORKER_BUILD_ID: deploymentPart('WORKER_BUILD_ID').optional(),

@@ -5,6 +5,11 @@ import {
   CancelledFailure,
   TemporalFailure,
 } from '@temporalio/common';
+import type { z } from 'zod';
+import type { failureSchema } from '../api/result-schemas';
+
+/** A failure chain as its callers branch on it; the API's document adds `leftovers`. */
+export type FailureSummary = Omit<z.output<typeof failureSchema>, 'leftovers'>;
 
 /** The innermost failure of a chain. */
 export function rootOf(err: unknown): unknown {

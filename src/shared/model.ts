@@ -9,6 +9,7 @@ import type {
   flowHealthSchema,
   provisionProgressSchema,
   provisionResultSchema,
+  resourceKindSchema,
   resourceRefSchema,
   smokeTestResultSchema,
   sourcePlanSchema,
@@ -16,8 +17,7 @@ import type {
 import type { mappingSchema } from '../request';
 
 /** Kinds of AEP resource a provisioning creates. */
-export type ResourceKind =
-  'baseConnection' | 'sourceConnection' | 'targetConnection' | 'dataset' | 'mappingSet' | 'flow';
+export type ResourceKind = z.output<typeof resourceKindSchema>;
 
 /** The one deletion order: reverse dependency order, the flow (it pins everything) first. */
 export const TEARDOWN_ORDER: readonly ResourceKind[] = [

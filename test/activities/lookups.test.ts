@@ -217,3 +217,27 @@ test('the plan reads the oldest of several datasets of a name, as the dataset wo
     expect(plan.dataset?.id).toBe(older.id);
   }
 });
+
+test('updateMappingSet puts a new version only when the latest one differs', async () => {
+  const o = owner();
+  const one = [{ sourceAttribute: 'id', destinationXdmPath: '_id', identity: false }];
+  const two = [{ sourceAttribute: 'id', destinationXdmPath: '_id', identity: true }];
+  const set = await attempt(1).run(activities.ensureMappingSet, {
+    owner: o,
+    found: null,
+    schemaId: SCHEMA_ID,
+    mappings: one,
+  });
+  const update = (mappings: typeof one) =>
+    attempt(1).run(activities.updateMappingSet, {
+      owner: o,
+      id: set.id,
+      schemaId: SCHEMA_ID,
+      mappings,
+    });
+  expect((await update(one)).version).toBe(set.version);
+  const changed = await update(two);
+  expect(changed.version).toBeGreaterThan(set.version);
+  // A retry after its PUT landed: the latest version already holds these mappings.
+  expect((await update(two)).version).toBe(changed.version);
+});

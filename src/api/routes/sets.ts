@@ -1,11 +1,11 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { summarizeFailure, type ProvisioningClient } from '../../client';
 import { planPrune, prune, prunePlanOf, PruneRefusedError } from '../../client/sets';
 import { applySetId, InvalidRequestError, sandboxName } from '../../request';
 import type { ProvisionResult } from '../../shared/model';
 import { authorize, openOperationsCap } from '../auth';
-import { ApiProblem, invalid } from '../problems';
-import { orgClient, preferredWait } from './source';
+import { ApiProblem, invalid, issueLines } from '../problems';
+import { orgClient, preferredWait, requestBounds } from './source';
 import { setBodySchema } from '../schemas';
 import type { RouteModule } from '../server';
 
@@ -23,19 +23,17 @@ type SetKey = { sandbox: string; set: string };
 
 export const registerSetRoutes: RouteModule = (app, client, config) => {
   const underCap = openOperationsCap(client, config);
-  const left = (reply: FastifyReply) =>
-    Math.max(0, Math.floor(config.API_MAX_WAIT_SECONDS * 1000 - reply.elapsedTime));
+  const { left, bounded } = requestBounds(config);
 
   app.put(SET, async (request, reply) => {
     const { pc, key, body, inputs } = setRequest(client, request);
     await underCap(request);
     const since = new Date();
-    const signal = AbortSignal.timeout(left(reply));
-    const opts = { signal, apiKeyId: request.principal!.id };
+    const opts = bounded(reply);
     const started: Array<Awaited<ReturnType<ProvisioningClient['startProvision']>>> = [];
     for (const input of inputs) started.push(await pc.startProvision(input, opts));
     const wait = preferredWait(request.headers.prefer, config.API_MAX_WAIT_SECONDS);
-    const within = AbortSignal.timeout(Math.max(0, Math.floor(wait * 1000 - reply.elapsedTime)));
+    const within = AbortSignal.timeout(left(reply, wait));
     const settled = await Promise.all(
       started.map((s) =>
         s.handle.client
@@ -69,8 +67,7 @@ export const registerSetRoutes: RouteModule = (app, client, config) => {
     const pruned = await prune(pc, plan, {
       since,
       deleteDataset: body.deleteDataset,
-      signal: AbortSignal.timeout(left(reply)),
-      apiKeyId: request.principal!.id,
+      ...bounded(reply),
     });
     return reply.code(200).send({ applied, pruned });
   });
@@ -109,7 +106,7 @@ function setRequest(client: ProvisioningClient, request: FastifyRequest) {
   const parsed = setBodySchema.safeParse(request.body);
   if (!parsed.success) {
     const fields = parsed.error.issues.filter((i) => i.path[0] !== 'sources' || i.path.length < 3);
-    problems.push(...fields.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`));
+    problems.push(...issueLines(fields));
   }
   const body = (parsed.success ? parsed.data : {}) as { deleteDataset?: boolean; force?: boolean };
   const sources = ((request.body as { sources?: unknown[] } | null)?.sources ?? []) as Array<

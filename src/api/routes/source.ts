@@ -158,10 +158,10 @@ export function orgClient(request: FastifyRequest, client: ProvisioningClient): 
 }
 
 /** A request's waits, which end with it; a run it starts records its key (AepApiKeyId). */
-function requestBounds(config: ApiConfig) {
-  /** Milliseconds left of the request's API_MAX_WAIT_SECONDS. */
-  const left = (reply: FastifyReply) =>
-    Math.max(0, Math.floor(config.API_MAX_WAIT_SECONDS * 1000 - reply.elapsedTime));
+export function requestBounds(config: ApiConfig) {
+  /** Milliseconds left of `seconds` (API_MAX_WAIT_SECONDS) counted from the request's arrival. */
+  const left = (reply: FastifyReply, seconds = config.API_MAX_WAIT_SECONDS) =>
+    Math.max(0, Math.floor(seconds * 1000 - reply.elapsedTime));
   const bounded = (reply: FastifyReply) => ({
     signal: AbortSignal.timeout(left(reply)),
     apiKeyId: reply.request.principal!.id,
@@ -198,8 +198,7 @@ const STATUS_OF_EXECUTION: Record<string, SourceStatusDoc['status']> = {
 
 // Absent fields are undefined here: JSON leaves them out.
 function statusDoc({ name, sandbox }: SourceKey, s: SourceStatus): SourceStatusDoc {
-  const execution = s.execution as SourceStatusDoc['execution'];
-  const f = s.failure;
+  const { execution, failure: f } = s;
   return {
     sandbox,
     name,
@@ -251,6 +250,7 @@ function workerWarning(client: ProvisioningClient, queue: string) {
  * when no worker polls the task queue).
  */
 function operationAnswerer(config: ApiConfig, warning: () => Promise<string | undefined>) {
+  const { left } = requestBounds(config);
   return async <W extends Workflow>(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -261,7 +261,7 @@ function operationAnswerer(config: ApiConfig, warning: () => Promise<string | un
     const wait = preferredWait(request.headers.prefer, config.API_MAX_WAIT_SECONDS);
     if (wait > 0) {
       void reply.header('preference-applied', `wait=${wait}`);
-      const outcome = await waitFor(started, Math.floor(wait * 1000 - reply.elapsedTime));
+      const outcome = await waitFor(started, left(reply, wait));
       if (outcome) return reply.code(200).send(outcome.result);
     }
     const self = sourcePath(sandbox, name);
