@@ -6,9 +6,9 @@
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { InvalidRequestError, parseProvisionRequest, type Place } from '../request';
 import type { ProvisionResult } from '../shared/model';
-import { FailureType, REQUEST_MEMO, SearchAttributes, WorkflowType } from '../shared/names';
+import { REQUEST_MEMO, SearchAttributes, WorkflowType } from '../shared/names';
 import type { ManagedSource, SkippedSource } from '../shared/reconcile';
-import { refuse } from './context';
+import { refuseOtherOrg } from './context';
 import type { KnownResources } from './types';
 
 /** Results read at once (one call each, for the ids the plan reads by id). */
@@ -39,11 +39,7 @@ export function reconcileActivities({
     async listManagedSources(
       place: Place,
     ): Promise<{ sources: ManagedSource[]; skipped: SkippedSource[] }> {
-      if (place.imsOrg !== served.imsOrg) {
-        // Another org's sources: this worker holds no credentials to read them.
-        const problem = `imsOrg: ${place.imsOrg} is not the org this worker serves (${served.imsOrg})`;
-        refuse(FailureType.InvalidRequest, problem, [{ problems: [problem] }]);
-      }
+      refuseOtherOrg(place.imsOrg, served); // no credentials here for another org's sources
       const query = [
         `(WorkflowType = '${WorkflowType.provision}' OR WorkflowType = '${WorkflowType.deprovision}')`,
         `${SearchAttributes.imsOrg.name} = '${place.imsOrg}'`,

@@ -1,15 +1,8 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { failureTypeOf, rootOf } from '../shared/failures';
+import { failureTypeOf, rootOf, type FailureSummary } from '../shared/failures';
 
-export interface FailureSummary {
-  /** The workflow's failure type, e.g. ProvisioningFailed or CompensationFailed. */
-  type: string;
-  /** The type at the root of the cause chain, e.g. AepBadRequest or SchemaNotFound. */
-  rootType: string;
-  message: string;
-  details?: unknown;
-}
+export type { FailureSummary };
 
 /** Flattens a Temporal failure chain into what an operator or a provisioning system branches on. */
 export function summarizeFailure(err: unknown): FailureSummary {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { scheduleReconcile } from '../../client/reconcile';
 import { authorize } from '../auth';
-import { invalid } from '../problems';
+import { invalid, issueLines } from '../problems';
 import type { RouteModule } from '../server';
 import { orgClient } from './source';
 
@@ -49,7 +49,7 @@ export const registerReconcileRoutes: RouteModule = (app, client) => {
     authorize(request, sandbox);
     const body = reconcileScheduleBodySchema.safeParse(request.body);
     if (!body.success) {
-      throw invalid(body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`));
+      throw invalid(issueLines(body.error.issues));
     }
     const schedule = await scheduleReconcile(orgClient(request, client), {
       sandbox,
