@@ -4,14 +4,16 @@
 # chromium for the Temporal UI test (scripts/install-chromium.sh; never fails the build), and for
 # the container-free production stack (docs/production-shape.md) Debian's PostgreSQL
 # (scripts/install-postgres.sh) and the Temporal server + SQL tool built from Go modules
-# (scripts/install-temporal-server.sh; `make stack` also builds the UI server).
+# (scripts/install-temporal-server.sh; `make stack` also builds the UI server). `make test` also
+# installs Adobe's Python wrapper aepp into a venv at .tools/aepp (scripts/install-aepp.sh, from
+# PyPI) for the test that runs it against the emulator.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 # Node.js 24 (scripts/install-node.sh) comes first for every recipe; npm and npx run under it.
 export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 DEPS_STAMP := node_modules/.deps-installed
 
-.PHONY: help install node temporal chromium postgres temporal-server temporal-ui stack-install demo stack test lint typecheck unit build bundle emulator worker clean
+.PHONY: help install node temporal chromium postgres temporal-server temporal-ui aepp stack-install demo stack test lint typecheck unit build bundle emulator worker clean
 
 help:
 	@echo "make demo   - dev server + AEP emulator + worker, provision an example source, print its inlet URL"
@@ -43,6 +45,10 @@ temporal-server:
 temporal-ui:
 	@bash scripts/install-temporal-server.sh --ui
 
+# Fails without PyPI: test/emulator/aepp.test.ts cannot pass without aepp.
+aepp:
+	@bash scripts/install-aepp.sh
+
 install: node $(DEPS_STAMP) temporal chromium
 
 # What the container-free stack needs beyond `install` (make demo does not need it).
@@ -58,7 +64,7 @@ lint: $(DEPS_STAMP)
 typecheck: $(DEPS_STAMP)
 	npx tsc -p tsconfig.json --noEmit
 
-unit: stack-install
+unit: stack-install aepp
 	npx jest --ci
 
 test: stack-install lint typecheck unit
