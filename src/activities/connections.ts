@@ -5,7 +5,7 @@ import type {
   BaseConnection,
   CreateBaseConnectionBody,
   CreateTargetConnectionBody,
-} from '../aep/types';
+} from '../aep/schemas';
 import { FailureType } from '../shared/names';
 import { activityContext, ensureOwned, refuse } from './context';
 import { exactly, lookups, priorOf, type PriorOf } from './lookups';

@@ -5,7 +5,7 @@
 import type { AepClient } from '../aep/client';
 import { SPEC, XDM_FULL_CONTENT_TYPE } from '../aep/constants';
 import { aepFailureDetails } from '../aep/errors';
-import type { Flow, JsonPatchOp } from '../aep/types';
+import type { Flow, JsonPatchOp } from '../aep/schemas';
 import { FailureType } from '../shared/names';
 import type { SmokeTestResult } from '../shared/model';
 import { sameMappings } from '../shared/plan-source';

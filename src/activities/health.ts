@@ -1,6 +1,6 @@
 /** A dataflow's recent runs, read for `status` (read-only). */
 import type { AepClient } from '../aep/client';
-import type { FlowRun } from '../aep/types';
+import type { FlowRun } from '../aep/schemas';
 import type { FlowHealth } from '../shared/model';
 import { activityContext } from './context';
 

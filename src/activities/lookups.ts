@@ -2,7 +2,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { nameFilter, type AepClient } from '../aep/client';
 import { SPEC } from '../aep/constants';
-import type { MappingSet, PropertyFilter, SourceConnection, TargetConnection } from '../aep/types';
+import type {
+  MappingSet,
+  PropertyFilter,
+  SourceConnection,
+  TargetConnection,
+} from '../aep/schemas';
 import { FailureType } from '../shared/names';
 import type { ResourceKind } from '../shared/model';
 import { adopt, type Adoption } from './ownership';

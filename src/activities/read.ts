@@ -2,7 +2,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
 import { SPEC } from '../aep/constants';
-import type { BaseConnection, Flow, MappingSet } from '../aep/types';
+import type { BaseConnection, Flow, MappingSet } from '../aep/schemas';
 import type { ResourceKind } from '../shared/model';
 import { FailureType } from '../shared/names';
 import { activityContext, refuse } from './context';

@@ -1,6 +1,6 @@
 /** Teardown: discovery of a source's resources, idempotent deletes, the sweep of a run's twins. */
 import type { AepClient } from '../aep/client';
-import type { Flow } from '../aep/types';
+import type { Flow } from '../aep/schemas';
 import { FailureType } from '../shared/names';
 import { inTeardownOrder, type ResourceKind } from '../shared/model';
 import { activityContext, refuse } from './context';
