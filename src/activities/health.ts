@@ -14,7 +14,6 @@ export interface FlowHealthInput {
 
 export function healthActivities({ aep }: { aep: AepClient }) {
   return {
-    /** The flow's runs (`GET /runs?property=flowId==…`, every page), summarized. */
     async readFlowHealth({ sandbox, flowId }: FlowHealthInput): Promise<FlowHealth> {
       const filter = [{ path: 'flowId', value: flowId }];
       const runs = await aep.listRuns(sandbox, filter, { limit: 100 }, activityContext().signal);

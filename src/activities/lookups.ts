@@ -93,7 +93,6 @@ export function lookups(aep: AepClient, sandbox: string, signal?: AbortSignal) {
   const self = {
     sandbox,
 
-    /** Every resource of `kind` named exactly `name`, whoever created it. */
     async list<K extends ResourceKind>(kind: K, name: string): Promise<Array<ResourceOf[K]>> {
       return exactly(name, await listByName[kind](name));
     },
@@ -107,7 +106,6 @@ export function lookups(aep: AepClient, sandbox: string, signal?: AbortSignal) {
       return aep[`delete${API[kind]}` as const](sandbox, id, signal);
     },
 
-    /** The source connections of a base connection, whoever created them. */
     sourceConnectionsOf(baseConnectionId: string): Promise<SourceConnection[]> {
       const filters = [{ path: 'baseConnectionId', value: baseConnectionId }];
       return aep.listSourceConnections(sandbox, filters, undefined, signal);
@@ -161,7 +159,6 @@ export function lookups(aep: AepClient, sandbox: string, signal?: AbortSignal) {
   return self;
 }
 
-/** An adopted resource as the activities pass it on: its id and who created it. */
 export function priorOf(found: Adoption<{ id: string }> | undefined): PriorResource | undefined {
   return found && { id: found.resource.id, createdByThisRun: found.createdByThisRun };
 }
