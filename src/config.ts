@@ -14,13 +14,10 @@ export { orgConfig, servedOrg, servedOrgs, type ServedOrg } from './config/orgs'
 export { parseApiKeys, parseCodecKeys, readKeyFile, type ApiKeyEntry } from './config/api';
 
 /**
- * The only reader of the process environment. Every setting of worker, client, CLI, demo and
- * emulator-backed tools is declared here once, as ONE schema assembled from the pieces of
- * src/config/ (Temporal, payload keys, AEP and the worker, tracing, the HTTP API and its codec
- * endpoint; the OpenTelemetry SDK reads its other OTEL_* variables itself); `parseConfig`
- * reports every problem at once so an operator fixes a bad deployment in one round trip instead
- * of one variable per restart. What each variable means is docs/configuration.md's table (a test
- * holds it to this schema); comments here say only what the table does not.
+ * The only reader of the process environment: every setting declared once, as ONE schema
+ * assembled from src/config/; parsing reports every problem at once, so an operator fixes a bad
+ * deployment in one round trip. What each variable means is docs/configuration.md's table (a
+ * test holds it to this schema); comments here say only what the table does not.
  */
 export const configSchema = z.object({
   ...temporalFields,
@@ -78,8 +75,6 @@ function parseWith<S extends z.ZodType>(schema: S, env: Env): z.infer<S> & Conne
     Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
   );
   const result = schema.safeParse(cleaned);
-  // The Temporal connection (profile file, API key, TLS files) is checked in the same pass, so
-  // its problems are listed with the others.
   const temporal = loadTemporalConnection(cleaned);
   const problems = (result.error?.issues ?? []).map((i) => {
     const key = String(i.path[0] ?? ''); // the variable, also for an item of a list

@@ -14,10 +14,7 @@ export function connectionOptions(config: ClientConfig): NativeConnectionOptions
   return { address: config.TEMPORAL_ADDRESS, ...config.temporal?.options };
 }
 
-/**
- * A Temporal client for the configured namespace, encrypting and decrypting payloads when keys
- * are configured (src/codec). `lazy`: connect on first use (the API).
- */
+/** A Temporal client (see `clientOn`). `lazy`: connect on first use (the API). */
 export async function connectClient(
   config: ClientConfig,
   opts: { lazy?: boolean } = {},
@@ -27,11 +24,7 @@ export async function connectClient(
   return clientOn(connection, config);
 }
 
-/**
- * A client on an existing connection, with the configuration's namespace and data converter;
- * with tracing on (src/telemetry.ts) and not turned off here, what it starts, updates or signals
- * joins the caller's trace.
- */
+/** A client with the configuration's namespace and data converter; traced unless told not to. */
 export function clientOn(
   connection: ConnectionLike,
   config: ClientConfig,
@@ -47,7 +40,6 @@ export function clientOn(
   });
 }
 
-/** Pollers seen on the workflow task queue (Temporal's task-queue description). */
 export async function workflowPollers(client: Client, taskQueue: string): Promise<number> {
   const res = await client.workflowService.describeTaskQueue({
     namespace: client.options.namespace,

@@ -1,8 +1,7 @@
 /**
  * A worker process's lease on its share of the org's Platform request budget (docs/operating.md,
- * "AEP's request budget"): every RENEW_MS it asks the org's AepRequestBudget workflow
- * (src/workflows/rate.ts, by update-with-start) and grants the answer to the process's pacer
- * (src/aep/pacer.ts) for LEASE_TTL_MS from the moment it asked.
+ * "AEP's request budget"): every RENEW_MS it asks the org's AepRequestBudget workflow and grants
+ * the answer to the process's pacer for LEASE_TTL_MS from the moment it asked.
  *
  * Contract:
  * - Before its first lease the process sends no Platform request: they wait in the pacer.
@@ -23,7 +22,6 @@ import type { RateLease } from './shared/model';
 import { leaseRateUpdate, rateBudgetWorkflowId, WorkflowType } from './shared/names';
 import type { AepRequestBudget } from './workflows/rate';
 
-/** How often a process renews its lease. */
 export const RENEW_MS = 2_000;
 /** How long a lease lasts without renewal: a process gone away holds its share that long. */
 export const LEASE_TTL_MS = 10_000;
@@ -32,13 +30,11 @@ const RENEW_TIMEOUT_MS = 5_000;
 
 export interface RateLeaseOptions {
   connection: ConnectionLike;
-  /** The org, the budget (AEP_MAX_REQUESTS_PER_SECOND), the namespace and its payload keys. */
   config: Config;
   /** The main task queue: the budget's workflow runs there, served by the processes it shares. */
   taskQueue: string;
   /** The worker's identity; a random suffix tells apart processes that share one. */
   identity: string;
-  /** The pacer of the process's AEP client, given every grant. */
   pacer: RequestPacer;
 }
 
@@ -56,7 +52,6 @@ export class RateLeaser {
     this.member = `${opts.identity}/${randomUUID().slice(0, 8)}`;
   }
 
-  /** Renews until `stop()`. */
   start(): void {
     if (this.#loop) return;
     this.#stop = new AbortController();

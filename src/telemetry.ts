@@ -1,15 +1,12 @@
 /**
- * Tracing (docs/operating.md#traces): one provisioning is one trace, from the HTTP request that
- * asked for it through the workflow start, the workflow run and each activity to each AEP call.
+ * Tracing (docs/operating.md, "Traces"): one provisioning is one trace, from the HTTP request
+ * through the workflow run and each activity to each AEP call.
  *
  * Contract:
- * - Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set: then `startTracing` (worker, API) registers a
- *   tracer provider that exports by OTLP (http/protobuf); the exporter reads the other standard
- *   OTEL_EXPORTER_OTLP_* variables itself, the provider OTEL_TRACES_SAMPLER and OTEL_BSP_*.
- * - On means "a global tracer provider is registered": by `startTracing`, or by an application
- *   that embeds the library with its own OpenTelemetry SDK (its workflow starts then carry its
- *   traces). Off, the SDK is not even loaded, clients and activities get no interceptor, AEP calls
- *   no span, and the bundle's workflow interceptor (src/workflows/tracing.ts) passes calls through.
+ * - On means "a global tracer provider is registered": by `startTracing` when
+ *   OTEL_EXPORTER_OTLP_ENDPOINT is set (the SDK reads the other OTEL_* variables itself), or by an
+ *   application that embeds the library with its own SDK. Off, the SDK is not even loaded, nothing
+ *   gets an interceptor or a span, and the bundle's workflow interceptor passes calls through.
  * - Spans are only made inside a trace: an API request starts one (or continues the caller's
  *   `traceparent`); a workflow, an activity or an AEP call reached without trace context has none.
  */
@@ -58,11 +55,7 @@ export interface Tracing {
 
 let started: Tracing | undefined;
 
-/**
- * Starts tracing in this process when OTEL_EXPORTER_OTLP_ENDPOINT is set, or when `processor` is
- * given (tests: an in-memory exporter); undefined otherwise. `service.name` is OTEL_SERVICE_NAME,
- * else `aep-streaming-provisioner-<component>`; OTEL_RESOURCE_ATTRIBUTES adds to the resource.
- */
+/** Starts tracing when OTEL_EXPORTER_OTLP_ENDPOINT is set or `processor` given (tests). */
 export async function startTracing(
   config: TelemetryConfig,
   component: 'worker' | 'api',
@@ -70,7 +63,6 @@ export async function startTracing(
 ): Promise<Tracing | undefined> {
   if (!processor && !config.OTEL_EXPORTER_OTLP_ENDPOINT) return undefined;
   if (started) throw new Error('tracing is already started in this process');
-  // Loaded only when tracing is on: an untraced process pays nothing for the SDK.
   const [sdk, resources, hooks] = await Promise.all([
     import('@opentelemetry/sdk-trace-base'),
     import('@opentelemetry/resources'),
@@ -114,10 +106,7 @@ export function activeTracer(): Tracer | undefined {
     : provider.getTracer(NAME);
 }
 
-/**
- * Interceptors of a Temporal client: workflow starts, updates, signals and queries made inside a
- * trace carry it to the workflow. None when tracing is off.
- */
+/** A Temporal client's: what it starts, updates, signals or queries inside a trace carries it. */
 export function clientTracing(): ClientInterceptors | undefined {
   if (!activeTracer()) return undefined;
   return { workflow: [new OpenTelemetryWorkflowClientInterceptor()] };
@@ -144,10 +133,7 @@ export function activityTracing(): ActivityInterceptorsFactory[] {
   ];
 }
 
-/**
- * The sink the bundle's workflow interceptor hands its spans to: this process's processor, or
- * nowhere when it does not trace (a traced start can reach a worker that does not).
- */
+/** Where workflow spans go: nowhere when untraced (a traced start can reach such a worker). */
 export function workflowSpanSinks(): InjectedSinks<OpenTelemetrySinks> {
   const exporter = started
     ? makeWorkflowExporter(started.processor, started.resource)
@@ -155,10 +141,7 @@ export function workflowSpanSinks(): InjectedSinks<OpenTelemetrySinks> {
   return { exporter };
 }
 
-/**
- * A server span per HTTP request (`<METHOD> <route>`), continuing the caller's `traceparent`;
- * its handler runs inside it, so the workflow it starts joins the trace. Nothing when off.
- */
+/** A server span per HTTP request, its handler inside: the workflow it starts joins the trace. */
 export function traceRequests(app: FastifyInstance): void {
   const tracer = activeTracer();
   if (!tracer) return;

@@ -24,19 +24,15 @@ import { datasetAsksQueue, datasetCallsQueue } from './shared/names';
 import { activityTracing, startTracing, workflowSpanSinks } from './telemetry';
 
 /**
- * On SIGTERM (a deploy) the worker stops polling and lets running activities finish for one whole
- * attempt (ATTEMPT_TIMEOUT_MS) plus 5 s before it cancels them, so an attempt that had just
- * started, with its create on the wire, ends on its own (every request ends by its attempt's
- * deadline; a cancelled activity does not abort a create already sent either, context.ts).
+ * On SIGTERM (a deploy) running activities get one whole attempt (ATTEMPT_TIMEOUT_MS) plus 5 s
+ * before they are cancelled, so an attempt that had just sent its create ends on its own (every
+ * request ends by its attempt's deadline; a cancellation does not abort a sent create, context.ts).
  */
 export const SHUTDOWN_GRACE_MS = ATTEMPT_TIMEOUT_MS + 5_000;
 /** Then it gives up and exits: under docker-compose.yml's `stop_grace_period` (60 s, SIGKILL). */
 export const SHUTDOWN_FORCE_MS = SHUTDOWN_GRACE_MS + 15_000;
 
-/**
- * The workflow interceptor modules every bundle of ./workflows holds (this worker's, a prebuilt
- * one: scripts/build-workflow-bundle.ts, the tests'): tracing of traced runs (workflows/tracing.ts).
- */
+/** The workflow interceptor modules every bundle of ./workflows holds, prebuilt ones too. */
 export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('./workflows/tracing')];
 
 /**
@@ -50,7 +46,6 @@ export async function buildWorker(opts: {
   taskQueue?: string;
   /** A prebuilt workflow bundle (tests, Docker image: WORKFLOW_BUNDLE_PATH); else ./workflows. */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  /** Extra worker tuning (concurrency limits, sticky cache, shutdown times...). */
   tuning?: Partial<WorkerOptions>;
 }): Promise<Workers> {
   const { config, connection } = opts;
@@ -74,10 +69,7 @@ export async function buildWorker(opts: {
   return workers;
 }
 
-/**
- * The workers of one org (`config` as that org alone would have it: its credentials, default
- * sandbox and task queue): the main one and the two activity-only ones beside it.
- */
+/** One org's workers (`config` as that org alone would have it): main, and two activity-only. */
 async function buildOrgWorkers(
   config: Config,
   connection: NativeConnection,
@@ -102,7 +94,6 @@ async function buildOrgWorkers(
       temporal: clientOn(connection, config),
     }),
     ...(dataConverter ? { dataConverter } : {}),
-    // Spans of traced activities and workflows (src/telemetry.ts); none when tracing is off.
     interceptors: { activity: activityTracing() },
     sinks: workflowSpanSinks(),
     ...(config.WORKER_DEPLOYMENT_NAME
@@ -163,7 +154,6 @@ const errorFields = (key: string, value: unknown): unknown => {
   return value instanceof Error ? { ...value, name: value.name, message: value.message } : value;
 };
 
-/** JSON lines on stderr: structured, with the SDK's workflow/activity ids as fields. */
 function jsonLog({ message, level, timestampNanos, meta }: LogEntry): void {
   const time = new Date(Number(timestampNanos / 1_000_000n)).toISOString();
   process.stderr.write(`${JSON.stringify({ time, level, message, ...meta }, errorFields)}\n`);

@@ -45,7 +45,6 @@ export class Workers {
     }
   }
 
-  /** Runs all until `fn` settles, then stops them. */
   runUntil<R>(fn: Promise<R> | (() => Promise<R>)): Promise<R> {
     const [first, ...rest] = this.all as [Worker, ...Worker[]];
     for (const r of this.rates) r.start();

@@ -5,7 +5,7 @@ import type {
   BaseConnection,
   CreateBaseConnectionBody,
   CreateTargetConnectionBody,
-} from '../aep/types';
+} from '../aep/schemas';
 import { FailureType } from '../shared/names';
 import { activityContext, ensureOwned, refuse } from './context';
 import { exactly, lookups, priorOf, type PriorOf } from './lookups';
@@ -93,7 +93,6 @@ export function connectionActivities({ aep }: { aep: AepClient }) {
       return { id: ds.id, created: false };
     },
 
-    /** The target connection into the dataset, found by the source's own name or created. */
     async ensureTargetConnection(input: EnsureTargetConnectionInput): Promise<EnsureResult> {
       const { owner } = input;
       return ensureOwned(input, {
@@ -130,7 +129,6 @@ function checkBaseConnectionMatches(conn: BaseConnection, input: EnsureBaseConne
   }
 }
 
-/** Full XDM into the dataset. */
 function targetConnectionBody(input: EnsureTargetConnectionInput): CreateTargetConnectionBody {
   const { owner } = input;
   return {
@@ -144,7 +142,6 @@ function targetConnectionBody(input: EnsureTargetConnectionInput): CreateTargetC
   };
 }
 
-/** A streaming connection of the HTTP API spec, named and identified by the source's name. */
 function baseConnectionBody(input: EnsureBaseConnectionInput): CreateBaseConnectionBody {
   const { owner } = input;
   return {

@@ -8,10 +8,7 @@ export function refuse(type: FailureType, message: string, details?: unknown[]):
   throw ApplicationFailure.create({ type, message, nonRetryable: true, details });
 }
 
-/**
- * Refuses (InvalidRequest) work for an org other than `served`: this worker holds `served`'s
- * credentials only, so nothing of another org's is its to do.
- */
+/** InvalidRequest for an org other than `served`: this worker holds only `served`'s credentials. */
 export function refuseOtherOrg(imsOrg: string, served: { imsOrg: string }): void {
   if (imsOrg === served.imsOrg) return;
   const problem = `imsOrg: ${imsOrg} is not the org this worker serves (${served.imsOrg})`;
@@ -71,7 +68,7 @@ export async function heartbeating<R>(fn: () => Promise<R>): Promise<R> {
   const every = ctx.info.isLocal ? undefined : ctx.info.heartbeatTimeoutMs;
   if (!every) return fn();
   // No beat at the start: an attempt that ends within a third of the heartbeat timeout (nearly
-  // all: one AEP call) sends none, not a server write per activity (docs/benchmark.md, "cost").
+  // all: one AEP call) sends none, rather than a server write per activity.
   const timer = setInterval(() => ctx.heartbeat(), Math.max(100, Math.floor(every / 3)));
   try {
     return await fn();
@@ -89,10 +86,7 @@ export async function priorResource<T>(
   return input.found ?? undefined;
 }
 
-/**
- * The one shape of an idempotent create: the prior resource (`check` throws when it differs from
- * the request), or else a new one, sent with the commit signal.
- */
+/** The one shape of an idempotent create: the prior resource (`check`ed), else a new one. */
 export async function ensureOwned<P extends PriorResource>(
   input: { found?: P | null },
   how: {

@@ -41,10 +41,7 @@ import type { StreamingDataset } from '../workflows/dataset';
 import type { ActivityDeps } from './index';
 import type { ById, EnsureResult, Owner } from './types';
 
-/**
- * The update, sent with the dataset workflow's start (if none is open). That workflow's verdict
- * (DatasetMismatch, ForeignResourceConflict, an AEP failure past its retries) is this activity's.
- */
+/** The update, with the dataset workflow's start; that workflow's verdict is this activity's. */
 async function ask<R, I extends { sandbox: string; name: string }>(
   temporal: Client,
   imsOrg: string,
@@ -83,10 +80,7 @@ async function ask<R, I extends { sandbox: string; name: string }>(
   }
 }
 
-/**
- * None of the name is the request's: refused when one not created by this project holds the
- * name, or (asked for a shared one) when only another source's own does.
- */
+/** Refuses a name held by a foreign dataset, or (asked for a shared one) by another's own. */
 function refuseTaken(
   named: Array<{ id: string; description?: string }>,
   input: { owner: Owner; name: string; own?: boolean },
@@ -122,7 +116,6 @@ export function datasetActivities({ aep, temporal, place }: ActivityDeps) {
      * project's of the name with the schema, else a new one; each read by id before it is taken.
      * Shared (the dataset workflow's): any of this project's but a source's own. `own` (the
      * source's workflow, for a request that names no dataset): only the owner source's own.
-     * Told `found: null`, a first attempt creates at once (a retry looks: the first may have).
      */
     async ensureNamedDataset(input: {
       owner: Owner;
@@ -132,9 +125,8 @@ export function datasetActivities({ aep, temporal, place }: ActivityDeps) {
       knownId?: string;
       /** Datasets of the name not to take (one just retired for another schema). */
       skip?: string[];
-      /** `null`: none of the name, as a recent read saw (a first attempt then creates at once). */
+      /** `null`: none of the name, a recent read saw (a first attempt creates, a retry looks). */
       found?: null;
-      /** The owner source's own dataset, which no other source writes to. */
       own?: boolean;
     }): Promise<EnsureResult> {
       const { owner, name, schemaId } = input;
@@ -179,10 +171,9 @@ export function datasetActivities({ aep, temporal, place }: ActivityDeps) {
     },
 
     /**
-     * Once no source it knows of writes to the dataset (the dataset workflow's; or a source's own
-     * dataset, by its teardown or compensation): deletes it if
-     * this project created it (`createdByRun`: that run) and no target connection of the sandbox
-     * writes to it (a list can miss a writer made a moment ago, never an old one: it only keeps).
+     * Once no source it knows of writes to the dataset: deletes it if this project created it
+     * (`createdByRun`: that run) and no target connection of the sandbox writes to it (a list can
+     * miss a writer made a moment ago, never an old one: it only keeps).
      */
     async deleteDataset(
       input: ById & { createdByRun?: string },

@@ -1,11 +1,12 @@
 /**
  * The dataflow and its optional mapping set (creates, and in-place updates: Flow Service PATCHes
  * carry the etag, re-read on 412 a few times), and the smoke-test record sent through it.
- */ import { ApplicationFailure } from '@temporalio/common';
+ */
+import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
 import { SPEC, XDM_FULL_CONTENT_TYPE } from '../aep/constants';
 import { aepFailureDetails } from '../aep/errors';
-import type { Flow, JsonPatchOp } from '../aep/types';
+import type { Flow, JsonPatchOp } from '../aep/schemas';
 import { FailureType } from '../shared/names';
 import type { SmokeTestResult } from '../shared/model';
 import { sameMappings } from '../shared/plan-source';
@@ -20,7 +21,6 @@ type MappingSetResult = EnsureResult & { version: number };
 
 export function flowActivities({ aep }: { aep: AepClient }) {
   return {
-    /** Found by the source's name, or created. */
     async ensureMappingSet(
       input: EnsureInput<PriorOf<'mappingSet'>> & { schemaId: string; mappings: Mappings },
     ): Promise<MappingSetResult> {
@@ -35,7 +35,6 @@ export function flowActivities({ aep }: { aep: AepClient }) {
       return { id: created.id, version: created.version, created: true };
     },
 
-    /** The streaming dataflow, through the Mapping transformation when the source has mappings. */
     async ensureFlow(
       input: EnsureInput & {
         /** The flow this one replaces: never taken for it (it goes once this one exists). */
@@ -173,10 +172,7 @@ async function patchWithEtag<T extends { etag?: string }>(
 
 export function updateActivities({ aep }: { aep: AepClient }) {
   return {
-    /**
-     * The base connection `id`'s description; its ownership marker is kept as it is but for the
-     * apply set, when `applySet` names one.
-     */
+    /** The base connection's description, its marker kept (but for `applySet`, if given). */
     async updateDescription(
       input: ById & { description: string; applySet?: string },
     ): Promise<void> {
@@ -220,7 +216,6 @@ export function updateActivities({ aep }: { aep: AepClient }) {
       return { id, version: updated.version, created: false };
     },
 
-    /** Points the flow at a mapping-set version (PATCH, If-Match) and enables it if disabled. */
     async updateFlow(input: ById & { mapping?: MappingRef; enable: boolean }): Promise<void> {
       const { sandbox, id, mapping, enable } = input;
       const { signal } = activityContext();

@@ -1,6 +1,6 @@
 /** A dataflow's recent runs, read for `status` (read-only). */
 import type { AepClient } from '../aep/client';
-import type { FlowRun } from '../aep/types';
+import type { FlowRun } from '../aep/schemas';
 import type { FlowHealth } from '../shared/model';
 import { activityContext } from './context';
 
@@ -14,7 +14,6 @@ export interface FlowHealthInput {
 
 export function healthActivities({ aep }: { aep: AepClient }) {
   return {
-    /** The flow's runs (`GET /runs?property=flowId==…`, every page), summarized. */
     async readFlowHealth({ sandbox, flowId }: FlowHealthInput): Promise<FlowHealth> {
       const filter = [{ path: 'flowId', value: flowId }];
       const runs = await aep.listRuns(sandbox, filter, { limit: 100 }, activityContext().signal);

@@ -1,7 +1,4 @@
-/**
- * The activities, one module per concern over injected dependencies. Each is safe to run twice:
- * creates look up what this project owns first, so retries never produce duplicates.
- */
+/** The activities, each safe to run twice: creates look up what this project owns first. */
 import type { Client } from '@temporalio/client';
 import type { AepClient } from '../aep/client';
 import {

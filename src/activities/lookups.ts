@@ -2,7 +2,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { nameFilter, type AepClient } from '../aep/client';
 import { SPEC } from '../aep/constants';
-import type { MappingSet, PropertyFilter, SourceConnection, TargetConnection } from '../aep/types';
+import type {
+  MappingSet,
+  PropertyFilter,
+  SourceConnection,
+  TargetConnection,
+} from '../aep/schemas';
 import { FailureType } from '../shared/names';
 import type { ResourceKind } from '../shared/model';
 import { adopt, type Adoption } from './ownership';
@@ -88,7 +93,6 @@ export function lookups(aep: AepClient, sandbox: string, signal?: AbortSignal) {
   const self = {
     sandbox,
 
-    /** Every resource of `kind` named exactly `name`, whoever created it. */
     async list<K extends ResourceKind>(kind: K, name: string): Promise<Array<ResourceOf[K]>> {
       return exactly(name, await listByName[kind](name));
     },
@@ -102,7 +106,6 @@ export function lookups(aep: AepClient, sandbox: string, signal?: AbortSignal) {
       return aep[`delete${API[kind]}` as const](sandbox, id, signal);
     },
 
-    /** The source connections of a base connection, whoever created them. */
     sourceConnectionsOf(baseConnectionId: string): Promise<SourceConnection[]> {
       const filters = [{ path: 'baseConnectionId', value: baseConnectionId }];
       return aep.listSourceConnections(sandbox, filters, undefined, signal);
@@ -156,7 +159,6 @@ export function lookups(aep: AepClient, sandbox: string, signal?: AbortSignal) {
   return self;
 }
 
-/** An adopted resource as the activities pass it on: its id and who created it. */
 export function priorOf(found: Adoption<{ id: string }> | undefined): PriorResource | undefined {
   return found && { id: found.resource.id, createdByThisRun: found.createdByThisRun };
 }

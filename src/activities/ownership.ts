@@ -4,17 +4,12 @@ import type { ResourceKind } from '../shared/model';
 import type { Owner } from './types';
 
 /**
- * Ownership marker: every resource this project creates carries in its description
- * `[aep-stream-provisioner org=<IMS org> sandbox=<sandbox> source="<source name>" run=<runId>]`
- * (the name as a JSON string, so any name AEP accepts parses). Lookups adopt only resources marked
- * for the same org and sandbox: the run id tells "created by this very run in an earlier attempt"
- * (ours to compensate) from "created by an earlier provisioning" (reused, never compensated); the
- * source name tells lookups and teardown which source it belongs to. The marker is the LAST one in
- * the description: this project appends it after whatever a person wrote, marker-like or not.
- * A base connection may carry ` set=<apply-set id>` after the run: the apply set (`apply --prune`)
- * the source belongs to, rewritten in place when the set changes (src/client/sets.ts). A flag may
- * close it: ` keep-dataset` (a target connection whose request named its dataset by id) or
- * ` own-dataset` (a dataset created for its source alone: no other source writes to it).
+ * Ownership marker: every resource this project creates carries one in its description (format
+ * and flags: docs/versioning.md, "The 1.0 contract"; the name is a JSON string, so any name AEP
+ * accepts parses). Lookups adopt only resources marked for the same org and sandbox: the run id
+ * tells "created by this very run in an earlier attempt" (ours to compensate) from "created by an
+ * earlier provisioning" (reused, never compensated). The LAST marker counts: this project appends
+ * it after whatever a person wrote, marker-like or not.
  */
 const MARKER =
   /\[aep-stream-provisioner org=(\S+) sandbox=(\S+) source=("(?:[^"\\]|\\.)*") run=([A-Za-z0-9-]+)(?: set=([a-z0-9][a-z0-9-]*))?( keep-dataset| own-dataset)?\]/gu;
@@ -37,10 +32,9 @@ export function parseMarker(description: string | undefined) {
 }
 
 /**
- * `description` with the owner's marker appended. `keepDataset` (target connections only): the
- * request named its dataset by id, so it is never this project's to delete, whoever created it.
- * `ownDataset` (datasets only): created for the owner's source alone. `applySet` (base
- * connections only): the apply set the source belongs to.
+ * `description` with the owner's marker appended. `keepDataset` (target connections): the request
+ * named its dataset by id, never this project's to delete. `ownDataset` (datasets): created for
+ * the owner's source alone. `applySet` (base connections): the source's apply set.
  */
 export function markedDescription(
   owner: Owner,
@@ -55,7 +49,6 @@ export function markedDescription(
   return description ? `${description} ${marker}` : marker;
 }
 
-/** The apply set a base connection's marker names, if any. */
 export const applySetOf = (description?: string) => parseMarker(description)?.applySet;
 
 /** The same marker naming apply set `applySet` instead (creator and flags kept). */
@@ -86,7 +79,6 @@ export const isOwnDatasetOf = (source: string, description?: string) => {
 /** A dataset created for one source alone: no other source may write to it. */
 export const isOwnDataset = (description?: string) => parseMarker(description)?.ownDataset === true;
 
-/** Refuses to share `dataset`, another source's own (DatasetMismatch, non-retryable). */
 export function refuseAnothersOwn(dataset: { id: string; description?: string }): never {
   throw ApplicationFailure.create({
     type: FailureType.DatasetMismatch,

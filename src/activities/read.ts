@@ -2,7 +2,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { AepClient } from '../aep/client';
 import { SPEC } from '../aep/constants';
-import type { BaseConnection, Flow, MappingSet } from '../aep/types';
+import type { BaseConnection, Flow, MappingSet } from '../aep/schemas';
 import type { ResourceKind } from '../shared/model';
 import { FailureType } from '../shared/names';
 import { activityContext, refuse } from './context';
@@ -27,10 +27,7 @@ export interface ReadSourceInput {
   datasetId?: string;
   /** ...or by name (created by this project). */
   datasetName?: string;
-  /**
-   * The request names no dataset: the source's own (`own-dataset` marker) is looked for first,
-   * then one of this project's of the source's name (shared, as before own datasets existed).
-   */
+  /** No dataset named: the source's own first, then a shared one of the source's name. */
   ownDataset?: boolean;
   /** What Temporal recorded of the source (read by id: lists may not show it yet). */
   known?: KnownResources;
@@ -184,10 +181,7 @@ function pickDataset(
   return chosen;
 }
 
-/**
- * What AEP holds for a source (readSource): this project's resources, `null` when absent. The
- * dataset is the one the request names (by id, or by name among this project's).
- */
+/** What readSource finds of this project's resources for a source, `null` when absent. */
 export type ActualSource = Awaited<ReturnType<typeof readAll>>;
 
 /** `o` without its undefined entries (optional in its type): what AEP does not say is left out. */

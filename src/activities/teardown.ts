@@ -1,6 +1,6 @@
 /** Teardown: discovery of a source's resources, idempotent deletes, the sweep of a run's twins. */
 import type { AepClient } from '../aep/client';
-import type { Flow } from '../aep/types';
+import type { Flow } from '../aep/schemas';
 import { FailureType } from '../shared/names';
 import { inTeardownOrder, type ResourceKind } from '../shared/model';
 import { activityContext, refuse } from './context';
@@ -29,7 +29,6 @@ type Removal = { kind: ResourceKind; id: string };
 
 export function discoveryActivities({ aep }: { aep: AepClient }) {
   return {
-    /** The source a dataflow of this project belongs to. */
     async resolveFlowSource(input: { sandbox: string; flowId: string }): Promise<ResolvedSource> {
       const { sandbox, flowId } = input;
       const flow = await ownedFlow(lookups(aep, sandbox, activityContext().signal), flowId);
@@ -167,7 +166,6 @@ async function ownedFlow(at: Lookups, flowId: string): Promise<Flow> {
 /** The source a dataflow of this project belongs to: its marker (a person may rename a flow). */
 const sourceOf = (flow: Flow) => creatorSource(flow.description) ?? flow.name;
 
-/** The mapping sets a flow maps through. */
 function mappingIdsOf(flow: Flow): string[] {
   return (flow.transformations ?? []).flatMap((t) => {
     const mappingId = t.params?.mappingId;

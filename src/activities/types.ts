@@ -31,7 +31,6 @@ export interface EnsureInput<P extends PriorResource = PriorResource> {
   found?: P | null;
 }
 
-/** A resource of a sandbox, by id. */
 export interface ById {
   sandbox: string;
   id: string;
@@ -53,7 +52,6 @@ export interface SourceGraph {
   kept: DeprovisionResult['kept'];
 }
 
-/** A source's sandbox and name (its dataflow's name). */
 export interface ResolvedSource {
   sandbox: string;
   name: string;

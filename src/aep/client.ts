@@ -1,6 +1,5 @@
 /**
- * `createAepClient`: the one AEP client (its type is `AepClient`), per API over the one HTTP core
- * (http.ts); Flow Service in flow-service.ts, request types in types.ts.
+ * The one AEP client, one API per section over the HTTP core (http.ts).
  *
  * Contract (every method):
  * - Does I/O: activities only; workflows import at most the `AepClient` type.
@@ -34,7 +33,7 @@ import {
   xdmSchemaSchema,
 } from './schemas';
 import { createTokenProvider } from './token';
-import type { CreateDatasetBody, CreateMappingSetBody, SendToInletArgs } from './types';
+import type { CreateDatasetBody, CreateMappingSetBody, SendToInletArgs } from './schemas';
 
 export type AepClient = ReturnType<typeof createAepClient>;
 export type { AepClientConfig } from './http';
@@ -61,10 +60,7 @@ export function createAepClient(deps: AepClientDeps) {
       });
     },
 
-    /**
-     * One record to the inlet (DCS), resolved for 2xx: no sandbox header (the URL says org and
-     * sandbox); a token if asked.
-     */
+    /** One record to the inlet (DCS): no sandbox header (the URL says org and sandbox). */
     async sendToInlet({ inletUrl, flowId, record, authenticated, signal }: SendToInletArgs) {
       const context = { operation: 'inlet.send', resource: flowId };
       const route = { method: 'post', route: 'collection/{id}', operation: context.operation };
@@ -86,7 +82,6 @@ export function createAepClient(deps: AepClientDeps) {
           ? await withToken(tokens, signal, send, [401, 403])
           : await send();
         if (!response.ok) throw await readHttpError(response);
-        // DCS answers JSON; anything else is still a 2xx the caller may want to see.
         return { status: response.status, body: bodyOfText(await response.text()) };
       } catch (err) {
         throw toAepFailure(err, context);
@@ -100,7 +95,6 @@ export function schemaContainer(schemaId: string): 'global' | 'tenant' {
   return /^https?:\/\/ns\.adobe\.com\/xdm\//i.test(schemaId) ? 'global' : 'tenant';
 }
 
-/** Catalog: datasets (create, get, exact-name lookup over all pages, tolerant delete). */
 function catalogApi(http: AepHttp) {
   const datasets = collection('catalog', 'data/foundation/catalog/dataSets');
   return {
@@ -121,7 +115,6 @@ function catalogApi(http: AepHttp) {
       return found?.find((d) => d.id === id) ?? null;
     },
 
-    /** Every dataset named exactly `q.name` (all pages). */
     async findDatasets(sandbox: string, q: { name: string }, signal?: AbortSignal) {
       const call = datasets.call('findDatasets', sandbox, signal, q.name);
       const found = await http.offsetPages(
@@ -148,10 +141,6 @@ function catalogApi(http: AepHttp) {
   };
 }
 
-/**
- * Data Prep: mapping sets (create, versioned update with PUT, get a version, exact-name lookup
- * over all pages, tolerant delete).
- */
 function dataPrepApi(http: AepHttp) {
   const mappingSets = collection('dataprep', 'data/foundation/conversion/mappingSets');
   return {

@@ -3,13 +3,12 @@
  * constants: safe to import anywhere, including workflows.
  */
 export const AEP_IDS = {
-  /** HTTP API (streaming) connection spec: base and source connections. */
+  /** Base and source connections. */
   httpApiConnectionSpec: 'bc7b00d6-623a-4dfc-9fdb-f1240aeadaeb',
-  /** Data Lake connection spec: target connections. */
+  /** Target connections. */
   dataLakeConnectionSpec: 'c604ff05-7f1a-43c0-8e18-33bf874cb11c',
-  /** Streaming flow spec without transformations. */
   streamingFlowSpec: 'd8a6f005-7eaf-4153-983e-e8574508b877',
-  /** Streaming flow spec with the `Mapping` transformation. */
+  /** With the `Mapping` transformation. */
   streamingMappingFlowSpec: 'c1a19761-d2c7-4702-b9fa-fe91f0613e81',
 } as const;
 
@@ -20,7 +19,7 @@ export const XDM_FULL_CONTENT_TYPE = 'application/vnd.adobe.xed-full+json;versio
 /** `schemaRef.contentType` of a Catalog dataset. */
 export const XDM_DATASET_CONTENT_TYPE = 'application/vnd.adobe.xed+json;version=1';
 
-/** The spec references of an HTTP API streaming source, as Flow Service bodies carry them. */
+/** As Flow Service bodies carry them. */
 export const SPEC = {
   httpApiConnection: { id: AEP_IDS.httpApiConnectionSpec, version: SPEC_VERSION },
   dataLake: { id: AEP_IDS.dataLakeConnectionSpec, version: SPEC_VERSION },

@@ -40,7 +40,6 @@ export class AepHttpError extends Error {
     readonly status: number,
     readonly statusText: string,
     readonly retryAfter: string | null,
-    /** As `bodyOfText` keeps it. */
     readonly body: unknown,
   ) {
     super(`HTTP ${status} ${statusText}`.trim());
@@ -64,10 +63,7 @@ export function bodyOfText(text: string): unknown {
   }
 }
 
-/**
- * Maps any error raised while talking to AEP to an `ApplicationFailure`. Throws a cancellation
- * as is (so `throw toAepFailure(err, ctx)` is always right); an `ApplicationFailure` passes.
- */
+/** Throws a cancellation as is (so `throw toAepFailure(err, ctx)` is always right). */
 export function toAepFailure(err: unknown, context: AepErrorContext): ApplicationFailure {
   if (err instanceof CancelledFailure || (isErrorLike(err) && err.name === 'AbortError')) throw err;
   if (err instanceof ApplicationFailure) return err;
@@ -95,7 +91,6 @@ export function unexpectedResponse(
   return failure(FailureType.AepUnexpectedResponse, false, message, context, status);
 }
 
-/** Why a body failed its schema: the first three issues, each at its path. */
 export function describeIssues(err: ZodError): string {
   return err.issues
     .slice(0, 3)
@@ -146,9 +141,8 @@ function statusType(status: number, service: AepErrorContext['service']): Failur
 
 function fromHttpStatus(err: AepHttpError, context: AepErrorContext): ApplicationFailure {
   const adobe = describeBody(err.body);
-  // 408: the server gave up waiting; sending again is the documented answer. A DELETE refused
-  // because a dependent still uses the resource (409, Flow Service 1418-400) is retried too: the
-  // dependent may be on its way out, so the delete policy's bounded backoff waits for it.
+  // 408: the server gave up waiting. A DELETE refused because a dependent still uses the resource
+  // (409, 1418-400): the dependent may be on its way out; the delete policy's backoff waits.
   const retryable =
     err.status === 408 ||
     err.status === 429 ||
@@ -192,12 +186,7 @@ function scrub(message: string): string {
     .replace(/(client_secret|access_token)=[^&\s]*/gi, '$1=[redacted]');
 }
 
-/**
- * Extracts Adobe's error code and human text from the known error body shapes:
- * Flow Service / Schema Registry / DCS problem bodies `{type, title, detail, report, errorMessage}`,
- * the gateway `{error_code, message}`, IMS `{error, error_description}`, and unknown shapes
- * (Catalog, Data Prep) through their common field names.
- */
+/** Adobe's error code and text, from any of its error body shapes. */
 function describeBody(body: unknown): { code?: string | undefined; text?: string } {
   if (typeof body === 'string') return { text: truncate(body, 300) };
   if (!body || typeof body !== 'object') return {};
@@ -248,7 +237,6 @@ function isErrorLike(
 const NETWORK_CODE =
   /^(ECONN(REFUSED|RESET|ABORTED)|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ENETDOWN|UND_ERR_(SOCKET|CONNECT_TIMEOUT|HEADERS_TIMEOUT|BODY_TIMEOUT|CLOSED))$/;
 
-/** Recognises "no HTTP answer" errors: ky timeouts, undici `fetch failed` and socket errnos. */
 function networkError(err: unknown): { code: string; message: string } | undefined {
   if (isErrorLike(err) && err.name === 'TimeoutError') {
     return { code: 'TIMEOUT', message: 'request timed out' };

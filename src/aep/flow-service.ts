@@ -1,8 +1,4 @@
-/**
- * Flow Service: base, source and target connections and flows share one implementation (create,
- * get, paged list with `property=` filters, PATCH with If-Match, tolerant delete), plus the flow
- * action endpoint.
- */
+/** Flow Service: connections, flows and runs share one implementation (`resources`). */
 import { type z } from 'zod';
 import { unexpectedResponse } from './errors';
 import { MAX_PAGES, collection, type AepHttp } from './http';
@@ -15,7 +11,7 @@ import {
   sourceConnectionSchema,
   targetConnectionSchema,
 } from './schemas';
-import type * as T from './types';
+import type * as T from './schemas';
 
 const FLOW_SERVICE_PATH = 'data/foundation/flowservice';
 
@@ -59,7 +55,6 @@ export function flowServiceApi(http: AepHttp) {
     /** Flow runs (`/runs`), filtered like the other lists (`flowId`, `createdAt>=…`). */
     listRuns: runs.list,
 
-    /** `POST /flows/{id}/action?op=enable|disable`. */
     async flowAction(
       sandbox: string,
       id: string,
@@ -95,7 +90,6 @@ const resources =
         return http.send(createdSchema, { ...call, method: 'post', json: body });
       },
 
-      /** Null when absent (404). */
       get: async (sandbox: string, id: string, signal?: AbortSignal): Promise<Item | null> => {
         const found = await http.getOne(page, kind.item(`get${label}`, id, sandbox, signal));
         return found?.items[0] ?? null;
@@ -184,18 +178,16 @@ function isFilterable(value: string): boolean {
 }
 
 /**
- * The `name` condition of a lookup by name: empty when the name cannot be expressed the same way
- * under every filter reading (a comma or a double quote in it). Either way the caller keeps only
- * exact, case-sensitive matches on its side, since servers may also compare names ignoring case.
+ * The `name` condition of a lookup by name, empty when it would read differently across filter
+ * readings. Callers still keep only exact matches: servers may also compare names ignoring case.
  */
 export function nameFilter(name: string): T.PropertyFilter[] {
   return isFilterable(name) ? [{ path: 'name', value: name }] : [];
 }
 
 /**
- * The next list page from `_links.next.href`, relative to the Flow Service base path
- * (`/connections?continuationToken=…`). Of an absolute href only path and query are used, so the
- * token never follows a link to another host. Parameters it omits are carried over from the first.
+ * The next page from `_links.next.href`: of an absolute href only path and query are used, so the
+ * token never follows a link to another host; parameters it omits are carried over from the first.
  */
 export function resolveNextPage(
   href: string,

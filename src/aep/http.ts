@@ -1,10 +1,4 @@
-/**
- * The AEP client's one HTTP core: every request to Adobe (IMS, Platform, the inlet) is one
- * `exchange()` (its own `x-request-id`, a trace span); every Platform call goes through
- * `platform()` (Platform headers, token refresh, `toAepFailure`), every body through `parse()`
- * (zod); on top, the call shapes the APIs share: get one, send a body, tolerant delete,
- * offset-paged list read to its end.
- */
+/** The AEP client's HTTP core: a request to Adobe is an `exchange()`, on Platform `platform()`. */
 import { randomUUID } from 'node:crypto';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import ky, { type KyInstance } from 'ky';
@@ -45,7 +39,7 @@ export function aepKy(deps: {
   });
 }
 
-/** One HTTP request to Adobe, for its span: `route` is its path with `{id}` in place of ids. */
+/** One HTTP request to Adobe, for its span: `route` is its path with `{id}` for ids. */
 export interface Exchange {
   method: string;
   route: string;
@@ -55,13 +49,7 @@ export interface Exchange {
   allow?: readonly number[] | undefined;
 }
 
-/**
- * Sends one HTTP request to Adobe with an `x-request-id` of its own (what Adobe support asks for;
- * `send` puts `headers` on the request). Inside a trace (src/telemetry.ts) it is a client span
- * `<METHOD> <route>`, from the request to the answer's headers, with the status (an error unless
- * 2xx or allowed) and Adobe's request id (`aep.request_id`, its answer's `x-request-id`); outside
- * one, nothing more is done.
- */
+/** One request, its own `x-request-id` (what Adobe support asks for); a span when traced. */
 export async function exchange(
   x: Exchange,
   send: (headers: { 'x-request-id': string }) => Promise<Response>,
@@ -118,7 +106,6 @@ export interface Call {
 interface PlatformRequest extends Call {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   json?: unknown;
-  /** Non-2xx statuses returned as values instead of failures (404 for gets and deletes). */
   allow?: readonly number[];
 }
 
@@ -163,7 +150,6 @@ export function createAepHttp(deps: AepClientDeps & { tokens: TokenProvider }) {
     return res.status === 404 ? null : parse(schema, res, call);
   }
 
-  /** POST, PUT or PATCH (with `json`, if any); the answer parsed by `schema`. */
   async function send<T>(
     schema: z.ZodType<T>,
     call: Call & { method: 'post' | 'put' | 'patch'; json?: unknown },
@@ -180,10 +166,7 @@ export function createAepHttp(deps: AepClientDeps & { tokens: TokenProvider }) {
     return res.status === 404 || absent(res.body) ? 'absent' : 'deleted';
   }
 
-  /**
-   * Every item of an offset-paged list, each id once: pages from `start` 0 on, asked for with the
-   * parameters `query` makes, read by `read` (items, and whether last), MAX_PAGES at most.
-   */
+  /** Every item of an offset-paged list, each id once, MAX_PAGES at most. */
   async function offsetPages<T extends { id: string }>(
     call: Call,
     query: (page: { limit: string; start: string }) => Record<string, string>,
@@ -204,7 +187,6 @@ export function createAepHttp(deps: AepClientDeps & { tokens: TokenProvider }) {
   return { platform, parse, getOne, send, deleteOne, offsetPages, inletHttp, tokens };
 }
 
-/** One Platform request with `token` and the Platform headers, as one `exchange`, in its turn. */
 async function sendPlatform(
   http: KyInstance,
   config: AepClientConfig,
@@ -239,10 +221,7 @@ function parse<T>(schema: z.ZodType<T>, res: PlatformResponse, context: AepError
   throw unexpectedResponse(res.status, describeIssues(result.error), context);
 }
 
-/**
- * `send` with a token; an answer with a `refused` status drops the token and `send` runs once more
- * with a fresh one (a token can expire or be revoked while cached).
- */
+/** `send` with a token; a `refused` status drops it, once (it may expire or be revoked cached). */
 export async function withToken(
   tokens: TokenProvider,
   signal: AbortSignal | undefined,
@@ -257,10 +236,7 @@ export async function withToken(
   return send(await tokens.getToken(signal));
 }
 
-/**
- * The calls on the collection at `path`, each named `<service>.<method>` (failures say which):
- * on the whole collection, about `resource` (a name) when given, or on item `id`.
- */
+/** The calls on the collection at `path`, each named `<service>.<method>` (failures say which). */
 export function collection(service: string, path: string) {
   const call = (
     method: string,
@@ -282,18 +258,12 @@ export function collection(service: string, path: string) {
   return { path, call, item };
 }
 
-/**
- * URLSearchParams writes a space as `+`; Platform docs encode it as `%20`, which every server
- * decodes the same way (a literal `+` is already `%2B`).
- */
+/** A space as `%20`, as Platform docs write it (URLSearchParams writes `+`), which all decode. */
 function queryString(params: URLSearchParams): string {
   return params.toString().replace(/\+/g, '%20');
 }
 
-/**
- * A 404 caused by an unknown sandbox (`FLOW-2100-404`) is a misconfiguration, not "this resource
- * is absent": it must fail loudly, or a tolerant delete would report success for nothing.
- */
+/** An unknown sandbox's 404 must fail, or a tolerant delete would report success for nothing. */
 function isSandboxNotFound(body: unknown): boolean {
   const type = (body as { type?: unknown } | null | undefined)?.type;
   return typeof type === 'string' && /-2100-404\/?$/.test(type);

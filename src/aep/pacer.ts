@@ -14,7 +14,6 @@
  * - `pause(ms)` (a 429's Retry-After) holds every request for that long.
  * - Times are monotonic (`performance.now()`): a wall-clock step changes no spacing.
  */
-
 import { parseRetryAfter } from './errors';
 
 /** Delay variation between two requests that the spacing absorbs. */
@@ -43,12 +42,11 @@ export class RequestPacer {
     return this.now() < this.#grantedUntil ? this.#share : 0;
   }
 
-  /** Requests waiting for their turn. */
   get waiting(): number {
     return this.#waiters.length;
   }
 
-  /** `share` requests per second until `until` (monotonic ms), replacing any earlier grant. */
+  /** `share` requests per second until `until` (monotonic ms). */
   grant(share: number, until: number): void {
     // A rise takes effect a whole new spacing after it: the first request at the higher pace does
     // not go at once (docs/operating.md: what a window spanning a change may hold).
@@ -88,7 +86,6 @@ export class RequestPacer {
     });
   }
 
-  /** Lets the first waiter go if its turn has come, else wakes up when it will have. */
   #pump(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;

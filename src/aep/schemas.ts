@@ -1,7 +1,8 @@
 /**
- * zod schemas for the AEP responses the client reads, tolerant on purpose: objects are loose
- * (unknown fields kept) and only fields the project uses are required. A body lacking one is an
- * `AepUnexpectedResponse` (non-retryable): retrying will not make the field appear.
+ * What the AEP client sends and reads: request bodies as types, responses as zod schemas that are
+ * tolerant on purpose: objects are loose (unknown fields kept) and only fields the project uses
+ * are required. A body lacking one is an `AepUnexpectedResponse` (non-retryable): retrying will
+ * not make the field appear.
  */
 import { z } from 'zod';
 
@@ -42,7 +43,6 @@ const datasetFields = z.looseObject({
   created: z.number().optional(),
 });
 
-/** A dataset; `id` is the key Catalog answers it under. */
 export type Dataset = z.output<typeof datasetFields> & { id: string };
 
 /** Catalog GET bodies are keyed by dataset id, which the item may not repeat: the key counts. */
@@ -124,10 +124,7 @@ const count = z
   .nullish()
   .transform((v) => v ?? 0);
 
-/**
- * A flow run (`GET /runs?property=flowId==…`, monitoring guide): its window and what it did with
- * the records it received. Only `id` is required: a run still starting may carry no metrics.
- */
+/** A flow run (`GET /runs`). Only `id` is required: a run still starting may carry no metrics. */
 export const flowRunSchema = z.looseObject({
   id: z.string(),
   flowId: z.string().optional(),
@@ -200,3 +197,93 @@ export const mappingSetPageSchema = z.looseObject({
   _page: z.looseObject({ count: z.number().optional(), limit: z.number().optional() }).nullish(),
   _links: z.looseObject({ next: z.unknown().optional() }).nullish(),
 });
+
+// ---- Requests --------------------------------------------------------------------------------
+
+type SpecRef = { id: string; version: string };
+type Named = { name: string; description?: string };
+
+/** One `property=` condition of a Flow Service list call; conditions are ANDed. */
+export interface PropertyFilter {
+  /** Dotted path, `[]` for array elements: `name`, `auth.params.sourceId`, `sourceConnectionIds[]`. */
+  path: string;
+  /** Defaults to `==`. */
+  op?: '==' | '!=' | '<' | '<=' | '>' | '>=';
+  /** An array is "any of". No `,` or `"` (see `encodePropertyFilter`); `&`, spaces are fine. */
+  value: string | string[];
+}
+
+/** One operation of a Flow Service PATCH body (JSON Patch; Flow Service takes these three). */
+export interface JsonPatchOp {
+  op: 'add' | 'replace' | 'remove';
+  /** JSON Pointer, e.g. `/transformations/0/params/mappingVersion`. */
+  path: string;
+  value?: unknown;
+}
+
+export interface CreateDatasetBody extends Named {
+  schemaRef: { id: string; contentType: string };
+  fileDescription?: { persisted?: boolean; containerFormat?: string; format?: string };
+  /** Tag name → values (`{ unifiedProfile: ['enabled:true'] }`). */
+  tags?: Record<string, string[]>;
+}
+
+export interface CreateBaseConnectionBody extends Named {
+  connectionSpec: SpecRef;
+  auth: {
+    specName: 'Streaming Connection';
+    params: {
+      dataType: 'xdm' | 'raw';
+      authenticationRequired?: boolean;
+      sourceId?: string;
+      name?: string;
+    };
+  };
+}
+
+export interface CreateSourceConnectionBody extends Named {
+  baseConnectionId: string;
+  connectionSpec: SpecRef;
+  data?: { format: string };
+}
+
+export interface CreateTargetConnectionBody extends Named {
+  data: { format?: string; schema: { id: string; version: string } };
+  params: { dataSetId: string };
+  connectionSpec: SpecRef;
+}
+
+export interface CreateFlowBody extends Named {
+  flowSpec: SpecRef;
+  sourceConnectionIds: string[];
+  targetConnectionIds: string[];
+  transformations?: {
+    name: 'Mapping';
+    params: { mappingId: string; mappingVersion: number };
+  }[];
+}
+
+/** The legacy mapping-set format of the HTTP API tutorial (accepted by Data Prep). */
+export interface CreateMappingSetBody extends Partial<Named> {
+  version: 0;
+  /** `$id` of the target XDM schema; must equal the target dataset's schema. */
+  xdmSchema: string;
+  xdmVersion: '1.0';
+  mappings: {
+    sourceAttribute: string;
+    destinationXdmPath: string;
+    identity: boolean;
+    version: 0;
+  }[];
+}
+
+export interface SendToInletArgs {
+  /** `auth.params.inletUrl` of the base connection, used as is. */
+  inletUrl: string;
+  flowId: string;
+  /** The JSON message (XDM envelope or raw record). */
+  record: unknown;
+  /** Send a bearer token (inlets created with `authenticationRequired: true`). */
+  authenticated: boolean;
+  signal?: AbortSignal;
+}

@@ -7,14 +7,11 @@ import type { ApiConfig } from '../config';
 import { payloadCodecOf, PayloadEncryptionError } from '.';
 
 /**
- * Temporal's codec server protocol for the Web UI and CLI, mounted when PAYLOAD_ENCRYPTION_KEYS
- * is set: `POST /codec/encode` and `/codec/decode` take and answer the Payloads message in
- * protobuf's JSON form. The API's access hook authenticates the POSTs (route config `codec`).
- *
- * CORS: the UI's calls are preflighted (JSON body, X-Namespace, maybe Authorization). Origins in
- * API_CODEC_ORIGINS get the CORS headers on the preflight and on successful answers; an error
- * carries none, so the UI shows the encoded payloads instead of reading the problem as payloads.
- * Any other origin is refused (403); calls without an Origin (CLI, curl) need none.
+ * Temporal's codec server protocol for the Web UI and CLI (`POST /codec/encode|decode`, Payloads
+ * in protobuf's JSON form), mounted when PAYLOAD_ENCRYPTION_KEYS is set; the API's access hook
+ * authenticates the POSTs (route config `codec`). CORS as docs/encryption.md, "CORS", says: an
+ * error carries no CORS header, so the UI shows the encoded payloads instead of reading the
+ * problem as payloads.
  */
 
 export const CODEC_PREFIX = '/codec';

@@ -8,16 +8,9 @@ export { parsePayloadKeys, PayloadKeyRing } from './keys';
 
 /**
  * AES-256-GCM payload codec, and the one place that turns the configuration into Temporal's data
- * converter (no key configured: undefined, the SDK's default). Each payload, serialized whole as
- * `temporal.api.common.v1.Payload` (its own encoding hidden too), is sealed with the ring's
- * current key under a fresh 96-bit nonce:
- *
- *   encoding:           binary/encrypted
- *   encryption-key-id:  <id of the key>            (also the GCM associated data)
- *   data:               nonce (12) ‖ ciphertext ‖ tag (16)
- *
- * Decoding uses the key the metadata names (older keys stay readable while configured); payloads
- * not marked encrypted pass through.
+ * converter (no key configured: undefined, the SDK's default). Each payload is sealed whole with
+ * the ring's current key under a fresh nonce, as docs/encryption.md, "What an encrypted payload
+ * looks like", shows; decoding uses the key the metadata names; unmarked payloads pass through.
  */
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
@@ -127,13 +120,11 @@ export class AesGcmPayloadCodec implements PayloadCodec {
 
 type EncryptionSettings = { PAYLOAD_ENCRYPTION_KEYS?: PayloadKeyRing };
 
-/** The payload codec of the configuration, or undefined when no key is configured. */
 export function payloadCodecOf(config: EncryptionSettings): AesGcmPayloadCodec | undefined {
   const keys = config.PAYLOAD_ENCRYPTION_KEYS;
   return keys ? new AesGcmPayloadCodec(keys) : undefined;
 }
 
-/** Temporal's data converter for the configuration (undefined: the SDK's default). */
 export function dataConverterOf(config: EncryptionSettings): DataConverter | undefined {
   const codec = payloadCodecOf(config);
   return codec ? { payloadCodecs: [codec] } : undefined;

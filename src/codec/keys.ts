@@ -1,10 +1,9 @@
 import { inspect } from 'node:util';
 
 /**
- * The payload encryption keys (PAYLOAD_ENCRYPTION_KEYS): `id:base64key,id2:base64key`, 32 bytes
- * each (AES-256). The first key encrypts; every key decrypts, so keys rotate by adding the new one
- * after the current one everywhere, then moving it first (docs/encryption.md). The key material
- * never appears in a message, a log line, JSON or util.inspect: only the ids do.
+ * The payload encryption keys (PAYLOAD_ENCRYPTION_KEYS, `id:base64key,…`, AES-256): the first
+ * encrypts, every key decrypts (rotation: docs/encryption.md). The key material never appears in
+ * a message, a log line, JSON or util.inspect: only the ids do.
  */
 
 const KEY_BYTES = 32;

@@ -43,7 +43,6 @@ export const apiFields = {
 const DEFAULT_CODEC_ORIGINS =
   'http://127.0.0.1:8080,http://localhost:8080,http://127.0.0.1:8233,http://localhost:8233';
 
-/** The HTTP API's codec endpoint for the Temporal UI (`/codec`). */
 export const codecEndpointFields = {
   API_CODEC_ORIGINS: z
     .string()

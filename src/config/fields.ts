@@ -44,7 +44,6 @@ export const flag = (what: string) =>
 export const ipAddress = (what: string) =>
   z.union([z.ipv4(), z.ipv6()], `${what} must be an IP address`);
 
-/** Adds the problems of a parse to the configuration's; returns the parse. */
 function reported<R extends { problems: string[] }>(parsed: R, ctx: z.RefinementCtx): R {
   for (const message of parsed.problems) ctx.addIssue({ code: 'custom', message });
   return parsed;

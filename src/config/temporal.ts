@@ -7,12 +7,8 @@ import { parsePayloadKeys } from '../codec/keys';
 import { filePath, flag, parsedBy } from './fields';
 
 /**
- * How to reach Temporal, read by every process (worker, client library, CLI, HTTP API), by
- * Temporal's own conventions (@temporalio/envconfig, the same rules as the Temporal CLI and the
- * other SDKs): TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*,
- * TEMPORAL_GRPC_META_*, and a profile (TEMPORAL_PROFILE) of the temporal.toml file
- * (TEMPORAL_CONFIG_FILE). Environment variables win over the profile. So Temporal Cloud (API key)
- * and mTLS clusters need no code change.
+ * How every process reaches Temporal, by Temporal's own conventions (@temporalio/envconfig, as the
+ * Temporal CLI and the other SDKs): environment variables win over the temporal.toml profile.
  */
 export const temporalFields = {
   /** Unset: the profile's, then localhost:7233 (likewise TEMPORAL_NAMESPACE). */

@@ -7,7 +7,6 @@ import { atLeast, ipAddress, positiveInt, secret, secureUrl, url } from './field
 const DEFAULT_SCOPES =
   'openid,AdobeID,read_organizations,additional_info.projectedProductContext,session';
 
-/** AEP: where Platform and IMS are, the worker's credentials, the default sandbox. */
 export const aepFields = {
   AEP_PLATFORM_URL: secureUrl('AEP_PLATFORM_URL').default('https://platform.adobe.io'),
   AEP_IMS_URL: secureUrl('AEP_IMS_URL').default('https://ims-na1.adobelogin.com'),
@@ -42,7 +41,6 @@ export const telemetryFields = {
   OTEL_SERVICE_NAME: z.string().trim().min(1).optional(),
 };
 
-/** A deployment name or build id: letters, digits and `. _ - +`, at most 100. */
 const deploymentPart = (what: string) =>
   z
     .string()

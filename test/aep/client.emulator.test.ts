@@ -14,7 +14,7 @@ import {
 import { aepFailureDetails } from '../../src/aep/errors';
 import { createTokenProvider, type TokenProvider } from '../../src/aep/token';
 import { Secret } from '../../src/config/fields';
-import type { CreateBaseConnectionBody } from '../../src/aep/types';
+import type { CreateBaseConnectionBody } from '../../src/aep/schemas';
 import { startEmulator } from '../../emulator';
 import { FailureType } from '../../src/shared/names';
 import { rejectionOf } from './helpers';
