@@ -2,23 +2,21 @@ import { z } from 'zod';
 import type { SourceKey } from './shared/names';
 
 /**
- * The provisioning request: validated by the client before a workflow starts (so bad input costs
- * no AEP call and no workflow), and again by the workflow's first activity (so a request started
- * by another client, or an old one replayed, is held to the same rules). Workflows import only
- * the inferred types from here, never zod itself.
+ * The requests: validated by the client before a workflow starts (bad input costs no AEP call),
+ * and again by the workflow's first activity (a request started by another client is held to the
+ * same rules). Workflows import only the types from here, never zod itself.
  */
 
 const CONTROL_OR_INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
 /**
- * Source and dataset names are identities (workflow id, exact lookup key, ownership marker), taken
- * as people write them (docs/reference.md). Refused is only what cannot be a name: control,
- * invisible and line-separator characters (AEP's UI cannot show them, a header or log line cannot
- * carry them), each named in the message; leading or trailing whitespace (some servers trim, and a
- * trimmed name is never found again by an exact lookup); `.` or `..` (not a path segment); and a
- * name not in Unicode NFC form, refused rather than normalized: "Café" composed and decomposed look
- * alike yet would be two sources, and renaming silently would give an existing one a new identity.
- * U+200D (zero-width joiner) is a format character, but emoji sequences are made of it.
+ * Names are identities (workflow id, lookup key, ownership marker), taken as people write them.
+ * Refused is only what cannot be a name: control, invisible and line-separator characters (AEP's
+ * UI cannot show them, a header or log line cannot carry them); leading or trailing whitespace
+ * (some servers trim, and a trimmed name is never found again); `.` or `..` (not a path segment);
+ * a name not in NFC, refused rather than normalized: "Café" composed and decomposed would be two
+ * sources, and renaming would give an existing one a new identity. U+200D is allowed: emoji
+ * sequences are made of it.
  */
 const REFUSED_CHARACTER = /(?!\u200D)[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 
@@ -36,7 +34,6 @@ function describeCharacter(ch: string): string {
 
 const text = (what: string) => z.string({ error: `${what} must be a string` });
 const flag = (what: string) => z.boolean({ error: `${what} must be true or false` });
-/** A string of 1 to `max` characters. */
 const bounded = (what: string, max: number) =>
   text(what).min(1, `${what} is empty`).max(max, `${what} is longer than ${max} characters`);
 
@@ -68,7 +65,6 @@ const freeText = (what: string, max: number) =>
 /** An IMS org id, as requests and AEP_ORG_ID write it. */
 export const IMS_ORG_ID = /^[A-Za-z0-9]+@AdobeOrg$/;
 
-/** A request naming no org is for the org of the client's configuration. */
 const imsOrgId = text('imsOrg').regex(
   IMS_ORG_ID,
   'imsOrg must look like 5C1328435BF324E90A49402A@AdobeOrg',
@@ -103,9 +99,8 @@ export const mappingSchema = z.strictObject({
 
 /**
  * Ids of the source's resources as its last operation left them (the client reads them from
- * Temporal before it starts a run): read by id while AEP's lists may not show them yet, and a
- * dataset an earlier teardown kept. Each is checked to be this source's before it is used. Not
- * part of the desired state: two requests differing only here are the same request.
+ * Temporal): read by id while AEP's lists may not show them yet, as is a dataset a teardown kept;
+ * each checked to be this source's. Not desired state: requests differing only here are the same.
  */
 const knownResources = z
   .strictObject({
@@ -192,7 +187,6 @@ export type ProvisionRequestInput = z.input<typeof provisionRequestSchema>;
 /** What a request that names no org or sandbox is for: the client's (or worker's) settings. */
 export type Place = Omit<SourceKey, 'name'>;
 
-/** The place a configuration names: `AEP_ORG_ID` and `AEP_SANDBOX`. */
 export function placeOf(config: { AEP_ORG_ID: string; AEP_SANDBOX: string }): Place {
   return { imsOrg: config.AEP_ORG_ID, sandbox: config.AEP_SANDBOX };
 }

@@ -26,10 +26,7 @@ import {
   sourceStatusSchema,
 } from './schemas';
 
-/**
- * The OpenAPI 3.1 document of the HTTP API (components: the zod schemas through `z.toJSONSchema`;
- * paths: one item per route of routes/) and the JSON Schema files of contract/.
- */
+/** The OpenAPI 3.1 document (components from the zod schemas) and the files of contract/. */
 
 type JsonSchema = Record<string, unknown>;
 type Io = 'input' | 'output';

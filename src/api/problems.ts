@@ -122,7 +122,6 @@ export function registerProblemHandlers(app: FastifyInstance): void {
   });
 }
 
-/** Fastify's own refusals (body, media type) by status code. */
 const FASTIFY_PROBLEMS: Record<number, (message?: string) => ApiProblem> = {
   400: (m) => new ApiProblem(400, 'MalformedRequest', 'The body is not valid JSON', m),
   413: (m) => new ApiProblem(413, 'BodyTooLarge', 'The body is too large', m),

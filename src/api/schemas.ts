@@ -10,9 +10,8 @@ import {
 } from './result-schemas';
 
 /**
- * The HTTP API's own documents as zod schemas, the one source of truth for the OpenAPI document
- * and contract/ (openapi.ts) and the API's validation; the workflows' shapes are in
- * result-schemas.ts.
+ * The HTTP API's own documents, the one source of the OpenAPI document, contract/ and the API's
+ * validation; the workflows' shapes are in result-schemas.ts.
  */
 
 const executionSchema = z

@@ -21,12 +21,8 @@ import { registerSourceRoutes } from './routes/source';
 import { registerSetRoutes } from './routes/sets';
 import { registerSourceListRoutes } from './routes/sources';
 
-/**
- * The HTTP API (`npm run api`), a thin door onto ProvisioningClient: every rule is the library's,
- * so HTTP, CLI and TypeScript callers get the same answers.
- */
+/** The HTTP API, a thin door onto ProvisioningClient: every rule is the library's. */
 
-/** A module of routes over the provisioning client. */
 export type RouteModule = (app: FastifyInstance, c: ProvisioningClient, config: ApiConfig) => void;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -28,14 +28,11 @@ import type { DeprovisionResult, ProvisionResult } from '../shared/model';
 import type { PlanStreamingSource } from '../workflows';
 
 /**
- * The handlers of the Nexus service `aep-streaming` (names.ts: `aepStreamingService`), served by
- * the worker on the deployment's first task queue (AEP_ORG_ID's): one endpoint for every org it
- * serves. Each operation is backed by the workflow run it starts or attaches to, under the rules
- * every door shares (src/operations/): the caller's operation completes with that run's result or
- * failure. A request naming no org or sandbox is for AEP_ORG_ID and AEP_SANDBOX; a request is
- * routed to the org it names as the library's `forOrg` does (`servedOrg`: that org's task queue),
- * and an org the deployment does not serve fails with InvalidRequest before anything is cancelled
- * or started. `deployment` is the configuration with TEMPORAL_TASK_QUEUE the worker's.
+ * The Nexus service's handlers, served on AEP_ORG_ID's task queue: one endpoint for every org.
+ * Each operation is backed by the run it starts or attaches to (src/operations/ rules) and
+ * completes with its result or failure. A request goes to the task queue of the org it names
+ * (none: AEP_ORG_ID, AEP_SANDBOX); an org the deployment does not serve fails with InvalidRequest
+ * before anything is cancelled or started.
  */
 export function nexusServiceHandler(deployment: Parameters<typeof servedOrg>[0]) {
   const place = placeOf(deployment);
@@ -104,10 +101,7 @@ function nexusLaunch<R>(ctx: nexus.StartOperationContext): Launch<WorkflowHandle
   };
 }
 
-/**
- * A request the library would refuse (a bad field, an org the deployment does not serve) fails
- * the operation with InvalidRequest (not retried).
- */
+/** A request the library would refuse fails the operation with InvalidRequest (not retried). */
 function refused<T>(parse: () => T): T {
   try {
     return parse();

@@ -11,7 +11,6 @@ import type { failureSchema } from '../api/result-schemas';
 /** A failure chain as its callers branch on it; the API's document adds `leftovers`. */
 export type FailureSummary = Omit<z.output<typeof failureSchema>, 'leftovers'>;
 
-/** The innermost failure of a chain. */
 export function rootOf(err: unknown): unknown {
   let cur = err;
   while (cur instanceof TemporalFailure && cur.cause) cur = cur.cause;

@@ -1,7 +1,6 @@
 /**
- * The model of a streaming source: its AEP resources and their one teardown order, the plan (rules:
- * plan-source.ts), the workflows' results and progress (types of src/api/result-schemas.ts) and
- * the dataset workflow's contract. Types and pure functions only: workflow code imports it.
+ * A source's resources and teardown order, the plan, the workflows' results (their schemas:
+ * src/api/result-schemas.ts). Types and pure functions only: workflow code imports it.
  */
 import type { z } from 'zod';
 import type {
@@ -16,7 +15,6 @@ import type {
 } from '../api/result-schemas';
 import type { mappingSchema } from '../request';
 
-/** Kinds of AEP resource a provisioning creates. */
 export type ResourceKind = z.output<typeof resourceKindSchema>;
 
 /** The one deletion order: reverse dependency order, the flow (it pins everything) first. */
@@ -73,7 +71,7 @@ export type SourceState = NonNullable<ProvisionProgress['sourceState']>;
 export type DeprovisionResult = z.output<typeof deprovisionResultSchema>;
 // The contract of the dataset workflow (src/workflows/dataset.ts).
 
-/** What the dataset workflow holds. Writers are source names; the dataset is the current one. */
+/** Writers are source names; the dataset is the name's current one. */
 export interface DatasetState {
   imsOrg: string;
   sandbox: string;
@@ -114,7 +112,6 @@ export interface AcquiredDataset {
   retired?: string;
 }
 
-/** A source stops writing to the dataset named `name`. */
 export interface ReleaseDatasetInput {
   sandbox: string;
   name: string;

@@ -1,7 +1,4 @@
-/**
- * Names shared by worker, client, workflows and tests (the 1.0 contract, docs/versioning.md).
- * Workflow code imports it: constants, pure functions and workflow-side definitions only.
- */
+/** Names of the 1.0 contract (docs/versioning.md). Workflow code imports it: no side effects. */
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import * as nexus from 'nexus-rpc';
@@ -42,10 +39,7 @@ export function sourceWorkflowId(key: SourceKey): string {
   return `aep-stream/${key.imsOrg}/${key.sandbox}/${key.name}`;
 }
 
-/**
- * Read-only runs (plan, resolve a flow id, read a flow's runs, find an apply set's sources) get
- * their own ids: they never block an operation.
- */
+/** Read-only runs get ids of their own: they never block an operation. */
 export function readOnlyWorkflowId(
   what: 'plan' | 'resolve' | 'health' | 'set',
   key: SourceKey,
@@ -54,20 +48,16 @@ export function readOnlyWorkflowId(
   return `aep-stream-${what}/${key.imsOrg}/${key.sandbox}/${key.name}/${nonce}`;
 }
 
-/**
- * A sandbox's reconcile runs (src/workflows/reconcile.ts): `scheduled` is the base the schedule's
- * runs take (Temporal appends `-<timestamp>`), a run asked for now gets a uuid.
- */
+/** `nonce`: `scheduled` for the schedule's runs (Temporal appends `-<timestamp>`), else a uuid. */
 export function reconcileWorkflowId(place: Omit<SourceKey, 'name'>, nonce: string): string {
   return `aep-stream-reconcile/${place.imsOrg}/${place.sandbox}/${nonce}`;
 }
 
-/** The one schedule of a sandbox's reconcile. */
 export function reconcileScheduleId(place: Omit<SourceKey, 'name'>): string {
   return `aep-stream-reconcile/${place.imsOrg}/${place.sandbox}`;
 }
 
-/** The Prometheus gauge of the sources the last reconcile of a sandbox left drifted. */
+/** The gauge of the sources the last reconcile of a sandbox left drifted. */
 export const DRIFTED_SOURCES_METRIC = 'aep_stream_drifted_sources';
 
 /** One workflow per dataset sources name by name (src/workflows/dataset.ts). */
@@ -76,37 +66,33 @@ export function datasetWorkflowId(key: SourceKey): string {
 }
 
 /**
- * The workflow that shares the org's Platform request budget among the worker processes serving
- * `taskQueue` (src/workflows/rate.ts): one per org and task queue, on that task queue, so the
- * workers that lease from it are the ones that run it.
+ * The org's request budget (src/workflows/rate.ts): one per org and task queue, run on that queue,
+ * so the workers that lease from it are the ones that run it.
  */
 export function rateBudgetWorkflowId(imsOrg: string, taskQueue: string): string {
   return `aep-stream-rate/${imsOrg}/${taskQueue}`;
 }
 
 /**
- * The task queue of an org other than the deployment's own (AEP_ORG_ID, which keeps `taskQueue`)
- * in a deployment serving several (AEP_ORGS_FILE): one per org, so one org's throttled or slow
- * work never holds the slots and pollers of another's. Its dataset queues are beside it.
+ * The task queue of an org other than AEP_ORG_ID (which keeps `taskQueue`): one per org, so one
+ * org's throttled or slow work never holds the slots and pollers of another's.
  */
 export function orgTaskQueue(taskQueue: string, imsOrg: string): string {
   return `${taskQueue}--${imsOrg.replace(/@AdobeOrg$/, '').toLowerCase()}`;
 }
 
 /**
- * The task queue of the dataset workflows' own AEP calls, beside `taskQueue`: served by an
- * activity-only worker in every worker process, so the calls never wait for a slot held by a
- * source waiting on them.
+ * The dataset workflows' own AEP calls: an activity-only worker in every process serves it, so
+ * the calls never wait for a slot held by a source waiting on them.
  */
 export function datasetCallsQueue(taskQueue: string): string {
   return `${taskQueue}-dataset-calls`;
 }
 
 /**
- * The task queue of the activities that ask a dataset's workflow (acquire, release), beside
- * `taskQueue`: an ask holds its slot until that workflow answers, so asks get slots of their own
- * and never take the main queue's, where they would keep its activities from being dispatched
- * eagerly and delay the very workflow tasks they wait for.
+ * Asks of a dataset's workflow (acquire, release): an ask holds its slot until that workflow
+ * answers, so asks get slots of their own; on the main queue they would delay the very workflow
+ * tasks they wait for.
  */
 export function datasetAsksQueue(taskQueue: string): string {
   return `${taskQueue}${ASKS}`;
@@ -180,7 +166,6 @@ export function sourceSearchAttributes(key: SourceKey) {
 export const SEARCH_ATTRIBUTE_DEFINITIONS: ReadonlyArray<readonly [string, 'Keyword']> =
   Object.values(SearchAttributes).map((key) => [key.name, 'Keyword'] as const);
 
-/** Live progress of a provisioning: steps done, resources created or reused, compensation. */
 export const progressQuery = defineQuery<ProvisionProgress>('progress');
 
 /** A source starts writing to a dataset (created once); answered with the dataset. */
@@ -191,12 +176,10 @@ export const acquireDatasetUpdate = defineUpdate<AcquiredDataset, [AcquireDatase
 export const releaseDatasetUpdate = defineUpdate<ReleasedDataset, [ReleaseDatasetInput]>(
   'releaseDataset',
 );
-/** What the dataset workflow holds: the dataset and its writers. */
 export const datasetQuery = defineQuery<DatasetState>('dataset');
 
 /** A worker process takes, renews or gives back its share of the org's request budget. */
 export const leaseRateUpdate = defineUpdate<RateLease, [RateLeaseInput]>('leaseRate');
-/** The budget's holders: each process's share, its budget and its lease's end. */
 export const rateBudgetQuery = defineQuery<RateBudgetState>('rateBudget');
 
 export const WorkflowType = {
@@ -211,17 +194,12 @@ export const WorkflowType = {
   reconcile: 'ReconcileSources',
 } as const;
 
-/** The Nexus service's names: its operations start a provisioning, a teardown, a plan. */
 export const NexusNames = {
   service: 'aep-streaming',
   operations: { provision: 'provision', deprovision: 'deprovision', plan: 'plan' },
 } as const;
 
-/**
- * The Nexus service contract (docs/api.md#nexus): what a caller's workflow, in any namespace,
- * invokes through an endpoint that targets the worker's task queue. Inputs are the library's
- * requests (validated by the handler as the library does); results are its results.
- */
+/** The Nexus service contract (docs/api.md#nexus): the library's requests and results. */
 export const aepStreamingService = nexus.service(NexusNames.service, {
   provision: nexus.operation<ProvisionRequestInput, ProvisionResult>({
     name: NexusNames.operations.provision,

@@ -28,7 +28,6 @@ export interface ManagedSource {
   request: ProvisionRequest;
 }
 
-/** A source the reconcile left alone, and why. */
 export interface SkippedSource {
   name: string;
   reason: string;

@@ -1,16 +1,12 @@
 /**
- * StreamingDataset: the one place that decides about a dataset sources name by name (and
- * ensureDataset, how a provisioning gets its dataset). One run per (org, sandbox, dataset name)
- * (datasetWorkflowId), reached by update-with-start, so one writer decides, in order, from what
- * Temporal records rather than from lists that lag behind writes:
- *
+ * StreamingDataset decides about a dataset sources name by name; ensureDataset is how a
+ * provisioning gets its dataset. One run per (org, sandbox, name), reached by update-with-start,
+ * so one writer decides, in order, from what Temporal records rather than from lagging lists:
  * - `acquireDataset`: the source becomes a writer; the dataset is found or created once;
  * - `releaseDataset`: the source stops writing; the dataset is deleted only on an explicit ask,
  *   with no writer left (and none in AEP either: a list can miss a new writer, never an old one).
- *
- * The run ends after IDLE_MS with no writer (a later acquire starts a new run, which finds the
- * dataset by name: it is older than any list lag by then) and continues as new when its history
- * grows long.
+ * The run ends after IDLE_MS with no writer (a later run finds the dataset by name: it is older
+ * than any list lag by then).
  */
 import {
   type ActivityOptions,
@@ -60,10 +56,10 @@ export const IDLE_MS = 5 * 60_000;
 export const ABSENCE_TRUSTED_MS = 60_000;
 
 /**
- * The options of the run's own AEP calls (ensure, delete). Since the `dataset-calls-queue` patch
- * they go to the task queue of dataset calls (names.ts): a source asking this workflow holds an
- * activity slot on the main queue while it waits, so the calls it waits for must not need one
- * there. Runs that started before keep the main queue on replay. Asked first by a handler.
+ * The run's own AEP calls go to the dataset calls queue (patch `dataset-calls-queue`): a source
+ * asking this workflow holds a slot on the main queue while it waits, so the calls it waits for
+ * must not need one there. Runs started before the patch keep the main queue on replay. Asked
+ * first by a handler.
  */
 function ownCall(options: ActivityOptions): ActivityOptions {
   if (!patched('dataset-calls-queue')) return options;
@@ -208,20 +204,18 @@ async function release(state: DatasetState, input: ReleaseDatasetInput): Promise
 }
 
 /**
- * The dataset a provisioning writes to. Named by id: checked (exists, same schema, not another
- * source's own), never this project's to delete, so no undo. Named by name: asked of its
- * StreamingDataset, which creates it once and records the source as a writer; the undo releases
- * it. Named not at all (`own`): the source's own dataset, found or created by this run like its
- * connections (the source's workflow id already serialises its runs; no other source writes to
- * it), deleted by its undo if this run created it.
+ * The dataset a provisioning writes to. By id: checked (exists, same schema, not another source's
+ * own), never this project's to delete. By name: asked of its StreamingDataset, which creates it
+ * once and records the writer; the undo releases it. Not named: the source's own, found or
+ * created like its connections (its workflow id serialises its runs; no other source writes to
+ * it), deleted by its undo if created.
  */
 export function ensureDataset(run: {
   req: ProvisionRequest;
   owner: Owner;
   saga: Saga;
-  /** Runs of 1.2 and later: a request naming no dataset gets the source's own. */
+  /** Patch `own-datasets`: a request naming no dataset gets the source's own. */
   ownDatasets: boolean;
-  /** What the run's read found, at `readAt`. */
   actual: Pick<ActualSource, 'dataset'>;
   readAt: number;
 }): Promise<AcquiredDataset> {

@@ -1,6 +1,6 @@
 /**
- * The plan of a provisioning and what is done around applying it: the read-only plan workflow,
- * the read, the refusals, the unchanged answer, `replace: true`, deleting what is no longer wanted.
+ * The plan and what is done around applying it: the plan workflow, the read, the refusals, the
+ * unchanged answer, `replace: true`, deleting what is no longer wanted.
  */
 import {
   ApplicationFailure,
@@ -34,7 +34,6 @@ export async function PlanStreamingSource(input: ProvisionRequestInput): Promise
   return plan;
 }
 
-/** The plan of a resource `kind`. */
 export function planned(plan: SourcePlan, kind: ResourceKind) {
   return plan.resources.find((r) => r.kind === kind);
 }
@@ -56,17 +55,15 @@ export function found(plan: SourcePlan, kind: ResourceKind): PriorResource | nul
     : null;
 }
 
-/** What AEP holds for the source: a local activity inside the current workflow task. */
 export function readSource(req: ProvisionRequest): Promise<ActualSource> {
   return step('readSource', 'Read the source from AEP', readInputOf(req), { local: READ_LOCALLY });
 }
 
 /**
- * The request validated and what AEP holds for it (`read`), in one local activity (`oneRead`:
- * patch `validate-and-read`); runs before that patch validated alone, and `readAndPlan` read next.
- * An invalid request fails the run as itself. A read that failed for good, or was cancelled,
- * fails it as a provisioning (`readAndPlan` throws it to the saga), as when the read was a step
- * of its own: the request, then validated alone, names the source.
+ * The request validated and read in one local activity (`oneRead`, patch `validate-and-read`;
+ * runs before it validated alone and `readAndPlan` read). An invalid request fails the run as
+ * itself; a read that failed for good, or was cancelled, fails it as a provisioning (readAndPlan
+ * throws it to the saga), so the request is validated alone to name the source.
  */
 export async function validateAndRead(
   input: ProvisionRequestInput,
@@ -88,7 +85,6 @@ export async function validateAndRead(
   }
 }
 
-/** What AEP held for the source, and the plan from it. */
 export type Planned = { actual: ActualSource; plan: SourcePlan };
 
 /**
@@ -102,7 +98,6 @@ export async function readAndPlan(
   /** What the run's first local activity read with the request (`validateAndRead`). */
   read?: ActualSource | TemporalFailure,
 ): Promise<Planned & { unchanged?: ProvisionResult; replaced?: true }> {
-  // A local activity in the first workflow task (READ_LOCALLY): no one could see PLANNING.
   progress.status('PLANNING', 'Reading the source from AEP', { publish: false });
   if (read instanceof TemporalFailure) throw read;
   const actual = read ?? (await readSource(req));

@@ -1,9 +1,8 @@
 /**
- * How workflows call activities: the activity options of each kind of call, and `step`, the one
- * way to call an activity (a named step with those options and a summary the Temporal UI shows on
- * it; activities are referenced by type only). Every AEP call is one idempotent activity (it finds
- * what an earlier attempt or run created before creating), so Temporal may retry it freely. 4xx
- * answers come back non-retryable; 429 (after its Retry-After), 5xx and network errors retryable.
+ * The activity options of each kind of call, and `step`, the one way to call an activity. Every
+ * AEP call is one idempotent activity (it finds what an earlier attempt created before creating),
+ * so Temporal may retry it freely: 4xx is non-retryable; 429 (after its Retry-After), 5xx and
+ * network errors are retryable.
  */
 import {
   CancellationScope,
@@ -81,10 +80,9 @@ export const DELETE: ActivityOptions = {
 };
 
 /**
- * Asking a dataset's workflow (acquire, release: src/workflows/dataset.ts). The answer waits for
- * that workflow's own AEP calls and for the calls of other sources queued before this one, so
- * an attempt may take minutes; a retry attaches to the update its earlier attempt sent. On the
- * task queue of dataset asks (names.ts), never the main one.
+ * Asking a dataset's workflow (acquire, release). The answer waits for that workflow's AEP calls
+ * and for other sources queued before this one, so an attempt may take minutes; a retry attaches
+ * to the update its earlier attempt sent. On the dataset asks queue (names.ts says why).
  */
 export function datasetAsk(): ActivityOptions {
   const taskQueue = datasetAsksQueue(workflowInfo().taskQueue);
@@ -94,7 +92,7 @@ export function datasetAsk(): ActivityOptions {
 /**
  * The dataset workflow's own AEP calls. Its calls are handled one at a time, so one stuck on a
  * failing AEP holds every source naming the dataset: it gives up after about 15 s and the asking
- * source's activity retries (DATASET_CALL, with the full AEP_CALL budget).
+ * source's activity retries (datasetAsk, with the full AEP_CALL budget).
  */
 export const DATASET_DECIDE: ActivityOptions = {
   ...AEP_CALL,
@@ -108,10 +106,9 @@ export const DATASET_DECIDE: ActivityOptions = {
 
 /**
  * The plan's read as a local activity, inside the first workflow task: a lost attempt costs only
- * the read again. AEP_CALL's backoff with 30 attempts (~13 min): the read makes six requests per
- * attempt and any transient fault fails it (chaos `faults`: 62 % of attempts), so running out is
- * a one-in-a-million event (test/workflows/policies.test.ts). Retries past localRetryThreshold
- * (from the third) wait on a durable timer rather than keep one workflow task for minutes.
+ * the read again. 30 attempts (~13 min), since the read makes six requests and any transient fault
+ * fails it (test/workflows/policies.test.ts). Retries past localRetryThreshold wait on a durable
+ * timer rather than hold one workflow task for minutes.
  */
 export const READ_LOCALLY: LocalActivityOptions = {
   startToCloseTimeout: ATTEMPT_TIMEOUT_MS,
@@ -135,13 +132,9 @@ type Name = keyof Activities;
 type Input<K extends Name> = Parameters<Activities[K]>[0];
 type Output<K extends Name> = Awaited<ReturnType<Activities[K]>>;
 
-/** A step's options: an activity task's, or `{ local }` for a local activity. */
 export type StepOptions = ActivityOptions | { local: LocalActivityOptions };
 
-/**
- * Runs activity `name` with `input` as a named step, by default with AEP_CALL. `{ local }` runs it
- * as a local activity inside the workflow task (VALIDATE_LOCALLY, READ_LOCALLY).
- */
+/** Activity `name` as a step the UI shows as `summary`; `{ local }`: a local activity. */
 export function step<K extends Name>(
   name: K,
   summary: string,

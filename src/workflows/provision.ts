@@ -41,9 +41,8 @@ import {
 import { DELETE, INLET_POLL, step, throwIfCancelled } from './policies';
 import { Progress, Saga } from './saga';
 
-/** One provisioning: its request, owner, saga and progress, what AEP held (read at `readAt`) and the plan. */
 type Run = Planned & {
-  ownDatasets: boolean; // a request naming no dataset gets the source's own (not before 1.2)
+  ownDatasets: boolean;
   req: ProvisionRequest;
   owner: Owner;
   saga: Saga;
@@ -55,7 +54,8 @@ export async function ProvisionStreamingSource(
   input: ProvisionRequestInput,
 ): Promise<ProvisionResult> {
   const progress = new Progress();
-  // Asked before the first local activity, in this order (docs/versioning.md); from 1.4.1 one.
+  // Asked before the first local activity, in this order (docs/versioning.md); new runs record
+  // only `one-start-patch`, which stands for the two others.
   const folded = patched('one-start-patch');
   const ownDatasets = folded || patched('own-datasets');
   const oneRead = folded || patched('validate-and-read');
@@ -159,7 +159,6 @@ async function sourceSide(run: Run) {
   progress.record('baseConnection', base);
   const known = baseFound ? knownInlet(actual.baseConnection) : undefined;
   const baseUpdate = updatedFields(run.plan, 'baseConnection');
-  // The inlet URL may lag the base connection: polled on INLET_POLL's schedule until it is there.
   const [inlet, source] = await Promise.all([
     known ??
       step(

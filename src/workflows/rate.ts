@@ -1,9 +1,7 @@
 /**
- * AepRequestBudget: one org's Platform request budget (AEP_MAX_REQUESTS_PER_SECOND) shared among
- * the worker processes of one task queue (docs/operating.md, "AEP's request budget"). One run per
- * (org, task queue) (rateBudgetWorkflowId), reached by update-with-start: every process leases
- * its share (`leaseRate`) every few seconds (src/rate.ts) and paces its Platform requests by it
- * (src/aep/pacer.ts).
+ * AepRequestBudget: one org's request budget (AEP_MAX_REQUESTS_PER_SECOND) shared among the
+ * worker processes of one task queue (docs/operating.md). Reached by update-with-start: every
+ * process leases its share every few seconds (src/rate.ts) and paces its requests by it.
  *
  * The shares the processes may be using never sum to more than the budget:
  * - a member's `held` is the higher of its grant and the share it said it used when it asked (it
@@ -12,8 +10,7 @@
  * - a grant is at most the budget less what the others hold, and at most the fair share (budget /
  *   live leases); a whole number while the budget is at least one per member.
  * A newcomer thus gets what the others have given up: its fair share once each of them has
- * renewed twice. The run ends when no lease is left, and continues as new when its history grows
- * long.
+ * renewed twice. The run ends when no lease is left.
  */
 import {
   allHandlersFinished,
@@ -49,8 +46,7 @@ export async function AepRequestBudget(initial: RateBudgetState): Promise<void> 
   }
 }
 
-// Long-lived, so on versioned workers it moves to the current build at its next task
-// (docs/versioning.md), like StreamingDataset; an unversioned worker may not be told a behavior.
+// Long-lived: moves to the current build as StreamingDataset does (dataset.ts says why).
 setWorkflowOptions(
   () =>
     workflowInfo().currentDeploymentVersion?.deploymentName

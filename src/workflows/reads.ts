@@ -12,10 +12,9 @@ import type { FlowHealth } from '../shared/model';
 import { step } from './policies';
 
 /**
- * ReadFlowHealth: the flow's recent runs, or `available: false` with the reason when AEP could
- * not be read. Runs under its own id (readOnlyWorkflowId 'health'). Two attempts and done: a
- * status waits on this read, so an AEP that does not answer makes the runs unavailable within
- * seconds instead of retried for minutes.
+ * ReadFlowHealth: the flow's recent runs, or `available: false` with the reason. Two attempts
+ * and done: a status waits on this read, so an AEP that does not answer makes the runs
+ * unavailable within seconds instead of retried for minutes.
  */
 export async function ReadFlowHealth(input: FlowHealthInput): Promise<FlowHealth> {
   try {
@@ -29,10 +28,7 @@ export async function ReadFlowHealth(input: FlowHealthInput): Promise<FlowHealth
   }
 }
 
-/**
- * FindApplySet: the sources of apply set `applySet` in the sandbox and, among them, those the
- * input (`keep`) does not name. Runs under its own id (readOnlyWorkflowId 'set'), changes nothing.
- */
+/** FindApplySet: the sources of apply set `applySet`, and those of them `keep` does not name. */
 export async function FindApplySet(input: FindApplySetInput): Promise<ApplySetMembers> {
   return step('findApplySet', `Find the sources of apply set ${input.applySet}`, input);
 }

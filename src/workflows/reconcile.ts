@@ -43,11 +43,7 @@ import { READ_LOCALLY, step } from './policies';
 /** Sources read at once: each read is six AEP requests. */
 const READS_AT_ONCE = 4;
 
-/**
- * The sources the last reconcile of a sandbox left drifted, per worker process: the value set by
- * the last run this process completed (tags: ims_org, sandbox; the SDK adds namespace, task queue
- * and workflow type). Not set on replay.
- */
+/** Per worker process: the value of the last run it completed (ims_org, sandbox). Not on replay. */
 const driftedGauge = metricMeter.createGauge(
   DRIFTED_SOURCES_METRIC,
   'int',
@@ -134,10 +130,8 @@ function drifts(plan: SourcePlan): boolean {
 }
 
 /**
- * Why a drifted source is not repaired: a provisioning of it would be refused (SchemaNotFound,
- * ForeignResourceConflict, ExistingSourceDiffers) or, with `replace: true` in its request, would
- * replace it whole and give it a new inlet URL, which its senders would not know: both are for a
- * person to decide.
+ * Why a drifted source is not repaired: a provisioning would be refused, or (`replace: true`)
+ * would give it a new inlet URL its senders would not know: both are for a person to decide.
  */
 function refusalOf(plan: SourcePlan): string | undefined {
   if (plan.schemaMissing) return 'its schema is gone: provisioning would fail (SchemaNotFound)';
@@ -155,11 +149,9 @@ function changesOf(plan: SourcePlan): string[] {
 }
 
 /**
- * A repair is a provisioning of the source's request as the client starts one (same workflow id,
- * memo, search attributes, `known` ids), as a child: one at a time per source, so a source whose
- * latest run is no longer the one planned (an operation ran since, or is running) is skipped.
- * The child is abandoned when the reconcile ends or is cancelled: a provisioning is never cut
- * short by it.
+ * A repair is a provisioning as the client starts one (same workflow id, memo, search attributes),
+ * as a child. A source whose latest run is no longer the one planned is skipped. The child is
+ * abandoned when the reconcile ends or is cancelled: a provisioning is never cut short by it.
  */
 async function repair(source: ManagedSource): Promise<RepairOutcome> {
   const { workflowId, request } = source;

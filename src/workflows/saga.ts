@@ -1,7 +1,6 @@
 /**
- * Saga bookkeeping of a provisioning: an undo registered before each create, creates on the wire
- * awaited before compensating, the commit, the twin sweep, and the failure endings, each saying
- * in what state the source is left (`sourceState`); and Progress, what the run shows meanwhile.
+ * A provisioning's saga: an undo registered before each create, creates on the wire awaited
+ * before compensating, the commit, the twin sweep, the endings; and Progress, what the run shows.
  */
 import {
   ActivityFailure,
@@ -31,7 +30,6 @@ export class Saga {
   private readonly undos: Undo[] = [];
   /** Every create issued: compensation waits for each to settle, or it could miss one landing. */
   private readonly creates: Array<Promise<unknown>> = [];
-  /** What a failure leaves: `absent` (compensated), `previous` (as it was), `new` (committed). */
   sourceState: SourceState = 'absent';
 
   constructor(
@@ -74,10 +72,9 @@ export class Saga {
   }
 
   /**
-   * After success: deletes, for each kind whose create was retried, every other resource carrying
-   * this run's marker (a twin: an earlier attempt's create that landed after the retry created
-   * again), keeping the ids recorded; returns what it deleted. No command when nothing was
-   * retried. A failing sweep is logged, not fatal: the source itself is provisioned.
+   * After success, for each kind whose create was retried: deletes every other resource carrying
+   * this run's marker (a twin: an earlier attempt's create that landed late). No command when
+   * nothing was retried. A failing sweep is logged, not fatal: the source itself is provisioned.
    */
   async sweepTwins(): Promise<Array<{ kind: ResourceKind; id: string }>> {
     const kept = this.progress.state.resources;
@@ -220,7 +217,6 @@ export class Progress {
     resources: {},
     compensation: [],
   };
-  /** Kinds changed in place by this run. */
   private readonly updated: ResourceKind[] = [];
   private published: ProvisionStatus | undefined;
 
@@ -246,7 +242,6 @@ export class Progress {
     this.state.completedSteps.push(step);
   }
 
-  /** A resource created or found by this run. */
   record(kind: ResourceKind, r: EnsureResult, owned = true): ResourceRef {
     const ref: ResourceRef = { id: r.id, created: r.created, owned };
     this.state.resources[kind] = ref;
@@ -254,7 +249,6 @@ export class Progress {
     return ref;
   }
 
-  /** A resource changed in place by this run. */
   update(kind: ResourceKind, id: string, what: string): void {
     if (!this.updated.includes(kind)) this.updated.push(kind);
     this.done(`${kind} updated: ${id} (${what})`);

@@ -1,9 +1,7 @@
 /**
- * Deleting, always in TEARDOWN_ORDER: DeprovisionStreamingSource, the source graph (shared with
- * `replace: true`), and a failed provisioning's compensation. Every delete is idempotent (404
- * counts as done). A shared dataset is released through its workflow, which deletes it only when
- * asked (or this run created it) and no other source writes to it; a source's own dataset is
- * deleted here on the same terms.
+ * Deleting, always in TEARDOWN_ORDER: a teardown, `replace: true` and compensation. Every delete
+ * is idempotent (404 counts as done). A dataset is deleted only when asked (or this run created
+ * it) and no other source writes to it: a shared one through its workflow, an own one here.
  */
 import {
   ApplicationFailure,
@@ -27,10 +25,9 @@ import {
 import { datasetAsk, DELETE, LIST_LAG_WAIT_MS, step } from './policies';
 
 /**
- * Deletes the graph of `source` (which stops writing to its dataset; `deleteDataset`: delete it
- * too, when no other source writes to it). Returns the result and, in `failed`, "kind id (why)"
- * of each delete that kept failing. A cancellation is rethrown (the caller's ending says
- * CANCELLED), and so is any error that is not a Temporal failure (a bug: it fails the task).
+ * Deletes the graph of `source`; `failed` holds "kind id (why)" of each delete that kept failing.
+ * A cancellation is rethrown (the caller's ending says CANCELLED), and so is any error that is
+ * not a Temporal failure (a bug: it fails the task).
  */
 export async function deleteGraph(
   graph: SourceGraph,
@@ -138,10 +135,10 @@ export async function DeprovisionStreamingSource(
 }
 
 /**
- * One create the run registered before making it, by `name` (what finds it when its outcome is
- * unknown). `createdByThisRun`: false when reused or named by the request. `uncertain`: a retry
- * or no definite answer, so a resource with the run's marker may exist besides the recorded one,
- * or show in lists late. `settledAt`: when the call settled (the list-lag wait counts from it).
+ * A create registered before it is sent; `name` finds it when its outcome is unknown.
+ * `createdByThisRun`: false when reused or named by the request. `uncertain`: retried or no
+ * definite answer, so a twin with the run's marker may exist or show in lists late.
+ * `settledAt`: when the call settled (the list-lag wait counts from it).
  */
 export interface Undo {
   kind: ResourceKind;

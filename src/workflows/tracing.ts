@@ -1,13 +1,10 @@
 /**
- * The workflow bundle's interceptors (no workflow here): Temporal's OpenTelemetry workflow
- * interceptors, behind a gate. A call that arrives with trace context (the `_tracer-data` header
- * of a start, signal, update or query made inside a trace, src/telemetry.ts) runs in a span of
- * it, and what the workflow does inside that span (activities, child workflows, signals,
- * continue-as-new) carries the trace on. Every other call goes straight to `next`: a run nobody
- * traces does what it does without this module, and the SDK's tracing code is not even loaded —
- * the sandbox evaluates a run's modules afresh for every run, and OpenTelemetry's hundred-odd
- * modules cost every untraced run CPU (docs/benchmark.md). Spans are no commands: a traced run's
- * commands are those of an untraced one (test/telemetry).
+ * The workflow bundle's interceptors: Temporal's OpenTelemetry ones, behind a gate. A call that
+ * arrives with trace context (TRACE_HEADER, src/telemetry.ts) runs in a span of it, and what the
+ * workflow does inside that span carries the trace on. Every other call goes straight to `next`
+ * and the SDK's tracing code is not even loaded: the sandbox evaluates a run's modules afresh for
+ * every run, and OpenTelemetry's hundred-odd modules cost every untraced run CPU. Spans are no
+ * commands: a traced run's commands are those of an untraced one (test/telemetry).
  */
 import type * as OtelApi from '@opentelemetry/api';
 import type { Headers } from '@temporalio/common';

@@ -10,11 +10,10 @@ import { setBodySchema } from '../schemas';
 import type { RouteModule } from '../server';
 
 /**
- * The routes of an apply set (client/sets.ts): PUT applies the whole set in the body and prunes
- * the set's sources it does not name; POST …/plan says what that PUT would do. A PUT provisions
- * every source, waits for all within `Prefer: wait` (at most API_MAX_WAIT_SECONDS), then prunes;
- * a PUT whose sources are not all provisioned in time answers 202 and prunes nothing: PUT again
- * (it attaches to the runs still open).
+ * An apply set's routes: PUT provisions every source of the body, waits for all within `Prefer:
+ * wait`, then prunes the set's sources it does not name; one whose sources are not all done in
+ * time answers 202 and prunes nothing (PUT again attaches to the open runs). POST …/plan says
+ * what that PUT would do.
  */
 
 const SET = '/v1/sandboxes/:sandbox/sets/:set';

@@ -25,10 +25,9 @@ import type { operationSchema, sourceStatusSchema } from '../schemas';
 import type { RouteModule } from '../server';
 
 /**
- * The routes of one source: PUT provisions it to the body's desired state, DELETE tears it down
- * (each answered with the operation started or attached to), GET reads its latest run, POST
- * …/plan says what a PUT would do (read-only). The path is checked before any lookup. Every wait
- * on a run (a worker's answer) ends API_MAX_WAIT_SECONDS after the request came.
+ * The routes of one source: PUT provisions, DELETE tears down, GET reads its latest run, POST
+ * …/plan says what a PUT would do. The path is checked before any lookup. Every wait on a run
+ * ends API_MAX_WAIT_SECONDS after the request came.
  */
 
 type Operation = z.infer<typeof operationSchema>;
@@ -246,8 +245,7 @@ function workerWarning(client: ProvisioningClient, queue: string) {
 
 /**
  * The answer to an operation started or attached to: with `Prefer: wait=<s>` its outcome when it
- * ends in time (counted from the request's arrival), otherwise 202 with its Location (`warning`
- * when no worker polls the task queue).
+ * ends in time, otherwise 202 with its Location (`warning` when no worker polls the task queue).
  */
 function operationAnswerer(config: ApiConfig, warning: () => Promise<string | undefined>) {
   const { left } = requestBounds(config);
