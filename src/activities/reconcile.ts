@@ -4,7 +4,7 @@
  * provisioning applied.
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import { describeRun } from '../operations/runs';
+import { describeRun } from '../operations';
 import { sourceNameOf, visibilityQuery } from '../operations/visibility';
 import { InvalidRequestError, parseProvisionRequest, type Place } from '../request';
 import type { ProvisionResult } from '../shared/model';
