@@ -4,7 +4,6 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { newApiKey } from './api/auth';
 import { ProvisioningClient } from './client';
 import { parseClientConfig, servedOrg } from './config';
-import { workflowPollers } from './connection';
 import { InvalidRequestError } from './request';
 import type { SourcePlan } from './shared/model';
 import { applyAll, DEFAULT_APPLY_CONCURRENCY, summaryTable } from './cli/apply';
@@ -51,7 +50,7 @@ async function withClient(
 async function warnWithoutWorker(client: ProvisioningClient): Promise<void> {
   const { TEMPORAL_TASK_QUEUE: queue, TEMPORAL_NAMESPACE: namespace } = client.config;
   // An unreachable Temporal is reported by the start itself.
-  if ((await workflowPollers(client.client, queue).catch(() => 1)) > 0) return;
+  if (!(await client.workerless())) return;
   print.progress(
     `warning: no worker is polling task queue "${queue}" in namespace "${namespace}" at ` +
       `${client.config.TEMPORAL_ADDRESS}: the workflow waits until one does. Start one with ` +

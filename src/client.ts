@@ -1,8 +1,9 @@
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import type { sourceStatusSchema } from './api/schemas';
 import { parseClientConfig, servedOrg, type ClientConfig } from './config';
-import { connectClient } from './connection';
+import { connectClient, workflowPollers } from './connection';
 import {
   parseDeprovisionRequest,
   parseProvisionRequest,
@@ -12,9 +13,10 @@ import {
   type ProvisionRequest,
 } from './request';
 import { progressQuery, sourceWorkflowId, WorkflowType } from './shared/names';
-import type { FailureSummary } from './shared/failures';
+import { failureTypeOf, rootOf, type FailureSummary } from './shared/failures';
 import type {
   DeprovisionResult,
+  FlowHealth,
   ProvisionProgress,
   ProvisionResult,
   SourcePlan,
@@ -23,6 +25,7 @@ import type {
   DeprovisionStreamingSource,
   PlanStreamingSource,
   ProvisionStreamingSource,
+  ReadFlowHealth,
 } from './workflows';
 import {
   clientLaunch,
@@ -35,18 +38,31 @@ import {
   type StartOptions,
   type WaitOptions,
 } from './operations';
-import { summarizeFailure } from './client/failures';
-import { readFlowHealth } from './client/health';
 import { listSources, type ListedSource, type ListOptions } from './client/list';
 
-export { CompensationPendingError, RequestConflictError } from './operations';
-export { summarizeFailure } from './client/failures';
+export { CompensationPendingError, RequestConflictError, type Started } from './operations';
 export type { FailureSummary } from './shared/failures';
-export type { Started, StartOptions, WaitOptions } from './operations';
-export type { ListedSource, SourceState } from './client/list';
+export type { ListedSource } from './client/list';
 export { reconcileNow, scheduleReconcile, type ReconcileSchedule } from './client/reconcile';
 
 const noop = () => undefined;
+
+/**
+ * How long a status waits for the flow's runs: past the read's two short attempts
+ * (workflows/reads.ts); then they are shown unavailable and the status answers anyway.
+ */
+const HEALTH_TIMEOUT_MS = 15_000;
+
+/** Flattens a Temporal failure chain into what an operator or a provisioning system branches on. */
+export function summarizeFailure(err: unknown): FailureSummary {
+  const top = err instanceof WorkflowFailedError ? err.cause : err;
+  return {
+    type: failureTypeOf(top),
+    rootType: failureTypeOf(rootOf(top)),
+    message: top instanceof Error ? top.message : String(top),
+    details: top instanceof ApplicationFailure ? top.details?.[0] : undefined,
+  };
+}
 
 /**
  * The library provisioning systems call (docs/reference.md). Requests are validated before
@@ -141,7 +157,7 @@ export class ProvisioningClient implements Door {
 
   /**
    * The source's last operation: its progress (unless `opts` ends the query), result or failure;
-   * and, once a provisioning has a flow, the flow's recent runs (`health`, client/health.ts).
+   * and, once a provisioning has a flow, the flow's recent runs (`health`, see flowHealth).
    */
   async status(name: string, sandbox = this.config.AEP_SANDBOX, opts: WaitOptions = {}) {
     const workflowId = sourceWorkflowId({ ...this.place, sandbox, name });
@@ -166,8 +182,39 @@ export class ProvisioningClient implements Door {
     }
     const flowId = status.result?.flowId ?? status.progress?.resources.flow?.id;
     if (operation === 'provision' && flowId)
-      status.health = await readFlowHealth(this, { sandbox, name, flowId }, opts);
+      status.health = await this.flowHealth(sandbox, name, flowId, opts);
     return status;
+  }
+
+  /**
+   * The flow's recent runs from Flow Service, read by a worker (it holds the AEP credentials) in a
+   * read-only run of its own. Never throws: without a worker, or when AEP does not answer within
+   * HEALTH_TIMEOUT_MS (or `opts.signal` ends the wait), `available: false` and the reason.
+   */
+  private async flowHealth(sandbox: string, name: string, flowId: string, opts: WaitOptions) {
+    const unavailable = (reason: string): FlowHealth => ({
+      flowId,
+      available: false,
+      reason,
+      runs: [],
+    });
+    if (await this.workerless()) {
+      return unavailable(`no worker is polling task queue "${this.taskQueue}" to read them`);
+    }
+    const read = () =>
+      executeReadOnly<typeof ReadFlowHealth>(this, {
+        kind: 'health',
+        key: { ...this.place, sandbox, name },
+        args: [{ sandbox, flowId }],
+        staticSummary: `Read the runs of dataflow ${flowId} ("${name}" in sandbox ${sandbox})`,
+        timeoutMs: HEALTH_TIMEOUT_MS,
+      });
+    return within(this, opts, read).catch((err) => unavailable(summarizeFailure(err).message));
+  }
+
+  /** No worker polls the task queue: a run started now waits. False when Temporal does not answer. */
+  async workerless(): Promise<boolean> {
+    return (await workflowPollers(this.client, this.taskQueue).catch(() => 1)) === 0;
   }
 
   /** Every source of the org (in `sandbox`), or the drifted ones: client/list.ts. */

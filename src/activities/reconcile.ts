@@ -3,10 +3,12 @@
  * project manages: the sources of a sandbox and the request each one's last successful
  * provisioning applied.
  */
-import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { describeRun } from '../operations';
+import { sourceNameOf, visibilityQuery } from '../operations/visibility';
 import { InvalidRequestError, parseProvisionRequest, type Place } from '../request';
 import type { ProvisionResult } from '../shared/model';
-import { REQUEST_MEMO, SearchAttributes, WorkflowType } from '../shared/names';
+import { REQUEST_MEMO, WorkflowType } from '../shared/names';
 import type { ManagedSource, SkippedSource } from '../shared/reconcile';
 import { refuseOtherOrg } from './context';
 import type { KnownResources } from './types';
@@ -40,11 +42,9 @@ export function reconcileActivities({
       place: Place,
     ): Promise<{ sources: ManagedSource[]; skipped: SkippedSource[] }> {
       refuseOtherOrg(place.imsOrg, served); // no credentials here for another org's sources
-      const query = [
-        `(WorkflowType = '${WorkflowType.provision}' OR WorkflowType = '${WorkflowType.deprovision}')`,
-        `${SearchAttributes.imsOrg.name} = '${place.imsOrg}'`,
-        `${SearchAttributes.sandbox.name} = '${place.sandbox}'`,
-      ].join(' AND ');
+      const { imsOrg, sandbox } = place;
+      const types = [WorkflowType.provision, WorkflowType.deprovision];
+      const query = visibilityQuery({ types, imsOrg, sandbox });
       const runs = new Map<string, WorkflowExecutionInfo[]>();
       for await (const info of temporal.workflow.list({ query })) {
         if (!runs.has(info.workflowId)) runs.set(info.workflowId, []);
@@ -94,13 +94,8 @@ export function reconcileActivities({
     }: {
       workflowId: string;
     }): Promise<{ runId: string; open: boolean } | null> {
-      try {
-        const d = await temporal.workflow.getHandle(workflowId).describe();
-        return { runId: d.runId, open: d.status.name === 'RUNNING' };
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return null;
-        throw err;
-      }
+      const d = await describeRun({ client: temporal }, workflowId);
+      return d ? { runId: d.runId, open: d.status.name === 'RUNNING' } : null;
     },
   };
 }
@@ -118,9 +113,7 @@ function managedOf(
   | SkippedSource
   | undefined {
   const latest = runs[0]!;
-  const name =
-    latest.typedSearchAttributes.get(SearchAttributes.sourceName) ??
-    latest.workflowId.split('/').slice(3).join('/');
+  const name = sourceNameOf(latest);
   if (latest.type !== WorkflowType.provision) return undefined;
   if (latest.status.name === 'RUNNING') {
     return { name, reason: `an operation is in flight (run ${latest.runId})` };

@@ -4,8 +4,9 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ProvisioningClient } from '../client';
 import { readKeyFile, type ApiConfig, type ApiKeyEntry } from '../config';
+import { visibilityQuery } from '../operations/visibility';
 import { sandboxName } from '../request';
-import { SearchAttributes, WorkflowType } from '../shared/names';
+import { WorkflowType } from '../shared/names';
 import { ApiProblem, invalid, RETRY_AFTER } from './problems';
 
 /**
@@ -258,14 +259,10 @@ export function authorize(request: FastifyRequest, sandbox: string): void {
  */
 export function openOperationsCap(client: ProvisioningClient, config: ApiConfig) {
   const max = config.API_MAX_OPEN_OPERATIONS_PER_KEY;
-  const types = [WorkflowType.provision, WorkflowType.deprovision].map((t) => `'${t}'`);
+  const types = [WorkflowType.provision, WorkflowType.deprovision];
   return async (request: FastifyRequest) => {
     const id = request.principal!.id;
-    const query = [
-      `${SearchAttributes.apiKeyId.name} = '${id}'`,
-      `ExecutionStatus = 'Running'`,
-      `WorkflowType IN (${types.join(', ')})`,
-    ].join(' AND ');
+    const query = visibilityQuery({ types, execution: 'Running', apiKeyId: id });
     const { count } = await client.client.workflow.count(query);
     if (count < max) return;
     throw new ApiProblem(

@@ -1,6 +1,6 @@
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
+import type { WorkflowExecutionInfo } from '@temporalio/client';
 import type { ProvisioningClient } from '../client';
+import { latestBy, runsOf, sourceNameOf, visibilityQuery } from '../operations/visibility';
 import type { ProvisionResult } from '../shared/model';
 import { SearchAttributes, WorkflowType } from '../shared/names';
 import { withDrift, type SourceDrift } from './reconcile';
@@ -52,18 +52,12 @@ export async function listSources(
   pc: ProvisioningClient,
   opts: ListOptions = {},
 ): Promise<ListedSource[]> {
-  const clauses = [
-    `(WorkflowType = '${WorkflowType.provision}' OR WorkflowType = '${WorkflowType.deprovision}')`,
-    `${SearchAttributes.imsOrg.name} = '${pc.place.imsOrg}'`,
-  ];
-  if (opts.sandbox !== undefined) {
-    clauses.push(`${SearchAttributes.sandbox.name} = '${opts.sandbox}'`);
-  }
-  const latest = new Map<string, WorkflowExecutionInfo>();
-  for await (const info of runsOf(pc, clauses.join(' AND '))) {
-    const seen = latest.get(info.workflowId);
-    if (!seen || seen.startTime < info.startTime) latest.set(info.workflowId, info);
-  }
+  const query = visibilityQuery({
+    types: [WorkflowType.provision, WorkflowType.deprovision],
+    imsOrg: pc.place.imsOrg,
+    sandbox: opts.sandbox,
+  });
+  const latest = await latestBy(runsOf(pc.client, query), (info) => info.workflowId);
   const sources = [...latest.values()].map(listed);
   const withInlet = sources.filter((s) => s.state === 'provisioned');
   for (let i = 0; i < withInlet.length; i += 8) {
@@ -84,36 +78,6 @@ export async function listSources(
   return withDrift(pc, sources, { sandbox: opts.sandbox, only: opts.drifted === true });
 }
 
-/**
- * One page of the runs visibility finds for `query`, without their memo: neither `list` nor
- * `GET /v1/sources` reads it, and a memo this client cannot decode (encrypted under a key it
- * lacks) must not stop the listing of every other run.
- */
-export async function runsPage(
-  client: Client,
-  query: string,
-  page: { pageSize?: number; nextPageToken?: Uint8Array } = {},
-): Promise<{ runs: WorkflowExecutionInfo[]; nextPageToken?: Uint8Array }> {
-  const { namespace, loadedDataConverter } = client.options;
-  const res = await client.workflowService.listWorkflowExecutions({ namespace, query, ...page });
-  const runs: WorkflowExecutionInfo[] = [];
-  for (const raw of res.executions) {
-    raw.memo = null;
-    runs.push(await executionInfoFromRaw(raw, loadedDataConverter, raw, namespace));
-  }
-  return res.nextPageToken?.length ? { runs, nextPageToken: res.nextPageToken } : { runs };
-}
-
-/** Every run `runsPage` finds for `query`, page after page. */
-async function* runsOf(pc: ProvisioningClient, query: string) {
-  let nextPageToken: Uint8Array | undefined;
-  do {
-    const page = await runsPage(pc.client, query, nextPageToken ? { nextPageToken } : {});
-    yield* page.runs;
-    nextPageToken = page.nextPageToken;
-  } while (nextPageToken !== undefined);
-}
-
 function listed(info: WorkflowExecutionInfo): ListedSource {
   const sa = info.typedSearchAttributes;
   const operation = info.type === WorkflowType.deprovision ? 'deprovision' : 'provision';
@@ -127,7 +91,7 @@ function listed(info: WorkflowExecutionInfo): ListedSource {
   const status = sa.get(SearchAttributes.status);
   return {
     sandbox: sa.get(SearchAttributes.sandbox) ?? '',
-    name: sa.get(SearchAttributes.sourceName) ?? info.workflowId.split('/').slice(3).join('/'),
+    name: sourceNameOf(info),
     state,
     lastOperation: {
       operation,

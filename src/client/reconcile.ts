@@ -4,6 +4,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import type { z } from 'zod';
 import type { reconcileScheduleSchema } from '../api/routes/reconcile';
 import type { ProvisioningClient } from '../client';
+import { latestBy, visibilityQuery } from '../operations/visibility';
 import {
   reconcileScheduleId,
   reconcileWorkflowId,
@@ -168,19 +169,15 @@ async function lastReconciles(
   pc: ProvisioningClient,
   sandbox?: string,
 ): Promise<Map<string, WorkflowExecutionInfo>> {
-  const clauses = [
-    `WorkflowType = '${WorkflowType.reconcile}'`,
-    `ExecutionStatus = 'Completed'`,
-    `${SearchAttributes.imsOrg.name} = '${pc.place.imsOrg}'`,
-    ...(sandbox === undefined ? [] : [`${SearchAttributes.sandbox.name} = '${sandbox}'`]),
-  ];
-  const last = new Map<string, WorkflowExecutionInfo>();
-  for await (const info of pc.client.workflow.list({ query: clauses.join(' AND ') })) {
-    const key = info.typedSearchAttributes.get(SearchAttributes.sandbox) ?? '';
-    const seen = last.get(key);
-    if (!seen || (seen.closeTime ?? seen.startTime) < (info.closeTime ?? info.startTime)) {
-      last.set(key, info);
-    }
-  }
-  return last;
+  const query = visibilityQuery({
+    types: [WorkflowType.reconcile],
+    execution: 'Completed',
+    imsOrg: pc.place.imsOrg,
+    sandbox,
+  });
+  return latestBy(
+    pc.client.workflow.list({ query }),
+    (info) => info.typedSearchAttributes.get(SearchAttributes.sandbox) ?? '',
+    (info) => info.closeTime ?? info.startTime,
+  );
 }

@@ -1,12 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError, type WorkflowStartOptions } from '@temporalio/client';
 import type { ApplySetMembers } from '../activities/sets';
-import type { ProvisioningClient } from '../client';
+import { summarizeFailure, type ProvisioningClient } from '../client';
+import { describeRun, executeReadOnly, within, type StartOptions } from '../operations';
+import type { FailureSummary } from '../shared/failures';
 import type { DeprovisionResult, SourcePlan } from '../shared/model';
-import { readOnlyWorkflowId, sourceWorkflowId, WorkflowType } from '../shared/names';
+import { sourceWorkflowId, WorkflowType } from '../shared/names';
 import type { FindApplySet } from '../workflows';
-import { summarizeFailure, type FailureSummary } from './failures';
-import { within, type StartOptions } from '../operations/runs';
 
 /**
  * Apply sets (`apply --prune`, PUT /v1/sandboxes/{sandbox}/sets/{set}), after kubectl's ApplySet:
@@ -54,14 +52,12 @@ export async function planPrune(
   opts: { sandbox: string; applySet: string; keep: string[]; force?: boolean; graphs?: boolean },
 ): Promise<PrunePlan> {
   const { sandbox, applySet, keep } = opts;
-  const key = { ...pc.place, sandbox, name: applySet };
-  const found = await pc.client.workflow.execute<typeof FindApplySet>(WorkflowType.applySet, {
-    taskQueue: pc.config.TEMPORAL_TASK_QUEUE,
-    workflowId: readOnlyWorkflowId('set', key, randomUUID()),
+  const found = await executeReadOnly<typeof FindApplySet>(pc, {
+    kind: 'set',
+    key: { ...pc.place, sandbox, name: applySet },
     args: [{ sandbox, applySet, keep, ...(opts.graphs ? { graphs: true } : {}) }],
     staticSummary: `Find the sources of apply set ${applySet} in sandbox ${sandbox}`,
-    workflowExecutionTimeout: 30 * 60_000,
-  } as unknown as WorkflowStartOptions<typeof FindApplySet>);
+  });
   const size = new Set([...found.members, ...keep]).size;
   const limit = pruneLimit(size);
   const refused = found.prune.length > limit && opts.force !== true;
@@ -131,13 +127,7 @@ async function busyWith(
   workflowId: string,
   since: Date,
 ): Promise<string | undefined> {
-  const run = await pc.client.workflow
-    .getHandle(workflowId)
-    .describe()
-    .catch((err: unknown) => {
-      if (err instanceof WorkflowNotFoundError) return undefined;
-      throw err;
-    });
+  const run = await describeRun(pc, workflowId);
   if (run?.status.name === 'RUNNING') return `an operation on it is running (run ${run.runId})`;
   if (run?.type === WorkflowType.provision && run.startTime >= since)
     return 'provisioned since this apply started: another apply names it';

@@ -33,8 +33,16 @@ import {
  * only in how they start and attach (`Launch`).
  */
 
-/** A read-only run's (plan, resolve) time unless told: past its read's retries through an outage. */
+/** A read-only run's time unless told: past its read's retries through an outage. */
 export const READ_ONLY_TIMEOUT_MS = 30 * 60_000;
+
+/** The read-only runs: each one's workflow type, by the kind its workflow id names. */
+const READ_ONLY = {
+  plan: WorkflowType.plan,
+  resolve: WorkflowType.resolve,
+  health: WorkflowType.health,
+  set: WorkflowType.applySet,
+} as const;
 
 /**
  * Starts the provisioning of a validated request, or attaches to the open run of the same
@@ -135,11 +143,11 @@ async function resolveName(
   return found.name;
 }
 
-/** A read-only run (plan, resolve): its options, under its own id. */
+/** A read-only run: its options, under its own id. */
 export function readOnlyOptions<W extends Workflow>(
   door: Door,
   run: {
-    kind: 'plan' | 'resolve';
+    kind: keyof typeof READ_ONLY;
     key: SourceKey;
     args: Parameters<W>;
     staticSummary: string;
@@ -163,9 +171,9 @@ export function executeReadOnly<W extends Workflow>(
   door: Door,
   run: Parameters<typeof readOnlyOptions<W>>[1],
 ): Promise<WorkflowResultType<W>> {
-  return door.client.workflow.execute<W>(WorkflowType[run.kind], readOnlyOptions<W>(door, run));
+  return door.client.workflow.execute<W>(READ_ONLY[run.kind], readOnlyOptions<W>(door, run));
 }
 
-export { clientLaunch, lastKnown, within } from './runs';
+export { clientLaunch, describeRun, within } from './runs';
 export type { Door, Launch, StartOptions, Started, WaitOptions } from './runs';
 export { CompensationPendingError, RequestConflictError } from './conflicts';

@@ -113,7 +113,7 @@ export async function startOrAttach<W extends Workflow, H>(
 }
 
 /** The latest run of `workflowId`, if any. */
-function describeRun(door: Pick<Door, 'client'>, workflowId: string) {
+export function describeRun(door: Pick<Door, 'client'>, workflowId: string) {
   return door.client.workflow
     .getHandle(workflowId)
     .describe()

@@ -1,8 +1,8 @@
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import type { z } from 'zod';
-import { runsPage } from '../../client/list';
+import { runsPage, sourceNameOf, visibilityQuery } from '../../operations/visibility';
 import { SearchAttributes, WorkflowType } from '../../shared/names';
-import { authorize, type Principal } from '../auth';
+import { authorize } from '../auth';
 import { invalid } from '../problems';
 import { provisionStatusSchema } from '../result-schemas';
 import { listQuerySchema, type sourceListSchema, type sourceSummarySchema } from '../schemas';
@@ -11,7 +11,6 @@ import { orgClient, sourcePath } from './source';
 
 type SourceSummary = z.infer<typeof sourceSummarySchema>;
 type SourceList = z.infer<typeof sourceListSchema>;
-type ExecutionInfo = WorkflowExecutionInfo;
 
 /** GET the sources: provisioning runs from Temporal visibility, newest first, paged. */
 export const registerSourceListRoutes: RouteModule = (app, client) => {
@@ -22,12 +21,14 @@ export const registerSourceListRoutes: RouteModule = (app, client) => {
     if (sandbox !== undefined) authorize(request, sandbox);
     const token = pageToken === undefined ? undefined : Buffer.from(pageToken, 'base64url');
     if (token?.length === 0) throw invalid(['pageToken is not a token of this API']);
-    const query = visibilityQuery(
-      orgClient(request, client).place.imsOrg,
-      request.principal!,
-      sandbox,
+    // Without a sandbox: every sandbox the key may touch.
+    const { sandboxes } = request.principal!;
+    const query = visibilityQuery({
+      types: [WorkflowType.provision],
+      imsOrg: orgClient(request, client).place.imsOrg,
+      sandbox: sandbox ?? (sandboxes === '*' ? undefined : sandboxes),
       status,
-    );
+    });
     const page = await runsPage(client.client, query, {
       pageSize,
       ...(token ? { nextPageToken: token } : {}),
@@ -37,26 +38,10 @@ export const registerSourceListRoutes: RouteModule = (app, client) => {
   });
 };
 
-/** Provisioning runs of the org, in the asked sandbox or every sandbox the key may touch. */
-function visibilityQuery(imsOrg: string, p: Principal, sandbox?: string, status?: string): string {
-  const clauses = [
-    `WorkflowType = '${WorkflowType.provision}'`,
-    `${SearchAttributes.imsOrg.name} = '${imsOrg}'`,
-  ];
-  if (sandbox !== undefined) clauses.push(`${SearchAttributes.sandbox.name} = '${sandbox}'`);
-  else if (p.sandboxes !== '*') {
-    clauses.push(
-      `${SearchAttributes.sandbox.name} IN (${p.sandboxes.map((s) => `'${s}'`).join(', ')})`,
-    );
-  }
-  if (status !== undefined) clauses.push(`${SearchAttributes.status.name} = '${status}'`);
-  return clauses.join(' AND ');
-}
-
-function summaryOf(info: ExecutionInfo): SourceSummary {
+function summaryOf(info: WorkflowExecutionInfo): SourceSummary {
   const sa = info.typedSearchAttributes;
   const sandbox = sa.get(SearchAttributes.sandbox) ?? '';
-  const name = sa.get(SearchAttributes.sourceName) ?? info.workflowId.split('/').slice(3).join('/');
+  const name = sourceNameOf(info);
   return {
     sandbox,
     name,
