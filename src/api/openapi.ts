@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { deprovisionRequestSchema, provisionRequestSchema } from '../request';
-import { reconcileScheduleBodySchema, reconcileScheduleSchema } from './routes/reconcile';
 import { deprovisionResultSchema, provisionResultSchema, sourcePlanSchema } from './result-schemas';
 import {
   ref,
@@ -21,6 +20,8 @@ import {
   operationSchema,
   problemSchema,
   putBodySchema,
+  reconcileScheduleBodySchema,
+  reconcileScheduleSchema,
   setBodySchema,
   sourceListSchema,
   sourceStatusSchema,

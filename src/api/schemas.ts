@@ -182,3 +182,35 @@ export const setBodySchema = z
       .meta({ description: 'Prune more than 10 % of the set (at least 1)' }),
   })
   .meta({ id: 'ApplySetBody' });
+
+/** The body of PUT …/reconcile-schedule (`aep-stream reconcile --every`). */
+export const reconcileScheduleBodySchema = z
+  .strictObject({
+    every: z
+      .string()
+      .max(32)
+      .meta({ description: 'The interval, a duration such as 15m or 1h (at least 1m)' }),
+    repair: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Provision each drifted source again (default false)' }),
+    concurrency: z
+      .int()
+      .min(1)
+      .max(64)
+      .optional()
+      .meta({ description: 'Repairs run at once (default 4)' }),
+  })
+  .meta({ id: 'ReconcileScheduleBody' });
+
+/** A sandbox's reconcile schedule, as created or updated (client/reconcile.ts, the HTTP API). */
+export const reconcileScheduleSchema = z
+  .object({
+    scheduleId: z.string(),
+    sandbox: z.string(),
+    everyMs: z.number().int().meta({ description: 'The interval, in milliseconds' }),
+    repair: z.boolean(),
+    created: z.boolean().meta({ description: 'False when the schedule existed and was updated' }),
+    nextRuns: z.array(z.string()).meta({ description: 'Its next runs (ISO 8601)' }),
+  })
+  .meta({ id: 'ReconcileSchedule' });

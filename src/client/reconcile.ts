@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ScheduleAlreadyRunning, type WorkflowExecutionInfo } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { z } from 'zod';
-import type { reconcileScheduleSchema } from '../api/routes/reconcile';
+import type { reconcileScheduleSchema } from '../api/schemas';
 import type { ProvisioningClient } from '../client';
 import { latestBy, visibilityQuery } from '../operations/visibility';
 import {
