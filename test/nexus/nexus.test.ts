@@ -1,8 +1,5 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import {
   Client,
@@ -28,6 +25,7 @@ import { emulatorEnv } from '../../tools/emulator-env';
 import { TEMPORAL_BIN } from '../../tools/dev-server';
 import type * as caller from '../fixtures/workflows/nexus-caller';
 import { sourceIdOf } from '../harness/ids';
+import { OTHER_ORG as OTHER, otherOrgFile, UNKNOWN_ORG as UNKNOWN } from '../harness/orgs';
 import { sourceRequest, uniqueName } from '../harness/sources';
 import { SCHEMA_ID, startStack, workflowBundle, type Stack } from '../harness/stack';
 import { freshTaskQueue } from '../harness/temporal';
@@ -44,13 +42,6 @@ const callerNamespace = `caller-${randomUUID().slice(0, 8)}`;
 const endpoint = `aep-streaming-${randomUUID().slice(0, 8)}`;
 const callerQueue = `nexus-caller-${randomUUID()}`;
 
-/** A second org the emulator knows, and one no deployment here serves. */
-const OTHER = {
-  orgId: 'OTHERORG0000000000000000@AdobeOrg',
-  clientId: 'other-client-id',
-  clientSecret: 'other-client-secret',
-};
-const UNKNOWN = 'UNKNOWN00000000000000000@AdobeOrg';
 /** A deployment serving the stack's org and OTHER (AEP_ORGS_FILE), and its endpoint. */
 let orgs: Config;
 const orgsEndpoint = `aep-streaming-orgs-${randomUUID().slice(0, 8)}`;
@@ -65,19 +56,12 @@ async function createEndpoint(name: string, taskQueue: string) {
 }
 
 function orgsConfig(): Config {
-  const dir = mkdtempSync(path.join(tmpdir(), 'aep-orgs-'));
-  writeFileSync(path.join(dir, 'other-secret'), OTHER.clientSecret);
-  const entry = { org: OTHER.orgId, clientId: OTHER.clientId };
-  writeFileSync(
-    path.join(dir, 'orgs.json'),
-    JSON.stringify([{ ...entry, clientSecretFile: path.join(dir, 'other-secret') }]),
-  );
   return parseConfig({
     ...emulatorEnv(stack.emulator.url, stack.emulator.credentials),
     TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
     TEMPORAL_TASK_QUEUE: freshTaskQueue('nexus-orgs'),
     AEP_SANDBOX: 'prod',
-    AEP_ORGS_FILE: path.join(dir, 'orgs.json'),
+    AEP_ORGS_FILE: otherOrgFile(),
     AEP_REQUEST_TIMEOUT_MS: '5000',
     AEP_MAX_REQUESTS_PER_SECOND: '10000',
   });

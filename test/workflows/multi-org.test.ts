@@ -1,7 +1,4 @@
 import { runCli } from '../harness/cli';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startEmulator, type RunningEmulator } from '../../emulator';
@@ -12,6 +9,7 @@ import { InvalidRequestError } from '../../src/request';
 import { orgTaskQueue, sourceWorkflowId } from '../../src/shared/names';
 import { buildWorker } from '../../src/worker';
 import { emulatorEnv } from '../../tools/emulator-env';
+import { OTHER_ORG as OTHER, otherOrgFile, UNKNOWN_ORG as UNKNOWN } from '../harness/orgs';
 import { sourceRequest, uniqueName } from '../harness/sources';
 import { workflowBundle } from '../harness/stack';
 import { connectTestEnv, freshTaskQueue } from '../harness/temporal';
@@ -21,13 +19,6 @@ import { connectTestEnv, freshTaskQueue } from '../harness/temporal';
  * name in each is its own (workflow id, AEP resources marked with its org), and each org's runs
  * and activities stay on that org's task queue.
  */
-
-const OTHER = {
-  orgId: 'OTHERORG0000000000000000@AdobeOrg',
-  clientId: 'other-client-id',
-  clientSecret: 'other-client-secret',
-};
-const UNKNOWN = 'UNKNOWN00000000000000000@AdobeOrg';
 
 let env: TestWorkflowEnvironment;
 let emulator: RunningEmulator;
@@ -41,19 +32,7 @@ const twoOrgs = uniqueName('two orgs');
 beforeAll(async () => {
   env = await connectTestEnv();
   emulator = await startEmulator({ port: 0, otherOrgs: [OTHER] });
-  const dir = mkdtempSync(path.join(tmpdir(), 'aep-orgs-'));
-  writeFileSync(path.join(dir, 'other-secret'), `${OTHER.clientSecret}\n`);
-  const orgsFile = path.join(dir, 'orgs.json');
-  writeFileSync(
-    orgsFile,
-    JSON.stringify([
-      {
-        org: OTHER.orgId,
-        clientId: OTHER.clientId,
-        clientSecretFile: path.join(dir, 'other-secret'),
-      },
-    ]),
-  );
+  const orgsFile = otherOrgFile('\n'); // a secret mount's trailing newline is not the secret's
   vars = {
     TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
     TEMPORAL_TASK_QUEUE: taskQueue,

@@ -1,12 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startEmulator, type RunningEmulator } from '../../emulator';
 import { ProvisioningClient } from '../../src/client';
 import { parseClientConfig, parseConfig } from '../../src/config';
 import { buildWorker } from '../../src/worker';
 import { emulatorEnv } from '../../tools/emulator-env';
+import { OTHER_ORG as OTHER, otherOrgFile } from '../harness/orgs';
 import { sourceRequest, uniqueName } from '../harness/sources';
 import { workflowBundle } from '../harness/stack';
 import { connectTestEnv, freshTaskQueue } from '../harness/temporal';
@@ -18,11 +16,6 @@ import { connectTestEnv, freshTaskQueue } from '../harness/temporal';
  * the other org provisions to the end, while a source of the home org waits for a slot.
  */
 
-const OTHER = {
-  orgId: 'OTHERORG0000000000000000@AdobeOrg',
-  clientId: 'other-client-id',
-  clientSecret: 'other-client-secret',
-};
 /** Activity slots of each org's main worker. */
 const SLOTS = 2;
 /** How long AEP takes to answer each of the first SLOTS base-connection creates. */
@@ -36,14 +29,7 @@ const taskQueue = freshTaskQueue('orgisolation');
 beforeAll(async () => {
   env = await connectTestEnv();
   emulator = await startEmulator({ port: 0, otherOrgs: [OTHER] });
-  const dir = mkdtempSync(path.join(tmpdir(), 'aep-orgs-'));
-  writeFileSync(path.join(dir, 'other-secret'), OTHER.clientSecret);
-  const orgsFile = path.join(dir, 'orgs.json');
-  const entry = { org: OTHER.orgId, clientId: OTHER.clientId };
-  writeFileSync(
-    orgsFile,
-    JSON.stringify([{ ...entry, clientSecretFile: path.join(dir, 'other-secret') }]),
-  );
+  const orgsFile = otherOrgFile();
   vars = {
     TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
     TEMPORAL_TASK_QUEUE: taskQueue,
