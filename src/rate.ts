@@ -1,30 +1,24 @@
 /**
  * A worker process's lease on its share of the org's Platform request budget (docs/operating.md,
  * "AEP's request budget"): every RENEW_MS it asks the org's AepRequestBudget workflow and grants
- * the answer to the process's pacer for LEASE_TTL_MS from the moment it asked.
- *
- * Contract:
- * - Before its first lease the process sends no Platform request: they wait in the pacer.
- * - A renewal that fails (Temporal unreachable, no worker to run the budget's workflow task) leaves
- *   the last grant in force until it ends, then nothing is sent until a renewal succeeds: the
- *   workflow counts the share as held for exactly that long, never longer.
- * - A share that went down is reported back at once, so a newcomer gets it without waiting a
- *   renewal period.
+ * the answer to the process's pacer for LEASE_TTL_MS from the moment it asked. Before the first
+ * lease nothing is sent; a failed renewal leaves the last grant in force until it ends (the
+ * workflow counts it held exactly that long); a share that went down is reported back at once,
+ * so a newcomer gets it without waiting a renewal period.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout } from 'node:timers/promises';
-import { type Client, WithStartWorkflowOperation, type ConnectionLike } from '@temporalio/client';
+import { WithStartWorkflowOperation, type Client, type ConnectionLike } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import type { RequestPacer } from './aep/pacer';
 import type { Config } from './config';
 import { clientOn } from './connection';
-import type { RateLease } from './shared/model';
 import { leaseRateUpdate, rateBudgetWorkflowId, WorkflowType } from './shared/names';
 import type { AepRequestBudget } from './workflows/rate';
 
-export const RENEW_MS = 2_000;
+const RENEW_MS = 2_000;
 /** How long a lease lasts without renewal: a process gone away holds its share that long. */
-export const LEASE_TTL_MS = 10_000;
+const LEASE_TTL_MS = 10_000;
 /** One renewal's wait for its answer; the next one is tried RENEW_MS later. */
 const RENEW_TIMEOUT_MS = 5_000;
 
@@ -39,76 +33,72 @@ export interface RateLeaseOptions {
 }
 
 export class RateLeaser {
-  readonly pacer: RequestPacer;
-  readonly member: string;
-  /** No tracing: a lease is no one's request, and would be a trace every RENEW_MS. */
+  readonly #member: string;
   readonly #client: Client;
   #stop: AbortController | undefined;
   #loop: Promise<void> | undefined;
 
   constructor(private readonly opts: RateLeaseOptions) {
-    this.pacer = opts.pacer;
+    this.#member = `${opts.identity}/${randomUUID().slice(0, 8)}`;
+    // No tracing: a lease is no one's request, and would be a trace every RENEW_MS.
     this.#client = clientOn(opts.connection, opts.config, { tracing: false });
-    this.member = `${opts.identity}/${randomUUID().slice(0, 8)}`;
   }
 
   start(): void {
-    if (this.#loop) return;
-    this.#stop = new AbortController();
-    this.#loop = this.#run(this.#stop.signal);
+    this.#stop ??= new AbortController();
+    this.#loop ??= this.#run(this.#stop.signal);
   }
 
   /** Stops renewing; the lease ends LEASE_TTL_MS after its last renewal, like a crash's. */
   async stop(): Promise<void> {
     this.#stop?.abort();
     await this.#loop;
-    this.#loop = undefined;
-  }
-
-  /** One renewal: the share granted (and in force in the pacer). */
-  async renew(): Promise<RateLease> {
-    const { taskQueue, config } = this.opts;
-    const client = this.#client;
-    const imsOrg = config.AEP_ORG_ID;
-    const budget = config.AEP_MAX_REQUESTS_PER_SECOND;
-    const sentAt = performance.now();
-    const start = new WithStartWorkflowOperation<typeof AepRequestBudget>(WorkflowType.rateBudget, {
-      workflowId: rateBudgetWorkflowId(imsOrg, taskQueue),
-      taskQueue,
-      args: [{ members: {} }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      staticSummary: `Platform request budget of ${imsOrg}`,
-    });
-    const input = { member: this.member, budget, using: this.pacer.share, ttlMs: LEASE_TTL_MS };
-    const lease = await client.withDeadline(Date.now() + RENEW_TIMEOUT_MS, () =>
-      client.workflow.executeUpdateWithStart(leaseRateUpdate, {
-        args: [input],
-        startWorkflowOperation: start,
-      }),
-    );
-    this.pacer.grant(lease.share, sentAt + LEASE_TTL_MS);
-    return lease;
+    this.#stop = this.#loop = undefined;
   }
 
   async #run(stopped: AbortSignal): Promise<void> {
+    const { config, taskQueue, pacer } = this.opts;
+    const [client, member] = [this.#client, this.#member];
+    const imsOrg = config.AEP_ORG_ID;
     let failing = false;
     while (!stopped.aborted) {
-      let again = false;
+      const before = pacer.share;
+      const sentAt = performance.now();
+      const startOp = new WithStartWorkflowOperation<typeof AepRequestBudget>(
+        WorkflowType.rateBudget,
+        {
+          workflowId: rateBudgetWorkflowId(imsOrg, taskQueue),
+          taskQueue,
+          args: [{ members: {} }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          staticSummary: `Platform request budget of ${imsOrg}`,
+        },
+      );
+      const budget = config.AEP_MAX_REQUESTS_PER_SECOND;
+      const input = { member, budget, using: before, ttlMs: LEASE_TTL_MS };
       try {
-        const before = this.pacer.share;
-        again = (await this.renew()).share < before;
+        const lease = await client.withDeadline(Date.now() + RENEW_TIMEOUT_MS, () =>
+          client.workflow.executeUpdateWithStart(leaseRateUpdate, {
+            args: [input],
+            startWorkflowOperation: startOp,
+          }),
+        );
+        pacer.grant(lease.share, sentAt + LEASE_TTL_MS);
         failing = false;
+        // A share that went down is reported back at once.
+        if (lease.share < before) continue;
       } catch (err) {
         if (!failing) {
+          const error = err instanceof Error ? err.message : String(err);
           Runtime.instance().logger.warn('AEP request budget: lease not renewed', {
-            member: this.member,
-            error: err instanceof Error ? err.message : String(err),
+            member,
+            error,
           });
         }
         failing = true;
       }
       // Stopped while waiting: the loop ends.
-      if (!again) await setTimeout(RENEW_MS, undefined, { signal: stopped }).catch(() => {});
+      await setTimeout(RENEW_MS, undefined, { signal: stopped }).catch(() => {});
     }
   }
 }

@@ -1,7 +1,4 @@
-/**
- * Fixed Platform identifiers of HTTP API streaming sources (Adobe's HTTP API tutorial). Pure
- * constants: safe to import anywhere, including workflows.
- */
+/** Fixed Platform identifiers of HTTP API streaming sources (Adobe's HTTP API tutorial). */
 export const AEP_IDS = {
   /** Base and source connections. */
   httpApiConnectionSpec: 'bc7b00d6-623a-4dfc-9fdb-f1240aeadaeb',
@@ -12,8 +9,6 @@ export const AEP_IDS = {
   streamingMappingFlowSpec: 'c1a19761-d2c7-4702-b9fa-fe91f0613e81',
 } as const;
 
-export const SPEC_VERSION = '1.0';
-export const STREAMING_AUTH_SPEC_NAME = 'Streaming Connection';
 /** `data.schema.version` of a data lake target connection. */
 export const XDM_FULL_CONTENT_TYPE = 'application/vnd.adobe.xed-full+json;version=1.0';
 /** `schemaRef.contentType` of a Catalog dataset. */
@@ -21,8 +16,8 @@ export const XDM_DATASET_CONTENT_TYPE = 'application/vnd.adobe.xed+json;version=
 
 /** As Flow Service bodies carry them. */
 export const SPEC = {
-  httpApiConnection: { id: AEP_IDS.httpApiConnectionSpec, version: SPEC_VERSION },
-  dataLake: { id: AEP_IDS.dataLakeConnectionSpec, version: SPEC_VERSION },
-  streamingFlow: { id: AEP_IDS.streamingFlowSpec, version: SPEC_VERSION },
-  streamingFlowWithMapping: { id: AEP_IDS.streamingMappingFlowSpec, version: SPEC_VERSION },
+  httpApiConnection: { id: AEP_IDS.httpApiConnectionSpec, version: '1.0' },
+  dataLake: { id: AEP_IDS.dataLakeConnectionSpec, version: '1.0' },
+  streamingFlow: { id: AEP_IDS.streamingFlowSpec, version: '1.0' },
+  streamingFlowWithMapping: { id: AEP_IDS.streamingMappingFlowSpec, version: '1.0' },
 } as const;

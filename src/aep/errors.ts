@@ -29,7 +29,7 @@ export interface AepFailureDetails {
 export interface AepErrorContext extends Pick<AepFailureDetails, 'operation' | 'resource'> {
   /** `ims`: the token endpoint, where every 4xx but 429 means "credentials refused". */
   service?: 'ims' | 'inlet';
-  /** A DELETE refused as still in use is retryable (see `fromHttpStatus`). */
+  /** A DELETE refused as still in use is retryable. */
   method?: string;
 }
 
@@ -69,14 +69,12 @@ export function toAepFailure(err: unknown, context: AepErrorContext): Applicatio
   if (err instanceof ApplicationFailure) return err;
   if (err instanceof AepHttpError) return fromHttpStatus(err, context);
   if (err instanceof ZodError) return unexpectedResponse(null, describeIssues(err), context);
-
   const network = networkError(err);
   if (network) {
     const message = `${context.operation}: no answer from AEP (${network.code}): ${network.message}`;
     return failure(FailureType.AepNetworkError, true, message, context, null, network.code);
   }
-  // Anything else is a bug here: retryable, as Temporal treats unmapped errors, so a fixed
-  // deployment can resume the run.
+  // A bug here: retryable, as Temporal treats unmapped errors, so a fixed deployment can resume.
   const e = isErrorLike(err) ? err : new Error(String(err));
   return failure(e.name || 'Error', true, `${context.operation}: ${e.message}`, context, null);
 }
@@ -92,10 +90,8 @@ export function unexpectedResponse(
 }
 
 export function describeIssues(err: ZodError): string {
-  return err.issues
-    .slice(0, 3)
-    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-    .join('; ');
+  const issues = err.issues.slice(0, 3);
+  return issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 }
 
 /** The details object of a failure produced by `toAepFailure`, if any. */
@@ -117,6 +113,7 @@ export function parseRetryAfter(
   return ms > 0 ? Math.ceil(ms / 1000) * 1000 : undefined;
 }
 
+/** By status, then by class (4xx, 5xx and above); anything else is an answer we cannot use. */
 const STATUS_TYPES: Record<number, FailureType> = {
   400: FailureType.AepBadRequest,
   401: FailureType.AepUnauthorized,
@@ -125,75 +122,66 @@ const STATUS_TYPES: Record<number, FailureType> = {
   409: FailureType.AepConflict,
   412: FailureType.AepConflict,
   429: FailureType.AepRateLimited,
+  4: FailureType.AepClientError,
+  5: FailureType.AepServerError,
 };
 
-function statusType(status: number, service: AepErrorContext['service']): FailureType {
-  // IMS answers 400 invalid_client / 401 for refused credentials: nothing to retry.
-  if (service === 'ims' && status >= 400 && status < 500 && status !== 429) {
-    return FailureType.AepUnauthorized;
-  }
-  if (STATUS_TYPES[status]) return STATUS_TYPES[status];
-  if (status >= 500) return FailureType.AepServerError;
-  if (status >= 400) return FailureType.AepClientError;
-  // A 1xx/3xx reaching the mapper is an answer we cannot use.
-  return FailureType.AepUnexpectedResponse;
-}
-
 function fromHttpStatus(err: AepHttpError, context: AepErrorContext): ApplicationFailure {
+  const { status, statusText } = err;
   const adobe = describeBody(err.body);
   // 408: the server gave up waiting. A DELETE refused because a dependent still uses the resource
   // (409, 1418-400): the dependent may be on its way out; the delete policy's backoff waits.
-  const retryable =
-    err.status === 408 ||
-    err.status === 429 ||
-    err.status >= 500 ||
-    (context.method?.toLowerCase() === 'delete' &&
-      (err.status === 409 || (err.status === 400 && /(^|-)1418-400$/.test(adobe.code ?? ''))));
+  const inUse = status === 409 || (status === 400 && /(^|-)1418-400$/.test(adobe.code ?? ''));
+  const isDelete = context.method?.toLowerCase() === 'delete';
+  const retryable = [408, 429].includes(status) || status >= 500 || (isDelete && inUse);
+  // IMS answers 400 invalid_client / 401 for refused credentials: nothing to retry.
+  const imsRefused = context.service === 'ims' && status >= 400 && status < 500 && status !== 429;
+  const s = imsRefused ? 401 : status;
+  const type =
+    STATUS_TYPES[s] ??
+    STATUS_TYPES[Math.min(Math.trunc(s / 100), 5)] ??
+    FailureType.AepUnexpectedResponse;
   const what = context.resource ? `${context.operation} (${context.resource})` : context.operation;
-  const parts = [`${what} failed: HTTP ${err.status}${err.statusText ? ` ${err.statusText}` : ''}`];
-  if (adobe.code) parts.push(`[${adobe.code}]`);
-  if (adobe.text) parts.push(adobe.text);
-  const type = statusType(err.status, context.service);
+  const message = [
+    `${what} failed: HTTP ${status}${statusText ? ` ${statusText}` : ''}`,
+    adobe.code && `[${adobe.code}]`,
+    adobe.text,
+  ];
+  const text = message.filter(Boolean).join(' ');
   const delay = retryable ? parseRetryAfter(err.retryAfter) : undefined;
-  return failure(type, retryable, parts.join(' '), context, err.status, adobe.code, delay);
+  return failure(type, retryable, text, context, status, adobe.code, delay);
 }
 
 function failure(
   type: string,
   retryable: boolean,
   message: string,
-  context: AepErrorContext,
+  { operation, resource }: AepErrorContext,
   status: number | null,
   code?: string,
   nextRetryDelay?: number,
 ): ApplicationFailure {
-  const details: AepFailureDetails = { status, operation: context.operation };
-  if (code !== undefined) details.code = code;
-  if (context.resource !== undefined) details.resource = context.resource;
+  // Defence in depth: a bearer token echoed by some server never reaches history.
+  message = message
+    .replace(/Bearer\s+[A-Za-z0-9._~+/=-]+/gi, 'Bearer [redacted]')
+    .replace(/(client_secret|access_token)=[^&\s]*/gi, '$1=[redacted]');
+  const details: AepFailureDetails = { status, operation, code, resource };
   return ApplicationFailure.create({
     type,
     nonRetryable: !retryable,
-    message: scrub(message),
-    ...(nextRetryDelay !== undefined ? { nextRetryDelay } : {}),
+    message,
+    nextRetryDelay,
     details: [details],
   });
 }
 
-/** Defence in depth: a bearer token echoed by some server never reaches history. */
-function scrub(message: string): string {
-  return message
-    .replace(/Bearer\s+[A-Za-z0-9._~+/=-]+/gi, 'Bearer [redacted]')
-    .replace(/(client_secret|access_token)=[^&\s]*/gi, '$1=[redacted]');
-}
-
 /** Adobe's error code and text, from any of its error body shapes. */
-function describeBody(body: unknown): { code?: string | undefined; text?: string } {
+function describeBody(body: unknown): { code?: string | undefined; text?: string | undefined } {
   if (typeof body === 'string') return { text: truncate(body, 300) };
   if (!body || typeof body !== 'object') return {};
   const b = body as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
   const report = (b.report ?? {}) as Record<string, unknown>;
-
   // Problem type URIs end with the code: .../errors/FLOW-1439-404, .../XDM-1010-404.
   const code =
     str(b.type)?.match(/([A-Z]+-\d+-\d+)\/?$/)?.[1] ??
@@ -201,9 +189,8 @@ function describeBody(body: unknown): { code?: string | undefined; text?: string
     str(b.error) ??
     str(b.code) ??
     str(b.errorCode);
-
-  const texts: string[] = [];
   const errors: unknown[] = Array.isArray(b.errors) ? b.errors.slice(0, 3) : [];
+  const texts: string[] = [];
   for (const v of [
     b.title,
     report['detailed-message'],
@@ -250,13 +237,10 @@ function networkError(err: unknown): { code: string; message: string } | undefin
     if (/socket hang up|other side closed/i.test(e.message)) {
       return { code: 'ECONNRESET', message: e.message };
     }
-    if (e.name === 'TypeError' && (e.message === 'fetch failed' || e.message === 'terminated')) {
-      fetchFailed = true;
-    }
+    fetchFailed ||=
+      e.name === 'TypeError' && (e.message === 'fetch failed' || e.message === 'terminated');
   }
-  if (fetchFailed && isErrorLike(err)) {
-    const cause = isErrorLike(err.cause) ? err.cause.message : '';
-    return { code: 'FETCH_FAILED', message: cause || err.message };
-  }
-  return undefined;
+  if (!fetchFailed || !isErrorLike(err)) return undefined;
+  const cause = isErrorLike(err.cause) ? err.cause.message : '';
+  return { code: 'FETCH_FAILED', message: cause || err.message };
 }

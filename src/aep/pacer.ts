@@ -1,30 +1,17 @@
 /**
  * The process's pace of Platform requests (docs/operating.md, "AEP's request budget"): every
- * request to the Platform URL takes its turn here first, in arrival order.
- *
- * Contract:
- * - Requests leave one at a time, at least `(1000 + DELAY_VARIATION_MS) / share` ms apart, so no
- *   window of 1 s + DELAY_VARIATION_MS holds more than `share` of them: that many still land in
- *   the server's 1 s windows when one request is up to DELAY_VARIATION_MS slower to arrive than
- *   another. No burst: a pace kept idle lets only one request go at once.
- * - `share` (requests per second) is granted for a time (`grant`); a higher share counts from the
- *   grant on, never back to the last request. Past the grant's end, or before the first, nothing
- *   leaves: requests wait until a grant comes or their `signal` aborts them (its
- *   reason is thrown, as a request aborted on the wire would throw it).
- * - `pause(ms)` (a 429's Retry-After) holds every request for that long.
- * - Times are monotonic (`performance.now()`): a wall-clock step changes no spacing.
+ * Platform request takes its turn here, in arrival order, one at a time, at least
+ * `(1000 + DELAY_VARIATION_MS) / share` ms apart (no burst after idling), so no window of
+ * 1 s + DELAY_VARIATION_MS holds more than `share`: that many still land in the server's 1 s
+ * windows when one request is up to DELAY_VARIATION_MS slower to arrive than another. `share` holds
+ * until its grant's end; outside a grant nothing leaves, and a waiting request ends only with its
+ * `signal` (its reason thrown, as on the wire). A 429's Retry-After holds every request that long.
+ * Times are monotonic (`performance.now()`): a wall-clock step changes no spacing.
  */
 import { parseRetryAfter } from './errors';
 
 /** Delay variation between two requests that the spacing absorbs. */
 export const DELAY_VARIATION_MS = 50;
-
-interface Waiter {
-  resolve: () => void;
-  reject: (reason: unknown) => void;
-  signal?: AbortSignal | undefined;
-  onAbort?: () => void;
-}
 
 export class RequestPacer {
   #share = 0;
@@ -32,7 +19,7 @@ export class RequestPacer {
   #grantedUntil = -Infinity;
   #last = -Infinity;
   #pausedUntil = -Infinity;
-  #waiters: Waiter[] = [];
+  #waiters: (() => void)[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly now: () => number = () => performance.now()) {}
@@ -59,11 +46,7 @@ export class RequestPacer {
   /** A 429: nothing leaves for its Retry-After (seconds or a date), if it has one. */
   throttled(retryAfter: string | null): void {
     const ms = parseRetryAfter(retryAfter);
-    if (ms !== undefined) this.pause(ms);
-  }
-
-  /** Nothing leaves for `ms` (no shorter than a pause already running). */
-  pause(ms: number): void {
+    if (ms === undefined) return;
     this.#pausedUntil = Math.max(this.#pausedUntil, this.now() + ms);
     this.#pump();
   }
@@ -72,37 +55,32 @@ export class RequestPacer {
   take(signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal };
-      if (signal) {
-        waiter.onAbort = () => {
-          this.#waiters = this.#waiters.filter((w) => w !== waiter);
-          reject(signal.reason as Error);
-          this.#pump();
-        };
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
-      this.#waiters.push(waiter);
+      const onAbort = () => {
+        this.#waiters = this.#waiters.filter((w) => w !== go);
+        reject(signal?.reason as Error);
+        this.#pump();
+      };
+      const go = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.push(go);
       this.#pump();
     });
   }
 
   #pump(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const first = this.#waiters[0];
-    if (!first) return;
-    const now = this.now();
+    clearTimeout(this.#timer);
     const share = this.share;
     // No share: only a grant (which pumps) lets anything go.
-    if (share <= 0) return;
+    if (this.#waiters.length === 0 || share <= 0) return;
+    const now = this.now();
     const at = Math.max(this.#last + (1000 + DELAY_VARIATION_MS) / share, this.#pausedUntil);
     if (at <= now) {
-      this.#waiters.shift();
-      if (first.onAbort) first.signal?.removeEventListener('abort', first.onAbort);
       this.#last = now;
-      first.resolve();
-      if (this.#waiters.length > 0) this.#pump();
-      return;
+      this.#waiters.shift()?.();
+      return this.#pump();
     }
     // Wake at the turn, or when the grant lapses (then wait for the next grant).
     const wake = Math.min(at, this.#grantedUntil) - now;

@@ -1,22 +1,24 @@
 /**
- * What the AEP client sends and reads: request bodies as types, responses as zod schemas that are
- * tolerant on purpose: objects are loose (unknown fields kept) and only fields the project uses
- * are required. A body lacking one is an `AepUnexpectedResponse` (non-retryable): retrying will
- * not make the field appear.
+ * What the AEP client sends (types) and reads (zod schemas, tolerant on purpose: objects are loose
+ * and only fields the project uses are required). A body lacking one is an `AepUnexpectedResponse`
+ * (non-retryable): retrying will not make the field appear.
  */
 import { z } from 'zod';
 
+const str = z.string().optional();
+const num = z.number().optional();
 const specRef = z.looseObject({ id: z.string(), version: z.string() });
-
+/** An optional loose object, an optional list of them. */
+const part = <S extends z.ZodRawShape>(shape: S) => z.looseObject(shape).optional();
+const parts = <S extends z.ZodRawShape>(shape: S) => z.array(z.looseObject(shape)).optional();
 /** Optional text that Platform may also send as `null`; normalised to `undefined`. */
-const optText = z
-  .string()
-  .nullish()
-  .transform((v) => v ?? undefined);
+const optText = z.nullish(z.string()).transform((v) => v ?? undefined);
+/** A count Platform may leave out (an empty `recordSummary`); absent reads as 0. */
+const count = z.nullish(z.number()).transform((v) => v ?? 0);
 
 export const imsTokenSchema = z.looseObject({
   access_token: z.string().min(1),
-  token_type: z.string().optional(),
+  token_type: str,
   /** Seconds. */
   expires_in: z.coerce.number().positive(),
 });
@@ -25,13 +27,11 @@ export const xdmSchemaSchema = z.looseObject({
   $id: z.string(),
   title: z.string(),
   version: z.string(),
-  'meta:altId': z.string().optional(),
+  'meta:altId': str,
 });
 export type XdmSchema = z.output<typeof xdmSchemaSchema>;
 
-// ---- Catalog ---------------------------------------------------------------------------------
-
-/** `["@/dataSets/{id}"]` (create, delete). */
+/** Catalog's `["@/dataSets/{id}"]` (create, delete). */
 export const catalogRefsSchema = z.array(z.string());
 
 const datasetFields = z.looseObject({
@@ -40,9 +40,8 @@ const datasetFields = z.looseObject({
   schemaRef: z.looseObject({ id: z.string(), contentType: z.string() }),
   tags: z.record(z.string(), z.array(z.string())).optional(),
   /** Creation time, ms since the epoch (Catalog's `created`). */
-  created: z.number().optional(),
+  created: num,
 });
-
 export type Dataset = z.output<typeof datasetFields> & { id: string };
 
 /** Catalog GET bodies are keyed by dataset id, which the item may not repeat: the key counts. */
@@ -50,44 +49,36 @@ export const datasetMapSchema = z
   .record(z.string(), datasetFields)
   .transform((map): Dataset[] => Object.entries(map).map(([id, d]) => ({ ...d, id })));
 
-// ---- Flow Service ----------------------------------------------------------------------------
-
 export const createdSchema = z.looseObject({ id: z.string().min(1), etag: z.string() });
 
 /** The fields every Flow Service resource has (`name` is optional on source and target ones). */
-function flowServiceFields<N extends z.ZodType>(name: N) {
-  return {
-    id: z.string(),
-    name,
-    description: optText,
-    state: z.string().optional(),
-    etag: z.string().optional(),
-  };
-}
+const flowServiceFields = <N extends z.ZodType>(name: N) => ({
+  id: z.string(),
+  name,
+  description: optText,
+  state: str,
+  etag: str,
+});
 
 export const baseConnectionSchema = z.looseObject({
   ...flowServiceFields(z.string()),
   connectionSpec: specRef,
-  auth: z
-    .looseObject({
-      specName: z.string().optional(),
-      params: z
-        .looseObject({
-          inletUrl: z.string().optional(),
-          inletId: z.string().optional(),
-          authenticationRequired: z.boolean().optional(),
-          dataType: z.string().optional(),
-          sourceId: z.string().optional(),
-        })
-        .optional(),
-    })
-    .optional(),
+  auth: part({
+    specName: str,
+    params: part({
+      inletUrl: str,
+      inletId: str,
+      authenticationRequired: z.boolean().optional(),
+      dataType: str,
+      sourceId: str,
+    }),
+  }),
 });
 export type BaseConnection = z.output<typeof baseConnectionSchema>;
 
 export const sourceConnectionSchema = z.looseObject({
   ...flowServiceFields(optText),
-  baseConnectionId: z.string().optional(),
+  baseConnectionId: str,
   connectionSpec: specRef,
 });
 export type SourceConnection = z.output<typeof sourceConnectionSchema>;
@@ -95,13 +86,8 @@ export type SourceConnection = z.output<typeof sourceConnectionSchema>;
 export const targetConnectionSchema = z.looseObject({
   ...flowServiceFields(optText),
   connectionSpec: specRef,
-  data: z
-    .looseObject({
-      format: z.string().optional(),
-      schema: z.looseObject({ id: z.string(), version: z.string().optional() }).optional(),
-    })
-    .optional(),
-  params: z.looseObject({ dataSetId: z.string().optional() }).optional(),
+  data: part({ format: str, schema: part({ id: z.string(), version: str }) }),
+  params: part({ dataSetId: str }),
 });
 export type TargetConnection = z.output<typeof targetConnectionSchema>;
 
@@ -110,47 +96,30 @@ export const flowSchema = z.looseObject({
   flowSpec: specRef,
   sourceConnectionIds: z.array(z.string()),
   targetConnectionIds: z.array(z.string()),
-  transformations: z
-    .array(
-      z.looseObject({ name: z.string(), params: z.record(z.string(), z.unknown()).optional() }),
-    )
-    .optional(),
+  transformations: parts({
+    name: z.string(),
+    params: z.record(z.string(), z.unknown()).optional(),
+  }),
 });
 export type Flow = z.output<typeof flowSchema>;
-
-/** A count Platform may leave out (an empty `recordSummary`); absent reads as 0. */
-const count = z
-  .number()
-  .nullish()
-  .transform((v) => v ?? 0);
 
 /** A flow run (`GET /runs`). Only `id` is required: a run still starting may carry no metrics. */
 export const flowRunSchema = z.looseObject({
   id: z.string(),
-  flowId: z.string().optional(),
-  createdAt: z.number().optional(),
-  metrics: z
-    .looseObject({
-      durationSummary: z
-        .looseObject({ startedAtUTC: z.number().optional(), completedAtUTC: z.number().optional() })
-        .optional(),
-      recordSummary: z
-        .looseObject({
-          inputRecordCount: count,
-          outputRecordCount: count,
-          failedRecordCount: count,
-        })
-        .optional(),
-      statusSummary: z
-        .looseObject({
-          status: z.string().optional(),
-          errors: z
-            .array(z.looseObject({ code: z.string().optional(), message: z.string().optional() }))
-            .optional(),
-        })
-        .optional(),
-    })
-    .optional(),
+  flowId: str,
+  createdAt: num,
+  metrics: part({
+    durationSummary: part({ startedAtUTC: num, completedAtUTC: num }),
+    recordSummary: part({
+      inputRecordCount: count,
+      outputRecordCount: count,
+      failedRecordCount: count,
+    }),
+    statusSummary: part({
+      status: str,
+      errors: parts({ code: str, message: str }),
+    }),
+  }),
 });
 export type FlowRun = z.output<typeof flowRunSchema>;
 
@@ -158,16 +127,11 @@ export type FlowRun = z.output<typeof flowRunSchema>;
  * `GET /{kind}?…` answers `{items, _links: {next: {href}}}`, `next` absent on the last page;
  * `GET /{kind}/{id}` answers `{items: [item]}`.
  */
-export function listPageSchema<T>(item: z.ZodType<T>) {
-  return z.looseObject({
+export const listPageSchema = <T>(item: z.ZodType<T>) =>
+  z.looseObject({
     items: z.array(item),
-    _links: z
-      .looseObject({ next: z.looseObject({ href: z.string().optional() }).nullish() })
-      .nullish(),
+    _links: z.looseObject({ next: z.looseObject({ href: str }).nullish() }).nullish(),
   });
-}
-
-// ---- Data Prep -------------------------------------------------------------------------------
 
 export const createdMappingSetSchema = z.looseObject({
   id: z.string().min(1),
@@ -179,26 +143,20 @@ export const mappingSetSchema = z.looseObject({
   version: z.number(),
   name: optText,
   description: optText,
-  xdmSchema: z.string().optional(),
-  mappings: z
-    .array(
-      z.looseObject({
-        sourceAttribute: z.string().optional(),
-        destinationXdmPath: z.string().optional(),
-        identity: z.boolean().optional(),
-      }),
-    )
-    .optional(),
+  xdmSchema: str,
+  mappings: parts({
+    sourceAttribute: str,
+    destinationXdmPath: str,
+    identity: z.boolean().optional(),
+  }),
 });
 export type MappingSet = z.output<typeof mappingSetSchema>;
 
 export const mappingSetPageSchema = z.looseObject({
   data: z.array(mappingSetSchema),
-  _page: z.looseObject({ count: z.number().optional(), limit: z.number().optional() }).nullish(),
+  _page: z.looseObject({ count: num, limit: num }).nullish(),
   _links: z.looseObject({ next: z.unknown().optional() }).nullish(),
 });
-
-// ---- Requests --------------------------------------------------------------------------------
 
 type SpecRef = { id: string; version: string };
 type Named = { name: string; description?: string };
@@ -211,6 +169,41 @@ export interface PropertyFilter {
   op?: '==' | '!=' | '<' | '<=' | '>' | '>=';
   /** An array is "any of". No `,` or `"` (see `encodePropertyFilter`); `&`, spaces are fine. */
   value: string | string[];
+}
+
+/**
+ * `path op value` for one `property=` parameter (URLSearchParams does the URL encoding); an array
+ * is any-of (comma-joined). Values go unquoted: Adobe's two filter readings differ on quotes and
+ * commas (docs/emulator.md, "Filter readings"), and only a value without `,` and `"` reads the
+ * same under both. Any other is a TypeError: callers leave that condition out and match on their
+ * side (`nameFilter`).
+ */
+export function encodePropertyFilter(f: PropertyFilter): string {
+  const op = f.op ?? '==';
+  const values = Array.isArray(f.value) ? f.value : [f.value];
+  if (values.length === 0) throw new TypeError(`property filter on ${f.path}: empty value list`);
+  if (values.length > 1 && op !== '==' && op !== '!=') {
+    throw new TypeError(`property filter on ${f.path}: ${op} does not take a list of values`);
+  }
+  if (!values.every(isFilterable)) {
+    throw new TypeError(
+      `property filter on ${f.path}: a value with a comma or a double quote, or an empty one, reads differently across filter readings`,
+    );
+  }
+  return `${f.path}${op}${values.join(',')}`;
+}
+
+/** Whether `value` reads the same under every filter reading (see encodePropertyFilter). */
+function isFilterable(value: string): boolean {
+  return value !== '' && !/[,"]/.test(value) && value.trim() === value;
+}
+
+/**
+ * The `name` condition of a lookup by name, empty when it would read differently across filter
+ * readings. Callers still keep only exact matches: servers may also compare names ignoring case.
+ */
+export function nameFilter(name: string): PropertyFilter[] {
+  return isFilterable(name) ? [{ path: 'name', value: name }] : [];
 }
 
 /** One operation of a Flow Service PATCH body (JSON Patch; Flow Service takes these three). */
@@ -257,10 +250,7 @@ export interface CreateFlowBody extends Named {
   flowSpec: SpecRef;
   sourceConnectionIds: string[];
   targetConnectionIds: string[];
-  transformations?: {
-    name: 'Mapping';
-    params: { mappingId: string; mappingVersion: number };
-  }[];
+  transformations?: { name: 'Mapping'; params: { mappingId: string; mappingVersion: number } }[];
 }
 
 /** The legacy mapping-set format of the HTTP API tutorial (accepted by Data Prep). */

@@ -4,15 +4,9 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { createAepClient, nameFilter, type AepClient } from '../../src/aep/client';
-import {
-  AEP_IDS,
-  SPEC_VERSION,
-  STREAMING_AUTH_SPEC_NAME,
-  XDM_DATASET_CONTENT_TYPE,
-  XDM_FULL_CONTENT_TYPE,
-} from '../../src/aep/constants';
+import { AEP_IDS, XDM_DATASET_CONTENT_TYPE, XDM_FULL_CONTENT_TYPE } from '../../src/aep/constants';
 import { aepFailureDetails } from '../../src/aep/errors';
-import { createTokenProvider, type TokenProvider } from '../../src/aep/token';
+import { createTokenProvider, type TokenProvider } from '../../src/aep/http';
 import { Secret } from '../../src/config/fields';
 import type { CreateBaseConnectionBody } from '../../src/aep/schemas';
 import { startEmulator } from '../../emulator';
@@ -62,9 +56,9 @@ const baseConnectionBody = (
 ): CreateBaseConnectionBody => ({
   name,
   ...(opts.description ? { description: opts.description } : {}),
-  connectionSpec: { id: AEP_IDS.httpApiConnectionSpec, version: SPEC_VERSION },
+  connectionSpec: { id: AEP_IDS.httpApiConnectionSpec, version: '1.0' },
   auth: {
-    specName: STREAMING_AUTH_SPEC_NAME,
+    specName: 'Streaming Connection',
     params: {
       dataType: opts.dataType ?? 'raw',
       ...(opts.authenticationRequired ? { authenticationRequired: true } : {}),
@@ -133,7 +127,7 @@ test('happy path: the whole provisioning chain, inlet send, then deletes and 404
   const source = await aep.createSourceConnection(SANDBOX, {
     name,
     baseConnectionId: base.id,
-    connectionSpec: { id: AEP_IDS.httpApiConnectionSpec, version: SPEC_VERSION },
+    connectionSpec: { id: AEP_IDS.httpApiConnectionSpec, version: '1.0' },
     data: { format: 'json' },
   });
   expect(await stored('sourceConnection', source.id)).toMatchObject({
@@ -145,7 +139,7 @@ test('happy path: the whole provisioning chain, inlet send, then deletes and 404
     name,
     data: { format: 'json', schema: { id: SCHEMA_ID, version: XDM_FULL_CONTENT_TYPE } },
     params: { dataSetId: datasetId },
-    connectionSpec: { id: AEP_IDS.dataLakeConnectionSpec, version: SPEC_VERSION },
+    connectionSpec: { id: AEP_IDS.dataLakeConnectionSpec, version: '1.0' },
   });
   expect(await stored('targetConnection', target.id)).toMatchObject({
     id: target.id,
@@ -165,7 +159,7 @@ test('happy path: the whole provisioning chain, inlet send, then deletes and 404
 
   const flow = await aep.createFlow(SANDBOX, {
     name,
-    flowSpec: { id: AEP_IDS.streamingMappingFlowSpec, version: SPEC_VERSION },
+    flowSpec: { id: AEP_IDS.streamingMappingFlowSpec, version: '1.0' },
     sourceConnectionIds: [source.id],
     targetConnectionIds: [target.id],
     transformations: [{ name: 'Mapping', params: { mappingId: mapping.id, mappingVersion: 0 } }],
@@ -244,7 +238,7 @@ test('a base connection used by a flow cannot be deleted first (AepBadRequest, r
   const source = await aep.createSourceConnection(SANDBOX, {
     name,
     baseConnectionId: base.id,
-    connectionSpec: { id: AEP_IDS.httpApiConnectionSpec, version: SPEC_VERSION },
+    connectionSpec: { id: AEP_IDS.httpApiConnectionSpec, version: '1.0' },
   });
   const { id: datasetId } = await aep.createDataset(SANDBOX, {
     name,
@@ -254,11 +248,11 @@ test('a base connection used by a flow cannot be deleted first (AepBadRequest, r
     name,
     data: { schema: { id: SCHEMA_ID, version: XDM_FULL_CONTENT_TYPE } },
     params: { dataSetId: datasetId },
-    connectionSpec: { id: AEP_IDS.dataLakeConnectionSpec, version: SPEC_VERSION },
+    connectionSpec: { id: AEP_IDS.dataLakeConnectionSpec, version: '1.0' },
   });
   const flow = await aep.createFlow(SANDBOX, {
     name,
-    flowSpec: { id: AEP_IDS.streamingFlowSpec, version: SPEC_VERSION },
+    flowSpec: { id: AEP_IDS.streamingFlowSpec, version: '1.0' },
     sourceConnectionIds: [source.id],
     targetConnectionIds: [target.id],
   });

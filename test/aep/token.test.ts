@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { createAepClient } from '../../src/aep/client';
-import { createTokenProvider } from '../../src/aep/token';
+import { createTokenProvider } from '../../src/aep/http';
 import { FailureType } from '../../src/shared/names';
 import {
   clientConfig,
