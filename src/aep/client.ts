@@ -38,11 +38,11 @@ export function createAepClient(deps: AepClientDeps) {
     getSchema: (sandbox: string, schemaId: string, signal?: AbortSignal) => {
       const path = `data/foundation/schemaregistry/${schemaContainer(schemaId)}/schemas`;
       const headers = { accept: 'application/vnd.adobe.xed+json; version=1' };
-      const call = collection('schemaregistry', path)('getSchema', sandbox, signal, {
-        id: schemaId,
-        headers,
-      });
-      return http.getOne(S.xdmSchemaSchema, call);
+      const more = { id: schemaId, headers };
+      return http.getOne(
+        S.xdmSchemaSchema,
+        collection('schemaregistry', path)('getSchema', sandbox, signal, more),
+      );
     },
 
     /** One record to the inlet (DCS): no sandbox header (the URL says org and sandbox). */
@@ -117,11 +117,10 @@ function flowKind<L extends keyof FlowBodies, Item>(
   const kind = collection('flowservice', path);
   const page = S.listPageSchema(item);
   const calls = {
-    create: (sandbox: string, body: FlowBodies[L], signal?: AbortSignal) =>
-      http.send(
-        S.createdSchema,
-        kind(`create${label}`, sandbox, signal, { method: 'post', json: body }),
-      ),
+    create(sandbox: string, body: FlowBodies[L], signal?: AbortSignal) {
+      const call = kind(`create${label}`, sandbox, signal, { method: 'post', json: body });
+      return http.send(S.createdSchema, call);
+    },
 
     async get(sandbox: string, id: string, signal?: AbortSignal): Promise<Item | null> {
       const found = await http.getOne(page, kind(`get${label}`, sandbox, signal, { id }));
@@ -176,11 +175,8 @@ function catalogApi(http: AepHttp) {
   const datasets = collection('catalog', 'data/foundation/catalog/dataSets');
   return {
     async createDataset(sandbox: string, body: S.CreateDatasetBody, signal?: AbortSignal) {
-      const call = datasets('createDataset', sandbox, signal, {
-        resource: body.name,
-        method: 'post',
-        json: body,
-      });
+      const more = { resource: body.name, method: 'post' as const, json: body };
+      const call = datasets('createDataset', sandbox, signal, more);
       const res = await http.platform(call, S.catalogRefsSchema);
       const ids = res.body.map((ref) => /^@\/dataSets\/(.+)$/.exec(ref.trim())?.[1]);
       const id = ids.find((x) => x !== undefined);
@@ -189,11 +185,8 @@ function catalogApi(http: AepHttp) {
     },
 
     async getDataset(sandbox: string, id: string, signal?: AbortSignal) {
-      const found = await http.getOne(
-        S.datasetMapSchema,
-        datasets('getDataset', sandbox, signal, { id }),
-      );
-      return found?.find((d) => d.id === id) ?? null;
+      const call = datasets('getDataset', sandbox, signal, { id });
+      return (await http.getOne(S.datasetMapSchema, call))?.find((d) => d.id === id) ?? null;
     },
 
     async findDatasets(sandbox: string, q: { name: string }, signal?: AbortSignal) {
@@ -222,27 +215,21 @@ function catalogApi(http: AepHttp) {
 function dataPrepApi(http: AepHttp) {
   const sets = collection('dataprep', 'data/foundation/conversion/mappingSets');
   return {
-    createMappingSet: (sandbox: string, body: S.CreateMappingSetBody, signal?: AbortSignal) =>
-      http.send(
-        S.createdMappingSetSchema,
-        sets('createMappingSet', sandbox, signal, {
-          resource: body.name,
-          method: 'post',
-          json: body,
-        }),
-      ),
+    createMappingSet(sandbox: string, body: S.CreateMappingSetBody, signal?: AbortSignal) {
+      const more = { resource: body.name, method: 'post' as const, json: body };
+      return http.send(S.createdMappingSetSchema, sets('createMappingSet', sandbox, signal, more));
+    },
 
     /** `PUT /mappingSets/{id}`: the body becomes the set's next version (`version` + 1). */
-    updateMappingSet: (
+    updateMappingSet(
       sandbox: string,
       id: string,
       body: S.CreateMappingSetBody,
       signal?: AbortSignal,
-    ) =>
-      http.send(
-        S.createdMappingSetSchema,
-        sets('updateMappingSet', sandbox, signal, { id, method: 'put', json: body }),
-      ),
+    ) {
+      const call = sets('updateMappingSet', sandbox, signal, { id, method: 'put', json: body });
+      return http.send(S.createdMappingSetSchema, call);
+    },
 
     /** The set's latest version; null when absent. */
     getMappingSet: (sandbox: string, id: string, signal?: AbortSignal) =>
