@@ -96,9 +96,8 @@ export function createAuthenticator(
     const presented = Buffer.from(sha256Hex(m[1]!), 'hex');
     const found = hashes.filter((h) => timingSafeEqual(presented, h.digest))[0];
     if (!found) return { ok: false, reason: 'unknown' };
-    if (found.expires && found.expires.getTime() <= Date.now())
-      return { ok: false, reason: 'expired' };
-    return { ok: true, principal: found.principal };
+    const expired = found.expires && found.expires.getTime() <= Date.now();
+    return expired ? { ok: false, reason: 'expired' } : { ok: true, principal: found.principal };
   };
 }
 
@@ -197,9 +196,8 @@ export async function registerAccess(app: FastifyInstance, config: ApiConfig): P
 }
 
 /**
- * The authenticator of the current keys: API_KEYS and the entries of API_KEYS_FILE, re-read when
- * the file changes (polled each second) and on SIGHUP. A file that cannot be read, or an entry
- * that does not parse, revokes what it held (logged): a botched edit never keeps a revoked key.
+ * The authenticator of API_KEYS and API_KEYS_FILE, re-read when the file changes and on SIGHUP; an
+ * unreadable file or entry revokes what it held (logged), so a botched edit keeps no revoked key.
  */
 function keyring(app: FastifyInstance, config: ApiConfig) {
   const { API_KEYS, API_ALLOW_ANONYMOUS: anonymous, API_CODEC_KEYS: codecKeys } = config;
@@ -235,10 +233,8 @@ export function authorize(request: FastifyRequest, sandbox: string): void {
 }
 
 /**
- * Refuses a change while the caller's key has API_MAX_OPEN_OPERATIONS_PER_KEY provisionings and
- * teardowns running, counted by Temporal visibility from AepApiKeyId: every API instance sees the
- * same count, and a restart forgets nothing. Visibility lags the starts by up to a second or so,
- * so a burst within that lag may pass the cap by what the changes budget lets through.
+ * Refuses a change while the key has API_MAX_OPEN_OPERATIONS_PER_KEY runs open, counted by
+ * visibility (AepApiKeyId): shared by every instance, kept over restarts, lagging about a second.
  */
 export function openOperationsCap(client: ProvisioningClient, config: ApiConfig) {
   const max = config.API_MAX_OPEN_OPERATIONS_PER_KEY;

@@ -54,8 +54,7 @@ export async function buildApi({ config, client, logStream }: BuildApiOptions) {
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
     });
-    // Refused before its body was read (no key, rate limit, too large): close, so the unread
-    // rest of the body holds no connection.
+    // Refused before its body was read: close, so the unread rest holds no connection.
     if (!request.raw.complete) void reply.header('connection', 'close');
   });
 
@@ -116,8 +115,7 @@ function serverOptions(config: ApiConfig, logStream?: Writable): FastifyHttpOpti
     },
     logger: {
       level: config.LOG_LEVEL,
-      // Request lines carry method, URL and addresses only; headers are never logged, and these
-      // paths are redacted should a header or a body ever reach a log line.
+      // Headers are never logged; these paths are redacted should one ever reach a log line.
       redact: {
         paths: [
           'req.headers.authorization',

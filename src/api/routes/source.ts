@@ -25,9 +25,8 @@ import type { operationSchema, sourceStatusSchema } from '../schemas';
 import type { RouteModule } from '../server';
 
 /**
- * One source: PUT provisions, DELETE tears down, GET reads its latest run, POST …/plan says what
- * a PUT would do. The path is checked before any lookup; every wait on a run ends
- * API_MAX_WAIT_SECONDS after the request came.
+ * One source: PUT provisions, DELETE tears down, GET reads its latest run, POST …/plan says what a
+ * PUT would do. The path is checked first; every wait ends API_MAX_WAIT_SECONDS after arrival.
  */
 
 type Operation = z.infer<typeof operationSchema>;
@@ -89,8 +88,7 @@ export const registerSourceRoutes: RouteModule = (app, client, config) => {
     return statusDoc(path, status);
   });
 
-  // A plan has no resource of its own to poll: it ends within the wait (its run times out then),
-  // or answers 503 to retry.
+  // A plan has nothing to poll: it ends within the wait (its run times out then), or 503.
   app.post(`${SOURCE}/plan`, { config: { budget: 'plans' } }, async (request, reply) => {
     const input = { ...(request.body ?? {}), ...sourceParams(request, true) };
     const pc = orgClient(request, client);
