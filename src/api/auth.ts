@@ -10,11 +10,10 @@ import { WorkflowType } from '../shared/names';
 import { ApiProblem, invalid, RETRY_AFTER } from './problems';
 
 /**
- * Who may call what: bearer API keys scoped to sandboxes, codec keys for `/codec` only, the rate
- * limits (per key and kind of request, per address without a key), the key check of every non-public route, and the
- * codec endpoint's rule. Only each key's sha256 is configured; a presented key's hash is compared
- * with every one in constant time, without early exit (keys are 32 random bytes: a fast hash is
- * enough).
+ * Who may call what: API keys scoped to sandboxes, codec keys for `/codec` only, the rate limits
+ * (per key and kind of request, else per address). Only each key's sha256 is configured; a
+ * presented key's hash is compared with every one in constant time, without early exit (keys are
+ * 32 random bytes: a fast hash is enough).
  */
 
 export interface Principal {
@@ -49,9 +48,8 @@ type Budget = keyof typeof BUDGETS;
 /** The route's budget, else `/codec`'s, else reads for GET and HEAD and changes for the rest. */
 function budgetOf(request: FastifyRequest): Budget {
   const { budget, codec } = request.routeOptions.config;
-  if (budget) return budget;
-  if (codec) return 'codec';
-  return request.method === 'GET' || request.method === 'HEAD' ? 'reads' : 'changes';
+  const read = request.method === 'GET' || request.method === 'HEAD';
+  return budget ?? (codec ? 'codec' : read ? 'reads' : 'changes');
 }
 
 declare module 'fastify' {
@@ -76,22 +74,17 @@ export function createAuthenticator(
   allowAnonymous: boolean,
   codecKeys: ApiKeyEntry[] = [],
 ) {
-  const principalOf = (k: ApiKeyEntry): Principal => ({
-    id: k.id,
-    sandboxes: k.sandboxes,
-    ...(k.readOnly ? { readOnly: true } : {}),
-  });
-  const hashes = [
-    ...keys.map((k): [ApiKeyEntry, Principal] => [k, principalOf(k)]),
-    ...codecKeys.map((k): [ApiKeyEntry, Principal] => [
-      k,
-      { id: k.id, sandboxes: [], codecOnly: true },
-    ]),
-  ].map(([k, principal]) => ({
+  const entry = (k: ApiKeyEntry, principal: Principal) => ({
     principal,
     expires: k.expires,
     digest: Buffer.from(k.sha256, 'hex'),
-  }));
+  });
+  const hashes = [
+    ...keys.map((k) =>
+      entry(k, { id: k.id, sandboxes: k.sandboxes, readOnly: k.readOnly || undefined }),
+    ),
+    ...codecKeys.map((k) => entry(k, { id: k.id, sandboxes: [], codecOnly: true })),
+  ];
   return function identify(authorization: string | undefined): Identified {
     if (authorization === undefined || authorization === '') {
       return allowAnonymous
@@ -103,17 +96,12 @@ export function createAuthenticator(
     const presented = Buffer.from(sha256Hex(m[1]!), 'hex');
     const found = hashes.filter((h) => timingSafeEqual(presented, h.digest))[0];
     if (!found) return { ok: false, reason: 'unknown' };
-    if (found.expires && found.expires.getTime() <= Date.now()) {
-      return { ok: false, reason: 'expired' };
-    }
-    return { ok: true, principal: found.principal };
+    const expired = found.expires && found.expires.getTime() <= Date.now();
+    return expired ? { ok: false, reason: 'expired' } : { ok: true, principal: found.principal };
   };
 }
 
-/**
- * A new key and its API_KEYS (or API_KEYS_FILE) entry, or with `codec` its API_CODEC_KEYS entry
- * (`aep-stream api-key`); `readOnly` and `expires` add the entry's options.
- */
+/** A new key and its entry of API_KEYS (scope `codec`: of API_CODEC_KEYS), `aep-stream api-key`. */
 export function newApiKey(
   id: string,
   scope: string[] | '*' | 'codec',
@@ -129,18 +117,15 @@ export function newApiKey(
   return { key, entry: `${entry}:${scope === '*' ? '*' : scope.join('|')}${tail}` };
 }
 
-/** Route options of the routes reachable without a key and without the rate limit. */
+/** Route options: reachable without a key and without the rate limit. */
 export const publicRoute = { config: { public: true, rateLimit: false } } as const;
-
-/** Reachable without a key, but spending the reads budget (per key, else per address). */
-export const publicLimitedRoute = { config: { public: true } } as const;
 
 const forbidden = (what: string, detail: string) =>
   new ApiProblem(403, 'Forbidden', `This API key may not ${what}`, detail);
 
 export async function registerAccess(app: FastifyInstance, config: ApiConfig): Promise<void> {
   const identify = keyring(app, config);
-  // Who is calling, computed once: the rate limiter keys on it, the auth hook enforces it.
+  // Computed once: the rate limiter keys on it, the hook below enforces it.
   const who = (request: FastifyRequest) =>
     (request.identified ??= identify()(request.headers.authorization));
 
@@ -211,17 +196,13 @@ export async function registerAccess(app: FastifyInstance, config: ApiConfig): P
 }
 
 /**
- * The authenticator of the current keys: API_KEYS and the entries of API_KEYS_FILE, re-read when
- * the file changes (polled each second) and on SIGHUP. A file that cannot be read, or an entry
- * that does not parse, revokes what it held (logged): a botched edit never keeps a revoked key.
+ * The authenticator of API_KEYS and API_KEYS_FILE, re-read when the file changes and on SIGHUP; an
+ * unreadable file or entry revokes what it held (logged), so a botched edit keeps no revoked key.
  */
 function keyring(app: FastifyInstance, config: ApiConfig) {
+  const { API_KEYS, API_ALLOW_ANONYMOUS: anonymous, API_CODEC_KEYS: codecKeys } = config;
   const build = (fileKeys: ApiKeyEntry[]) =>
-    createAuthenticator(
-      [...config.API_KEYS, ...fileKeys],
-      config.API_ALLOW_ANONYMOUS,
-      config.API_CODEC_KEYS,
-    );
+    createAuthenticator([...API_KEYS, ...fileKeys], anonymous, codecKeys);
   const file = config.API_KEYS_FILE;
   let identify = build(file?.entries ?? []);
   if (file) {
@@ -252,10 +233,8 @@ export function authorize(request: FastifyRequest, sandbox: string): void {
 }
 
 /**
- * Refuses a change while the caller's key has API_MAX_OPEN_OPERATIONS_PER_KEY provisionings and
- * teardowns running, counted by Temporal visibility from AepApiKeyId: every API instance sees the
- * same count, and a restart forgets nothing. Visibility lags the starts by up to a second or so,
- * so a burst within that lag may pass the cap by what the changes budget lets through.
+ * Refuses a change while the key has API_MAX_OPEN_OPERATIONS_PER_KEY runs open, counted by
+ * visibility (AepApiKeyId): shared by every instance, kept over restarts, lagging about a second.
  */
 export function openOperationsCap(client: ProvisioningClient, config: ApiConfig) {
   const max = config.API_MAX_OPEN_OPERATIONS_PER_KEY;

@@ -1,31 +1,7 @@
 import { z } from 'zod';
 import { deprovisionRequestSchema, provisionRequestSchema } from '../request';
 import { deprovisionResultSchema, provisionResultSchema, sourcePlanSchema } from './result-schemas';
-import {
-  ref,
-  json,
-  ok,
-  problem,
-  publicGet,
-  query,
-  ERRORS,
-  WORKFLOW_FAILURE,
-  SOURCE_PARAMS,
-  AEP_ORG,
-  PREFER,
-  ACCEPTED,
-} from './openapi-parts';
-import {
-  healthSchema,
-  operationSchema,
-  problemSchema,
-  putBodySchema,
-  reconcileScheduleBodySchema,
-  reconcileScheduleSchema,
-  setBodySchema,
-  sourceListSchema,
-  sourceStatusSchema,
-} from './schemas';
+import * as api from './schemas';
 
 /** The OpenAPI 3.1 document (components from the zod schemas) and the files of contract/. */
 
@@ -40,109 +16,141 @@ const jsonSchemaOf = (schema: z.ZodType, io: Io): JsonSchema =>
 const refName = (id: string, io: Io) =>
   io === 'input' && !id.endsWith('Body') && !id.endsWith('Request') ? `${id}Input` : id;
 
-/** Hoists the $defs (the schemas with `.meta({ id })`) into `components`, rewriting the refs. */
-function hoist(components: Record<string, JsonSchema>, schema: z.ZodType, io: Io = 'output') {
-  const { $defs } = jsonSchemaOf(schema, io);
-  for (const [id, def] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) {
-    components[refName(id, io)] = JSON.parse(
-      JSON.stringify(def).replace(/"#\/\$defs\/([^"]+)"/g, (_m, ref: string) =>
-        JSON.stringify(`#/components/schemas/${refName(ref, io)}`),
-      ),
-    ) as JsonSchema;
-  }
-}
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: unknown) => ({ 'application/json': { schema } });
+/** A JSON answer: `schema` a component's name or a JSON Schema. */
+const ok = (description: string, schema: string | object) => ({
+  description,
+  content: json(typeof schema === 'string' ? ref(schema) : schema),
+});
+const PROBLEM = { 'application/problem+json': { schema: ref('Problem') } };
+/** Responses: a string is the description of a problem document. */
+const answers = (responses: Record<string, string | object>) =>
+  Object.fromEntries(
+    Object.entries(responses).map(([code, r]) => [
+      code,
+      typeof r === 'string' ? { description: r, content: PROBLEM } : r,
+    ]),
+  );
+const param = (
+  name: string,
+  at: string,
+  schema: object,
+  description?: string,
+  required?: boolean,
+) => ({ name, in: at, required, description, schema });
+const publicGet = (operationId: string, responses: Record<string, string | object>) => ({
+  get: { operationId, security: [], responses: answers(responses) },
+});
+const body = (name: string) => ({ required: true, content: json(ref(name)) });
 
-const PUT_BODY = { required: true, content: json(ref('ProvisionRequestBody')) };
-const SET_BODY = { required: true, content: json(ref('ApplySetBody')) };
-const SET_PARAMS = [
-  SOURCE_PARAMS[0],
-  AEP_ORG,
-  {
-    name: 'set',
-    in: 'path',
-    required: true,
-    description: 'The apply set`s id (marked on each source`s base connection)',
-    schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$' },
-  },
-];
+const ERRORS = {
+  '401': 'Missing, malformed or unknown API key (Unauthorized)',
+  '403': 'The key is not scoped to this sandbox (Forbidden)',
+  '422': 'Invalid request: `errors` lists every bad field (InvalidRequest)',
+  '429': 'Rate limit of the key exceeded (RateLimited); see Retry-After',
+  '503': 'Temporal is not reachable (TemporalUnavailable)',
+  '500': 'Internal error',
+};
+const NOT_FOUND = 'No such source (SourceNotFound)';
+const WORKFLOW_FAILURE = {
+  '404': NOT_FOUND,
+  '409':
+    'A different request for this source is in flight (RequestConflict), or with Prefer: wait the run failed on a conflict (ForeignResourceConflict, ExistingSourceDiffers)',
+  '502':
+    'With Prefer: wait, the run failed because AEP refused or failed (ProvisioningFailed, CompensationFailed; rootCause names the step`s type)',
+};
+const NAME_PATTERN = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$' };
+const ORG_DOC =
+  'The IMS org the request is for, one the deployment serves (AEP_ORG_ID, AEP_ORGS_FILE); absent: AEP_ORG_ID`s. Another is InvalidRequest';
+const PREFER_DOC =
+  'RFC 7240: `wait=<seconds>` answers with the outcome when the run ends in time (capped by API_MAX_WAIT_SECONDS); `respond-async` answers 202 at once';
+const SANDBOX = param('sandbox', 'path', NAME_PATTERN, undefined, true);
+const ORG = { type: 'string', pattern: '^[A-Za-z0-9]+@AdobeOrg$' };
+const AEP_ORG = param('x-aep-org', 'header', ORG, ORG_DOC, false);
+const NAME = { type: 'string', minLength: 1, maxLength: 128 };
+const NAME_DOC = 'The source`s name, percent-encoded (letters of any script, digits, spaces…)';
+const SOURCE_PARAMS = [SANDBOX, param('name', 'path', NAME, NAME_DOC, true), AEP_ORG];
+const SET_DOC = 'The apply set`s id (marked on each source`s base connection)';
+const SET_PARAMS = [SANDBOX, AEP_ORG, param('set', 'path', NAME_PATTERN, SET_DOC, true)];
+const PREFER_SCHEMA = { type: 'string', examples: ['wait=30'] };
+const PREFER = param('Prefer', 'header', PREFER_SCHEMA, PREFER_DOC, false);
+const ACCEPTED = {
+  description: 'Started, or attached to the open run of the same request; poll Location',
+  headers: { Location: { schema: { type: 'string' } } },
+  content: json(ref('Operation')),
+};
 /** A set's PUT: each source's outcome, then what the prune did with each source it tore down. */
+const OBJECTS = { type: 'array', items: { type: 'object' } };
 const SET_RESULT = {
   type: 'object',
-  properties: {
-    applied: { type: 'array', items: { type: 'object' } },
-    pruned: { type: 'array', items: { type: 'object' } },
-    prune: { type: 'string' },
-  },
+  properties: { applied: OBJECTS, pruned: OBJECTS, prune: { type: 'string' } },
 };
-
-/** PUT (provision), GET (status) and DELETE (teardown) of one source. */
-const SOURCE_ITEM = {
-  parameters: [...SOURCE_PARAMS, AEP_ORG],
-  put: {
-    operationId: 'provisionSource',
-    summary: 'Provision (or converge) a source to the desired state in the body',
-    parameters: [PREFER],
-    requestBody: PUT_BODY,
-    responses: {
-      '200': ok('Prefer: wait and the run succeeded in time', ref('ProvisionResult')),
-      '202': ACCEPTED,
-      '400': problem('The body is not valid JSON (MalformedRequest)'),
-      '413': problem('The body exceeds API_BODY_LIMIT_BYTES (BodyTooLarge)'),
-      '415': problem('Not application/json (UnsupportedMediaType)'),
-      ...ERRORS,
-      ...WORKFLOW_FAILURE,
-    },
-  },
-  get: {
-    operationId: 'getSource',
-    summary: 'Status, progress, result or failure of the source`s latest run',
-    responses: {
-      '200': ok('The latest run', ref('SourceStatus')),
-      ...ERRORS,
-      '404': WORKFLOW_FAILURE['404'],
-    },
-  },
-  delete: {
-    operationId: 'deprovisionSource',
-    summary:
-      'Tear the source down (flow first, base connection last); its dataset is kept unless deleteDataset=true',
-    parameters: [
-      PREFER,
-      {
-        name: 'deleteDataset',
-        in: 'query',
-        description:
-          'Also delete the dataset this project created for the source, and its data, when no other source writes to it',
-        schema: { type: 'string', enum: ['true', 'false'], default: 'false' },
-      },
-    ],
-    responses: {
-      '200': ok('Prefer: wait and the teardown ended in time', ref('DeprovisionResult')),
-      '202': ACCEPTED,
-      ...ERRORS,
-      ...WORKFLOW_FAILURE,
-      '503': problem(
-        'Temporal is not reachable (TemporalUnavailable), or the open provisioning it cancelled was still compensating after API_MAX_WAIT_SECONDS (CompensationPending): the teardown has not started; retry after Retry-After',
-      ),
-    },
-  },
-};
+const retryLater = (why: string) =>
+  `Temporal is not reachable (TemporalUnavailable), or ${why}; retry after Retry-After`;
 
 const PATHS = {
-  '/v1/sandboxes/{sandbox}/sources/{name}': SOURCE_ITEM,
+  '/v1/sandboxes/{sandbox}/sources/{name}': {
+    parameters: SOURCE_PARAMS,
+    put: {
+      operationId: 'provisionSource',
+      summary: 'Provision (or converge) a source to the desired state in the body',
+      parameters: [PREFER],
+      requestBody: body('ProvisionRequestBody'),
+      responses: answers({
+        '200': ok('Prefer: wait and the run succeeded in time', 'ProvisionResult'),
+        '202': ACCEPTED,
+        '400': 'The body is not valid JSON (MalformedRequest)',
+        '413': 'The body exceeds API_BODY_LIMIT_BYTES (BodyTooLarge)',
+        '415': 'Not application/json (UnsupportedMediaType)',
+        ...ERRORS,
+        ...WORKFLOW_FAILURE,
+      }),
+    },
+    get: {
+      operationId: 'getSource',
+      summary: 'Status, progress, result or failure of the source`s latest run',
+      responses: answers({
+        '200': ok('The latest run', 'SourceStatus'),
+        ...ERRORS,
+        '404': NOT_FOUND,
+      }),
+    },
+    delete: {
+      operationId: 'deprovisionSource',
+      summary:
+        'Tear the source down (flow first, base connection last); its dataset is kept unless deleteDataset=true',
+      parameters: [
+        PREFER,
+        param(
+          'deleteDataset',
+          'query',
+          { type: 'string', enum: ['true', 'false'], default: 'false' },
+          'Also delete the dataset this project created for the source, and its data, when no other source writes to it',
+        ),
+      ],
+      responses: answers({
+        '200': ok('Prefer: wait and the teardown ended in time', 'DeprovisionResult'),
+        '202': ACCEPTED,
+        ...ERRORS,
+        ...WORKFLOW_FAILURE,
+        '503': retryLater(
+          'the open provisioning it cancelled was still compensating after API_MAX_WAIT_SECONDS (CompensationPending): the teardown has not started',
+        ),
+      }),
+    },
+  },
   '/v1/sandboxes/{sandbox}/sources/{name}/plan': {
-    parameters: [...SOURCE_PARAMS, AEP_ORG],
+    parameters: SOURCE_PARAMS,
     post: {
       operationId: 'planSource',
       summary: 'What a PUT of this body would do, per resource',
-      requestBody: PUT_BODY,
-      responses: {
-        '200': ok('The plan', ref('SourcePlan')),
+      requestBody: body('ProvisionRequestBody'),
+      responses: answers({
+        '200': ok('The plan', 'SourcePlan'),
         ...ERRORS,
-        '503': problem(
-          'Temporal is not reachable (TemporalUnavailable), or no plan within API_MAX_WAIT_SECONDS (PlanTimedOut); retry after Retry-After',
-        ),
-      },
+        '503': retryLater('no plan within API_MAX_WAIT_SECONDS (PlanTimedOut)'),
+      }),
     },
   },
   '/v1/sandboxes/{sandbox}/sets/{set}': {
@@ -152,16 +160,15 @@ const PATHS = {
       summary:
         'Apply the whole apply set in the body, then prune its sources the body does not name (their datasets kept unless deleteDataset)',
       parameters: [PREFER],
-      requestBody: SET_BODY,
-      responses: {
+      requestBody: body('ApplySetBody'),
+      responses: answers({
         '200': ok('Every source provisioned within Prefer: wait, then the prune', SET_RESULT),
         '202': ok('Not every source provisioned in time: nothing pruned; PUT again', SET_RESULT),
-        '409': problem(
+        '409':
           'The prune would tear down more than 10 % of the set (PruneRefused): nothing was torn down; send force: true',
-        ),
         '502': ok('A provisioning failed: nothing pruned', SET_RESULT),
         ...ERRORS,
-      },
+      }),
     },
   },
   '/v1/sandboxes/{sandbox}/sets/{set}/plan': {
@@ -169,8 +176,8 @@ const PATHS = {
     post: {
       operationId: 'planSet',
       summary: 'What a PUT of this set would do: each source`s plan, and those it prunes (delete)',
-      requestBody: SET_BODY,
-      responses: {
+      requestBody: body('ApplySetBody'),
+      responses: answers({
         '200': ok('The plans and the guard`s verdict', {
           type: 'object',
           properties: {
@@ -179,7 +186,7 @@ const PATHS = {
           },
         }),
         ...ERRORS,
-      },
+      }),
     },
   },
   '/v1/sources': {
@@ -188,53 +195,66 @@ const PATHS = {
       summary: 'Provisioning runs from Temporal visibility, newest first, paged',
       parameters: [
         AEP_ORG,
-        query('sandbox', { type: 'string' }),
-        query('status', ref('ProvisionStatus')),
-        query('pageSize', { type: 'integer', minimum: 1, maximum: 1000, default: 100 }),
-        query('pageToken', { type: 'string' }),
+        param('sandbox', 'query', { type: 'string' }),
+        param('status', 'query', ref('ProvisionStatus')),
+        param('pageSize', 'query', { type: 'integer', minimum: 1, maximum: 1000, default: 100 }),
+        param('pageToken', 'query', { type: 'string' }),
       ],
-      responses: { '200': ok('One page', ref('SourceList')), ...ERRORS },
+      responses: answers({ '200': ok('One page', 'SourceList'), ...ERRORS }),
     },
   },
   '/v1/sandboxes/{sandbox}/reconcile-schedule': {
-    parameters: [SOURCE_PARAMS[0], AEP_ORG],
+    parameters: [SANDBOX, AEP_ORG],
     put: {
       operationId: 'scheduleReconcile',
       summary:
         'Create or update the sandbox`s reconcile schedule: every source planned against its last applied request, drift reported and, with repair, provisioned again',
-      requestBody: { required: true, content: json(ref('ReconcileScheduleBody')) },
-      responses: {
-        '200': ok('The schedule existed and was updated', ref('ReconcileSchedule')),
-        '201': ok('The schedule was created', ref('ReconcileSchedule')),
+      requestBody: body('ReconcileScheduleBody'),
+      responses: answers({
+        '200': ok('The schedule existed and was updated', 'ReconcileSchedule'),
+        '201': ok('The schedule was created', 'ReconcileSchedule'),
         ...ERRORS,
-      },
+      }),
     },
   },
   // Health, readiness and this document: no key.
-  '/healthz': publicGet('health', { '200': ok('The process is up', ref('Health')) }),
+  '/healthz': publicGet('health', { '200': ok('The process is up', 'Health') }),
   '/readyz': publicGet('ready', {
-    '200': ok(
-      'Temporal answers (where it is and the worker count: to a valid key only)',
-      ref('Health'),
-    ),
+    '200': ok('Temporal answers (where it is and the worker count: to a valid key only)', 'Health'),
     '429': ERRORS['429'],
     '503': ERRORS['503'],
   }),
   '/openapi.json': publicGet('openapi', { '200': ok('This document', { type: 'object' }) }),
 };
 
+/** The components: each one's $defs (schemas with `.meta({ id })`), hoisted; bodies as input. */
+const COMPONENTS: z.ZodType[] = [
+  api.problemSchema,
+  api.putBodySchema,
+  api.setBodySchema,
+  api.reconcileScheduleBodySchema,
+  api.reconcileScheduleSchema,
+  provisionResultSchema,
+  deprovisionResultSchema,
+  api.operationSchema,
+  api.sourceStatusSchema,
+  api.sourceListSchema,
+  api.healthSchema,
+  sourcePlanSchema,
+];
+
 export function buildOpenApi(): JsonSchema {
   const schemas: Record<string, JsonSchema> = {};
-  hoist(schemas, problemSchema);
-  hoist(schemas, putBodySchema, 'input');
-  hoist(schemas, setBodySchema, 'input');
-  hoist(schemas, reconcileScheduleBodySchema, 'input');
-  hoist(schemas, reconcileScheduleSchema);
-  for (const s of [provisionResultSchema, deprovisionResultSchema, operationSchema]) {
-    hoist(schemas, s);
-  }
-  for (const s of [sourceStatusSchema, sourceListSchema, healthSchema, sourcePlanSchema]) {
-    hoist(schemas, s);
+  for (const schema of COMPONENTS) {
+    const io = schema.meta()?.id?.endsWith('Body') ? 'input' : 'output';
+    const { $defs } = jsonSchemaOf(schema, io);
+    for (const [id, def] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) {
+      schemas[refName(id, io)] = JSON.parse(
+        JSON.stringify(def).replace(/"#\/\$defs\/([^"]+)"/g, (_m, id: string) =>
+          JSON.stringify(`#/components/schemas/${refName(id, io)}`),
+        ),
+      ) as JsonSchema;
+    }
   }
   return {
     openapi: '3.1.0',
@@ -245,10 +265,7 @@ export function buildOpenApi(): JsonSchema {
         'Provision Adobe Experience Platform HTTP API streaming sources through Temporal. Errors are RFC 9457 problem details. See docs/api.md.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
-    components: {
-      schemas,
-      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
-    },
+    components: { schemas, securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
     security: [{ apiKey: [] }],
     paths: PATHS,
   };

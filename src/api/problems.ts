@@ -5,10 +5,7 @@ import { RequestConflictError, type FailureSummary } from '../client';
 import { InvalidRequestError } from '../request';
 import type { problemSchema } from './schemas';
 
-/**
- * RFC 9457 problem details. Types are `urn:aep-stream:problem:<Type>` with the failure types of
- * the docs (README "Failure types") plus the HTTP-level ones below; docs/api.md lists them all.
- */
+/** RFC 9457 problem details, of type `urn:aep-stream:problem:<Type>` (docs/api.md lists them). */
 
 type Problem = z.infer<typeof problemSchema>;
 
@@ -72,10 +69,8 @@ export function workflowFailureProblem(
   });
 }
 
-export function leftoversOf(details: unknown): unknown[] | undefined {
-  const l = (details as { leftovers?: unknown } | null | undefined)?.leftovers;
-  return Array.isArray(l) ? l : undefined;
-}
+export const leftoversOf = (details: unknown): unknown[] | undefined =>
+  [(details as { leftovers?: unknown } | null | undefined)?.leftovers].find(Array.isArray);
 
 /** A document's zod issues, one line each: `path: message` (`body: …` for the whole). */
 export const issueLines = (issues: readonly z.core.$ZodIssue[]) =>

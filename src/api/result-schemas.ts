@@ -5,21 +5,25 @@ import { z } from 'zod';
  * shapes; src/shared/model.ts and src/shared/failures.ts give their types.
  */
 
+export const str = z.string();
+export const optStr = str.optional();
+export const int = z.number().int();
+export const bool = z.boolean();
+export const optBool = bool.optional();
+
 export const resourceKindSchema = z
   .enum(['baseConnection', 'sourceConnection', 'targetConnection', 'dataset', 'mappingSet', 'flow'])
   .meta({ id: 'ResourceKind', description: 'Kind of AEP resource a provisioning manages' });
 
 export const failureSchema = z
   .object({
-    type: z.string().meta({ description: 'The workflow`s failure type, e.g. ProvisioningFailed' }),
-    rootType: z
-      .string()
-      .meta({ description: 'The type at the root of the cause chain, e.g. AepForbidden' }),
-    message: z.string(),
+    type: str.describe('The workflow`s failure type, e.g. ProvisioningFailed'),
+    rootType: str.describe('The type at the root of the cause chain, e.g. AepForbidden'),
+    message: str,
     leftovers: z
       .array(z.unknown())
       .optional()
-      .meta({ description: 'CompensationFailed: resources that could not be deleted' }),
+      .describe('CompensationFailed: resources that could not be deleted'),
     details: z.unknown().optional(),
   })
   .meta({ id: 'Failure' });
@@ -44,95 +48,83 @@ export const provisionStatusSchema = z
       'Provisioning status (search attribute AepProvisioningStatus); QUEUED until a worker takes the first task',
   });
 
-const kindAndId = z.object({ kind: resourceKindSchema, id: z.string() });
+const kindAndId = z.object({ kind: resourceKindSchema, id: str });
+const kinds = z.array(resourceKindSchema);
 
 export const smokeTestResultSchema = z.object({
-  status: z.number().int(),
-  xactionId: z.string().optional(),
+  status: int,
+  xactionId: optStr,
   receivedTimeMs: z.number().optional(),
 });
 
 export const provisionResultSchema = z
   .object({
-    sandbox: z.string(),
-    name: z.string(),
-    inletUrl: z.string().meta({ description: 'Streaming inlet URL: POST records here' }),
-    inletId: z.string(),
-    flowId: z.string(),
-    baseConnectionId: z.string(),
-    sourceConnectionId: z.string(),
-    targetConnectionId: z.string(),
-    datasetId: z.string(),
-    mappingSetId: z.string().optional(),
+    sandbox: str,
+    name: str,
+    inletUrl: str.describe('Streaming inlet URL: POST records here'),
+    inletId: str,
+    flowId: str,
+    baseConnectionId: str,
+    sourceConnectionId: str,
+    targetConnectionId: str,
+    datasetId: str,
+    mappingSetId: optStr,
     dataType: z.enum(['xdm', 'raw']),
-    authenticationRequired: z.boolean(),
+    authenticationRequired: bool,
     smokeTest: smokeTestResultSchema.optional(),
-    created: z
-      .array(resourceKindSchema)
-      .meta({ description: 'Kinds this run created (empty on a re-run that converged)' }),
-    updated: z
-      .array(resourceKindSchema)
-      .optional()
-      .meta({ description: 'Kinds this run changed in place' }),
-    reused: z.array(resourceKindSchema).meta({ description: 'Kinds kept as they were' }),
-    inletUrlChanged: z
-      .boolean()
-      .optional()
-      .meta({ description: 'The source was replaced (`replace: true`): a new inlet URL' }),
+    created: kinds.describe('Kinds this run created (empty on a re-run that converged)'),
+    updated: kinds.optional().describe('Kinds this run changed in place'),
+    reused: kinds.describe('Kinds kept as they were'),
+    inletUrlChanged: optBool.describe('The source was replaced (`replace: true`): a new inlet URL'),
     twinsRemoved: z
       .array(kindAndId)
       .optional()
-      .meta({ description: 'Resources this run created twice (a late commit) and deleted' }),
+      .describe('Resources this run created twice (a late commit) and deleted'),
   })
   .meta({ id: 'ProvisionResult', title: 'Result of ProvisionStreamingSource' });
 
-export const resourceRefSchema = z.object({
-  id: z.string(),
-  created: z.boolean(),
-  owned: z.boolean(),
-});
+export const resourceRefSchema = z.object({ id: str, created: bool, owned: bool });
 
-const fieldChangeSchema = z.object({ field: z.string(), from: z.unknown(), to: z.unknown() });
+const fieldChangeSchema = z.object({ field: str, from: z.unknown(), to: z.unknown() });
 const resourcePlanSchema = z.object({
   kind: resourceKindSchema,
   action: z.enum(['create', 'keep', 'update', 'replace', 'delete', 'conflict']),
-  id: z.string().optional(),
+  id: optStr,
   changes: z.array(fieldChangeSchema).optional(),
-  reason: z.string().optional(),
+  reason: optStr,
 });
 
 export const sourcePlanSchema = z
   .object({
-    sandbox: z.string(),
-    name: z.string(),
+    sandbox: str,
+    name: str,
     resources: z.array(resourcePlanSchema),
-    changes: z.boolean().meta({ description: 'Provisioning would change something in AEP' }),
-    needsReplace: z.array(fieldChangeSchema).meta({
-      description:
-        'Changes AEP cannot make in place: refused unless the request says replace: true',
-    }),
-    replaceSource: z.boolean(),
+    changes: bool.describe('Provisioning would change something in AEP'),
+    needsReplace: z
+      .array(fieldChangeSchema)
+      .describe('Changes AEP cannot make in place: refused unless the request says replace: true'),
+    replaceSource: bool,
     conflicts: z.array(resourcePlanSchema),
-    schemaMissing: z.boolean(),
+    schemaMissing: bool,
   })
   .meta({ id: 'SourcePlan', title: 'Result of PlanStreamingSource' });
 
 export const provisionProgressSchema = z
   .object({
     status: provisionStatusSchema.exclude(['QUEUED']),
-    step: z.string(),
-    completedSteps: z.array(z.string()),
+    step: str,
+    completedSteps: z.array(str),
     resources: z.partialRecord(resourceKindSchema, resourceRefSchema),
-    inletUrl: z.string().optional(),
+    inletUrl: optStr,
     compensation: z.array(
       z.object({
         kind: resourceKindSchema,
-        id: z.string().optional(),
+        id: optStr,
         outcome: z.enum(['deleted', 'absent', 'kept', 'failed']),
-        error: z.string().optional(),
+        error: optStr,
       }),
     ),
-    error: z.string().optional(),
+    error: optStr,
     plan: sourcePlanSchema.optional(),
     sourceState: z.enum(['absent', 'previous', 'new']).optional(),
   })
@@ -140,51 +132,46 @@ export const provisionProgressSchema = z
 
 export const deprovisionResultSchema = z
   .object({
-    sandbox: z.string(),
+    sandbox: str,
     deleted: z.array(kindAndId),
     alreadyAbsent: z.array(kindAndId),
-    kept: z.array(kindAndId.extend({ reason: z.string().optional() })).meta({
-      description:
+    kept: z
+      .array(kindAndId.extend({ reason: optStr }))
+      .describe(
         'Resources not deleted: the dataset unless deleteDataset (reason retained), one another source writes to, one named by id, or one this project did not create',
-    }),
+      ),
   })
   .meta({ id: 'DeprovisionResult', title: 'Result of DeprovisionStreamingSource' });
 
 const flowRunSummarySchema = z
   .object({
-    id: z.string(),
-    status: z.string().optional().meta({ description: 'Flow Service`s run status, e.g. success' }),
-    startedAt: z.string().optional().meta({ description: 'ISO 8601' }),
-    completedAt: z.string().optional().meta({ description: 'ISO 8601' }),
-    received: z.number().int().meta({ description: 'Records the run received' }),
-    ingested: z.number().int().meta({ description: 'Records it wrote to the dataset' }),
-    failed: z.number().int().meta({ description: 'Records that failed (e.g. XDM validation)' }),
-    error: z
-      .object({ code: z.string().optional(), message: z.string() })
-      .optional()
-      .meta({ description: 'The run`s last error' }),
+    id: str,
+    status: optStr.describe('Flow Service`s run status, e.g. success'),
+    startedAt: optStr.describe('ISO 8601'),
+    completedAt: optStr.describe('ISO 8601'),
+    received: int.describe('Records the run received'),
+    ingested: int.describe('Records it wrote to the dataset'),
+    failed: int.describe('Records that failed (e.g. XDM validation)'),
+    error: z.object({ code: optStr, message: str }).optional().describe('The run`s last error'),
   })
   .meta({ id: 'FlowRun' });
 
 export const flowHealthSchema = z
   .object({
-    flowId: z.string(),
-    available: z.boolean().meta({
-      description: 'false: the runs could not be read (AEP or the worker unreachable); see reason',
-    }),
-    reason: z.string().optional().meta({ description: 'Why the runs are unavailable' }),
-    since: z
-      .string()
-      .optional()
-      .meta({ description: 'ISO 8601: runs created from then on are counted' }),
-    received: z.number().int().optional(),
-    ingested: z.number().int().optional(),
-    failed: z.number().int().optional(),
+    flowId: str,
+    available: bool.describe(
+      'false: the runs could not be read (AEP or the worker unreachable); see reason',
+    ),
+    reason: optStr.describe('Why the runs are unavailable'),
+    since: optStr.describe('ISO 8601: runs created from then on are counted'),
+    received: int.optional(),
+    ingested: int.optional(),
+    failed: int.optional(),
     lastError: z
-      .object({ runId: z.string(), code: z.string().optional(), message: z.string() })
+      .object({ runId: str, code: optStr, message: str })
       .optional()
-      .meta({ description: 'The last error of the newest run that has one' }),
-    runs: z.array(flowRunSummarySchema).meta({ description: 'The most recent runs, newest first' }),
+      .describe('The last error of the newest run that has one'),
+    runs: z.array(flowRunSummarySchema).describe('The most recent runs, newest first'),
   })
   .meta({
     id: 'FlowHealth',

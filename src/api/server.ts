@@ -7,7 +7,7 @@ import type { ApiConfig } from '../config';
 import { registerCodecRoutes } from '../codec/endpoint';
 import { workflowPollers } from '../connection';
 import { traceRequests } from '../telemetry';
-import { publicLimitedRoute, publicRoute, registerAccess } from './auth';
+import { publicRoute, registerAccess } from './auth';
 import { buildOpenApi } from './openapi';
 import {
   ApiProblem,
@@ -16,13 +16,11 @@ import {
   registerProblemHandlers,
   sendProblem,
 } from './problems';
-import { registerReconcileRoutes } from './routes/reconcile';
 import { registerSourceRoutes } from './routes/source';
-import { registerSetRoutes } from './routes/sets';
+import { registerReconcileRoutes, registerSetRoutes } from './routes/sets';
 import { registerSourceListRoutes } from './routes/sources';
 
 /** The HTTP API, a thin door onto ProvisioningClient: every rule is the library's. */
-
 export type RouteModule = (app: FastifyInstance, c: ProvisioningClient, config: ApiConfig) => void;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -56,22 +54,20 @@ export async function buildApi({ config, client, logStream }: BuildApiOptions) {
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
     });
-    // Refused before its body was read (no key, rate limit, too large): close, so the unread
-    // rest of the body holds no connection.
+    // Refused before its body was read: close, so the unread rest holds no connection.
     if (!request.raw.complete) void reply.header('connection', 'close');
   });
 
   await registerAccess(app, config);
   registerProblemHandlers(app);
 
-  const modules = [
+  for (const routes of [
     registerHealthRoutes,
     registerSourceRoutes,
     registerSourceListRoutes,
     registerSetRoutes,
     registerReconcileRoutes,
-  ];
-  for (const routes of modules) {
+  ]) {
     routes(app, client, config);
   }
   registerCodecRoutes(app, config);
@@ -119,8 +115,7 @@ function serverOptions(config: ApiConfig, logStream?: Writable): FastifyHttpOpti
     },
     logger: {
       level: config.LOG_LEVEL,
-      // Request lines carry method, URL and addresses only; headers are never logged, and these
-      // paths are redacted should a header or a body ever reach a log line.
+      // Headers are never logged; these paths are redacted should one ever reach a log line.
       redact: {
         paths: [
           'req.headers.authorization',
@@ -145,7 +140,7 @@ function serverOptions(config: ApiConfig, logStream?: Writable): FastifyHttpOpti
 const registerHealthRoutes: RouteModule = (app, client, config) => {
   app.get('/healthz', publicRoute, async () => ({ status: 'ok' as const }));
 
-  app.get('/readyz', publicLimitedRoute, async (request, reply) => {
+  app.get('/readyz', { config: { public: true } }, async (request, reply) => {
     const known = request.principal !== undefined;
     try {
       // A lazy connection to a dead address retries for a long time: answer within 3 s. The

@@ -1,24 +1,22 @@
 import type { FastifyRequest } from 'fastify';
 import { summarizeFailure, type ProvisioningClient } from '../../client';
+import { scheduleReconcile } from '../../client/reconcile';
 import { planPrune, prune, prunePlanOf, PruneRefusedError } from '../../client/sets';
 import { applySetId, InvalidRequestError, sandboxName } from '../../request';
 import type { ProvisionResult } from '../../shared/model';
 import { authorize, openOperationsCap } from '../auth';
 import { ApiProblem, invalid, issueLines } from '../problems';
 import { orgClient, preferredWait, requestBounds } from './source';
-import { setBodySchema } from '../schemas';
+import { reconcileScheduleBodySchema, setBodySchema } from '../schemas';
 import type { RouteModule } from '../server';
 
 /**
- * An apply set's routes: PUT provisions every source of the body, waits for all within `Prefer:
- * wait`, then prunes the set's sources it does not name; one whose sources are not all done in
- * time answers 202 and prunes nothing (PUT again attaches to the open runs). POST …/plan says
- * what that PUT would do.
+ * An apply set: PUT provisions every source of the body, waits for all within `Prefer: wait`,
+ * then prunes the set's sources it does not name; not all done in time: 202, nothing pruned (PUT
+ * again attaches to the open runs). POST …/plan says what that PUT would do.
  */
 
 const SET = '/v1/sandboxes/:sandbox/sets/:set';
-
-type SetKey = { sandbox: string; set: string };
 
 export const registerSetRoutes: RouteModule = (app, client, config) => {
   const underCap = openOperationsCap(client, config);
@@ -91,17 +89,12 @@ export const registerSetRoutes: RouteModule = (app, client, config) => {
 
 /** The path and the body checked (every problem at once), each source's request completed. */
 function setRequest(client: ProvisioningClient, request: FastifyRequest) {
-  const { sandbox, set } = request.params as SetKey;
+  const { sandbox, set } = request.params as { sandbox: string; set: string };
   authorize(request, sandbox);
   const pc = orgClient(request, client);
-  const problems: string[] = [];
-  for (const [schema, value] of [
-    [sandboxName, sandbox],
-    [applySetId, set],
-  ] as const) {
-    const r = schema.safeParse(value);
-    if (!r.success) problems.push(...r.error.issues.map((i) => i.message));
-  }
+  const problems = [sandboxName.safeParse(sandbox), applySetId.safeParse(set)].flatMap(
+    (r) => r.error?.issues.map((i) => i.message) ?? [],
+  );
   const parsed = setBodySchema.safeParse(request.body);
   if (!parsed.success) {
     const fields = parsed.error.issues.filter((i) => i.path[0] !== 'sources' || i.path.length < 3);
@@ -114,12 +107,10 @@ function setRequest(client: ProvisioningClient, request: FastifyRequest) {
   const seen = new Set<string>();
   const inputs = sources.map((given, i) => {
     const at = `sources[${i}]`;
-    for (const [k, v] of [
-      ['sandbox', sandbox],
-      ['applySet', set],
-    ] as const)
+    for (const [k, v] of Object.entries({ sandbox, applySet: set })) {
       if (given?.[k] !== undefined && given[k] !== v)
         problems.push(`${at}.${k}: the body names ${JSON.stringify(given[k])}, the path ${v}`);
+    }
     // A bad set is said once, not again for each source.
     const input = { ...given, sandbox, ...(problems.length === 0 ? { applySet: set } : {}) };
     try {
@@ -138,3 +129,21 @@ function setRequest(client: ProvisioningClient, request: FastifyRequest) {
   if (problems.length > 0) throw invalid(problems);
   return { pc, key: { sandbox, applySet: set, keep: inputs.map((i) => i.name) }, body, inputs };
 }
+
+/**
+ * PUT a sandbox's reconcile schedule: created, or updated to the body, as `aep-stream reconcile
+ * --every` does. A schedule that repairs provisions sources again: the key must be one for changes.
+ */
+export const registerReconcileRoutes: RouteModule = (app, client) => {
+  app.put('/v1/sandboxes/:sandbox/reconcile-schedule', async (request, reply) => {
+    const { sandbox } = request.params as { sandbox: string };
+    authorize(request, sandbox);
+    const body = reconcileScheduleBodySchema.safeParse(request.body);
+    if (!body.success) throw invalid(issueLines(body.error.issues));
+    const pc = orgClient(request, client);
+    const schedule = await scheduleReconcile(pc, { sandbox, ...body.data }).catch((err) => {
+      throw err instanceof RangeError ? invalid([`every: ${err.message}`]) : err;
+    });
+    return reply.code(schedule.created ? 201 : 200).send(schedule);
+  });
+};

@@ -1,5 +1,5 @@
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
-import { TimeoutFailure, type Workflow, type WorkflowResultType } from '@temporalio/common';
+import { TimeoutFailure, type Workflow } from '@temporalio/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import {
@@ -25,9 +25,8 @@ import type { operationSchema, sourceStatusSchema } from '../schemas';
 import type { RouteModule } from '../server';
 
 /**
- * The routes of one source: PUT provisions, DELETE tears down, GET reads its latest run, POST
- * …/plan says what a PUT would do. The path is checked before any lookup. Every wait on a run
- * ends API_MAX_WAIT_SECONDS after the request came.
+ * One source: PUT provisions, DELETE tears down, GET reads its latest run, POST …/plan says what a
+ * PUT would do. The path is checked first; every wait ends API_MAX_WAIT_SECONDS after arrival.
  */
 
 type Operation = z.infer<typeof operationSchema>;
@@ -35,42 +34,38 @@ type SourceStatusDoc = z.infer<typeof sourceStatusSchema>;
 type SourceKey = { name: string; sandbox: string };
 
 const SOURCE = '/v1/sandboxes/:sandbox/sources/:name';
+const ORG_HEADER = 'x-aep-org';
+const NAME_ONLY = provisionRequestSchema.pick({ name: true, sandbox: true });
 
 export const sourcePath = (sandbox: string, name: string) =>
   `/v1/sandboxes/${encodeURIComponent(sandbox)}/sources/${encodeURIComponent(name)}`;
 
 export const registerSourceRoutes: RouteModule = (app, client, config) => {
   const warning = workerWarning(client, config.TEMPORAL_TASK_QUEUE);
-  const answer = operationAnswerer(config, warning);
   const { left, bounded } = requestBounds(config);
+  const answer = answerer(config, warning);
   const underCap = openOperationsCap(client, config);
   /** The detail of a wait that ran out, naming a missing worker when none polls. */
-  const ranOut = async (detail: string) => {
-    const why = await warning();
-    return why ? `${detail}; ${why}` : detail;
-  };
+  const ranOut = async (detail: string) => [detail, await warning()].filter(Boolean).join('; ');
   const retry = { 'retry-after': RETRY_AFTER };
 
   app.put(SOURCE, async (request, reply) => {
     const path = sourceParams(request);
     const { pc, input } = putInput(request, client, path);
     await underCap(request);
-    const started = await pc.startProvision(input, bounded(reply));
-    return answer(request, reply, 'provision', path, started);
+    return answer(reply, 'provision', path, await pc.startProvision(input, bounded(reply)));
   });
 
   app.delete(SOURCE, async (request, reply) => {
     const path = sourceParams(request, true);
-    const deleteDataset = deleteDatasetParam(request.query);
+    const value = (request.query as Record<string, unknown> | undefined)?.deleteDataset ?? 'false';
+    if (value !== 'true' && value !== 'false') {
+      throw invalid([`deleteDataset: must be true or false, not ${JSON.stringify(value)}`]);
+    }
     await underCap(request);
-    try {
-      const started = await orgClient(request, client).startDeprovision(
-        { ...path, deleteDataset },
-        undefined,
-        bounded(reply),
-      );
-      return answer(request, reply, 'deprovision', path, started);
-    } catch (err) {
+    const pc = orgClient(request, client);
+    const req = { ...path, deleteDataset: value === 'true' };
+    const started = await pc.startDeprovision(req, undefined, bounded(reply)).catch(async (err) => {
       if (!(err instanceof CompensationPendingError)) throw err;
       throw new ApiProblem(
         503,
@@ -80,27 +75,24 @@ export const registerSourceRoutes: RouteModule = (app, client, config) => {
         { workflowId: err.workflowId, runId: err.runId },
         retry,
       );
-    }
+    });
+    return answer(reply, 'deprovision', path, started);
   });
 
   app.get(SOURCE, async (request, reply) => {
     const path = sourceParams(request, true);
-    try {
-      const pc = orgClient(request, client);
-      return statusDoc(path, await pc.status(path.name, path.sandbox, bounded(reply)));
-    } catch (err) {
+    const pc = orgClient(request, client);
+    const status = await pc.status(path.name, path.sandbox, bounded(reply)).catch((err) => {
       throw err instanceof WorkflowNotFoundError ? noSuchSource(path.sandbox, path.name) : err;
-    }
+    });
+    return statusDoc(path, status);
   });
 
-  // A plan is a read with no resource of its own to poll: it ends within the wait (its run
-  // times out then), or answers 503 to retry.
+  // A plan has nothing to poll: it ends within the wait (its run times out then), or 503.
   app.post(`${SOURCE}/plan`, { config: { budget: 'plans' } }, async (request, reply) => {
     const input = { ...(request.body ?? {}), ...sourceParams(request, true) };
-    try {
-      const pc = orgClient(request, client);
-      return await pc.plan(input, { timeoutMs: Math.max(1000, left(reply)) });
-    } catch (err) {
+    const pc = orgClient(request, client);
+    return pc.plan(input, { timeoutMs: Math.max(1000, left(reply)) }).catch(async (err) => {
       if (!(err instanceof WorkflowFailedError && err.cause instanceof TimeoutFailure)) throw err;
       throw new ApiProblem(
         503,
@@ -110,20 +102,16 @@ export const registerSourceRoutes: RouteModule = (app, client, config) => {
         {},
         retry,
       );
-    }
+    });
   });
 };
 
-/**
- * A PUT's request and the client of its org, or every problem of it: the body's name and sandbox
- * must be the path's, its imsOrg the x-aep-org header's when both are given.
- */
+/** A PUT's request, or every problem of it: the body's name, sandbox and imsOrg must agree. */
 function putInput(request: FastifyRequest, client: ProvisioningClient, path: SourceKey) {
-  const body = request.body;
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+  const given = request.body as Record<string, unknown> | null;
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) {
     throw invalid(['the body must be a JSON object (the request, see /openapi.json)']);
   }
-  const given = body as Record<string, unknown>;
   const pc = orgClient(request, client);
   const org = request.headers[ORG_HEADER] === undefined ? {} : { imsOrg: pc.place.imsOrg };
   const problems = Object.entries({ ...path, ...org })
@@ -143,12 +131,7 @@ function putInput(request: FastifyRequest, client: ProvisioningClient, path: Sou
   return { pc, input };
 }
 
-const ORG_HEADER = 'x-aep-org';
-
-/**
- * The client of the org a request names in `x-aep-org` (docs/api.md), AEP_ORG_ID's without it.
- * An org the deployment does not serve (AEP_ORGS_FILE) is refused: 422 InvalidRequest.
- */
+/** The client of the org of `x-aep-org` (an org not served: 422), else AEP_ORG_ID's. */
 export function orgClient(request: FastifyRequest, client: ProvisioningClient): ProvisioningClient {
   const org = request.headers[ORG_HEADER];
   if (org === undefined) return client;
@@ -158,7 +141,7 @@ export function orgClient(request: FastifyRequest, client: ProvisioningClient): 
 
 /** A request's waits, which end with it; a run it starts records its key (AepApiKeyId). */
 export function requestBounds(config: ApiConfig) {
-  /** Milliseconds left of `seconds` (API_MAX_WAIT_SECONDS) counted from the request's arrival. */
+  /** Milliseconds left of `seconds` counted from the request's arrival. */
   const left = (reply: FastifyReply, seconds = config.API_MAX_WAIT_SECONDS) =>
     Math.max(0, Math.floor(seconds * 1000 - reply.elapsedTime));
   const bounded = (reply: FastifyReply) => ({
@@ -168,25 +151,13 @@ export function requestBounds(config: ApiConfig) {
   return { left, bounded };
 }
 
-const NAME_ONLY = provisionRequestSchema.pick({ name: true, sandbox: true });
-
 /** The path's name and sandbox, the key allowed the sandbox; `checkName`: the name's rules too. */
 function sourceParams(request: FastifyRequest, checkName = false): SourceKey {
   const { sandbox, name } = request.params as SourceKey;
   authorize(request, sandbox);
-  if (checkName) {
-    const r = NAME_ONLY.safeParse({ name, sandbox: 'prod' });
-    if (!r.success) throw invalid(r.error.issues.map((i) => i.message));
-  }
+  const r = checkName ? NAME_ONLY.safeParse({ name, sandbox: 'prod' }) : undefined;
+  if (r?.success === false) throw invalid(r.error.issues.map((i) => i.message));
   return { name, sandbox };
-}
-
-/** `?deleteDataset=true|false` (absent: false); anything else is refused, nothing started. */
-function deleteDatasetParam(query: unknown): boolean {
-  const value = (query as Record<string, unknown> | undefined)?.deleteDataset;
-  if (value === undefined || value === 'false') return false;
-  if (value === 'true') return true;
-  throw invalid([`deleteDataset: must be true or false, not ${JSON.stringify(value)}`]);
 }
 
 const STATUS_OF_EXECUTION: Record<string, SourceStatusDoc['status']> = {
@@ -197,14 +168,14 @@ const STATUS_OF_EXECUTION: Record<string, SourceStatusDoc['status']> = {
 
 // Absent fields are undefined here: JSON leaves them out.
 function statusDoc({ name, sandbox }: SourceKey, s: SourceStatus): SourceStatusDoc {
-  const { execution, failure: f } = s;
+  const f = s.failure;
   return {
     sandbox,
     name,
     workflowId: s.workflowId,
     runId: s.runId,
-    execution,
-    status: s.progress?.status ?? STATUS_OF_EXECUTION[execution] ?? 'FAILED',
+    execution: s.execution,
+    status: s.progress?.status ?? STATUS_OF_EXECUTION[s.execution] ?? 'FAILED',
     progress: s.progress,
     result: s.result,
     teardown: s.teardown,
@@ -243,32 +214,42 @@ function workerWarning(client: ProvisioningClient, queue: string) {
   };
 }
 
-/**
- * The answer to an operation started or attached to: with `Prefer: wait=<s>` its outcome when it
- * ends in time, otherwise 202 with its Location (`warning` when no worker polls the task queue).
- */
-function operationAnswerer(config: ApiConfig, warning: () => Promise<string | undefined>) {
+/** With `Prefer: wait` the run's outcome when it ends in time, else 202 and its Location. */
+function answerer(config: ApiConfig, warning: () => Promise<string | undefined>) {
   const { left } = requestBounds(config);
   return async <W extends Workflow>(
-    request: FastifyRequest,
     reply: FastifyReply,
     operation: Operation['operation'],
     { name, sandbox }: SourceKey,
     started: Started<W>,
-  ): Promise<FastifyReply> => {
-    const wait = preferredWait(request.headers.prefer, config.API_MAX_WAIT_SECONDS);
+  ) => {
+    const wait = preferredWait(reply.request.headers.prefer, config.API_MAX_WAIT_SECONDS);
     if (wait > 0) {
       void reply.header('preference-applied', `wait=${wait}`);
-      const outcome = await waitFor(started, left(reply, wait));
-      if (outcome) return reply.code(200).send(outcome.result);
+      const { handle } = started;
+      const ms = left(reply, wait);
+      const signal = AbortSignal.timeout(ms);
+      // A run's result is an object: falsy when the wait ran out.
+      const result =
+        ms > 0 &&
+        (await handle.client
+          .withAbortSignal(signal, () => handle.result())
+          .catch((err: unknown) => {
+            if (err instanceof WorkflowFailedError) {
+              throw workflowFailureProblem(summarizeFailure(err), started);
+            }
+            if (!signal.aborted) throw err;
+          }));
+      if (result) return reply.code(200).send(result);
     }
+    const { workflowId, runId } = started;
     const self = sourcePath(sandbox, name);
     const op: Operation = {
       sandbox,
       name,
       operation,
-      workflowId: started.workflowId,
-      runId: started.runId,
+      workflowId,
+      runId,
       started: started.started,
       status: 'RUNNING',
       warning: await warning(),
@@ -276,23 +257,4 @@ function operationAnswerer(config: ApiConfig, warning: () => Promise<string | un
     };
     return reply.code(202).header('location', self).send(op);
   };
-}
-
-/** The run's result if it ends within `ms` (else undefined), its failure as a problem. */
-async function waitFor<W extends Workflow>(
-  started: Started<W>,
-  ms: number,
-): Promise<{ result: WorkflowResultType<W> } | undefined> {
-  if (ms <= 0) return undefined;
-  const { handle } = started;
-  const signal = AbortSignal.timeout(ms);
-  try {
-    return { result: await handle.client.withAbortSignal(signal, () => handle.result()) };
-  } catch (err) {
-    if (err instanceof WorkflowFailedError) {
-      throw workflowFailureProblem(summarizeFailure(err), started);
-    }
-    if (signal.aborted) return undefined;
-    throw err;
-  }
 }
