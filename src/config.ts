@@ -57,7 +57,6 @@ const origin = z.string().refine((o) => /^https?:\/\//.test(o) && URL.parse(o)?.
  * means is docs/configuration.md's table (a test holds it to this schema).
  */
 export const configSchema = z.object({
-  // Unset TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE: the temporal.toml profile's, then the default.
   TEMPORAL_ADDRESS: text.default('localhost:7233'),
   TEMPORAL_NAMESPACE: text.default('default'),
   TEMPORAL_TASK_QUEUE: text.default('aep-streaming-provisioning'),
@@ -211,10 +210,9 @@ function parseWith<S extends z.ZodType>(schema: S, env: Env) {
   });
   problems.push(...temporal.problems);
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
-  const data: Record<string, unknown> = { ...result.data!, temporal: temporal.connection };
-  for (const [key, value] of Object.entries(temporal.fromProfile)) {
-    if (cleaned[key] === undefined && value) data[key] = value;
-  }
+  // Unset TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE: the profile's, then the schema's default.
+  const profile = Object.entries(temporal.fromProfile).filter(([k, v]) => !cleaned[k] && v);
+  const data = { ...result.data!, ...Object.fromEntries(profile), temporal: temporal.connection };
   return data as z.infer<S> & { temporal: TemporalConnection };
 }
 

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { IMS_ORG_ID, InvalidRequestError, sandboxName } from '../request';
 import { orgTaskQueue } from '../shared/names';
-import type { ClientConfig } from '../config';
 import { Secret } from './fields';
 
 /**
@@ -44,10 +43,12 @@ export function readOrgsFile(path: string): { entries: OrgEntry[]; problems: str
   return { entries: parsed.data, problems };
 }
 
-type OrgsConfig = Pick<
-  ClientConfig,
-  'AEP_ORG_ID' | 'AEP_SANDBOX' | 'TEMPORAL_TASK_QUEUE' | 'AEP_ORGS_FILE'
->;
+type OrgsConfig = {
+  AEP_ORG_ID: string;
+  AEP_SANDBOX: string;
+  TEMPORAL_TASK_QUEUE: string;
+  AEP_ORGS_FILE?: { entries: OrgEntry[] };
+};
 
 /** An org of the deployment: its default sandbox and its task queue (beside `taskQueue`). */
 export interface ServedOrg {

@@ -87,9 +87,8 @@ export function loadTemporalConnection(env: Record<string, string>) {
 }
 
 function unreadable(what: string, path: string | undefined): string[] {
-  if (path === undefined) return [];
   try {
-    readFileSync(path);
+    if (path !== undefined) readFileSync(path);
     return [];
   } catch {
     return [`${what}: cannot read ${path}`];
