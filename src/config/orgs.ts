@@ -50,14 +50,8 @@ type OrgsConfig = {
   AEP_ORGS_FILE?: { entries: OrgEntry[] };
 };
 
-/** An org of the deployment: its default sandbox and its task queue (beside `taskQueue`). */
-export interface ServedOrg {
-  imsOrg: string;
-  sandbox: string;
-  taskQueue: string;
-  /** Its entry of AEP_ORGS_FILE; none for AEP_ORG_ID's org. */
-  entry?: OrgEntry;
-}
+/** An org of the deployment, its default sandbox, its task queue and entry (none: AEP_ORG_ID's). */
+export type ServedOrg = { imsOrg: string; sandbox: string; taskQueue: string; entry?: OrgEntry };
 
 /**
  * Every org the configuration serves, AEP_ORG_ID's first (on the task queue itself, so a
@@ -112,7 +106,7 @@ function readSecret(path: string): Secret {
   return new Secret(readFileSync(path, 'utf8').replace(/\r?\n$/, ''));
 }
 
-/** The worker's check that every org's secret file is readable, with the other problems. */
+/** The worker's check that every org's secret file is readable, reported with the rest. */
 export function checkOrgSecrets(c: OrgsConfig, ctx: z.RefinementCtx): void {
   for (const e of c.AEP_ORGS_FILE?.entries ?? []) {
     try {
