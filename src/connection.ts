@@ -30,13 +30,11 @@ export function clientOn(
   config: ClientConfig,
   opts: { tracing?: false } = {},
 ): Client {
-  const dataConverter = dataConverterOf(config);
-  const interceptors = opts.tracing === false ? undefined : clientTracing();
   return new Client({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    ...(dataConverter ? { dataConverter } : {}),
-    ...(interceptors ? { interceptors } : {}),
+    dataConverter: dataConverterOf(config),
+    interceptors: opts.tracing === false ? undefined : clientTracing(),
   });
 }
 

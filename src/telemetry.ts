@@ -1,14 +1,9 @@
 /**
  * Tracing (docs/operating.md, "Traces"): one provisioning is one trace, from the HTTP request
- * through the workflow run and each activity to each AEP call.
- *
- * Contract:
- * - On means "a global tracer provider is registered": by `startTracing` when
- *   OTEL_EXPORTER_OTLP_ENDPOINT is set (the SDK reads the other OTEL_* variables itself), or by an
- *   application that embeds the library with its own SDK. Off, the SDK is not even loaded, nothing
- *   gets an interceptor or a span, and the bundle's workflow interceptor passes calls through.
- * - Spans are only made inside a trace: an API request starts one (or continues the caller's
- *   `traceparent`); a workflow, an activity or an AEP call reached without trace context has none.
+ * through the workflow run and each activity to each AEP call. On means "a global tracer provider
+ * is registered" (by `startTracing`, or by an application embedding the library with its own
+ * SDK); off, the SDK is not even loaded and nothing gets an interceptor or a span. Spans are only
+ * made inside a trace: an API request starts one (or continues the caller's `traceparent`).
  */
 import {
   context,
@@ -31,19 +26,11 @@ import {
   OpenTelemetryActivityOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry/lib/worker';
 import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry/lib/workflow/definitions';
-import type {
-  ActivityExecuteInput,
-  ActivityInboundCallsInterceptor,
-  ActivityInterceptorsFactory,
-  InjectedSinks,
-  Next,
-} from '@temporalio/worker';
+import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from './config';
 
 const NAME = 'aep-streaming-provisioner';
-
-export type TelemetryConfig = Pick<Config, 'OTEL_EXPORTER_OTLP_ENDPOINT' | 'OTEL_SERVICE_NAME'>;
 
 export interface Tracing {
   /** Where finished spans go; the worker hands its workflows' spans to it as well. */
@@ -57,33 +44,27 @@ let started: Tracing | undefined;
 
 /** Starts tracing when OTEL_EXPORTER_OTLP_ENDPOINT is set or `processor` given (tests). */
 export async function startTracing(
-  config: TelemetryConfig,
+  config: Pick<Config, 'OTEL_EXPORTER_OTLP_ENDPOINT' | 'OTEL_SERVICE_NAME'>,
   component: 'worker' | 'api',
   processor?: SpanProcessor,
 ): Promise<Tracing | undefined> {
   if (!processor && !config.OTEL_EXPORTER_OTLP_ENDPOINT) return undefined;
   if (started) throw new Error('tracing is already started in this process');
-  const [sdk, resources, hooks] = await Promise.all([
+  const [sdk, { Resource, envDetectorSync }, hooks, otlp] = await Promise.all([
     import('@opentelemetry/sdk-trace-base'),
     import('@opentelemetry/resources'),
     import('@opentelemetry/context-async-hooks'),
+    processor ? undefined : import('@opentelemetry/exporter-trace-otlp-proto'),
   ]);
-  const spans =
-    processor ??
-    new sdk.BatchSpanProcessor(
-      new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter(),
-    );
-  const resource = resources.Resource.default()
-    .merge(resources.envDetectorSync.detect())
-    .merge(
-      new resources.Resource({
-        'service.name': config.OTEL_SERVICE_NAME ?? `${NAME}-${component}`,
-      }),
-    );
+  const spans = processor ?? new sdk.BatchSpanProcessor(new otlp!.OTLPTraceExporter());
+  const name = config.OTEL_SERVICE_NAME ?? `${NAME}-${component}`;
+  const resource = Resource.default()
+    .merge(envDetectorSync.detect())
+    .merge(new Resource({ 'service.name': name }));
   const provider = new sdk.BasicTracerProvider({ resource, spanProcessors: [spans] });
   // W3C trace context (OTEL_PROPAGATORS' default), and a context that follows async calls.
   provider.register({ contextManager: new hooks.AsyncLocalStorageContextManager() });
-  const tracing: Tracing = {
+  started = {
     processor: spans,
     resource,
     async shutdown() {
@@ -94,8 +75,7 @@ export async function startTracing(
       propagation.disable();
     },
   };
-  started = tracing;
-  return tracing;
+  return started;
 }
 
 /** The tracer when tracing is on (a global tracer provider is registered), else undefined. */
@@ -108,16 +88,14 @@ export function activeTracer(): Tracer | undefined {
 
 /** A Temporal client's: what it starts, updates, signals or queries inside a trace carries it. */
 export function clientTracing(): ClientInterceptors | undefined {
-  if (!activeTracer()) return undefined;
-  return { workflow: [new OpenTelemetryWorkflowClientInterceptor()] };
+  return activeTracer() && { workflow: [new OpenTelemetryWorkflowClientInterceptor()] };
 }
 
 /** An activity scheduled inside a trace runs in a span of it; any other runs as it is. */
 class TracedActivity extends OpenTelemetryActivityInboundInterceptor {
   override execute(
-    input: ActivityExecuteInput,
-    next: Next<ActivityInboundCallsInterceptor, 'execute'>,
-  ): Promise<unknown> {
+    ...[input, next]: Parameters<OpenTelemetryActivityInboundInterceptor['execute']>
+  ) {
     return input.headers[TRACE_HEADER] ? super.execute(input, next) : next(input);
   }
 }
@@ -125,12 +103,8 @@ class TracedActivity extends OpenTelemetryActivityInboundInterceptor {
 /** The worker's activity interceptors: spans, and their trace id on log lines. None when off. */
 export function activityTracing(): ActivityInterceptorsFactory[] {
   if (!activeTracer()) return [];
-  return [
-    (ctx) => ({
-      inbound: new TracedActivity(ctx),
-      outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
-    }),
-  ];
+  const outbound = OpenTelemetryActivityOutboundInterceptor;
+  return [(ctx) => ({ inbound: new TracedActivity(ctx), outbound: new outbound(ctx) })];
 }
 
 /** Where workflow spans go: nowhere when untraced (a traced start can reach such a worker). */
@@ -146,19 +120,17 @@ export function traceRequests(app: FastifyInstance): void {
   const tracer = activeTracer();
   if (!tracer) return;
   const spans = new WeakMap<FastifyRequest, Span>();
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', async (request) => {
+    const { method, id } = request;
     const route = request.routeOptions.url ?? '(no route)';
+    const attributes = { 'http.request.method': method, 'http.route': route };
+    const parent = propagation.extract(context.active(), request.headers);
     const span = tracer.startSpan(
-      `${request.method} ${route}`,
-      {
-        kind: SpanKind.SERVER,
-        attributes: { 'http.request.method': request.method, 'http.route': route },
-      },
-      propagation.extract(context.active(), request.headers),
+      `${method} ${route}`,
+      { kind: SpanKind.SERVER, attributes },
+      parent,
     );
-    span.setAttribute('api.request_id', String(request.id));
-    spans.set(request, span);
-    done();
+    spans.set(request, span.setAttribute('api.request_id', String(id)));
   });
   // After the body is read: handlers (and the hooks after this one) run inside the span.
   app.addHook('preHandler', (request, _reply, done) => {
@@ -168,21 +140,12 @@ export function traceRequests(app: FastifyInstance): void {
   });
   const end = (request: FastifyRequest, status?: number) => {
     const span = spans.get(request);
-    if (!span) return;
     spans.delete(request);
-    if (status === undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: 'aborted' });
-    else {
-      span.setAttribute('http.response.status_code', status);
-      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-    }
-    span.end();
+    if (status === undefined) span?.setStatus({ code: SpanStatusCode.ERROR, message: 'aborted' });
+    else span?.setAttribute('http.response.status_code', status);
+    if (status && status >= 500) span?.setStatus({ code: SpanStatusCode.ERROR });
+    span?.end();
   };
-  app.addHook('onResponse', (request, reply, done) => {
-    end(request, reply.statusCode);
-    done();
-  });
-  app.addHook('onRequestAbort', (request, done) => {
-    end(request);
-    done();
-  });
+  app.addHook('onResponse', async (request, reply) => end(request, reply.statusCode));
+  app.addHook('onRequestAbort', async (request) => end(request));
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Client } from '@temporalio/client';
 import {
   DefaultLogger,
   NativeConnection,
@@ -8,20 +9,18 @@ import {
   type LogEntry,
   type WorkerOptions,
 } from '@temporalio/worker';
-import type { Client } from '@temporalio/client';
 import { createActivities } from './activities';
 import { createAepClient } from './aep/client';
+import { RequestPacer } from './aep/pacer';
 import { dataConverterOf } from './codec';
 import { orgConfig, parseConfig, servedOrgs, type Config } from './config';
 import { clientOn, connectionOptions } from './connection';
 import { nexusServiceHandler } from './nexus/service';
-import { RequestPacer } from './aep/pacer';
-import { Workers } from './workers';
-export { Workers } from './workers';
-import { ATTEMPT_TIMEOUT_MS } from './workflows/policies';
+import { RateLeaser } from './rate';
 import { placeOf } from './request';
 import { datasetAsksQueue, datasetCallsQueue } from './shared/names';
 import { activityTracing, startTracing, workflowSpanSinks } from './telemetry';
+import { ATTEMPT_TIMEOUT_MS } from './workflows/policies';
 
 /**
  * On SIGTERM (a deploy) running activities get one whole attempt (ATTEMPT_TIMEOUT_MS) plus 5 s
@@ -36,8 +35,55 @@ export const SHUTDOWN_FORCE_MS = SHUTDOWN_GRACE_MS + 15_000;
 export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('./workflows/tracing')];
 
 /**
- * The only place that builds real clients: the AEP client (its one IMS token cache serves the
- * process) and the Temporal connection. Everything else receives them injected.
+ * A process's workers, run and stopped together (per org: the main one, and the activity-only ones
+ * of names.ts' datasetCallsQueue and datasetAsksQueue), and their orgs' budget leases (rate.ts).
+ */
+export class Workers {
+  readonly all: Worker[];
+  readonly leases: RateLeaser[] = [];
+
+  constructor(...workers: Worker[]) {
+    this.all = workers;
+  }
+
+  get options(): Worker['options'] {
+    return this.all[0]!.options;
+  }
+
+  /** Until all stop (SIGINT/SIGTERM, or `shutdown`); one failing stops the others. */
+  async run(): Promise<void> {
+    for (const l of this.leases) l.start();
+    const runs = this.all.map((w) => w.run());
+    try {
+      await Promise.all(runs);
+    } catch (err) {
+      this.shutdown();
+      await Promise.allSettled(runs);
+      throw err;
+    } finally {
+      await Promise.all(this.leases.map((l) => l.stop()));
+    }
+  }
+
+  runUntil<R>(fn: Promise<R> | (() => Promise<R>)): Promise<R> {
+    for (const l of this.leases) l.start();
+    const [first, ...rest] = this.all as [Worker, ...Worker[]];
+    const run = rest.reduce<() => Promise<R>>(
+      (inner, w) => () => w.runUntil(inner),
+      () => first.runUntil(fn),
+    );
+    return run().finally(() => Promise.all(this.leases.map((l) => l.stop())));
+  }
+
+  shutdown(): void {
+    for (const w of this.all) if (w.getState() === 'RUNNING') w.shutdown();
+  }
+}
+
+/**
+ * The only place that builds real clients: per org served, its AEP client (one IMS token cache
+ * and one pacer, run by the org's lease, for the process) and its workers on the org's task queue,
+ * so an org whose Platform calls are throttled holds only its own slots and pollers.
  */
 export async function buildWorker(opts: {
   config: Config;
@@ -51,97 +97,73 @@ export async function buildWorker(opts: {
   const { config, connection } = opts;
   const codePath = config.WORKFLOW_BUNDLE_PATH;
   const workflowBundle = opts.workflowBundle ?? (codePath ? { codePath } : undefined);
-  // One set of workers per org served, each on the org's task queue with the org's credentials:
-  // an org whose Platform calls are throttled holds only its own slots and pollers.
   const taskQueue = opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
-  const orgs = servedOrgs(config, taskQueue);
-  const workers = new Workers();
-  for (const org of orgs) {
-    const c = orgConfig(config, org);
-    // The Nexus service on the first org's queue only: it routes each request to the org it names.
-    const nexus =
-      org === orgs[0]
-        ? nexusServiceHandler({ ...config, TEMPORAL_TASK_QUEUE: taskQueue })
-        : undefined;
-    const { all, pacer } = await buildOrgWorkers(c, connection, workflowBundle, opts.tuning, nexus);
-    workers.add(...all).leasing({ connection, config: c, pacer, taskQueue: org.taskQueue });
-  }
-  return workers;
-}
-
-/** One org's workers (`config` as that org alone would have it): main, and two activity-only. */
-async function buildOrgWorkers(
-  config: Config,
-  connection: NativeConnection,
-  workflowBundle: WorkerOptions['workflowBundle'],
-  tuning: Partial<WorkerOptions> | undefined,
-  nexus?: ReturnType<typeof nexusServiceHandler>,
-) {
-  const taskQueue = config.TEMPORAL_TASK_QUEUE;
-  // Payloads are encrypted by the worker, outside the workflow sandbox: the bundle is the same
-  // with or without PAYLOAD_ENCRYPTION_KEYS.
-  const dataConverter = dataConverterOf(config);
-  // Every Platform request of the org in the process waits its turn in one pacer, run by the
-  // org's lease (rate.ts).
-  const pacer = new RequestPacer();
-  const common = {
+  const slots = config.WORKER_MAX_CONCURRENT_ACTIVITIES;
+  const workflowSlots = config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS;
+  const { WORKER_ACTIVITY_POLLERS: pollers, WORKER_WORKFLOW_POLLERS: workflowPollers } = config;
+  const deploymentName = config.WORKER_DEPLOYMENT_NAME;
+  const settings = {
     connection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    activities: createActivities({
-      aep: createAepClient({ config, pacer }),
-      place: placeOf(config),
-      // Updates to dataset workflows: payloads encoded with the same converter (codec keys).
-      temporal: clientOn(connection, config),
-    }),
-    ...(dataConverter ? { dataConverter } : {}),
     interceptors: { activity: activityTracing() },
     sinks: workflowSpanSinks(),
-    ...(config.WORKER_DEPLOYMENT_NAME
-      ? {
-          workerDeploymentOptions: {
-            useWorkerVersioning: true as const,
-            version: { deploymentName: config.WORKER_DEPLOYMENT_NAME, buildId: buildIdOf(config) },
-            // A run finishes on the build it started on; the dataset workflows say otherwise.
-            defaultVersioningBehavior: 'PINNED' as const,
-          },
-        }
-      : {}),
+    ...(deploymentName && {
+      workerDeploymentOptions: {
+        useWorkerVersioning: true,
+        version: { deploymentName, buildId: buildIdOf(config) },
+        // A run finishes on the build it started on; the dataset workflows say otherwise.
+        defaultVersioningBehavior: 'PINNED',
+      },
+    }),
     shutdownGraceTime: SHUTDOWN_GRACE_MS,
     shutdownForceTime: SHUTDOWN_FORCE_MS,
-    ...workerTuning(config),
-    ...tuning,
-  };
-  const main = await Worker.create({
-    ...common,
-    taskQueue,
-    ...(nexus ? { nexusServices: [nexus] } : {}), // aep-streaming, src/nexus/
-    ...(workflowBundle
-      ? { workflowBundle }
-      : {
-          workflowsPath: require.resolve('./workflows'),
-          interceptors: { ...common.interceptors, workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
-        }),
-  });
-  const calls = await Worker.create({ ...common, taskQueue: datasetCallsQueue(taskQueue) });
-  const asks = await Worker.create({ ...common, taskQueue: datasetAsksQueue(taskQueue) });
-  return { all: [main, calls, asks], pacer };
-}
-
-/** The WORKER_* settings as worker options; unset ones are left out (the SDK's defaults). */
-function workerTuning(c: Config): Partial<WorkerOptions> {
-  const slots = c.WORKER_MAX_CONCURRENT_ACTIVITIES;
-  const workflowSlots = c.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS;
-  const tuning = {
+    // WORKER_*: unset, the SDK's defaults. Pollers cannot outnumber slots (the SDK refuses it).
     maxConcurrentActivityTaskExecutions: slots,
     maxConcurrentWorkflowTaskExecutions: workflowSlots,
-    maxCachedWorkflows: c.WORKER_MAX_CACHED_WORKFLOWS,
-    // Pollers cannot outnumber slots (the SDK refuses it).
-    maxConcurrentActivityTaskPolls:
-      c.WORKER_ACTIVITY_POLLERS && Math.min(c.WORKER_ACTIVITY_POLLERS, slots),
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    maxConcurrentActivityTaskPolls: pollers && Math.min(pollers, slots),
     maxConcurrentWorkflowTaskPolls:
-      c.WORKER_WORKFLOW_POLLERS && Math.min(c.WORKER_WORKFLOW_POLLERS, workflowSlots ?? 40),
-  };
-  return Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined));
+      workflowPollers && Math.min(workflowPollers, workflowSlots ?? 40),
+    ...opts.tuning,
+  } satisfies Partial<WorkerOptions>;
+  const workers = new Workers();
+  for (const org of servedOrgs(config, taskQueue)) {
+    const c = orgConfig(config, org);
+    const pacer = new RequestPacer();
+    const common = {
+      namespace: c.TEMPORAL_NAMESPACE,
+      activities: createActivities({
+        aep: createAepClient({ config: c, pacer }),
+        place: placeOf(c),
+        temporal: clientOn(connection, c), // updates to dataset workflows
+      }),
+      // Payloads are encrypted outside the workflow sandbox: the bundle is the same either way.
+      dataConverter: dataConverterOf(c),
+      ...settings,
+    };
+    const main = await Worker.create({
+      ...common,
+      taskQueue: org.taskQueue,
+      // The Nexus service (src/nexus/) on the first org's queue: it routes to the org named.
+      ...(workers.all.length === 0 && {
+        nexusServices: [nexusServiceHandler({ ...config, TEMPORAL_TASK_QUEUE: taskQueue })],
+      }),
+      ...(workflowBundle
+        ? { workflowBundle }
+        : {
+            workflowsPath: require.resolve('./workflows'),
+            interceptors: { ...common.interceptors, workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
+          }),
+    });
+    workers.all.push(
+      main,
+      await Worker.create({ ...common, taskQueue: datasetCallsQueue(org.taskQueue) }),
+      await Worker.create({ ...common, taskQueue: datasetAsksQueue(org.taskQueue) }),
+    );
+    const { identity } = workers.options;
+    const lease = { connection, config: c, pacer, taskQueue: org.taskQueue, identity };
+    workers.leases.push(new RateLeaser(lease));
+  }
+  return workers;
 }
 
 /**
@@ -159,12 +181,6 @@ function jsonLog({ message, level, timestampNanos, meta }: LogEntry): void {
   process.stderr.write(`${JSON.stringify({ time, level, message, ...meta }, errorFields)}\n`);
 }
 
-/** host:port of the Prometheus endpoint (METRICS_HOST is loopback unless a container needs more). */
-function metricsAddress(config: Config): string {
-  const host = config.METRICS_HOST.includes(':') ? `[${config.METRICS_HOST}]` : config.METRICS_HOST;
-  return `${host}:${config.METRICS_PORT}`;
-}
-
 /** WORKER_BUILD_ID, else the package version (package.json beside src/ and dist/). */
 function buildIdOf(config: Config): string {
   if (config.WORKER_BUILD_ID) return config.WORKER_BUILD_ID;
@@ -173,10 +189,9 @@ function buildIdOf(config: Config): string {
 }
 
 /**
- * The first version of a deployment makes itself current, so that a first install runs without an
- * operator's step; a later version waits for the release procedure to make it current
- * (docs/versioning.md). Waits (up to `waitMs`) for this worker's version to be registered, which
- * happens once it polls.
+ * The first version of a deployment makes itself current, so that a first install needs no
+ * operator's step; a later one waits for the release procedure (docs/versioning.md). Waits up to
+ * `waitMs` for this worker's version to be registered, which happens once it polls.
  */
 export async function promoteFirstVersion(
   client: Client,
@@ -226,14 +241,17 @@ const logInfo = (fields: object) =>
 async function main(): Promise<void> {
   const config = parseConfig();
   const tracing = await startTracing(config, 'worker');
-  const metrics = { prometheus: { bindAddress: metricsAddress(config) } };
+  // Prometheus on METRICS_HOST (loopback unless a container needs more).
+  const host = config.METRICS_HOST.includes(':') ? `[${config.METRICS_HOST}]` : config.METRICS_HOST;
+  const metrics = `${host}:${config.METRICS_PORT}`;
   Runtime.install({
     logger: new DefaultLogger(config.LOG_LEVEL.toUpperCase() as 'INFO', jsonLog),
-    ...(config.METRICS_PORT > 0 ? { telemetryOptions: { metrics } } : {}),
+    ...(config.METRICS_PORT > 0
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metrics } } } }
+      : {}),
   });
   const connection = await NativeConnection.connect(connectionOptions(config));
   const worker = await buildWorker({ config, connection });
-  // Worker.run() stops polling on SIGINT/SIGTERM, lets running tasks finish, then resolves.
   logInfo({
     message: 'worker started',
     taskQueues: servedOrgs(config).map((o) => `${o.imsOrg}: ${o.taskQueue}`),
@@ -242,12 +260,13 @@ async function main(): Promise<void> {
     temporalSecurity: config.temporal?.describe(),
     payloadEncryption: config.PAYLOAD_ENCRYPTION_KEYS?.describe() ?? 'off',
     aep: config.AEP_PLATFORM_URL,
-    metrics: config.METRICS_PORT > 0 ? `http://${metricsAddress(config)}/metrics` : 'off',
+    metrics: config.METRICS_PORT > 0 ? `http://${metrics}/metrics` : 'off',
     tracing: tracing ? config.OTEL_EXPORTER_OTLP_ENDPOINT : 'off',
     deployment: config.WORKER_DEPLOYMENT_NAME
       ? `${config.WORKER_DEPLOYMENT_NAME} ${buildIdOf(config)}`
       : 'unversioned',
   });
+  // Worker.run() stops polling on SIGINT/SIGTERM, lets running tasks finish, then resolves.
   const running = worker.run();
   const promoted = await promoteFirstVersion(clientOn(connection, config), config).catch(
     (err: unknown) => `failed: ${err instanceof Error ? err.message : String(err)}`,

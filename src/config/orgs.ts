@@ -2,13 +2,12 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { IMS_ORG_ID, InvalidRequestError, sandboxName } from '../request';
 import { orgTaskQueue } from '../shared/names';
-import { entriesFile, Secret } from './fields';
+import { Secret } from './fields';
 
 /**
  * The orgs a deployment serves besides AEP_ORG_ID's (AEP_ORGS_FILE, docs/operating.md "Several
- * IMS orgs"): a JSON array of `{ "org", "clientId", "clientSecretFile", "scopes"?, "sandbox"? }`.
- * A secret is named by its file (a secret mount), never written in the list, so the client, the
- * CLI and the HTTP API read the list without holding any org's secret; the worker reads the files.
+ * IMS orgs"). A secret is named by its file (a secret mount), never written in the list, so the
+ * client, the CLI and the HTTP API read the list without holding any org's secret.
  */
 const orgEntry = z.strictObject({
   org: z.string().regex(IMS_ORG_ID, 'org must look like 5C1328435BF324E90A49402A@AdobeOrg'),
@@ -17,7 +16,7 @@ const orgEntry = z.strictObject({
   scopes: z.string().trim().min(1, 'scopes is empty').optional(),
   sandbox: sandboxName.optional(),
 });
-export type OrgEntry = z.infer<typeof orgEntry>;
+type OrgEntry = z.infer<typeof orgEntry>;
 
 /** The entries of the file at `path`, or every problem of it (each naming the entry). */
 export function readOrgsFile(path: string): { entries: OrgEntry[]; problems: string[] } {
@@ -26,33 +25,23 @@ export function readOrgsFile(path: string): { entries: OrgEntry[]; problems: str
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    return {
-      entries: [],
-      problems: [`${what}: cannot read it as JSON: ${(err as Error).message}`],
-    };
+    const problem = `${what}: cannot read it as JSON: ${(err as Error).message}`;
+    return { entries: [], problems: [problem] };
   }
   const parsed = z.array(orgEntry).safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => {
-      const where = i.path.length
-        ? `entry ${String(i.path[0])}${i.path.length > 1 ? `.${i.path.slice(1).join('.')}` : ''}: `
-        : '';
-      return `${what}: ${where}${i.message}`;
+    const problems = parsed.error.issues.map(({ path: [entry, ...field], message }) => {
+      const where = `entry ${String(entry)}${field.length ? `.${field.join('.')}` : ''}: `;
+      return `${what}: ${entry === undefined ? '' : where}${message}`;
     });
     return { entries: [], problems };
   }
-  const seen = new Set<string>();
-  const problems: string[] = [];
-  for (const e of parsed.data) {
-    if (seen.has(e.org)) problems.push(`${what}: org ${e.org} is listed twice`);
-    seen.add(e.org);
-  }
+  const orgs = parsed.data.map((e) => e.org);
+  const problems = orgs
+    .filter((org, i) => orgs.indexOf(org) !== i)
+    .map((org) => `${what}: org ${org} is listed twice`);
   return { entries: parsed.data, problems };
 }
-
-export const orgFields = {
-  AEP_ORGS_FILE: entriesFile(readOrgsFile),
-};
 
 type OrgsConfig = {
   AEP_ORG_ID: string;
@@ -61,14 +50,8 @@ type OrgsConfig = {
   AEP_ORGS_FILE?: { entries: OrgEntry[] };
 };
 
-/** An org of the deployment: its default sandbox and its task queue (beside `taskQueue`). */
-export interface ServedOrg {
-  imsOrg: string;
-  sandbox: string;
-  taskQueue: string;
-  /** Its entry of AEP_ORGS_FILE; none for AEP_ORG_ID's org. */
-  entry?: OrgEntry;
-}
+/** An org of the deployment, its default sandbox, its task queue and entry (none: AEP_ORG_ID's). */
+export type ServedOrg = { imsOrg: string; sandbox: string; taskQueue: string; entry?: OrgEntry };
 
 /**
  * Every org the configuration serves, AEP_ORG_ID's first (on the task queue itself, so a
@@ -78,7 +61,6 @@ export function servedOrgs(
   config: OrgsConfig,
   taskQueue = config.TEMPORAL_TASK_QUEUE,
 ): ServedOrg[] {
-  const home = { imsOrg: config.AEP_ORG_ID, sandbox: config.AEP_SANDBOX, taskQueue };
   const others = (config.AEP_ORGS_FILE?.entries ?? [])
     .filter((e) => e.org !== config.AEP_ORG_ID)
     .map((entry) => ({
@@ -87,7 +69,7 @@ export function servedOrgs(
       taskQueue: orgTaskQueue(taskQueue, entry.org),
       entry,
     }));
-  return [home, ...others];
+  return [{ imsOrg: config.AEP_ORG_ID, sandbox: config.AEP_SANDBOX, taskQueue }, ...others];
 }
 
 /** The served org `imsOrg` (default AEP_ORG_ID's); another is an InvalidRequestError. */
@@ -124,22 +106,14 @@ function readSecret(path: string): Secret {
   return new Secret(readFileSync(path, 'utf8').replace(/\r?\n$/, ''));
 }
 
-/**
- * The worker's check that every org's secret file is readable, so a missing mount is reported
- * with the configuration's other problems rather than at the org's first token request.
- */
-export function checkOrgSecrets(
-  c: { AEP_ORGS_FILE?: { entries: OrgEntry[] } },
-  ctx: z.RefinementCtx,
-): void {
+/** The worker's check that every org's secret file is readable, reported with the rest. */
+export function checkOrgSecrets(c: OrgsConfig, ctx: z.RefinementCtx): void {
   for (const e of c.AEP_ORGS_FILE?.entries ?? []) {
     try {
       if (readSecret(e.clientSecretFile).reveal() === '') throw new Error('it is empty');
     } catch (err) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `AEP_ORGS_FILE: the client secret of ${e.org} (${e.clientSecretFile}): ${(err as Error).message}`,
-      });
+      const message = `AEP_ORGS_FILE: the client secret of ${e.org} (${e.clientSecretFile}): ${(err as Error).message}`;
+      ctx.addIssue({ code: 'custom', message });
     }
   }
 }

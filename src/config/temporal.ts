@@ -2,39 +2,6 @@ import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
-import { z } from 'zod';
-import { parsePayloadKeys } from '../codec/keys';
-import { filePath, flag, parsedBy } from './fields';
-
-/**
- * How every process reaches Temporal, by Temporal's own conventions (@temporalio/envconfig, as the
- * Temporal CLI and the other SDKs): environment variables win over the temporal.toml profile.
- */
-export const temporalFields = {
-  /** Unset: the profile's, then localhost:7233 (likewise TEMPORAL_NAMESPACE). */
-  TEMPORAL_ADDRESS: z.string().trim().min(1).default('localhost:7233'),
-  TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('aep-streaming-provisioning'),
-  /** envconfig reads the key itself; the configuration keeps a mask only. */
-  TEMPORAL_API_KEY: z
-    .string()
-    .trim()
-    .min(1)
-    .transform(() => '[redacted]')
-    .optional(),
-  TEMPORAL_PROFILE: z.string().trim().min(1).optional(),
-  TEMPORAL_CONFIG_FILE: filePath('TEMPORAL_CONFIG_FILE'),
-  TEMPORAL_TLS: flag('TEMPORAL_TLS').optional(),
-  TEMPORAL_TLS_CLIENT_CERT_PATH: filePath('TEMPORAL_TLS_CLIENT_CERT_PATH'),
-  TEMPORAL_TLS_CLIENT_KEY_PATH: filePath('TEMPORAL_TLS_CLIENT_KEY_PATH'),
-  TEMPORAL_TLS_SERVER_CA_CERT_PATH: filePath('TEMPORAL_TLS_SERVER_CA_CERT_PATH'),
-  TEMPORAL_TLS_SERVER_NAME: z.string().trim().min(1).optional(),
-};
-
-/** Read wherever payloads enter or leave Temporal (worker, client, API): the same keys everywhere. */
-export const payloadKeyFields = {
-  PAYLOAD_ENCRYPTION_KEYS: parsedBy(parsePayloadKeys, 'ring').optional(),
-};
 
 /** What the connection needs beyond address and namespace. Secrets are redacted when printed. */
 export class TemporalConnection {
@@ -63,12 +30,14 @@ export class TemporalConnection {
 }
 
 /**
- * Resolves the connection from an environment (already cleaned of empty values) while the
- * configuration parses, so that every problem is listed with the others: a missing profile or
- * file, a TOML error, an unreadable certificate, a certificate without its key. `fromProfile`:
- * the profile's address and namespace (the environment's win over them).
+ * How every process reaches Temporal, by Temporal's own conventions (@temporalio/envconfig, as the
+ * Temporal CLI): environment variables win over the temporal.toml profile. Resolved from an
+ * environment (cleaned of empty values) while the configuration parses, so that every problem is
+ * listed with the others: a missing profile or file, a TOML error, an unreadable certificate, a
+ * certificate without its key. `fromProfile`: the profile's address and namespace.
  */
 export function loadTemporalConnection(env: Record<string, string>) {
+  const file = env.TEMPORAL_CONFIG_FILE;
   const problems = [
     'TEMPORAL_TLS_CLIENT_CERT_PATH',
     'TEMPORAL_TLS_CLIENT_KEY_PATH',
@@ -79,10 +48,12 @@ export function loadTemporalConnection(env: Record<string, string>) {
       'TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH go together (mTLS needs both)',
     );
   }
-  const file = env.TEMPORAL_CONFIG_FILE;
   problems.push(...unreadable('TEMPORAL_CONFIG_FILE', file));
-  const connection = new TemporalConnection({}, 'environment');
-  const failed = { connection, fromProfile: {}, problems };
+  const failed = {
+    connection: new TemporalConnection({}, 'environment'),
+    fromProfile: {},
+    problems,
+  };
   if (problems.length > 0) return failed;
   try {
     const profile = loadClientConfigProfile({ overrideEnvVars: env });
@@ -90,9 +61,8 @@ export function loadTemporalConnection(env: Record<string, string>) {
     const { clientCert, clientKey, serverCACert } = profile.tls ?? {};
     const files = { client_cert: clientCert, client_key: clientKey, server_ca_cert: serverCACert };
     for (const [what, src] of Object.entries(files)) {
-      if (src && 'path' in src) {
+      if (src && 'path' in src)
         problems.push(...unreadable(`temporal.toml tls.${what}_path`, src.path));
-      }
     }
     if (problems.length > 0) return failed;
     const { connectionOptions, namespace } = toClientOptions(profile);
@@ -100,10 +70,10 @@ export function loadTemporalConnection(env: Record<string, string>) {
     const options = Object.fromEntries(
       Object.entries({ apiKey, tls, metadata }).filter(([, v]) => v !== undefined),
     ) as TemporalConnection['options'];
-    const fromFile = env.TEMPORAL_PROFILE !== undefined || file !== undefined;
-    const source = fromFile
-      ? `profile ${env.TEMPORAL_PROFILE ?? 'default'}${file ? ` of ${file}` : ''}`
-      : 'environment';
+    const source =
+      env.TEMPORAL_PROFILE !== undefined || file !== undefined
+        ? `profile ${env.TEMPORAL_PROFILE ?? 'default'}${file ? ` of ${file}` : ''}`
+        : 'environment';
     return {
       connection: new TemporalConnection(options, source),
       fromProfile: { TEMPORAL_ADDRESS: profile.address, TEMPORAL_NAMESPACE: namespace },
@@ -117,9 +87,8 @@ export function loadTemporalConnection(env: Record<string, string>) {
 }
 
 function unreadable(what: string, path: string | undefined): string[] {
-  if (path === undefined) return [];
   try {
-    readFileSync(path);
+    if (path !== undefined) readFileSync(path);
     return [];
   } catch {
     return [`${what}: cannot read ${path}`];
