@@ -120,9 +120,13 @@ export async function buildWorker(opts: {
     maxConcurrentActivityTaskExecutions: slots,
     maxConcurrentWorkflowTaskExecutions: workflowSlots,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
-    maxConcurrentActivityTaskPolls: pollers && Math.min(pollers, slots),
-    maxConcurrentWorkflowTaskPolls:
-      workflowPollers && Math.min(workflowPollers, workflowSlots ?? 40),
+    // The SDK reads only the poller behaviours; its maxConcurrent*TaskPolls options are ignored.
+    activityTaskPollerBehavior: pollers
+      ? { type: 'simple-maximum', maximum: Math.min(pollers, slots ?? 100) }
+      : undefined,
+    workflowTaskPollerBehavior: workflowPollers
+      ? { type: 'simple-maximum', maximum: Math.min(workflowPollers, workflowSlots ?? 40) }
+      : undefined,
     ...opts.tuning,
   } satisfies Partial<WorkerOptions>;
   const workers = new Workers();

@@ -6,7 +6,13 @@
  * AEP_PLATFORM_URL (IMS at the same origin: the emulator), AEP_CLIENT_ID, AEP_CLIENT_SECRET,
  * AEP_ORG_ID, AEP_SCOPES, and optionally WORKFLOW_BUNDLE_PATH. Ready once it logs "worker started".
  */
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import { configSchema } from '../../src/config';
 import { createFloorActivities } from './activities';
 
@@ -31,17 +37,21 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: required('TEMPORAL_ADDRESS') });
   const slots = tuning.WORKER_MAX_CONCURRENT_ACTIVITIES;
   const workflowSlots = tuning.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS;
-  // The product worker's mapping of the same variables (src/worker.ts, workerTuning).
+  // The product worker's mapping of the same variables (src/worker.ts, buildWorker).
   const options = {
     maxConcurrentActivityTaskExecutions: slots,
     maxConcurrentWorkflowTaskExecutions: workflowSlots,
     maxCachedWorkflows: tuning.WORKER_MAX_CACHED_WORKFLOWS,
-    maxConcurrentActivityTaskPolls:
-      tuning.WORKER_ACTIVITY_POLLERS && Math.min(tuning.WORKER_ACTIVITY_POLLERS, slots),
-    maxConcurrentWorkflowTaskPolls:
-      tuning.WORKER_WORKFLOW_POLLERS &&
-      Math.min(tuning.WORKER_WORKFLOW_POLLERS, workflowSlots ?? 40),
-  };
+    activityTaskPollerBehavior: tuning.WORKER_ACTIVITY_POLLERS
+      ? { type: 'simple-maximum', maximum: Math.min(tuning.WORKER_ACTIVITY_POLLERS, slots ?? 100) }
+      : undefined,
+    workflowTaskPollerBehavior: tuning.WORKER_WORKFLOW_POLLERS
+      ? {
+          type: 'simple-maximum',
+          maximum: Math.min(tuning.WORKER_WORKFLOW_POLLERS, workflowSlots ?? 40),
+        }
+      : undefined,
+  } satisfies Partial<WorkerOptions>;
   const bundle = tuning.WORKFLOW_BUNDLE_PATH;
   const worker = await Worker.create({
     connection,

@@ -88,3 +88,23 @@ test(`${SOURCES} new sources on ${SLOTS} activity slots: every dataset acquired 
     ]);
   }
 }, 120_000);
+
+test('WORKER_ACTIVITY_POLLERS and WORKER_WORKFLOW_POLLERS reach every worker', async () => {
+  const workers = await buildWorker({
+    config: { ...stack.config, WORKER_ACTIVITY_POLLERS: 1, WORKER_WORKFLOW_POLLERS: 3 },
+    connection: stack.env.nativeConnection,
+    taskQueue: stack.taskQueue,
+    workflowBundle: await workflowBundle(),
+  });
+  const behaviours = workers.all.map((w) => [
+    w.options.activityTaskPollerBehavior,
+    w.options.workflowTaskPollerBehavior,
+  ]);
+  await workers.runUntil(Promise.resolve());
+  expect(behaviours).toEqual(
+    workers.all.map(() => [
+      { type: 'simple-maximum', maximum: 1 },
+      { type: 'simple-maximum', maximum: 3 },
+    ]),
+  );
+});
