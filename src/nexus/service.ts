@@ -5,6 +5,7 @@ import {
   startWorkflow,
   WorkflowRunOperationHandler,
   type WorkflowHandle,
+  type WorkflowRunOperationStartHandler,
 } from '@temporalio/nexus';
 import * as nexus from 'nexus-rpc';
 import { servedOrg } from '../config';
@@ -40,36 +41,30 @@ export function nexusServiceHandler(deployment: Parameters<typeof servedOrg>[0])
     taskQueue: servedOrg(deployment, req.imsOrg).taskQueue,
   });
   return nexus.serviceHandler(aepStreamingService, {
-    provision: new WorkflowRunOperationHandler((ctx, input) =>
-      refusing(async () => {
-        const req = parseProvisionRequest(input, place);
-        const launch = nexusLaunch<ProvisionResult>(ctx);
-        const signal = ctx.abortSignal;
-        return (await startProvisionRun(doorOf(req), launch, req, { signal })).handle;
-      }),
-    ),
-    deprovision: new WorkflowRunOperationHandler((ctx, input) =>
-      refusing(async () => {
-        const req = parseDeprovisionRequest(input, place);
-        const launch = nexusLaunch<DeprovisionResult>(ctx);
-        const options = { signal: ctx.abortSignal, nonce: ctx.requestId };
-        return (await startDeprovisionRun(doorOf(req), launch, req, options)).handle;
-      }),
-    ),
-    plan: new WorkflowRunOperationHandler((ctx, input) =>
-      refusing(async () => {
-        const req = parseProvisionRequest(input, place);
-        const options = readOnlyOptions<typeof PlanStreamingSource>(doorOf(req), {
-          kind: 'plan',
-          key: req,
-          args: [req],
-          staticSummary: `Plan streaming source "${req.name}" in sandbox ${req.sandbox}`,
-          // A retried start (same request id) is the same plan run.
-          nonce: ctx.requestId,
-        });
-        return startWorkflow<typeof PlanStreamingSource>(ctx, WorkflowType.plan, options);
-      }),
-    ),
+    provision: refusing(async (ctx, input) => {
+      const req = parseProvisionRequest(input, place);
+      const launch = nexusLaunch<ProvisionResult>(ctx);
+      return (await startProvisionRun(doorOf(req), launch, req, { signal: ctx.abortSignal }))
+        .handle;
+    }),
+    deprovision: refusing(async (ctx, input) => {
+      const req = parseDeprovisionRequest(input, place);
+      const launch = nexusLaunch<DeprovisionResult>(ctx);
+      const options = { signal: ctx.abortSignal, nonce: ctx.requestId };
+      return (await startDeprovisionRun(doorOf(req), launch, req, options)).handle;
+    }),
+    plan: refusing(async (ctx, input) => {
+      const req = parseProvisionRequest(input, place);
+      const options = readOnlyOptions<typeof PlanStreamingSource>(doorOf(req), {
+        kind: 'plan',
+        key: req,
+        args: [req],
+        staticSummary: `Plan streaming source "${req.name}" in sandbox ${req.sandbox}`,
+        // A retried start (same request id) is the same plan run.
+        nonce: ctx.requestId,
+      });
+      return startWorkflow<typeof PlanStreamingSource>(ctx, WorkflowType.plan, options);
+    }),
   });
 }
 
@@ -95,25 +90,27 @@ function nexusLaunch<R>(ctx: nexus.StartOperationContext): Launch<WorkflowHandle
  * failure (SourceNotFound) as it is. A teardown whose cancelled provisioning is still compensating
  * at the handler's deadline is retried by the caller's server.
  */
-async function refusing<T>(start: () => Promise<T>): Promise<T> {
-  try {
-    return await start();
-  } catch (err) {
-    if (err instanceof InvalidRequestError) {
-      throw failed(err.message, FailureType.InvalidRequest, { problems: err.problems });
+function refusing<I, O>(start: WorkflowRunOperationStartHandler<I, O>) {
+  return new WorkflowRunOperationHandler<I, O>(async (ctx, input) => {
+    try {
+      return await start(ctx, input);
+    } catch (err) {
+      if (err instanceof InvalidRequestError) {
+        throw failed(err.message, FailureType.InvalidRequest, { problems: err.problems });
+      }
+      if (err instanceof RequestConflictError) {
+        const { workflowId, runId, fields } = err;
+        throw failed(err.message, FailureType.RequestConflict, { workflowId, runId, fields });
+      }
+      if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) {
+        throw new nexus.OperationError('failed', err.cause.message, { cause: err.cause });
+      }
+      if (err instanceof CompensationPendingError) {
+        throw new nexus.HandlerError('UNAVAILABLE', err.message, { retryableOverride: true });
+      }
+      throw err;
     }
-    if (err instanceof RequestConflictError) {
-      const { workflowId, runId, fields } = err;
-      throw failed(err.message, FailureType.RequestConflict, { workflowId, runId, fields });
-    }
-    if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) {
-      throw new nexus.OperationError('failed', err.cause.message, { cause: err.cause });
-    }
-    if (err instanceof CompensationPendingError) {
-      throw new nexus.HandlerError('UNAVAILABLE', err.message, { retryableOverride: true });
-    }
-    throw err;
-  }
+  });
 }
 
 function failed(message: string, type: FailureType, details: object): nexus.OperationError {
