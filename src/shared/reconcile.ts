@@ -45,9 +45,7 @@ export type DriftedSource = {
 
 export type ReconcileStatus = 'LISTING' | 'PLANNING' | 'REPAIRING' | 'DONE';
 
-export interface ReconcileReport {
-  imsOrg: string;
-  sandbox: string;
+export type ReconcileReport = Pick<ReconcileInput, 'imsOrg' | 'sandbox'> & {
   status: ReconcileStatus;
   /** Sources managed in the sandbox, and how many were planned so far. */
   sources: number;
@@ -57,7 +55,7 @@ export interface ReconcileReport {
   skipped: SkippedSource[];
   /** Drifted and not repaired when the run ended: the value of the gauge. */
   stillDrifted: number;
-}
+};
 
 /** Drifted sources not repaired by the run (the ones `list --drifted` shows). */
 export function stillDrifted(report: Pick<ReconcileReport, 'drifted'>): DriftedSource[] {
