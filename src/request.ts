@@ -2,21 +2,17 @@ import { z } from 'zod';
 import type { SourceKey } from './shared/names';
 
 /**
- * The requests: validated by the client before a workflow starts (bad input costs no AEP call),
- * and again by the workflow's first activity (a request started by another client is held to the
- * same rules). Workflows import only the types from here, never zod itself.
+ * The requests: validated by the client before a workflow starts, and again by the workflow's
+ * first activity (other clients are held to the same rules). Workflows import only the types.
  */
 
-const CONTROL_OR_INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+const PRINTABLE = /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$/u;
 
 /**
  * Names are identities (workflow id, lookup key, ownership marker), taken as people write them.
- * Refused is only what cannot be a name: control, invisible and line-separator characters (AEP's
- * UI cannot show them, a header or log line cannot carry them); leading or trailing whitespace
- * (some servers trim, and a trimmed name is never found again); `.` or `..` (not a path segment);
- * a name not in NFC, refused rather than normalized: "Café" composed and decomposed would be two
- * sources, and renaming would give an existing one a new identity. U+200D is allowed: emoji
- * sequences are made of it.
+ * Refused is what cannot be a name: characters a UI, header or log line cannot carry (U+200D is
+ * allowed: emoji are made of it); edge whitespace (some servers trim); `.` or `..` (path
+ * segments); a name not in NFC, refused rather than normalized: two forms would be two sources.
  */
 const REFUSED_CHARACTER = /(?!\u200D)[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 
@@ -57,12 +53,8 @@ const resourceName = (what: string) =>
 const freeText = (what: string, max: number) =>
   text(what)
     .max(max, `${what} is longer than ${max} characters`)
-    .refine(
-      (s) => !CONTROL_OR_INVISIBLE.test(s),
-      `${what} contains control or invisible characters`,
-    );
+    .regex(PRINTABLE, `${what} contains control or invisible characters`);
 
-/** An IMS org id, as requests and AEP_ORG_ID write it. */
 export const IMS_ORG_ID = /^[A-Za-z0-9]+@AdobeOrg$/;
 
 const imsOrgId = text('imsOrg').regex(
@@ -70,17 +62,15 @@ const imsOrgId = text('imsOrg').regex(
   'imsOrg must look like 5C1328435BF324E90A49402A@AdobeOrg',
 );
 
+const SLUG = /^[a-z0-9][a-z0-9-]{0,63}$/;
 export const sandboxName = text('sandbox').regex(
-  /^[a-z0-9][a-z0-9-]{0,63}$/,
+  SLUG,
   'sandbox must be a lowercase Platform sandbox name (a-z, 0-9, -)',
 );
 
-/**
- * An apply set's id (`apply --prune`, PUT …/sets/{set}): written into the source's ownership marker,
- * so it is a path segment and a marker token: lowercase letters, digits, `-`.
- */
+/** An apply set's id: a path segment and a token of the source's ownership marker. */
 export const applySetId = text('applySet').regex(
-  /^[a-z0-9][a-z0-9-]{0,63}$/,
+  SLUG,
   'applySet must be 1 to 64 of a-z, 0-9 and -, starting with a letter or digit',
 );
 
@@ -88,7 +78,7 @@ const XDM_PATH = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 export const mappingSchema = z.strictObject({
   sourceAttribute: bounded('sourceAttribute', 256)
-    .refine((s) => !CONTROL_OR_INVISIBLE.test(s), 'sourceAttribute contains control characters')
+    .regex(PRINTABLE, 'sourceAttribute contains control characters')
     .refine((s) => s.trim() === s, 'sourceAttribute has leading or trailing spaces'),
   destinationXdmPath: bounded('destinationXdmPath', 256).regex(
     XDM_PATH,
@@ -98,9 +88,8 @@ export const mappingSchema = z.strictObject({
 });
 
 /**
- * Ids of the source's resources as its last operation left them (the client reads them from
- * Temporal): read by id while AEP's lists may not show them yet, as is a dataset a teardown kept;
- * each checked to be this source's. Not desired state: requests differing only here are the same.
+ * Ids of the source's resources as its last operation left them: read by id while AEP's lists may
+ * not show them yet, each checked to be this source's. Not desired state.
  */
 const knownResources = z
   .strictObject({
@@ -164,27 +153,23 @@ export const provisionRequestSchema = z.strictObject({
         .min(0, 'smokeTest.activationWaitSeconds must be >= 0')
         .max(86_400, 'smokeTest.activationWaitSeconds must be <= 86400')
         .default(300),
-      /** The record to send (raw JSON, or the xdmEntity of an XDM message); a default otherwise. */
+      /** Raw JSON, or the xdmEntity of an XDM message; a default otherwise. */
       record: z
         .record(z.string(), z.unknown(), { error: 'smokeTest.record must be an object' })
         .optional(),
-      /** Also send it when nothing changed (by default a re-apply sends none). */
+      /** Also send it when nothing changed. */
       always: flag('smokeTest.always').optional(),
     })
     .optional(),
   /** Replace the source (new inlet URL) for a change AEP cannot make in place. */
   replace: flag('replace').optional(),
-  /**
-   * The apply set the source belongs to (written into its base connection's marker): `apply
-   * --prune` of that set tears down its sources the input no longer names. Absent: unchanged.
-   */
+  /** The apply set the source belongs to (`apply --prune` tears down the rest). Absent: unchanged. */
   applySet: applySetId.optional(),
   known: knownResources,
 });
 
-/** What callers write (defaults not yet applied). */
 export type ProvisionRequestInput = z.input<typeof provisionRequestSchema>;
-/** What a request that names no org or sandbox is for: the client's (or worker's) settings. */
+/** Where a request naming no org or sandbox goes: the client's (or worker's) settings. */
 export type Place = Omit<SourceKey, 'name'>;
 
 export function placeOf(config: { AEP_ORG_ID: string; AEP_SANDBOX: string }): Place {
@@ -218,9 +203,9 @@ export type DeprovisionRequestInput = z.input<typeof deprovisionRequestSchema>;
 export type DeprovisionRequest = z.output<typeof deprovisionRequestSchema> & Place;
 
 export class InvalidRequestError extends Error {
+  override name = 'InvalidRequestError';
   constructor(readonly problems: string[]) {
     super(`Invalid request: ${problems.join('; ')}`);
-    this.name = 'InvalidRequestError';
   }
 }
 
@@ -234,7 +219,7 @@ function problemsOf(error: z.ZodError): string[] {
   });
 }
 
-/** Validates and normalizes; throws InvalidRequestError naming every bad field. */
+/** Throws InvalidRequestError naming every bad field. */
 function parse<S extends z.ZodType<Partial<Place>>>(schema: S, input: unknown, place: Place) {
   const r = schema.safeParse(input);
   if (!r.success) throw new InvalidRequestError(problemsOf(r.error));

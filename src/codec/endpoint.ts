@@ -15,43 +15,35 @@ import { payloadCodecOf, PayloadEncryptionError } from '.';
  */
 
 export const CODEC_PREFIX = '/codec';
-
 /** Temporal's payload size limit is 2 MB; base64 adds a third, several payloads ride together. */
 const CODEC_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 const MAX_PAYLOADS = 1000;
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'must be base64');
-
+const jsonPayload = z.object({
+  metadata: z.record(z.string(), base64).nullish(),
+  data: base64.nullish(),
+});
 const bodySchema = z.object(
   {
     payloads: z
-      .array(
-        z.object({ metadata: z.record(z.string(), base64).nullish(), data: base64.nullish() }),
-        { error: 'payloads must be an array of payloads' },
-      )
+      .array(jsonPayload, { error: 'payloads must be an array of payloads' })
       .max(MAX_PAYLOADS, `at most ${MAX_PAYLOADS} payloads per call`),
   },
   { error: 'the body must be {"payloads": [...]}' },
 );
 
-type JsonPayload = { metadata?: Record<string, string> | null; data?: string | null };
-
-export function payloadFromJson(p: JsonPayload): Payload {
-  return {
-    metadata: Object.fromEntries(
-      Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
-    ),
-    data: Buffer.from(p.data ?? '', 'base64'),
-  };
-}
-
+const mapValues = <A, B>(o: Record<string, A>, f: (a: A) => B) =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
+const bytes = (s?: string | null) => Buffer.from(s ?? '', 'base64');
 const b64 = (b?: Uint8Array | null) => Buffer.from(b ?? new Uint8Array()).toString('base64');
 
+export function payloadFromJson(p: z.output<typeof jsonPayload>): Payload {
+  return { metadata: mapValues(p.metadata ?? {}, bytes), data: bytes(p.data) };
+}
+
 export function payloadToJson(p: Payload): { metadata: Record<string, string>; data: string } {
-  return {
-    metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, b64(v)])),
-    data: b64(p.data),
-  };
+  return { metadata: mapValues(p.metadata ?? {}, b64), data: b64(p.data) };
 }
 
 const PREFLIGHT = {
@@ -64,24 +56,23 @@ export function registerCodecRoutes(app: FastifyInstance, config: ApiConfig): vo
   const codec = payloadCodecOf(config);
   if (!codec) return;
   const allowed = new Set(config.API_CODEC_ORIGINS);
+  const refuse = (status: number, type: string, title: string, detail: string) => {
+    throw new ApiProblem(status, type, title, detail);
+  };
 
   /** The CORS headers of the request's Origin; throws for a browser origin that may not call. */
   const corsHeaders = ({ headers: { origin } }: FastifyRequest) => {
     if (origin === undefined) return { vary: 'Origin' };
     if (!allowed.has(origin)) {
-      throw new ApiProblem(
-        403,
-        'CodecOriginRefused',
-        'This origin may not call the codec endpoint',
-        `${origin.slice(0, 200)} is not in API_CODEC_ORIGINS`,
-      );
+      const detail = `${origin.slice(0, 200)} is not in API_CODEC_ORIGINS`;
+      refuse(403, 'CodecOriginRefused', 'This origin may not call the codec endpoint', detail);
     }
     // The UI may send cookies (TEMPORAL_CODEC_INCLUDE_CREDENTIALS) or its access token.
-    return {
-      vary: 'Origin',
+    const allow = {
       'access-control-allow-origin': origin,
       'access-control-allow-credentials': 'true',
     };
+    return { vary: 'Origin', ...allow };
   };
 
   for (const op of ['encode', 'decode'] as const) {
@@ -98,28 +89,19 @@ export function registerCodecRoutes(app: FastifyInstance, config: ApiConfig): vo
       const cors = corsHeaders(request);
       // A UI of another namespace must not use this endpoint's keys.
       const ns = request.headers['x-namespace'];
-      if (typeof ns === 'string' && ns !== '' && ns !== config.TEMPORAL_NAMESPACE) {
-        throw new ApiProblem(
-          400,
-          'CodecNamespace',
-          'The codec endpoint serves another namespace',
-          `X-Namespace is ${ns.slice(0, 200)}; this endpoint serves ${config.TEMPORAL_NAMESPACE}`,
-        );
+      const served = config.TEMPORAL_NAMESPACE;
+      if (typeof ns === 'string' && ns !== '' && ns !== served) {
+        const detail = `X-Namespace is ${ns.slice(0, 200)}; this endpoint serves ${served}`;
+        refuse(400, 'CodecNamespace', 'The codec endpoint serves another namespace', detail);
       }
       const body = bodySchema.safeParse(request.body);
       if (!body.success) {
-        throw new ApiProblem(
-          400,
-          'CodecBadRequest',
-          'The body is not a Payloads document',
-          issueLines(body.error.issues).join('; '),
-        );
+        const detail = issueLines(body.error.issues).join('; ');
+        return refuse(400, 'CodecBadRequest', 'The body is not a Payloads document', detail);
       }
-      const payloads = body.data.payloads.map(payloadFromJson);
-      const out = await codec[op](payloads).catch((err: unknown) => {
+      const out = await codec[op](body.data.payloads.map(payloadFromJson)).catch((err: unknown) => {
         if (!(err instanceof PayloadEncryptionError)) throw err;
-        const title = 'The payloads cannot be decoded';
-        throw new ApiProblem(400, `Codec${err.problem}`, title, err.message);
+        return refuse(400, `Codec${err.problem}`, 'The payloads cannot be decoded', err.message);
       });
       void reply.headers(cors);
       return { payloads: out.map(payloadToJson) };

@@ -7,12 +7,10 @@ import { inspect } from 'node:util';
  */
 
 const KEY_BYTES = 32;
-const KEY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
-const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
 
 export class PayloadKeyRing {
   readonly #keys: ReadonlyMap<string, Buffer>;
-  /** The id of the key that encrypts (the first one configured). */
+  /** The id of the key that encrypts (the first one). */
   readonly currentId: string;
 
   /** `entries`: at least one, each of KEY_BYTES bytes (parsePayloadKeys checks both). */
@@ -21,7 +19,7 @@ export class PayloadKeyRing {
     this.currentId = entries[0]![0];
   }
 
-  /** Every configured id, the encrypting one first. */
+  /** Every id, the encrypting one first. */
   get ids(): string[] {
     return [...this.#keys.keys()];
   }
@@ -48,17 +46,10 @@ export class PayloadKeyRing {
 }
 
 /** Parses PAYLOAD_ENCRYPTION_KEYS; every problem is listed, none repeats key material. */
-export function parsePayloadKeys(raw: string): {
-  ring: PayloadKeyRing | undefined;
-  problems: string[];
-} {
-  const problems: string[] = [];
+export function parsePayloadKeys(raw: string) {
   const entries: Array<[string, Buffer]> = [];
-  const parts = raw
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
-  if (parts.length === 0) problems.push('PAYLOAD_ENCRYPTION_KEYS: no key (id:base64key,…)');
+  const parts = raw.split(',').flatMap((p) => p.trim() || []);
+  const problems = parts.length ? [] : ['PAYLOAD_ENCRYPTION_KEYS: no key (id:base64key,…)'];
   parts.forEach((part, i) => {
     const where = `PAYLOAD_ENCRYPTION_KEYS: entry ${i + 1}`;
     const colon = part.indexOf(':');
@@ -68,9 +59,9 @@ export function parsePayloadKeys(raw: string): {
     const problem =
       colon < 0
         ? `${where} must be id:base64key`
-        : !KEY_ID.test(id)
+        : !/^[A-Za-z0-9_.-]{1,64}$/.test(id)
           ? `${where}: the id must be 1-64 of A-Z a-z 0-9 _ . -`
-          : !BASE64.test(encoded)
+          : !/^[A-Za-z0-9+/_-]+={0,2}$/.test(encoded)
             ? `${where} (${id}): the key is not base64`
             : key.length !== KEY_BYTES
               ? `${where} (${id}): the key is ${key.length} bytes, AES-256 needs ${KEY_BYTES} (make one: openssl rand -base64 32)`
@@ -80,5 +71,5 @@ export function parsePayloadKeys(raw: string): {
     if (problem === undefined) entries.push([id, key]);
     else problems.push(problem);
   });
-  return { ring: problems.length === 0 ? new PayloadKeyRing(entries) : undefined, problems };
+  return { ring: problems.length ? undefined : new PayloadKeyRing(entries), problems };
 }

@@ -8,7 +8,7 @@ import {
 import type { z } from 'zod';
 import type { failureSchema } from '../api/result-schemas';
 
-/** A failure chain as its callers branch on it; the API's document adds `leftovers`. */
+/** A failure chain as callers branch on it (the API's document adds `leftovers`). */
 export type FailureSummary = Omit<z.output<typeof failureSchema>, 'leftovers'>;
 
 export function rootOf(err: unknown): unknown {
@@ -26,9 +26,7 @@ export function failureTypeOf(err: unknown): string {
 }
 
 /** The named type at the root of a failure chain, e.g. "AepBadRequest" or "Cancelled". */
-export function rootFailureType(err: unknown): string {
-  return failureTypeOf(rootOf(err));
-}
+export const rootFailureType = (err: unknown): string => failureTypeOf(rootOf(err));
 
 /** One line for operators: "<activity>: <Type>: <message>". */
 export function describeFailure(err: unknown): string {

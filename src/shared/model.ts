@@ -1,7 +1,4 @@
-/**
- * A source's resources and teardown order, the plan, the workflows' results (their schemas:
- * src/api/result-schemas.ts). Types and pure functions only: workflow code imports it.
- */
+/** A source's resources, the plan, the workflows' results. Types and pure functions only. */
 import type { z } from 'zod';
 import type {
   deprovisionResultSchema,
@@ -27,18 +24,15 @@ export const TEARDOWN_ORDER: readonly ResourceKind[] = [
   'baseConnection',
 ];
 
-/** Sorts resources into TEARDOWN_ORDER (stable within a kind). */
 export function inTeardownOrder<T extends { kind: ResourceKind }>(items: readonly T[]): T[] {
   return TEARDOWN_ORDER.flatMap((kind) => items.filter((i) => i.kind === kind));
 }
 
-/** One Data Prep mapping, defaults applied (identity false). */
 export type Mapping = z.output<typeof mappingSchema>;
 
 export type { ActualSource } from '../activities/read';
 
 export type SourcePlan = z.output<typeof sourcePlanSchema>;
-/** A dataflow's recent runs, or why they could not be read. */
 export type FlowHealth = z.output<typeof flowHealthSchema>;
 export type ResourcePlan = SourcePlan['resources'][number];
 export type FieldChange = SourcePlan['needsReplace'][number];
@@ -62,28 +56,26 @@ export type ProvisionResult = z.output<typeof provisionResultSchema>;
 export type ProvisionProgress = z.output<typeof provisionProgressSchema>;
 export type ProvisionStatus = ProvisionProgress['status'];
 export type CompensationOutcome = ProvisionProgress['compensation'][number];
-/**
- * What a failed or cancelled provisioning leaves: `absent` (what it created is deleted), `previous`
- * (the source as it was) or `new` (past its switch: the new flow carries the inlet).
- */
+/** What a failed or cancelled provisioning leaves: `absent`, `previous` or `new` (past its switch). */
 export type SourceState = NonNullable<ProvisionProgress['sourceState']>;
 
 export type DeprovisionResult = z.output<typeof deprovisionResultSchema>;
-// The contract of the dataset workflow (src/workflows/dataset.ts).
+
+// The contracts of the dataset workflow (src/workflows/dataset.ts) and the rate budget's (rate.ts).
 
 /** Writers are source names; the dataset is the name's current one. */
 export interface DatasetState {
   imsOrg: string;
   sandbox: string;
   name: string;
-  /** The dataset this name stands for (absent until created or found, and after its delete). */
+  /** Absent until created or found, and after its delete. */
   datasetId?: string;
   schemaId?: string;
   /** Sources whose target connections exist or are being created. */
   writers: string[];
   /** The run that created the current dataset, when this workflow saw it happen. */
   createdByRun?: string;
-  /** Runs that left it through their compensation: they failed, and never wrote data there. */
+  /** Runs that left it through their compensation: they never wrote data there. */
   failedRuns?: string[];
   /** A source torn down (not compensated) wrote to it: it may hold data. */
   mayHoldData?: boolean;
@@ -91,71 +83,51 @@ export interface DatasetState {
   uncertain?: boolean;
 }
 
-/** A source (the run `runId` of it) is about to write to the dataset named `name`. */
-export interface AcquireDatasetInput {
-  sandbox: string;
-  name: string;
-  source: string;
+/**
+ * Run `runId` of source `source` is about to write to the dataset `name`; `description`: the new
+ * dataset's (the marker is appended); `absentAt`: when (epoch ms) its read found no such dataset.
+ */
+export type AcquireDatasetInput = Pick<ReleaseDatasetInput, 'sandbox' | 'name' | 'source'> & {
   runId: string;
   schemaId: string;
-  /** The description a new dataset gets (the ownership marker is appended). */
   description?: string;
-  /** When (epoch ms, at or before it) the provisioning's read found no dataset of the name. */
   absentAt?: number;
-}
+};
 
-export interface AcquiredDataset {
-  id: string;
-  /** Created for this very run (compensation may delete it when no other source writes to it). */
-  created: boolean;
-  /** Another dataset this name stood for, kept with its data (its schema was another one). */
-  retired?: string;
-}
+/** `created` for this very run; `retired`: another dataset of the name (other schema), kept. */
+export type AcquiredDataset = { id: string; created: boolean; retired?: string };
 
+/**
+ * `datasetId`: the one the source wrote to (absent: the name's current one); deleted when
+ * `deleteDataset` and no source writes to it any more, and only if `createdByRun` created it.
+ */
 export interface ReleaseDatasetInput {
   sandbox: string;
   name: string;
   source: string;
-  /** The dataset the source wrote to; the name's current one when absent. */
   datasetId?: string;
-  /** Delete it too, when no source writes to it any more; otherwise it is kept (`retained`). */
   deleteDataset: boolean;
-  /** Delete it only if this run created it (a failed provisioning's compensation). */
   createdByRun?: string;
 }
 
-export interface ReleasedDataset {
+/** `reason` a dataset was kept: `retained` (no delete asked), `in use by …`, `not created by …`. */
+export type ReleasedDataset = {
   id?: string;
   outcome: 'deleted' | 'absent' | 'kept';
-  /** Why it was kept: `retained` (no delete asked), `in use by …`, `not created by …`. */
   reason?: string;
-}
+};
 
 /**
- * A worker process's lease on a share of the org's Platform request budget (src/workflows/rate.ts).
- * `using`: the share the process may use until it has the answer (what it was last granted, 0
- * once that lapsed); `ttlMs` 0 gives the lease back.
+ * A worker process's lease on a share of the org's request budget: `budget`, its
+ * AEP_MAX_REQUESTS_PER_SECOND; `using`, its share until answered (0 once lapsed); `ttlMs` 0 gives
+ * the lease back.
  */
-export interface RateLeaseInput {
-  member: string;
-  /** This process's AEP_MAX_REQUESTS_PER_SECOND. */
-  budget: number;
-  using: number;
-  ttlMs: number;
-}
+export type RateLeaseInput = { member: string; budget: number; using: number; ttlMs: number };
 
-/** Requests per second granted to the process until its lease ends (ttlMs after it asked). */
-export interface RateLease {
-  share: number;
-  /** Live leases, this one included, and the budget they share (the lowest any of them has). */
-  members: number;
-  budget: number;
-}
+/** Requests/s granted until ttlMs after the ask; `members` live leases share `budget` (lowest). */
+export type RateLease = { share: number; members: number; budget: number };
 
-/**
- * Per member: `held`, the most it may be using (the higher of its last grant and what it said it
- * used when asking); `budget`, its own; `until`, its lease's end (workflow time, ms).
- */
-export interface RateBudgetState {
+/** Per member: `held`, the higher of its grant and its use; `until`, its lease's end (ms). */
+export type RateBudgetState = {
   members: Record<string, { held: number; budget: number; until: number }>;
-}
+};

@@ -3,120 +3,64 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import * as nexus from 'nexus-rpc';
 import type { DeprovisionRequestInput, ProvisionRequestInput } from '../request';
-import type {
-  AcquireDatasetInput,
-  AcquiredDataset,
-  DatasetState,
-  DeprovisionResult,
-  ProvisionProgress,
-  ProvisionResult,
-  RateBudgetState,
-  RateLease,
-  RateLeaseInput,
-  ReleaseDatasetInput,
-  ReleasedDataset,
-  SourcePlan,
-} from './model';
+import type * as m from './model';
 import type { ReconcileReport } from './reconcile';
 
 export const DEFAULT_TASK_QUEUE = 'aep-streaming-provisioning';
 
-/**
- * A source's identity. Two orgs may both have a sandbox `prod`, so the org is in every id (an org
- * id and a sandbox name hold no `/`, so the name parses whatever `/` it holds).
- */
-export interface SourceKey {
-  imsOrg: string;
-  sandbox: string;
-  name: string;
-}
+/** A source's identity: the org is in every id (two orgs may both have a sandbox `prod`). */
+export type SourceKey = { imsOrg: string; sandbox: string; name: string };
+type Place = Omit<SourceKey, 'name'>;
+const path = (...parts: string[]) => parts.join('/');
 
-/**
- * One workflow id per source for every operation that changes it: Temporal runs one open execution
- * per id, so operations on a source are serialized, and the id's latest run is its last operation.
- */
-export function sourceWorkflowId(key: SourceKey): string {
-  return `aep-stream/${key.imsOrg}/${key.sandbox}/${key.name}`;
-}
+/** Every operation that changes a source runs under this id: one open at a time, the latest last. */
+export const sourceWorkflowId = (k: SourceKey) => path('aep-stream', k.imsOrg, k.sandbox, k.name);
 
 /** Read-only runs get ids of their own: they never block an operation. */
-export function readOnlyWorkflowId(
+export const readOnlyWorkflowId = (
   what: 'plan' | 'resolve' | 'health' | 'set',
-  key: SourceKey,
+  k: SourceKey,
   nonce: string,
-): string {
-  return `aep-stream-${what}/${key.imsOrg}/${key.sandbox}/${key.name}/${nonce}`;
-}
+) => path(`aep-stream-${what}`, k.imsOrg, k.sandbox, k.name, nonce);
 
 /** `nonce`: `scheduled` for the schedule's runs (Temporal appends `-<timestamp>`), else a uuid. */
-export function reconcileWorkflowId(place: Omit<SourceKey, 'name'>, nonce: string): string {
-  return `aep-stream-reconcile/${place.imsOrg}/${place.sandbox}/${nonce}`;
-}
+export const reconcileWorkflowId = (p: Place, nonce: string) => path(reconcileScheduleId(p), nonce);
 
-export function reconcileScheduleId(place: Omit<SourceKey, 'name'>): string {
-  return `aep-stream-reconcile/${place.imsOrg}/${place.sandbox}`;
-}
+export const reconcileScheduleId = (p: Place) => path('aep-stream-reconcile', p.imsOrg, p.sandbox);
 
 /** The gauge of the sources the last reconcile of a sandbox left drifted. */
 export const DRIFTED_SOURCES_METRIC = 'aep_stream_drifted_sources';
 
 /** One workflow per dataset sources name by name (src/workflows/dataset.ts). */
-export function datasetWorkflowId(key: SourceKey): string {
-  return `aep-stream-dataset/${key.imsOrg}/${key.sandbox}/${key.name}`;
-}
+export const datasetWorkflowId = (k: SourceKey) =>
+  path('aep-stream-dataset', k.imsOrg, k.sandbox, k.name);
 
-/**
- * The org's request budget (src/workflows/rate.ts): one per org and task queue, run on that queue,
- * so the workers that lease from it are the ones that run it.
- */
-export function rateBudgetWorkflowId(imsOrg: string, taskQueue: string): string {
-  return `aep-stream-rate/${imsOrg}/${taskQueue}`;
-}
+/** The org's request budget: one per org and task queue, run by the workers that lease from it. */
+export const rateBudgetWorkflowId = (imsOrg: string, taskQueue: string) =>
+  path('aep-stream-rate', imsOrg, taskQueue);
 
-/**
- * The task queue of an org other than AEP_ORG_ID (which keeps `taskQueue`): one per org, so one
- * org's throttled or slow work never holds the slots and pollers of another's.
- */
-export function orgTaskQueue(taskQueue: string, imsOrg: string): string {
-  return `${taskQueue}--${imsOrg.replace(/@AdobeOrg$/, '').toLowerCase()}`;
-}
+/** The queue of an org other than AEP_ORG_ID: no org holds the slots and pollers of another. */
+export const orgTaskQueue = (taskQueue: string, imsOrg: string) =>
+  `${taskQueue}--${imsOrg.replace(/@AdobeOrg$/, '').toLowerCase()}`;
 
-/**
- * The dataset workflows' own AEP calls: an activity-only worker in every process serves it, so
- * the calls never wait for a slot held by a source waiting on them.
- */
-export function datasetCallsQueue(taskQueue: string): string {
-  return `${taskQueue}-dataset-calls`;
-}
-
-/**
- * Asks of a dataset's workflow (acquire, release): an ask holds its slot until that workflow
- * answers, so asks get slots of their own; on the main queue they would delay the very workflow
- * tasks they wait for.
- */
-export function datasetAsksQueue(taskQueue: string): string {
-  return `${taskQueue}${ASKS}`;
-}
-
-/** The workflows' task queue an ask was sent from (runs of 1.0.1 and before ask on it). */
-export function askedFromQueue(activityTaskQueue: string): string {
-  return activityTaskQueue.endsWith(ASKS)
-    ? activityTaskQueue.slice(0, -ASKS.length)
-    : activityTaskQueue;
-}
+/** The dataset workflows' AEP calls: never waiting for a slot held by a source waiting on them. */
+export const datasetCallsQueue = (taskQueue: string) => `${taskQueue}-dataset-calls`;
 
 const ASKS = '-dataset-asks';
+/** Asks of a dataset's workflow hold their slot until it answers: not the tasks they wait for. */
+export const datasetAsksQueue = (taskQueue: string) => `${taskQueue}${ASKS}`;
 
-/** What a reconcile run has found so far, and its result once done (src/workflows/reconcile.ts). */
+/** The workflows' task queue an ask was sent from (runs of 1.0.1 and before ask on it). */
+export const askedFromQueue = (queue: string) =>
+  queue.endsWith(ASKS) ? queue.slice(0, -ASKS.length) : queue;
+
+/** What a reconcile run has found so far, and its result once done. */
 export const reconcileQuery = defineQuery<ReconcileReport>('reconcile');
 
 /** The memo field holding the validated request a provisioning run was started with. */
 export const REQUEST_MEMO = 'request';
 
-/**
- * Failure types carried by ApplicationFailure.type; clients branch on these, never on messages.
- * docs/reference.md#failure-types says when each is raised and whether it is retried.
- */
+/** ApplicationFailure.type values clients branch on (docs/reference.md#failure-types). */
 export const FailureType = {
   InvalidRequest: 'InvalidRequest',
   AepBadRequest: 'AepBadRequest',
@@ -142,14 +86,15 @@ export const FailureType = {
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
+const keyword = (name: string) => defineSearchAttributeKey(name, 'KEYWORD');
 /** Custom search attributes, registered on the server at start (dev server: --search-attribute). */
 export const SearchAttributes = {
-  imsOrg: defineSearchAttributeKey('AepImsOrg', 'KEYWORD'),
-  sandbox: defineSearchAttributeKey('AepSandbox', 'KEYWORD'),
-  sourceName: defineSearchAttributeKey('AepSourceName', 'KEYWORD'),
-  status: defineSearchAttributeKey('AepProvisioningStatus', 'KEYWORD'),
+  imsOrg: keyword('AepImsOrg'),
+  sandbox: keyword('AepSandbox'),
+  sourceName: keyword('AepSourceName'),
+  status: keyword('AepProvisioningStatus'),
   /** The HTTP API key that started the run (set at start by the API only). */
-  apiKeyId: defineSearchAttributeKey('AepApiKeyId', 'KEYWORD'),
+  apiKeyId: keyword('AepApiKeyId'),
 } as const;
 
 /** The search attributes of an operation on a source, as started (status QUEUED). */
@@ -166,21 +111,19 @@ export function sourceSearchAttributes(key: SourceKey) {
 export const SEARCH_ATTRIBUTE_DEFINITIONS: ReadonlyArray<readonly [string, 'Keyword']> =
   Object.values(SearchAttributes).map((key) => [key.name, 'Keyword'] as const);
 
-export const progressQuery = defineQuery<ProvisionProgress>('progress');
-
+export const progressQuery = defineQuery<m.ProvisionProgress>('progress');
 /** A source starts writing to a dataset (created once); answered with the dataset. */
-export const acquireDatasetUpdate = defineUpdate<AcquiredDataset, [AcquireDatasetInput]>(
+export const acquireDatasetUpdate = defineUpdate<m.AcquiredDataset, [m.AcquireDatasetInput]>(
   'acquireDataset',
 );
 /** A source stops writing to a dataset; deleted only when asked and no writer is left. */
-export const releaseDatasetUpdate = defineUpdate<ReleasedDataset, [ReleaseDatasetInput]>(
+export const releaseDatasetUpdate = defineUpdate<m.ReleasedDataset, [m.ReleaseDatasetInput]>(
   'releaseDataset',
 );
-export const datasetQuery = defineQuery<DatasetState>('dataset');
-
+export const datasetQuery = defineQuery<m.DatasetState>('dataset');
 /** A worker process takes, renews or gives back its share of the org's request budget. */
-export const leaseRateUpdate = defineUpdate<RateLease, [RateLeaseInput]>('leaseRate');
-export const rateBudgetQuery = defineQuery<RateBudgetState>('rateBudget');
+export const leaseRateUpdate = defineUpdate<m.RateLease, [m.RateLeaseInput]>('leaseRate');
+export const rateBudgetQuery = defineQuery<m.RateBudgetState>('rateBudget');
 
 export const WorkflowType = {
   provision: 'ProvisionStreamingSource',
@@ -200,14 +143,11 @@ export const NexusNames = {
 } as const;
 
 /** The Nexus service contract (docs/api.md#nexus): the library's requests and results. */
+const op = NexusNames.operations;
 export const aepStreamingService = nexus.service(NexusNames.service, {
-  provision: nexus.operation<ProvisionRequestInput, ProvisionResult>({
-    name: NexusNames.operations.provision,
+  provision: nexus.operation<ProvisionRequestInput, m.ProvisionResult>({ name: op.provision }),
+  deprovision: nexus.operation<DeprovisionRequestInput, m.DeprovisionResult>({
+    name: op.deprovision,
   }),
-  deprovision: nexus.operation<DeprovisionRequestInput, DeprovisionResult>({
-    name: NexusNames.operations.deprovision,
-  }),
-  plan: nexus.operation<ProvisionRequestInput, SourcePlan>({
-    name: NexusNames.operations.plan,
-  }),
+  plan: nexus.operation<ProvisionRequestInput, m.SourcePlan>({ name: op.plan }),
 });

@@ -1,12 +1,9 @@
-/**
- * The rules of a plan (model.ts): how `planSource` compares a request with what AEP holds, one
- * function per resource, in dependency order. Pure and deterministic: the workflows run it.
- */
+/** How `planSource` compares a request with what AEP holds. Pure: the workflows run it. */
 import type { ReadSourceInput } from '../activities/read';
 import type { ProvisionRequest } from '../request';
 import type { ActualSource, FieldChange, Mapping, ResourcePlan, SourcePlan } from './model';
 
-/** The name of the dataset a request creates or finds (the source's own when it names none). */
+/** The dataset a request creates or finds (the source's own when it names none). */
 export function datasetName(req: ProvisionRequest): string {
   return req.target.dataset?.name ?? req.name;
 }
@@ -44,7 +41,6 @@ export function planSource(req: ProvisionRequest, actual: ActualSource): SourceP
   const draft: Draft = {
     req,
     actual,
-    mappings: req.mappings,
     add: (p) => {
       if (!foreignKinds.has(p.kind)) resources.push(p);
     },
@@ -53,11 +49,7 @@ export function planSource(req: ProvisionRequest, actual: ActualSource): SourceP
 
   planBaseConnection(draft);
   const { sourceConnection: source, baseConnection: base } = actual;
-  draft.add(
-    source && base
-      ? { kind: 'sourceConnection', action: 'keep', id: source.id }
-      : { kind: 'sourceConnection', action: 'create' },
-  );
+  draft.add(source && base ? keep('sourceConnection', source.id) : create('sourceConnection'));
   planDataset(draft);
   planTargetConnection(draft);
   planFlow(draft, planMappingSet(draft));
@@ -87,24 +79,17 @@ export function planSource(req: ProvisionRequest, actual: ActualSource): SourceP
 interface Draft {
   req: ProvisionRequest;
   actual: ActualSource;
-  mappings: Mapping[] | undefined;
   add: (p: ResourcePlan) => void;
   refuse: (field: string, from: unknown, to: unknown) => void;
 }
 
-/** The change of one field: none when it is the same. */
-function change(field: string, from: unknown, to: unknown): FieldChange[] {
-  return from === to ? [] : [{ field, from, to }];
-}
+const create = (kind: ResourcePlan['kind']): ResourcePlan => ({ kind, action: 'create' });
+const change = (field: string, from: unknown, to: unknown): FieldChange[] =>
+  from === to ? [] : [{ field, from, to }];
 
 /** A resource that stays: kept, or updated in place when anything changes. */
-function keepOrUpdate(kind: ResourcePlan['kind'], id: string, changes: FieldChange[]) {
-  return changes.length ? { kind, action: 'update' as const, id, changes } : keep(kind, id);
-}
-
-function keep(kind: ResourcePlan['kind'], id: string): ResourcePlan {
-  return { kind, action: 'keep', id };
-}
+const keep = (kind: ResourcePlan['kind'], id: string, changes: FieldChange[] = []): ResourcePlan =>
+  changes.length ? { kind, action: 'update', id, changes } : { kind, action: 'keep', id };
 
 /**
  * Base connection: the inlet. Data type and authentication cannot change in place; its description
@@ -112,7 +97,7 @@ function keep(kind: ResourcePlan['kind'], id: string): ResourcePlan {
  */
 function planBaseConnection({ req, actual, add, refuse }: Draft): void {
   const base = actual.baseConnection;
-  if (!base) return add({ kind: 'baseConnection', action: 'create' });
+  if (!base) return add(create('baseConnection'));
   if (base.dataType !== undefined) refuse('dataType', base.dataType, req.dataType);
   const auth = req.authentication?.required ?? false;
   refuse('authentication.required', base.authenticationRequired, auth);
@@ -120,7 +105,7 @@ function planBaseConnection({ req, actual, add, refuse }: Draft): void {
   // A request naming no apply set leaves the marker's as it is.
   const set =
     req.applySet === undefined ? [] : change('applySet', base.applySet ?? null, req.applySet);
-  add(keepOrUpdate('baseConnection', base.id, [...description, ...set]));
+  add(keep('baseConnection', base.id, [...description, ...set]));
 }
 
 /** Dataset: where the data goes. It does not move in place. */
@@ -129,7 +114,7 @@ function planDataset({ req, actual, add, refuse }: Draft): void {
   const ds = actual.dataset;
   if (ds) refuse('target.schemaId', ds.schemaId, schemaId);
   if (ds) add(keep('dataset', ds.id));
-  else if (datasetId === undefined) add({ kind: 'dataset', action: 'create' });
+  else if (datasetId === undefined) add(create('dataset'));
   else add({ kind: 'dataset', action: 'conflict', reason: `dataset ${datasetId} does not exist` });
 }
 
@@ -137,9 +122,8 @@ function planDataset({ req, actual, add, refuse }: Draft): void {
 function planTargetConnection({ req, actual, add, refuse }: Draft): void {
   const { datasetId, schemaId } = req.target;
   const target = actual.targetConnection;
-  if (!target) return add({ kind: 'targetConnection', action: 'create' });
-  const wanted =
-    actual.dataset?.id ?? datasetId ?? `new dataset "${req.target.dataset?.name ?? req.name}"`;
+  if (!target) return add(create('targetConnection'));
+  const wanted = actual.dataset?.id ?? datasetId ?? `new dataset "${datasetName(req)}"`;
   refuse('target.dataset', target.dataSetId ?? null, wanted);
   // The dataset's own schema change, when there is one, is the one reported.
   const datasetRefused = actual.dataset && actual.dataset.schemaId !== schemaId;
@@ -152,15 +136,16 @@ function planTargetConnection({ req, actual, add, refuse }: Draft): void {
  * Mapping set: a changed one gets a new version; one no longer wanted goes with the flow. True
  * when the mappings change (a new set or a new version).
  */
-function planMappingSet({ req, actual, mappings, add }: Draft): boolean {
-  const ms = actual.mappingSet;
+function planMappingSet({ req, actual, add }: Draft): boolean {
+  const { mappingSet: ms } = actual;
+  const { mappings } = req;
   if (!mappings) {
     const reason = 'the request has no mappings';
     if (ms) add({ kind: 'mappingSet', action: 'delete', id: ms.id, reason });
     return false;
   }
   if (!ms) {
-    add({ kind: 'mappingSet', action: 'create' });
+    add(create('mappingSet'));
     return true;
   }
   const changed =
@@ -168,14 +153,14 @@ function planMappingSet({ req, actual, mappings, add }: Draft): boolean {
     (ms.schemaId !== undefined && ms.schemaId !== req.target.schemaId);
   const to = mappingList(mappings);
   const changes = changed ? [{ field: 'mappings', from: mappingList(ms.mappings), to }] : [];
-  add(keepOrUpdate('mappingSet', ms.id, changes));
+  add(keep('mappingSet', ms.id, changes));
   return changed;
 }
 
 /** Flow: created, replaced (other flow spec or other connections), updated in place, or kept. */
-function planFlow({ actual, mappings, add }: Draft, mappingChanges: boolean): void {
+function planFlow({ req: { mappings }, actual, add }: Draft, mappingChanges: boolean): void {
   const { flow, sourceConnection: source, targetConnection: target, mappingSet: ms } = actual;
-  if (!flow) return add({ kind: 'flow', action: 'create' });
+  if (!flow) return add(create('flow'));
   const replaced =
     flow.flowSpec !== (mappings ? 'streamingWithMapping' : 'streaming')
       ? mappings
@@ -199,15 +184,14 @@ function planFlow({ actual, mappings, add }: Draft, mappingChanges: boolean): vo
     }
   }
   if (flow.state !== undefined) changes.push(...change('state', flow.state, 'enabled'));
-  add(keepOrUpdate('flow', flow.id, changes));
+  add(keep('flow', flow.id, changes));
 }
 
 const mappingKey = (ms: readonly Mapping[]) =>
   JSON.stringify(ms.map((m) => [m.sourceAttribute, m.destinationXdmPath, m.identity]));
 
-export function sameMappings(a: readonly Mapping[], b: readonly Mapping[]): boolean {
-  return mappingKey(a) === mappingKey(b);
-}
+export const sameMappings = (a: readonly Mapping[], b: readonly Mapping[]) =>
+  mappingKey(a) === mappingKey(b);
 
 const mappingList = (ms: readonly Mapping[]) =>
   ms.map((m) => `${m.sourceAttribute}→${m.destinationXdmPath}${m.identity ? ' (identity)' : ''}`);

@@ -4,57 +4,48 @@
  */
 import type { ProvisionRequest } from '../request';
 
-export interface ReconcileInput {
+/** `repair`: re-apply the request of each drifted source, `concurrency` at once. */
+export type ReconcileInput = {
   imsOrg: string;
   sandbox: string;
-  /** Re-apply the request of each drifted source (a normal provisioning of it). */
   repair?: boolean;
-  /** Repairs run at once (default DEFAULT_REPAIR_CONCURRENCY). */
   concurrency?: number;
-}
+};
 
 export const DEFAULT_REPAIR_CONCURRENCY = 4;
 
 /**
- * A source this project manages: a provisioning of it succeeded and applied `request`, and no
- * teardown ran since (failed provisionings may have).
+ * A source whose provisioning succeeded, with no teardown since: `runId` its latest run when
+ * listed (what a repair checks), `request` that provisioning's, revalidated, its ids as `known`.
  */
-export interface ManagedSource {
+export type ManagedSource = {
   name: string;
   workflowId: string;
-  /** Its latest run when listed (that provisioning, or a failed one since): what a repair checks. */
   runId: string;
-  /** That provisioning's request (memo `request`), revalidated, its result's ids as `known`. */
   request: ProvisionRequest;
-}
+};
 
-export interface SkippedSource {
-  name: string;
-  reason: string;
-}
+export type SkippedSource = { name: string; reason: string };
 
-export interface RepairOutcome {
+/** `runId`: the provisioning a repair started (not when skipped). */
+export type RepairOutcome = {
   outcome: 'repaired' | 'failed' | 'skipped';
   workflowId: string;
-  /** The provisioning it started (not when skipped). */
   runId?: string;
   reason?: string;
-}
+};
 
-export interface DriftedSource {
+/** `runId`: the latest run when planned; `changes`: the plan's lines other than `keep`. */
+export type DriftedSource = {
   name: string;
-  /** The source's latest run when planned (ManagedSource's `runId`). */
   runId: string;
-  /** What applying the request again would change (the plan's lines other than `keep`). */
   changes: string[];
   repair?: RepairOutcome;
-}
+};
 
 export type ReconcileStatus = 'LISTING' | 'PLANNING' | 'REPAIRING' | 'DONE';
 
-export interface ReconcileReport {
-  imsOrg: string;
-  sandbox: string;
+export type ReconcileReport = Pick<ReconcileInput, 'imsOrg' | 'sandbox'> & {
   status: ReconcileStatus;
   /** Sources managed in the sandbox, and how many were planned so far. */
   sources: number;
@@ -64,7 +55,7 @@ export interface ReconcileReport {
   skipped: SkippedSource[];
   /** Drifted and not repaired when the run ended: the value of the gauge. */
   stillDrifted: number;
-}
+};
 
 /** Drifted sources not repaired by the run (the ones `list --drifted` shows). */
 export function stillDrifted(report: Pick<ReconcileReport, 'drifted'>): DriftedSource[] {
