@@ -14,10 +14,7 @@ import type { FindApplySet } from '../workflows';
  */
 
 /** Share of the set a prune may tear down without `force` (at least one source). */
-export const PRUNE_SHARE = 0.1;
-
-/** The most sources a prune of a set of `size` tears down without `force`. */
-export const pruneLimit = (size: number) => Math.max(1, Math.floor(size * PRUNE_SHARE));
+const PRUNE_SHARE = 0.1;
 
 /** What a prune of a set would tear down, and whether the guard lets it. */
 export interface PrunePlan {
@@ -59,7 +56,7 @@ export async function planPrune(
     staticSummary: `Find the sources of apply set ${applySet} in sandbox ${sandbox}`,
   });
   const size = new Set([...found.members, ...keep]).size;
-  const limit = pruneLimit(size);
+  const limit = Math.max(1, Math.floor(size * PRUNE_SHARE));
   const refused = found.prune.length > limit && opts.force !== true;
   return { sandbox, applySet, size, limit, prune: found.prune, refused };
 }
@@ -77,10 +74,10 @@ export interface PruneOutcome {
 }
 
 /**
- * Tears down the sources of `plan` (each through its own teardown, one operation per source),
- * `concurrency` at once; throws PruneRefusedError when the guard refused the plan. A source with
- * an operation running, or provisioned since `since` (the apply's start: another apply of the
- * set names it), is skipped: two applies of one set at once never undo each other's creates.
+ * Tears down the sources of `plan` (each through its own teardown), `concurrency` at once; throws
+ * PruneRefusedError when the guard refused the plan. A source with an operation running, or
+ * provisioned since `since` (the apply's start: another apply of the set names it), is skipped:
+ * two applies of one set at once never undo each other's creates.
  */
 export async function prune(
   pc: ProvisioningClient,
@@ -96,12 +93,22 @@ export async function prune(
   const { sandbox } = plan;
   const queue = [...plan.prune];
   const outcomes: PruneOutcome[] = [];
-  const one = async ({ name }: { name: string }): Promise<PruneOutcome> => {
+  const one = async (name: string): Promise<PruneOutcome> => {
     const workflowId = sourceWorkflowId({ ...pc.place, sandbox, name });
     const base = { sandbox, name, workflowId };
     try {
-      const busy = await busyWith(pc, workflowId, opts.since);
-      if (busy) return { ...base, outcome: 'skipped', reason: busy };
+      const run = await describeRun(pc, workflowId);
+      if (run?.status.name === 'RUNNING') {
+        return {
+          ...base,
+          outcome: 'skipped',
+          reason: `an operation on it is running (run ${run.runId})`,
+        };
+      }
+      if (run?.type === WorkflowType.provision && run.startTime >= opts.since) {
+        const reason = 'provisioned since this apply started: another apply names it';
+        return { ...base, outcome: 'skipped', reason };
+      }
       const input = { sandbox, name, ifExists: true, deleteDataset: opts.deleteDataset === true };
       const started = await pc.startDeprovision(input, undefined, opts);
       const teardown = await within(pc, opts, () => started.handle.result());
@@ -112,26 +119,13 @@ export async function prune(
   };
   const workers = Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
-      const o = await one(next);
+      const o = await one(next.name);
       outcomes.push(o);
       opts.onEach?.(o);
     }
   });
   await Promise.all(workers);
   return outcomes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-/** Why the source must not be pruned now, or undefined. */
-async function busyWith(
-  pc: ProvisioningClient,
-  workflowId: string,
-  since: Date,
-): Promise<string | undefined> {
-  const run = await describeRun(pc, workflowId);
-  if (run?.status.name === 'RUNNING') return `an operation on it is running (run ${run.runId})`;
-  if (run?.type === WorkflowType.provision && run.startTime >= since)
-    return 'provisioned since this apply started: another apply names it';
-  return undefined;
 }
 
 /**
