@@ -29,10 +29,7 @@ export function summarizeFailure(err: unknown): FailureSummary {
   };
 }
 
-/**
- * A source's status: its last operation's progress, result (`teardown` for a deprovision) or
- * failure, and its flow's recent runs; the API's document adds its place, status and links.
- */
+/** A source's last operation (`teardown`: a deprovision's result) and its flow's recent runs. */
 export type SourceStatus = Pick<
   z.output<typeof sourceStatusSchema>,
   'workflowId' | 'runId' | 'execution' | 'progress' | 'result' | 'teardown' | 'health'
@@ -125,10 +122,6 @@ export class ProvisioningClient implements Door {
     });
   }
 
-  /**
-   * The source's last operation: its progress (unless `opts` ends the query), result or failure;
-   * once a provisioning has a flow, the flow's recent runs (`health`).
-   */
   async status(name: string, sandbox = this.config.AEP_SANDBOX, opts: WaitOptions = {}) {
     const workflowId = sourceWorkflowId({ ...this.place, sandbox, name });
     const handle = this.client.workflow.getHandle(workflowId);
@@ -158,9 +151,8 @@ export class ProvisioningClient implements Door {
   }
 
   /**
-   * The flow's recent runs, read by a worker (it holds the AEP credentials) in a read-only run.
-   * Never throws: without a worker, or when AEP does not answer past the read's two short attempts
-   * (workflows/reads.ts) or `opts.signal` ends the wait, `available: false` and the reason.
+   * The flow's recent runs, read by a worker (it holds the AEP credentials). Never throws: without
+   * a worker, past the read's two short attempts, or once `opts.signal` aborts, `available: false`.
    */
   private async flowHealth(sandbox: string, name: string, flowId: string, opts: WaitOptions) {
     const unavailable = (reason: string): model.FlowHealth => ({

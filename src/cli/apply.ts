@@ -15,11 +15,7 @@ import type { SourcePlan } from '../shared/model';
 import { EXIT, Exit } from './exit';
 import { cleanMessage, progress } from './output';
 
-/**
- * Request files: one JSON request (`provision`), or many in YAML or JSON (`apply`, `plan`); `apply`
- * runs many provisionings at once (listr2 on stderr), and with `--prune` tears down the sources of
- * its apply set the input no longer names (client/sets.ts).
- */
+/** Request files, the `apply` runner (listr2 on stderr), and `--prune` (client/sets.ts). */
 
 type Valid = { origin: string; input: unknown; request: ProvisionRequest };
 
@@ -55,9 +51,8 @@ export function readRequest(file: string): unknown {
 }
 
 /**
- * The requests of a file, a directory of request files (by name), or stdin (YAML or JSON: one, a
- * list, or many docs), each validated; every problem of every file and request, and sources named
- * twice, are refused together before anything starts.
+ * The requests of a file, a directory, or stdin (YAML or JSON: one, a list, or many docs): every
+ * problem of every request, and sources named twice, refused together before anything starts.
  */
 export function loadRequests(arg: string, place: Place): Valid[] {
   const problems: string[] = [];
@@ -164,10 +159,8 @@ export async function applyAll(
 type AppliedSet = { sandbox: string; applySet: string; items: Valid[] };
 
 /**
- * The input as a set: `--apply-set`, else the one `applySet` its requests name; with `--prune`
- * every request must be of one sandbox and one set. Undefined without either option. The id is
- * never derived (from a directory's name, say): it decides what a prune tears down, and two
- * inputs that happen to share a derived id in one sandbox would prune each other's sources.
+ * The input as a set: `--apply-set`, else the one `applySet` its requests name (never derived: it
+ * decides what a prune tears down); with `--prune` of one sandbox. Undefined without either option.
  */
 export function asSet(items: Valid[], opts: SetOptions): AppliedSet | undefined {
   if (!opts.prune && opts.applySet === undefined) return undefined;
@@ -214,10 +207,7 @@ export async function planSetPrune(
   return plan.prune.map((p) => prunePlanOf(plan, p, opts.deleteDataset === true));
 }
 
-/**
- * After the apply: the prune, unless a provisioning failed (nothing is torn down then). Exit 1
- * when the guard refuses.
- */
+/** After the apply: the prune, unless a provisioning failed. Exit 1 when the guard refuses. */
 export async function pruneAfterApply(
   client: ProvisioningClient,
   set: AppliedSet,

@@ -94,11 +94,7 @@ function healthLines(h: FlowHealth): string {
   );
 }
 
-/**
- * One line per source: sandbox, name, state, last operation (its status), drift (the changes the
- * last reconcile of its sandbox found, `-` when it left the source undrifted or has not planned it
- * since its last operation), inlet URL.
- */
+/** One line per source: place, state, last operation, drift (`-`: none found), inlet URL. */
 export function listLines(sources: ListedSource[]): string {
   if (sources.length === 0) return 'no sources';
   const head = ['SANDBOX', 'SOURCE', 'STATE', 'LAST OPERATION', 'DRIFT', 'INLET URL'];

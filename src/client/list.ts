@@ -8,11 +8,7 @@ import type { ReconcileSources } from '../workflows';
 
 export type ListOptions = { sandbox?: string; drifted?: boolean };
 
-/**
- * One source of `list`: its latest operation (`execution`: Temporal's status; `status`: a
- * provisioning's AepProvisioningStatus), the inlet URL a completed provisioning returned, and what
- * the last reconcile of its sandbox found if it left the source drifted.
- */
+/** One source of `list`: its latest operation, inlet URL and drift. */
 export type ListedSource = ReturnType<typeof listed> & { inletUrl?: string; drift?: SourceDrift };
 
 /** The last reconcile of a sandbox that found a source drifted, and what it found. */
@@ -22,12 +18,10 @@ export interface SourceDrift {
 }
 
 /**
- * Every source of the org (in `sandbox`), from visibility: the latest run of each workflow id, by
- * sandbox and name; a provisioned one's inlet URL (8 results read at a time). `drift`: what the
- * last completed reconcile of its sandbox found drifted and did not repair (one list and one
- * result read per sandbox), unless the source was operated on since; `drifted`: those alone. A
- * result this client cannot read (encrypted under a key it lacks) leaves its sandbox's sources
- * without `drift`, unless `drifted`: that fails rather than list nothing drifted.
+ * Every source of the org (in `sandbox`): the latest run of each workflow id, by sandbox and name.
+ * `drift`: what the last reconcile of its sandbox found and did not repair, unless the source was
+ * operated on since; `drifted`: those alone. A report this client cannot read (encrypted under a
+ * key it lacks) leaves `drift` out, unless `drifted`: that fails rather than list none.
  */
 export async function listSources(
   pc: ProvisioningClient,

@@ -23,11 +23,9 @@ type ReconcileOptions = Omit<ReconcileInput, 'imsOrg'>;
 const MIN_INTERVAL_MS = 60_000;
 
 /**
- * The sandbox's reconcile schedule, created or else updated to these options (idempotent); a
- * RangeError unless `every` is a duration (`15m`, ms) of at least a minute. Overlap SKIP: a run
- * still going when the next is due makes that next one be skipped, not queued (it would plan the
- * same sources again). Catch-up window one interval: after a Temporal outage a missed run is
- * taken late only if the next is not due sooner (docs/operating.md#drift).
+ * The sandbox's reconcile schedule, created or updated (RangeError unless `every` is a duration of
+ * at least a minute). Overlap SKIP: a run due while one goes would plan the same sources again.
+ * Catch-up window one interval: a missed run is taken late only if the next is not due sooner.
  */
 export async function scheduleReconcile(
   pc: ProvisioningClient,

@@ -1,4 +1,3 @@
-import type { ApplySetMembers } from '../activities/sets';
 import { summarizeFailure, type ProvisioningClient } from '../client';
 import { describeRun, executeReadOnly, within, type StartOptions } from '../operations';
 import type { FailureSummary } from '../shared/failures';
@@ -16,20 +15,12 @@ import type { FindApplySet } from '../workflows';
 /** Share of the set a prune may tear down without `force` (at least one source). */
 const PRUNE_SHARE = 0.1;
 
-/** What a prune of a set would tear down, and whether the guard lets it. */
-export interface PrunePlan {
-  sandbox: string;
-  applySet: string;
-  /** Sources of the set: its members found in AEP and the input's. */
-  size: number;
-  /** The guard: at most this many without `force`. */
-  limit: number;
-  prune: ApplySetMembers['prune'];
-  /** More to prune than `limit`, and no `force`: nothing is torn down. */
-  refused: boolean;
-}
+/**
+ * What a prune of a set would tear down; `size`: the set's members found in AEP and the input's;
+ * `refused`: more to prune than `limit` (the guard), and no `force`: nothing is torn down.
+ */
+export type PrunePlan = Awaited<ReturnType<typeof planPrune>>;
 
-/** A prune refused by the guard (nothing was torn down). */
 export class PruneRefusedError extends Error {
   constructor(readonly plan: PrunePlan) {
     super(
@@ -40,14 +31,13 @@ export class PruneRefusedError extends Error {
 }
 
 /**
- * The prune of apply set `applySet` in `sandbox` for an input naming `keep`: its members (a
- * read-only run of FindApplySet on a worker, which holds the AEP credentials) not in `keep`.
- * `graphs`: with the resources of each (for a plan).
+ * The prune of apply set `applySet` for an input naming `keep`: its members (read by a worker,
+ * which holds the AEP credentials) not in `keep`; `graphs`: with the resources of each.
  */
 export async function planPrune(
   pc: ProvisioningClient,
   opts: { sandbox: string; applySet: string; keep: string[]; force?: boolean; graphs?: boolean },
-): Promise<PrunePlan> {
+) {
   const { sandbox, applySet, keep } = opts;
   const found = await executeReadOnly<typeof FindApplySet>(pc, {
     kind: 'set',
@@ -74,10 +64,9 @@ export interface PruneOutcome {
 }
 
 /**
- * Tears down the sources of `plan` (each through its own teardown), `concurrency` at once; throws
- * PruneRefusedError when the guard refused the plan. A source with an operation running, or
- * provisioned since `since` (the apply's start: another apply of the set names it), is skipped:
- * two applies of one set at once never undo each other's creates.
+ * Tears down the sources of `plan`, `concurrency` at once (PruneRefusedError if the guard refused
+ * it). A source with an operation running, or provisioned since `since` (the apply's start:
+ * another apply of the set names it), is skipped: two applies at once never undo each other.
  */
 export async function prune(
   pc: ProvisioningClient,
@@ -128,11 +117,7 @@ export async function prune(
   return outcomes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/**
- * The plan of a source to prune, its resources as the teardown would treat them: each deleted,
- * but the dataset, kept unless `deleteDataset` (a shared one: deleted only when no other source
- * writes to it).
- */
+/** The plan of a source to prune: each resource deleted, but the dataset unless `deleteDataset`. */
 export function prunePlanOf(
   plan: PrunePlan,
   source: PrunePlan['prune'][number],

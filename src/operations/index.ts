@@ -12,15 +12,8 @@ import {
   type SourceKey,
 } from '../shared/names';
 import type * as wf from '../workflows';
-import {
-  lastKnown,
-  startOrAttach,
-  within,
-  type Door,
-  type Launch,
-  type Started,
-  type StartOptions,
-} from './runs';
+import * as runs from './runs';
+import type { Door, Launch, Started, StartOptions } from './runs';
 
 export { clientLaunch, describeRun, within } from './runs';
 export type { Door, Launch, StartOptions, Started, WaitOptions } from './runs';
@@ -83,7 +76,7 @@ export function startProvisionRun<H>(
     `**Mapping** ${req.mappings ? `${req.mappings.length} field(s)` : 'none'}`,
     `**Smoke test** ${req.smokeTest ? `after ${req.smokeTest.activationWaitSeconds}s` : 'no'}`,
   ];
-  return startOrAttach<typeof wf.ProvisionStreamingSource, H>(
+  return runs.startOrAttach<typeof wf.ProvisionStreamingSource, H>(
     door,
     launch,
     {
@@ -93,7 +86,7 @@ export function startProvisionRun<H>(
       apiKeyId: opts.apiKeyId,
       args: async () => {
         // What the source's last run left, from Temporal: AEP's lists may not show it yet.
-        const known = req.known ?? (await lastKnown(door, sourceWorkflowId(req), opts));
+        const known = req.known ?? (await runs.lastKnown(door, sourceWorkflowId(req), opts));
         return [known ? { ...req, known } : req];
       },
       memo: { [REQUEST_MEMO]: req },
@@ -118,7 +111,7 @@ export function startProvisionRun<H>(
   );
 }
 
-/** How `req` differs from the open run's request: its memo, or its first event's input. */
+/** How `req` differs from the open run's request (its memo, or its first event's input). */
 async function requestDifferences(
   door: Door,
   open: WorkflowExecutionDescription,
@@ -176,8 +169,8 @@ export async function startDeprovisionRun<H>(
   const key = { imsOrg, sandbox, name };
   const workflowId = sourceWorkflowId(key);
   let cancelled = req.ifExists === true;
-  let known = req.known ?? (await lastKnown(door, workflowId, opts));
-  return startOrAttach<typeof wf.DeprovisionStreamingSource, H>(
+  let known = req.known ?? (await runs.lastKnown(door, workflowId, opts));
+  return runs.startOrAttach<typeof wf.DeprovisionStreamingSource, H>(
     door,
     launch,
     {
@@ -202,10 +195,10 @@ export async function startDeprovisionRun<H>(
       );
       const handle = door.client.workflow.getHandle(workflowId, open.runId);
       await handle.cancel();
-      await within(door, opts, () => handle.result()).catch(() => undefined);
+      await runs.within(door, opts, () => handle.result()).catch(() => undefined);
       if (opts.signal?.aborted) throw new CompensationPendingError(workflowId, open.runId);
       cancelled = true;
-      known = (await lastKnown(door, workflowId, opts)) ?? known;
+      known = (await runs.lastKnown(door, workflowId, opts)) ?? known;
       return false;
     },
   );

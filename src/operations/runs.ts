@@ -19,7 +19,6 @@ import {
 import type * as wf from '../workflows';
 
 /** How the rules (index.ts) start runs, attach to them and read what they left. */
-
 export interface Door {
   readonly client: Client;
   readonly taskQueue: string;
