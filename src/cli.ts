@@ -5,6 +5,7 @@ import { ProvisioningClient, reconcileNow, scheduleReconcile } from './client';
 import { parseClientConfig, servedOrg } from './config';
 import { InvalidRequestError } from './request';
 import type { SourcePlan } from './shared/model';
+import type { ReconcileInput } from './shared/reconcile';
 import {
   applyAll,
   asSet,
@@ -147,36 +148,27 @@ program
   .option('--once', 'run now and wait for the report')
   .option('--repair', 'provision each drifted source again')
   .option('--concurrency <n>', 'repairs run at once (default 4)', positive)
-  .action(
-    async (cmd: {
-      sandbox?: string;
-      every?: string;
-      once?: boolean;
-      repair?: boolean;
-      concurrency?: number;
-    }) => {
-      if (Boolean(cmd.every) === Boolean(cmd.once)) {
-        throw new InvalidRequestError(['give one of --every <interval>, --once']);
+  .action(async (cmd: Partial<ReconcileInput> & { every?: string; once?: boolean }) => {
+    if (Boolean(cmd.every) === Boolean(cmd.once)) {
+      throw new InvalidRequestError(['give one of --every <interval>, --once']);
+    }
+    await withClient(async (client) => {
+      const sandbox = cmd.sandbox ?? client.config.AEP_SANDBOX;
+      const opts = { sandbox, repair: cmd.repair, concurrency: cmd.concurrency };
+      if (cmd.every) {
+        const every = cmd.every;
+        const schedule = await scheduleReconcile(client, { ...opts, every }).catch((err) => {
+          if (err instanceof RangeError) throw new InvalidRequestError([`--every: ${err.message}`]);
+          throw err;
+        });
+        return out(schedule, () => print.scheduleLines(schedule));
       }
-      await withClient(async (client) => {
-        const sandbox = cmd.sandbox ?? client.config.AEP_SANDBOX;
-        const opts = { sandbox, repair: cmd.repair, concurrency: cmd.concurrency };
-        if (cmd.every) {
-          const every = cmd.every;
-          const schedule = await scheduleReconcile(client, { ...opts, every }).catch((err) => {
-            throw err instanceof RangeError
-              ? new InvalidRequestError([`--every: ${err.message}`])
-              : err;
-          });
-          return out(schedule, () => print.scheduleLines(schedule));
-        }
-        await print.warnWithoutWorker(client);
-        const { report } = await reconcileNow(client, opts);
-        out(report, () => print.reportLines(report));
-        if (report.stillDrifted > 0) throw new Exit(EXIT.changesPending);
-      });
-    },
-  );
+      await print.warnWithoutWorker(client);
+      const { report } = await reconcileNow(client, opts);
+      out(report, () => print.reportLines(report));
+      if (report.stillDrifted > 0) throw new Exit(EXIT.changesPending);
+    });
+  });
 
 program
   .command('deprovision')

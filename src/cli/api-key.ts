@@ -2,14 +2,12 @@ import { InvalidArgumentError } from 'commander';
 import { newApiKey } from '../api/auth';
 import { InvalidRequestError } from '../request';
 
-export interface ApiKeyOptions {
+export type ApiKeyOptions = NonNullable<Parameters<typeof newApiKey>[2]> & {
   id: string;
   sandbox?: string[];
   allSandboxes?: boolean;
   codec?: boolean;
-  readOnly?: boolean;
-  expires?: Date;
-}
+};
 
 /** `api-key`: a new key, shown once, and its API_KEYS (or API_CODEC_KEYS) entry, hash only. */
 export function apiKey(cmd: ApiKeyOptions, out: (value: unknown, human: () => string) => void) {
