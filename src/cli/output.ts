@@ -18,12 +18,9 @@ export const progress = (line: string) => process.stderr.write(`${line}\n`);
 export async function warnWithoutWorker(client: ProvisioningClient): Promise<void> {
   // An unreachable Temporal is reported by the start itself.
   if (!(await client.workerless())) return;
-  const { TEMPORAL_TASK_QUEUE, TEMPORAL_NAMESPACE, TEMPORAL_ADDRESS } = client.config;
+  const { TEMPORAL_TASK_QUEUE: queue, TEMPORAL_NAMESPACE: ns, TEMPORAL_ADDRESS } = client.config;
   progress(
-    `warning: no worker is polling task queue "${TEMPORAL_TASK_QUEUE}" in namespace "${TEMPORAL_NAMESPACE}" at ` +
-      `${TEMPORAL_ADDRESS}: the workflow waits until one does. Start one with ` +
-      '`npm run worker` (same TEMPORAL_* settings and AEP credentials), or check ' +
-      'TEMPORAL_TASK_QUEUE.',
+    `warning: no worker is polling task queue "${queue}" in namespace "${ns}" at ${TEMPORAL_ADDRESS}: the workflow waits until one does. Start one with \`npm run worker\` (same TEMPORAL_* settings and AEP credentials), or check TEMPORAL_TASK_QUEUE.`,
   );
 }
 
