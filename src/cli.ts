@@ -1,63 +1,59 @@
 #!/usr/bin/env node
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { newApiKey } from './api/auth';
-import { ProvisioningClient } from './client';
+import { ProvisioningClient, reconcileNow, scheduleReconcile } from './client';
 import { parseClientConfig, servedOrg } from './config';
 import { InvalidRequestError } from './request';
 import type { SourcePlan } from './shared/model';
-import { applyAll, DEFAULT_APPLY_CONCURRENCY, summaryTable } from './cli/apply';
+import type { ReconcileInput } from './shared/reconcile';
+import {
+  applyAll,
+  asSet,
+  loadRequests,
+  planSetPrune,
+  pruneAfterApply,
+  readRequest,
+  type SetOptions,
+} from './cli/apply';
 import { EXIT, Exit, reportError } from './cli/exit';
+import { apiKey, instant, type ApiKeyOptions } from './cli/api-key';
 import * as print from './cli/output';
-import { asSet, planSetPrune, pruneAfterApply, pruneLines, type SetOptions } from './cli/prune';
-import { driftLines, reconcileCommand } from './cli/reconcile';
-import { loadRequests, readRequest, type Valid } from './cli/requests';
 
 /**
  * aep-stream: provision, inspect and tear down HTTP API streaming sources through Temporal.
  * The result goes to stdout (JSON with --json), progress to stderr; exit codes in cli/exit.ts.
  */
-
 const program = new Command('aep-stream')
   .description('Durable provisioning of Adobe Experience Platform HTTP API streaming sources')
   .option('--json', 'print the result as JSON on stdout')
   .option('--org <id>', 'the IMS org of the command (default: AEP_ORG_ID; others: AEP_ORGS_FILE)')
   .exitOverride();
 
-const json = () => Boolean(program.opts<{ json?: boolean }>().json);
-/** The org of --org: the command's requests, reads and runs are that org's. */
-const org = () => program.opts<{ org?: string }>().org;
+const globals = () => program.opts<{ json?: boolean; org?: string }>();
 
 /** The result on stdout: JSON with --json, otherwise the human lines. */
 function out(value: unknown, human: () => string): void {
-  process.stdout.write(`${json() ? JSON.stringify(value) : human()}\n`);
+  process.stdout.write(`${globals().json ? JSON.stringify(value) : human()}\n`);
 }
 
-/** A command's connection to Temporal: opened for the command, closed after it. */
+/** A command's connection to Temporal (for --org's org): opened for it, closed after it. */
 async function withClient(
   fn: (c: ProvisioningClient) => Promise<void>,
   config = parseClientConfig(),
 ) {
   const client = await ProvisioningClient.connect(config);
   try {
-    await fn(client.forOrg(org()));
+    await fn(client.forOrg(globals().org));
   } finally {
     await client.close();
   }
 }
 
-/** Warns on stderr at once when no worker polls the task queue (the run would wait forever). */
-async function warnWithoutWorker(client: ProvisioningClient): Promise<void> {
-  const { TEMPORAL_TASK_QUEUE: queue, TEMPORAL_NAMESPACE: namespace } = client.config;
-  // An unreachable Temporal is reported by the start itself.
-  if (!(await client.workerless())) return;
-  print.progress(
-    `warning: no worker is polling task queue "${queue}" in namespace "${namespace}" at ` +
-      `${client.config.TEMPORAL_ADDRESS}: the workflow waits until one does. Start one with ` +
-      '`npm run worker` (same TEMPORAL_* settings and AEP credentials), or check ' +
-      'TEMPORAL_TASK_QUEUE.',
-  );
-}
+/** An action run with a client (its first argument). */
+const connected =
+  <A extends unknown[]>(fn: (client: ProvisioningClient, ...args: A) => Promise<void>) =>
+  (...args: A) =>
+    withClient((client) => fn(client, ...args));
 
 /** After a start: the no-worker warning, then the run's ids (--no-wait) or its result. */
 async function settle<R>(
@@ -66,32 +62,41 @@ async function settle<R>(
   ids: { workflowId: string; runId: string; started?: boolean },
   result: () => Promise<R>,
   lines: (r: R) => string,
-): Promise<void> {
-  await warnWithoutWorker(client);
+) {
+  await print.warnWithoutWorker(client);
   if (!wait) return out(ids, () => ids.workflowId);
   const value = await result();
   out(value, () => lines(value));
 }
 
-/** Every request of `input`, validated before the client connects (and warns of no worker). */
+/** The requests of `input` (apply, plan), validated before the client connects. */
 async function withRequests(
   input: string,
-  fn: (client: ProvisioningClient, items: Valid[]) => Promise<void>,
+  fn: (client: ProvisioningClient, items: ReturnType<typeof loadRequests>) => Promise<void>,
 ): Promise<void> {
   const config = parseClientConfig();
-  const served = servedOrg(config, org());
-  const items = loadRequests(input, { imsOrg: served.imsOrg, sandbox: served.sandbox });
+  const { imsOrg, sandbox } = servedOrg(config, globals().org);
+  const items = loadRequests(input, { imsOrg, sandbox });
   await withClient(async (client) => {
-    await warnWithoutWorker(client);
+    await print.warnWithoutWorker(client);
     await fn(client, items);
   }, config);
 }
+
+function positive(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+const SANDBOX = ['--sandbox <sandbox>', 'sandbox (default: AEP_SANDBOX)'] as const;
+const NO_WAIT = ['--no-wait', 'return once the workflow has started'] as const;
 
 program
   .command('provision')
   .description('provision a source from a request file (JSON), or - for stdin')
   .argument('<file>', 'request file, or - to read stdin')
-  .option('--no-wait', 'return once the workflow has started')
+  .option(...NO_WAIT)
   .action(async (file: string, cmd: { wait: boolean }) => {
     const input = readRequest(file);
     await withClient(async (client) => {
@@ -108,9 +113,9 @@ program
   .command('status')
   .description('show the provisioning status of a source')
   .argument('<name>', 'source name')
-  .option('--sandbox <sandbox>', 'sandbox (default: AEP_SANDBOX)')
-  .action(async (name: string, cmd: { sandbox?: string }) => {
-    await withClient(async (client) => {
+  .option(...SANDBOX)
+  .action(
+    connected(async (client, name: string, cmd: { sandbox?: string }) => {
       const sandbox = cmd.sandbox ?? client.config.AEP_SANDBOX;
       const status = await client.status(name, sandbox).catch((err: unknown) => {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
@@ -118,49 +123,78 @@ program
         throw new Exit(EXIT.notFound, message, { error: 'SourceNotFound', message });
       });
       out(status, () => print.statusLines(status));
-    });
-  });
+    }),
+  );
 
 program
   .command('list')
   .description('list every source: its state, last operation, drift and inlet URL')
   .option('--sandbox <sandbox>', 'only this sandbox (default: every sandbox)')
   .option('--drifted', 'only the sources the last reconcile of their sandbox left drifted')
-  .action(async (cmd: { sandbox?: string; drifted?: boolean }) => {
+  .action(
+    connected(async (client, cmd: { sandbox?: string; drifted?: boolean }) => {
+      const sources = await client.list(cmd);
+      out(sources, () => (cmd.drifted ? print.driftLines : print.listLines)(sources));
+    }),
+  );
+
+program
+  .command('reconcile')
+  .description(
+    "plan every source of a sandbox against its last applied request: --every creates or updates the sandbox's schedule, --once runs it now (exit 4 when drift is left)",
+  )
+  .option(...SANDBOX)
+  .option('--every <interval>', 'run on a schedule, e.g. 15m (at least 1m)')
+  .option('--once', 'run now and wait for the report')
+  .option('--repair', 'provision each drifted source again')
+  .option('--concurrency <n>', 'repairs run at once (default 4)', positive)
+  .action(async (cmd: Partial<ReconcileInput> & { every?: string; once?: boolean }) => {
+    if (Boolean(cmd.every) === Boolean(cmd.once)) {
+      throw new InvalidRequestError(['give one of --every <interval>, --once']);
+    }
     await withClient(async (client) => {
-      const sources = await client.list({ sandbox: cmd.sandbox, drifted: cmd.drifted });
-      out(sources, () => (cmd.drifted ? driftLines(sources) : print.listLines(sources)));
+      const sandbox = cmd.sandbox ?? client.config.AEP_SANDBOX;
+      const opts = { sandbox, repair: cmd.repair, concurrency: cmd.concurrency };
+      if (cmd.every) {
+        const every = cmd.every;
+        const schedule = await scheduleReconcile(client, { ...opts, every }).catch((err) => {
+          if (err instanceof RangeError) throw new InvalidRequestError([`--every: ${err.message}`]);
+          throw err;
+        });
+        return out(schedule, () => print.scheduleLines(schedule));
+      }
+      await print.warnWithoutWorker(client);
+      const { report } = await reconcileNow(client, opts);
+      out(report, () => print.reportLines(report));
+      if (report.stillDrifted > 0) throw new Exit(EXIT.changesPending);
     });
   });
-
-reconcileCommand(program, { withClient, out, warnWithoutWorker, positive });
 
 program
   .command('deprovision')
   .description('tear down a source created by this tool (by name, or by --flow-id)')
   .argument('[name]', 'source name')
   .option('--flow-id <id>', 'find the source from its dataflow id instead of its name')
-  .option('--sandbox <sandbox>', 'sandbox (default: AEP_SANDBOX)')
+  .option(...SANDBOX)
   .option(
     '--delete-dataset',
     'also delete the dataset this tool created, and its data, if no other source writes to it',
   )
-  .option('--no-wait', 'return once the workflow has started')
+  .option(...NO_WAIT)
   .action(
-    async (
-      name: string | undefined,
-      cmd: { flowId?: string; sandbox?: string; deleteDataset?: boolean; wait: boolean },
-    ) => {
-      await withClient(async (client) => {
+    connected(
+      async (client, name: string | undefined, cmd: DeprovisionOptions & { wait: boolean }) => {
         const { flowId, sandbox, deleteDataset } = cmd;
-        const started = await client.startDeprovision({ name, flowId, sandbox, deleteDataset });
-        const { workflowId, runId, handle } = started;
+        const input = { name, flowId, sandbox, deleteDataset };
+        const { workflowId, runId, handle } = await client.startDeprovision(input);
         print.progress(`workflow ${workflowId} (run ${runId})`);
         const result = () => handle.result();
         await settle(client, cmd.wait, { workflowId, runId }, result, print.teardownLines);
-      });
-    },
+      },
+    ),
   );
+
+type DeprovisionOptions = { flowId?: string; sandbox?: string; deleteDataset?: boolean };
 
 program
   .command('apply')
@@ -171,7 +205,8 @@ program
     '<input>',
     'file (.yaml, .yml, .json; one request, a list, or several documents), directory, or -',
   )
-  .option('--concurrency <n>', 'provisionings run at once', positive, DEFAULT_APPLY_CONCURRENCY)
+  // AEP's Flow Service allows a few calls per second per org.
+  .option('--concurrency <n>', 'provisionings run at once', positive, 4)
   .option('--apply-set <id>', 'apply the input as apply set <id> (marked on each source)')
   .option('--prune', 'tear down the sources of the apply set the input no longer names')
   .option('--delete-dataset', 'with --prune: also delete the datasets of the pruned sources')
@@ -180,17 +215,16 @@ program
     await withRequests(input, async (client, loaded) => {
       const set = asSet(loaded, cmd);
       const since = new Date();
-      const outcomes = await applyAll(client, set?.items ?? loaded, cmd.concurrency, json());
+      const items = set?.items ?? loaded;
+      const outcomes = await applyAll(client, items, cmd.concurrency, !!globals().json);
       const failed = outcomes.filter((o) => o.outcome === 'failed').length;
-      const { pruned } =
+      const pruned =
         cmd.prune && set
           ? await pruneAfterApply(client, set, { ...cmd, since, failed })
-          : { pruned: undefined };
-      if (pruned) {
-        out({ applied: outcomes, pruned }, () =>
-          [summaryTable(outcomes), pruneLines(pruned)].join('\n\n'),
-        );
-      } else out(outcomes, () => summaryTable(outcomes));
+          : undefined;
+      const table = () => print.summaryTable(outcomes);
+      if (!pruned) out(outcomes, table);
+      else out({ applied: outcomes, pruned }, () => `${table()}\n\n${print.pruneLines(pruned)}`);
       if (failed > 0) {
         throw new Exit(EXIT.failed, `${failed} of ${outcomes.length} provisioning(s) failed`);
       }
@@ -212,20 +246,13 @@ program
   .action(async (input: string, cmd: SetOptions) => {
     await withRequests(input, async (client, loaded) => {
       const set = asSet(loaded, cmd);
-      const items = set?.items ?? loaded;
       const plans: SourcePlan[] = [];
-      for (const item of items) plans.push(await client.plan(item.input));
+      for (const item of set?.items ?? loaded) plans.push(await client.plan(item.input));
       if (cmd.prune && set) plans.push(...(await planSetPrune(client, set, cmd)));
       out(plans.length === 1 ? plans[0] : plans, () => print.planLines(plans));
       if (plans.some((p) => p.changes)) throw new Exit(EXIT.changesPending);
     });
   });
-
-function positive(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
 
 program
   .command('api-key')
@@ -238,45 +265,7 @@ program
   .option('--codec', 'a key for the codec endpoint /codec only (Temporal UI and CLI)')
   .option('--read-only', 'scope read: GET and plans, no PUT or DELETE')
   .option('--expires <date>', 'refused from this ISO 8601 date or instant on', instant)
-  .action((cmd: ApiKeyOptions) => {
-    const scopes = [cmd.allSandboxes, cmd.sandbox?.length, cmd.codec].filter(Boolean).length;
-    const problems = [
-      scopes !== 1 && 'give one of --sandbox <sandbox...>, --all-sandboxes, --codec',
-      cmd.codec && (cmd.readOnly || cmd.expires) && '--read-only and --expires are for API keys',
-    ].filter((p): p is string => typeof p === 'string');
-    if (problems.length > 0) throw new InvalidRequestError(problems);
-    const scope = cmd.codec ? 'codec' : cmd.allSandboxes ? '*' : cmd.sandbox!;
-    const { key, entry } = newApiKey(cmd.id, scope, cmd);
-    const variable = cmd.codec ? 'API_CODEC_KEYS' : 'API_KEYS';
-    const where = cmd.codec
-      ? variable
-      : `${variable} (entries separated by ;) or a line of API_KEYS_FILE`;
-    out({ key, entry }, () =>
-      [
-        `${'key'.padEnd(variable.length)}  ${key}`,
-        `${variable}  ${entry}`,
-        '',
-        `Give the key to the caller (it is shown once); add the entry to ${where}.`,
-      ].join('\n'),
-    );
-  });
-
-type ApiKeyOptions = {
-  id: string;
-  sandbox?: string[];
-  allSandboxes?: boolean;
-  codec?: boolean;
-  readOnly?: boolean;
-  expires?: Date;
-};
-
-function instant(v: string): Date {
-  const d = new Date(v);
-  if (!/^\d{4}-\d\d-\d\d/.test(v) || Number.isNaN(d.getTime())) {
-    throw new InvalidArgumentError('must be an ISO 8601 date or instant, e.g. 2026-12-31');
-  }
-  return d;
-}
+  .action((cmd: ApiKeyOptions) => apiKey(cmd, out));
 
 async function runCli(argv: string[]): Promise<number> {
   try {
@@ -284,7 +273,7 @@ async function runCli(argv: string[]): Promise<number> {
     return EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.invalid;
-    return reportError(err, json());
+    return reportError(err, globals().json);
   }
 }
 

@@ -2,56 +2,21 @@ import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporal
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import type { sourceStatusSchema } from './api/schemas';
+import { listSources, type ListedSource, type ListOptions } from './client/list';
 import { parseClientConfig, servedOrg, type ClientConfig } from './config';
 import { connectClient, workflowPollers } from './connection';
-import {
-  parseDeprovisionRequest,
-  parseProvisionRequest,
-  type DeprovisionRequestInput,
-  placeOf,
-  type Place,
-  type ProvisionRequest,
-} from './request';
-import { progressQuery, sourceWorkflowId, WorkflowType } from './shared/names';
+import * as ops from './operations';
+import type { Door, Started, StartOptions, WaitOptions } from './operations';
+import * as request from './request';
 import { failureTypeOf, rootOf, type FailureSummary } from './shared/failures';
-import type {
-  DeprovisionResult,
-  FlowHealth,
-  ProvisionProgress,
-  ProvisionResult,
-  SourcePlan,
-} from './shared/model';
-import type {
-  DeprovisionStreamingSource,
-  PlanStreamingSource,
-  ProvisionStreamingSource,
-  ReadFlowHealth,
-} from './workflows';
-import {
-  clientLaunch,
-  executeReadOnly,
-  startDeprovisionRun,
-  startProvisionRun,
-  within,
-  type Door,
-  type Started,
-  type StartOptions,
-  type WaitOptions,
-} from './operations';
-import { listSources, type ListedSource, type ListOptions } from './client/list';
+import type * as model from './shared/model';
+import { progressQuery, sourceWorkflowId, WorkflowType } from './shared/names';
+import type * as wf from './workflows';
 
 export { CompensationPendingError, RequestConflictError, type Started } from './operations';
 export type { FailureSummary } from './shared/failures';
 export type { ListedSource } from './client/list';
 export { reconcileNow, scheduleReconcile, type ReconcileSchedule } from './client/reconcile';
-
-const noop = () => undefined;
-
-/**
- * How long a status waits for the flow's runs: past the read's two short attempts
- * (workflows/reads.ts); then they are shown unavailable and the status answers anyway.
- */
-const HEALTH_TIMEOUT_MS = 15_000;
 
 /** Flattens a Temporal failure chain into what an operator or a provisioning system branches on. */
 export function summarizeFailure(err: unknown): FailureSummary {
@@ -63,6 +28,12 @@ export function summarizeFailure(err: unknown): FailureSummary {
     details: top instanceof ApplicationFailure ? top.details?.[0] : undefined,
   };
 }
+
+/** A source's last operation (`teardown`: a deprovision's result) and its flow's recent runs. */
+export type SourceStatus = Pick<
+  z.output<typeof sourceStatusSchema>,
+  'workflowId' | 'runId' | 'execution' | 'progress' | 'result' | 'teardown' | 'health'
+> & { operation: 'provision' | 'deprovision'; failure?: FailureSummary };
 
 /**
  * The library provisioning systems call (docs/reference.md). Requests are validated before
@@ -78,10 +49,14 @@ export class ProvisioningClient implements Door {
     private readonly home?: ProvisioningClient,
   ) {}
 
+  /** By Temporal's conventions (env, temporal.toml profile, API key, mTLS). */
+  static async connect(config: ClientConfig = parseClientConfig()): Promise<ProvisioningClient> {
+    return new ProvisioningClient(await connectClient(config), config);
+  }
+
   /**
-   * The client of org `imsOrg` (default: AEP_ORG_ID's) in a deployment serving several
-   * (AEP_ORGS_FILE): its requests, reads and runs are that org's, on that org's task queue. An
-   * org the configuration does not name is an InvalidRequestError: no worker would take its runs.
+   * The client of org `imsOrg` (default: AEP_ORG_ID's; others: AEP_ORGS_FILE), on its task queue.
+   * An org the configuration does not name is an InvalidRequestError: no worker takes its runs.
    */
   forOrg(imsOrg?: string): ProvisioningClient {
     const home = this.home ?? this;
@@ -97,56 +72,48 @@ export class ProvisioningClient implements Door {
     return new ProvisioningClient(this.client, config, home);
   }
 
-  /** The task queue runs are started on. */
   get taskQueue(): string {
     return this.config.TEMPORAL_TASK_QUEUE;
   }
 
-  /** Connects by Temporal's conventions (env, temporal.toml profile, API key, mTLS). */
-  static async connect(config: ClientConfig = parseClientConfig()): Promise<ProvisioningClient> {
-    return new ProvisioningClient(await connectClient(config), config);
-  }
-
   /** Org and sandbox of requests that name none. */
-  get place(): Place {
-    return placeOf(this.config);
+  get place(): request.Place {
+    return request.placeOf(this.config);
   }
 
   /** Throws InvalidRequestError (naming every bad field) before anything is started. */
-  validate(input: unknown): ProvisionRequest {
-    const req = parseProvisionRequest(input, this.place);
+  validate(input: unknown): request.ProvisionRequest {
+    const req = request.parseProvisionRequest(input, this.place);
     this.forOrg(req.imsOrg);
     return req;
   }
 
   /**
-   * Starts the provisioning of a request, or attaches to the open run of the same request; a
-   * different request in flight, or a teardown, is a RequestConflictError. `opts.signal` ends the
-   * wait for what the last run left (a query a worker answers): the run then starts without it;
-   * `opts.apiKeyId` is recorded on a run it starts.
+   * Starts the provisioning, or attaches to the open run of the same request; another request or
+   * a teardown in flight is a RequestConflictError. `opts.signal` ends the wait for what the last
+   * run left (a query a worker answers): the run then starts without it.
    */
   async startProvision(
     input: unknown,
     opts: StartOptions = {},
-  ): Promise<Started<typeof ProvisionStreamingSource>> {
+  ): Promise<Started<typeof wf.ProvisionStreamingSource>> {
     const req = this.validate(input);
     const door = this.forOrg(req.imsOrg);
-    return startProvisionRun(door, clientLaunch(door), req, opts);
+    return ops.startProvisionRun(door, ops.clientLaunch(door), req, opts);
   }
 
   /** Provisions and waits for the result; throws WorkflowFailedError (see summarizeFailure). */
-  async provision(input: unknown): Promise<ProvisionResult> {
+  async provision(input: unknown): Promise<model.ProvisionResult> {
     return (await this.startProvision(input)).handle.result();
   }
 
   /**
-   * What provisioning this request would do (read-only, nothing is changed). `changes` is false
-   * when the source in AEP already matches the request. The run times out after `opts.timeoutMs`
-   * (default READ_ONLY_TIMEOUT_MS): WorkflowFailedError with a TimeoutFailure cause.
+   * What provisioning would do (read-only): `changes` false when AEP matches the request. After
+   * `opts.timeoutMs` (default 30 min): WorkflowFailedError with a TimeoutFailure cause.
    */
-  async plan(input: unknown, opts: { timeoutMs?: number } = {}): Promise<SourcePlan> {
+  async plan(input: unknown, opts: { timeoutMs?: number } = {}): Promise<model.SourcePlan> {
     const req = this.validate(input);
-    return executeReadOnly<typeof PlanStreamingSource>(this.forOrg(req.imsOrg), {
+    return ops.executeReadOnly<typeof wf.PlanStreamingSource>(this.forOrg(req.imsOrg), {
       kind: 'plan',
       key: req,
       args: [req],
@@ -155,10 +122,6 @@ export class ProvisioningClient implements Door {
     });
   }
 
-  /**
-   * The source's last operation: its progress (unless `opts` ends the query), result or failure;
-   * and, once a provisioning has a flow, the flow's recent runs (`health`, see flowHealth).
-   */
   async status(name: string, sandbox = this.config.AEP_SANDBOX, opts: WaitOptions = {}) {
     const workflowId = sourceWorkflowId({ ...this.place, sandbox, name });
     const handle = this.client.workflow.getHandle(workflowId);
@@ -167,14 +130,15 @@ export class ProvisioningClient implements Door {
     const execution = desc.status.name;
     const status: SourceStatus = { workflowId, runId: desc.runId, operation, execution };
     if (operation === 'provision') {
-      // A run that failed before registering its query handler has no progress to report.
-      const progress = await within(this, opts, () => handle.query(progressQuery)).catch(noop);
+      // A run that failed before registering its query handler has none.
+      const query = () => handle.query(progressQuery);
+      const progress = await ops.within(this, opts, query).catch(() => undefined);
       if (progress) status.progress = progress;
     }
     if (execution === 'COMPLETED') {
       const result: unknown = await handle.result();
-      if (operation === 'provision') status.result = result as ProvisionResult;
-      else status.teardown = result as DeprovisionResult;
+      if (operation === 'provision') status.result = result as model.ProvisionResult;
+      else status.teardown = result as model.DeprovisionResult;
     } else if (execution !== 'RUNNING') {
       await handle.result().catch((err: unknown) => {
         status.failure = summarizeFailure(err);
@@ -187,12 +151,11 @@ export class ProvisioningClient implements Door {
   }
 
   /**
-   * The flow's recent runs from Flow Service, read by a worker (it holds the AEP credentials) in a
-   * read-only run of its own. Never throws: without a worker, or when AEP does not answer within
-   * HEALTH_TIMEOUT_MS (or `opts.signal` ends the wait), `available: false` and the reason.
+   * The flow's recent runs, read by a worker (it holds the AEP credentials). Never throws: without
+   * a worker, past the read's two short attempts, or once `opts.signal` aborts, `available: false`.
    */
   private async flowHealth(sandbox: string, name: string, flowId: string, opts: WaitOptions) {
-    const unavailable = (reason: string): FlowHealth => ({
+    const unavailable = (reason: string): model.FlowHealth => ({
       flowId,
       available: false,
       reason,
@@ -202,17 +165,17 @@ export class ProvisioningClient implements Door {
       return unavailable(`no worker is polling task queue "${this.taskQueue}" to read them`);
     }
     const read = () =>
-      executeReadOnly<typeof ReadFlowHealth>(this, {
+      ops.executeReadOnly<typeof wf.ReadFlowHealth>(this, {
         kind: 'health',
         key: { ...this.place, sandbox, name },
         args: [{ sandbox, flowId }],
         staticSummary: `Read the runs of dataflow ${flowId} ("${name}" in sandbox ${sandbox})`,
-        timeoutMs: HEALTH_TIMEOUT_MS,
+        timeoutMs: 15_000,
       });
-    return within(this, opts, read).catch((err) => unavailable(summarizeFailure(err).message));
+    return ops.within(this, opts, read).catch((err) => unavailable(summarizeFailure(err).message));
   }
 
-  /** No worker polls the task queue: a run started now waits. False when Temporal does not answer. */
+  /** No worker polls the task queue (a run would wait); false when Temporal does not answer. */
   async workerless(): Promise<boolean> {
     return (await workflowPollers(this.client, this.taskQueue).catch(() => 1)) === 0;
   }
@@ -223,31 +186,29 @@ export class ProvisioningClient implements Door {
   }
 
   /**
-   * Starts the teardown of a source (by name, or by the flow id of one of its dataflows). A
-   * provisioning of it still open is cancelled first (it compensates what it created) and
-   * awaited; `onWait` is told. A teardown already running is attached to. When `opts.signal`
-   * ends the wait for the compensation first: CompensationPendingError, nothing started.
-   * `opts.apiKeyId` is recorded on a run it starts.
+   * Starts the teardown of a source (by name, or by a flow id). An open provisioning of it is
+   * cancelled first and awaited while it compensates (`onWait` is told); an open teardown is
+   * attached to. When `opts.signal` ends that wait: CompensationPendingError, nothing started.
    */
   async startDeprovision(
-    input: DeprovisionRequestInput,
+    input: request.DeprovisionRequestInput,
     onWait: (message: string) => void = () => undefined,
     opts: StartOptions = {},
-  ): Promise<Started<typeof DeprovisionStreamingSource>> {
-    const req = parseDeprovisionRequest(input, this.place);
+  ): Promise<Started<typeof wf.DeprovisionStreamingSource>> {
+    const req = request.parseDeprovisionRequest(input, this.place);
     const door = this.forOrg(req.imsOrg);
-    return startDeprovisionRun(door, clientLaunch(door), req, { ...opts, onWait });
+    return ops.startDeprovisionRun(door, ops.clientLaunch(door), req, { ...opts, onWait });
   }
 
-  async deprovision(input: DeprovisionRequestInput): Promise<DeprovisionResult> {
+  async deprovision(input: request.DeprovisionRequestInput): Promise<model.DeprovisionResult> {
     return (await this.startDeprovision(input)).handle.result();
   }
 
   /** Watches a provisioning's progress until it ends; `onStep` sees each newly completed step. */
   async follow(
-    handle: WorkflowHandle<typeof ProvisionStreamingSource>,
-    onStep: (step: string, progress: ProvisionProgress) => void,
-  ): Promise<ProvisionResult> {
+    handle: WorkflowHandle<typeof wf.ProvisionStreamingSource>,
+    onStep: (step: string, progress: model.ProvisionProgress) => void,
+  ): Promise<model.ProvisionResult> {
     let seen = 0;
     let finished = false;
     const result = handle.result().finally(() => {
@@ -277,13 +238,3 @@ export class ProvisioningClient implements Door {
     await this.client.connection.close();
   }
 }
-
-/**
- * A source's status: its last operation's progress, result (`teardown` for a deprovision) or
- * failure, and its flow's recent runs; the API's document (GET …/sources/{name}) adds its place,
- * its status and links.
- */
-export type SourceStatus = Pick<
-  z.output<typeof sourceStatusSchema>,
-  'workflowId' | 'runId' | 'execution' | 'progress' | 'result' | 'teardown' | 'health'
-> & { operation: 'provision' | 'deprovision'; failure?: FailureSummary };

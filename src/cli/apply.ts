@@ -1,15 +1,32 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { Listr } from 'listr2';
+import { parseAllDocuments } from 'yaml';
 import { summarizeFailure, type ProvisioningClient } from '../client';
-import { cleanMessage } from './output';
-import type { Valid } from './requests';
+import { planPrune, prune, prunePlanOf, PruneRefusedError } from '../client/sets';
+import {
+  InvalidRequestError,
+  parseProvisionRequest,
+  type Place,
+  type ProvisionRequest,
+} from '../request';
+import type { SourcePlan } from '../shared/model';
+import { EXIT, Exit } from './exit';
+import { cleanMessage, progress } from './output';
 
-/** `apply`: many provisionings at once (listr2 on stderr), one outcome per request. */
+/** Request files, the `apply` runner (listr2 on stderr), and `--prune` (client/sets.ts). */
 
-/** Default of `apply --concurrency`: AEP's Flow Service allows a few calls per second per org. */
-export const DEFAULT_APPLY_CONCURRENCY = 4;
+type Valid = { origin: string; input: unknown; request: ProvisionRequest };
 
-interface ApplyOutcome {
+export interface SetOptions {
+  prune?: boolean;
+  applySet?: string;
+  deleteDataset?: boolean;
+  force?: boolean;
+}
+
+export interface ApplyOutcome {
   sandbox: string;
   name: string;
   origin: string;
@@ -22,6 +39,68 @@ interface ApplyOutcome {
   failure?: { type: string; rootType: string; message: string };
 }
 
+/** One JSON request from a file, or from stdin for `-`. */
+export function readRequest(file: string): unknown {
+  const text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const where = file === '-' ? 'stdin' : file;
+    throw new InvalidRequestError([`${where} is not valid JSON: ${(err as Error).message}`]);
+  }
+}
+
+/**
+ * The requests of a file, a directory, or stdin (YAML or JSON: one, a list, or many docs): every
+ * problem of every request, and sources named twice, refused together before anything starts.
+ */
+export function loadRequests(arg: string, place: Place): Valid[] {
+  const problems: string[] = [];
+  const items: Array<{ origin: string; input: unknown }> = [];
+  const stat = arg === '-' ? undefined : statSync(arg, { throwIfNoEntry: false });
+  if (arg !== '-' && !stat) throw new InvalidRequestError([`${arg}: no such file or directory`]);
+  const paths = stat?.isDirectory()
+    ? readdirSync(arg)
+        .filter((f) => /\.(ya?ml|json)$/i.test(f))
+        .sort()
+        .map((f) => path.join(arg, f))
+    : [arg];
+  if (paths.length === 0) problems.push(`${arg}: no .yaml, .yml or .json file`);
+  for (const origin of paths.map((p) => (p === '-' ? 'stdin' : p))) {
+    const docs = parseAllDocuments(readFileSync(origin === 'stdin' ? 0 : origin, 'utf8'));
+    docs.forEach((doc, d) => {
+      const where = docs.length > 1 ? `${origin}#${d + 1}` : origin;
+      for (const e of doc.errors)
+        problems.push(`${where}: ${cleanMessage(e.message.split('\n')[0]!)}`);
+      const value: unknown = doc.errors.length > 0 ? undefined : doc.toJS();
+      if (Array.isArray(value))
+        value.forEach((v, i) => items.push({ origin: `${where}[${i}]`, input: v }));
+      else if (value !== null && value !== undefined) items.push({ origin: where, input: value });
+    });
+  }
+  if (items.length === 0 && problems.length === 0) problems.push(`${arg}: no request found`);
+  const valid: Valid[] = [];
+  const seen = new Map<string, string>();
+  for (const item of items) {
+    const name = (item.input as { name?: unknown } | null | undefined)?.name;
+    const label = typeof name === 'string' ? `${item.origin} (${name})` : item.origin;
+    try {
+      const request = parseProvisionRequest(item.input, place);
+      const source = `${request.sandbox}/${request.name}`;
+      const first = seen.get(`${request.imsOrg}/${source}`);
+      if (first) problems.push(`${label}: source ${source} is also requested by ${first}`);
+      else seen.set(`${request.imsOrg}/${source}`, item.origin);
+      valid.push({ ...item, request });
+    } catch (err) {
+      if (!(err instanceof InvalidRequestError)) throw err;
+      for (const p of err.problems) problems.push(`${label}: ${p}`);
+    }
+  }
+  if (problems.length > 0) throw new InvalidRequestError(problems);
+  return valid;
+}
+
+/** Each request started (or attached to) and followed, `concurrency` at once; one outcome each. */
 export async function applyAll(
   client: ProvisioningClient,
   items: Valid[],
@@ -29,11 +108,34 @@ export async function applyAll(
   json: boolean,
 ): Promise<ApplyOutcome[]> {
   const outcomes: ApplyOutcome[] = [];
+  const one = async (item: Valid, i: number, task: { title: string; output: string }) => {
+    const { sandbox, name } = item.request;
+    const base = { sandbox, name, origin: item.origin, workflowId: '' };
+    try {
+      const started = await client.startProvision(item.input);
+      base.workflowId = started.workflowId;
+      task.output = started.started ? 'started' : 'attached to the running provisioning';
+      const { created, reused, flowId, inletUrl } = await client.follow(started.handle, (step) => {
+        task.output = step;
+      });
+      const outcome = created.length === 0 ? 'unchanged' : 'created';
+      outcomes[i] = { ...base, outcome, created, reused, flowId, inletUrl };
+      task.title = `${task.title}: ${outcome === 'unchanged' ? 'unchanged (nothing created)' : `created ${created.join(', ')}`}`;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const f =
+        err instanceof WorkflowFailedError
+          ? summarizeFailure(err)
+          : { type: 'Error', rootType: 'Error', message };
+      const failure = { type: f.type, rootType: f.rootType, message: cleanMessage(f.message) };
+      outcomes[i] = { ...base, outcome: 'failed', created: [], reused: [], failure };
+      throw new Error(`${failure.type} (${failure.rootType}): ${failure.message}`, { cause: err });
+    }
+  };
   const tasks = new Listr(
     items.map((item, i) => ({
       title: `${item.request.sandbox}/${item.request.name}`,
-      task: (_ctx: unknown, task: TaskLines) =>
-        applyOne(client, item, task, (outcome) => (outcomes[i] = outcome)),
+      task: (_ctx: unknown, task: { title: string; output: string }) => one(item, i, task),
     })),
     {
       concurrent: concurrency,
@@ -42,8 +144,8 @@ export async function applyAll(
       rendererOptions: { collapseErrors: false },
     },
   );
-  const origWrite = process.stdout.write.bind(process.stdout);
   // listr2 writes to stdout; send its lines to stderr so stdout stays the summary alone.
+  const origWrite = process.stdout.write.bind(process.stdout);
   process.stdout.write = process.stderr.write.bind(process.stderr);
   try {
     await tasks.run();
@@ -53,62 +155,79 @@ export async function applyAll(
   return outcomes;
 }
 
-type TaskLines = { title: string; output: string };
+/** An input applied as a set: its sandbox and id, each request naming the set. */
+type AppliedSet = { sandbox: string; applySet: string; items: Valid[] };
 
-/** One request, started (or attached to) and followed; its outcome goes to `record`. */
-async function applyOne(
-  client: ProvisioningClient,
-  item: Valid,
-  task: TaskLines,
-  record: (outcome: ApplyOutcome) => void,
-): Promise<void> {
-  const { sandbox, name } = item.request;
-  const base = { sandbox, name, origin: item.origin, workflowId: '' };
-  try {
-    const started = await client.startProvision(item.input);
-    base.workflowId = started.workflowId;
-    task.output = started.started ? 'started' : 'attached to the running provisioning';
-    const { created, reused, flowId, inletUrl } = await client.follow(started.handle, (step) => {
-      task.output = step;
-    });
-    const outcome = created.length === 0 ? 'unchanged' : 'created';
-    record({ ...base, outcome, created, reused, flowId, inletUrl });
-    task.title = `${task.title}: ${outcome === 'unchanged' ? 'unchanged (nothing created)' : `created ${created.join(', ')}`}`;
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    const f =
-      err instanceof WorkflowFailedError
-        ? summarizeFailure(err)
-        : { type: 'Error', rootType: 'Error', message };
-    const failure = { type: f.type, rootType: f.rootType, message: cleanMessage(f.message) };
-    record({ ...base, outcome: 'failed', created: [], reused: [], failure });
-    throw new Error(`${failure.type} (${failure.rootType}): ${failure.message}`, { cause: err });
+/**
+ * The input as a set: `--apply-set`, else the one `applySet` its requests name (never derived: it
+ * decides what a prune tears down); with `--prune` of one sandbox. Undefined without either option.
+ */
+export function asSet(items: Valid[], opts: SetOptions): AppliedSet | undefined {
+  if (!opts.prune && opts.applySet === undefined) return undefined;
+  const named = new Set(items.flatMap((i) => i.request.applySet ?? []));
+  const applySet = opts.applySet ?? (named.size === 1 ? [...named][0] : undefined);
+  const sandboxes = [...new Set(items.map((i) => i.request.sandbox))];
+  const problems: string[] = [];
+  if (applySet === undefined)
+    problems.push(
+      '--prune needs --apply-set <id>, or one applySet that the requests name: the id decides what is torn down, so it is never guessed',
+    );
+  for (const { request, origin } of items) {
+    const s = request.applySet;
+    if (applySet !== undefined && s !== undefined && s !== applySet)
+      problems.push(`${origin}: applySet ${s} is not the set applied (${applySet})`);
   }
+  if (opts.prune && sandboxes.length > 1)
+    problems.push(
+      `--prune: an apply set is of one sandbox; the input names ${sandboxes.join(', ')}`,
+    );
+  if (problems.length > 0) throw new InvalidRequestError(problems);
+  const withSet = items.map((i) => ({
+    ...i,
+    input: { ...(i.input as object), applySet },
+    request: { ...i.request, applySet },
+  }));
+  return { sandbox: sandboxes[0]!, applySet: applySet!, items: withSet };
 }
 
-/** The rows `apply` prints, one per request, and a count of each outcome. */
-export function summaryTable(outcomes: ApplyOutcome[]): string {
-  const rows = [
-    ['SOURCE', 'SANDBOX', 'OUTCOME', 'CREATED', 'DETAIL'],
-    ...outcomes.map((o) => [
-      o.name,
-      o.sandbox,
-      o.outcome,
-      String(o.created.length),
-      o.failure ? `${o.failure.type} (${o.failure.rootType})` : (o.inletUrl ?? ''),
-    ]),
-  ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const lines = rows.map((r) =>
-    r
-      .map((cell, c) => cell.padEnd(widths[c]!))
-      .join('  ')
-      .trimEnd(),
-  );
-  const count = (k: ApplyOutcome['outcome']) => outcomes.filter((o) => o.outcome === k).length;
-  lines.push(
-    '',
-    `${outcomes.length} source(s): ${count('created')} created, ${count('unchanged')} unchanged, ${count('failed')} failed`,
-  );
-  return lines.join('\n');
+const setKey = (set: AppliedSet) => ({
+  sandbox: set.sandbox,
+  applySet: set.applySet,
+  keep: set.items.map((i) => i.request.name),
+});
+
+/** The plan of the set's prune (with each source's resources), the guard's verdict on stderr. */
+export async function planSetPrune(
+  client: ProvisioningClient,
+  set: AppliedSet,
+  opts: SetOptions,
+): Promise<SourcePlan[]> {
+  const plan = await planPrune(client, { ...setKey(set), force: opts.force, graphs: true });
+  if (plan.refused) progress(`warning: ${new PruneRefusedError(plan).message}`);
+  return plan.prune.map((p) => prunePlanOf(plan, p, opts.deleteDataset === true));
+}
+
+/** After the apply: the prune, unless a provisioning failed. Exit 1 when the guard refuses. */
+export async function pruneAfterApply(
+  client: ProvisioningClient,
+  set: AppliedSet,
+  opts: SetOptions & { since: Date; concurrency: number; failed: number },
+) {
+  if (opts.failed > 0) {
+    progress(`prune skipped: ${opts.failed} provisioning(s) of the set failed`);
+    return [];
+  }
+  const plan = await planPrune(client, { ...setKey(set), force: opts.force });
+  if (plan.refused) {
+    const message = new PruneRefusedError(plan).message;
+    throw new Exit(EXIT.failed, `prune refused: ${message}`, { error: 'PruneRefused', message });
+  }
+  progress(`apply set ${set.applySet}: ${plan.prune.length} of ${plan.size} source(s) to prune`);
+  return prune(client, plan, {
+    since: opts.since,
+    deleteDataset: opts.deleteDataset,
+    concurrency: opts.concurrency,
+    onEach: (o) =>
+      progress(`  ${o.outcome} ${o.sandbox}/${o.name}${o.reason ? `: ${o.reason}` : ''}`),
+  });
 }

@@ -27,34 +27,31 @@ export class Exit extends Error {
 
 /** Says what went wrong (stderr; with --json also stdout) and answers the exit code. */
 export function reportError(err: unknown, json: boolean | undefined): number {
-  const say = (code: number, line: string, body?: object): number => {
-    process.stderr.write(`${line}\n`);
-    if (json && body) process.stdout.write(`${JSON.stringify(body)}\n`);
-    return code;
+  const exit = (e: Exit) => {
+    if (e.message) process.stderr.write(`${e.message}\n`);
+    if (e.message && json && e.body) process.stdout.write(`${JSON.stringify(e.body)}\n`);
+    return e.code;
   };
+  if (err instanceof Exit) return exit(err);
   if (err instanceof InvalidRequestError || err instanceof ConfigError) {
     const what = err instanceof ConfigError ? 'Invalid configuration' : 'Invalid request';
     const lines = [`${what}:`, ...err.problems.map((p) => `  - ${p}`)].join('\n');
-    return say(EXIT.invalid, lines, { error: 'InvalidRequest', problems: err.problems });
+    return exit(new Exit(EXIT.invalid, lines, { error: 'InvalidRequest', problems: err.problems }));
   }
-  if (err instanceof Exit) return err.message ? say(err.code, err.message, err.body) : err.code;
   const { message } = err instanceof Error ? err : { message: String(err) };
   if (err instanceof RequestConflictError) {
     const body = { error: 'RequestConflict', message, fields: err.fields };
-    return say(EXIT.failed, `conflict: ${message}`, body);
+    return exit(new Exit(EXIT.failed, `conflict: ${message}`, body));
   }
   if (!(err instanceof WorkflowFailedError)) {
-    return say(EXIT.unexpected, `error: ${message}${encryptedHint(message)}`);
+    // The SDK reads an encrypted payload without the codec as an unknown encoding: say why.
+    const hint = /Unknown encoding: binary\/encrypted/.test(message)
+      ? ' (the payloads are encrypted: set PAYLOAD_ENCRYPTION_KEYS to the keys the worker has, docs/encryption.md)'
+      : '';
+    return exit(new Exit(EXIT.unexpected, `error: ${message}${hint}`));
   }
-  const failure = summarizeFailure(err);
-  const cause = failure.rootType !== failure.type ? ` (cause: ${failure.rootType})` : '';
-  const line = `failed: ${failure.type}${cause}: ${cleanMessage(failure.message)}`;
-  return say(EXIT.failed, line, { error: failure.type, ...failure });
-}
-
-/** The SDK reads an encrypted payload without the codec as an unknown encoding: say why. */
-function encryptedHint(message: string): string {
-  return /Unknown encoding: binary\/encrypted/.test(message)
-    ? ' (the payloads are encrypted: set PAYLOAD_ENCRYPTION_KEYS to the keys the worker has, docs/encryption.md)'
-    : '';
+  const f = summarizeFailure(err);
+  const cause = f.rootType !== f.type ? ` (cause: ${f.rootType})` : '';
+  const line = `failed: ${f.type}${cause}: ${cleanMessage(f.message)}`;
+  return exit(new Exit(EXIT.failed, line, { error: f.type, ...f }));
 }

@@ -3,62 +3,36 @@ import type { ProvisioningClient } from '../client';
 import { latestBy, runsOf, sourceNameOf, visibilityQuery } from '../operations/visibility';
 import type { ProvisionResult } from '../shared/model';
 import { SearchAttributes, WorkflowType } from '../shared/names';
-import { withDrift, type SourceDrift } from './reconcile';
+import { stillDrifted } from '../shared/reconcile';
+import type { ReconcileSources } from '../workflows';
 
-/** What a source's latest operation left it as. */
-export type SourceState =
-  | 'provisioning'
-  | 'provisioned'
-  | 'provision-failed'
-  | 'deprovisioning'
-  | 'deprovisioned'
-  | 'deprovision-failed';
+export type ListOptions = { sandbox?: string; drifted?: boolean };
 
-/** One source of `list`: its latest operation (a provisioning or a teardown) and its inlet. */
-export interface ListedSource {
-  sandbox: string;
-  name: string;
-  state: SourceState;
-  lastOperation: {
-    operation: 'provision' | 'deprovision';
-    /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CANCELLED, ... */
-    execution: string;
-    /** AepProvisioningStatus of a provisioning (QUEUED … SUCCEEDED, FAILED). */
-    status?: string;
-    workflowId: string;
-    runId: string;
-    startTime: string;
-    closeTime?: string;
-  };
-  /** The inlet URL a completed provisioning returned. */
-  inletUrl?: string;
-  /** Set when the last reconcile of its sandbox left it drifted: what it found (client/reconcile.ts). */
-  drift?: SourceDrift;
-}
+/** One source of `list`: its latest operation, inlet URL and drift. */
+export type ListedSource = ReturnType<typeof listed> & { inletUrl?: string; drift?: SourceDrift };
 
-export interface ListOptions {
-  sandbox?: string;
-  /** Only the sources the last reconcile of their sandbox left drifted. */
-  drifted?: boolean;
+/** The last reconcile of a sandbox that found a source drifted, and what it found. */
+export interface SourceDrift {
+  changes: string[];
+  reconcile: { workflowId: string; runId: string; closeTime?: string };
 }
 
 /**
- * Every source of the client's org (in `sandbox`, or all), from Temporal visibility: per source
- * the latest run of its workflow id, sorted by sandbox and name. The inlet URL is read from the
- * result of a completed provisioning (one call per such source, 8 at a time); the drift from the
- * last completed reconcile of each sandbox (one result read per sandbox).
+ * Every source of the org (in `sandbox`): the latest run of each workflow id, by sandbox and name.
+ * `drift`: what the last reconcile of its sandbox found and did not repair, unless the source was
+ * operated on since; `drifted`: those alone. A report this client cannot read (encrypted under a
+ * key it lacks) leaves `drift` out, unless `drifted`: that fails rather than list none.
  */
 export async function listSources(
   pc: ProvisioningClient,
-  opts: ListOptions = {},
+  opts: ListOptions,
 ): Promise<ListedSource[]> {
-  const query = visibilityQuery({
-    types: [WorkflowType.provision, WorkflowType.deprovision],
-    imsOrg: pc.place.imsOrg,
-    sandbox: opts.sandbox,
-  });
-  const latest = await latestBy(runsOf(pc.client, query), (info) => info.workflowId);
-  const sources = [...latest.values()].map(listed);
+  const { imsOrg } = pc.place;
+  const { sandbox, drifted } = opts;
+  const types = [WorkflowType.provision, WorkflowType.deprovision];
+  const runs = runsOf(pc.client, visibilityQuery({ types, imsOrg, sandbox }));
+  const latest = await latestBy(runs, (info) => info.workflowId);
+  const sources: ListedSource[] = [...latest.values()].map(listed);
   const withInlet = sources.filter((s) => s.state === 'provisioned');
   for (let i = 0; i < withInlet.length; i += 8) {
     await Promise.all(
@@ -75,24 +49,56 @@ export async function listSources(
   sources.sort((a, b) =>
     a.sandbox === b.sandbox ? (a.name < b.name ? -1 : 1) : a.sandbox < b.sandbox ? -1 : 1,
   );
-  return withDrift(pc, sources, { sandbox: opts.sandbox, only: opts.drifted === true });
+  const query = visibilityQuery({
+    types: [WorkflowType.reconcile],
+    execution: 'Completed',
+    imsOrg,
+    sandbox,
+  });
+  const last = await latestBy(
+    pc.client.workflow.list({ query }),
+    (info) => info.typedSearchAttributes.get(SearchAttributes.sandbox) ?? '',
+    (info) => info.closeTime ?? info.startTime,
+  );
+  const drifts = new Map<string, SourceDrift & { runs: Array<string | undefined> }>();
+  await Promise.all(
+    [...last.values()].map(async ({ workflowId, runId, closeTime }) => {
+      const read = pc.client.workflow
+        .getHandle<typeof ReconcileSources>(workflowId, runId)
+        .result();
+      const report = await (drifted ? read : read.catch(() => undefined));
+      if (!report) return;
+      const reconcile = {
+        workflowId,
+        runId,
+        ...(closeTime ? { closeTime: closeTime.toISOString() } : {}),
+      };
+      for (const d of stillDrifted(report)) {
+        const runs = [d.runId, d.repair?.runId];
+        drifts.set(`${report.sandbox}/${d.name}`, { changes: d.changes, runs, reconcile });
+      }
+    }),
+  );
+  const all = sources.map((s) => {
+    const found = drifts.get(`${s.sandbox}/${s.name}`);
+    // Its latest run is neither the one planned nor its repair: operated on since.
+    if (!found?.runs.includes(s.lastOperation.runId)) return s;
+    const { runs: _runs, ...drift } = found;
+    return { ...s, drift };
+  });
+  return drifted ? all.filter((s) => s.drift) : all;
 }
 
-function listed(info: WorkflowExecutionInfo): ListedSource {
+function listed(info: WorkflowExecutionInfo) {
   const sa = info.typedSearchAttributes;
   const operation = info.type === WorkflowType.deprovision ? 'deprovision' : 'provision';
-  const execution = info.status.name;
-  const state: SourceState =
-    execution === 'RUNNING'
-      ? `${operation}ing`
-      : execution === 'COMPLETED'
-        ? `${operation}ed`
-        : `${operation}-failed`;
+  const execution: string = info.status.name;
   const status = sa.get(SearchAttributes.status);
+  const ending = execution === 'RUNNING' ? 'ing' : execution === 'COMPLETED' ? 'ed' : '-failed';
   return {
     sandbox: sa.get(SearchAttributes.sandbox) ?? '',
     name: sourceNameOf(info),
-    state,
+    state: `${operation}${ending}` as const,
     lastOperation: {
       operation,
       execution,

@@ -1,4 +1,3 @@
-import type { ApplySetMembers } from '../activities/sets';
 import { summarizeFailure, type ProvisioningClient } from '../client';
 import { describeRun, executeReadOnly, within, type StartOptions } from '../operations';
 import type { FailureSummary } from '../shared/failures';
@@ -14,25 +13,14 @@ import type { FindApplySet } from '../workflows';
  */
 
 /** Share of the set a prune may tear down without `force` (at least one source). */
-export const PRUNE_SHARE = 0.1;
+const PRUNE_SHARE = 0.1;
 
-/** The most sources a prune of a set of `size` tears down without `force`. */
-export const pruneLimit = (size: number) => Math.max(1, Math.floor(size * PRUNE_SHARE));
+/**
+ * What a prune of a set would tear down; `size`: the set's members found in AEP and the input's;
+ * `refused`: more to prune than `limit` (the guard), and no `force`: nothing is torn down.
+ */
+export type PrunePlan = Awaited<ReturnType<typeof planPrune>>;
 
-/** What a prune of a set would tear down, and whether the guard lets it. */
-export interface PrunePlan {
-  sandbox: string;
-  applySet: string;
-  /** Sources of the set: its members found in AEP and the input's. */
-  size: number;
-  /** The guard: at most this many without `force`. */
-  limit: number;
-  prune: ApplySetMembers['prune'];
-  /** More to prune than `limit`, and no `force`: nothing is torn down. */
-  refused: boolean;
-}
-
-/** A prune refused by the guard (nothing was torn down). */
 export class PruneRefusedError extends Error {
   constructor(readonly plan: PrunePlan) {
     super(
@@ -43,14 +31,13 @@ export class PruneRefusedError extends Error {
 }
 
 /**
- * The prune of apply set `applySet` in `sandbox` for an input naming `keep`: its members (a
- * read-only run of FindApplySet on a worker, which holds the AEP credentials) not in `keep`.
- * `graphs`: with the resources of each (for a plan).
+ * The prune of apply set `applySet` for an input naming `keep`: its members (read by a worker,
+ * which holds the AEP credentials) not in `keep`; `graphs`: with the resources of each.
  */
 export async function planPrune(
   pc: ProvisioningClient,
   opts: { sandbox: string; applySet: string; keep: string[]; force?: boolean; graphs?: boolean },
-): Promise<PrunePlan> {
+) {
   const { sandbox, applySet, keep } = opts;
   const found = await executeReadOnly<typeof FindApplySet>(pc, {
     kind: 'set',
@@ -59,7 +46,7 @@ export async function planPrune(
     staticSummary: `Find the sources of apply set ${applySet} in sandbox ${sandbox}`,
   });
   const size = new Set([...found.members, ...keep]).size;
-  const limit = pruneLimit(size);
+  const limit = Math.max(1, Math.floor(size * PRUNE_SHARE));
   const refused = found.prune.length > limit && opts.force !== true;
   return { sandbox, applySet, size, limit, prune: found.prune, refused };
 }
@@ -77,10 +64,9 @@ export interface PruneOutcome {
 }
 
 /**
- * Tears down the sources of `plan` (each through its own teardown, one operation per source),
- * `concurrency` at once; throws PruneRefusedError when the guard refused the plan. A source with
- * an operation running, or provisioned since `since` (the apply's start: another apply of the
- * set names it), is skipped: two applies of one set at once never undo each other's creates.
+ * Tears down the sources of `plan`, `concurrency` at once (PruneRefusedError if the guard refused
+ * it). A source with an operation running, or provisioned since `since` (the apply's start:
+ * another apply of the set names it), is skipped: two applies at once never undo each other.
  */
 export async function prune(
   pc: ProvisioningClient,
@@ -96,12 +82,22 @@ export async function prune(
   const { sandbox } = plan;
   const queue = [...plan.prune];
   const outcomes: PruneOutcome[] = [];
-  const one = async ({ name }: { name: string }): Promise<PruneOutcome> => {
+  const one = async (name: string): Promise<PruneOutcome> => {
     const workflowId = sourceWorkflowId({ ...pc.place, sandbox, name });
     const base = { sandbox, name, workflowId };
     try {
-      const busy = await busyWith(pc, workflowId, opts.since);
-      if (busy) return { ...base, outcome: 'skipped', reason: busy };
+      const run = await describeRun(pc, workflowId);
+      if (run?.status.name === 'RUNNING') {
+        return {
+          ...base,
+          outcome: 'skipped',
+          reason: `an operation on it is running (run ${run.runId})`,
+        };
+      }
+      if (run?.type === WorkflowType.provision && run.startTime >= opts.since) {
+        const reason = 'provisioned since this apply started: another apply names it';
+        return { ...base, outcome: 'skipped', reason };
+      }
       const input = { sandbox, name, ifExists: true, deleteDataset: opts.deleteDataset === true };
       const started = await pc.startDeprovision(input, undefined, opts);
       const teardown = await within(pc, opts, () => started.handle.result());
@@ -112,7 +108,7 @@ export async function prune(
   };
   const workers = Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
-      const o = await one(next);
+      const o = await one(next.name);
       outcomes.push(o);
       opts.onEach?.(o);
     }
@@ -121,24 +117,7 @@ export async function prune(
   return outcomes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/** Why the source must not be pruned now, or undefined. */
-async function busyWith(
-  pc: ProvisioningClient,
-  workflowId: string,
-  since: Date,
-): Promise<string | undefined> {
-  const run = await describeRun(pc, workflowId);
-  if (run?.status.name === 'RUNNING') return `an operation on it is running (run ${run.runId})`;
-  if (run?.type === WorkflowType.provision && run.startTime >= since)
-    return 'provisioned since this apply started: another apply names it';
-  return undefined;
-}
-
-/**
- * The plan of a source to prune, its resources as the teardown would treat them: each deleted,
- * but the dataset, kept unless `deleteDataset` (a shared one: deleted only when no other source
- * writes to it).
- */
+/** The plan of a source to prune: each resource deleted, but the dataset unless `deleteDataset`. */
 export function prunePlanOf(
   plan: PrunePlan,
   source: PrunePlan['prune'][number],

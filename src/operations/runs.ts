@@ -5,7 +5,8 @@ import {
   type WorkflowHandle,
   type WorkflowStartOptions,
 } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError, type Workflow } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError as AlreadyStarted } from '@temporalio/common';
+import type { Workflow } from '@temporalio/common';
 import type { KnownResources } from '../activities/types';
 import {
   progressQuery,
@@ -15,9 +16,9 @@ import {
   WorkflowType,
   type SourceKey,
 } from '../shared/names';
-import type { DeprovisionStreamingSource, ProvisionStreamingSource } from '../workflows';
+import type * as wf from '../workflows';
 
-/** What the rules need of a door: a Temporal client, and the task queue runs are started on. */
+/** How the rules (index.ts) start runs, attach to them and read what they left. */
 export interface Door {
   readonly client: Client;
   readonly taskQueue: string;
@@ -31,21 +32,25 @@ export interface Started<W extends Workflow, H = WorkflowHandle<W>> {
   handle: H;
 }
 
-/**
- * How a door starts a run and attaches to an open one: the library through its client
- * (`clientLaunch`), a Nexus operation through its context (src/nexus/), so that the run it starts
- * or attaches to completes the operation.
- */
+type Open = WorkflowExecutionDescription;
+
+/** `start` rejects with WorkflowExecutionAlreadyStartedError while a run is open. */
 export interface Launch<H> {
-  /** Starts a run; rejects with WorkflowExecutionAlreadyStartedError while one is open. */
   start(type: string, options: WorkflowStartOptions): Promise<{ runId: string; handle: H }>;
-  /** Attaches to the open run `open` that the rules chose, started with `options`. */
-  attach(
-    type: string,
-    options: WorkflowStartOptions,
-    open: WorkflowExecutionDescription,
-  ): Promise<H>;
+  attach(type: string, options: WorkflowStartOptions, open: Open): Promise<H>;
 }
+
+/** `signal` cancels the calls to Temporal a wait makes. */
+export type WaitOptions = { signal?: AbortSignal };
+
+/** `apiKeyId`: the HTTP API key that asked for the start (AepApiKeyId). */
+export type StartOptions = WaitOptions & { apiKeyId?: string };
+
+export const within = <T>(
+  door: Pick<Door, 'client'>,
+  { signal }: WaitOptions,
+  wait: () => Promise<T>,
+) => (signal ? door.client.withAbortSignal(signal, wait) : wait());
 
 /** The library's launch: the client starts; attaching is a handle on the open run. */
 export function clientLaunch<W extends Workflow>(door: Door): Launch<WorkflowHandle<W>> {
@@ -63,9 +68,8 @@ export function clientLaunch<W extends Workflow>(door: Door): Launch<WorkflowHan
 }
 
 /**
- * Starts a run of `type` under the source's workflow id unless one is open; then `attach` decides:
- * true attaches to it, false tries again (it cancelled the run, say). A run that closes meanwhile
- * is started after. `args` is read at each try, so it may carry what a run closed meanwhile left.
+ * Starts a run unless one is open; then `attach` decides: true attaches, false tries again (it
+ * cancelled the run, say). `args` is read at each try: it may carry what a closed run left.
  */
 export async function startOrAttach<W extends Workflow, H>(
   door: Door,
@@ -75,10 +79,9 @@ export async function startOrAttach<W extends Workflow, H>(
     key: SourceKey;
     args: () => Promise<Parameters<W>>;
     tries: number;
-    /** Recorded on a run it starts as AepApiKeyId. */
     apiKeyId?: string;
   },
-  attach: (open: WorkflowExecutionDescription) => Promise<boolean>,
+  attach: (open: Open) => Promise<boolean>,
 ): Promise<Started<W, H>> {
   const { type, key, args, tries, apiKeyId, ...options } = run;
   const workflowId = sourceWorkflowId(key);
@@ -87,7 +90,6 @@ export async function startOrAttach<W extends Workflow, H>(
       taskQueue: door.taskQueue,
       workflowId,
       args: await args(),
-      // FAIL on an open run, so the caller decides between attaching and refusing.
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       // Status QUEUED until a worker takes the run.
@@ -101,7 +103,7 @@ export async function startOrAttach<W extends Workflow, H>(
       const { runId, handle } = await launch.start(type, startOptions);
       return { workflowId, runId, started: true, handle };
     } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      if (!(err instanceof AlreadyStarted)) throw err;
     }
     const open = await describeRun(door, workflowId);
     if (open?.status.name === 'RUNNING' && (await attach(open))) {
@@ -112,7 +114,6 @@ export async function startOrAttach<W extends Workflow, H>(
   throw new Error(`Could not start or attach to ${workflowId}: operations keep starting on it`);
 }
 
-/** The latest run of `workflowId`, if any. */
 export function describeRun(door: Pick<Door, 'client'>, workflowId: string) {
   return door.client.workflow
     .getHandle(workflowId)
@@ -123,59 +124,7 @@ export function describeRun(door: Pick<Door, 'client'>, workflowId: string) {
     });
 }
 
-/** Waits on runs: `wait`'s calls to Temporal are cancelled when `signal` aborts. */
-export interface WaitOptions {
-  signal?: AbortSignal;
-}
-
-/** A start's options: its waits, and the HTTP API key that asked for it (AepApiKeyId). */
-export interface StartOptions extends WaitOptions {
-  apiKeyId?: string;
-}
-
-export const within = <T>(
-  door: Pick<Door, 'client'>,
-  { signal }: WaitOptions,
-  wait: () => Promise<T>,
-) => (signal ? door.client.withAbortSignal(signal, wait) : wait());
-
-/**
- * The ids the source's latest run holds: a provisioning's result, or for one that failed or was
- * cancelled, its progress (what compensation deleted is then simply gone); a teardown's kept
- * dataset. Temporal is the consistent record here; AEP's lists may not show a resource made
- * seconds ago, and no list leads from a source to a dataset nothing writes to any more.
- */
-export async function lastKnown(
-  door: Pick<Door, 'client'>,
-  workflowId: string,
-  opts: WaitOptions = {},
-): Promise<KnownResources | undefined> {
-  const run = await describeRun(door, workflowId);
-  const status = run?.status.name;
-  if (!run || status === 'RUNNING') return undefined;
-  if (run.type === WorkflowType.deprovision) {
-    if (status !== 'COMPLETED') return undefined;
-    const torn = await door.client.workflow
-      .getHandle<typeof DeprovisionStreamingSource>(workflowId, run.runId)
-      .result();
-    const datasetId = torn.kept.find((k) => k.kind === 'dataset' && k.reason === 'retained')?.id;
-    return datasetId ? { datasetId } : undefined;
-  }
-  if (run.type !== WorkflowType.provision) return undefined;
-  const handle = door.client.workflow.getHandle<typeof ProvisionStreamingSource>(
-    workflowId,
-    run.runId,
-  );
-  if (status === 'COMPLETED') {
-    const result = await handle.result();
-    return knownOf((field) => result[field]);
-  }
-  // A closed run answers queries through a worker: none, and this waits (bounded by `opts`).
-  const p = await within(door, opts, () => handle.query(progressQuery)).catch(() => undefined);
-  return p && knownOf((field) => p.resources[KNOWN_KINDS[field]]?.id);
-}
-
-/** The known id fields, each with the resource kind progress records it under. */
+/** The known ids, each with the kind progress records it under. */
 const KNOWN_KINDS = {
   baseConnectionId: 'baseConnection',
   sourceConnectionId: 'sourceConnection',
@@ -185,7 +134,37 @@ const KNOWN_KINDS = {
   datasetId: 'dataset',
 } as const;
 
-function knownOf(id: (field: keyof typeof KNOWN_KINDS) => string | undefined): KnownResources {
+/**
+ * The ids the latest run holds (a provisioning's result or progress, a teardown's kept dataset):
+ * AEP's lists may not show a resource made seconds ago, nor a dataset nothing writes to.
+ */
+export async function lastKnown(
+  door: Door,
+  workflowId: string,
+  opts: WaitOptions,
+): Promise<KnownResources | undefined> {
+  const run = await describeRun(door, workflowId);
+  const status = run?.status.name;
+  if (!run || status === 'RUNNING') return undefined;
+  if (run.type === WorkflowType.deprovision) {
+    if (status !== 'COMPLETED') return undefined;
+    const torn = await door.client.workflow
+      .getHandle<typeof wf.DeprovisionStreamingSource>(workflowId, run.runId)
+      .result();
+    const datasetId = torn.kept.find((k) => k.kind === 'dataset' && k.reason === 'retained')?.id;
+    return datasetId ? { datasetId } : undefined;
+  }
+  if (run.type !== WorkflowType.provision) return undefined;
+  const handle = door.client.workflow.getHandle<typeof wf.ProvisionStreamingSource>(
+    workflowId,
+    run.runId,
+  );
   const fields = Object.keys(KNOWN_KINDS) as Array<keyof typeof KNOWN_KINDS>;
-  return Object.fromEntries(fields.map((field) => [field, id(field)]));
+  if (status === 'COMPLETED') {
+    const result = await handle.result();
+    return Object.fromEntries(fields.map((f) => [f, result[f]]));
+  }
+  // A closed run answers queries through a worker: none, and this waits (bounded by `opts`).
+  const p = await within(door, opts, () => handle.query(progressQuery)).catch(() => undefined);
+  return p && Object.fromEntries(fields.map((f) => [f, p.resources[KNOWN_KINDS[f]]?.id]));
 }
