@@ -178,10 +178,8 @@ async function release(
 }
 
 /**
- * The dataset a provisioning writes to. By id: checked, never this project's to delete. By name:
- * asked of its StreamingDataset (which creates it once and records the writer); the undo
- * releases it. Not named: the source's own, found or created like its connections, deleted by
- * its undo if created.
+ * A provisioning's dataset. By id: checked, never ours to delete. By name: asked of its
+ * StreamingDataset (released by the undo). Not named: the source's own, like its connections.
  */
 export function ensureDataset(run: Run) {
   const { req, owner, saga } = run;

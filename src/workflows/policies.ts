@@ -20,10 +20,7 @@ import { datasetAsksQueue } from '../shared/names';
 /** One attempt's time: above AEP_REQUEST_TIMEOUT_MS (≤ 25 s); a lost attempt retried after it. */
 export const ATTEMPT_TIMEOUT_MS = 30_000;
 
-/**
- * How long after an uncertain create (retried, or no definite answer) the saga waits before it
- * lists by marker: the assumed bound on AEP's list lag (Adobe publishes none; docs/hardening.md).
- */
+/** The wait after an uncertain create before listing by marker: AEP's list lag, assumed. */
 export const LIST_LAG_WAIT_MS = 10_000;
 
 const retry = (initialInterval: string, maximumInterval: string, maximumAttempts: number) => ({
@@ -36,10 +33,7 @@ const retry = (initialInterval: string, maximumInterval: string, maximumAttempts
 /** Heartbeats (activities/context.ts) tell a worker its attempt ended, Temporal a worker died. */
 const ATTEMPT = { startToCloseTimeout: ATTEMPT_TIMEOUT_MS, heartbeatTimeout: '10s' };
 
-/**
- * Creates and reads: ~7 min of retries outlast an AEP outage. A cancelled branch waits for its
- * attempt in flight to finish, so compensation never races a create on the wire.
- */
+/** Creates and reads: ~7 min of retries; a cancelled call is waited for (no race with undo). */
 export const AEP_CALL: ActivityOptions = {
   ...ATTEMPT,
   cancellationType: 'WAIT_CANCELLATION_COMPLETED',
@@ -65,11 +59,7 @@ export const datasetAsk = (): ActivityOptions => ({
 /** The dataset workflow's own calls, one at a time: it gives up in ~15 s, the asker retries. */
 export const DATASET_DECIDE: ActivityOptions = { ...AEP_CALL, retry: retry('1s', '8s', 4) };
 
-/**
- * The plan's read, in the first workflow task: a lost attempt costs only the read. 30 attempts:
- * any fault of its six requests fails it (policies.test.ts). Past localRetryThreshold, retries
- * wait on a durable timer.
- */
+/** The plan's read, in the first workflow task: 30 attempts, as any of six requests may fail. */
 export const READ_LOCALLY: LocalActivityOptions = {
   startToCloseTimeout: ATTEMPT_TIMEOUT_MS,
   retry: { ...AEP_CALL.retry, maximumAttempts: 30 },
@@ -107,10 +97,7 @@ export function throwIfCancelled(): void {
   }
 }
 
-/**
- * Long-lived workflows move to the current build at their next task on versioned workers
- * (docs/versioning.md); an unversioned worker may not be told a behavior (its tasks would fail).
- */
+/** Long-lived: on versioned workers, moves to the current build at its next task. */
 export function autoUpgrade(workflow: Workflow): void {
   const upgrade = () =>
     workflowInfo().currentDeploymentVersion?.deploymentName

@@ -24,11 +24,9 @@ const IDLE_CHECK_MS = 15_000;
 export async function AepRequestBudget(initial: RateBudgetState): Promise<void> {
   const state: RateBudgetState = { members: { ...initial.members } };
   setHandler(leaseRateUpdate, (input) => lease(state, input, Date.now()), {
-    validator: (input: RateLeaseInput) => {
-      const ok = [input.budget, input.using, input.ttlMs].every(
-        (n) => Number.isFinite(n) && n >= 0,
-      );
-      if (!ok || input.budget <= 0 || !input.member) throw new Error('invalid lease');
+    validator: ({ budget, using, ttlMs, member }: RateLeaseInput) => {
+      const ok = [budget, using, ttlMs].every((n) => Number.isFinite(n) && n >= 0);
+      if (!ok || budget <= 0 || !member) throw new Error('invalid lease');
     },
   });
   setHandler(rateBudgetQuery, () => state);

@@ -1,8 +1,6 @@
 /**
- * ReconcileSources: drift found on a schedule. Plans every source this project manages in a
- * sandbox against the request its last successful provisioning applied (the plan workflow's read
- * and rules, no workflow per source), reports the drifted ones, and with `repair` provisions each
- * again, a few at a time.
+ * ReconcileSources: plans every managed source of a sandbox against the request it last applied,
+ * reports the drifted ones and, with `repair`, provisions them again, a few at a time.
  */
 import {
   ActivityFailure,
@@ -112,9 +110,8 @@ function refusalOf(plan: SourcePlan): string | undefined {
 }
 
 /**
- * A repair is a provisioning as the client starts one (same workflow id, memo, search attributes),
- * as a child. A source whose latest run is no longer the one planned is skipped. The child is
- * abandoned when the reconcile ends or is cancelled: a provisioning is never cut short by it.
+ * A repair: a provisioning as the client starts one, as an abandoned child (never cut short by
+ * the reconcile). Skipped if the source's latest run is no longer the one planned.
  */
 async function repair(source: contract.ManagedSource): Promise<contract.RepairOutcome> {
   const { workflowId, request } = source;

@@ -63,10 +63,7 @@ export class Saga {
     this.sourceState = 'new';
   }
 
-  /**
-   * After success, for each kind whose create was retried: deletes the twins (other resources
-   * with this run's marker: an earlier attempt's create that landed late). A failure is logged.
-   */
+  /** After success: deletes twins (an earlier create that landed late) of retried kinds. */
   async sweepTwins(): Promise<Array<{ kind: ResourceKind; id: string }>> {
     const kept = this.progress.state.resources;
     // Shared datasets are swept by their own workflow (dataset.ts).
@@ -156,11 +153,7 @@ const SOURCE_STATE_TEXT: Record<SourceState, string> = {
   new: 'with its new flow (the change rolled forward)',
 };
 
-/**
- * A create refused outright (non-retryable) made nothing in that attempt; anything else (retries
- * exhausted, a timeout, a cancellation) may have. An earlier attempt may still have: compensation
- * deletes by marker, without the list-lag wait.
- */
+/** A create refused outright made nothing in that attempt; a timeout or exhausted retries may. */
 function refusedOutright(err: unknown): boolean {
   return (
     err instanceof ActivityFailure &&
@@ -187,10 +180,7 @@ export class Progress {
     this.status('VALIDATING', 'Validating the request');
   }
 
-  /**
-   * Published on change only (each is a visibility write); never VALIDATING nor `publish: false`
-   * (PLANNING): they last only the first workflow task, where no one could see them.
-   */
+  /** Published on change only; not VALIDATING nor PLANNING: no one sees the first task. */
   status(status: ProvisionStatus, step: string, { publish = true } = {}): void {
     this.state.status = status;
     this.state.step = step;
@@ -218,11 +208,11 @@ export class Progress {
   kinds(): Record<'created' | 'updated' | 'reused', ResourceKind[]> {
     const refs = this.state.resources;
     const kinds = Object.keys(refs) as ResourceKind[];
-    const { updated } = this;
+    const found = kinds.filter((k) => !refs[k]?.created);
     return {
       created: kinds.filter((k) => refs[k]?.created),
-      updated: kinds.filter((k) => !refs[k]?.created && updated.includes(k)),
-      reused: kinds.filter((k) => !refs[k]?.created && !updated.includes(k)),
+      updated: found.filter((k) => this.updated.includes(k)),
+      reused: found.filter((k) => !this.updated.includes(k)),
     };
   }
 }

@@ -1,7 +1,6 @@
 /**
- * Deleting in TEARDOWN_ORDER: teardown, `replace: true`, compensation. Deletes are idempotent (404
- * is done). A dataset goes only when asked (or this run created it) and no other source writes to
- * it: a shared one through its workflow, a source's own one here.
+ * Deleting in TEARDOWN_ORDER (teardown, `replace: true`, compensation); 404 counts as done. A
+ * dataset goes only when asked (or this run made it) and unused: a shared one via its workflow.
  */
 import {
   ApplicationFailure,
@@ -93,9 +92,8 @@ export async function DeprovisionStreamingSource(
   const req = await step('validateDeprovisionRequest', 'Validate the request', input, DELETE);
   const { imsOrg, sandbox, sourceName, status } = SearchAttributes;
   const setStatus = (value: string) => upsertSearchAttributes([{ key: status, value }]);
-  setCurrentDetails(
-    `Discovering ${req.name ? `source "${req.name}"` : `flow ${req.flowId}`} in ${req.sandbox}`,
-  );
+  const what = req.name ? `source "${req.name}"` : `flow ${req.flowId}`;
+  setCurrentDetails(`Discovering ${what} in ${req.sandbox}`);
   const graph = await step('discoverSource', 'Find the resources of the source', {
     sandbox: req.sandbox,
     name: req.name,
@@ -136,9 +134,8 @@ export async function DeprovisionStreamingSource(
 }
 
 /**
- * A create registered before it is sent; `name` finds it if its outcome is unknown. `uncertain`:
- * retried or no definite answer (a twin with the run's marker may show in lists late). The
- * list-lag wait counts from `settledAt`. `own`: the source's own dataset, deleted, not released.
+ * A create registered before it is sent. `uncertain`: retried or no definite answer (a twin may
+ * show in lists late, found by `name`). `own`: the source's own dataset, deleted, not released.
  */
 export interface Undo {
   kind: ResourceKind;
@@ -192,9 +189,8 @@ export async function compensate(undos: readonly Undo[], owner: Owner) {
 }
 
 /**
- * A dataset this run asked for is released (its workflow deletes it if this run created it and no
- * other source writes to it). The source's own, if this run created it and nothing writes to it,
- * is deleted here: by id, and by marker after an uncertain create (a twin may have landed).
+ * A shared dataset is released (its workflow deletes it if this run made it and it is unused);
+ * the source's own is deleted here if this run made it: by id, and by marker if uncertain.
  */
 async function compensateDataset(entry: Undo, owner: Owner): Promise<CompensationOutcome[]> {
   const outcomes: CompensationOutcome[] = [];
