@@ -114,9 +114,8 @@ function refuse(req: ProvisionRequest, plan: SourcePlan): void {
   const where = `in sandbox "${req.sandbox}"`;
   const { schemaId, datasetId } = req.target;
   if (plan.schemaMissing) {
-    fail(FailureType.SchemaNotFound, `XDM schema ${schemaId} does not exist ${where}`, {
-      schemaId,
-    });
+    const message = `XDM schema ${schemaId} does not exist ${where}`;
+    fail(FailureType.SchemaNotFound, message, { schemaId });
   }
   const [foreign] = plan.conflicts;
   if (foreign) {

@@ -20,15 +20,9 @@ export const TRACE_HEADER = '_tracer-data';
 
 type Input = { headers?: Headers };
 type Intercept = (input: Input, next: (input: Input) => unknown) => unknown;
-type Otel = {
-  inbound: WorkflowInboundCallsInterceptor;
-  outbound: WorkflowOutboundCallsInterceptor;
-  internals: WorkflowInternalsInterceptor;
-  traced: () => boolean;
-};
 
 /** Loads the SDK's interceptors: the first traced call of a run does, once. */
-function load(): Otel {
+function load() {
   /* eslint-disable @typescript-eslint/no-require-imports -- loaded on a traced call only */
   const api = require('@opentelemetry/api') as typeof OtelApi;
   const otel =
@@ -55,7 +49,7 @@ function gated<T>(methods: ReadonlyArray<keyof T>, use: (input: Input) => T | un
 }
 
 export const interceptors = (): WorkflowInterceptors => {
-  let otel: Otel | undefined;
+  let otel: ReturnType<typeof load> | undefined;
   const inSpan = () => (otel?.traced() ? otel : undefined);
   return {
     inbound: [
