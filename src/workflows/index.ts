@@ -37,11 +37,9 @@ export async function FindApplySet(input: FindApplySetInput) {
   return step('findApplySet', `Find the sources of apply set ${input.applySet}`, input);
 }
 
+type FlowOfOrg = { imsOrg: string; sandbox: string; flowId: string };
+
 /** The source a dataflow belongs to: teardown by flow id runs under the source's workflow id. */
-export async function ResolveStreamingSource(input: {
-  imsOrg: string;
-  sandbox: string;
-  flowId: string;
-}) {
+export async function ResolveStreamingSource(input: FlowOfOrg) {
   return step('resolveFlowSource', `Find the source of dataflow ${input.flowId}`, input);
 }

@@ -99,11 +99,8 @@ export async function readAndPlan(
   if (!plan.replaceSource) return { actual, plan };
   const emptied = await replaceWholeSource(req, actual, progress);
   saga.sourceState = 'absent';
-  return {
-    actual: emptied,
-    plan: (progress.state.plan = planSource(req, emptied)),
-    replaced: true,
-  };
+  const replanned = (progress.state.plan = planSource(req, emptied));
+  return { actual: emptied, plan: replanned, replaced: true };
 }
 
 /** Refusals, each before anything is changed in AEP: typed, non-retryable, nothing to undo. */
