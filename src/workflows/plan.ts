@@ -1,7 +1,4 @@
-/**
- * The plan and what is done around applying it: the plan workflow, the read, the refusals, the
- * unchanged answer, `replace: true`, deleting what is no longer wanted.
- */
+/** The plan workflow, and around applying a plan: read, refusals, unchanged, replace, removal. */
 import {
   ApplicationFailure,
   CancellationScope,
@@ -10,7 +7,7 @@ import {
   setCurrentDetails,
   TemporalFailure,
 } from '@temporalio/workflow';
-import type { InletInfo, PriorResource } from '../activities/types';
+import type { InletInfo, KnownResources, PriorResource } from '../activities/types';
 import type { ProvisionRequest, ProvisionRequestInput } from '../request';
 import { describeFailure, rootFailureType } from '../shared/failures';
 import { FailureType } from '../shared/names';
@@ -20,19 +17,24 @@ import { DELETE, READ_LOCALLY, step, VALIDATE_LOCALLY } from './policies';
 import type { Progress, Saga } from './saga';
 import { deleteGraph } from './teardown';
 
-/**
- * PlanStreamingSource: validates, reads what AEP holds and returns the plan. Read-only runs get
- * their own workflow ids, so they never wait for, nor block, an operation on the source.
- */
+/** Read-only, under its own workflow id: never waits for, nor blocks, an operation. */
 export async function PlanStreamingSource(input: ProvisionRequestInput): Promise<SourcePlan> {
-  const req = await step('validateProvisionRequest', 'Validate the request', input, {
-    local: VALIDATE_LOCALLY,
-  });
+  const req = await validate(input);
   setCurrentDetails(`Reading source "${req.name}" in ${req.sandbox}`);
-  const plan = planSource(req, await readSource(req));
+  const plan = await planOf(req);
   setCurrentDetails(plan.changes ? 'Changes pending' : 'No change');
   return plan;
 }
+
+const validate = (input: ProvisionRequestInput) =>
+  step('validateProvisionRequest', 'Validate the request', input, { local: VALIDATE_LOCALLY });
+
+function readSource(req: ProvisionRequest): Promise<ActualSource> {
+  return step('readSource', 'Read the source from AEP', readInputOf(req), { local: READ_LOCALLY });
+}
+
+/** The plan of `req` against what AEP holds (the plan workflow's, and the reconcile's). */
+export const planOf = async (req: ProvisionRequest) => planSource(req, await readSource(req));
 
 export function planned(plan: SourcePlan, kind: ResourceKind) {
   return plan.resources.find((r) => r.kind === kind);
@@ -44,10 +46,7 @@ export function updatedFields(plan: SourcePlan, kind: ResourceKind): string {
   return r?.action === 'update' ? (r.changes ?? []).map((c) => c.field).join(', ') : '';
 }
 
-/**
- * What exists and stays (kept or updated in place), passed to its ensure activity as `found` (no
- * lookup, no create on the first attempt; a retry still looks up): `null` when to be created.
- */
+/** What exists and stays, as an ensure activity's `found` (no lookup but on retry); else null. */
 export function found(plan: SourcePlan, kind: ResourceKind): PriorResource | null {
   const r = planned(plan, kind);
   return r?.id && (r.action === 'keep' || r.action === 'update')
@@ -55,23 +54,16 @@ export function found(plan: SourcePlan, kind: ResourceKind): PriorResource | nul
     : null;
 }
 
-export function readSource(req: ProvisionRequest): Promise<ActualSource> {
-  return step('readSource', 'Read the source from AEP', readInputOf(req), { local: READ_LOCALLY });
-}
-
 /**
- * The request validated and read in one local activity (`oneRead`, patch `validate-and-read`;
- * runs before it validated alone and `readAndPlan` read). An invalid request fails the run as
- * itself; a read that failed for good, or was cancelled, fails it as a provisioning (readAndPlan
- * throws it to the saga), so the request is validated alone to name the source.
+ * The request validated and read in one local activity (patch `validate-and-read`). An invalid
+ * request fails the run as itself; for a read that failed, or was cancelled, the request is
+ * validated alone (to name the source) and readAndPlan throws the failure to the saga.
  */
 export async function validateAndRead(
   input: ProvisionRequestInput,
   oneRead: boolean,
 ): Promise<{ req: ProvisionRequest; read?: ActualSource | TemporalFailure }> {
-  const validate = () =>
-    step('validateProvisionRequest', 'Validate the request', input, { local: VALIDATE_LOCALLY });
-  if (!oneRead) return { req: await validate() };
+  if (!oneRead) return { req: await validate(input) };
   try {
     const summary = 'Validate the request; read the source from AEP';
     const { req, actual } = await step('validateAndReadSource', summary, input, {
@@ -81,21 +73,17 @@ export async function validateAndRead(
   } catch (err) {
     if (!(err instanceof TemporalFailure)) throw err;
     if (rootFailureType(err) === FailureType.InvalidRequest) throw err;
-    return { req: await CancellationScope.nonCancellable(validate), read: err };
+    return { req: await CancellationScope.nonCancellable(() => validate(input)), read: err };
   }
 }
 
 export type Planned = { actual: ActualSource; plan: SourcePlan };
 
-/**
- * Reads what AEP holds and plans: refuses what the run must not do, answers at once (`unchanged`)
- * when nothing changes, and replaces the whole source (`replaced`) when the plan says so.
- */
+/** Reads (unless validateAndRead did) and plans; refuses, answers `unchanged`, or replaces. */
 export async function readAndPlan(
   req: ProvisionRequest,
   saga: Saga,
   progress: Progress,
-  /** What the run's first local activity read with the request (`validateAndRead`). */
   read?: ActualSource | TemporalFailure,
 ): Promise<Planned & { unchanged?: ProvisionResult; replaced?: true }> {
   progress.status('PLANNING', 'Reading the source from AEP', { publish: false });
@@ -103,21 +91,16 @@ export async function readAndPlan(
   const actual = read ?? (await readSource(req));
   const plan = (progress.state.plan = planSource(req, actual));
   refuse(req, plan);
-  if (!plan.changes && !req.smokeTest?.always) {
-    const unchanged = unchangedResult(req, actual, plan);
-    if (unchanged) return { actual, plan, unchanged };
-  }
+  const unchanged = !plan.changes && !req.smokeTest?.always && unchangedResult(req, actual, plan);
+  if (unchanged) return { actual, plan, unchanged };
   // A failure from here on leaves the source as it was, unless the run replaces it whole.
   if (plan.resources.some((r) => r.id !== undefined && r.kind !== 'dataset'))
     saga.sourceState = 'previous';
   if (!plan.replaceSource) return { actual, plan };
   const emptied = await replaceWholeSource(req, actual, progress);
   saga.sourceState = 'absent';
-  return {
-    actual: emptied,
-    plan: (progress.state.plan = planSource(req, emptied)),
-    replaced: true,
-  };
+  const replanned = (progress.state.plan = planSource(req, emptied));
+  return { actual: emptied, plan: replanned, replaced: true };
 }
 
 /** Refusals, each before anything is changed in AEP: typed, non-retryable, nothing to undo. */
@@ -126,10 +109,10 @@ function refuse(req: ProvisionRequest, plan: SourcePlan): void {
     throw ApplicationFailure.create({ type, message, nonRetryable: true, details: [details] });
   };
   const where = `in sandbox "${req.sandbox}"`;
+  const { schemaId, datasetId } = req.target;
   if (plan.schemaMissing) {
-    fail(FailureType.SchemaNotFound, `XDM schema ${req.target.schemaId} does not exist ${where}`, {
-      schemaId: req.target.schemaId,
-    });
+    const message = `XDM schema ${schemaId} does not exist ${where}`;
+    fail(FailureType.SchemaNotFound, message, { schemaId });
   }
   const [foreign] = plan.conflicts;
   if (foreign) {
@@ -140,8 +123,8 @@ function refuse(req: ProvisionRequest, plan: SourcePlan): void {
     );
   }
   if (plan.resources.some((r) => r.kind === 'dataset' && r.action === 'conflict')) {
-    fail(FailureType.DatasetMismatch, `Dataset ${req.target.datasetId} does not exist ${where}`, {
-      datasetId: req.target.datasetId,
+    fail(FailureType.DatasetMismatch, `Dataset ${datasetId} does not exist ${where}`, {
+      datasetId,
     });
   }
   if (plan.needsReplace.length > 0 && !req.replace) {
@@ -190,11 +173,7 @@ export function knownInlet(base: ActualSource['baseConnection']): InletInfo | un
 }
 
 /** The result of a run that changes nothing (every resource kept), or undefined if incomplete. */
-function unchangedResult(
-  req: ProvisionRequest,
-  actual: ActualSource,
-  plan: SourcePlan,
-): ProvisionResult | undefined {
+function unchangedResult(req: ProvisionRequest, actual: ActualSource, plan: SourcePlan) {
   const id = (kind: ResourceKind) => planned(plan, kind)?.id;
   const inlet = knownInlet(actual.baseConnection);
   const needed = ['flow', 'sourceConnection', 'targetConnection', 'dataset'] as const;
@@ -205,9 +184,8 @@ function unchangedResult(
 }
 
 /**
- * `replace: true` and a change AEP cannot make in place: tears the source down (this project's
- * resources only) and returns what AEP holds then: nothing but the dataset, which is kept (the
- * new source writes to it again, or, named no more, it is `retained`; a schema change retires it).
+ * `replace: true` with a change AEP cannot make in place: tears the source down and returns what
+ * AEP holds then: only the dataset, which is kept (written to again, or `retained`).
  */
 async function replaceWholeSource(
   req: ProvisionRequest,
@@ -216,64 +194,41 @@ async function replaceWholeSource(
 ): Promise<ActualSource> {
   progress.status('REPLACING', 'Tearing the source down to create it again (replace: true)');
   // What the plan's read found, by id: lists may not show a resource made a moment ago.
-  const { baseConnection, sourceConnection, targetConnection, mappingSet, flow } = actual;
-  const known = {
-    baseConnectionId: baseConnection?.id,
-    sourceConnectionId: sourceConnection?.id,
-    targetConnectionId: targetConnection?.id,
-    mappingSetId: mappingSet?.id,
-    flowId: flow?.id,
-  };
+  const kinds = ['baseConnection', 'sourceConnection', 'targetConnection', 'mappingSet', 'flow'];
+  const known = Object.fromEntries(
+    kinds.map((k) => [`${k}Id`, actual[k as 'flow']?.id]),
+  ) as KnownResources;
   const summary = `Find the resources of "${req.name}" to replace`;
   const { sandbox, name } = req;
   const graph = await step('discoverSource', summary, { sandbox, name, known }, DELETE);
   const sameDataset = (r: { kind: string; name?: string }) =>
     r.kind === 'dataset' && req.target.datasetId === undefined && r.name === datasetName(req);
-  const { result, failed } = await deleteGraph(
+  const result = await deleteGraph(
     { ...graph, resources: graph.resources.filter((r) => !sameDataset(r)) },
-    { source: req.name, deleteDataset: false, onStep: (s) => progress.done(s) },
+    {
+      source: req.name,
+      deleteDataset: false,
+      onStep: (s) => progress.done(s),
+      leftBehind: (failed) => {
+        progress.status('FAILED', `Replacing left ${failed.length} resource(s) behind`);
+        return `Replacing "${req.name}" could not delete: ${failed.join('; ')}`;
+      },
+    },
   );
-  if (failed.length > 0) {
-    progress.status('FAILED', `Replacing left ${failed.length} resource(s) behind`);
-    throw ApplicationFailure.create({
-      type: FailureType.CompensationFailed,
-      message: `Replacing "${req.name}" could not delete: ${failed.join('; ')}`,
-      nonRetryable: true,
-      details: [{ ...result, failed }],
-    });
-  }
   progress.done(`replaced: deleted ${result.deleted.map((d) => `${d.kind} ${d.id}`).join(', ')}`);
   for (const k of result.kept) progress.done(`kept ${k.kind} ${k.id} (${k.reason ?? 'kept'})`);
-  return {
-    schemaFound: actual.schemaFound,
-    baseConnection: null,
-    sourceConnection: null,
-    dataset: actual.dataset,
-    targetConnection: null,
-    mappingSet: null,
-    flow: null,
-    foreign: [],
-  };
+  const gone = { baseConnection: null, sourceConnection: null, targetConnection: null };
+  return { ...actual, ...gone, mappingSet: null, flow: null, foreign: [] };
 }
 
-/**
- * Deletes what the plan no longer wants (a dropped mapping set), once its flow is gone. A failed
- * delete leaves an unused mapping set, not a broken source: logged, and the run goes on.
- */
-export async function removeUnwanted(
-  req: ProvisionRequest,
-  plan: SourcePlan,
-  progress: Progress,
-): Promise<void> {
+/** Deletes what the plan no longer wants (a dropped mapping set); a failure is only logged. */
+export async function removeUnwanted(req: ProvisionRequest, plan: SourcePlan, progress: Progress) {
   for (const r of plan.resources) {
     if (r.action !== 'delete' || !r.id || r.kind === 'dataset') continue;
+    const what = `${r.kind} ${r.id} (${r.reason ?? r.action})`;
     try {
-      await step(
-        'deleteResource',
-        `Delete ${r.kind} ${r.id} (${r.reason ?? r.action})`,
-        { kind: r.kind, sandbox: req.sandbox, id: r.id },
-        DELETE,
-      );
+      const input = { kind: r.kind, sandbox: req.sandbox, id: r.id };
+      await step('deleteResource', `Delete ${what}`, input, DELETE);
       progress.done(`${r.kind} deleted: ${r.id} (${r.reason ?? r.action})`);
     } catch (err) {
       if (isCancellation(err) || !(err instanceof TemporalFailure)) throw err;

@@ -1,21 +1,19 @@
 /**
- * ProvisionStreamingSource: the request is the desired state. The workflow reads what AEP holds,
- * plans (plan.ts) and applies the plan: it creates what is missing, updates in place what AEP
- * allows, refuses what would change the inlet URL or move data unless the request says
- * `replace: true`, and changes nothing when nothing differs (no wait, no smoke record).
+ * ProvisionStreamingSource: the request is the desired state. It reads what AEP holds, plans
+ * (plan.ts) and applies the plan: creates what is missing, updates in place what AEP allows,
+ * refuses what would change the inlet URL or move data unless `replace: true`, changes nothing
+ * when nothing differs.
  *
  *   validate ─ read + plan ─┬─ base connection ─┬─ inlet URL ──────────┐
  *                           │                   └─ source connection ──┤
  *                           ├─ dataset ─ target connection ────────────┼─ flow ─ (wait) ─ smoke
  *                           └─ mapping set (create or new version) ────┘
  *
- * Every create is registered with the saga before it is sent (saga.ts); on a Temporal failure or
- * a cancellation what this run created is deleted in reverse dependency order, until a
- * replacement flow has taken over (make-before-break: then the run rolls forward). Any other
- * error is a bug: it fails the workflow task, nothing is deleted, and a fixed deploy resumes it.
+ * On a Temporal failure or a cancellation the saga (saga.ts) deletes what this run created, until
+ * a replacement flow has taken over (then the run rolls forward). Any other error is a bug: it
+ * fails the workflow task, nothing is deleted, and a fixed deploy resumes it.
  */
 import {
-  CancellationScope,
   patched,
   sleep,
   TemporalFailure,
@@ -25,7 +23,7 @@ import {
 import type { Owner } from '../activities/types';
 import type { ProvisionRequest, ProvisionRequestInput } from '../request';
 import type { AcquiredDataset, ProvisionResult } from '../shared/model';
-import { SearchAttributes } from '../shared/names';
+import { sourceSearchAttributes } from '../shared/names';
 import { ensureDataset } from './dataset';
 import {
   found,
@@ -41,13 +39,13 @@ import {
 import { DELETE, INLET_POLL, step, throwIfCancelled } from './policies';
 import { Progress, Saga } from './saga';
 
-type Run = Planned & {
-  ownDatasets: boolean;
+export type Run = Planned & {
   req: ProvisionRequest;
   owner: Owner;
   saga: Saga;
   progress: Progress;
   readAt: number;
+  ownDatasets: boolean;
 };
 
 export async function ProvisionStreamingSource(
@@ -58,25 +56,35 @@ export async function ProvisionStreamingSource(
   // only `one-start-patch`, which stands for the two others.
   const folded = patched('one-start-patch');
   const ownDatasets = folded || patched('own-datasets');
-  const oneRead = folded || patched('validate-and-read');
-  const { req, read } = await validateAndRead(input, oneRead);
-  publishIdentity(req);
+  const { req, read } = await validateAndRead(input, folded || patched('validate-and-read'));
+  // The client sets these at start; a run started otherwise sets them here.
+  const identity = sourceSearchAttributes(req).slice(0, 3);
+  const started = workflowInfo().typedSearchAttributes;
+  if (identity.some(({ key, value }) => started.get(key) !== value))
+    upsertSearchAttributes(identity);
   progress.done('request validated');
   const { imsOrg, sandbox, name: sourceName } = req;
   const owner: Owner = { imsOrg, sandbox, sourceName, runId: workflowInfo().runId };
   const saga = new Saga(owner, progress);
-  // Whatever fails from here on goes to the saga (compensation, ending).
   try {
     const readAt = Date.now();
-    const { actual, plan, unchanged, replaced } = await readAndPlan(req, saga, progress, read);
+    const planning = await readAndPlan(req, saga, progress, read);
+    const { unchanged } = planning;
     if (unchanged) {
       progress.done('nothing to change');
       progress.status('SUCCEEDED', `Unchanged — inlet ${unchanged.inletUrl}`);
       return unchanged;
     }
-    const run = { req, owner, saga, progress, actual, plan, readAt, ownDatasets };
-    const result = await applyPlan(run);
-    if (replaced) result.inletUrlChanged = true;
+    const result = await applyPlan({
+      ...planning,
+      req,
+      owner,
+      saga,
+      progress,
+      readAt,
+      ownDatasets,
+    });
+    if (planning.replaced) result.inletUrlChanged = true;
     progress.status('SUCCEEDED', `Inlet ${result.inletUrl} — flow ${result.flowId}`);
     return result;
   } catch (err) {
@@ -85,29 +93,14 @@ export async function ProvisionStreamingSource(
   }
 }
 
-/** The client sets sandbox and source name at start; a run started otherwise sets them here. */
-function publishIdentity(req: ProvisionRequest): void {
-  const started = workflowInfo().typedSearchAttributes;
-  const { imsOrg, sandbox, sourceName } = SearchAttributes;
-  const identity = [
-    { key: imsOrg, value: req.imsOrg },
-    { key: sandbox, value: req.sandbox },
-    { key: sourceName, value: req.name },
-  ];
-  if (identity.some(({ key, value }) => started.get(key) !== value)) {
-    upsertSearchAttributes(identity);
-  }
-}
-
 /** The three sides in parallel, then the flow, the smoke test and the twin sweep. */
 async function applyPlan(run: Run): Promise<ProvisionResult> {
   const { req, saga, progress } = run;
   progress.status('PROVISIONING', 'Applying the plan');
-  const branches = new CancellationScope();
-  const [source, target, mapping] = await saga.all(branches, [
-    branches.run(() => sourceSide(run)),
-    branches.run(() => targetSide(run)),
-    branches.run(() => mappingSide(run)),
+  const [source, target, mapping] = await saga.all([
+    () => sourceSide(run),
+    () => targetSide(run),
+    () => mappingSide(run),
   ] as const);
   throwIfCancelled();
   progress.status('PROVISIONING', 'Dataflow');
@@ -134,7 +127,7 @@ async function applyPlan(run: Run): Promise<ProvisionResult> {
     progress.done(`smoke test accepted (${smokeTest.status})`);
   }
 
-  // Resources this run created twice (a create that committed after its attempt gave up).
+  // Twins: resources this run created twice (a create committed after its attempt gave up).
   const twinsRemoved = await saga.sweepTwins();
   const ids = progress.state.resources;
   const result = resultOf(req, source.inlet, (k) => ids[k]?.id, progress.kinds(), smokeTest);
@@ -143,45 +136,29 @@ async function applyPlan(run: Run): Promise<ProvisionResult> {
 }
 
 /** Base connection (and its description), then its inlet URL beside the source connection. */
-async function sourceSide(run: Run) {
-  const { req, owner, saga, progress, actual } = run;
-  const baseFound = found(run.plan, 'baseConnection');
-  const base = await saga.create('baseConnection', req.name, () =>
-    step('ensureBaseConnection', `Base connection "${req.name}"`, {
-      owner,
-      description: req.description,
-      dataType: req.dataType,
-      authenticationRequired: req.authentication?.required ?? false,
-      found: baseFound,
-      applySet: req.applySet,
-    }),
+async function sourceSide({ req, owner, saga, progress, actual, plan }: Run) {
+  const { sandbox, name, description, dataType, applySet } = req;
+  const authenticationRequired = req.authentication?.required ?? false;
+  const prior = found(plan, 'baseConnection');
+  const input = { owner, description, dataType, authenticationRequired, found: prior, applySet };
+  const base = await saga.create('baseConnection', name, () =>
+    step('ensureBaseConnection', `Base connection "${name}"`, input),
   );
   progress.record('baseConnection', base);
-  const known = baseFound ? knownInlet(actual.baseConnection) : undefined;
-  const baseUpdate = updatedFields(run.plan, 'baseConnection');
+  const known = prior ? knownInlet(actual.baseConnection) : undefined;
+  const baseUpdate = updatedFields(plan, 'baseConnection');
+  const baseConnectionId = base.id;
+  const sourceInput = { owner, baseConnectionId, found: found(plan, 'sourceConnection') };
+  const update = { sandbox, id: base.id, description: description ?? '', applySet };
   const [inlet, source] = await Promise.all([
-    known ??
-      step(
-        'getInlet',
-        'Read the inlet URL',
-        { sandbox: req.sandbox, baseConnectionId: base.id },
-        INLET_POLL,
-      ),
-    saga.create('sourceConnection', req.name, () =>
-      step('ensureSourceConnection', 'Source connection', {
-        owner,
-        baseConnectionId: base.id,
-        found: found(run.plan, 'sourceConnection'),
-      }),
+    known ?? step('getInlet', 'Read the inlet URL', { sandbox, baseConnectionId }, INLET_POLL),
+    saga.create('sourceConnection', name, () =>
+      step('ensureSourceConnection', 'Source connection', sourceInput),
     ),
-    baseUpdate
-      ? step('updateDescription', 'Update the base connection description', {
-          sandbox: req.sandbox,
-          id: base.id,
-          description: req.description ?? '',
-          applySet: req.applySet,
-        }).then(() => progress.update('baseConnection', base.id, baseUpdate))
-      : undefined,
+    baseUpdate &&
+      step('updateDescription', 'Update the base connection description', update).then(() =>
+        progress.update('baseConnection', base.id, baseUpdate),
+      ),
   ]);
   progress.state.inletUrl = inlet.inletUrl;
   progress.done('inlet URL read');
@@ -190,15 +167,14 @@ async function sourceSide(run: Run) {
 }
 
 /**
- * The dataset (dataset.ts: checked, or asked of its workflow, which records this source as a
- * writer before its target connection exists), then the target connection. A source whose
- * target connection stays is a writer already: nothing is asked.
+ * The dataset (dataset.ts; its workflow records this source as a writer before its target
+ * connection exists), then the target connection. One whose target connection stays is a writer.
  */
 async function targetSide(run: Run) {
-  const { req, owner, saga, progress, actual } = run;
+  const { req, owner, saga, progress, actual, plan } = run;
   const { datasetId, schemaId } = req.target;
-  const targetFound = found(run.plan, 'targetConnection');
-  const kept = actual.dataset && found(run.plan, 'dataset') && targetFound ? actual.dataset : null;
+  const targetFound = found(plan, 'targetConnection');
+  const kept = actual.dataset && found(plan, 'dataset') && targetFound ? actual.dataset : null;
   const dataset: AcquiredDataset = kept
     ? { id: kept.id, created: false }
     : await ensureDataset(run);
@@ -206,73 +182,53 @@ async function targetSide(run: Run) {
   if (dataset.retired) {
     progress.done(`dataset ${dataset.retired} kept with its data (another schema): retired`);
   }
+  const prior = targetFound ? { ...targetFound, dataSetId: dataset.id } : null;
+  const named = { datasetId: dataset.id, datasetNamedById: datasetId !== undefined };
+  const input = { owner, ...named, schemaId, found: prior };
   const target = await saga.create('targetConnection', req.name, () =>
-    step('ensureTargetConnection', 'Target connection', {
-      owner,
-      datasetId: dataset.id,
-      datasetNamedById: datasetId !== undefined,
-      schemaId,
-      found: targetFound ? { ...targetFound, dataSetId: dataset.id } : null,
-    }),
+    step('ensureTargetConnection', 'Target connection', input),
   );
   progress.record('targetConnection', target);
   return { dataset, target };
 }
 
 /** The mapping set: created, given a new version with the request's mappings, or kept. */
-async function mappingSide(run: Run) {
-  const { req, owner, saga, progress, actual } = run;
-  const { mappings } = req;
-  const r = planned(run.plan, 'mappingSet');
+async function mappingSide({ req, owner, saga, progress, actual, plan }: Run) {
+  const { mappings, target } = req;
+  const r = planned(plan, 'mappingSet');
   if (!mappings || !r) return undefined;
-  const schemaId = req.target.schemaId;
-  if (r.action === 'update' && r.id) {
-    const updated = await step(
-      'updateMappingSet',
-      `New mapping-set version (${mappings.length} mappings)`,
-      { owner, id: r.id, schemaId, mappings },
-    );
-    progress.record('mappingSet', updated);
-    progress.update('mappingSet', updated.id, `version ${updated.version}`);
-    return { id: updated.id, version: updated.version };
-  }
+  const { schemaId } = target;
+  const n = `(${mappings.length} mappings)`;
+  const update = r.action === 'update' && r.id ? { owner, id: r.id, schemaId, mappings } : null;
   const kept = r.action === 'keep' ? actual.mappingSet : null;
-  const result = await saga.create('mappingSet', req.name, () =>
-    step('ensureMappingSet', `Data Prep mapping set (${mappings.length} mappings)`, {
-      owner,
-      schemaId,
-      mappings,
-      found: kept ? { id: kept.id, createdByThisRun: false, version: kept.version } : null,
-    }),
-  );
-  progress.record('mappingSet', result);
-  return { id: result.id, version: result.version };
+  const prior = kept ? { id: kept.id, createdByThisRun: false, version: kept.version } : null;
+  const input = { owner, schemaId, mappings, found: prior };
+  const set = update
+    ? await step('updateMappingSet', `New mapping-set version ${n}`, update)
+    : await saga.create('mappingSet', req.name, () =>
+        step('ensureMappingSet', `Data Prep mapping set ${n}`, input),
+      );
+  progress.record('mappingSet', set);
+  if (update) progress.update('mappingSet', set.id, `version ${set.version}`);
+  return { id: set.id, version: set.version };
 }
 
 /**
- * The flow: created, updated (mapping version, re-enabled), kept, or replaced make-before-break:
- * the old one is deleted once the new one exists, then the run commits (saga.commit), so a later
- * failure keeps the new flow rather than leave the inlet feeding nothing.
+ * The flow: created, updated (mapping version, enabled), kept, or replaced make-before-break: the
+ * old one deleted once the new one exists, then the run commits (a later failure keeps it).
  */
 async function flowStep(
-  run: Run,
+  { req, owner, saga, progress, plan }: Run,
   sourceConnectionId: string,
   targetConnectionId: string,
   mapping: Awaited<ReturnType<typeof mappingSide>>,
 ): Promise<{ id: string; changed: boolean }> {
-  const { req, owner, saga, progress } = run;
-  const r = planned(run.plan, 'flow');
+  const r = planned(plan, 'flow');
   const replaces = r?.action === 'replace' ? r.id : undefined;
-  const flow = await saga.create('flow', req.name, () =>
-    step('ensureFlow', replaces ? `Dataflow (replaces ${replaces})` : 'Dataflow', {
-      owner,
-      found: found(run.plan, 'flow'),
-      sourceConnectionId,
-      targetConnectionId,
-      mappingSet: mapping,
-      ...(replaces ? { replaces } : {}),
-    }),
-  );
+  const ids = { sourceConnectionId, targetConnectionId, mappingSet: mapping };
+  const input = { owner, found: found(plan, 'flow'), ...ids, ...(replaces ? { replaces } : {}) };
+  const summary = replaces ? `Dataflow (replaces ${replaces})` : 'Dataflow';
+  const flow = await saga.create('flow', req.name, () => step('ensureFlow', summary, input));
   progress.record('flow', flow);
   if (replaces) {
     await step(
@@ -285,13 +241,10 @@ async function flowStep(
     progress.done(`flow ${replaces} deleted: replaced by ${flow.id} (${r?.reason ?? ''})`);
   }
   if (r?.action === 'update') {
-    await step('updateFlow', 'Point the dataflow at the mapping version; enable it', {
-      sandbox: req.sandbox,
-      id: flow.id,
-      ...(mapping ? { mapping } : {}),
-      enable: true,
-    });
-    progress.update('flow', flow.id, (r.changes ?? []).map((c) => c.field).join(', '));
+    const mapped = mapping ? { mapping } : {};
+    const update = { sandbox: req.sandbox, id: flow.id, ...mapped, enable: true };
+    await step('updateFlow', 'Point the dataflow at the mapping version; enable it', update);
+    progress.update('flow', flow.id, updatedFields(plan, 'flow'));
   }
   return { id: flow.id, changed: flow.created || r?.action === 'update' };
 }

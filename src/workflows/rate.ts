@@ -1,27 +1,22 @@
 /**
  * AepRequestBudget: one org's request budget (AEP_MAX_REQUESTS_PER_SECOND) shared among the
- * worker processes of one task queue (docs/operating.md). Reached by update-with-start: every
- * process leases its share every few seconds (src/rate.ts) and paces its requests by it.
- *
- * The shares the processes may be using never sum to more than the budget:
- * - a member's `held` is the higher of its grant and the share it said it used when it asked (it
- *   keeps using that until the answer reaches it), and is dropped only when its lease ends, which
- *   the process counts from before it asked, so it has stopped using the share by then;
- * - a grant is at most the budget less what the others hold, and at most the fair share (budget /
- *   live leases); a whole number while the budget is at least one per member.
- * A newcomer thus gets what the others have given up: its fair share once each of them has
- * renewed twice. The run ends when no lease is left.
+ * worker processes of a task queue, reached by update-with-start: each leases its share every few
+ * seconds (src/rate.ts). The shares in use never sum to more than the budget:
+ * - a member holds the higher of its grant and the share it said it used when it asked, until its
+ *   lease ends (counted by the process from before it asked, so it has stopped using it by then);
+ * - a grant is at most the budget less what the others hold, and at most budget / live leases.
+ * A newcomer gets its fair share once each other member renewed twice. The run ends with no lease.
  */
 import {
   allHandlersFinished,
   condition,
   continueAsNew,
   setHandler,
-  setWorkflowOptions,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { RateBudgetState, RateLease, RateLeaseInput } from '../shared/model';
 import { leaseRateUpdate, rateBudgetQuery } from '../shared/names';
+import { autoUpgrade } from './policies';
 
 /** How often the run wakes without a lease call: to end once every lease has. */
 const IDLE_CHECK_MS = 15_000;
@@ -29,11 +24,9 @@ const IDLE_CHECK_MS = 15_000;
 export async function AepRequestBudget(initial: RateBudgetState): Promise<void> {
   const state: RateBudgetState = { members: { ...initial.members } };
   setHandler(leaseRateUpdate, (input) => lease(state, input, Date.now()), {
-    validator: (input: RateLeaseInput) => {
-      const ok = [input.budget, input.using, input.ttlMs].every(
-        (n) => Number.isFinite(n) && n >= 0,
-      );
-      if (!ok || input.budget <= 0 || !input.member) throw new Error('invalid lease');
+    validator: ({ budget, using, ttlMs, member }: RateLeaseInput) => {
+      const ok = [budget, using, ttlMs].every((n) => Number.isFinite(n) && n >= 0);
+      if (!ok || budget <= 0 || !member) throw new Error('invalid lease');
     },
   });
   setHandler(rateBudgetQuery, () => state);
@@ -46,14 +39,7 @@ export async function AepRequestBudget(initial: RateBudgetState): Promise<void> 
   }
 }
 
-// Long-lived: moves to the current build as StreamingDataset does (dataset.ts says why).
-setWorkflowOptions(
-  () =>
-    workflowInfo().currentDeploymentVersion?.deploymentName
-      ? { versioningBehavior: 'AUTO_UPGRADE' }
-      : {},
-  AepRequestBudget,
-);
+autoUpgrade(AepRequestBudget);
 
 /** Grants (or takes back, `ttlMs` 0) `input.member`'s share at workflow time `now`. */
 export function lease(state: RateBudgetState, input: RateLeaseInput, now: number): RateLease {

@@ -1,8 +1,6 @@
 /**
- * ReconcileSources: drift found on a schedule. Plans every source this project manages in a
- * sandbox against the request its last successful provisioning applied (the plan workflow's read
- * and rules, no workflow per source), reports the drifted ones, and with `repair` provisions each
- * again, a few at a time.
+ * ReconcileSources: plans every managed source of a sandbox against the request it last applied,
+ * reports the drifted ones and, with `repair`, provisions them again, a few at a time.
  */
 import {
   ActivityFailure,
@@ -17,27 +15,10 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { describeFailure, rootFailureType } from '../shared/failures';
 import { formatPlan, type SourcePlan } from '../shared/model';
-import {
-  DRIFTED_SOURCES_METRIC,
-  REQUEST_MEMO,
-  reconcileQuery,
-  sourceSearchAttributes,
-  sourceWorkflowId,
-  WorkflowType,
-} from '../shared/names';
-import { planSource } from '../shared/plan-source';
-import {
-  DEFAULT_REPAIR_CONCURRENCY,
-  stillDrifted,
-  type DriftedSource,
-  type ManagedSource,
-  type ReconcileInput,
-  type ReconcileReport,
-  type ReconcileStatus,
-  type RepairOutcome,
-} from '../shared/reconcile';
+import * as names from '../shared/names';
+import * as contract from '../shared/reconcile';
 import type { ProvisionStreamingSource } from './provision';
-import { readSource } from './plan';
+import { planOf } from './plan';
 import { READ_LOCALLY, step } from './policies';
 
 /** Sources read at once: each read is six AEP requests. */
@@ -45,58 +26,54 @@ const READS_AT_ONCE = 4;
 
 /** Per worker process: the value of the last run it completed (ims_org, sandbox). Not on replay. */
 const driftedGauge = metricMeter.createGauge(
-  DRIFTED_SOURCES_METRIC,
+  names.DRIFTED_SOURCES_METRIC,
   'int',
   undefined,
   'Sources the last reconcile of the sandbox found drifted and did not repair',
 );
 
-export async function ReconcileSources(input: ReconcileInput): Promise<ReconcileReport> {
+export async function ReconcileSources(
+  input: contract.ReconcileInput,
+): Promise<contract.ReconcileReport> {
   const { imsOrg, sandbox } = input;
-  const report: ReconcileReport = {
-    imsOrg,
-    sandbox,
-    status: 'LISTING',
-    sources: 0,
-    planned: 0,
-    drifted: [],
-    skipped: [],
-    stillDrifted: 0,
-  };
-  setHandler(reconcileQuery, () => report);
-  const status = (s: ReconcileStatus) => {
+  const counts = { sources: 0, planned: 0, drifted: [], skipped: [], stillDrifted: 0 };
+  const report: contract.ReconcileReport = { imsOrg, sandbox, status: 'LISTING', ...counts };
+  setHandler(names.reconcileQuery, () => report);
+  const status = (s: contract.ReconcileStatus) => {
     report.status = s;
-    report.stillDrifted = stillDrifted(report).length;
+    report.stillDrifted = contract.stillDrifted(report).length;
     setCurrentDetails(detailsOf(report));
   };
   status('LISTING');
-
-  const listed = await step('listManagedSources', `List the sources of ${sandbox}`, {
-    imsOrg,
-    sandbox,
-  }).catch((err: unknown) => {
-    if (!(err instanceof ActivityFailure)) throw err;
-    // The run fails with the listing's own failure type and message, not "Activity task failed".
-    throw ApplicationFailure.create({
-      type: rootFailureType(err),
-      message: `Could not list the sources of sandbox ${sandbox}: ${describeFailure(err)}`,
-      nonRetryable: true,
-    });
-  });
+  const listing = { imsOrg, sandbox };
+  const listed = await step('listManagedSources', `List the sources of ${sandbox}`, listing).catch(
+    (err: unknown) => {
+      if (!(err instanceof ActivityFailure)) throw err;
+      // The run fails with the listing's own failure type and message, not "Activity task failed".
+      throw ApplicationFailure.create({
+        type: rootFailureType(err),
+        message: `Could not list the sources of sandbox ${sandbox}: ${describeFailure(err)}`,
+        nonRetryable: true,
+      });
+    },
+  );
   report.sources = listed.sources.length;
   report.skipped.push(...listed.skipped);
   status('PLANNING');
 
-  const found = new Map<string, { source: ManagedSource; plan: SourcePlan }>();
+  const found = new Map<string, { source: contract.ManagedSource; plan: SourcePlan }>();
   await inLanes(listed.sources, READS_AT_ONCE, async (source) => {
-    const plan = await planOf(source).catch((err: unknown) => {
+    const plan = await planOf(source.request).catch((err: unknown) => {
       if (!(err instanceof ActivityFailure)) throw err;
       report.skipped.push({ name: source.name, reason: `read failed: ${describeFailure(err)}` });
       return undefined;
     });
     report.planned++;
-    if (plan && drifts(plan)) {
-      report.drifted.push({ name: source.name, runId: source.runId, changes: changesOf(plan) });
+    // Drift: applying the request again would change something, or would be refused.
+    if (plan && (plan.changes || plan.needsReplace.length > 0 || plan.schemaMissing)) {
+      // The plan's lines but the kept resources'.
+      const changes = formatPlan(plan).filter((line) => !/^\S+\s+keep\b/.test(line));
+      report.drifted.push({ name: source.name, runId: source.runId, changes });
       found.set(source.name, { source, plan });
     }
     status('PLANNING');
@@ -105,7 +82,8 @@ export async function ReconcileSources(input: ReconcileInput): Promise<Reconcile
 
   if (input.repair && report.drifted.length > 0) {
     status('REPAIRING');
-    await inLanes(report.drifted, input.concurrency ?? DEFAULT_REPAIR_CONCURRENCY, async (d) => {
+    const lanes = input.concurrency ?? contract.DEFAULT_REPAIR_CONCURRENCY;
+    await inLanes(report.drifted, lanes, async (d) => {
       const { source, plan } = found.get(d.name)!;
       const refused = refusalOf(plan);
       d.repair = refused
@@ -119,16 +97,6 @@ export async function ReconcileSources(input: ReconcileInput): Promise<Reconcile
   return report;
 }
 
-/** The plan of a source's last applied request against what AEP holds (PlanStreamingSource's). */
-async function planOf(source: ManagedSource): Promise<SourcePlan> {
-  return planSource(source.request, await readSource(source.request));
-}
-
-/** Drift: applying the request again would change something, or would be refused. */
-function drifts(plan: SourcePlan): boolean {
-  return plan.changes || plan.needsReplace.length > 0 || plan.schemaMissing;
-}
-
 /**
  * Why a drifted source is not repaired: a provisioning would be refused, or (`replace: true`)
  * would give it a new inlet URL its senders would not know: both are for a person to decide.
@@ -136,34 +104,20 @@ function drifts(plan: SourcePlan): boolean {
 function refusalOf(plan: SourcePlan): string | undefined {
   if (plan.schemaMissing) return 'its schema is gone: provisioning would fail (SchemaNotFound)';
   if (plan.conflicts.length > 0) return 'a resource of its name is not this project`s';
-  if (plan.needsReplace.length > 0) {
-    const fields = plan.needsReplace.map((c) => c.field).join(', ');
-    return `${fields} changed in a way only replacing the source (new inlet URL) undoes: apply it by hand`;
-  }
-  return undefined;
-}
-
-/** The plan's lines but the kept resources'. */
-function changesOf(plan: SourcePlan): string[] {
-  return formatPlan(plan).filter((line) => !/^\S+\s+keep\b/.test(line));
+  if (plan.needsReplace.length === 0) return undefined;
+  const fields = plan.needsReplace.map((c) => c.field).join(', ');
+  return `${fields} changed in a way only replacing the source (new inlet URL) undoes: apply it by hand`;
 }
 
 /**
- * A repair is a provisioning as the client starts one (same workflow id, memo, search attributes),
- * as a child. A source whose latest run is no longer the one planned is skipped. The child is
- * abandoned when the reconcile ends or is cancelled: a provisioning is never cut short by it.
+ * A repair: a provisioning as the client starts one, as an abandoned child (never cut short by
+ * the reconcile). Skipped if the source's latest run is no longer the one planned.
  */
-async function repair(source: ManagedSource): Promise<RepairOutcome> {
+async function repair(source: contract.ManagedSource): Promise<contract.RepairOutcome> {
   const { workflowId, request } = source;
-  const skipped = (reason: string): RepairOutcome => ({ outcome: 'skipped', workflowId, reason });
-  const latest = await step(
-    'latestRun',
-    `Check no operation ran on "${source.name}" since`,
-    {
-      workflowId,
-    },
-    { local: READ_LOCALLY },
-  );
+  const skipped = (reason: string) => ({ outcome: 'skipped' as const, workflowId, reason });
+  const summary = `Check no operation ran on "${source.name}" since`;
+  const latest = await step('latestRun', summary, { workflowId }, { local: READ_LOCALLY });
   if (latest?.runId !== source.runId) {
     return skipped(
       latest?.open
@@ -173,11 +127,11 @@ async function repair(source: ManagedSource): Promise<RepairOutcome> {
   }
   const { known: _known, ...desired } = request;
   try {
-    const child = await startChild<typeof ProvisionStreamingSource>(WorkflowType.provision, {
-      workflowId: sourceWorkflowId(request),
+    const child = await startChild<typeof ProvisionStreamingSource>(names.WorkflowType.provision, {
+      workflowId: names.sourceWorkflowId(request),
       args: [request],
-      memo: { [REQUEST_MEMO]: desired },
-      typedSearchAttributes: sourceSearchAttributes(request),
+      memo: { [names.REQUEST_MEMO]: desired },
+      typedSearchAttributes: names.sourceSearchAttributes(request),
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       parentClosePolicy: 'ABANDON',
       cancellationType: 'ABANDON',
@@ -208,9 +162,9 @@ async function inLanes<T>(items: T[], lanes: number, fn: (item: T) => Promise<vo
 }
 
 /** The run's current details in the Temporal UI: where it is, and each drifted source. */
-function detailsOf(r: ReconcileReport): string {
+function detailsOf(r: contract.ReconcileReport): string {
   const head = `**${r.status}** ${r.planned}/${r.sources} planned, ${r.drifted.length} drifted, ${r.stillDrifted} not repaired, ${r.skipped.length} skipped`;
-  const line = (d: DriftedSource) =>
+  const line = (d: contract.DriftedSource) =>
     `- ${d.name}${d.repair ? ` (repair ${d.repair.outcome})` : ''}: ${d.changes.join('; ')}`;
   const skipped = (s: { name: string; reason: string }) => `- ${s.name}: skipped, ${s.reason}`;
   return [head, ...r.drifted.map(line), ...r.skipped.map(skipped)].join('\n');

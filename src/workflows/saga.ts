@@ -1,7 +1,4 @@
-/**
- * A provisioning's saga: an undo registered before each create, creates on the wire awaited
- * before compensating, the commit, the twin sweep, the endings; and Progress, what the run shows.
- */
+/** A provisioning's saga (undos, compensation, twin sweep, endings), and what the run shows. */
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -20,7 +17,6 @@ import type {
   ProvisionProgress,
   ProvisionStatus,
   ResourceKind,
-  ResourceRef,
   SourceState,
 } from '../shared/model';
 import { DELETE, step } from './policies';
@@ -28,7 +24,7 @@ import { compensate, waitOutListLag, type Undo } from './teardown';
 
 export class Saga {
   private readonly undos: Undo[] = [];
-  /** Every create issued: compensation waits for each to settle, or it could miss one landing. */
+  /** Compensation waits for every create issued to settle, or it could miss one landing. */
   private readonly creates: Array<Promise<unknown>> = [];
   sourceState: SourceState = 'absent';
 
@@ -62,61 +58,40 @@ export class Saga {
     }
   }
 
-  /**
-   * The source's new flow carries its inlet and the one it replaced is gone: from here on a
-   * failure or cancellation rolls forward (nothing this run made is deleted), since undoing
-   * the new flow would leave the inlet feeding nothing.
-   */
+  /** The new flow carries the inlet, the old is gone: a failure from here on rolls forward. */
   commit(): void {
     this.sourceState = 'new';
   }
 
-  /**
-   * After success, for each kind whose create was retried: deletes every other resource carrying
-   * this run's marker (a twin: an earlier attempt's create that landed late). No command when
-   * nothing was retried. A failing sweep is logged, not fatal: the source itself is provisioned.
-   */
+  /** After success: deletes twins (an earlier create that landed late) of retried kinds. */
   async sweepTwins(): Promise<Array<{ kind: ResourceKind; id: string }>> {
     const kept = this.progress.state.resources;
     // Shared datasets are swept by their own workflow (dataset.ts).
     const retried = this.undos.filter(
-      (u) => u.uncertain && u.id !== undefined && (u.kind !== 'dataset' || u.own),
+      (u) => u.uncertain && u.id && (u.kind !== 'dataset' || u.own),
     );
     if (retried.length === 0) return [];
     await waitOutListLag(retried);
-    const kinds = retried.map((u) => ({
-      kind: u.kind,
-      name: u.name,
-      keep: [
-        ...this.undos.filter((x) => x.kind === u.kind && x.id).map((x) => x.id as string),
-        ...(kept[u.kind] ? [kept[u.kind]!.id] : []),
-      ],
-    }));
+    const keep = (kind: ResourceKind) =>
+      [...this.undos.filter((x) => x.kind === kind), kept[kind]].flatMap((x) => x?.id || []);
+    const kinds = retried.map(({ kind, name }) => ({ kind, name, keep: keep(kind) }));
+    const summary = `Delete twins of ${kinds.map((k) => k.kind).join(', ')}`;
     try {
-      const r = await step(
-        'sweepTwins',
-        `Delete twins of ${kinds.map((k) => k.kind).join(', ')}`,
-        { owner: this.owner, kinds },
-        DELETE,
-      );
-      if (r.removed.length > 0) log.warn('Deleted twins this run created', { twins: r.removed });
-      return r.removed;
+      const { removed } = await step('sweepTwins', summary, { owner: this.owner, kinds }, DELETE);
+      if (removed.length > 0) log.warn('Deleted twins this run created', { twins: removed });
+      return removed;
     } catch (err) {
       log.warn('Twin sweep failed', { error: describeFailure(err) });
       return [];
     }
   }
 
-  /**
-   * Awaits parallel branches. When one fails, the others are cancelled and every call in flight
-   * settles (WAIT_CANCELLATION_COMPLETED) before the failure goes on to compensation.
-   */
-  async all<T extends readonly unknown[]>(
-    scope: CancellationScope,
-    branches: { [K in keyof T]: Promise<T[K]> },
-  ): Promise<T> {
+  /** Parallel branches: when one fails, the others are cancelled and every call settles. */
+  async all<T extends readonly unknown[]>(fns: { [K in keyof T]: () => Promise<T[K]> }) {
+    const scope = new CancellationScope();
+    const branches = fns.map((fn) => scope.run(fn));
     try {
-      return await Promise.all(branches);
+      return (await Promise.all(branches)) as unknown as T;
     } catch (err) {
       scope.cancel();
       await Promise.allSettled(branches);
@@ -125,33 +100,24 @@ export class Saga {
     }
   }
 
-  /**
-   * Compensates and throws the run's ending: CompensationFailed, the cancellation, or
-   * ProvisioningFailed. Only for Temporal failures: any other error is a bug, which fails the
-   * workflow task and waits for a fixed deploy instead of deleting anything.
-   */
+  /** Compensates, then throws the ending: CompensationFailed, cancelled or ProvisioningFailed. */
   async fail(err: unknown, sourceName: string): Promise<never> {
     const { progress } = this;
     // The cancellation wins: a call on the wire when it arrived can surface as its own
     // (retryable) failure, e.g. a 429, since Temporal does not retry a cancelled activity.
     const cancelled = isCancellation(err) || CancellationScope.current().consideredCancelled;
-    const error = describeFailure(err);
-    progress.state.error = error;
-    progress.status(
-      'COMPENSATING',
-      `Deleting what this run created (${cancelled ? 'cancelled' : error})`,
-    );
+    const error = (progress.state.error = describeFailure(err));
+    const why = cancelled ? 'cancelled' : error;
+    progress.status('COMPENSATING', `Deleting what this run created (${why})`);
     log.warn('Provisioning failed; compensating', { error, cancelled });
-
-    const outcomes = await CancellationScope.nonCancellable(() =>
-      compensate(this.sourceState === 'new' ? [] : this.undos, this.owner),
-    );
+    const undos = this.sourceState === 'new' ? [] : this.undos;
+    const outcomes = await CancellationScope.nonCancellable(() => compensate(undos, this.owner));
     progress.state.compensation = outcomes;
     const leftovers = outcomes.filter((o) => o.outcome === 'failed');
     const compensated = outcomes.filter((o) => o.outcome !== 'failed');
     const cause = err instanceof Error ? err : undefined;
     const sourceState = (progress.state.sourceState = this.sourceState);
-    const left = `the source is left ${SOURCE_STATE_TEXT[sourceState]}`;
+    const left = SOURCE_STATE_TEXT[sourceState];
     const details = { compensated, sourceState, cause: rootFailureType(err) };
     if (leftovers.length > 0) {
       progress.status('FAILED', `Compensation left ${leftovers.length} resource(s) behind`);
@@ -166,17 +132,14 @@ export class Saga {
     }
     if (cancelled) {
       progress.status('CANCELLED', `Cancelled; ${compensated.length} resource(s) deleted`);
-      throw new CancelledFailure(
-        `Provisioning cancelled; ${left}`,
-        [{ compensated, sourceState }],
-        cause,
-      );
+      const message = `Provisioning cancelled; the source is left ${left}`;
+      throw new CancelledFailure(message, [{ compensated, sourceState }], cause);
     }
     progress.status('FAILED', `${error}; ${compensated.length} resource(s) deleted`);
     const deleted = compensated.map((c) => `${c.kind} ${c.id ?? ''}`.trim()).join(', ');
     throw ApplicationFailure.create({
       type: FailureType.ProvisioningFailed,
-      message: `Provisioning of "${sourceName}" failed: ${error}. Compensated: ${deleted || 'nothing to delete'}. The source is left ${SOURCE_STATE_TEXT[sourceState]}`,
+      message: `Provisioning of "${sourceName}" failed: ${error}. Compensated: ${deleted || 'nothing to delete'}. The source is left ${left}`,
       nonRetryable: true,
       details: [details],
       cause,
@@ -190,11 +153,7 @@ const SOURCE_STATE_TEXT: Record<SourceState, string> = {
   new: 'with its new flow (the change rolled forward)',
 };
 
-/**
- * A create refused outright (non-retryable: a 4xx, a foreign resource in the way) made nothing in
- * that attempt; anything else (retries exhausted, a timeout, a cancellation) may have. An earlier
- * attempt may still have: compensation deletes by marker, without the list-lag wait.
- */
+/** A create refused outright made nothing in that attempt; a timeout or exhausted retries may. */
 function refusedOutright(err: unknown): boolean {
   return (
     err instanceof ActivityFailure &&
@@ -204,11 +163,7 @@ function refusedOutright(err: unknown): boolean {
   );
 }
 
-/**
- * What a provisioning shows while it runs: the `progress` query, the workflow's current details
- * in the UI, and the status search attribute (written only on change: every write is a
- * visibility update on the server).
- */
+/** What a run shows: the `progress` query, its current details, the status search attribute. */
 export class Progress {
   readonly state: ProvisionProgress = {
     status: 'VALIDATING',
@@ -225,10 +180,7 @@ export class Progress {
     this.status('VALIDATING', 'Validating the request');
   }
 
-  /**
-   * VALIDATING, and a status with `publish: false` (PLANNING), are never published: they last
-   * only the first workflow task (local activities), where no one could see them.
-   */
+  /** Published on change only; not VALIDATING nor PLANNING: no one sees the first task. */
   status(status: ProvisionStatus, step: string, { publish = true } = {}): void {
     this.state.status = status;
     this.state.step = step;
@@ -242,11 +194,9 @@ export class Progress {
     this.state.completedSteps.push(step);
   }
 
-  record(kind: ResourceKind, r: EnsureResult, owned = true): ResourceRef {
-    const ref: ResourceRef = { id: r.id, created: r.created, owned };
-    this.state.resources[kind] = ref;
+  record(kind: ResourceKind, r: EnsureResult, owned = true): void {
+    this.state.resources[kind] = { id: r.id, created: r.created, owned };
     this.done(`${kind} ${r.created ? 'created' : 'found'}: ${r.id}`);
-    return ref;
   }
 
   update(kind: ResourceKind, id: string, what: string): void {
@@ -258,11 +208,11 @@ export class Progress {
   kinds(): Record<'created' | 'updated' | 'reused', ResourceKind[]> {
     const refs = this.state.resources;
     const kinds = Object.keys(refs) as ResourceKind[];
-    const { updated } = this;
+    const found = kinds.filter((k) => !refs[k]?.created);
     return {
       created: kinds.filter((k) => refs[k]?.created),
-      updated: kinds.filter((k) => !refs[k]?.created && updated.includes(k)),
-      reused: kinds.filter((k) => !refs[k]?.created && !updated.includes(k)),
+      updated: found.filter((k) => this.updated.includes(k)),
+      reused: found.filter((k) => !this.updated.includes(k)),
     };
   }
 }

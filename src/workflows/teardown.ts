@@ -1,7 +1,6 @@
 /**
- * Deleting, always in TEARDOWN_ORDER: a teardown, `replace: true` and compensation. Every delete
- * is idempotent (404 counts as done). A dataset is deleted only when asked (or this run created
- * it) and no other source writes to it: a shared one through its workflow, an own one here.
+ * Deleting in TEARDOWN_ORDER (teardown, `replace: true`, compensation); 404 counts as done. A
+ * dataset goes only when asked (or this run made it) and unused: a shared one via its workflow.
  */
 import {
   ApplicationFailure,
@@ -25,70 +24,76 @@ import {
 import { datasetAsk, DELETE, LIST_LAG_WAIT_MS, step } from './policies';
 
 /**
- * Deletes the graph of `source`; `failed` holds "kind id (why)" of each delete that kept failing.
- * A cancellation is rethrown (the caller's ending says CANCELLED), and so is any error that is
- * not a Temporal failure (a bug: it fails the task).
+ * Deletes the graph of `source`; deletes that kept failing end it in CompensationFailed (message
+ * from `leftBehind`). A cancellation, or a bug (not a Temporal failure), is rethrown.
  */
 export async function deleteGraph(
   graph: SourceGraph,
-  opts: { source: string; deleteDataset: boolean; onStep: (step: string) => void },
-): Promise<{ result: DeprovisionResult; failed: string[] }> {
-  const { source, deleteDataset, onStep } = opts;
-  const { sandbox } = graph;
-  const result: DeprovisionResult = {
-    sandbox,
-    deleted: [],
-    alreadyAbsent: [],
-    kept: [...graph.kept],
-  };
+  opts: {
+    source: string;
+    deleteDataset: boolean;
+    onStep: (step: string) => void;
+    leftBehind: (failed: string[]) => string;
+  },
+): Promise<DeprovisionResult> {
+  const { source, deleteDataset } = opts;
+  const { sandbox, kept } = graph;
+  const result: DeprovisionResult = { sandbox, deleted: [], alreadyAbsent: [], kept: [...kept] };
   const failed: string[] = [];
   for (const { kind, id, name, own } of inTeardownOrder(graph.resources)) {
-    onStep(`${kind === 'dataset' ? 'Releasing' : 'Deleting'} ${kind} ${id}`);
+    opts.onStep(`${kind === 'dataset' ? 'Releasing' : 'Deleting'} ${kind} ${id}`);
     try {
-      if (kind === 'dataset' && own && !deleteDataset) {
+      if (kind !== 'dataset') {
+        const input = { kind, sandbox, id };
+        const r = await step('deleteResource', `Delete ${kind} ${id}`, input, DELETE);
+        for (const d of r.deleted) result.deleted.push({ kind, id: d });
+        for (const a of r.absent) result.alreadyAbsent.push({ kind, id: a });
+        continue;
+      }
+      if (own && !deleteDataset) {
         result.kept.push({ kind, id, reason: 'retained' });
         continue;
       }
-      if (kind === 'dataset') {
-        // The source's own goes with its teardown (asked); a shared one, through its workflow.
-        const r = own
-          ? await step('deleteDataset', `Delete dataset ${id}`, { sandbox, id }, DELETE)
-          : await step(
-              'releaseDataset',
-              `Release dataset ${id}${deleteDataset ? ' (delete)' : ''}`,
-              { sandbox, name: name ?? source, source, datasetId: id, deleteDataset },
-              datasetAsk(),
-            );
-        if (r.outcome === 'deleted') result.deleted.push({ kind, id });
-        else if (r.outcome === 'absent') result.alreadyAbsent.push({ kind, id });
-        else result.kept.push({ kind, id, ...(r.reason ? { reason: r.reason } : {}) });
-        continue;
-      }
-      const r = await step('deleteResource', `Delete ${kind} ${id}`, { kind, sandbox, id }, DELETE);
-      for (const d of r.deleted) result.deleted.push({ kind, id: d });
-      for (const a of r.absent) result.alreadyAbsent.push({ kind, id: a });
+      // The source's own goes with its teardown (asked); a shared one, through its workflow.
+      const r = own
+        ? await step('deleteDataset', `Delete dataset ${id}`, { sandbox, id }, DELETE)
+        : await step(
+            'releaseDataset',
+            `Release dataset ${id}${deleteDataset ? ' (delete)' : ''}`,
+            { sandbox, name: name ?? source, source, datasetId: id, deleteDataset },
+            datasetAsk(),
+          );
+      if (r.outcome === 'deleted') result.deleted.push({ kind, id });
+      else if (r.outcome === 'absent') result.alreadyAbsent.push({ kind, id });
+      else result.kept.push({ kind, id, ...(r.reason ? { reason: r.reason } : {}) });
     } catch (err) {
       if (isCancellation(err) || !(err instanceof TemporalFailure)) throw err;
       failed.push(`${kind} ${id} (${describeFailure(err)})`);
-      // A base connection cannot go while a flow still uses it: stop rather than pile up errors.
+      // A base connection cannot go while a flow uses it: stop rather than pile up errors.
       if (kind === 'flow') break;
     }
   }
-  return { result, failed };
+  if (failed.length === 0) return result;
+  throw ApplicationFailure.create({
+    type: FailureType.CompensationFailed,
+    message: opts.leftBehind(failed),
+    nonRetryable: true,
+    details: [{ ...result, failed }],
+  });
 }
 
 /**
- * Tears a source down from its name (+ sandbox) or its flow id: discovers the graph this project
- * created, then deletes it. The dataset and its data are kept unless the request says
- * `deleteDataset`. Re-running is safe; a delete that keeps failing ends in CompensationFailed.
+ * Tears a source down by name or flow id: discovers the graph this project created and deletes
+ * it, the dataset only with `deleteDataset`. Re-running is safe.
  */
 export async function DeprovisionStreamingSource(
   input: DeprovisionRequestInput,
 ): Promise<DeprovisionResult> {
   const req = await step('validateDeprovisionRequest', 'Validate the request', input, DELETE);
-  setCurrentDetails(
-    `Discovering ${req.name ? `source "${req.name}"` : `flow ${req.flowId}`} in ${req.sandbox}`,
-  );
+  const { imsOrg, sandbox, sourceName, status } = SearchAttributes;
+  const setStatus = (value: string) => upsertSearchAttributes([{ key: status, value }]);
+  const what = req.name ? `source "${req.name}"` : `flow ${req.flowId}`;
+  setCurrentDetails(`Discovering ${what} in ${req.sandbox}`);
   const graph = await step('discoverSource', 'Find the resources of the source', {
     sandbox: req.sandbox,
     name: req.name,
@@ -97,53 +102,44 @@ export async function DeprovisionStreamingSource(
     ...(req.known ? { known: req.known } : {}),
   });
   upsertSearchAttributes([
-    { key: SearchAttributes.imsOrg, value: req.imsOrg },
-    { key: SearchAttributes.sandbox, value: req.sandbox },
-    { key: SearchAttributes.status, value: 'DEPROVISIONING' },
-    ...(graph.sourceName ? [{ key: SearchAttributes.sourceName, value: graph.sourceName }] : []),
+    { key: imsOrg, value: req.imsOrg },
+    { key: sandbox, value: req.sandbox },
+    { key: status, value: 'DEPROVISIONING' },
+    ...(graph.sourceName ? [{ key: sourceName, value: graph.sourceName }] : []),
   ]);
-  if (graph.resources.length === 0 && req.ifExists) {
-    upsertSearchAttributes([{ key: SearchAttributes.status, value: 'DEPROVISIONED' }]);
+  if (graph.resources.length === 0) {
+    if (!req.ifExists) {
+      throw ApplicationFailure.create({
+        type: FailureType.SourceNotFound,
+        message: `No resource of source "${graph.sourceName ?? req.flowId}" created by this project exists in sandbox "${req.sandbox}"`,
+        nonRetryable: true,
+      });
+    }
+    setStatus('DEPROVISIONED');
     setCurrentDetails('Nothing left to delete');
     return { sandbox: req.sandbox, deleted: [], alreadyAbsent: [], kept: graph.kept };
   }
-  if (graph.resources.length === 0) {
-    throw ApplicationFailure.create({
-      type: FailureType.SourceNotFound,
-      message: `No resource of source "${graph.sourceName ?? req.flowId}" created by this project exists in sandbox "${req.sandbox}"`,
-      nonRetryable: true,
-    });
-  }
-
-  const { result, failed } = await deleteGraph(graph, {
+  const result = await deleteGraph(graph, {
     source: graph.sourceName ?? req.name ?? '',
     deleteDataset: req.deleteDataset === true,
     onStep: setCurrentDetails,
+    leftBehind: (failed) => {
+      setStatus('FAILED');
+      return `Teardown left resources behind: ${failed.join('; ')}`;
+    },
   });
-  if (failed.length > 0) {
-    upsertSearchAttributes([{ key: SearchAttributes.status, value: 'FAILED' }]);
-    throw ApplicationFailure.create({
-      type: FailureType.CompensationFailed,
-      message: `Teardown left resources behind: ${failed.join('; ')}`,
-      nonRetryable: true,
-      details: [{ ...result, failed }],
-    });
-  }
-  upsertSearchAttributes([{ key: SearchAttributes.status, value: 'DEPROVISIONED' }]);
+  setStatus('DEPROVISIONED');
   setCurrentDetails(`Deleted ${result.deleted.length} resource(s)`);
   return result;
 }
 
 /**
- * A create registered before it is sent; `name` finds it when its outcome is unknown.
- * `createdByThisRun`: false when reused or named by the request. `uncertain`: retried or no
- * definite answer, so a twin with the run's marker may exist or show in lists late.
- * `settledAt`: when the call settled (the list-lag wait counts from it).
+ * A create registered before it is sent. `uncertain`: retried or no definite answer (a twin may
+ * show in lists late, found by `name`). `own`: the source's own dataset, deleted, not released.
  */
 export interface Undo {
   kind: ResourceKind;
   name: string;
-  /** A dataset created for this source alone: deleted here, not released to its workflow. */
   own?: boolean;
   id?: string;
   createdByThisRun?: boolean;
@@ -151,7 +147,7 @@ export interface Undo {
   settledAt?: number;
 }
 
-/** Sleeps until LIST_LAG_WAIT_MS after the last of `entries` settled (durable timer). */
+/** Sleeps (durable timer) until LIST_LAG_WAIT_MS after the last of `entries` settled. */
 export async function waitOutListLag(entries: readonly Undo[]): Promise<void> {
   const last = Math.max(...entries.map((u) => u.settledAt ?? Date.now()));
   const wait = last + LIST_LAG_WAIT_MS - Date.now();
@@ -159,135 +155,77 @@ export async function waitOutListLag(entries: readonly Undo[]): Promise<void> {
 }
 
 /**
- * Compensation: deletes every resource this run created, including one whose create failed after
- * Adobe may have committed it (found by the run's marker, after the list lag). Resources reused
- * or named by the request are kept.
+ * Compensation: deletes what this run created, also a create that failed after Adobe may have
+ * committed it (by the run's marker, after the list lag). Reused or named resources stay.
  */
-export async function compensate(
-  undos: readonly Undo[],
-  owner: Owner,
-): Promise<CompensationOutcome[]> {
+export async function compensate(undos: readonly Undo[], owner: Owner) {
   const outcomes: CompensationOutcome[] = [];
   const uncertain = undos.filter((u) => u.uncertain && (u.kind !== 'dataset' || u.own));
   if (uncertain.length > 0) await waitOutListLag(uncertain);
   for (const kind of TEARDOWN_ORDER) {
     const entries = undos.filter((u) => u.kind === kind);
     if (kind === 'dataset') {
-      for (const entry of entries) {
-        if (entry.own) outcomes.push(...(await deleteOwnDataset(entry, owner)));
-        else outcomes.push(await releaseDataset(entry, owner));
-      }
+      for (const entry of entries) outcomes.push(...(await compensateDataset(entry, owner)));
       continue;
     }
-    for (const name of [...new Set(entries.map((e) => e.name))]) {
+    for (const name of new Set(entries.map((e) => e.name))) {
       const same = entries.filter((e) => e.name === name);
-      const ids = same
-        .filter((e) => e.createdByThisRun !== false && e.id)
-        .map((e) => e.id as string);
+      const ids = same.filter((e) => e.createdByThisRun !== false && e.id).map((e) => e.id!);
       const byMarker = same.some((e) => e.uncertain || e.id === undefined);
       if (ids.length === 0 && !byMarker) continue;
-      outcomes.push(...(await deleteCreated(kind, owner, name, ids, byMarker)));
+      const label = byMarker ? ` "${name}" carrying this run's marker` : ` ${ids.join(', ')}`;
+      const owned = byMarker ? { owned: { name, owner } } : {};
+      const input = { kind, sandbox: owner.sandbox, ids, ...owned };
+      try {
+        const r = await step('deleteResource', `Compensate: delete ${kind}${label}`, input, DELETE);
+        for (const id of r.deleted) outcomes.push({ kind, id, outcome: 'deleted' });
+        for (const id of r.absent) outcomes.push({ kind, id, outcome: 'absent' });
+      } catch (err) {
+        outcomes.push({ kind, id: ids[0], outcome: 'failed', error: describeFailure(err) });
+      }
     }
   }
   return outcomes;
 }
 
-/** One idempotent delete of what this run created of `kind` under `name`. */
-async function deleteCreated(
-  kind: Exclude<ResourceKind, 'dataset'>,
-  owner: Owner,
-  name: string,
-  ids: string[],
-  byMarker: boolean,
-): Promise<CompensationOutcome[]> {
-  const label = byMarker ? ` "${name}" carrying this run's marker` : ` ${ids.join(', ')}`;
-  try {
-    const r = await step(
-      'deleteResource',
-      `Compensate: delete ${kind}${label}`,
-      { kind, sandbox: owner.sandbox, ids, ...(byMarker ? { owned: { name, owner } } : {}) },
-      DELETE,
-    );
-    return [
-      ...r.deleted.map((id) => ({ kind, id, outcome: 'deleted' as const })),
-      ...r.absent.map((id) => ({ kind, id, outcome: 'absent' as const })),
-    ];
-  } catch (err) {
-    return [{ kind, id: ids[0], outcome: 'failed', error: describeFailure(err) }];
-  }
-}
-
 /**
- * The source's own dataset, if this run created it: by id, and by the run's marker after an
- * uncertain create (a twin may have landed). Deleted only if nothing writes to it.
+ * A shared dataset is released (its workflow deletes it if this run made it and it is unused);
+ * the source's own is deleted here if this run made it: by id, and by marker if uncertain.
  */
-async function deleteOwnDataset(entry: Undo, owner: Owner): Promise<CompensationOutcome[]> {
+async function compensateDataset(entry: Undo, owner: Owner): Promise<CompensationOutcome[]> {
   const outcomes: CompensationOutcome[] = [];
-  const { id } = entry;
+  const { id, name, own } = entry;
+  const { sandbox, runId: createdByRun } = owner;
+  const add = (id: string | undefined, outcome: CompensationOutcome['outcome'], error?: string) =>
+    outcomes.push({ kind: 'dataset', id, outcome, ...(error ? { error } : {}) });
   try {
-    if (id !== undefined && entry.createdByThisRun !== false) {
+    if (!own) {
+      const input = { sandbox, name, source: owner.sourceName, ...(id ? { datasetId: id } : {}) };
       const r = await step(
-        'deleteDataset',
-        `Compensate: delete dataset ${id}`,
-        { sandbox: owner.sandbox, id, createdByRun: owner.runId },
-        DELETE,
+        'releaseDataset',
+        `Compensate: release dataset "${name}"`,
+        { ...input, deleteDataset: true, createdByRun },
+        datasetAsk(),
       );
-      outcomes.push({
-        kind: 'dataset',
-        id,
-        outcome: r.outcome,
-        ...(r.reason ? { error: r.reason } : {}),
-      });
+      add(r.id ?? id, r.outcome, r.reason);
     }
-    if (entry.uncertain || id === undefined) {
+    if (own && id !== undefined && entry.createdByThisRun !== false) {
+      const input = { sandbox, id, createdByRun };
+      const r = await step('deleteDataset', `Compensate: delete dataset ${id}`, input, DELETE);
+      add(id, r.outcome, r.reason);
+    }
+    if (own && (entry.uncertain || id === undefined)) {
       const r = await step(
         'sweepTwins',
-        `Compensate: delete dataset "${entry.name}" carrying this run's marker`,
-        { owner, kinds: [{ kind: 'dataset' as const, name: entry.name, keep: [] }] },
+        `Compensate: delete dataset "${name}" carrying this run's marker`,
+        { owner, kinds: [{ kind: 'dataset' as const, name, keep: [] }] },
         DELETE,
       );
-      for (const d of r.removed) outcomes.push({ kind: 'dataset', id: d.id, outcome: 'deleted' });
-      for (const d of r.inUse) {
-        outcomes.push({
-          kind: 'dataset',
-          id: d.id,
-          outcome: 'kept',
-          error: `in use by ${d.usedBy.join(', ')}`,
-        });
-      }
+      for (const d of r.removed) add(d.id, 'deleted');
+      for (const d of r.inUse) add(d.id, 'kept', `in use by ${d.usedBy.join(', ')}`);
     }
   } catch (err) {
     outcomes.push({ kind: 'dataset', id, outcome: 'failed', error: describeFailure(err) });
   }
   return outcomes;
-}
-
-/**
- * The dataset this run asked for: the source stops writing to it; its workflow deletes it only
- * if this run created it and no other source writes to it (then it is `kept`, with the reason).
- */
-async function releaseDataset(entry: Undo, owner: Owner): Promise<CompensationOutcome> {
-  try {
-    const r = await step(
-      'releaseDataset',
-      `Compensate: release dataset "${entry.name}"`,
-      {
-        sandbox: owner.sandbox,
-        name: entry.name,
-        source: owner.sourceName,
-        ...(entry.id ? { datasetId: entry.id } : {}),
-        deleteDataset: true,
-        createdByRun: owner.runId,
-      },
-      datasetAsk(),
-    );
-    return {
-      kind: 'dataset',
-      id: r.id ?? entry.id,
-      outcome: r.outcome,
-      ...(r.reason ? { error: r.reason } : {}),
-    };
-  } catch (err) {
-    return { kind: 'dataset', id: entry.id, outcome: 'failed', error: describeFailure(err) };
-  }
 }

@@ -1,10 +1,9 @@
 /**
- * The workflow bundle's interceptors: Temporal's OpenTelemetry ones, behind a gate. A call that
- * arrives with trace context (TRACE_HEADER, src/telemetry.ts) runs in a span of it, and what the
- * workflow does inside that span carries the trace on. Every other call goes straight to `next`
- * and the SDK's tracing code is not even loaded: the sandbox evaluates a run's modules afresh for
- * every run, and OpenTelemetry's hundred-odd modules cost every untraced run CPU. Spans are no
- * commands: a traced run's commands are those of an untraced one (test/telemetry).
+ * The bundle's interceptors: Temporal's OpenTelemetry ones, gated. A call carrying trace context
+ * (TRACE_HEADER) runs in a span of it, and what the workflow does inside carries the trace on.
+ * Other calls go straight to `next` and the SDK's tracing code is not even loaded (the sandbox
+ * loads a run's modules afresh: its hundred-odd modules would cost every untraced run). Spans
+ * are no commands (test/telemetry).
  */
 import type * as OtelApi from '@opentelemetry/api';
 import type { Headers } from '@temporalio/common';
@@ -21,15 +20,9 @@ export const TRACE_HEADER = '_tracer-data';
 
 type Input = { headers?: Headers };
 type Intercept = (input: Input, next: (input: Input) => unknown) => unknown;
-type Otel = {
-  inbound: WorkflowInboundCallsInterceptor;
-  outbound: WorkflowOutboundCallsInterceptor;
-  internals: WorkflowInternalsInterceptor;
-  traced: () => boolean;
-};
 
 /** Loads the SDK's interceptors: the first traced call of a run does, once. */
-function load(): Otel {
+function load() {
   /* eslint-disable @typescript-eslint/no-require-imports -- loaded on a traced call only */
   const api = require('@opentelemetry/api') as typeof OtelApi;
   const otel =
@@ -56,14 +49,13 @@ function gated<T>(methods: ReadonlyArray<keyof T>, use: (input: Input) => T | un
 }
 
 export const interceptors = (): WorkflowInterceptors => {
-  let otel: Otel | undefined;
-  const onTraced = (input: Input) => (input.headers?.[TRACE_HEADER] ? (otel ??= load()) : otel);
+  let otel: ReturnType<typeof load> | undefined;
   const inSpan = () => (otel?.traced() ? otel : undefined);
   return {
     inbound: [
       gated<WorkflowInboundCallsInterceptor>(
         ['execute', 'handleSignal', 'handleUpdate', 'validateUpdate', 'handleQuery'],
-        (input) => (input.headers?.[TRACE_HEADER] ? onTraced(input)?.inbound : undefined),
+        (input) => (input.headers?.[TRACE_HEADER] ? (otel ??= load()).inbound : undefined),
       ),
     ],
     outbound: [
