@@ -21,8 +21,7 @@ import {
 import type { ById, EnsureResult, InletInfo, KnownResources } from './types';
 
 /**
- * The dataset: named by id (`datasetId`), or by name (`datasetName`, created by this project),
- * or none (`ownDataset`: the source's own first, then a shared one of the source's name).
+ * The dataset by id, by name (this project's), or none (`ownDataset`: the source's own first).
  * `known`: what Temporal recorded of the source (read by id: lists may not show it yet).
  */
 export interface ReadSourceInput {

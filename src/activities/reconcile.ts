@@ -1,8 +1,4 @@
-/**
- * What a reconcile (src/workflows/reconcile.ts) learns from Temporal, the record of what this
- * project manages: the sources of a sandbox and the request each one's last successful
- * provisioning applied.
- */
+/** What a reconcile learns from Temporal: a sandbox's sources, each one's last applied request. */
 import type { Client, WorkflowExecutionInfo as Run } from '@temporalio/client';
 import { describeRun } from '../operations';
 import { sourceNameOf, visibilityQuery } from '../operations/visibility';

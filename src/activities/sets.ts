@@ -7,8 +7,7 @@ import { parseMarker } from './ownership';
 import { discoveryActivities } from './teardown';
 import type { SourceGraph } from './types';
 
-/** `keep`: the sources the input names (members, never pruned nor read again); `graphs`: also
- * discover each source to prune (its resources, for a plan). */
+/** `keep`: the sources the input names (never pruned); `graphs`: discover each one to prune. */
 export interface FindApplySetInput {
   sandbox: string;
   applySet: string;
@@ -16,10 +15,7 @@ export interface FindApplySetInput {
   graphs?: boolean;
 }
 
-/**
- * `members`: every source listed as a member (base connection marked ` set=<id>`), the input's
- * included. `prune`: members the input does not name, each read again by id and still of the set.
- */
+/** `members`: every source listed (the input's too); `prune`: the others still of the set. */
 export interface ApplySetMembers {
   members: string[];
   prune: Array<{ name: string; baseConnectionId: string; graph?: SourceGraph }>;
