@@ -10,17 +10,17 @@ export function refuse(type: FailureType, message: string, details?: unknown[]):
 
 /** InvalidRequest for an org other than `served`: this worker holds only `served`'s credentials. */
 export function refuseOtherOrg(imsOrg: string, served: { imsOrg: string }): void {
-  if (imsOrg === served.imsOrg) return;
   const problem = `imsOrg: ${imsOrg} is not the org this worker serves (${served.imsOrg})`;
-  refuse(FailureType.InvalidRequest, problem, [{ problems: [problem] }]);
+  if (imsOrg !== served.imsOrg)
+    refuse(FailureType.InvalidRequest, problem, [{ problems: [problem] }]);
 }
 
 /**
  * An activity's attempt, its clock started when first asked for. `signal` aborts every request on
- * cancellation AND when the attempt's time is up (start-to-close minus a margin for the outcome to
- * reach Temporal): no retry's lookup races an earlier attempt's create still on the wire.
- * `commitSignal()`, for a create, throws if already cancelled, else returns the deadline alone: a
- * create once sent is not aborted by a cancellation (that would only make its outcome unknown).
+ * cancellation AND when the attempt's time is up (start-to-close minus a margin, 1 s at most, for
+ * the outcome to reach Temporal): no retry's lookup races an earlier attempt's create still on the
+ * wire. `commitSignal()`, for a create, throws if already cancelled, else returns the deadline
+ * alone: a create once sent is not aborted by a cancellation (its outcome would be unknown).
  */
 interface AttemptContext {
   attempt: number;
@@ -28,21 +28,17 @@ interface AttemptContext {
   commitSignal: () => AbortSignal | undefined;
 }
 
-/** Kept for the answer to reach Temporal: 1 s, or a tenth of a short start-to-close timeout. */
-const MAX_MARGIN_MS = 1_000;
-
 const attempts = new WeakMap<Context, AttemptContext>();
 
-/** Attempt number and signals when running as an activity; neutral values otherwise. */
+/** Attempt number and signals when running as an activity (local ones too); neutral otherwise. */
 export function activityContext(): AttemptContext {
   const ctx = asyncLocalStorage.getStore();
   if (!ctx) return { attempt: 1, commitSignal: () => undefined };
   const known = attempts.get(ctx);
   if (known) return known;
-  // A local activity (the plan's read, READ_LOCALLY) has a start-to-close too.
   const { info, cancellationSignal: cancel } = ctx;
   const ms = info.startToCloseTimeoutMs;
-  const deadline = ms > 0 ? AbortSignal.timeout(ms - Math.min(MAX_MARGIN_MS, ms / 10)) : undefined;
+  const deadline = ms > 0 ? AbortSignal.timeout(ms - Math.min(1_000, ms / 10)) : undefined;
   const attempt: AttemptContext = {
     attempt: info.attempt,
     signal: deadline ? AbortSignal.any([cancel, deadline]) : cancel,
@@ -59,16 +55,14 @@ export function activityContext(): AttemptContext {
 /**
  * Runs an activity with heartbeats on a timer when its options set a heartbeat timeout
  * (src/workflows/policies.ts): their answer tells the worker the attempt is over, their absence
- * tells Temporal a worker died. Not per call: one AEP call may outlast the heartbeat timeout.
+ * tells Temporal a worker died. Not per call: one AEP call may outlast the heartbeat timeout. No
+ * beat at the start: an attempt ending within a third of the timeout (one AEP call) sends none.
  */
 export async function heartbeating<R>(fn: () => Promise<R>): Promise<R> {
   const ctx = asyncLocalStorage.getStore();
-  if (!ctx) return fn();
   activityContext(); // starts the attempt's clock
-  const every = ctx.info.isLocal ? undefined : ctx.info.heartbeatTimeoutMs;
-  if (!every) return fn();
-  // No beat at the start: an attempt that ends within a third of the heartbeat timeout (nearly
-  // all: one AEP call) sends none, rather than a server write per activity.
+  const every = ctx && !ctx.info.isLocal ? ctx.info.heartbeatTimeoutMs : undefined;
+  if (!ctx || !every) return fn();
   const timer = setInterval(() => ctx.heartbeat(), Math.max(100, Math.floor(every / 3)));
   try {
     return await fn();
@@ -77,30 +71,30 @@ export async function heartbeating<R>(fn: () => Promise<R>): Promise<R> {
   }
 }
 
-/** What an earlier attempt or run created: `found` on a first attempt if given, else looked up. */
-export async function priorResource<T>(
-  input: { found?: T | null },
-  lookUp: () => Promise<T | undefined>,
-): Promise<T | undefined> {
-  if (activityContext().attempt > 1 || input.found === undefined) return lookUp();
-  return input.found ?? undefined;
-}
-
-/** The one shape of an idempotent create: the prior resource (`check`ed), else a new one. */
-export async function ensureOwned<P extends PriorResource>(
+/**
+ * The one shape of an idempotent create: what an earlier attempt or run created (`found` on a
+ * first attempt if given, `null`: nothing; else looked up), `check`ed, else a new one.
+ */
+export async function ensureOwned<
+  P extends PriorResource,
+  C extends { id: string },
+  X extends object = object,
+>(
   input: { found?: P | null },
   how: {
     lookUp: (signal: AbortSignal | undefined) => Promise<P | undefined>;
     check?: (prior: P) => void;
-    create: (signal: AbortSignal | undefined) => Promise<{ id: string }>;
+    create: (signal: AbortSignal | undefined) => Promise<C>;
+    keep?: (r: P | C) => X;
   },
-): Promise<EnsureResult> {
-  const { signal, commitSignal } = activityContext();
-  const prior = await priorResource(input, () => how.lookUp(signal));
+): Promise<EnsureResult & X> {
+  const { attempt, signal, commitSignal } = activityContext();
+  const keep = how.keep ?? (() => ({}) as X);
+  const prior = attempt > 1 || input.found === undefined ? await how.lookUp(signal) : input.found;
   if (prior) {
     how.check?.(prior);
-    return { id: prior.id, created: prior.createdByThisRun };
+    return { id: prior.id, ...keep(prior), created: prior.createdByThisRun };
   }
-  const { id } = await how.create(commitSignal());
-  return { id, created: true };
+  const made = await how.create(commitSignal());
+  return { id: made.id, ...keep(made), created: true };
 }

@@ -26,13 +26,14 @@ import {
   releaseDatasetUpdate,
   WorkflowType,
 } from '../shared/names';
-import { activityContext, priorResource, refuse } from './context';
+import { activityContext, ensureOwned, refuse } from './context';
 import { canonicalOrder, lookups } from './lookups';
 import {
   creatorRun,
   isOwnDataset,
   isOwnDatasetOf,
   isOwned,
+  isShared,
   markedDescription,
   parseMarker,
   refuseAnothersOwn,
@@ -49,16 +50,17 @@ async function ask<R, I extends { sandbox: string; name: string }>(
   input: I,
 ): Promise<R> {
   const { info, cancellationSignal } = Context.current();
+  const { sandbox, name } = input;
   const start = new WithStartWorkflowOperation<typeof StreamingDataset>(WorkflowType.dataset, {
-    workflowId: datasetWorkflowId({ imsOrg, sandbox: input.sandbox, name: input.name }),
+    workflowId: datasetWorkflowId({ imsOrg, sandbox, name }),
     taskQueue: askedFromQueue(info.taskQueue),
-    args: [{ imsOrg, sandbox: input.sandbox, name: input.name, writers: [] }],
+    args: [{ imsOrg, sandbox, name, writers: [] }],
     workflowIdConflictPolicy: 'USE_EXISTING',
-    staticSummary: `Dataset "${input.name}" in sandbox ${input.sandbox}`,
+    staticSummary: `Dataset "${name}" in sandbox ${sandbox}`,
   });
   try {
-    // Until the workflow answers or this activity is cancelled: the call goes on in that workflow
-    // (each is idempotent), and what comes next there (a compensation's release) follows it.
+    // Until the workflow answers or this activity is cancelled: the call goes on there (each is
+    // idempotent), and what comes next there (a compensation's release) follows it.
     return await temporal.withAbortSignal(cancellationSignal, () =>
       temporal.workflow.executeUpdateWithStart(update, {
         args: [input],
@@ -68,25 +70,21 @@ async function ask<R, I extends { sandbox: string; name: string }>(
     );
   } catch (err) {
     const root = err instanceof WorkflowUpdateFailedError ? rootOf(err.cause) : undefined;
-    if (root instanceof ApplicationFailure) {
-      throw ApplicationFailure.create({
-        type: root.type ?? undefined,
-        message: root.message,
-        nonRetryable: root.nonRetryable === true,
-        details: root.details ? [...root.details] : undefined,
-      });
-    }
-    throw err;
+    if (!(root instanceof ApplicationFailure)) throw err;
+    throw ApplicationFailure.create({
+      type: root.type ?? undefined,
+      message: root.message,
+      nonRetryable: root.nonRetryable === true,
+      details: root.details ? [...root.details] : undefined,
+    });
   }
 }
 
 /** Refuses a name held by a foreign dataset, or (asked for a shared one) by another's own. */
 function refuseTaken(
   named: Array<{ id: string; description?: string }>,
-  input: { owner: Owner; name: string; own?: boolean },
+  { owner: { sandbox }, name, own }: { owner: Owner; name: string; own?: boolean },
 ): void {
-  const { name } = input;
-  const { sandbox } = input.owner;
   const foreign = named.find((d) => !isOwned(d.description));
   if (foreign) {
     refuse(
@@ -96,7 +94,7 @@ function refuseTaken(
     );
   }
   const another = named.find((d) => isOwnDataset(d.description));
-  if (input.own !== true && another) refuseAnothersOwn(another);
+  if (own !== true && another) refuseAnothersOwn(another);
 }
 
 export function datasetActivities({ aep, temporal, place }: ActivityDeps) {
@@ -105,71 +103,67 @@ export function datasetActivities({ aep, temporal, place }: ActivityDeps) {
     acquireDataset(input: AcquireDatasetInput): Promise<AcquiredDataset> {
       return ask(temporal, place.imsOrg, acquireDatasetUpdate, input);
     },
-
     /** The source stops writing to it; deleted only with `deleteDataset` and no writer left. */
     releaseDataset(input: ReleaseDatasetInput): Promise<ReleasedDataset> {
       return ask(temporal, place.imsOrg, releaseDatasetUpdate, input);
     },
-
     /**
      * The dataset of `name` with the schema: `knownId` if it still has it, else the oldest of this
      * project's of the name with the schema, else a new one; each read by id before it is taken.
      * Shared (the dataset workflow's): any of this project's but a source's own. `own` (the
      * source's workflow, for a request that names no dataset): only the owner source's own.
+     * `skip`: datasets of the name not to take (one just retired for another schema). `found`:
+     * `null` when a recent read saw none of the name (a first attempt creates, a retry looks).
      */
-    async ensureNamedDataset(input: {
+    ensureNamedDataset(input: {
       owner: Owner;
       name: string;
       schemaId: string;
       description?: string;
       knownId?: string;
-      /** Datasets of the name not to take (one just retired for another schema). */
       skip?: string[];
-      /** `null`: none of the name, a recent read saw (a first attempt creates, a retry looks). */
       found?: null;
       own?: boolean;
     }): Promise<EnsureResult> {
       const { owner, name, schemaId } = input;
-      const { signal, commitSignal } = activityContext();
       const { sandbox } = owner;
-      const at = lookups(aep, sandbox, signal);
-      const take = (d: { id: string; description?: string }): EnsureResult => ({
-        id: d.id,
-        created: creatorRun(d.description) === owner.runId,
-      });
       const fits = (d: { description?: string }) =>
-        input.own === true
-          ? isOwnDatasetOf(owner.sourceName, d.description)
-          : isOwned(d.description) && !isOwnDataset(d.description);
-      const existing = await priorResource(input, async () => {
-        const known = input.knownId === undefined ? null : await at.read('dataset', input.knownId);
-        if (known?.schemaRef.id === schemaId && fits(known)) return take(known);
-        const named = await at.list('dataset', name);
-        const ours = named.filter(fits);
-        const candidates = ours
-          .filter((d) => d.schemaRef.id === schemaId && !input.skip?.includes(d.id))
-          .sort(canonicalOrder);
-        for (const candidate of candidates) {
-          const current = await at.read('dataset', candidate.id);
-          if (current) return take(current);
-        }
-        if (ours.length === 0) refuseTaken(named, input);
-        return undefined;
+        input.own === true ? isOwnDatasetOf(owner.sourceName, d.description) : isShared(d);
+      const take = (d: { id: string; description?: string }) => ({
+        id: d.id,
+        createdByThisRun: creatorRun(d.description) === owner.runId,
       });
-      if (existing) return existing;
-      const { id } = await aep.createDataset(
-        sandbox,
-        {
-          name,
-          description: markedDescription(owner, input.description, { ownDataset: input.own }),
-          schemaRef: { id: schemaId, contentType: XDM_DATASET_CONTENT_TYPE },
-          fileDescription: { persisted: true, containerFormat: 'parquet', format: 'parquet' },
+      return ensureOwned(input, {
+        lookUp: async (signal) => {
+          const at = lookups(aep, sandbox, signal);
+          const known =
+            input.knownId === undefined ? null : await at.read('dataset', input.knownId);
+          if (known?.schemaRef.id === schemaId && fits(known)) return take(known);
+          const named = await at.list('dataset', name);
+          const ours = named.filter(fits);
+          const candidates = ours
+            .filter((d) => d.schemaRef.id === schemaId && !input.skip?.includes(d.id))
+            .sort(canonicalOrder);
+          for (const candidate of candidates) {
+            const current = await at.read('dataset', candidate.id);
+            if (current) return take(current);
+          }
+          if (ours.length === 0) refuseTaken(named, input);
+          return undefined;
         },
-        commitSignal(),
-      );
-      return { id, created: true };
+        create: (commit) =>
+          aep.createDataset(
+            sandbox,
+            {
+              name,
+              description: markedDescription(owner, input.description, { ownDataset: input.own }),
+              schemaRef: { id: schemaId, contentType: XDM_DATASET_CONTENT_TYPE },
+              fileDescription: { persisted: true, containerFormat: 'parquet', format: 'parquet' },
+            },
+            commit,
+          ),
+      });
     },
-
     /**
      * Once no source it knows of writes to the dataset: deletes it if this project created it
      * (`createdByRun`: that run) and no target connection of the sandbox writes to it (a list can
@@ -178,13 +172,13 @@ export function datasetActivities({ aep, temporal, place }: ActivityDeps) {
     async deleteDataset(
       input: ById & { createdByRun?: string },
     ): Promise<Omit<ReleasedDataset, 'id'>> {
-      const { sandbox, id } = input;
+      const { sandbox, id, createdByRun } = input;
       const at = lookups(aep, sandbox, activityContext().signal);
       const dataset = await at.read('dataset', id);
       if (!dataset) return { outcome: 'absent' };
       const marker = parseMarker(dataset.description);
       if (!marker) return { outcome: 'kept', reason: 'not created by this project' };
-      if (input.createdByRun !== undefined && marker.run !== input.createdByRun) {
+      if (createdByRun !== undefined && marker.run !== createdByRun) {
         return { outcome: 'kept', reason: 'not created by this run' };
       }
       const writers = await at.writersOf(id);

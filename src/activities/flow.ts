@@ -11,42 +11,41 @@ import { FailureType } from '../shared/names';
 import type { SmokeTestResult } from '../shared/model';
 import { sameMappings } from '../shared/plan-source';
 import { differs } from './connections';
-import { activityContext, ensureOwned, priorResource, refuse } from './context';
-import { lookups, type PriorOf } from './lookups';
+import { activityContext, refuse } from './context';
+import { ensureNamed, type PriorOf } from './lookups';
 import { markedDescription, withApplySet, withUserDescription } from './ownership';
 import { actualMappingSet } from './read';
 import type { ById, EnsureInput, EnsureResult, Mappings, Owner } from './types';
 
-type MappingSetResult = EnsureResult & { version: number };
+type MappingRef = { id: string; version: number };
 
 export function flowActivities({ aep }: { aep: AepClient }) {
   return {
-    async ensureMappingSet(
+    ensureMappingSet(
       input: EnsureInput<PriorOf<'mappingSet'>> & { schemaId: string; mappings: Mappings },
-    ): Promise<MappingSetResult> {
-      const { owner } = input;
-      const { signal, commitSignal } = activityContext();
-      const prior = await priorResource(input, () =>
-        lookups(aep, owner.sandbox, signal).ownNamed('mappingSet', owner),
-      );
-      if (prior) return { id: prior.id, version: prior.version, created: prior.createdByThisRun };
-      const body = mappingSetBody(owner, input.schemaId, input.mappings);
-      const created = await aep.createMappingSet(owner.sandbox, body, commitSignal());
-      return { id: created.id, version: created.version, created: true };
+    ): Promise<EnsureResult & { version: number }> {
+      const body = mappingSetBody(input.owner, input);
+      return ensureNamed(aep, 'mappingSet', input, body, { keep: ({ version }) => ({ version }) });
     },
-
-    async ensureFlow(
+    ensureFlow(
       input: EnsureInput & {
         /** The flow this one replaces: never taken for it (it goes once this one exists). */
         replaces?: string;
         sourceConnectionId: string;
         targetConnectionId: string;
-        mappingSet?: { id: string; version: number };
+        mappingSet?: MappingRef;
       },
     ): Promise<EnsureResult> {
       const { owner, mappingSet, sourceConnectionId, targetConnectionId } = input;
       const params = mappingSet && { mappingId: mappingSet.id, mappingVersion: mappingSet.version };
-      const exclude = input.replaces ? [input.replaces] : [];
+      const body = {
+        name: owner.sourceName,
+        description: markedDescription(owner),
+        flowSpec: params ? SPEC.streamingFlowWithMapping : SPEC.streamingFlow,
+        sourceConnectionIds: [sourceConnectionId],
+        targetConnectionIds: [targetConnectionId],
+        ...(params ? { transformations: [{ name: 'Mapping' as const, params }] } : {}),
+      };
       const check = ({ id, sourceConnectionIds: from, targetConnectionIds: to }: Flow) => {
         if (from.includes(sourceConnectionId) && to.includes(targetConnectionId)) return;
         differs(
@@ -54,29 +53,9 @@ export function flowActivities({ aep }: { aep: AepClient }) {
           { kind: 'flow', id },
         );
       };
-      return ensureOwned(input, {
-        lookUp: (signal) =>
-          lookups(aep, owner.sandbox, signal).ownNamed('flow', owner, check, exclude),
-        create: (commit) =>
-          aep.createFlow(
-            owner.sandbox,
-            {
-              name: owner.sourceName,
-              description: markedDescription(owner),
-              flowSpec: params ? SPEC.streamingFlowWithMapping : SPEC.streamingFlow,
-              sourceConnectionIds: [sourceConnectionId],
-              targetConnectionIds: [targetConnectionId],
-              ...(params ? { transformations: [{ name: 'Mapping' as const, params }] } : {}),
-            },
-            commit,
-          ),
-      });
+      const exclude = input.replaces ? [input.replaces] : [];
+      return ensureNamed(aep, 'flow', input, body, { check, exclude });
     },
-  };
-}
-
-export function smokeActivities({ aep }: { aep: AepClient }) {
-  return {
     /** One record to the inlet (XDM envelope or raw JSON); a retry sends one more test record. */
     async sendSmokeRecord(input: {
       sandbox: string;
@@ -91,14 +70,12 @@ export function smokeActivities({ aep }: { aep: AepClient }) {
       const { flowId, datasetId, inletUrl, authenticated } = input;
       const schemaRef = { id: input.schemaId, contentType: XDM_FULL_CONTENT_TYPE };
       const source = { name: 'aep-streaming-provisioner smoke test' };
+      const xdmEntity = input.record ?? { _id: `smoke-test-${flowId}` };
       const record =
         input.dataType === 'xdm'
           ? {
               header: { schemaRef, flowId, datasetId, source },
-              body: {
-                xdmMeta: { schemaRef },
-                xdmEntity: input.record ?? { _id: `smoke-test-${flowId}` },
-              },
+              body: { xdmMeta: { schemaRef }, xdmEntity },
             }
           : (input.record ?? { smokeTest: true, flowId });
       const signal = activityContext().signal;
@@ -124,52 +101,6 @@ export function smokeActivities({ aep }: { aep: AepClient }) {
   };
 }
 
-/** The legacy mapping-set body of Adobe's HTTP API tutorial. */
-function mappingSetBody(owner: Owner, schemaId: string, mappings: Mappings) {
-  return {
-    name: owner.sourceName,
-    description: markedDescription(owner),
-    version: 0 as const,
-    xdmSchema: schemaId,
-    xdmVersion: '1.0' as const,
-    mappings: mappings.map(({ sourceAttribute, destinationXdmPath, identity }) => ({
-      sourceAttribute,
-      destinationXdmPath,
-      identity,
-      version: 0 as const,
-    })),
-  };
-}
-
-type MappingRef = { id: string; version: number };
-
-const STALE_ETAG_RETRIES = 3;
-
-function gone(what: string): never {
-  const message = `${what} disappeared while it was being updated; provisioning again recreates it`;
-  refuse(FailureType.AepNotFound, message);
-}
-
-async function patchWithEtag<T extends { etag?: string }>(
-  what: string,
-  read: () => Promise<T | null>,
-  ops: (current: T) => JsonPatchOp[],
-  patch: (etag: string, ops: JsonPatchOp[]) => Promise<unknown>,
-): Promise<T> {
-  for (let i = 0; ; i++) {
-    const current = (await read()) ?? gone(what);
-    const body = ops(current);
-    if (body.length === 0) return current;
-    try {
-      await patch(current.etag ?? '*', body);
-      return current;
-    } catch (err) {
-      const stale = err instanceof ApplicationFailure && aepFailureDetails(err)?.status === 412;
-      if (!stale || i >= STALE_ETAG_RETRIES) throw err;
-    }
-  }
-}
-
 export function updateActivities({ aep }: { aep: AepClient }) {
   return {
     /** The base connection's description, its marker kept (but for `applySet`, if given). */
@@ -189,7 +120,6 @@ export function updateActivities({ aep }: { aep: AepClient }) {
         (etag, ops) => aep.patchConnection(sandbox, id, etag, ops, signal),
       );
     },
-
     /**
      * A new version of the source's mapping set (Data Prep PUT). Idempotent: when the latest
      * version already holds these mappings (an earlier attempt's PUT landed), it is returned.
@@ -199,7 +129,7 @@ export function updateActivities({ aep }: { aep: AepClient }) {
       id: string;
       schemaId: string;
       mappings: Mappings;
-    }): Promise<MappingSetResult> {
+    }): Promise<EnsureResult & { version: number }> {
       const { owner, id, schemaId, mappings } = input;
       const { signal } = activityContext();
       const current =
@@ -208,14 +138,10 @@ export function updateActivities({ aep }: { aep: AepClient }) {
       if (latest.schemaId === schemaId && sameMappings(latest.mappings, mappings)) {
         return { id, version: current.version, created: false };
       }
-      const body = {
-        ...mappingSetBody(owner, schemaId, mappings),
-        description: current.description,
-      };
+      const body = { ...mappingSetBody(owner, input), description: current.description };
       const updated = await aep.updateMappingSet(owner.sandbox, id, body, signal);
       return { id, version: updated.version, created: false };
     },
-
     async updateFlow(input: ById & { mapping?: MappingRef; enable: boolean }): Promise<void> {
       const { sandbox, id, mapping, enable } = input;
       const { signal } = activityContext();
@@ -230,6 +156,51 @@ export function updateActivities({ aep }: { aep: AepClient }) {
       }
     },
   };
+}
+
+/** The legacy mapping-set body of Adobe's HTTP API tutorial. */
+function mappingSetBody(
+  owner: Owner,
+  { schemaId, mappings }: { schemaId: string; mappings: Mappings },
+) {
+  return {
+    name: owner.sourceName,
+    description: markedDescription(owner),
+    version: 0 as const,
+    xdmSchema: schemaId,
+    xdmVersion: '1.0' as const,
+    mappings: mappings.map(({ sourceAttribute, destinationXdmPath, identity }) => ({
+      sourceAttribute,
+      destinationXdmPath,
+      identity,
+      version: 0 as const,
+    })),
+  };
+}
+
+function gone(what: string): never {
+  const message = `${what} disappeared while it was being updated; provisioning again recreates it`;
+  refuse(FailureType.AepNotFound, message);
+}
+
+/** PATCHes `ops(current)` (none: nothing to do) with the etag read, again on a stale one (412). */
+async function patchWithEtag<T extends { etag?: string }>(
+  what: string,
+  read: () => Promise<T | null>,
+  ops: (current: T) => JsonPatchOp[],
+  patch: (etag: string, ops: JsonPatchOp[]) => Promise<unknown>,
+): Promise<T> {
+  for (let i = 0; ; i++) {
+    const current = (await read()) ?? gone(what);
+    const body = ops(current);
+    try {
+      if (body.length > 0) await patch(current.etag ?? '*', body);
+      return current;
+    } catch (err) {
+      const stale = err instanceof ApplicationFailure && aepFailureDetails(err)?.status === 412;
+      if (!stale || i >= 3) throw err;
+    }
+  }
 }
 
 /** The PATCH pointing the flow's Mapping transformation at `mapping` (none if it already does). */

@@ -23,21 +23,21 @@ export function healthActivities({ aep }: { aep: AepClient }) {
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
-const startOf = (r: FlowRun) => r.metrics?.durationSummary?.startedAtUTC ?? r.createdAt ?? 0;
+const startOf = (r: FlowRun) => r.metrics?.durationSummary?.startedAtUTC ?? r.createdAt;
 
 /** The RECENT_RUNS newest runs (Flow Service documents no order), their counts, the last error. */
 export function summarizeRuns(flowId: string, all: FlowRun[]): FlowHealth {
   const runs = [...all]
-    .sort((a, b) => startOf(b) - startOf(a))
+    .sort((a, b) => (startOf(b) ?? 0) - (startOf(a) ?? 0))
     .slice(0, RECENT_RUNS)
     .map((r) => {
-      const records = r.metrics?.recordSummary;
-      const error = (r.metrics?.statusSummary?.errors ?? []).filter((e) => e.message).at(-1);
+      const { recordSummary: records, statusSummary, durationSummary } = r.metrics ?? {};
+      const error = (statusSummary?.errors ?? []).filter((e) => e.message).at(-1);
       return {
         id: r.id,
-        status: r.metrics?.statusSummary?.status,
-        startedAt: iso(r.metrics?.durationSummary?.startedAtUTC ?? r.createdAt),
-        completedAt: iso(r.metrics?.durationSummary?.completedAtUTC),
+        status: statusSummary?.status,
+        startedAt: iso(startOf(r)),
+        completedAt: iso(durationSummary?.completedAtUTC),
         received: records?.inputRecordCount ?? 0,
         ingested: records?.outputRecordCount ?? 0,
         failed: records?.failedRecordCount ?? 0,

@@ -2,20 +2,15 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { nameFilter, type AepClient } from '../aep/client';
 import { SPEC } from '../aep/constants';
-import type {
-  MappingSet,
-  PropertyFilter,
-  SourceConnection,
-  TargetConnection,
-} from '../aep/schemas';
+import type { MappingSet, PropertyFilter, TargetConnection } from '../aep/schemas';
 import { FailureType } from '../shared/names';
 import type { ResourceKind } from '../shared/model';
 import { adopt, type Adoption } from './ownership';
-import type { Owner, PriorResource } from './types';
+import { ensureOwned } from './context';
+import type { EnsureInput, Owner, PriorResource } from './types';
 
-export function exactly<T extends { name?: string }>(name: string, items: T[]): T[] {
-  return items.filter((i) => i.name === name);
-}
+export const exactly = <T extends { name?: string }>(name: string, items: T[]) =>
+  items.filter((i) => i.name === name);
 
 /**
  * Datasets of one name, oldest first by Catalog `created` (absent sorts last), then by id: the
@@ -63,68 +58,59 @@ export type Lookups = ReturnType<typeof lookups>;
 
 /** The lookups, reads and deletes of one sandbox, every request aborted by `signal`. */
 export function lookups(aep: AepClient, sandbox: string, signal?: AbortSignal) {
-  /**
-   * A Flow Service list by name (and spec), or without the name when Flow Service refuses it as an
-   * invalid query value (`1453-400`, e.g. an unquoted value with a space): we match names anyway.
-   */
-  const flowService = async <T>(
-    name: string,
-    spec: string | undefined,
-    list: FlowServiceList<T>,
-  ) => {
-    const more = spec ? [{ path: 'connectionSpec.id', value: spec }] : [];
-    const filters = [...nameFilter(name), ...more];
-    try {
-      return await list.call(aep, sandbox, filters, undefined, signal);
-    } catch (err) {
-      if (filters.length === more.length || !isInvalidQueryValue(err)) throw err;
-      return list.call(aep, sandbox, more, undefined, signal);
-    }
-  };
+  const flowService =
+    <T>(spec: string | undefined, list: FlowServiceList<T>) =>
+    async (name: string) => {
+      // Without the name when Flow Service refuses it as an invalid query value (`1453-400`,
+      // e.g. an unquoted value with a space): names are matched here anyway.
+      const more = spec ? [{ path: 'connectionSpec.id', value: spec }] : [];
+      const filters = [...nameFilter(name), ...more];
+      try {
+        return await list.call(aep, sandbox, filters, undefined, signal);
+      } catch (err) {
+        if (filters.length === more.length || !isInvalidQueryValue(err)) throw err;
+        return await list.call(aep, sandbox, more, undefined, signal);
+      }
+    };
   const httpApi = SPEC.httpApiConnection.id;
   const listByName: { [K in ResourceKind]: (name: string) => Promise<Array<ResourceOf[K]>> } = {
-    baseConnection: (name) => flowService(name, httpApi, aep.listConnections),
-    sourceConnection: (name) => flowService(name, httpApi, aep.listSourceConnections),
-    targetConnection: (name) => flowService(name, SPEC.dataLake.id, aep.listTargetConnections),
-    flow: (name) => flowService(name, undefined, aep.listFlows),
+    baseConnection: flowService(httpApi, aep.listConnections),
+    sourceConnection: flowService(httpApi, aep.listSourceConnections),
+    targetConnection: flowService(SPEC.dataLake.id, aep.listTargetConnections),
+    flow: flowService(undefined, aep.listFlows),
     mappingSet: (name) => aep.findMappingSets(sandbox, { name }, signal),
     dataset: (name) => aep.findDatasets(sandbox, { name }, signal),
   };
   const self = {
     sandbox,
-
     async list<K extends ResourceKind>(kind: K, name: string): Promise<Array<ResourceOf[K]>> {
       return exactly(name, await listByName[kind](name));
     },
-
     /** The resource as it is now, or null when it is gone (404). */
     read<K extends ResourceKind>(kind: K, id: string): Promise<ResourceOf[K] | null> {
       return aep[`get${API[kind]}` as const](sandbox, id, signal) as Promise<ResourceOf[K] | null>;
     },
-
     remove(kind: ResourceKind, id: string): Promise<'deleted' | 'absent'> {
       return aep[`delete${API[kind]}` as const](sandbox, id, signal);
     },
-
-    sourceConnectionsOf(baseConnectionId: string): Promise<SourceConnection[]> {
+    sourceConnectionsOf(baseConnectionId: string) {
       const filters = [{ path: 'baseConnectionId', value: baseConnectionId }];
       return aep.listSourceConnections(sandbox, filters, undefined, signal);
     },
-
     /** Target connections writing to dataset `id`, each read again by id (lists may lag). */
     async writersOf(id: string): Promise<string[]> {
       const filters = [
         { path: 'params.dataSetId', value: id },
         { path: 'connectionSpec.id', value: SPEC.dataLake.id },
       ];
-      const listed = await aep.listTargetConnections(sandbox, filters, undefined, signal);
       const writers: string[] = [];
-      for (const t of listed.filter((t) => t.params?.dataSetId === id)) {
-        if (await aep.getTargetConnection(sandbox, t.id, signal)) writers.push(t.id);
+      for (const t of await aep.listTargetConnections(sandbox, filters, undefined, signal)) {
+        if (t.params?.dataSetId === id && (await self.read('targetConnection', t.id))) {
+          writers.push(t.id);
+        }
       }
       return writers;
     },
-
     /**
      * The resource of `kind` this source owns under its own name (`adopt`), never one of `exclude`,
      * read again by id before it is taken (a list may still show a deleted one). `check` throws
@@ -136,18 +122,15 @@ export function lookups(aep: AepClient, sandbox: string, signal?: AbortSignal) {
       check?: (resource: ResourceOf[K]) => void,
       exclude: readonly string[] = [],
     ): Promise<PriorOf<K> | undefined> {
-      let candidates = (await self.list(kind, owner.sourceName)).filter(
-        (c) => !exclude.includes(c.id),
-      );
+      const all = await self.list(kind, owner.sourceName);
+      let candidates = all.filter((c) => !exclude.includes(c.id));
       for (;;) {
         const found = adopt(kind, owner, `named "${owner.sourceName}"`, candidates);
         if (!found) return undefined;
         const { id } = found.resource;
         const current = await self.read(kind, id);
-        if (!current) {
-          candidates = candidates.filter((c) => c.id !== id);
-          continue;
-        }
+        candidates = candidates.filter((c) => c.id !== id);
+        if (!current) continue;
         // A mapping set read by id is its latest version, the one to compare.
         const resource = { ...found.resource, ...current, id };
         check?.(resource);
@@ -159,9 +142,40 @@ export function lookups(aep: AepClient, sandbox: string, signal?: AbortSignal) {
   return self;
 }
 
-export function priorOf(found: Adoption<{ id: string }> | undefined): PriorResource | undefined {
-  return found && { id: found.resource.id, createdByThisRun: found.createdByThisRun };
+type Kept<K extends keyof typeof KEPT> = { id: string } & ReturnType<(typeof KEPT)[K]>;
+type CreateBody<K extends keyof typeof KEPT> = Parameters<AepClient[`create${(typeof API)[K]}`]>[1];
+
+/**
+ * The idempotent create (ensureOwned) of what the source owns under its own name (ownNamed): `check`
+ * (the one looked up) and `checkPrior` (what was found, looked up or read) throw when it differs
+ * from the request; `keep`: what the answer carries besides id and `created`.
+ */
+export function ensureNamed<K extends keyof typeof KEPT, X extends object = object>(
+  aep: AepClient,
+  kind: K,
+  input: EnsureInput<PriorOf<K>>,
+  body: CreateBody<K>,
+  opts: {
+    check?: (r: ResourceOf[K]) => void;
+    checkPrior?: (p: PriorOf<K>) => void;
+    exclude?: string[];
+    keep?: (r: Kept<K>) => X;
+  } = {},
+) {
+  const { owner } = input;
+  type Create = (sandbox: string, body: CreateBody<K>, signal?: AbortSignal) => Promise<Kept<K>>;
+  return ensureOwned(input, {
+    lookUp: (signal) =>
+      lookups(aep, owner.sandbox, signal).ownNamed(kind, owner, opts.check, opts.exclude),
+    create: (commit) =>
+      (aep[`create${API[kind]}`] as unknown as Create).call(aep, owner.sandbox, body, commit),
+    check: opts.checkPrior,
+    keep: opts.keep,
+  });
 }
+
+export const priorOf = (found: Adoption<{ id: string }> | undefined): PriorResource | undefined =>
+  found && { id: found.resource.id, createdByThisRun: found.createdByThisRun };
 
 function isInvalidQueryValue(err: unknown): boolean {
   if (!(err instanceof ApplicationFailure) || err.type !== FailureType.AepBadRequest) return false;

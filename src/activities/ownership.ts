@@ -1,6 +1,6 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../shared/names';
 import type { ResourceKind } from '../shared/model';
+import { refuse } from './context';
 import type { Owner } from './types';
 
 /**
@@ -20,10 +20,8 @@ export function parseMarker(description: string | undefined) {
     const [text, imsOrg = '', sandbox = '', name = '', run = '', applySet, flag] = m;
     try {
       const source = JSON.parse(name) as string;
-      const keepDataset = flag === ' keep-dataset';
-      const ownDataset = flag === ' own-dataset';
-      const marker = { text, index: m.index, imsOrg, sandbox, source, run, applySet };
-      return [{ ...marker, keepDataset, ownDataset }];
+      const flags = { keepDataset: flag === ' keep-dataset', ownDataset: flag === ' own-dataset' };
+      return [{ text, index: m.index, imsOrg, sandbox, source, run, applySet, ...flags }];
     } catch {
       return [];
     }
@@ -42,69 +40,65 @@ export function markedDescription(
   opts: { keepDataset?: boolean; ownDataset?: boolean; applySet?: string } = {},
 ): string {
   const { imsOrg, sandbox, sourceName, runId } = owner;
-  const flag =
-    opts.keepDataset === true ? ' keep-dataset' : opts.ownDataset === true ? ' own-dataset' : '';
+  const flag = opts.keepDataset ? ' keep-dataset' : opts.ownDataset ? ' own-dataset' : '';
   const set = opts.applySet === undefined ? '' : ` set=${opts.applySet}`;
   const marker = `[aep-stream-provisioner org=${imsOrg} sandbox=${sandbox} source=${JSON.stringify(sourceName)} run=${runId}${set}${flag}]`;
   return description ? `${description} ${marker}` : marker;
 }
 
-export const applySetOf = (description?: string) => parseMarker(description)?.applySet;
-
-/** The same marker naming apply set `applySet` instead (creator and flags kept). */
-export function withApplySet(description: string | undefined, applySet: string): string {
+/** `description` with its marker's text replaced by `edit(marker)` (unchanged without one). */
+function editMarker(description: string | undefined, edit: (marker: string) => string) {
   const d = description ?? '';
   const m = parseMarker(d);
-  if (!m) return d;
-  const marker = m.text.replace(
-    /(run=[A-Za-z0-9-]+)(?: set=[a-z0-9][a-z0-9-]*)?/u,
-    `$1 set=${applySet}`,
+  return m ? d.slice(0, m.index) + edit(m.text) + d.slice(m.index + m.text.length) : d;
+}
+
+/** The same marker naming apply set `applySet` instead (creator and flags kept). */
+export const withApplySet = (description: string | undefined, applySet: string) =>
+  editMarker(description, (m) =>
+    m.replace(/(run=[A-Za-z0-9-]+)(?: set=[a-z0-9][a-z0-9-]*)?/u, `$1 set=${applySet}`),
   );
-  return d.slice(0, m.index) + marker + d.slice(m.index + m.text.length);
-}
-
-/** What a description's marker says; undefined/false when this project did not create it. */
-export const creatorRun = (description?: string) => parseMarker(description)?.run;
-export const creatorSource = (description?: string) => parseMarker(description)?.source;
-export const isOwned = (description?: string) => parseMarker(description) !== undefined;
-/** A target connection whose request named its dataset by id. */
-export const keepsDataset = (description?: string) =>
-  parseMarker(description)?.keepDataset === true;
-
-/** A dataset this project created for `source` alone (the request named no dataset). */
-export const isOwnDatasetOf = (source: string, description?: string) => {
-  const m = parseMarker(description);
-  return m?.ownDataset === true && m.source === source;
-};
-/** A dataset created for one source alone: no other source may write to it. */
-export const isOwnDataset = (description?: string) => parseMarker(description)?.ownDataset === true;
-
-export function refuseAnothersOwn(dataset: { id: string; description?: string }): never {
-  throw ApplicationFailure.create({
-    type: FailureType.DatasetMismatch,
-    message: `Dataset ${dataset.id} is source "${creatorSource(dataset.description)}"'s own (its request names no dataset): no other source writes to it. Name a dataset every source that shares it names`,
-    nonRetryable: true,
-    details: [{ kind: 'dataset', id: dataset.id }],
-  });
-}
-
-/** Named exactly `name` (case-sensitive) and created by this project for the source of that name. */
-export function isSourceOwn(name: string, r: { name?: string; description?: string }): boolean {
-  return r.name === name && creatorSource(r.description) === name;
-}
 
 /** The description without the ownership marker (what a person wrote). */
 export function userDescription(description: string | undefined): string {
   const d = description ?? '';
   const m = parseMarker(d);
-  if (!m) return d.trim();
-  return (d.slice(0, m.index).replace(/\s+$/, '') + d.slice(m.index + m.text.length)).trim();
+  return m
+    ? `${d.slice(0, m.index).trimEnd()}${d.slice(m.index + m.text.length)}`.trim()
+    : d.trim();
 }
 
 /** The same marker (source, creating run) with another user description. */
 export function withUserDescription(description: string | undefined, user: string): string {
   const marker = parseMarker(description)?.text ?? '';
   return user ? `${user} ${marker}`.trim() : marker;
+}
+
+/** What a description's marker says; undefined/false when this project did not create it.
+ * `keepsDataset`: a target connection whose request named its dataset by id. `isOwnDataset`: a
+ * dataset created for one source alone (`isOwnDatasetOf`: for `source`), no other may write to
+ * it. `isShared`: a dataset of this project shared by name. */
+export const applySetOf = (description?: string) => parseMarker(description)?.applySet;
+export const creatorRun = (description?: string) => parseMarker(description)?.run;
+export const creatorSource = (description?: string) => parseMarker(description)?.source;
+export const isOwned = (description?: string) => parseMarker(description) !== undefined;
+export const keepsDataset = (description?: string) =>
+  parseMarker(description)?.keepDataset === true;
+export const isOwnDataset = (description?: string) => parseMarker(description)?.ownDataset === true;
+export const isOwnDatasetOf = (source: string, description?: string) =>
+  isOwnDataset(description) && creatorSource(description) === source;
+export const isShared = (d: { description?: string }) =>
+  isOwned(d.description) && !isOwnDataset(d.description);
+/** Named exactly `name` (case-sensitive) and created by this project for the source of that name. */
+export const isSourceOwn = (name: string, r: { name?: string; description?: string }) =>
+  r.name === name && creatorSource(r.description) === name;
+
+export function refuseAnothersOwn(dataset: { id: string; description?: string }): never {
+  refuse(
+    FailureType.DatasetMismatch,
+    `Dataset ${dataset.id} is source "${creatorSource(dataset.description)}"'s own (its request names no dataset): no other source writes to it. Name a dataset every source that shares it names`,
+    [{ kind: 'dataset', id: dataset.id }],
+  );
 }
 
 export interface Adoption<T> {
@@ -115,9 +109,8 @@ export interface Adoption<T> {
 
 /**
  * Picks the resource to adopt among exact name matches: one this run created, else one an earlier
- * run created for this very source (datasets, which sources may share, take any of this project's:
- * `anySource`). Throws ForeignResourceConflict (non-retryable) when the name is taken only by
- * resources that are not this source's: those are never adopted and never deleted.
+ * run created for this very source (`anySource`: for any). Throws ForeignResourceConflict when
+ * the name is taken only by resources that are not this source's: never adopted nor deleted.
  */
 export function adopt<T extends { id: string; description?: string }>(
   kind: ResourceKind,
@@ -140,12 +133,11 @@ export function adopt<T extends { id: string; description?: string }>(
   if (ours) return { resource: ours, createdByThisRun: false };
   const foreign = candidates[0];
   if (foreign) {
-    throw ApplicationFailure.create({
-      type: FailureType.ForeignResourceConflict,
-      message: `A ${kind} ${label} already exists in sandbox "${owner.sandbox}" (id ${foreign.id}) and was not created by this project for this source; it is left untouched. Choose another name, or delete it yourself.`,
-      nonRetryable: true,
-      details: [{ kind, id: foreign.id, sandbox: owner.sandbox }],
-    });
+    refuse(
+      FailureType.ForeignResourceConflict,
+      `A ${kind} ${label} already exists in sandbox "${owner.sandbox}" (id ${foreign.id}) and was not created by this project for this source; it is left untouched. Choose another name, or delete it yourself.`,
+      [{ kind, id: foreign.id, sandbox: owner.sandbox }],
+    );
   }
   return undefined;
 }

@@ -13,37 +13,36 @@ import {
   isOwnDataset,
   isOwnDatasetOf,
   isOwned,
+  isShared,
   isSourceOwn,
   refuseAnothersOwn,
   userDescription,
 } from './ownership';
-import type { InletInfo, KnownResources } from './types';
+import type { ById, EnsureResult, InletInfo, KnownResources } from './types';
 
+/**
+ * The dataset by id, by name (this project's), or none (`ownDataset`: the source's own first).
+ * `known`: what Temporal recorded of the source (read by id: lists may not show it yet).
+ */
 export interface ReadSourceInput {
   sandbox: string;
   name: string;
   schemaId: string;
-  /** The dataset the request names by id... */
   datasetId?: string;
-  /** ...or by name (created by this project). */
   datasetName?: string;
-  /** No dataset named: the source's own first, then a shared one of the source's name. */
   ownDataset?: boolean;
-  /** What Temporal recorded of the source (read by id: lists may not show it yet). */
   known?: KnownResources;
 }
 
 /**
  * What AEP holds for the source: its resources by name, and what Temporal recorded (`known`), each
  * read by id: neither a just-deleted one (still listed) nor a just-created one (not listed yet)
- * misleads the plan.
+ * misleads the plan. `foreign`: same-name resources this project did not create (never touched).
  */
 async function readAll(aep: AepClient, input: ReadSourceInput) {
   const { sandbox, name, datasetId } = input;
-  const known = input.known ?? {};
   const { signal } = activityContext();
   const at = lookups(aep, sandbox, signal);
-  /** Same-name resources this project did not create: never adopted, never touched. */
   const foreign: Array<{ kind: ResourceKind; id: string }> = [];
   const datasetName = input.datasetName ?? name;
   /** The resource listed, or else the one Temporal recorded if `ours`, as it is now (by id). */
@@ -52,11 +51,9 @@ async function readAll(aep: AepClient, input: ReadSourceInput) {
     listed: ResourceOf[K] | undefined,
     ours: (r: ResourceOf[K]) => boolean = (r) => isSourceOwn(name, r),
   ): Promise<ResourceOf[K] | undefined> => {
-    if (listed) {
-      const now = await at.read(kind, listed.id);
-      if (now) return { ...listed, ...now, id: listed.id };
-    }
-    const knownId = known[`${kind}Id`];
+    const now = listed && (await at.read(kind, listed.id));
+    if (listed && now) return { ...listed, ...now, id: listed.id };
+    const knownId = input.known?.[`${kind}Id`];
     if (knownId === undefined || knownId === listed?.id) return undefined;
     const recorded = await at.read(kind, knownId);
     return recorded && ours(recorded) ? recorded : undefined;
@@ -78,19 +75,30 @@ async function readAll(aep: AepClient, input: ReadSourceInput) {
       ? at.read('dataset', datasetId).then((d) => (d ? [d] : []))
       : at.list('dataset', datasetName).then((ds) => ds.sort(canonicalOrder)),
   ]);
+  /**
+   * Among the datasets of the name: the source's own (its schema's first), else one of this
+   * project's shared by name; another source's own is never this request's. A foreign one is noted.
+   */
+  const pickDataset = (items: Array<ResourceOf['dataset']>) => {
+    const chosen =
+      items.find((d) => mine(input, d) && d.schemaRef.id === input.schemaId) ??
+      items.find((d) => mine(input, d)) ??
+      items.find(isShared);
+    const other = items.find((d) => !isOwned(d.description));
+    if (!chosen && other) foreign.push({ kind: 'dataset', id: other.id });
+    const anothers = items.find((d) => isOwnDataset(d.description) && !mine(input, d));
+    if (!chosen && !other && anothers) refuseAnothersOwn(anothers);
+    return chosen;
+  };
+  const fits = (d: ResourceOf['dataset']) =>
+    d.name === datasetName && (isShared(d) || mine(input, d));
   const [base, target, ms, flow, ds] = await Promise.all([
     current('baseConnection', own('baseConnection', bases)),
     current('targetConnection', own('targetConnection', targets)),
     current('mappingSet', own('mappingSet', mappingSets)),
     current('flow', own('flow', flows)),
     // A dataset named by id is the request's to choose, whoever created it.
-    datasetId !== undefined
-      ? datasets[0]
-      : current(
-          'dataset',
-          pickDataset(datasets, input, foreign),
-          (d) => d.name === datasetName && fits(d, input),
-        ),
+    datasetId !== undefined ? datasets[0] : current('dataset', pickDataset(datasets), fits),
   ]);
   const sources = base ? await at.sourceConnectionsOf(base.id) : [];
   const listed = sources.find((s) => isSourceOwn(name, s));
@@ -126,7 +134,25 @@ export function readActivities({ aep }: { aep: AepClient }) {
     readSource(input: ReadSourceInput) {
       return readAll(aep, input);
     },
-
+    /**
+     * The dataset the request names by id: it must exist, use the schema, and not be another
+     * source's own (created for it alone: its teardown may delete it); never owned.
+     */
+    async checkDataset(input: ById & { schemaId: string; source?: string }): Promise<EnsureResult> {
+      const { sandbox, id, schemaId, source } = input;
+      const ds = await aep.getDataset(sandbox, id, activityContext().signal);
+      if (!ds)
+        refuse(FailureType.DatasetMismatch, `Dataset ${id} does not exist in sandbox "${sandbox}"`);
+      const owner = creatorSource(ds.description);
+      if (source !== undefined && isOwnDataset(ds.description) && owner !== source) {
+        refuseAnothersOwn(ds);
+      }
+      if (ds.schemaRef.id !== schemaId) {
+        const message = `Dataset ${id} uses schema ${ds.schemaRef.id}, not ${schemaId}`;
+        refuse(FailureType.DatasetMismatch, message);
+      }
+      return { id: ds.id, created: false };
+    },
     /** Read-only; InletNotReady is retryable, so the workflow's retry policy is the wait loop. */
     async getInlet(input: { sandbox: string; baseConnectionId: string }): Promise<InletInfo> {
       const id = input.baseConnectionId;
@@ -137,49 +163,18 @@ export function readActivities({ aep }: { aep: AepClient }) {
       }
       const params = conn.auth?.params;
       if (!params?.inletUrl || !params.inletId) {
-        throw ApplicationFailure.retryable(
-          `Base connection ${id} has no inlet URL yet`,
-          FailureType.InletNotReady,
-        );
+        const message = `Base connection ${id} has no inlet URL yet`;
+        throw ApplicationFailure.retryable(message, FailureType.InletNotReady);
       }
-      return {
-        inletUrl: params.inletUrl,
-        inletId: params.inletId,
-        authenticationRequired: params.authenticationRequired === true,
-      };
+      const { inletUrl, inletId } = params;
+      return { inletUrl, inletId, authenticationRequired: params.authenticationRequired === true };
     },
   };
 }
 
-/** A dataset of this project shared by name (not a source's own). */
-const shared = (d: { description?: string }) =>
-  isOwned(d.description) && !isOwnDataset(d.description);
-
-/** A dataset the request may write to: the source's own (if it names none), else a shared one. */
-const fits = (d: { description?: string }, input: ReadSourceInput) =>
-  shared(d) || (input.ownDataset === true && isOwnDatasetOf(input.name, d.description));
-
-/**
- * Among the datasets of the name: the source's own (its schema's first), else one of this
- * project's shared by name; another source's own is never this request's. A foreign one is noted.
- */
-function pickDataset(
-  items: Array<ResourceOf['dataset']>,
-  input: ReadSourceInput,
-  foreign: Array<{ kind: ResourceKind; id: string }>,
-) {
-  const mine = (d: { description?: string }) =>
-    input.ownDataset === true && isOwnDatasetOf(input.name, d.description);
-  const chosen =
-    items.find((d) => mine(d) && d.schemaRef.id === input.schemaId) ??
-    items.find(mine) ??
-    items.find(shared);
-  const other = items.find((d) => !isOwned(d.description));
-  if (!chosen && other) foreign.push({ kind: 'dataset', id: other.id });
-  const anothers = items.find((d) => isOwnDataset(d.description) && !mine(d));
-  if (!chosen && !other && anothers) refuseAnothersOwn(anothers);
-  return chosen;
-}
+/** The source's own dataset, if the request names none. */
+const mine = (input: ReadSourceInput, d: { description?: string }) =>
+  input.ownDataset === true && isOwnDatasetOf(input.name, d.description);
 
 /** What readSource finds of this project's resources for a source, `null` when absent. */
 export type ActualSource = Awaited<ReturnType<typeof readAll>>;
@@ -191,19 +186,6 @@ function defined<T extends object>(o: T) {
 type Defined<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & {
   [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined>;
 };
-
-function actualBaseConnection({ id, auth, description }: BaseConnection) {
-  const params = auth?.params;
-  return defined({
-    id,
-    dataType: params?.dataType,
-    authenticationRequired: params?.authenticationRequired === true,
-    description: userDescription(description),
-    applySet: applySetOf(description),
-    inletUrl: params?.inletUrl || undefined,
-    inletId: params?.inletId || undefined,
-  });
-}
 
 /** The set found by name, as its latest version (read by id). */
 export function actualMappingSet({ id, version, xdmSchema, mappings }: MappingSet) {
@@ -223,6 +205,19 @@ const FLOW_SPECS: Record<string, 'streaming' | 'streamingWithMapping'> = {
   [SPEC.streamingFlow.id]: 'streaming',
   [SPEC.streamingFlowWithMapping.id]: 'streamingWithMapping',
 };
+
+function actualBaseConnection({ id, auth, description }: BaseConnection) {
+  const params = auth?.params;
+  return defined({
+    id,
+    dataType: params?.dataType,
+    authenticationRequired: params?.authenticationRequired === true,
+    description: userDescription(description),
+    applySet: applySetOf(description),
+    inletUrl: params?.inletUrl || undefined,
+    inletId: params?.inletId || undefined,
+  });
+}
 
 function actualFlow(flow: Flow) {
   const mapping = flow.transformations?.find((t) => t.name === 'Mapping')?.params;

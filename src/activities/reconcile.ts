@@ -1,9 +1,5 @@
-/**
- * What a reconcile (src/workflows/reconcile.ts) learns from Temporal, the record of what this
- * project manages: the sources of a sandbox and the request each one's last successful
- * provisioning applied.
- */
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+/** What a reconcile learns from Temporal: a sandbox's sources, each one's last applied request. */
+import type { Client, WorkflowExecutionInfo as Run } from '@temporalio/client';
 import { describeRun } from '../operations';
 import { sourceNameOf, visibilityQuery } from '../operations/visibility';
 import { InvalidRequestError, parseProvisionRequest, type Place } from '../request';
@@ -45,38 +41,38 @@ export function reconcileActivities({
       const { imsOrg, sandbox } = place;
       const types = [WorkflowType.provision, WorkflowType.deprovision];
       const query = visibilityQuery({ types, imsOrg, sandbox });
-      const runs = new Map<string, WorkflowExecutionInfo[]>();
+      const runs = new Map<string, Run[]>();
       for await (const info of temporal.workflow.list({ query })) {
-        if (!runs.has(info.workflowId)) runs.set(info.workflowId, []);
-        runs.get(info.workflowId)!.push(info);
+        runs.set(info.workflowId, [...(runs.get(info.workflowId) ?? []), info]);
       }
-      const sources: Array<ManagedSource & { appliedRunId: string }> = [];
+      const sources: Array<ManagedSource & { applied: Run }> = [];
       const skipped: SkippedSource[] = [];
       for (const history of runs.values()) {
         history.sort((a, b) => b.startTime.getTime() - a.startTime.getTime());
         const found = managedOf(history);
-        if (found === undefined) continue;
-        if ('reason' in found) {
-          skipped.push(found);
-          continue;
-        }
+        if (found && 'reason' in found) skipped.push(found);
+        if (!found || 'reason' in found) continue;
+        const { name, latest, applied } = found;
         try {
-          const request = parseProvisionRequest(found.applied.memo?.[REQUEST_MEMO], place);
-          const { name, latest, applied } = found;
-          const { workflowId, runId } = latest;
-          sources.push({ name, workflowId, runId, appliedRunId: applied.runId, request });
+          const request = parseProvisionRequest(applied.memo?.[REQUEST_MEMO], place);
+          sources.push({
+            name,
+            workflowId: latest.workflowId,
+            runId: latest.runId,
+            applied,
+            request,
+          });
         } catch (err) {
           if (!(err instanceof InvalidRequestError)) throw err;
-          const reason = `the request of run ${found.applied.runId} does not validate: ${err.problems.join('; ')}`;
-          skipped.push({ name: found.name, reason });
+          const reason = `the request of run ${applied.runId} does not validate: ${err.problems.join('; ')}`;
+          skipped.push({ name, reason });
         }
       }
       for (let i = 0; i < sources.length; i += READS_AT_ONCE) {
         await Promise.all(
           sources.slice(i, i + READS_AT_ONCE).map(async (s) => {
-            const result = (await temporal.workflow
-              .getHandle(s.workflowId, s.appliedRunId)
-              .result()) as ProvisionResult;
+            const handle = temporal.workflow.getHandle(s.workflowId, s.applied.runId);
+            const result = (await handle.result()) as ProvisionResult;
             const known = Object.fromEntries(
               KNOWN_FIELDS.filter((f) => result[f] !== undefined).map((f) => [f, result[f]]),
             );
@@ -84,17 +80,14 @@ export function reconcileActivities({
           }),
         );
       }
-      const managed = sources.map(({ appliedRunId: _applied, ...s }): ManagedSource => s);
+      const managed = sources.map(({ applied: _applied, ...s }): ManagedSource => s);
       return { sources: managed.sort((a, b) => (a.name < b.name ? -1 : 1)), skipped };
     },
-
     /** The id of the latest run of `workflowId` and whether it is open; null when it has none. */
-    async latestRun({
-      workflowId,
-    }: {
+    async latestRun(input: {
       workflowId: string;
     }): Promise<{ runId: string; open: boolean } | null> {
-      const d = await describeRun({ client: temporal }, workflowId);
+      const d = await describeRun({ client: temporal }, input.workflowId);
       return d ? { runId: d.runId, open: d.status.name === 'RUNNING' } : null;
     },
   };
@@ -107,11 +100,8 @@ export function reconcileActivities({
  * (someone meant the source gone: not planned, nor repaired). Skipped: none succeeded.
  */
 function managedOf(
-  runs: WorkflowExecutionInfo[],
-):
-  | { name: string; latest: WorkflowExecutionInfo; applied: WorkflowExecutionInfo }
-  | SkippedSource
-  | undefined {
+  runs: Run[],
+): { name: string; latest: Run; applied: Run } | SkippedSource | undefined {
   const latest = runs[0]!;
   const name = sourceNameOf(latest);
   if (latest.type !== WorkflowType.provision) return undefined;

@@ -7,24 +7,22 @@ import { parseMarker } from './ownership';
 import { discoveryActivities } from './teardown';
 import type { SourceGraph } from './types';
 
+/** `keep`: the sources the input names (never pruned); `graphs`: discover each one to prune. */
 export interface FindApplySetInput {
   sandbox: string;
   applySet: string;
-  /** The sources the input names: members, never pruned, never read again. */
   keep: string[];
-  /** Also discover each source to prune (its resources, for a plan). */
   graphs?: boolean;
 }
 
+/** `members`: every source listed (the input's too); `prune`: the others still of the set. */
 export interface ApplySetMembers {
-  /** Every source listed as a member (base connection marked ` set=<id>`), the input's included. */
   members: string[];
-  /** Members the input does not name, each read again by id and still of the set. */
   prune: Array<{ name: string; baseConnectionId: string; graph?: SourceGraph }>;
 }
 
-export function setActivities(deps: { aep: AepClient; place: Place }) {
-  const { aep, place } = deps;
+export function setActivities({ aep, place }: { aep: AepClient; place: Place }) {
+  const discovery = discoveryActivities({ aep });
   return {
     /**
      * The members of apply set `applySet` in the sandbox: this org's HTTP API base connections whose
@@ -35,23 +33,19 @@ export function setActivities(deps: { aep: AepClient; place: Place }) {
     async findApplySet(input: FindApplySetInput): Promise<ApplySetMembers> {
       const { sandbox, applySet } = input;
       const { signal } = activityContext();
-      const keep = new Set(input.keep);
       const inSet = (description?: string) => {
         const m = parseMarker(description);
-        return m?.imsOrg === place.imsOrg && m.sandbox === sandbox && m.applySet === applySet
-          ? m.source
-          : undefined;
+        const here = m?.imsOrg === place.imsOrg && m.sandbox === sandbox;
+        return here && m.applySet === applySet ? m.source : undefined;
       };
       const filters = [{ path: 'connectionSpec.id', value: SPEC.httpApiConnection.id }];
-      const listed = await aep.listConnections(sandbox, filters, undefined, signal);
       const members = new Set<string>();
       const prune: ApplySetMembers['prune'] = [];
-      const discovery = discoveryActivities({ aep });
-      for (const base of listed) {
+      for (const base of await aep.listConnections(sandbox, filters, undefined, signal)) {
         const name = inSet(base.description);
         if (name === undefined) continue;
         members.add(name);
-        if (keep.has(name) || prune.some((p) => p.name === name)) continue;
+        if (input.keep.includes(name) || prune.some((p) => p.name === name)) continue;
         const now = await aep.getConnection(sandbox, base.id, signal);
         if (!now || inSet(now.description) !== name) continue;
         const graph = input.graphs ? await discovery.discoverSource({ sandbox, name }) : undefined;

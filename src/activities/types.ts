@@ -2,20 +2,21 @@
 import type { ProvisionRequest } from '../request';
 import type { DeprovisionResult, ProvisionResult, ResourceKind } from '../shared/model';
 
-/** Whose resources a run creates: each carries the owner's marker (ownership.ts). */
+/** Whose resources a run creates (`runId`: workflowInfo().runId); each carries its marker. */
 export interface Owner {
   imsOrg: string;
   sandbox: string;
   sourceName: string;
-  /** The workflow run that creates resources (workflowInfo().runId). */
   runId: string;
 }
 
+/**
+ * `created`: by this workflow run (maybe in an earlier attempt). `retried`: from a retry, whose
+ * earlier attempt's create may have left a twin (the saga sweeps).
+ */
 export interface EnsureResult {
   id: string;
-  /** True when this workflow run created it (possibly in an earlier attempt of the activity). */
   created: boolean;
-  /** From a retry: an earlier attempt's create may have left a twin (the saga sweeps). */
   retried?: boolean;
 }
 
@@ -43,11 +44,13 @@ export type InletInfo = Pick<ProvisionResult, 'inletUrl' | 'inletId' | 'authenti
 /** Ids of a source's resources as Temporal recorded them (the request's `known`). */
 export type KnownResources = NonNullable<ProvisionRequest['known']>;
 
-/** A source's graph (discoverSource): its resources, and those not ours to delete (`kept`). */
+/**
+ * A source's graph (discoverSource): its resources, and those not ours to delete (`kept`). `own`:
+ * a dataset created for this source alone (deleted by its teardown, not its workflow).
+ */
 export interface SourceGraph {
   sandbox: string;
   sourceName?: string;
-  /** `own`: a dataset created for this source alone (deleted by its teardown, not its workflow). */
   resources: Array<{ kind: ResourceKind; id: string; name?: string; own?: true }>;
   kept: DeprovisionResult['kept'];
 }
