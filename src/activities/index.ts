@@ -67,10 +67,20 @@ function assemble(deps: ActivityDeps) {
 }
 
 /**
- * Every activity heartbeats while it runs (context.ts). Every create (`ensure…`) reports `retried`
- * when run as a retry: an earlier attempt may have sent the create too, so the saga or dataset
- * workflow sweeps for a twin carrying the run's marker.
+ * The creates, named here rather than told by their names: each reports `retried` when run as a
+ * retry (an earlier attempt may have sent the create too, so the saga or dataset workflow sweeps
+ * for a twin carrying the run's marker).
  */
+export const CREATES: ReadonlyArray<string> = [
+  'ensureBaseConnection',
+  'ensureSourceConnection',
+  'ensureTargetConnection',
+  'ensureMappingSet',
+  'ensureFlow',
+  'ensureNamedDataset',
+] satisfies ReadonlyArray<keyof ReturnType<typeof assemble>>;
+
+/** Every activity heartbeats while it runs (context.ts). */
 export function createActivities(deps: ActivityDeps) {
   const activities = assemble(deps);
   const wrapped = Object.entries(activities).map(([name, fn]) => [
@@ -80,7 +90,7 @@ export function createActivities(deps: ActivityDeps) {
         (fn as (i: unknown) => Promise<unknown>)(input),
       );
       const again = activityContext().attempt > 1 && typeof result === 'object' && result !== null;
-      return again && name.startsWith('ensure') && 'id' in result
+      return again && CREATES.includes(name) && 'id' in result
         ? { ...result, retried: true }
         : result;
     },

@@ -97,7 +97,7 @@ test('a retry does not adopt a flow deleted a moment ago that a lagging list sti
     sourceConnectionId: source.id,
     targetConnectionId: target.id,
   });
-  // A create (ensure…) run as a retry says so: the saga then sweeps for a twin.
+  // A create run as a retry says so (CREATES): the saga then sweeps for a twin.
   expect(again).toMatchObject({ created: true, retried: true });
   expect(again.id).not.toBe(old.id);
 });
