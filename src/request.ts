@@ -6,7 +6,10 @@ import type { SourceKey } from './shared/names';
  * first activity (other clients are held to the same rules). Workflows import only the types.
  */
 
-const PRINTABLE = /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$/u;
+// Checked with refine, not regex: a `\p{…}` pattern would enter the JSON Schema contract, and
+// validators without Unicode property escapes (Python's `re`) could not compile it.
+const CONTROL_OR_INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+const printable = (s: string) => !CONTROL_OR_INVISIBLE.test(s);
 
 /**
  * Names are identities (workflow id, lookup key, ownership marker), taken as people write them.
@@ -53,7 +56,7 @@ const resourceName = (what: string) =>
 const freeText = (what: string, max: number) =>
   text(what)
     .max(max, `${what} is longer than ${max} characters`)
-    .regex(PRINTABLE, `${what} contains control or invisible characters`);
+    .refine(printable, `${what} contains control or invisible characters`);
 
 export const IMS_ORG_ID = /^[A-Za-z0-9]+@AdobeOrg$/;
 
@@ -78,7 +81,7 @@ const XDM_PATH = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 export const mappingSchema = z.strictObject({
   sourceAttribute: bounded('sourceAttribute', 256)
-    .regex(PRINTABLE, 'sourceAttribute contains control characters')
+    .refine(printable, 'sourceAttribute contains control characters')
     .refine((s) => s.trim() === s, 'sourceAttribute has leading or trailing spaces'),
   destinationXdmPath: bounded('destinationXdmPath', 256).regex(
     XDM_PATH,
