@@ -11,10 +11,10 @@ import {
   asSet,
   loadRequests,
   planSetPrune,
-  pruneAfterApply,
   readRequest,
   type SetOptions,
 } from './cli/apply';
+import { applyAndPrune } from './client/sets';
 import { EXIT, Exit, reportError } from './cli/exit';
 import { apiKey, instant, type ApiKeyOptions } from './cli/api-key';
 import * as print from './cli/output';
@@ -214,14 +214,13 @@ program
   .action(async (input: string, cmd: SetOptions & { concurrency: number }) => {
     await withRequests(input, async (client, loaded) => {
       const set = asSet(loaded, cmd);
-      const since = new Date();
-      const items = set?.items ?? loaded;
-      const outcomes = await applyAll(client, items, cmd.concurrency, !!globals().json);
-      const failed = outcomes.filter((o) => o.outcome === 'failed').length;
-      const pruned =
+      const json = !!globals().json;
+      const run = () => applyAll(client, set?.items ?? loaded, cmd.concurrency, json);
+      const { applied: outcomes, pruned } =
         cmd.prune && set
-          ? await pruneAfterApply(client, set, { ...cmd, since, failed })
-          : undefined;
+          ? await applyAndPrune(client, { ...cmd, ...set, onProgress: print.progress }, run)
+          : { applied: await run() };
+      const failed = outcomes.filter((o) => o.outcome === 'failed').length;
       const table = () => print.summaryTable(outcomes);
       if (!pruned) out(outcomes, table);
       else out({ applied: outcomes, pruned }, () => `${table()}\n\n${print.pruneLines(pruned)}`);

@@ -4,7 +4,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { Listr } from 'listr2';
 import { parseAllDocuments } from 'yaml';
 import { summarizeFailure, type ProvisioningClient } from '../client';
-import { planPrune, prune, prunePlanOf, PruneRefusedError } from '../client/sets';
+import { planPrune, prunePlanOf, PruneRefusedError } from '../client/sets';
 import {
   InvalidRequestError,
   parseProvisionRequest,
@@ -12,7 +12,6 @@ import {
   type ProvisionRequest,
 } from '../request';
 import type { SourcePlan } from '../shared/model';
-import { EXIT, Exit } from './exit';
 import { cleanMessage, progress } from './output';
 
 /** Request files, the `apply` runner (listr2 on stderr), and `--prune` (client/sets.ts). */
@@ -156,7 +155,7 @@ export async function applyAll(
 }
 
 /** An input applied as a set: its sandbox and id, each request naming the set. */
-type AppliedSet = { sandbox: string; applySet: string; items: Valid[] };
+type AppliedSet = { sandbox: string; applySet: string; keep: string[]; items: Valid[] };
 
 /**
  * The input as a set: `--apply-set`, else the one `applySet` its requests name (never derived: it
@@ -187,14 +186,9 @@ export function asSet(items: Valid[], opts: SetOptions): AppliedSet | undefined 
     input: { ...(i.input as object), applySet },
     request: { ...i.request, applySet },
   }));
-  return { sandbox: sandboxes[0]!, applySet: applySet!, items: withSet };
+  const keep = withSet.map((i) => i.request.name);
+  return { sandbox: sandboxes[0]!, applySet: applySet!, keep, items: withSet };
 }
-
-const setKey = (set: AppliedSet) => ({
-  sandbox: set.sandbox,
-  applySet: set.applySet,
-  keep: set.items.map((i) => i.request.name),
-});
 
 /** The plan of the set's prune (with each source's resources), the guard's verdict on stderr. */
 export async function planSetPrune(
@@ -202,32 +196,14 @@ export async function planSetPrune(
   set: AppliedSet,
   opts: SetOptions,
 ): Promise<SourcePlan[]> {
-  const plan = await planPrune(client, { ...setKey(set), force: opts.force, graphs: true });
+  const { sandbox, applySet, keep } = set;
+  const plan = await planPrune(client, {
+    sandbox,
+    applySet,
+    keep,
+    force: opts.force,
+    graphs: true,
+  });
   if (plan.refused) progress(`warning: ${new PruneRefusedError(plan).message}`);
   return plan.prune.map((p) => prunePlanOf(plan, p, opts.deleteDataset === true));
-}
-
-/** After the apply: the prune, unless a provisioning failed. Exit 1 when the guard refuses. */
-export async function pruneAfterApply(
-  client: ProvisioningClient,
-  set: AppliedSet,
-  opts: SetOptions & { since: Date; concurrency: number; failed: number },
-) {
-  if (opts.failed > 0) {
-    progress(`prune skipped: ${opts.failed} provisioning(s) of the set failed`);
-    return [];
-  }
-  const plan = await planPrune(client, { ...setKey(set), force: opts.force });
-  if (plan.refused) {
-    const message = new PruneRefusedError(plan).message;
-    throw new Exit(EXIT.failed, `prune refused: ${message}`, { error: 'PruneRefused', message });
-  }
-  progress(`apply set ${set.applySet}: ${plan.prune.length} of ${plan.size} source(s) to prune`);
-  return prune(client, plan, {
-    since: opts.since,
-    deleteDataset: opts.deleteDataset,
-    concurrency: opts.concurrency,
-    onEach: (o) =>
-      progress(`  ${o.outcome} ${o.sandbox}/${o.name}${o.reason ? `: ${o.reason}` : ''}`),
-  });
 }

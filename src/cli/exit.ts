@@ -1,5 +1,6 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { RequestConflictError, summarizeFailure } from '../client';
+import { PruneRefusedError } from '../client/sets';
 import { ConfigError } from '../config';
 import { InvalidRequestError } from '../request';
 import { cleanMessage } from './output';
@@ -39,6 +40,10 @@ export function reportError(err: unknown, json: boolean | undefined): number {
     return exit(new Exit(EXIT.invalid, lines, { error: 'InvalidRequest', problems: err.problems }));
   }
   const { message } = err instanceof Error ? err : { message: String(err) };
+  if (err instanceof PruneRefusedError) {
+    const body = { error: 'PruneRefused', message };
+    return exit(new Exit(EXIT.failed, `prune refused: ${message}`, body));
+  }
   if (err instanceof RequestConflictError) {
     const body = { error: 'RequestConflict', message, fields: err.fields };
     return exit(new Exit(EXIT.failed, `conflict: ${message}`, body));

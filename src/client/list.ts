@@ -89,10 +89,11 @@ export async function listSources(
   return drifted ? all.filter((s) => s.drift) : all;
 }
 
-function listed(info: WorkflowExecutionInfo) {
+/** A source's latest run as visibility lists it (GET /v1/sources too). */
+export function listed(info: WorkflowExecutionInfo) {
   const sa = info.typedSearchAttributes;
   const operation = info.type === WorkflowType.deprovision ? 'deprovision' : 'provision';
-  const execution: string = info.status.name;
+  const execution = info.status.name;
   const status = sa.get(SearchAttributes.status);
   const ending = execution === 'RUNNING' ? 'ing' : execution === 'COMPLETED' ? 'ed' : '-failed';
   return {

@@ -64,40 +64,51 @@ export interface PruneOutcome {
 }
 
 /**
- * Tears down the sources of `plan`, `concurrency` at once (PruneRefusedError if the guard refused
- * it). A source with an operation running, or provisioned since `since` (the apply's start:
- * another apply of the set names it), is skipped: two applies at once never undo each other.
+ * `apply --prune` and PUT …/sets/{set}: `apply` (the set's provisionings started and waited for:
+ * `failure` on one that failed, `status: 'RUNNING'` on one not done), then the prune, unless one
+ * failed or is not done (`notRun`: why); PruneRefusedError when the guard refuses. The prune tears
+ * down `concurrency` sources at once, but skips one with an operation running or provisioned since
+ * the apply started (another apply of the set names it): two applies never undo each other.
  */
-export async function prune(
+export async function applyAndPrune<A extends { name: string; failure?: unknown; status?: string }>(
   pc: ProvisioningClient,
-  plan: PrunePlan,
-  opts: StartOptions & {
-    since: Date;
-    deleteDataset?: boolean;
-    concurrency?: number;
-    onEach?: (o: PruneOutcome) => void;
-  },
-): Promise<PruneOutcome[]> {
+  opts: Parameters<typeof planPrune>[1] &
+    StartOptions & {
+      deleteDataset?: boolean;
+      concurrency?: number;
+      onProgress?: (line: string) => void;
+    },
+  apply: () => Promise<A[]>,
+) {
+  const since = new Date();
+  const applied = await apply();
+  const failed = applied.filter((a) => a.failure !== undefined).length;
+  if (failed > 0 || applied.some((a) => a.status === 'RUNNING')) {
+    const notRun =
+      failed > 0 ? `${failed} provisioning(s) failed` : 'not every source is provisioned yet';
+    opts.onProgress?.(`prune skipped: ${notRun}`);
+    return { applied, failed, pruned: [], notRun };
+  }
+  const plan = await planPrune(pc, opts);
   if (plan.refused) throw new PruneRefusedError(plan);
+  opts.onProgress?.(
+    `apply set ${plan.applySet}: ${plan.prune.length} of ${plan.size} source(s) to prune`,
+  );
   const { sandbox } = plan;
   const queue = [...plan.prune];
-  const outcomes: PruneOutcome[] = [];
+  const pruned: PruneOutcome[] = [];
   const one = async (name: string): Promise<PruneOutcome> => {
     const workflowId = sourceWorkflowId({ ...pc.place, sandbox, name });
     const base = { sandbox, name, workflowId };
     try {
       const run = await describeRun(pc, workflowId);
-      if (run?.status.name === 'RUNNING') {
-        return {
-          ...base,
-          outcome: 'skipped',
-          reason: `an operation on it is running (run ${run.runId})`,
-        };
-      }
-      if (run?.type === WorkflowType.provision && run.startTime >= opts.since) {
-        const reason = 'provisioned since this apply started: another apply names it';
-        return { ...base, outcome: 'skipped', reason };
-      }
+      const reason =
+        run?.status.name === 'RUNNING'
+          ? `an operation on it is running (run ${run.runId})`
+          : run?.type === WorkflowType.provision && run.startTime >= since
+            ? 'provisioned since this apply started: another apply names it'
+            : undefined;
+      if (reason) return { ...base, outcome: 'skipped', reason };
       const input = { sandbox, name, ifExists: true, deleteDataset: opts.deleteDataset === true };
       const started = await pc.startDeprovision(input, undefined, opts);
       const teardown = await within(pc, opts, () => started.handle.result());
@@ -109,12 +120,13 @@ export async function prune(
   const workers = Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       const o = await one(next.name);
-      outcomes.push(o);
-      opts.onEach?.(o);
+      pruned.push(o);
+      opts.onProgress?.(`  ${o.outcome} ${o.sandbox}/${o.name}${o.reason ? `: ${o.reason}` : ''}`);
     }
   });
   await Promise.all(workers);
-  return outcomes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  pruned.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { applied, failed, pruned };
 }
 
 /** The plan of a source to prune: each resource deleted, but the dataset unless `deleteDataset`. */

@@ -8,22 +8,17 @@ import {
   type WorkflowRunOperationStartHandler,
 } from '@temporalio/nexus';
 import * as nexus from 'nexus-rpc';
-import { servedOrg } from '../config';
+import { ProvisioningClient } from '../client';
+import type { ClientConfig, servedOrg } from '../config';
 import {
   CompensationPendingError,
   readOnlyOptions,
   RequestConflictError,
   startDeprovisionRun,
   startProvisionRun,
-  type Door,
   type Launch,
 } from '../operations';
-import {
-  InvalidRequestError,
-  parseDeprovisionRequest,
-  parseProvisionRequest,
-  placeOf,
-} from '../request';
+import { InvalidRequestError, parseDeprovisionRequest } from '../request';
 import { aepStreamingService, FailureType, WorkflowType } from '../shared/names';
 import type { DeprovisionResult, ProvisionResult } from '../shared/model';
 import type { PlanStreamingSource } from '../workflows';
@@ -32,30 +27,30 @@ import type { PlanStreamingSource } from '../workflows';
  * The Nexus service's handlers, served on AEP_ORG_ID's task queue for every org. Each operation is
  * backed by the run it starts or attaches to (src/operations/ rules). A request goes to the task
  * queue of the org it names (none: AEP_ORG_ID, AEP_SANDBOX); an org not served fails with
- * InvalidRequest before anything is cancelled or started.
+ * InvalidRequest before anything is cancelled or started (ProvisioningClient.forOrg).
  */
 export function nexusServiceHandler(deployment: Parameters<typeof servedOrg>[0]) {
-  const place = placeOf(deployment);
-  const doorOf = (req: { imsOrg: string }): Door => ({
-    client: getClient(),
-    taskQueue: servedOrg(deployment, req.imsOrg).taskQueue,
-  });
+  // The operation's client; of the configuration it reads the orgs' fields alone.
+  const clientOf = () => new ProvisioningClient(getClient(), deployment as ClientConfig);
   return nexus.serviceHandler(aepStreamingService, {
     provision: refusing(async (ctx, input) => {
-      const req = parseProvisionRequest(input, place);
+      const pc = clientOf();
+      const req = pc.validate(input);
       const launch = nexusLaunch<ProvisionResult>(ctx);
-      return (await startProvisionRun(doorOf(req), launch, req, { signal: ctx.abortSignal }))
-        .handle;
+      const options = { signal: ctx.abortSignal };
+      return (await startProvisionRun(pc.forOrg(req.imsOrg), launch, req, options)).handle;
     }),
     deprovision: refusing(async (ctx, input) => {
-      const req = parseDeprovisionRequest(input, place);
+      const pc = clientOf();
+      const req = parseDeprovisionRequest(input, pc.place);
       const launch = nexusLaunch<DeprovisionResult>(ctx);
       const options = { signal: ctx.abortSignal, nonce: ctx.requestId };
-      return (await startDeprovisionRun(doorOf(req), launch, req, options)).handle;
+      return (await startDeprovisionRun(pc.forOrg(req.imsOrg), launch, req, options)).handle;
     }),
     plan: refusing(async (ctx, input) => {
-      const req = parseProvisionRequest(input, place);
-      const options = readOnlyOptions<typeof PlanStreamingSource>(doorOf(req), {
+      const pc = clientOf();
+      const req = pc.validate(input);
+      const options = readOnlyOptions<typeof PlanStreamingSource>(pc.forOrg(req.imsOrg), {
         kind: 'plan',
         key: req,
         args: [req],

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { summarizeFailure, type ProvisioningClient } from '../../client';
 import { scheduleReconcile } from '../../client/reconcile';
-import { planPrune, prune, prunePlanOf, PruneRefusedError } from '../../client/sets';
+import { applyAndPrune, planPrune, prunePlanOf, PruneRefusedError } from '../../client/sets';
 import { applySetId, InvalidRequestError, sandboxName } from '../../request';
 import type { ProvisionResult } from '../../shared/model';
 import { authorize, openOperationsCap } from '../auth';
@@ -25,48 +25,39 @@ export const registerSetRoutes: RouteModule = (app, client, config) => {
   app.put(SET, async (request, reply) => {
     const { pc, key, body, inputs } = setRequest(client, request);
     await underCap(request);
-    const since = new Date();
     const opts = bounded(reply);
-    const started: Array<Awaited<ReturnType<ProvisioningClient['startProvision']>>> = [];
-    for (const input of inputs) started.push(await pc.startProvision(input, opts));
     const wait = preferredWait(request.headers.prefer, config.API_MAX_WAIT_SECONDS);
-    const within = AbortSignal.timeout(left(reply, wait));
-    const settled = await Promise.all(
-      started.map((s) =>
-        s.handle.client
-          .withAbortSignal(within, () => s.handle.result())
-          .then((result: ProvisionResult) => ({ result }))
-          .catch((err: unknown) =>
-            within.aborted ? undefined : { failure: summarizeFailure(err) },
-          ),
-      ),
-    );
-    const applied = settled.map((s, i) => ({
-      name: inputs[i]!.name,
-      workflowId: started[i]!.workflowId,
-      runId: started[i]!.runId,
-      ...(s === undefined ? { status: 'RUNNING' } : s),
-    }));
-    if (wait > 0) void reply.header('preference-applied', `wait=${wait}`);
-    const failed = applied.filter((a) => 'failure' in a).length;
-    if (settled.includes(undefined) || failed > 0) {
-      const why =
-        failed > 0 ? `${failed} provisioning(s) failed` : 'not every source is provisioned yet';
-      return reply
-        .code(failed > 0 ? 502 : 202)
-        .send({ applied, pruned: [], prune: `not run: ${why}` });
-    }
-    const plan = await planPrune(pc, { ...key, force: body.force });
-    if (plan.refused) {
-      const message = new PruneRefusedError(plan).message;
-      throw new ApiProblem(409, 'PruneRefused', 'The prune exceeds the guard', message);
-    }
-    const pruned = await prune(pc, plan, {
-      since,
-      deleteDataset: body.deleteDataset,
-      ...bounded(reply),
+    const startAndWait = async () => {
+      const started: Array<Awaited<ReturnType<ProvisioningClient['startProvision']>>> = [];
+      for (const input of inputs) started.push(await pc.startProvision(input, opts));
+      const within = AbortSignal.timeout(left(reply, wait));
+      const settled = await Promise.all(
+        started.map((s) =>
+          s.handle.client
+            .withAbortSignal(within, () => s.handle.result())
+            .then((result: ProvisionResult) => ({ result }))
+            .catch((err: unknown) =>
+              within.aborted ? undefined : { failure: summarizeFailure(err) },
+            ),
+        ),
+      );
+      if (wait > 0) void reply.header('preference-applied', `wait=${wait}`);
+      return settled.map((s, i) => ({
+        name: inputs[i]!.name,
+        workflowId: started[i]!.workflowId,
+        runId: started[i]!.runId,
+        ...(s === undefined ? { status: 'RUNNING' } : s),
+      }));
+    };
+    const set = { ...key, ...opts, force: body.force, deleteDataset: body.deleteDataset };
+    const done = await applyAndPrune(pc, set, startAndWait).catch((err: unknown) => {
+      if (!(err instanceof PruneRefusedError)) throw err;
+      throw new ApiProblem(409, 'PruneRefused', 'The prune exceeds the guard', err.message);
     });
-    return reply.code(200).send({ applied, pruned });
+    const { applied, pruned, notRun } = done;
+    if (notRun === undefined) return reply.code(200).send({ applied, pruned });
+    const prune = `not run: ${notRun}`;
+    return reply.code(done.failed > 0 ? 502 : 202).send({ applied, pruned, prune });
   });
 
   app.post(`${SET}/plan`, { config: { budget: 'plans' } }, async (request) => {

@@ -1,15 +1,14 @@
-import type { WorkflowExecutionInfo } from '@temporalio/client';
 import type { z } from 'zod';
-import { runsPage, sourceNameOf, visibilityQuery } from '../../operations/visibility';
-import { SearchAttributes, WorkflowType } from '../../shared/names';
+import { listed } from '../../client/list';
+import { runsPage, visibilityQuery } from '../../operations/visibility';
+import { WorkflowType } from '../../shared/names';
 import { authorize } from '../auth';
 import { invalid } from '../problems';
 import { provisionStatusSchema } from '../result-schemas';
-import { listQuerySchema, type sourceListSchema, type sourceSummarySchema } from '../schemas';
+import { listQuerySchema, type sourceListSchema } from '../schemas';
 import type { RouteModule } from '../server';
 import { orgClient, sourcePath } from './source';
 
-type SourceSummary = z.infer<typeof sourceSummarySchema>;
 type SourceList = z.infer<typeof sourceListSchema>;
 
 /** GET the sources: provisioning runs from Temporal visibility, newest first, paged. */
@@ -34,24 +33,14 @@ export const registerSourceListRoutes: RouteModule = (app, client) => {
       ...(token ? { nextPageToken: token } : {}),
     });
     const next = page.nextPageToken && Buffer.from(page.nextPageToken).toString('base64url');
-    return { items: page.runs.map(summaryOf), nextPageToken: next } satisfies SourceList;
+    // Each run as `list` sees it (client/list.ts), with its type and link.
+    const items = page.runs.map((info) => {
+      const { sandbox, name, lastOperation } = listed(info);
+      const { operation: _operation, status: given, ...run } = lastOperation;
+      const status = provisionStatusSchema.safeParse(given).data;
+      const links = { self: sourcePath(sandbox, name) };
+      return { sandbox, name, ...run, workflowType: info.type, status, links };
+    });
+    return { items, nextPageToken: next } satisfies SourceList;
   });
 };
-
-function summaryOf(info: WorkflowExecutionInfo): SourceSummary {
-  const sa = info.typedSearchAttributes;
-  const sandbox = sa.get(SearchAttributes.sandbox) ?? '';
-  const name = sourceNameOf(info);
-  return {
-    sandbox,
-    name,
-    workflowId: info.workflowId,
-    runId: info.runId,
-    workflowType: info.type,
-    execution: info.status.name,
-    status: provisionStatusSchema.safeParse(sa.get(SearchAttributes.status)).data,
-    startTime: info.startTime.toISOString(),
-    closeTime: info.closeTime?.toISOString(),
-    links: { self: sourcePath(sandbox, name) },
-  };
-}
