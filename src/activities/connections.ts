@@ -4,7 +4,7 @@ import { SPEC, XDM_FULL_CONTENT_TYPE } from '../aep/constants';
 import type { BaseConnection } from '../aep/schemas';
 import { FailureType } from '../shared/names';
 import { ensureOwned, refuse } from './context';
-import { ensureNamed, exactly, lookups, priorOf, type PriorOf } from './lookups';
+import { ensureNamed, lookups, priorOf, type PriorOf } from './lookups';
 import { adopt, markedDescription } from './ownership';
 import type { EnsureInput, EnsureResult } from './types';
 
@@ -40,21 +40,18 @@ export function connectionActivities({ aep }: { aep: AepClient }) {
     ): Promise<EnsureResult> {
       const { owner, baseConnectionId } = input;
       const name = owner.sourceName;
-      const body = { name, description: markedDescription(owner), baseConnectionId };
+      const description = markedDescription(owner);
+      const body = { name, description, baseConnectionId, connectionSpec: SPEC.httpApiConnection };
       return ensureOwned(input, {
         lookUp: async (signal) => {
           const at = lookups(aep, owner.sandbox, signal);
-          const all = exactly(name, await at.sourceConnectionsOf(baseConnectionId));
+          const listed = await at.sourceConnectionsOf(baseConnectionId);
+          const all = listed.filter((c) => c.name === name);
           return priorOf(
             adopt('sourceConnection', owner, `on base connection ${baseConnectionId}`, all),
           );
         },
-        create: (commit) =>
-          aep.createSourceConnection(
-            owner.sandbox,
-            { ...body, connectionSpec: SPEC.httpApiConnection },
-            commit,
-          ),
+        create: (commit) => aep.createSourceConnection(owner.sandbox, body, commit),
       });
     },
     /** `datasetNamedById`: the request named the dataset by id (marker flag: never deleted). */

@@ -133,6 +133,12 @@ export function datasetActivities({ aep, temporal, place }: ActivityDeps) {
         id: d.id,
         createdByThisRun: creatorRun(d.description) === owner.runId,
       });
+      const body = {
+        name,
+        description: markedDescription(owner, input.description, { ownDataset: input.own }),
+        schemaRef: { id: schemaId, contentType: XDM_DATASET_CONTENT_TYPE },
+        fileDescription: { persisted: true, containerFormat: 'parquet', format: 'parquet' },
+      };
       return ensureOwned(input, {
         lookUp: async (signal) => {
           const at = lookups(aep, sandbox, signal);
@@ -151,17 +157,7 @@ export function datasetActivities({ aep, temporal, place }: ActivityDeps) {
           if (ours.length === 0) refuseTaken(named, input);
           return undefined;
         },
-        create: (commit) =>
-          aep.createDataset(
-            sandbox,
-            {
-              name,
-              description: markedDescription(owner, input.description, { ownDataset: input.own }),
-              schemaRef: { id: schemaId, contentType: XDM_DATASET_CONTENT_TYPE },
-              fileDescription: { persisted: true, containerFormat: 'parquet', format: 'parquet' },
-            },
-            commit,
-          ),
+        create: (commit) => aep.createDataset(sandbox, body, commit),
       });
     },
     /**

@@ -1,7 +1,5 @@
 /**
- * The one AEP client, one section per API over the HTTP core (http.ts).
- *
- * Contract (every method):
+ * The one AEP client, one section per API over the HTTP core (http.ts). Contract (every method):
  * - Does I/O: activities only; workflows import at most the `AepClient` type.
  * - One HTTP attempt per call (ky `retry: 0`, a `timeout` on the response headers): Temporal's
  *   activity retry policy is the only retry loop, failures are mapped by `toAepFailure`. The
@@ -9,12 +7,15 @@
  *   dropped and the call repeated once with a fresh one.
  * - `signal` is the activity's cancellation: it aborts the request, its reason rethrown unmapped.
  * - Creates are NOT idempotent on Platform (names are not unique): callers look up first
- *   (`list*` / `find*`). Gets return null on 404, deletes `'absent'` (so compensation can be
- *   retried), and PATCHes carry the etag in `If-Match` (a stale one fails as AepConflict, 412).
+ *   (`find*`). Gets return null on 404, deletes `'absent'` (so compensation can be retried), and
+ *   PATCHes carry the etag in `If-Match` (a stale one fails as AepConflict, 412).
  * - Bearer tokens go only to the Platform URL and, when asked, to the inlet URL.
  */
 import { type z } from 'zod';
-import { bodyOfText, readHttpError, toAepFailure, unexpectedResponse } from './errors';
+import type { ResourceKind } from '../shared/model';
+import { SPEC } from './constants';
+import { bodyOfText, isInvalidQueryValue, readHttpError, toAepFailure } from './errors';
+import { unexpectedResponse } from './errors';
 import { MAX_PAGES, OFFSET_PAGE_SIZE, collection, createAepHttp, exchange } from './http';
 import { offsetPages, withToken, type AepClientDeps, type AepHttp } from './http';
 import * as S from './schemas';
@@ -29,20 +30,43 @@ const FLOW_SERVICE = 'data/foundation/flowservice';
 export function createAepClient(deps: AepClientDeps) {
   const http = createAepHttp(deps);
   const { inletHttp, tokens } = http;
+  const httpApi = SPEC.httpApiConnection.id;
+  const lake = SPEC.dataLake.id;
+  /** Each resource kind's create, get, delete and `find` (by exact name). */
+  const kinds = {
+    baseConnection: flowKind(http, 'Connection', S.baseConnectionSchema, httpApi),
+    sourceConnection: flowKind(http, 'SourceConnection', S.sourceConnectionSchema, httpApi),
+    targetConnection: flowKind(http, 'TargetConnection', S.targetConnectionSchema, lake),
+    flow: flowKind(http, 'Flow', S.flowSchema),
+    mappingSet: dataPrepApi(http),
+    dataset: catalogApi(http),
+  } satisfies Record<ResourceKind, object>;
+  const flows = collection('flowservice', `${FLOW_SERVICE}/flows`);
   return {
-    ...flowServiceApi(http),
-    ...catalogApi(http),
-    ...dataPrepApi(http),
+    kinds,
+    ...named('Connection', kinds.baseConnection),
+    ...named('SourceConnection', kinds.sourceConnection),
+    ...named('TargetConnection', kinds.targetConnection),
+    ...named('Flow', kinds.flow),
+    ...named('MappingSet', kinds.mappingSet),
+    ...named('Dataset', kinds.dataset),
+    /** Flow runs (`/runs`), filtered like the other lists (`flowId`, `createdAt>=…`). */
+    listRuns: flowKind(http, 'Run', S.flowRunSchema).list,
+
+    flowAction(sandbox: string, id: string, action: 'enable' | 'disable', signal?: AbortSignal) {
+      const call = flows(`${action}Flow`, sandbox, signal, { id, method: 'post' });
+      const searchParams = new URLSearchParams({ op: action });
+      const at = { path: `${call.path}/action`, route: `${call.route}/action`, searchParams };
+      return http.send(S.createdSchema, { ...call, ...at });
+    },
 
     /** The schema with this `$id` (or `meta:altId`); null when absent. */
     getSchema: (sandbox: string, schemaId: string, signal?: AbortSignal) => {
       const path = `data/foundation/schemaregistry/${schemaContainer(schemaId)}/schemas`;
       const headers = { accept: 'application/vnd.adobe.xed+json; version=1' };
-      const more = { id: schemaId, headers };
-      return http.getOne(
-        S.xdmSchemaSchema,
-        collection('schemaregistry', path)('getSchema', sandbox, signal, more),
-      );
+      const schemas = collection('schemaregistry', path);
+      const call = schemas('getSchema', sandbox, signal, { id: schemaId, headers });
+      return http.getOne(S.xdmSchemaSchema, call);
     },
 
     /** One record to the inlet (DCS): no sandbox header (the URL says org and sandbox). */
@@ -74,25 +98,6 @@ export function createAepClient(deps: AepClientDeps) {
   };
 }
 
-function flowServiceApi(http: AepHttp) {
-  const flows = collection('flowservice', `${FLOW_SERVICE}/flows`);
-  return {
-    ...flowKind(http, 'Connection', S.baseConnectionSchema),
-    ...flowKind(http, 'SourceConnection', S.sourceConnectionSchema),
-    ...flowKind(http, 'TargetConnection', S.targetConnectionSchema),
-    ...flowKind(http, 'Flow', S.flowSchema),
-    /** Flow runs (`/runs`), filtered like the other lists (`flowId`, `createdAt>=…`). */
-    listRuns: flowKind(http, 'Run', S.flowRunSchema).listRuns,
-
-    flowAction(sandbox: string, id: string, action: 'enable' | 'disable', signal?: AbortSignal) {
-      const call = flows(`${action}Flow`, sandbox, signal, { id, method: 'post' });
-      const searchParams = new URLSearchParams({ op: action });
-      const at = { path: `${call.path}/action`, route: `${call.route}/action`, searchParams };
-      return http.send(S.createdSchema, { ...call, ...at });
-    },
-  };
-}
-
 /** What creates each Flow Service kind. */
 interface FlowBodies {
   Connection: S.CreateBaseConnectionBody;
@@ -104,14 +109,27 @@ interface FlowBodies {
 
 /** `create` on kind `Flow` is `createFlow`, `list` is `listFlows`. */
 type Named<L extends string, M> = {
-  [K in keyof M & string as K extends 'list' ? `list${L}s` : `${K}${L}`]: M[K];
+  [K in keyof M & string as K extends 'list' | 'find' ? `${K}${L}s` : `${K}${L}`]: M[K];
 };
 
-/** The calls on Flow Service kind `label` (collection `/connections` for `Connection`). */
-function flowKind<L extends keyof FlowBodies, Item>(
+function named<L extends string, M extends object>(label: L, calls: M) {
+  const plural = (k: string) => (k === 'list' || k === 'find' ? 's' : '');
+  const entries = Object.entries(calls as Record<string, unknown>).map(([k, f]) => [
+    `${k}${label}${plural(k)}`,
+    f,
+  ]);
+  return Object.fromEntries(entries) as Named<L, M>;
+}
+
+/**
+ * The calls on Flow Service kind `label` (collection `/connections` for `Connection`); `find`
+ * lists those of connection spec `spec`.
+ */
+function flowKind<L extends keyof FlowBodies, Item extends { id: string; name?: string }>(
   http: AepHttp,
   label: L,
   item: z.ZodType<Item>,
+  spec?: string,
 ) {
   const path = `${FLOW_SERVICE}/${label[0]!.toLowerCase()}${label.slice(1)}s`;
   const kind = collection('flowservice', path);
@@ -128,16 +146,15 @@ function flowKind<L extends keyof FlowBodies, Item>(
     },
 
     /** Every page; `opts.limit` is only the page size asked of Platform. */
-    async list(
+    list: async (
       sandbox: string,
       filters: S.PropertyFilter[],
       opts?: { limit?: number },
       signal?: AbortSignal,
-    ): Promise<Item[]> {
+    ): Promise<Item[]> => {
       const operation = `flowservice.list${label}s`;
-      const first = new URLSearchParams(
-        filters.map((f): [string, string] => ['property', encodePropertyFilter(f)]),
-      );
+      const first = new URLSearchParams();
+      for (const f of filters) first.append('property', encodePropertyFilter(f));
       first.set('limit', String(opts?.limit ?? 100));
       const items: Item[] = [];
       const seen = new Set<string>();
@@ -163,33 +180,39 @@ function flowKind<L extends keyof FlowBodies, Item>(
 
     delete: (sandbox: string, id: string, signal?: AbortSignal) =>
       http.deleteOne(kind(`delete${label}`, sandbox, signal, { id })),
+
+    /** Listed without the name filter when Flow Service refuses it: names are matched here. */
+    async find(sandbox: string, q: { name: string }, signal?: AbortSignal) {
+      const more = spec ? [{ path: 'connectionSpec.id', value: spec }] : [];
+      const filters = [...S.nameFilter(q.name), ...more];
+      const found = await calls.list(sandbox, filters, undefined, signal).catch((err: unknown) => {
+        if (filters.length === more.length || !isInvalidQueryValue(err)) throw err;
+        return calls.list(sandbox, more, undefined, signal);
+      });
+      return found.filter((i) => i.name === q.name);
+    },
   };
-  const named = Object.entries(calls).map(([k, f]) => [
-    k === 'list' ? `list${label}s` : `${k}${label}`,
-    f,
-  ]);
-  return Object.fromEntries(named) as Named<L, typeof calls>;
+  return calls;
 }
 
 function catalogApi(http: AepHttp) {
   const datasets = collection('catalog', 'data/foundation/catalog/dataSets');
   return {
-    async createDataset(sandbox: string, body: S.CreateDatasetBody, signal?: AbortSignal) {
+    async create(sandbox: string, body: S.CreateDatasetBody, signal?: AbortSignal) {
       const more = { resource: body.name, method: 'post' as const, json: body };
       const call = datasets('createDataset', sandbox, signal, more);
       const res = await http.platform(call, S.catalogRefsSchema);
-      const ids = res.body.map((ref) => /^@\/dataSets\/(.+)$/.exec(ref.trim())?.[1]);
-      const id = ids.find((x) => x !== undefined);
+      const id = res.body.map((ref) => /^@\/dataSets\/(.+)$/.exec(ref.trim())?.[1]).find(Boolean);
       if (!id) throw unexpectedResponse(res.status, 'no dataset id returned', call);
       return { id };
     },
 
-    async getDataset(sandbox: string, id: string, signal?: AbortSignal) {
+    async get(sandbox: string, id: string, signal?: AbortSignal) {
       const call = datasets('getDataset', sandbox, signal, { id });
       return (await http.getOne(S.datasetMapSchema, call))?.find((d) => d.id === id) ?? null;
     },
 
-    async findDatasets(sandbox: string, q: { name: string }, signal?: AbortSignal) {
+    async find(sandbox: string, q: { name: string }, signal?: AbortSignal) {
       const found = await offsetPages(
         http,
         datasets('findDatasets', sandbox, signal, { resource: q.name }),
@@ -204,7 +227,7 @@ function catalogApi(http: AepHttp) {
     },
 
     /** Catalog answers 200 `["@/dataSets/{id}"]`, or 200 `[]` when nothing matched. */
-    deleteDataset: (sandbox: string, id: string, signal?: AbortSignal) =>
+    delete: (sandbox: string, id: string, signal?: AbortSignal) =>
       http.deleteOne(
         datasets('deleteDataset', sandbox, signal, { id }),
         (body) => S.catalogRefsSchema.safeParse(body).data?.length === 0,
@@ -215,27 +238,22 @@ function catalogApi(http: AepHttp) {
 function dataPrepApi(http: AepHttp) {
   const sets = collection('dataprep', 'data/foundation/conversion/mappingSets');
   return {
-    createMappingSet(sandbox: string, body: S.CreateMappingSetBody, signal?: AbortSignal) {
+    create(sandbox: string, body: S.CreateMappingSetBody, signal?: AbortSignal) {
       const more = { resource: body.name, method: 'post' as const, json: body };
       return http.send(S.createdMappingSetSchema, sets('createMappingSet', sandbox, signal, more));
     },
 
     /** `PUT /mappingSets/{id}`: the body becomes the set's next version (`version` + 1). */
-    updateMappingSet(
-      sandbox: string,
-      id: string,
-      body: S.CreateMappingSetBody,
-      signal?: AbortSignal,
-    ) {
+    update(sandbox: string, id: string, body: S.CreateMappingSetBody, signal?: AbortSignal) {
       const call = sets('updateMappingSet', sandbox, signal, { id, method: 'put', json: body });
       return http.send(S.createdMappingSetSchema, call);
     },
 
     /** The set's latest version; null when absent. */
-    getMappingSet: (sandbox: string, id: string, signal?: AbortSignal) =>
+    get: (sandbox: string, id: string, signal?: AbortSignal) =>
       http.getOne(S.mappingSetSchema, sets('getMappingSet', sandbox, signal, { id })),
 
-    async findMappingSets(sandbox: string, q: { name: string }, signal?: AbortSignal) {
+    async find(sandbox: string, q: { name: string }, signal?: AbortSignal) {
       const found = await offsetPages(
         http,
         sets('findMappingSets', sandbox, signal, { resource: q.name }),
@@ -252,7 +270,7 @@ function dataPrepApi(http: AepHttp) {
       return found.filter((m) => m.name === q.name);
     },
 
-    deleteMappingSet: (sandbox: string, id: string, signal?: AbortSignal) =>
+    delete: (sandbox: string, id: string, signal?: AbortSignal) =>
       http.deleteOne(sets('deleteMappingSet', sandbox, signal, { id })),
   };
 }
@@ -266,10 +284,7 @@ export function schemaContainer(schemaId: string): 'global' | 'tenant' {
  * The next page from `_links.next.href`: of an absolute href only path and query are used, so the
  * token never follows a link to another host; parameters it omits are carried over from the first.
  */
-export function resolveNextPage(
-  href: string,
-  firstParams: URLSearchParams,
-): { path: string; params: URLSearchParams } {
+export function resolveNextPage(href: string, firstParams: URLSearchParams) {
   const rel = href.startsWith('/') ? href : `/${href}`;
   const full = rel.startsWith(`/${FLOW_SERVICE}/`) ? rel : `/${FLOW_SERVICE}${rel}`;
   const url = new URL(/^https?:\/\//i.test(href) ? href : full, 'http://flowservice.invalid');

@@ -63,6 +63,13 @@ export function bodyOfText(text: string): unknown {
   }
 }
 
+/** Flow Service's refusal of a filter value (`1453-400`, e.g. an unquoted value with a space). */
+export function isInvalidQueryValue(err: unknown): boolean {
+  if (!(err instanceof ApplicationFailure) || err.type !== FailureType.AepBadRequest) return false;
+  const code = (err.details?.[0] as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /(^|-)1453-400$/.test(code);
+}
+
 /** Throws a cancellation as is (so `throw toAepFailure(err, ctx)` is always right). */
 export function toAepFailure(err: unknown, context: AepErrorContext): ApplicationFailure {
   if (err instanceof CancelledFailure || (isErrorLike(err) && err.name === 'AbortError')) throw err;
