@@ -13,7 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { describeFailure, rootFailureType } from '../shared/failures';
+import { describeFailure, failureTypeOf, rootOf } from '../shared/failures';
 import { formatPlan, type SourcePlan } from '../shared/model';
 import * as names from '../shared/names';
 import * as contract from '../shared/reconcile';
@@ -51,7 +51,7 @@ export async function ReconcileSources(
       if (!(err instanceof ActivityFailure)) throw err;
       // The run fails with the listing's own failure type and message, not "Activity task failed".
       throw ApplicationFailure.create({
-        type: rootFailureType(err),
+        type: failureTypeOf(rootOf(err)),
         message: `Could not list the sources of sandbox ${sandbox}: ${describeFailure(err)}`,
         nonRetryable: true,
       });
