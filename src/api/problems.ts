@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { RequestConflictError, type FailureSummary } from '../client';
 import { InvalidRequestError } from '../request';
+import { errorMessage } from '../shared/failures';
 import type { problemSchema } from './schemas';
 
 /** RFC 9457 problem details, of type `urn:aep-stream:problem:<Type>` (docs/api.md lists them). */
@@ -96,7 +97,7 @@ export const noSuchSource = (sandbox: string, name: string) =>
 /** `Retry-After` of a wait that ran out (seconds): a retry waits again, up to the cap. */
 export const RETRY_AFTER = '10';
 
-export const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
+export { errorMessage };
 
 /** Unknown endpoints and every error a route throws answer with a problem document. */
 export function registerProblemHandlers(app: FastifyInstance): void {
