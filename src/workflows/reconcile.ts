@@ -39,7 +39,7 @@ export async function ReconcileSources(
   const counts = { sources: 0, planned: 0, drifted: [], skipped: [], stillDrifted: 0 };
   const report: contract.ReconcileReport = { imsOrg, sandbox, status: 'LISTING', ...counts };
   setHandler(names.reconcileQuery, () => report);
-  const status = (s: contract.ReconcileStatus) => {
+  const status = (s: contract.ReconcileReport['status']) => {
     report.status = s;
     report.stillDrifted = contract.stillDrifted(report).length;
     setCurrentDetails(detailsOf(report));
