@@ -8,7 +8,7 @@ import { SPEC } from '../src/aep/constants';
 import type { ProvisionRequest, ProvisionRequestInput } from '../src/request';
 import { progressQuery, REQUEST_MEMO, sourceWorkflowId, WorkflowType } from '../src/shared/names';
 import type { Mapping } from '../src/shared/model';
-import { desiredMappings, sameMappings } from '../src/shared/plan-source';
+import { sameMappings } from '../src/shared/plan-source';
 import { emptyAudit, KIND, type ResourceAudit } from './audit';
 import {
   auditDataSafety,
@@ -365,7 +365,7 @@ export function mismatches(req: ProvisionRequest, held: Held): string[] {
       if (body(ds).schemaRef?.id !== req.target.schemaId) out.push('schema');
     }
   }
-  const wanted = desiredMappings(req);
+  const wanted = req.mappings;
   if (wanted) {
     if (!mappingSet) out.push('mappingSet missing');
     else {

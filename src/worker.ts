@@ -18,6 +18,7 @@ import { clientOn, connectionOptions } from './connection';
 import { nexusServiceHandler } from './nexus/service';
 import { RateLeaser } from './rate';
 import { placeOf } from './request';
+import { errorMessage } from './shared/failures';
 import { datasetAsksQueue, datasetCallsQueue } from './shared/names';
 import { activityTracing, startTracing, workflowSpanSinks } from './telemetry';
 import { ATTEMPT_TIMEOUT_MS } from './workflows/policies';
@@ -230,7 +231,7 @@ export async function promoteFirstVersion(
       } catch (err) {
         // Another worker of the first version was quicker (the conflict token changed): look
         // again. Anything else (permissions, say) is what the outcome names if it persists.
-        lastError = err instanceof Error ? err.message : String(err);
+        lastError = errorMessage(err);
       }
     }
     await new Promise((r) => setTimeout(r, 500));
@@ -273,7 +274,7 @@ async function main(): Promise<void> {
   // Worker.run() stops polling on SIGINT/SIGTERM, lets running tasks finish, then resolves.
   const running = worker.run();
   const promoted = await promoteFirstVersion(clientOn(connection, config), config).catch(
-    (err: unknown) => `failed: ${err instanceof Error ? err.message : String(err)}`,
+    (err: unknown) => `failed: ${errorMessage(err)}`,
   );
   logInfo({ message: 'worker deployment version', outcome: promoted });
   await running;
@@ -283,7 +284,7 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`${errorMessage(err)}\n`);
     process.exit(1);
   });
 }

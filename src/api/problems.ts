@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { RequestConflictError, type FailureSummary } from '../client';
 import { InvalidRequestError } from '../request';
+import { errorMessage } from '../shared/failures';
 import type { problemSchema } from './schemas';
 
 /** RFC 9457 problem details, of type `urn:aep-stream:problem:<Type>` (docs/api.md lists them). */
@@ -76,27 +77,21 @@ export const leftoversOf = (details: unknown): unknown[] | undefined =>
 export const issueLines = (issues: readonly z.core.$ZodIssue[]) =>
   issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
 
-export const invalid = (problems: string[]) =>
-  new ApiProblem(
-    422,
-    'InvalidRequest',
-    'The request is invalid',
-    `${problems.length} problem(s): ${problems.join('; ')}`,
-    { errors: problems },
-  );
+export function invalid(errors: string[]) {
+  const detail = `${errors.length} problem(s): ${errors.join('; ')}`;
+  return new ApiProblem(422, 'InvalidRequest', 'The request is invalid', detail, { errors });
+}
+
+const sourceNotFound = (detail: string) =>
+  new ApiProblem(404, 'SourceNotFound', 'No such source', detail);
 
 export const noSuchSource = (sandbox: string, name: string) =>
-  new ApiProblem(
-    404,
-    'SourceNotFound',
-    'No such source',
-    `No provisioning of "${name}" in sandbox ${sandbox}`,
-  );
+  sourceNotFound(`No provisioning of "${name}" in sandbox ${sandbox}`);
 
 /** `Retry-After` of a wait that ran out (seconds): a retry waits again, up to the cap. */
 export const RETRY_AFTER = '10';
 
-export const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
+export { errorMessage };
 
 /** Unknown endpoints and every error a route throws answer with a problem document. */
 export function registerProblemHandlers(app: FastifyInstance): void {
@@ -128,9 +123,7 @@ const FASTIFY_PROBLEMS: Record<number, (message?: string) => ApiProblem> = {
 export function toProblem(error: unknown): ApiProblem {
   if (error instanceof ApiProblem) return error;
   if (error instanceof InvalidRequestError) return invalid(error.problems);
-  if (error instanceof WorkflowNotFoundError) {
-    return new ApiProblem(404, 'SourceNotFound', 'No such source', error.message);
-  }
+  if (error instanceof WorkflowNotFoundError) return sourceNotFound(error.message);
   if (error instanceof RequestConflictError) {
     const title = 'A different request for this source is in flight';
     return new ApiProblem(409, 'RequestConflict', title, error.message);
@@ -139,12 +132,8 @@ export function toProblem(error: unknown): ApiProblem {
   const fastify = FASTIFY_PROBLEMS[e.statusCode ?? 0];
   if (fastify) return fastify(e.message);
   if (isGrpcServiceError(error) || (error instanceof Error && error.name === 'ServiceError')) {
-    return new ApiProblem(
-      503,
-      'TemporalUnavailable',
-      'Temporal is not reachable',
-      'The Temporal frontend did not answer; retry later',
-    );
+    const detail = 'The Temporal frontend did not answer; retry later';
+    return new ApiProblem(503, 'TemporalUnavailable', 'Temporal is not reachable', detail);
   }
   if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
     return new ApiProblem(e.statusCode, 'BadRequest', 'The request was refused', e.message);

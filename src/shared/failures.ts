@@ -25,14 +25,13 @@ export function failureTypeOf(err: unknown): string {
   return 'Error';
 }
 
-/** The named type at the root of a failure chain, e.g. "AepBadRequest" or "Cancelled". */
-export const rootFailureType = (err: unknown): string => failureTypeOf(rootOf(err));
+export const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** One line for operators: "<activity>: <Type>: <message>". */
 export function describeFailure(err: unknown): string {
   const r = rootOf(err);
   const where = err instanceof ActivityFailure && err.activityType ? `${err.activityType}: ` : '';
   // Without trailing periods: callers embed it in sentences ("failed: <it>. Compensated: …").
-  const message = (r instanceof Error ? r.message : String(r)).replace(/[.\s]+$/, '');
-  return `${where}${rootFailureType(err)}: ${message}`;
+  const message = errorMessage(r).replace(/[.\s]+$/, '');
+  return `${where}${failureTypeOf(r)}: ${message}`;
 }

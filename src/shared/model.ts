@@ -6,7 +6,6 @@ import type {
   provisionProgressSchema,
   provisionResultSchema,
   resourceKindSchema,
-  resourceRefSchema,
   smokeTestResultSchema,
   sourcePlanSchema,
 } from '../api/result-schemas';
@@ -51,7 +50,6 @@ export function formatPlan(plan: SourcePlan): string[] {
 }
 
 export type SmokeTestResult = z.output<typeof smokeTestResultSchema>;
-export type ResourceRef = z.output<typeof resourceRefSchema>;
 export type ProvisionResult = z.output<typeof provisionResultSchema>;
 export type ProvisionProgress = z.output<typeof provisionProgressSchema>;
 export type ProvisionStatus = ProvisionProgress['status'];

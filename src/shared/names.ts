@@ -97,13 +97,13 @@ export const SearchAttributes = {
   apiKeyId: keyword('AepApiKeyId'),
 } as const;
 
-/** The search attributes of an operation on a source, as started (status QUEUED). */
-export function sourceSearchAttributes(key: SourceKey) {
+/** The search attributes of an operation on a source (the name when known), as started. */
+export function sourceSearchAttributes(key: Place & { name?: string }, status = 'QUEUED') {
   return [
     { key: SearchAttributes.imsOrg, value: key.imsOrg },
     { key: SearchAttributes.sandbox, value: key.sandbox },
-    { key: SearchAttributes.sourceName, value: key.name },
-    { key: SearchAttributes.status, value: 'QUEUED' },
+    ...(key.name ? [{ key: SearchAttributes.sourceName, value: key.name }] : []),
+    { key: SearchAttributes.status, value: status },
   ];
 }
 

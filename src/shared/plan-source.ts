@@ -195,6 +195,3 @@ export const sameMappings = (a: readonly Mapping[], b: readonly Mapping[]) =>
 
 const mappingList = (ms: readonly Mapping[]) =>
   ms.map((m) => `${m.sourceAttribute}→${m.destinationXdmPath}${m.identity ? ' (identity)' : ''}`);
-
-/** The request's mappings (parsed: identity defaults to false). */
-export const desiredMappings = (req: ProvisionRequest): Mapping[] | undefined => req.mappings;

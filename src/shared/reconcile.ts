@@ -43,10 +43,8 @@ export type DriftedSource = {
   repair?: RepairOutcome;
 };
 
-export type ReconcileStatus = 'LISTING' | 'PLANNING' | 'REPAIRING' | 'DONE';
-
 export type ReconcileReport = Pick<ReconcileInput, 'imsOrg' | 'sandbox'> & {
-  status: ReconcileStatus;
+  status: 'LISTING' | 'PLANNING' | 'REPAIRING' | 'DONE';
   /** Sources managed in the sandbox, and how many were planned so far. */
   sources: number;
   planned: number;

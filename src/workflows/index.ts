@@ -33,13 +33,11 @@ export async function ReadFlowHealth(input: FlowHealthInput): Promise<FlowHealth
 }
 
 /** The sources of apply set `applySet` (behind `--prune`), and those `keep` does not name. */
-export async function FindApplySet(input: FindApplySetInput) {
-  return step('findApplySet', `Find the sources of apply set ${input.applySet}`, input);
-}
+export const FindApplySet = (input: FindApplySetInput) =>
+  step('findApplySet', `Find the sources of apply set ${input.applySet}`, input);
 
 type FlowOfOrg = { imsOrg: string; sandbox: string; flowId: string };
 
 /** The source a dataflow belongs to: teardown by flow id runs under the source's workflow id. */
-export async function ResolveStreamingSource(input: FlowOfOrg) {
-  return step('resolveFlowSource', `Find the source of dataflow ${input.flowId}`, input);
-}
+export const ResolveStreamingSource = (input: FlowOfOrg) =>
+  step('resolveFlowSource', `Find the source of dataflow ${input.flowId}`, input);

@@ -9,7 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { InletInfo, KnownResources, PriorResource } from '../activities/types';
 import type { ProvisionRequest, ProvisionRequestInput } from '../request';
-import { describeFailure, rootFailureType } from '../shared/failures';
+import { describeFailure, failureTypeOf, rootOf } from '../shared/failures';
 import { FailureType } from '../shared/names';
 import type { ActualSource, ProvisionResult, ResourceKind, SourcePlan } from '../shared/model';
 import { datasetName, planSource, readInputOf } from '../shared/plan-source';
@@ -72,7 +72,7 @@ export async function validateAndRead(
     return { req, read: actual };
   } catch (err) {
     if (!(err instanceof TemporalFailure)) throw err;
-    if (rootFailureType(err) === FailureType.InvalidRequest) throw err;
+    if (failureTypeOf(rootOf(err)) === FailureType.InvalidRequest) throw err;
     return { req: await CancellationScope.nonCancellable(() => validate(input)), read: err };
   }
 }

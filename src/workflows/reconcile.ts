@@ -13,7 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { describeFailure, rootFailureType } from '../shared/failures';
+import { describeFailure, failureTypeOf, rootOf } from '../shared/failures';
 import { formatPlan, type SourcePlan } from '../shared/model';
 import * as names from '../shared/names';
 import * as contract from '../shared/reconcile';
@@ -39,7 +39,7 @@ export async function ReconcileSources(
   const counts = { sources: 0, planned: 0, drifted: [], skipped: [], stillDrifted: 0 };
   const report: contract.ReconcileReport = { imsOrg, sandbox, status: 'LISTING', ...counts };
   setHandler(names.reconcileQuery, () => report);
-  const status = (s: contract.ReconcileStatus) => {
+  const status = (s: contract.ReconcileReport['status']) => {
     report.status = s;
     report.stillDrifted = contract.stillDrifted(report).length;
     setCurrentDetails(detailsOf(report));
@@ -51,7 +51,7 @@ export async function ReconcileSources(
       if (!(err instanceof ActivityFailure)) throw err;
       // The run fails with the listing's own failure type and message, not "Activity task failed".
       throw ApplicationFailure.create({
-        type: rootFailureType(err),
+        type: failureTypeOf(rootOf(err)),
         message: `Could not list the sources of sandbox ${sandbox}: ${describeFailure(err)}`,
         nonRetryable: true,
       });

@@ -11,7 +11,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { EnsureResult, Owner } from '../activities/types';
-import { describeFailure, rootFailureType } from '../shared/failures';
+import { describeFailure, failureTypeOf, rootOf } from '../shared/failures';
 import { FailureType, progressQuery, SearchAttributes } from '../shared/names';
 import type {
   ProvisionProgress,
@@ -118,7 +118,7 @@ export class Saga {
     const cause = err instanceof Error ? err : undefined;
     const sourceState = (progress.state.sourceState = this.sourceState);
     const left = SOURCE_STATE_TEXT[sourceState];
-    const details = { compensated, sourceState, cause: rootFailureType(err) };
+    const details = { compensated, sourceState, cause: failureTypeOf(rootOf(err)) };
     if (leftovers.length > 0) {
       progress.status('FAILED', `Compensation left ${leftovers.length} resource(s) behind`);
       const what = leftovers.map((l) => `${l.kind} ${l.id ?? '(unknown id)'}`).join(', ');

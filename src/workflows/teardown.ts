@@ -13,7 +13,7 @@ import {
 import type { Owner, SourceGraph } from '../activities/types';
 import type { DeprovisionRequestInput } from '../request';
 import { describeFailure } from '../shared/failures';
-import { FailureType, SearchAttributes } from '../shared/names';
+import { FailureType, SearchAttributes, sourceSearchAttributes } from '../shared/names';
 import {
   type CompensationOutcome,
   type DeprovisionResult,
@@ -90,7 +90,7 @@ export async function DeprovisionStreamingSource(
   input: DeprovisionRequestInput,
 ): Promise<DeprovisionResult> {
   const req = await step('validateDeprovisionRequest', 'Validate the request', input, DELETE);
-  const { imsOrg, sandbox, sourceName, status } = SearchAttributes;
+  const { status } = SearchAttributes;
   const setStatus = (value: string) => upsertSearchAttributes([{ key: status, value }]);
   const what = req.name ? `source "${req.name}"` : `flow ${req.flowId}`;
   setCurrentDetails(`Discovering ${what} in ${req.sandbox}`);
@@ -101,12 +101,8 @@ export async function DeprovisionStreamingSource(
     ...(req.deleteDataset ? { datasets: true } : {}),
     ...(req.known ? { known: req.known } : {}),
   });
-  upsertSearchAttributes([
-    { key: imsOrg, value: req.imsOrg },
-    { key: sandbox, value: req.sandbox },
-    { key: status, value: 'DEPROVISIONING' },
-    ...(graph.sourceName ? [{ key: sourceName, value: graph.sourceName }] : []),
-  ]);
+  const named = { ...req, name: graph.sourceName };
+  upsertSearchAttributes(sourceSearchAttributes(named, 'DEPROVISIONING'));
   if (graph.resources.length === 0) {
     if (!req.ifExists) {
       throw ApplicationFailure.create({
