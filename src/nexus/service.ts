@@ -9,7 +9,7 @@ import {
 } from '@temporalio/nexus';
 import * as nexus from 'nexus-rpc';
 import { ProvisioningClient } from '../client';
-import type { ClientConfig, servedOrg } from '../config';
+import type { ClientConfig } from '../config';
 import {
   CompensationPendingError,
   readOnlyOptions,
@@ -29,9 +29,8 @@ import type { PlanStreamingSource } from '../workflows';
  * queue of the org it names (none: AEP_ORG_ID, AEP_SANDBOX); an org not served fails with
  * InvalidRequest before anything is cancelled or started (ProvisioningClient.forOrg).
  */
-export function nexusServiceHandler(deployment: Parameters<typeof servedOrg>[0]) {
-  // The operation's client; of the configuration it reads the orgs' fields alone.
-  const clientOf = () => new ProvisioningClient(getClient(), deployment as ClientConfig);
+export function nexusServiceHandler(deployment: ClientConfig) {
+  const clientOf = () => new ProvisioningClient(getClient(), deployment);
   return nexus.serviceHandler(aepStreamingService, {
     provision: refusing(async (ctx, input) => {
       const pc = clientOf();
